@@ -1,0 +1,170 @@
+/* The interface every device implements. Plain C, read by the core (src/), by the CPU
+ * backend (src/cpu/) and by the CUDA module (cuda/, compiled as C++ there).
+ *
+ * Contract:
+ *  - A backend never raises a Lua error and never touches a lua_State. Every entry returns a
+ *    ca_status; on CA_ERR_DEVICE the text of the failure is in be->errmsg (the CUDA backend
+ *    names the call and the CUDA/cuBLAS/cuRAND status there).
+ *  - Every pointer handed to an entry (except `host` pointers) is memory of this backend's
+ *    device, obtained from `alloc` or wrapped by the core. The host never dereferences device
+ *    memory; it reads values through `download`.
+ *  - Entries may run asynchronously (the CUDA backend launches on its current stream and
+ *    returns). `download` and `synchronize` wait for all work queued before them.
+ *  - Strides count ELEMENTS, not bytes, and may be zero (broadcast) or negative (flipped
+ *    views). `data` is the address of the operand's element 0. Shapes are already broadcast
+ *    and coalesced by the core; sizes may be 0 (then there is nothing to do).
+ *  - Integer indices handed back to Lua are 1-based: arg-reductions and nonzero write them so.
+ */
+#ifndef CA_BACKEND_H
+#define CA_BACKEND_H
+
+#include "dtype.h"
+
+#define CA_MAXDIMS 32
+#define CA_MAXOPS 4
+
+typedef enum ca_status {
+  CA_OK = 0,
+  CA_ERR_NOMEM,       /* allocation failed: the core collects garbage, trims, retries once */
+  CA_ERR_DEVICE,      /* a device/library call failed: see be->errmsg */
+  CA_ERR_UNSUPPORTED, /* this backend lacks the op for these dtypes: the core raises */
+  CA_ERR_INDEX,       /* an index was out of range (index_offsets) */
+  CA_ERR_VALUE        /* an argument the core could not have checked (see the entry) */
+} ca_status;
+
+/* A scalar operand passed by value, in its dtype's compute kind: .b for bool, .i for integer
+ * dtypes, .f for floats. */
+typedef union ca_value {
+  double f;
+  int64_t i;
+} ca_value;
+
+typedef struct ca_operand {
+  char *data;                   /* element 0; NULL: the operand is the scalar `value` */
+  int dtype;
+  int64_t strides[CA_MAXDIMS];  /* elements, one per loop dim */
+  ca_value value;
+} ca_operand;
+
+/* An elementwise loop: out = f(in...), every operand seen through the same shape.
+ * Operands may have any dtypes: a backend loads each element converting it to the loop's
+ * `compute` dtype (the dtype whose semantics apply: int8 overflow wraps at 8 bits once
+ * stored, float32 ops round as float32) and converts the result to op[0]'s dtype on store.
+ * The CPU backend is the reference for these conversions: float -> integer truncates toward
+ * zero (NaN and out-of-range values give 0... see src/cpu/), integer -> bool is `!= 0`. */
+typedef struct ca_loop {
+  int ndim;
+  int64_t shape[CA_MAXDIMS];
+  int64_t size;                 /* product of shape */
+  int nop;                      /* operands in op[], op[0] is the output */
+  int compute;                  /* dtype the op computes in */
+  ca_operand op[CA_MAXOPS];
+} ca_loop;
+
+/* A reduction: the input has nout leading dims that are kept and nred trailing dims that are
+ * reduced (the core moves and coalesces them); the output has the nout leading dims.
+ * For scans (cumsum/cumprod) nred == 1 and out.strides covers all nout + 1 dims. */
+typedef struct ca_reduction {
+  int nout, nred;
+  int64_t shape[CA_MAXDIMS];    /* nout + nred sizes */
+  ca_operand in;                /* strides over all nout + nred dims */
+  ca_operand out;               /* strides over the nout dims (scans: nout + 1) */
+  double ddof;                  /* var/std only */
+} ca_reduction;
+
+/* C[b] = A[b] @ B[b] for b in 0..batch-1, all of one dtype. Strides in elements; a batch
+ * stride of 0 broadcasts that matrix. The core guarantees for float dtypes that A and B each
+ * have a unit row or column stride (BLAS-able) and that C is C-contiguous per batch with
+ * c_rs == n and c_cs == 1; integer dtypes may have any strides. */
+typedef struct ca_matmul {
+  int dtype;
+  int64_t batch, m, n, k;
+  const char *a, *b;
+  char *c;
+  int64_t a_bs, a_rs, a_cs;
+  int64_t b_bs, b_rs, b_cs;
+  int64_t c_bs, c_rs, c_cs;
+  int allow_tf32;               /* float32 may use TF32 tensor cores (cu.set_matmul_precision) */
+} ca_matmul;
+
+/* Op codes: the X-macro table in ops.def, named once. */
+typedef enum ca_op {
+#define CA_UNARY(name, rule) CA_OP_##name,
+#define CA_BINARY(name, rule) CA_OP_##name,
+#define CA_REDUCE(name, rule) CA_OP_##name,
+#include "ops.def"
+#undef CA_UNARY
+#undef CA_BINARY
+#undef CA_REDUCE
+  CA_NOPS
+} ca_op;
+
+/* Random distributions; see ca_random below. */
+typedef enum ca_dist {
+  CA_DIST_UNIFORM,  /* [p1, p2) floats */
+  CA_DIST_NORMAL,   /* mean p1, std p2 */
+  CA_DIST_INTEGER   /* integers in [p1, p2) */
+} ca_dist;
+
+typedef struct ca_backend ca_backend;
+
+struct ca_backend {
+  const char *name;   /* "cpu", "cuda:0": how arrays print their device */
+  int device;         /* -1 for the CPU, else the CUDA device ordinal */
+  void *ctx;          /* the backend's own state */
+  char errmsg[512];   /* filled on CA_ERR_DEVICE / CA_ERR_NOMEM */
+
+  /* Memory. alloc of 0 bytes must succeed (it may return NULL or a unique pointer). */
+  ca_status (*alloc)(ca_backend *be, size_t nbytes, void **ptr);
+  void (*free)(ca_backend *be, void *ptr, size_t nbytes);
+  ca_status (*mem_info)(ca_backend *be, size_t *used, size_t *cached, size_t *free_bytes);
+  void (*trim)(ca_backend *be);                 /* return cached memory to the system */
+  /* Host memory for CPU arrays with {pinned = true}; NULL entries: not offered. */
+  ca_status (*host_alloc)(ca_backend *be, size_t nbytes, void **ptr);
+  void (*host_free)(ca_backend *be, void *ptr);
+
+  /* Transfers between ordinary host memory and this device; contiguous bytes. */
+  ca_status (*upload)(ca_backend *be, void *dst, const void *host_src, size_t nbytes);
+  ca_status (*download)(ca_backend *be, void *host_dst, const void *src, size_t nbytes);
+  ca_status (*synchronize)(ca_backend *be);
+
+  /* op[0] = op[1] converted to op[0]'s dtype (op[1] may be a scalar: a fill). */
+  ca_status (*copy)(ca_backend *be, const ca_loop *l);
+  /* op[0] = f(op[1]) / f(op[1], op[2]) for the CA_UNARY / CA_BINARY ops of ops.def. */
+  ca_status (*unary)(ca_backend *be, int op, const ca_loop *l);
+  ca_status (*binary)(ca_backend *be, int op, const ca_loop *l);
+  /* op[0] = op[1] ? op[2] : op[3]; op[1] is read as a truth value. */
+  ca_status (*where)(ca_backend *be, const ca_loop *l);
+
+  /* CA_REDUCE ops of ops.def. Empty reductions: sum 0, prod 1, all true, any false,
+   * mean/var/std NaN; min/max/argmin/argmax are never called empty (the core raises). */
+  ca_status (*reduce)(ca_backend *be, int op, const ca_reduction *r);
+  /* Inclusive scan along the last dim, op is CA_OP_sum or CA_OP_prod. */
+  ca_status (*scan)(ca_backend *be, int op, const ca_reduction *r);
+
+  ca_status (*matmul)(ca_backend *be, const ca_matmul *m);
+
+  /* Fill `n` contiguous elements of `dtype` at out. The stream is a pure function of
+   * (seed, counter, element index): element i of a draw uses Philox4x32-10 (ca_philox in
+   * scalar.h) as ca_random_* in scalar.h define, so every backend draws the same numbers
+   * for the same seed. The core advances the counter by ca_random_blocks(dtype, dist, n). */
+  ca_status (*random)(ca_backend *be, int dist, void *out, int dtype, int64_t n,
+                      double p1, double p2, uint64_t seed, uint64_t counter);
+
+  /* Indexing. op[0] is an int64 offset array (the loop's shape), op[1] an integer index
+   * array broadcast to it. Writes op[0] = (accumulate ? op[0] : 0) + norm(op[1]) * stride,
+   * where norm maps Lua's 1..size to 0..size-1 and -size..-1 to 0..size-1. Any other value:
+   * CA_ERR_INDEX with *bad set to one offending index. */
+  ca_status (*index_offsets)(ca_backend *be, const ca_loop *l, int64_t size, int64_t stride,
+                             int accumulate, int64_t *bad);
+  /* gather:  op[0][i] = op[1].data[op[1] offset of i + op[2][i]]   (op[2] int64 offsets)
+   * scatter: op[0].data[op[0] offset of i + op[2][i]] = op[1][i]   (with conversion)
+   * Repeated offsets in scatter: the CPU keeps the last value; others may keep any. */
+  ca_status (*gather)(ca_backend *be, const ca_loop *l);
+  ca_status (*scatter)(ca_backend *be, const ca_loop *l);
+  /* 1-based coordinates of the nonzero elements of op[1] in C order, written to op[0].data
+   * as an int64 (count, ndim) C-contiguous array; the core counted them first (count). */
+  ca_status (*nonzero)(ca_backend *be, const ca_loop *l, int64_t count);
+};
+
+#endif

@@ -1,0 +1,311 @@
+/* The scalar formulas, each written once, read by the C compiler (CPU backend) and by nvcc
+ * (CUDA kernels): ca_<op>_i on int64 (every integer dtype and bool computes there, results
+ * wrap when stored), ca_<op>_f on float (float16, float32), ca_<op>_d on double.
+ * Names follow src/ops.def. Integer arithmetic goes through uint64 so that overflow wraps
+ * as NumPy's does instead of being undefined behaviour. */
+#ifndef CA_SCALAR_H
+#define CA_SCALAR_H
+
+#include <math.h>
+#include "backend.h"
+
+#ifdef __CUDACC__
+#define CA_FN __host__ __device__ static inline
+#else
+#define CA_FN static inline
+#endif
+
+typedef int64_t ca_i;
+typedef uint64_t ca_u;
+
+/* ---- conversions -------------------------------------------------------------------- */
+
+/* float -> integer: truncation toward zero; NaN, infinities and values outside int64 give
+ * INT64_MIN (as x86's conversion does), then storing narrows by wrapping. */
+CA_FN ca_i ca_d2i(double x) {
+  if (!(x > -9223372036854775808.0 && x < 9223372036854775808.0)) return INT64_MIN;
+  return (ca_i)x;
+}
+CA_FN ca_i ca_f2i(float x) { return ca_d2i((double)x); }
+
+/* ---- unary -------------------------------------------------------------------------- */
+
+CA_FN ca_i ca_negative_i(ca_i x) { return (ca_i)(0u - (ca_u)x); }
+CA_FN float ca_negative_f(float x) { return -x; }
+CA_FN double ca_negative_d(double x) { return -x; }
+
+CA_FN ca_i ca_abs_i(ca_i x) { return x < 0 ? ca_negative_i(x) : x; }
+CA_FN float ca_abs_f(float x) { return fabsf(x); }
+CA_FN double ca_abs_d(double x) { return fabs(x); }
+
+CA_FN ca_i ca_square_i(ca_i x) { return (ca_i)((ca_u)x * (ca_u)x); }
+CA_FN float ca_square_f(float x) { return x * x; }
+CA_FN double ca_square_d(double x) { return x * x; }
+
+CA_FN ca_i ca_sign_i(ca_i x) { return (x > 0) - (x < 0); }
+CA_FN float ca_sign_f(float x) { return x > 0 ? 1.0f : x < 0 ? -1.0f : x; } /* 0 and NaN stay */
+CA_FN double ca_sign_d(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : x; }
+
+/* Integer reciprocal is integer division 1 / x (0 for |x| > 1); 1 / 0 gives 0. */
+CA_FN ca_i ca_reciprocal_i(ca_i x) { return x == 1 ? 1 : x == -1 ? -1 : 0; }
+CA_FN float ca_reciprocal_f(float x) { return 1.0f / x; }
+CA_FN double ca_reciprocal_d(double x) { return 1.0 / x; }
+
+/* Rounding functions are the identity on integers. round is half to even, as NumPy's. */
+CA_FN ca_i ca_floor_i(ca_i x) { return x; }
+CA_FN float ca_floor_f(float x) { return floorf(x); }
+CA_FN double ca_floor_d(double x) { return floor(x); }
+CA_FN ca_i ca_ceil_i(ca_i x) { return x; }
+CA_FN float ca_ceil_f(float x) { return ceilf(x); }
+CA_FN double ca_ceil_d(double x) { return ceil(x); }
+CA_FN ca_i ca_trunc_i(ca_i x) { return x; }
+CA_FN float ca_trunc_f(float x) { return truncf(x); }
+CA_FN double ca_trunc_d(double x) { return trunc(x); }
+CA_FN ca_i ca_round_i(ca_i x) { return x; }
+CA_FN float ca_round_f(float x) { return rintf(x); }
+CA_FN double ca_round_d(double x) { return rint(x); }
+
+/* Math functions: only float kinds (the core promotes integer inputs to a float dtype). */
+CA_FN float ca_exp_f(float x) { return expf(x); }
+CA_FN double ca_exp_d(double x) { return exp(x); }
+CA_FN float ca_expm1_f(float x) { return expm1f(x); }
+CA_FN double ca_expm1_d(double x) { return expm1(x); }
+CA_FN float ca_log_f(float x) { return logf(x); }
+CA_FN double ca_log_d(double x) { return log(x); }
+CA_FN float ca_log2_f(float x) { return log2f(x); }
+CA_FN double ca_log2_d(double x) { return log2(x); }
+CA_FN float ca_log10_f(float x) { return log10f(x); }
+CA_FN double ca_log10_d(double x) { return log10(x); }
+CA_FN float ca_log1p_f(float x) { return log1pf(x); }
+CA_FN double ca_log1p_d(double x) { return log1p(x); }
+CA_FN float ca_sqrt_f(float x) { return sqrtf(x); }
+CA_FN double ca_sqrt_d(double x) { return sqrt(x); }
+CA_FN float ca_sin_f(float x) { return sinf(x); }
+CA_FN double ca_sin_d(double x) { return sin(x); }
+CA_FN float ca_cos_f(float x) { return cosf(x); }
+CA_FN double ca_cos_d(double x) { return cos(x); }
+CA_FN float ca_tan_f(float x) { return tanf(x); }
+CA_FN double ca_tan_d(double x) { return tan(x); }
+CA_FN float ca_arcsin_f(float x) { return asinf(x); }
+CA_FN double ca_arcsin_d(double x) { return asin(x); }
+CA_FN float ca_arccos_f(float x) { return acosf(x); }
+CA_FN double ca_arccos_d(double x) { return acos(x); }
+CA_FN float ca_arctan_f(float x) { return atanf(x); }
+CA_FN double ca_arctan_d(double x) { return atan(x); }
+CA_FN float ca_sinh_f(float x) { return sinhf(x); }
+CA_FN double ca_sinh_d(double x) { return sinh(x); }
+CA_FN float ca_cosh_f(float x) { return coshf(x); }
+CA_FN double ca_cosh_d(double x) { return cosh(x); }
+CA_FN float ca_tanh_f(float x) { return tanhf(x); }
+CA_FN double ca_tanh_d(double x) { return tanh(x); }
+
+/* Predicates return 0 or 1. */
+CA_FN ca_i ca_isnan_i(ca_i x) { (void)x; return 0; }
+CA_FN ca_i ca_isnan_f(float x) { return x != x; }
+CA_FN ca_i ca_isnan_d(double x) { return x != x; }
+CA_FN ca_i ca_isinf_i(ca_i x) { (void)x; return 0; }
+CA_FN ca_i ca_isinf_f(float x) { return x == INFINITY || x == -INFINITY; }
+CA_FN ca_i ca_isinf_d(double x) { return x == INFINITY || x == -INFINITY; }
+CA_FN ca_i ca_isfinite_i(ca_i x) { (void)x; return 1; }
+CA_FN ca_i ca_isfinite_f(float x) { return x - x == 0.0f; }
+CA_FN ca_i ca_isfinite_d(double x) { return x - x == 0.0; }
+CA_FN ca_i ca_logical_not_i(ca_i x) { return x == 0; }
+CA_FN ca_i ca_logical_not_f(float x) { return x == 0.0f; }
+CA_FN ca_i ca_logical_not_d(double x) { return x == 0.0; }
+
+/* Bitwise: integers only (on bool the core uses logical_not for invert). */
+CA_FN ca_i ca_invert_i(ca_i x) { return ~x; }
+
+/* ---- binary ------------------------------------------------------------------------- */
+
+CA_FN ca_i ca_add_i(ca_i a, ca_i b) { return (ca_i)((ca_u)a + (ca_u)b); }
+CA_FN float ca_add_f(float a, float b) { return a + b; }
+CA_FN double ca_add_d(double a, double b) { return a + b; }
+CA_FN ca_i ca_subtract_i(ca_i a, ca_i b) { return (ca_i)((ca_u)a - (ca_u)b); }
+CA_FN float ca_subtract_f(float a, float b) { return a - b; }
+CA_FN double ca_subtract_d(double a, double b) { return a - b; }
+CA_FN ca_i ca_multiply_i(ca_i a, ca_i b) { return (ca_i)((ca_u)a * (ca_u)b); }
+CA_FN float ca_multiply_f(float a, float b) { return a * b; }
+CA_FN double ca_multiply_d(double a, double b) { return a * b; }
+CA_FN float ca_divide_f(float a, float b) { return a / b; }
+CA_FN double ca_divide_d(double a, double b) { return a / b; }
+
+/* Integer floor division rounds toward minus infinity; division by zero gives 0. */
+CA_FN ca_i ca_floor_divide_i(ca_i a, ca_i b) {
+  if (b == 0) return 0;
+  if (b == -1) return ca_negative_i(a); /* INT64_MIN / -1 would trap */
+  ca_i q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) q--;
+  return q;
+}
+/* Float floor division and modulo as NumPy's npy_divmod: consistent with each other,
+ * a == b * (a // b) + a % b as closely as rounding allows. */
+CA_FN double ca_floor_divide_d(double a, double b) {
+  if (b == 0.0) return a / b;
+  double m = fmod(a, b), div = (a - m) / b;
+  if (m != 0.0 && ((b < 0) != (m < 0))) div -= 1.0;
+  if (div == 0.0) return copysign(0.0, a / b);
+  double fl = floor(div);
+  return div - fl > 0.5 ? fl + 1.0 : fl;
+}
+CA_FN float ca_floor_divide_f(float a, float b) { return (float)ca_floor_divide_d(a, b); }
+
+/* mod (NumPy's remainder) takes the divisor's sign; integer mod by zero gives 0. */
+CA_FN ca_i ca_mod_i(ca_i a, ca_i b) {
+  if (b == 0 || b == -1) return 0;
+  ca_i r = a % b;
+  if (r != 0 && ((r < 0) != (b < 0))) r += b;
+  return r;
+}
+CA_FN double ca_mod_d(double a, double b) {
+  if (b == 0.0) return fmod(a, b); /* NaN */
+  double m = fmod(a, b);
+  if (m != 0.0) {
+    if ((b < 0) != (m < 0)) m += b;
+  } else {
+    m = copysign(0.0, b);
+  }
+  return m;
+}
+CA_FN float ca_mod_f(float a, float b) { return (float)ca_mod_d(a, b); }
+
+/* fmod takes the dividend's sign (C's %); integer fmod by zero gives 0. */
+CA_FN ca_i ca_fmod_i(ca_i a, ca_i b) { return (b == 0 || b == -1) ? 0 : a % b; }
+CA_FN float ca_fmod_f(float a, float b) { return fmodf(a, b); }
+CA_FN double ca_fmod_d(double a, double b) { return fmod(a, b); }
+
+/* Integer power wraps; a negative exponent gives the truncated result (1 / a^-b: 0 unless
+ * a is 1 or -1), where NumPy raises. */
+CA_FN ca_i ca_power_i(ca_i a, ca_i b) {
+  if (b < 0) return a == 1 ? 1 : a == -1 ? ((b & 1) ? -1 : 1) : 0;
+  ca_u r = 1, base = (ca_u)a;
+  while (b) {
+    if (b & 1) r *= base;
+    base *= base;
+    b >>= 1;
+  }
+  return (ca_i)r;
+}
+CA_FN float ca_power_f(float a, float b) { return powf(a, b); }
+CA_FN double ca_power_d(double a, double b) { return pow(a, b); }
+
+/* maximum/minimum propagate NaN (NumPy's, not fmax's). */
+CA_FN ca_i ca_maximum_i(ca_i a, ca_i b) { return a > b ? a : b; }
+CA_FN float ca_maximum_f(float a, float b) { return (a != a || a > b) ? a : (b != b ? b : (a == b ? a : b)); }
+CA_FN double ca_maximum_d(double a, double b) { return (a != a || a > b) ? a : (b != b ? b : (a == b ? a : b)); }
+CA_FN ca_i ca_minimum_i(ca_i a, ca_i b) { return a < b ? a : b; }
+CA_FN float ca_minimum_f(float a, float b) { return (a != a || a < b) ? a : (b != b ? b : (a == b ? a : b)); }
+CA_FN double ca_minimum_d(double a, double b) { return (a != a || a < b) ? a : (b != b ? b : (a == b ? a : b)); }
+
+CA_FN float ca_arctan2_f(float a, float b) { return atan2f(a, b); }
+CA_FN double ca_arctan2_d(double a, double b) { return atan2(a, b); }
+
+CA_FN ca_i ca_equal_i(ca_i a, ca_i b) { return a == b; }
+CA_FN ca_i ca_equal_f(float a, float b) { return a == b; }
+CA_FN ca_i ca_equal_d(double a, double b) { return a == b; }
+CA_FN ca_i ca_not_equal_i(ca_i a, ca_i b) { return a != b; }
+CA_FN ca_i ca_not_equal_f(float a, float b) { return a != b; }
+CA_FN ca_i ca_not_equal_d(double a, double b) { return a != b; }
+CA_FN ca_i ca_less_i(ca_i a, ca_i b) { return a < b; }
+CA_FN ca_i ca_less_f(float a, float b) { return a < b; }
+CA_FN ca_i ca_less_d(double a, double b) { return a < b; }
+CA_FN ca_i ca_less_equal_i(ca_i a, ca_i b) { return a <= b; }
+CA_FN ca_i ca_less_equal_f(float a, float b) { return a <= b; }
+CA_FN ca_i ca_less_equal_d(double a, double b) { return a <= b; }
+CA_FN ca_i ca_greater_i(ca_i a, ca_i b) { return a > b; }
+CA_FN ca_i ca_greater_f(float a, float b) { return a > b; }
+CA_FN ca_i ca_greater_d(double a, double b) { return a > b; }
+CA_FN ca_i ca_greater_equal_i(ca_i a, ca_i b) { return a >= b; }
+CA_FN ca_i ca_greater_equal_f(float a, float b) { return a >= b; }
+CA_FN ca_i ca_greater_equal_d(double a, double b) { return a >= b; }
+
+CA_FN ca_i ca_logical_and_i(ca_i a, ca_i b) { return (a != 0) && (b != 0); }
+CA_FN ca_i ca_logical_and_f(float a, float b) { return (a != 0) && (b != 0); }
+CA_FN ca_i ca_logical_and_d(double a, double b) { return (a != 0) && (b != 0); }
+CA_FN ca_i ca_logical_or_i(ca_i a, ca_i b) { return (a != 0) || (b != 0); }
+CA_FN ca_i ca_logical_or_f(float a, float b) { return (a != 0) || (b != 0); }
+CA_FN ca_i ca_logical_or_d(double a, double b) { return (a != 0) || (b != 0); }
+CA_FN ca_i ca_logical_xor_i(ca_i a, ca_i b) { return (a != 0) != (b != 0); }
+CA_FN ca_i ca_logical_xor_f(float a, float b) { return (a != 0) != (b != 0); }
+CA_FN ca_i ca_logical_xor_d(double a, double b) { return (a != 0) != (b != 0); }
+
+CA_FN ca_i ca_bitwise_and_i(ca_i a, ca_i b) { return a & b; }
+CA_FN ca_i ca_bitwise_or_i(ca_i a, ca_i b) { return a | b; }
+CA_FN ca_i ca_bitwise_xor_i(ca_i a, ca_i b) { return a ^ b; }
+/* Shifts past the width give 0 (left) or the sign (right), as NumPy's; negative counts 0. */
+CA_FN ca_i ca_left_shift_i(ca_i a, ca_i b) { return (b < 0 || b >= 64) ? 0 : (ca_i)((ca_u)a << b); }
+CA_FN ca_i ca_right_shift_i(ca_i a, ca_i b) {
+  if (b < 0) return 0;
+  if (b >= 64) return a < 0 ? -1 : 0;
+  return a >> b;
+}
+
+/* ---- random: Philox4x32-10 (Salmon et al., Random123; the same as cuRAND's) ------------- */
+
+typedef struct ca_u32x4 { uint32_t v[4]; } ca_u32x4;
+
+CA_FN uint32_t ca_mulhilo32(uint32_t a, uint32_t b, uint32_t *hi) {
+  uint64_t p = (uint64_t)a * b;
+  *hi = (uint32_t)(p >> 32);
+  return (uint32_t)p;
+}
+
+/* One block: four 32-bit words for the 64-bit counter `ctr` under the 64-bit key `seed`. */
+CA_FN ca_u32x4 ca_philox(uint64_t seed, uint64_t ctr) {
+  uint32_t c0 = (uint32_t)ctr, c1 = (uint32_t)(ctr >> 32), c2 = 0, c3 = 0;
+  uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+  for (int r = 0; r < 10; r++) {
+    uint32_t hi0, hi1;
+    uint32_t lo0 = ca_mulhilo32(0xD2511F53u, c0, &hi0);
+    uint32_t lo1 = ca_mulhilo32(0xCD9E8D57u, c2, &hi1);
+    uint32_t n0 = hi1 ^ c1 ^ k0, n2 = hi0 ^ c3 ^ k1;
+    c0 = n0; c1 = lo1; c2 = n2; c3 = lo0;
+    k0 += 0x9E3779B9u; k1 += 0xBB67AE85u;
+  }
+  ca_u32x4 out = {{c0, c1, c2, c3}};
+  return out;
+}
+
+/* The stream, per draw: a draw of n elements uses blocks counter, counter + 1, ...
+ * - uniform float16/float32: one word per element, block i/4, word i%4;
+ *   float32 u = (w >> 8) * 2^-24, float16 u = (w >> 21) * 2^-11 (both exact, in [0, 1)).
+ * - uniform float64: two words per element, block i/2, words 2(i%2), 2(i%2)+1;
+ *   u = (w0:w1 >> 11) * 2^-53.
+ * - normal: Box-Muller on pairs; float16/32: block i/4 holds two pairs (words 0,1 and 2,3),
+ *   element 2p takes r cos t, 2p+1 takes r sin t with r = sqrt(-2 ln(1 - u1)), t = 2 pi u2,
+ *   u as for float32; float64: block i/2 holds one pair of 53-bit uniforms.
+ * - integers in [lo, hi): two words per element as for float64 uniform, lo + mulhi(x, span).
+ * Uniform values are lo + (hi - lo) * u in the output's compute precision. */
+CA_FN int64_t ca_random_per_block(int dtype, int dist) {
+  if (dist == CA_DIST_INTEGER || dtype == CA_FLOAT64) return 2;
+  return 4;
+}
+CA_FN uint64_t ca_random_blocks(int dtype, int dist, int64_t n) {
+  int64_t per = ca_random_per_block(dtype, dist);
+  return (uint64_t)((n + per - 1) / per);
+}
+CA_FN float ca_u01_f(uint32_t w) { return (float)(w >> 8) * (1.0f / 16777216.0f); }
+CA_FN float ca_u01_h(uint32_t w) { return (float)(w >> 21) * (1.0f / 2048.0f); }
+CA_FN double ca_u01_d(uint32_t w0, uint32_t w1) {
+  return (double)((((uint64_t)w0 << 32) | w1) >> 11) * (1.0 / 9007199254740992.0);
+}
+CA_FN uint64_t ca_mulhi64(uint64_t a, uint64_t b) {
+#ifdef __CUDA_ARCH__
+  return __umul64hi(a, b);
+#else
+  return (uint64_t)(((unsigned __int128)a * b) >> 64);
+#endif
+}
+/* Box-Muller on one pair of uniforms in [0, 1); writes two normals. */
+CA_FN void ca_box_muller_f(float u1, float u2, float *z0, float *z1) {
+  float r = sqrtf(-2.0f * logf(1.0f - u1)), t = 6.2831853071795864f * u2;
+  *z0 = r * cosf(t);
+  *z1 = r * sinf(t);
+}
+CA_FN void ca_box_muller_d(double u1, double u2, double *z0, double *z1) {
+  double r = sqrt(-2.0 * log(1.0 - u1)), t = 6.283185307179586477 * u2;
+  *z0 = r * cos(t);
+  *z1 = r * sin(t);
+}
+
+#endif
