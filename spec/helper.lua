@@ -1,0 +1,84 @@
+-- Shared by the specs: run a block once per available device, and compare arrays with
+-- hand-computed (NumPy-checked) values.
+local cu = require "cuarray"
+
+local H = {}
+
+-- The devices to test: the CPU always, CUDA when a GPU is present. CUARRAY_TEST_DEVICES
+-- ("cpu", "cuda" or "cpu,cuda") narrows or forces the list (make test-gpu forces cuda).
+function H.devices()
+  local want = os.getenv("CUARRAY_TEST_DEVICES")
+  local list = {}
+  if want and want ~= "" then
+    for d in want:gmatch("[^,%s]+") do list[#list + 1] = d end
+    return list
+  end
+  list[1] = "cpu"
+  if cu.cuda.is_available() then list[2] = "cuda" end
+  return list
+end
+
+-- describe(name .. " on <device>") for every device, with that device the default inside.
+function H.each_device(name, fn)
+  for _, dev in ipairs(H.devices()) do
+    describe(name .. " on " .. dev, function()
+      local previous
+      before_each(function()
+        previous = cu.get_default_device()
+        cu.set_default_device(dev)
+      end)
+      after_each(function() cu.set_default_device(previous) end)
+      fn(dev)
+    end)
+  end
+end
+
+local function flatten(t, out)
+  out = out or {}
+  if type(t) ~= "table" then out[#out + 1] = t; return out end
+  for i = 1, #t do flatten(t[i], out) end
+  return out
+end
+
+local function shape_of(t)
+  local s = {}
+  while type(t) == "table" do s[#s + 1] = #t; t = t[1] end
+  return s
+end
+
+local function same_value(x, y, tol)
+  if type(x) == "boolean" or type(y) == "boolean" then return x == y end
+  if x ~= x then return y ~= y end            -- NaN matches NaN
+  if x == y then return true end              -- also infinities
+  return tol and math.abs(x - y) <= tol * math.max(1, math.abs(y)) or false
+end
+
+-- Asserts that `a` (an array, or a Lua table/number) equals `expected` (nested tables or a
+-- number) in shape and values; `tol` is a relative tolerance (default exact).
+function H.same(a, expected, tol)
+  local got = a
+  if cu.is_array(a) then got = a:totable() end
+  assert.are.same(shape_of(expected), shape_of(got), "shapes differ")
+  local g, e = flatten(got), flatten(expected)
+  assert.are.equal(#e, #g, "sizes differ")
+  for i = 1, #e do
+    if not same_value(g[i], e[i], tol) then
+      error(("element %d: got %s, expected %s"):format(i, tostring(g[i]), tostring(e[i])), 2)
+    end
+  end
+end
+
+-- Asserts that fn raises an error whose message contains `fragment` (plain text).
+function H.raises(fragment, fn, ...)
+  local ok, err = pcall(fn, ...)
+  assert.is_false(ok, "expected an error containing: " .. fragment)
+  err = tostring(err)
+  if not err:find(fragment, 1, true) then
+    error(("error %q does not contain %q"):format(err, fragment), 2)
+  end
+end
+
+H.nan = 0 / 0
+H.inf = math.huge
+
+return H

@@ -1,0 +1,602 @@
+/* Arrays and storages: lifetime, allocation (with collector pressure and one retry on out of
+ * memory), views, broadcasting, elementwise loops, copies between layouts and devices. */
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include "core.h"
+#include "scalar.h"
+#include "cpu/cpu.h"
+
+#define STATE_KEY "cuarray.state"
+#define BACKENDS_KEY "cuarray.backends"
+#define GC_MIN_DEBT ((size_t)64 << 20)
+
+/* ---- state and backends ------------------------------------------------------------- */
+
+ca_state *ca_state_get(lua_State *L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, STATE_KEY);
+  ca_state *s = (ca_state *)lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  if (s) return s;
+  s = (ca_state *)ca_newuserdata(L, sizeof *s);
+  memset(s, 0, sizeof *s);
+  ca_cpu_backend_init(&s->cpu);
+  s->default_dtype = CA_FLOAT64;
+  s->default_device = -1;
+  s->seed = 0x5eed5eedULL;
+  lua_setfield(L, LUA_REGISTRYINDEX, STATE_KEY);
+  return s;
+}
+
+ca_backend *ca_backend_get(lua_State *L, int device) {
+  ca_state *s = ca_state_get(L);
+  if (device < 0) return &s->cpu;
+  lua_getfield(L, LUA_REGISTRYINDEX, BACKENDS_KEY);
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, BACKENDS_KEY);
+  }
+  lua_rawgeti(L, -1, device + 1);
+  ca_backend *be = (ca_backend *)lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  if (!be) {
+    lua_getglobal(L, "require");
+    lua_pushliteral(L, "cuarray.cuda");
+    if (lua_pcall(L, 1, 1, 0) != 0)
+      luaL_error(L, "device cuda:%d: the CUDA module cuarray.cuda could not be loaded (%s)",
+                 device, lua_tostring(L, -1));
+    lua_getfield(L, -1, "backend");
+    ca_pushinteger(L, device);
+    lua_call(L, 1, 1); /* raises "cuda: no CUDA device available (...)" */
+    be = (ca_backend *)lua_touserdata(L, -1);
+    if (!be) luaL_error(L, "device cuda:%d: the CUDA module returned no backend", device);
+    lua_rawseti(L, -3, device + 1);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  return be;
+}
+
+/* "cpu", "cuda", "cuda:N", or nil for the default. Returns -1 for the CPU, else N. */
+int ca_parse_device(lua_State *L, int idx, int dflt) {
+  if (lua_isnoneornil(L, idx)) return dflt;
+  const char *s = lua_tostring(L, idx);
+  if (lua_type(L, idx) != LUA_TSTRING)
+    luaL_error(L, "device must be a string such as \"cpu\" or \"cuda:0\", got %s",
+               luaL_typename(L, idx));
+  if (strcmp(s, "cpu") == 0) return -1;
+  if (strcmp(s, "cuda") == 0 || strcmp(s, "gpu") == 0) return 0;
+  if (strncmp(s, "cuda:", 5) == 0) {
+    char *end;
+    long n = strtol(s + 5, &end, 10);
+    if (*end == 0 && end != s + 5 && n >= 0 && n < 1024) return (int)n;
+  }
+  return luaL_error(L, "unknown device '%s' (expected \"cpu\", \"cuda\" or \"cuda:N\")", s);
+}
+
+void ca_raise_status(lua_State *L, ca_backend *be, ca_status st, const char *what) {
+  switch (st) {
+  case CA_OK: return;
+  case CA_ERR_NOMEM:
+    luaL_error(L, "%s: out of memory on %s (%s)", what, be->name, be->errmsg);
+    break;
+  case CA_ERR_UNSUPPORTED:
+    luaL_error(L, "%s: not supported on %s for these dtypes%s%s", what, be->name,
+               be->errmsg[0] ? ": " : "", be->errmsg);
+    break;
+  case CA_ERR_INDEX: case CA_ERR_VALUE:
+    luaL_error(L, "%s: %s", what, be->errmsg[0] ? be->errmsg : "invalid value");
+    break;
+  default:
+    luaL_error(L, "%s failed on %s: %s", what, be->name, be->errmsg);
+  }
+}
+
+/* ---- storage ----------------------------------------------------------------------- */
+
+static void storage_release(ca_storage *st) {
+  if (!st || --st->refs > 0) return;
+  if (st->release) st->release(st->release_ctx, st->data);
+  else if (st->owner_be) st->owner_be->host_free(st->owner_be, st->data);
+  else if (!st->borrowed) st->be->free(st->be, st->data, st->nbytes);
+  free(st);
+}
+
+void ca_array_release(ca_array *a) {
+  ca_storage *st = a->storage;
+  a->storage = NULL;
+  storage_release(st);
+}
+
+/* The collector does not see array memory: count what is allocated, and once as much again
+ * as was live at the last collection has been allocated (64 MiB at least), collect. */
+static void gc_pressure(lua_State *L, size_t nbytes) {
+  ca_state *s = ca_state_get(L);
+  s->gc_debt += nbytes;
+  if (s->gc_debt < GC_MIN_DEBT) return;
+  s->gc_debt = 0;
+  lua_gc(L, LUA_GCCOLLECT, 0);
+}
+
+/* ---- arrays ------------------------------------------------------------------------ */
+
+ca_array *ca_test(lua_State *L, int idx) {
+  return (ca_array *)luaL_testudata(L, idx, CA_ARRAY_MT);
+}
+
+ca_array *ca_check(lua_State *L, int idx) {
+  ca_array *a = ca_test(L, idx);
+  if (!a) luaL_error(L, "bad argument #%d: expected an array, got %s", idx, luaL_typename(L, idx));
+  if (!a->storage) luaL_error(L, "bad argument #%d: the array has been freed", idx);
+  return a;
+}
+
+static ca_array *push_blank(lua_State *L) {
+  ca_array *a = (ca_array *)ca_newuserdata(L, sizeof *a);
+  memset(a, 0, sizeof *a);
+  luaL_getmetatable(L, CA_ARRAY_MT);
+  lua_setmetatable(L, -2);
+  return a;
+}
+
+int64_t ca_shape_size(lua_State *L, int ndim, const int64_t *shape) {
+  int64_t n = 1;
+  for (int i = 0; i < ndim; i++) {
+    if (shape[i] < 0) luaL_error(L, "negative dimension %lld in shape", (long long)shape[i]);
+    if (shape[i] && n > INT64_MAX / shape[i]) luaL_error(L, "shape is too large: size overflows");
+    n *= shape[i];
+  }
+  return n;
+}
+
+void ca_set_contiguous_strides(ca_array *a) {
+  int64_t s = 1;
+  for (int i = a->ndim - 1; i >= 0; i--) {
+    a->strides[i] = s;
+    s *= a->shape[i] ? a->shape[i] : 1;
+  }
+}
+
+int ca_is_contiguous(const ca_array *a) {
+  int64_t s = 1;
+  if (a->size <= 1) return 1;
+  for (int i = a->ndim - 1; i >= 0; i--) {
+    if (a->shape[i] != 1 && a->strides[i] != s) return 0;
+    s *= a->shape[i];
+  }
+  return 1;
+}
+
+static void set_shape(lua_State *L, ca_array *a, int dtype, int ndim, const int64_t *shape) {
+  if (ndim < 0 || ndim > CA_MAXDIMS) luaL_error(L, "too many dimensions (%d; at most %d)", ndim, CA_MAXDIMS);
+  a->dtype = dtype;
+  a->ndim = ndim;
+  for (int i = 0; i < ndim; i++) a->shape[i] = shape[i];
+  a->size = ca_shape_size(L, ndim, shape);
+  ca_set_contiguous_strides(a);
+}
+
+ca_array *ca_new(lua_State *L, ca_backend *be, int dtype, int ndim, const int64_t *shape) {
+  ca_array *a = push_blank(L);
+  set_shape(L, a, dtype, ndim, shape);
+  size_t isz = ca_itemsize(dtype);
+  if ((uint64_t)a->size > (uint64_t)(SIZE_MAX / 2) / isz)
+    luaL_error(L, "array of %lld elements is too large", (long long)a->size);
+  size_t nbytes = (size_t)a->size * isz;
+  ca_storage *st = (ca_storage *)calloc(1, sizeof *st);
+  if (!st) luaL_error(L, "out of host memory");
+  st->refs = 1;
+  st->be = be;
+  st->nbytes = nbytes;
+  /* The storage joins the userdata only once its memory exists: a failure frees it first. */
+  {
+    void *p = NULL;
+    ca_status s1 = be->alloc(be, nbytes, &p);
+    if (s1 == CA_ERR_NOMEM) {
+      lua_gc(L, LUA_GCCOLLECT, 0);
+      if (be->trim) be->trim(be);
+      s1 = be->alloc(be, nbytes, &p);
+    }
+    if (s1 == CA_OK) {
+      st->data = p;
+    } else {
+      size_t used = 0, cached = 0, freeb = 0;
+      char msg[600];
+      if (s1 == CA_ERR_NOMEM) {
+        if (be->mem_info) be->mem_info(be, &used, &cached, &freeb);
+        snprintf(msg, sizeof msg, "out of memory on %s (asked %llu bytes, %llu free)", be->name,
+                 (unsigned long long)nbytes, (unsigned long long)freeb);
+      } else {
+        snprintf(msg, sizeof msg, "allocation failed on %s: %s", be->name, be->errmsg);
+      }
+      free(st);
+      lua_pushstring(L, msg);
+      lua_error(L);
+    }
+  }
+  a->storage = st;
+  gc_pressure(L, nbytes);
+  return a;
+}
+
+ca_array *ca_new_like(lua_State *L, const ca_array *a, int dtype) {
+  return ca_new(L, ca_be(a), dtype < 0 ? a->dtype : dtype, a->ndim, a->shape);
+}
+
+ca_array *ca_new_pinned(lua_State *L, ca_backend *cuda, int dtype, int ndim, const int64_t *shape) {
+  if (!cuda->host_alloc) luaL_error(L, "pinned memory is not offered by %s", cuda->name);
+  ca_array *a = push_blank(L);
+  set_shape(L, a, dtype, ndim, shape);
+  size_t nbytes = (size_t)a->size * ca_itemsize(dtype);
+  ca_storage *st = (ca_storage *)calloc(1, sizeof *st);
+  if (!st) luaL_error(L, "out of host memory");
+  void *p = NULL;
+  ca_status s1 = cuda->host_alloc(cuda, nbytes, &p);
+  if (s1 != CA_OK) {
+    free(st);
+    ca_raise_status(L, cuda, s1, "pinned allocation");
+  }
+  st->refs = 1;
+  st->be = &ca_state_get(L)->cpu;
+  st->data = p;
+  st->nbytes = nbytes;
+  st->owner_be = cuda;
+  a->storage = st;
+  gc_pressure(L, nbytes);
+  return a;
+}
+
+ca_array *ca_wrap(lua_State *L, ca_backend *be, void *data, size_t nbytes, int dtype, int ndim,
+                  const int64_t *shape, const int64_t *strides, int64_t offset,
+                  void (*release)(void *, void *), void *release_ctx) {
+  ca_array *a = push_blank(L);
+  set_shape(L, a, dtype, ndim, shape);
+  if (strides)
+    for (int i = 0; i < ndim; i++) a->strides[i] = strides[i];
+  a->offset = offset;
+  ca_storage *st = (ca_storage *)calloc(1, sizeof *st);
+  if (!st) {
+    if (release) release(release_ctx, data);
+    luaL_error(L, "out of host memory");
+  }
+  st->refs = 1;
+  st->be = be;
+  st->data = data;
+  st->nbytes = nbytes;
+  st->release = release;
+  st->release_ctx = release_ctx;
+  st->borrowed = release == NULL;
+  a->storage = st;
+  return a;
+}
+
+ca_array *ca_view(lua_State *L, const ca_array *a) {
+  ca_array *v = push_blank(L);
+  *v = *a;
+  v->storage->refs++;
+  return v;
+}
+
+/* ---- shapes ----------------------------------------------------------------------- */
+
+void ca_format_shape(char *buf, size_t len, int ndim, const int64_t *shape) {
+  size_t n = 0;
+  n += (size_t)snprintf(buf + n, len - n, "(");
+  for (int i = 0; i < ndim && n < len; i++)
+    n += (size_t)snprintf(buf + n, len - n, i ? ", %lld" : "%lld", (long long)shape[i]);
+  if (n < len) snprintf(buf + n, len - n, ndim == 1 ? ",)" : ")");
+}
+
+int ca_read_shape(lua_State *L, int idx, int64_t *shape, const char *fname) {
+  idx = ca_absindex(L, idx);
+  if (lua_type(L, idx) == LUA_TNUMBER) {
+    if (!ca_tointeger(L, idx, &shape[0]))
+      luaL_error(L, "%s: shape must be integral, got %s", fname, lua_tostring(L, idx));
+    if (shape[0] < 0) luaL_error(L, "%s: negative dimension %lld in shape", fname, (long long)shape[0]);
+    return 1;
+  }
+  if (!lua_istable(L, idx))
+    luaL_error(L, "%s: shape must be a number or a table of numbers, got %s", fname,
+               luaL_typename(L, idx));
+  int n = (int)ca_rawlen(L, idx);
+  if (n > CA_MAXDIMS) luaL_error(L, "%s: too many dimensions (%d; at most %d)", fname, n, CA_MAXDIMS);
+  for (int i = 0; i < n; i++) {
+    lua_rawgeti(L, idx, i + 1);
+    if (!ca_tointeger(L, -1, &shape[i]))
+      luaL_error(L, "%s: shape entry %d must be an integer, got %s", fname, i + 1,
+                 lua_type(L, -1) == LUA_TNUMBER ? lua_tostring(L, -1) : luaL_typename(L, -1));
+    if (shape[i] < 0)
+      luaL_error(L, "%s: negative dimension %lld in shape", fname, (long long)shape[i]);
+    lua_pop(L, 1);
+  }
+  return n;
+}
+
+int ca_read_axis(lua_State *L, int idx, int ndim, const char *fname) {
+  int64_t ax = 0;
+  if (!ca_tointeger(L, idx, &ax))
+    luaL_error(L, "%s: axis must be an integer, got %s", fname,
+               lua_type(L, idx) == LUA_TNUMBER ? lua_tostring(L, idx) : luaL_typename(L, idx));
+  if (ax >= 1 && ax <= ndim) return (int)ax - 1;
+  if (ax <= -1 && ax >= -ndim) return (int)(ax + ndim);
+  return luaL_error(L, "%s: axis %lld is out of bounds for an array of dimension %d "
+                    "(axes run from 1, or from -1 at the end)", fname, (long long)ax, ndim);
+}
+
+int ca_broadcast_shapes(lua_State *L, const char *fname, int n, const ca_array *const *arrs,
+                        int64_t *shape) {
+  int nd = 0;
+  for (int k = 0; k < n; k++)
+    if (arrs[k] && arrs[k]->ndim > nd) nd = arrs[k]->ndim;
+  for (int i = 0; i < nd; i++) shape[i] = 1;
+  for (int k = 0; k < n; k++) {
+    const ca_array *a = arrs[k];
+    if (!a) continue;
+    for (int j = 0; j < a->ndim; j++) {
+      int i = nd - a->ndim + j;
+      int64_t d = a->shape[j];
+      if (d == shape[i] || d == 1) continue;
+      if (shape[i] == 1) {
+        shape[i] = d;
+        continue;
+      }
+      char s1[256], s2[256];
+      int first = 0;
+      while (!arrs[first]) first++;
+      ca_format_shape(s1, sizeof s1, arrs[first]->ndim, arrs[first]->shape);
+      ca_format_shape(s2, sizeof s2, a->ndim, a->shape);
+      luaL_error(L, "%s: shapes %s and %s cannot be broadcast together", fname, s1, s2);
+    }
+  }
+  return nd;
+}
+
+void ca_broadcast_strides(const ca_array *a, int ndim, const int64_t *shape, int64_t *strides) {
+  int lead = ndim - a->ndim;
+  for (int i = 0; i < ndim; i++) {
+    int j = i - lead;
+    strides[i] = (j < 0 || a->shape[j] == 1 || shape[i] == 1) ? 0 : a->strides[j];
+  }
+}
+
+/* ---- loops ------------------------------------------------------------------------ */
+
+void ca_loop_build(ca_loop *l, int ndim, const int64_t *shape, int nop,
+                   ca_array *const *arrays, const ca_value *values, const int *dtypes, int compute) {
+  int64_t strides[CA_MAXOPS][CA_MAXDIMS];
+  memset(l, 0, sizeof *l);
+  l->nop = nop;
+  l->compute = compute;
+  l->size = 1;
+  for (int i = 0; i < ndim; i++) l->size *= shape[i];
+  for (int k = 0; k < nop; k++) {
+    if (arrays[k]) {
+      ca_broadcast_strides(arrays[k], ndim, shape, strides[k]);
+      l->op[k].data = ca_data(arrays[k]);
+      l->op[k].dtype = arrays[k]->dtype;
+    } else {
+      memset(strides[k], 0, sizeof strides[k]);
+      l->op[k].value = values[k];
+      l->op[k].dtype = dtypes[k];
+    }
+  }
+  /* Coalesce: drop size-1 dims, merge neighbours whose strides chain in every operand. */
+  int nd = 0;
+  for (int i = 0; i < ndim; i++) {
+    if (shape[i] == 1) continue;
+    if (nd > 0) {
+      int merge = 1;
+      for (int k = 0; k < nop; k++)
+        if (strides[k][i - 0] * shape[i] != l->op[k].strides[nd - 1]) { merge = 0; break; }
+      if (merge) {
+        l->shape[nd - 1] *= shape[i];
+        for (int k = 0; k < nop; k++) l->op[k].strides[nd - 1] = strides[k][i];
+        continue;
+      }
+    }
+    l->shape[nd] = shape[i];
+    for (int k = 0; k < nop; k++) l->op[k].strides[nd] = strides[k][i];
+    nd++;
+  }
+  if (l->size == 0) { nd = 1; l->shape[0] = 0; }
+  l->ndim = nd;
+}
+
+void ca_copy_into(lua_State *L, ca_array *dst, const ca_array *src) {
+  if (ca_be(dst) != ca_be(src))
+    luaL_error(L, "copy: arrays are on different devices (%s and %s)", ca_be(dst)->name,
+               ca_be(src)->name);
+  const ca_array *pair[2] = {dst, src};
+  int64_t shape[CA_MAXDIMS];
+  int nd = ca_broadcast_shapes(L, "copy", 2, pair, shape);
+  if (nd != dst->ndim || memcmp(shape, dst->shape, sizeof(int64_t) * (size_t)nd) != 0) {
+    char s1[256], s2[256];
+    ca_format_shape(s1, sizeof s1, src->ndim, src->shape);
+    ca_format_shape(s2, sizeof s2, dst->ndim, dst->shape);
+    luaL_error(L, "could not broadcast input of shape %s into shape %s", s1, s2);
+  }
+  ca_loop l;
+  ca_array *ops[2] = {dst, (ca_array *)src};
+  ca_loop_build(&l, dst->ndim, dst->shape, 2, ops, NULL, NULL, dst->dtype);
+  if (l.size == 0) return;
+  CA_CHECK(L, ca_be(dst), ca_be(dst)->copy(ca_be(dst), &l), "copy");
+}
+
+void ca_fill(lua_State *L, ca_array *dst, double v) {
+  ca_loop l;
+  ca_array *ops[2] = {dst, NULL};
+  ca_value vals[2];
+  int dts[2] = {dst->dtype, ca_is_float(dst->dtype) ? CA_FLOAT64 : CA_INT64};
+  vals[1] = ca_value_from_number(v, dts[1]);
+  ca_loop_build(&l, dst->ndim, dst->shape, 2, ops, vals, dts, dst->dtype);
+  if (l.size == 0) return;
+  CA_CHECK(L, ca_be(dst), ca_be(dst)->copy(ca_be(dst), &l), "fill");
+}
+
+ca_array *ca_push_contiguous(lua_State *L, int idx) {
+  ca_array *a = ca_check(L, idx);
+  if (ca_is_contiguous(a)) {
+    lua_pushvalue(L, idx);
+    return a;
+  }
+  ca_array *c = ca_new_like(L, a, -1);
+  ca_copy_into(L, c, a);
+  return c;
+}
+
+void ca_read_host(lua_State *L, const ca_array *a, void *out) {
+  ca_backend *be = ca_be(a);
+  size_t nbytes = (size_t)a->size * ca_itemsize(a->dtype);
+  if (nbytes == 0) return;
+  if (ca_is_contiguous(a)) {
+    CA_CHECK(L, be, be->download(be, out, ca_data(a), nbytes), "reading the array");
+    return;
+  }
+  ca_array *c = ca_new_like(L, a, -1);
+  ca_copy_into(L, c, a);
+  CA_CHECK(L, be, be->download(be, out, ca_data(c), nbytes), "reading the array");
+  lua_pop(L, 1);
+}
+
+ca_array *ca_to_backend(lua_State *L, const ca_array *a, ca_backend *be) {
+  ca_backend *src = ca_be(a);
+  ca_array *d = ca_new(L, be, a->dtype, a->ndim, a->shape);
+  if (src == be) {
+    ca_copy_into(L, d, a);
+    return d;
+  }
+  size_t nbytes = (size_t)a->size * ca_itemsize(a->dtype);
+  if (nbytes == 0) return d;
+  if (be->device < 0) { /* to the host: the source backend downloads */
+    ca_read_host(L, a, ca_data(d));
+  } else if (src->device < 0) { /* from the host: the target backend uploads */
+    int top = lua_gettop(L);
+    const ca_array *c = a;
+    if (!ca_is_contiguous(a)) {
+      ca_array *t = ca_new_like(L, a, -1);
+      ca_copy_into(L, t, a);
+      c = t;
+    }
+    CA_CHECK(L, be, be->upload(be, ca_data(d), ca_data(c), nbytes), "host to device copy");
+    lua_settop(L, top);
+  } else { /* between two devices: through the host */
+    ca_array *h = ca_to_backend(L, a, &ca_state_get(L)->cpu);
+    ca_status st = be->upload(be, ca_data(d), ca_data(h), nbytes);
+    lua_pop(L, 1);
+    CA_CHECK(L, be, st, "device to device copy");
+  }
+  return d;
+}
+
+/* ---- scalars ----------------------------------------------------------------------- */
+
+ca_value ca_value_from_number(lua_Number n, int dtype) {
+  ca_value v;
+  if (ca_is_float(dtype)) v.f = n;
+  else if (dtype == CA_BOOL) v.i = n != 0;
+  else v.i = ca_d2i(n);
+  return v;
+}
+
+lua_Number ca_value_to_number(ca_value v, int dtype) {
+  return ca_is_float(dtype) ? v.f : (lua_Number)v.i;
+}
+
+void ca_push_element(lua_State *L, const ca_array *a) {
+  unsigned char buf[8];
+  ca_read_host(L, a, buf);
+  switch (a->dtype) {
+  case CA_BOOL: lua_pushboolean(L, buf[0] != 0); break;
+  case CA_INT8: lua_pushinteger(L, *(int8_t *)buf); break;
+  case CA_UINT8: lua_pushinteger(L, *(uint8_t *)buf); break;
+  case CA_INT16: lua_pushinteger(L, *(int16_t *)buf); break;
+  case CA_INT32: lua_pushinteger(L, *(int32_t *)buf); break;
+  case CA_INT64: ca_pushinteger(L, *(int64_t *)buf); break;
+  case CA_FLOAT16: lua_pushnumber(L, ca_half_to_float(*(uint16_t *)buf)); break;
+  case CA_FLOAT32: lua_pushnumber(L, *(float *)buf); break;
+  default: lua_pushnumber(L, *(double *)buf); break;
+  }
+}
+
+/* ---- options ----------------------------------------------------------------------- */
+
+int ca_opt_check(lua_State *L, int idx, const char *fname, const char *const *known) {
+  if (lua_isnoneornil(L, idx)) return 0;
+  idx = ca_absindex(L, idx);
+  if (!lua_istable(L, idx))
+    luaL_error(L, "%s: options must be a table, got %s", fname, luaL_typename(L, idx));
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    int ok = 0;
+    if (lua_type(L, -1) == LUA_TSTRING) {
+      const char *k = lua_tostring(L, -1);
+      for (int i = 0; known[i]; i++)
+        if (strcmp(k, known[i]) == 0) { ok = 1; break; }
+    }
+    if (!ok) {
+      const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : luaL_typename(L, -1);
+      luaL_error(L, "%s: unknown option '%s'", fname, k);
+    }
+  }
+  return 1;
+}
+
+int ca_check_dtype(lua_State *L, int idx) {
+  if (lua_type(L, idx) != LUA_TSTRING)
+    luaL_error(L, "dtype must be a string such as \"float32\", got %s", luaL_typename(L, idx));
+  int dt = ca_dtype_from_name(lua_tostring(L, idx));
+  if (dt < 0)
+    luaL_error(L, "unknown dtype '%s' (bool, int8, uint8, int16, int32, int64, float16, "
+               "float32, float64)", lua_tostring(L, idx));
+  return dt;
+}
+
+int ca_opt_dtype(lua_State *L, int idx, int dflt) {
+  if (!lua_istable(L, idx)) return dflt;
+  lua_getfield(L, idx, "dtype");
+  int dt = lua_isnil(L, -1) ? dflt : ca_check_dtype(L, -1);
+  lua_pop(L, 1);
+  return dt;
+}
+
+int ca_opt_device(lua_State *L, int idx, int dflt) {
+  if (!lua_istable(L, idx)) return dflt;
+  lua_getfield(L, idx, "device");
+  int d = ca_parse_device(L, -1, dflt);
+  lua_pop(L, 1);
+  return d;
+}
+
+ca_array *ca_opt_out(lua_State *L, int idx) {
+  if (!lua_istable(L, idx)) return NULL;
+  lua_getfield(L, idx, "out");
+  ca_array *o = NULL;
+  if (!lua_isnil(L, -1)) {
+    o = ca_test(L, -1);
+    if (!o || !o->storage) luaL_error(L, "option 'out' must be a live array, got %s", luaL_typename(L, -1));
+  }
+  lua_pop(L, 1); /* the caller's options table keeps it alive */
+  return o;
+}
+
+int ca_opt_bool(lua_State *L, int idx, const char *key, int dflt) {
+  if (!lua_istable(L, idx)) return dflt;
+  lua_getfield(L, idx, key);
+  int v = lua_isnil(L, -1) ? dflt : lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return v;
+}
+
+void ca_register(lua_State *L, const luaL_Reg *funcs, const luaL_Reg *methods) {
+  for (; funcs && funcs->name; funcs++) {
+    lua_pushcfunction(L, funcs->func);
+    lua_setfield(L, -3, funcs->name);
+  }
+  for (; methods && methods->name; methods++) {
+    lua_pushcfunction(L, methods->func);
+    lua_setfield(L, -2, methods->name);
+  }
+}

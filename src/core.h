@@ -1,0 +1,147 @@
+/* The core's internal API, shared by the binding files (src/l_*.c) and src/array.c.
+ * Only these files raise Lua errors; backends return ca_status. */
+#ifndef CA_CORE_H
+#define CA_CORE_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "compat.h"
+#include "backend.h"
+
+#define CA_ARRAY_MT "cuarray.ndarray"
+
+/* A refcounted block of memory on one device. Views share it. */
+typedef struct ca_storage {
+  int refs;
+  ca_backend *be;        /* runs the ops on this memory (for pinned host memory: the CPU) */
+  void *data;
+  size_t nbytes;
+  /* Frees data when the last reference goes; NULL: be->free. Borrowed memory (the C API
+   * wrapping a host program's buffer without a release callback) sets borrowed. */
+  void (*release)(void *ctx, void *data);
+  void *release_ctx;
+  ca_backend *owner_be;  /* pinned host memory: the CUDA backend that allocated it */
+  int borrowed;
+} ca_storage;
+
+/* An n-d view. Strides and offset count ELEMENTS (not bytes); strides may be 0 (broadcast)
+ * or negative (flipped). The Lua userdata of an array holds this struct itself. */
+typedef struct ca_array {
+  ca_storage *storage;   /* NULL once freed (a:free()) */
+  int dtype;
+  int ndim;
+  int64_t size;          /* product of shape */
+  int64_t offset;        /* elements from storage->data to element 0 */
+  int64_t shape[CA_MAXDIMS];
+  int64_t strides[CA_MAXDIMS];
+} ca_array;
+
+/* Per-lua_State state: defaults, the random generator, the backends in use. */
+typedef struct ca_state {
+  ca_backend cpu;
+  int default_dtype;          /* float dtype of constructors that name none */
+  int default_device;         /* -1 cpu, else a CUDA ordinal */
+  uint64_t seed, counter;     /* the random stream (see scalar.h) */
+  int allow_tf32;
+  size_t gc_debt;             /* device bytes allocated since the collector was last stepped */
+} ca_state;
+
+ca_state *ca_state_get(lua_State *L);
+
+/* ---- backends and devices ---- */
+ca_backend *ca_backend_get(lua_State *L, int device);      /* raises if unavailable */
+int ca_parse_device(lua_State *L, int idx, int dflt);      /* "cpu", "cuda", "cuda:1", nil */
+void ca_raise_status(lua_State *L, ca_backend *be, ca_status st, const char *what);
+#define CA_CHECK(L, be, call, what) do { ca_status st_ = (call); \
+    if (st_ != CA_OK) ca_raise_status(L, be, st_, what); } while (0)
+
+/* ---- arrays ---- */
+ca_array *ca_test(lua_State *L, int idx);                  /* NULL unless an array */
+ca_array *ca_check(lua_State *L, int idx);                 /* raises unless a live array */
+/* Pushes a new C-contiguous array (uninitialised memory) on `be`. */
+ca_array *ca_new(lua_State *L, ca_backend *be, int dtype, int ndim, const int64_t *shape);
+ca_array *ca_new_like(lua_State *L, const ca_array *a, int dtype);
+/* Pushes a view sharing a's storage, with a's dtype, shape, strides and offset to adjust. */
+ca_array *ca_view(lua_State *L, const ca_array *a);
+void ca_array_release(ca_array *a);
+/* Pinned host array, or wrap external memory (interop): see array.c. */
+ca_array *ca_new_pinned(lua_State *L, ca_backend *cuda, int dtype, int ndim, const int64_t *shape);
+ca_array *ca_wrap(lua_State *L, ca_backend *be, void *data, size_t nbytes, int dtype, int ndim,
+                  const int64_t *shape, const int64_t *strides, int64_t offset,
+                  void (*release)(void *, void *), void *release_ctx);
+
+static inline ca_backend *ca_be(const ca_array *a) { return a->storage->be; }
+static inline char *ca_data(const ca_array *a) {
+  return (char *)a->storage->data + a->offset * (int64_t)ca_itemsize(a->dtype);
+}
+int ca_is_contiguous(const ca_array *a);
+void ca_set_contiguous_strides(ca_array *a);
+int64_t ca_shape_size(lua_State *L, int ndim, const int64_t *shape); /* raises on overflow */
+
+/* ---- shapes ---- */
+/* Reads a shape: a number, or a table of numbers, at idx. Returns ndim. */
+int ca_read_shape(lua_State *L, int idx, int64_t *shape, const char *fname);
+/* Reads an axis (1-based, negative from the end) for an array of ndim dims; 0-based out. */
+int ca_read_axis(lua_State *L, int idx, int ndim, const char *fname);
+/* Broadcast shapes; raises naming fname and both shapes. */
+int ca_broadcast_shapes(lua_State *L, const char *fname, int n, const ca_array *const *arrs,
+                        int64_t *shape);
+/* Strides of `a` seen through the broadcast shape (ndim dims). */
+void ca_broadcast_strides(const ca_array *a, int ndim, const int64_t *shape, int64_t *strides);
+void ca_format_shape(char *buf, size_t len, int ndim, const int64_t *shape);
+
+/* ---- loops ---- */
+/* Elementwise loop over `shape` with operands; coalesces dims. arrays[k] may be NULL for a
+ * by-value scalar operand (values[k]). The output arr[0] must have shape `shape`. */
+void ca_loop_build(ca_loop *l, int ndim, const int64_t *shape, int nop,
+                   ca_array *const *arrays, const ca_value *values, const int *dtypes, int compute);
+/* dst = src (broadcast, converted); same device. */
+void ca_copy_into(lua_State *L, ca_array *dst, const ca_array *src);
+void ca_fill(lua_State *L, ca_array *dst, double v);
+/* Pushes `a` if C-contiguous (or a copy that is). */
+ca_array *ca_push_contiguous(lua_State *L, int idx);
+/* Copies a's elements (any layout) to host memory as a C-contiguous buffer; syncs. */
+void ca_read_host(lua_State *L, const ca_array *a, void *out);
+/* Pushes a copy of `a` on device `be` (cross-device transfers go through here). */
+ca_array *ca_to_backend(lua_State *L, const ca_array *a, ca_backend *be);
+
+/* ---- scalars ---- */
+ca_value ca_value_from_number(lua_Number n, int dtype);
+lua_Number ca_value_to_number(ca_value v, int dtype);
+void ca_push_element(lua_State *L, const ca_array *a); /* a has size 1; pushes a number / bool */
+
+/* ---- options ---- */
+/* Options table at idx (or none): returns 1 if idx is a table. Unknown keys raise. */
+int ca_opt_check(lua_State *L, int idx, const char *fname, const char *const *known);
+int ca_opt_dtype(lua_State *L, int idx, int dflt);        /* {dtype = ...} */
+int ca_opt_device(lua_State *L, int idx, int dflt);       /* {device = ...} */
+ca_array *ca_opt_out(lua_State *L, int idx);              /* {out = array} or NULL */
+int ca_opt_bool(lua_State *L, int idx, const char *key, int dflt);
+int ca_check_dtype(lua_State *L, int idx);                /* a dtype name */
+
+/* Module registration, one per binding file. */
+void ca_open_array(lua_State *L);   /* l_array.c: metatable + methods */
+void ca_open_ops(lua_State *L);     /* l_ops.c */
+void ca_open_reduce(lua_State *L);  /* l_reduce.c */
+void ca_open_linalg(lua_State *L);  /* l_linalg.c */
+void ca_open_index(lua_State *L);   /* l_index.c */
+void ca_open_create(lua_State *L);  /* l_create.c */
+void ca_open_interop(lua_State *L); /* l_interop.c */
+
+/* Each binding file registers functions into the module table (at -2) and methods into the
+ * methods table (at -1) with these helpers. */
+void ca_register(lua_State *L, const luaL_Reg *funcs, const luaL_Reg *methods);
+
+/* Indexing (l_index.c): a[key] and a[key] = value with the array at 1, key at 2, value at 3. */
+int ca_index_get(lua_State *L);
+int ca_index_set(lua_State *L);
+
+/* Elementwise entry points shared between binding files (l_ops.c). */
+/* Runs op on the Lua values at ia (and ib): arrays or numbers. Pushes the result, or with a
+ * given `out` writes there and pushes nothing. */
+void ca_apply_unary(lua_State *L, int op, int ia, ca_array *out);
+void ca_apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out);
+/* Reductions over all elements / axes, used by several files (l_reduce.c). */
+void ca_reduce_all(lua_State *L, int op, int idx, int out_dtype);
+
+#endif

@@ -1,0 +1,548 @@
+/* The array userdata: metatable, attributes, conversions, shape methods, and the module's
+ * entry point luaopen_cuarray_core. */
+#include <stdlib.h>
+#include <string.h>
+#include "core.h"
+
+#define FORMAT_KEY "cuarray.format"
+
+static int arr_gc(lua_State *L) {
+  ca_array *a = ca_test(L, 1);
+  if (a) ca_array_release(a);
+  return 0;
+}
+
+static int arr_free(lua_State *L) {
+  ca_array *a = ca_test(L, 1);
+  if (!a) return luaL_error(L, "free: expected an array, got %s", luaL_typename(L, 1));
+  ca_array_release(a);
+  return 0;
+}
+
+static void push_int_table(lua_State *L, int n, const int64_t *v) {
+  lua_createtable(L, n, 0);
+  for (int i = 0; i < n; i++) {
+    ca_pushinteger(L, v[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+}
+
+static int device_name(lua_State *L, const ca_array *a) {
+  lua_pushstring(L, ca_be(a)->name);
+  return 1;
+}
+
+/* Transpose with an explicit permutation (0-based), or reversed when perm is NULL. */
+static ca_array *push_permuted(lua_State *L, const ca_array *a, const int *perm) {
+  ca_array *v = ca_view(L, a);
+  for (int i = 0; i < a->ndim; i++) {
+    int p = perm ? perm[i] : a->ndim - 1 - i;
+    v->shape[i] = a->shape[p];
+    v->strides[i] = a->strides[p];
+  }
+  return v;
+}
+
+static int attribute(lua_State *L, ca_array *a, const char *k) {
+  if (strcmp(k, "shape") == 0) { push_int_table(L, a->ndim, a->shape); return 1; }
+  if (strcmp(k, "ndim") == 0) { lua_pushinteger(L, a->ndim); return 1; }
+  if (strcmp(k, "size") == 0) { ca_pushinteger(L, a->size); return 1; }
+  if (strcmp(k, "dtype") == 0) { lua_pushstring(L, ca_dtype_name(a->dtype)); return 1; }
+  if (strcmp(k, "device") == 0) return device_name(L, a);
+  if (strcmp(k, "strides") == 0) { push_int_table(L, a->ndim, a->strides); return 1; }
+  if (strcmp(k, "itemsize") == 0) { lua_pushinteger(L, (lua_Integer)ca_itemsize(a->dtype)); return 1; }
+  if (strcmp(k, "nbytes") == 0) { ca_pushinteger(L, a->size * (int64_t)ca_itemsize(a->dtype)); return 1; }
+  if (strcmp(k, "T") == 0) { push_permuted(L, a, NULL); return 1; }
+  if (strcmp(k, "is_contiguous") == 0) { lua_pushboolean(L, ca_is_contiguous(a)); return 1; }
+  return 0;
+}
+
+/* __index: methods and attributes by name; anything else is indexing (l_index.c). */
+static int arr_index(lua_State *L) {
+  if (lua_type(L, 2) == LUA_TSTRING) {
+    lua_getmetatable(L, 1);
+    lua_getfield(L, -1, "__methods");
+    lua_pushvalue(L, 2);
+    lua_rawget(L, -2);
+    if (!lua_isnil(L, -1)) return 1;
+    lua_pop(L, 3);
+    ca_array *a = ca_test(L, 1);
+    const char *k = lua_tostring(L, 2);
+    if (a && a->storage && attribute(L, a, k)) return 1;
+    if (a && !a->storage) return luaL_error(L, "the array has been freed (reading '%s')", k);
+    return luaL_error(L, "array has no attribute or method '%s'", k);
+  }
+  ca_check(L, 1);
+  return ca_index_get(L);
+}
+
+static int arr_newindex(lua_State *L) {
+  if (lua_type(L, 2) == LUA_TSTRING)
+    return luaL_error(L, "cannot set attribute '%s' of an array", lua_tostring(L, 2));
+  ca_check(L, 1);
+  return ca_index_set(L);
+}
+
+static int arr_len(lua_State *L) {
+  ca_array *a = ca_check(L, 1);
+  if (a->ndim == 0) return luaL_error(L, "len of a 0-d array");
+  ca_pushinteger(L, a->shape[0]);
+  return 1;
+}
+
+static int arr_tostring(lua_State *L) {
+  ca_array *a = ca_test(L, 1);
+  if (a && !a->storage) {
+    lua_pushliteral(L, "array(<freed>)");
+    return 1;
+  }
+  lua_getfield(L, LUA_REGISTRYINDEX, FORMAT_KEY);
+  if (lua_isfunction(L, -1)) {
+    lua_pushvalue(L, 1);
+    lua_call(L, 1, 1);
+    return 1;
+  }
+  char shape[256];
+  ca_format_shape(shape, sizeof shape, a->ndim, a->shape);
+  lua_pushfstring(L, "array(shape=%s, dtype=%s, device=%s)", shape, ca_dtype_name(a->dtype),
+                  ca_be(a)->name);
+  return 1;
+}
+
+/* cu._set_formatter(fn): the Lua layer's printer, used by tostring. */
+static int set_formatter(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  lua_pushvalue(L, 1);
+  lua_setfield(L, LUA_REGISTRYINDEX, FORMAT_KEY);
+  return 0;
+}
+
+/* ---- conversion ------------------------------------------------------------------- */
+
+static int arr_astype(lua_State *L) {
+  ca_array *a = ca_check(L, 1);
+  int dt = ca_check_dtype(L, 2);
+  ca_array *c = ca_new_like(L, a, dt);
+  ca_copy_into(L, c, a);
+  return 1;
+}
+
+static int arr_copy(lua_State *L) {
+  ca_array *a = ca_check(L, 1);
+  ca_array *c = ca_new_like(L, a, -1);
+  ca_copy_into(L, c, a);
+  return 1;
+}
+
+static int to_device(lua_State *L, ca_array *a, int device) {
+  ca_backend *be = ca_backend_get(L, device);
+  if (be == ca_be(a)) {
+    lua_pushvalue(L, 1);
+    return 1;
+  }
+  ca_to_backend(L, a, be);
+  return 1;
+}
+
+static int arr_to(lua_State *L) {
+  ca_array *a = ca_check(L, 1);
+  int device = ca_parse_device(L, 2, ca_state_get(L)->default_device);
+  return to_device(L, a, device);
+}
+
+static int arr_cpu(lua_State *L) { return to_device(L, ca_check(L, 1), -1); }
+
+static int arr_cuda(lua_State *L) {
+  ca_array *a = ca_check(L, 1);
+  int64_t dev = 0;
+  if (!lua_isnoneornil(L, 2) && (!ca_tointeger(L, 2, &dev) || dev < 0))
+    return luaL_error(L, "cuda: device ordinal must be a non-negative integer");
+  return to_device(L, a, (int)dev);
+}
+
+/* a:get(): a host (CPU) array, as CuPy's .get(); a CPU array gives a copy. */
+static int arr_get(lua_State *L) {
+  ca_array *a = ca_check(L, 1);
+  ca_to_backend(L, a, ca_backend_get(L, -1));
+  return 1;
+}
+
+static void push_value_at(lua_State *L, int dtype, const char *p) {
+  switch (dtype) {
+  case CA_BOOL: lua_pushboolean(L, *p != 0); break;
+  case CA_INT8: lua_pushinteger(L, *(const int8_t *)p); break;
+  case CA_UINT8: lua_pushinteger(L, *(const uint8_t *)p); break;
+  case CA_INT16: lua_pushinteger(L, *(const int16_t *)p); break;
+  case CA_INT32: lua_pushinteger(L, *(const int32_t *)p); break;
+  case CA_INT64: ca_pushinteger(L, *(const int64_t *)p); break;
+  case CA_FLOAT16: lua_pushnumber(L, ca_half_to_float(*(const uint16_t *)p)); break;
+  case CA_FLOAT32: lua_pushnumber(L, *(const float *)p); break;
+  default: lua_pushnumber(L, *(const double *)p); break;
+  }
+}
+
+static const char *build_table(lua_State *L, const ca_array *a, int dim, const char *p) {
+  if (dim == a->ndim) {
+    push_value_at(L, a->dtype, p);
+    return p + ca_itemsize(a->dtype);
+  }
+  lua_createtable(L, (int)a->shape[dim], 0);
+  for (int64_t i = 0; i < a->shape[dim]; i++) {
+    p = build_table(L, a, dim + 1, p);
+    lua_rawseti(L, -2, (int)(i + 1));
+  }
+  return p;
+}
+
+/* a:totable(): nested Lua tables (a number for a 0-d array). */
+static int arr_totable(lua_State *L) {
+  ca_array *a = ca_check(L, 1);
+  size_t nbytes = (size_t)a->size * ca_itemsize(a->dtype);
+  char *buf = (char *)ca_newuserdata(L, nbytes ? nbytes : 1); /* collected with the call */
+  ca_read_host(L, a, buf);
+  build_table(L, a, 0, buf);
+  return 1;
+}
+
+static int arr_item(lua_State *L) {
+  ca_array *a = ca_check(L, 1);
+  if (a->size != 1)
+    return luaL_error(L, "item: can only convert an array of size 1 to a Lua number (size is %lld)",
+                      (long long)a->size);
+  ca_push_element(L, a);
+  return 1;
+}
+
+/* ---- shape ---------------------------------------------------------------------- */
+
+/* Strides for viewing `a` with a new shape without copying, as NumPy's _attempt_nocopy_reshape;
+ * returns 0 when a copy is needed. */
+static int reshape_strides(const ca_array *a, int nd, const int64_t *shape, int64_t *strides) {
+  int64_t oshape[CA_MAXDIMS], ostr[CA_MAXDIMS];
+  int ond = 0;
+  for (int i = 0; i < a->ndim; i++)
+    if (a->shape[i] != 1) { oshape[ond] = a->shape[i]; ostr[ond] = a->strides[i]; ond++; }
+  int oi = 0, oj = 1, ni = 0, nj = 1;
+  while (ni < nd && oi < ond) {
+    int64_t np = shape[ni], op = oshape[oi];
+    while (np != op) {
+      if (np < op) np *= shape[nj++];
+      else op *= oshape[oj++];
+    }
+    for (int ok = oi; ok < oj - 1; ok++)
+      if (ostr[ok] != oshape[ok + 1] * ostr[ok + 1]) return 0;
+    strides[nj - 1] = ostr[oj - 1];
+    for (int nk = nj - 1; nk > ni; nk--) strides[nk - 1] = strides[nk] * shape[nk];
+    ni = nj++;
+    oi = oj++;
+  }
+  for (int k = ni; k < nd; k++) strides[k] = 1; /* trailing size-1 dims */
+  return 1;
+}
+
+/* Pushes `a` reshaped (a view when the strides allow, else a copy). */
+static void push_reshaped(lua_State *L, int idx, int nd, int64_t *shape, const char *fname) {
+  ca_array *a = ca_check(L, idx);
+  int neg = -1;
+  int64_t known = 1;
+  for (int i = 0; i < nd; i++) {
+    if (shape[i] == -1) {
+      if (neg >= 0) luaL_error(L, "%s: can only specify one unknown dimension (-1)", fname);
+      neg = i;
+    } else if (shape[i] < 0) {
+      luaL_error(L, "%s: negative dimension %lld in shape", fname, (long long)shape[i]);
+    } else {
+      known *= shape[i];
+    }
+  }
+  if (neg >= 0) {
+    if (known == 0 || a->size % known != 0) {
+      char s[256];
+      ca_format_shape(s, sizeof s, a->ndim, a->shape);
+      luaL_error(L, "%s: cannot reshape array of size %lld into a shape with -1 (array shape %s)",
+                 fname, (long long)a->size, s);
+    }
+    shape[neg] = a->size / known;
+  }
+  if (ca_shape_size(L, nd, shape) != a->size) {
+    char s1[256], s2[256];
+    ca_format_shape(s1, sizeof s1, a->ndim, a->shape);
+    ca_format_shape(s2, sizeof s2, nd, shape);
+    luaL_error(L, "%s: cannot reshape array of size %lld (shape %s) into shape %s", fname,
+               (long long)a->size, s1, s2);
+  }
+  int64_t strides[CA_MAXDIMS];
+  if (a->size == 0 || !reshape_strides(a, nd, shape, strides)) {
+    ca_array *c = ca_push_contiguous(L, idx);
+    ca_array *v = ca_view(L, c);
+    v->ndim = nd;
+    memcpy(v->shape, shape, sizeof(int64_t) * (size_t)nd);
+    ca_set_contiguous_strides(v);
+    lua_remove(L, -2);
+    return;
+  }
+  ca_array *v = ca_view(L, a);
+  v->ndim = nd;
+  memcpy(v->shape, shape, sizeof(int64_t) * (size_t)nd);
+  memcpy(v->strides, strides, sizeof(int64_t) * (size_t)nd);
+}
+
+/* a:reshape(shape) or a:reshape(d1, d2, ...) */
+static int arr_reshape(lua_State *L) {
+  ca_check(L, 1);
+  int64_t shape[CA_MAXDIMS];
+  int nd;
+  if (lua_istable(L, 2)) {
+    nd = 0;
+    int n = (int)ca_rawlen(L, 2);
+    if (n > CA_MAXDIMS) return luaL_error(L, "reshape: too many dimensions");
+    for (int i = 0; i < n; i++) {
+      lua_rawgeti(L, 2, i + 1);
+      if (!ca_tointeger(L, -1, &shape[nd++])) return luaL_error(L, "reshape: shape entries must be integers");
+      lua_pop(L, 1);
+    }
+  } else {
+    nd = lua_gettop(L) - 1;
+    if (nd > CA_MAXDIMS) return luaL_error(L, "reshape: too many dimensions");
+    for (int i = 0; i < nd; i++)
+      if (!ca_tointeger(L, i + 2, &shape[i])) return luaL_error(L, "reshape: shape entries must be integers");
+  }
+  push_reshaped(L, 1, nd, shape, "reshape");
+  return 1;
+}
+
+static int arr_ravel(lua_State *L) {
+  int64_t n = -1;
+  ca_check(L, 1);
+  push_reshaped(L, 1, 1, &n, "ravel");
+  return 1;
+}
+
+/* a:flatten(): always a copy, as NumPy's. */
+static int arr_flatten(lua_State *L) {
+  ca_array *a = ca_check(L, 1);
+  int64_t n = -1;
+  push_reshaped(L, 1, 1, &n, "flatten");
+  ca_array *r = ca_check(L, -1);
+  ca_array *c = ca_new(L, ca_be(a), a->dtype, 1, &a->size);
+  ca_copy_into(L, c, r);
+  return 1;
+}
+
+static int arr_transpose(lua_State *L) {
+  ca_array *a = ca_check(L, 1);
+  int top = lua_gettop(L);
+  if (top == 1 || (top == 2 && lua_isnil(L, 2))) {
+    push_permuted(L, a, NULL);
+    return 1;
+  }
+  int perm[CA_MAXDIMS], seen[CA_MAXDIMS] = {0};
+  int tidx = lua_istable(L, 2) ? 2 : 0;
+  int n = tidx ? (int)ca_rawlen(L, 2) : top - 1;
+  if (n != a->ndim)
+    return luaL_error(L, "transpose: axes don't match array (%d axes given for %d dims)", n, a->ndim);
+  for (int i = 0; i < n; i++) {
+    if (tidx) lua_rawgeti(L, 2, i + 1); else lua_pushvalue(L, i + 2);
+    perm[i] = ca_read_axis(L, -1, a->ndim, "transpose");
+    lua_pop(L, 1);
+    if (seen[perm[i]]++) return luaL_error(L, "transpose: repeated axis %d", perm[i] + 1);
+  }
+  push_permuted(L, a, perm);
+  return 1;
+}
+
+static int arr_swapaxes(lua_State *L) {
+  ca_array *a = ca_check(L, 1);
+  int i = ca_read_axis(L, 2, a->ndim, "swapaxes"), j = ca_read_axis(L, 3, a->ndim, "swapaxes");
+  int perm[CA_MAXDIMS];
+  for (int k = 0; k < a->ndim; k++) perm[k] = k;
+  perm[i] = j;
+  perm[j] = i;
+  push_permuted(L, a, perm);
+  return 1;
+}
+
+static int arr_squeeze(lua_State *L) {
+  ca_array *a = ca_check(L, 1);
+  int drop[CA_MAXDIMS] = {0};
+  if (lua_isnoneornil(L, 2)) {
+    for (int i = 0; i < a->ndim; i++) drop[i] = a->shape[i] == 1;
+  } else {
+    int n = lua_istable(L, 2) ? (int)ca_rawlen(L, 2) : 1;
+    for (int k = 0; k < n; k++) {
+      if (lua_istable(L, 2)) lua_rawgeti(L, 2, k + 1); else lua_pushvalue(L, 2);
+      int ax = ca_read_axis(L, -1, a->ndim, "squeeze");
+      lua_pop(L, 1);
+      if (a->shape[ax] != 1)
+        return luaL_error(L, "squeeze: cannot select an axis to squeeze out which has size "
+                          "not equal to one (axis %d has size %lld)", ax + 1, (long long)a->shape[ax]);
+      drop[ax] = 1;
+    }
+  }
+  ca_array *v = ca_view(L, a);
+  int nd = 0;
+  for (int i = 0; i < a->ndim; i++) {
+    if (drop[i]) continue;
+    v->shape[nd] = a->shape[i];
+    v->strides[nd] = a->strides[i];
+    nd++;
+  }
+  v->ndim = nd;
+  return 1;
+}
+
+static int arr_expand_dims(lua_State *L) {
+  ca_array *a = ca_check(L, 1);
+  if (a->ndim >= CA_MAXDIMS) return luaL_error(L, "expand_dims: too many dimensions");
+  int ax = ca_read_axis(L, 2, a->ndim + 1, "expand_dims");
+  ca_array *v = ca_view(L, a);
+  for (int i = a->ndim; i > ax; i--) {
+    v->shape[i] = a->shape[i - 1];
+    v->strides[i] = a->strides[i - 1];
+  }
+  v->shape[ax] = 1;
+  v->strides[ax] = 0;
+  v->ndim = a->ndim + 1;
+  return 1;
+}
+
+static int arr_broadcast_to(lua_State *L) {
+  ca_array *a = ca_check(L, 1);
+  int64_t shape[CA_MAXDIMS];
+  int nd = ca_read_shape(L, 2, shape, "broadcast_to");
+  if (nd < a->ndim) goto fail;
+  for (int j = 0; j < a->ndim; j++) {
+    int64_t d = a->shape[j], t = shape[nd - a->ndim + j];
+    if (d != t && d != 1) goto fail;
+  }
+  {
+    ca_array *v = ca_view(L, a);
+    ca_broadcast_strides(a, nd, shape, v->strides);
+    v->ndim = nd;
+    memcpy(v->shape, shape, sizeof(int64_t) * (size_t)nd);
+    v->size = ca_shape_size(L, nd, shape);
+    return 1;
+  }
+fail:;
+  char s1[256], s2[256];
+  ca_format_shape(s1, sizeof s1, a->ndim, a->shape);
+  ca_format_shape(s2, sizeof s2, nd, shape);
+  return luaL_error(L, "broadcast_to: cannot broadcast an array of shape %s to shape %s", s1, s2);
+}
+
+/* flip([axis]): a view with negated strides (all axes, one axis, or a list). */
+static int arr_flip(lua_State *L) {
+  ca_array *a = ca_check(L, 1);
+  int flip[CA_MAXDIMS] = {0};
+  if (lua_isnoneornil(L, 2)) {
+    for (int i = 0; i < a->ndim; i++) flip[i] = 1;
+  } else {
+    int n = lua_istable(L, 2) ? (int)ca_rawlen(L, 2) : 1;
+    for (int k = 0; k < n; k++) {
+      if (lua_istable(L, 2)) lua_rawgeti(L, 2, k + 1); else lua_pushvalue(L, 2);
+      flip[ca_read_axis(L, -1, a->ndim, "flip")] ^= 1;
+      lua_pop(L, 1);
+    }
+  }
+  ca_array *v = ca_view(L, a);
+  for (int i = 0; i < a->ndim; i++) {
+    if (!flip[i] || a->shape[i] == 0) continue;
+    v->offset += (a->shape[i] - 1) * a->strides[i];
+    v->strides[i] = -a->strides[i];
+  }
+  return 1;
+}
+
+static int arr_fill(lua_State *L) {
+  ca_array *a = ca_check(L, 1);
+  ca_fill(L, a, lua_type(L, 2) == LUA_TBOOLEAN ? lua_toboolean(L, 2) : luaL_checknumber(L, 2));
+  lua_pushvalue(L, 1);
+  return 1;
+}
+
+/* ---- defaults --------------------------------------------------------------------- */
+
+static int set_default_dtype(lua_State *L) {
+  int dt = ca_check_dtype(L, 1);
+  if (!ca_is_float(dt))
+    return luaL_error(L, "set_default_dtype: the default must be a float dtype, got %s", ca_dtype_name(dt));
+  ca_state_get(L)->default_dtype = dt;
+  return 0;
+}
+
+static int get_default_dtype(lua_State *L) {
+  lua_pushstring(L, ca_dtype_name(ca_state_get(L)->default_dtype));
+  return 1;
+}
+
+static int set_default_device(lua_State *L) {
+  int d = ca_parse_device(L, 1, -1);
+  if (d >= 0) ca_backend_get(L, d); /* raises now if that device is unavailable */
+  ca_state_get(L)->default_device = d;
+  return 0;
+}
+
+static int get_default_device(lua_State *L) {
+  int d = ca_state_get(L)->default_device;
+  if (d < 0) lua_pushliteral(L, "cpu");
+  else lua_pushfstring(L, "cuda:%d", d);
+  return 1;
+}
+
+static int is_array(lua_State *L) {
+  lua_pushboolean(L, ca_test(L, 1) != NULL);
+  return 1;
+}
+
+static const luaL_Reg methods[] = {
+  {"free", arr_free}, {"astype", arr_astype}, {"copy", arr_copy}, {"to", arr_to},
+  {"cpu", arr_cpu}, {"cuda", arr_cuda}, {"get", arr_get}, {"totable", arr_totable},
+  {"item", arr_item}, {"reshape", arr_reshape}, {"ravel", arr_ravel}, {"flatten", arr_flatten},
+  {"transpose", arr_transpose}, {"swapaxes", arr_swapaxes}, {"squeeze", arr_squeeze},
+  {"expand_dims", arr_expand_dims}, {"broadcast_to", arr_broadcast_to}, {"flip", arr_flip},
+  {"fill", arr_fill}, {NULL, NULL}
+};
+
+/* The same shape functions as module functions: cu.reshape(a, shape), ... */
+static const luaL_Reg funcs[] = {
+  {"reshape", arr_reshape}, {"ravel", arr_ravel}, {"transpose", arr_transpose},
+  {"swapaxes", arr_swapaxes}, {"squeeze", arr_squeeze}, {"expand_dims", arr_expand_dims},
+  {"broadcast_to", arr_broadcast_to}, {"flip", arr_flip}, {"copy", arr_copy},
+  {"set_default_dtype", set_default_dtype}, {"get_default_dtype", get_default_dtype},
+  {"set_default_device", set_default_device}, {"get_default_device", get_default_device},
+  {"is_array", is_array}, {"_set_formatter", set_formatter}, {NULL, NULL}
+};
+
+static const luaL_Reg metamethods[] = {
+  {"__gc", arr_gc}, {"__close", arr_gc}, {"__index", arr_index}, {"__newindex", arr_newindex},
+  {"__len", arr_len}, {"__tostring", arr_tostring}, {NULL, NULL}
+};
+
+void ca_open_array(lua_State *L) {
+  /* module table at -2, methods table at -1 */
+  ca_register(L, funcs, methods);
+}
+
+CA_EXPORT int luaopen_cuarray_core(lua_State *L);
+CA_EXPORT int luaopen_cuarray_core(lua_State *L) {
+  ca_state_get(L);
+  lua_newtable(L);                       /* module */
+  lua_newtable(L);                       /* methods */
+  luaL_newmetatable(L, CA_ARRAY_MT);
+  for (const luaL_Reg *r = metamethods; r->name; r++) {
+    lua_pushcfunction(L, r->func);
+    lua_setfield(L, -2, r->name);
+  }
+  lua_pushvalue(L, -2);
+  lua_setfield(L, -2, "__methods");
+  lua_pop(L, 1);
+  ca_open_array(L);
+  ca_open_ops(L);
+  ca_open_reduce(L);
+  ca_open_linalg(L);
+  ca_open_index(L);
+  ca_open_create(L);
+  ca_open_interop(L);
+  lua_setfield(L, -2, "_methods");       /* module._methods: for the Lua layer */
+  return 1;
+}

@@ -1,0 +1,371 @@
+/* Elementwise ops: NumPy 2 promotion with Lua numbers as weak scalars, broadcasting, `out`,
+ * the arithmetic metamethods, and cu.<op> / a:<op> for every op of ops.def. */
+#include <string.h>
+#include "core.h"
+#include "ops.h"
+
+const char *const ca_op_names[] = {
+#define CA_UNARY(name, rule) #name,
+#define CA_BINARY(name, rule) #name,
+#define CA_REDUCE(name, rule) #name,
+#include "ops.def"
+#undef CA_UNARY
+#undef CA_BINARY
+#undef CA_REDUCE
+};
+
+const ca_rule ca_op_rules[] = {
+#define CA_UNARY(name, rule) rule,
+#define CA_BINARY(name, rule) rule,
+#define CA_REDUCE(name, rule) rule,
+#include "ops.def"
+#undef CA_UNARY
+#undef CA_BINARY
+#undef CA_REDUCE
+};
+
+/* An operand as the user gave it: an array, or a Lua number/boolean (a weak scalar). */
+typedef struct operand {
+  ca_array *arr;
+  int weak;        /* 0: array; 'i' integral number; 'f' other number; 'b' boolean */
+  lua_Number num;
+} operand;
+
+static void read_operand(lua_State *L, int idx, operand *o, const char *fname) {
+  memset(o, 0, sizeof *o);
+  int t = lua_type(L, idx);
+  if (t == LUA_TNUMBER) {
+    o->num = lua_tonumber(L, idx);
+    o->weak = ca_number_is_integral(L, idx) ? 'i' : 'f';
+  } else if (t == LUA_TBOOLEAN) {
+    o->num = lua_toboolean(L, idx);
+    o->weak = 'b';
+  } else {
+    o->arr = ca_test(L, idx);
+    if (!o->arr)
+      luaL_error(L, "%s: operands must be arrays or numbers, got %s", fname, luaL_typename(L, idx));
+    if (!o->arr->storage) luaL_error(L, "%s: an operand array has been freed", fname);
+  }
+}
+
+/* The dtype a weak scalar takes next to an array of dtype `dt` (NEP 50). */
+static int weak_result(lua_State *L, const operand *o, int dt, const char *fname) {
+  if (o->weak == 'b') return dt;
+  if (o->weak == 'f') return ca_is_float(dt) ? dt : CA_FLOAT64;
+  if (dt == CA_BOOL) return CA_INT64;
+  if (ca_is_integer(dt)) {
+    static const double lo[] = {0, -128, 0, -32768, -2147483648.0, -9223372036854775808.0};
+    static const double hi[] = {1, 127, 255, 32767, 2147483647.0, 9223372036854775807.0};
+    if (o->num < lo[dt] || o->num > hi[dt])
+      luaL_error(L, "%s: Lua integer %f is out of bounds for %s", fname, o->num, ca_dtype_name(dt));
+  }
+  return dt;
+}
+
+/* A weak scalar with no array beside it: int64, float64 or bool. */
+static int lone_dtype(const operand *o) {
+  return o->weak == 'i' ? CA_INT64 : o->weak == 'b' ? CA_BOOL : CA_FLOAT64;
+}
+
+static int operand_dtype(const operand *o) { return o->arr ? o->arr->dtype : lone_dtype(o); }
+
+/* Applies an op's rule: the dtype to compute in and the result dtype. */
+static void apply_rule(lua_State *L, int op, int dt, int *compute, int *result) {
+  const char *fname = ca_op_names[op];
+  switch (ca_op_rules[op]) {
+  case CA_RULE_SAME:
+    *compute = *result = dt;
+    return;
+  case CA_RULE_NUMERIC:
+    if (dt == CA_BOOL && (op == CA_OP_negative || op == CA_OP_subtract))
+      luaL_error(L, "%s: not supported for bool arrays (use logical_not / logical_xor)", fname);
+    /* fallthrough */
+  case CA_RULE_INTPROMOTE:
+    *compute = *result = dt == CA_BOOL ? CA_INT8 : dt;
+    return;
+  case CA_RULE_TRUEDIV:
+    *compute = *result = ca_is_float(dt) ? dt : CA_FLOAT64;
+    return;
+  case CA_RULE_FLOAT:
+    *compute = *result = ca_float_for(dt);
+    return;
+  case CA_RULE_PREDICATE:
+    *compute = dt;
+    *result = CA_BOOL;
+    return;
+  case CA_RULE_BITWISE:
+    if (ca_is_float(dt))
+      luaL_error(L, "%s: not supported for %s (integers and bool only)", fname, ca_dtype_name(dt));
+    *compute = *result = dt;
+    return;
+  case CA_RULE_SHIFT:
+    if (ca_is_float(dt))
+      luaL_error(L, "%s: not supported for %s (integers only)", fname, ca_dtype_name(dt));
+    *compute = *result = dt == CA_BOOL ? CA_INT8 : dt;
+    return;
+  default:
+    luaL_error(L, "%s: is not an elementwise op", fname);
+  }
+}
+
+/* Checks a user-given `out` (shape, device, casting) or allocates the result. */
+static ca_array *result_array(lua_State *L, ca_array *out, ca_backend *be, int dtype, int nd,
+                              const int64_t *shape, const char *fname) {
+  if (!out) return ca_new(L, be, dtype, nd, shape);
+  if (ca_be(out) != be)
+    luaL_error(L, "%s: out is on %s but the operands are on %s", fname, ca_be(out)->name, be->name);
+  if (out->ndim != nd || memcmp(out->shape, shape, sizeof(int64_t) * (size_t)nd) != 0) {
+    char s1[256], s2[256];
+    ca_format_shape(s1, sizeof s1, out->ndim, out->shape);
+    ca_format_shape(s2, sizeof s2, nd, shape);
+    luaL_error(L, "%s: out has shape %s but the result has shape %s", fname, s1, s2);
+  }
+  if (!ca_can_cast_same_kind(dtype, out->dtype))
+    luaL_error(L, "%s: cannot cast the %s result to out's dtype %s", fname, ca_dtype_name(dtype),
+               ca_dtype_name(out->dtype));
+  return out;
+}
+
+static ca_backend *common_backend(lua_State *L, ca_array *const *arrs, int n, const char *fname) {
+  ca_backend *be = NULL;
+  for (int k = 0; k < n; k++) {
+    if (!arrs[k]) continue;
+    if (be && ca_be(arrs[k]) != be)
+      luaL_error(L, "%s: arrays are on different devices (%s and %s); move one with a:to(device)",
+                 fname, be->name, ca_be(arrs[k])->name);
+    be = ca_be(arrs[k]);
+  }
+  return be ? be : ca_backend_get(L, ca_state_get(L)->default_device);
+}
+
+/* Runs a loop over operands (arrays or weak scalars) into the result. Pushes the result. */
+static void run_elementwise(lua_State *L, int op, int nin, const operand *ops, int compute,
+                            int result, ca_array *out, const char *fname) {
+  ca_array *arrs[CA_MAXOPS] = {0};
+  for (int k = 0; k < nin; k++) arrs[k + 1] = ops[k].arr;
+  ca_backend *be = common_backend(L, arrs + 1, nin, fname);
+  int64_t shape[CA_MAXDIMS];
+  int nd = ca_broadcast_shapes(L, fname, nin, (const ca_array *const *)(arrs + 1), shape);
+  arrs[0] = result_array(L, out, be, result, nd, shape, fname);
+  ca_value vals[CA_MAXOPS];
+  int dts[CA_MAXOPS];
+  for (int k = 0; k < nin; k++) {
+    dts[k + 1] = compute;
+    if (!ops[k].arr) vals[k + 1] = ca_value_from_number(ops[k].num, compute);
+  }
+  ca_loop l;
+  ca_loop_build(&l, nd, shape, nin + 1, arrs, vals, dts, compute);
+  if (l.size > 0) {
+    ca_status st = nin == 1 ? be->unary(be, op, &l) : op < 0 ? be->where(be, &l) : be->binary(be, op, &l);
+    if (st != CA_OK) ca_raise_status(L, be, st, fname);
+  }
+}
+
+void ca_apply_unary(lua_State *L, int op, int ia, ca_array *out) {
+  const char *fname = ca_op_names[op];
+  operand a;
+  read_operand(L, ia, &a, fname);
+  int dt = operand_dtype(&a), compute, result;
+  if (op == CA_OP_invert && dt == CA_BOOL) op = CA_OP_logical_not;
+  apply_rule(L, op, dt, &compute, &result);
+  if (!a.arr) { /* a lone number: a 0-d array on the default device */
+    ca_array *z = ca_new(L, ca_backend_get(L, ca_state_get(L)->default_device), dt, 0, NULL);
+    ca_fill(L, z, a.num);
+    a.arr = z;
+    run_elementwise(L, op, 1, &a, compute, result, out, fname);
+    lua_remove(L, out ? -1 : -2);
+  } else {
+    run_elementwise(L, op, 1, &a, compute, result, out, fname);
+  }
+}
+
+void ca_apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out) {
+  const char *fname = ca_op_names[op];
+  operand ops[2];
+  read_operand(L, ia, &ops[0], fname);
+  read_operand(L, ib, &ops[1], fname);
+  int dt;
+  int pushed = 0;
+  if (ops[0].arr && ops[1].arr) {
+    dt = ca_promote(ops[0].arr->dtype, ops[1].arr->dtype);
+  } else if (ops[0].arr) {
+    dt = weak_result(L, &ops[1], ops[0].arr->dtype, fname);
+  } else if (ops[1].arr) {
+    dt = weak_result(L, &ops[0], ops[1].arr->dtype, fname);
+  } else { /* two numbers: the first becomes a 0-d array */
+    int d0 = lone_dtype(&ops[0]);
+    ca_array *z = ca_new(L, ca_backend_get(L, ca_state_get(L)->default_device), d0, 0, NULL);
+    ca_fill(L, z, ops[0].num);
+    ops[0].arr = z;
+    ops[0].weak = 0;
+    pushed = 1;
+    dt = weak_result(L, &ops[1], d0, fname);
+  }
+  int compute, result;
+  apply_rule(L, op, dt, &compute, &result);
+  run_elementwise(L, op, 2, ops, compute, result, out, fname);
+  if (pushed) lua_remove(L, out ? -1 : -2);
+}
+
+/* ---- Lua functions ------------------------------------------------------------------ */
+
+static const char *const out_opts[] = {"out", NULL};
+
+/* cu.<unary>(x[, {out = c}]) and x:<unary>() */
+static int l_unary(lua_State *L) {
+  int op = (int)lua_tointeger(L, lua_upvalueindex(1));
+  ca_opt_check(L, 2, ca_op_names[op], out_opts);
+  ca_array *out = ca_opt_out(L, 2);
+  ca_apply_unary(L, op, 1, out);
+  if (out) lua_getfield(L, 2, "out");
+  return 1;
+}
+
+/* cu.<binary>(x, y[, {out = c}]) and x:<binary>(y) */
+static int l_binary(lua_State *L) {
+  int op = (int)lua_tointeger(L, lua_upvalueindex(1));
+  luaL_checkany(L, 2);
+  ca_opt_check(L, 3, ca_op_names[op], out_opts);
+  ca_array *out = ca_opt_out(L, 3);
+  ca_apply_binary(L, op, 1, 2, out);
+  if (out) lua_getfield(L, 3, "out");
+  return 1;
+}
+
+/* Metamethods: Lua passes the operands in order, either may be a number. */
+#define CA_META(mm, opname) \
+  static int mm(lua_State *L) { ca_apply_binary(L, CA_OP_##opname, 1, 2, NULL); return 1; }
+CA_META(mt_add, add)
+CA_META(mt_sub, subtract)
+CA_META(mt_mul, multiply)
+CA_META(mt_div, divide)
+CA_META(mt_mod, mod)
+CA_META(mt_pow, power)
+CA_META(mt_idiv, floor_divide)
+CA_META(mt_band, bitwise_and)
+CA_META(mt_bor, bitwise_or)
+CA_META(mt_bxor, bitwise_xor)
+CA_META(mt_shl, left_shift)
+CA_META(mt_shr, right_shift)
+#undef CA_META
+static int mt_unm(lua_State *L) { ca_apply_unary(L, CA_OP_negative, 1, NULL); return 1; }
+static int mt_bnot(lua_State *L) { ca_apply_unary(L, CA_OP_invert, 1, NULL); return 1; }
+
+/* cu.where(cond, x, y): elementwise choice; cu.where(cond) is cu.nonzero(cond). */
+static int l_where(lua_State *L) {
+  if (lua_gettop(L) == 1) {
+    lua_getfield(L, lua_upvalueindex(1), "nonzero");
+    lua_pushvalue(L, 1);
+    lua_call(L, 1, 1);
+    return 1;
+  }
+  operand ops[3];
+  read_operand(L, 1, &ops[0], "where");
+  read_operand(L, 2, &ops[1], "where");
+  read_operand(L, 3, &ops[2], "where");
+  int dt;
+  if (ops[1].arr && ops[2].arr) dt = ca_promote(ops[1].arr->dtype, ops[2].arr->dtype);
+  else if (ops[1].arr) dt = weak_result(L, &ops[2], ops[1].arr->dtype, "where");
+  else if (ops[2].arr) dt = weak_result(L, &ops[1], ops[2].arr->dtype, "where");
+  else dt = ca_promote(lone_dtype(&ops[1]), lone_dtype(&ops[2]));
+  if (!ops[0].arr && !ops[1].arr && !ops[2].arr)
+    return luaL_error(L, "where: at least one operand must be an array");
+  /* cond is read as a truth value in its own dtype; x and y convert to the result dtype */
+  ca_array *arrs[CA_MAXOPS] = {0};
+  for (int k = 0; k < 3; k++) arrs[k + 1] = ops[k].arr;
+  ca_backend *be = common_backend(L, arrs + 1, 3, "where");
+  int64_t shape[CA_MAXDIMS];
+  int nd = ca_broadcast_shapes(L, "where", 3, (const ca_array *const *)(arrs + 1), shape);
+  arrs[0] = ca_new(L, be, dt, nd, shape);
+  ca_value vals[CA_MAXOPS];
+  int dts[CA_MAXOPS];
+  dts[1] = CA_BOOL;
+  dts[2] = dts[3] = dt;
+  for (int k = 0; k < 3; k++)
+    if (!ops[k].arr) vals[k + 1] = ca_value_from_number(ops[k].num, dts[k + 1]);
+  ca_loop l;
+  ca_loop_build(&l, nd, shape, 4, arrs, vals, dts, dt);
+  if (l.size > 0) CA_CHECK(L, be, be->where(be, &l), "where");
+  return 1;
+}
+
+/* cu.clip(a, lo, hi[, {out = c}]): lo or hi may be nil. */
+static int l_clip(lua_State *L) {
+  ca_check(L, 1);
+  if (lua_isnoneornil(L, 2) && lua_isnoneornil(L, 3))
+    return luaL_error(L, "clip: one of lo and hi must be given");
+  ca_opt_check(L, 4, "clip", out_opts);
+  ca_array *out = ca_opt_out(L, 4);
+  int cur = 1;
+  if (!lua_isnoneornil(L, 2)) {
+    ca_apply_binary(L, CA_OP_maximum, cur, 2, lua_isnoneornil(L, 3) ? out : NULL);
+    cur = lua_gettop(L);
+  }
+  if (!lua_isnoneornil(L, 3)) ca_apply_binary(L, CA_OP_minimum, cur, 3, out);
+  if (out) lua_getfield(L, 4, "out");
+  return 1;
+}
+
+/* Comparison methods with short names: a:lt(b), a:eq(b), ... */
+static const struct { const char *name; int op; } short_names[] = {
+  {"eq", CA_OP_equal}, {"ne", CA_OP_not_equal}, {"lt", CA_OP_less}, {"le", CA_OP_less_equal},
+  {"gt", CA_OP_greater}, {"ge", CA_OP_greater_equal},
+};
+
+/* NumPy's other names for the same ops. */
+static const struct { const char *name; int op; } aliases[] = {
+  {"remainder", CA_OP_mod}, {"true_divide", CA_OP_divide}, {"absolute", CA_OP_abs},
+  {"bitwise_not", CA_OP_invert}, {"pow", CA_OP_power}, {"rint", CA_OP_round},
+  {"around", CA_OP_round}, {"asin", CA_OP_arcsin}, {"acos", CA_OP_arccos}, {"atan", CA_OP_arctan},
+  {"atan2", CA_OP_arctan2},
+};
+
+static int is_binary(int op) {
+  static const unsigned char binary[] = {
+#define CA_UNARY(name, rule) 0,
+#define CA_BINARY(name, rule) 1,
+#define CA_REDUCE(name, rule) 2,
+#include "ops.def"
+#undef CA_UNARY
+#undef CA_BINARY
+#undef CA_REDUCE
+  };
+  return binary[op];
+}
+
+static void register_op(lua_State *L, const char *name, int op) {
+  int kind = is_binary(op);
+  if (kind == 2) return;
+  lua_pushinteger(L, op);
+  lua_pushcclosure(L, kind ? l_binary : l_unary, 1);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -4, name); /* module */
+  lua_setfield(L, -2, name); /* methods */
+}
+
+void ca_open_ops(lua_State *L) {
+  for (int op = 0; op < CA_NOPS; op++) register_op(L, ca_op_names[op], op);
+  for (size_t i = 0; i < sizeof short_names / sizeof short_names[0]; i++)
+    register_op(L, short_names[i].name, short_names[i].op);
+  for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+    register_op(L, aliases[i].name, aliases[i].op);
+  lua_pushvalue(L, -2);
+  lua_pushcclosure(L, l_where, 1);
+  lua_setfield(L, -3, "where");
+  lua_pushcfunction(L, l_clip);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -4, "clip");
+  lua_setfield(L, -2, "clip");
+  static const luaL_Reg meta[] = {
+    {"__add", mt_add}, {"__sub", mt_sub}, {"__mul", mt_mul}, {"__div", mt_div},
+    {"__mod", mt_mod}, {"__pow", mt_pow}, {"__unm", mt_unm}, {"__idiv", mt_idiv},
+    {"__band", mt_band}, {"__bor", mt_bor}, {"__bxor", mt_bxor}, {"__shl", mt_shl},
+    {"__shr", mt_shr}, {"__bnot", mt_bnot}, {NULL, NULL}
+  };
+  luaL_getmetatable(L, CA_ARRAY_MT);
+  for (const luaL_Reg *r = meta; r->name; r++) {
+    lua_pushcfunction(L, r->func);
+    lua_setfield(L, -2, r->name);
+  }
+  lua_pop(L, 1);
+}
