@@ -1,0 +1,104 @@
+/* Memory, transfers and the backend table. */
+#define _GNU_SOURCE /* sysconf(_SC_AVPHYS_PAGES) */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "cpu.h"
+#include "cpu_internal.h"
+
+#define CA_CPU_ALIGN 64
+
+/* be->ctx: bytes handed out by alloc and not yet freed. If init could not allocate it, the
+ * count is simply not kept (mem_info reports 0 used). */
+typedef struct cpu_ctx {
+  size_t used;
+} cpu_ctx;
+
+static ca_status cpu_alloc(ca_backend *be, size_t nbytes, void **ptr) {
+  void *p = NULL;
+  /* a unique pointer even for 0 bytes; whole cache lines so vector tails stay inside */
+  size_t sz = nbytes == 0 ? CA_CPU_ALIGN : (nbytes + CA_CPU_ALIGN - 1) & ~(size_t)(CA_CPU_ALIGN - 1);
+  if (sz < nbytes || posix_memalign(&p, CA_CPU_ALIGN, sz) != 0) {
+    snprintf(be->errmsg, sizeof be->errmsg, "cpu: out of memory allocating %zu bytes", nbytes);
+    *ptr = NULL;
+    return CA_ERR_NOMEM;
+  }
+  if (be->ctx) ((cpu_ctx *)be->ctx)->used += nbytes;
+  *ptr = p;
+  return CA_OK;
+}
+
+static void cpu_free(ca_backend *be, void *ptr, size_t nbytes) {
+  if (!ptr) return;
+  free(ptr);
+  if (be->ctx) {
+    cpu_ctx *c = (cpu_ctx *)be->ctx;
+    c->used = c->used >= nbytes ? c->used - nbytes : 0;
+  }
+}
+
+static ca_status cpu_mem_info(ca_backend *be, size_t *used, size_t *cached, size_t *free_bytes) {
+  if (used) *used = be->ctx ? ((cpu_ctx *)be->ctx)->used : 0;
+  if (cached) *cached = 0;
+  if (free_bytes) {
+    *free_bytes = 0;
+#if defined(_SC_AVPHYS_PAGES) && defined(_SC_PAGESIZE)
+    long pages = sysconf(_SC_AVPHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && psz > 0) *free_bytes = (size_t)pages * (size_t)psz;
+#endif
+  }
+  return CA_OK;
+}
+
+static void cpu_trim(ca_backend *be) { (void)be; }
+
+static ca_status cpu_upload(ca_backend *be, void *dst, const void *host_src, size_t nbytes) {
+  (void)be;
+  if (nbytes) memcpy(dst, host_src, nbytes);
+  return CA_OK;
+}
+
+static ca_status cpu_download(ca_backend *be, void *host_dst, const void *src, size_t nbytes) {
+  (void)be;
+  if (nbytes) memcpy(host_dst, src, nbytes);
+  return CA_OK;
+}
+
+static ca_status cpu_synchronize(ca_backend *be) {
+  (void)be;
+  return CA_OK;
+}
+
+void ca_cpu_backend_init(ca_backend *be) {
+  memset(be, 0, sizeof *be);
+  be->name = "cpu";
+  be->device = -1;
+  be->ctx = calloc(1, sizeof(cpu_ctx));
+  be->alloc = cpu_alloc;
+  be->free = cpu_free;
+  be->mem_info = cpu_mem_info;
+  be->trim = cpu_trim;
+  be->host_alloc = NULL; /* pinned memory means nothing on the CPU */
+  be->host_free = NULL;
+  be->upload = cpu_upload;
+  be->download = cpu_download;
+  be->synchronize = cpu_synchronize;
+  be->copy = ca_cpu_copy;
+  be->unary = ca_cpu_unary;
+  be->binary = ca_cpu_binary;
+  be->where = ca_cpu_where;
+  be->reduce = ca_cpu_reduce;
+  be->scan = ca_cpu_scan;
+  be->matmul = ca_cpu_matmul;
+  be->random = ca_cpu_random;
+  be->index_offsets = ca_cpu_index_offsets;
+  be->gather = ca_cpu_gather;
+  be->scatter = ca_cpu_scatter;
+  be->nonzero = ca_cpu_nonzero;
+}
+
+void ca_cpu_backend_release(ca_backend *be) {
+  if (!be) return;
+  free(be->ctx);
+  be->ctx = NULL;
+}

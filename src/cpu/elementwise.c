@@ -1,0 +1,221 @@
+/* Elementwise entries: unary, binary (the CA_UNARY / CA_BINARY ops of ops.def) and where.
+ *
+ * One kernel per (op, compute type) is instantiated from the formula in scalar.h. A kernel
+ * reads its inputs as contiguous arrays of the compute type (or a single broadcast value,
+ * stride 0) and writes a contiguous array of the formula's result type. The driver feeds it
+ * either the operands themselves (when their storage already is the compute type and the
+ * inner stride is 0 or 1: the fast path, no copies) or chunks converted into small buffers
+ * (the general path: any dtype, any stride), walking the outer dims with a counter. */
+#include "cpu_internal.h"
+
+#if defined(__GNUC__) && !defined(__clang__)
+#define CA_IVDEP _Pragma("GCC ivdep")
+#else
+#define CA_IVDEP
+#endif
+
+/* Which compute types have a formula, by the op's rule in ops.def: math functions and true
+ * division are float-only, bitwise ops and shifts integer-only. An (op, type) pair without a
+ * formula has no kernel and answers CA_ERR_UNSUPPORTED. */
+#define KINDS_ALL(X, name) X(name, i, ca_i, I) X(name, f, float, F) X(name, d, double, D)
+#define KINDS_FLOATS(X, name) X(name, f, float, F) X(name, d, double, D)
+#define KINDS_INTS(X, name) X(name, i, ca_i, I)
+#define KINDS_CA_RULE_SAME KINDS_ALL
+#define KINDS_CA_RULE_NUMERIC KINDS_ALL
+#define KINDS_CA_RULE_PREDICATE KINDS_ALL
+#define KINDS_CA_RULE_INTPROMOTE KINDS_ALL
+#define KINDS_CA_RULE_FLOAT KINDS_FLOATS
+#define KINDS_CA_RULE_TRUEDIV KINDS_FLOATS
+#define KINDS_CA_RULE_BITWISE KINDS_INTS
+#define KINDS_CA_RULE_SHIFT KINDS_INTS
+
+/* The compute type of a formula's result (predicates return ca_i from float inputs). */
+#define RESULT_CT(expr)                                                                         \
+  (sizeof(expr) == 4 ? CA_CPU_F : (__typeof__(expr))0.5 == 0 ? CA_CPU_I : CA_CPU_D)
+
+typedef void (*kern_fn)(int64_t n, void *r, const void *const *in, const int64_t *s);
+typedef struct kern {
+  kern_fn fn;
+  int rct; /* compute type of the result */
+} kern;
+
+/* in[j] has stride s[j], 0 or 1. */
+#define DEF_UNARY(name, sfx, T, K)                                                              \
+  static void u_##name##_##sfx(int64_t n, void *rv, const void *const *in, const int64_t *s) {  \
+    typedef __typeof__(ca_##name##_##sfx((T)0)) R;                                              \
+    R *r = (R *)rv;                                                                             \
+    const T *a = (const T *)in[0];                                                              \
+    if (s[0]) {                                                                                 \
+      CA_IVDEP for (int64_t i = 0; i < n; i++) r[i] = ca_##name##_##sfx(a[i]);                  \
+    } else {                                                                                    \
+      R v = ca_##name##_##sfx(a[0]);                                                            \
+      for (int64_t i = 0; i < n; i++) r[i] = v;                                                 \
+    }                                                                                           \
+  }
+
+#define DEF_BINARY(name, sfx, T, K)                                                             \
+  static void b_##name##_##sfx(int64_t n, void *rv, const void *const *in, const int64_t *s) {  \
+    typedef __typeof__(ca_##name##_##sfx((T)0, (T)0)) R;                                        \
+    R *r = (R *)rv;                                                                             \
+    const T *a = (const T *)in[0], *b = (const T *)in[1];                                       \
+    if (s[0] && s[1]) {                                                                         \
+      CA_IVDEP for (int64_t i = 0; i < n; i++) r[i] = ca_##name##_##sfx(a[i], b[i]);            \
+    } else if (s[0]) {                                                                          \
+      T y = b[0];                                                                               \
+      CA_IVDEP for (int64_t i = 0; i < n; i++) r[i] = ca_##name##_##sfx(a[i], y);               \
+    } else if (s[1]) {                                                                          \
+      T x = a[0];                                                                               \
+      CA_IVDEP for (int64_t i = 0; i < n; i++) r[i] = ca_##name##_##sfx(x, b[i]);               \
+    } else {                                                                                    \
+      R v = ca_##name##_##sfx(a[0], b[0]);                                                      \
+      for (int64_t i = 0; i < n; i++) r[i] = v;                                                 \
+    }                                                                                           \
+  }
+
+#define CA_UNARY(name, rule) KINDS_##rule(DEF_UNARY, name)
+#define CA_BINARY(name, rule) KINDS_##rule(DEF_BINARY, name)
+#define CA_REDUCE(name, rule)
+#include "ops.def"
+#undef CA_UNARY
+#undef CA_BINARY
+#undef CA_REDUCE
+
+#define UNARY_CELL(name, sfx, T, K)                                                             \
+  [CA_CPU_##K] = {u_##name##_##sfx, RESULT_CT(ca_##name##_##sfx((T)0))},
+#define BINARY_CELL(name, sfx, T, K)                                                            \
+  [CA_CPU_##K] = {b_##name##_##sfx, RESULT_CT(ca_##name##_##sfx((T)0, (T)0))},
+
+static const kern unary_tab[CA_NOPS][3] = {
+#define CA_UNARY(name, rule) [CA_OP_##name] = {KINDS_##rule(UNARY_CELL, name)},
+#define CA_BINARY(name, rule)
+#define CA_REDUCE(name, rule)
+#include "ops.def"
+#undef CA_UNARY
+#undef CA_BINARY
+#undef CA_REDUCE
+};
+
+static const kern binary_tab[CA_NOPS][3] = {
+#define CA_UNARY(name, rule)
+#define CA_BINARY(name, rule) [CA_OP_##name] = {KINDS_##rule(BINARY_CELL, name)},
+#define CA_REDUCE(name, rule)
+#include "ops.def"
+#undef CA_UNARY
+#undef CA_BINARY
+#undef CA_REDUCE
+};
+
+/* where: r = c ? x : y, c read as truth bytes. */
+#define DEF_WHERE(K)                                                                            \
+  static void where_##K(int64_t n, void *rv, const void *const *in, const int64_t *s) {         \
+    CA_CPU_T_##K *r = (CA_CPU_T_##K *)rv;                                                       \
+    const uint8_t *c = (const uint8_t *)in[0];                                                  \
+    const CA_CPU_T_##K *x = (const CA_CPU_T_##K *)in[1], *y = (const CA_CPU_T_##K *)in[2];      \
+    if (s[0] && s[1] && s[2]) {                                                                 \
+      CA_IVDEP for (int64_t i = 0; i < n; i++) r[i] = c[i] ? x[i] : y[i];                       \
+    } else {                                                                                    \
+      for (int64_t i = 0; i < n; i++) r[i] = c[i * s[0]] ? x[i * s[1]] : y[i * s[2]];           \
+    }                                                                                           \
+  }
+DEF_WHERE(I)
+DEF_WHERE(F)
+DEF_WHERE(D)
+static const kern where_tab[3] = {{where_I, CA_CPU_I}, {where_F, CA_CPU_F}, {where_D, CA_CPU_D}};
+
+#define TRUTH (-1) /* an input read as truth bytes rather than in a compute type */
+
+/* op[0] = k(op[1..nin]), input j read in compute type in_ct[j] (or TRUTH). */
+static ca_status run(const ca_loop *l0, int nin, const int *in_ct, kern k) {
+  if (l0->nop < nin + 1 || l0->ndim < 0 || l0->ndim > CA_MAXDIMS) return CA_ERR_VALUE;
+  for (int j = 0; j <= nin; j++)
+    if (l0->op[j].dtype < 0 || l0->op[j].dtype >= CA_NDTYPES) return CA_ERR_VALUE;
+  ca_loop l;
+  ca_cpu_coalesce(l0, &l);
+  if (l.size == 0) return CA_OK;
+
+  int nd = l.ndim - 1;
+  int64_t n = l.shape[nd];
+  double tmp[CA_MAXOPS];
+  const char *base[CA_MAXOPS];
+  int64_t s[CA_MAXOPS], isz[CA_MAXOPS];
+  int direct[CA_MAXOPS], all_direct = 1;
+  const int64_t *strides[CA_MAXOPS];
+  for (int j = 0; j <= nin; j++) {
+    const ca_operand *o = &l.op[j];
+    base[j] = j == 0 ? o->data : ca_cpu_operand_data(o, &tmp[j]);
+    s[j] = o->strides[nd];
+    isz[j] = (int64_t)ca_itemsize(o->dtype);
+    strides[j] = o->strides;
+    if (j == 0) direct[j] = s[j] == 1 && o->dtype == ca_cpu_ct_dtype(k.rct);
+    else if (in_ct[j - 1] == TRUTH) direct[j] = (s[j] == 0 || s[j] == 1) && o->dtype == CA_BOOL;
+    else direct[j] = (s[j] == 0 || s[j] == 1) && o->dtype == ca_cpu_ct_dtype(in_ct[j - 1]);
+    all_direct &= direct[j];
+  }
+  if (!base[0]) return CA_ERR_VALUE;
+
+  int64_t chunk = all_direct ? n : CA_CPU_BUFN;
+  double bufs[CA_MAXOPS][CA_CPU_BUFN];
+  int64_t idx[CA_MAXDIMS] = {0}, off[CA_MAXOPS] = {0};
+  do {
+    for (int64_t i0 = 0; i0 < n; i0 += chunk) {
+      int64_t cn = n - i0 < chunk ? n - i0 : chunk;
+      const void *in[CA_MAXOPS];
+      int64_t ks[CA_MAXOPS];
+      for (int j = 1; j <= nin; j++) {
+        const char *p = base[j] + (off[j] + i0 * s[j]) * isz[j];
+        int dt = l.op[j].dtype;
+        int64_t m = s[j] == 0 ? 1 : cn;
+        ks[j - 1] = s[j] == 0 ? 0 : 1;
+        if (direct[j]) {
+          in[j - 1] = p;
+        } else if (in_ct[j - 1] == TRUTH) {
+          ca_cpu_load_truth((uint8_t *)bufs[j], dt, p, s[j], m);
+          in[j - 1] = bufs[j];
+        } else {
+          ca_cpu_load(in_ct[j - 1], bufs[j], dt, p, s[j], m);
+          in[j - 1] = bufs[j];
+        }
+      }
+      char *po = (char *)base[0] + (off[0] + i0 * s[0]) * isz[0];
+      if (direct[0]) {
+        k.fn(cn, po, in, ks);
+      } else {
+        k.fn(cn, bufs[0], in, ks);
+        ca_cpu_store(k.rct, bufs[0], l.op[0].dtype, po, s[0], cn);
+      }
+    }
+  } while (ca_cpu_next(nd, l.shape, idx, nin + 1, strides, off));
+  return CA_OK;
+}
+
+static int compute_ct(const ca_loop *l) {
+  return l->compute >= 0 && l->compute < CA_NDTYPES ? ca_cpu_ct(l->compute) : -1;
+}
+
+ca_status ca_cpu_unary(ca_backend *be, int op, const ca_loop *l) {
+  (void)be;
+  int ct = compute_ct(l);
+  if (op < 0 || op >= CA_NOPS || ct < 0) return CA_ERR_UNSUPPORTED;
+  kern k = unary_tab[op][ct];
+  if (!k.fn) return CA_ERR_UNSUPPORTED;
+  int in_ct[1] = {ct};
+  return run(l, 1, in_ct, k);
+}
+
+ca_status ca_cpu_binary(ca_backend *be, int op, const ca_loop *l) {
+  (void)be;
+  int ct = compute_ct(l);
+  if (op < 0 || op >= CA_NOPS || ct < 0) return CA_ERR_UNSUPPORTED;
+  kern k = binary_tab[op][ct];
+  if (!k.fn) return CA_ERR_UNSUPPORTED;
+  int in_ct[2] = {ct, ct};
+  return run(l, 2, in_ct, k);
+}
+
+ca_status ca_cpu_where(ca_backend *be, const ca_loop *l) {
+  (void)be;
+  int ct = compute_ct(l);
+  if (ct < 0) return CA_ERR_UNSUPPORTED;
+  int in_ct[3] = {TRUTH, ct, ct};
+  return run(l, 3, in_ct, where_tab[ct]);
+}

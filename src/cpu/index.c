@@ -1,0 +1,159 @@
+/* Indexing entries: index_offsets, gather, scatter, nonzero. All walk their loop in C order
+ * (coalescing keeps it), so the first bad index and the last duplicate of a scatter are
+ * those of C order. */
+#include "cpu_internal.h"
+
+static int valid_loop(const ca_loop *l, int nop) {
+  if (l->nop < nop || l->ndim < 0 || l->ndim > CA_MAXDIMS) return 0;
+  for (int j = 0; j < nop; j++)
+    if (l->op[j].dtype < 0 || l->op[j].dtype >= CA_NDTYPES) return 0;
+  return 1;
+}
+
+ca_status ca_cpu_index_offsets(ca_backend *be, const ca_loop *l0, int64_t size, int64_t stride,
+                               int accumulate, int64_t *bad) {
+  (void)be;
+  if (!valid_loop(l0, 2) || !l0->op[0].data || l0->op[0].dtype != CA_INT64) return CA_ERR_VALUE;
+  if (ca_is_float(l0->op[1].dtype)) return CA_ERR_UNSUPPORTED;
+  ca_loop l;
+  ca_cpu_coalesce(l0, &l);
+  if (l.size == 0) return CA_OK;
+  double tmp;
+  const char *ib = ca_cpu_operand_data(&l.op[1], &tmp);
+  int idt = l.op[1].dtype;
+  int64_t isz = (int64_t)ca_itemsize(idt);
+  int nd = l.ndim - 1;
+  int64_t n = l.shape[nd], os = l.op[0].strides[nd], is = l.op[1].strides[nd];
+  int64_t idx[CA_MAXDIMS] = {0}, off[2] = {0, 0};
+  const int64_t *strides[2] = {l.op[0].strides, l.op[1].strides};
+  ca_i buf[CA_CPU_BUFN];
+  do {
+    int64_t *o = (int64_t *)l.op[0].data + off[0];
+    const char *p = ib + off[1] * isz;
+    for (int64_t i0 = 0; i0 < n; i0 += CA_CPU_BUFN) {
+      int64_t m = n - i0 < CA_CPU_BUFN ? n - i0 : CA_CPU_BUFN;
+      const ca_i *v = (const ca_i *)ca_cpu_fetch(CA_CPU_I, buf, idt, p + i0 * is * isz, is, m);
+      for (int64_t k = 0; k < m; k++) {
+        ca_i x = v[k], norm;
+        if (x >= 1 && x <= size) norm = x - 1;
+        else if (x <= -1 && x >= -size) norm = x + size;
+        else {
+          if (bad) *bad = x;
+          return CA_ERR_INDEX;
+        }
+        int64_t *q = o + (i0 + k) * os;
+        ca_u base = accumulate ? (ca_u)*q : 0;
+        *q = (int64_t)(base + (ca_u)norm * (ca_u)stride);
+      }
+    }
+  } while (ca_cpu_next(nd, l.shape, idx, 2, strides, off));
+  return CA_OK;
+}
+
+/* Raw element moves between a contiguous buffer and base + offsets, by item size. */
+#define MOVE_CASES(STMT)                                                                        \
+  switch (sz) {                                                                                 \
+  case 1: { typedef uint8_t E; STMT; break; }                                                   \
+  case 2: { typedef uint16_t E; STMT; break; }                                                  \
+  case 4: { typedef uint32_t E; STMT; break; }                                                  \
+  default: { typedef uint64_t E; STMT; break; }                                                 \
+  }
+
+static void gather_raw(void *dst, const char *base, int64_t bs, const ca_i *offs, int64_t m,
+                       int64_t sz) {
+  MOVE_CASES(for (int64_t k = 0; k < m; k++)
+               ((E *)dst)[k] = ((const E *)base)[k * bs + offs[k]]);
+}
+
+static void scatter_raw(char *base, int64_t bs, const ca_i *offs, const void *src, int64_t m,
+                        int64_t sz) {
+  MOVE_CASES(for (int64_t k = 0; k < m; k++)
+               ((E *)base)[k * bs + offs[k]] = ((const E *)src)[k]);
+}
+
+/* gather (scatter = 0): op[0][i] = op[1].data[pos1(i) + op[2][i]];
+ * scatter (scatter = 1): op[0].data[pos0(i) + op[2][i]] = op[1][i]. */
+static ca_status move(const ca_loop *l0, int scatter) {
+  if (!valid_loop(l0, 3) || !l0->op[0].data) return CA_ERR_VALUE;
+  if (!scatter && !l0->op[1].data) return CA_ERR_VALUE;
+  if (ca_is_float(l0->op[2].dtype)) return CA_ERR_UNSUPPORTED;
+  ca_loop l;
+  ca_cpu_coalesce(l0, &l);
+  if (l.size == 0) return CA_OK;
+  double tmp1, tmp2;
+  const char *vb = ca_cpu_operand_data(&l.op[1], &tmp1);
+  const char *ob = ca_cpu_operand_data(&l.op[2], &tmp2);
+  int dt0 = l.op[0].dtype, dt1 = l.op[1].dtype, dto = l.op[2].dtype;
+  int64_t sz0 = (int64_t)ca_itemsize(dt0), sz1 = (int64_t)ca_itemsize(dt1);
+  int64_t szo = (int64_t)ca_itemsize(dto);
+  int nd = l.ndim - 1;
+  int64_t n = l.shape[nd];
+  int64_t s0 = l.op[0].strides[nd], s1 = l.op[1].strides[nd], so = l.op[2].strides[nd];
+  int64_t idx[CA_MAXDIMS] = {0}, off[3] = {0, 0, 0};
+  const int64_t *strides[3] = {l.op[0].strides, l.op[1].strides, l.op[2].strides};
+  ca_i obuf[CA_CPU_BUFN];
+  uint64_t raw[CA_CPU_BUFN];
+  do {
+    for (int64_t i0 = 0; i0 < n; i0 += CA_CPU_BUFN) {
+      int64_t m = n - i0 < CA_CPU_BUFN ? n - i0 : CA_CPU_BUFN;
+      const ca_i *offs = (const ca_i *)ca_cpu_fetch(CA_CPU_I, obuf, dto,
+                                                    ob + (off[2] + i0 * so) * szo, so, m);
+      char *p0 = l.op[0].data + (off[0] + i0 * s0) * sz0;
+      const char *p1 = vb + (off[1] + i0 * s1) * sz1;
+      if (!scatter) {
+        gather_raw(raw, p1, s1, offs, m, sz1);
+        ca_cpu_convert(dt0, p0, s0, dt1, (const char *)raw, 1, m);
+      } else {
+        ca_cpu_convert(dt0, (char *)raw, 1, dt1, p1, s1, m);
+        scatter_raw(p0, s0, offs, raw, m, sz0);
+      }
+    }
+  } while (ca_cpu_next(nd, l.shape, idx, 3, strides, off));
+  return CA_OK;
+}
+
+ca_status ca_cpu_gather(ca_backend *be, const ca_loop *l) {
+  (void)be;
+  return move(l, 0);
+}
+
+ca_status ca_cpu_scatter(ca_backend *be, const ca_loop *l) {
+  (void)be;
+  return move(l, 1);
+}
+
+ca_status ca_cpu_nonzero(ca_backend *be, const ca_loop *l, int64_t count) {
+  (void)be;
+  if (!valid_loop(l, 2) || !l->op[0].data) return CA_ERR_VALUE;
+  int nd = l->ndim;
+  if (count <= 0 || nd == 0 || l->size == 0) return CA_OK;
+  for (int d = 0; d < nd; d++)
+    if (l->shape[d] == 0) return CA_OK;
+  double tmp;
+  const char *p1 = ca_cpu_operand_data(&l->op[1], &tmp);
+  int dt = l->op[1].dtype;
+  int64_t sz = (int64_t)ca_itemsize(dt);
+  int64_t zero[CA_MAXDIMS] = {0};
+  const int64_t *st = l->op[1].data ? l->op[1].strides : zero;
+  int64_t n = l->shape[nd - 1], s = st[nd - 1];
+  int64_t idx[CA_MAXDIMS] = {0}, off = 0, row = 0;
+  const int64_t *strides[1] = {st};
+  int64_t *out = (int64_t *)l->op[0].data;
+  uint8_t t[CA_CPU_BUFN];
+  do {
+    const char *p = p1 + off * sz;
+    for (int64_t i0 = 0; i0 < n; i0 += CA_CPU_BUFN) {
+      int64_t m = n - i0 < CA_CPU_BUFN ? n - i0 : CA_CPU_BUFN;
+      ca_cpu_load_truth(t, dt, p + i0 * s * sz, s, m);
+      for (int64_t k = 0; k < m; k++) {
+        if (!t[k]) continue;
+        if (row == count) return CA_OK; /* more than the core counted: keep within bounds */
+        int64_t *r = out + row * nd;
+        for (int d = 0; d < nd - 1; d++) r[d] = idx[d] + 1;
+        r[nd - 1] = i0 + k + 1;
+        row++;
+      }
+    }
+  } while (ca_cpu_next(nd - 1, l->shape, idx, 1, strides, &off));
+  return CA_OK;
+}

@@ -1,0 +1,339 @@
+/* Reductions (the CA_REDUCE ops of ops.def) and inclusive scans.
+ *
+ * For each output element the reduced dims are walked in C order: a counter over the outer
+ * reduced dims and the innermost one in chunks, each chunk read in the accumulation type
+ * (directly when the input already is that type and contiguous, else converted into a
+ * buffer). Accumulation types:
+ *   sum, prod      int64 (wrapping) when the output is integer or bool, else double
+ *   mean, var, std double (var/std two-pass: the mean, then the squared deviations)
+ *   min, max, argmin, argmax   int64 for integer/bool inputs, else double (exact for every
+ *                  float dtype); NaN propagates, and the first NaN wins the arg-reductions
+ *   all, any       the truth of each element (NaN is true)
+ * Float sums are pairwise within a chunk and compensated (Neumaier) across chunks. */
+#include "cpu_internal.h"
+
+typedef struct red_walk {
+  int nd;                       /* reduced dims (at least 1) */
+  int64_t shape[CA_MAXDIMS];
+  int64_t strides[CA_MAXDIMS];  /* of the input over the reduced dims */
+  int dtype;
+  int64_t isz;
+  int64_t n;                    /* elements reduced per output */
+} red_walk;
+
+typedef struct acc {
+  ca_i i;
+  double d, comp;               /* sum and its Neumaier compensation */
+  double mean;                  /* var/std second pass */
+  int64_t arg, pos;             /* arg-reductions: the winner's and the next element's index */
+  int ints;                     /* accumulating in int64 (else double) */
+  int started;                  /* min/max/arg: a first element was seen */
+} acc;
+
+static double pairwise(const double *x, int64_t n) {
+  if (n <= 8) {
+    double s = 0.0;
+    for (int64_t i = 0; i < n; i++) s += x[i];
+    return s;
+  }
+  if (n <= 128) {
+    double r[8];
+    for (int j = 0; j < 8; j++) r[j] = x[j];
+    int64_t i;
+    for (i = 8; i + 8 <= n; i += 8)
+      for (int j = 0; j < 8; j++) r[j] += x[i + j];
+    double s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; i++) s += x[i];
+    return s;
+  }
+  int64_t h = (n / 2) & ~(int64_t)7;
+  return pairwise(x, h) + pairwise(x + h, n - h);
+}
+
+static void neumaier_add(acc *a, double v) {
+  double t = a->d + v;
+  if (fabs(a->d) >= fabs(v)) a->comp += (a->d - t) + v;
+  else a->comp += (v - t) + a->d;
+  a->d = t;
+}
+
+/* The accumulation type of op for input dtype in and output dtype out; -1: truth bytes. */
+static int acc_ct(int op, int in, int out) {
+  switch (op) {
+  case CA_OP_sum: case CA_OP_prod: return ca_is_float(out) ? CA_CPU_D : CA_CPU_I;
+  case CA_OP_mean: case CA_OP_var: case CA_OP_std: return CA_CPU_D;
+  case CA_OP_all: case CA_OP_any: return -1;
+  default: return ca_is_float(in) ? CA_CPU_D : CA_CPU_I;
+  }
+}
+
+/* Feeds n values (type ct, contiguous at v) to the accumulator. */
+static void feed(int op, int pass, acc *a, const void *v, int64_t n) {
+  const ca_i *xi = (const ca_i *)v;
+  const double *xd = (const double *)v;
+  const uint8_t *xt = (const uint8_t *)v;
+  double dev[CA_CPU_BUFN];
+  switch (op) {
+  case CA_OP_sum: case CA_OP_mean: case CA_OP_var: case CA_OP_std:
+    if (a->ints) {
+      ca_u s = (ca_u)a->i;
+      for (int64_t k = 0; k < n; k++) s += (ca_u)xi[k];
+      a->i = (ca_i)s;
+    } else if (pass == 0) {
+      neumaier_add(a, pairwise(xd, n));
+    } else {
+      for (int64_t k0 = 0; k0 < n; k0 += CA_CPU_BUFN) {
+        int64_t m = n - k0 < CA_CPU_BUFN ? n - k0 : CA_CPU_BUFN;
+        for (int64_t k = 0; k < m; k++) {
+          double e = xd[k0 + k] - a->mean;
+          dev[k] = e * e;
+        }
+        neumaier_add(a, pairwise(dev, m));
+      }
+    }
+    break;
+  case CA_OP_prod:
+    if (a->ints) {
+      ca_u p = (ca_u)a->i;
+      for (int64_t k = 0; k < n; k++) p *= (ca_u)xi[k];
+      a->i = (ca_i)p;
+    } else {
+      double p = a->d;
+      for (int64_t k = 0; k < n; k++) p *= xd[k];
+      a->d = p;
+    }
+    break;
+  case CA_OP_min: case CA_OP_max: {
+    int mx = op == CA_OP_max;
+    int64_t k = 0;
+    if (!a->started) {
+      if (a->ints) a->i = xi[0];
+      else a->d = xd[0];
+      k = 1;
+      a->started = 1;
+    }
+    if (a->ints) {
+      ca_i m = a->i;
+      for (; k < n; k++) m = mx ? ca_maximum_i(m, xi[k]) : ca_minimum_i(m, xi[k]);
+      a->i = m;
+    } else {
+      double m = a->d;
+      for (; k < n; k++) m = mx ? ca_maximum_d(m, xd[k]) : ca_minimum_d(m, xd[k]);
+      a->d = m;
+    }
+    break;
+  }
+  case CA_OP_argmin: case CA_OP_argmax: {
+    int mx = op == CA_OP_argmax;
+    for (int64_t k = 0; k < n; k++, a->pos++) {
+      if (!a->started) {
+        if (a->ints) a->i = xi[k];
+        else a->d = xd[k];
+        a->arg = a->pos;
+        a->started = 1;
+      } else if (a->ints) {
+        ca_i x = xi[k];
+        if (mx ? x > a->i : x < a->i) { a->i = x; a->arg = a->pos; }
+      } else {
+        double x = xd[k];
+        if (a->d != a->d) return; /* a NaN has won */
+        if (x != x || (mx ? x > a->d : x < a->d)) { a->d = x; a->arg = a->pos; }
+      }
+    }
+    break;
+  }
+  case CA_OP_all:
+    for (int64_t k = 0; k < n; k++) a->i &= xt[k];
+    break;
+  case CA_OP_any:
+    for (int64_t k = 0; k < n; k++) a->i |= xt[k];
+    break;
+  default:
+    break;
+  }
+}
+
+/* Walks the reduced elements at p, feeding them in chunks read as type ct (-1: truth). */
+static void walk(const red_walk *w, const char *p, int op, int ct, int pass, acc *a) {
+  int nd = w->nd - 1;
+  int64_t rn = w->shape[nd], rs = w->strides[nd];
+  int64_t idx[CA_MAXDIMS] = {0}, off = 0;
+  const int64_t *strides[1] = {w->strides};
+  double buf[CA_CPU_BUFN];
+  /* whole runs at once when they need no conversion (pairwise over the whole run) */
+  int direct = ct >= 0 && rs == 1 && w->dtype == ca_cpu_ct_dtype(ct) && !(op == CA_OP_var ||
+               op == CA_OP_std);
+  int64_t chunk = direct ? rn : CA_CPU_BUFN;
+  do {
+    const char *q = p + off * w->isz;
+    for (int64_t i0 = 0; i0 < rn; i0 += chunk) {
+      int64_t m = rn - i0 < chunk ? rn - i0 : chunk;
+      const char *src = q + i0 * rs * w->isz;
+      if (ct < 0) {
+        ca_cpu_load_truth((uint8_t *)buf, w->dtype, src, rs, m);
+        feed(op, pass, a, buf, m);
+      } else {
+        feed(op, pass, a, ca_cpu_fetch(ct, buf, w->dtype, src, rs, m), m);
+      }
+    }
+  } while (ca_cpu_next(nd, w->shape, idx, 1, strides, &off));
+}
+
+static int valid_reduction(const ca_reduction *r) {
+  return r->nout >= 0 && r->nred >= 0 && r->nout + r->nred <= CA_MAXDIMS && r->in.data &&
+         r->out.data && r->in.dtype >= 0 && r->in.dtype < CA_NDTYPES && r->out.dtype >= 0 &&
+         r->out.dtype < CA_NDTYPES;
+}
+
+ca_status ca_cpu_reduce(ca_backend *be, int op, const ca_reduction *r) {
+  (void)be;
+  if (!valid_reduction(r)) return CA_ERR_VALUE;
+  switch (op) {
+  case CA_OP_sum: case CA_OP_prod: case CA_OP_min: case CA_OP_max: case CA_OP_argmin:
+  case CA_OP_argmax: case CA_OP_all: case CA_OP_any: case CA_OP_mean: case CA_OP_var:
+  case CA_OP_std:
+    break;
+  default:
+    return CA_ERR_UNSUPPORTED;
+  }
+  int nout = r->nout;
+  for (int d = 0; d < nout; d++)
+    if (r->shape[d] == 0) return CA_OK;
+
+  red_walk w;
+  w.dtype = r->in.dtype;
+  w.isz = (int64_t)ca_itemsize(r->in.dtype);
+  w.n = 1;
+  if (r->nred == 0) { /* each output reduces its one element */
+    w.nd = 1;
+    w.shape[0] = 1;
+    w.strides[0] = 0;
+  } else {
+    w.nd = r->nred;
+    for (int d = 0; d < r->nred; d++) {
+      w.shape[d] = r->shape[nout + d];
+      w.strides[d] = r->in.strides[nout + d];
+      w.n *= w.shape[d];
+    }
+  }
+  if (w.n == 0 && (op == CA_OP_min || op == CA_OP_max || op == CA_OP_argmin ||
+                   op == CA_OP_argmax))
+    return CA_ERR_VALUE;
+
+  int ct = acc_ct(op, r->in.dtype, r->out.dtype);
+  int odt = r->out.dtype;
+  int64_t osz = (int64_t)ca_itemsize(odt);
+  int64_t idx[CA_MAXDIMS] = {0}, off[2] = {0, 0};
+  const int64_t *strides[2] = {r->in.strides, r->out.strides};
+  do {
+    const char *p = r->in.data + off[0] * w.isz;
+    char *o = r->out.data + off[1] * osz;
+    acc a;
+    memset(&a, 0, sizeof a);
+    a.ints = ct == CA_CPU_I;
+    if (op == CA_OP_prod) { a.i = 1; a.d = 1.0; }
+    if (op == CA_OP_all) a.i = 1;
+    if (w.n > 0) walk(&w, p, op, ct, 0, &a);
+    double sum = a.d + a.comp;
+    switch (op) {
+    case CA_OP_sum:
+      if (ct == CA_CPU_I) ca_cpu_st_i(odt, o, a.i);
+      else ca_cpu_st_d(odt, o, sum);
+      break;
+    case CA_OP_prod:
+      if (ct == CA_CPU_I) ca_cpu_st_i(odt, o, a.i);
+      else ca_cpu_st_d(odt, o, a.d);
+      break;
+    case CA_OP_min: case CA_OP_max:
+      if (ct == CA_CPU_I) ca_cpu_st_i(odt, o, a.i);
+      else ca_cpu_st_d(odt, o, a.d);
+      break;
+    case CA_OP_argmin: case CA_OP_argmax:
+      ca_cpu_st_i(odt, o, a.arg + 1);
+      break;
+    case CA_OP_all: case CA_OP_any:
+      ca_cpu_st_i(odt, o, a.i);
+      break;
+    case CA_OP_mean:
+      ca_cpu_st_d(odt, o, sum / (double)w.n);
+      break;
+    default: { /* var, std */
+      double mean = sum / (double)w.n;
+      acc b;
+      memset(&b, 0, sizeof b);
+      b.mean = mean;
+      if (w.n > 0) walk(&w, p, op, ct, 1, &b);
+      double div = (double)w.n - r->ddof;
+      if (!(div > 0)) div = 0.0;
+      double var = w.n == 0 ? mean : (b.d + b.comp) / div;
+      ca_cpu_st_d(odt, o, op == CA_OP_std ? sqrt(var) : var);
+      break;
+    }
+    }
+  } while (ca_cpu_next(nout, r->shape, idx, 2, strides, off));
+  return CA_OK;
+}
+
+/* ---- scans ------------------------------------------------------------------------------ */
+
+#define SCAN_LOOP(T, STEP)                                                                      \
+  do {                                                                                          \
+    const T *x = (const T *)xv;                                                                 \
+    T *y = (T *)yv, s = *(T *)accv;                                                             \
+    for (int64_t k = 0; k < n; k++) {                                                           \
+      STEP;                                                                                     \
+      y[k] = s;                                                                                 \
+    }                                                                                           \
+    *(T *)accv = s;                                                                             \
+  } while (0)
+
+/* y = running sum/product of x continuing from *acc. A float16 output rounds the running
+ * value to float16 at each step, as NumPy's accumulate reads back what it stored. */
+static void scan_chunk(int op, int ct, int half, const void *xv, void *yv, void *accv, int64_t n) {
+  int sum = op == CA_OP_sum;
+  if (ct == CA_CPU_I) {
+    if (sum) SCAN_LOOP(ca_i, s = (ca_i)((ca_u)s + (ca_u)x[k]));
+    else SCAN_LOOP(ca_i, s = (ca_i)((ca_u)s * (ca_u)x[k]));
+  } else if (ct == CA_CPU_F) {
+    if (half) {
+      if (sum) SCAN_LOOP(float, s = ca_half_to_float(ca_float_to_half(s + x[k])));
+      else SCAN_LOOP(float, s = ca_half_to_float(ca_float_to_half(s * x[k])));
+    } else {
+      if (sum) SCAN_LOOP(float, s = s + x[k]);
+      else SCAN_LOOP(float, s = s * x[k]);
+    }
+  } else {
+    if (sum) SCAN_LOOP(double, s = s + x[k]);
+    else SCAN_LOOP(double, s = s * x[k]);
+  }
+}
+
+ca_status ca_cpu_scan(ca_backend *be, int op, const ca_reduction *r) {
+  (void)be;
+  if (!valid_reduction(r) || r->nred != 1) return CA_ERR_VALUE;
+  if (op != CA_OP_sum && op != CA_OP_prod) return CA_ERR_UNSUPPORTED;
+  int nout = r->nout;
+  for (int d = 0; d <= nout; d++)
+    if (r->shape[d] == 0) return CA_OK;
+  int idt = r->in.dtype, odt = r->out.dtype, ct = ca_cpu_ct(odt);
+  int64_t isz = (int64_t)ca_itemsize(idt), osz = (int64_t)ca_itemsize(odt);
+  int64_t len = r->shape[nout], is = r->in.strides[nout], os = r->out.strides[nout];
+  int64_t idx[CA_MAXDIMS] = {0}, off[2] = {0, 0};
+  const int64_t *strides[2] = {r->in.strides, r->out.strides};
+  double xbuf[CA_CPU_BUFN], ybuf[CA_CPU_BUFN];
+  do {
+    const char *p = r->in.data + off[0] * isz;
+    char *q = r->out.data + off[1] * osz;
+    union { ca_i i; float f; double d; } a;
+    if (ct == CA_CPU_I) a.i = op == CA_OP_sum ? 0 : 1;
+    else if (ct == CA_CPU_F) a.f = op == CA_OP_sum ? 0.0f : 1.0f;
+    else a.d = op == CA_OP_sum ? 0.0 : 1.0;
+    for (int64_t i0 = 0; i0 < len; i0 += CA_CPU_BUFN) {
+      int64_t m = len - i0 < CA_CPU_BUFN ? len - i0 : CA_CPU_BUFN;
+      const void *x = ca_cpu_fetch(ct, xbuf, idt, p + i0 * is * isz, is, m);
+      scan_chunk(op, ct, odt == CA_FLOAT16, x, ybuf, &a, m);
+      ca_cpu_store(ct, ybuf, odt, q + i0 * os * osz, os, m);
+    }
+  } while (ca_cpu_next(nout, r->shape, idx, 2, strides, off));
+  return CA_OK;
+}
