@@ -1,11 +1,20 @@
 # cuarray build. `make` builds the Lua C modules for every Lua found (LuaJIT and Lua 5.4) under
-# build/<lua>/cuarray/: core.so always, cuda.so when nvcc is found (CUDA_HOME, /usr/local/cuda
+# $(BUILD)/<lua>/cuarray/: core.so always, cuda.so when nvcc is found (CUDA_HOME, /usr/local/cuda
 # or nvcc on PATH). LuaRocks calls `make rock` / `make install` with LUA_INCDIR and friends.
+#
+#   make demo       install missing Debian packages, build, run examples/quickstart.lua
+#   make test       the whole check CI runs; last line "N passed, N failed"
+#   make test-gpu   on a GPU machine (after `source .gpu/env.sh`): the suite on cuda and cpu,cuda
+#   make lint       luacheck, warnings as errors
+#   make bench      bench/bench.lua on the CPU
 
 CC ?= cc
 CFLAGS ?= -O2 -fPIC
-CA_CFLAGS := -std=gnu99 -fPIC -Wall -Wextra -Wshadow -Wmissing-prototypes -fvisibility=hidden
+CA_CFLAGS := -std=gnu99 -fPIC -Isrc -Wall -Wextra -Wshadow -Wmissing-prototypes -fvisibility=hidden
 LIBFLAG ?= -shared
+# Where everything is built; `make test` builds the sanitizer flavour under $(BUILD)/asan.
+BUILD ?= build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 # ---- Lua flavours ------------------------------------------------------------------------
 LUAJIT_INC ?= $(firstword $(wildcard /usr/include/luajit-2.1 /usr/local/include/luajit-2.1))
@@ -14,6 +23,7 @@ FLAVOURS := $(if $(LUAJIT_INC),luajit) $(if $(LUA54_INC),lua5.4)
 INC_luajit := $(LUAJIT_INC)
 INC_lua5.4 := $(LUA54_INC)
 # LuaRocks' single build: `make rock LUA_INCDIR=...`
+LUA_INCDIR ?= $(or $(LUAJIT_INC),$(LUA54_INC))
 INC_rock = $(LUA_INCDIR)
 
 # ---- BLAS --------------------------------------------------------------------------------
@@ -24,45 +34,137 @@ BLAS_DEF := $(if $(BLAS_LIB),-DCA_HAVE_CBLAS)
 # ---- CUDA --------------------------------------------------------------------------------
 CUDA_HOME ?= $(firstword $(wildcard /usr/local/cuda) $(patsubst %/bin/nvcc,%,$(shell command -v nvcc 2>/dev/null)))
 NVCC := $(CUDA_HOME)/bin/nvcc
-HAVE_CUDA := $(if $(wildcard $(NVCC)),1)
+# `make HAVE_CUDA=` builds without CUDA even where nvcc is installed.
+HAVE_CUDA ?= $(if $(wildcard $(NVCC)),1)
 # Build for the GPU nvidia-smi reports, else for a list of common architectures.
 GPU_CC := $(shell nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -1 | tr -d '. ')
 CUDA_ARCH ?= $(if $(GPU_CC),sm_$(GPU_CC),sm_80 sm_90)
 GENCODE := $(foreach a,$(CUDA_ARCH),-gencode arch=compute_$(subst sm_,,$(a)),code=$(a)) \
            -gencode arch=compute_$(subst sm_,,$(lastword $(CUDA_ARCH))),code=compute_$(subst sm_,,$(lastword $(CUDA_ARCH)))
 NVCCFLAGS ?= -O3
-CA_NVCCFLAGS := -std=c++17 -Xcompiler -fPIC,-fvisibility=hidden,-Wall $(GENCODE) --expt-relaxed-constexpr
+CA_NVCCFLAGS := -std=c++17 -Isrc -Xcompiler -fPIC,-fvisibility=hidden,-Wall $(GENCODE) --expt-relaxed-constexpr
 CUDA_LIBS := -L$(CUDA_HOME)/lib64 -lcudart_static -lcublas -lcurand -lstdc++ -ldl -lpthread -lrt -Wl,-rpath,$(CUDA_HOME)/lib64
 
 CORE_SRC := $(sort $(wildcard src/*.c src/cpu/*.c))
 CUDA_CU := $(sort $(wildcard cuda/*.cu))
 CUDA_C := $(sort $(wildcard cuda/*.c))
-CUDA_CU_OBJ := $(patsubst cuda/%.cu,build/obj/cuda/%.o,$(CUDA_CU))
-HEADERS := $(wildcard src/*.h src/*.def src/cpu/*.h cuda/*.h)
+CUDA_CU_OBJ := $(patsubst cuda/%.cu,$(BUILD)/obj/cuda/%.o,$(CUDA_CU))
+HEADERS := $(wildcard src/*.h src/*.def src/cpu/*.h cuda/*.h cuda/*.cuh)
 
-.PHONY: all rock clean
-all: $(foreach f,$(FLAVOURS),build/$(f)/cuarray/core.so $(if $(HAVE_CUDA),build/$(f)/cuarray/cuda.so))
+.PHONY: all rock install clean deps demo test test-run test-gpu lint bench \
+        busted-luajit busted-lua5.4 examples rock-check asan-build busted-asan
+all: $(foreach f,$(FLAVOURS),$(BUILD)/$(f)/cuarray/core.so $(if $(HAVE_CUDA),$(BUILD)/$(f)/cuarray/cuda.so))
 
-rock: build/rock/cuarray/core.so $(if $(HAVE_CUDA),build/rock/cuarray/cuda.so)
+# One rock build dir per LUA_INCDIR: a 5.4 build must not reuse objects compiled for LuaJIT.
+ifneq ($(filter rock,$(MAKECMDGOALS)),)
+  $(shell test "$$(cat $(BUILD)/rock/.incdir 2>/dev/null)" = "$(LUA_INCDIR)" || \
+          { rm -rf $(BUILD)/rock $(BUILD)/obj/rock; mkdir -p $(BUILD)/rock; \
+            echo "$(LUA_INCDIR)" > $(BUILD)/rock/.incdir; })
+endif
+rock: $(BUILD)/rock/cuarray/core.so $(if $(HAVE_CUDA),$(BUILD)/rock/cuarray/cuda.so)
 
-build/obj/cuda/%.o: cuda/%.cu $(HEADERS)
+$(BUILD)/obj/cuda/%.o: cuda/%.cu $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(NVCC) $(NVCCFLAGS) $(CA_NVCCFLAGS) -c $< -o $@
 
 define flavour
-build/obj/$(1)/%.o: %.c $$(HEADERS)
+$$(BUILD)/obj/$(1)/%.o: %.c $$(HEADERS)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CFLAGS) $$(CA_CFLAGS) $$(BLAS_DEF) $$(SANFLAGS) -I$$(INC_$(1)) $$(if $$(findstring cuda/,$$<),-I$$(CUDA_HOME)/include) -c $$< -o $$@
 
-build/$(1)/cuarray/core.so: $$(patsubst %.c,build/obj/$(1)/%.o,$$(CORE_SRC))
+$$(BUILD)/$(1)/cuarray/core.so: $$(patsubst %.c,$$(BUILD)/obj/$(1)/%.o,$$(CORE_SRC))
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(LIBFLAG) $$(SANFLAGS) -o $$@ $$^ $$(BLAS_LIB) -lm
 
-build/$(1)/cuarray/cuda.so: $$(patsubst %.c,build/obj/$(1)/%.o,$$(CUDA_C)) $$(CUDA_CU_OBJ)
+$$(BUILD)/$(1)/cuarray/cuda.so: $$(patsubst %.c,$$(BUILD)/obj/$(1)/%.o,$$(CUDA_C)) $$(CUDA_CU_OBJ)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(LIBFLAG) $$(SANFLAGS) -o $$@ $$^ $$(CUDA_LIBS) -lm
 endef
 $(foreach f,$(FLAVOURS) rock,$(eval $(call flavour,$(f))))
 
+# ---- install (LuaRocks' install pass; also usable by hand) --------------------------------
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib/lua/5.1
+LUADIR ?= $(PREFIX)/share/lua/5.1
+INCDIR ?= $(PREFIX)/include
+install:
+	@test -f $(BUILD)/rock/cuarray/core.so || \
+	  { echo "make install: run 'make rock LUA_INCDIR=...' first (LuaRocks does)"; exit 1; }
+	mkdir -p $(LIBDIR)/cuarray $(LUADIR)/cuarray
+	cp $(BUILD)/rock/cuarray/core.so $(LIBDIR)/cuarray/
+	if [ -f $(BUILD)/rock/cuarray/cuda.so ]; then cp $(BUILD)/rock/cuarray/cuda.so $(LIBDIR)/cuarray/; fi
+	cd lua && find cuarray -name '*.lua' -exec sh -c \
+	  'for f; do mkdir -p "$(LUADIR)/$$(dirname "$$f")" && cp "$$f" "$(LUADIR)/$$f"; done' sh {} +
+	if [ -f src/cuarray.h ]; then mkdir -p $(INCDIR) && cp src/cuarray.h $(INCDIR)/; fi
+
 clean:
-	rm -rf build
+	rm -rf $(BUILD)
+
+# ---- Debian packages ----------------------------------------------------------------------
+DEB_PKGS := gcc libc6-dev luajit libluajit-5.1-dev lua5.4 liblua5.4-dev lua-busted luarocks \
+            lua-check libopenblas-dev python3-numpy
+deps:
+	@sh tools/deps.sh $(DEB_PKGS)
+
+# ---- running things from the checkout -----------------------------------------------------
+LUAJIT ?= $(shell command -v luajit 2>/dev/null)
+LUA54 ?= $(shell command -v lua5.4 2>/dev/null)
+LUA_luajit = $(LUAJIT)
+LUA_lua5.4 = $(LUA54)
+# The busted launcher script, run under each interpreter explicitly (`lua5.4 $(BUSTED)`).
+BUSTED ?= $(shell command -v busted 2>/dev/null)
+LUACHECK ?= $(shell command -v luacheck 2>/dev/null)
+# LUA_PATH/LUA_CPATH for a flavour: the checkout's lua/ and spec helpers, then whatever the
+# caller had (.gpu/env.sh puts busted's modules there), then the defaults (;;).
+run_path = $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lua;$(if $(LUA_PATH),$(LUA_PATH);,;)
+run_cpath = $(CURDIR)/$(1)/?.so;$(if $(LUA_CPATH),$(LUA_CPATH);,;)
+run_env = LUA_PATH='$(run_path)' LUA_CPATH='$(call run_cpath,$(BUILD)/$(1))' CUARRAY_LUA='$(LUA_$(1))'
+TAP := -o TAP
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LIBASAN := $(shell $(CC) -print-file-name=libasan.so 2>/dev/null)
+ASAN_OPTIONS ?= detect_leaks=0
+
+demo: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) all
+	@$(MAKE) --no-print-directory run-quickstart
+run-quickstart:
+	$(call run_env,luajit) $(LUAJIT) examples/quickstart.lua
+
+# `make test`: deps first, then a fresh make (so the packages deps installed are detected),
+# then every part through tools/run_tests.sh, which prints the summary line.
+test: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) all
+	@$(MAKE) --no-print-directory test-run
+
+test-run:
+	@BUILD='$(BUILD)' MAKE='$(MAKE)' TEST_FLAVOURS='$(strip $(FLAVOURS))' bash tools/run_tests.sh
+
+# The parts, each usable alone.
+busted-luajit busted-lua5.4: busted-%: $(BUILD)/%/cuarray/core.so
+	$(call run_env,$*) $(LUA_$*) $(BUSTED) $(TAP) $(BUSTED_ARGS)
+
+examples:
+	@$(call run_env,luajit) bash tools/run_examples.sh
+
+lint:
+	$(LUACHECK) --no-color -q lua spec bench examples
+
+rock-check:
+	@bash tools/rock_check.sh
+
+asan-build:
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=$(BUILD)/asan HAVE_CUDA= \
+	  CFLAGS='-O1 -g -fPIC' SANFLAGS='$(ASAN_FLAGS)' $(BUILD)/asan/lua5.4/cuarray/core.so
+
+busted-asan: asan-build
+	LD_PRELOAD='$(LIBASAN)' ASAN_OPTIONS='$(ASAN_OPTIONS)' UBSAN_OPTIONS=print_stacktrace=1 \
+	  CUARRAY_TEST_DEVICES=cpu CUARRAY_SKIP_SUBPROCESS=1 LUA_PATH='$(run_path)' \
+	  LUA_CPATH='$(call run_cpath,$(BUILD)/asan/lua5.4)' CUARRAY_LUA='$(LUA54)' \
+	  $(LUA54) $(BUSTED) $(TAP) $(BUSTED_ARGS)
+
+# On the GPU machine: `source .gpu/env.sh; make -j16 && make test-gpu`.
+test-gpu: all
+	@GPU=1 BUILD='$(BUILD)' MAKE='$(MAKE)' TEST_FLAVOURS=luajit bash tools/run_tests.sh
+
+bench: $(BUILD)/luajit/cuarray/core.so
+	$(call run_env,luajit) $(LUAJIT) bench/bench.lua --device cpu $(BENCH_ARGS)

@@ -1,0 +1,17 @@
+-- luacheck configuration: `make lint` runs `luacheck lua spec bench examples`, and make test
+-- counts any warning as a failure.
+max_line_length = 100
+codes = true
+
+-- Library code must run on LuaJIT (5.1) and Lua 5.4: the union of both standard libraries,
+-- so version probes such as `table.unpack or unpack` and `jit`/`bit` checks are allowed.
+std = "luajit+lua54"
+
+-- The `cu` style: `local cu = require "cuarray"`; unused `self` and loop variables named `_`
+-- are fine, and so are unused function arguments (methods with a fixed signature).
+self = false
+unused_args = false
+
+files["spec/"] = { std = "+busted" }
+files["bench/"] = { std = "luajit+lua54" }
+files["examples/"] = { std = "luajit+lua54" }
