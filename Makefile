@@ -52,7 +52,8 @@ CUDA_CU_OBJ := $(patsubst cuda/%.cu,$(BUILD)/obj/cuda/%.o,$(CUDA_CU))
 HEADERS := $(wildcard src/*.h src/*.def src/cpu/*.h cuda/*.h cuda/*.cuh)
 
 .PHONY: all rock install clean deps demo test test-run test-gpu lint bench \
-        busted-luajit busted-lua5.4 examples rock-check asan-build busted-asan
+        busted-luajit busted-lua5.4 examples rock-check asan-build busted-asan gpu-check \
+        run-quickstart
 all: $(foreach f,$(FLAVOURS),$(BUILD)/$(f)/cuarray/core.so $(if $(HAVE_CUDA),$(BUILD)/$(f)/cuarray/cuda.so))
 
 # One rock build dir per LUA_INCDIR: a 5.4 build must not reuse objects compiled for LuaJIT.
@@ -158,11 +159,14 @@ asan-build:
 
 busted-asan: asan-build
 	LD_PRELOAD='$(LIBASAN)' ASAN_OPTIONS='$(ASAN_OPTIONS)' UBSAN_OPTIONS=print_stacktrace=1 \
-	  CUARRAY_TEST_DEVICES=cpu CUARRAY_SKIP_SUBPROCESS=1 LUA_PATH='$(run_path)' \
+	  CUARRAY_TEST_DEVICES=cpu LUA_PATH='$(run_path)' \
 	  LUA_CPATH='$(call run_cpath,$(BUILD)/asan/lua5.4)' CUARRAY_LUA='$(LUA54)' \
 	  $(LUA54) $(BUSTED) $(TAP) $(BUSTED_ARGS)
 
 # On the GPU machine: `source .gpu/env.sh; make -j16 && make test-gpu`.
+gpu-check: $(BUILD)/luajit/cuarray/cuda.so
+	@$(call run_env,luajit) $(LUAJIT) tools/gpu_check.lua
+
 test-gpu: all
 	@GPU=1 BUILD='$(BUILD)' MAKE='$(MAKE)' TEST_FLAVOURS=luajit bash tools/run_tests.sh
 
