@@ -1,11 +1,1046 @@
-/* Constructors: cu.array, asarray, empty/zeros/ones/full (and _like), arange, linspace,
- * logspace, eye, identity, and the random draws (registered as cu._random_*). */
+/* Constructors: cu.array, asarray, empty/zeros/ones/full and their _like forms, arange,
+ * linspace, logspace, eye, identity; the random draws (the table cu.random); and the printer's
+ * data reader cu._print_data. Data built on the host (tables, ranges) is written into one
+ * host buffer and uploaded once; fills and random draws run on the array's own device. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include "core.h"
+#include "scalar.h"
+
+static const char *const dd_opts[] = {"dtype", "device", NULL};
+
+/* ---- helpers ------------------------------------------------------------------------ */
+
+static ca_array *check_arg_array(lua_State *L, int idx, const char *fname) {
+  ca_array *a = ca_test(L, idx);
+  if (!a)
+    luaL_error(L, "%s: argument #%d must be an array, got %s", fname, idx, luaL_typename(L, idx));
+  if (!a->storage) luaL_error(L, "%s: argument #%d: the array has been freed", fname, idx);
+  return a;
+}
+
+/* A trailing options table: a table with no array part (an empty table counts). */
+static int is_opts(lua_State *L, int idx) {
+  if (!lua_istable(L, idx) || ca_rawlen(L, idx) != 0) return 0;
+  lua_pushnil(L);
+  if (!lua_next(L, idx)) return 1;
+  int str = lua_type(L, -2) == LUA_TSTRING;
+  lua_pop(L, 2);
+  return str;
+}
+
+/* {dtype = ...}, naming the function on a bad name. */
+static int opt_dtype(lua_State *L, int oi, int dflt, const char *fname) {
+  if (!oi) return dflt;
+  lua_getfield(L, oi, "dtype");
+  int dt = dflt;
+  if (!lua_isnil(L, -1)) {
+    if (lua_type(L, -1) != LUA_TSTRING)
+      luaL_error(L, "%s: dtype must be a string such as \"float32\", got %s", fname,
+                 luaL_typename(L, -1));
+    dt = ca_dtype_from_name(lua_tostring(L, -1));
+    if (dt < 0)
+      luaL_error(L, "%s: unknown dtype '%s' (bool, int8, uint8, int16, int32, int64, float16, "
+                 "float32, float64)", fname, lua_tostring(L, -1));
+  }
+  lua_pop(L, 1);
+  return dt;
+}
+
+/* {device = ...}: -1 for the CPU, else a CUDA ordinal; naming the function on a bad name. */
+static int opt_device(lua_State *L, int oi, int dflt, const char *fname) {
+  if (!oi) return dflt;
+  lua_getfield(L, oi, "device");
+  int d = dflt;
+  if (!lua_isnil(L, -1)) {
+    if (lua_type(L, -1) != LUA_TSTRING)
+      luaL_error(L, "%s: device must be a string such as \"cpu\" or \"cuda:0\", got %s", fname,
+                 luaL_typename(L, -1));
+    const char *s = lua_tostring(L, -1);
+    if (strcmp(s, "cpu") == 0) d = -1;
+    else if (strcmp(s, "cuda") == 0 || strcmp(s, "gpu") == 0) d = 0;
+    else {
+      char *end = NULL;
+      long n = strncmp(s, "cuda:", 5) == 0 ? strtol(s + 5, &end, 10) : -1;
+      if (!end || *end || end == s + 5 || n < 0 || n >= 1024)
+        luaL_error(L, "%s: unknown device '%s' (expected \"cpu\", \"cuda\" or \"cuda:N\")", fname, s);
+      d = (int)n;
+    }
+  }
+  lua_pop(L, 1);
+  return d;
+}
+
+/* Checks a shape before anything is allocated: its size and its bytes must fit. */
+static void check_size(lua_State *L, const char *fname, int dtype, int nd, const int64_t *shape) {
+  int64_t n = 1;
+  int overflow = 0;
+  for (int i = 0; i < nd; i++) {
+    if (shape[i] < 0)
+      luaL_error(L, "%s: negative dimension %lld in shape", fname, (long long)shape[i]);
+    if (shape[i] && n > INT64_MAX / shape[i]) overflow = 1;
+    else n *= shape[i];
+  }
+  for (int i = 0; i < nd; i++)
+    if (shape[i] == 0) overflow = 0, n = 0;
+  if (overflow || (uint64_t)n > (uint64_t)(SIZE_MAX / 2) / ca_itemsize(dtype)) {
+    char s[300];
+    ca_format_shape(s, sizeof s, nd, shape);
+    luaL_error(L, "%s: an array of shape %s and dtype %s is too large", fname, s,
+               ca_dtype_name(dtype));
+  }
+}
+
+/* Writes one value at p in dtype. */
+static void store_int(int dtype, char *p, int64_t v) {
+  switch (dtype) {
+  case CA_BOOL: *(uint8_t *)p = v != 0; break;
+  case CA_INT8: *(int8_t *)p = (int8_t)v; break;
+  case CA_UINT8: *(uint8_t *)p = (uint8_t)v; break;
+  case CA_INT16: *(int16_t *)p = (int16_t)v; break;
+  case CA_INT32: *(int32_t *)p = (int32_t)v; break;
+  case CA_INT64: *(int64_t *)p = v; break;
+  case CA_FLOAT16: *(uint16_t *)p = ca_float_to_half((float)v); break;
+  case CA_FLOAT32: *(float *)p = (float)v; break;
+  default: *(double *)p = (double)v; break;
+  }
+}
+
+static void store_float(int dtype, char *p, double v) {
+  switch (dtype) {
+  case CA_BOOL: *(uint8_t *)p = v != 0; break;
+  case CA_FLOAT16: *(uint16_t *)p = ca_float_to_half((float)v); break;
+  case CA_FLOAT32: *(float *)p = (float)v; break;
+  case CA_FLOAT64: *(double *)p = v; break;
+  default: store_int(dtype, p, ca_d2i(v)); break; /* truncates toward zero */
+  }
+}
+
+static double load_float(int dtype, const char *p) {
+  switch (dtype) {
+  case CA_BOOL: return *(const uint8_t *)p;
+  case CA_INT8: return *(const int8_t *)p;
+  case CA_UINT8: return *(const uint8_t *)p;
+  case CA_INT16: return *(const int16_t *)p;
+  case CA_INT32: return *(const int32_t *)p;
+  case CA_INT64: return (double)*(const int64_t *)p;
+  case CA_FLOAT16: return ca_half_to_float(*(const uint16_t *)p);
+  case CA_FLOAT32: return *(const float *)p;
+  default: return *(const double *)p;
+  }
+}
+
+/* Whether an integral value fits an integer dtype (NumPy 2 raises instead of wrapping). */
+static int int_fits(int dtype, int64_t v) {
+  switch (dtype) {
+  case CA_INT8: return v >= -128 && v <= 127;
+  case CA_UINT8: return v >= 0 && v <= 255;
+  case CA_INT16: return v >= -32768 && v <= 32767;
+  case CA_INT32: return v >= INT32_MIN && v <= INT32_MAX;
+  default: return 1;
+  }
+}
+
+/* The array at the top of the stack is a host array; moves it to `device` (one upload) and
+ * replaces it there by the result. */
+static ca_array *finish_host(lua_State *L, ca_array *host, int device) {
+  ca_backend *be = ca_backend_get(L, device);
+  if (be == ca_be(host)) return host;
+  ca_array *d = ca_to_backend(L, host, be);
+  ca_array_release(host); /* the host copy's memory goes now, not at the next collection */
+  lua_remove(L, -2);
+  return d;
+}
+
+/* ---- cu.array / cu.asarray ---------------------------------------------------------- */
+
+typedef struct nest {
+  int ndim;                       /* all dims */
+  int tdims;                      /* dims given by table nesting */
+  int64_t shape[CA_MAXDIMS];
+  int64_t pos[CA_MAXDIMS];        /* 1-based path to the element being read, for messages */
+  int has_bool, has_int, has_float;
+  int arr_dtype;                  /* promoted dtype of array leaves, -1 if none */
+  ca_array *host;                 /* the destination (fill pass) */
+  char *p;                        /* where the next element goes (fill pass) */
+  const char *fname;
+} nest;
+
+static const char *path_str(const nest *b, int depth, char *buf, size_t len) {
+  size_t n = 0;
+  buf[0] = 0;
+  for (int i = 0; i < depth && n + 24 < len; i++)
+    n += (size_t)snprintf(buf + n, len - n, "[%lld]", (long long)b->pos[i]);
+  return buf;
+}
+
+/* The shape of a nested table, from its first elements (the check pass verifies the rest). */
+static void nest_shape(lua_State *L, int idx, nest *b) {
+  b->ndim = 0;
+  lua_pushvalue(L, idx);
+  while (lua_istable(L, -1)) {
+    if (b->ndim >= CA_MAXDIMS)
+      luaL_error(L, "%s: nested tables are deeper than %d dimensions", b->fname, CA_MAXDIMS);
+    int64_t n = (int64_t)ca_rawlen(L, -1);
+    b->shape[b->ndim++] = n;
+    if (n == 0) break;
+    lua_rawgeti(L, -1, 1);
+    lua_remove(L, -2);
+  }
+  b->tdims = b->ndim;
+  ca_array *a = ca_test(L, -1);
+  if (a && a->storage) {
+    if (b->ndim + a->ndim > CA_MAXDIMS)
+      luaL_error(L, "%s: nested tables and arrays make more than %d dimensions", b->fname, CA_MAXDIMS);
+    for (int i = 0; i < a->ndim; i++) b->shape[b->ndim++] = a->shape[i];
+  }
+  lua_pop(L, 1);
+}
+
+/* Checks that the value at the top of the stack (at `depth`) fits the shape; notes dtypes. */
+static void nest_check(lua_State *L, nest *b, int depth) {
+  char where[256];
+  int t = lua_type(L, -1);
+  if (depth < b->tdims) {
+    if (t != LUA_TTABLE)
+      luaL_error(L, "%s: ragged nested table: element %s is a %s where a table of %lld "
+                 "elements was expected (depth %d)", b->fname, path_str(b, depth, where, sizeof where),
+                 ca_test(L, -1) ? "array" : luaL_typename(L, -1), (long long)b->shape[depth], depth + 1);
+    int64_t n = (int64_t)ca_rawlen(L, -1);
+    if (n != b->shape[depth])
+      luaL_error(L, "%s: ragged nested table: %s has %lld elements but %lld were expected "
+                 "(depth %d, as the first table at that depth)", b->fname,
+                 depth ? path_str(b, depth, where, sizeof where) : "the table", (long long)n,
+                 (long long)b->shape[depth], depth + 1);
+    luaL_checkstack(L, 4, "nested table");
+    for (int64_t i = 0; i < n; i++) {
+      b->pos[depth] = i + 1;
+      lua_rawgeti(L, -1, (int)(i + 1));
+      nest_check(L, b, depth + 1);
+      lua_pop(L, 1);
+    }
+    return;
+  }
+  if (t == LUA_TNUMBER && b->tdims == b->ndim) {
+    if (ca_number_is_integral(L, -1)) b->has_int = 1;
+    else b->has_float = 1;
+    return;
+  }
+  if (t == LUA_TBOOLEAN && b->tdims == b->ndim) {
+    b->has_bool = 1;
+    return;
+  }
+  ca_array *a = ca_test(L, -1);
+  if (a) {
+    if (!a->storage)
+      luaL_error(L, "%s: element %s is an array that has been freed", b->fname,
+                 path_str(b, depth, where, sizeof where));
+    int ok = a->ndim == b->ndim - b->tdims;
+    for (int i = 0; ok && i < a->ndim; i++) ok = a->shape[i] == b->shape[b->tdims + i];
+    if (!ok) {
+      char s1[256], s2[256];
+      ca_format_shape(s1, sizeof s1, a->ndim, a->shape);
+      ca_format_shape(s2, sizeof s2, b->ndim - b->tdims, b->shape + b->tdims);
+      luaL_error(L, "%s: ragged nested table: element %s is an array of shape %s where shape %s "
+                 "was expected (depth %d)", b->fname, path_str(b, depth, where, sizeof where), s1,
+                 s2, depth + 1);
+    }
+    b->arr_dtype = b->arr_dtype < 0 ? a->dtype : ca_promote(b->arr_dtype, a->dtype);
+    return;
+  }
+  if (t == LUA_TTABLE || t == LUA_TNUMBER || t == LUA_TBOOLEAN) {
+    char s2[256];
+    ca_format_shape(s2, sizeof s2, b->ndim - b->tdims, b->shape + b->tdims);
+    luaL_error(L, "%s: ragged nested table: element %s is a %s where %s was expected (depth %d)",
+               b->fname, path_str(b, depth, where, sizeof where), luaL_typename(L, -1),
+               b->tdims == b->ndim ? "a number or boolean" : s2, depth + 1);
+  }
+  luaL_error(L, "%s: element %s is a %s (expected numbers, booleans, nested tables or arrays)",
+             b->fname, depth ? path_str(b, depth, where, sizeof where) : "", luaL_typename(L, -1));
+}
+
+/* Stores the Lua number or boolean at idx in dtype at p; raises when an integral value is out
+ * of range of an integer dtype. `what` names the value in the message. */
+static void store_lua(lua_State *L, int idx, int dtype, char *p, const char *fname, const char *what) {
+  if (lua_type(L, idx) == LUA_TBOOLEAN) {
+    store_int(dtype, p, lua_toboolean(L, idx));
+    return;
+  }
+  int64_t v;
+  if (ca_tointeger(L, idx, &v)) {
+    if (ca_is_integer(dtype) && !int_fits(dtype, v))
+      luaL_error(L, "%s: %s %lld is out of bounds for %s", fname, what, (long long)v,
+                 ca_dtype_name(dtype));
+#if LUA_VERSION_NUM >= 503
+    if (lua_isinteger(L, idx) || ca_is_integer(dtype)) store_int(dtype, p, v);
+#else
+    if (ca_is_integer(dtype)) store_int(dtype, p, v);
+#endif
+    else store_float(dtype, p, lua_tonumber(L, idx));
+    return;
+  }
+  store_float(dtype, p, lua_tonumber(L, idx));
+}
+
+static void nest_fill(lua_State *L, nest *b, int depth) {
+  if (depth < b->tdims) {
+    int64_t n = b->shape[depth];
+    for (int64_t i = 0; i < n; i++) {
+      b->pos[depth] = i + 1;
+      lua_rawgeti(L, -1, (int)(i + 1));
+      nest_fill(L, b, depth + 1);
+      lua_pop(L, 1);
+    }
+    return;
+  }
+  size_t isz = ca_itemsize(b->host->dtype);
+  ca_array *a = ca_test(L, -1);
+  if (!a) {
+    char where[256], what[300];
+    snprintf(what, sizeof what, "value at %s", path_str(b, depth, where, sizeof where));
+    store_lua(L, -1, b->host->dtype, b->p, b->fname, what);
+    b->p += isz;
+    return;
+  }
+  /* an array leaf: converted into the destination through a view of it */
+  int top = lua_gettop(L);
+  const ca_array *src = a;
+  if (ca_be(a) != ca_be(b->host)) src = ca_to_backend(L, a, ca_be(b->host));
+  ca_array *v = ca_view(L, b->host);
+  v->ndim = a->ndim;
+  for (int i = 0; i < a->ndim; i++) v->shape[i] = a->shape[i];
+  v->size = a->size;
+  ca_set_contiguous_strides(v);
+  v->offset = (int64_t)((b->p - (char *)b->host->storage->data) / (ptrdiff_t)isz);
+  ca_copy_into(L, v, src);
+  b->p += (size_t)a->size * isz;
+  lua_settop(L, top);
+}
+
+/* Pushes a new array from the Lua value at idx (a number, boolean or nested table). */
+static ca_array *from_lua(lua_State *L, int idx, int dtype, int device, const char *fname) {
+  ca_state *s = ca_state_get(L);
+  idx = ca_absindex(L, idx);
+  nest b;
+  memset(&b, 0, sizeof b);
+  b.fname = fname;
+  b.arr_dtype = -1;
+  int t = lua_type(L, idx);
+  if (t == LUA_TTABLE) {
+    nest_shape(L, idx, &b);
+    lua_pushvalue(L, idx);
+    nest_check(L, &b, 0);
+    lua_pop(L, 1);
+  } else if (t == LUA_TNUMBER) {
+    if (ca_number_is_integral(L, idx)) b.has_int = 1;
+    else b.has_float = 1;
+  } else if (t == LUA_TBOOLEAN) {
+    b.has_bool = 1;
+  } else {
+    luaL_error(L, "%s: expected a number, boolean, nested table or array, got %s", fname,
+               luaL_typename(L, idx));
+  }
+  if (dtype < 0) {
+    dtype = b.has_float ? s->default_dtype : b.has_int ? CA_INT64 : b.has_bool ? CA_BOOL : -1;
+    if (b.arr_dtype >= 0) dtype = dtype < 0 ? b.arr_dtype : ca_promote(dtype, b.arr_dtype);
+    if (dtype < 0) dtype = s->default_dtype; /* empty */
+  }
+  check_size(L, fname, dtype, b.ndim, b.shape);
+  ca_array *host = ca_new(L, &s->cpu, dtype, b.ndim, b.shape);
+  b.host = host;
+  b.p = (char *)host->storage->data;
+  if (t == LUA_TTABLE) {
+    lua_pushvalue(L, idx);
+    nest_fill(L, &b, 0);
+    lua_pop(L, 1);
+  } else {
+    store_lua(L, idx, dtype, b.p, fname, "value");
+  }
+  return finish_host(L, host, device);
+}
+
+/* Pushes a copy of array `a` with dtype and device (no copy when `nocopy` and nothing changes). */
+static void from_array(lua_State *L, int idx, int dtype, int device, int nocopy) {
+  ca_array *a = ca_test(L, idx);
+  ca_backend *be = ca_backend_get(L, device);
+  if (dtype < 0) dtype = a->dtype;
+  if (nocopy && be == ca_be(a) && dtype == a->dtype) {
+    lua_pushvalue(L, idx);
+    return;
+  }
+  if (be == ca_be(a)) {
+    ca_array *c = ca_new(L, be, dtype, a->ndim, a->shape);
+    ca_copy_into(L, c, a);
+    return;
+  }
+  ca_array *t = ca_to_backend(L, a, be);
+  if (dtype == a->dtype) return;
+  ca_array *c = ca_new(L, be, dtype, a->ndim, a->shape);
+  ca_copy_into(L, c, t);
+  ca_array_release(t);
+  lua_remove(L, -2);
+}
+
+static int make_array(lua_State *L, const char *fname, int nocopy) {
+  if (lua_gettop(L) < 1) return luaL_error(L, "%s: expected a value to make an array of", fname);
+  int oi = ca_opt_check(L, 2, fname, dd_opts) ? 2 : 0;
+  int dtype = opt_dtype(L, oi, -1, fname);
+  ca_array *a = ca_test(L, 1);
+  if (a) {
+    if (!a->storage) return luaL_error(L, "%s: the array has been freed", fname);
+    from_array(L, 1, dtype, opt_device(L, oi, ca_be(a)->device, fname), nocopy);
+    return 1;
+  }
+  from_lua(L, 1, dtype, opt_device(L, oi, ca_state_get(L)->default_device, fname), fname);
+  return 1;
+}
+
+/* cu.array(value[, {dtype=, device=}]): always a new array. An array argument keeps its
+ * device unless one is given. */
+static int l_array(lua_State *L) { return make_array(L, "array", 0); }
+/* cu.asarray(value[, opts]): the argument itself when it already is an array of that dtype
+ * on that device. */
+static int l_asarray(lua_State *L) { return make_array(L, "asarray", 1); }
+
+/* ---- empty / zeros / ones / full ------------------------------------------------------ */
+
+/* The dtype a fill value implies (full with no dtype). */
+static int value_dtype(lua_State *L, int idx) {
+  ca_array *a = ca_test(L, idx);
+  if (a) return a->dtype;
+  if (lua_type(L, idx) == LUA_TBOOLEAN) return CA_BOOL;
+  return ca_number_is_integral(L, idx) ? CA_INT64 : ca_state_get(L)->default_dtype;
+}
+
+static void check_fill_value(lua_State *L, int idx, const char *fname) {
+  int t = lua_type(L, idx);
+  if (t == LUA_TNUMBER || t == LUA_TBOOLEAN) return;
+  ca_array *a = ca_test(L, idx);
+  if (!a)
+    luaL_error(L, "%s: fill value must be a number, boolean or array, got %s", fname,
+               luaL_typename(L, idx));
+  if (!a->storage) luaL_error(L, "%s: the fill value array has been freed", fname);
+}
+
+/* dst = the value at idx (number, boolean, or an array broadcast to dst). */
+static void fill_value(lua_State *L, ca_array *dst, int idx, const char *fname) {
+  ca_array *v = ca_test(L, idx);
+  if (v) {
+    int top = lua_gettop(L);
+    const ca_array *src = v;
+    if (ca_be(v) != ca_be(dst)) src = ca_to_backend(L, v, ca_be(dst));
+    const ca_array *pair[2] = {dst, src};
+    int64_t shape[CA_MAXDIMS];
+    int nd = ca_broadcast_shapes(L, fname, 2, pair, shape);
+    if (nd != dst->ndim || memcmp(shape, dst->shape, sizeof(int64_t) * (size_t)nd) != 0) {
+      char s1[256], s2[256];
+      ca_format_shape(s1, sizeof s1, src->ndim, src->shape);
+      ca_format_shape(s2, sizeof s2, dst->ndim, dst->shape);
+      luaL_error(L, "%s: could not broadcast the fill value of shape %s to shape %s", fname, s1, s2);
+    }
+    ca_copy_into(L, dst, src);
+    lua_settop(L, top);
+    return;
+  }
+  ca_value vals[2];
+  int dts[2] = {dst->dtype, CA_INT64};
+  int64_t iv;
+  if (lua_type(L, idx) == LUA_TBOOLEAN) {
+    vals[1].i = lua_toboolean(L, idx);
+  } else if (ca_tointeger(L, idx, &iv)) {
+    if (ca_is_integer(dst->dtype) && !int_fits(dst->dtype, iv))
+      luaL_error(L, "%s: fill value %lld is out of bounds for %s", fname, (long long)iv,
+                 ca_dtype_name(dst->dtype));
+#if LUA_VERSION_NUM >= 503
+    if (!lua_isinteger(L, idx) && ca_is_float(dst->dtype)) {
+      dts[1] = CA_FLOAT64;
+      vals[1].f = lua_tonumber(L, idx);
+    } else
+#endif
+    vals[1].i = iv;
+  } else {
+    dts[1] = CA_FLOAT64;
+    vals[1].f = lua_tonumber(L, idx);
+  }
+  ca_loop l;
+  ca_array *ops[2] = {dst, NULL};
+  ca_loop_build(&l, dst->ndim, dst->shape, 2, ops, vals, dts, dst->dtype);
+  if (l.size == 0) return;
+  CA_CHECK(L, ca_be(dst), ca_be(dst)->copy(ca_be(dst), &l), fname);
+}
+
+enum { K_EMPTY, K_ZEROS, K_ONES, K_FULL };
+
+/* cu.empty/zeros/ones(shape[, opts]), cu.full(shape, value[, opts]) */
+static int make_filled(lua_State *L, const char *fname, int kind) {
+  int64_t shape[CA_MAXDIMS];
+  int nd = ca_read_shape(L, 1, shape, fname);
+  int vi = kind == K_FULL ? 2 : 0, oi = kind == K_FULL ? 3 : 2;
+  if (vi) check_fill_value(L, vi, fname);
+  oi = ca_opt_check(L, oi, fname, dd_opts) ? oi : 0;
+  int dflt = vi ? value_dtype(L, vi) : ca_state_get(L)->default_dtype;
+  int dtype = opt_dtype(L, oi, dflt, fname);
+  int device = opt_device(L, oi, ca_state_get(L)->default_device, fname);
+  check_size(L, fname, dtype, nd, shape);
+  ca_array *a = ca_new(L, ca_backend_get(L, device), dtype, nd, shape);
+  if (kind == K_ZEROS || kind == K_ONES) ca_fill(L, a, kind == K_ONES);
+  else if (kind == K_FULL) fill_value(L, a, vi, fname);
+  return 1;
+}
+
+static int l_empty(lua_State *L) { return make_filled(L, "empty", K_EMPTY); }
+static int l_zeros(lua_State *L) { return make_filled(L, "zeros", K_ZEROS); }
+static int l_ones(lua_State *L) { return make_filled(L, "ones", K_ONES); }
+static int l_full(lua_State *L) { return make_filled(L, "full", K_FULL); }
+
+static const char *const like_opts[] = {"dtype", "device", "shape", NULL};
+
+/* cu.<kind>_like(a[, value][, {dtype=, device=, shape=}]): a's shape, dtype and device unless
+ * given. */
+static int make_like(lua_State *L, const char *fname, int kind) {
+  ca_array *a = check_arg_array(L, 1, fname);
+  int vi = kind == K_FULL ? 2 : 0, oi = kind == K_FULL ? 3 : 2;
+  if (vi) check_fill_value(L, vi, fname);
+  oi = ca_opt_check(L, oi, fname, like_opts) ? oi : 0;
+  int dtype = opt_dtype(L, oi, a->dtype, fname);
+  int device = opt_device(L, oi, ca_be(a)->device, fname);
+  int64_t shape[CA_MAXDIMS];
+  int nd = a->ndim;
+  memcpy(shape, a->shape, sizeof(int64_t) * (size_t)nd);
+  if (oi) {
+    lua_getfield(L, oi, "shape");
+    if (!lua_isnil(L, -1)) nd = ca_read_shape(L, -1, shape, fname);
+    lua_pop(L, 1);
+  }
+  check_size(L, fname, dtype, nd, shape);
+  ca_array *r = ca_new(L, ca_backend_get(L, device), dtype, nd, shape);
+  if (kind == K_ZEROS || kind == K_ONES) ca_fill(L, r, kind == K_ONES);
+  else if (kind == K_FULL) fill_value(L, r, vi, fname);
+  return 1;
+}
+
+static int l_empty_like(lua_State *L) { return make_like(L, "empty_like", K_EMPTY); }
+static int l_zeros_like(lua_State *L) { return make_like(L, "zeros_like", K_ZEROS); }
+static int l_ones_like(lua_State *L) { return make_like(L, "ones_like", K_ONES); }
+static int l_full_like(lua_State *L) { return make_like(L, "full_like", K_FULL); }
+
+/* ---- ranges --------------------------------------------------------------------------- */
+
+/* Positional arguments before a trailing options table: returns their count, sets *oi. */
+static int split_opts(lua_State *L, int *oi) {
+  int top = lua_gettop(L);
+  *oi = 0;
+  if (top > 0 && lua_istable(L, top)) {
+    *oi = top;
+    top--;
+  }
+  return top;
+}
+
+static double check_number(lua_State *L, int idx, const char *fname, const char *what) {
+  if (lua_type(L, idx) != LUA_TNUMBER)
+    luaL_error(L, "%s: %s must be a number, got %s", fname, what, luaL_typename(L, idx));
+  return lua_tonumber(L, idx);
+}
+
+static int64_t check_count(lua_State *L, int idx, const char *fname, const char *what) {
+  int64_t n = 0;
+  if (!ca_tointeger(L, idx, &n))
+    luaL_error(L, "%s: %s must be an integer, got %s", fname, what,
+               lua_type(L, idx) == LUA_TNUMBER ? lua_tostring(L, idx) : luaL_typename(L, idx));
+  if (n < 0) luaL_error(L, "%s: %s must be non-negative, got %lld", fname, what, (long long)n);
+  return n;
+}
+
+/* cu.arange(stop) / (start, stop[, step])[, opts]: NumPy's values, computed as NumPy's fill
+ * does (first two values, then start + i * delta in the result dtype), on the host into one
+ * buffer that is uploaded once. */
+static int l_arange(lua_State *L) {
+  static const char *const names[] = {"start", "stop", "step"};
+  int oi, n = split_opts(L, &oi);
+  if (n < 1 || n > 3)
+    return luaL_error(L, "arange: expected (stop), (start, stop) or (start, stop, step), got %d "
+                      "arguments", n);
+  if (oi) ca_opt_check(L, oi, "arange", dd_opts);
+  double v[3] = {0, 0, 1};
+  int64_t iv[3] = {0, 0, 1};
+  int integral = 1;
+  for (int i = 0; i < n; i++) {
+    int slot = n == 1 ? 1 : i;
+    if (lua_isnil(L, i + 1) && slot == 2) continue; /* arange(a, b, nil) */
+    v[slot] = check_number(L, i + 1, "arange", names[slot]);
+    if (!ca_tointeger(L, i + 1, &iv[slot])) integral = 0;
+  }
+  for (int i = 0; i < 3; i++)
+    if (!isfinite(v[i])) return luaL_error(L, "arange: %s must be finite, got %f", names[i], v[i]);
+  if (v[2] == 0) return luaL_error(L, "arange: step must not be zero");
+  int dtype = opt_dtype(L, oi, integral ? CA_INT64 : ca_state_get(L)->default_dtype, "arange");
+  int device = opt_device(L, oi, ca_state_get(L)->default_device, "arange");
+  int64_t len;
+  if (integral) {
+    __int128 d = (__int128)iv[1] - iv[0], st = iv[2], q;
+    if (st > 0) q = d <= 0 ? 0 : (d + st - 1) / st;
+    else q = d >= 0 ? 0 : (-d + (-st) - 1) / (-st);
+    len = (int64_t)q;
+  } else {
+    double q = ceil((v[1] - v[0]) / v[2]);
+    if (!(q > 0)) q = 0;
+    if (q >= 9.2e18) return luaL_error(L, "arange: the range is too long (%f elements)", q);
+    len = (int64_t)q;
+  }
+  if (dtype == CA_BOOL && len > 2)
+    return luaL_error(L, "arange: a bool range can have at most 2 elements (got %lld)", (long long)len);
+  check_size(L, "arange", dtype, 1, &len);
+  ca_array *host = ca_new(L, &ca_state_get(L)->cpu, dtype, 1, &len);
+  char *p = (char *)host->storage->data;
+  size_t isz = ca_itemsize(dtype);
+  /* the first two values as NumPy sets them, read back in the result dtype */
+  if (len > 0) {
+    if (integral) store_int(dtype, p, iv[0]); else store_float(dtype, p, v[0]);
+  }
+  if (len > 1) {
+    if (integral) store_int(dtype, p + isz, (int64_t)((uint64_t)iv[0] + (uint64_t)iv[2]));
+    else store_float(dtype, p + isz, v[0] + v[2]);
+  }
+  if (len > 2) {
+    if (ca_is_integer(dtype)) {
+      int64_t s0, s1;
+      switch (dtype) { /* read back the narrowed values */
+      case CA_INT8: s0 = *(int8_t *)p; s1 = *(int8_t *)(p + isz); break;
+      case CA_UINT8: s0 = *(uint8_t *)p; s1 = *(uint8_t *)(p + isz); break;
+      case CA_INT16: s0 = *(int16_t *)p; s1 = *(int16_t *)(p + isz); break;
+      case CA_INT32: s0 = *(int32_t *)p; s1 = *(int32_t *)(p + isz); break;
+      default: s0 = *(int64_t *)p; s1 = *(int64_t *)(p + isz); break;
+      }
+      uint64_t delta = (uint64_t)s1 - (uint64_t)s0;
+      for (int64_t i = 2; i < len; i++)
+        store_int(dtype, p + i * (int64_t)isz, (int64_t)((uint64_t)s0 + (uint64_t)i * delta));
+    } else if (dtype == CA_FLOAT64) {
+      double x0 = *(double *)p, delta = *(double *)(p + isz) - x0;
+      for (int64_t i = 2; i < len; i++) ((double *)p)[i] = x0 + (double)i * delta;
+    } else { /* float16, float32 compute in float, as NumPy's HALF_fill / FLOAT_fill */
+      float x0 = (float)load_float(dtype, p), delta = (float)load_float(dtype, p + isz) - x0;
+      for (int64_t i = 2; i < len; i++) store_float(dtype, p + i * (int64_t)isz, x0 + (float)i * delta);
+    }
+  }
+  finish_host(L, host, device);
+  return 1;
+}
+
+/* Sample i of NumPy's linspace (float64). */
+static double lin_value(double start, double stop, int64_t num, int endpoint, int64_t i) {
+  int64_t div = endpoint ? num - 1 : num;
+  double delta = stop - start;
+  volatile double y; /* no contraction into fma: NumPy rounds the product, then the sum */
+  if (endpoint && num > 1 && i == num - 1) return stop;
+  if (div > 0) {
+    double step = delta / (double)div;
+    if (step == 0) y = (double)i / (double)div * delta;
+    else y = (double)i * step;
+  } else {
+    y = (double)i * delta;
+  }
+  return y + start;
+}
+
+static const char *const lin_opts[] = {"dtype", "device", "endpoint", "retstep", "base", NULL};
+
+/* linspace / logspace: start, stop[, num][, opts] */
+static int make_lin(lua_State *L, const char *fname, int logspace) {
+  int oi, n = split_opts(L, &oi);
+  if (n < 2 || n > 3) return luaL_error(L, "%s: expected (start, stop[, num]), got %d arguments", fname, n);
+  double start = check_number(L, 1, fname, "start"), stop = check_number(L, 2, fname, "stop");
+  int64_t num = n == 3 && !lua_isnil(L, 3) ? check_count(L, 3, fname, "num") : 50;
+  if (oi) {
+    ca_opt_check(L, oi, fname, lin_opts);
+    lua_getfield(L, oi, logspace ? "retstep" : "base");
+    if (!lua_isnil(L, -1))
+      luaL_error(L, "%s: unknown option '%s'", fname, logspace ? "retstep" : "base");
+    lua_pop(L, 1);
+  }
+  int endpoint = ca_opt_bool(L, oi, "endpoint", 1);
+  int retstep = !logspace && ca_opt_bool(L, oi, "retstep", 0);
+  double base = 10;
+  if (logspace && oi) {
+    lua_getfield(L, oi, "base");
+    if (!lua_isnil(L, -1)) base = check_number(L, -1, fname, "base");
+    lua_pop(L, 1);
+  }
+  int dtype = opt_dtype(L, oi, ca_state_get(L)->default_dtype, fname);
+  int device = opt_device(L, oi, ca_state_get(L)->default_device, fname);
+  check_size(L, fname, dtype, 1, &num);
+  ca_array *host = ca_new(L, &ca_state_get(L)->cpu, dtype, 1, &num);
+  char *p = (char *)host->storage->data;
+  size_t isz = ca_itemsize(dtype);
+  for (int64_t i = 0; i < num; i++) {
+    double y = lin_value(start, stop, num, endpoint, i);
+    if (logspace) y = pow(base, y);
+    else if (ca_is_integer(dtype)) y = floor(y); /* NumPy 2: linspace floors for integers */
+    store_float(dtype, p + i * (int64_t)isz, y);
+  }
+  finish_host(L, host, device);
+  if (!retstep) return 1;
+  int64_t div = endpoint ? num - 1 : num;
+  lua_pushnumber(L, div > 0 ? (stop - start) / (double)div : NAN);
+  return 2;
+}
+
+/* cu.linspace(start, stop[, num = 50][, {endpoint=, retstep=, dtype=, device=}]) */
+static int l_linspace(lua_State *L) { return make_lin(L, "linspace", 0); }
+/* cu.logspace(start, stop[, num = 50][, {base = 10, endpoint=, dtype=, device=}]) */
+static int l_logspace(lua_State *L) { return make_lin(L, "logspace", 1); }
+
+static const char *const eye_opts[] = {"dtype", "device", "k", NULL};
+
+/* cu.eye(n[, m][, {k=, dtype=, device=}]): zeros, then ones written through a strided view of
+ * the diagonal, on the device. */
+static int l_eye(lua_State *L) {
+  int oi, n = split_opts(L, &oi);
+  if (n < 1 || n > 2) return luaL_error(L, "eye: expected (n[, m]), got %d arguments", n);
+  if (oi) ca_opt_check(L, oi, "eye", eye_opts);
+  int64_t shape[2];
+  shape[0] = check_count(L, 1, "eye", "n");
+  shape[1] = n == 2 && !lua_isnil(L, 2) ? check_count(L, 2, "eye", "m") : shape[0];
+  int64_t k = 0;
+  if (oi) {
+    lua_getfield(L, oi, "k");
+    if (!lua_isnil(L, -1) && !ca_tointeger(L, -1, &k))
+      luaL_error(L, "eye: k must be an integer, got %s", lua_tostring(L, -1) ? lua_tostring(L, -1)
+                 : luaL_typename(L, -1));
+    lua_pop(L, 1);
+  }
+  int dtype = opt_dtype(L, oi, ca_state_get(L)->default_dtype, "eye");
+  int device = opt_device(L, oi, ca_state_get(L)->default_device, "eye");
+  check_size(L, "eye", dtype, 2, shape);
+  ca_array *a = ca_new(L, ca_backend_get(L, device), dtype, 2, shape);
+  ca_fill(L, a, 0);
+  int64_t rows = shape[0], cols = shape[1], len, off;
+  if (k >= 0) {
+    len = k >= cols ? 0 : (rows < cols - k ? rows : cols - k);
+    off = k;
+  } else {
+    len = -k >= rows ? 0 : (rows + k < cols ? rows + k : cols);
+    off = -k * cols;
+  }
+  if (len > 0) {
+    ca_array *d = ca_view(L, a);
+    d->ndim = 1;
+    d->shape[0] = len;
+    d->strides[0] = cols + 1;
+    d->offset += off;
+    d->size = len;
+    ca_fill(L, d, 1);
+    lua_pop(L, 1);
+  }
+  return 1;
+}
+
+/* cu.identity(n[, {dtype=, device=}]) */
+static int l_identity(lua_State *L) {
+  int64_t n = check_count(L, 1, "identity", "n");
+  int oi = ca_opt_check(L, 2, "identity", dd_opts) ? 2 : 0;
+  lua_settop(L, 2);
+  lua_pushcfunction(L, l_eye);
+  ca_pushinteger(L, n);
+  if (oi) lua_pushvalue(L, oi); else lua_pushnil(L);
+  lua_call(L, 2, 1);
+  return 1;
+}
+
+/* ---- random ----------------------------------------------------------------------------- */
+
+/* Reads a shape at idx (nil or none: 0-d). */
+static int opt_shape(lua_State *L, int idx, int64_t *shape, const char *fname) {
+  if (lua_isnoneornil(L, idx)) return 0;
+  return ca_read_shape(L, idx, shape, fname);
+}
+
+/* Pushes an array of `shape` filled by the backend's random stream; advances the counter. */
+static int draw(lua_State *L, const char *fname, int dist, double p1, double p2, int nd,
+                const int64_t *shape, int oi, int dflt_dtype) {
+  ca_state *s = ca_state_get(L);
+  if (oi) ca_opt_check(L, oi, fname, dd_opts);
+  int dtype = opt_dtype(L, oi, dflt_dtype, fname);
+  if (dist == CA_DIST_INTEGER ? ca_is_float(dtype) : !ca_is_float(dtype))
+    luaL_error(L, "%s: dtype must be %s, got %s", fname,
+               dist == CA_DIST_INTEGER ? "an integer or bool dtype" : "a float dtype",
+               ca_dtype_name(dtype));
+  int device = opt_device(L, oi, s->default_device, fname);
+  check_size(L, fname, dtype, nd, shape);
+  ca_backend *be = ca_backend_get(L, device);
+  ca_array *a = ca_new(L, be, dtype, nd, shape);
+  if (a->size > 0) {
+    if (!be->random) luaL_error(L, "%s: random numbers are not supported on %s", fname, be->name);
+    CA_CHECK(L, be, be->random(be, dist, ca_data(a), dtype, a->size, p1, p2, s->seed, s->counter),
+             fname);
+    s->counter += ca_random_blocks(dtype, dist, a->size);
+  }
+  return 1;
+}
+
+/* Positional arguments before a trailing options table (a table with no array part). */
+static int split_random_opts(lua_State *L, int *oi) {
+  int top = lua_gettop(L);
+  *oi = 0;
+  if (top > 0 && is_opts(L, top)) {
+    *oi = top;
+    top--;
+  }
+  return top;
+}
+
+static double opt_number(lua_State *L, int idx, double dflt, const char *fname, const char *what) {
+  if (lua_isnoneornil(L, idx)) return dflt;
+  double v = check_number(L, idx, fname, what);
+  if (!isfinite(v)) luaL_error(L, "%s: %s must be finite, got %f", fname, what, v);
+  return v;
+}
+
+/* cu.random.seed([s]): restarts the stream; with no seed, one from the clock. */
+static int r_seed(lua_State *L) {
+  ca_state *s = ca_state_get(L);
+  int64_t v;
+  if (lua_isnoneornil(L, 1)) {
+    v = (int64_t)time(NULL) ^ ((int64_t)clock() << 20) ^ (int64_t)(intptr_t)&v;
+  } else if (!ca_tointeger(L, 1, &v)) {
+    return luaL_error(L, "random.seed: seed must be an integer, got %s",
+                      lua_type(L, 1) == LUA_TNUMBER ? lua_tostring(L, 1) : luaL_typename(L, 1));
+  }
+  s->seed = (uint64_t)v;
+  s->counter = 0;
+  return 0;
+}
+
+/* cu.random.random([shape][, opts]): uniform in [0, 1) */
+static int r_random(lua_State *L) {
+  int oi, n = split_random_opts(L, &oi);
+  int64_t shape[CA_MAXDIMS];
+  if (n > 1) return luaL_error(L, "random.random: expected (shape[, opts]), got %d arguments", n);
+  int nd = opt_shape(L, 1, shape, "random.random");
+  return draw(L, "random.random", CA_DIST_UNIFORM, 0, 1, nd, shape, oi, ca_state_get(L)->default_dtype);
+}
+
+/* cu.random.rand(d1, d2, ...[, opts]) */
+static int r_rand(lua_State *L) {
+  int oi, n = split_random_opts(L, &oi);
+  int64_t shape[CA_MAXDIMS];
+  if (n > CA_MAXDIMS) return luaL_error(L, "random.rand: too many dimensions (%d)", n);
+  for (int i = 0; i < n; i++) {
+    if (!ca_tointeger(L, i + 1, &shape[i]))
+      return luaL_error(L, "random.rand: dimension %d must be an integer, got %s", i + 1,
+                        lua_type(L, i + 1) == LUA_TNUMBER ? lua_tostring(L, i + 1) : luaL_typename(L, i + 1));
+    if (shape[i] < 0)
+      return luaL_error(L, "random.rand: negative dimension %lld", (long long)shape[i]);
+  }
+  return draw(L, "random.rand", CA_DIST_UNIFORM, 0, 1, n, shape, oi, ca_state_get(L)->default_dtype);
+}
+
+/* cu.random.uniform([lo = 0[, hi = 1[, shape]]][, opts]): in [lo, hi) */
+static int r_uniform(lua_State *L) {
+  int oi, n = split_random_opts(L, &oi);
+  if (n > 3) return luaL_error(L, "random.uniform: expected (lo, hi, shape[, opts]), got %d arguments", n);
+  double lo = opt_number(L, 1, 0, "random.uniform", "lo");
+  double hi = opt_number(L, 2, 1, "random.uniform", "hi");
+  int64_t shape[CA_MAXDIMS];
+  int nd = n >= 3 ? opt_shape(L, 3, shape, "random.uniform") : 0;
+  return draw(L, "random.uniform", CA_DIST_UNIFORM, lo, hi, nd, shape, oi, ca_state_get(L)->default_dtype);
+}
+
+/* cu.random.standard_normal([shape][, opts]) */
+static int r_standard_normal(lua_State *L) {
+  int oi, n = split_random_opts(L, &oi);
+  if (n > 1) return luaL_error(L, "random.standard_normal: expected (shape[, opts]), got %d arguments", n);
+  int64_t shape[CA_MAXDIMS];
+  int nd = opt_shape(L, 1, shape, "random.standard_normal");
+  return draw(L, "random.standard_normal", CA_DIST_NORMAL, 0, 1, nd, shape, oi,
+              ca_state_get(L)->default_dtype);
+}
+
+/* cu.random.normal([mean = 0[, std = 1[, shape]]][, opts]) */
+static int r_normal(lua_State *L) {
+  int oi, n = split_random_opts(L, &oi);
+  if (n > 3) return luaL_error(L, "random.normal: expected (mean, std, shape[, opts]), got %d arguments", n);
+  double mean = opt_number(L, 1, 0, "random.normal", "mean");
+  double sd = opt_number(L, 2, 1, "random.normal", "std");
+  if (sd < 0) return luaL_error(L, "random.normal: std must be non-negative, got %f", sd);
+  int64_t shape[CA_MAXDIMS];
+  int nd = n >= 3 ? opt_shape(L, 3, shape, "random.normal") : 0;
+  return draw(L, "random.normal", CA_DIST_NORMAL, mean, sd, nd, shape, oi, ca_state_get(L)->default_dtype);
+}
+
+/* cu.random.randint(lo[, hi[, shape]][, opts]): integers in [lo, hi); randint(hi) is [0, hi). */
+static int r_randint(lua_State *L) {
+  int oi, n = split_random_opts(L, &oi);
+  if (n < 1 || n > 3)
+    return luaL_error(L, "random.randint: expected (lo[, hi[, shape]]), got %d arguments", n);
+  int64_t lo, hi;
+  if (!ca_tointeger(L, 1, &lo))
+    return luaL_error(L, "random.randint: lo must be an integer, got %s",
+                      lua_type(L, 1) == LUA_TNUMBER ? lua_tostring(L, 1) : luaL_typename(L, 1));
+  if (n >= 2 && !lua_isnil(L, 2)) {
+    if (!ca_tointeger(L, 2, &hi))
+      return luaL_error(L, "random.randint: hi must be an integer, got %s",
+                        lua_type(L, 2) == LUA_TNUMBER ? lua_tostring(L, 2) : luaL_typename(L, 2));
+  } else {
+    hi = lo;
+    lo = 0;
+  }
+  if (lo >= hi)
+    return luaL_error(L, "random.randint: lo must be less than hi (got lo = %lld, hi = %lld)",
+                      (long long)lo, (long long)hi);
+  int64_t shape[CA_MAXDIMS];
+  int nd = n >= 3 ? opt_shape(L, 3, shape, "random.randint") : 0;
+  int dtype = opt_dtype(L, oi, CA_INT64, "random.randint");
+  if (ca_is_integer(dtype) || dtype == CA_BOOL) {
+    int64_t top = hi - 1;
+    int ok = dtype == CA_BOOL ? lo >= 0 && top <= 1 : int_fits(dtype, lo) && int_fits(dtype, top);
+    if (!ok)
+      return luaL_error(L, "random.randint: the range [%lld, %lld) is out of bounds for %s",
+                        (long long)lo, (long long)hi, ca_dtype_name(dtype));
+  }
+  return draw(L, "random.randint", CA_DIST_INTEGER, (double)lo, (double)hi, nd, shape, oi, CA_INT64);
+}
+
+/* cu.random.get_state() -> seed, counter; cu.random.set_state(seed, counter) */
+static int r_get_state(lua_State *L) {
+  ca_state *s = ca_state_get(L);
+  ca_pushinteger(L, (int64_t)s->seed);
+  ca_pushinteger(L, (int64_t)s->counter);
+  return 2;
+}
+
+static int r_set_state(lua_State *L) {
+  ca_state *s = ca_state_get(L);
+  int64_t seed, ctr;
+  if (!ca_tointeger(L, 1, &seed) || !ca_tointeger(L, 2, &ctr))
+    return luaL_error(L, "random.set_state: expected two integers (seed, counter)");
+  s->seed = (uint64_t)seed;
+  s->counter = (uint64_t)ctr;
+  return 0;
+}
+
+/* ---- printing support ---------------------------------------------------------------- */
+
+/* The fewest significant digits that read back as the same value of dtype. */
+static int shortest_digits(double x, int dtype) {
+  char buf[48];
+  if (!isfinite(x)) return 0;
+  for (int d = 1; d <= 17; d++) {
+    snprintf(buf, sizeof buf, "%.*e", d - 1, x);
+    if (dtype == CA_FLOAT32) {
+      if (strtof(buf, NULL) == (float)x) return d;
+    } else if (dtype == CA_FLOAT16) {
+      if (ca_float_to_half((float)strtod(buf, NULL)) == ca_float_to_half((float)x)) return d;
+    } else if (strtod(buf, NULL) == x) {
+      return d;
+    }
+  }
+  return 17;
+}
+
+/* cu._print_data(a[, edgeitems]) -> values, digits, shape: the elements the printer shows,
+ * read with one transfer. With edgeitems, every axis longer than 2 * edgeitems keeps only its
+ * first and last edgeitems entries (gathered on the device first). values is a flat list in
+ * C order: booleans, integers as decimal strings (exact for int64 on every Lua), floats as
+ * numbers; digits (floats only) holds each float's shortest round-trip digit count in its
+ * dtype (0 for NaN and infinities). */
+static int l_print_data(lua_State *L) {
+  ca_array *a = check_arg_array(L, 1, "_print_data");
+  int64_t edge = 0;
+  if (!lua_isnoneornil(L, 2) && (!ca_tointeger(L, 2, &edge) || edge < 1))
+    return luaL_error(L, "_print_data: edgeitems must be a positive integer");
+  const ca_array *data = a;
+  int axes[CA_MAXDIMS], k = 0;
+  if (edge > 0)
+    for (int i = 0; i < a->ndim; i++)
+      if (a->shape[i] > 2 * edge) axes[k++] = i;
+  if (k > 20) return luaL_error(L, "_print_data: too many long axes to summarise (%d)", k);
+  if (k > 0) {
+    int64_t shape[CA_MAXDIMS];
+    memcpy(shape, a->shape, sizeof(int64_t) * (size_t)a->ndim);
+    for (int j = 0; j < k; j++) shape[axes[j]] = 2 * edge;
+    ca_array *dst = ca_new(L, ca_be(a), a->dtype, a->ndim, shape);
+    for (long mask = 0; mask < (1L << k); mask++) {
+      ca_array *sv = ca_view(L, a), *dv = ca_view(L, dst);
+      int64_t size = 1;
+      for (int j = 0; j < k; j++) {
+        int ax = axes[j], tail = (int)((mask >> j) & 1);
+        sv->shape[ax] = dv->shape[ax] = edge;
+        if (tail) {
+          sv->offset += (a->shape[ax] - edge) * a->strides[ax];
+          dv->offset += edge * dst->strides[ax];
+        }
+      }
+      for (int i = 0; i < a->ndim; i++) size *= sv->shape[i];
+      sv->size = dv->size = size;
+      ca_copy_into(L, dv, sv);
+      lua_pop(L, 2);
+    }
+    data = dst;
+  }
+  size_t isz = ca_itemsize(data->dtype), nbytes = (size_t)data->size * isz;
+  char *buf = (char *)ca_newuserdata(L, nbytes ? nbytes : 1);
+  ca_read_host(L, data, buf);
+  int fl = ca_is_float(data->dtype);
+  lua_createtable(L, (int)data->size, 0);
+  int vt = lua_gettop(L);
+  if (fl) lua_createtable(L, (int)data->size, 0);
+  for (int64_t i = 0; i < data->size; i++) {
+    const char *p = buf + i * (int64_t)isz;
+    if (data->dtype == CA_BOOL) {
+      lua_pushboolean(L, *p != 0);
+    } else if (fl) {
+      double x = load_float(data->dtype, p);
+      lua_pushnumber(L, x);
+      lua_pushinteger(L, shortest_digits(x, data->dtype));
+      lua_rawseti(L, vt + 1, (int)(i + 1));
+    } else {
+      char s[32];
+      int64_t v = data->dtype == CA_INT64 ? *(const int64_t *)p : (int64_t)load_float(data->dtype, p);
+      snprintf(s, sizeof s, "%lld", (long long)v);
+      lua_pushstring(L, s);
+    }
+    lua_rawseti(L, vt, (int)(i + 1));
+  }
+  if (!fl) lua_pushnil(L);
+  lua_createtable(L, data->ndim, 0);
+  for (int i = 0; i < data->ndim; i++) {
+    ca_pushinteger(L, data->shape[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  return 3;
+}
+
+/* ---- registration --------------------------------------------------------------------- */
 
 static const luaL_Reg funcs[] = {
+  {"array", l_array}, {"asarray", l_asarray},
+  {"empty", l_empty}, {"zeros", l_zeros}, {"ones", l_ones}, {"full", l_full},
+  {"empty_like", l_empty_like}, {"zeros_like", l_zeros_like}, {"ones_like", l_ones_like},
+  {"full_like", l_full_like},
+  {"arange", l_arange}, {"linspace", l_linspace}, {"logspace", l_logspace},
+  {"eye", l_eye}, {"identity", l_identity},
+  {"_print_data", l_print_data},
+  {NULL, NULL}
+};
+
+static const luaL_Reg random_funcs[] = {
+  {"seed", r_seed}, {"random", r_random}, {"rand", r_rand}, {"uniform", r_uniform},
+  {"standard_normal", r_standard_normal}, {"normal", r_normal}, {"randint", r_randint},
+  {"get_state", r_get_state}, {"set_state", r_set_state},
   {NULL, NULL}
 };
 
 void ca_open_create(lua_State *L) {
+  /* module table at -2, methods table at -1 */
   ca_register(L, funcs, NULL);
+  lua_newtable(L);
+  for (const luaL_Reg *r = random_funcs; r->name; r++) {
+    lua_pushcfunction(L, r->func);
+    lua_setfield(L, -2, r->name);
+  }
+  lua_setfield(L, -3, "random");
 }
