@@ -1,0 +1,245 @@
+-- bench/bench.lua: times the benchmark contract's workloads (the same names and sizes as
+-- .gpu/peers.py runs through CuPy and PyTorch) and prints one JSON object per line on stdout,
+--   {"lib": "cuarray", "op": NAME, "ms": median}     ("us" for the per-op host-time ops)
+-- plus a readable table on stderr.
+--
+--   luajit bench/bench.lua [--device cuda|cpu] [--only NAME,...] [--quick]
+--
+-- Device ops are timed with CUDA events around the op after warm-up; CPU ops with a monotonic
+-- wall clock. Medians of 20 repeats (5 for the slow ones). Every timed op produces its full
+-- result (nothing here is lazy), which is freed outside the timed region. --device cpu runs
+-- smaller sizes; --quick runs tiny sizes in a few seconds (spec/examples_spec.lua uses it).
+local cu = require "cuarray"
+
+-- ---- arguments ---------------------------------------------------------------------------
+local opts = {device = nil, only = nil, quick = false}
+do
+  local argv = arg or {}
+  local i = 1
+  while i <= #argv do
+    local a = argv[i]
+    if a == "--device" then opts.device = argv[i + 1]; i = i + 1
+    elseif a:match("^%-%-device=") then opts.device = a:match("=(.*)")
+    elseif a == "--only" then opts.only = argv[i + 1]; i = i + 1
+    elseif a:match("^%-%-only=") then opts.only = a:match("=(.*)")
+    elseif a == "--quick" then opts.quick = true
+    elseif a == "-h" or a == "--help" then
+      io.stderr:write("usage: luajit bench/bench.lua [--device cuda|cpu] [--only NAME,...]",
+                      " [--quick]\n")
+      os.exit(0)
+    else
+      io.stderr:write("bench.lua: unknown argument ", a, "\n")
+      os.exit(2)
+    end
+    i = i + 1
+  end
+end
+if not opts.device then
+  opts.device = cu.cuda.is_available() and "cuda" or "cpu"
+end
+local on_gpu = opts.device:match("^cuda") ~= nil
+if on_gpu and not cu.cuda.is_available() then
+  io.stderr:write("bench.lua: --device cuda but ", tostring(select(2, cu.cuda.is_available())),
+                  "\n")
+  os.exit(1)
+end
+local wanted
+if opts.only then
+  wanted = {}
+  for name in opts.only:gmatch("[^,%s]+") do wanted[name] = true end
+end
+cu.set_default_device(opts.device)
+
+-- ---- sizes (the contract) -----------------------------------------------------------------
+local N, M, MATMUL, REPS, SLOW_REPS, TINY_LOOP
+if opts.quick then
+  N, M, MATMUL, REPS, SLOW_REPS, TINY_LOOP = 2 ^ 12, 64, {16, 32}, 3, 2, 200
+elseif on_gpu then
+  N, M, MATMUL, REPS, SLOW_REPS, TINY_LOOP = 2 ^ 28, 16384, {1024, 4096, 8192}, 20, 5, 20000
+else
+  N, M, MATMUL, REPS, SLOW_REPS, TINY_LOOP = 2 ^ 24, 4096, {256, 512, 1024}, 20, 5, 20000
+end
+local WARMUP = opts.quick and 1 or 3
+
+-- ---- clocks --------------------------------------------------------------------------------
+-- A monotonic wall clock in seconds: clock_gettime(CLOCK_MONOTONIC) through LuaJIT's FFI.
+-- os.clock is CPU time (wrong for waits and for multi-threaded BLAS), so it is only the
+-- fallback on a Lua without FFI, with a warning.
+local now
+do
+  local ok, ffi = pcall(require, "ffi")
+  if ok then
+    pcall(ffi.cdef, [[
+      typedef struct { long tv_sec; long tv_nsec; } cuarray_bench_timespec;
+      int clock_gettime(int clk_id, cuarray_bench_timespec *tp);
+    ]])
+    local ts = ffi.new("cuarray_bench_timespec")
+    local CLOCK_MONOTONIC = 1
+    local works = pcall(ffi.C.clock_gettime, CLOCK_MONOTONIC, ts)
+    if works then
+      now = function()
+        ffi.C.clock_gettime(CLOCK_MONOTONIC, ts)
+        return tonumber(ts.tv_sec) + tonumber(ts.tv_nsec) * 1e-9
+      end
+    end
+  end
+  if not now then
+    io.stderr:write("bench.lua: no FFI (run it under LuaJIT); CPU times use os.clock\n")
+    now = os.clock
+  end
+end
+
+local function sync()
+  if on_gpu then cu.cuda.synchronize() end
+end
+
+local function release(r)
+  if cu.is_array(r) then r:free() end
+end
+
+local function median(t)
+  table.sort(t)
+  local n = #t
+  if n % 2 == 1 then return t[(n + 1) / 2] end
+  return (t[n / 2] + t[n / 2 + 1]) / 2
+end
+
+local ev1, ev2
+if on_gpu then ev1, ev2 = cu.cuda.Event(), cu.cuda.Event() end
+
+-- time_ms(fn, reps): median milliseconds of fn(), after warm-up.
+local function time_ms(fn, reps)
+  for _ = 1, WARMUP do release(fn()) end
+  sync()
+  collectgarbage("collect")
+  local ts = {}
+  for i = 1, reps do
+    local r
+    if on_gpu then
+      ev1:record()
+      r = fn()
+      ev2:record()
+      ev2:synchronize()
+      ts[i] = ev1:elapsed(ev2)
+    else
+      local t0 = now()
+      r = fn()
+      ts[i] = (now() - t0) * 1e3
+    end
+    release(r)
+  end
+  return median(ts)
+end
+
+-- time_us_per_op(fn): host time per op in a loop of TINY_LOOP with one synchronize at the end.
+local function time_us_per_op(fn)
+  for _ = 1, math.min(1000, TINY_LOOP) do fn() end
+  sync()
+  collectgarbage("collect")
+  local t0 = now()
+  for _ = 1, TINY_LOOP do fn() end
+  sync()
+  return (now() - t0) / TINY_LOOP * 1e6
+end
+
+-- ---- output --------------------------------------------------------------------------------
+local rows = {}
+local function emit(op, unit, value, note)
+  io.stdout:write(('{"lib": "cuarray", "op": "%s", "%s": %.4f}\n'):format(op, unit, value))
+  io.stdout:flush()
+  rows[#rows + 1] = {op, unit, value, note or ""}
+  io.stderr:write(("%-18s %12.4f %-2s  %s\n"):format(op, value, unit, note or ""))
+end
+
+local function gbps(bytes, ms) return ("%8.1f GB/s"):format(bytes / (ms * 1e-3) / 1e9) end
+local function tflops(n, ms) return ("%8.2f TFLOP/s"):format(2 * n ^ 3 / (ms * 1e-3) / 1e12) end
+
+local function want(name) return not wanted or wanted[name] end
+
+-- bench(name, reps, fn, bytes): time and emit one device-time workload
+local function bench(name, reps, fn, bytes)
+  if not want(name) then return end
+  local ms = time_ms(fn, reps)
+  emit(name, "ms", ms, bytes and gbps(bytes, ms))
+end
+
+io.stderr:write(("cuarray bench on %s: N = %d float32, M = %d%s\n")
+  :format(opts.device, N, M, opts.quick and " (quick)" or ""))
+
+-- ---- workloads -----------------------------------------------------------------------------
+local F32 = {dtype = "float32"}
+local B4 = 4
+cu.random.seed(0)
+
+local needs_big = false
+for _, name in ipairs({"add_f32", "add_f32_alloc", "axpb_f32", "exp_f32", "bcast_add_f32",
+                       "sum_f32", "max_f32", "sum_axis_f32", "transpose_f32", "slice_step2_f32",
+                       "d2h_1gib"}) do
+  if want(name) then needs_big = true end
+end
+
+if needs_big then
+  local a = cu.random.random({N}, F32)
+  local b = cu.random.random({N}, F32)
+  local c = (cu.empty or cu.zeros)({N}, F32)
+  local m = a[{{1, M * M}}]:reshape({M, M})      -- a view: (M, M) over a's first M*M elements
+  local v = b[{{1, M}}]                          -- (M,)
+  bench("add_f32", REPS, function() cu.add(a, b, {out = c}) end, 3 * N * B4)
+  bench("add_f32_alloc", REPS, function() return a + b end, 3 * N * B4)
+  bench("axpb_f32", REPS, function() return a * 2 + b end, 3 * N * B4)
+  bench("exp_f32", REPS, function() cu.exp(a, {out = c}) end, 2 * N * B4)
+  bench("bcast_add_f32", REPS, function() return m + v end, 2 * M * M * B4)
+  bench("sum_f32", REPS, function() return a:sum() end, N * B4)
+  bench("max_f32", REPS, function() return a:max() end, N * B4)
+  bench("sum_axis_f32", REPS, function() return m:sum(-1) end, M * M * B4)
+  bench("transpose_f32", REPS, function() return m.T:copy() end, 2 * M * M * B4)
+  bench("slice_step2_f32", REPS, function() return a[{{1, -1, 2}}]:copy() end, N * B4)
+  if on_gpu then
+    bench("d2h_1gib", SLOW_REPS, function() return a:get() end, N * B4)
+  end
+  m, v = nil, nil
+  a:free(); b:free(); c:free()
+  collectgarbage("collect")
+end
+
+bench("rand_f32", REPS, function() return cu.random.random({N}, F32) end, N * B4)
+local normal = cu.random.standard_normal or cu.random.randn
+bench("randn_f32", REPS, function() return normal({N}, F32) end, N * B4)
+
+for _, n in ipairs(MATMUL) do
+  local n32, n64 = "matmul_f32_" .. n, "matmul_f64_" .. n
+  if want(n32) or want(n64) then
+    local x = cu.random.random({n, n}, F32)
+    local y = cu.random.random({n, n}, F32)
+    if want(n32) then
+      local ms = time_ms(function() return cu.matmul(x, y) end, REPS)
+      emit(n32, "ms", ms, tflops(n, ms))
+    end
+    if want(n64) then
+      local xd, yd = x:astype("float64"), y:astype("float64")
+      local ms = time_ms(function() return cu.matmul(xd, yd) end, SLOW_REPS)
+      emit(n64, "ms", ms, tflops(n, ms))
+      xd:free(); yd:free()
+    end
+    x:free(); y:free()
+    collectgarbage("collect")
+  end
+end
+
+if on_gpu and want("h2d_1gib") then
+  local h = cu.random.random({N}, {dtype = "float32", device = "cpu"})
+  bench("h2d_1gib", SLOW_REPS, function() return h:to(opts.device) end, N * B4)
+  h:free()
+end
+
+do
+  local x = cu.ones({1000}, F32)
+  local y = cu.ones({1000}, F32)
+  if want("tiny_add_us") then
+    emit("tiny_add_us", "us", time_us_per_op(function() return x + y end))
+  end
+  if want("tiny_sum_us") then
+    emit("tiny_sum_us", "us", time_us_per_op(function() return x:sum() end))
+  end
+end
+
