@@ -53,7 +53,7 @@ HEADERS := $(wildcard src/*.h src/*.def src/cpu/*.h cuda/*.h cuda/*.cuh)
 
 .PHONY: all rock install clean deps demo test test-run test-gpu lint bench \
         busted-luajit busted-lua5.4 examples rock-check asan-build busted-asan gpu-check \
-        run-quickstart
+        run-quickstart bench-numpy
 all: $(foreach f,$(FLAVOURS),$(BUILD)/$(f)/cuarray/core.so $(if $(HAVE_CUDA),$(BUILD)/$(f)/cuarray/cuda.so))
 
 # One rock build dir per LUA_INCDIR: a 5.4 build must not reuse objects compiled for LuaJIT.
@@ -170,5 +170,9 @@ gpu-check: $(BUILD)/luajit/cuarray/cuda.so
 test-gpu: all
 	@GPU=1 BUILD='$(BUILD)' MAKE='$(MAKE)' TEST_FLAVOURS=luajit bash tools/run_tests.sh
 
+# `make bench BENCH_ARGS=--quick`; `make bench-numpy` adds NumPy's figures for the same table.
 bench: $(BUILD)/luajit/cuarray/core.so
 	$(call run_env,luajit) $(LUAJIT) bench/bench.lua --device cpu $(BENCH_ARGS)
+
+bench-numpy:
+	/usr/bin/python3 bench/numpy_peer.py $(BENCH_ARGS)

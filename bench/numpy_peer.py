@@ -1,0 +1,58 @@
+#!/usr/bin/python3
+"""NumPy figures for bench/bench.lua --device cpu: the same workloads at the CPU sizes.
+
+Prints one JSON object per line, {"lib": "numpy", "op": NAME, "ms"|"us": value}, medians of
+20 repeats (5 for float64 matmul) after warm-up, timed with a monotonic clock.
+Usage: /usr/bin/python3 bench/numpy_peer.py [--quick] > numpy.jsonl
+(The pyenv python3 on the development machines lacks NumPy; Debian's /usr/bin/python3 has it.)
+"""
+import json, statistics, sys, time
+import numpy as np
+
+QUICK = "--quick" in sys.argv
+N, M, MATMUL, REPS, SLOW, LOOP = ((1 << 12, 64, (16, 32), 3, 2, 200) if QUICK else
+                                  (1 << 24, 4096, (256, 512, 1024), 20, 5, 20000))
+
+
+def emit(op, **kv):
+    print(json.dumps(dict(lib="numpy", op=op, **{k: round(v, 4) for k, v in kv.items()})),
+          flush=True)
+
+
+def t(fn, reps=REPS):
+    for _ in range(3):
+        fn()
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter(); fn(); ts.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(ts)
+
+
+rng = np.random.default_rng(0)
+a = rng.random(N, dtype=np.float32); b = rng.random(N, dtype=np.float32); c = np.empty_like(a)
+m = a[: M * M].reshape(M, M); v = b[:M]
+emit("add_f32", ms=t(lambda: np.add(a, b, out=c)))
+emit("add_f32_alloc", ms=t(lambda: a + b))
+emit("axpb_f32", ms=t(lambda: a * 2 + b))
+emit("exp_f32", ms=t(lambda: np.exp(a, out=c)))
+emit("bcast_add_f32", ms=t(lambda: m + v))
+emit("sum_f32", ms=t(lambda: a.sum()))
+emit("max_f32", ms=t(lambda: a.max()))
+emit("sum_axis_f32", ms=t(lambda: m.sum(axis=1)))
+emit("transpose_f32", ms=t(lambda: np.ascontiguousarray(m.T)))
+emit("slice_step2_f32", ms=t(lambda: a[::2].copy()))
+emit("rand_f32", ms=t(lambda: rng.random(N, dtype=np.float32)))
+emit("randn_f32", ms=t(lambda: rng.standard_normal(N, dtype=np.float32)))
+for n in MATMUL:
+    x = rng.random((n, n), dtype=np.float32); y = rng.random((n, n), dtype=np.float32)
+    emit(f"matmul_f32_{n}", ms=t(lambda: x @ y))
+    xd, yd = x.astype(np.float64), y.astype(np.float64)
+    emit(f"matmul_f64_{n}", ms=t(lambda: xd @ yd, reps=SLOW))
+x = np.ones(1000, dtype=np.float32); y = np.ones(1000, dtype=np.float32)
+for name, fn in (("tiny_add_us", lambda: x + y), ("tiny_sum_us", lambda: x.sum())):
+    for _ in range(min(1000, LOOP)):
+        fn()
+    t0 = time.perf_counter()
+    for _ in range(LOOP):
+        fn()
+    emit(name, us=(time.perf_counter() - t0) / LOOP * 1e6)
