@@ -28,7 +28,7 @@ typedef struct acc {
   int64_t arg, pos;             /* arg-reductions: the winner's and the next element's index */
   int ints;                     /* accumulating in int64 (else double) */
   int started;                  /* min/max/arg: a first element was seen */
-} acc;
+} accum;
 
 static double pairwise(const double *x, int64_t n) {
   if (n <= 8) {
@@ -50,7 +50,7 @@ static double pairwise(const double *x, int64_t n) {
   return pairwise(x, h) + pairwise(x + h, n - h);
 }
 
-static void neumaier_add(acc *a, double v) {
+static void neumaier_add(accum *a, double v) {
   double t = a->d + v;
   if (fabs(a->d) >= fabs(v)) a->comp += (a->d - t) + v;
   else a->comp += (v - t) + a->d;
@@ -68,7 +68,7 @@ static int acc_ct(int op, int in, int out) {
 }
 
 /* Feeds n values (type ct, contiguous at v) to the accumulator. */
-static void feed(int op, int pass, acc *a, const void *v, int64_t n) {
+static void feed(int op, int pass, accum *a, const void *v, int64_t n) {
   const ca_i *xi = (const ca_i *)v;
   const double *xd = (const double *)v;
   const uint8_t *xt = (const uint8_t *)v;
@@ -154,7 +154,7 @@ static void feed(int op, int pass, acc *a, const void *v, int64_t n) {
 }
 
 /* Walks the reduced elements at p, feeding them in chunks read as type ct (-1: truth). */
-static void walk(const red_walk *w, const char *p, int op, int ct, int pass, acc *a) {
+static void walk(const red_walk *w, const char *p, int op, int ct, int pass, accum *a) {
   int nd = w->nd - 1;
   int64_t rn = w->shape[nd], rs = w->strides[nd];
   int64_t idx[CA_MAXDIMS] = {0}, off = 0;
@@ -177,6 +177,92 @@ static void walk(const red_walk *w, const char *p, int op, int ct, int pass, acc
       }
     }
   } while (ca_cpu_next(nd, w->shape, idx, 1, strides, &off));
+}
+
+/* Reductions whose kept inner dim is contiguous but whose reduced dims are not (a sum over
+ * axis 0 of a C-contiguous matrix): a block of up to CA_CPU_BUFN outputs is accumulated at
+ * once, reading one row of the block per reduced element, so memory is read in order. Used
+ * for the ops that combine elementwise (not the arg-reductions, var or std). */
+static int columns_fit(int op, const ca_reduction *r) {
+  if (r->nout < 1 || r->nred < 1) return 0;
+  if (!(op == CA_OP_sum || op == CA_OP_prod || op == CA_OP_min || op == CA_OP_max ||
+        op == CA_OP_all || op == CA_OP_any || op == CA_OP_mean))
+    return 0;
+  return r->in.strides[r->nout - 1] == 1 && r->shape[r->nout - 1] > 1 &&
+         r->in.strides[r->nout + r->nred - 1] != 1;
+}
+
+#define COMBINE(T, EXPR)                                                                          do {                                                                                              T *s = (T *)accv;                                                                               const T *x = (const T *)xv;                                                                     for (int64_t j = 0; j < kb; j++) s[j] = EXPR;                                                 } while (0)
+
+static void combine(int op, int ct, void *accv, const void *xv, int64_t kb) {
+  switch (op) {
+  case CA_OP_sum: case CA_OP_mean:
+    if (ct == CA_CPU_I) COMBINE(ca_i, (ca_i)((ca_u)s[j] + (ca_u)x[j]));
+    else COMBINE(double, s[j] + x[j]);
+    break;
+  case CA_OP_prod:
+    if (ct == CA_CPU_I) COMBINE(ca_i, (ca_i)((ca_u)s[j] * (ca_u)x[j]));
+    else COMBINE(double, s[j] * x[j]);
+    break;
+  case CA_OP_max:
+    if (ct == CA_CPU_I) COMBINE(ca_i, ca_maximum_i(s[j], x[j]));
+    else COMBINE(double, ca_maximum_d(s[j], x[j]));
+    break;
+  case CA_OP_min:
+    if (ct == CA_CPU_I) COMBINE(ca_i, ca_minimum_i(s[j], x[j]));
+    else COMBINE(double, ca_minimum_d(s[j], x[j]));
+    break;
+  case CA_OP_all: COMBINE(uint8_t, (uint8_t)(s[j] & x[j])); break;
+  default: COMBINE(uint8_t, (uint8_t)(s[j] | x[j])); break; /* any */
+  }
+}
+
+static void reduce_columns(int op, const ca_reduction *r) {
+  int nout = r->nout, nred = r->nred, ct = acc_ct(op, r->in.dtype, r->out.dtype);
+  int idt = r->in.dtype, odt = r->out.dtype;
+  int64_t isz = (int64_t)ca_itemsize(idt), osz = (int64_t)ca_itemsize(odt);
+  int64_t len = r->shape[nout - 1], os = r->out.strides[nout - 1], n = 1;
+  const int64_t *rshape = r->shape + nout;
+  for (int d = 0; d < nred; d++) n *= rshape[d];
+  int64_t idx[CA_MAXDIMS] = {0}, off[2] = {0, 0};
+  const int64_t *strides[2] = {r->in.strides, r->out.strides};
+  const int64_t *rstrides[1] = {r->in.strides + nout};
+  double acc[CA_CPU_BUFN], buf[CA_CPU_BUFN];
+  do {
+    for (int64_t j0 = 0; j0 < len; j0 += CA_CPU_BUFN) {
+      int64_t kb = len - j0 < CA_CPU_BUFN ? len - j0 : CA_CPU_BUFN;
+      const char *p = r->in.data + (off[0] + j0) * isz;
+      int64_t ridx[CA_MAXDIMS] = {0}, roff = 0, first = 1;
+      if (n == 0) { /* the identities: only sum, prod, all, any, mean get here empty */
+        for (int64_t j = 0; j < kb; j++) {
+          if (ct < 0) ((uint8_t *)acc)[j] = op == CA_OP_all;
+          else if (ct == CA_CPU_I) ((ca_i *)acc)[j] = op == CA_OP_prod;
+          else acc[j] = op == CA_OP_prod ? 1.0 : 0.0;
+        }
+      } else {
+        do {
+          const char *row = p + roff * isz;
+          if (ct < 0) {
+            ca_cpu_load_truth(first ? (uint8_t *)acc : (uint8_t *)buf, idt, row, 1, kb);
+            if (!first) combine(op, ct, acc, buf, kb);
+          } else if (first) {
+            ca_cpu_load(ct, acc, idt, row, 1, kb);
+          } else {
+            combine(op, ct, acc, ca_cpu_fetch(ct, buf, idt, row, 1, kb), kb);
+          }
+          first = 0;
+        } while (ca_cpu_next(nred, rshape, ridx, 1, rstrides, &roff));
+      }
+      char *q = r->out.data + (off[1] + j0 * os) * osz;
+      if (op == CA_OP_mean)
+        for (int64_t j = 0; j < kb; j++) acc[j] /= (double)n;
+      if (ct < 0) {
+        for (int64_t j = 0; j < kb; j++) ca_cpu_st_i(odt, q + j * os * osz, ((uint8_t *)acc)[j]);
+      } else {
+        ca_cpu_store(ct, acc, odt, q, os, kb);
+      }
+    }
+  } while (ca_cpu_next(nout - 1, r->shape, idx, 2, strides, off));
 }
 
 static int valid_reduction(const ca_reduction *r) {
@@ -219,6 +305,10 @@ ca_status ca_cpu_reduce(ca_backend *be, int op, const ca_reduction *r) {
   if (w.n == 0 && (op == CA_OP_min || op == CA_OP_max || op == CA_OP_argmin ||
                    op == CA_OP_argmax))
     return CA_ERR_VALUE;
+  if (columns_fit(op, r)) {
+    reduce_columns(op, r);
+    return CA_OK;
+  }
 
   int ct = acc_ct(op, r->in.dtype, r->out.dtype);
   int odt = r->out.dtype;
@@ -228,7 +318,7 @@ ca_status ca_cpu_reduce(ca_backend *be, int op, const ca_reduction *r) {
   do {
     const char *p = r->in.data + off[0] * w.isz;
     char *o = r->out.data + off[1] * osz;
-    acc a;
+    accum a;
     memset(&a, 0, sizeof a);
     a.ints = ct == CA_CPU_I;
     if (op == CA_OP_prod) { a.i = 1; a.d = 1.0; }
@@ -259,7 +349,7 @@ ca_status ca_cpu_reduce(ca_backend *be, int op, const ca_reduction *r) {
       break;
     default: { /* var, std */
       double mean = sum / (double)w.n;
-      acc b;
+      accum b;
       memset(&b, 0, sizeof b);
       b.mean = mean;
       if (w.n > 0) walk(&w, p, op, ct, 1, &b);
