@@ -1,14 +1,334 @@
-/* Reductions (sum, prod, mean, var, std, min, max, argmin, argmax, all, any) and scans
- * (cumsum, cumprod) over all elements, one axis or a list of axes. */
+/* Reductions (sum, prod, mean, var, std, min, max, argmin, argmax, all, any) over all
+ * elements, one axis or a list of axes, and scans (cumsum, cumprod) over all elements
+ * (flattened in C order) or one axis.
+ *
+ * The core moves the reduced axes last (a permuted view of the input, no copy), drops
+ * size-1 dims and coalesces runs whose strides chain (the kept dims in input and output
+ * together, the reduced dims in the input), so that the backend sees few dims. Reductions
+ * stay on the array's device: a reduction over all elements is a 0-d array there, and
+ * nothing is synchronised until the value is read (a:item()). */
 #include <string.h>
 #include "core.h"
 #include "ops.h"
 
+/* What each function accepts beyond the array and the axis. */
+enum {
+  K_PLAIN,  /* keepdims, out (min, max, all, any) */
+  K_DTYPE,  /* keepdims, out, dtype (sum, prod, mean) */
+  K_VAR,    /* keepdims, out, dtype, ddof (var, std) */
+  K_ARG,    /* keepdims, out; one axis only (argmin, argmax) */
+  K_SCAN    /* dtype, out; one axis or none (cumsum, cumprod) */
+};
+
+typedef struct rfunc {
+  const char *name;
+  int op;
+  int kind;
+} rfunc;
+
+static const rfunc rfuncs[] = {
+  {"sum", CA_OP_sum, K_DTYPE}, {"prod", CA_OP_prod, K_DTYPE}, {"mean", CA_OP_mean, K_DTYPE},
+  {"var", CA_OP_var, K_VAR}, {"std", CA_OP_std, K_VAR},
+  {"min", CA_OP_min, K_PLAIN}, {"max", CA_OP_max, K_PLAIN},
+  {"amin", CA_OP_min, K_PLAIN}, {"amax", CA_OP_max, K_PLAIN},
+  {"argmin", CA_OP_argmin, K_ARG}, {"argmax", CA_OP_argmax, K_ARG},
+  {"all", CA_OP_all, K_PLAIN}, {"any", CA_OP_any, K_PLAIN},
+  {"cumsum", CA_OP_sum, K_SCAN}, {"cumprod", CA_OP_prod, K_SCAN},
+};
+
+static const char *const opts_plain[] = {"keepdims", "out", NULL};
+static const char *const opts_dtype[] = {"keepdims", "out", "dtype", NULL};
+static const char *const opts_var[] = {"keepdims", "out", "dtype", "ddof", NULL};
+static const char *const opts_scan[] = {"dtype", "out", NULL};
+static const char *const *const known_opts[] = {opts_plain, opts_dtype, opts_var, opts_plain,
+                                               opts_scan};
+
+/* The result dtype of a reduction (or scan) of an input of dtype `in`. */
+static int result_dtype(int op, int in) {
+  switch (ca_op_rules[op]) {
+  case CA_RULE_ACCUMULATE: return ca_is_float(in) ? in : CA_INT64;
+  case CA_RULE_INDEX: return CA_INT64;
+  case CA_RULE_MEAN: return ca_is_float(in) ? in : CA_FLOAT64;
+  case CA_RULE_PREDICATE: return CA_BOOL;
+  default: return in;
+  }
+}
+
+static int has_no_identity(int op) {
+  return op == CA_OP_min || op == CA_OP_max || op == CA_OP_argmin || op == CA_OP_argmax;
+}
+
+/* The array argument of a function, with a message naming the function. */
+static ca_array *check_arg(lua_State *L, int idx, const char *fname) {
+  ca_array *a = ca_test(L, idx);
+  if (!a) luaL_error(L, "%s: expected an array, got %s", fname, luaL_typename(L, idx));
+  if (!a->storage) luaL_error(L, "%s: the array has been freed", fname);
+  return a;
+}
+
+/* A table with a string key: an options table given where the axis would go. */
+static int looks_like_options(lua_State *L, int idx) {
+  if (!lua_istable(L, idx)) return 0;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) == LUA_TSTRING) {
+      lua_pop(L, 1);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Reads the axis argument at idx (0: none) into red[] (1 for each reduced dim): nil for
+ * every dim, an integer, or a list of integers (not with `single`). */
+static void read_axes(lua_State *L, int idx, int ndim, int single, int *red, const char *fname) {
+  for (int i = 0; i < ndim; i++) red[i] = 0;
+  if (idx == 0 || lua_isnoneornil(L, idx)) {
+    for (int i = 0; i < ndim; i++) red[i] = 1;
+    return;
+  }
+  if (lua_type(L, idx) == LUA_TNUMBER) {
+    red[ca_read_axis(L, idx, ndim, fname)] = 1;
+    return;
+  }
+  if (!lua_istable(L, idx))
+    luaL_error(L, "%s: axis must be an integer%s or nil, got %s", fname,
+               single ? "" : ", a list of integers", luaL_typename(L, idx));
+  if (single)
+    luaL_error(L, "%s: axis must be a single integer or nil (%s takes one axis only)", fname,
+               fname);
+  int n = (int)ca_rawlen(L, idx);
+  for (int k = 0; k < n; k++) {
+    lua_rawgeti(L, idx, k + 1);
+    int ax = ca_read_axis(L, -1, ndim, fname);
+    lua_pop(L, 1);
+    if (red[ax]) luaL_error(L, "%s: repeated axis %d in the list of axes", fname, ax + 1);
+    red[ax] = 1;
+  }
+}
+
+/* Checks a user-given `out` against the result (device, shape, casting). */
+static void check_out(lua_State *L, const ca_array *out, ca_backend *be, int dtype, int nd,
+                      const int64_t *shape, const char *fname) {
+  if (ca_be(out) != be)
+    luaL_error(L, "%s: out is on %s but the array is on %s", fname, ca_be(out)->name, be->name);
+  if (out->ndim != nd || memcmp(out->shape, shape, sizeof(int64_t) * (size_t)nd) != 0) {
+    char s1[256], s2[256];
+    ca_format_shape(s1, sizeof s1, out->ndim, out->shape);
+    ca_format_shape(s2, sizeof s2, nd, shape);
+    luaL_error(L, "%s: out has shape %s but the result has shape %s", fname, s1, s2);
+  }
+  if (!ca_can_cast_same_kind(dtype, out->dtype))
+    luaL_error(L, "%s: cannot cast the %s result to out's dtype %s", fname, ca_dtype_name(dtype),
+               ca_dtype_name(out->dtype));
+}
+
+/* Appends dim (size, in stride, out stride) to a group, merging it into the previous dim
+ * when both strides chain. Size-1 dims are dropped by the callers. */
+static int append_dim(ca_reduction *r, int at, int first, int64_t size, int64_t is, int64_t os) {
+  if (at > first && r->in.strides[at - 1] == is * size && r->out.strides[at - 1] == os * size) {
+    r->shape[at - 1] *= size;
+    r->in.strides[at - 1] = is;
+    r->out.strides[at - 1] = os;
+    return at;
+  }
+  r->shape[at] = size;
+  r->in.strides[at] = is;
+  r->out.strides[at] = os;
+  return at + 1;
+}
+
+static int64_t abs64(int64_t x) { return x < 0 ? -x : x; }
+
+/* Reduces `a` over the dims flagged in red[] into a new array of dtype rdtype (pushed), or
+ * into `out` (nothing pushed). */
+static void reduce_core(lua_State *L, const ca_array *a, int op, const int *red, int keepdims,
+                        int rdtype, double ddof, ca_array *out, const char *fname) {
+  ca_backend *be = ca_be(a);
+  int nd = a->ndim, rnd = 0;
+  int64_t rshape[CA_MAXDIMS], count = 1;
+  for (int i = 0; i < nd; i++) {
+    if (red[i]) {
+      count *= a->shape[i];
+      if (keepdims) rshape[rnd++] = 1;
+    } else {
+      rshape[rnd++] = a->shape[i];
+    }
+  }
+  if (count == 0 && has_no_identity(op))
+    luaL_error(L, "%s: zero-size array to reduction operation %s which has no identity", fname,
+               ca_op_names[op]);
+  if (out) check_out(L, out, be, rdtype, rnd, rshape, fname);
+  ca_array *res = out ? out : ca_new(L, be, rdtype, rnd, rshape);
+  if (res->size == 0) return;
+
+  /* the result's stride for each kept dim of the input */
+  int64_t ostr[CA_MAXDIMS];
+  for (int i = 0, j = 0; i < nd; i++) {
+    if (red[i]) {
+      ostr[i] = 0;
+      if (keepdims) j++;
+    } else {
+      ostr[i] = res->strides[j++];
+    }
+  }
+  ca_reduction r;
+  memset(&r, 0, sizeof r);
+  int k = 0;
+  for (int i = 0; i < nd; i++)
+    if (!red[i] && a->shape[i] != 1) k = append_dim(&r, k, 0, a->shape[i], a->strides[i], ostr[i]);
+  r.nout = k;
+  if (count == 0) {
+    r.shape[k] = 0;
+    r.in.strides[k] = 0;
+    r.out.strides[k] = 0;
+    k++;
+  } else {
+    int dims[CA_MAXDIMS], nr = 0;
+    for (int i = 0; i < nd; i++)
+      if (red[i] && a->shape[i] != 1) dims[nr++] = i;
+    /* Arg-reductions count positions in C order; the others may walk memory in order:
+     * larger strides outside (a stable sort, so ties keep C order). */
+    if (op != CA_OP_argmin && op != CA_OP_argmax) {
+      for (int x = 1; x < nr; x++) {
+        int d = dims[x], y = x;
+        for (; y > 0 && abs64(a->strides[dims[y - 1]]) < abs64(a->strides[d]); y--)
+          dims[y] = dims[y - 1];
+        dims[y] = d;
+      }
+    }
+    for (int x = 0; x < nr; x++)
+      k = append_dim(&r, k, r.nout, a->shape[dims[x]], a->strides[dims[x]], 0);
+  }
+  r.nred = k - r.nout;
+  r.in.data = ca_data(a);
+  r.in.dtype = a->dtype;
+  r.out.data = ca_data(res);
+  r.out.dtype = res->dtype;
+  r.ddof = ddof;
+  CA_CHECK(L, be, be->reduce(be, op, &r), fname);
+}
+
+/* Inclusive scan of `a` along `axis` (-1: over all elements in C order, giving a 1-d result)
+ * into a new array of dtype rdtype (pushed) or into `out` (nothing pushed). a is at aidx. */
+static void scan_core(lua_State *L, int aidx, int op, int axis, int rdtype, ca_array *out,
+                      const char *fname) {
+  ca_array *a = ca_test(L, aidx);
+  ca_backend *be = ca_be(a);
+  ca_reduction r;
+  memset(&r, 0, sizeof r);
+  if (axis < 0) {
+    int64_t n = a->size;
+    if (out) check_out(L, out, be, rdtype, 1, &n, fname);
+    /* One run when the dims chain (any stride, flipped included), else a C-order copy. */
+    int runs = 0;
+    int64_t stride = 1;
+    for (int i = 0; i < a->ndim; i++) {
+      if (a->shape[i] == 1) continue;
+      if (runs == 0 || stride != a->strides[i] * a->shape[i]) runs++;
+      stride = a->strides[i];
+    }
+    int copied = runs > 1 && n > 0;
+    if (copied) {
+      a = ca_new_like(L, a, -1);
+      ca_copy_into(L, a, ca_test(L, aidx));
+      stride = 1;
+    }
+    ca_array *res = out ? out : ca_new(L, be, rdtype, 1, &n);
+    if (n > 0) {
+      r.nout = 0;
+      r.nred = 1;
+      r.shape[0] = n;
+      r.in.strides[0] = stride;
+      r.out.strides[0] = res->strides[0];
+      r.in.data = ca_data(a);
+      r.in.dtype = a->dtype;
+      r.out.data = ca_data(res);
+      r.out.dtype = res->dtype;
+      CA_CHECK(L, be, be->scan(be, op, &r), fname);
+    }
+    if (copied) lua_remove(L, out ? -1 : -2);
+    return;
+  }
+  if (out) check_out(L, out, be, rdtype, a->ndim, a->shape, fname);
+  ca_array *res = out ? out : ca_new(L, be, rdtype, a->ndim, a->shape);
+  if (res->size == 0) return;
+  int k = 0;
+  for (int i = 0; i < a->ndim; i++)
+    if (i != axis && a->shape[i] != 1)
+      k = append_dim(&r, k, 0, a->shape[i], a->strides[i], res->strides[i]);
+  r.nout = k;
+  r.nred = 1;
+  r.shape[k] = a->shape[axis];
+  r.in.strides[k] = a->strides[axis];
+  r.out.strides[k] = res->strides[axis];
+  r.in.data = ca_data(a);
+  r.in.dtype = a->dtype;
+  r.out.data = ca_data(res);
+  r.out.dtype = res->dtype;
+  CA_CHECK(L, be, be->scan(be, op, &r), fname);
+}
+
 void ca_reduce_all(lua_State *L, int op, int idx, int out_dtype) {
-  (void)op; (void)idx; (void)out_dtype;
-  luaL_error(L, "reduce: not implemented yet");
+  const char *fname = ca_op_names[op];
+  ca_array *a = check_arg(L, idx, fname);
+  int red[CA_MAXDIMS];
+  for (int i = 0; i < a->ndim; i++) red[i] = 1;
+  reduce_core(L, a, op, red, 0, out_dtype < 0 ? result_dtype(op, a->dtype) : out_dtype, 0.0,
+              NULL, fname);
+}
+
+/* cu.<f>(a[, axis][, opts]) and a:<f>([axis][, opts]); the upvalue indexes rfuncs. */
+static int l_reduce(lua_State *L) {
+  const rfunc *f = &rfuncs[lua_tointeger(L, lua_upvalueindex(1))];
+  const char *fname = f->name;
+  ca_array *a = check_arg(L, 1, fname);
+  int aidx = 2, oidx = 3;
+  if (lua_gettop(L) == 2 && looks_like_options(L, 2)) {
+    aidx = 0;
+    oidx = 2;
+  }
+  ca_opt_check(L, oidx, fname, known_opts[f->kind]);
+  ca_array *out = ca_opt_out(L, oidx);
+  int rdtype = result_dtype(f->op, a->dtype);
+  if (f->kind == K_DTYPE || f->kind == K_VAR || f->kind == K_SCAN)
+    rdtype = ca_opt_dtype(L, oidx, rdtype);
+  if (f->kind == K_SCAN) {
+    int axis = -1;
+    if (aidx && !lua_isnoneornil(L, aidx)) {
+      if (lua_type(L, aidx) != LUA_TNUMBER)
+        return luaL_error(L, "%s: axis must be an integer or nil, got %s", fname,
+                          luaL_typename(L, aidx));
+      axis = ca_read_axis(L, aidx, a->ndim, fname);
+    }
+    scan_core(L, 1, f->op, axis, rdtype, out, fname);
+  } else {
+    int red[CA_MAXDIMS];
+    read_axes(L, aidx, a->ndim, f->kind == K_ARG, red, fname);
+    double ddof = 0.0;
+    if (f->kind == K_VAR && lua_istable(L, oidx)) {
+      lua_getfield(L, oidx, "ddof");
+      if (!lua_isnil(L, -1)) {
+        if (lua_type(L, -1) != LUA_TNUMBER)
+          return luaL_error(L, "%s: ddof must be a number, got %s", fname, luaL_typename(L, -1));
+        ddof = lua_tonumber(L, -1);
+      }
+      lua_pop(L, 1);
+    }
+    int keepdims = ca_opt_bool(L, oidx, "keepdims", 0);
+    reduce_core(L, a, f->op, red, keepdims, rdtype, ddof, out, fname);
+  }
+  if (out) lua_getfield(L, oidx, "out");
+  return 1;
 }
 
 void ca_open_reduce(lua_State *L) {
-  (void)L;
+  for (size_t i = 0; i < sizeof rfuncs / sizeof rfuncs[0]; i++) {
+    lua_pushinteger(L, (lua_Integer)i);
+    lua_pushcclosure(L, l_reduce, 1);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -4, rfuncs[i].name); /* module */
+    lua_setfield(L, -2, rfuncs[i].name); /* methods */
+  }
 }
