@@ -1,4 +1,4 @@
-/* Shared by the CUDA backend's translation units (cuda/*.cu, compiled by nvcc as C++, and
+/* Shared by the CUDA backend's translation units (the cuda/ .cu files, compiled by nvcc as C++, and
  * cuda/l_cuda.c, the Lua binding, compiled by the C compiler). No Lua header here: only
  * l_cuda.c talks to Lua. Backend entries return ca_status and never throw or longjmp. */
 #ifndef CA_CUDA_INTERNAL_H
@@ -46,6 +46,30 @@ ca_status cu_index_offsets(ca_backend *be, const ca_loop *l, int64_t size, int64
 ca_status cu_gather(ca_backend *be, const ca_loop *l);                   /* index.cu */
 ca_status cu_scatter(ca_backend *be, const ca_loop *l);                  /* index.cu */
 ca_status cu_nonzero(ca_backend *be, const ca_loop *l, int64_t count);   /* index.cu */
+
+/* ---- additions (context.cu, transfer.cu) ---------------------------------------------- */
+
+/* Create the backend for device `ordinal` ("cuda:N", every entry filled). The _open form
+ * also writes why it failed into errbuf. Destroy marks the backend closing; it is really
+ * torn down once its last allocation (device or pinned host) is freed, so arrays that Lua
+ * finalizes after the module's state stay valid. */
+ca_status cu_backend_create(int ordinal, ca_backend **out);
+ca_status cu_backend_open(int ordinal, ca_backend **out, char *errbuf, size_t errlen);
+void cu_backend_destroy(ca_backend *be);
+
+/* The current stream without switching devices (cu_stream also makes the device current),
+ * the backend's own non-blocking stream, and switching: the new stream first waits for the
+ * work queued on the old one. NULL selects the backend's own stream again. */
+cudaStream_t cu_get_stream(ca_backend *be);
+cudaStream_t cu_default_stream(ca_backend *be);
+ca_status cu_set_stream(ca_backend *be, cudaStream_t s);
+
+/* transfer.cu: the upload/download entries; their pinned staging state hangs off the
+ * context (cu_xfer_slot) and is freed by cu_xfer_destroy at teardown. */
+ca_status cu_upload(ca_backend *be, void *dst, const void *host_src, size_t nbytes);
+ca_status cu_download(ca_backend *be, void *host_dst, const void *src, size_t nbytes);
+void **cu_xfer_slot(ca_backend *be);
+void cu_xfer_destroy(void *xfer);
 
 #ifdef __cplusplus
 }

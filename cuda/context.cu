@@ -1,0 +1,371 @@
+/* The CUDA backend's context: device, streams, cuBLAS handle, memory pool, the backend table,
+ * and its lifetime (a backend outlives the module's state while allocations from it live). */
+#include <cublas_v2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cuda_internal.h"
+
+#define CU_CUBLAS_WORKSPACE ((size_t)32 << 20)
+
+struct cu_ctx {
+  ca_backend be;                /* first member: be->ctx points back here */
+  char name[24];
+  int device;
+  cudaStream_t stream;          /* current stream (own_stream unless cu_set_stream changed it) */
+  cudaStream_t own_stream;      /* the non-blocking default stream we created */
+  cudaMemPool_t pool;
+  cublasHandle_t cublas;        /* lazily created */
+  void *cublas_ws;
+  cudaStream_t cublas_stream;   /* the stream the handle is bound to */
+  cudaEvent_t join;             /* cu_set_stream's ordering event */
+  int64_t live;                 /* live allocations (device and pinned host) */
+  int closing;                  /* cu_backend_destroy was called */
+  char last_kernel[64];         /* the latest launch, named when an asynchronous fault shows */
+  void *xfer;                   /* transfer.cu's pinned buffers and copy threads */
+};
+
+cu_ctx *cu_ctx_of(ca_backend *be) { return (cu_ctx *)be->ctx; }
+void **cu_xfer_slot(ca_backend *be) { return &cu_ctx_of(be)->xfer; }
+int cu_device(ca_backend *be) { return cu_ctx_of(be)->device; }
+
+/* Make this backend's device current: every entry reaches here through cu_stream. */
+static inline void cu_use_device(cu_ctx *c) {
+  int cur = -1;
+  if (cudaGetDevice(&cur) != cudaSuccess || cur != c->device) cudaSetDevice(c->device);
+}
+
+cudaStream_t cu_stream(ca_backend *be) {
+  cu_ctx *c = cu_ctx_of(be);
+  cu_use_device(c);
+  return c->stream;
+}
+
+cudaStream_t cu_get_stream(ca_backend *be) { return cu_ctx_of(be)->stream; }
+cudaStream_t cu_default_stream(ca_backend *be) { return cu_ctx_of(be)->own_stream; }
+
+/* Switch the current stream (NULL: back to our own). The new stream first waits for the work
+ * queued on the old one, so results made before the switch are visible after it either way. */
+ca_status cu_set_stream(ca_backend *be, cudaStream_t s) {
+  cu_ctx *c = cu_ctx_of(be);
+  cudaError_t err;
+  if (!s) s = c->own_stream;
+  if (s == c->stream) return CA_OK;
+  cu_use_device(c);
+  if ((err = cudaEventRecord(c->join, c->stream)) != cudaSuccess) return cu_fail(be, "cudaEventRecord", err);
+  if ((err = cudaStreamWaitEvent(s, c->join, 0)) != cudaSuccess) return cu_fail(be, "cudaStreamWaitEvent", err);
+  c->stream = s;
+  return CA_OK;
+}
+
+ca_status cu_fail(ca_backend *be, const char *call, cudaError_t err) {
+  cu_ctx *c = cu_ctx_of(be);
+  (void)cudaGetLastError(); /* clear a non-sticky error so that the next check does not see it */
+  if (err == cudaErrorMemoryAllocation) {
+    snprintf(be->errmsg, sizeof be->errmsg, "%s: %s", call, cudaGetErrorString(err));
+    return CA_ERR_NOMEM;
+  }
+  if (c->last_kernel[0] && err != cudaErrorInvalidValue)
+    snprintf(be->errmsg, sizeof be->errmsg, "%s: %s (last kernel launched: %s)", call,
+             cudaGetErrorString(err), c->last_kernel);
+  else
+    snprintf(be->errmsg, sizeof be->errmsg, "%s: %s", call, cudaGetErrorString(err));
+  return CA_ERR_DEVICE;
+}
+
+ca_status cu_fail_msg(ca_backend *be, ca_status st, const char *msg) {
+  snprintf(be->errmsg, sizeof be->errmsg, "%s", msg);
+  return st;
+}
+
+ca_status cu_check_launch(ca_backend *be, const char *kernel) {
+  cu_ctx *c = cu_ctx_of(be);
+  strncpy(c->last_kernel, kernel, sizeof c->last_kernel - 1);
+  c->last_kernel[sizeof c->last_kernel - 1] = 0;
+  cudaError_t err = cudaGetLastError();
+  if (err != cudaSuccess) {
+    snprintf(be->errmsg, sizeof be->errmsg, "launch of %s: %s", kernel, cudaGetErrorString(err));
+    return err == cudaErrorMemoryAllocation ? CA_ERR_NOMEM : CA_ERR_DEVICE;
+  }
+  return CA_OK;
+}
+
+static const char *cublas_status_name(cublasStatus_t st) {
+  switch (st) {
+  case CUBLAS_STATUS_NOT_INITIALIZED: return "CUBLAS_STATUS_NOT_INITIALIZED";
+  case CUBLAS_STATUS_ALLOC_FAILED: return "CUBLAS_STATUS_ALLOC_FAILED";
+  case CUBLAS_STATUS_INVALID_VALUE: return "CUBLAS_STATUS_INVALID_VALUE";
+  case CUBLAS_STATUS_ARCH_MISMATCH: return "CUBLAS_STATUS_ARCH_MISMATCH";
+  case CUBLAS_STATUS_EXECUTION_FAILED: return "CUBLAS_STATUS_EXECUTION_FAILED";
+  case CUBLAS_STATUS_INTERNAL_ERROR: return "CUBLAS_STATUS_INTERNAL_ERROR";
+  case CUBLAS_STATUS_NOT_SUPPORTED: return "CUBLAS_STATUS_NOT_SUPPORTED";
+  default: return "cuBLAS error";
+  }
+}
+
+/* The handle, bound to the current stream with our workspace (cublasSetStream resets the
+ * workspace, so it is set again after every stream change). NULL on failure, with errmsg. */
+void *cu_cublas(ca_backend *be) {
+  cu_ctx *c = cu_ctx_of(be);
+  cublasStatus_t st;
+  cu_use_device(c);
+  if (!c->cublas) {
+    cudaError_t err = cudaMalloc(&c->cublas_ws, CU_CUBLAS_WORKSPACE);
+    if (err != cudaSuccess) {
+      c->cublas_ws = NULL;
+      cu_fail(be, "cudaMalloc (cuBLAS workspace)", err);
+      return NULL;
+    }
+    if ((st = cublasCreate(&c->cublas)) != CUBLAS_STATUS_SUCCESS) {
+      c->cublas = NULL;
+      cudaFree(c->cublas_ws);
+      c->cublas_ws = NULL;
+      snprintf(be->errmsg, sizeof be->errmsg, "cublasCreate: %s", cublas_status_name(st));
+      return NULL;
+    }
+    c->cublas_stream = (cudaStream_t)-1;
+  }
+  if (c->cublas_stream != c->stream) {
+    if ((st = cublasSetStream(c->cublas, c->stream)) != CUBLAS_STATUS_SUCCESS ||
+        (st = cublasSetWorkspace(c->cublas, c->cublas_ws, CU_CUBLAS_WORKSPACE)) != CUBLAS_STATUS_SUCCESS) {
+      snprintf(be->errmsg, sizeof be->errmsg, "cublasSetStream/cublasSetWorkspace: %s",
+               cublas_status_name(st));
+      return NULL;
+    }
+    c->cublas_stream = c->stream;
+  }
+  return c->cublas;
+}
+
+/* ---- lifetime --------------------------------------------------------------------------- */
+
+static void teardown(cu_ctx *c) {
+  cu_use_device(c);
+  if (c->stream) cudaStreamSynchronize(c->stream);
+  if (c->own_stream && c->own_stream != c->stream) cudaStreamSynchronize(c->own_stream);
+  cu_xfer_destroy(c->xfer);
+  if (c->cublas) cublasDestroy(c->cublas);
+  if (c->cublas_ws) cudaFree(c->cublas_ws);
+  if (c->join) cudaEventDestroy(c->join);
+  if (c->own_stream) cudaStreamDestroy(c->own_stream);
+  (void)cudaGetLastError();
+  free(c);
+}
+
+static void release_one(cu_ctx *c) {
+  if (--c->live == 0 && c->closing) teardown(c);
+}
+
+void cu_backend_destroy(ca_backend *be) {
+  if (!be) return;
+  cu_ctx *c = cu_ctx_of(be);
+  if (c->closing) return;
+  c->closing = 1;
+  c->stream = c->own_stream; /* user streams may die with the Lua state */
+  if (c->live == 0) teardown(c);
+}
+
+/* ---- memory ----------------------------------------------------------------------------- */
+
+static ca_status cu_alloc(ca_backend *be, size_t nbytes, void **ptr) {
+  cu_ctx *c = cu_ctx_of(be);
+  *ptr = NULL;
+  if (nbytes == 0) return CA_OK;
+  cudaStream_t s = cu_stream(be);
+  cudaError_t err = cudaMallocFromPoolAsync(ptr, nbytes, c->pool, s);
+  if (err != cudaSuccess) {
+    *ptr = NULL;
+    (void)cudaGetLastError();
+    snprintf(be->errmsg, sizeof be->errmsg, "cudaMallocAsync of %zu bytes: %s", nbytes,
+             cudaGetErrorString(err));
+    return err == cudaErrorMemoryAllocation ? CA_ERR_NOMEM : CA_ERR_DEVICE;
+  }
+  c->live++;
+  return CA_OK;
+}
+
+static void cu_free(ca_backend *be, void *ptr, size_t nbytes) {
+  (void)nbytes;
+  if (!ptr) return;
+  cu_ctx *c = cu_ctx_of(be);
+  if (cudaFreeAsync(ptr, cu_stream(be)) != cudaSuccess) (void)cudaGetLastError();
+  release_one(c);
+}
+
+ca_status cu_scratch(ca_backend *be, size_t nbytes, void **ptr) { return cu_alloc(be, nbytes, ptr); }
+void cu_scratch_free(ca_backend *be, void *ptr) { cu_free(be, ptr, 0); }
+
+static ca_status cu_mem_info(ca_backend *be, size_t *used, size_t *cached, size_t *free_bytes) {
+  cu_ctx *c = cu_ctx_of(be);
+  uint64_t u = 0, r = 0;
+  size_t fr = 0, tot = 0;
+  cudaError_t err;
+  cu_use_device(c);
+  if ((err = cudaMemPoolGetAttribute(c->pool, cudaMemPoolAttrUsedMemCurrent, &u)) != cudaSuccess)
+    return cu_fail(be, "cudaMemPoolGetAttribute", err);
+  if ((err = cudaMemPoolGetAttribute(c->pool, cudaMemPoolAttrReservedMemCurrent, &r)) != cudaSuccess)
+    return cu_fail(be, "cudaMemPoolGetAttribute", err);
+  if ((err = cudaMemGetInfo(&fr, &tot)) != cudaSuccess) return cu_fail(be, "cudaMemGetInfo", err);
+  if (used) *used = (size_t)u;
+  if (cached) *cached = (size_t)(r > u ? r - u : 0);
+  if (free_bytes) *free_bytes = fr;
+  return CA_OK;
+}
+
+static void cu_trim(ca_backend *be) {
+  cu_ctx *c = cu_ctx_of(be);
+  cu_use_device(c);
+  cudaDeviceSynchronize();
+  cudaMemPoolTrimTo(c->pool, 0);
+  (void)cudaGetLastError();
+}
+
+static ca_status cu_host_alloc(ca_backend *be, size_t nbytes, void **ptr) {
+  cu_ctx *c = cu_ctx_of(be);
+  *ptr = NULL;
+  if (nbytes == 0) return CA_OK;
+  cu_use_device(c);
+  cudaError_t err = cudaMallocHost(ptr, nbytes);
+  if (err != cudaSuccess) {
+    *ptr = NULL;
+    return cu_fail(be, "cudaMallocHost", err);
+  }
+  c->live++;
+  return CA_OK;
+}
+
+static void cu_host_free(ca_backend *be, void *ptr) {
+  if (!ptr) return;
+  cu_ctx *c = cu_ctx_of(be);
+  if (cudaFreeHost(ptr) != cudaSuccess) (void)cudaGetLastError();
+  release_one(c);
+}
+
+/* Waits for the work on the current stream; a kernel fault shows here. */
+static ca_status cu_synchronize(ca_backend *be) {
+  cudaError_t err = cudaStreamSynchronize(cu_stream(be));
+  if (err != cudaSuccess) return cu_fail(be, "cudaStreamSynchronize", err);
+  return CA_OK;
+}
+
+/* ---- entries of the other files, when a build lacks them ------------------------------- */
+/* CUDA-2's files define these; a weak stand-in keeps the module loadable without them and
+ * says so instead of computing anything. */
+#define CU_MISSING(what)                                                                      \
+  snprintf(be->errmsg, sizeof be->errmsg, "cuda: %s is not built into this module", what); \
+  return CA_ERR_UNSUPPORTED;
+extern "C" {
+__attribute__((weak)) ca_status cu_reduce(ca_backend *be, int op, const ca_reduction *r) {
+  (void)op; (void)r; CU_MISSING("reduce")
+}
+__attribute__((weak)) ca_status cu_scan(ca_backend *be, int op, const ca_reduction *r) {
+  (void)op; (void)r; CU_MISSING("scan")
+}
+__attribute__((weak)) ca_status cu_matmul(ca_backend *be, const ca_matmul *m) {
+  (void)m; CU_MISSING("matmul")
+}
+__attribute__((weak)) ca_status cu_random(ca_backend *be, int dist, void *out, int dtype, int64_t n,
+                                          double p1, double p2, uint64_t seed, uint64_t counter) {
+  (void)dist; (void)out; (void)dtype; (void)n; (void)p1; (void)p2; (void)seed; (void)counter;
+  CU_MISSING("random")
+}
+__attribute__((weak)) ca_status cu_index_offsets(ca_backend *be, const ca_loop *l, int64_t size,
+                                                 int64_t stride, int accumulate, int64_t *bad) {
+  (void)l; (void)size; (void)stride; (void)accumulate; (void)bad; CU_MISSING("index_offsets")
+}
+__attribute__((weak)) ca_status cu_gather(ca_backend *be, const ca_loop *l) { (void)l; CU_MISSING("gather") }
+__attribute__((weak)) ca_status cu_scatter(ca_backend *be, const ca_loop *l) { (void)l; CU_MISSING("scatter") }
+__attribute__((weak)) ca_status cu_nonzero(ca_backend *be, const ca_loop *l, int64_t count) {
+  (void)l; (void)count; CU_MISSING("nonzero")
+}
+}
+
+/* ---- creation --------------------------------------------------------------------------- */
+
+static ca_status open_fail(char *errbuf, size_t errlen, const char *call, cudaError_t err) {
+  if (errbuf && errlen) snprintf(errbuf, errlen, "%s: %s", call, cudaGetErrorString(err));
+  (void)cudaGetLastError();
+  return err == cudaErrorMemoryAllocation ? CA_ERR_NOMEM : CA_ERR_DEVICE;
+}
+
+ca_status cu_backend_open(int ordinal, ca_backend **out, char *errbuf, size_t errlen) {
+  cudaError_t err;
+  const char *call = NULL;
+  int n = 0, pools = 0;
+  *out = NULL;
+  if ((err = cudaGetDeviceCount(&n)) != cudaSuccess) return open_fail(errbuf, errlen, "cudaGetDeviceCount", err);
+  if (ordinal < 0 || ordinal >= n) return open_fail(errbuf, errlen, "cudaSetDevice", cudaErrorInvalidDevice);
+  cu_ctx *c = (cu_ctx *)calloc(1, sizeof *c);
+  if (!c) {
+    if (errbuf && errlen) snprintf(errbuf, errlen, "out of host memory");
+    return CA_ERR_NOMEM;
+  }
+  ca_backend *be = &c->be;
+  be->ctx = c;
+  c->device = ordinal;
+  snprintf(c->name, sizeof c->name, "cuda:%d", ordinal);
+  be->name = c->name;
+  be->device = ordinal;
+  be->alloc = cu_alloc;
+  be->free = cu_free;
+  be->mem_info = cu_mem_info;
+  be->trim = cu_trim;
+  be->host_alloc = cu_host_alloc;
+  be->host_free = cu_host_free;
+  be->upload = cu_upload;
+  be->download = cu_download;
+  be->synchronize = cu_synchronize;
+  be->copy = cu_copy;
+  be->unary = cu_unary;
+  be->binary = cu_binary;
+  be->where = cu_where;
+  be->reduce = cu_reduce;
+  be->scan = cu_scan;
+  be->matmul = cu_matmul;
+  be->random = cu_random;
+  be->index_offsets = cu_index_offsets;
+  be->gather = cu_gather;
+  be->scatter = cu_scatter;
+  be->nonzero = cu_nonzero;
+
+  uint64_t threshold = UINT64_MAX;
+  if ((err = cudaSetDevice(ordinal)) != cudaSuccess) { call = "cudaSetDevice"; goto fail; }
+  if ((err = cudaDeviceGetAttribute(&pools, cudaDevAttrMemoryPoolsSupported, ordinal)) != cudaSuccess) {
+    call = "cudaDeviceGetAttribute";
+    goto fail;
+  }
+  if (!pools) {
+    err = cudaErrorNotSupported;
+    call = "cudaDevAttrMemoryPoolsSupported";
+    goto fail;
+  }
+  if ((err = cudaDeviceGetDefaultMemPool(&c->pool, ordinal)) != cudaSuccess) {
+    call = "cudaDeviceGetDefaultMemPool";
+    goto fail;
+  }
+  /* Keep freed blocks cached: without this the pool gives memory back at every sync. */
+  if ((err = cudaMemPoolSetAttribute(c->pool, cudaMemPoolAttrReleaseThreshold, &threshold)) != cudaSuccess) {
+    call = "cudaMemPoolSetAttribute";
+    goto fail;
+  }
+  if ((err = cudaStreamCreateWithFlags(&c->own_stream, cudaStreamNonBlocking)) != cudaSuccess) {
+    c->own_stream = NULL;
+    call = "cudaStreamCreateWithFlags";
+    goto fail;
+  }
+  c->stream = c->own_stream;
+  if ((err = cudaEventCreateWithFlags(&c->join, cudaEventDisableTiming)) != cudaSuccess) {
+    c->join = NULL;
+    call = "cudaEventCreateWithFlags";
+    goto fail;
+  }
+  *out = be;
+  return CA_OK;
+fail: {
+  ca_status st = open_fail(errbuf, errlen, call, err);
+  teardown(c);
+  return st;
+}
+}
+
+ca_status cu_backend_create(int ordinal, ca_backend **out) { return cu_backend_open(ordinal, out, NULL, 0); }
