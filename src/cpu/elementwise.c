@@ -105,6 +105,84 @@ static const kern binary_tab[CA_NOPS][3] = {
 #undef CA_REDUCE
 };
 
+/* int32 fast path: when every operand is int32 (output int32, or bool for predicates), the
+ * kernel reads and writes the storage directly; it computes exactly as the buffered path
+ * does (load to int64, formula, wrap on store), only without the buffers. */
+#define TYPED32_ARITH(X, name) X(name, int32_t, INT32)
+#define TYPED32_PRED(X, name) X(name, uint8_t, BOOL)
+#define TYPED32_NONE(X, name)
+#define TYPED32_CA_RULE_SAME TYPED32_ARITH
+#define TYPED32_CA_RULE_NUMERIC TYPED32_ARITH
+#define TYPED32_CA_RULE_INTPROMOTE TYPED32_ARITH
+#define TYPED32_CA_RULE_BITWISE TYPED32_ARITH
+#define TYPED32_CA_RULE_SHIFT TYPED32_ARITH
+#define TYPED32_CA_RULE_PREDICATE TYPED32_PRED
+#define TYPED32_CA_RULE_FLOAT TYPED32_NONE
+#define TYPED32_CA_RULE_TRUEDIV TYPED32_NONE
+
+#define DEF_UNARY32(name, RT, OUT)                                                              \
+  static void u32_##name(int64_t n, void *rv, const void *const *in, const int64_t *s) {        \
+    RT *r = (RT *)rv;                                                                           \
+    const int32_t *a = (const int32_t *)in[0];                                                  \
+    if (s[0]) {                                                                                 \
+      CA_IVDEP for (int64_t i = 0; i < n; i++) r[i] = CA_CPU_S_I_##OUT(ca_##name##_i(a[i]));    \
+    } else {                                                                                    \
+      RT v = CA_CPU_S_I_##OUT(ca_##name##_i(a[0]));                                             \
+      for (int64_t i = 0; i < n; i++) r[i] = v;                                                 \
+    }                                                                                           \
+  }
+#define DEF_BINARY32(name, RT, OUT)                                                             \
+  static void b32_##name(int64_t n, void *rv, const void *const *in, const int64_t *s) {        \
+    RT *r = (RT *)rv;                                                                           \
+    const int32_t *a = (const int32_t *)in[0], *b = (const int32_t *)in[1];                     \
+    if (s[0] && s[1]) {                                                                         \
+      CA_IVDEP for (int64_t i = 0; i < n; i++) r[i] = CA_CPU_S_I_##OUT(ca_##name##_i(a[i], b[i])); \
+    } else if (s[0]) {                                                                          \
+      ca_i y = b[0];                                                                            \
+      CA_IVDEP for (int64_t i = 0; i < n; i++) r[i] = CA_CPU_S_I_##OUT(ca_##name##_i(a[i], y)); \
+    } else if (s[1]) {                                                                          \
+      ca_i x = a[0];                                                                            \
+      CA_IVDEP for (int64_t i = 0; i < n; i++) r[i] = CA_CPU_S_I_##OUT(ca_##name##_i(x, b[i])); \
+    } else {                                                                                    \
+      RT v = CA_CPU_S_I_##OUT(ca_##name##_i(a[0], b[0]));                                       \
+      for (int64_t i = 0; i < n; i++) r[i] = v;                                                 \
+    }                                                                                           \
+  }
+
+#define CA_UNARY(name, rule) TYPED32_##rule(DEF_UNARY32, name)
+#define CA_BINARY(name, rule) TYPED32_##rule(DEF_BINARY32, name)
+#define CA_REDUCE(name, rule)
+#include "ops.def"
+#undef CA_UNARY
+#undef CA_BINARY
+#undef CA_REDUCE
+
+typedef struct typed_kern {
+  kern_fn fn;
+  int out_dt; /* inputs are int32 */
+} typed_kern;
+
+#define UNARY32_CELL(name, RT, OUT) [CA_OP_##name] = {u32_##name, CA_##OUT},
+#define BINARY32_CELL(name, RT, OUT) [CA_OP_##name] = {b32_##name, CA_##OUT},
+static const typed_kern unary32_tab[CA_NOPS] = {
+#define CA_UNARY(name, rule) TYPED32_##rule(UNARY32_CELL, name)
+#define CA_BINARY(name, rule)
+#define CA_REDUCE(name, rule)
+#include "ops.def"
+#undef CA_UNARY
+#undef CA_BINARY
+#undef CA_REDUCE
+};
+static const typed_kern binary32_tab[CA_NOPS] = {
+#define CA_UNARY(name, rule)
+#define CA_BINARY(name, rule) TYPED32_##rule(BINARY32_CELL, name)
+#define CA_REDUCE(name, rule)
+#include "ops.def"
+#undef CA_UNARY
+#undef CA_BINARY
+#undef CA_REDUCE
+};
+
 /* where: r = c ? x : y, c read as truth bytes. */
 #define DEF_WHERE(K)                                                                            \
   static void where_##K(int64_t n, void *rv, const void *const *in, const int64_t *s) {         \
@@ -124,8 +202,9 @@ static const kern where_tab[3] = {{where_I, CA_CPU_I}, {where_F, CA_CPU_F}, {whe
 
 #define TRUTH (-1) /* an input read as truth bytes rather than in a compute type */
 
-/* op[0] = k(op[1..nin]), input j read in compute type in_ct[j] (or TRUTH). */
-static ca_status run(const ca_loop *l0, int nin, const int *in_ct, kern k) {
+/* op[0] = k(op[1..nin]), input j read in compute type in_ct[j] (or TRUTH). t, when it has a
+ * kernel, is used instead where every input is int32 and the output t.out_dt. */
+static ca_status run(const ca_loop *l0, int nin, const int *in_ct, kern k, typed_kern t) {
   if (l0->nop < nin + 1 || l0->ndim < 0 || l0->ndim > CA_MAXDIMS) return CA_ERR_VALUE;
   for (int j = 0; j <= nin; j++)
     if (l0->op[j].dtype < 0 || l0->op[j].dtype >= CA_NDTYPES) return CA_ERR_VALUE;
@@ -152,6 +231,18 @@ static ca_status run(const ca_loop *l0, int nin, const int *in_ct, kern k) {
     all_direct &= direct[j];
   }
   if (!base[0]) return CA_ERR_VALUE;
+
+  int typed = t.fn && l.op[0].dtype == t.out_dt && s[0] == 1;
+  for (int j = 1; j <= nin; j++) typed &= l.op[j].dtype == CA_INT32 && (s[j] == 0 || s[j] == 1);
+  if (typed) {
+    int64_t idx[CA_MAXDIMS] = {0}, off[CA_MAXOPS] = {0};
+    do {
+      const void *in[CA_MAXOPS];
+      for (int j = 1; j <= nin; j++) in[j - 1] = base[j] + off[j] * isz[j];
+      t.fn(n, (char *)base[0] + off[0] * isz[0], in, s + 1);
+    } while (ca_cpu_next(nd, l.shape, idx, nin + 1, strides, off));
+    return CA_OK;
+  }
 
   int64_t chunk = all_direct ? n : CA_CPU_BUFN;
   double bufs[CA_MAXOPS][CA_CPU_BUFN];
@@ -199,7 +290,8 @@ ca_status ca_cpu_unary(ca_backend *be, int op, const ca_loop *l) {
   kern k = unary_tab[op][ct];
   if (!k.fn) return CA_ERR_UNSUPPORTED;
   int in_ct[1] = {ct};
-  return run(l, 1, in_ct, k);
+  typed_kern t = l->compute == CA_INT32 ? unary32_tab[op] : (typed_kern){NULL, 0};
+  return run(l, 1, in_ct, k, t);
 }
 
 ca_status ca_cpu_binary(ca_backend *be, int op, const ca_loop *l) {
@@ -209,7 +301,8 @@ ca_status ca_cpu_binary(ca_backend *be, int op, const ca_loop *l) {
   kern k = binary_tab[op][ct];
   if (!k.fn) return CA_ERR_UNSUPPORTED;
   int in_ct[2] = {ct, ct};
-  return run(l, 2, in_ct, k);
+  typed_kern t = l->compute == CA_INT32 ? binary32_tab[op] : (typed_kern){NULL, 0};
+  return run(l, 2, in_ct, k, t);
 }
 
 ca_status ca_cpu_where(ca_backend *be, const ca_loop *l) {
@@ -217,5 +310,6 @@ ca_status ca_cpu_where(ca_backend *be, const ca_loop *l) {
   int ct = compute_ct(l);
   if (ct < 0) return CA_ERR_UNSUPPORTED;
   int in_ct[3] = {TRUTH, ct, ct};
-  return run(l, 3, in_ct, where_tab[ct]);
+  typed_kern none = {NULL, 0};
+  return run(l, 3, in_ct, where_tab[ct], none);
 }
