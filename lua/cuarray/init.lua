@@ -1,0 +1,86 @@
+-- cuarray: NumPy-style n-d arrays for Lua and LuaJIT, on the CPU and on NVIDIA GPUs.
+--
+--   local cu = require "cuarray"
+--   local x = cu.random.random({1000, 1000})
+--   print(cu.matmul(x, x):sum())
+--
+-- This file is thin: it loads the C module cuarray.core, copies its functions into the module
+-- table, attaches the namespaces (cu.random, cu.linalg, cu.cuda), chooses the default device
+-- and installs the printer (lua/cuarray/format.lua).
+local core = require "cuarray.core"
+local format = require "cuarray.format"
+
+local cu = {}
+for k, v in pairs(core) do cu[k] = v end
+
+cu.random = core.random or {}
+cu.linalg = core.linalg or {}
+cu.newaxis = core.newaxis
+
+-- dtypes: the names, and a constant per name (cu.float32 == "float32")
+cu.dtypes = {"bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64"}
+for _, name in ipairs(cu.dtypes) do cu[name] = name end
+
+-- ---- CUDA --------------------------------------------------------------------------------
+
+-- Stands in for cuarray.cuda when it cannot be loaded: is_available() says why, every other
+-- function raises that reason.
+local function cuda_unavailable(reason)
+  local t = {}
+  function t.is_available() return false, reason end
+  local names = {"device_count", "synchronize", "memory_info", "empty_cache", "Event", "Stream",
+                 "with_stream", "current_stream", "backend"}
+  for _, name in ipairs(names) do
+    t[name] = function()
+      error("cuda." .. name .. ": CUDA is not available (" .. reason .. ")", 2)
+    end
+  end
+  return t
+end
+
+do
+  local ok, mod = pcall(require, "cuarray.cuda")
+  if ok and type(mod) == "table" then
+    cu.cuda = mod
+  else
+    local why = tostring(mod):match("^[^\n]*"):gsub("[:%s]+$", "")
+    if not ok and tostring(mod):find("module 'cuarray.cuda' not found", 1, true) then
+      why = "the module cuarray.cuda is not installed (cuarray was built without CUDA)"
+    end
+    cu.cuda = cuda_unavailable(why)
+  end
+end
+
+-- ---- default device ----------------------------------------------------------------------
+
+do
+  local env = os.getenv("CUARRAY_DEVICE")
+  if env and env ~= "" then
+    local ok, err = pcall(core.set_default_device, env)
+    if not ok then
+      error("cuarray: CUARRAY_DEVICE=" .. env .. " cannot be used: " .. tostring(err), 0)
+    end
+  elseif cu.cuda.is_available() then
+    -- a GPU that is present but fails to start leaves the CPU as the default
+    pcall(core.set_default_device, "cuda")
+  end
+end
+
+-- ---- printing ----------------------------------------------------------------------------
+
+local print_data = core._print_data
+
+cu.set_printoptions = format.set_printoptions
+cu.get_printoptions = format.get_printoptions
+
+-- cu.array_repr(a): the string print(a) shows.
+function cu.array_repr(a)
+  if not core.is_array(a) then
+    error("array_repr: expected an array, got " .. type(a), 2)
+  end
+  return format.repr(a, print_data)
+end
+
+core._set_formatter(function(a) return format.repr(a, print_data) end)
+
+return cu
