@@ -24,7 +24,9 @@ for k, v in pairs(defaults) do options[k] = v end
 
 local checks = {
   threshold = function(v) return type(v) == "number" and v >= 0, "a non-negative number" end,
-  edgeitems = function(v) return type(v) == "number" and v >= 1 and v % 1 == 0, "a positive integer" end,
+  edgeitems = function(v)
+    return type(v) == "number" and v >= 1 and v % 1 == 0, "a positive integer"
+  end,
   precision = function(v) return type(v) == "number" and v >= 0 and v <= 17 and v % 1 == 0,
     "an integer from 0 to 17" end,
   linewidth = function(v) return type(v) == "number" and v >= 10, "a number >= 10" end,
@@ -224,21 +226,24 @@ local function format_array(fmt, shape, dshape, summary, edge, linewidth, prefix
     st = st * dshape[ax]
   end
   local sep = ", "
-  local function rec(ax, off, hanging, width)
+  local rec
+  local function item(ax, i, off, hanging, width)
+    return rec(ax + 1, off + i * strides[ax], hanging, width)
+  end
+  function rec(ax, off, hanging, width)
     if ax > nd then return fmt(off + 1) end
     local next_hanging = hanging .. " "
     local next_width = width - 1
     local dlen = dshape[ax]
     local leading, trailing
     if summary[ax] then leading, trailing = edge, edge else leading, trailing = 0, dlen end
-    local stride = strides[ax]
     local s = ""
     if ax == nd then
       local elem_width = width - 1
       local line = hanging
       for i = 0, leading - 1 do
-        s, line = extend_line(s, line, rec(ax + 1, off + i * stride, next_hanging, next_width),
-                              elem_width, hanging)
+        s, line = extend_line(s, line, item(ax, i, off, next_hanging, next_width), elem_width,
+                              hanging)
         line = line .. sep
       end
       if summary[ax] then
@@ -246,23 +251,23 @@ local function format_array(fmt, shape, dshape, summary, edge, linewidth, prefix
         line = line .. sep
       end
       for i = trailing, 2, -1 do
-        s, line = extend_line(s, line, rec(ax + 1, off + (dlen - i) * stride, next_hanging, next_width),
+        s, line = extend_line(s, line, item(ax, dlen - i, off, next_hanging, next_width),
                               elem_width, hanging)
         line = line .. sep
       end
-      s, line = extend_line(s, line, rec(ax + 1, off + (dlen - 1) * stride, next_hanging, next_width),
+      s, line = extend_line(s, line, item(ax, dlen - 1, off, next_hanging, next_width),
                             elem_width, hanging)
       s = s .. line
     else
       local line_sep = "," .. ("\n"):rep(nd - ax)
       for i = 0, leading - 1 do
-        s = s .. hanging .. rec(ax + 1, off + i * stride, next_hanging, next_width) .. line_sep
+        s = s .. hanging .. item(ax, i, off, next_hanging, next_width) .. line_sep
       end
       if summary[ax] then s = s .. hanging .. "..." .. line_sep end
       for i = trailing, 2, -1 do
-        s = s .. hanging .. rec(ax + 1, off + (dlen - i) * stride, next_hanging, next_width) .. line_sep
+        s = s .. hanging .. item(ax, dlen - i, off, next_hanging, next_width) .. line_sep
       end
-      s = s .. hanging .. rec(ax + 1, off + (dlen - 1) * stride, next_hanging, next_width)
+      s = s .. hanging .. item(ax, dlen - 1, off, next_hanging, next_width)
     end
     return "[" .. s:sub(#hanging + 1) .. "]"
   end
