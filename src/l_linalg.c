@@ -33,6 +33,20 @@ static void fmt_shape(char *buf, size_t len, int nd, const int64_t *shape) {
   if (n < len) snprintf(buf + n, len - n, nd == 1 ? ",)" : ")");
 }
 
+/* An axis argument (1-based, negative from the end) as a 0-based dim. Formats the message
+ * itself: ca_read_axis passes %lld to lua_pushfstring, which does not know it. */
+static int read_axis(lua_State *L, int idx, int ndim, const char *fname) {
+  int64_t ax = 0;
+  if (!ca_tointeger(L, idx, &ax)) return ca_read_axis(L, idx, ndim, fname);
+  if (ax >= 1 && ax <= ndim) return (int)ax - 1;
+  if (ax <= -1 && ax >= -ndim) return (int)(ax + ndim);
+  char msg[256];
+  snprintf(msg, sizeof msg, "%s: axis %lld is out of bounds for an array of dimension %d "
+           "(axes run from 1, or from -1 at the end)", fname, (long long)ax, ndim);
+  lua_pushstring(L, msg);
+  return lua_error(L);
+}
+
 static ca_array *check_arg(lua_State *L, int idx, const char *fname) {
   ca_array *a = ca_test(L, idx);
   if (!a) raisef(L, "%s: expected an array, got %s", fname, luaL_typename(L, idx));
@@ -620,14 +634,14 @@ static int l_norm(lua_State *L) {
   int axes[2], nax = 0;
   if (oidx > 3 && !lua_isnoneornil(L, 3)) {
     if (lua_type(L, 3) == LUA_TNUMBER) {
-      axes[nax++] = ca_read_axis(L, 3, x->ndim, "norm");
+      axes[nax++] = read_axis(L, 3, x->ndim, "norm");
     } else if (lua_istable(L, 3)) {
       int n = (int)ca_rawlen(L, 3);
       if (n < 1 || n > 2)
         return raisef(L, "norm: axis must be one axis or a list of one or two axes (got %d)", n);
       for (int i = 0; i < n; i++) {
         lua_rawgeti(L, 3, i + 1);
-        axes[nax++] = ca_read_axis(L, -1, x->ndim, "norm");
+        axes[nax++] = read_axis(L, -1, x->ndim, "norm");
         lua_pop(L, 1);
       }
       if (nax == 2 && axes[0] == axes[1])

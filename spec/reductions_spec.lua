@@ -1,0 +1,448 @@
+-- Reductions and scans: sum, prod, mean, var, std, min, max, argmin, argmax, all, any,
+-- cumsum, cumprod. Expected values computed with NumPy 1.24 (positions made 1-based).
+local cu = require "cuarray"
+local H = require "helper"
+
+-- helper.lua calls describe/before_each/after_each/assert as globals, which this busted
+-- defines only in the spec file's environment: lend them to it.
+do
+  local env = getfenv and getfenv(1) or _ENV
+  for _, k in ipairs{"describe", "it", "before_each", "after_each", "assert"} do
+    rawset(_G, k, env[k])
+  end
+end
+
+local NAN, INF = H.nan, H.inf
+local TOL = 1e-12
+
+-- The 3x4 float64 matrix most cases reduce.
+local A = {{3, -1, 4, 1.5}, {-5, 9, 2, 6}, {5, 3, -5, 8}}
+
+H.each_device("reductions", function(dev)
+  describe("over all elements, one axis, a list of axes", function()
+    -- {function, axis, expected, result dtype}; axis "all" stands for nil
+    local cases = {
+      {"sum", "all", 30.5}, {"sum", 1, {3, 11, 1, 15.5}}, {"sum", 2, {7.5, 12, 11}},
+      {"sum", -1, {7.5, 12, 11}}, {"sum", -2, {3, 11, 1, 15.5}}, {"sum", {1, 2}, 30.5},
+      {"sum", {-1, 1}, 30.5},
+      {"prod", "all", -5832000}, {"prod", 1, {-75, -27, -40, 72}},
+      {"prod", 2, {-18, -540, -600}},
+      {"mean", "all", 2.5416666666666665},
+      {"mean", 1, {1.0, 3.6666666666666665, 0.3333333333333333, 5.166666666666667}},
+      {"mean", 2, {1.875, 3.0, 2.75}},
+      {"var", "all", 18.310763888888886},
+      {"var", 1, {18.666666666666668, 16.88888888888889, 14.888888888888888, 7.388888888888889}},
+      {"var", 2, {3.546875, 27.5, 23.1875}},
+      {"std", "all", 4.2791078379597876},
+      {"std", 1, {4.320493798938574, 4.109609335312651, 3.858612300930075, 2.718251071716682}},
+      {"std", {2}, {1.8833148966649205, 5.244044240850758, 4.815340071064556}},
+      {"min", "all", -5}, {"min", 1, {-5, -1, -5, 1.5}}, {"min", 2, {-1, -5, -5}},
+      {"max", "all", 9}, {"max", 1, {5, 9, 4, 8}}, {"max", 2, {4, 9, 8}},
+      {"max", {1, 2}, 9}, {"amax", 2, {4, 9, 8}}, {"amin", "all", -5},
+      {"argmin", "all", 5, "int64"}, {"argmin", 1, {2, 1, 3, 1}, "int64"},
+      {"argmin", 2, {2, 1, 3}, "int64"},
+      {"argmax", "all", 6, "int64"}, {"argmax", 1, {3, 2, 1, 3}, "int64"},
+      {"argmax", -1, {3, 2, 4}, "int64"},
+    }
+    for _, c in ipairs(cases) do
+      local name, axis, expected, dtype = c[1], c[2], c[3], c[4] or "float64"
+      local label = type(axis) == "table" and "{" .. table.concat(axis, ",") .. "}"
+        or tostring(axis)
+      it(("%s over %s, as function and method"):format(name, label), function()
+        local a = cu.array(A)
+        local ax = axis ~= "all" and axis or nil
+        local r1, r2 = cu[name](a, ax), a[name](a, ax)
+        H.same(r1, expected, TOL)
+        H.same(r2, expected, TOL)
+        assert.are.equal(dtype, r1.dtype)
+        assert.are.equal(a.device, r1.device)
+      end)
+    end
+
+    it("all and any over axes", function()
+      local z = cu.array{{1, 0, 2}, {3, 4, 5}}
+      H.same(z:all(), false)
+      H.same(z:any(), true)
+      H.same(z:all(1), {true, false, true})
+      H.same(z:all(2), {false, true})
+      H.same(cu.all(z, {1, 2}), false)
+      local y = cu.array{{0, 0, 0}, {0, 1, 0}}
+      H.same(y:any(1), {false, true, false})
+      H.same(y:any(2), {false, true})
+      assert.are.equal("bool", y:any(2).dtype)
+      -- NaN is true
+      H.same(cu.array{0, NAN}:all(), false)
+      H.same(cu.array{0, NAN}:any(), true)
+      H.same(cu.array{0, 0}:any(), false)
+      H.same(cu.array{true, true}:all(), true)
+    end)
+
+    it("reduces 3-d arrays over lists of axes in any order", function()
+      local b = cu.arange(24.0):reshape(2, 3, 4)
+      H.same(b:sum({1, 3}), {60, 92, 124})
+      H.same(b:sum({3, 1}, {keepdims = true}), {{{60}, {92}, {124}}})
+      H.same(b:mean({-1, 1}), {7.5, 11.5, 15.5})
+      H.same(b:max(2), {{8, 9, 10, 11}, {20, 21, 22, 23}})
+      H.same(b:sum({}), b:totable()) -- no axes: nothing reduced
+    end)
+  end)
+
+  describe("keepdims", function()
+    it("keeps reduced dims as size 1", function()
+      local a = cu.array(A)
+      local r = a:sum(nil, {keepdims = true})
+      assert.are.same({1, 1}, r.shape)
+      H.same(r, {{30.5}})
+      H.same(cu.sum(a, 2, {keepdims = true}), {{7.5}, {12}, {11}})
+      H.same(a:argmax(1, {keepdims = true}), {{3, 2, 1, 3}})
+      H.same(a:argmin(nil, {keepdims = true}), {{5}})
+      H.same(a:var(2, {keepdims = true, ddof = 1}),
+        {{4.729166666666667}, {36.666666666666664}, {30.916666666666668}}, TOL)
+      assert.are.same({1, 4}, a:all(1, {keepdims = true}).shape)
+    end)
+
+    it("takes the options table in place of the axis", function()
+      local a = cu.array(A)
+      H.same(a:sum({keepdims = true}), {{30.5}})
+      H.same(cu.max(a, {keepdims = true}), {{9}})
+      H.same(cu.sum(a, {keepdims = false}), 30.5)
+    end)
+  end)
+
+  describe("var and std", function()
+    it("take ddof", function()
+      local a = cu.array(A)
+      H.same(a:var(nil, {ddof = 1}), 19.975378787878785, TOL)
+      H.same(a:std(2, {ddof = 1}), {2.174664725116648, 6.0553007081949835, 5.560275772537426},
+        TOL)
+      H.same(cu.var(a, 1, {ddof = 2}),
+        {56.0, 50.666666666666664, 44.666666666666664, 22.166666666666668}, TOL)
+    end)
+
+    it("give inf or NaN when ddof reaches the count", function()
+      H.same(cu.array{1.0, 2.0}:var(nil, {ddof = 2}), INF)
+      H.same(cu.array{1.0, 1.0}:var(nil, {ddof = 2}), NAN)
+      H.same(cu.array{1.0, 2.0}:var(nil, {ddof = 3}), INF)
+    end)
+
+    it("of integers are float64", function()
+      local r = cu.array({1, 2, 3, 4}, {dtype = "int8"}):var()
+      assert.are.equal("float64", r.dtype)
+      H.same(r, 1.25)
+      H.same(cu.array({1, 2, 3, 4}, {dtype = "int32"}):std(), math.sqrt(1.25), TOL)
+    end)
+  end)
+
+  describe("dtypes", function()
+    it("sum and prod of integers and bool accumulate in int64", function()
+      local r = cu.array({100, 100}, {dtype = "int8"}):sum()
+      assert.are.equal("int64", r.dtype)
+      H.same(r, 200)
+      H.same(cu.array({100, 100}, {dtype = "int8"}):prod(), 10000)
+      H.same(cu.array({200, 200}, {dtype = "uint8"}):sum(), 400)
+      H.same(cu.array({30000, 30000}, {dtype = "int16"}):sum(), 60000)
+      local b = cu.array{true, false, true}
+      assert.are.equal("int64", b:sum().dtype)
+      H.same(b:sum(), 2)
+      H.same(cu.array({{1, 2}, {3, 4}}, {dtype = "int32"}):sum(1), {4, 6})
+      assert.are.equal("int64", cu.array({1}, {dtype = "int32"}):sum(1).dtype)
+    end)
+
+    it("float sums keep their dtype", function()
+      assert.are.equal("float32", cu.array({1, 2}, {dtype = "float32"}):sum().dtype)
+      assert.are.equal("float16", cu.array({1, 2}, {dtype = "float16"}):sum().dtype)
+      assert.are.equal("float32", cu.array({1, 2}, {dtype = "float32"}):mean().dtype)
+      H.same(cu.array({1, 2, 3}, {dtype = "float16"}):sum(), 6)
+    end)
+
+    it("mean of integers is float64", function()
+      local r = cu.array({1, 2, 4}, {dtype = "int32"}):mean()
+      assert.are.equal("float64", r.dtype)
+      H.same(r, 2.3333333333333335, TOL)
+      assert.are.equal("float64", cu.array{true, false}:mean().dtype)
+    end)
+
+    it("takes a dtype option for sum, prod, mean, var, std", function()
+      local a = cu.array({100, 100, 100}, {dtype = "int8"})
+      local r = a:sum(nil, {dtype = "float32"})
+      assert.are.equal("float32", r.dtype)
+      H.same(r, 300)
+      local w = a:sum(nil, {dtype = "int8"}) -- wraps as NumPy's does
+      assert.are.equal("int8", w.dtype)
+      H.same(w, 44)
+      assert.are.equal("float32", a:mean(nil, {dtype = "float32"}).dtype)
+      assert.are.equal("float32", a:prod(nil, {dtype = "float32"}).dtype)
+      assert.are.equal("float32", a:var(nil, {dtype = "float32"}).dtype)
+      H.same(a:prod(nil, {dtype = "float64"}), 1e6)
+    end)
+
+    it("min, max keep the dtype; argmin/argmax are int64; all/any bool", function()
+      local a = cu.array({3, 1, 2}, {dtype = "int16"})
+      assert.are.equal("int16", a:max().dtype)
+      H.same(a:max(), 3)
+      H.same(a:min(), 1)
+      assert.are.equal("int64", a:argmax().dtype)
+      assert.are.equal("bool", a:all().dtype)
+      local b = cu.array{true, false}
+      assert.are.equal("bool", b:max().dtype)
+      H.same(b:max(), true)
+      H.same(b:min(), false)
+    end)
+  end)
+
+  describe("NaN", function()
+    local X = {{1, NAN, 3}, {4, 5, 6}}
+    it("propagates through sums, means, var and min/max", function()
+      local x = cu.array(X)
+      H.same(x:sum(2), {NAN, 15})
+      H.same(x:sum(), NAN)
+      H.same(x:max(1), {4, NAN, 6})
+      H.same(x:min(1), {1, NAN, 3})
+      H.same(x:max(), NAN)
+      H.same(x:mean(2), {NAN, 5})
+      H.same(x:var(1), {2.25, NAN, 2.25})
+      H.same(x:cumsum(2), {{1, NAN, NAN}, {4, 9, 15}})
+    end)
+
+    it("wins argmin/argmax (the first NaN)", function()
+      local x = cu.array(X)
+      H.same(x:argmax(), 2)
+      H.same(x:argmin(2), {2, 1})
+      H.same(cu.array{1, NAN, NAN, 0}:argmin(), 2)
+    end)
+  end)
+
+  describe("argmin and argmax", function()
+    it("give the first of ties, 1-based", function()
+      local t = cu.array{{1, 3, 3}, {3, 1, 3}}
+      H.same(t:argmax(), 2)
+      H.same(t:argmax(1), {2, 1, 1})
+      H.same(t:argmax(2), {2, 1})
+      H.same(t:argmin(1), {1, 2, 1})
+      H.same(cu.array{7, 7, 7}:argmin(), 1)
+    end)
+
+    it("count positions in the C order of a view", function()
+      local a = cu.array(A)
+      H.same(a.T:argmax(), 5)              -- a.T flattened: 3,-5,5,-1,9,...
+      H.same(a.T:argmin(2), {2, 1, 3, 1})
+      H.same(a:flip(1):argmax(), 6)
+      H.same(cu.argmax(a:flip(2), 2), {2, 3, 1})
+    end)
+
+    it("of a 0-d array is 1", function()
+      H.same(cu.array(5):argmax(), 1)
+      H.same(cu.array(5):argmin(), 1)
+    end)
+
+    it("take one axis only", function()
+      H.raises("argmax: axis must be a single integer or nil", cu.argmax, cu.array(A), {1, 2})
+      H.raises("argmin: axis must be a single integer or nil", cu.argmin, cu.array(A), {1})
+    end)
+  end)
+
+  describe("non-contiguous views", function()
+    it("transposed", function()
+      local a = cu.array(A)
+      H.same(a.T:sum(1), {7.5, 12, 11})
+      H.same(a.T:var(1, {ddof = 1}), {4.729166666666667, 36.666666666666664, 30.916666666666668},
+        TOL)
+      local b = cu.arange(24.0):reshape(2, 3, 4)
+      H.same(b:transpose(3, 1, 2):sum({2, 3}), {60, 66, 72, 78})
+      H.same(b:transpose(3, 1, 2):argmax(3), {{3, 3}, {3, 3}, {3, 3}, {3, 3}})
+      local s = 6.831300510639732
+      H.same(b:transpose(2, 3, 1):std({1, 3}), {s, s, s, s}, TOL)
+    end)
+
+    it("flipped (negative strides)", function()
+      local a = cu.array(A)
+      H.same(a:flip():sum(1), {15.5, 1, 11, 3})
+      H.same(a:flip(2):cumsum(2), {{1.5, 5.5, 4.5, 7.5}, {6, 8, 17, 12}, {8, 3, 6, 11}})
+      H.same(a:flip():cumsum(),
+        {8, 3, 6, 11, 17, 19, 28, 23, 24.5, 28.5, 27.5, 30.5})
+    end)
+
+    it("broadcast (zero strides)", function()
+      H.same(cu.array{1, 2, 3}:broadcast_to{4, 3}:sum(1), {4, 8, 12})
+      H.same(cu.array{{1}, {2}}:broadcast_to{2, 5}:sum(2), {5, 10})
+      H.same(cu.array{1, 2, 3}:broadcast_to{4, 3}:cumsum(1), {{1, 2, 3}, {2, 4, 6}, {3, 6, 9},
+        {4, 8, 12}})
+    end)
+
+    it("size-1 dims", function()
+      local s = cu.arange(6.0):reshape(1, 6, 1)
+      H.same(s:sum(2), {{15}})
+      H.same(s:sum({1, 3}), {0, 1, 2, 3, 4, 5})
+      H.same(s:argmax(2), {{6}})
+      H.same(s:cumsum(1), {{{0}, {1}, {2}, {3}, {4}, {5}}})
+    end)
+  end)
+
+  describe("empty arrays", function()
+    it("sum, prod, all, any give their identities; mean gives NaN", function()
+      local e = cu.zeros{0}
+      H.same(e:sum(), 0)
+      H.same(e:prod(), 1)
+      H.same(e:all(), true)
+      H.same(e:any(), false)
+      H.same(e:mean(), NAN)
+      local e2 = cu.zeros{0, 3}
+      H.same(e2:sum(1), {0, 0, 0})
+      H.same(e2:prod(1), {1, 1, 1})
+      assert.are.same({0}, e2:sum(2).shape)
+      assert.are.same({0}, e2:max(2).shape) -- the reduced axis is not empty
+      assert.are.same({0}, e2:argmax(2).shape)
+      assert.are.same({0, 1}, e2:max(2, {keepdims = true}).shape)
+    end)
+
+    it("min, max, argmin, argmax raise", function()
+      local e = cu.zeros{0}
+      H.raises("max: zero-size array to reduction operation max which has no identity", e.max, e)
+      H.raises("min: zero-size array to reduction operation min which has no identity", cu.min, e)
+      H.raises("argmax: zero-size array to reduction operation argmax", cu.argmax, e)
+      H.raises("argmin: zero-size array to reduction operation argmin", cu.argmin, e)
+      H.raises("max: zero-size array", cu.max, cu.zeros{0, 3}, 1)
+      H.raises("max: zero-size array", cu.max, cu.zeros{0, 0}, 1)
+      H.raises("amax: zero-size array to reduction operation max", cu.amax, e)
+    end)
+
+    it("scans of empty arrays are empty", function()
+      assert.are.same({0}, cu.zeros{0}:cumsum().shape)
+      assert.are.same({0}, cu.zeros{2, 0}:cumsum().shape)
+      assert.are.same({2, 0}, cu.zeros{2, 0}:cumprod(2).shape)
+      assert.are.same({0, 3}, cu.zeros{0, 3}:cumsum(2).shape)
+    end)
+  end)
+
+  describe("0-d results", function()
+    it("stay on the array's device as 0-d arrays", function()
+      local a = cu.array(A)
+      local r = a:sum()
+      assert.is_true(cu.is_array(r))
+      assert.are.equal(0, r.ndim)
+      assert.are.equal(a.device, r.device)
+      assert.are.equal(30.5, r:item())
+      assert.are.equal(6, a:argmax():item())
+      assert.are.equal(false, cu.array{0, 1}:all():item())
+    end)
+
+    it("reduce 0-d arrays", function()
+      local z = cu.array(5)
+      H.same(z:sum(), 5)
+      H.same(z:mean(), 5)
+      H.same(z:cumsum(), {5})
+      H.raises("sum: axis 1 is out of bounds for an array of dimension 0", z.sum, z, 1)
+    end)
+  end)
+
+  describe("cumsum and cumprod", function()
+    it("flatten in C order without an axis", function()
+      local a = cu.array(A)
+      H.same(a:cumsum(), {3, 2, 6, 7.5, 2.5, 11.5, 13.5, 19.5, 24.5, 27.5, 22.5, 30.5})
+      H.same(cu.cumsum(a.T), {3, -2, 3, 2, 11, 14, 18, 20, 15, 16.5, 22.5, 30.5})
+      H.same(cu.array{{1, 2}, {3, 4}}:cumprod(), {1, 2, 6, 24})
+    end)
+
+    it("keep the shape along an axis", function()
+      local a = cu.array(A)
+      H.same(a:cumsum(1), {{3, -1, 4, 1.5}, {-2, 8, 6, 7.5}, {3, 11, 1, 15.5}})
+      H.same(a:cumprod(2), {{3, -3, -12, -18}, {-5, -45, -90, -540}, {5, 15, -75, -600}})
+      H.same(a:cumprod(-1), {{3, -3, -12, -18}, {-5, -45, -90, -540}, {5, 15, -75, -600}})
+      local b = cu.arange(8):reshape(2, 2, 2)
+      H.same(b:cumsum(2), {{{0, 1}, {2, 4}}, {{4, 5}, {10, 12}}})
+      H.same(b:cumsum(3), {{{0, 1}, {2, 5}}, {{4, 9}, {6, 13}}})
+    end)
+
+    it("accumulate integers and bool in int64", function()
+      local r = cu.array({100, 100, 100}, {dtype = "int8"}):cumsum()
+      assert.are.equal("int64", r.dtype)
+      H.same(r, {100, 200, 300})
+      local b = cu.array{true, false, true}:cumsum()
+      assert.are.equal("int64", b.dtype)
+      H.same(b, {1, 1, 2})
+      H.same(cu.array({100, 100, 100}, {dtype = "int8"}):cumsum(nil, {dtype = "int8"}),
+        {100, -56, 44})
+      assert.are.equal("float32", cu.array({1, 2}, {dtype = "float32"}):cumsum().dtype)
+      assert.are.equal("float64", cu.array({1, 2}, {dtype = "int32"}):cumsum(nil,
+        {dtype = "float64"}).dtype)
+    end)
+  end)
+
+  describe("out", function()
+    it("writes into a given array and returns it", function()
+      local a = cu.array(A)
+      local o = cu.zeros{4}
+      local r = cu.sum(a, 1, {out = o})
+      assert.are.equal(o, r)
+      H.same(o, {3, 11, 1, 15.5})
+      local o2 = cu.zeros({3}, {dtype = "int64"})
+      a:argmax(2, {out = o2})
+      H.same(o2, {3, 2, 4})
+      local c = cu.zeros{3, 4}
+      a:cumsum(1, {out = c})
+      H.same(c, {{3, -1, 4, 1.5}, {-2, 8, 6, 7.5}, {3, 11, 1, 15.5}})
+    end)
+
+    it("into a strided view", function()
+      local b = cu.arange(24.0):reshape(3, 2, 4)
+      local o = cu.zeros{4, 2}
+      cu.sum(b, 1, {out = o.T})
+      H.same(o, {{24, 36}, {27, 39}, {30, 42}, {33, 45}})
+      local m = cu.zeros{2, 3}
+      b:argmax(3, {out = m.T})
+      H.same(m, {{4, 4, 4}, {4, 4, 4}})
+    end)
+
+    it("checks shape, dtype and device", function()
+      local a = cu.array(A)
+      H.raises("sum: out has shape (3,) but the result has shape (4,)", cu.sum, a, 1,
+        {out = cu.zeros{3}})
+      H.raises("mean: cannot cast the float64 result to out's dtype int64", cu.mean, a, 1,
+        {out = cu.zeros({4}, {dtype = "int64"})})
+      H.raises("option 'out' must be a live array", cu.sum, a, 1, {out = 3})
+    end)
+  end)
+
+  describe("errors", function()
+    it("name the function and what was wrong", function()
+      local a = cu.array(A)
+      H.raises("sum: axis 3 is out of bounds for an array of dimension 2", a.sum, a, 3)
+      H.raises("mean: axis -3 is out of bounds for an array of dimension 2", cu.mean, a, -3)
+      H.raises("sum: repeated axis 1 in the list of axes", cu.sum, a, {1, -2})
+      H.raises("sum: axis must be an integer", cu.sum, a, 1.5)
+      H.raises("sum: axis must be an integer, a list of integers or nil, got string",
+        cu.sum, a, "x")
+      H.raises("cumsum: axis must be an integer or nil, got table", cu.cumsum, a, {1})
+      H.raises("cumsum: axis 3 is out of bounds", cu.cumsum, a, 3)
+      H.raises("sum: unknown option 'keepdim'", cu.sum, a, 1, {keepdim = true})
+      H.raises("max: unknown option 'dtype'", cu.max, a, 1, {dtype = "float32"})
+      H.raises("cumsum: unknown option 'keepdims'", cu.cumsum, a, 1, {keepdims = true})
+      H.raises("mean: unknown option 'ddof'", cu.mean, a, nil, {ddof = 1})
+      H.raises("var: ddof must be a number, got string", cu.var, a, nil, {ddof = "1"})
+      H.raises("unknown dtype 'float128'", cu.sum, a, nil, {dtype = "float128"})
+      H.raises("sum: expected an array, got table", cu.sum, {1, 2})
+      H.raises("prod: expected an array, got no value", cu.prod)
+      H.raises("sum: options must be a table, got number", cu.sum, a, 1, 2)
+      local f = cu.array{1, 2}
+      f:free()
+      H.raises("sum: the array has been freed", cu.sum, f)
+    end)
+  end)
+
+  if dev == "cuda" then
+    it("gives the CPU's answers on random data", function()
+      cu.random.seed(7)
+      for _, shape in ipairs{{1000}, {37, 53}, {5, 6, 7}, {3, 1, 4000}} do
+        local g = cu.random.random(shape)
+        local c = g:to("cpu")
+        for _, name in ipairs{"sum", "mean", "var", "std", "min", "max", "argmin", "argmax"} do
+          H.same(g[name](g), c[name](c):item(), 1e-9)
+          H.same(g[name](g, -1), c[name](c, -1):totable(), 1e-9)
+        end
+        H.same(g:sum(1), c:sum(1):totable(), 1e-9)
+        H.same(g:cumsum(), c:cumsum():totable(), 1e-9)
+        H.same(g:cumsum(-1), c:cumsum(-1):totable(), 1e-9)
+      end
+    end)
+  end
+end)
