@@ -32,7 +32,7 @@ typedef enum ca_status {
   CA_ERR_VALUE        /* an argument the core could not have checked (see the entry) */
 } ca_status;
 
-/* A scalar operand passed by value, in its dtype's compute kind: .b for bool, .i for integer
+/* A scalar operand passed by value, in its dtype's compute kind: .i for bool and integer
  * dtypes, .f for floats. */
 typedef union ca_value {
   double f;
@@ -51,7 +51,8 @@ typedef struct ca_operand {
  * `compute` dtype (the dtype whose semantics apply: int8 overflow wraps at 8 bits once
  * stored, float32 ops round as float32) and converts the result to op[0]'s dtype on store.
  * The CPU backend is the reference for these conversions: float -> integer truncates toward
- * zero (NaN and out-of-range values give 0... see src/cpu/), integer -> bool is `!= 0`. */
+ * zero, with NaN and values outside int64 giving INT64_MIN before narrowing (ca_d2i in
+ * scalar.h); anything -> bool is `!= 0`. */
 typedef struct ca_loop {
   int ndim;
   int64_t shape[CA_MAXDIMS];
