@@ -117,7 +117,7 @@ BUSTED ?= $(shell command -v busted 2>/dev/null)
 LUACHECK ?= $(shell command -v luacheck 2>/dev/null)
 # LUA_PATH/LUA_CPATH for a flavour: the checkout's lua/ and spec helpers, then whatever the
 # caller had (.gpu/env.sh puts busted's modules there), then the defaults (;;).
-run_path = $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lua;$(if $(LUA_PATH),$(LUA_PATH);,;)
+run_path = $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lua;$(CURDIR)/spec/?.lua;$(if $(LUA_PATH),$(LUA_PATH);,;)
 run_cpath = $(CURDIR)/$(1)/?.so;$(if $(LUA_CPATH),$(LUA_CPATH);,;)
 run_env = LUA_PATH='$(run_path)' LUA_CPATH='$(call run_cpath,$(BUILD)/$(1))' CUARRAY_LUA='$(LUA_$(1))'
 TAP := -o TAP
