@@ -21,8 +21,8 @@
  *      second pass when there are too few outputs;
  *  (d) any strides: both kernels walk the reduced dims as runs of the innermost reduced dim.
  * The kernel family is instantiated per (op family, input dtype) only for sum/prod/min/max
- * (the hot ones); the arg-reductions, all/any, var/std and the mean of integers read their
- * input through a runtime dtype switch.
+ * and float32/float64 arg-reductions (the hot ones); the other arg-reductions, all/any,
+ * var/std and the mean of integers read their input through a runtime dtype switch.
  *
  * Scans: a 1-D contiguous scan whose output has the accumulation type goes through
  * cub::DeviceScan; other scans run a block per row (a tile of 1024 elements at a time with
@@ -260,12 +260,12 @@ __device__ __forceinline__ typename Op::Acc walk_run(const rparams &p, const Op 
   }
   int64_t st = p.st0;
   int64_t j = j0;
-  for (; j + 3 * G < len; j += 4 * G) {
-    In x[4];
+  for (; j + 7 * G < len; j += 8 * G) { /* 8 loads in flight per thread */
+    In x[8];
 #pragma unroll
-    for (int u = 0; u < 4; u++) x[u] = op.template load<DT>(p.in, p.in_dt, off + (j + u * G) * st);
+    for (int u = 0; u < 8; u++) x[u] = op.template load<DT>(p.in, p.in_dt, off + (j + u * G) * st);
 #pragma unroll
-    for (int u = 0; u < 4; u++) a = op.comb(a, op.lift(x[u], r + j + u * G));
+    for (int u = 0; u < 8; u++) a = op.comb(a, op.lift(x[u], r + j + u * G));
   }
   for (; j < len; j += G) a = op.comb(a, op.lift(op.template load<DT>(p.in, p.in_dt, off + j * st), r + j));
   return a;
@@ -545,6 +545,7 @@ extern "C" ca_status cu_reduce(ca_backend *be, int op, const ca_reduction *r) {
     int mx = op == CA_OP_argmax;
     if (!fin) return run_kernels<Arg<ca_i>, -1>(be, p, Arg<ca_i>{mx});
     if (f64) return run_kernels<Arg<double>, CA_FLOAT64>(be, p, Arg<double>{mx});
+    if (p.in_dt == CA_FLOAT32) return run_kernels<Arg<float>, CA_FLOAT32>(be, p, Arg<float>{mx});
     return run_kernels<Arg<float>, -1>(be, p, Arg<float>{mx});
   }
   case CA_OP_all: case CA_OP_any:
