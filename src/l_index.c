@@ -297,6 +297,26 @@ static void read_key(lua_State *L, const ca_array *a, int ki, sel *s, const char
   s->first = (last_tok - first_tok + 1 == nadvtok) ? pre_dims : 0;
 }
 
+/* Leaves the value on top of the stack at top + 1, dropping whatever lies between. */
+static void keep_top(lua_State *L, int top) {
+  if (lua_gettop(L) <= top + 1) return;
+  lua_replace(L, top + 1);
+  lua_settop(L, top + 1);
+}
+
+/* An axis argument (1-based, negative from the end) for ndim dims, 0-based. As ca_read_axis,
+ * whose message uses %lld, which lua_pushfstring cannot format. */
+static int read_axis(lua_State *L, int idx, int ndim, const char *fname) {
+  int64_t ax = 0;
+  if (!ca_tointeger(L, idx, &ax))
+    raisef(L, "%s: axis must be an integer, got %s", fname,
+           lua_type(L, idx) == LUA_TNUMBER ? lua_tostring(L, idx) : luaL_typename(L, idx));
+  if (ax >= 1 && ax <= ndim) return (int)ax - 1;
+  if (ax <= -1 && ax >= -ndim) return (int)(ax + ndim);
+  return raisef(L, "%s: axis %lld is out of bounds for an array of dimension %d (axes run from "
+                "1, or from -1 at the end)", fname, (long long)ax, ndim);
+}
+
 /* ---- masks and nonzero ------------------------------------------------------------------ */
 
 /* Pushes the 1-based coordinates of the nonzero elements of a as an int64 (count, nd) array,
@@ -352,8 +372,7 @@ static ca_array *push_coords(lua_State *L, const ca_array *a, int flat, const ch
     l.op[1].dtype = CA_BOOL;
     CA_CHECK(L, be, be->nonzero(be, &l, count), fname);
   }
-  lua_replace(L, top + 1);
-  lua_settop(L, top + 1);
+  keep_top(L, top);
   return out;
 }
 
@@ -481,8 +500,7 @@ static void index_get(lua_State *L, const ca_array *a, int ki, const char *pre) 
     CA_CHECK(L, be, be->gather(be, &l), "indexing");
   }
   if (res->ndim == 0) ca_push_element(L, res);
-  lua_replace(L, top + 1);
-  lua_settop(L, top + 1);
+  keep_top(L, top);
 }
 
 int ca_index_get(lua_State *L) {
@@ -645,7 +663,7 @@ static ca_array *push_index_list(lua_State *L, int idx, ca_backend *be, const ch
 static int l_take(lua_State *L) {
   ca_array *a = ca_check(L, 1);
   int flat = lua_isnoneornil(L, 3);
-  int axis = flat ? 0 : ca_read_axis(L, 3, a->ndim, "take");
+  int axis = flat ? 0 : read_axis(L, 3, a->ndim, "take");
   lua_settop(L, 2);
   int t = lua_type(L, 2);
   if (t == LUA_TNUMBER) {
@@ -790,7 +808,7 @@ static int l_concatenate(lua_State *L) {
   int n = check_list(L, "concatenate", &f, &dt, &ai);
   int nd = f->ndim;
   if (nd == 0) return raisef(L, "concatenate: zero-dimensional arrays cannot be concatenated");
-  int axis = (ai && !lua_isnoneornil(L, ai)) ? ca_read_axis(L, ai, nd, "concatenate") : 0;
+  int axis = (ai && !lua_isnoneornil(L, ai)) ? read_axis(L, ai, nd, "concatenate") : 0;
   int64_t shape[CA_MAXDIMS];
   memcpy(shape, f->shape, sizeof(int64_t) * (size_t)nd);
   shape[axis] = 0;
@@ -834,7 +852,7 @@ static int l_stack(lua_State *L) {
   int n = check_list(L, "stack", &f, &dt, &ai);
   int nd = f->ndim;
   if (nd + 1 > CA_MAXDIMS) return raisef(L, "stack: too many dimensions (at most %d)", CA_MAXDIMS);
-  int axis = (ai && !lua_isnoneornil(L, ai)) ? ca_read_axis(L, ai, nd + 1, "stack") : 0;
+  int axis = (ai && !lua_isnoneornil(L, ai)) ? read_axis(L, ai, nd + 1, "stack") : 0;
   for (int i = 2; i <= n; i++) {
     lua_rawgeti(L, 1, i);
     const ca_array *x = ca_test(L, -1);
