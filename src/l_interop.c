@@ -551,10 +551,13 @@ static void load_npy(lua_State *L, source *src, int device, const char *where, u
     if (r == NPY_NEED_MORE) luaL_error(L, "load: %s: truncated .npy header", where);
   }
   if (r != NPY_OK) luaL_error(L, "load: %s: %s", where, err);
-  if (h.data_offset > src->len || h.data_bytes > src->len - h.data_offset)
-    luaL_error(L, "load: %s: truncated: the header describes %llu bytes of data but %llu follow",
-               where, (unsigned long long)h.data_bytes,
-               (unsigned long long)(src->len - (h.data_offset > src->len ? src->len : h.data_offset)));
+  if (h.data_offset > src->len || h.data_bytes > src->len - h.data_offset) {
+    char m[400];
+    snprintf(m, sizeof m, "load: %s: truncated: the header describes %llu bytes of data but %llu follow",
+             where, (unsigned long long)h.data_bytes,
+             (unsigned long long)(src->len - (h.data_offset > src->len ? src->len : h.data_offset)));
+    luaL_error(L, "%s", m);
+  }
   int64_t shape[NPY_MAXDIMS];
   for (int i = 0; i < h.ndim; i++) shape[i] = h.fortran ? h.shape[h.ndim - 1 - i] : h.shape[i];
   ca_array *a = ca_new(L, ca_backend_get(L, -1), h.dtype, h.ndim, shape);
@@ -964,8 +967,8 @@ CUARRAY_API void cuarray_copy_to_host(lua_State *L, int idx, void *dst, size_t n
   ca_array *a = ca_check(L, idx);
   size_t want = (size_t)a->size * ca_itemsize(a->dtype);
   if (nbytes != want)
-    luaL_error(L, "cuarray_copy_to_host: the array has %llu bytes, the buffer %llu",
-               (unsigned long long)want, (unsigned long long)nbytes);
+    luaL_error(L, "cuarray_copy_to_host: the array has %f bytes, the buffer %f", (double)want,
+               (double)nbytes);
   ca_read_host(L, a, dst);
 }
 

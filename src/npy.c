@@ -38,6 +38,7 @@ static int parse_descr(const char *s, npy_header *h, char *err, size_t errlen) {
   if (*p == '<' || *p == '>' || *p == '|' || *p == '=') order = *p++;
   char kind = *p ? *p++ : 0;
   int size = 0;
+  if (kind == 'O') return ERR("object arrays (pickled Python objects) are not supported");
   if (kind == '?' && !*p) {
     size = 1;
     kind = 'b';
@@ -52,7 +53,6 @@ static int parse_descr(const char *s, npy_header *h, char *err, size_t errlen) {
   case 'i': dt = size == 1 ? CA_INT8 : size == 2 ? CA_INT16 : size == 4 ? CA_INT32 : size == 8 ? CA_INT64 : -1; break;
   case 'u': dt = size == 1 ? CA_UINT8 : -1; break;
   case 'f': dt = size == 2 ? CA_FLOAT16 : size == 4 ? CA_FLOAT32 : size == 8 ? CA_FLOAT64 : -1; break;
-  case 'O': return ERR("object arrays (pickled Python objects) are not supported");
   default: break;
   }
   if (dt < 0) goto unknown;
