@@ -673,8 +673,8 @@ static int make_lin(lua_State *L, const char *fname, int logspace) {
       raisef(L, "%s: unknown option '%s'", fname, logspace ? "retstep" : "base");
     lua_pop(L, 1);
   }
-  int endpoint = ca_opt_bool(L, oi, "endpoint", 1);
-  int retstep = !logspace && ca_opt_bool(L, oi, "retstep", 0);
+  int endpoint = oi ? ca_opt_bool(L, oi, "endpoint", 1) : 1;
+  int retstep = oi && !logspace && ca_opt_bool(L, oi, "retstep", 0);
   double base = 10;
   if (logspace && oi) {
     lua_getfield(L, oi, "base");
