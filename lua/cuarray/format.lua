@@ -193,10 +193,9 @@ end
 -- The function formatting element i (1-based, flat) of the values cu._print_data returned.
 local function element_formatter(values, digits, dtype, nd)
   if dtype == "bool" then
-    local strs = {}
-    for i = 1, #values do strs[i] = values[i] and "true" or "false" end
-    if nd == 0 then return function(i) return strs[i] end end
-    return padded_formatter(strs)
+    -- as NumPy's BoolFormat: true takes the width of false, except in a 0-d array
+    local t = nd == 0 and "true" or " true"
+    return function(i) return values[i] and t or "false" end
   elseif digits then
     return float_formatter(values, digits, options.precision, options.suppress)
   end
