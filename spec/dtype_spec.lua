@@ -1,0 +1,261 @@
+-- dtypes: names, astype conversions, NumPy 2 promotion (arrays with arrays, arrays with weak
+-- Lua scalars), result dtypes of division and math functions, integer // and % sign rules,
+-- division by zero, and wrapping overflow. Expected values are NumPy's.
+local cu = require "cuarray"
+local H = require "helper"
+
+-- helper.lua calls describe/before_each/after_each/assert as globals, which this busted
+-- defines only in the spec file's environment: lend them to it.
+do
+  local env = getfenv and getfenv(1) or _ENV
+  for _, k in ipairs{"describe", "it", "before_each", "after_each", "assert", "pending"} do
+    rawset(_G, k, env[k])
+  end
+end
+
+local NAMES = {"bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64"}
+
+-- np.promote_types(row, column), columns in NAMES order
+local PROMOTE = {
+  bool = {"bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64"},
+  int8 = {"int8", "int8", "int16", "int16", "int32", "int64", "float16", "float32", "float64"},
+  uint8 = {"uint8", "int16", "uint8", "int16", "int32", "int64", "float16", "float32", "float64"},
+  int16 = {"int16", "int16", "int16", "int16", "int32", "int64", "float32", "float32", "float64"},
+  int32 = {"int32", "int32", "int32", "int32", "int32", "int64", "float64", "float64", "float64"},
+  int64 = {"int64", "int64", "int64", "int64", "int64", "int64", "float64", "float64", "float64"},
+  float16 = {"float16", "float16", "float16", "float32", "float64", "float64", "float16", "float32",
+             "float64"},
+  float32 = {"float32", "float32", "float32", "float32", "float64", "float64", "float32", "float32",
+             "float64"},
+  float64 = {"float64", "float64", "float64", "float64", "float64", "float64", "float64", "float64",
+             "float64"},
+}
+
+describe("dtype names", function()
+  it("lists the dtypes and names each", function()
+    assert.are.same(NAMES, cu.dtypes)
+    for _, n in ipairs(NAMES) do assert.are.equal(n, cu[n]) end
+  end)
+
+  it("accepts NumPy's aliases", function()
+    local aliases = {f4 = "float32", f8 = "float64", i4 = "int32", i8 = "int64", u1 = "uint8",
+                     double = "float64", half = "float16", int = "int64", float = "float64"}
+    for alias, name in pairs(aliases) do
+      assert.are.equal(name, cu.zeros(1, {dtype = alias}).dtype)
+    end
+  end)
+
+  it("reports itemsize and nbytes", function()
+    local sizes = {bool = 1, int8 = 1, uint8 = 1, int16 = 2, int32 = 4, int64 = 8, float16 = 2,
+                   float32 = 4, float64 = 8}
+    for name, size in pairs(sizes) do
+      local a = cu.zeros({2, 3}, {dtype = name})
+      assert.are.equal(size, a.itemsize)
+      assert.are.equal(6 * size, a.nbytes)
+    end
+  end)
+end)
+
+H.each_device("promotion", function()
+  for _, a in ipairs(NAMES) do
+    it("promotes " .. a .. " with every dtype as NumPy's promote_types", function()
+      local x = cu.ones(2, {dtype = a})
+      for j, b in ipairs(NAMES) do
+        local y = cu.ones(2, {dtype = b})
+        assert.are.equal(PROMOTE[a][j], (x + y).dtype, a .. " + " .. b)
+        assert.are.equal(PROMOTE[a][j], cu.maximum(x, y).dtype, "maximum(" .. a .. ", " .. b .. ")")
+      end
+    end)
+  end
+
+  it("follows the NumPy 2 examples", function()
+    local function dt(a, b) return (cu.ones(1, {dtype = a}) * cu.ones(1, {dtype = b})).dtype end
+    assert.are.equal("int16", dt("int8", "uint8"))
+    assert.are.equal("float64", dt("int64", "float32"))
+    assert.are.equal("float32", dt("int16", "float16"))
+    assert.are.equal("float64", dt("int32", "float16"))
+  end)
+
+  -- Lua numbers are weak scalars (NEP 50): an integral number takes the array's dtype (and must
+  -- fit it), a fractional one keeps a float array's dtype and makes others float64.
+  local weak = {
+    -- array dtype, scalar, expected dtype, expected value of ones + scalar
+    {"int8", 1, "int8", 2},
+    {"int8", -129 + 1, "int8", -127},
+    {"int8", 1.5, "float64", 2.5},
+    {"uint8", 2, "uint8", 3},
+    {"uint8", 255, "uint8", 0},
+    {"int16", 1.5, "float64", 2.5},
+    {"int64", 0.5, "float64", 1.5},
+    {"float32", 3.0, "float32", 4},
+    {"float32", 3.5, "float32", 4.5},
+    {"float16", 2.5, "float16", 3.5},
+    {"float16", 1, "float16", 2},
+    {"bool", 1, "int64", 2},
+    {"bool", 1.5, "float64", 2.5},
+    {"bool", true, "bool", true},
+    {"int32", true, "int32", 2},
+    {"float64", 2, "float64", 3},
+  }
+  for i, c in ipairs(weak) do
+    it("treats a Lua scalar as weak, case " .. i .. " (" .. c[1] .. " + " .. tostring(c[2]) .. ")",
+       function()
+      local a = cu.ones(3, {dtype = c[1]})
+      local r = a + c[2]
+      assert.are.equal(c[3], r.dtype)
+      H.same(r, {c[4], c[4], c[4]})
+      local l = c[2] + a
+      assert.are.equal(c[3], l.dtype)
+      H.same(l, {c[4], c[4], c[4]})
+    end)
+  end
+
+  it("raises when an integral scalar does not fit the array's integer dtype", function()
+    H.raises("out of bounds for uint8", function() return cu.ones(2, {dtype = "uint8"}) + 300 end)
+    H.raises("out of bounds for uint8", function() return cu.ones(2, {dtype = "uint8"}) + -1 end)
+    H.raises("out of bounds for int8", function() return cu.ones(2, {dtype = "int8"}) * 200 end)
+    H.raises("out of bounds for int16", function() return cu.ones(2, {dtype = "int16"}) - 40000 end)
+  end)
+
+  it("gives two Lua numbers int64 / float64", function()
+    assert.are.equal("int64", cu.add(1, 2).dtype)
+    assert.are.equal(3, cu.add(1, 2):item())
+    assert.are.equal("float64", cu.add(1, 2.5).dtype)
+    assert.are.equal("float64", cu.multiply(0.5, 2).dtype)
+  end)
+end)
+
+H.each_device("result dtypes of ops", function()
+  local float_for = {bool = "float16", int8 = "float16", uint8 = "float16", int16 = "float32",
+                     int32 = "float64", int64 = "float64", float16 = "float16",
+                     float32 = "float32", float64 = "float64"}
+  for _, name in ipairs(NAMES) do
+    it("math functions of " .. name .. " give " .. float_for[name], function()
+      local a = cu.ones(2, {dtype = name})
+      for _, f in ipairs({"exp", "log", "sqrt", "sin", "tanh", "log1p"}) do
+        assert.are.equal(float_for[name], cu[f](a).dtype, f .. "(" .. name .. ")")
+      end
+    end)
+  end
+
+  it("computes exp of int8 in float16", function()
+    local r = cu.exp(cu.array({0, 1}, {dtype = "int8"}))
+    assert.are.equal("float16", r.dtype)
+    H.same(r, {1, 2.71875})
+  end)
+
+  it("divides integers into float64", function()
+    for _, name in ipairs({"bool", "int8", "uint8", "int16", "int32", "int64"}) do
+      local r = cu.ones(2, {dtype = name}) / cu.ones(2, {dtype = name})
+      assert.are.equal("float64", r.dtype, name)
+    end
+    H.same(cu.array({1, 7}) / 2, {0.5, 3.5})
+    assert.are.equal("float16", (cu.ones(1, {dtype = "float16"}) / cu.ones(1, {dtype = "int8"})).dtype)
+    assert.are.equal("float32", (cu.ones(1, {dtype = "float32"}) / 2).dtype)
+  end)
+
+  it("gives bool for comparisons and predicates", function()
+    local a = cu.array({1, 2}, {dtype = "int16"})
+    for _, f in ipairs({"equal", "less", "greater_equal", "logical_and"}) do
+      assert.are.equal("bool", cu[f](a, 1).dtype)
+    end
+    assert.are.equal("bool", cu.isnan(cu.ones(2)).dtype)
+  end)
+
+  it("keeps integer dtypes for abs, floor and rounding", function()
+    for _, f in ipairs({"abs", "floor", "ceil", "round", "trunc"}) do
+      assert.are.equal("int32", cu[f](cu.ones(2, {dtype = "int32"})).dtype, f)
+    end
+  end)
+end)
+
+H.each_device("integer arithmetic", function()
+  local a = {-7, 7, -7, 7, 0, 5, 1}
+  local b = {2, -2, -2, 2, 0, 0, 3}
+  for _, name in ipairs({"int8", "int16", "int32", "int64"}) do
+    it("floor_divide and mod follow the divisor's sign in " .. name, function()
+      local x, y = cu.array(a, {dtype = name}), cu.array(b, {dtype = name})
+      local q, r = cu.floor_divide(x, y), cu.mod(x, y)
+      assert.are.equal(name, q.dtype)
+      assert.are.equal(name, r.dtype)
+      H.same(q, {-4, -4, 3, 3, 0, 0, 0})
+      H.same(r, {1, -1, -1, 1, 0, 0, 1})
+      H.same(x % y, {1, -1, -1, 1, 0, 0, 1})
+      H.same(cu.fmod(x, y), {-1, 1, -1, 1, 0, 0, 1})
+    end)
+  end
+
+  it("divides floats as NumPy's divmod", function()
+    local x = cu.array({-7.5, 7.5, -7.5, 7.5, 1.0, -1.0, 0.0, 1.0})
+    local y = cu.array({2, -2, -2, 2, 0, 0, 0, math.huge})
+    H.same(cu.floor_divide(x, y), {-4, -4, 3, 3, H.inf, -H.inf, H.nan, 0})
+    H.same(x % y, {0.5, -0.5, -1.5, 1.5, H.nan, H.nan, H.nan, 1})
+    H.same(cu.fmod(x, y), {-1.5, 1.5, -1.5, 1.5, H.nan, H.nan, H.nan, 1})
+  end)
+
+  local wraps = {
+    -- dtype, a, op, b, expected
+    {"int8", 127, "add", 1, -128},
+    {"uint8", 0, "subtract", 1, 255},
+    {"int16", 32767, "multiply", 2, -2},
+    {"uint8", 200, "multiply", 2, 144},
+    {"int32", 2147483647, "add", 1, -2147483648},
+    {"int64", 2 ^ 62, "multiply", 2, -2 ^ 63},
+    {"int8", -128, "negative", nil, -128},
+    {"int8", -128, "abs", nil, -128},
+  }
+  for i, c in ipairs(wraps) do
+    it("wraps on overflow, case " .. i .. " (" .. c[1] .. " " .. c[3] .. ")", function()
+      local x = cu.full(1, c[2], {dtype = c[1]})
+      local r
+      if c[4] then r = cu[c[3]](x, cu.full(1, c[4], {dtype = c[1]})) else r = cu[c[3]](x) end
+      assert.are.equal(c[1], r.dtype)
+      H.same(r, {c[5]})
+    end)
+  end
+
+  it("raises integers to integer powers", function()
+    local r = cu.array({2, 3, -2}) ^ cu.array({3, 2, 3})
+    assert.are.equal("int64", r.dtype)
+    H.same(r, {8, 9, -8})
+    H.same(cu.array({2.0, 4}, {dtype = "float64"}) ^ 0.5, {1.4142135623730951, 2})
+  end)
+
+  it("rounds half to even", function()
+    H.same(cu.round(cu.array({0.5, 1.5, 2.5, -0.5, -1.5})), {0, 2, 2, -0, -2})
+  end)
+end)
+
+H.each_device("astype", function()
+  local cases = {
+    -- values, from, to, expected (NumPy's astype)
+    {{1.9, -1.9}, "float64", "int32", {1, -1}},
+    {{300, -1}, "int64", "uint8", {44, 255}},
+    {{1000}, "int64", "int8", {-24}},
+    {{0.5, 0, 0 / 0}, "float64", "bool", {true, false, true}},
+    {{2, 0, -1}, "int64", "bool", {true, false, true}},
+    {{0.1, 70000}, "float64", "float16", {0.0999755859375, H.inf}},
+    {{true, false}, "bool", "float32", {1, 0}},
+    {{1.5, -2.5}, "float32", "float64", {1.5, -2.5}},
+    {{65504, -65504}, "float16", "int32", {65504, -65504}},
+    {{255}, "uint8", "int8", {-1}},
+  }
+  for i, c in ipairs(cases) do
+    it("converts " .. c[2] .. " to " .. c[3] .. ", case " .. i, function()
+      local a = cu.array(c[1], {dtype = c[2]})
+      local b = a:astype(c[3])
+      assert.are.equal(c[3], b.dtype)
+      H.same(b, c[4])
+      assert.are.equal(c[2], a.dtype)
+    end)
+  end
+
+  it("converts views", function()
+    local a = cu.array({{1.5, 2.5}, {3.5, 4.5}}).T
+    H.same(a:astype("int16"), {{1, 3}, {2, 4}})
+  end)
+
+  it("raises on an unknown dtype name", function()
+    H.raises("unknown dtype 'float128'", function() return cu.ones(2):astype("float128") end)
+  end)
+end)
