@@ -876,12 +876,31 @@ static void c_release_call(void *ctx, void *base) {
   free(r);
 }
 
+/* The array metatable exists once the core module was opened in this state: open it (as
+ * require "cuarray.core" would) when the host pushes an array before any script did. */
+static int open_core_p(lua_State *L) {
+  luaL_getmetatable(L, CA_ARRAY_MT);
+  if (!lua_isnil(L, -1)) return 0;
+  lua_getglobal(L, "require");
+  if (lua_isfunction(L, -1)) {
+    lua_pushliteral(L, "cuarray.core");
+    lua_call(L, 1, 0);
+  } else {
+    luaopen_cuarray_core(L);
+  }
+  return 0;
+}
+
 CUARRAY_API void cuarray_push_wrapped(lua_State *L, const cuarray_desc *d) {
   const char *fname = "cuarray_push_wrapped";
   char msg[300];
   int64_t strides[CA_MAXDIMS];
   msg[0] = 0;
-  if (d->dtype < 0 || d->dtype >= CA_NDTYPES) {
+  lua_pushcfunction(L, open_core_p);
+  if (lua_pcall(L, 0, 0, 0) != 0) {
+    snprintf(msg, sizeof msg, "%s: cannot open cuarray.core: %s", fname, lua_tostring(L, -1));
+    lua_pop(L, 1);
+  } else if (d->dtype < 0 || d->dtype >= CA_NDTYPES) {
     snprintf(msg, sizeof msg, "%s: unknown dtype %d", fname, d->dtype);
   } else if (d->ndim < 0 || d->ndim > CA_MAXDIMS) {
     snprintf(msg, sizeof msg, "%s: ndim %d is out of range (0 to %d)", fname, d->ndim, CA_MAXDIMS);
@@ -973,6 +992,7 @@ CUARRAY_API void cuarray_copy_to_host(lua_State *L, int idx, void *dst, size_t n
 }
 
 CUARRAY_API void cuarray_push_dlpack(lua_State *L, void *managed_tensor, int versioned) {
+  open_core_p(L);
   import_dlpack(L, managed_tensor, versioned, 0);
 }
 
