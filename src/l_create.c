@@ -106,6 +106,24 @@ static void check_size(lua_State *L, const char *fname, int dtype, int nd, const
   }
 }
 
+/* ca_read_shape, with negative entries reported here first (the message needs %lld). */
+static int read_shape(lua_State *L, int idx, int64_t *shape, const char *fname) {
+  int64_t d;
+  idx = ca_absindex(L, idx);
+  if (lua_type(L, idx) == LUA_TNUMBER && ca_tointeger(L, idx, &d) && d < 0)
+    raisef(L, "%s: negative dimension %lld in shape", fname, (long long)d);
+  if (lua_istable(L, idx)) {
+    int n = (int)ca_rawlen(L, idx);
+    for (int i = 0; i < n && i < CA_MAXDIMS; i++) {
+      lua_rawgeti(L, idx, i + 1);
+      if (ca_tointeger(L, -1, &d) && d < 0)
+        raisef(L, "%s: negative dimension %lld in shape", fname, (long long)d);
+      lua_pop(L, 1);
+    }
+  }
+  return ca_read_shape(L, idx, shape, fname);
+}
+
 /* Writes one value at p in dtype. */
 static void store_int(int dtype, char *p, int64_t v) {
   switch (dtype) {
@@ -275,8 +293,8 @@ static void nest_check(lua_State *L, nest *b, int depth) {
 }
 
 /* Stores the Lua number or boolean at idx in dtype at p; raises when an integral value is out
- * of range of an integer dtype. `what` names the value in the message. */
-static void store_lua(lua_State *L, int idx, int dtype, char *p, const char *fname, const char *what) {
+ * of range of an integer dtype. `where` (" at [2][1]" or "") places the value in the message. */
+static void store_lua(lua_State *L, int idx, int dtype, char *p, const char *fname, const char *where) {
   if (lua_type(L, idx) == LUA_TBOOLEAN) {
     store_int(dtype, p, lua_toboolean(L, idx));
     return;
@@ -284,7 +302,7 @@ static void store_lua(lua_State *L, int idx, int dtype, char *p, const char *fna
   int64_t v;
   if (ca_tointeger(L, idx, &v)) {
     if (ca_is_integer(dtype) && !int_fits(dtype, v))
-      raisef(L, "%s: %s %lld is out of bounds for %s", fname, what, (long long)v,
+      raisef(L, "%s: value %lld%s is out of bounds for %s", fname, (long long)v, where,
                  ca_dtype_name(dtype));
 #if LUA_VERSION_NUM >= 503
     if (lua_isinteger(L, idx) || ca_is_integer(dtype)) store_int(dtype, p, v);
@@ -311,9 +329,9 @@ static void nest_fill(lua_State *L, nest *b, int depth) {
   size_t isz = ca_itemsize(b->host->dtype);
   ca_array *a = ca_test(L, -1);
   if (!a) {
-    char where[256], what[300];
-    snprintf(what, sizeof what, "value at %s", path_str(b, depth, where, sizeof where));
-    store_lua(L, -1, b->host->dtype, b->p, b->fname, what);
+    char where[256], at[300];
+    snprintf(at, sizeof at, " at %s", path_str(b, depth, where, sizeof where));
+    store_lua(L, -1, b->host->dtype, b->p, b->fname, at);
     b->p += isz;
     return;
   }
@@ -369,7 +387,7 @@ static ca_array *from_lua(lua_State *L, int idx, int dtype, int device, const ch
     nest_fill(L, &b, 0);
     lua_pop(L, 1);
   } else {
-    store_lua(L, idx, dtype, b.p, fname, "value");
+    store_lua(L, idx, dtype, b.p, fname, "");
   }
   return finish_host(L, host, device);
 }
@@ -489,7 +507,7 @@ enum { K_EMPTY, K_ZEROS, K_ONES, K_FULL };
 /* cu.empty/zeros/ones(shape[, opts]), cu.full(shape, value[, opts]) */
 static int make_filled(lua_State *L, const char *fname, int kind) {
   int64_t shape[CA_MAXDIMS];
-  int nd = ca_read_shape(L, 1, shape, fname);
+  int nd = read_shape(L, 1, shape, fname);
   int vi = kind == K_FULL ? 2 : 0, oi = kind == K_FULL ? 3 : 2;
   if (vi) check_fill_value(L, vi, fname);
   oi = ca_opt_check(L, oi, fname, dd_opts) ? oi : 0;
@@ -524,7 +542,7 @@ static int make_like(lua_State *L, const char *fname, int kind) {
   memcpy(shape, a->shape, sizeof(int64_t) * (size_t)nd);
   if (oi) {
     lua_getfield(L, oi, "shape");
-    if (!lua_isnil(L, -1)) nd = ca_read_shape(L, -1, shape, fname);
+    if (!lua_isnil(L, -1)) nd = read_shape(L, -1, shape, fname);
     lua_pop(L, 1);
   }
   check_size(L, fname, dtype, nd, shape);
@@ -767,7 +785,7 @@ static int l_identity(lua_State *L) {
 /* Reads a shape at idx (nil or none: 0-d). */
 static int opt_shape(lua_State *L, int idx, int64_t *shape, const char *fname) {
   if (lua_isnoneornil(L, idx)) return 0;
-  return ca_read_shape(L, idx, shape, fname);
+  return read_shape(L, idx, shape, fname);
 }
 
 /* Pushes an array of `shape` filled by the backend's random stream; advances the counter. */
