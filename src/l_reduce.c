@@ -9,6 +9,7 @@
  * nothing is synchronised until the value is read (a:item()). */
 #include <stdio.h>
 #include <string.h>
+#include <math.h>
 #include "core.h"
 #include "ops.h"
 
@@ -177,6 +178,11 @@ static void reduce_core(lua_State *L, const ca_array *a, int op, const int *red,
   if (out) check_out(L, out, be, rdtype, rnd, rshape, fname);
   ca_array *res = out ? out : ca_new(L, be, rdtype, rnd, rshape);
   if (res->size == 0) return;
+  if (count == 0) { /* nothing reduced: the identity (NaN for the averages) */
+    ca_fill(L, res, op == CA_OP_prod || op == CA_OP_all ? 1.0 : op == CA_OP_sum ||
+            op == CA_OP_any ? 0.0 : NAN);
+    return;
+  }
 
   /* the result's stride for each kept dim of the input */
   int64_t ostr[CA_MAXDIMS];
@@ -194,12 +200,7 @@ static void reduce_core(lua_State *L, const ca_array *a, int op, const int *red,
   for (int i = 0; i < nd; i++)
     if (!red[i] && a->shape[i] != 1) k = append_dim(&r, k, 0, a->shape[i], a->strides[i], ostr[i]);
   r.nout = k;
-  if (count == 0) {
-    r.shape[k] = 0;
-    r.in.strides[k] = 0;
-    r.out.strides[k] = 0;
-    k++;
-  } else {
+  {
     int dims[CA_MAXDIMS], nr = 0;
     for (int i = 0; i < nd; i++)
       if (red[i] && a->shape[i] != 1) dims[nr++] = i;
