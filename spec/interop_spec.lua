@@ -1,6 +1,7 @@
 -- Interop: wrapping raw pointers (from_pointer / data_ptr), owner lifetime, DLPack round
 -- trips and the deleter contract, LuaJIT FFI copies (from_ffi / to_ffi).
 -- The C API (cuarray.h) is tested by examples/embed (make -C examples/embed test).
+-- luacheck: ignore 311 (dropping references on purpose, to test lifetimes)
 local cu = require "cuarray"
 local H = require "helper"
 

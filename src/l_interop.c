@@ -654,13 +654,14 @@ static void load_npz(lua_State *L, FILE *f, const char *path, int device) {
       lua_remove(L, -2);
 #endif
     } else {
-      luaL_error(L, "load: %s: compression method %d is not supported (cuarray reads stored "
+      luaL_error(L, "load: %s: compression method %d is not supported (%s)", where, e.method,
 #ifdef CA_HAVE_ZLIB
-                 "and deflated"
+                 "cuarray reads stored and deflated entries"
 #else
-                 "entries; numpy.savez_compressed needs a build with zlib (CA_HAVE_ZLIB)"
+                 "this build reads stored entries; numpy.savez_compressed archives need "
+                 "cuarray built with zlib (-DCA_HAVE_ZLIB -lz)"
 #endif
-                 " entries)", where, e.method);
+      );
     }
     if (crc != e.crc) luaL_error(L, "load: %s: CRC-32 mismatch (corrupt archive)", where);
     lua_pushlstring(L, e.name, nlen - 4);

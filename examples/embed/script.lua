@@ -1,6 +1,7 @@
 -- Run by examples/embed/host.c: the host set the globals input (2x3 float32, its buffer),
 -- output (2x3 float32, borrowed), column (a strided int32 view into its matrix), reversed
 -- (negative strides), dl (a DLPack tensor pointer) and DEVICE ("cpu" or "cuda").
+-- luacheck: globals input output column reversed dl DEVICE result, ignore 311
 local cu = require "cuarray"
 
 assert(cu.is_array(input) and input.dtype == "float32" and input.shape[2] == 3)
