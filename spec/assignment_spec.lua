@@ -277,15 +277,16 @@ H.each_device("assignment through integer arrays", function()
 end)
 
 H.each_device("assignment errors", function()
-  local a = a34()
 
   it("integers out of range and zero", function()
+    local a = a34()
     H.raises("index 7 is out of bounds for axis 1 with size 3", set, a, 7, 0)
     H.raises("index -5 is out of bounds for axis 2 with size 4", set, a, {1, -5}, 0)
     H.raises("index 0 is invalid: indices start at 1 (axis 1)", set, a, 0, 0)
   end)
 
   it("too many indices and wrong index types", function()
+    local a = a34()
     H.raises("too many indices for array: array is 2-dimensional, but 3 were indexed", set, a,
              {1, 1, 1}, 0)
     H.raises("index 1.5 on axis 1 is not an integer", set, a, 1.5, 0)
@@ -293,6 +294,7 @@ H.each_device("assignment errors", function()
   end)
 
   it("values that are no number, boolean or array", function()
+    local a = a34()
     H.raises("index assignment: the value must be a number, a boolean or an array, got table "
              .. "(make an array with cu.array{...})", set, a, 1, {1, 2, 3, 4})
     H.raises("the value must be a number, a boolean or an array, got string", set, a, 1, "x")
@@ -303,6 +305,7 @@ H.each_device("assignment errors", function()
   end)
 
   it("values that do not broadcast", function()
+    local a = a34()
     H.raises("could not broadcast input of shape (3,) into shape (2,)", set, cu.zeros(5),
              {{1, 2}}, cu.array{1, 2, 3})
     H.raises("could not broadcast input of shape (2, 4) into shape (4,)", set, a, 1,
@@ -311,6 +314,7 @@ H.each_device("assignment errors", function()
   end)
 
   it("values on another device", function()
+    local a = a34()
     local other = "cpu"
     if cu.get_default_device() == "cpu" then
       if not cu.cuda.is_available() then return end

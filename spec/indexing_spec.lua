@@ -447,10 +447,10 @@ H.each_device("concatenate and stack", function()
 end)
 
 H.each_device("indexing errors", function()
-  local a = a34()
   local function get(x, k) return x[k] end
 
   it("integers out of range name the axis, the index and the size", function()
+    local a = a34()
     H.raises("index 7 is out of bounds for axis 1 with size 3", get, a, 7)
     H.raises("index -4 is out of bounds for axis 1 with size 3", get, a, -4)
     H.raises("index 5 is out of bounds for axis 2 with size 4", get, a, {1, 5})
@@ -462,12 +462,14 @@ H.each_device("indexing errors", function()
   end)
 
   it("array indices out of range", function()
+    local a = a34()
     H.raises("index 4 is out of bounds for axis 1 with size 3", get, a, ints{1, 4})
     H.raises("index -5 is out of bounds for axis 2 with size 4", get, a, {{}, ints{-5}})
     H.raises("index 0 is invalid: indices start at 1 (axis 2)", get, a, {ints{1}, ints{0}})
   end)
 
   it("too many indices", function()
+    local a = a34()
     H.raises("too many indices for array: array is 2-dimensional, but 3 were indexed", get, a,
              {1, 2, 3})
     H.raises("too many indices for array: array is 2-dimensional, but 3 were indexed", get, a,
@@ -479,6 +481,7 @@ H.each_device("indexing errors", function()
   end)
 
   it("wrong index types", function()
+    local a = a34()
     H.raises("index 1.5 on axis 1 is not an integer", get, a, 1.5)
     H.raises("index 2.5 on axis 2 is not an integer", get, a, {1, 2.5})
     H.raises("invalid index 'x' on axis 2", get, a, {1, "x"})
@@ -494,6 +497,7 @@ H.each_device("indexing errors", function()
   end)
 
   it("shape mismatches", function()
+    local a = a34()
     H.raises("boolean index of shape (2,) does not match the indexed array of shape (3, 4) "
              .. "(axis 1 has size 3 but the mask has 2)", get, a, cu.array{true, false})
     H.raises("boolean index of shape (3,) does not match the indexed array of shape (3, 4) "
@@ -502,9 +506,80 @@ H.each_device("indexing errors", function()
              get, a, {ints{1, 2}, ints{1, 2, 3}})
   end)
 
-  it("the freed array", function()
+  it("freed arrays", function()
+    local a = a34()
     local x = cu.arange(3)
     x:free()
     H.raises("has been freed", get, x, 1)
+    H.raises("index on axis 1: the array has been freed", get, a, x)
+  end)
+
+  it("index arrays on another device", function()
+    local other = "cpu"
+    if cu.get_default_device() == "cpu" then
+      if not cu.cuda.is_available() then return end
+      other = "cuda"
+    end
+    local a = a34()
+    H.raises("the index array for axis 2 is on", get, a,
+             {{}, cu.array({1}, {dtype = "int64", device = other})})
+    H.raises("the index array for axis 1 is on", get, a, cu.ones(3, {dtype = "bool", device = other}))
+  end)
+end)
+
+H.each_device("larger arrays against a Lua reference", function()
+  local n, m = 257, 129
+  local seed = 12345
+  local function rnd(k) -- a small LCG: the same draws on every device and Lua
+    seed = (seed * 1103515245 + 12345) % 2147483648
+    return seed % k
+  end
+  -- a Lua index in [-size, -1] or [1, size], and its 1-based position
+  local function draw(size)
+    local i = rnd(2 * size) - size
+    if i >= 0 then i = i + 1 end
+    return i, i > 0 and i or size + i + 1
+  end
+
+  it("gathers with paired index arrays, masks and nonzero", function()
+    local a = cu.arange(n * m):reshape(n, m) -- element (r, c) is (r - 1) * m + (c - 1)
+    local rows, cols, want = {}, {}, {}
+    for k = 1, 1000 do
+      local r, pr = draw(n)
+      local c, pc = draw(m)
+      rows[k], cols[k], want[k] = r, c, (pr - 1) * m + (pc - 1)
+    end
+    H.same(a[{ints(rows, "int32"), ints(cols)}], want)
+    H.same(a.T[{ints(cols), ints(rows, "int16")}], want)
+    local masked = {}
+    for v = 0, n * m - 1 do
+      if v % 7 == 3 then masked[#masked + 1] = v end
+    end
+    local mask = cu.equal(a % 7, 3)
+    H.same(a[mask], masked)
+    local nz = cu.nonzero(mask)
+    assert.are.equal(#masked, nz[1].size)
+    H.same(a[nz], masked)
+    H.same(cu.flatnonzero(mask), (function()
+      local t = {}
+      for i, v in ipairs(masked) do t[i] = v + 1 end
+      return t
+    end)())
+  end)
+
+  it("scatters to distinct positions", function()
+    local z = cu.zeros(n * m, {dtype = "int64"})
+    local pos, vals, seen = {}, {}, {}
+    while #pos < 2000 do
+      local p = rnd(n * m) + 1
+      if not seen[p] then
+        seen[p] = true
+        pos[#pos + 1], vals[#pos + 1] = p, #pos + 1
+      end
+    end
+    z[ints(pos)] = ints(vals)
+    local back = z:totable()
+    for k = 1, #pos do assert.are.equal(vals[k], back[pos[k]]) end
+    assert.are.equal(2000 * 2001 / 2, z:sum():item())
   end)
 end)
