@@ -255,6 +255,9 @@ H.each_device("integer array indexing", function()
   it("gives a Lua value for a 0-d result, and empty results for empty indices", function()
     local v = cu.arange(10, 15)
     assert.are.equal(12, v[cu.array(3)])
+    local z = v[{cu.array(3), "..."}] -- with "..." a 0-d result stays an array, as NumPy's
+    assert.are.equal(0, z.ndim)
+    assert.are.equal(12, z:item())
     assert.are.equal(7, a34()[{ints{2}, ints{3}}][1])
     local e = a34()[cu.zeros(0, {dtype = "int64"})]
     assert.are.same({0, 4}, e.shape)

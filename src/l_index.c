@@ -6,15 +6,18 @@
  *   i               an integer (1-based, negative from the end): selects, drops the axis
  *   {s, e[, step]}  an inclusive range, clipped as NumPy slices (past the end is empty);
  *                   {} is the whole axis, {s} the one element s kept as an axis (Torch's
- *                   narrow), a missing s or e runs to the end in the step's direction
+ *                   narrow), a nil s or e runs to the end in the step's direction ({s, nil}
+ *                   is {s} to Lua, so "from s to the end" is {s, nil, 1} or {s, -1})
  *   cu.newaxis      a new axis of size 1
- *   "..."           as many whole axes as needed (NumPy's Ellipsis)
+ *   "..."           as many whole axes as needed (NumPy's Ellipsis; inside a table only,
+ *                   since a string key a["..."] is an attribute lookup)
  *   integer array   an advanced index (1-based, negative from the end)
  *   bool array      a mask over as many axes as it has dims (its nonzero coordinates)
  * A table inside the key is always a range, never a list: an index list is an array
  * (cu.array{1, 3}). Integers and ranges alone give views; any array entry gives a copy,
  * with NumPy's placement of the broadcast index dims (in place when the advanced entries,
- * integers included, are adjacent, else first).
+ * integers included, are adjacent, else first). A result of one element reached by integers
+ * alone, or a 0-d advanced result without "...", is a Lua number (boolean for bool arrays).
  *
  * Advanced indexing runs on the array's device: be->index_offsets turns each index array
  * into element offsets (accumulated over the index arrays), be->gather / be->scatter move the
@@ -26,6 +29,8 @@
 #include "core.h"
 
 #define NEWAXIS_MT "cuarray.newaxis"
+#define MAXENT (2 * CA_MAXDIMS + 1) /* entries a key may have */
+
 /* luaL_error with the C library's formats (lua_pushfstring lacks %lld on every version). */
 static int raisef(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int raisef(lua_State *L, const char *fmt, ...) {
@@ -36,7 +41,6 @@ static int raisef(lua_State *L, const char *fmt, ...) {
   va_end(ap);
   return luaL_error(L, "%s", buf);
 }
-#define MAXENT (2 * CA_MAXDIMS + 1)
 
 /* ---- the key ---------------------------------------------------------------------------- */
 
@@ -47,6 +51,7 @@ enum { K_INT, K_RANGE, K_NEW, K_ELLIPSIS, K_ADV, K_MASK, K_BAD };
 typedef struct sel {
   ca_array view;                  /* integers, ranges, newaxis applied; index dims removed */
   int scalar;                     /* every axis taken by a plain integer: one element */
+  int ellipsis;                   /* the key has "...": a 0-d result stays an array */
   int nadv;                       /* advanced index arrays (a mask gives one per axis) */
   const ca_array *adv[CA_MAXDIMS];
   int64_t adv_size[CA_MAXDIMS];   /* the indexed axis: size and stride in elements */
@@ -294,6 +299,7 @@ static void read_key(lua_State *L, const ca_array *a, int ki, sel *s, const char
   s->view.size = 1;
   for (int i = 0; i < s->view.ndim; i++) s->view.size *= s->view.shape[i];
   s->scalar = !has_adv && !ellipsis && nint == a->ndim && nint == n;
+  s->ellipsis = ellipsis;
   s->first = (last_tok - first_tok + 1 == nadvtok) ? pre_dims : 0;
 }
 
@@ -499,7 +505,7 @@ static void index_get(lua_State *L, const ca_array *a, int ki, const char *pre) 
     ca_loop_build(&l, s.nr, s.rshape, 3, ops, NULL, NULL, a->dtype);
     CA_CHECK(L, be, be->gather(be, &l), "indexing");
   }
-  if (res->ndim == 0) ca_push_element(L, res);
+  if (res->ndim == 0 && !s.ellipsis) ca_push_element(L, res); /* as NumPy's scalar */
   keep_top(L, top);
 }
 
