@@ -4,14 +4,6 @@
 local cu = require "cuarray"
 local H = require "helper"
 
--- helper.lua calls describe, before_each, after_each and luassert's assert as globals, but
--- busted 2.1 keeps them in each spec file's environment: lend them to it until it requires
--- them itself (then this does nothing).
-for k, f in pairs{describe = describe, before_each = before_each, after_each = after_each,
-                  assert = assert} do
-  if type(rawget(_G, k)) ~= type(f) then rawset(_G, k, f) end
-end
-
 -- [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]]
 local function a34() return cu.arange(1, 13):reshape(3, 4) end
 -- 0 .. 23 as (2, 3, 4)
