@@ -180,6 +180,15 @@ H.each_device("matmul", function(dev)
       H.same(f, {{58, 64}, {139, 154}})
     end)
 
+    it("that is an operand", function()
+      local a = cu.array{{1.0, 2.0}, {3.0, 4.0}}
+      cu.matmul(a, a, {out = a})
+      H.same(a, {{7, 10}, {15, 22}})
+      local b = cu.array{{1.0, 2.0}, {3.0, 4.0}}
+      cu.matmul(b, cu.array{{0.0, 1.0}, {1.0, 0.0}}, {out = b.T})
+      H.same(b, {{2, 4}, {1, 3}})
+    end)
+
     it("checks out", function()
       H.raises("matmul: out has shape (3,3) but the result has shape (2,2)", cu.matmul,
         cu.array(A), cu.array(B), {out = cu.zeros{3, 3}})

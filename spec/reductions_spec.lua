@@ -401,6 +401,18 @@ H.each_device("reductions", function(dev)
       H.same(m, {{4, 4, 4}, {4, 4, 4}})
     end)
 
+    it("that shares the input's memory", function()
+      local a = cu.array{{1, 2, 3}, {4, 5, 6}}
+      cu.cumsum(a, 2, {out = a})
+      H.same(a, {{1, 3, 6}, {4, 9, 15}})
+      local b = cu.array{{1, 2}, {3, 4}}
+      cu.sum(b, 1, {out = b[1]})
+      H.same(b, {{4, 6}, {3, 4}})
+      local c = cu.array{5, 1, 7}
+      c:cumprod(nil, {out = c})
+      H.same(c, {5, 5, 35})
+    end)
+
     it("checks shape, dtype and device", function()
       local a = cu.array(A)
       H.raises("sum: out has shape (3,) but the result has shape (4,)", cu.sum, a, 1,

@@ -182,7 +182,9 @@ static void matmul_core(lua_State *L, int ia, int ib, ca_array *out, const char 
     blasable(vb.rows, vb.cols, &vb.rs, &vb.cs);
   }
   ca_array *c;
-  int direct = out && out->dtype == dt && ca_is_contiguous(out);
+  /* out directly when the backend can write it and it shares no memory with an operand */
+  int direct = out && out->dtype == dt && ca_is_contiguous(out) &&
+               out->storage != ca_test(L, ia)->storage && out->storage != ca_test(L, ib)->storage;
   if (direct) c = out;
   else c = ca_new(L, be, dt, rnd, rshape);
   int cidx = lua_gettop(L); /* c, unless direct */

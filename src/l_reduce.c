@@ -157,33 +157,18 @@ static int append_dim(ca_reduction *r, int at, int first, int64_t size, int64_t 
 
 static int64_t abs64(int64_t x) { return x < 0 ? -x : x; }
 
-/* Reduces `a` over the dims flagged in red[] into a new array of dtype rdtype (pushed), or
- * into `out` (nothing pushed). */
-static void reduce_core(lua_State *L, const ca_array *a, int op, const int *red, int keepdims,
-                        int rdtype, double ddof, ca_array *out, const char *fname) {
+/* Reduces `a` over the dims flagged in red[] (count elements each) into res, whose shape
+ * is the result's. */
+static void reduce_into(lua_State *L, const ca_array *a, int op, const int *red, int keepdims,
+                        double ddof, int64_t count, ca_array *res, const char *fname) {
   ca_backend *be = ca_be(a);
-  int nd = a->ndim, rnd = 0;
-  int64_t rshape[CA_MAXDIMS], count = 1;
-  for (int i = 0; i < nd; i++) {
-    if (red[i]) {
-      count *= a->shape[i];
-      if (keepdims) rshape[rnd++] = 1;
-    } else {
-      rshape[rnd++] = a->shape[i];
-    }
-  }
-  if (count == 0 && has_no_identity(op))
-    luaL_error(L, "%s: zero-size array to reduction operation %s which has no identity", fname,
-               ca_op_names[op]);
-  if (out) check_out(L, out, be, rdtype, rnd, rshape, fname);
-  ca_array *res = out ? out : ca_new(L, be, rdtype, rnd, rshape);
+  int nd = a->ndim;
   if (res->size == 0) return;
   if (count == 0) { /* nothing reduced: the identity (NaN for the averages) */
     ca_fill(L, res, op == CA_OP_prod || op == CA_OP_all ? 1.0 : op == CA_OP_sum ||
             op == CA_OP_any ? 0.0 : NAN);
     return;
   }
-
   /* the result's stride for each kept dim of the input */
   int64_t ostr[CA_MAXDIMS];
   for (int i = 0, j = 0; i < nd; i++) {
@@ -226,8 +211,55 @@ static void reduce_core(lua_State *L, const ca_array *a, int op, const int *red,
   CA_CHECK(L, be, be->reduce(be, op, &r), fname);
 }
 
+/* Reduces `a` over the dims flagged in red[] into a new array of dtype rdtype (pushed), or
+ * into `out` (nothing pushed; through a temporary when out shares a's memory). */
+static void reduce_core(lua_State *L, const ca_array *a, int op, const int *red, int keepdims,
+                        int rdtype, double ddof, ca_array *out, const char *fname) {
+  ca_backend *be = ca_be(a);
+  int nd = a->ndim, rnd = 0;
+  int64_t rshape[CA_MAXDIMS], count = 1;
+  for (int i = 0; i < nd; i++) {
+    if (red[i]) {
+      count *= a->shape[i];
+      if (keepdims) rshape[rnd++] = 1;
+    } else {
+      rshape[rnd++] = a->shape[i];
+    }
+  }
+  if (count == 0 && has_no_identity(op))
+    luaL_error(L, "%s: zero-size array to reduction operation %s which has no identity", fname,
+               ca_op_names[op]);
+  if (out) check_out(L, out, be, rdtype, rnd, rshape, fname);
+  int alias = out && out->storage == a->storage;
+  ca_array *res = out && !alias ? out : ca_new(L, be, alias ? out->dtype : rdtype, rnd, rshape);
+  reduce_into(L, a, op, red, keepdims, ddof, count, res, fname);
+  if (alias) {
+    ca_copy_into(L, out, res);
+    lua_pop(L, 1);
+  }
+}
+
 /* Inclusive scan of `a` along `axis` (-1: over all elements in C order, giving a 1-d result)
  * into a new array of dtype rdtype (pushed) or into `out` (nothing pushed). a is at aidx. */
+static void scan_core(lua_State *L, int aidx, int op, int axis, int rdtype, ca_array *out,
+                      const char *fname);
+
+/* As scan_core, through a temporary when out shares the input's memory. */
+static void scan_checked(lua_State *L, int aidx, int op, int axis, int rdtype, ca_array *out,
+                         const char *fname) {
+  ca_array *a = ca_test(L, aidx);
+  if (!out || out->storage != a->storage) {
+    scan_core(L, aidx, op, axis, rdtype, out, fname);
+    return;
+  }
+  int64_t n = a->size;
+  if (axis < 0) check_out(L, out, ca_be(a), rdtype, 1, &n, fname);
+  else check_out(L, out, ca_be(a), rdtype, a->ndim, a->shape, fname);
+  scan_core(L, aidx, op, axis, out->dtype, NULL, fname);
+  ca_copy_into(L, out, ca_test(L, -1));
+  lua_pop(L, 1);
+}
+
 static void scan_core(lua_State *L, int aidx, int op, int axis, int rdtype, ca_array *out,
                       const char *fname) {
   ca_array *a = ca_test(L, aidx);
@@ -318,7 +350,7 @@ static int l_reduce(lua_State *L) {
                           luaL_typename(L, aidx));
       axis = read_axis(L, aidx, a->ndim, fname);
     }
-    scan_core(L, 1, f->op, axis, rdtype, out, fname);
+    scan_checked(L, 1, f->op, axis, rdtype, out, fname);
   } else {
     int red[CA_MAXDIMS];
     read_axes(L, aidx, a->ndim, f->kind == K_ARG, red, fname);
