@@ -1,5 +1,6 @@
 /* Arrays and storages: lifetime, allocation (with collector pressure and one retry on out of
  * memory), views, broadcasting, elementwise loops, copies between layouts and devices. */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -45,13 +46,13 @@ ca_backend *ca_backend_get(lua_State *L, int device) {
     lua_getglobal(L, "require");
     lua_pushliteral(L, "cuarray.cuda");
     if (lua_pcall(L, 1, 1, 0) != 0)
-      luaL_error(L, "device cuda:%d: the CUDA module cuarray.cuda could not be loaded (%s)",
+      ca_raisef(L, "device cuda:%d: the CUDA module cuarray.cuda could not be loaded (%s)",
                  device, lua_tostring(L, -1));
     lua_getfield(L, -1, "backend");
     ca_pushinteger(L, device);
     lua_call(L, 1, 1); /* raises "cuda: no CUDA device available (...)" */
     be = (ca_backend *)lua_touserdata(L, -1);
-    if (!be) luaL_error(L, "device cuda:%d: the CUDA module returned no backend", device);
+    if (!be) ca_raisef(L, "device cuda:%d: the CUDA module returned no backend", device);
     lua_rawseti(L, -3, device + 1);
     lua_pop(L, 1);
   }
@@ -64,7 +65,7 @@ int ca_parse_device(lua_State *L, int idx, int dflt) {
   if (lua_isnoneornil(L, idx)) return dflt;
   const char *s = lua_tostring(L, idx);
   if (lua_type(L, idx) != LUA_TSTRING)
-    luaL_error(L, "device must be a string such as \"cpu\" or \"cuda:0\", got %s",
+    ca_raisef(L, "device must be a string such as \"cpu\" or \"cuda:0\", got %s",
                luaL_typename(L, idx));
   if (strcmp(s, "cpu") == 0) return -1;
   if (strcmp(s, "cuda") == 0 || strcmp(s, "gpu") == 0) return 0;
@@ -73,24 +74,36 @@ int ca_parse_device(lua_State *L, int idx, int dflt) {
     long n = strtol(s + 5, &end, 10);
     if (*end == 0 && end != s + 5 && n >= 0 && n < 1024) return (int)n;
   }
-  return luaL_error(L, "unknown device '%s' (expected \"cpu\", \"cuda\" or \"cuda:N\")", s);
+  return ca_raisef(L, "unknown device '%s' (expected \"cpu\", \"cuda\" or \"cuda:N\")", s);
+}
+
+int ca_raisef(lua_State *L, const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  luaL_where(L, 1);
+  lua_pushstring(L, msg);
+  lua_concat(L, 2);
+  return lua_error(L);
 }
 
 void ca_raise_status(lua_State *L, ca_backend *be, ca_status st, const char *what) {
   switch (st) {
   case CA_OK: return;
   case CA_ERR_NOMEM:
-    luaL_error(L, "%s: out of memory on %s (%s)", what, be->name, be->errmsg);
+    ca_raisef(L, "%s: out of memory on %s (%s)", what, be->name, be->errmsg);
     break;
   case CA_ERR_UNSUPPORTED:
-    luaL_error(L, "%s: not supported on %s for these dtypes%s%s", what, be->name,
+    ca_raisef(L, "%s: not supported on %s for these dtypes%s%s", what, be->name,
                be->errmsg[0] ? ": " : "", be->errmsg);
     break;
   case CA_ERR_INDEX: case CA_ERR_VALUE:
-    luaL_error(L, "%s: %s", what, be->errmsg[0] ? be->errmsg : "invalid value");
+    ca_raisef(L, "%s: %s", what, be->errmsg[0] ? be->errmsg : "invalid value");
     break;
   default:
-    luaL_error(L, "%s failed on %s: %s", what, be->name, be->errmsg);
+    ca_raisef(L, "%s failed on %s: %s", what, be->name, be->errmsg);
   }
 }
 
@@ -128,8 +141,8 @@ ca_array *ca_test(lua_State *L, int idx) {
 
 ca_array *ca_check(lua_State *L, int idx) {
   ca_array *a = ca_test(L, idx);
-  if (!a) luaL_error(L, "bad argument #%d: expected an array, got %s", idx, luaL_typename(L, idx));
-  if (!a->storage) luaL_error(L, "bad argument #%d: the array has been freed", idx);
+  if (!a) ca_raisef(L, "bad argument #%d: expected an array, got %s", idx, luaL_typename(L, idx));
+  if (!a->storage) ca_raisef(L, "bad argument #%d: the array has been freed", idx);
   return a;
 }
 
@@ -144,8 +157,8 @@ static ca_array *push_blank(lua_State *L) {
 int64_t ca_shape_size(lua_State *L, int ndim, const int64_t *shape) {
   int64_t n = 1;
   for (int i = 0; i < ndim; i++) {
-    if (shape[i] < 0) luaL_error(L, "negative dimension %lld in shape", (long long)shape[i]);
-    if (shape[i] && n > INT64_MAX / shape[i]) luaL_error(L, "shape is too large: size overflows");
+    if (shape[i] < 0) ca_raisef(L, "negative dimension %lld in shape", (long long)shape[i]);
+    if (shape[i] && n > INT64_MAX / shape[i]) ca_raisef(L, "shape is too large: size overflows");
     n *= shape[i];
   }
   return n;
@@ -170,7 +183,7 @@ int ca_is_contiguous(const ca_array *a) {
 }
 
 static void set_shape(lua_State *L, ca_array *a, int dtype, int ndim, const int64_t *shape) {
-  if (ndim < 0 || ndim > CA_MAXDIMS) luaL_error(L, "too many dimensions (%d; at most %d)", ndim, CA_MAXDIMS);
+  if (ndim < 0 || ndim > CA_MAXDIMS) ca_raisef(L, "too many dimensions (%d; at most %d)", ndim, CA_MAXDIMS);
   a->dtype = dtype;
   a->ndim = ndim;
   for (int i = 0; i < ndim; i++) a->shape[i] = shape[i];
@@ -183,10 +196,10 @@ ca_array *ca_new(lua_State *L, ca_backend *be, int dtype, int ndim, const int64_
   set_shape(L, a, dtype, ndim, shape);
   size_t isz = ca_itemsize(dtype);
   if ((uint64_t)a->size > (uint64_t)(SIZE_MAX / 2) / isz)
-    luaL_error(L, "array of %lld elements is too large", (long long)a->size);
+    ca_raisef(L, "array of %lld elements is too large", (long long)a->size);
   size_t nbytes = (size_t)a->size * isz;
   ca_storage *st = (ca_storage *)calloc(1, sizeof *st);
-  if (!st) luaL_error(L, "out of host memory");
+  if (!st) ca_raisef(L, "out of host memory");
   st->refs = 1;
   st->be = be;
   st->nbytes = nbytes;
@@ -226,12 +239,12 @@ ca_array *ca_new_like(lua_State *L, const ca_array *a, int dtype) {
 }
 
 ca_array *ca_new_pinned(lua_State *L, ca_backend *cuda, int dtype, int ndim, const int64_t *shape) {
-  if (!cuda->host_alloc) luaL_error(L, "pinned memory is not offered by %s", cuda->name);
+  if (!cuda->host_alloc) ca_raisef(L, "pinned memory is not offered by %s", cuda->name);
   ca_array *a = push_blank(L);
   set_shape(L, a, dtype, ndim, shape);
   size_t nbytes = (size_t)a->size * ca_itemsize(dtype);
   ca_storage *st = (ca_storage *)calloc(1, sizeof *st);
-  if (!st) luaL_error(L, "out of host memory");
+  if (!st) ca_raisef(L, "out of host memory");
   void *p = NULL;
   ca_status s1 = cuda->host_alloc(cuda, nbytes, &p);
   if (s1 != CA_OK) {
@@ -259,7 +272,7 @@ ca_array *ca_wrap(lua_State *L, ca_backend *be, void *data, size_t nbytes, int d
   ca_storage *st = (ca_storage *)calloc(1, sizeof *st);
   if (!st) {
     if (release) release(release_ctx, data);
-    luaL_error(L, "out of host memory");
+    ca_raisef(L, "out of host memory");
   }
   st->refs = 1;
   st->be = be;
@@ -293,22 +306,22 @@ int ca_read_shape(lua_State *L, int idx, int64_t *shape, const char *fname) {
   idx = ca_absindex(L, idx);
   if (lua_type(L, idx) == LUA_TNUMBER) {
     if (!ca_tointeger(L, idx, &shape[0]))
-      luaL_error(L, "%s: shape must be integral, got %s", fname, lua_tostring(L, idx));
-    if (shape[0] < 0) luaL_error(L, "%s: negative dimension %lld in shape", fname, (long long)shape[0]);
+      ca_raisef(L, "%s: shape must be integral, got %s", fname, lua_tostring(L, idx));
+    if (shape[0] < 0) ca_raisef(L, "%s: negative dimension %lld in shape", fname, (long long)shape[0]);
     return 1;
   }
   if (!lua_istable(L, idx))
-    luaL_error(L, "%s: shape must be a number or a table of numbers, got %s", fname,
+    ca_raisef(L, "%s: shape must be a number or a table of numbers, got %s", fname,
                luaL_typename(L, idx));
   int n = (int)ca_rawlen(L, idx);
-  if (n > CA_MAXDIMS) luaL_error(L, "%s: too many dimensions (%d; at most %d)", fname, n, CA_MAXDIMS);
+  if (n > CA_MAXDIMS) ca_raisef(L, "%s: too many dimensions (%d; at most %d)", fname, n, CA_MAXDIMS);
   for (int i = 0; i < n; i++) {
     lua_rawgeti(L, idx, i + 1);
     if (!ca_tointeger(L, -1, &shape[i]))
-      luaL_error(L, "%s: shape entry %d must be an integer, got %s", fname, i + 1,
+      ca_raisef(L, "%s: shape entry %d must be an integer, got %s", fname, i + 1,
                  lua_type(L, -1) == LUA_TNUMBER ? lua_tostring(L, -1) : luaL_typename(L, -1));
     if (shape[i] < 0)
-      luaL_error(L, "%s: negative dimension %lld in shape", fname, (long long)shape[i]);
+      ca_raisef(L, "%s: negative dimension %lld in shape", fname, (long long)shape[i]);
     lua_pop(L, 1);
   }
   return n;
@@ -317,11 +330,11 @@ int ca_read_shape(lua_State *L, int idx, int64_t *shape, const char *fname) {
 int ca_read_axis(lua_State *L, int idx, int ndim, const char *fname) {
   int64_t ax = 0;
   if (!ca_tointeger(L, idx, &ax))
-    luaL_error(L, "%s: axis must be an integer, got %s", fname,
+    ca_raisef(L, "%s: axis must be an integer, got %s", fname,
                lua_type(L, idx) == LUA_TNUMBER ? lua_tostring(L, idx) : luaL_typename(L, idx));
   if (ax >= 1 && ax <= ndim) return (int)ax - 1;
   if (ax <= -1 && ax >= -ndim) return (int)(ax + ndim);
-  return luaL_error(L, "%s: axis %lld is out of bounds for an array of dimension %d "
+  return ca_raisef(L, "%s: axis %lld is out of bounds for an array of dimension %d "
                     "(axes run from 1, or from -1 at the end)", fname, (long long)ax, ndim);
 }
 
@@ -347,7 +360,7 @@ int ca_broadcast_shapes(lua_State *L, const char *fname, int n, const ca_array *
       while (!arrs[first]) first++;
       ca_format_shape(s1, sizeof s1, arrs[first]->ndim, arrs[first]->shape);
       ca_format_shape(s2, sizeof s2, a->ndim, a->shape);
-      luaL_error(L, "%s: shapes %s and %s cannot be broadcast together", fname, s1, s2);
+      ca_raisef(L, "%s: shapes %s and %s cannot be broadcast together", fname, s1, s2);
     }
   }
   return nd;
@@ -406,7 +419,7 @@ void ca_loop_build(ca_loop *l, int ndim, const int64_t *shape, int nop,
 
 void ca_copy_into(lua_State *L, ca_array *dst, const ca_array *src) {
   if (ca_be(dst) != ca_be(src))
-    luaL_error(L, "copy: arrays are on different devices (%s and %s)", ca_be(dst)->name,
+    ca_raisef(L, "copy: arrays are on different devices (%s and %s)", ca_be(dst)->name,
                ca_be(src)->name);
   const ca_array *pair[2] = {dst, src};
   int64_t shape[CA_MAXDIMS];
@@ -415,7 +428,7 @@ void ca_copy_into(lua_State *L, ca_array *dst, const ca_array *src) {
     char s1[256], s2[256];
     ca_format_shape(s1, sizeof s1, src->ndim, src->shape);
     ca_format_shape(s2, sizeof s2, dst->ndim, dst->shape);
-    luaL_error(L, "could not broadcast input of shape %s into shape %s", s1, s2);
+    ca_raisef(L, "could not broadcast input of shape %s into shape %s", s1, s2);
   }
   ca_loop l;
   ca_array *ops[2] = {dst, (ca_array *)src};
@@ -526,7 +539,7 @@ int ca_opt_check(lua_State *L, int idx, const char *fname, const char *const *kn
   if (lua_isnoneornil(L, idx)) return 0;
   idx = ca_absindex(L, idx);
   if (!lua_istable(L, idx))
-    luaL_error(L, "%s: options must be a table, got %s", fname, luaL_typename(L, idx));
+    ca_raisef(L, "%s: options must be a table, got %s", fname, luaL_typename(L, idx));
   lua_pushnil(L);
   while (lua_next(L, idx)) {
     lua_pop(L, 1);
@@ -538,7 +551,7 @@ int ca_opt_check(lua_State *L, int idx, const char *fname, const char *const *kn
     }
     if (!ok) {
       const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : luaL_typename(L, -1);
-      luaL_error(L, "%s: unknown option '%s'", fname, k);
+      ca_raisef(L, "%s: unknown option '%s'", fname, k);
     }
   }
   return 1;
@@ -546,10 +559,10 @@ int ca_opt_check(lua_State *L, int idx, const char *fname, const char *const *kn
 
 int ca_check_dtype(lua_State *L, int idx) {
   if (lua_type(L, idx) != LUA_TSTRING)
-    luaL_error(L, "dtype must be a string such as \"float32\", got %s", luaL_typename(L, idx));
+    ca_raisef(L, "dtype must be a string such as \"float32\", got %s", luaL_typename(L, idx));
   int dt = ca_dtype_from_name(lua_tostring(L, idx));
   if (dt < 0)
-    luaL_error(L, "unknown dtype '%s' (bool, int8, uint8, int16, int32, int64, float16, "
+    ca_raisef(L, "unknown dtype '%s' (bool, int8, uint8, int16, int32, int64, float16, "
                "float32, float64)", lua_tostring(L, idx));
   return dt;
 }
@@ -576,7 +589,7 @@ ca_array *ca_opt_out(lua_State *L, int idx) {
   ca_array *o = NULL;
   if (!lua_isnil(L, -1)) {
     o = ca_test(L, -1);
-    if (!o || !o->storage) luaL_error(L, "option 'out' must be a live array, got %s", luaL_typename(L, -1));
+    if (!o || !o->storage) ca_raisef(L, "option 'out' must be a live array, got %s", luaL_typename(L, -1));
   }
   lua_pop(L, 1); /* the caller's options table keeps it alive */
   return o;

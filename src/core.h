@@ -52,6 +52,8 @@ ca_state *ca_state_get(lua_State *L);
 ca_backend *ca_backend_get(lua_State *L, int device);      /* raises if unavailable */
 int ca_parse_device(lua_State *L, int idx, int dflt);      /* "cpu", "cuda", "cuda:1", nil */
 void ca_raise_status(lua_State *L, ca_backend *be, ca_status st, const char *what);
+/* luaL_error with C's printf formats (lua_pushfstring has no %lld, %g or %zu). */
+int ca_raisef(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define CA_CHECK(L, be, call, what) do { ca_status st_ = (call); \
     if (st_ != CA_OK) ca_raise_status(L, be, st_, what); } while (0)
 

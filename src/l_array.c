@@ -14,7 +14,7 @@ static int arr_gc(lua_State *L) {
 
 static int arr_free(lua_State *L) {
   ca_array *a = ca_test(L, 1);
-  if (!a) return luaL_error(L, "free: expected an array, got %s", luaL_typename(L, 1));
+  if (!a) return ca_raisef(L, "free: expected an array, got %s", luaL_typename(L, 1));
   ca_array_release(a);
   return 0;
 }
@@ -69,8 +69,8 @@ static int arr_index(lua_State *L) {
     ca_array *a = ca_test(L, 1);
     const char *k = lua_tostring(L, 2);
     if (a && a->storage && attribute(L, a, k)) return 1;
-    if (a && !a->storage) return luaL_error(L, "the array has been freed (reading '%s')", k);
-    return luaL_error(L, "array has no attribute or method '%s'", k);
+    if (a && !a->storage) return ca_raisef(L, "the array has been freed (reading '%s')", k);
+    return ca_raisef(L, "array has no attribute or method '%s'", k);
   }
   ca_check(L, 1);
   return ca_index_get(L);
@@ -78,14 +78,14 @@ static int arr_index(lua_State *L) {
 
 static int arr_newindex(lua_State *L) {
   if (lua_type(L, 2) == LUA_TSTRING)
-    return luaL_error(L, "cannot set attribute '%s' of an array", lua_tostring(L, 2));
+    return ca_raisef(L, "cannot set attribute '%s' of an array", lua_tostring(L, 2));
   ca_check(L, 1);
   return ca_index_set(L);
 }
 
 static int arr_len(lua_State *L) {
   ca_array *a = ca_check(L, 1);
-  if (a->ndim == 0) return luaL_error(L, "len of a 0-d array");
+  if (a->ndim == 0) return ca_raisef(L, "len of a 0-d array");
   ca_pushinteger(L, a->shape[0]);
   return 1;
 }
@@ -156,7 +156,7 @@ static int arr_cuda(lua_State *L) {
   ca_array *a = ca_check(L, 1);
   int64_t dev = 0;
   if (!lua_isnoneornil(L, 2) && (!ca_tointeger(L, 2, &dev) || dev < 0))
-    return luaL_error(L, "cuda: device ordinal must be a non-negative integer");
+    return ca_raisef(L, "cuda: device ordinal must be a non-negative integer");
   return to_device(L, a, (int)dev);
 }
 
@@ -207,7 +207,7 @@ static int arr_totable(lua_State *L) {
 static int arr_item(lua_State *L) {
   ca_array *a = ca_check(L, 1);
   if (a->size != 1)
-    return luaL_error(L, "item: can only convert an array of size 1 to a Lua number (size is %lld)",
+    return ca_raisef(L, "item: can only convert an array of size 1 to a Lua number (size is %lld)",
                       (long long)a->size);
   ca_push_element(L, a);
   return 1;
@@ -247,10 +247,10 @@ static void push_reshaped(lua_State *L, int idx, int nd, int64_t *shape, const c
   int64_t known = 1;
   for (int i = 0; i < nd; i++) {
     if (shape[i] == -1) {
-      if (neg >= 0) luaL_error(L, "%s: can only specify one unknown dimension (-1)", fname);
+      if (neg >= 0) ca_raisef(L, "%s: can only specify one unknown dimension (-1)", fname);
       neg = i;
     } else if (shape[i] < 0) {
-      luaL_error(L, "%s: negative dimension %lld in shape", fname, (long long)shape[i]);
+      ca_raisef(L, "%s: negative dimension %lld in shape", fname, (long long)shape[i]);
     } else {
       known *= shape[i];
     }
@@ -259,7 +259,7 @@ static void push_reshaped(lua_State *L, int idx, int nd, int64_t *shape, const c
     if (known == 0 || a->size % known != 0) {
       char s[256];
       ca_format_shape(s, sizeof s, a->ndim, a->shape);
-      luaL_error(L, "%s: cannot reshape array of size %lld into a shape with -1 (array shape %s)",
+      ca_raisef(L, "%s: cannot reshape array of size %lld into a shape with -1 (array shape %s)",
                  fname, (long long)a->size, s);
     }
     shape[neg] = a->size / known;
@@ -268,7 +268,7 @@ static void push_reshaped(lua_State *L, int idx, int nd, int64_t *shape, const c
     char s1[256], s2[256];
     ca_format_shape(s1, sizeof s1, a->ndim, a->shape);
     ca_format_shape(s2, sizeof s2, nd, shape);
-    luaL_error(L, "%s: cannot reshape array of size %lld (shape %s) into shape %s", fname,
+    ca_raisef(L, "%s: cannot reshape array of size %lld (shape %s) into shape %s", fname,
                (long long)a->size, s1, s2);
   }
   int64_t strides[CA_MAXDIMS];
@@ -295,17 +295,17 @@ static int arr_reshape(lua_State *L) {
   if (lua_istable(L, 2)) {
     nd = 0;
     int n = (int)ca_rawlen(L, 2);
-    if (n > CA_MAXDIMS) return luaL_error(L, "reshape: too many dimensions");
+    if (n > CA_MAXDIMS) return ca_raisef(L, "reshape: too many dimensions");
     for (int i = 0; i < n; i++) {
       lua_rawgeti(L, 2, i + 1);
-      if (!ca_tointeger(L, -1, &shape[nd++])) return luaL_error(L, "reshape: shape entries must be integers");
+      if (!ca_tointeger(L, -1, &shape[nd++])) return ca_raisef(L, "reshape: shape entries must be integers");
       lua_pop(L, 1);
     }
   } else {
     nd = lua_gettop(L) - 1;
-    if (nd > CA_MAXDIMS) return luaL_error(L, "reshape: too many dimensions");
+    if (nd > CA_MAXDIMS) return ca_raisef(L, "reshape: too many dimensions");
     for (int i = 0; i < nd; i++)
-      if (!ca_tointeger(L, i + 2, &shape[i])) return luaL_error(L, "reshape: shape entries must be integers");
+      if (!ca_tointeger(L, i + 2, &shape[i])) return ca_raisef(L, "reshape: shape entries must be integers");
   }
   push_reshaped(L, 1, nd, shape, "reshape");
   return 1;
@@ -340,12 +340,12 @@ static int arr_transpose(lua_State *L) {
   int tidx = lua_istable(L, 2) ? 2 : 0;
   int n = tidx ? (int)ca_rawlen(L, 2) : top - 1;
   if (n != a->ndim)
-    return luaL_error(L, "transpose: axes don't match array (%d axes given for %d dims)", n, a->ndim);
+    return ca_raisef(L, "transpose: axes don't match array (%d axes given for %d dims)", n, a->ndim);
   for (int i = 0; i < n; i++) {
     if (tidx) lua_rawgeti(L, 2, i + 1); else lua_pushvalue(L, i + 2);
     perm[i] = ca_read_axis(L, -1, a->ndim, "transpose");
     lua_pop(L, 1);
-    if (seen[perm[i]]++) return luaL_error(L, "transpose: repeated axis %d", perm[i] + 1);
+    if (seen[perm[i]]++) return ca_raisef(L, "transpose: repeated axis %d", perm[i] + 1);
   }
   push_permuted(L, a, perm);
   return 1;
@@ -374,7 +374,7 @@ static int arr_squeeze(lua_State *L) {
       int ax = ca_read_axis(L, -1, a->ndim, "squeeze");
       lua_pop(L, 1);
       if (a->shape[ax] != 1)
-        return luaL_error(L, "squeeze: cannot select an axis to squeeze out which has size "
+        return ca_raisef(L, "squeeze: cannot select an axis to squeeze out which has size "
                           "not equal to one (axis %d has size %lld)", ax + 1, (long long)a->shape[ax]);
       drop[ax] = 1;
     }
@@ -393,7 +393,7 @@ static int arr_squeeze(lua_State *L) {
 
 static int arr_expand_dims(lua_State *L) {
   ca_array *a = ca_check(L, 1);
-  if (a->ndim >= CA_MAXDIMS) return luaL_error(L, "expand_dims: too many dimensions");
+  if (a->ndim >= CA_MAXDIMS) return ca_raisef(L, "expand_dims: too many dimensions");
   int ax = ca_read_axis(L, 2, a->ndim + 1, "expand_dims");
   ca_array *v = ca_view(L, a);
   for (int i = a->ndim; i > ax; i--) {
@@ -427,7 +427,7 @@ fail:;
   char s1[256], s2[256];
   ca_format_shape(s1, sizeof s1, a->ndim, a->shape);
   ca_format_shape(s2, sizeof s2, nd, shape);
-  return luaL_error(L, "broadcast_to: cannot broadcast an array of shape %s to shape %s", s1, s2);
+  return ca_raisef(L, "broadcast_to: cannot broadcast an array of shape %s to shape %s", s1, s2);
 }
 
 /* flip([axis]): a view with negated strides (all axes, one axis, or a list). */
@@ -465,7 +465,7 @@ static int arr_fill(lua_State *L) {
 static int set_default_dtype(lua_State *L) {
   int dt = ca_check_dtype(L, 1);
   if (!ca_is_float(dt))
-    return luaL_error(L, "set_default_dtype: the default must be a float dtype, got %s", ca_dtype_name(dt));
+    return ca_raisef(L, "set_default_dtype: the default must be a float dtype, got %s", ca_dtype_name(dt));
   ca_state_get(L)->default_dtype = dt;
   return 0;
 }

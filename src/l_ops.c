@@ -43,8 +43,8 @@ static void read_operand(lua_State *L, int idx, operand *o, const char *fname) {
   } else {
     o->arr = ca_test(L, idx);
     if (!o->arr)
-      luaL_error(L, "%s: operands must be arrays or numbers, got %s", fname, luaL_typename(L, idx));
-    if (!o->arr->storage) luaL_error(L, "%s: an operand array has been freed", fname);
+      ca_raisef(L, "%s: operands must be arrays or numbers, got %s", fname, luaL_typename(L, idx));
+    if (!o->arr->storage) ca_raisef(L, "%s: an operand array has been freed", fname);
   }
 }
 
@@ -57,7 +57,7 @@ static int weak_result(lua_State *L, const operand *o, int dt, const char *fname
     static const double lo[] = {0, -128, 0, -32768, -2147483648.0, -9223372036854775808.0};
     static const double hi[] = {1, 127, 255, 32767, 2147483647.0, 9223372036854775807.0};
     if (o->num < lo[dt] || o->num > hi[dt])
-      luaL_error(L, "%s: Lua integer %f is out of bounds for %s", fname, o->num, ca_dtype_name(dt));
+      ca_raisef(L, "%s: Lua integer %.17g is out of bounds for %s", fname, o->num, ca_dtype_name(dt));
   }
   return dt;
 }
@@ -78,7 +78,7 @@ static void apply_rule(lua_State *L, int op, int dt, int *compute, int *result) 
     return;
   case CA_RULE_NUMERIC:
     if (dt == CA_BOOL && (op == CA_OP_negative || op == CA_OP_subtract))
-      luaL_error(L, "%s: not supported for bool arrays (use logical_not / logical_xor)", fname);
+      ca_raisef(L, "%s: not supported for bool arrays (use logical_not / logical_xor)", fname);
     /* fallthrough */
   case CA_RULE_INTPROMOTE:
     *compute = *result = dt == CA_BOOL ? CA_INT8 : dt;
@@ -95,16 +95,16 @@ static void apply_rule(lua_State *L, int op, int dt, int *compute, int *result) 
     return;
   case CA_RULE_BITWISE:
     if (ca_is_float(dt))
-      luaL_error(L, "%s: not supported for %s (integers and bool only)", fname, ca_dtype_name(dt));
+      ca_raisef(L, "%s: not supported for %s (integers and bool only)", fname, ca_dtype_name(dt));
     *compute = *result = dt;
     return;
   case CA_RULE_SHIFT:
     if (ca_is_float(dt))
-      luaL_error(L, "%s: not supported for %s (integers only)", fname, ca_dtype_name(dt));
+      ca_raisef(L, "%s: not supported for %s (integers only)", fname, ca_dtype_name(dt));
     *compute = *result = dt == CA_BOOL ? CA_INT8 : dt;
     return;
   default:
-    luaL_error(L, "%s: is not an elementwise op", fname);
+    ca_raisef(L, "%s: is not an elementwise op", fname);
   }
 }
 
@@ -113,15 +113,15 @@ static ca_array *result_array(lua_State *L, ca_array *out, ca_backend *be, int d
                               const int64_t *shape, const char *fname) {
   if (!out) return ca_new(L, be, dtype, nd, shape);
   if (ca_be(out) != be)
-    luaL_error(L, "%s: out is on %s but the operands are on %s", fname, ca_be(out)->name, be->name);
+    ca_raisef(L, "%s: out is on %s but the operands are on %s", fname, ca_be(out)->name, be->name);
   if (out->ndim != nd || memcmp(out->shape, shape, sizeof(int64_t) * (size_t)nd) != 0) {
     char s1[256], s2[256];
     ca_format_shape(s1, sizeof s1, out->ndim, out->shape);
     ca_format_shape(s2, sizeof s2, nd, shape);
-    luaL_error(L, "%s: out has shape %s but the result has shape %s", fname, s1, s2);
+    ca_raisef(L, "%s: out has shape %s but the result has shape %s", fname, s1, s2);
   }
   if (!ca_can_cast_same_kind(dtype, out->dtype))
-    luaL_error(L, "%s: cannot cast the %s result to out's dtype %s", fname, ca_dtype_name(dtype),
+    ca_raisef(L, "%s: cannot cast the %s result to out's dtype %s", fname, ca_dtype_name(dtype),
                ca_dtype_name(out->dtype));
   return out;
 }
@@ -131,7 +131,7 @@ static ca_backend *common_backend(lua_State *L, ca_array *const *arrs, int n, co
   for (int k = 0; k < n; k++) {
     if (!arrs[k]) continue;
     if (be && ca_be(arrs[k]) != be)
-      luaL_error(L, "%s: arrays are on different devices (%s and %s); move one with a:to(device)",
+      ca_raisef(L, "%s: arrays are on different devices (%s and %s); move one with a:to(device)",
                  fname, be->name, ca_be(arrs[k])->name);
     be = ca_be(arrs[k]);
   }
@@ -269,7 +269,7 @@ static int l_where(lua_State *L) {
   else if (ops[2].arr) dt = weak_result(L, &ops[1], ops[2].arr->dtype, "where");
   else dt = ca_promote(lone_dtype(&ops[1]), lone_dtype(&ops[2]));
   if (!ops[0].arr && !ops[1].arr && !ops[2].arr)
-    return luaL_error(L, "where: at least one operand must be an array");
+    return ca_raisef(L, "where: at least one operand must be an array");
   /* cond is read as a truth value in its own dtype; x and y convert to the result dtype */
   ca_array *arrs[CA_MAXOPS] = {0};
   for (int k = 0; k < 3; k++) arrs[k + 1] = ops[k].arr;
@@ -293,7 +293,7 @@ static int l_where(lua_State *L) {
 static int l_clip(lua_State *L) {
   ca_check(L, 1);
   if (lua_isnoneornil(L, 2) && lua_isnoneornil(L, 3))
-    return luaL_error(L, "clip: one of lo and hi must be given");
+    return ca_raisef(L, "clip: one of lo and hi must be given");
   ca_opt_check(L, 4, "clip", out_opts);
   ca_array *out = ca_opt_out(L, 4);
   int cur = 1;
