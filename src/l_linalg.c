@@ -9,21 +9,8 @@
  * the outer ones are looped over here. */
 #include <string.h>
 #include <stdio.h>
-#include <stdarg.h>
 #include <math.h>
 #include "core.h"
-
-/* luaL_error with the C library's formats (lua_pushfstring has no %lld or %g). */
-static int raisef(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int raisef(lua_State *L, const char *fmt, ...) {
-  char msg[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  lua_pushstring(L, msg);
-  return lua_error(L);
-}
 
 /* "(3,4)", as NumPy's dot writes shapes in its messages. */
 static void fmt_shape(char *buf, size_t len, int nd, const int64_t *shape) {
@@ -33,30 +20,16 @@ static void fmt_shape(char *buf, size_t len, int nd, const int64_t *shape) {
   if (n < len) snprintf(buf + n, len - n, nd == 1 ? ",)" : ")");
 }
 
-/* An axis argument (1-based, negative from the end) as a 0-based dim. Formats the message
- * itself: ca_read_axis passes %lld to lua_pushfstring, which does not know it. */
-static int read_axis(lua_State *L, int idx, int ndim, const char *fname) {
-  int64_t ax = 0;
-  if (!ca_tointeger(L, idx, &ax)) return ca_read_axis(L, idx, ndim, fname);
-  if (ax >= 1 && ax <= ndim) return (int)ax - 1;
-  if (ax <= -1 && ax >= -ndim) return (int)(ax + ndim);
-  char msg[256];
-  snprintf(msg, sizeof msg, "%s: axis %lld is out of bounds for an array of dimension %d "
-           "(axes run from 1, or from -1 at the end)", fname, (long long)ax, ndim);
-  lua_pushstring(L, msg);
-  return lua_error(L);
-}
-
 static ca_array *check_arg(lua_State *L, int idx, const char *fname) {
   ca_array *a = ca_test(L, idx);
-  if (!a) raisef(L, "%s: expected an array, got %s", fname, luaL_typename(L, idx));
-  if (!a->storage) raisef(L, "%s: the array has been freed", fname);
+  if (!a) ca_raisef(L, "%s: expected an array, got %s", fname, luaL_typename(L, idx));
+  if (!a->storage) ca_raisef(L, "%s: the array has been freed", fname);
   return a;
 }
 
 static void same_device(lua_State *L, const ca_array *a, const ca_array *b, const char *fname) {
   if (ca_be(a) != ca_be(b))
-    raisef(L, "%s: arrays are on different devices (%s and %s); move one with a:to(device)",
+    ca_raisef(L, "%s: arrays are on different devices (%s and %s); move one with a:to(device)",
                fname, ca_be(a)->name, ca_be(b)->name);
 }
 
@@ -121,14 +94,14 @@ static void matmul_core(lua_State *L, int ia, int ib, ca_array *out, const char 
   same_device(L, a, b, fname);
   ca_backend *be = ca_be(a);
   if (a->ndim == 0 || b->ndim == 0)
-    raisef(L, "%s: operand %d is 0-d, but %s needs arrays of at least 1 dimension "
+    ca_raisef(L, "%s: operand %d is 0-d, but %s needs arrays of at least 1 dimension "
                "(use multiply for scalars)", fname, a->ndim == 0 ? 1 : 2, fname);
   mview va = matrix_of(a, 1), vb = matrix_of(b, 0);
   char s1[256], s2[256];
   if (va.cols != vb.rows) {
     fmt_shape(s1, sizeof s1, a->ndim, a->shape);
     fmt_shape(s2, sizeof s2, b->ndim, b->shape);
-    raisef(L, "%s: shapes %s and %s do not align (%lld vs %lld)", fname, s1, s2,
+    ca_raisef(L, "%s: shapes %s and %s do not align (%lld vs %lld)", fname, s1, s2,
                (long long)va.cols, (long long)vb.rows);
   }
   int64_t m = va.rows, n = vb.cols, k = va.cols;
@@ -141,7 +114,7 @@ static void matmul_core(lua_State *L, int ia, int ib, ca_array *out, const char 
     if (da != db && da != 1 && db != 1) {
       fmt_shape(s1, sizeof s1, a->ndim, a->shape);
       fmt_shape(s2, sizeof s2, b->ndim, b->shape);
-      raisef(L, "%s: the batch dims of shapes %s and %s cannot be broadcast (%lld vs %lld)",
+      ca_raisef(L, "%s: the batch dims of shapes %s and %s cannot be broadcast (%lld vs %lld)",
                  fname, s1, s2, (long long)da, (long long)db);
     }
     bshape[i] = da == 1 ? db : da;
@@ -154,14 +127,14 @@ static void matmul_core(lua_State *L, int ia, int ib, ca_array *out, const char 
   int dt = ca_promote(a->dtype, b->dtype);
   if (out) {
     if (ca_be(out) != be)
-      raisef(L, "%s: out is on %s but the operands are on %s", fname, ca_be(out)->name, be->name);
+      ca_raisef(L, "%s: out is on %s but the operands are on %s", fname, ca_be(out)->name, be->name);
     if (out->ndim != rnd || memcmp(out->shape, rshape, sizeof(int64_t) * (size_t)rnd) != 0) {
       fmt_shape(s1, sizeof s1, out->ndim, out->shape);
       fmt_shape(s2, sizeof s2, rnd, rshape);
-      raisef(L, "%s: out has shape %s but the result has shape %s", fname, s1, s2);
+      ca_raisef(L, "%s: out has shape %s but the result has shape %s", fname, s1, s2);
     }
     if (!ca_can_cast_same_kind(dt, out->dtype))
-      raisef(L, "%s: cannot cast the %s result to out's dtype %s", fname, ca_dtype_name(dt),
+      ca_raisef(L, "%s: cannot cast the %s result to out's dtype %s", fname, ca_dtype_name(dt),
                  ca_dtype_name(out->dtype));
   }
 
@@ -387,12 +360,12 @@ static int l_dot(lua_State *L) {
     char s1[256], s2[256];
     fmt_shape(s1, sizeof s1, nd, a->shape);
     fmt_shape(s2, sizeof s2, bnd, b->shape);
-    return raisef(L, "dot: shapes %s and %s do not align (%lld vs %lld)", s1, s2,
+    return ca_raisef(L, "dot: shapes %s and %s do not align (%lld vs %lld)", s1, s2,
                       (long long)k, (long long)kb);
   }
   int rnd = nd + bnd - 2;
   if (rnd > CA_MAXDIMS)
-    return raisef(L, "dot: the result would have %d dims (at most %d)", rnd, CA_MAXDIMS);
+    return ca_raisef(L, "dot: the result would have %d dims (at most %d)", rnd, CA_MAXDIMS);
   int64_t rshape[CA_MAXDIMS];
   for (int i = 0; i < nd - 1; i++) rshape[i] = a->shape[i];
   for (int i = 0; i < bnd - 2; i++) rshape[nd - 1 + i] = b->shape[i];
@@ -444,7 +417,7 @@ static int l_inner(lua_State *L) {
     char s1[256], s2[256];
     fmt_shape(s1, sizeof s1, nd, a->shape);
     fmt_shape(s2, sizeof s2, bnd, b->shape);
-    return raisef(L, "inner: shapes %s and %s do not align on the last axis (%lld vs %lld)",
+    return ca_raisef(L, "inner: shapes %s and %s do not align on the last axis (%lld vs %lld)",
                       s1, s2, (long long)a->shape[nd - 1], (long long)b->shape[bnd - 1]);
   }
   int rnd = nd + bnd - 2;
@@ -492,7 +465,7 @@ static int l_vdot(lua_State *L) {
   ca_array *a = check_arg(L, 1, "vdot"), *b = check_arg(L, 2, "vdot");
   same_device(L, a, b, "vdot");
   if (a->size != b->size)
-    return raisef(L, "vdot: the arrays have different sizes (%lld vs %lld)",
+    return ca_raisef(L, "vdot: the arrays have different sizes (%lld vs %lld)",
                       (long long)a->size, (long long)b->size);
   push_flat(L, 1);
   push_flat(L, 2);
@@ -532,7 +505,7 @@ static void call_reduce(lua_State *L, int which, int idx, const int *axes, int n
 
 static void no_identity(lua_State *L, const ca_array *x, int axis, int which) {
   if (x->shape[axis] == 0)
-    raisef(L, "norm: zero-size array to reduction operation %s which has no identity",
+    ca_raisef(L, "norm: zero-size array to reduction operation %s which has no identity",
                which == UP_MAX ? "max" : "min");
 }
 
@@ -540,7 +513,7 @@ static void no_identity(lua_State *L, const ca_array *x, int axis, int which) {
 static void vector_norm(lua_State *L, int xi, int ord, double p, int ax, int keepdims, int ft) {
   ca_array *x = ca_test(L, 1);
   if (ord == ORD_FRO || ord == ORD_NUC)
-    raisef(L, "norm: invalid norm order '%s' for vectors", ord == ORD_FRO ? "fro" : "nuc");
+    ca_raisef(L, "norm: invalid norm order '%s' for vectors", ord == ORD_FRO ? "fro" : "nuc");
   if (ord == ORD_NONE || p == 2) {
     ca_apply_unary(L, CA_OP_square, xi, NULL);
     call_reduce(L, UP_SUM, lua_gettop(L), &ax, 1, keepdims, -1);
@@ -558,7 +531,7 @@ static void vector_norm(lua_State *L, int xi, int ord, double p, int ax, int kee
     ca_apply_unary(L, CA_OP_abs, xi, NULL);
     call_reduce(L, UP_SUM, lua_gettop(L), &ax, 1, keepdims, -1);
   } else if (p != p) {
-    raisef(L, "norm: invalid norm order nan");
+    ca_raisef(L, "norm: invalid norm order nan");
   } else {
     ca_apply_unary(L, CA_OP_abs, xi, NULL);
     lua_pushnumber(L, p);
@@ -579,11 +552,11 @@ static void matrix_norm(lua_State *L, int xi, int ord, double p, const int *axes
     return;
   }
   if (ord == ORD_NUC || p == 2 || p == -2)
-    raisef(L, "norm: ord %s for matrices needs singular values, which cuarray does not "
+    ca_raisef(L, "norm: ord %s for matrices needs singular values, which cuarray does not "
                "compute (matrix norms: 'fro', 1, -1, inf, -inf)",
                ord == ORD_NUC ? "'nuc'" : p > 0 ? "2" : "-2");
   if (p != 1 && p != -1 && !isinf(p))
-    raisef(L, "norm: invalid norm order %g for matrices (matrix norms: 'fro', 1, -1, inf, "
+    ca_raisef(L, "norm: invalid norm order %g for matrices (matrix norms: 'fro', 1, -1, inf, "
                "-inf)", p);
   /* 1-norms: the largest column sum; inf-norms: the largest row sum */
   int along = isinf(p) ? axes[1] : axes[0], across = isinf(p) ? axes[0] : axes[1];
@@ -626,30 +599,30 @@ static int l_norm(lua_State *L) {
       else if (strcmp(s, "nuc") == 0) ord = ORD_NUC;
       else if (strcmp(s, "inf") == 0) { ord = ORD_NUM; p = HUGE_VAL; }
       else if (strcmp(s, "-inf") == 0) { ord = ORD_NUM; p = -HUGE_VAL; }
-      else return raisef(L, "norm: invalid norm order '%s' (a number, 'fro', 'nuc', 'inf' or "
+      else return ca_raisef(L, "norm: invalid norm order '%s' (a number, 'fro', 'nuc', 'inf' or "
                              "'-inf')", s);
     } else {
-      return raisef(L, "norm: ord must be a number, 'fro', 'nuc', 'inf' or '-inf', got %s",
+      return ca_raisef(L, "norm: ord must be a number, 'fro', 'nuc', 'inf' or '-inf', got %s",
                         luaL_typename(L, 2));
     }
   }
   int axes[2], nax = 0;
   if (oidx > 3 && !lua_isnoneornil(L, 3)) {
     if (lua_type(L, 3) == LUA_TNUMBER) {
-      axes[nax++] = read_axis(L, 3, x->ndim, "norm");
+      axes[nax++] = ca_read_axis(L, 3, x->ndim, "norm");
     } else if (lua_istable(L, 3)) {
       int n = (int)ca_rawlen(L, 3);
       if (n < 1 || n > 2)
-        return raisef(L, "norm: axis must be one axis or a list of one or two axes (got %d)", n);
+        return ca_raisef(L, "norm: axis must be one axis or a list of one or two axes (got %d)", n);
       for (int i = 0; i < n; i++) {
         lua_rawgeti(L, 3, i + 1);
-        axes[nax++] = read_axis(L, -1, x->ndim, "norm");
+        axes[nax++] = ca_read_axis(L, -1, x->ndim, "norm");
         lua_pop(L, 1);
       }
       if (nax == 2 && axes[0] == axes[1])
-        return raisef(L, "norm: duplicate axes given (%d)", axes[0] + 1);
+        return ca_raisef(L, "norm: duplicate axes given (%d)", axes[0] + 1);
     } else {
-      return raisef(L, "norm: axis must be an integer, a list of integers or nil, got %s",
+      return ca_raisef(L, "norm: axis must be an integer, a list of integers or nil, got %s",
                         luaL_typename(L, 3));
     }
   } else if (ord != ORD_NONE) {
@@ -659,7 +632,7 @@ static int l_norm(lua_State *L) {
       axes[nax++] = 0;
       axes[nax++] = 1;
     } else {
-      return raisef(L, "norm: an ord without an axis needs a 1-d or 2-d array (got %d-d); "
+      return ca_raisef(L, "norm: an ord without an axis needs a 1-d or 2-d array (got %d-d); "
                         "give the axis", x->ndim);
     }
   }
@@ -684,7 +657,7 @@ static int l_norm(lua_State *L) {
 static int l_set_precision(lua_State *L) {
   const char *s = lua_tostring(L, 1);
   if (lua_type(L, 1) != LUA_TSTRING || (strcmp(s, "highest") != 0 && strcmp(s, "high") != 0))
-    return raisef(L, "set_matmul_precision: precision must be \"highest\" or \"high\", got %s",
+    return ca_raisef(L, "set_matmul_precision: precision must be \"highest\" or \"high\", got %s",
                       lua_type(L, 1) == LUA_TSTRING ? s : luaL_typename(L, 1));
   ca_state_get(L)->allow_tf32 = strcmp(s, "high") == 0;
   return 0;

@@ -7,7 +7,6 @@
  * together, the reduced dims in the input), so that the backend sees few dims. Reductions
  * stay on the array's device: a reduction over all elements is a 0-d array there, and
  * nothing is synchronised until the value is read (a:item()). */
-#include <stdio.h>
 #include <string.h>
 #include <math.h>
 #include "core.h"
@@ -60,20 +59,6 @@ static int has_no_identity(int op) {
   return op == CA_OP_min || op == CA_OP_max || op == CA_OP_argmin || op == CA_OP_argmax;
 }
 
-/* An axis argument (1-based, negative from the end) as a 0-based dim. Formats the message
- * itself: ca_read_axis passes %lld to lua_pushfstring, which does not know it. */
-static int read_axis(lua_State *L, int idx, int ndim, const char *fname) {
-  int64_t ax = 0;
-  if (!ca_tointeger(L, idx, &ax)) return ca_read_axis(L, idx, ndim, fname);
-  if (ax >= 1 && ax <= ndim) return (int)ax - 1;
-  if (ax <= -1 && ax >= -ndim) return (int)(ax + ndim);
-  char msg[256];
-  snprintf(msg, sizeof msg, "%s: axis %lld is out of bounds for an array of dimension %d "
-           "(axes run from 1, or from -1 at the end)", fname, (long long)ax, ndim);
-  lua_pushstring(L, msg);
-  return lua_error(L);
-}
-
 /* The array argument of a function, with a message naming the function. */
 static ca_array *check_arg(lua_State *L, int idx, const char *fname) {
   ca_array *a = ca_test(L, idx);
@@ -105,7 +90,7 @@ static void read_axes(lua_State *L, int idx, int ndim, int single, int *red, con
     return;
   }
   if (lua_type(L, idx) == LUA_TNUMBER) {
-    red[read_axis(L, idx, ndim, fname)] = 1;
+    red[ca_read_axis(L, idx, ndim, fname)] = 1;
     return;
   }
   if (!lua_istable(L, idx))
@@ -117,7 +102,7 @@ static void read_axes(lua_State *L, int idx, int ndim, int single, int *red, con
   int n = (int)ca_rawlen(L, idx);
   for (int k = 0; k < n; k++) {
     lua_rawgeti(L, idx, k + 1);
-    int ax = read_axis(L, -1, ndim, fname);
+    int ax = ca_read_axis(L, -1, ndim, fname);
     lua_pop(L, 1);
     if (red[ax]) luaL_error(L, "%s: repeated axis %d in the list of axes", fname, ax + 1);
     red[ax] = 1;
@@ -348,7 +333,7 @@ static int l_reduce(lua_State *L) {
       if (lua_type(L, aidx) != LUA_TNUMBER)
         return luaL_error(L, "%s: axis must be an integer or nil, got %s", fname,
                           luaL_typename(L, aidx));
-      axis = read_axis(L, aidx, a->ndim, fname);
+      axis = ca_read_axis(L, aidx, a->ndim, fname);
     }
     scan_checked(L, 1, f->op, axis, rdtype, out, fname);
   } else {
