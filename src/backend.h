@@ -137,8 +137,9 @@ struct ca_backend {
   /* op[0] = op[1] ? op[2] : op[3]; op[1] is read as a truth value. */
   ca_status (*where)(ca_backend *be, const ca_loop *l);
 
-  /* CA_REDUCE ops of ops.def. Empty reductions: sum 0, prod 1, all true, any false,
-   * mean/var/std NaN; min/max/argmin/argmax are never called empty (the core raises). */
+  /* CA_REDUCE ops of ops.def. The core never calls this with zero reduced elements: it
+   * fills the identities itself (sum 0, prod 1, all true, any false, mean/var/std NaN) and
+   * raises for min/max/argmin/argmax. */
   ca_status (*reduce)(ca_backend *be, int op, const ca_reduction *r);
   /* Inclusive scan along the last dim, op is CA_OP_sum or CA_OP_prod. */
   ca_status (*scan)(ca_backend *be, int op, const ca_reduction *r);

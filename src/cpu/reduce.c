@@ -50,9 +50,12 @@ static double pairwise(const double *x, int64_t n) {
   return pairwise(x, h) + pairwise(x + h, n - h);
 }
 
+/* Compensated addition; once the sum is infinite or NaN the compensation would only turn
+ * inf into NaN, so it stops. */
 static void neumaier_add(accum *a, double v) {
   double t = a->d + v;
-  if (fabs(a->d) >= fabs(v)) a->comp += (a->d - t) + v;
+  if (!isfinite(t)) a->comp = 0;
+  else if (fabs(a->d) >= fabs(v)) a->comp += (a->d - t) + v;
   else a->comp += (v - t) + a->d;
   a->d = t;
 }
@@ -324,7 +327,7 @@ ca_status ca_cpu_reduce(ca_backend *be, int op, const ca_reduction *r) {
     if (op == CA_OP_prod) { a.i = 1; a.d = 1.0; }
     if (op == CA_OP_all) a.i = 1;
     if (w.n > 0) walk(&w, p, op, ct, 0, &a);
-    double sum = a.d + a.comp;
+    double sum = isfinite(a.d) ? a.d + a.comp : a.d;
     switch (op) {
     case CA_OP_sum:
       if (ct == CA_CPU_I) ca_cpu_st_i(odt, o, a.i);
@@ -355,7 +358,7 @@ ca_status ca_cpu_reduce(ca_backend *be, int op, const ca_reduction *r) {
       if (w.n > 0) walk(&w, p, op, ct, 1, &b);
       double div = (double)w.n - r->ddof;
       if (!(div > 0)) div = 0.0;
-      double var = w.n == 0 ? mean : (b.d + b.comp) / div;
+      double var = w.n == 0 ? mean : (isfinite(b.d) ? b.d + b.comp : b.d) / div;
       ca_cpu_st_d(odt, o, op == CA_OP_std ? sqrt(var) : var);
       break;
     }
