@@ -181,7 +181,7 @@ H.each_device("matmul", function(dev)
     end)
 
     it("checks out", function()
-      H.raises("matmul: out has shape (3,3) but the result has shape (2,2)", cu.matmul,
+      H.raises("matmul: out has shape (3, 3) but the result has shape (2, 2)", cu.matmul,
         cu.array(A), cu.array(B), {out = cu.zeros{3, 3}})
       H.raises("matmul: cannot cast the float64 result to out's dtype int64", cu.matmul,
         cu.array(A, {dtype = "float64"}), cu.array(B), {out = cu.zeros({2, 2}, {dtype = "int64"})})

@@ -109,11 +109,21 @@ void ca_raise_status(lua_State *L, ca_backend *be, ca_status st, const char *wha
 
 /* ---- storage ----------------------------------------------------------------------- */
 
+/* Bytes of memory from ca_new / ca_new_pinned now live, and released since gc_pressure last
+ * looked (process-wide: a storage does not know its lua_State; one state per process is the
+ * common case, and the counts only pace the collector). */
+static int64_t g_live_bytes, g_freed_bytes;
+
 static void storage_release(ca_storage *st) {
   if (!st || --st->refs > 0) return;
-  if (st->release) st->release(st->release_ctx, st->data);
-  else if (st->owner_be) st->owner_be->host_free(st->owner_be, st->data);
-  else if (!st->borrowed) st->be->free(st->be, st->data, st->nbytes);
+  if (st->release) {
+    st->release(st->release_ctx, st->data);
+  } else if (st->owner_be || !st->borrowed) {
+    if (st->owner_be) st->owner_be->host_free(st->owner_be, st->data);
+    else st->be->free(st->be, st->data, st->nbytes);
+    __atomic_sub_fetch(&g_live_bytes, (int64_t)st->nbytes, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&g_freed_bytes, (int64_t)st->nbytes, __ATOMIC_RELAXED);
+  }
   free(st);
 }
 
@@ -123,14 +133,25 @@ void ca_array_release(ca_array *a) {
   storage_release(st);
 }
 
-/* The collector does not see array memory: count what is allocated, and once as much again
- * as was live at the last collection has been allocated (64 MiB at least), collect. */
+/* The collector does not see array memory: count what is allocated less what was released
+ * (a:free() and finalizers), and once as much again as was live at the last collection has
+ * been allocated (64 MiB at least), collect. Arrays freed explicitly leave no debt, so a loop
+ * that frees its results does not run a full collection (tens of microseconds, with the
+ * device waiting for the launch that follows) on every large allocation. */
+static int64_t g_live_at_gc;
+
 static void gc_pressure(lua_State *L, size_t nbytes) {
   ca_state *s = ca_state_get(L);
+  int64_t freed = __atomic_exchange_n(&g_freed_bytes, 0, __ATOMIC_RELAXED);
+  __atomic_add_fetch(&g_live_bytes, (int64_t)nbytes, __ATOMIC_RELAXED);
+  size_t limit = g_live_at_gc > (int64_t)GC_MIN_DEBT ? (size_t)g_live_at_gc : GC_MIN_DEBT;
+  s->gc_debt = freed > 0 && s->gc_debt > (size_t)freed ? s->gc_debt - (size_t)freed : freed > 0 ? 0 : s->gc_debt;
   s->gc_debt += nbytes;
-  if (s->gc_debt < GC_MIN_DEBT) return;
+  if (s->gc_debt < limit) return;
   s->gc_debt = 0;
   lua_gc(L, LUA_GCCOLLECT, 0);
+  g_live_at_gc = __atomic_load_n(&g_live_bytes, __ATOMIC_RELAXED);
+  __atomic_store_n(&g_freed_bytes, 0, __ATOMIC_RELAXED); /* freed by this collection: no credit */
 }
 
 /* ---- arrays ------------------------------------------------------------------------ */
@@ -139,11 +160,17 @@ ca_array *ca_test(lua_State *L, int idx) {
   return (ca_array *)luaL_testudata(L, idx, CA_ARRAY_MT);
 }
 
-ca_array *ca_check(lua_State *L, int idx) {
+ca_array *ca_check_arg(lua_State *L, int idx, const char *fname) {
   ca_array *a = ca_test(L, idx);
-  if (!a) ca_raisef(L, "bad argument #%d: expected an array, got %s", idx, luaL_typename(L, idx));
-  if (!a->storage) ca_raisef(L, "bad argument #%d: the array has been freed", idx);
+  if (!a) ca_raisef(L, "%s: expected an array, got %s", fname, luaL_typename(L, idx));
+  if (!a->storage) ca_raisef(L, "%s: the array has been freed", fname);
   return a;
+}
+
+ca_array *ca_check(lua_State *L, int idx) {
+  char what[32];
+  snprintf(what, sizeof what, "bad argument #%d", idx);
+  return ca_check_arg(L, idx, what);
 }
 
 static ca_array *push_blank(lua_State *L) {
@@ -601,6 +628,35 @@ int ca_opt_bool(lua_State *L, int idx, const char *key, int dflt) {
   int v = lua_isnil(L, -1) ? dflt : lua_toboolean(L, -1);
   lua_pop(L, 1);
   return v;
+}
+
+int ca_is_options(lua_State *L, int idx) {
+  if (!lua_istable(L, idx)) return 0;
+  idx = ca_absindex(L, idx);
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) == LUA_TSTRING) {
+      lua_pop(L, 1);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+void ca_check_out(lua_State *L, const ca_array *out, ca_backend *be, int dtype, int nd,
+                  const int64_t *shape, const char *fname) {
+  if (ca_be(out) != be)
+    ca_raisef(L, "%s: out is on %s but the operands are on %s", fname, ca_be(out)->name, be->name);
+  if (out->ndim != nd || memcmp(out->shape, shape, sizeof(int64_t) * (size_t)nd) != 0) {
+    char s1[256], s2[256];
+    ca_format_shape(s1, sizeof s1, out->ndim, out->shape);
+    ca_format_shape(s2, sizeof s2, nd, shape);
+    ca_raisef(L, "%s: out has shape %s but the result has shape %s", fname, s1, s2);
+  }
+  if (!ca_can_cast_same_kind(dtype, out->dtype))
+    ca_raisef(L, "%s: cannot cast the %s result to out's dtype %s", fname, ca_dtype_name(dtype),
+              ca_dtype_name(out->dtype));
 }
 
 void ca_register(lua_State *L, const luaL_Reg *funcs, const luaL_Reg *methods) {

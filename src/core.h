@@ -60,6 +60,8 @@ int ca_raisef(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 
 /* ---- arrays ---- */
 ca_array *ca_test(lua_State *L, int idx);                  /* NULL unless an array */
 ca_array *ca_check(lua_State *L, int idx);                 /* raises unless a live array */
+/* The same, with a message naming the function: "sum: expected an array, got string". */
+ca_array *ca_check_arg(lua_State *L, int idx, const char *fname);
 /* Pushes a new C-contiguous array (uninitialised memory) on `be`. */
 ca_array *ca_new(lua_State *L, ca_backend *be, int dtype, int ndim, const int64_t *shape);
 ca_array *ca_new_like(lua_State *L, const ca_array *a, int dtype);
@@ -120,6 +122,12 @@ int ca_opt_device(lua_State *L, int idx, int dflt);       /* {device = ...} */
 ca_array *ca_opt_out(lua_State *L, int idx);              /* {out = array} or NULL */
 int ca_opt_bool(lua_State *L, int idx, const char *key, int dflt);
 int ca_check_dtype(lua_State *L, int idx);                /* a dtype name */
+/* A table with a string key: an options table given in place of an optional argument. */
+int ca_is_options(lua_State *L, int idx);
+/* Checks a user-given `out` for a result of dtype and shape on be: same device, same shape,
+ * and a same_kind cast from the result's dtype. */
+void ca_check_out(lua_State *L, const ca_array *out, ca_backend *be, int dtype, int nd,
+                  const int64_t *shape, const char *fname);
 
 /* Module registration, one per binding file. */
 void ca_open_array(lua_State *L);   /* l_array.c: metatable + methods */

@@ -31,17 +31,6 @@
 #define NEWAXIS_MT "cuarray.newaxis"
 #define MAXENT (2 * CA_MAXDIMS + 1) /* entries a key may have */
 
-/* luaL_error with the C library's formats (lua_pushfstring lacks %lld on every version). */
-static int raisef(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int raisef(lua_State *L, const char *fmt, ...) {
-  char buf[1536];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  return luaL_error(L, "%s", buf);
-}
-
 /* ---- the key ---------------------------------------------------------------------------- */
 
 enum { K_INT, K_RANGE, K_NEW, K_ELLIPSIS, K_ADV, K_MASK, K_BAD };
@@ -98,14 +87,14 @@ static int classify(lua_State *L, int idx, const ca_array **arr) {
 /* Raises for an entry that is no index (the value at idx), naming the axis. */
 static int bad_entry(lua_State *L, int idx, int axis, const char *pre) {
   const ca_array *a = ca_test(L, idx);
-  if (a && !a->storage) return raisef(L, "%sindex on axis %d: the array has been freed", pre, axis);
+  if (a && !a->storage) return ca_raisef(L, "%sindex on axis %d: the array has been freed", pre, axis);
   if (a)
-    return raisef(L, "%sarrays used as indices must be of integer or boolean type, got %s "
+    return ca_raisef(L, "%sarrays used as indices must be of integer or boolean type, got %s "
                       "(axis %d)", pre, ca_dtype_name(a->dtype), axis);
   if (lua_type(L, idx) == LUA_TSTRING)
-    return raisef(L, "%sinvalid index '%s' on axis %d (the only string index is \"...\")",
+    return ca_raisef(L, "%sinvalid index '%s' on axis %d (the only string index is \"...\")",
                       pre, lua_tostring(L, idx), axis);
-  return raisef(L, "%sinvalid index on axis %d: expected an integer, a range {start, stop"
+  return ca_raisef(L, "%sinvalid index on axis %d: expected an integer, a range {start, stop"
                     "[, step]}, cu.newaxis, \"...\" or an integer or boolean array, got %s",
                     pre, axis, luaL_typename(L, idx));
 }
@@ -114,11 +103,11 @@ static int bad_entry(lua_State *L, int idx, int axis, const char *pre) {
 static int64_t norm_index(lua_State *L, int idx, int axis, int64_t n, const char *pre) {
   int64_t i = 0;
   if (!ca_tointeger(L, idx, &i))
-    raisef(L, "%sindex %s on axis %d is not an integer", pre, lua_tostring(L, idx), axis);
+    ca_raisef(L, "%sindex %s on axis %d is not an integer", pre, lua_tostring(L, idx), axis);
   if (i >= 1 && i <= n) return i - 1;
   if (i <= -1 && i >= -n) return n + i;
-  if (i == 0) raisef(L, "%sindex 0 is invalid: indices start at 1 (axis %d)", pre, axis);
-  raisef(L, "%sindex %lld is out of bounds for axis %d with size %lld", pre, (long long)i,
+  if (i == 0) ca_raisef(L, "%sindex 0 is invalid: indices start at 1 (axis %d)", pre, axis);
+  ca_raisef(L, "%sindex %lld is out of bounds for axis %d with size %lld", pre, (long long)i,
              axis, (long long)n);
   return 0;
 }
@@ -131,20 +120,20 @@ static void read_range(lua_State *L, int idx, int axis, int64_t n, int64_t *star
   int has[3];
   size_t rl = ca_rawlen(L, idx);
   if (rl > 3)
-    raisef(L, "%srange on axis %d has %d entries: a range is {start, stop[, step]} (for a "
+    ca_raisef(L, "%srange on axis %d has %d entries: a range is {start, stop[, step]} (for a "
                "list of indices use an integer array, cu.array{...})", pre, axis, (int)rl);
   for (int k = 0; k < 3; k++) {
     lua_rawgeti(L, idx, k + 1);
     has[k] = !lua_isnil(L, -1);
     if (has[k] && !ca_tointeger(L, -1, &r[k]))
-      raisef(L, "%srange on axis %d: %s must be an integer, got %s", pre, axis, part[k],
+      ca_raisef(L, "%srange on axis %d: %s must be an integer, got %s", pre, axis, part[k],
                  lua_type(L, -1) == LUA_TNUMBER ? lua_tostring(L, -1) : luaL_typename(L, -1));
     lua_pop(L, 1);
     if (has[k] && k < 2 && r[k] == 0)
-      raisef(L, "%sindex 0 is invalid: indices start at 1 (range %s on axis %d)", pre,
+      ca_raisef(L, "%sindex 0 is invalid: indices start at 1 (range %s on axis %d)", pre,
                  part[k], axis);
   }
-  if (has[2] && r[2] == 0) raisef(L, "%srange on axis %d: step cannot be zero", pre, axis);
+  if (has[2] && r[2] == 0) ca_raisef(L, "%srange on axis %d: step cannot be zero", pre, axis);
   if (has[0] && !has[1] && !has[2]) { /* {s}: the one element s, kept as an axis */
     has[1] = 1;
     r[1] = r[0];
@@ -171,7 +160,7 @@ static void read_range(lua_State *L, int idx, int axis, int64_t n, int64_t *star
 
 static void add_dim(lua_State *L, ca_array *v, int64_t size, int64_t stride, const char *pre) {
   if (v->ndim >= CA_MAXDIMS)
-    raisef(L, "%sthe index gives too many dimensions (at most %d)", pre, CA_MAXDIMS);
+    ca_raisef(L, "%sthe index gives too many dimensions (at most %d)", pre, CA_MAXDIMS);
   v->shape[v->ndim] = size;
   v->strides[v->ndim] = stride;
   v->ndim++;
@@ -188,7 +177,7 @@ static void add_adv(sel *s, const ca_array *idx, int64_t size, int64_t stride, i
 static void check_same_device(lua_State *L, const ca_array *a, const ca_array *idx, int axis,
                               const char *pre) {
   if (ca_be(idx) != ca_be(a))
-    raisef(L, "%sthe index array for axis %d is on %s but the array is on %s", pre, axis,
+    ca_raisef(L, "%sthe index array for axis %d is on %s but the array is on %s", pre, axis,
                ca_be(idx)->name, ca_be(a)->name);
 }
 
@@ -203,8 +192,8 @@ static void read_key(lua_State *L, const ca_array *a, int ki, sel *s, const char
   const ca_array *arr[MAXENT];
   int is_table = lua_type(L, ki) == LUA_TTABLE && !is_newaxis(L, ki);
   int n = is_table ? (int)ca_rawlen(L, ki) : 1;
-  if (!is_table && lua_isnil(L, ki)) raisef(L, "%sindex is nil", pre);
-  if (n > MAXENT) raisef(L, "%stoo many indices for array: array is %d-dimensional, but %d "
+  if (!is_table && lua_isnil(L, ki)) ca_raisef(L, "%sindex is nil", pre);
+  if (n > MAXENT) ca_raisef(L, "%stoo many indices for array: array is %d-dimensional, but %d "
                              "were indexed", pre, a->ndim, n);
   int consumed = 0, ellipsis = 0, has_adv = 0;
   for (int p = 0; p < n; p++) {
@@ -214,11 +203,11 @@ static void read_key(lua_State *L, const ca_array *a, int ki, sel *s, const char
     switch (kind[p]) {
     case K_NEW: break;
     case K_ELLIPSIS:
-      if (ellipsis++) raisef(L, "%san index can only have a single ellipsis (\"...\")", pre);
+      if (ellipsis++) ca_raisef(L, "%san index can only have a single ellipsis (\"...\")", pre);
       break;
     case K_MASK:
       if (arr[p]->ndim == 0)
-        raisef(L, "%sa 0-d boolean array is not supported as an index", pre);
+        ca_raisef(L, "%sa 0-d boolean array is not supported as an index", pre);
       consumed += arr[p]->ndim;
       has_adv = 1;
       break;
@@ -227,7 +216,7 @@ static void read_key(lua_State *L, const ca_array *a, int ki, sel *s, const char
     }
   }
   if (consumed > a->ndim)
-    raisef(L, "%stoo many indices for array: array is %d-dimensional, but %d were indexed",
+    ca_raisef(L, "%stoo many indices for array: array is %d-dimensional, but %d were indexed",
                pre, a->ndim, consumed);
 
   memset(s, 0, offsetof(sel, cols));
@@ -280,7 +269,7 @@ static void read_key(lua_State *L, const ca_array *a, int ki, sel *s, const char
         char s1[256], s2[256];
         fmt_shape(s1, sizeof s1, m);
         fmt_shape(s2, sizeof s2, a);
-        raisef(L, "%sboolean index of shape %s does not match the indexed array of shape %s "
+        ca_raisef(L, "%sboolean index of shape %s does not match the indexed array of shape %s "
                    "(axis %d has size %lld but the mask has %lld)", pre, s1, s2, ax + j + 1,
                    (long long)a->shape[ax + j], (long long)m->shape[j]);
       }
@@ -315,11 +304,11 @@ static void keep_top(lua_State *L, int top) {
 static int read_axis(lua_State *L, int idx, int ndim, const char *fname) {
   int64_t ax = 0;
   if (!ca_tointeger(L, idx, &ax))
-    raisef(L, "%s: axis must be an integer, got %s", fname,
+    ca_raisef(L, "%s: axis must be an integer, got %s", fname,
            lua_type(L, idx) == LUA_TNUMBER ? lua_tostring(L, idx) : luaL_typename(L, idx));
   if (ax >= 1 && ax <= ndim) return (int)ax - 1;
   if (ax <= -1 && ax >= -ndim) return (int)(ax + ndim);
-  return raisef(L, "%s: axis %lld is out of bounds for an array of dimension %d (axes run from "
+  return ca_raisef(L, "%s: axis %lld is out of bounds for an array of dimension %d (axes run from "
                 "1, or from -1 at the end)", fname, (long long)ax, ndim);
 }
 
@@ -422,13 +411,13 @@ static void resolve_adv(lua_State *L, sel *s, const char *pre) {
         fmt_shape(one, sizeof one, s->adv[q]);
         len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s", q ? " " : "", one);
       }
-      raisef(L, "%sshape mismatch: indexing arrays could not be broadcast together with "
+      ca_raisef(L, "%sshape mismatch: indexing arrays could not be broadcast together with "
                  "shapes %s", pre, msg);
     }
   }
   s->nb = nb;
   if (s->view.ndim + nb > CA_MAXDIMS)
-    raisef(L, "%sthe index gives too many dimensions (at most %d)", pre, CA_MAXDIMS);
+    ca_raisef(L, "%sthe index gives too many dimensions (at most %d)", pre, CA_MAXDIMS);
   s->nr = s->view.ndim + nb;
   for (int i = 0, q = 0; i < s->nr; i++) {
     if (i >= s->first && i < s->first + nb) s->rshape[i] = s->bshape[i - s->first];
@@ -450,8 +439,8 @@ static ca_array *push_offsets(lua_State *L, const sel *s, const char *pre) {
     ca_status st = be->index_offsets(be, &l, s->adv_size[k], s->adv_stride[k], k > 0, &bad);
     if (st == CA_ERR_INDEX) {
       if (bad == 0)
-        raisef(L, "%sindex 0 is invalid: indices start at 1 (axis %d)", pre, s->adv_axis[k] + 1);
-      raisef(L, "%sindex %lld is out of bounds for axis %d with size %lld", pre,
+        ca_raisef(L, "%sindex 0 is invalid: indices start at 1 (axis %d)", pre, s->adv_axis[k] + 1);
+      ca_raisef(L, "%sindex %lld is out of bounds for axis %d with size %lld", pre,
                  (long long)bad, s->adv_axis[k] + 1, (long long)s->adv_size[k]);
     }
     CA_CHECK(L, be, st, "indexing");
@@ -532,7 +521,7 @@ static void fill_scalar(lua_State *L, ca_array *dst, int vi) {
       static const int64_t lo[] = {0, -128, 0, -32768, -2147483647 - 1, INT64_MIN};
       static const int64_t hi[] = {1, 127, 255, 32767, 2147483647, INT64_MAX};
       if (i < lo[dst->dtype] || i > hi[dst->dtype])
-        raisef(L, "index assignment: Lua integer %lld is out of bounds for %s",
+        ca_raisef(L, "index assignment: Lua integer %lld is out of bounds for %s",
                    (long long)i, ca_dtype_name(dst->dtype));
     }
     v.i = i;
@@ -540,10 +529,10 @@ static void fill_scalar(lua_State *L, ca_array *dst, int vi) {
   } else {
     lua_Number x = lua_tonumber(L, vi);
     if (ca_is_integer(dst->dtype) && x != x)
-      raisef(L, "index assignment: cannot convert float NaN to integer (%s)",
+      ca_raisef(L, "index assignment: cannot convert float NaN to integer (%s)",
                  ca_dtype_name(dst->dtype));
     if (ca_is_integer(dst->dtype) && isinf(x))
-      raisef(L, "index assignment: cannot convert float infinity to integer (%s)",
+      ca_raisef(L, "index assignment: cannot convert float infinity to integer (%s)",
                  ca_dtype_name(dst->dtype));
     v.f = x;
     vdt = CA_FLOAT64;
@@ -564,11 +553,11 @@ static ca_array *check_value(lua_State *L, const ca_array *a, int vi) {
   if (t == LUA_TNUMBER || t == LUA_TBOOLEAN) return NULL;
   ca_array *v = ca_test(L, vi);
   if (!v)
-    raisef(L, "index assignment: the value must be a number, a boolean or an array, got %s%s",
+    ca_raisef(L, "index assignment: the value must be a number, a boolean or an array, got %s%s",
                luaL_typename(L, vi), t == LUA_TTABLE ? " (make an array with cu.array{...})" : "");
-  if (!v->storage) raisef(L, "index assignment: the value array has been freed");
+  if (!v->storage) ca_raisef(L, "index assignment: the value array has been freed");
   if (ca_be(v) != ca_be(a))
-    raisef(L, "index assignment: the value is on %s but the array is on %s; move it with "
+    ca_raisef(L, "index assignment: the value is on %s but the array is on %s; move it with "
                "v:to(device)", ca_be(v)->name, ca_be(a)->name);
   return v;
 }
@@ -592,7 +581,7 @@ static void fit_value(lua_State *L, ca_array *v, int nd, const int64_t *shape) {
     char s1[256], s2[256];
     fmt_shape(s1, sizeof s1, v);
     ca_format_shape(s2, sizeof s2, nd, shape);
-    raisef(L, "could not broadcast input of shape %s into shape %s", s1, s2);
+    ca_raisef(L, "could not broadcast input of shape %s into shape %s", s1, s2);
   }
   *v = w;
 }
@@ -654,7 +643,7 @@ static ca_array *push_index_list(lua_State *L, int idx, ca_backend *be, const ch
   for (int64_t i = 0; i < n; i++) {
     lua_rawgeti(L, idx, (int)(i + 1));
     if (!ca_tointeger(L, -1, &p[i]))
-      raisef(L, "%s: index %d of the list must be an integer, got %s", fname, (int)(i + 1),
+      ca_raisef(L, "%s: index %d of the list must be an integer, got %s", fname, (int)(i + 1),
                  lua_type(L, -1) == LUA_TNUMBER ? lua_tostring(L, -1) : luaL_typename(L, -1));
     lua_pop(L, 1);
   }
@@ -675,7 +664,7 @@ static int l_take(lua_State *L) {
   if (t == LUA_TNUMBER) {
     int64_t i;
     if (!ca_tointeger(L, 2, &i))
-      return raisef(L, "take: index %s is not an integer", lua_tostring(L, 2));
+      return ca_raisef(L, "take: index %s is not an integer", lua_tostring(L, 2));
     ca_array *z = ca_new(L, ca_be(a), CA_INT64, 0, NULL);
     ca_value val;
     val.i = i;
@@ -690,7 +679,7 @@ static int l_take(lua_State *L) {
   } else {
     ca_array *x = ca_test(L, 2);
     if (!x || !x->storage || !ca_is_integer(x->dtype))
-      return raisef(L, "take: indices must be an integer array, a table of integers or an "
+      return ca_raisef(L, "take: indices must be an integer array, a table of integers or an "
                         "integer, got %s", x && x->storage ? ca_dtype_name(x->dtype) : luaL_typename(L, 2));
     lua_pushvalue(L, 2);
   }
@@ -718,7 +707,7 @@ static int l_take(lua_State *L) {
 static ca_array *check_nonzero_arg(lua_State *L, const char *fname) {
   ca_array *a = ca_check(L, 1);
   if (a->ndim == 0)
-    raisef(L, "%s: not supported for 0-d arrays (use a:reshape(1) first)", fname);
+    ca_raisef(L, "%s: not supported for 0-d arrays (use a:reshape(1) first)", fname);
   return a;
 }
 
@@ -763,9 +752,9 @@ static const char *const join_opts[] = {"dtype", NULL};
 static int check_list(lua_State *L, const char *fname, const ca_array **first, int *dtype,
                       int *axis_idx) {
   if (!lua_istable(L, 1) || ca_test(L, 1))
-    raisef(L, "%s: expected a table of arrays, got %s", fname, luaL_typename(L, 1));
+    ca_raisef(L, "%s: expected a table of arrays, got %s", fname, luaL_typename(L, 1));
   int n = (int)ca_rawlen(L, 1);
-  if (n == 0) raisef(L, "%s: need at least one array to %s", fname,
+  if (n == 0) ca_raisef(L, "%s: need at least one array to %s", fname,
                          strcmp(fname, "stack") == 0 ? "stack" : "concatenate");
   int oi = 3;
   *axis_idx = 2;
@@ -776,9 +765,9 @@ static int check_list(lua_State *L, const char *fname, const ca_array **first, i
     lua_rawgeti(L, 1, i);
     const ca_array *x = ca_test(L, -1);
     if (!x)
-      raisef(L, "%s: element %d of the list is not an array (got %s)", fname, i,
+      ca_raisef(L, "%s: element %d of the list is not an array (got %s)", fname, i,
                  luaL_typename(L, -1));
-    if (!x->storage) raisef(L, "%s: the array at index %d has been freed", fname, i);
+    if (!x->storage) ca_raisef(L, "%s: the array at index %d has been freed", fname, i);
     lua_pop(L, 1); /* the list keeps it */
     if (i == 1) {
       *first = x;
@@ -786,7 +775,7 @@ static int check_list(lua_State *L, const char *fname, const ca_array **first, i
       continue;
     }
     if (ca_be(x) != ca_be(*first))
-      raisef(L, "%s: the arrays are on different devices (%s at index 1, %s at index %d)",
+      ca_raisef(L, "%s: the arrays are on different devices (%s at index 1, %s at index %d)",
                  fname, ca_be(*first)->name, ca_be(x)->name, i);
     dt = ca_promote(dt, x->dtype);
   }
@@ -797,7 +786,7 @@ static int check_list(lua_State *L, const char *fname, const ca_array **first, i
       const ca_array *x = ca_test(L, -1);
       lua_pop(L, 1);
       if (!ca_can_cast_same_kind(x->dtype, want))
-        raisef(L, "%s: cannot cast array data from %s to %s according to the rule "
+        ca_raisef(L, "%s: cannot cast array data from %s to %s according to the rule "
                    "'same_kind'", fname, ca_dtype_name(x->dtype), ca_dtype_name(want));
     }
     dt = want;
@@ -813,7 +802,7 @@ static int l_concatenate(lua_State *L) {
   int dt, ai;
   int n = check_list(L, "concatenate", &f, &dt, &ai);
   int nd = f->ndim;
-  if (nd == 0) return raisef(L, "concatenate: zero-dimensional arrays cannot be concatenated");
+  if (nd == 0) return ca_raisef(L, "concatenate: zero-dimensional arrays cannot be concatenated");
   int axis = (ai && !lua_isnoneornil(L, ai)) ? read_axis(L, ai, nd, "concatenate") : 0;
   int64_t shape[CA_MAXDIMS];
   memcpy(shape, f->shape, sizeof(int64_t) * (size_t)nd);
@@ -823,12 +812,12 @@ static int l_concatenate(lua_State *L) {
     const ca_array *x = ca_test(L, -1);
     lua_pop(L, 1);
     if (x->ndim != nd)
-      return raisef(L, "concatenate: all the input arrays must have the same number of "
+      return ca_raisef(L, "concatenate: all the input arrays must have the same number of "
                         "dimensions, but the array at index 1 has %d dimension(s) and the array "
                         "at index %d has %d dimension(s)", nd, i, x->ndim);
     for (int j = 0; j < nd; j++)
       if (j != axis && x->shape[j] != f->shape[j])
-        return raisef(L, "concatenate: all the input array dimensions except for the "
+        return ca_raisef(L, "concatenate: all the input array dimensions except for the "
                           "concatenation axis must match exactly, but along dimension %d, the "
                           "array at index 1 has size %lld and the array at index %d has size %lld",
                           j + 1, (long long)f->shape[j], i, (long long)x->shape[j]);
@@ -857,7 +846,7 @@ static int l_stack(lua_State *L) {
   int dt, ai;
   int n = check_list(L, "stack", &f, &dt, &ai);
   int nd = f->ndim;
-  if (nd + 1 > CA_MAXDIMS) return raisef(L, "stack: too many dimensions (at most %d)", CA_MAXDIMS);
+  if (nd + 1 > CA_MAXDIMS) return ca_raisef(L, "stack: too many dimensions (at most %d)", CA_MAXDIMS);
   int axis = (ai && !lua_isnoneornil(L, ai)) ? read_axis(L, ai, nd + 1, "stack") : 0;
   for (int i = 2; i <= n; i++) {
     lua_rawgeti(L, 1, i);
@@ -867,7 +856,7 @@ static int l_stack(lua_State *L) {
       char s1[256], s2[256];
       fmt_shape(s1, sizeof s1, f);
       fmt_shape(s2, sizeof s2, x);
-      return raisef(L, "stack: all input arrays must have the same shape, but the array at "
+      return ca_raisef(L, "stack: all input arrays must have the same shape, but the array at "
                         "index 1 has shape %s and the array at index %d has shape %s", s1, i, s2);
     }
   }

@@ -20,13 +20,6 @@ static void fmt_shape(char *buf, size_t len, int nd, const int64_t *shape) {
   if (n < len) snprintf(buf + n, len - n, nd == 1 ? ",)" : ")");
 }
 
-static ca_array *check_arg(lua_State *L, int idx, const char *fname) {
-  ca_array *a = ca_test(L, idx);
-  if (!a) ca_raisef(L, "%s: expected an array, got %s", fname, luaL_typename(L, idx));
-  if (!a->storage) ca_raisef(L, "%s: the array has been freed", fname);
-  return a;
-}
-
 static void same_device(lua_State *L, const ca_array *a, const ca_array *b, const char *fname) {
   if (ca_be(a) != ca_be(b))
     ca_raisef(L, "%s: arrays are on different devices (%s and %s); move one with a:to(device)",
@@ -90,7 +83,7 @@ static mview matrix_of(const ca_array *a, int row) {
  * result, or writes `out` and pushes nothing. */
 static void matmul_core(lua_State *L, int ia, int ib, ca_array *out, const char *fname) {
   int top = lua_gettop(L);
-  ca_array *a = check_arg(L, ia, fname), *b = check_arg(L, ib, fname);
+  ca_array *a = ca_check_arg(L, ia, fname), *b = ca_check_arg(L, ib, fname);
   same_device(L, a, b, fname);
   ca_backend *be = ca_be(a);
   if (a->ndim == 0 || b->ndim == 0)
@@ -125,18 +118,7 @@ static void matmul_core(lua_State *L, int ia, int ib, ca_array *out, const char 
   if (a->ndim > 1) rshape[rnd++] = m;
   if (b->ndim > 1) rshape[rnd++] = n;
   int dt = ca_promote(a->dtype, b->dtype);
-  if (out) {
-    if (ca_be(out) != be)
-      ca_raisef(L, "%s: out is on %s but the operands are on %s", fname, ca_be(out)->name, be->name);
-    if (out->ndim != rnd || memcmp(out->shape, rshape, sizeof(int64_t) * (size_t)rnd) != 0) {
-      fmt_shape(s1, sizeof s1, out->ndim, out->shape);
-      fmt_shape(s2, sizeof s2, rnd, rshape);
-      ca_raisef(L, "%s: out has shape %s but the result has shape %s", fname, s1, s2);
-    }
-    if (!ca_can_cast_same_kind(dt, out->dtype))
-      ca_raisef(L, "%s: cannot cast the %s result to out's dtype %s", fname, ca_dtype_name(dt),
-                 ca_dtype_name(out->dtype));
-  }
+  if (out) ca_check_out(L, out, be, dt, rnd, rshape, fname);
 
   /* operands in the result dtype, in a layout the backend takes */
   int flt = ca_is_float(dt);
@@ -243,20 +225,6 @@ static void matmul_core(lua_State *L, int ia, int ib, ca_array *out, const char 
   }
 }
 
-/* A table with a string key: an options table given in place of a later argument. */
-static int looks_like_options(lua_State *L, int idx) {
-  if (!lua_istable(L, idx)) return 0;
-  lua_pushnil(L);
-  while (lua_next(L, idx)) {
-    lua_pop(L, 1);
-    if (lua_type(L, -1) == LUA_TSTRING) {
-      lua_pop(L, 1);
-      return 1;
-    }
-  }
-  return 0;
-}
-
 /* Pushes the array at idx seen as a 2-d matrix (product of the leading dims, last dim): a
  * view when the leading dims chain, else a view of a C-contiguous copy. 1-d: one row. */
 static ca_array *push_as_rows(lua_State *L, int idx) {
@@ -335,7 +303,7 @@ static int l_matmul(lua_State *L) {
 /* A Lua number or a 0-d array: dot, inner and outer then multiply. */
 static int scalar_like(lua_State *L, int idx, const char *fname) {
   if (lua_type(L, idx) == LUA_TNUMBER) return 1;
-  return check_arg(L, idx, fname)->ndim == 0;
+  return ca_check_arg(L, idx, fname)->ndim == 0;
 }
 
 /* cu.dot(a, b) and a:dot(b): NumPy's dot. 1-d and 2-d operands (and an n-d operand with a
@@ -443,7 +411,7 @@ static int l_inner(lua_State *L) {
 /* cu.outer(a, b): a flattened as a column times b flattened as a row. */
 static int l_outer(lua_State *L) {
   ca_opt_check(L, 3, "outer", no_opts);
-  ca_array *a = check_arg(L, 1, "outer"), *b = check_arg(L, 2, "outer");
+  ca_array *a = ca_check_arg(L, 1, "outer"), *b = ca_check_arg(L, 2, "outer");
   same_device(L, a, b, "outer");
   ca_array *fa = push_flat(L, 1);             /* 3 */
   fa->ndim = 2;
@@ -462,7 +430,7 @@ static int l_outer(lua_State *L) {
 /* cu.vdot(a, b): the dot product of a and b flattened (same sizes). */
 static int l_vdot(lua_State *L) {
   ca_opt_check(L, 3, "vdot", no_opts);
-  ca_array *a = check_arg(L, 1, "vdot"), *b = check_arg(L, 2, "vdot");
+  ca_array *a = ca_check_arg(L, 1, "vdot"), *b = ca_check_arg(L, 2, "vdot");
   same_device(L, a, b, "vdot");
   if (a->size != b->size)
     return ca_raisef(L, "vdot: the arrays have different sizes (%lld vs %lld)",
@@ -582,9 +550,9 @@ static void matrix_norm(lua_State *L, int xi, int ord, double p, const int *axes
 /* cu.linalg.norm(x[, ord][, axis][, {keepdims = bool}]) */
 static int l_norm(lua_State *L) {
   static const char *const norm_opts[] = {"keepdims", NULL};
-  ca_array *x = check_arg(L, 1, "norm");
+  ca_array *x = ca_check_arg(L, 1, "norm");
   int top = lua_gettop(L), oidx = 4;
-  if (top >= 2 && top <= 3 && looks_like_options(L, top)) oidx = top;
+  if (top >= 2 && top <= 3 && ca_is_options(L, top)) oidx = top;
   ca_opt_check(L, oidx, "norm", norm_opts);
   int keepdims = ca_opt_bool(L, oidx, "keepdims", 0);
   int ord = ORD_NONE;

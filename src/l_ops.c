@@ -108,21 +108,11 @@ static void apply_rule(lua_State *L, int op, int dt, int *compute, int *result) 
   }
 }
 
-/* Checks a user-given `out` (shape, device, casting) or allocates the result. */
+/* Checks a user-given `out` or allocates the result. */
 static ca_array *result_array(lua_State *L, ca_array *out, ca_backend *be, int dtype, int nd,
                               const int64_t *shape, const char *fname) {
   if (!out) return ca_new(L, be, dtype, nd, shape);
-  if (ca_be(out) != be)
-    ca_raisef(L, "%s: out is on %s but the operands are on %s", fname, ca_be(out)->name, be->name);
-  if (out->ndim != nd || memcmp(out->shape, shape, sizeof(int64_t) * (size_t)nd) != 0) {
-    char s1[256], s2[256];
-    ca_format_shape(s1, sizeof s1, out->ndim, out->shape);
-    ca_format_shape(s2, sizeof s2, nd, shape);
-    ca_raisef(L, "%s: out has shape %s but the result has shape %s", fname, s1, s2);
-  }
-  if (!ca_can_cast_same_kind(dtype, out->dtype))
-    ca_raisef(L, "%s: cannot cast the %s result to out's dtype %s", fname, ca_dtype_name(dtype),
-               ca_dtype_name(out->dtype));
+  ca_check_out(L, out, be, dtype, nd, shape, fname);
   return out;
 }
 

@@ -59,28 +59,6 @@ static int has_no_identity(int op) {
   return op == CA_OP_min || op == CA_OP_max || op == CA_OP_argmin || op == CA_OP_argmax;
 }
 
-/* The array argument of a function, with a message naming the function. */
-static ca_array *check_arg(lua_State *L, int idx, const char *fname) {
-  ca_array *a = ca_test(L, idx);
-  if (!a) luaL_error(L, "%s: expected an array, got %s", fname, luaL_typename(L, idx));
-  if (!a->storage) luaL_error(L, "%s: the array has been freed", fname);
-  return a;
-}
-
-/* A table with a string key: an options table given where the axis would go. */
-static int looks_like_options(lua_State *L, int idx) {
-  if (!lua_istable(L, idx)) return 0;
-  lua_pushnil(L);
-  while (lua_next(L, idx)) {
-    lua_pop(L, 1);
-    if (lua_type(L, -1) == LUA_TSTRING) {
-      lua_pop(L, 1);
-      return 1;
-    }
-  }
-  return 0;
-}
-
 /* Reads the axis argument at idx (0: none) into red[] (1 for each reduced dim): nil for
  * every dim, an integer, or a list of integers (not with `single`). */
 static void read_axes(lua_State *L, int idx, int ndim, int single, int *red, const char *fname) {
@@ -94,35 +72,19 @@ static void read_axes(lua_State *L, int idx, int ndim, int single, int *red, con
     return;
   }
   if (!lua_istable(L, idx))
-    luaL_error(L, "%s: axis must be an integer%s or nil, got %s", fname,
+    ca_raisef(L, "%s: axis must be an integer%s or nil, got %s", fname,
                single ? "" : ", a list of integers", luaL_typename(L, idx));
   if (single)
-    luaL_error(L, "%s: axis must be a single integer or nil (%s takes one axis only)", fname,
+    ca_raisef(L, "%s: axis must be a single integer or nil (%s takes one axis only)", fname,
                fname);
   int n = (int)ca_rawlen(L, idx);
   for (int k = 0; k < n; k++) {
     lua_rawgeti(L, idx, k + 1);
     int ax = ca_read_axis(L, -1, ndim, fname);
     lua_pop(L, 1);
-    if (red[ax]) luaL_error(L, "%s: repeated axis %d in the list of axes", fname, ax + 1);
+    if (red[ax]) ca_raisef(L, "%s: repeated axis %d in the list of axes", fname, ax + 1);
     red[ax] = 1;
   }
-}
-
-/* Checks a user-given `out` against the result (device, shape, casting). */
-static void check_out(lua_State *L, const ca_array *out, ca_backend *be, int dtype, int nd,
-                      const int64_t *shape, const char *fname) {
-  if (ca_be(out) != be)
-    luaL_error(L, "%s: out is on %s but the array is on %s", fname, ca_be(out)->name, be->name);
-  if (out->ndim != nd || memcmp(out->shape, shape, sizeof(int64_t) * (size_t)nd) != 0) {
-    char s1[256], s2[256];
-    ca_format_shape(s1, sizeof s1, out->ndim, out->shape);
-    ca_format_shape(s2, sizeof s2, nd, shape);
-    luaL_error(L, "%s: out has shape %s but the result has shape %s", fname, s1, s2);
-  }
-  if (!ca_can_cast_same_kind(dtype, out->dtype))
-    luaL_error(L, "%s: cannot cast the %s result to out's dtype %s", fname, ca_dtype_name(dtype),
-               ca_dtype_name(out->dtype));
 }
 
 /* Appends dim (size, in stride, out stride) to a group, merging it into the previous dim
@@ -212,9 +174,9 @@ static void reduce_core(lua_State *L, const ca_array *a, int op, const int *red,
     }
   }
   if (count == 0 && has_no_identity(op))
-    luaL_error(L, "%s: zero-size array to reduction operation %s which has no identity", fname,
+    ca_raisef(L, "%s: zero-size array to reduction operation %s which has no identity", fname,
                ca_op_names[op]);
-  if (out) check_out(L, out, be, rdtype, rnd, rshape, fname);
+  if (out) ca_check_out(L, out, be, rdtype, rnd, rshape, fname);
   int alias = out && out->storage == a->storage;
   ca_array *res = out && !alias ? out : ca_new(L, be, alias ? out->dtype : rdtype, rnd, rshape);
   reduce_into(L, a, op, red, keepdims, ddof, count, res, fname);
@@ -238,8 +200,8 @@ static void scan_checked(lua_State *L, int aidx, int op, int axis, int rdtype, c
     return;
   }
   int64_t n = a->size;
-  if (axis < 0) check_out(L, out, ca_be(a), rdtype, 1, &n, fname);
-  else check_out(L, out, ca_be(a), rdtype, a->ndim, a->shape, fname);
+  if (axis < 0) ca_check_out(L, out, ca_be(a), rdtype, 1, &n, fname);
+  else ca_check_out(L, out, ca_be(a), rdtype, a->ndim, a->shape, fname);
   scan_core(L, aidx, op, axis, out->dtype, NULL, fname);
   ca_copy_into(L, out, ca_test(L, -1));
   lua_pop(L, 1);
@@ -253,7 +215,7 @@ static void scan_core(lua_State *L, int aidx, int op, int axis, int rdtype, ca_a
   memset(&r, 0, sizeof r);
   if (axis < 0) {
     int64_t n = a->size;
-    if (out) check_out(L, out, be, rdtype, 1, &n, fname);
+    if (out) ca_check_out(L, out, be, rdtype, 1, &n, fname);
     /* One run when the dims chain (any stride, flipped included), else a C-order copy. */
     int runs = 0;
     int64_t stride = 1;
@@ -284,7 +246,7 @@ static void scan_core(lua_State *L, int aidx, int op, int axis, int rdtype, ca_a
     if (copied) lua_remove(L, out ? -1 : -2);
     return;
   }
-  if (out) check_out(L, out, be, rdtype, a->ndim, a->shape, fname);
+  if (out) ca_check_out(L, out, be, rdtype, a->ndim, a->shape, fname);
   ca_array *res = out ? out : ca_new(L, be, rdtype, a->ndim, a->shape);
   if (res->size == 0) return;
   int k = 0;
@@ -305,7 +267,7 @@ static void scan_core(lua_State *L, int aidx, int op, int axis, int rdtype, ca_a
 
 void ca_reduce_all(lua_State *L, int op, int idx, int out_dtype) {
   const char *fname = ca_op_names[op];
-  ca_array *a = check_arg(L, idx, fname);
+  ca_array *a = ca_check_arg(L, idx, fname);
   int red[CA_MAXDIMS];
   for (int i = 0; i < a->ndim; i++) red[i] = 1;
   reduce_core(L, a, op, red, 0, out_dtype < 0 ? result_dtype(op, a->dtype) : out_dtype, 0.0,
@@ -316,9 +278,9 @@ void ca_reduce_all(lua_State *L, int op, int idx, int out_dtype) {
 static int l_reduce(lua_State *L) {
   const rfunc *f = &rfuncs[lua_tointeger(L, lua_upvalueindex(1))];
   const char *fname = f->name;
-  ca_array *a = check_arg(L, 1, fname);
+  ca_array *a = ca_check_arg(L, 1, fname);
   int aidx = 2, oidx = 3;
-  if (lua_gettop(L) == 2 && looks_like_options(L, 2)) {
+  if (lua_gettop(L) == 2 && ca_is_options(L, 2)) {
     aidx = 0;
     oidx = 2;
   }
@@ -331,7 +293,7 @@ static int l_reduce(lua_State *L) {
     int axis = -1;
     if (aidx && !lua_isnoneornil(L, aidx)) {
       if (lua_type(L, aidx) != LUA_TNUMBER)
-        return luaL_error(L, "%s: axis must be an integer or nil, got %s", fname,
+        return ca_raisef(L, "%s: axis must be an integer or nil, got %s", fname,
                           luaL_typename(L, aidx));
       axis = ca_read_axis(L, aidx, a->ndim, fname);
     }
@@ -344,7 +306,7 @@ static int l_reduce(lua_State *L) {
       lua_getfield(L, oidx, "ddof");
       if (!lua_isnil(L, -1)) {
         if (lua_type(L, -1) != LUA_TNUMBER)
-          return luaL_error(L, "%s: ddof must be a number, got %s", fname, luaL_typename(L, -1));
+          return ca_raisef(L, "%s: ddof must be a number, got %s", fname, luaL_typename(L, -1));
         ddof = lua_tonumber(L, -1);
       }
       lua_pop(L, 1);
