@@ -53,8 +53,9 @@ static int cuda_error(lua_State *L, const char *call, cudaError_t err) {
 static int opt_ordinal(lua_State *L, int i, int def) {
   if (lua_isnoneornil(L, i)) return def;
   lua_Number n = luaL_checknumber(L, i);
-  if (n != (lua_Number)(int)n || n < 0 || n >= CU_MAXDEV)
+  if (!(n >= 0 && n < 1e9) || n != (lua_Number)(int)n)
     return luaL_argerror(L, i, "device ordinal must be an integer from 0");
+  if (n >= CU_MAXDEV) return luaL_error(L, "cuda: device %d does not exist", (int)n);
   return (int)n;
 }
 
