@@ -21,10 +21,15 @@ local function eval(src)
   return f()
 end
 
--- The expected text on `device`: NumPy's, with ", device=..." before the closing parenthesis.
-local function on_device(expected, device)
+-- The expected text on `device`: NumPy's, with ", device=..." after the dtype; as NumPy does
+-- for the dtype, the tail goes on a line of its own when it would pass the line width.
+local function on_device(expected, device, linewidth)
   if device == "cpu" then return expected end
-  return expected:sub(1, -2) .. ", device=" .. device .. ")"
+  local body, dtype = expected:match("^(.-,)%s+(dtype=%w+)%)$")
+  local tail = dtype .. ", device=" .. device .. ")"
+  local last = body:match("[^\n]*$")
+  if #last + #tail + 1 > (linewidth or 75) then return body .. "\n      " .. tail end
+  return body .. " " .. tail
 end
 
 local cases = {
@@ -219,7 +224,7 @@ H.each_device("tostring", function()
                                "        5,  6,  7,  8,  9,\n" ..
                                "       10, 11, 12, 13, 14,\n" ..
                                "       15, 16, 17, 18, 19],\n" ..
-                               "      dtype=int64)", a.device), s)
+                               "      dtype=int64)", a.device, 30), s)
   end)
 end)
 
