@@ -3,7 +3,6 @@
  * data reader cu._print_data. Data built on the host (tables, ranges) is written into one
  * host buffer and uploaded once; fills and random draws run on the array's own device. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,25 +13,6 @@
 static const char *const dd_opts[] = {"dtype", "device", NULL};
 
 /* ---- helpers ------------------------------------------------------------------------ */
-
-/* luaL_error with the C library's printf formats (lua_pushfstring knows no %lld or %g). */
-static int raisef(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int raisef(lua_State *L, const char *fmt, ...) {
-  char buf[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  return luaL_error(L, "%s", buf);
-}
-
-static ca_array *check_arg_array(lua_State *L, int idx, const char *fname) {
-  ca_array *a = ca_test(L, idx);
-  if (!a)
-    raisef(L, "%s: argument #%d must be an array, got %s", fname, idx, luaL_typename(L, idx));
-  if (!a->storage) raisef(L, "%s: argument #%d: the array has been freed", fname, idx);
-  return a;
-}
 
 /* A trailing options table: a table with no array part (an empty table counts). */
 static int is_opts(lua_State *L, int idx) {
@@ -51,11 +31,11 @@ static int opt_dtype(lua_State *L, int oi, int dflt, const char *fname) {
   int dt = dflt;
   if (!lua_isnil(L, -1)) {
     if (lua_type(L, -1) != LUA_TSTRING)
-      raisef(L, "%s: dtype must be a string such as \"float32\", got %s", fname,
+      ca_raisef(L, "%s: dtype must be a string such as \"float32\", got %s", fname,
                  luaL_typename(L, -1));
     dt = ca_dtype_from_name(lua_tostring(L, -1));
     if (dt < 0)
-      raisef(L, "%s: unknown dtype '%s' (bool, int8, uint8, int16, int32, int64, float16, "
+      ca_raisef(L, "%s: unknown dtype '%s' (bool, int8, uint8, int16, int32, int64, float16, "
                  "float32, float64)", fname, lua_tostring(L, -1));
   }
   lua_pop(L, 1);
@@ -69,7 +49,7 @@ static int opt_device(lua_State *L, int oi, int dflt, const char *fname) {
   int d = dflt;
   if (!lua_isnil(L, -1)) {
     if (lua_type(L, -1) != LUA_TSTRING)
-      raisef(L, "%s: device must be a string such as \"cpu\" or \"cuda:0\", got %s", fname,
+      ca_raisef(L, "%s: device must be a string such as \"cpu\" or \"cuda:0\", got %s", fname,
                  luaL_typename(L, -1));
     const char *s = lua_tostring(L, -1);
     if (strcmp(s, "cpu") == 0) d = -1;
@@ -78,7 +58,7 @@ static int opt_device(lua_State *L, int oi, int dflt, const char *fname) {
       char *end = NULL;
       long n = strncmp(s, "cuda:", 5) == 0 ? strtol(s + 5, &end, 10) : -1;
       if (!end || *end || end == s + 5 || n < 0 || n >= 1024)
-        raisef(L, "%s: unknown device '%s' (expected \"cpu\", \"cuda\" or \"cuda:N\")", fname, s);
+        ca_raisef(L, "%s: unknown device '%s' (expected \"cpu\", \"cuda\" or \"cuda:N\")", fname, s);
       d = (int)n;
     }
   }
@@ -92,7 +72,7 @@ static void check_size(lua_State *L, const char *fname, int dtype, int nd, const
   int overflow = 0;
   for (int i = 0; i < nd; i++) {
     if (shape[i] < 0)
-      raisef(L, "%s: negative dimension %lld in shape", fname, (long long)shape[i]);
+      ca_raisef(L, "%s: negative dimension %lld in shape", fname, (long long)shape[i]);
     if (shape[i] && n > INT64_MAX / shape[i]) overflow = 1;
     else n *= shape[i];
   }
@@ -101,27 +81,9 @@ static void check_size(lua_State *L, const char *fname, int dtype, int nd, const
   if (overflow || (uint64_t)n > (uint64_t)(SIZE_MAX / 2) / ca_itemsize(dtype)) {
     char s[300];
     ca_format_shape(s, sizeof s, nd, shape);
-    raisef(L, "%s: an array of shape %s and dtype %s is too large", fname, s,
+    ca_raisef(L, "%s: an array of shape %s and dtype %s is too large", fname, s,
                ca_dtype_name(dtype));
   }
-}
-
-/* ca_read_shape, with negative entries reported here first (the message needs %lld). */
-static int read_shape(lua_State *L, int idx, int64_t *shape, const char *fname) {
-  int64_t d;
-  idx = ca_absindex(L, idx);
-  if (lua_type(L, idx) == LUA_TNUMBER && ca_tointeger(L, idx, &d) && d < 0)
-    raisef(L, "%s: negative dimension %lld in shape", fname, (long long)d);
-  if (lua_istable(L, idx)) {
-    int n = (int)ca_rawlen(L, idx);
-    for (int i = 0; i < n && i < CA_MAXDIMS; i++) {
-      lua_rawgeti(L, idx, i + 1);
-      if (ca_tointeger(L, -1, &d) && d < 0)
-        raisef(L, "%s: negative dimension %lld in shape", fname, (long long)d);
-      lua_pop(L, 1);
-    }
-  }
-  return ca_read_shape(L, idx, shape, fname);
 }
 
 /* Writes one value at p in dtype. */
@@ -213,7 +175,7 @@ static void nest_shape(lua_State *L, int idx, nest *b) {
   lua_pushvalue(L, idx);
   while (lua_istable(L, -1)) {
     if (b->ndim >= CA_MAXDIMS)
-      raisef(L, "%s: nested tables are deeper than %d dimensions", b->fname, CA_MAXDIMS);
+      ca_raisef(L, "%s: nested tables are deeper than %d dimensions", b->fname, CA_MAXDIMS);
     int64_t n = (int64_t)ca_rawlen(L, -1);
     b->shape[b->ndim++] = n;
     if (n == 0) break;
@@ -224,7 +186,7 @@ static void nest_shape(lua_State *L, int idx, nest *b) {
   ca_array *a = ca_test(L, -1);
   if (a && a->storage) {
     if (b->ndim + a->ndim > CA_MAXDIMS)
-      raisef(L, "%s: nested tables and arrays make more than %d dimensions", b->fname, CA_MAXDIMS);
+      ca_raisef(L, "%s: nested tables and arrays make more than %d dimensions", b->fname, CA_MAXDIMS);
     for (int i = 0; i < a->ndim; i++) b->shape[b->ndim++] = a->shape[i];
   }
   lua_pop(L, 1);
@@ -236,12 +198,12 @@ static void nest_check(lua_State *L, nest *b, int depth) {
   int t = lua_type(L, -1);
   if (depth < b->tdims) {
     if (t != LUA_TTABLE)
-      raisef(L, "%s: ragged nested table: element %s is a %s where a table of %lld "
+      ca_raisef(L, "%s: ragged nested table: element %s is a %s where a table of %lld "
                  "elements was expected (depth %d)", b->fname, path_str(b, depth, where, sizeof where),
                  ca_test(L, -1) ? "array" : luaL_typename(L, -1), (long long)b->shape[depth], depth + 1);
     int64_t n = (int64_t)ca_rawlen(L, -1);
     if (n != b->shape[depth])
-      raisef(L, "%s: ragged nested table: %s has %lld elements but %lld were expected "
+      ca_raisef(L, "%s: ragged nested table: %s has %lld elements but %lld were expected "
                  "(depth %d, as the first table at that depth)", b->fname,
                  depth ? path_str(b, depth, where, sizeof where) : "the table", (long long)n,
                  (long long)b->shape[depth], depth + 1);
@@ -266,7 +228,7 @@ static void nest_check(lua_State *L, nest *b, int depth) {
   ca_array *a = ca_test(L, -1);
   if (a) {
     if (!a->storage)
-      raisef(L, "%s: element %s is an array that has been freed", b->fname,
+      ca_raisef(L, "%s: element %s is an array that has been freed", b->fname,
                  path_str(b, depth, where, sizeof where));
     int ok = a->ndim == b->ndim - b->tdims;
     for (int i = 0; ok && i < a->ndim; i++) ok = a->shape[i] == b->shape[b->tdims + i];
@@ -274,7 +236,7 @@ static void nest_check(lua_State *L, nest *b, int depth) {
       char s1[256], s2[256];
       ca_format_shape(s1, sizeof s1, a->ndim, a->shape);
       ca_format_shape(s2, sizeof s2, b->ndim - b->tdims, b->shape + b->tdims);
-      raisef(L, "%s: ragged nested table: element %s is an array of shape %s where shape %s "
+      ca_raisef(L, "%s: ragged nested table: element %s is an array of shape %s where shape %s "
                  "was expected (depth %d)", b->fname, path_str(b, depth, where, sizeof where), s1,
                  s2, depth + 1);
     }
@@ -284,11 +246,11 @@ static void nest_check(lua_State *L, nest *b, int depth) {
   if (t == LUA_TTABLE || t == LUA_TNUMBER || t == LUA_TBOOLEAN) {
     char s2[256];
     ca_format_shape(s2, sizeof s2, b->ndim - b->tdims, b->shape + b->tdims);
-    raisef(L, "%s: ragged nested table: element %s is a %s where %s was expected (depth %d)",
+    ca_raisef(L, "%s: ragged nested table: element %s is a %s where %s was expected (depth %d)",
                b->fname, path_str(b, depth, where, sizeof where), luaL_typename(L, -1),
                b->tdims == b->ndim ? "a number or boolean" : s2, depth + 1);
   }
-  raisef(L, "%s: element %s is a %s (expected numbers, booleans, nested tables or arrays)",
+  ca_raisef(L, "%s: element %s is a %s (expected numbers, booleans, nested tables or arrays)",
              b->fname, depth ? path_str(b, depth, where, sizeof where) : "", luaL_typename(L, -1));
 }
 
@@ -302,7 +264,7 @@ static void store_lua(lua_State *L, int idx, int dtype, char *p, const char *fna
   int64_t v;
   if (ca_tointeger(L, idx, &v)) {
     if (ca_is_integer(dtype) && !int_fits(dtype, v))
-      raisef(L, "%s: value %lld%s is out of bounds for %s", fname, (long long)v, where,
+      ca_raisef(L, "%s: value %lld%s is out of bounds for %s", fname, (long long)v, where,
                  ca_dtype_name(dtype));
 #if LUA_VERSION_NUM >= 503
     if (lua_isinteger(L, idx) || ca_is_integer(dtype)) store_int(dtype, p, v);
@@ -370,7 +332,7 @@ static ca_array *from_lua(lua_State *L, int idx, int dtype, int device, const ch
   } else if (t == LUA_TBOOLEAN) {
     b.has_bool = 1;
   } else {
-    raisef(L, "%s: expected a number, boolean, nested table or array, got %s", fname,
+    ca_raisef(L, "%s: expected a number, boolean, nested table or array, got %s", fname,
                luaL_typename(L, idx));
   }
   if (dtype < 0) {
@@ -415,12 +377,12 @@ static void from_array(lua_State *L, int idx, int dtype, int device, int nocopy)
 }
 
 static int make_array(lua_State *L, const char *fname, int nocopy) {
-  if (lua_gettop(L) < 1) return raisef(L, "%s: expected a value to make an array of", fname);
+  if (lua_gettop(L) < 1) return ca_raisef(L, "%s: expected a value to make an array of", fname);
   int oi = ca_opt_check(L, 2, fname, dd_opts) ? 2 : 0;
   int dtype = opt_dtype(L, oi, -1, fname);
   ca_array *a = ca_test(L, 1);
   if (a) {
-    if (!a->storage) return raisef(L, "%s: the array has been freed", fname);
+    if (!a->storage) return ca_raisef(L, "%s: the array has been freed", fname);
     from_array(L, 1, dtype, opt_device(L, oi, ca_be(a)->device, fname), nocopy);
     return 1;
   }
@@ -450,9 +412,9 @@ static void check_fill_value(lua_State *L, int idx, const char *fname) {
   if (t == LUA_TNUMBER || t == LUA_TBOOLEAN) return;
   ca_array *a = ca_test(L, idx);
   if (!a)
-    raisef(L, "%s: fill value must be a number, boolean or array, got %s", fname,
+    ca_raisef(L, "%s: fill value must be a number, boolean or array, got %s", fname,
                luaL_typename(L, idx));
-  if (!a->storage) raisef(L, "%s: the fill value array has been freed", fname);
+  if (!a->storage) ca_raisef(L, "%s: the fill value array has been freed", fname);
 }
 
 /* dst = the value at idx (number, boolean, or an array broadcast to dst). */
@@ -469,7 +431,7 @@ static void fill_value(lua_State *L, ca_array *dst, int idx, const char *fname) 
       char s1[256], s2[256];
       ca_format_shape(s1, sizeof s1, src->ndim, src->shape);
       ca_format_shape(s2, sizeof s2, dst->ndim, dst->shape);
-      raisef(L, "%s: could not broadcast the fill value of shape %s to shape %s", fname, s1, s2);
+      ca_raisef(L, "%s: could not broadcast the fill value of shape %s to shape %s", fname, s1, s2);
     }
     ca_copy_into(L, dst, src);
     lua_settop(L, top);
@@ -482,7 +444,7 @@ static void fill_value(lua_State *L, ca_array *dst, int idx, const char *fname) 
     vals[1].i = lua_toboolean(L, idx);
   } else if (ca_tointeger(L, idx, &iv)) {
     if (ca_is_integer(dst->dtype) && !int_fits(dst->dtype, iv))
-      raisef(L, "%s: fill value %lld is out of bounds for %s", fname, (long long)iv,
+      ca_raisef(L, "%s: fill value %lld is out of bounds for %s", fname, (long long)iv,
                  ca_dtype_name(dst->dtype));
 #if LUA_VERSION_NUM >= 503
     if (!lua_isinteger(L, idx) && ca_is_float(dst->dtype)) {
@@ -507,7 +469,7 @@ enum { K_EMPTY, K_ZEROS, K_ONES, K_FULL };
 /* cu.empty/zeros/ones(shape[, opts]), cu.full(shape, value[, opts]) */
 static int make_filled(lua_State *L, const char *fname, int kind) {
   int64_t shape[CA_MAXDIMS];
-  int nd = read_shape(L, 1, shape, fname);
+  int nd = ca_read_shape(L, 1, shape, fname);
   int vi = kind == K_FULL ? 2 : 0, oi = kind == K_FULL ? 3 : 2;
   if (vi) check_fill_value(L, vi, fname);
   oi = ca_opt_check(L, oi, fname, dd_opts) ? oi : 0;
@@ -531,7 +493,7 @@ static const char *const like_opts[] = {"dtype", "device", "shape", NULL};
 /* cu.<kind>_like(a[, value][, {dtype=, device=, shape=}]): a's shape, dtype and device unless
  * given. */
 static int make_like(lua_State *L, const char *fname, int kind) {
-  ca_array *a = check_arg_array(L, 1, fname);
+  ca_array *a = ca_check_arg(L, 1, fname);
   int vi = kind == K_FULL ? 2 : 0, oi = kind == K_FULL ? 3 : 2;
   if (vi) check_fill_value(L, vi, fname);
   oi = ca_opt_check(L, oi, fname, like_opts) ? oi : 0;
@@ -542,7 +504,7 @@ static int make_like(lua_State *L, const char *fname, int kind) {
   memcpy(shape, a->shape, sizeof(int64_t) * (size_t)nd);
   if (oi) {
     lua_getfield(L, oi, "shape");
-    if (!lua_isnil(L, -1)) nd = read_shape(L, -1, shape, fname);
+    if (!lua_isnil(L, -1)) nd = ca_read_shape(L, -1, shape, fname);
     lua_pop(L, 1);
   }
   check_size(L, fname, dtype, nd, shape);
@@ -572,16 +534,16 @@ static int split_opts(lua_State *L, int *oi) {
 
 static double check_number(lua_State *L, int idx, const char *fname, const char *what) {
   if (lua_type(L, idx) != LUA_TNUMBER)
-    raisef(L, "%s: %s must be a number, got %s", fname, what, luaL_typename(L, idx));
+    ca_raisef(L, "%s: %s must be a number, got %s", fname, what, luaL_typename(L, idx));
   return lua_tonumber(L, idx);
 }
 
 static int64_t check_count(lua_State *L, int idx, const char *fname, const char *what) {
   int64_t n = 0;
   if (!ca_tointeger(L, idx, &n))
-    raisef(L, "%s: %s must be an integer, got %s", fname, what,
+    ca_raisef(L, "%s: %s must be an integer, got %s", fname, what,
                lua_type(L, idx) == LUA_TNUMBER ? lua_tostring(L, idx) : luaL_typename(L, idx));
-  if (n < 0) raisef(L, "%s: %s must be non-negative, got %lld", fname, what, (long long)n);
+  if (n < 0) ca_raisef(L, "%s: %s must be non-negative, got %lld", fname, what, (long long)n);
   return n;
 }
 
@@ -592,7 +554,7 @@ static int l_arange(lua_State *L) {
   static const char *const names[] = {"start", "stop", "step"};
   int oi, n = split_opts(L, &oi);
   if (n < 1 || n > 3)
-    return raisef(L, "arange: expected (stop), (start, stop) or (start, stop, step), got %d "
+    return ca_raisef(L, "arange: expected (stop), (start, stop) or (start, stop, step), got %d "
                       "arguments", n);
   if (oi) ca_opt_check(L, oi, "arange", dd_opts);
   double v[3] = {0, 0, 1};
@@ -605,8 +567,8 @@ static int l_arange(lua_State *L) {
     if (!ca_tointeger(L, i + 1, &iv[slot])) integral = 0;
   }
   for (int i = 0; i < 3; i++)
-    if (!isfinite(v[i])) return raisef(L, "arange: %s must be finite, got %g", names[i], v[i]);
-  if (v[2] == 0) return raisef(L, "arange: step must not be zero");
+    if (!isfinite(v[i])) return ca_raisef(L, "arange: %s must be finite, got %g", names[i], v[i]);
+  if (v[2] == 0) return ca_raisef(L, "arange: step must not be zero");
   int dtype = opt_dtype(L, oi, integral ? CA_INT64 : ca_state_get(L)->default_dtype, "arange");
   int device = opt_device(L, oi, ca_state_get(L)->default_device, "arange");
   int64_t len;
@@ -618,11 +580,11 @@ static int l_arange(lua_State *L) {
   } else {
     double q = ceil((v[1] - v[0]) / v[2]);
     if (!(q > 0)) q = 0;
-    if (q >= 9.2e18) return raisef(L, "arange: the range is too long (%g elements)", q);
+    if (q >= 9.2e18) return ca_raisef(L, "arange: the range is too long (%g elements)", q);
     len = (int64_t)q;
   }
   if (dtype == CA_BOOL && len > 2)
-    return raisef(L, "arange: a bool range can have at most 2 elements (got %lld)", (long long)len);
+    return ca_raisef(L, "arange: a bool range can have at most 2 elements (got %lld)", (long long)len);
   check_size(L, "arange", dtype, 1, &len);
   ca_array *host = ca_new(L, &ca_state_get(L)->cpu, dtype, 1, &len);
   char *p = (char *)host->storage->data;
@@ -681,14 +643,14 @@ static const char *const lin_opts[] = {"dtype", "device", "endpoint", "retstep",
 /* linspace / logspace: start, stop[, num][, opts] */
 static int make_lin(lua_State *L, const char *fname, int logspace) {
   int oi, n = split_opts(L, &oi);
-  if (n < 2 || n > 3) return raisef(L, "%s: expected (start, stop[, num]), got %d arguments", fname, n);
+  if (n < 2 || n > 3) return ca_raisef(L, "%s: expected (start, stop[, num]), got %d arguments", fname, n);
   double start = check_number(L, 1, fname, "start"), stop = check_number(L, 2, fname, "stop");
   int64_t num = n == 3 && !lua_isnil(L, 3) ? check_count(L, 3, fname, "num") : 50;
   if (oi) {
     ca_opt_check(L, oi, fname, lin_opts);
     lua_getfield(L, oi, logspace ? "retstep" : "base");
     if (!lua_isnil(L, -1))
-      raisef(L, "%s: unknown option '%s'", fname, logspace ? "retstep" : "base");
+      ca_raisef(L, "%s: unknown option '%s'", fname, logspace ? "retstep" : "base");
     lua_pop(L, 1);
   }
   int endpoint = oi ? ca_opt_bool(L, oi, "endpoint", 1) : 1;
@@ -729,7 +691,7 @@ static const char *const eye_opts[] = {"dtype", "device", "k", NULL};
  * the diagonal, on the device. */
 static int l_eye(lua_State *L) {
   int oi, n = split_opts(L, &oi);
-  if (n < 1 || n > 2) return raisef(L, "eye: expected (n[, m]), got %d arguments", n);
+  if (n < 1 || n > 2) return ca_raisef(L, "eye: expected (n[, m]), got %d arguments", n);
   if (oi) ca_opt_check(L, oi, "eye", eye_opts);
   int64_t shape[2];
   shape[0] = check_count(L, 1, "eye", "n");
@@ -738,7 +700,7 @@ static int l_eye(lua_State *L) {
   if (oi) {
     lua_getfield(L, oi, "k");
     if (!lua_isnil(L, -1) && !ca_tointeger(L, -1, &k))
-      raisef(L, "eye: k must be an integer, got %s", lua_tostring(L, -1) ? lua_tostring(L, -1)
+      ca_raisef(L, "eye: k must be an integer, got %s", lua_tostring(L, -1) ? lua_tostring(L, -1)
                  : luaL_typename(L, -1));
     lua_pop(L, 1);
   }
@@ -785,7 +747,7 @@ static int l_identity(lua_State *L) {
 /* Reads a shape at idx (nil or none: 0-d). */
 static int opt_shape(lua_State *L, int idx, int64_t *shape, const char *fname) {
   if (lua_isnoneornil(L, idx)) return 0;
-  return read_shape(L, idx, shape, fname);
+  return ca_read_shape(L, idx, shape, fname);
 }
 
 /* Pushes an array of `shape` filled by the backend's random stream; advances the counter. */
@@ -795,7 +757,7 @@ static int draw(lua_State *L, const char *fname, int dist, double p1, double p2,
   if (oi) ca_opt_check(L, oi, fname, dd_opts);
   int dtype = opt_dtype(L, oi, dflt_dtype, fname);
   if (dist == CA_DIST_INTEGER ? ca_is_float(dtype) : !ca_is_float(dtype))
-    raisef(L, "%s: dtype must be %s, got %s", fname,
+    ca_raisef(L, "%s: dtype must be %s, got %s", fname,
                dist == CA_DIST_INTEGER ? "an integer or bool dtype" : "a float dtype",
                ca_dtype_name(dtype));
   int device = opt_device(L, oi, s->default_device, fname);
@@ -803,7 +765,7 @@ static int draw(lua_State *L, const char *fname, int dist, double p1, double p2,
   ca_backend *be = ca_backend_get(L, device);
   ca_array *a = ca_new(L, be, dtype, nd, shape);
   if (a->size > 0) {
-    if (!be->random) raisef(L, "%s: random numbers are not supported on %s", fname, be->name);
+    if (!be->random) ca_raisef(L, "%s: random numbers are not supported on %s", fname, be->name);
     CA_CHECK(L, be, be->random(be, dist, ca_data(a), dtype, a->size, p1, p2, s->seed, s->counter),
              fname);
     s->counter += ca_random_blocks(dtype, dist, a->size);
@@ -825,7 +787,7 @@ static int split_random_opts(lua_State *L, int *oi) {
 static double opt_number(lua_State *L, int idx, double dflt, const char *fname, const char *what) {
   if (lua_isnoneornil(L, idx)) return dflt;
   double v = check_number(L, idx, fname, what);
-  if (!isfinite(v)) raisef(L, "%s: %s must be finite, got %g", fname, what, v);
+  if (!isfinite(v)) ca_raisef(L, "%s: %s must be finite, got %g", fname, what, v);
   return v;
 }
 
@@ -836,7 +798,7 @@ static int r_seed(lua_State *L) {
   if (lua_isnoneornil(L, 1)) {
     v = (int64_t)time(NULL) ^ ((int64_t)clock() << 20) ^ (int64_t)(intptr_t)&v;
   } else if (!ca_tointeger(L, 1, &v)) {
-    return raisef(L, "random.seed: seed must be an integer, got %s",
+    return ca_raisef(L, "random.seed: seed must be an integer, got %s",
                       lua_type(L, 1) == LUA_TNUMBER ? lua_tostring(L, 1) : luaL_typename(L, 1));
   }
   s->seed = (uint64_t)v;
@@ -848,7 +810,7 @@ static int r_seed(lua_State *L) {
 static int r_random(lua_State *L) {
   int oi, n = split_random_opts(L, &oi);
   int64_t shape[CA_MAXDIMS];
-  if (n > 1) return raisef(L, "random.random: expected (shape[, opts]), got %d arguments", n);
+  if (n > 1) return ca_raisef(L, "random.random: expected (shape[, opts]), got %d arguments", n);
   int nd = opt_shape(L, 1, shape, "random.random");
   return draw(L, "random.random", CA_DIST_UNIFORM, 0, 1, nd, shape, oi, ca_state_get(L)->default_dtype);
 }
@@ -857,13 +819,13 @@ static int r_random(lua_State *L) {
 static int r_rand(lua_State *L) {
   int oi, n = split_random_opts(L, &oi);
   int64_t shape[CA_MAXDIMS];
-  if (n > CA_MAXDIMS) return raisef(L, "random.rand: too many dimensions (%d)", n);
+  if (n > CA_MAXDIMS) return ca_raisef(L, "random.rand: too many dimensions (%d)", n);
   for (int i = 0; i < n; i++) {
     if (!ca_tointeger(L, i + 1, &shape[i]))
-      return raisef(L, "random.rand: dimension %d must be an integer, got %s", i + 1,
+      return ca_raisef(L, "random.rand: dimension %d must be an integer, got %s", i + 1,
                         lua_type(L, i + 1) == LUA_TNUMBER ? lua_tostring(L, i + 1) : luaL_typename(L, i + 1));
     if (shape[i] < 0)
-      return raisef(L, "random.rand: negative dimension %lld", (long long)shape[i]);
+      return ca_raisef(L, "random.rand: negative dimension %lld", (long long)shape[i]);
   }
   return draw(L, "random.rand", CA_DIST_UNIFORM, 0, 1, n, shape, oi, ca_state_get(L)->default_dtype);
 }
@@ -871,7 +833,7 @@ static int r_rand(lua_State *L) {
 /* cu.random.uniform([lo = 0[, hi = 1[, shape]]][, opts]): in [lo, hi) */
 static int r_uniform(lua_State *L) {
   int oi, n = split_random_opts(L, &oi);
-  if (n > 3) return raisef(L, "random.uniform: expected (lo, hi, shape[, opts]), got %d arguments", n);
+  if (n > 3) return ca_raisef(L, "random.uniform: expected (lo, hi, shape[, opts]), got %d arguments", n);
   double lo = opt_number(L, 1, 0, "random.uniform", "lo");
   double hi = opt_number(L, 2, 1, "random.uniform", "hi");
   int64_t shape[CA_MAXDIMS];
@@ -882,7 +844,7 @@ static int r_uniform(lua_State *L) {
 /* cu.random.standard_normal([shape][, opts]) */
 static int r_standard_normal(lua_State *L) {
   int oi, n = split_random_opts(L, &oi);
-  if (n > 1) return raisef(L, "random.standard_normal: expected (shape[, opts]), got %d arguments", n);
+  if (n > 1) return ca_raisef(L, "random.standard_normal: expected (shape[, opts]), got %d arguments", n);
   int64_t shape[CA_MAXDIMS];
   int nd = opt_shape(L, 1, shape, "random.standard_normal");
   return draw(L, "random.standard_normal", CA_DIST_NORMAL, 0, 1, nd, shape, oi,
@@ -892,10 +854,10 @@ static int r_standard_normal(lua_State *L) {
 /* cu.random.normal([mean = 0[, std = 1[, shape]]][, opts]) */
 static int r_normal(lua_State *L) {
   int oi, n = split_random_opts(L, &oi);
-  if (n > 3) return raisef(L, "random.normal: expected (mean, std, shape[, opts]), got %d arguments", n);
+  if (n > 3) return ca_raisef(L, "random.normal: expected (mean, std, shape[, opts]), got %d arguments", n);
   double mean = opt_number(L, 1, 0, "random.normal", "mean");
   double sd = opt_number(L, 2, 1, "random.normal", "std");
-  if (sd < 0) return raisef(L, "random.normal: std must be non-negative, got %g", sd);
+  if (sd < 0) return ca_raisef(L, "random.normal: std must be non-negative, got %g", sd);
   int64_t shape[CA_MAXDIMS];
   int nd = n >= 3 ? opt_shape(L, 3, shape, "random.normal") : 0;
   return draw(L, "random.normal", CA_DIST_NORMAL, mean, sd, nd, shape, oi, ca_state_get(L)->default_dtype);
@@ -905,21 +867,21 @@ static int r_normal(lua_State *L) {
 static int r_randint(lua_State *L) {
   int oi, n = split_random_opts(L, &oi);
   if (n < 1 || n > 3)
-    return raisef(L, "random.randint: expected (lo[, hi[, shape]]), got %d arguments", n);
+    return ca_raisef(L, "random.randint: expected (lo[, hi[, shape]]), got %d arguments", n);
   int64_t lo, hi;
   if (!ca_tointeger(L, 1, &lo))
-    return raisef(L, "random.randint: lo must be an integer, got %s",
+    return ca_raisef(L, "random.randint: lo must be an integer, got %s",
                       lua_type(L, 1) == LUA_TNUMBER ? lua_tostring(L, 1) : luaL_typename(L, 1));
   if (n >= 2 && !lua_isnil(L, 2)) {
     if (!ca_tointeger(L, 2, &hi))
-      return raisef(L, "random.randint: hi must be an integer, got %s",
+      return ca_raisef(L, "random.randint: hi must be an integer, got %s",
                         lua_type(L, 2) == LUA_TNUMBER ? lua_tostring(L, 2) : luaL_typename(L, 2));
   } else {
     hi = lo;
     lo = 0;
   }
   if (lo >= hi)
-    return raisef(L, "random.randint: lo must be less than hi (got lo = %lld, hi = %lld)",
+    return ca_raisef(L, "random.randint: lo must be less than hi (got lo = %lld, hi = %lld)",
                       (long long)lo, (long long)hi);
   int64_t shape[CA_MAXDIMS];
   int nd = n >= 3 ? opt_shape(L, 3, shape, "random.randint") : 0;
@@ -928,7 +890,7 @@ static int r_randint(lua_State *L) {
     int64_t top = hi - 1;
     int ok = dtype == CA_BOOL ? lo >= 0 && top <= 1 : int_fits(dtype, lo) && int_fits(dtype, top);
     if (!ok)
-      return raisef(L, "random.randint: the range [%lld, %lld) is out of bounds for %s",
+      return ca_raisef(L, "random.randint: the range [%lld, %lld) is out of bounds for %s",
                         (long long)lo, (long long)hi, ca_dtype_name(dtype));
   }
   return draw(L, "random.randint", CA_DIST_INTEGER, (double)lo, (double)hi, nd, shape, oi, CA_INT64);
@@ -946,7 +908,7 @@ static int r_set_state(lua_State *L) {
   ca_state *s = ca_state_get(L);
   int64_t seed, ctr;
   if (!ca_tointeger(L, 1, &seed) || !ca_tointeger(L, 2, &ctr))
-    return raisef(L, "random.set_state: expected two integers (seed, counter)");
+    return ca_raisef(L, "random.set_state: expected two integers (seed, counter)");
   s->seed = (uint64_t)seed;
   s->counter = (uint64_t)ctr;
   return 0;
@@ -978,16 +940,16 @@ static int shortest_digits(double x, int dtype) {
  * numbers; digits (floats only) holds each float's shortest round-trip digit count in its
  * dtype (0 for NaN and infinities). */
 static int l_print_data(lua_State *L) {
-  ca_array *a = check_arg_array(L, 1, "_print_data");
+  ca_array *a = ca_check_arg(L, 1, "_print_data");
   int64_t edge = 0;
   if (!lua_isnoneornil(L, 2) && (!ca_tointeger(L, 2, &edge) || edge < 1))
-    return raisef(L, "_print_data: edgeitems must be a positive integer");
+    return ca_raisef(L, "_print_data: edgeitems must be a positive integer");
   const ca_array *data = a;
   int axes[CA_MAXDIMS], k = 0;
   if (edge > 0)
     for (int i = 0; i < a->ndim; i++)
       if (a->shape[i] > 2 * edge) axes[k++] = i;
-  if (k > 20) return raisef(L, "_print_data: too many long axes to summarise (%d)", k);
+  if (k > 20) return ca_raisef(L, "_print_data: too many long axes to summarise (%d)", k);
   if (k > 0) {
     int64_t shape[CA_MAXDIMS];
     memcpy(shape, a->shape, sizeof(int64_t) * (size_t)a->ndim);
