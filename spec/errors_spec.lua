@@ -4,14 +4,6 @@
 local cu = require "cuarray"
 local H = require "helper"
 
--- helper.lua calls describe/before_each/after_each/assert as globals, which this busted
--- defines only in the spec file's environment: lend them to it.
-do
-  local env = getfenv and getfenv(1) or _ENV
-  for _, k in ipairs{"describe", "it", "before_each", "after_each", "assert", "pending"} do
-    rawset(_G, k, env[k])
-  end
-end
 
 local function thirty_three_ones()
   local t = {}
