@@ -61,12 +61,12 @@ ca_backend *ca_backend_get(lua_State *L, int device) {
 }
 
 /* "cpu", "cuda", "cuda:N", or nil for the default. Returns -1 for the CPU, else N. */
-int ca_parse_device(lua_State *L, int idx, int dflt) {
+int ca_parse_device(lua_State *L, int idx, int dflt, const char *fname) {
   if (lua_isnoneornil(L, idx)) return dflt;
-  const char *s = lua_tostring(L, idx);
   if (lua_type(L, idx) != LUA_TSTRING)
-    ca_raisef(L, "device must be a string such as \"cpu\" or \"cuda:0\", got %s",
-               luaL_typename(L, idx));
+    ca_raisef(L, "%s: device must be a string such as \"cpu\" or \"cuda:0\", got %s", fname,
+              luaL_typename(L, idx));
+  const char *s = lua_tostring(L, idx);
   if (strcmp(s, "cpu") == 0) return -1;
   if (strcmp(s, "cuda") == 0 || strcmp(s, "gpu") == 0) return 0;
   if (strncmp(s, "cuda:", 5) == 0) {
@@ -74,7 +74,7 @@ int ca_parse_device(lua_State *L, int idx, int dflt) {
     long n = strtol(s + 5, &end, 10);
     if (*end == 0 && end != s + 5 && n >= 0 && n < 1024) return (int)n;
   }
-  return ca_raisef(L, "unknown device '%s' (expected \"cpu\", \"cuda\" or \"cuda:N\")", s);
+  return ca_raisef(L, "%s: unknown device '%s' (expected \"cpu\", \"cuda\" or \"cuda:N\")", fname, s);
 }
 
 int ca_raisef(lua_State *L, const char *fmt, ...) {
@@ -145,7 +145,7 @@ static void gc_pressure(lua_State *L, size_t nbytes) {
   int64_t freed = __atomic_exchange_n(&g_freed_bytes, 0, __ATOMIC_RELAXED);
   __atomic_add_fetch(&g_live_bytes, (int64_t)nbytes, __ATOMIC_RELAXED);
   size_t limit = g_live_at_gc > (int64_t)GC_MIN_DEBT ? (size_t)g_live_at_gc : GC_MIN_DEBT;
-  s->gc_debt = freed > 0 && s->gc_debt > (size_t)freed ? s->gc_debt - (size_t)freed : freed > 0 ? 0 : s->gc_debt;
+  if (freed > 0) s->gc_debt = s->gc_debt > (size_t)freed ? s->gc_debt - (size_t)freed : 0;
   s->gc_debt += nbytes;
   if (s->gc_debt < limit) return;
   s->gc_debt = 0;
@@ -584,30 +584,38 @@ int ca_opt_check(lua_State *L, int idx, const char *fname, const char *const *kn
   return 1;
 }
 
-int ca_check_dtype(lua_State *L, int idx) {
+int ca_check_dtype(lua_State *L, int idx, const char *fname) {
   if (lua_type(L, idx) != LUA_TSTRING)
-    ca_raisef(L, "dtype must be a string such as \"float32\", got %s", luaL_typename(L, idx));
+    ca_raisef(L, "%s: dtype must be a string such as \"float32\", got %s", fname,
+              luaL_typename(L, idx));
   int dt = ca_dtype_from_name(lua_tostring(L, idx));
   if (dt < 0)
-    ca_raisef(L, "unknown dtype '%s' (bool, int8, uint8, int16, int32, int64, float16, "
-               "float32, float64)", lua_tostring(L, idx));
+    ca_raisef(L, "%s: unknown dtype '%s' (bool, int8, uint8, int16, int32, int64, float16, "
+              "float32, float64)", fname, lua_tostring(L, idx));
   return dt;
 }
 
-int ca_opt_dtype(lua_State *L, int idx, int dflt) {
-  if (!lua_istable(L, idx)) return dflt;
-  lua_getfield(L, idx, "dtype");
-  int dt = lua_isnil(L, -1) ? dflt : ca_check_dtype(L, -1);
+/* Reads field `key` of the options table at idx with `read`, or gives dflt. */
+static int opt_field(lua_State *L, int idx, const char *key, int dflt, const char *fname,
+                     int (*read)(lua_State *, int, int, const char *)) {
+  if (idx == 0 || !lua_istable(L, idx)) return dflt;
+  lua_getfield(L, idx, key);
+  int v = lua_isnil(L, -1) ? dflt : read(L, -1, dflt, fname);
   lua_pop(L, 1);
-  return dt;
+  return v;
 }
 
-int ca_opt_device(lua_State *L, int idx, int dflt) {
-  if (!lua_istable(L, idx)) return dflt;
-  lua_getfield(L, idx, "device");
-  int d = ca_parse_device(L, -1, dflt);
-  lua_pop(L, 1);
-  return d;
+static int read_dtype(lua_State *L, int idx, int dflt, const char *fname) {
+  (void)dflt;
+  return ca_check_dtype(L, idx, fname);
+}
+
+int ca_opt_dtype(lua_State *L, int idx, int dflt, const char *fname) {
+  return opt_field(L, idx, "dtype", dflt, fname, read_dtype);
+}
+
+int ca_opt_device(lua_State *L, int idx, int dflt, const char *fname) {
+  return opt_field(L, idx, "device", dflt, fname, ca_parse_device);
 }
 
 ca_array *ca_opt_out(lua_State *L, int idx) {

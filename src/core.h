@@ -50,7 +50,7 @@ ca_state *ca_state_get(lua_State *L);
 
 /* ---- backends and devices ---- */
 ca_backend *ca_backend_get(lua_State *L, int device);      /* raises if unavailable */
-int ca_parse_device(lua_State *L, int idx, int dflt);      /* "cpu", "cuda", "cuda:1", nil */
+int ca_parse_device(lua_State *L, int idx, int dflt, const char *fname); /* "cpu", "cuda:1", nil */
 void ca_raise_status(lua_State *L, ca_backend *be, ca_status st, const char *what);
 /* luaL_error with C's printf formats (lua_pushfstring has no %lld, %g or %zu). */
 int ca_raisef(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -117,11 +117,12 @@ void ca_push_element(lua_State *L, const ca_array *a); /* a has size 1; pushes a
 /* ---- options ---- */
 /* Options table at idx (or none): returns 1 if idx is a table. Unknown keys raise. */
 int ca_opt_check(lua_State *L, int idx, const char *fname, const char *const *known);
-int ca_opt_dtype(lua_State *L, int idx, int dflt);        /* {dtype = ...} */
-int ca_opt_device(lua_State *L, int idx, int dflt);       /* {device = ...} */
+/* {dtype = ...} and {device = ...} of the options table at idx (0 or a non-table: none). */
+int ca_opt_dtype(lua_State *L, int idx, int dflt, const char *fname);
+int ca_opt_device(lua_State *L, int idx, int dflt, const char *fname);
 ca_array *ca_opt_out(lua_State *L, int idx);              /* {out = array} or NULL */
 int ca_opt_bool(lua_State *L, int idx, const char *key, int dflt);
-int ca_check_dtype(lua_State *L, int idx);                /* a dtype name */
+int ca_check_dtype(lua_State *L, int idx, const char *fname); /* a dtype name */
 /* A table with a string key: an options table given in place of an optional argument. */
 int ca_is_options(lua_State *L, int idx);
 /* Checks a user-given `out` for a result of dtype and shape on be: same device, same shape,

@@ -121,7 +121,7 @@ static int set_formatter(lua_State *L) {
 
 static int arr_astype(lua_State *L) {
   ca_array *a = ca_check(L, 1);
-  int dt = ca_check_dtype(L, 2);
+  int dt = ca_check_dtype(L, 2, "astype");
   ca_array *c = ca_new_like(L, a, dt);
   ca_copy_into(L, c, a);
   return 1;
@@ -146,7 +146,7 @@ static int to_device(lua_State *L, ca_array *a, int device) {
 
 static int arr_to(lua_State *L) {
   ca_array *a = ca_check(L, 1);
-  int device = ca_parse_device(L, 2, ca_state_get(L)->default_device);
+  int device = ca_parse_device(L, 2, ca_state_get(L)->default_device, "to");
   return to_device(L, a, device);
 }
 
@@ -463,7 +463,7 @@ static int arr_fill(lua_State *L) {
 /* ---- defaults --------------------------------------------------------------------- */
 
 static int set_default_dtype(lua_State *L) {
-  int dt = ca_check_dtype(L, 1);
+  int dt = ca_check_dtype(L, 1, "set_default_dtype");
   if (!ca_is_float(dt))
     return ca_raisef(L, "set_default_dtype: the default must be a float dtype, got %s", ca_dtype_name(dt));
   ca_state_get(L)->default_dtype = dt;
@@ -476,7 +476,7 @@ static int get_default_dtype(lua_State *L) {
 }
 
 static int set_default_device(lua_State *L) {
-  int d = ca_parse_device(L, 1, -1);
+  int d = ca_parse_device(L, 1, -1, "set_default_device");
   if (d >= 0) ca_backend_get(L, d); /* raises now if that device is unavailable */
   ca_state_get(L)->default_device = d;
   return 0;

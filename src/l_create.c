@@ -24,48 +24,6 @@ static int is_opts(lua_State *L, int idx) {
   return str;
 }
 
-/* {dtype = ...}, naming the function on a bad name. */
-static int opt_dtype(lua_State *L, int oi, int dflt, const char *fname) {
-  if (!oi) return dflt;
-  lua_getfield(L, oi, "dtype");
-  int dt = dflt;
-  if (!lua_isnil(L, -1)) {
-    if (lua_type(L, -1) != LUA_TSTRING)
-      ca_raisef(L, "%s: dtype must be a string such as \"float32\", got %s", fname,
-                 luaL_typename(L, -1));
-    dt = ca_dtype_from_name(lua_tostring(L, -1));
-    if (dt < 0)
-      ca_raisef(L, "%s: unknown dtype '%s' (bool, int8, uint8, int16, int32, int64, float16, "
-                 "float32, float64)", fname, lua_tostring(L, -1));
-  }
-  lua_pop(L, 1);
-  return dt;
-}
-
-/* {device = ...}: -1 for the CPU, else a CUDA ordinal; naming the function on a bad name. */
-static int opt_device(lua_State *L, int oi, int dflt, const char *fname) {
-  if (!oi) return dflt;
-  lua_getfield(L, oi, "device");
-  int d = dflt;
-  if (!lua_isnil(L, -1)) {
-    if (lua_type(L, -1) != LUA_TSTRING)
-      ca_raisef(L, "%s: device must be a string such as \"cpu\" or \"cuda:0\", got %s", fname,
-                 luaL_typename(L, -1));
-    const char *s = lua_tostring(L, -1);
-    if (strcmp(s, "cpu") == 0) d = -1;
-    else if (strcmp(s, "cuda") == 0 || strcmp(s, "gpu") == 0) d = 0;
-    else {
-      char *end = NULL;
-      long n = strncmp(s, "cuda:", 5) == 0 ? strtol(s + 5, &end, 10) : -1;
-      if (!end || *end || end == s + 5 || n < 0 || n >= 1024)
-        ca_raisef(L, "%s: unknown device '%s' (expected \"cpu\", \"cuda\" or \"cuda:N\")", fname, s);
-      d = (int)n;
-    }
-  }
-  lua_pop(L, 1);
-  return d;
-}
-
 /* Checks a shape before anything is allocated: its size and its bytes must fit. */
 static void check_size(lua_State *L, const char *fname, int dtype, int nd, const int64_t *shape) {
   int64_t n = 1;
@@ -379,14 +337,14 @@ static void from_array(lua_State *L, int idx, int dtype, int device, int nocopy)
 static int make_array(lua_State *L, const char *fname, int nocopy) {
   if (lua_gettop(L) < 1) return ca_raisef(L, "%s: expected a value to make an array of", fname);
   int oi = ca_opt_check(L, 2, fname, dd_opts) ? 2 : 0;
-  int dtype = opt_dtype(L, oi, -1, fname);
+  int dtype = ca_opt_dtype(L, oi, -1, fname);
   ca_array *a = ca_test(L, 1);
   if (a) {
     if (!a->storage) return ca_raisef(L, "%s: the array has been freed", fname);
-    from_array(L, 1, dtype, opt_device(L, oi, ca_be(a)->device, fname), nocopy);
+    from_array(L, 1, dtype, ca_opt_device(L, oi, ca_be(a)->device, fname), nocopy);
     return 1;
   }
-  from_lua(L, 1, dtype, opt_device(L, oi, ca_state_get(L)->default_device, fname), fname);
+  from_lua(L, 1, dtype, ca_opt_device(L, oi, ca_state_get(L)->default_device, fname), fname);
   return 1;
 }
 
@@ -474,8 +432,8 @@ static int make_filled(lua_State *L, const char *fname, int kind) {
   if (vi) check_fill_value(L, vi, fname);
   oi = ca_opt_check(L, oi, fname, dd_opts) ? oi : 0;
   int dflt = vi ? value_dtype(L, vi) : ca_state_get(L)->default_dtype;
-  int dtype = opt_dtype(L, oi, dflt, fname);
-  int device = opt_device(L, oi, ca_state_get(L)->default_device, fname);
+  int dtype = ca_opt_dtype(L, oi, dflt, fname);
+  int device = ca_opt_device(L, oi, ca_state_get(L)->default_device, fname);
   check_size(L, fname, dtype, nd, shape);
   ca_array *a = ca_new(L, ca_backend_get(L, device), dtype, nd, shape);
   if (kind == K_ZEROS || kind == K_ONES) ca_fill(L, a, kind == K_ONES);
@@ -497,8 +455,8 @@ static int make_like(lua_State *L, const char *fname, int kind) {
   int vi = kind == K_FULL ? 2 : 0, oi = kind == K_FULL ? 3 : 2;
   if (vi) check_fill_value(L, vi, fname);
   oi = ca_opt_check(L, oi, fname, like_opts) ? oi : 0;
-  int dtype = opt_dtype(L, oi, a->dtype, fname);
-  int device = opt_device(L, oi, ca_be(a)->device, fname);
+  int dtype = ca_opt_dtype(L, oi, a->dtype, fname);
+  int device = ca_opt_device(L, oi, ca_be(a)->device, fname);
   int64_t shape[CA_MAXDIMS];
   int nd = a->ndim;
   memcpy(shape, a->shape, sizeof(int64_t) * (size_t)nd);
@@ -569,8 +527,8 @@ static int l_arange(lua_State *L) {
   for (int i = 0; i < 3; i++)
     if (!isfinite(v[i])) return ca_raisef(L, "arange: %s must be finite, got %g", names[i], v[i]);
   if (v[2] == 0) return ca_raisef(L, "arange: step must not be zero");
-  int dtype = opt_dtype(L, oi, integral ? CA_INT64 : ca_state_get(L)->default_dtype, "arange");
-  int device = opt_device(L, oi, ca_state_get(L)->default_device, "arange");
+  int dtype = ca_opt_dtype(L, oi, integral ? CA_INT64 : ca_state_get(L)->default_dtype, "arange");
+  int device = ca_opt_device(L, oi, ca_state_get(L)->default_device, "arange");
   int64_t len;
   if (integral) {
     __int128 d = (__int128)iv[1] - iv[0], st = iv[2], q;
@@ -661,8 +619,8 @@ static int make_lin(lua_State *L, const char *fname, int logspace) {
     if (!lua_isnil(L, -1)) base = check_number(L, -1, fname, "base");
     lua_pop(L, 1);
   }
-  int dtype = opt_dtype(L, oi, ca_state_get(L)->default_dtype, fname);
-  int device = opt_device(L, oi, ca_state_get(L)->default_device, fname);
+  int dtype = ca_opt_dtype(L, oi, ca_state_get(L)->default_dtype, fname);
+  int device = ca_opt_device(L, oi, ca_state_get(L)->default_device, fname);
   check_size(L, fname, dtype, 1, &num);
   ca_array *host = ca_new(L, &ca_state_get(L)->cpu, dtype, 1, &num);
   char *p = (char *)host->storage->data;
@@ -704,8 +662,8 @@ static int l_eye(lua_State *L) {
                  : luaL_typename(L, -1));
     lua_pop(L, 1);
   }
-  int dtype = opt_dtype(L, oi, ca_state_get(L)->default_dtype, "eye");
-  int device = opt_device(L, oi, ca_state_get(L)->default_device, "eye");
+  int dtype = ca_opt_dtype(L, oi, ca_state_get(L)->default_dtype, "eye");
+  int device = ca_opt_device(L, oi, ca_state_get(L)->default_device, "eye");
   check_size(L, "eye", dtype, 2, shape);
   ca_array *a = ca_new(L, ca_backend_get(L, device), dtype, 2, shape);
   ca_fill(L, a, 0);
@@ -755,12 +713,12 @@ static int draw(lua_State *L, const char *fname, int dist, double p1, double p2,
                 const int64_t *shape, int oi, int dflt_dtype) {
   ca_state *s = ca_state_get(L);
   if (oi) ca_opt_check(L, oi, fname, dd_opts);
-  int dtype = opt_dtype(L, oi, dflt_dtype, fname);
+  int dtype = ca_opt_dtype(L, oi, dflt_dtype, fname);
   if (dist == CA_DIST_INTEGER ? ca_is_float(dtype) : !ca_is_float(dtype))
     ca_raisef(L, "%s: dtype must be %s, got %s", fname,
                dist == CA_DIST_INTEGER ? "an integer or bool dtype" : "a float dtype",
                ca_dtype_name(dtype));
-  int device = opt_device(L, oi, s->default_device, fname);
+  int device = ca_opt_device(L, oi, s->default_device, fname);
   check_size(L, fname, dtype, nd, shape);
   ca_backend *be = ca_backend_get(L, device);
   ca_array *a = ca_new(L, be, dtype, nd, shape);
@@ -885,7 +843,7 @@ static int r_randint(lua_State *L) {
                       (long long)lo, (long long)hi);
   int64_t shape[CA_MAXDIMS];
   int nd = n >= 3 ? opt_shape(L, 3, shape, "random.randint") : 0;
-  int dtype = opt_dtype(L, oi, CA_INT64, "random.randint");
+  int dtype = ca_opt_dtype(L, oi, CA_INT64, "random.randint");
   if (ca_is_integer(dtype) || dtype == CA_BOOL) {
     int64_t top = hi - 1;
     int ok = dtype == CA_BOOL ? lo >= 0 && top <= 1 : int_fits(dtype, lo) && int_fits(dtype, top);

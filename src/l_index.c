@@ -779,7 +779,7 @@ static int check_list(lua_State *L, const char *fname, const ca_array **first, i
                  fname, ca_be(*first)->name, ca_be(x)->name, i);
     dt = ca_promote(dt, x->dtype);
   }
-  int want = ca_opt_dtype(L, oi, -1);
+  int want = ca_opt_dtype(L, oi, -1, fname);
   if (want >= 0) {
     for (int i = 1; i <= n; i++) {
       lua_rawgeti(L, 1, i);

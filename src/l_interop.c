@@ -202,8 +202,8 @@ static int l_from_pointer(lua_State *L) {
   int64_t shape[CA_MAXDIMS], strides[CA_MAXDIMS];
   int nd = ca_read_shape(L, 2, shape, fname);
   int has = ca_opt_check(L, 3, fname, opts);
-  int dtype = ca_opt_dtype(L, 3, ca_state_get(L)->default_dtype);
-  int device = ca_opt_device(L, 3, -1);
+  int dtype = ca_opt_dtype(L, 3, ca_state_get(L)->default_dtype, fname);
+  int device = ca_opt_device(L, 3, -1, fname);
   int has_strides = 0;
   if (has) {
     lua_getfield(L, 3, "strides");
@@ -266,9 +266,9 @@ static int l_from_ffi(lua_State *L) {
   void *p = to_address(L, 1, fname, "the source");
   int64_t n;
   if (!ca_tointeger(L, 2, &n) || n < 0) luaL_error(L, "%s: n must be a non-negative integer", fname);
-  int dtype = lua_isnoneornil(L, 3) ? ca_state_get(L)->default_dtype : ca_check_dtype(L, 3);
+  int dtype = lua_isnoneornil(L, 3) ? ca_state_get(L)->default_dtype : ca_check_dtype(L, 3, fname);
   ca_opt_check(L, 4, fname, opts);
-  ca_backend *be = ca_backend_get(L, ca_opt_device(L, 4, ca_state_get(L)->default_device));
+  ca_backend *be = ca_backend_get(L, ca_opt_device(L, 4, ca_state_get(L)->default_device, fname));
   if (n > 0 && !p) luaL_error(L, "%s: null pointer", fname);
   ca_array *a = ca_new(L, be, dtype, 1, &n);
   size_t nbytes = (size_t)a->size * ca_itemsize(dtype);
@@ -676,7 +676,7 @@ static int l_load(lua_State *L) {
   static const char *const opts[] = {"device", NULL};
   const char *path = luaL_checkstring(L, 1);
   ca_opt_check(L, 2, "load", opts);
-  int device = ca_opt_device(L, 2, ca_state_get(L)->default_device);
+  int device = ca_opt_device(L, 2, ca_state_get(L)->default_device, "load");
   file_box *b = open_file(L, path, "rb", "load");
   unsigned char magic[4] = {0};
   size_t n = fread(magic, 1, 4, b->f);

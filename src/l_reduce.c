@@ -288,7 +288,7 @@ static int l_reduce(lua_State *L) {
   ca_array *out = ca_opt_out(L, oidx);
   int rdtype = result_dtype(f->op, a->dtype);
   if (f->kind == K_DTYPE || f->kind == K_VAR || f->kind == K_SCAN)
-    rdtype = ca_opt_dtype(L, oidx, rdtype);
+    rdtype = ca_opt_dtype(L, oidx, rdtype, fname);
   if (f->kind == K_SCAN) {
     int axis = -1;
     if (aidx && !lua_isnoneornil(L, aidx)) {
