@@ -11,7 +11,8 @@
  *
  * Paths:
  *  (a) a full reduction of a contiguous input (sum/mean/min/max of float32/float64, sum of
- *      integers and bool): cub::DeviceReduce (an iterator converts integers to int64);
+ *      integers and bool): cub::DeviceReduce (an iterator converts integers to int64), except
+ *      small ones (64 KiB of input at most), which run path (b) as one block in one launch;
  *  (b) rows: the reduced run is the more contiguous axis: a warp (short rows) or a block per
  *      output, 16-byte vector loads for unit stride, the row split over several blocks
  *      with a second pass when there are too few rows to fill the GPU (this is also the
@@ -451,8 +452,23 @@ template <class Op> ca_status by_float_dtype(ca_backend *be, const rparams &p, c
 
 static int64_t iabs(int64_t x) { return x < 0 ? -x : x; }
 
+/* Full reductions of at most this many input bytes run as one block in one launch (no CUB
+ * temp-storage query, no scratch, no second pass): at this size the host-side cost of the
+ * launches dominates, and one block reads 64 KiB in a few microseconds. */
+#define CU_SMALL_FULL_BYTES ((int64_t)64 << 10)
+static int small_full(const rparams &p) {
+  return p.M == 1 && p.R * (int64_t)ca_itemsize(p.in_dt) <= CU_SMALL_FULL_BYTES;
+}
+
 /* Chooses the worker shape (rows or columns), the split and the second pass. */
 static void plan(ca_backend *be, rparams *p) {
+  if (small_full(*p)) {
+    p->G = 256;
+    p->S = 1;
+    p->chunk = p->R > 0 ? p->R : 1;
+    p->Gf = 32;
+    return;
+  }
   int64_t want = (int64_t)cuk::sm_count(be) * 2048 * 2; /* threads for two full waves */
   int rows = p->nout == 0 || iabs(p->st0) <= iabs(p->ostr_in[p->nout - 1]) || p->M == 1;
   if (rows) p->G = p->R >= 4096 ? 256 : 32;
@@ -522,7 +538,7 @@ extern "C" ca_status cu_reduce(ca_backend *be, int op, const ca_reduction *r) {
     return CA_ERR_VALUE;
 
   ca_status st;
-  if (try_cub(be, op, p, &st)) return st;
+  if (!small_full(p) && try_cub(be, op, p, &st)) return st;
   plan(be, &p);
 
   int fin = ca_is_float(p.in_dt), f64 = p.in_dt == CA_FLOAT64;
