@@ -3,10 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include "cpu.h"
 #include "cpu_internal.h"
 
 #define CA_CPU_ALIGN 64
+#define CA_CPU_HUGE_MIN ((size_t)4 << 20)
 
 /* be->ctx: bytes handed out by alloc and not yet freed. If init could not allocate it, the
  * count is simply not kept (mem_info reports 0 used). */
@@ -23,6 +25,15 @@ static ca_status cpu_alloc(ca_backend *be, size_t nbytes, void **ptr) {
     *ptr = NULL;
     return CA_ERR_NOMEM;
   }
+#ifdef MADV_HUGEPAGE
+  /* Large blocks come fresh from mmap (glibc) and every 4 KiB page faults on first touch:
+   * ask for transparent huge pages, as NumPy does from 4 MiB, so a 64 MiB result takes 32
+   * faults instead of 16384. Advice only: where THP is off this does nothing. */
+  if (sz >= CA_CPU_HUGE_MIN) {
+    uintptr_t b = ((uintptr_t)p + 4095) & ~(uintptr_t)4095, e = ((uintptr_t)p + sz) & ~(uintptr_t)4095;
+    if (e > b) (void)madvise((void *)b, e - b, MADV_HUGEPAGE);
+  }
+#endif
   if (be->ctx) ((cpu_ctx *)be->ctx)->used += nbytes;
   *ptr = p;
   return CA_OK;
