@@ -10,7 +10,7 @@
 
 #define STATE_KEY "cuarray.state"
 #define BACKENDS_KEY "cuarray.backends"
-#define GC_MIN_DEBT ((size_t)64 << 20)
+#define GC_MIN_DEBT ((int64_t)64 << 20)
 
 /* ---- state and backends ------------------------------------------------------------- */
 
@@ -109,20 +109,14 @@ void ca_raise_status(lua_State *L, ca_backend *be, ca_status st, const char *wha
 
 /* ---- storage ----------------------------------------------------------------------- */
 
-/* Bytes of memory from ca_new / ca_new_pinned now live, and released since gc_pressure last
- * looked (process-wide: a storage does not know its lua_State; one state per process is the
- * common case, and the counts only pace the collector). */
-static int64_t g_live_bytes, g_freed_bytes;
-
 static void storage_release(ca_storage *st) {
   if (!st || --st->refs > 0) return;
-  if (st->release) {
-    st->release(st->release_ctx, st->data);
-  } else if (st->owner_be || !st->borrowed) {
-    if (st->owner_be) st->owner_be->host_free(st->owner_be, st->data);
-    else st->be->free(st->be, st->data, st->nbytes);
-    __atomic_sub_fetch(&g_live_bytes, (int64_t)st->nbytes, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&g_freed_bytes, (int64_t)st->nbytes, __ATOMIC_RELAXED);
+  if (st->release) st->release(st->release_ctx, st->data);
+  else if (st->owner_be) st->owner_be->host_free(st->owner_be, st->data);
+  else if (!st->borrowed) st->be->free(st->be, st->data, st->nbytes);
+  if (st->state) {
+    st->state->live_bytes -= (int64_t)st->nbytes;
+    st->state->freed_bytes += (int64_t)st->nbytes;
   }
   free(st);
 }
@@ -136,22 +130,19 @@ void ca_array_release(ca_array *a) {
 /* The collector does not see array memory: count what is allocated less what was released
  * (a:free() and finalizers), and once as much again as was live at the last collection has
  * been allocated (64 MiB at least), collect. Arrays freed explicitly leave no debt, so a loop
- * that frees its results does not run a full collection (tens of microseconds, with the
- * device waiting for the launch that follows) on every large allocation. */
-static int64_t g_live_at_gc;
-
-static void gc_pressure(lua_State *L, size_t nbytes) {
+ * that frees its results does not run a full collection on every large allocation. */
+static void gc_pressure(lua_State *L, ca_storage *st) {
   ca_state *s = ca_state_get(L);
-  int64_t freed = __atomic_exchange_n(&g_freed_bytes, 0, __ATOMIC_RELAXED);
-  __atomic_add_fetch(&g_live_bytes, (int64_t)nbytes, __ATOMIC_RELAXED);
-  size_t limit = g_live_at_gc > (int64_t)GC_MIN_DEBT ? (size_t)g_live_at_gc : GC_MIN_DEBT;
-  if (freed > 0) s->gc_debt = s->gc_debt > (size_t)freed ? s->gc_debt - (size_t)freed : 0;
-  s->gc_debt += nbytes;
-  if (s->gc_debt < limit) return;
-  s->gc_debt = 0;
+  st->state = s;
+  s->live_bytes += (int64_t)st->nbytes;
+  s->gc_debt -= s->freed_bytes < s->gc_debt ? s->freed_bytes : s->gc_debt;
+  s->freed_bytes = 0;
+  s->gc_debt += (int64_t)st->nbytes;
+  if (s->gc_debt < (s->live_at_gc > GC_MIN_DEBT ? s->live_at_gc : GC_MIN_DEBT)) return;
   lua_gc(L, LUA_GCCOLLECT, 0);
-  g_live_at_gc = __atomic_load_n(&g_live_bytes, __ATOMIC_RELAXED);
-  __atomic_store_n(&g_freed_bytes, 0, __ATOMIC_RELAXED); /* freed by this collection: no credit */
+  s->gc_debt = 0;
+  s->live_at_gc = s->live_bytes;
+  s->freed_bytes = 0; /* what this collection freed earns no credit */
 }
 
 /* ---- arrays ------------------------------------------------------------------------ */
@@ -257,7 +248,7 @@ ca_array *ca_new(lua_State *L, ca_backend *be, int dtype, int ndim, const int64_
     }
   }
   a->storage = st;
-  gc_pressure(L, nbytes);
+  gc_pressure(L, st);
   return a;
 }
 
@@ -284,7 +275,7 @@ ca_array *ca_new_pinned(lua_State *L, ca_backend *cuda, int dtype, int ndim, con
   st->nbytes = nbytes;
   st->owner_be = cuda;
   a->storage = st;
-  gc_pressure(L, nbytes);
+  gc_pressure(L, st);
   return a;
 }
 

@@ -22,6 +22,7 @@ typedef struct ca_storage {
   void *release_ctx;
   ca_backend *owner_be;  /* pinned host memory: the CUDA backend that allocated it */
   int borrowed;
+  struct ca_state *state; /* counts the bytes of memory the core allocated; NULL: wrapped */
 } ca_storage;
 
 /* An n-d view. Strides and offset count ELEMENTS (not bytes); strides may be 0 (broadcast)
@@ -43,7 +44,9 @@ typedef struct ca_state {
   int default_device;         /* -1 cpu, else a CUDA ordinal */
   uint64_t seed, counter;     /* the random stream (see scalar.h) */
   int allow_tf32;
-  size_t gc_debt;             /* device bytes allocated since the collector was last stepped */
+  /* Pacing the collector (array.c): bytes the core allocated and holds, released since the
+   * last allocation, live at the last collection, and allocated since it (less releases). */
+  int64_t live_bytes, freed_bytes, live_at_gc, gc_debt;
 } ca_state;
 
 ca_state *ca_state_get(lua_State *L);
