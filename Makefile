@@ -31,6 +31,11 @@ HAVE_CBLAS_H := $(shell printf '\#include <cblas.h>\n' | $(CC) -E -x c - >/dev/n
 BLAS_LIB := $(if $(HAVE_CBLAS_H),$(if $(shell ldconfig -p 2>/dev/null | grep -q libopenblas && echo 1),-lopenblas,$(if $(shell ldconfig -p 2>/dev/null | grep -q 'libcblas\.so' && echo 1),-lcblas,$(if $(shell ldconfig -p 2>/dev/null | grep -q 'libblas\.so' && echo 1),-lblas))))
 BLAS_DEF := $(if $(BLAS_LIB),-DCA_HAVE_CBLAS)
 
+# ---- zlib (optional): reading compressed .npz entries (numpy.savez_compressed) -------------
+HAVE_ZLIB := $(shell printf '\#include <zlib.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo 1)
+ZLIB_DEF := $(if $(HAVE_ZLIB),-DCA_HAVE_ZLIB)
+ZLIB_LIB := $(if $(HAVE_ZLIB),-lz)
+
 # ---- CUDA --------------------------------------------------------------------------------
 CUDA_HOME ?= $(firstword $(wildcard /usr/local/cuda) $(patsubst %/bin/nvcc,%,$(shell command -v nvcc 2>/dev/null)))
 NVCC := $(CUDA_HOME)/bin/nvcc
@@ -51,7 +56,7 @@ CUDA_C := $(sort $(wildcard cuda/*.c))
 CUDA_CU_OBJ := $(patsubst cuda/%.cu,$(BUILD)/obj/cuda/%.o,$(CUDA_CU))
 HEADERS := $(wildcard src/*.h src/*.def src/cpu/*.h cuda/*.h cuda/*.cuh)
 
-.PHONY: all rock install clean deps demo test test-run test-gpu lint bench \
+.PHONY: all rock install clean deps demo test test-run test-gpu lint bench fuzz \
         busted-luajit busted-lua5.4 examples rock-check asan-build busted-asan gpu-check \
         run-quickstart bench-numpy
 all: $(foreach f,$(FLAVOURS),$(BUILD)/$(f)/cuarray/core.so $(if $(HAVE_CUDA),$(BUILD)/$(f)/cuarray/cuda.so))
@@ -71,11 +76,11 @@ $(BUILD)/obj/cuda/%.o: cuda/%.cu $(HEADERS)
 define flavour
 $$(BUILD)/obj/$(1)/%.o: %.c $$(HEADERS)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) $$(CA_CFLAGS) $$(BLAS_DEF) $$(SANFLAGS) -I$$(INC_$(1)) $$(if $$(findstring cuda/,$$<),-I$$(CUDA_HOME)/include) -c $$< -o $$@
+	$$(CC) $$(CFLAGS) $$(CA_CFLAGS) $$(BLAS_DEF) $$(ZLIB_DEF) $$(SANFLAGS) -I$$(INC_$(1)) $$(if $$(findstring cuda/,$$<),-I$$(CUDA_HOME)/include) -c $$< -o $$@
 
 $$(BUILD)/$(1)/cuarray/core.so: $$(patsubst %.c,$$(BUILD)/obj/$(1)/%.o,$$(CORE_SRC))
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LIBFLAG) $$(SANFLAGS) -o $$@ $$^ $$(BLAS_LIB) -lm
+	$$(CC) $$(LIBFLAG) $$(SANFLAGS) -o $$@ $$^ $$(BLAS_LIB) $$(ZLIB_LIB) -lm
 
 $$(BUILD)/$(1)/cuarray/cuda.so: $$(patsubst %.c,$$(BUILD)/obj/$(1)/%.o,$$(CUDA_C)) $$(CUDA_CU_OBJ)
 	@mkdir -p $$(dir $$@)
@@ -100,10 +105,22 @@ install:
 
 clean:
 	rm -rf $(BUILD)
+	$(MAKE) -C fuzz clean
+
+# libFuzzer over the .npy header parser and the .npz reader (needs clang), 60 s.
+fuzz:
+	$(MAKE) -C fuzz run FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60)
+
+# The embedding example (a C host program running a script on its own buffer), per flavour.
+embed-%: $(BUILD)/%/cuarray/core.so
+	$(MAKE) --no-print-directory -C examples/embed test LUA=$* BUILD=$(abspath $(BUILD)) \
+	  $(if $(EMBED_DEVICE),DEVICE=$(EMBED_DEVICE)) \
+	  $(if $(filter luajit,$*),LUA_INC=$(LUAJIT_INC) \
+	    LUA_LIB='-L$(dir $(shell command -v luajit))../lib/x86_64-linux-gnu -l:libluajit-5.1.so.2')
 
 # ---- Debian packages ----------------------------------------------------------------------
 DEB_PKGS := gcc libc6-dev luajit libluajit-5.1-dev lua5.4 liblua5.4-dev lua-busted luarocks \
-            lua-check libopenblas-dev python3-numpy
+            lua-check libopenblas-dev zlib1g-dev python3-numpy clang
 deps:
 	@sh tools/deps.sh $(DEB_PKGS)
 

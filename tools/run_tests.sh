@@ -49,6 +49,7 @@ if [ "${GPU:-}" = 1 ]; then
   if [ "$failed" -ne 0 ]; then echo "test-gpu: cuarray.cuda reports no GPU"; echo "$passed passed, $failed failed"; exit 1; fi
   tap "busted-luajit-cuda" env CUARRAY_TEST_DEVICES=cuda $MAKE --no-print-directory -s busted-luajit
   tap "busted-luajit-cpu,cuda" env CUARRAY_TEST_DEVICES=cpu,cuda $MAKE --no-print-directory -s busted-luajit
+  step "embed-luajit-cuda" m embed-luajit EMBED_DEVICE=cuda
   if ls spec/*_gpu_spec.lua spec/**/*_gpu_spec.lua >/dev/null 2>&1; then
     tap "busted-luajit-gpu-specs" env CUARRAY_TEST_DEVICES=cpu,cuda $MAKE --no-print-directory -s \
       busted-luajit BUSTED_ARGS=--run=gpu
@@ -57,6 +58,8 @@ else
   has luajit && tap "busted-luajit" m busted-luajit
   has lua5.4 && tap "busted-lua5.4" m busted-lua5.4
   has luajit && tap "examples" m examples
+  has luajit && step "embed-luajit" m embed-luajit
+  has lua5.4 && step "embed-lua5.4" m embed-lua5.4
   step "luacheck" m lint
   step "luarocks-make" m rock-check
   has lua5.4 && tap "asan+ubsan-lua5.4" m busted-asan
