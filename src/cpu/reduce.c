@@ -11,6 +11,9 @@
  *   all, any       the truth of each element (NaN is true)
  * Float sums are pairwise within a chunk and compensated (Neumaier) across chunks. */
 #include "cpu_internal.h"
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 typedef struct red_walk {
   int nd;                       /* reduced dims (at least 1) */
@@ -30,25 +33,68 @@ typedef struct acc {
   int started;                  /* min/max/arg: a first element was seen */
 } accum;
 
-static double pairwise(const double *x, int64_t n) {
+/* Pairwise sum in double of n values of type T (float values are widened exactly): the same
+ * tree for every T, so a float32 run summed straight from its storage gives the bits the
+ * buffered (widened to double) path gives. */
+#define PAIRWISE(NAME, T)                                                                       \
+  static double NAME(const T *x, int64_t n) {                                                   \
+    if (n <= 8) {                                                                               \
+      double s = 0.0;                                                                           \
+      for (int64_t i = 0; i < n; i++) s += (double)x[i];                                        \
+      return s;                                                                                 \
+    }                                                                                           \
+    if (n <= 128) {                                                                             \
+      double r[8];                                                                              \
+      for (int j = 0; j < 8; j++) r[j] = (double)x[j];                                          \
+      int64_t i;                                                                                \
+      for (i = 8; i + 8 <= n; i += 8)                                                           \
+        for (int j = 0; j < 8; j++) r[j] += (double)x[i + j];                                   \
+      double s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));            \
+      for (; i < n; i++) s += (double)x[i];                                                     \
+      return s;                                                                                 \
+    }                                                                                           \
+    int64_t h = (n / 2) & ~(int64_t)7;                                                          \
+    return NAME(x, h) + NAME(x + h, n - h);                                                     \
+  }
+PAIRWISE(pairwise, double)
+#ifndef __SSE2__
+PAIRWISE(pairwise_f, float)
+#else
+/* The same tree for float input, with the eight partial sums held in registers (GCC keeps
+ * the r[8] of the macro in memory). Lane j of the vectors is r[j]: the same additions in the
+ * same order. */
+static double pairwise_f(const float *x, int64_t n) {
   if (n <= 8) {
     double s = 0.0;
-    for (int64_t i = 0; i < n; i++) s += x[i];
+    for (int64_t i = 0; i < n; i++) s += (double)x[i];
     return s;
   }
   if (n <= 128) {
-    double r[8];
-    for (int j = 0; j < 8; j++) r[j] = x[j];
+    __m128 a = _mm_loadu_ps(x), b = _mm_loadu_ps(x + 4);
+    __m128d r01 = _mm_cvtps_pd(a), r23 = _mm_cvtps_pd(_mm_movehl_ps(a, a));
+    __m128d r45 = _mm_cvtps_pd(b), r67 = _mm_cvtps_pd(_mm_movehl_ps(b, b));
     int64_t i;
-    for (i = 8; i + 8 <= n; i += 8)
-      for (int j = 0; j < 8; j++) r[j] += x[i + j];
+    for (i = 8; i + 8 <= n; i += 8) {
+      a = _mm_loadu_ps(x + i);
+      b = _mm_loadu_ps(x + i + 4);
+      r01 = _mm_add_pd(r01, _mm_cvtps_pd(a));
+      r23 = _mm_add_pd(r23, _mm_cvtps_pd(_mm_movehl_ps(a, a)));
+      r45 = _mm_add_pd(r45, _mm_cvtps_pd(b));
+      r67 = _mm_add_pd(r67, _mm_cvtps_pd(_mm_movehl_ps(b, b)));
+    }
+    double r[8];
+    _mm_storeu_pd(r, r01);
+    _mm_storeu_pd(r + 2, r23);
+    _mm_storeu_pd(r + 4, r45);
+    _mm_storeu_pd(r + 6, r67);
     double s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; i < n; i++) s += x[i];
+    for (; i < n; i++) s += (double)x[i];
     return s;
   }
   int64_t h = (n / 2) & ~(int64_t)7;
-  return pairwise(x, h) + pairwise(x + h, n - h);
+  return pairwise_f(x, h) + pairwise_f(x + h, n - h);
 }
+#endif
 
 /* Compensated addition; once the sum is infinite or NaN the compensation would only turn
  * inf into NaN, so it stops. */
@@ -156,6 +202,118 @@ static void feed(int op, int pass, accum *a, const void *v, int64_t n) {
   }
 }
 
+/* min / max of a contiguous run of T, continuing from the accumulator, with the result of
+ * feeding the elements one at a time through ca_maximum_d / ca_minimum_d: the first NaN
+ * wins; else the largest (smallest) value, and of equal values the first (which only shows
+ * for zeros: max(-0, +0) is -0). Eight lanes without branches find the value and whether a
+ * NaN is there; the rare cases (a NaN, a zero result) are settled by a scan in order. */
+#define MINMAX_RUN(NAME, T)                                                                     \
+  static void NAME(accum *a, const T *x, int64_t n, int mx) {                                   \
+    if (n <= 0) return;                                                                         \
+    if (!a->started) {                                                                          \
+      a->d = (double)x[0];                                                                      \
+      a->started = 1;                                                                           \
+      x++;                                                                                      \
+      n--;                                                                                      \
+    }                                                                                           \
+    if (a->d != a->d || n == 0) return; /* a NaN has won */                                     \
+    T m[8], v;                                                                                  \
+    int nan[8] = {0, 0, 0, 0, 0, 0, 0, 0}, anynan = 0;                                          \
+    for (int j = 0; j < 8; j++) m[j] = (T)a->d;                                                 \
+    int64_t i = 0;                                                                              \
+    if (mx) {                                                                                   \
+      for (; i + 8 <= n; i += 8)                                                                \
+        for (int j = 0; j < 8; j++) {                                                           \
+          T y = x[i + j];                                                                       \
+          m[j] = y > m[j] ? y : m[j];                                                           \
+          nan[j] |= y != y;                                                                     \
+        }                                                                                       \
+      v = m[0];                                                                                 \
+      for (int j = 1; j < 8; j++) v = m[j] > v ? m[j] : v;                                      \
+      for (; i < n; i++) { v = x[i] > v ? x[i] : v; anynan |= x[i] != x[i]; }                  \
+    } else {                                                                                    \
+      for (; i + 8 <= n; i += 8)                                                                \
+        for (int j = 0; j < 8; j++) {                                                           \
+          T y = x[i + j];                                                                       \
+          m[j] = y < m[j] ? y : m[j];                                                           \
+          nan[j] |= y != y;                                                                     \
+        }                                                                                       \
+      v = m[0];                                                                                 \
+      for (int j = 1; j < 8; j++) v = m[j] < v ? m[j] : v;                                      \
+      for (; i < n; i++) { v = x[i] < v ? x[i] : v; anynan |= x[i] != x[i]; }                  \
+    }                                                                                           \
+    for (int j = 0; j < 8; j++) anynan |= nan[j];                                               \
+    if (anynan) {                                                                               \
+      for (i = 0; x[i] == x[i]; i++) {}                                                         \
+      a->d = (double)x[i];                                                                      \
+    } else if ((double)v != a->d) { /* a new winner, strictly past the old value */             \
+      if (v == 0)                                                                               \
+        for (i = 0; x[i] != 0; i++) {}                                                          \
+      a->d = v == 0 ? (double)x[i] : (double)v;                                                 \
+    }                                                                                           \
+  }
+#ifndef __SSE2__
+MINMAX_RUN(minmax_run_f, float)
+MINMAX_RUN(minmax_run_d, double)
+#else
+/* The lanes in registers. y > m ? y : m is maxps(y, m) exactly (NaN y keeps m; the NaNs are
+ * tracked apart), y < m ? y : m is minps(y, m). */
+#define MINMAX_SSE(NAME, T, V, W, LOAD, SET1, MAX, MIN, UNORD, OR, STORE, MASK)                 \
+  static void NAME(accum *a, const T *x, int64_t n, int mx) {                                   \
+    if (n <= 0) return;                                                                         \
+    if (!a->started) {                                                                          \
+      a->d = (double)x[0];                                                                      \
+      a->started = 1;                                                                           \
+      x++;                                                                                      \
+      n--;                                                                                      \
+    }                                                                                           \
+    if (a->d != a->d || n == 0) return; /* a NaN has won */                                     \
+    V m0 = SET1((T)a->d), m1 = m0, m2 = m0, m3 = m0;                                            \
+    V u0 = _mm_setzero_##MASK(), u1 = u0;                                                       \
+    int64_t i = 0;                                                                              \
+    if (mx) {                                                                                   \
+      for (; i + 4 * W <= n; i += 4 * W) {                                                      \
+        V y0 = LOAD(x + i), y1 = LOAD(x + i + W), y2 = LOAD(x + i + 2 * W);                     \
+        V y3 = LOAD(x + i + 3 * W);                                                             \
+        m0 = MAX(y0, m0); m1 = MAX(y1, m1); m2 = MAX(y2, m2); m3 = MAX(y3, m3);                 \
+        u0 = OR(u0, OR(UNORD(y0, y0), UNORD(y1, y1)));                                          \
+        u1 = OR(u1, OR(UNORD(y2, y2), UNORD(y3, y3)));                                          \
+      }                                                                                         \
+      m0 = MAX(MAX(m0, m1), MAX(m2, m3));                                                       \
+    } else {                                                                                    \
+      for (; i + 4 * W <= n; i += 4 * W) {                                                      \
+        V y0 = LOAD(x + i), y1 = LOAD(x + i + W), y2 = LOAD(x + i + 2 * W);                     \
+        V y3 = LOAD(x + i + 3 * W);                                                             \
+        m0 = MIN(y0, m0); m1 = MIN(y1, m1); m2 = MIN(y2, m2); m3 = MIN(y3, m3);                 \
+        u0 = OR(u0, OR(UNORD(y0, y0), UNORD(y1, y1)));                                          \
+        u1 = OR(u1, OR(UNORD(y2, y2), UNORD(y3, y3)));                                          \
+      }                                                                                         \
+      m0 = MIN(MIN(m0, m1), MIN(m2, m3));                                                       \
+    }                                                                                           \
+    T lane[W], v;                                                                               \
+    STORE(lane, m0);                                                                            \
+    v = lane[0];                                                                                \
+    int anynan = _mm_movemask_##MASK(OR(u0, u1)) != 0;                                          \
+    for (int j = 1; j < W; j++) v = mx ? (lane[j] > v ? lane[j] : v) : (lane[j] < v ? lane[j] : v); \
+    for (; i < n; i++) {                                                                        \
+      v = mx ? (x[i] > v ? x[i] : v) : (x[i] < v ? x[i] : v);                                   \
+      anynan |= x[i] != x[i];                                                                   \
+    }                                                                                           \
+    if (anynan) {                                                                               \
+      for (i = 0; x[i] == x[i]; i++) {}                                                         \
+      a->d = (double)x[i];                                                                      \
+    } else if ((double)v != a->d) { /* a new winner, strictly past the old value */             \
+      if (v == 0)                                                                               \
+        for (i = 0; x[i] != 0; i++) {}                                                          \
+      a->d = v == 0 ? (double)x[i] : (double)v;                                                 \
+    }                                                                                           \
+  }
+MINMAX_SSE(minmax_run_f, float, __m128, 4, _mm_loadu_ps, _mm_set1_ps, _mm_max_ps, _mm_min_ps,
+           _mm_cmpunord_ps, _mm_or_ps, _mm_storeu_ps, ps)
+MINMAX_SSE(minmax_run_d, double, __m128d, 2, _mm_loadu_pd, _mm_set1_pd, _mm_max_pd, _mm_min_pd,
+           _mm_cmpunord_pd, _mm_or_pd, _mm_storeu_pd, pd)
+#endif
+
 /* Walks the reduced elements at p, feeding them in chunks read as type ct (-1: truth). */
 static void walk(const red_walk *w, const char *p, int op, int ct, int pass, accum *a) {
   int nd = w->nd - 1;
@@ -167,6 +325,26 @@ static void walk(const red_walk *w, const char *p, int op, int ct, int pass, acc
   int direct = ct >= 0 && rs == 1 && w->dtype == ca_cpu_ct_dtype(ct) && !(op == CA_OP_var ||
                op == CA_OP_std);
   int64_t chunk = direct ? rn : CA_CPU_BUFN;
+  /* straight from float32 / float64 storage, with the same results as the buffered path:
+   * float32 sums in the same chunks of CA_CPU_BUFN, min / max over whole runs */
+  int minmax = (op == CA_OP_min || op == CA_OP_max) && ct == CA_CPU_D && rs == 1 &&
+               (w->dtype == CA_FLOAT32 || w->dtype == CA_FLOAT64);
+  int fsum = (op == CA_OP_sum || op == CA_OP_mean || ((op == CA_OP_var || op == CA_OP_std) &&
+              pass == 0)) && ct == CA_CPU_D && rs == 1 && w->dtype == CA_FLOAT32;
+  if (minmax || fsum) {
+    do {
+      const char *q = p + off * w->isz;
+      if (minmax && w->dtype == CA_FLOAT32)
+        minmax_run_f(a, (const float *)q, rn, op == CA_OP_max);
+      else if (minmax)
+        minmax_run_d(a, (const double *)q, rn, op == CA_OP_max);
+      else
+        for (int64_t i0 = 0; i0 < rn; i0 += CA_CPU_BUFN)
+          neumaier_add(a, pairwise_f((const float *)q + i0,
+                                     rn - i0 < CA_CPU_BUFN ? rn - i0 : CA_CPU_BUFN));
+    } while (ca_cpu_next(nd, w->shape, idx, 1, strides, &off));
+    return;
+  }
   do {
     const char *q = p + off * w->isz;
     for (int64_t i0 = 0; i0 < rn; i0 += chunk) {
