@@ -4,14 +4,63 @@
  * thread of one) can compute it alone. */
 #include "cpu_internal.h"
 
-#define BATCH 64 /* blocks generated at once */
+#define BATCH 64 /* blocks generated at once (a multiple of 4) */
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+/* lo and hi words of the four 32x32 -> 64 products x[l] * m (pmuludq on the even lanes, and
+ * on the odd lanes shifted down). */
+static inline void mulhilo4(__m128i x, __m128i m, __m128i *lo, __m128i *hi) {
+  const __m128i odd = _mm_set_epi32(-1, 0, -1, 0);
+  __m128i e = _mm_mul_epu32(x, m), o = _mm_mul_epu32(_mm_srli_epi64(x, 32), m);
+  *lo = _mm_or_si128(_mm_andnot_si128(odd, e), _mm_slli_epi64(o, 32));
+  *hi = _mm_or_si128(_mm_srli_epi64(e, 32), _mm_and_si128(odd, o));
+}
+
+/* ca_philox for blocks counter .. counter + nb - 1, four at a time (one per 32-bit lane):
+ * the same words in the same places, wv[4 j + w] = word w of block j. Whole groups of four
+ * are written: wv holds at least nb rounded up to 4 blocks. */
+static void philox_blocks(uint64_t seed, uint64_t counter, uint32_t *wv, int nb) {
+  const __m128i m0 = _mm_set1_epi32((int)0xD2511F53u), m1 = _mm_set1_epi32((int)0xCD9E8D57u);
+  for (int j = 0; j < nb; j += 4) {
+    uint32_t lo[4], hi[4];
+    for (int l = 0; l < 4; l++) {
+      uint64_t c = counter + (uint64_t)(j + l);
+      lo[l] = (uint32_t)c;
+      hi[l] = (uint32_t)(c >> 32);
+    }
+    __m128i c0 = _mm_loadu_si128((const __m128i *)lo), c1 = _mm_loadu_si128((const __m128i *)hi);
+    __m128i c2 = _mm_setzero_si128(), c3 = c2;
+    uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+    for (int r = 0; r < 10; r++) {
+      __m128i lo0, hi0, lo1, hi1;
+      mulhilo4(c0, m0, &lo0, &hi0);
+      mulhilo4(c2, m1, &lo1, &hi1);
+      c0 = _mm_xor_si128(_mm_xor_si128(hi1, c1), _mm_set1_epi32((int)k0));
+      c2 = _mm_xor_si128(_mm_xor_si128(hi0, c3), _mm_set1_epi32((int)k1));
+      c1 = lo1;
+      c3 = lo0;
+      k0 += 0x9E3779B9u;
+      k1 += 0xBB67AE85u;
+    }
+    /* transpose: lane l of c0..c3 is block j + l */
+    __m128i t0 = _mm_unpacklo_epi32(c0, c1), t1 = _mm_unpacklo_epi32(c2, c3);
+    __m128i t2 = _mm_unpackhi_epi32(c0, c1), t3 = _mm_unpackhi_epi32(c2, c3);
+    __m128i *o = (__m128i *)(wv + 4 * j);
+    _mm_storeu_si128(o, _mm_unpacklo_epi64(t0, t1));
+    _mm_storeu_si128(o + 1, _mm_unpackhi_epi64(t0, t1));
+    _mm_storeu_si128(o + 2, _mm_unpacklo_epi64(t2, t3));
+    _mm_storeu_si128(o + 3, _mm_unpackhi_epi64(t2, t3));
+  }
+}
+#else
 static void philox_blocks(uint64_t seed, uint64_t counter, uint32_t *wv, int nb) {
   for (int j = 0; j < nb; j++) {
     ca_u32x4 b = ca_philox(seed, counter + (uint64_t)j);
     memcpy(wv + 4 * j, b.v, sizeof b.v);
   }
 }
+#endif
 
 ca_status ca_cpu_random(ca_backend *be, int dist, void *out, int dtype, int64_t n, double p1,
                         double p2, uint64_t seed, uint64_t counter) {
