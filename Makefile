@@ -19,9 +19,11 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # ---- Lua flavours ------------------------------------------------------------------------
 LUAJIT_INC ?= $(firstword $(wildcard /usr/include/luajit-2.1 /usr/local/include/luajit-2.1))
 LUA54_INC ?= $(firstword $(wildcard /usr/include/lua5.4 /usr/local/include/lua5.4))
-FLAVOURS := $(if $(LUAJIT_INC),luajit) $(if $(LUA54_INC),lua5.4)
+LUA51_INC ?= $(firstword $(wildcard /usr/include/lua5.1 /usr/local/include/lua5.1))
+FLAVOURS := $(if $(LUAJIT_INC),luajit) $(if $(LUA54_INC),lua5.4) $(if $(LUA51_INC),lua5.1)
 INC_luajit := $(LUAJIT_INC)
 INC_lua5.4 := $(LUA54_INC)
+INC_lua5.1 := $(LUA51_INC)
 # LuaRocks' single build: `make rock LUA_INCDIR=...`
 LUA_INCDIR ?= $(or $(LUAJIT_INC),$(LUA54_INC))
 INC_rock = $(LUA_INCDIR)
@@ -57,7 +59,7 @@ CUDA_CU_OBJ := $(patsubst cuda/%.cu,$(BUILD)/obj/cuda/%.o,$(CUDA_CU))
 HEADERS := $(wildcard src/*.h src/*.def src/cpu/*.h cuda/*.h cuda/*.cuh)
 
 .PHONY: all rock install clean deps demo test test-run test-gpu lint bench fuzz \
-        busted-luajit busted-lua5.4 examples rock-check asan-build busted-asan gpu-check \
+        busted-luajit busted-lua5.4 busted-lua5.1 examples rock-check asan-build busted-asan gpu-check \
         run-quickstart bench-numpy
 all: $(foreach f,$(FLAVOURS),$(BUILD)/$(f)/cuarray/core.so $(if $(HAVE_CUDA),$(BUILD)/$(f)/cuarray/cuda.so))
 
@@ -119,7 +121,8 @@ embed-%: $(BUILD)/%/cuarray/core.so
 	    LUA_LIB='-L$(dir $(shell command -v luajit))../lib/x86_64-linux-gnu -l:libluajit-5.1.so.2')
 
 # ---- Debian packages ----------------------------------------------------------------------
-DEB_PKGS := gcc libc6-dev luajit libluajit-5.1-dev lua5.4 liblua5.4-dev lua-busted luarocks \
+DEB_PKGS := gcc libc6-dev luajit libluajit-5.1-dev lua5.4 liblua5.4-dev lua5.1 liblua5.1-0-dev \
+            lua-busted luarocks \
             lua-check libopenblas-dev zlib1g-dev python3-numpy clang
 deps:
 	@sh tools/deps.sh $(DEB_PKGS)
@@ -127,8 +130,10 @@ deps:
 # ---- running things from the checkout -----------------------------------------------------
 LUAJIT ?= $(shell command -v luajit 2>/dev/null)
 LUA54 ?= $(shell command -v lua5.4 2>/dev/null)
+LUA51 ?= $(shell command -v lua5.1 2>/dev/null)
 LUA_luajit = $(LUAJIT)
 LUA_lua5.4 = $(LUA54)
+LUA_lua5.1 = $(LUA51)
 # The busted launcher script, run under each interpreter explicitly (`lua5.4 $(BUSTED)`).
 BUSTED ?= $(shell command -v busted 2>/dev/null)
 LUACHECK ?= $(shell command -v luacheck 2>/dev/null)
@@ -158,7 +163,7 @@ test-run:
 	@BUILD='$(BUILD)' MAKE='$(MAKE)' TEST_FLAVOURS='$(strip $(FLAVOURS))' bash tools/run_tests.sh
 
 # The parts, each usable alone.
-busted-luajit busted-lua5.4: busted-%: $(BUILD)/%/cuarray/core.so
+busted-luajit busted-lua5.4 busted-lua5.1: busted-%: $(BUILD)/%/cuarray/core.so
 	$(call run_env,$*) $(LUA_$*) $(BUSTED) $(TAP) $(BUSTED_ARGS)
 
 examples:

@@ -202,7 +202,7 @@ H.each_device("operators", function()
   end)
 
   it("// and the bitwise operators (Lua 5.3+)", function()
-    local f = load([[
+    local f = (rawget(_G, "loadstring") or load)([[
       return function(a, b)
         return a // b, a & b, a | b, a ~ b, a << 1, a >> 1, ~a, 7 // a
       end

@@ -89,7 +89,7 @@ H.each_device("free", function(dev)
   end)
 
   it("frees with <close> on Lua 5.4", function()
-    local f = load([[
+    local f = (rawget(_G, "loadstring") or load)([[
       local cu = ...
       local kept
       do

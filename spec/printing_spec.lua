@@ -8,8 +8,14 @@ local H = require "helper"
 -- Evaluates a constructor expression with `cu` and `math` in scope.
 local function eval(src)
   local env = {cu = cu, math = math}
-  local f = assert(load("return " .. src, "=case", "t", env))
-  if setfenv then setfenv(f, env) end
+  local loadstring = rawget(_G, "loadstring")
+  local f
+  if loadstring then -- Lua 5.1 and LuaJIT
+    f = assert(loadstring("return " .. src, "=case"))
+    setfenv(f, env)
+  else
+    f = assert(load("return " .. src, "=case", "t", env))
+  end
   return f()
 end
 

@@ -148,7 +148,7 @@ static void gc_pressure(lua_State *L, ca_storage *st) {
 /* ---- arrays ------------------------------------------------------------------------ */
 
 ca_array *ca_test(lua_State *L, int idx) {
-  return (ca_array *)luaL_testudata(L, idx, CA_ARRAY_MT);
+  return (ca_array *)ca_testudata(L, idx, CA_ARRAY_MT);
 }
 
 ca_array *ca_check_arg(lua_State *L, int idx, const char *fname) {

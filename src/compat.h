@@ -21,6 +21,16 @@
 #endif
 #endif
 
+/* luaL_testudata, which PUC Lua 5.1 lacks (LuaJIT and 5.2+ have it). */
+static inline void *ca_testudata(lua_State *L, int i, const char *tname) {
+  void *p = lua_touserdata(L, i);
+  if (!p || !lua_getmetatable(L, i)) return NULL;
+  luaL_getmetatable(L, tname);
+  int same = lua_rawequal(L, -1, -2);
+  lua_pop(L, 2);
+  return same ? p : NULL;
+}
+
 /* lua_Integer is 64-bit on 5.3+ and ptrdiff_t (64-bit on our targets) before. An integral
  * argument is required: 2.5 is an error on every Lua version. */
 static inline int ca_tointeger(lua_State *L, int i, int64_t *out) {

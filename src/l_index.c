@@ -58,7 +58,7 @@ typedef struct sel {
 } sel;
 
 static int is_newaxis(lua_State *L, int idx) {
-  return lua_type(L, idx) == LUA_TUSERDATA && luaL_testudata(L, idx, NEWAXIS_MT) != NULL;
+  return lua_type(L, idx) == LUA_TUSERDATA && ca_testudata(L, idx, NEWAXIS_MT) != NULL;
 }
 
 static void push_entry(lua_State *L, int ki, int is_table, int p) {

@@ -6,7 +6,7 @@
 set -u
 BUILD=${BUILD:-build}
 MAKE=${MAKE:-make}
-TEST_FLAVOURS=${TEST_FLAVOURS:-luajit lua5.4}
+TEST_FLAVOURS=${TEST_FLAVOURS:-luajit lua5.4 lua5.1}
 logdir="$BUILD/test-logs"
 rm -rf "$logdir"; mkdir -p "$logdir"
 passed=0 failed=0 skipped=0
@@ -57,9 +57,11 @@ if [ "${GPU:-}" = 1 ]; then
 else
   has luajit && tap "busted-luajit" m busted-luajit
   has lua5.4 && tap "busted-lua5.4" m busted-lua5.4
+  has lua5.1 && tap "busted-lua5.1" m busted-lua5.1
   has luajit && tap "examples" m examples
   has luajit && step "embed-luajit" m embed-luajit
   has lua5.4 && step "embed-lua5.4" m embed-lua5.4
+  has lua5.1 && step "embed-lua5.1" m embed-lua5.1
   step "luacheck" m lint
   step "luarocks-make" m rock-check
   has lua5.4 && tap "asan+ubsan-lua5.4" m busted-asan

@@ -1,4 +1,4 @@
-/* A host program that embeds Lua (LuaJIT or Lua 5.4) and cuarray through the public C API
+/* A host program that embeds Lua (LuaJIT, Lua 5.4 or 5.1) and cuarray through the public C API
  * (src/cuarray.h): it opens the module in its own lua_State, hands a script buffers it owns
  * (one with a release callback, one borrowed, one strided), a DLPack tensor it produced, runs
  * the script, and checks the results in C, including the error paths of the API.
@@ -12,6 +12,10 @@
 #include <lualib.h>
 #include "cuarray.h"
 #include "dlpack.h"
+
+#ifndef LUA_OK /* Lua 5.1 */
+#define LUA_OK 0
+#endif
 
 static int failures = 0;
 #define CHECK(cond, ...) do { if (!(cond)) { failures++; fprintf(stderr, "FAIL %s:%d: ", \
@@ -43,7 +47,16 @@ static int run(lua_State *L, const char *what, int status) {
 }
 
 static int traceback(lua_State *L) {
+#if LUA_VERSION_NUM == 501
+  /* PUC Lua 5.1 has no luaL_traceback (LuaJIT has): debug.traceback serves both */
+  lua_getglobal(L, "debug");
+  lua_getfield(L, -1, "traceback");
+  lua_pushvalue(L, 1);
+  lua_pushinteger(L, 2);
+  lua_call(L, 2, 1);
+#else
   luaL_traceback(L, L, lua_tostring(L, 1), 1);
+#endif
   return 1;
 }
 
