@@ -214,6 +214,16 @@ static inline const char *ca_cpu_operand_data(const ca_operand *o, void *tmp) {
   return (const char *)tmp;
 }
 
+/* ---- threads (parallel.c) ---------------------------------------------------------------- */
+
+/* fn(ctx, lo, hi) over contiguous parts of [0, n), in parallel where there is more than one
+ * part of at least grain items; the parts depend only on n, grain and the thread count. */
+typedef void (*ca_cpu_task)(void *ctx, int64_t lo, int64_t hi);
+void ca_cpu_parallel(int64_t n, int64_t grain, ca_cpu_task fn, void *ctx);
+int ca_cpu_threads(void);
+/* Elements per thread below which splitting an elementwise loop does not pay. */
+#define CA_CPU_GRAIN ((int64_t)1 << 19)
+
 /* ---- the entries, one group per file ------------------------------------------------------ */
 
 ca_status ca_cpu_copy(ca_backend *be, const ca_loop *l);                        /* convert.c */

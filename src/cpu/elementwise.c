@@ -202,80 +202,119 @@ static const kern where_tab[3] = {{where_I, CA_CPU_I}, {where_F, CA_CPU_F}, {whe
 
 #define TRUTH (-1) /* an input read as truth bytes rather than in a compute type */
 
+typedef struct job {
+  ca_loop l;
+  int nin, nd;
+  const int *in_ct;
+  kern k;
+  typed_kern t;
+  int typed, all_direct;
+  int64_t n;                    /* the inner dim */
+  const char *base[CA_MAXOPS];
+  int64_t s[CA_MAXOPS], isz[CA_MAXOPS];
+  int direct[CA_MAXOPS];
+  const int64_t *strides[CA_MAXOPS];
+  double tmp[CA_MAXOPS];        /* scalar operands, stored in their dtype */
+} job;
+
+/* Elements [lo, hi) of the loop in C order: rows of the inner dim, the first and the last
+ * possibly partial. */
+static void run_range(void *ctx, int64_t lo, int64_t hi) {
+  const job *jb = (const job *)ctx;
+  const ca_loop *lp = &jb->l;
+  int nin = jb->nin, nd = jb->nd;
+  int64_t n = jb->n;
+  const int64_t *s = jb->s, *isz = jb->isz;
+  int64_t idx[CA_MAXDIMS] = {0}, off[CA_MAXOPS] = {0};
+  int64_t row = lo / n, col = lo % n;
+  for (int d = nd - 1; d >= 0; d--) { /* the counter and offsets of the first row */
+    idx[d] = row % lp->shape[d];
+    row /= lp->shape[d];
+    for (int j = 0; j <= nin; j++) off[j] += idx[d] * jb->strides[j][d];
+  }
+  int64_t left = hi - lo;
+  int64_t chunk = jb->typed || jb->all_direct ? n : CA_CPU_BUFN;
+  double bufs[CA_MAXOPS][CA_CPU_BUFN];
+  for (;;) {
+    int64_t end = n - col < left ? n : col + left;
+    left -= end - col;
+    for (int64_t i0 = col; i0 < end; i0 += chunk) {
+      int64_t cn = end - i0 < chunk ? end - i0 : chunk;
+      const void *in[CA_MAXOPS];
+      int64_t ks[CA_MAXOPS];
+      for (int j = 1; j <= nin; j++) {
+        const char *p = jb->base[j] + (off[j] + i0 * s[j]) * isz[j];
+        int dt = lp->op[j].dtype;
+        int64_t m = s[j] == 0 ? 1 : cn;
+        ks[j - 1] = s[j] == 0 ? 0 : 1;
+        if (jb->typed || jb->direct[j]) {
+          in[j - 1] = p;
+        } else if (jb->in_ct[j - 1] == TRUTH) {
+          ca_cpu_load_truth((uint8_t *)bufs[j], dt, p, s[j], m);
+          in[j - 1] = bufs[j];
+        } else {
+          ca_cpu_load(jb->in_ct[j - 1], bufs[j], dt, p, s[j], m);
+          in[j - 1] = bufs[j];
+        }
+      }
+      char *po = (char *)jb->base[0] + (off[0] + i0 * s[0]) * isz[0];
+      if (jb->typed) {
+        jb->t.fn(cn, po, in, ks);
+      } else if (jb->direct[0]) {
+        jb->k.fn(cn, po, in, ks);
+      } else {
+        jb->k.fn(cn, bufs[0], in, ks);
+        ca_cpu_store(jb->k.rct, bufs[0], lp->op[0].dtype, po, s[0], cn);
+      }
+    }
+    if (left <= 0 || !ca_cpu_next(nd, lp->shape, idx, nin + 1, jb->strides, off)) break;
+    col = 0;
+  }
+}
+
 /* op[0] = k(op[1..nin]), input j read in compute type in_ct[j] (or TRUTH). t, when it has a
- * kernel, is used instead where every input is int32 and the output t.out_dt. */
+ * kernel, is used instead where every input is int32 and the output t.out_dt. Large loops
+ * are split over the threads by element ranges (each element is computed alone, so the
+ * split changes nothing). */
 static ca_status run(const ca_loop *l0, int nin, const int *in_ct, kern k, typed_kern t) {
   if (l0->nop < nin + 1 || l0->ndim < 0 || l0->ndim > CA_MAXDIMS) return CA_ERR_VALUE;
   for (int j = 0; j <= nin; j++)
     if (l0->op[j].dtype < 0 || l0->op[j].dtype >= CA_NDTYPES) return CA_ERR_VALUE;
-  ca_loop l;
-  ca_cpu_coalesce(l0, &l);
-  if (l.size == 0) return CA_OK;
+  job jb;
+  ca_cpu_coalesce(l0, &jb.l);
+  const ca_loop *lp = &jb.l;
+  if (lp->size == 0) return CA_OK;
 
-  int nd = l.ndim - 1;
-  int64_t n = l.shape[nd];
-  double tmp[CA_MAXOPS];
-  const char *base[CA_MAXOPS];
-  int64_t s[CA_MAXOPS], isz[CA_MAXOPS];
-  int direct[CA_MAXOPS], all_direct = 1;
-  const int64_t *strides[CA_MAXOPS];
+  int nd = lp->ndim - 1;
+  jb.nin = nin;
+  jb.nd = nd;
+  jb.in_ct = in_ct;
+  jb.k = k;
+  jb.t = t;
+  jb.n = lp->shape[nd];
+  jb.all_direct = 1;
   for (int j = 0; j <= nin; j++) {
-    const ca_operand *o = &l.op[j];
-    base[j] = j == 0 ? o->data : ca_cpu_operand_data(o, &tmp[j]);
-    s[j] = o->strides[nd];
-    isz[j] = (int64_t)ca_itemsize(o->dtype);
-    strides[j] = o->strides;
-    if (j == 0) direct[j] = s[j] == 1 && o->dtype == ca_cpu_ct_dtype(k.rct);
-    else if (in_ct[j - 1] == TRUTH) direct[j] = (s[j] == 0 || s[j] == 1) && o->dtype == CA_BOOL;
-    else direct[j] = (s[j] == 0 || s[j] == 1) && o->dtype == ca_cpu_ct_dtype(in_ct[j - 1]);
-    all_direct &= direct[j];
+    const ca_operand *o = &lp->op[j];
+    jb.base[j] = j == 0 ? o->data : ca_cpu_operand_data(o, &jb.tmp[j]);
+    jb.s[j] = o->strides[nd];
+    jb.isz[j] = (int64_t)ca_itemsize(o->dtype);
+    jb.strides[j] = o->strides;
+    if (j == 0) jb.direct[j] = jb.s[j] == 1 && o->dtype == ca_cpu_ct_dtype(k.rct);
+    else if (in_ct[j - 1] == TRUTH)
+      jb.direct[j] = (jb.s[j] == 0 || jb.s[j] == 1) && o->dtype == CA_BOOL;
+    else
+      jb.direct[j] = (jb.s[j] == 0 || jb.s[j] == 1) && o->dtype == ca_cpu_ct_dtype(in_ct[j - 1]);
+    jb.all_direct &= jb.direct[j];
   }
-  if (!base[0]) return CA_ERR_VALUE;
+  if (!jb.base[0]) return CA_ERR_VALUE;
 
-  int typed = t.fn && l.op[0].dtype == t.out_dt && s[0] == 1;
-  for (int j = 1; j <= nin; j++) typed &= l.op[j].dtype == CA_INT32 && (s[j] == 0 || s[j] == 1);
-  if (typed) {
-    int64_t idx[CA_MAXDIMS] = {0}, off[CA_MAXOPS] = {0};
-    do {
-      const void *in[CA_MAXOPS];
-      for (int j = 1; j <= nin; j++) in[j - 1] = base[j] + off[j] * isz[j];
-      t.fn(n, (char *)base[0] + off[0] * isz[0], in, s + 1);
-    } while (ca_cpu_next(nd, l.shape, idx, nin + 1, strides, off));
-    return CA_OK;
-  }
-
-  int64_t chunk = all_direct ? n : CA_CPU_BUFN;
-  double bufs[CA_MAXOPS][CA_CPU_BUFN];
-  int64_t idx[CA_MAXDIMS] = {0}, off[CA_MAXOPS] = {0};
-  do {
-    for (int64_t i0 = 0; i0 < n; i0 += chunk) {
-      int64_t cn = n - i0 < chunk ? n - i0 : chunk;
-      const void *in[CA_MAXOPS];
-      int64_t ks[CA_MAXOPS];
-      for (int j = 1; j <= nin; j++) {
-        const char *p = base[j] + (off[j] + i0 * s[j]) * isz[j];
-        int dt = l.op[j].dtype;
-        int64_t m = s[j] == 0 ? 1 : cn;
-        ks[j - 1] = s[j] == 0 ? 0 : 1;
-        if (direct[j]) {
-          in[j - 1] = p;
-        } else if (in_ct[j - 1] == TRUTH) {
-          ca_cpu_load_truth((uint8_t *)bufs[j], dt, p, s[j], m);
-          in[j - 1] = bufs[j];
-        } else {
-          ca_cpu_load(in_ct[j - 1], bufs[j], dt, p, s[j], m);
-          in[j - 1] = bufs[j];
-        }
-      }
-      char *po = (char *)base[0] + (off[0] + i0 * s[0]) * isz[0];
-      if (direct[0]) {
-        k.fn(cn, po, in, ks);
-      } else {
-        k.fn(cn, bufs[0], in, ks);
-        ca_cpu_store(k.rct, bufs[0], l.op[0].dtype, po, s[0], cn);
-      }
-    }
-  } while (ca_cpu_next(nd, l.shape, idx, nin + 1, strides, off));
+  jb.typed = t.fn && lp->op[0].dtype == t.out_dt && jb.s[0] == 1;
+  for (int j = 1; j <= nin; j++)
+    jb.typed &= lp->op[j].dtype == CA_INT32 && (jb.s[j] == 0 || jb.s[j] == 1);
+  /* scalar operands point into jb.tmp: fix them up now that jb is in place */
+  for (int j = 1; j <= nin; j++)
+    if (!lp->op[j].data) jb.base[j] = (const char *)&jb.tmp[j];
+  ca_cpu_parallel(lp->size, CA_CPU_GRAIN, run_range, &jb);
   return CA_OK;
 }
 

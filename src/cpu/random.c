@@ -62,25 +62,31 @@ static void philox_blocks(uint64_t seed, uint64_t counter, uint32_t *wv, int nb)
 }
 #endif
 
-ca_status ca_cpu_random(ca_backend *be, int dist, void *out, int dtype, int64_t n, double p1,
-                        double p2, uint64_t seed, uint64_t counter) {
-  (void)be;
-  if (dtype < 0 || dtype >= CA_NDTYPES || n < 0) return CA_ERR_VALUE;
-  if (dist != CA_DIST_UNIFORM && dist != CA_DIST_NORMAL && dist != CA_DIST_INTEGER)
-    return CA_ERR_UNSUPPORTED;
-  if (dist != CA_DIST_INTEGER && !ca_is_float(dtype)) return CA_ERR_UNSUPPORTED;
-  char *o = (char *)out;
-  int64_t sz = (int64_t)ca_itemsize(dtype);
-  int64_t per = ca_random_per_block(dtype, dist);
-  /* integers: lo + mulhi64(x, span), all in uint64 so that wide spans wrap correctly */
-  ca_i lo = ca_d2i(p1);
-  ca_u span = (ca_u)ca_d2i(p2) - (ca_u)lo;
-  float f1 = (float)p1, f2 = (float)p2; /* float16/32 compute in float */
+typedef struct draw {
+  int dist, dtype;
+  char *o;
+  int64_t n, sz, per;
+  double p1, p2;
+  uint64_t seed, counter;
+  ca_i lo;
+  ca_u span;
+  float f1, f2;
+} draw;
 
-  int64_t nblocks = (n + per - 1) / per;
+/* Blocks [blo, bhi) of a draw: the elements they hold. */
+static void draw_blocks(void *ctx, int64_t blo, int64_t bhi) {
+  const draw *g = (const draw *)ctx;
+  int dist = g->dist, dtype = g->dtype;
+  char *o = g->o;
+  int64_t n = g->n, sz = g->sz, per = g->per;
+  double p1 = g->p1, p2 = g->p2;
+  uint64_t seed = g->seed, counter = g->counter;
+  ca_i lo = g->lo;
+  ca_u span = g->span;
+  float f1 = g->f1, f2 = g->f2;
   uint32_t wv[4 * BATCH]; /* the words of BATCH consecutive blocks, in order */
-  for (int64_t b0 = 0; b0 < nblocks; b0 += BATCH) {
-    int nb = nblocks - b0 < BATCH ? (int)(nblocks - b0) : BATCH;
+  for (int64_t b0 = blo; b0 < bhi; b0 += BATCH) {
+    int nb = bhi - b0 < BATCH ? (int)(bhi - b0) : BATCH;
     philox_blocks(seed, counter + (uint64_t)b0, wv, nb);
     int64_t i0 = b0 * per, m = n - i0 < nb * per ? n - i0 : nb * per;
     char *q = o + i0 * sz;
@@ -121,5 +127,23 @@ ca_status ca_cpu_random(ca_backend *be, int dist, void *out, int dtype, int64_t 
       else for (int64_t e = 0; e < m; e++) ((uint16_t *)q)[e] = ca_float_to_half(v[e]);
     }
   }
+}
+
+ca_status ca_cpu_random(ca_backend *be, int dist, void *out, int dtype, int64_t n, double p1,
+                        double p2, uint64_t seed, uint64_t counter) {
+  (void)be;
+  if (dtype < 0 || dtype >= CA_NDTYPES || n < 0) return CA_ERR_VALUE;
+  if (dist != CA_DIST_UNIFORM && dist != CA_DIST_NORMAL && dist != CA_DIST_INTEGER)
+    return CA_ERR_UNSUPPORTED;
+  if (dist != CA_DIST_INTEGER && !ca_is_float(dtype)) return CA_ERR_UNSUPPORTED;
+  int64_t per = ca_random_per_block(dtype, dist);
+  /* integers: lo + mulhi64(x, span), all in uint64 so that wide spans wrap correctly */
+  draw g = {dist, dtype, (char *)out, n, (int64_t)ca_itemsize(dtype), per, p1, p2, seed, counter,
+            ca_d2i(p1), 0, (float)p1, (float)p2}; /* float16/32 compute in float */
+  g.span = (ca_u)ca_d2i(p2) - (ca_u)g.lo;
+
+  int64_t nblocks = (n + per - 1) / per;
+  /* every element is a function of its block alone: split the blocks over the threads */
+  ca_cpu_parallel(nblocks, CA_CPU_GRAIN / 4 / per, draw_blocks, &g);
   return CA_OK;
 }
