@@ -82,7 +82,7 @@ $$(BUILD)/obj/$(1)/%.o: %.c $$(HEADERS)
 
 $$(BUILD)/$(1)/cuarray/core.so: $$(patsubst %.c,$$(BUILD)/obj/$(1)/%.o,$$(CORE_SRC))
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LIBFLAG) $$(SANFLAGS) -o $$@ $$^ $$(BLAS_LIB) $$(ZLIB_LIB) -lm
+	$$(CC) $$(LIBFLAG) $$(SANFLAGS) -o $$@ $$^ $$(BLAS_LIB) $$(ZLIB_LIB) -lpthread -lm
 
 $$(BUILD)/$(1)/cuarray/cuda.so: $$(patsubst %.c,$$(BUILD)/obj/$(1)/%.o,$$(CUDA_C)) $$(CUDA_CU_OBJ)
 	@mkdir -p $$(dir $$@)
