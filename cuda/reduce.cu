@@ -153,7 +153,9 @@ struct Var {
   __device__ void store(char *o, int dt, int64_t i, Acc a, int64_t, double ddof) const {
     double div = a.n - ddof;
     if (!(div > 0)) div = 0.0;
-    double var = a.n == 0.0 ? (0.0 / 0.0) : a.m2 / div;
+    /* An infinite element makes the mean non-finite; NumPy's two passes then meet inf - inf
+     * and give NaN, where the merged m2 would say inf. */
+    double var = (a.n == 0.0 || !isfinite(a.mean)) ? (0.0 / 0.0) : a.m2 / div;
     cuk::st_rt<double>(o, dt, i, sd ? sqrt(var) : var);
   }
 };
