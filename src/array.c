@@ -466,6 +466,32 @@ void ca_fill(lua_State *L, ca_array *dst, double v) {
   CA_CHECK(L, ca_be(dst), ca_be(dst)->copy(ca_be(dst), &l), "fill");
 }
 
+ca_array *ca_push_flat(lua_State *L, int idx) {
+  ca_array *a = ca_check(L, idx);
+  int runs = 0;
+  int64_t stride = 1;
+  for (int i = 0; i < a->ndim; i++) {
+    if (a->shape[i] == 1) continue;
+    if (runs == 0 || stride != a->strides[i] * a->shape[i]) runs++;
+    stride = a->strides[i];
+  }
+  if (runs > 1) { /* a C-order copy: c seen with a's shape receives a */
+    ca_array *c = ca_new(L, ca_be(a), a->dtype, 1, &a->size);
+    ca_array *cv = ca_view(L, c);
+    cv->ndim = a->ndim;
+    memcpy(cv->shape, a->shape, sizeof(int64_t) * (size_t)a->ndim);
+    ca_set_contiguous_strides(cv);
+    ca_copy_into(L, cv, a);
+    lua_pop(L, 1);
+    return c;
+  }
+  ca_array *v = ca_view(L, a);
+  v->ndim = 1;
+  v->shape[0] = a->size;
+  v->strides[0] = stride;
+  return v;
+}
+
 ca_array *ca_push_contiguous(lua_State *L, int idx) {
   ca_array *a = ca_check(L, idx);
   if (ca_is_contiguous(a)) {

@@ -105,6 +105,9 @@ void ca_loop_build(ca_loop *l, int ndim, const int64_t *shape, int nop,
 /* dst = src (broadcast, converted); same device. */
 void ca_copy_into(lua_State *L, ca_array *dst, const ca_array *src);
 void ca_fill(lua_State *L, ca_array *dst, double v);
+/* Pushes the array at idx as one 1-d run in C order: a view when its dims chain with one
+ * stride (flipped or strided included), else a C-contiguous copy. */
+ca_array *ca_push_flat(lua_State *L, int idx);
 /* Pushes `a` if C-contiguous (or a copy that is). */
 ca_array *ca_push_contiguous(lua_State *L, int idx);
 /* Copies a's elements (any layout) to host memory as a C-contiguous buffer; syncs. */

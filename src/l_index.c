@@ -299,19 +299,6 @@ static void keep_top(lua_State *L, int top) {
   lua_settop(L, top + 1);
 }
 
-/* An axis argument (1-based, negative from the end) for ndim dims, 0-based. As ca_read_axis,
- * whose message uses %lld, which lua_pushfstring cannot format. */
-static int read_axis(lua_State *L, int idx, int ndim, const char *fname) {
-  int64_t ax = 0;
-  if (!ca_tointeger(L, idx, &ax))
-    ca_raisef(L, "%s: axis must be an integer, got %s", fname,
-           lua_type(L, idx) == LUA_TNUMBER ? lua_tostring(L, idx) : luaL_typename(L, idx));
-  if (ax >= 1 && ax <= ndim) return (int)ax - 1;
-  if (ax <= -1 && ax >= -ndim) return (int)(ax + ndim);
-  return ca_raisef(L, "%s: axis %lld is out of bounds for an array of dimension %d (axes run from "
-                "1, or from -1 at the end)", fname, (long long)ax, ndim);
-}
-
 /* ---- masks and nonzero ------------------------------------------------------------------ */
 
 /* Pushes the 1-based coordinates of the nonzero elements of a as an int64 (count, nd) array,
@@ -658,7 +645,7 @@ static ca_array *push_index_list(lua_State *L, int idx, ca_backend *be, const ch
 static int l_take(lua_State *L) {
   ca_array *a = ca_check(L, 1);
   int flat = lua_isnoneornil(L, 3);
-  int axis = flat ? 0 : read_axis(L, 3, a->ndim, "take");
+  int axis = flat ? 0 : ca_read_axis(L, 3, a->ndim, "take");
   lua_settop(L, 2);
   int t = lua_type(L, 2);
   if (t == LUA_TNUMBER) {
@@ -803,7 +790,7 @@ static int l_concatenate(lua_State *L) {
   int n = check_list(L, "concatenate", &f, &dt, &ai);
   int nd = f->ndim;
   if (nd == 0) return ca_raisef(L, "concatenate: zero-dimensional arrays cannot be concatenated");
-  int axis = (ai && !lua_isnoneornil(L, ai)) ? read_axis(L, ai, nd, "concatenate") : 0;
+  int axis = (ai && !lua_isnoneornil(L, ai)) ? ca_read_axis(L, ai, nd, "concatenate") : 0;
   int64_t shape[CA_MAXDIMS];
   memcpy(shape, f->shape, sizeof(int64_t) * (size_t)nd);
   shape[axis] = 0;
@@ -847,7 +834,7 @@ static int l_stack(lua_State *L) {
   int n = check_list(L, "stack", &f, &dt, &ai);
   int nd = f->ndim;
   if (nd + 1 > CA_MAXDIMS) return ca_raisef(L, "stack: too many dimensions (at most %d)", CA_MAXDIMS);
-  int axis = (ai && !lua_isnoneornil(L, ai)) ? read_axis(L, ai, nd + 1, "stack") : 0;
+  int axis = (ai && !lua_isnoneornil(L, ai)) ? ca_read_axis(L, ai, nd + 1, "stack") : 0;
   for (int i = 2; i <= n; i++) {
     lua_rawgeti(L, 1, i);
     const ca_array *x = ca_test(L, -1);

@@ -261,33 +261,6 @@ static ca_array *push_as_rows(lua_State *L, int idx) {
   }
 }
 
-/* Pushes the array at idx flattened in C order: a 1-d view when its dims chain, else a copy. */
-static ca_array *push_flat(lua_State *L, int idx) {
-  ca_array *a = ca_test(L, idx);
-  int runs = 0;
-  int64_t stride = 1;
-  for (int i = 0; i < a->ndim; i++) {
-    if (a->shape[i] == 1) continue;
-    if (runs == 0 || stride != a->strides[i] * a->shape[i]) runs++;
-    stride = a->strides[i];
-  }
-  if (runs > 1) { /* a C-order copy: c seen with a's shape receives a */
-    ca_array *c = ca_new(L, ca_be(a), a->dtype, 1, &a->size);
-    ca_array *cv = ca_view(L, c);
-    cv->ndim = a->ndim;
-    memcpy(cv->shape, a->shape, sizeof(int64_t) * (size_t)a->ndim);
-    ca_set_contiguous_strides(cv);
-    ca_copy_into(L, cv, a);
-    lua_pop(L, 1);
-    return c;
-  }
-  ca_array *v = ca_view(L, a);
-  v->ndim = 1;
-  v->shape[0] = a->size;
-  v->strides[0] = stride;
-  return v;
-}
-
 static const char *const no_opts[] = {NULL};
 static const char *const matmul_opts[] = {"out", NULL};
 
@@ -413,11 +386,11 @@ static int l_outer(lua_State *L) {
   ca_opt_check(L, 3, "outer", no_opts);
   ca_array *a = ca_check_arg(L, 1, "outer"), *b = ca_check_arg(L, 2, "outer");
   same_device(L, a, b, "outer");
-  ca_array *fa = push_flat(L, 1);             /* 3 */
+  ca_array *fa = ca_push_flat(L, 1);             /* 3 */
   fa->ndim = 2;
   fa->shape[1] = 1;
   fa->strides[1] = 0;
-  ca_array *fb = push_flat(L, 2);             /* 4 */
+  ca_array *fb = ca_push_flat(L, 2);             /* 4 */
   fb->ndim = 2;
   fb->shape[1] = fb->shape[0];
   fb->strides[1] = fb->strides[0];
@@ -435,8 +408,8 @@ static int l_vdot(lua_State *L) {
   if (a->size != b->size)
     return ca_raisef(L, "vdot: the arrays have different sizes (%lld vs %lld)",
                       (long long)a->size, (long long)b->size);
-  push_flat(L, 1);
-  push_flat(L, 2);
+  ca_push_flat(L, 1);
+  ca_push_flat(L, 2);
   matmul_core(L, 3, 4, NULL, "vdot");
   return 1;
 }

@@ -216,34 +216,21 @@ static void scan_core(lua_State *L, int aidx, int op, int axis, int rdtype, ca_a
   if (axis < 0) {
     int64_t n = a->size;
     if (out) ca_check_out(L, out, be, rdtype, 1, &n, fname);
-    /* One run when the dims chain (any stride, flipped included), else a C-order copy. */
-    int runs = 0;
-    int64_t stride = 1;
-    for (int i = 0; i < a->ndim; i++) {
-      if (a->shape[i] == 1) continue;
-      if (runs == 0 || stride != a->strides[i] * a->shape[i]) runs++;
-      stride = a->strides[i];
-    }
-    int copied = runs > 1 && n > 0;
-    if (copied) {
-      a = ca_new_like(L, a, -1);
-      ca_copy_into(L, a, ca_test(L, aidx));
-      stride = 1;
-    }
+    ca_array *flat = ca_push_flat(L, aidx);
     ca_array *res = out ? out : ca_new(L, be, rdtype, 1, &n);
     if (n > 0) {
       r.nout = 0;
       r.nred = 1;
       r.shape[0] = n;
-      r.in.strides[0] = stride;
+      r.in.strides[0] = flat->strides[0];
       r.out.strides[0] = res->strides[0];
-      r.in.data = ca_data(a);
-      r.in.dtype = a->dtype;
+      r.in.data = ca_data(flat);
+      r.in.dtype = flat->dtype;
       r.out.data = ca_data(res);
       r.out.dtype = res->dtype;
       CA_CHECK(L, be, be->scan(be, op, &r), fname);
     }
-    if (copied) lua_remove(L, out ? -1 : -2);
+    lua_remove(L, out ? -1 : -2);
     return;
   }
   if (out) ca_check_out(L, out, be, rdtype, a->ndim, a->shape, fname);
