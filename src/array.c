@@ -21,7 +21,7 @@ ca_state *ca_state_get(lua_State *L) {
   if (s) return s;
   s = (ca_state *)ca_newuserdata(L, sizeof *s);
   memset(s, 0, sizeof *s);
-  ca_cpu_backend_init(&s->cpu);
+  ca_cpu_backend_init(&s->cpu, &s->cpu_used);
   s->default_dtype = CA_FLOAT64;
   s->default_device = -1;
   s->seed = 0x5eed5eedULL;

@@ -10,11 +10,7 @@
 #define CA_CPU_ALIGN 64
 #define CA_CPU_HUGE_MIN ((size_t)4 << 20)
 
-/* be->ctx: bytes handed out by alloc and not yet freed. If init could not allocate it, the
- * count is simply not kept (mem_info reports 0 used). */
-typedef struct cpu_ctx {
-  size_t used;
-} cpu_ctx;
+/* be->ctx: the caller's count of bytes handed out by alloc and not yet freed. */
 
 static ca_status cpu_alloc(ca_backend *be, size_t nbytes, void **ptr) {
   void *p = NULL;
@@ -34,7 +30,7 @@ static ca_status cpu_alloc(ca_backend *be, size_t nbytes, void **ptr) {
     if (e > b) (void)madvise((void *)b, e - b, MADV_HUGEPAGE);
   }
 #endif
-  if (be->ctx) ((cpu_ctx *)be->ctx)->used += nbytes;
+  *(size_t *)be->ctx += nbytes;
   *ptr = p;
   return CA_OK;
 }
@@ -42,14 +38,12 @@ static ca_status cpu_alloc(ca_backend *be, size_t nbytes, void **ptr) {
 static void cpu_free(ca_backend *be, void *ptr, size_t nbytes) {
   if (!ptr) return;
   free(ptr);
-  if (be->ctx) {
-    cpu_ctx *c = (cpu_ctx *)be->ctx;
-    c->used = c->used >= nbytes ? c->used - nbytes : 0;
-  }
+  size_t *used = (size_t *)be->ctx;
+  *used = *used >= nbytes ? *used - nbytes : 0;
 }
 
 static ca_status cpu_mem_info(ca_backend *be, size_t *used, size_t *cached, size_t *free_bytes) {
-  if (used) *used = be->ctx ? ((cpu_ctx *)be->ctx)->used : 0;
+  if (used) *used = *(size_t *)be->ctx;
   if (cached) *cached = 0;
   if (free_bytes) {
     *free_bytes = 0;
@@ -80,11 +74,11 @@ static ca_status cpu_synchronize(ca_backend *be) {
   return CA_OK;
 }
 
-void ca_cpu_backend_init(ca_backend *be) {
+void ca_cpu_backend_init(ca_backend *be, size_t *used) {
   memset(be, 0, sizeof *be);
   be->name = "cpu";
   be->device = -1;
-  be->ctx = calloc(1, sizeof(cpu_ctx));
+  be->ctx = used;
   be->alloc = cpu_alloc;
   be->free = cpu_free;
   be->mem_info = cpu_mem_info;
@@ -106,10 +100,4 @@ void ca_cpu_backend_init(ca_backend *be) {
   be->gather = ca_cpu_gather;
   be->scatter = ca_cpu_scatter;
   be->nonzero = ca_cpu_nonzero;
-}
-
-void ca_cpu_backend_release(ca_backend *be) {
-  if (!be) return;
-  free(be->ctx);
-  be->ctx = NULL;
 }

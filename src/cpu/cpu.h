@@ -4,10 +4,9 @@
 
 #include "backend.h"
 
-/* Fills a ca_backend the core owns: name "cpu", device -1, every entry. May allocate
- * be->ctx (the allocation counter); ca_cpu_backend_release frees it. */
-void ca_cpu_backend_init(ca_backend *be);
-/* Frees what init allocated; safe twice. */
-void ca_cpu_backend_release(ca_backend *be);
+/* Fills a ca_backend the core owns: name "cpu", device -1, every entry. `used` counts the
+ * bytes alloc has handed out and free has not taken back (mem_info reports it); it belongs
+ * to the caller, so that nothing here needs releasing before the last array's finalizer. */
+void ca_cpu_backend_init(ca_backend *be, size_t *used);
 
 #endif
