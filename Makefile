@@ -145,7 +145,7 @@ run_env = LUA_PATH='$(run_path)' LUA_CPATH='$(call run_cpath,$(BUILD)/$(1))' CUA
 TAP := -o TAP
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LIBASAN := $(shell $(CC) -print-file-name=libasan.so 2>/dev/null)
-ASAN_OPTIONS ?= detect_leaks=0
+ASAN_OPTIONS ?= detect_leaks=0:allocator_may_return_null=1
 
 demo: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all

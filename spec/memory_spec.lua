@@ -149,3 +149,46 @@ H.each_device("temporaries in a loop", function(dev)
     assert(peak - lua0 < 16 * 1024, ("Lua heap grew by %.0f KiB"):format(peak - lua0))
   end)
 end)
+
+H.each_device("running out of memory", function(dev)
+  it("raises naming the device, the bytes asked and the bytes free, and stays usable", function()
+    -- 2^47 float64 elements: 1 PiB, more than any machine has
+    H.raises("out of memory on " .. (dev == "cuda" and "cuda:0" or "cpu") ..
+      " (asked 1125899906842624 bytes, ", cu.empty, {2 ^ 47}, {dtype = "float64"})
+    H.same(cu.ones(3) + 1, {2, 2, 2})
+  end)
+end)
+
+describe("pinned host arrays", function()
+  it("apply to host arrays only", function()
+    H.raises('zeros: pinned applies to host arrays (device "cpu"), not to cuda:0', cu.zeros, 3,
+      {pinned = true, device = "cuda"})
+  end)
+
+  if not cu.cuda.is_available() then
+    it("need a CUDA device, and say so", function()
+      H.raises("CUDA", cu.zeros, 3, {pinned = true})
+      H.raises("CUDA", cu.array, {1, 2}, {pinned = true})
+    end)
+    return
+  end
+
+  it("live on the CPU in page-locked memory and move to the GPU and back", function()
+    local p = cu.zeros({3, 4}, {pinned = true, dtype = "float32"})
+    assert.is_true(p.pinned)
+    assert.are.equal("cpu", p.device)
+    assert.is_false(cu.zeros(3, {device = "cpu"}).pinned)
+    p[{}] = cu.arange(12, {dtype = "float32", device = "cpu"}):reshape(3, 4)
+    local g = p:to("cuda")
+    assert.are.equal("cuda:0", g.device)
+    H.same(g * 2, {{0, 2, 4, 6}, {8, 10, 12, 14}, {16, 18, 20, 22}})
+    local back = cu.array(g * 2, {pinned = true, dtype = "int32"})
+    assert.is_true(back.pinned)
+    assert.are.equal("int32", back.dtype)
+    H.same(back, {{0, 2, 4, 6}, {8, 10, 12, 14}, {16, 18, 20, 22}})
+    H.same(cu.array({{1.5}, {2.5}}, {pinned = true}), {{1.5}, {2.5}})
+    H.same(cu.full_like(p, 7, {pinned = true}):sum(), 84)
+    p:free()
+    back:free()
+  end)
+end)

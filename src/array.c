@@ -256,6 +256,14 @@ ca_array *ca_new_like(lua_State *L, const ca_array *a, int dtype) {
   return ca_new(L, ca_be(a), dtype < 0 ? a->dtype : dtype, a->ndim, a->shape);
 }
 
+ca_array *ca_new_at(lua_State *L, int device, int pinned, int dtype, int ndim, const int64_t *shape,
+                    const char *fname) {
+  if (!pinned) return ca_new(L, ca_backend_get(L, device), dtype, ndim, shape);
+  if (device >= 0)
+    ca_raisef(L, "%s: pinned applies to host arrays (device \"cpu\"), not to cuda:%d", fname, device);
+  return ca_new_pinned(L, ca_backend_get(L, 0), dtype, ndim, shape);
+}
+
 ca_array *ca_new_pinned(lua_State *L, ca_backend *cuda, int dtype, int ndim, const int64_t *shape) {
   if (!cuda->host_alloc) ca_raisef(L, "pinned memory is not offered by %s", cuda->name);
   ca_array *a = push_blank(L);

@@ -69,6 +69,10 @@ ca_array *ca_check_arg(lua_State *L, int idx, const char *fname);
 /* Pushes a new C-contiguous array (uninitialised memory) on `be`. */
 ca_array *ca_new(lua_State *L, ca_backend *be, int dtype, int ndim, const int64_t *shape);
 ca_array *ca_new_like(lua_State *L, const ca_array *a, int dtype);
+/* ca_new on `device`, or with `pinned` a host array in page-locked memory that the CUDA
+ * backend allocates (transfers from it skip the staging copy): {device = "cpu", pinned = true}. */
+ca_array *ca_new_at(lua_State *L, int device, int pinned, int dtype, int ndim, const int64_t *shape,
+                    const char *fname);
 /* Pushes a view sharing a's storage, with a's dtype, shape, strides and offset to adjust. */
 ca_array *ca_view(lua_State *L, const ca_array *a);
 void ca_array_release(ca_array *a);

@@ -54,6 +54,7 @@ static int attribute(lua_State *L, ca_array *a, const char *k) {
   if (strcmp(k, "nbytes") == 0) { ca_pushinteger(L, a->size * (int64_t)ca_itemsize(a->dtype)); return 1; }
   if (strcmp(k, "T") == 0) { push_permuted(L, a, NULL); return 1; }
   if (strcmp(k, "is_contiguous") == 0) { lua_pushboolean(L, ca_is_contiguous(a)); return 1; }
+  if (strcmp(k, "pinned") == 0) { lua_pushboolean(L, a->storage->owner_be != NULL); return 1; }
   return 0;
 }
 

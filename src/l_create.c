@@ -11,6 +11,10 @@
 #include "scalar.h"
 
 static const char *const dd_opts[] = {"dtype", "device", NULL};
+static const char *const ddp_opts[] = {"dtype", "device", "pinned", NULL};
+
+/* {pinned = true} in the options at oi (0: none). */
+static int opt_pinned(lua_State *L, int oi) { return oi ? ca_opt_bool(L, oi, "pinned", 0) : 0; }
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
@@ -271,7 +275,8 @@ static void nest_fill(lua_State *L, nest *b, int depth) {
 }
 
 /* Pushes a new array from the Lua value at idx (a number, boolean or nested table). */
-static ca_array *from_lua(lua_State *L, int idx, int dtype, int device, const char *fname) {
+static ca_array *from_lua(lua_State *L, int idx, int dtype, int device, int pinned,
+                          const char *fname) {
   ca_state *s = ca_state_get(L);
   idx = ca_absindex(L, idx);
   nest b;
@@ -299,7 +304,8 @@ static ca_array *from_lua(lua_State *L, int idx, int dtype, int device, const ch
     if (dtype < 0) dtype = s->default_dtype; /* empty */
   }
   check_size(L, fname, dtype, b.ndim, b.shape);
-  ca_array *host = ca_new(L, &s->cpu, dtype, b.ndim, b.shape);
+  ca_array *host = pinned ? ca_new_at(L, device, 1, dtype, b.ndim, b.shape, fname)
+                          : ca_new(L, &s->cpu, dtype, b.ndim, b.shape);
   b.host = host;
   b.p = (char *)host->storage->data;
   if (t == LUA_TTABLE) {
@@ -334,21 +340,41 @@ static void from_array(lua_State *L, int idx, int dtype, int device, int nocopy)
   lua_remove(L, -2);
 }
 
+/* Pushes a copy of `a` with dtype in a pinned host array (a device array is converted there
+ * first, then read in one transfer). */
+static void pinned_copy(lua_State *L, ca_array *a, int dtype, int device, const char *fname) {
+  ca_array *d = ca_new_at(L, device, 1, dtype, a->ndim, a->shape, fname);
+  if (ca_be(a)->device < 0) {
+    ca_copy_into(L, d, a);
+    return;
+  }
+  ca_array *s = a;
+  if (a->dtype != dtype) {
+    s = ca_new(L, ca_be(a), dtype, a->ndim, a->shape);
+    ca_copy_into(L, s, a);
+  }
+  ca_read_host(L, s, ca_data(d));
+  if (s != a) lua_pop(L, 1);
+}
+
 static int make_array(lua_State *L, const char *fname, int nocopy) {
   if (lua_gettop(L) < 1) return ca_raisef(L, "%s: expected a value to make an array of", fname);
-  int oi = ca_opt_check(L, 2, fname, dd_opts) ? 2 : 0;
-  int dtype = ca_opt_dtype(L, oi, -1, fname);
+  int oi = ca_opt_check(L, 2, fname, ddp_opts) ? 2 : 0;
+  int dtype = ca_opt_dtype(L, oi, -1, fname), pinned = opt_pinned(L, oi);
   ca_array *a = ca_test(L, 1);
   if (a) {
     if (!a->storage) return ca_raisef(L, "%s: the array has been freed", fname);
-    from_array(L, 1, dtype, ca_opt_device(L, oi, ca_be(a)->device, fname), nocopy);
+    int device = ca_opt_device(L, oi, pinned ? -1 : ca_be(a)->device, fname);
+    if (pinned) pinned_copy(L, a, dtype < 0 ? a->dtype : dtype, device, fname);
+    else from_array(L, 1, dtype, device, nocopy);
     return 1;
   }
-  from_lua(L, 1, dtype, ca_opt_device(L, oi, ca_state_get(L)->default_device, fname), fname);
+  int device = ca_opt_device(L, oi, pinned ? -1 : ca_state_get(L)->default_device, fname);
+  from_lua(L, 1, dtype, device, pinned, fname);
   return 1;
 }
 
-/* cu.array(value[, {dtype=, device=}]): always a new array. An array argument keeps its
+/* cu.array(value[, {dtype=, device=, pinned=}]): always a new array. An array argument keeps its
  * device unless one is given. */
 static int l_array(lua_State *L) { return make_array(L, "array", 0); }
 /* cu.asarray(value[, opts]): the argument itself when it already is an array of that dtype
@@ -430,12 +456,12 @@ static int make_filled(lua_State *L, const char *fname, int kind) {
   int nd = ca_read_shape(L, 1, shape, fname);
   int vi = kind == K_FULL ? 2 : 0, oi = kind == K_FULL ? 3 : 2;
   if (vi) check_fill_value(L, vi, fname);
-  oi = ca_opt_check(L, oi, fname, dd_opts) ? oi : 0;
+  oi = ca_opt_check(L, oi, fname, ddp_opts) ? oi : 0;
   int dflt = vi ? value_dtype(L, vi) : ca_state_get(L)->default_dtype;
-  int dtype = ca_opt_dtype(L, oi, dflt, fname);
-  int device = ca_opt_device(L, oi, ca_state_get(L)->default_device, fname);
+  int dtype = ca_opt_dtype(L, oi, dflt, fname), pinned = opt_pinned(L, oi);
+  int device = ca_opt_device(L, oi, pinned ? -1 : ca_state_get(L)->default_device, fname);
   check_size(L, fname, dtype, nd, shape);
-  ca_array *a = ca_new(L, ca_backend_get(L, device), dtype, nd, shape);
+  ca_array *a = ca_new_at(L, device, pinned, dtype, nd, shape, fname);
   if (kind == K_ZEROS || kind == K_ONES) ca_fill(L, a, kind == K_ONES);
   else if (kind == K_FULL) fill_value(L, a, vi, fname);
   return 1;
@@ -446,7 +472,7 @@ static int l_zeros(lua_State *L) { return make_filled(L, "zeros", K_ZEROS); }
 static int l_ones(lua_State *L) { return make_filled(L, "ones", K_ONES); }
 static int l_full(lua_State *L) { return make_filled(L, "full", K_FULL); }
 
-static const char *const like_opts[] = {"dtype", "device", "shape", NULL};
+static const char *const like_opts[] = {"dtype", "device", "shape", "pinned", NULL};
 
 /* cu.<kind>_like(a[, value][, {dtype=, device=, shape=}]): a's shape, dtype and device unless
  * given. */
@@ -455,8 +481,8 @@ static int make_like(lua_State *L, const char *fname, int kind) {
   int vi = kind == K_FULL ? 2 : 0, oi = kind == K_FULL ? 3 : 2;
   if (vi) check_fill_value(L, vi, fname);
   oi = ca_opt_check(L, oi, fname, like_opts) ? oi : 0;
-  int dtype = ca_opt_dtype(L, oi, a->dtype, fname);
-  int device = ca_opt_device(L, oi, ca_be(a)->device, fname);
+  int dtype = ca_opt_dtype(L, oi, a->dtype, fname), pinned = opt_pinned(L, oi);
+  int device = ca_opt_device(L, oi, pinned ? -1 : ca_be(a)->device, fname);
   int64_t shape[CA_MAXDIMS];
   int nd = a->ndim;
   memcpy(shape, a->shape, sizeof(int64_t) * (size_t)nd);
@@ -466,7 +492,7 @@ static int make_like(lua_State *L, const char *fname, int kind) {
     lua_pop(L, 1);
   }
   check_size(L, fname, dtype, nd, shape);
-  ca_array *r = ca_new(L, ca_backend_get(L, device), dtype, nd, shape);
+  ca_array *r = ca_new_at(L, device, pinned, dtype, nd, shape, fname);
   if (kind == K_ZEROS || kind == K_ONES) ca_fill(L, r, kind == K_ONES);
   else if (kind == K_FULL) fill_value(L, r, vi, fname);
   return 1;
