@@ -1,0 +1,85 @@
+-- The CUDA module's own functions: availability, synchronisation, events, streams, the memory
+-- pool. Runs under `make test-gpu` only (spec/*_gpu_spec.lua).
+local cu = require "cuarray"
+local H = require "helper"
+
+describe("cu.cuda", function()
+  if not cu.cuda.is_available() then
+    it("needs a GPU", function() error("cuarray.cuda reports no GPU: " .. select(2, cu.cuda.is_available())) end)
+    return
+  end
+
+  it("reports the device and puts new arrays there by default", function()
+    assert.is_true(cu.cuda.is_available())
+    assert.is_true(cu.cuda.device_count() >= 1)
+    assert.are.equal("cuda:0", cu.zeros(2, {device = "cuda"}).device)
+    H.raises("cuda: device 99 does not exist", cu.cuda.memory_info, 99)
+  end)
+
+  it("times work between two events, and they report completion", function()
+    local a = cu.random.random({2048, 2048}, {dtype = "float32", device = "cuda"})
+    local e1, e2 = cu.cuda.Event(), cu.cuda.Event()
+    e1:record()
+    local b = cu.matmul(a, a)
+    e2:record()
+    e2:synchronize()
+    assert.is_true(e2:query())
+    local ms = e1:elapsed(e2)
+    assert.is_true(ms > 0 and ms < 10000, "elapsed " .. tostring(ms))
+    H.same(b[{1, 1}], cu.dot(a[1]:get(), a[{{}, 1}]:get()):item(), 1e-4)
+  end)
+
+  it("runs work on a stream inside with_stream and restores the previous one", function()
+    local s = cu.cuda.Stream()
+    local before = cu.cuda.current_stream()
+    local a = cu.arange(1000, {dtype = "float32", device = "cuda"})
+    local inside
+    local r1, r2 = cu.cuda.with_stream(s, function(x, k)
+      inside = cu.cuda.current_stream()
+      return x * k, "second"
+    end, a, 3)
+    assert.are.equal(s, inside)
+    assert.are.equal("second", r2)
+    s:synchronize()
+    H.same(r1:sum(), 3 * 999 * 1000 / 2)
+    assert.are_not.equal(s, cu.cuda.current_stream())
+    assert.are.equal(tostring(before), tostring(cu.cuda.current_stream()))
+  end)
+
+  it("restores the stream when the function raises, and passes the error on", function()
+    local s = cu.cuda.Stream()
+    local ok, err = pcall(cu.cuda.with_stream, s, function() error("inside the stream") end)
+    assert.is_false(ok)
+    assert.truthy(tostring(err):find("inside the stream", 1, true))
+    assert.are_not.equal(s, cu.cuda.current_stream())
+    H.same(cu.ones(4, {device = "cuda"}):sum(), 4)
+  end)
+
+  it("keeps freed blocks cached until empty_cache returns them", function()
+    cu.cuda.synchronize()
+    local m0 = cu.cuda.memory_info()
+    for _, k in ipairs({"used", "cached", "free", "total"}) do
+      assert.are.equal("number", type(m0[k]), k)
+    end
+    local big = cu.empty({64, 1024, 1024}, {dtype = "float32", device = "cuda"})
+    local m1 = cu.cuda.memory_info()
+    assert.is_true(m1.used >= m0.used + 256 * 2 ^ 20)
+    big:free()
+    cu.cuda.synchronize()
+    local m2 = cu.cuda.memory_info()
+    assert.is_true(m2.used < m1.used)
+    assert.is_true(m2.cached >= 256 * 2 ^ 20, "freed memory stays cached")
+    cu.cuda.empty_cache()
+    assert.is_true(cu.cuda.memory_info().cached < m2.cached)
+  end)
+
+  it("does not synchronise on an op, and does on reading a value", function()
+    local a = cu.random.random({4096, 4096}, {dtype = "float32", device = "cuda"})
+    local e = cu.cuda.Event()
+    local b = cu.matmul(a, a) -- ~5 ms of work
+    e:record()
+    assert.is_false(e:query(), "matmul returned after the work finished")
+    assert.are.equal("number", type(b[{1, 1}]))
+    assert.is_true(e:query())
+  end)
+end)
