@@ -417,18 +417,23 @@ struct TrArgs {
   long long bst_in[CA_MAXDIMS], bst_out[CA_MAXDIMS];  /* bytes */
 };
 
+/* Byte offsets of transpose batch b in the input and the output. */
+CU_D void batch_offsets(const TrArgs &a, unsigned b, long long *oi, long long *oo) {
+  *oi = *oo = 0;
+  for (int d = a.nb - 1; d >= 0; d--) {
+    unsigned s = a.bshape[d], j = b / s, r = b - j * s;
+    b = j;
+    *oi += (long long)r * a.bst_in[d];
+    *oo += (long long)r * a.bst_out[d];
+  }
+}
+
 template <class U> __global__ void __launch_bounds__(32 * CU_TBY) k_transpose(const __grid_constant__ TrArgs a) {
   __shared__ U tile[CU_TD][CU_TD + 1];
   const int tx = threadIdx.x, ty = threadIdx.y; /* 32 x CU_TBY */
   for (unsigned b = blockIdx.z; b < a.nbatch; b += gridDim.z) {
-    long long oi = 0, oo = 0;
-    unsigned i = b;
-    for (int d = a.nb - 1; d >= 0; d--) {
-      unsigned s = a.bshape[d], j = i / s, r = i - j * s;
-      i = j;
-      oi += (long long)r * a.bst_in[d];
-      oo += (long long)r * a.bst_out[d];
-    }
+    long long oi, oo;
+    batch_offsets(a, b, &oi, &oo);
     const U *in = (const U *)(a.in + oi);
     U *out = (U *)(a.out + oo);
     for (int rt = blockIdx.y * CU_TD; rt < a.R; rt += gridDim.y * CU_TD) {
@@ -472,14 +477,8 @@ template <class U, class P> __global__ void __launch_bounds__(32 * CU_TBY) k_tra
   __shared__ U tile[CU_TD][CU_TD + 1];
   const int tx = threadIdx.x, ty = threadIdx.y;
   for (unsigned b = blockIdx.z; b < a.nbatch; b += gridDim.z) {
-    long long oi = 0, oo = 0;
-    unsigned i = b;
-    for (int d = a.nb - 1; d >= 0; d--) {
-      unsigned s = a.bshape[d], j = i / s, r = i - j * s;
-      i = j;
-      oi += (long long)r * a.bst_in[d];
-      oo += (long long)r * a.bst_out[d];
-    }
+    long long oi, oo;
+    batch_offsets(a, b, &oi, &oo);
     const U *in = (const U *)(a.in + oi);
     U *out = (U *)(a.out + oo);
     for (int rt = blockIdx.y * CU_TD; rt < a.R; rt += gridDim.y * CU_TD) {

@@ -359,19 +359,24 @@ struct PlusD {
 struct PlusI {
   __host__ __device__ ca_i operator()(ca_i a, ca_i b) const { return (ca_i)((ca_u)a + (ca_u)b); }
 };
+/* max / min with NaN propagating: the formulas of scalar.h */
+__host__ __device__ static inline float minmax(float a, float b, int mx) {
+  return mx ? ca_maximum_f(a, b) : ca_minimum_f(a, b);
+}
+__host__ __device__ static inline double minmax(double a, double b, int mx) {
+  return mx ? ca_maximum_d(a, b) : ca_minimum_d(a, b);
+}
 template <class T> struct MinMaxFn {
   int mx;
-  __host__ __device__ T operator()(T a, T b) const {
-    /* NaN propagates (ca_maximum / ca_minimum) */
-    return (a != a || (mx ? a > b : a < b)) ? a : (b != b ? b : (a == b ? a : b));
-  }
+  __host__ __device__ T operator()(T a, T b) const { return minmax(a, b, mx); }
 };
-struct LoadI {
+/* Element i of a buffer of runtime dtype dt, converted to Acc (a CUB input iterator's functor). */
+template <class Acc> struct LoadAcc {
   const char *base;
   int dt;
-  __host__ __device__ ca_i operator()(int64_t i) const {
+  __host__ __device__ Acc operator()(int64_t i) const {
 #ifdef __CUDA_ARCH__
-    return cuk::ld_rt<ca_i>(base, dt, i);
+    return cuk::ld_rt<Acc>(base, dt, i);
 #else
     (void)i;
     return 0;
@@ -417,7 +422,7 @@ static int try_cub(ca_backend *be, int op, const rparams &p, ca_status *st) {
   } else if ((sum || mean) && dt == CA_FLOAT64 && ca_is_float(p.out_dt)) {
     *st = cub_reduce<double>(be, (const double *)p.in, p.R, PlusD(), 0.0, p.out, p.out_dt, mean);
   } else if (sum && !ca_is_float(dt) && !ca_is_float(p.out_dt)) {
-    cuk::FnIter<LoadI> it(LoadI{p.in, dt});
+    cuk::FnIter<LoadAcc<ca_i>> it(LoadAcc<ca_i>{p.in, dt});
     *st = cub_reduce<ca_i>(be, it, p.R, PlusI(), (ca_i)0, p.out, p.out_dt, 0);
   } else if (mm && dt == CA_FLOAT32) {
     *st = cub_reduce<float>(be, (const float *)p.in, p.R, MinMaxFn<float>{mx},
@@ -660,18 +665,6 @@ template <class Acc> __global__ void __launch_bounds__(256) k_scan_block(const s
   }
 }
 
-template <class Acc> struct LoadAcc {
-  const char *base;
-  int dt;
-  __host__ __device__ Acc operator()(int64_t i) const {
-#ifdef __CUDA_ARCH__
-    return cuk::ld_rt<Acc>(base, dt, i);
-#else
-    (void)i;
-    return 0;
-#endif
-  }
-};
 template <class Acc> struct ScanOp {
   int prod;
   __host__ __device__ Acc operator()(Acc a, Acc b) const {
