@@ -208,16 +208,18 @@ __device__ __forceinline__ Acc group_reduce(const Op &op, Acc a, int G, Acc *sh)
   return a;
 }
 
-__device__ __forceinline__ void out_offsets(const rparams &p, int64_t m, int64_t *in_off, int64_t *out_off) {
-  int64_t a = 0, b = 0;
-  for (int d = p.nout - 1; d >= 0 && m; d--) {
-    int64_t s = p.oshape[d], q = m / s, c = m - q * s;
-    a += c * p.ostr_in[d];
-    b += c * p.ostr_out[d];
+/* Offsets in two operands of kept-dims index m (C order over shape[0..n)). */
+__device__ __forceinline__ void unravel2(int n, const int64_t *shape, const int64_t *sa,
+                                         const int64_t *sb, int64_t m, int64_t *a, int64_t *b) {
+  int64_t x = 0, y = 0;
+  for (int d = n - 1; d >= 0 && m; d--) {
+    int64_t s = shape[d], q = m / s, c = m - q * s;
+    x += c * sa[d];
+    y += c * sb[d];
     m = q;
   }
-  *in_off = a;
-  *out_off = b;
+  *a = x;
+  *b = y;
 }
 
 /* Feeds elements off + j * st0 (flat reduced index r + j), j in [0, len), j = lane mod G. */
@@ -286,7 +288,7 @@ template <class Op, int DT> __global__ void __launch_bounds__(256) k_reduce(cons
     if (G == 1) { m = w % p.M; s = w / p.M; }
     else { m = w / p.S; s = w % p.S; }
     int64_t base, oo;
-    out_offsets(p, m, &base, &oo);
+    unravel2(p.nout, p.oshape, p.ostr_in, p.ostr_out, m, &base, &oo);
     int64_t r = s * p.chunk, r1 = r + p.chunk < p.R ? r + p.chunk : p.R;
     Acc a = op.init();
     while (r < r1) {
@@ -324,7 +326,7 @@ template <class Op> __global__ void __launch_bounds__(256) k_finish(const rparam
     a = group_reduce(op, a, G, sh);
     if (lane == 0) {
       int64_t base, oo;
-      out_offsets(p, m, &base, &oo);
+      unravel2(p.nout, p.oshape, p.ostr_in, p.ostr_out, m, &base, &oo);
       op.store(p.out, p.out_dt, oo, a, p.R, p.ddof);
     }
   }
@@ -498,14 +500,7 @@ extern "C" ca_status cu_reduce(ca_backend *be, int op, const ca_reduction *r) {
   if (r->nout < 0 || r->nred < 0 || r->nout + r->nred > CA_MAXDIMS || !r->in.data || !r->out.data ||
       r->in.dtype < 0 || r->in.dtype >= CA_NDTYPES || r->out.dtype < 0 || r->out.dtype >= CA_NDTYPES)
     return CA_ERR_VALUE;
-  switch (op) {
-  case CA_OP_sum: case CA_OP_prod: case CA_OP_min: case CA_OP_max: case CA_OP_argmin:
-  case CA_OP_argmax: case CA_OP_all: case CA_OP_any: case CA_OP_mean: case CA_OP_var:
-  case CA_OP_std:
-    break;
-  default:
-    return CA_ERR_UNSUPPORTED;
-  }
+  if (!ca_is_reduce_op(op)) return CA_ERR_UNSUPPORTED;
   rparams p;
   memset(&p, 0, sizeof p);
   p.in = r->in.data;
@@ -595,23 +590,12 @@ template <class Acc> __device__ __forceinline__ Acc sop(int prod, Acc a, Acc b) 
   else return prod ? a * b : a + b;
 }
 
-__device__ __forceinline__ void row_offsets(const sparams &p, int64_t m, int64_t *a, int64_t *b) {
-  int64_t x = 0, y = 0;
-  for (int d = p.nout - 1; d >= 0 && m; d--) {
-    int64_t s = p.oshape[d], q = m / s, c = m - q * s;
-    x += c * p.istr[d];
-    y += c * p.ostr[d];
-    m = q;
-  }
-  *a = x;
-  *b = y;
-}
 
 /* A thread per row, in order (float16 outputs read back each rounded running value). */
 template <class Acc> __global__ void k_scan_seq(const sparams p) {
   for (int64_t m = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; m < p.M; m += (int64_t)gridDim.x * blockDim.x) {
     int64_t ib, ob;
-    row_offsets(p, m, &ib, &ob);
+    unravel2(p.nout, p.oshape, p.istr, p.ostr, m, &ib, &ob);
     Acc s = p.prod ? (Acc)1 : (Acc)0;
     for (int64_t i = 0; i < p.L; i++) {
       s = sop<Acc>(p.prod, s, cuk::ld_rt<Acc>(p.in, p.in_dt, ib + i * p.is));
@@ -631,7 +615,7 @@ template <class Acc> __global__ void __launch_bounds__(256) k_scan_block(const s
   const Acc id = p.prod ? (Acc)1 : (Acc)0;
   for (int64_t m = blockIdx.x; m < p.M; m += gridDim.x) {
     int64_t ib, ob;
-    row_offsets(p, m, &ib, &ob);
+    unravel2(p.nout, p.oshape, p.istr, p.ostr, m, &ib, &ob);
     Acc carry = id;
     for (int64_t t0 = 0; t0 < p.L; t0 += 4 * (int64_t)blockDim.x) {
       int64_t i0 = t0 + 4 * (int64_t)threadIdx.x;

@@ -100,6 +100,32 @@ typedef enum ca_op {
   CA_NOPS
 } ca_op;
 
+/* Which entry an op belongs to, from ops.def: unary, binary or reduce. */
+typedef enum ca_op_class { CA_UNARY_OP, CA_BINARY_OP, CA_REDUCE_OP } ca_op_class;
+static const unsigned char ca_op_classes[CA_NOPS] = {
+#define CA_UNARY(name, rule) CA_UNARY_OP,
+#define CA_BINARY(name, rule) CA_BINARY_OP,
+#define CA_REDUCE(name, rule) CA_REDUCE_OP,
+#include "ops.def"
+#undef CA_UNARY
+#undef CA_BINARY
+#undef CA_REDUCE
+};
+CA_HD static inline int ca_is_reduce_op(int op) {
+  switch (op) {
+#define CA_UNARY(name, rule)
+#define CA_BINARY(name, rule)
+#define CA_REDUCE(name, rule) case CA_OP_##name:
+#include "ops.def"
+#undef CA_UNARY
+#undef CA_BINARY
+#undef CA_REDUCE
+    return 1;
+  default:
+    return 0;
+  }
+}
+
 /* Random distributions; see ca_random below. */
 typedef enum ca_dist {
   CA_DIST_UNIFORM,  /* [p1, p2) floats */

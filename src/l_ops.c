@@ -310,24 +310,11 @@ static const struct { const char *name; int op; } aliases[] = {
   {"atan2", CA_OP_arctan2},
 };
 
-static int is_binary(int op) {
-  static const unsigned char binary[] = {
-#define CA_UNARY(name, rule) 0,
-#define CA_BINARY(name, rule) 1,
-#define CA_REDUCE(name, rule) 2,
-#include "ops.def"
-#undef CA_UNARY
-#undef CA_BINARY
-#undef CA_REDUCE
-  };
-  return binary[op];
-}
-
 static void register_op(lua_State *L, const char *name, int op) {
-  int kind = is_binary(op);
-  if (kind == 2) return;
+  int kind = ca_op_classes[op];
+  if (kind == CA_REDUCE_OP) return;
   lua_pushinteger(L, op);
-  lua_pushcclosure(L, kind ? l_binary : l_unary, 1);
+  lua_pushcclosure(L, kind == CA_BINARY_OP ? l_binary : l_unary, 1);
   lua_pushvalue(L, -1);
   lua_setfield(L, -4, name); /* module */
   lua_setfield(L, -2, name); /* methods */

@@ -455,14 +455,7 @@ static int valid_reduction(const ca_reduction *r) {
 ca_status ca_cpu_reduce(ca_backend *be, int op, const ca_reduction *r) {
   (void)be;
   if (!valid_reduction(r)) return CA_ERR_VALUE;
-  switch (op) {
-  case CA_OP_sum: case CA_OP_prod: case CA_OP_min: case CA_OP_max: case CA_OP_argmin:
-  case CA_OP_argmax: case CA_OP_all: case CA_OP_any: case CA_OP_mean: case CA_OP_var:
-  case CA_OP_std:
-    break;
-  default:
-    return CA_ERR_UNSUPPORTED;
-  }
+  if (!ca_is_reduce_op(op)) return CA_ERR_UNSUPPORTED;
   int nout = r->nout;
   for (int d = 0; d < nout; d++)
     if (r->shape[d] == 0) return CA_OK;
