@@ -279,6 +279,15 @@ static int scalar_like(lua_State *L, int idx, const char *fname) {
   return ca_check_arg(L, idx, fname)->ndim == 0;
 }
 
+/* Pushes the C-contiguous result at the top seen with shape (rnd dims): a view. */
+static int push_shaped(lua_State *L, int rnd, const int64_t *rshape) {
+  ca_array *v = ca_view(L, ca_check(L, -1));
+  v->ndim = rnd;
+  memcpy(v->shape, rshape, sizeof(int64_t) * (size_t)rnd);
+  ca_set_contiguous_strides(v);
+  return 1;
+}
+
 /* cu.dot(a, b) and a:dot(b): NumPy's dot. 1-d and 2-d operands (and an n-d operand with a
  * 1-d one) are matmul; n-d with m-d (both >= 2) sums over a's last and b's second-to-last
  * axis, giving a.shape[:-1] + b.shape[:-2] + b.shape[-1:]; a scalar multiplies. */
@@ -335,12 +344,7 @@ static int l_dot(lua_State *L) {
     bi = 5;
   }
   matmul_core(L, 3, bi, NULL, "dot");          /* (A, B * n) */
-  ca_array *r = ca_check(L, -1);
-  ca_array *v = ca_view(L, r);
-  v->ndim = rnd;
-  memcpy(v->shape, rshape, sizeof(int64_t) * (size_t)rnd);
-  ca_set_contiguous_strides(v);
-  return 1;
+  return push_shaped(L, rnd, rshape);
 }
 
 /* cu.inner(a, b): sums over the last axes; a.shape[:-1] + b.shape[:-1]. */
@@ -374,11 +378,7 @@ static int l_inner(lua_State *L) {
   b2->strides[0] = b2->strides[1];
   b2->strides[1] = t;
   matmul_core(L, 3, 4, NULL, "inner");        /* 5: (A, B) */
-  ca_array *v = ca_view(L, ca_check(L, -1));
-  v->ndim = rnd;
-  memcpy(v->shape, rshape, sizeof(int64_t) * (size_t)rnd);
-  ca_set_contiguous_strides(v);
-  return 1;
+  return push_shaped(L, rnd, rshape);
 }
 
 /* cu.outer(a, b): a flattened as a column times b flattened as a row. */
