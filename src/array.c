@@ -200,6 +200,18 @@ int ca_is_contiguous(const ca_array *a) {
   return 1;
 }
 
+int ca_has_aliasing_axes(const ca_array *a) {
+  for (int i = 0; i < a->ndim; i++)
+    if (a->strides[i] == 0 && a->shape[i] > 1) return 1;
+  return 0;
+}
+
+void ca_check_writable(lua_State *L, const ca_array *a, const char *fname) {
+  if (a->readonly)
+    ca_raisef(L, "%s: the array is read-only (a broadcast view, whose elements alias one "
+              "another); write into a copy (a:copy())", fname);
+}
+
 static void set_shape(lua_State *L, ca_array *a, int dtype, int ndim, const int64_t *shape) {
   if (ndim < 0 || ndim > CA_MAXDIMS) ca_raisef(L, "too many dimensions (%d; at most %d)", ndim, CA_MAXDIMS);
   a->dtype = dtype;
@@ -268,7 +280,7 @@ ca_array *ca_new_pinned(lua_State *L, ca_backend *cuda, int dtype, int ndim, con
   if (!cuda->host_alloc) ca_raisef(L, "pinned memory is not offered by %s", cuda->name);
   ca_array *a = push_blank(L);
   set_shape(L, a, dtype, ndim, shape);
-  size_t nbytes = (size_t)a->size * ca_itemsize(dtype);
+  size_t nbytes = ca_nbytes(L, a, "pinned allocation");
   ca_storage *st = (ca_storage *)calloc(1, sizeof *st);
   if (!st) ca_raisef(L, "out of host memory");
   void *p = NULL;
@@ -295,6 +307,7 @@ ca_array *ca_wrap(lua_State *L, ca_backend *be, void *data, size_t nbytes, int d
   if (strides)
     for (int i = 0; i < ndim; i++) a->strides[i] = strides[i];
   a->offset = offset;
+  a->readonly = a->size > 0 && ca_has_aliasing_axes(a);
   ca_storage *st = (ca_storage *)calloc(1, sizeof *st);
   if (!st) {
     if (release) release(release_ctx, data);
@@ -444,6 +457,7 @@ void ca_loop_build(ca_loop *l, int ndim, const int64_t *shape, int nop,
 }
 
 void ca_copy_into(lua_State *L, ca_array *dst, const ca_array *src) {
+  ca_check_writable(L, dst, "copy");
   if (ca_be(dst) != ca_be(src))
     ca_raisef(L, "copy: arrays are on different devices (%s and %s)", ca_be(dst)->name,
                ca_be(src)->name);
@@ -464,6 +478,7 @@ void ca_copy_into(lua_State *L, ca_array *dst, const ca_array *src) {
 }
 
 void ca_fill(lua_State *L, ca_array *dst, double v) {
+  ca_check_writable(L, dst, "fill");
   ca_loop l;
   ca_array *ops[2] = {dst, NULL};
   ca_value vals[2];
@@ -511,9 +526,16 @@ ca_array *ca_push_contiguous(lua_State *L, int idx) {
   return c;
 }
 
+size_t ca_nbytes(lua_State *L, const ca_array *a, const char *fname) {
+  if ((uint64_t)a->size > (uint64_t)(SIZE_MAX / 2) / ca_itemsize(a->dtype))
+    ca_raisef(L, "%s: an array of %lld elements of %s is too large", fname, (long long)a->size,
+              ca_dtype_name(a->dtype));
+  return (size_t)a->size * ca_itemsize(a->dtype);
+}
+
 void ca_read_host(lua_State *L, const ca_array *a, void *out) {
   ca_backend *be = ca_be(a);
-  size_t nbytes = (size_t)a->size * ca_itemsize(a->dtype);
+  size_t nbytes = ca_nbytes(L, a, "reading the array");
   if (nbytes == 0) return;
   if (ca_is_contiguous(a)) {
     CA_CHECK(L, be, be->download(be, out, ca_data(a), nbytes), "reading the array");
@@ -532,7 +554,7 @@ ca_array *ca_to_backend(lua_State *L, const ca_array *a, ca_backend *be) {
     ca_copy_into(L, d, a);
     return d;
   }
-  size_t nbytes = (size_t)a->size * ca_itemsize(a->dtype);
+  size_t nbytes = ca_nbytes(L, a, "copy");
   if (nbytes == 0) return d;
   if (be->device < 0) { /* to the host: the source backend downloads */
     ca_read_host(L, a, ca_data(d));
@@ -681,6 +703,7 @@ void ca_check_out(lua_State *L, const ca_array *out, ca_backend *be, int dtype, 
                   const int64_t *shape, const char *fname) {
   if (ca_be(out) != be)
     ca_raisef(L, "%s: out is on %s but the operands are on %s", fname, ca_be(out)->name, be->name);
+  ca_check_writable(L, out, fname);
   if (out->ndim != nd || memcmp(out->shape, shape, sizeof(int64_t) * (size_t)nd) != 0) {
     char s1[256], s2[256];
     ca_format_shape(s1, sizeof s1, out->ndim, out->shape);

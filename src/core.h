@@ -35,6 +35,9 @@ typedef struct ca_array {
   int64_t offset;        /* elements from storage->data to element 0 */
   int64_t shape[CA_MAXDIMS];
   int64_t strides[CA_MAXDIMS];
+  /* Writes raise: a broadcast_to result, or wrapped memory whose stride-0 axes alias one
+   * element many times. Views inherit it. */
+  int readonly;
 } ca_array;
 
 /* Per-lua_State state: defaults, the random generator, the backends in use. */
@@ -87,6 +90,10 @@ static inline char *ca_data(const ca_array *a) {
   return (char *)a->storage->data + a->offset * (int64_t)ca_itemsize(a->dtype);
 }
 int ca_is_contiguous(const ca_array *a);
+/* Raises unless the array may be written: not read-only (see ca_array.readonly). */
+void ca_check_writable(lua_State *L, const ca_array *a, const char *fname);
+/* Whether some axis of size > 1 has stride 0: elements that alias one another. */
+int ca_has_aliasing_axes(const ca_array *a);
 void ca_set_contiguous_strides(ca_array *a);
 int64_t ca_shape_size(lua_State *L, int ndim, const int64_t *shape); /* raises on overflow */
 
@@ -115,6 +122,9 @@ void ca_fill(lua_State *L, ca_array *dst, double v);
 ca_array *ca_push_flat(lua_State *L, int idx);
 /* Pushes `a` if C-contiguous (or a copy that is). */
 ca_array *ca_push_contiguous(lua_State *L, int idx);
+/* a's elements in bytes; raises naming fname when they could not fit in memory (a broadcast
+ * view may have more elements than any memory holds). */
+size_t ca_nbytes(lua_State *L, const ca_array *a, const char *fname);
 /* Copies a's elements (any layout) to host memory as a C-contiguous buffer; syncs. */
 void ca_read_host(lua_State *L, const ca_array *a, void *out);
 /* Pushes a copy of `a` on device `be` (cross-device transfers go through here). */

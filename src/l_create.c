@@ -560,6 +560,8 @@ static int l_arange(lua_State *L) {
     __int128 d = (__int128)iv[1] - iv[0], st = iv[2], q;
     if (st > 0) q = d <= 0 ? 0 : (d + st - 1) / st;
     else q = d >= 0 ? 0 : (-d + (-st) - 1) / (-st);
+    if (q > INT64_MAX)
+      return ca_raisef(L, "arange: the range is too long (more than 2^63 elements)");
     len = (int64_t)q;
   } else {
     double q = ceil((v[1] - v[0]) / v[2]);
@@ -698,8 +700,8 @@ static int l_eye(lua_State *L) {
     len = k >= cols ? 0 : (rows < cols - k ? rows : cols - k);
     off = k;
   } else {
-    len = -k >= rows ? 0 : (rows + k < cols ? rows + k : cols);
-    off = -k * cols;
+    len = k <= -rows ? 0 : (rows + k < cols ? rows + k : cols);
+    off = len > 0 ? -k * cols : 0;
   }
   if (len > 0) {
     ca_array *d = ca_view(L, a);
@@ -932,7 +934,7 @@ static int l_print_data(lua_State *L) {
   int axes[CA_MAXDIMS], k = 0;
   if (edge > 0)
     for (int i = 0; i < a->ndim; i++)
-      if (a->shape[i] > 2 * edge) axes[k++] = i;
+      if (a->shape[i] - edge > edge) axes[k++] = i; /* shape > 2 * edge, without overflow */
   if (k > 20) return ca_raisef(L, "_print_data: too many long axes to summarise (%d)", k);
   if (k > 0) {
     int64_t shape[CA_MAXDIMS];

@@ -151,7 +151,7 @@ static void read_range(lua_State *L, int idx, int axis, int64_t n, int64_t *star
     e0 = has[1] ? POS0(r[1]) : 0;
     if (s0 > n - 1) s0 = n - 1;
     if (e0 < 0) e0 = 0;
-    *len = s0 >= e0 ? (s0 - e0) / -st + 1 : 0;
+    *len = s0 >= e0 ? (st == INT64_MIN ? 1 : (s0 - e0) / -st + 1) : 0;
   }
 #undef POS0
   *start = s0;
@@ -247,7 +247,7 @@ static void read_key(lua_State *L, const ca_array *a, int ki, sel *s, const char
       int64_t start, len, step;
       read_range(L, lua_gettop(L), ax + 1, size, &start, &len, &step, pre);
       if (len > 0) s->view.offset += start * stride;
-      add_dim(L, &s->view, len, stride * step, pre);
+      add_dim(L, &s->view, len, len > 1 ? stride * step : stride, pre); /* (len - 1) * step fits */
       ax++;
       break;
     }
@@ -575,6 +575,7 @@ static void fit_value(lua_State *L, ca_array *v, int nd, const int64_t *shape) {
 
 int ca_index_set(lua_State *L) {
   ca_array *a = ca_check(L, 1);
+  ca_check_writable(L, a, "index assignment");
   ca_backend *be = ca_be(a);
   ca_array *v = check_value(L, a, 3);
   sel s;
@@ -808,7 +809,9 @@ static int l_concatenate(lua_State *L) {
                           "concatenation axis must match exactly, but along dimension %d, the "
                           "array at index 1 has size %lld and the array at index %d has size %lld",
                           j + 1, (long long)f->shape[j], i, (long long)x->shape[j]);
-    shape[axis] += x->shape[axis];
+    if (__builtin_add_overflow(shape[axis], x->shape[axis], &shape[axis]))
+      return ca_raisef(L, "concatenate: the result is too large (its axis %d has more than "
+                        "2^63 elements)", axis + 1);
   }
   ca_array *res = ca_new(L, ca_be(f), dt, nd, shape);
   int64_t at = 0;
@@ -847,6 +850,9 @@ static int l_stack(lua_State *L) {
                         "index 1 has shape %s and the array at index %d has shape %s", s1, i, s2);
     }
   }
+  if (f->size > INT64_MAX / n)
+    return ca_raisef(L, "stack: the result is too large (%d arrays of %lld elements)", n,
+                      (long long)f->size);
   int64_t shape[CA_MAXDIMS];
   for (int j = 0, q = 0; j <= nd; j++) shape[j] = j == axis ? n : f->shape[q++];
   ca_array *res = ca_new(L, ca_be(f), dt, nd + 1, shape);

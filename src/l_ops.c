@@ -286,6 +286,7 @@ static int l_clip(lua_State *L) {
     return ca_raisef(L, "clip: one of lo and hi must be given");
   ca_opt_check(L, 4, "clip", out_opts);
   ca_array *out = ca_opt_out(L, 4);
+  if (out) ca_check_writable(L, out, "clip");
   int cur = 1;
   if (!lua_isnoneornil(L, 2)) {
     ca_apply_binary(L, CA_OP_maximum, cur, 2, lua_isnoneornil(L, 3) ? out : NULL);
