@@ -158,6 +158,52 @@ ca_array *ca_check_arg(lua_State *L, int idx, const char *fname) {
   return a;
 }
 
+/* Pushes the name under which the table at idx holds the function at fn, or nothing. */
+static int find_name(lua_State *L, int idx, int fn) {
+  if (!lua_istable(L, idx)) return 0;
+  idx = ca_absindex(L, idx);
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    if (lua_type(L, -2) == LUA_TSTRING && lua_rawequal(L, -1, fn)) {
+      lua_pop(L, 1);
+      return 1;
+    }
+    lua_pop(L, 1);
+  }
+  return 0;
+}
+
+/* The name of the running C function, for messages: as called, or (a tail call, where Lua
+ * does not know it) the name the methods or the module table give it. Pushes it. */
+static const char *running_name(lua_State *L) {
+  lua_Debug ar;
+  if (!lua_getstack(L, 0, &ar)) return "cuarray";
+  if (lua_getinfo(L, "n", &ar) && ar.name) {
+    lua_pushstring(L, ar.name);
+    return lua_tostring(L, -1);
+  }
+  lua_getinfo(L, "f", &ar);
+  int fn = lua_gettop(L);
+  luaL_getmetatable(L, CA_ARRAY_MT);
+  if (lua_istable(L, -1)) {
+    lua_pushliteral(L, "__methods");
+    lua_rawget(L, -2);
+    if (find_name(L, -1, fn)) return lua_tostring(L, -1);
+  }
+  lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
+  if (lua_istable(L, -1)) {
+    lua_pushliteral(L, "cuarray.core");
+    lua_rawget(L, -2);
+    if (find_name(L, -1, fn)) return lua_tostring(L, -1);
+  }
+  return "cuarray";
+}
+
+void ca_check_live(lua_State *L, const ca_array *a, const char *fname) {
+  if (a->storage) return;
+  ca_raisef(L, "%s: an array was freed while the operation ran", fname ? fname : running_name(L));
+}
+
 ca_array *ca_check(lua_State *L, int idx) {
   char what[32];
   snprintf(what, sizeof what, "bad argument #%d", idx);
@@ -165,6 +211,7 @@ ca_array *ca_check(lua_State *L, int idx) {
 }
 
 static ca_array *push_blank(lua_State *L) {
+  if (ca_state_get(L)->gc_stress) lua_gc(L, LUA_GCCOLLECT, 0);
   ca_array *a = (ca_array *)ca_newuserdata(L, sizeof *a);
   memset(a, 0, sizeof *a);
   luaL_getmetatable(L, CA_ARRAY_MT);
@@ -265,6 +312,7 @@ ca_array *ca_new(lua_State *L, ca_backend *be, int dtype, int ndim, const int64_
 }
 
 ca_array *ca_new_like(lua_State *L, const ca_array *a, int dtype) {
+  ca_check_live(L, a, NULL);
   return ca_new(L, ca_be(a), dtype < 0 ? a->dtype : dtype, a->ndim, a->shape);
 }
 
@@ -326,6 +374,7 @@ ca_array *ca_wrap(lua_State *L, ca_backend *be, void *data, size_t nbytes, int d
 
 ca_array *ca_view(lua_State *L, const ca_array *a) {
   ca_array *v = push_blank(L);
+  ca_check_live(L, a, NULL);
   *v = *a;
   v->storage->refs++;
   return v;
@@ -457,6 +506,8 @@ void ca_loop_build(ca_loop *l, int ndim, const int64_t *shape, int nop,
 }
 
 void ca_copy_into(lua_State *L, ca_array *dst, const ca_array *src) {
+  ca_check_live(L, dst, NULL);
+  ca_check_live(L, src, NULL);
   ca_check_writable(L, dst, "copy");
   if (ca_be(dst) != ca_be(src))
     ca_raisef(L, "copy: arrays are on different devices (%s and %s)", ca_be(dst)->name,
@@ -478,6 +529,7 @@ void ca_copy_into(lua_State *L, ca_array *dst, const ca_array *src) {
 }
 
 void ca_fill(lua_State *L, ca_array *dst, double v) {
+  ca_check_live(L, dst, NULL);
   ca_check_writable(L, dst, "fill");
   ca_loop l;
   ca_array *ops[2] = {dst, NULL};
@@ -534,6 +586,7 @@ size_t ca_nbytes(lua_State *L, const ca_array *a, const char *fname) {
 }
 
 void ca_read_host(lua_State *L, const ca_array *a, void *out) {
+  ca_check_live(L, a, NULL);
   ca_backend *be = ca_be(a);
   size_t nbytes = ca_nbytes(L, a, "reading the array");
   if (nbytes == 0) return;
@@ -548,8 +601,10 @@ void ca_read_host(lua_State *L, const ca_array *a, void *out) {
 }
 
 ca_array *ca_to_backend(lua_State *L, const ca_array *a, ca_backend *be) {
+  ca_check_live(L, a, NULL);
   ca_backend *src = ca_be(a);
   ca_array *d = ca_new(L, be, a->dtype, a->ndim, a->shape);
+  ca_check_live(L, a, NULL);
   if (src == be) {
     ca_copy_into(L, d, a);
     return d;
@@ -642,11 +697,17 @@ int ca_check_dtype(lua_State *L, int idx, const char *fname) {
   return dt;
 }
 
+void ca_opt_get(lua_State *L, int idx, const char *key) {
+  idx = ca_absindex(L, idx);
+  lua_pushstring(L, key);
+  lua_rawget(L, idx);
+}
+
 /* Reads field `key` of the options table at idx with `read`, or gives dflt. */
 static int opt_field(lua_State *L, int idx, const char *key, int dflt, const char *fname,
                      int (*read)(lua_State *, int, int, const char *)) {
   if (idx == 0 || !lua_istable(L, idx)) return dflt;
-  lua_getfield(L, idx, key);
+  ca_opt_get(L, idx, key);
   int v = lua_isnil(L, -1) ? dflt : read(L, -1, dflt, fname);
   lua_pop(L, 1);
   return v;
@@ -665,21 +726,22 @@ int ca_opt_device(lua_State *L, int idx, int dflt, const char *fname) {
   return opt_field(L, idx, "device", dflt, fname, ca_parse_device);
 }
 
-ca_array *ca_opt_out(lua_State *L, int idx) {
+ca_array *ca_opt_out(lua_State *L, int idx, const char *fname) {
   if (!lua_istable(L, idx)) return NULL;
-  lua_getfield(L, idx, "out");
-  ca_array *o = NULL;
-  if (!lua_isnil(L, -1)) {
-    o = ca_test(L, -1);
-    if (!o || !o->storage) ca_raisef(L, "option 'out' must be a live array, got %s", luaL_typename(L, -1));
+  ca_opt_get(L, idx, "out");
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return NULL;
   }
-  lua_pop(L, 1); /* the caller's options table keeps it alive */
-  return o;
+  ca_array *o = ca_test(L, -1);
+  if (!o) ca_raisef(L, "%s: option 'out' must be an array, got %s", fname, luaL_typename(L, -1));
+  if (!o->storage) ca_raisef(L, "%s: option 'out': the array has been freed", fname);
+  return o; /* stays on the stack: Lua code run by the operation may drop the table's reference */
 }
 
 int ca_opt_bool(lua_State *L, int idx, const char *key, int dflt) {
   if (!lua_istable(L, idx)) return dflt;
-  lua_getfield(L, idx, key);
+  ca_opt_get(L, idx, key);
   int v = lua_isnil(L, -1) ? dflt : lua_toboolean(L, -1);
   lua_pop(L, 1);
   return v;
@@ -701,6 +763,7 @@ int ca_is_options(lua_State *L, int idx) {
 
 void ca_check_out(lua_State *L, const ca_array *out, ca_backend *be, int dtype, int nd,
                   const int64_t *shape, const char *fname) {
+  ca_check_live(L, out, fname);
   if (ca_be(out) != be)
     ca_raisef(L, "%s: out is on %s but the operands are on %s", fname, ca_be(out)->name, be->name);
   ca_check_writable(L, out, fname);

@@ -51,6 +51,9 @@ typedef struct ca_state {
   /* Pacing the collector (array.c): bytes the core allocated and holds, released since the
    * last allocation, live at the last collection, and allocated since it (less releases). */
   int64_t live_bytes, freed_bytes, live_at_gc, gc_debt;
+  /* cu._gc_stress(true): a full collection before every array is made, so that tests meet
+   * finalizers running inside every operation. */
+  int gc_stress;
 } ca_state;
 
 ca_state *ca_state_get(lua_State *L);
@@ -69,6 +72,11 @@ ca_array *ca_test(lua_State *L, int idx);                  /* NULL unless an arr
 ca_array *ca_check(lua_State *L, int idx);                 /* raises unless a live array */
 /* The same, with a message naming the function: "sum: expected an array, got string". */
 ca_array *ca_check_arg(lua_State *L, int idx, const char *fname);
+/* Raises unless `a` is still live. An allocation can run the collector and so finalizers,
+ * and an option's metamethod can run any Lua code: either may free an array that an
+ * operation checked earlier, so operations check again after such calls, before they
+ * touch the array's memory. */
+void ca_check_live(lua_State *L, const ca_array *a, const char *fname);
 /* Pushes a new C-contiguous array (uninitialised memory) on `be`. */
 ca_array *ca_new(lua_State *L, ca_backend *be, int dtype, int ndim, const int64_t *shape);
 ca_array *ca_new_like(lua_State *L, const ca_array *a, int dtype);
@@ -136,12 +144,17 @@ lua_Number ca_value_to_number(ca_value v, int dtype);
 void ca_push_element(lua_State *L, const ca_array *a); /* a has size 1; pushes a number / bool */
 
 /* ---- options ---- */
+/* Options tables are read raw (no __index): reading them runs no Lua code. */
+/* Pushes options[key] of the table at idx, read raw. */
+void ca_opt_get(lua_State *L, int idx, const char *key);
 /* Options table at idx (or none): returns 1 if idx is a table. Unknown keys raise. */
 int ca_opt_check(lua_State *L, int idx, const char *fname, const char *const *known);
 /* {dtype = ...} and {device = ...} of the options table at idx (0 or a non-table: none). */
 int ca_opt_dtype(lua_State *L, int idx, int dflt, const char *fname);
 int ca_opt_device(lua_State *L, int idx, int dflt, const char *fname);
-ca_array *ca_opt_out(lua_State *L, int idx);              /* {out = array} or NULL */
+/* {out = array}: pushes it (so that the stack keeps it for the whole operation) and
+ * returns it, or pushes nothing and returns NULL. */
+ca_array *ca_opt_out(lua_State *L, int idx, const char *fname);
 int ca_opt_bool(lua_State *L, int idx, const char *key, int dflt);
 int ca_check_dtype(lua_State *L, int idx, const char *fname); /* a dtype name */
 /* A table with a string key: an options table given in place of an optional argument. */

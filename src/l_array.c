@@ -511,6 +511,13 @@ static int get_default_device(lua_State *L) {
   return 1;
 }
 
+/* cu._gc_stress(on): for tests, a full collection before every array is made, so that
+ * finalizers (any Lua code) run inside every operation that makes an array. */
+static int gc_stress(lua_State *L) {
+  ca_state_get(L)->gc_stress = lua_toboolean(L, 1);
+  return 0;
+}
+
 static int is_array(lua_State *L) {
   lua_pushboolean(L, ca_test(L, 1) != NULL);
   return 1;
@@ -532,7 +539,8 @@ static const luaL_Reg funcs[] = {
   {"broadcast_to", arr_broadcast_to}, {"flip", arr_flip}, {"copy", arr_copy},
   {"set_default_dtype", set_default_dtype}, {"get_default_dtype", get_default_dtype},
   {"set_default_device", set_default_device}, {"get_default_device", get_default_device},
-  {"is_array", is_array}, {"_set_formatter", set_formatter}, {NULL, NULL}
+  {"is_array", is_array}, {"_set_formatter", set_formatter}, {"_gc_stress", gc_stress},
+  {NULL, NULL}
 };
 
 static const luaL_Reg metamethods[] = {

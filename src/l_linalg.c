@@ -143,6 +143,9 @@ static void matmul_core(lua_State *L, int ia, int ib, ca_array *out, const char 
   if (direct) c = out;
   else c = ca_new(L, be, dt, rnd, rshape);
   int cidx = lua_gettop(L); /* c, unless direct */
+  ca_check_live(L, a, fname);
+  ca_check_live(L, b, fname);
+  ca_check_live(L, c, fname);
 
   if (c->size > 0 && k == 0) {
     ca_fill(L, c, 0);
@@ -267,9 +270,10 @@ static const char *const matmul_opts[] = {"out", NULL};
 /* cu.matmul(a, b[, {out = c}]) and a:matmul(b) */
 static int l_matmul(lua_State *L) {
   ca_opt_check(L, 3, "matmul", matmul_opts);
-  ca_array *out = ca_opt_out(L, 3);
+  lua_settop(L, 3);
+  ca_array *out = ca_opt_out(L, 3, "matmul"); /* at 4 */
   matmul_core(L, 1, 2, out, "matmul");
-  if (out) lua_getfield(L, 3, "out");
+  if (out) lua_pushvalue(L, 4);
   return 1;
 }
 

@@ -137,6 +137,8 @@ static void run_elementwise(lua_State *L, int op, int nin, const operand *ops, i
   int64_t shape[CA_MAXDIMS];
   int nd = ca_broadcast_shapes(L, fname, nin, (const ca_array *const *)(arrs + 1), shape);
   arrs[0] = result_array(L, out, be, result, nd, shape, fname);
+  for (int k = 0; k <= nin; k++)
+    if (arrs[k]) ca_check_live(L, arrs[k], fname);
   ca_value vals[CA_MAXOPS];
   int dts[CA_MAXOPS];
   for (int k = 0; k < nin; k++) {
@@ -205,9 +207,8 @@ static const char *const out_opts[] = {"out", NULL};
 static int l_unary(lua_State *L) {
   int op = (int)lua_tointeger(L, lua_upvalueindex(1));
   ca_opt_check(L, 2, ca_op_names[op], out_opts);
-  ca_array *out = ca_opt_out(L, 2);
-  ca_apply_unary(L, op, 1, out);
-  if (out) lua_getfield(L, 2, "out");
+  ca_array *out = ca_opt_out(L, 2, ca_op_names[op]);
+  ca_apply_unary(L, op, 1, out); /* with out, pushes nothing: out is on top */
   return 1;
 }
 
@@ -216,9 +217,8 @@ static int l_binary(lua_State *L) {
   int op = (int)lua_tointeger(L, lua_upvalueindex(1));
   luaL_checkany(L, 2);
   ca_opt_check(L, 3, ca_op_names[op], out_opts);
-  ca_array *out = ca_opt_out(L, 3);
-  ca_apply_binary(L, op, 1, 2, out);
-  if (out) lua_getfield(L, 3, "out");
+  ca_array *out = ca_opt_out(L, 3, ca_op_names[op]);
+  ca_apply_binary(L, op, 1, 2, out); /* with out, pushes nothing: out is on top */
   return 1;
 }
 
@@ -267,6 +267,8 @@ static int l_where(lua_State *L) {
   int64_t shape[CA_MAXDIMS];
   int nd = ca_broadcast_shapes(L, "where", 3, (const ca_array *const *)(arrs + 1), shape);
   arrs[0] = ca_new(L, be, dt, nd, shape);
+  for (int k = 1; k <= 3; k++)
+    if (arrs[k]) ca_check_live(L, arrs[k], "where");
   ca_value vals[CA_MAXOPS];
   int dts[CA_MAXOPS];
   dts[1] = CA_BOOL;
@@ -285,7 +287,8 @@ static int l_clip(lua_State *L) {
   if (lua_isnoneornil(L, 2) && lua_isnoneornil(L, 3))
     return ca_raisef(L, "clip: one of lo and hi must be given");
   ca_opt_check(L, 4, "clip", out_opts);
-  ca_array *out = ca_opt_out(L, 4);
+  lua_settop(L, 4);
+  ca_array *out = ca_opt_out(L, 4, "clip"); /* at 5 */
   if (out) ca_check_writable(L, out, "clip");
   int cur = 1;
   if (!lua_isnoneornil(L, 2)) {
@@ -293,7 +296,7 @@ static int l_clip(lua_State *L) {
     cur = lua_gettop(L);
   }
   if (!lua_isnoneornil(L, 3)) ca_apply_binary(L, CA_OP_minimum, cur, 3, out);
-  if (out) lua_getfield(L, 4, "out");
+  if (out) lua_pushvalue(L, 5);
   return 1;
 }
 

@@ -108,6 +108,8 @@ static int64_t abs64(int64_t x) { return x < 0 ? -x : x; }
  * is the result's. */
 static void reduce_into(lua_State *L, const ca_array *a, int op, const int *red, int keepdims,
                         double ddof, int64_t count, ca_array *res, const char *fname) {
+  ca_check_live(L, a, fname);
+  ca_check_live(L, res, fname);
   ca_backend *be = ca_be(a);
   int nd = a->ndim;
   if (res->size == 0) return;
@@ -218,6 +220,7 @@ static void scan_core(lua_State *L, int aidx, int op, int axis, int rdtype, ca_a
     if (out) ca_check_out(L, out, be, rdtype, 1, &n, fname);
     ca_array *flat = ca_push_flat(L, aidx);
     ca_array *res = out ? out : ca_new(L, be, rdtype, 1, &n);
+    ca_check_live(L, res, fname);
     if (n > 0) {
       r.nout = 0;
       r.nred = 1;
@@ -235,6 +238,8 @@ static void scan_core(lua_State *L, int aidx, int op, int axis, int rdtype, ca_a
   }
   if (out) ca_check_out(L, out, be, rdtype, a->ndim, a->shape, fname);
   ca_array *res = out ? out : ca_new(L, be, rdtype, a->ndim, a->shape);
+  ca_check_live(L, a, fname);
+  ca_check_live(L, res, fname);
   if (res->size == 0) return;
   int k = 0;
   for (int i = 0; i < a->ndim; i++)
@@ -272,7 +277,8 @@ static int l_reduce(lua_State *L) {
     oidx = 2;
   }
   ca_opt_check(L, oidx, fname, known_opts[f->kind]);
-  ca_array *out = ca_opt_out(L, oidx);
+  lua_settop(L, 3);
+  ca_array *out = ca_opt_out(L, oidx, fname); /* at 4 */
   int rdtype = result_dtype(f->op, a->dtype);
   if (f->kind == K_DTYPE || f->kind == K_VAR || f->kind == K_SCAN)
     rdtype = ca_opt_dtype(L, oidx, rdtype, fname);
@@ -290,7 +296,7 @@ static int l_reduce(lua_State *L) {
     read_axes(L, aidx, a->ndim, f->kind == K_ARG, red, fname);
     double ddof = 0.0;
     if (f->kind == K_VAR && lua_istable(L, oidx)) {
-      lua_getfield(L, oidx, "ddof");
+      ca_opt_get(L, oidx, "ddof");
       if (!lua_isnil(L, -1)) {
         if (lua_type(L, -1) != LUA_TNUMBER)
           return ca_raisef(L, "%s: ddof must be a number, got %s", fname, luaL_typename(L, -1));
@@ -301,7 +307,7 @@ static int l_reduce(lua_State *L) {
     int keepdims = ca_opt_bool(L, oidx, "keepdims", 0);
     reduce_core(L, a, f->op, red, keepdims, rdtype, ddof, out, fname);
   }
-  if (out) lua_getfield(L, oidx, "out");
+  if (out) lua_pushvalue(L, 4);
   return 1;
 }
 
