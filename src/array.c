@@ -505,6 +505,34 @@ void ca_loop_build(ca_loop *l, int ndim, const int64_t *shape, int nop,
   l->ndim = nd;
 }
 
+/* The lowest byte address of a's elements and one past the highest. */
+static void byte_range(const ca_array *a, uintptr_t *lo, uintptr_t *hi) {
+  int64_t l = 0, h = 0, isz = (int64_t)ca_itemsize(a->dtype);
+  for (int i = 0; i < a->ndim; i++) {
+    if (a->shape[i] <= 1) continue;
+    int64_t span = (a->shape[i] - 1) * a->strides[i];
+    if (span < 0) l += span;
+    else h += span;
+  }
+  uintptr_t base = (uintptr_t)ca_data(a);
+  *lo = base + (uintptr_t)(l * isz);
+  *hi = base + (uintptr_t)((h + 1) * isz);
+}
+
+int ca_overlaps(const ca_array *dst, const ca_array *src) {
+  if (dst->size == 0 || src->size == 0 || ca_be(dst) != ca_be(src)) return 0;
+  uintptr_t dlo, dhi, slo, shi;
+  byte_range(dst, &dlo, &dhi);
+  byte_range(src, &slo, &shi);
+  if (dlo >= shi || slo >= dhi) return 0;
+  if (ca_data(dst) != ca_data(src) || ca_itemsize(dst->dtype) != ca_itemsize(src->dtype)) return 1;
+  int64_t st[CA_MAXDIMS];
+  ca_broadcast_strides(src, dst->ndim, dst->shape, st);
+  for (int i = 0; i < dst->ndim; i++)
+    if (dst->shape[i] > 1 && st[i] != dst->strides[i]) return 1;
+  return 0; /* each element is read where it is written, before it is written */
+}
+
 void ca_copy_into(lua_State *L, ca_array *dst, const ca_array *src) {
   ca_check_live(L, dst, NULL);
   ca_check_live(L, src, NULL);
@@ -520,6 +548,13 @@ void ca_copy_into(lua_State *L, ca_array *dst, const ca_array *src) {
     ca_format_shape(s1, sizeof s1, src->ndim, src->shape);
     ca_format_shape(s2, sizeof s2, dst->ndim, dst->shape);
     ca_raisef(L, "could not broadcast input of shape %s into shape %s", s1, s2);
+  }
+  if (ca_overlaps(dst, src)) { /* read everything before writing anything */
+    ca_array *t = ca_new(L, ca_be(src), src->dtype, src->ndim, src->shape);
+    ca_copy_into(L, t, src);
+    ca_copy_into(L, dst, t);
+    lua_pop(L, 1);
+    return;
   }
   ca_loop l;
   ca_array *ops[2] = {dst, (ca_array *)src};

@@ -122,7 +122,14 @@ void ca_format_shape(char *buf, size_t len, int ndim, const int64_t *shape);
  * by-value scalar operand (values[k]). The output arr[0] must have shape `shape`. */
 void ca_loop_build(ca_loop *l, int ndim, const int64_t *shape, int nop,
                    ca_array *const *arrays, const ca_value *values, const int *dtypes, int compute);
-/* dst = src (broadcast, converted); same device. */
+/* Whether writing dst elementwise while reading src (seen through dst's shape) could read
+ * an element already written: their bytes on one device intersect and they are not the very
+ * same elements in the same order (so `cu.add(a, b, {out = a})` needs no copy, while
+ * `out = a.T` or a shifted slice of a does). */
+int ca_overlaps(const ca_array *dst, const ca_array *src);
+/* dst = src (broadcast, converted); same device. Goes through a temporary when they overlap:
+ * then it allocates, so dst and src must be arrays the stack keeps, or views borrowing from
+ * arrays no Lua code can free meanwhile. */
 void ca_copy_into(lua_State *L, ca_array *dst, const ca_array *src);
 void ca_fill(lua_State *L, ca_array *dst, double v);
 /* Pushes the array at idx as one 1-d run in C order: a view when its dims chain with one

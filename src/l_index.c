@@ -597,7 +597,7 @@ int ca_index_set(lua_State *L) {
     }
     val = *v;
     fit_value(L, &val, s.view.ndim, s.view.shape);
-    if (v->storage == a->storage) { /* may overlap: read the value before writing */
+    if (ca_overlaps(&s.view, &val)) { /* read the value before writing */
       ca_array *c = ca_new(L, be, val.dtype, val.ndim, val.shape);
       ca_check_live(L, v, "index assignment"); /* val borrows v's storage */
       ca_copy_into(L, c, &val);
@@ -772,7 +772,7 @@ static int check_list(lua_State *L, const char *fname, const ca_array **first, i
   *axis_idx = 2;
   if (lua_istable(L, 2) && !ca_test(L, 2)) { oi = 2; *axis_idx = 0; }
   ca_opt_check(L, oi, fname, join_opts);
-  int dt = -1;
+  unsigned seen = 0;
   for (int i = 1; i <= n; i++) {
     lua_rawgeti(L, 1, i);
     const ca_array *x = ca_test(L, -1);
@@ -781,16 +781,16 @@ static int check_list(lua_State *L, const char *fname, const ca_array **first, i
                  luaL_typename(L, -1));
     if (!x->storage) ca_raisef(L, "%s: the array at index %d has been freed", fname, i);
     lua_pop(L, 1); /* the list keeps it */
+    seen |= 1u << x->dtype;
     if (i == 1) {
       *first = x;
-      dt = x->dtype;
       continue;
     }
     if (ca_be(x) != ca_be(*first))
       ca_raisef(L, "%s: the arrays are on different devices (%s at index 1, %s at index %d)",
                  fname, ca_be(*first)->name, ca_be(x)->name, i);
-    dt = ca_promote(dt, x->dtype);
   }
+  int dt = ca_promote_set(seen); /* NumPy's result_type of them all, whatever their order */
   int want = ca_opt_dtype(L, oi, -1, fname);
   if (want >= 0) {
     for (int i = 1; i <= n; i++) {
