@@ -232,7 +232,7 @@ static void read_key(lua_State *L, const ca_array *a, int ki, sel *s, const char
   for (int p = 0; p < n; p++) {
     int k = kind[p];
     int64_t size = ax < a->ndim ? a->shape[ax] : 0, stride = ax < a->ndim ? a->strides[ax] : 0;
-    if (k != K_ELLIPSIS || a->ndim - consumed > 0) tok++;
+    tok++; /* any non-advanced entry separates advanced ones, even "..." for no axes */
     if (k == K_ADV || k == K_MASK || (k == K_INT && has_adv)) {
       if (first_tok < 0) {
         first_tok = tok;
@@ -423,15 +423,25 @@ static void resolve_adv(lua_State *L, sel *s, const char *pre) {
 static ca_array *push_offsets(lua_State *L, const sel *s, const char *pre) {
   ca_backend *be = s->be;
   ca_array *offs = ca_new(L, be, CA_INT64, s->nb, s->bshape);
-  if (offs->size == 0) return offs;
   for (int k = 0; k < s->nadv; k++) {
     ca_check_live(L, s->adv[k], "indexing");
     ca_loop l;
     ca_array *ops[2] = {offs, (ca_array *)s->adv[k]};
-    ca_loop_build(&l, s->nb, s->bshape, 2, ops, NULL, NULL, CA_INT64);
+    int top = lua_gettop(L);
+    if (offs->size == 0) {
+      /* Nothing is selected, but a 0-d index array is an integer to NumPy, checked anyway */
+      if (s->adv[k]->ndim != 0) continue;
+      ca_array *scratch = ca_new(L, be, CA_INT64, s->adv[k]->ndim, s->adv[k]->shape);
+      ca_check_live(L, s->adv[k], "indexing");
+      ops[0] = scratch;
+      ca_loop_build(&l, scratch->ndim, scratch->shape, 2, ops, NULL, NULL, CA_INT64);
+    } else {
+      ca_loop_build(&l, s->nb, s->bshape, 2, ops, NULL, NULL, CA_INT64);
+    }
     int64_t bad = 0;
     be->errmsg[0] = 0;
-    ca_status st = be->index_offsets(be, &l, s->adv_size[k], s->adv_stride[k], k > 0, &bad);
+    ca_status st = be->index_offsets(be, &l, s->adv_size[k], s->adv_stride[k],
+                                     k > 0 && offs->size > 0, &bad);
     if (st == CA_ERR_INDEX) {
       if (bad == 0)
         ca_raisef(L, "%sindex 0 is invalid: indices start at 1 (axis %d)", pre, s->adv_axis[k] + 1);
@@ -439,6 +449,7 @@ static ca_array *push_offsets(lua_State *L, const sel *s, const char *pre) {
                  (long long)bad, s->adv_axis[k] + 1, (long long)s->adv_size[k]);
     }
     CA_CHECK(L, be, st, "indexing");
+    lua_settop(L, top);
   }
   return offs;
 }
