@@ -681,6 +681,67 @@ lua_Number ca_value_to_number(ca_value v, int dtype) {
   return ca_is_float(dtype) ? v.f : (lua_Number)v.i;
 }
 
+/* Lua 5.1 and LuaJIT: Lua functions the Lua layer gives (cu._set_int64) that make an int64
+ * cdata from two halves, and split one, so that int64 values beyond 2^53 travel exactly on
+ * LuaJIT. Without them (PUC Lua 5.1), such values are doubles. */
+#define INT64_MAKE_KEY "cuarray.int64.make"
+#define INT64_PARTS_KEY "cuarray.int64.parts"
+
+void ca_push_int64(lua_State *L, int64_t v) {
+#if LUA_VERSION_NUM >= 503
+  lua_pushinteger(L, (lua_Integer)v);
+#else
+  const int64_t exact = (int64_t)1 << 53;
+  if (v >= -exact && v <= exact) {
+    lua_pushnumber(L, (lua_Number)v);
+    return;
+  }
+  lua_getfield(L, LUA_REGISTRYINDEX, INT64_MAKE_KEY);
+  if (!lua_isfunction(L, -1)) {
+    lua_pop(L, 1);
+    lua_pushnumber(L, (lua_Number)v);
+    return;
+  }
+  /* v = hi * 2^32 + lo with lo in [0, 2^32): both exact as doubles */
+  int64_t hi = v >= 0 ? v / 4294967296 : -(-(v + 1) / 4294967296) - 1;
+  lua_pushnumber(L, (lua_Number)hi);
+  lua_pushnumber(L, (lua_Number)((uint64_t)v & 0xffffffffu));
+  lua_call(L, 2, 1);
+#endif
+}
+
+int ca_toint64(lua_State *L, int idx, int64_t *out) {
+  if (lua_type(L, idx) == LUA_TNUMBER) return ca_tointeger(L, idx, out);
+#if LUA_VERSION_NUM < 503
+  if (strcmp(luaL_typename(L, idx), "cdata") != 0) return 0;
+  idx = ca_absindex(L, idx);
+  lua_getfield(L, LUA_REGISTRYINDEX, INT64_PARTS_KEY);
+  if (!lua_isfunction(L, -1)) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  lua_pushvalue(L, idx);
+  lua_call(L, 1, 2);
+  lua_Number hi = lua_tonumber(L, -2), lo = lua_tonumber(L, -1);
+  int ok = lua_type(L, -2) == LUA_TNUMBER && lua_type(L, -1) == LUA_TNUMBER &&
+           hi >= -2147483648.0 && hi < 2147483648.0 && hi == (lua_Number)(int64_t)hi &&
+           lo >= 0 && lo < 4294967296.0 && lo == (lua_Number)(int64_t)lo;
+  lua_pop(L, 2);
+  if (ok) *out = (int64_t)((uint64_t)(int64_t)hi << 32 | (uint64_t)lo);
+  return ok;
+#else
+  (void)out;
+  return 0;
+#endif
+}
+
+void ca_set_int64(lua_State *L, int make, int parts) {
+  lua_pushvalue(L, make);
+  lua_setfield(L, LUA_REGISTRYINDEX, INT64_MAKE_KEY);
+  lua_pushvalue(L, parts);
+  lua_setfield(L, LUA_REGISTRYINDEX, INT64_PARTS_KEY);
+}
+
 void ca_push_element(lua_State *L, const ca_array *a) {
   unsigned char buf[8];
   ca_read_host(L, a, buf);
@@ -690,7 +751,7 @@ void ca_push_element(lua_State *L, const ca_array *a) {
   case CA_UINT8: lua_pushinteger(L, *(uint8_t *)buf); break;
   case CA_INT16: lua_pushinteger(L, *(int16_t *)buf); break;
   case CA_INT32: lua_pushinteger(L, *(int32_t *)buf); break;
-  case CA_INT64: ca_pushinteger(L, *(int64_t *)buf); break;
+  case CA_INT64: ca_push_int64(L, *(int64_t *)buf); break;
   case CA_FLOAT16: lua_pushnumber(L, ca_half_to_float(*(uint16_t *)buf)); break;
   case CA_FLOAT32: lua_pushnumber(L, *(float *)buf); break;
   default: lua_pushnumber(L, *(double *)buf); break;

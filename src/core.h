@@ -149,6 +149,14 @@ ca_array *ca_to_backend(lua_State *L, const ca_array *a, ca_backend *be);
 ca_value ca_value_from_number(lua_Number n, int dtype);
 lua_Number ca_value_to_number(ca_value v, int dtype);
 void ca_push_element(lua_State *L, const ca_array *a); /* a has size 1; pushes a number / bool */
+/* An int64 value for Lua: an integer on 5.3+, a number up to 2^53 in magnitude, beyond that
+ * an int64 cdata on LuaJIT (a double on PUC Lua 5.1). */
+void ca_push_int64(lua_State *L, int64_t v);
+/* An exact int64 argument: an integral number (exact up to 2^53 on LuaJIT), a Lua 5.4
+ * integer, or on LuaJIT an int64_t / uint64_t cdata in range. Returns 0 otherwise. */
+int ca_toint64(lua_State *L, int idx, int64_t *out);
+/* Installs the Lua layer's int64 cdata helpers (functions at make and parts). */
+void ca_set_int64(lua_State *L, int make, int parts);
 
 /* ---- options ---- */
 /* Options tables are read raw (no __index): reading them runs no Lua code. */

@@ -186,7 +186,7 @@ static void push_value_at(lua_State *L, int dtype, const char *p) {
   case CA_UINT8: lua_pushinteger(L, *(const uint8_t *)p); break;
   case CA_INT16: lua_pushinteger(L, *(const int16_t *)p); break;
   case CA_INT32: lua_pushinteger(L, *(const int32_t *)p); break;
-  case CA_INT64: ca_pushinteger(L, *(const int64_t *)p); break;
+  case CA_INT64: ca_push_int64(L, *(const int64_t *)p); break;
   case CA_FLOAT16: lua_pushnumber(L, ca_half_to_float(*(const uint16_t *)p)); break;
   case CA_FLOAT32: lua_pushnumber(L, *(const float *)p); break;
   default: lua_pushnumber(L, *(const double *)p); break;
@@ -511,6 +511,15 @@ static int get_default_device(lua_State *L) {
   return 1;
 }
 
+/* cu._set_int64(make, parts): the Lua layer's int64 cdata helpers (LuaJIT): make(hi, lo)
+ * returns hi * 2^32 + lo as an int64 cdata, parts(v) an int64 cdata's halves (or nil). */
+static int set_int64(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  ca_set_int64(L, 1, 2);
+  return 0;
+}
+
 /* cu._gc_stress(on): for tests, a full collection before every array is made, so that
  * finalizers (any Lua code) run inside every operation that makes an array. */
 static int gc_stress(lua_State *L) {
@@ -540,6 +549,7 @@ static const luaL_Reg funcs[] = {
   {"set_default_dtype", set_default_dtype}, {"get_default_dtype", get_default_dtype},
   {"set_default_device", set_default_device}, {"get_default_device", get_default_device},
   {"is_array", is_array}, {"_set_formatter", set_formatter}, {"_gc_stress", gc_stress},
+  {"_set_int64", set_int64},
   {NULL, NULL}
 };
 

@@ -5,8 +5,9 @@
  * The core moves the reduced axes last (a permuted view of the input, no copy), drops
  * size-1 dims and coalesces runs whose strides chain (the kept dims in input and output
  * together, the reduced dims in the input), so that the backend sees few dims. Reductions
- * stay on the array's device: a reduction over all elements is a 0-d array there, and
- * nothing is synchronised until the value is read (a:item()). */
+ * stay on the array's device; one over all elements (no axis, no keepdims, no out) returns
+ * its value as a Lua value, read from the device, unless {array = true} keeps the 0-d array
+ * there unsynchronised. */
 #include <string.h>
 #include <math.h>
 #include "core.h"
@@ -37,9 +38,9 @@ static const rfunc rfuncs[] = {
   {"cumsum", CA_OP_sum, K_SCAN}, {"cumprod", CA_OP_prod, K_SCAN},
 };
 
-static const char *const opts_plain[] = {"keepdims", "out", NULL};
-static const char *const opts_dtype[] = {"keepdims", "out", "dtype", NULL};
-static const char *const opts_var[] = {"keepdims", "out", "dtype", "ddof", NULL};
+static const char *const opts_plain[] = {"keepdims", "out", "array", NULL};
+static const char *const opts_dtype[] = {"keepdims", "out", "dtype", "array", NULL};
+static const char *const opts_var[] = {"keepdims", "out", "dtype", "ddof", "array", NULL};
 static const char *const opts_scan[] = {"dtype", "out", NULL};
 static const char *const *const known_opts[] = {opts_plain, opts_dtype, opts_var, opts_plain,
                                                opts_scan};
@@ -307,7 +308,13 @@ static int l_reduce(lua_State *L) {
     int keepdims = ca_opt_bool(L, oidx, "keepdims", 0);
     reduce_core(L, a, f->op, red, keepdims, rdtype, ddof, out, fname);
   }
-  if (out) lua_pushvalue(L, 4);
+  if (out) {
+    lua_pushvalue(L, 4);
+  } else if (f->kind != K_SCAN && (aidx == 0 || lua_isnoneornil(L, aidx)) &&
+             !ca_opt_bool(L, oidx, "keepdims", 0) && !ca_opt_bool(L, oidx, "array", 0)) {
+    /* over all elements: a Lua value, as a[i] gives ({array = true} keeps the 0-d array) */
+    ca_push_element(L, ca_test(L, -1));
+  }
   return 1;
 }
 
