@@ -371,7 +371,7 @@ __attribute__((weak)) ca_status cu_matmul(ca_backend *be, const ca_matmul *m) {
   (void)m; CU_MISSING("matmul")
 }
 __attribute__((weak)) ca_status cu_random(ca_backend *be, int dist, void *out, int dtype, int64_t n,
-                                          double p1, double p2, uint64_t seed, uint64_t counter) {
+                                          ca_value p1, ca_value p2, uint64_t seed, uint64_t counter) {
   (void)dist; (void)out; (void)dtype; (void)n; (void)p1; (void)p2; (void)seed; (void)counter;
   CU_MISSING("random")
 }

@@ -175,9 +175,11 @@ struct ca_backend {
   /* Fill `n` contiguous elements of `dtype` at out. The stream is a pure function of
    * (seed, counter, element index): element i of a draw uses Philox4x32-10 (ca_philox in
    * scalar.h) as ca_random_* in scalar.h define, so every backend draws the same numbers
-   * for the same seed. The core advances the counter by ca_random_blocks(dtype, dist, n). */
+   * for the same seed. The core advances the counter by ca_random_blocks(dtype, dist, n).
+   * p1, p2: .f (lo and hi, or mean and std) for the float distributions, .i (lo and hi,
+   * exact int64) for CA_DIST_INTEGER. */
   ca_status (*random)(ca_backend *be, int dist, void *out, int dtype, int64_t n,
-                      double p1, double p2, uint64_t seed, uint64_t counter);
+                      ca_value p1, ca_value p2, uint64_t seed, uint64_t counter);
 
   /* Indexing. op[0] is an int64 offset array (the loop's shape), op[1] an integer index
    * array broadcast to it. Writes op[0] = (accumulate ? op[0] : 0) + norm(op[1]) * stride,

@@ -758,9 +758,10 @@ static int opt_shape(lua_State *L, int idx, int64_t *shape, const char *fname) {
   return ca_read_shape(L, idx, shape, fname);
 }
 
-/* Pushes an array of `shape` filled by the backend's random stream; advances the counter. */
-static int draw(lua_State *L, const char *fname, int dist, double p1, double p2, int nd,
-                const int64_t *shape, int oi, int dflt_dtype) {
+/* Pushes an array of `shape` filled by the backend's random stream; advances the counter.
+ * p1, p2: .i for integer draws (exact bounds), .f otherwise. */
+static int draw_values(lua_State *L, const char *fname, int dist, ca_value p1, ca_value p2, int nd,
+                       const int64_t *shape, int oi, int dflt_dtype) {
   ca_state *s = ca_state_get(L);
   if (oi) ca_opt_check(L, oi, fname, dd_opts);
   int dtype = ca_opt_dtype(L, oi, dflt_dtype, fname);
@@ -779,6 +780,14 @@ static int draw(lua_State *L, const char *fname, int dist, double p1, double p2,
     s->counter += ca_random_blocks(dtype, dist, a->size);
   }
   return 1;
+}
+
+static int draw(lua_State *L, const char *fname, int dist, double p1, double p2, int nd,
+                const int64_t *shape, int oi, int dflt_dtype) {
+  ca_value v1, v2;
+  v1.f = p1;
+  v2.f = p2;
+  return draw_values(L, fname, dist, v1, v2, nd, shape, oi, dflt_dtype);
 }
 
 /* Positional arguments before a trailing options table (a table with no array part). */
@@ -876,12 +885,12 @@ static int r_randint(lua_State *L) {
   int oi, n = split_random_opts(L, &oi);
   if (n < 1 || n > 3)
     return ca_raisef(L, "random.randint: expected (lo[, hi[, shape]]), got %d arguments", n);
-  int64_t lo, hi;
-  if (!ca_tointeger(L, 1, &lo))
+  int64_t lo, hi; /* exact: Lua 5.4 integers, LuaJIT int64 cdata (numbers are exact to 2^53) */
+  if (!ca_toint64(L, 1, &lo))
     return ca_raisef(L, "random.randint: lo must be an integer, got %s",
                       lua_type(L, 1) == LUA_TNUMBER ? lua_tostring(L, 1) : luaL_typename(L, 1));
   if (n >= 2 && !lua_isnil(L, 2)) {
-    if (!ca_tointeger(L, 2, &hi))
+    if (!ca_toint64(L, 2, &hi))
       return ca_raisef(L, "random.randint: hi must be an integer, got %s",
                         lua_type(L, 2) == LUA_TNUMBER ? lua_tostring(L, 2) : luaL_typename(L, 2));
   } else {
@@ -901,7 +910,10 @@ static int r_randint(lua_State *L) {
       return ca_raisef(L, "random.randint: the range [%lld, %lld) is out of bounds for %s",
                         (long long)lo, (long long)hi, ca_dtype_name(dtype));
   }
-  return draw(L, "random.randint", CA_DIST_INTEGER, (double)lo, (double)hi, nd, shape, oi, CA_INT64);
+  ca_value vlo, vhi;
+  vlo.i = lo;
+  vhi.i = hi;
+  return draw_values(L, "random.randint", CA_DIST_INTEGER, vlo, vhi, nd, shape, oi, CA_INT64);
 }
 
 /* cu.random.get_state() -> seed, counter; cu.random.set_state(seed, counter) */
