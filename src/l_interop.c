@@ -194,6 +194,46 @@ static ca_backend *try_backend(lua_State *L, int device) {
   return be;
 }
 
+/* The CUDA backend of device 0 when the CUDA module is loaded (and a GPU is there), else
+ * NULL: only its driver can tell device memory from host memory. */
+static ca_backend *loaded_cuda(lua_State *L) {
+  int loaded = 0;
+  lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
+  if (lua_istable(L, -1)) {
+    lua_pushliteral(L, "cuarray.cuda");
+    lua_rawget(L, -2);
+    loaded = lua_istable(L, -1);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  if (!loaded) return NULL;
+  ca_backend *be = try_backend(L, 0);
+  if (!be) lua_pop(L, 1); /* why not: no GPU, nothing to ask */
+  return be;
+}
+
+/* Whether memory at p can be an array on `device` (-1: the CPU; be is its backend), as the
+ * CUDA driver sees it: NULL when it can (or nothing can tell), else why not, in buf. Device
+ * memory read from the host, or host memory handed to a kernel, would crash later. */
+static const char *pointer_mismatch(lua_State *L, ca_backend *be, const void *p, int device,
+                                    char *buf, size_t len) {
+  ca_backend *cuda = device >= 0 ? be : loaded_cuda(L);
+  int kind = CA_MEM_HOST, dev = -1;
+  if (!p || !cuda || !cuda->pointer_kind || cuda->pointer_kind(cuda, p, &kind, &dev) != CA_OK)
+    return NULL;
+  if (device < 0 && kind == CA_MEM_DEVICE)
+    snprintf(buf, len, "the pointer is device memory of cuda:%d, which the host cannot read; "
+             "pass {device = \"cuda:%d\"}", dev, dev);
+  else if (device >= 0 && kind == CA_MEM_HOST)
+    snprintf(buf, len, "the pointer is host memory, which cuda:%d cannot read; pass {device = "
+             "\"cpu\"}", device);
+  else if (device >= 0 && kind == CA_MEM_DEVICE && dev != device)
+    snprintf(buf, len, "the pointer is device memory of cuda:%d, not of cuda:%d", dev, device);
+  else
+    return NULL;
+  return buf;
+}
+
 /* cu.from_pointer(ptr, shape[, {dtype =, device =, owner =, strides =}]) */
 static int l_from_pointer(lua_State *L) {
   static const char *const opts[] = {"dtype", "device", "owner", "strides", NULL};
@@ -206,7 +246,7 @@ static int l_from_pointer(lua_State *L) {
   int device = ca_opt_device(L, 3, -1, fname);
   int has_strides = 0;
   if (has) {
-    lua_getfield(L, 3, "strides");
+    ca_opt_get(L, 3, "strides");
     if (!lua_isnil(L, -1)) {
       if (!lua_istable(L, -1) || (int)ca_rawlen(L, -1) != nd)
         luaL_error(L, "%s: strides must be a table of %d integers (in elements)", fname, nd);
@@ -221,11 +261,13 @@ static int l_from_pointer(lua_State *L) {
     lua_pop(L, 1);
   }
   ca_backend *be = ca_backend_get(L, device);
+  char why[256];
+  if (pointer_mismatch(L, be, p, device, why, sizeof why)) luaL_error(L, "%s: %s", fname, why);
   /* The owner: the option (false: none), else a cdata argument itself (whose memory the
    * array may be). */
   int owner = 0, owner_given = 0;
   if (has) {
-    lua_getfield(L, 3, "owner");
+    ca_opt_get(L, 3, "owner");
     owner_given = !lua_isnil(L, -1);
     if (lua_toboolean(L, -1)) owner = lua_gettop(L);
   }
@@ -693,7 +735,7 @@ static int l_load(lua_State *L) {
   return 1;
 }
 
-/* The bytes of a .npy for the array at idx: pushes what keeps them alive (1 or 2 values). */
+/* The bytes of a .npy for the array at idx: pushes what keeps them alive (2 or 3 values). */
 typedef struct npy_bytes {
   unsigned char hdr[NPY_WRITE_MAX];
   size_t hdr_len;
@@ -707,6 +749,9 @@ static void npy_prepare(lua_State *L, int idx, npy_bytes *out, const char *fname
   ca_array *c = a;
   if (fortran) lua_pushvalue(L, idx);
   else c = ca_push_contiguous(L, idx);
+  /* A view of our own holds the storage: out->data must outlive any finalizer run by later
+   * allocations, which may free the caller's array. */
+  c = ca_view(L, c);
   out->nbytes = (size_t)c->size * ca_itemsize(c->dtype);
   out->hdr_len = npy_write_header(out->hdr, c->dtype, fortran, c->ndim, c->shape);
   if (!out->hdr_len) luaL_error(L, "%s: cannot describe this array in a .npy header", fname);
@@ -923,6 +968,10 @@ CUARRAY_API void cuarray_push_wrapped(lua_State *L, const cuarray_desc *d) {
     if (!be) {
       snprintf(msg, sizeof msg, "%s: %s", fname, lua_tostring(L, -1));
       lua_pop(L, 1);
+    } else {
+      char why[256];
+      if (pointer_mismatch(L, be, d->data, d->device, why, sizeof why))
+        snprintf(msg, sizeof msg, "%s: %s", fname, why);
     }
   }
   if (msg[0]) {
