@@ -354,38 +354,6 @@ static ca_status cu_synchronize(ca_backend *be) {
   return CA_OK;
 }
 
-/* ---- entries of the other files, when a build lacks them ------------------------------- */
-/* CUDA-2's files define these; a weak stand-in keeps the module loadable without them and
- * says so instead of computing anything. */
-#define CU_MISSING(what)                                                                      \
-  snprintf(be->errmsg, sizeof be->errmsg, "cuda: %s is not built into this module", what); \
-  return CA_ERR_UNSUPPORTED;
-extern "C" {
-__attribute__((weak)) ca_status cu_reduce(ca_backend *be, int op, const ca_reduction *r) {
-  (void)op; (void)r; CU_MISSING("reduce")
-}
-__attribute__((weak)) ca_status cu_scan(ca_backend *be, int op, const ca_reduction *r) {
-  (void)op; (void)r; CU_MISSING("scan")
-}
-__attribute__((weak)) ca_status cu_matmul(ca_backend *be, const ca_matmul *m) {
-  (void)m; CU_MISSING("matmul")
-}
-__attribute__((weak)) ca_status cu_random(ca_backend *be, int dist, void *out, int dtype, int64_t n,
-                                          double p1, double p2, uint64_t seed, uint64_t counter) {
-  (void)dist; (void)out; (void)dtype; (void)n; (void)p1; (void)p2; (void)seed; (void)counter;
-  CU_MISSING("random")
-}
-__attribute__((weak)) ca_status cu_index_offsets(ca_backend *be, const ca_loop *l, int64_t size,
-                                                 int64_t stride, int accumulate, int64_t *bad) {
-  (void)l; (void)size; (void)stride; (void)accumulate; (void)bad; CU_MISSING("index_offsets")
-}
-__attribute__((weak)) ca_status cu_gather(ca_backend *be, const ca_loop *l) { (void)l; CU_MISSING("gather") }
-__attribute__((weak)) ca_status cu_scatter(ca_backend *be, const ca_loop *l) { (void)l; CU_MISSING("scatter") }
-__attribute__((weak)) ca_status cu_nonzero(ca_backend *be, const ca_loop *l, int64_t count) {
-  (void)l; (void)count; CU_MISSING("nonzero")
-}
-}
-
 /* ---- creation --------------------------------------------------------------------------- */
 
 static ca_status open_fail(char *errbuf, size_t errlen, const char *call, cudaError_t err) {

@@ -11,6 +11,11 @@
 extern "C" {
 #endif
 
+/* Everything declared here is defined in this module and hidden: a file missing from the
+ * link is a link-time error ("hidden symbol ... isn't defined"), not a symbol left for the
+ * loader to miss at run time. */
+#pragma GCC visibility push(hidden)
+
 typedef struct cu_ctx cu_ctx; /* defined in cuda/context.cu */
 
 /* The context behind a CUDA backend (be->ctx): device ordinal, current stream, cuBLAS
@@ -70,6 +75,8 @@ ca_status cu_upload(ca_backend *be, void *dst, const void *host_src, size_t nbyt
 ca_status cu_download(ca_backend *be, void *host_dst, const void *src, size_t nbytes);
 void **cu_xfer_slot(ca_backend *be);
 void cu_xfer_destroy(void *xfer);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }
