@@ -76,11 +76,11 @@ ca_array *ca_new_at(lua_State *L, int device, int pinned, int dtype, int ndim, c
 /* Pushes a view sharing a's storage, with a's dtype, shape, strides and offset to adjust. */
 ca_array *ca_view(lua_State *L, const ca_array *a);
 void ca_array_release(ca_array *a);
-/* Pinned host array, or wrap external memory (interop): see array.c. */
+/* A pinned host array (see ca_new_at). */
 ca_array *ca_new_pinned(lua_State *L, ca_backend *cuda, int dtype, int ndim, const int64_t *shape);
-ca_array *ca_wrap(lua_State *L, ca_backend *be, void *data, size_t nbytes, int dtype, int ndim,
-                  const int64_t *shape, const int64_t *strides, int64_t offset,
-                  void (*release)(void *, void *), void *release_ctx);
+/* Pushes a blank array (no storage, 0-d) with its metatable: what a constructor pushes first,
+ * before it acquires any memory, so that an error can never leak it (src/wrap.c fills it). */
+ca_array *ca_push_blank(lua_State *L);
 
 static inline ca_backend *ca_be(const ca_array *a) { return a->storage->be; }
 static inline char *ca_data(const ca_array *a) {
@@ -141,14 +141,17 @@ int ca_is_options(lua_State *L, int idx);
 void ca_check_out(lua_State *L, const ca_array *out, ca_backend *be, int dtype, int nd,
                   const int64_t *shape, const char *fname);
 
-/* Module registration, one per binding file. */
-void ca_open_array(lua_State *L);   /* l_array.c: metatable + methods */
+/* Module registration, one per binding file, called in this order by luaopen_cuarray_core
+ * (l_module.c). */
+void ca_open_array(lua_State *L);   /* l_array.c: the metatable, then methods */
 void ca_open_ops(lua_State *L);     /* l_ops.c */
 void ca_open_reduce(lua_State *L);  /* l_reduce.c */
 void ca_open_linalg(lua_State *L);  /* l_linalg.c */
 void ca_open_index(lua_State *L);   /* l_index.c */
 void ca_open_create(lua_State *L);  /* l_create.c */
-void ca_open_interop(lua_State *L); /* l_interop.c */
+void ca_open_pointer(lua_State *L); /* l_pointer.c */
+void ca_open_dlpack(lua_State *L);  /* l_dlpack.c */
+void ca_open_npy(lua_State *L);     /* l_npy.c */
 
 /* Each binding file registers functions into the module table (at -2) and methods into the
  * methods table (at -1) with these helpers. */

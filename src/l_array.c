@@ -1,5 +1,4 @@
-/* The array userdata: metatable, attributes, conversions, shape methods, and the module's
- * entry point luaopen_cuarray_core. */
+/* The array userdata: its metatable, attributes, conversions and shape methods. */
 #include <stdlib.h>
 #include <string.h>
 #include "core.h"
@@ -519,16 +518,9 @@ static const luaL_Reg metamethods[] = {
   {"__len", arr_len}, {"__tostring", arr_tostring}, {NULL, NULL}
 };
 
+/* Creates the array metatable (with __methods, the methods table at -1) and registers. */
 void ca_open_array(lua_State *L) {
   /* module table at -2, methods table at -1 */
-  ca_register(L, funcs, methods);
-}
-
-CA_EXPORT int luaopen_cuarray_core(lua_State *L);
-CA_EXPORT int luaopen_cuarray_core(lua_State *L) {
-  ca_state_get(L);
-  lua_newtable(L);                       /* module */
-  lua_newtable(L);                       /* methods */
   luaL_newmetatable(L, CA_ARRAY_MT);
   for (const luaL_Reg *r = metamethods; r->name; r++) {
     lua_pushcfunction(L, r->func);
@@ -537,13 +529,5 @@ CA_EXPORT int luaopen_cuarray_core(lua_State *L) {
   lua_pushvalue(L, -2);
   lua_setfield(L, -2, "__methods");
   lua_pop(L, 1);
-  ca_open_array(L);
-  ca_open_ops(L);
-  ca_open_reduce(L);
-  ca_open_linalg(L);
-  ca_open_index(L);
-  ca_open_create(L);
-  ca_open_interop(L);
-  lua_setfield(L, -2, "_methods");       /* module._methods: for the Lua layer */
-  return 1;
+  ca_register(L, funcs, methods);
 }
