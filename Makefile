@@ -66,7 +66,7 @@ CUDA_CU_OBJ := $(patsubst cuda/%.cu,$(BUILD)/obj/cuda/%.o,$(CUDA_CU))
 
 .PHONY: all rock install clean deps demo test test-run test-gpu lint bench fuzz \
         busted-luajit busted-lua5.4 busted-lua5.1 examples rock-check asan-build busted-asan gpu-check \
-        run-quickstart bench-numpy header-check structure-check
+        run-quickstart bench-numpy header-check structure-check op-rows-check
 all: $(foreach f,$(FLAVOURS),$(BUILD)/$(f)/cuarray/core.so $(if $(HAVE_CUDA),$(BUILD)/$(f)/cuarray/cuda.so))
 
 # One rock build dir per LUA_INCDIR: a 5.4 build must not reuse objects compiled for LuaJIT.
@@ -142,6 +142,8 @@ deps:
 	@sh tools/deps.sh $(DEB_PKGS)
 
 # ---- running things from the checkout -----------------------------------------------------
+# The Python with Debian's NumPy (python3-numpy), the oracle of the op rows and bench-numpy.
+NUMPY_PYTHON ?= /usr/bin/python3
 LUAJIT ?= $(shell command -v luajit 2>/dev/null)
 LUA54 ?= $(shell command -v lua5.4 2>/dev/null)
 LUA51 ?= $(shell command -v lua5.1 2>/dev/null)
@@ -203,6 +205,10 @@ header-check:
 	  $(CXX_HDR) -std=c++17 -Wall -Wextra -Werror -fsyntax-only -x c++ $$h || exit 1; \
 	  echo "$$h: C (-Wc++-compat) and C++17 clean"; done
 
+# spec/ops_rows.lua (every op's inputs and NumPy's results) is what NumPy gives today.
+op-rows-check:
+	@$(NUMPY_PYTHON) tools/gen_op_rows.py --check
+
 # File sizes, #include circles and call circles between source files (tools/check_structure.py).
 structure-check: $(BUILD)/luajit/cuarray/core.so $(if $(HAVE_CUDA),$(BUILD)/luajit/cuarray/cuda.so)
 	@python3 tools/check_structure.py $(BUILD)/obj/luajit $(if $(HAVE_CUDA),$(BUILD)/obj)
@@ -232,4 +238,4 @@ bench: $(BUILD)/luajit/cuarray/core.so
 	$(call run_env,luajit) $(LUAJIT) bench/bench.lua --device cpu $(BENCH_ARGS)
 
 bench-numpy:
-	/usr/bin/python3 bench/numpy_peer.py $(BENCH_ARGS)
+	$(NUMPY_PYTHON) bench/numpy_peer.py $(BENCH_ARGS)

@@ -299,6 +299,30 @@ static const struct { const char *name; int op; } aliases[] = {
   {"atan2", CA_OP_arctan2},
 };
 
+/* cu._ops: the op table as Lua sees it, {name =, kind = "unary"|"binary"|"reduce", rule =} in
+ * ops.def's order, so that specs walk the table the backends are built from. */
+static void push_op_table(lua_State *L) {
+  static const char *const kinds[] = {[CA_UNARY_OP] = "unary", [CA_BINARY_OP] = "binary",
+                                      [CA_REDUCE_OP] = "reduce"};
+  static const char *const rules[] = {
+    [CA_RULE_SAME] = "same", [CA_RULE_NUMERIC] = "numeric", [CA_RULE_INTPROMOTE] = "intpromote",
+    [CA_RULE_TRUEDIV] = "truediv", [CA_RULE_FLOAT] = "float", [CA_RULE_PREDICATE] = "predicate",
+    [CA_RULE_BITWISE] = "bitwise", [CA_RULE_SHIFT] = "shift", [CA_RULE_ACCUMULATE] = "accumulate",
+    [CA_RULE_INDEX] = "index", [CA_RULE_MEAN] = "mean",
+  };
+  lua_createtable(L, CA_NOPS, 0);
+  for (int op = 0; op < CA_NOPS; op++) {
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, ca_op_names[op]);
+    lua_setfield(L, -2, "name");
+    lua_pushstring(L, kinds[ca_op_classes[op]]);
+    lua_setfield(L, -2, "kind");
+    lua_pushstring(L, rules[ca_op_rules[op]]);
+    lua_setfield(L, -2, "rule");
+    lua_rawseti(L, -2, op + 1);
+  }
+}
+
 static void register_op(lua_State *L, const char *name, int op) {
   int kind = ca_op_classes[op];
   if (kind == CA_REDUCE_OP) return;
@@ -315,6 +339,8 @@ void ca_open_ops(lua_State *L) {
     register_op(L, short_names[i].name, short_names[i].op);
   for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
     register_op(L, aliases[i].name, aliases[i].op);
+  push_op_table(L);
+  lua_setfield(L, -3, "_ops");
   lua_pushvalue(L, -2);
   lua_pushcclosure(L, l_where, 1);
   lua_setfield(L, -3, "where");

@@ -63,6 +63,8 @@ else
   has lua5.4 && step "embed-lua5.4" m embed-lua5.4
   has lua5.1 && step "embed-lua5.1" m embed-lua5.1
   step "luacheck" m lint
+  step "header-check" m header-check
+  step "op-rows-check" m op-rows-check
   step "luarocks-make" m rock-check
   has lua5.4 && tap "asan+ubsan-lua5.4" m busted-asan
 fi
