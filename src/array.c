@@ -5,7 +5,7 @@
 #include <string.h>
 #include <stdio.h>
 #include "core.h"
-#include "scalar.h"
+#include "convert.h"
 #include "cpu/cpu.h"
 
 #define STATE_KEY "cuarray.state"
@@ -545,20 +545,16 @@ lua_Number ca_value_to_number(ca_value v, int dtype) {
   return ca_is_float(dtype) ? v.f : (lua_Number)v.i;
 }
 
+void ca_push_value(lua_State *L, int dtype, const void *p) {
+  if (dtype == CA_BOOL) lua_pushboolean(L, ca_truth(dtype, p));
+  else if (ca_is_float(dtype)) lua_pushnumber(L, ca_load_d(dtype, p));
+  else ca_pushinteger(L, ca_load_i(dtype, p));
+}
+
 void ca_push_element(lua_State *L, const ca_array *a) {
-  unsigned char buf[8];
-  ca_read_host(L, a, buf);
-  switch (a->dtype) {
-  case CA_BOOL: lua_pushboolean(L, buf[0] != 0); break;
-  case CA_INT8: lua_pushinteger(L, *(int8_t *)buf); break;
-  case CA_UINT8: lua_pushinteger(L, *(uint8_t *)buf); break;
-  case CA_INT16: lua_pushinteger(L, *(int16_t *)buf); break;
-  case CA_INT32: lua_pushinteger(L, *(int32_t *)buf); break;
-  case CA_INT64: ca_pushinteger(L, *(int64_t *)buf); break;
-  case CA_FLOAT16: lua_pushnumber(L, ca_half_to_float(*(uint16_t *)buf)); break;
-  case CA_FLOAT32: lua_pushnumber(L, *(float *)buf); break;
-  default: lua_pushnumber(L, *(double *)buf); break;
-  }
+  uint64_t buf;
+  ca_read_host(L, a, &buf);
+  ca_push_value(L, a->dtype, &buf);
 }
 
 /* ---- options ----------------------------------------------------------------------- */

@@ -124,6 +124,8 @@ ca_array *ca_to_backend(lua_State *L, const ca_array *a, ca_backend *be);
 ca_value ca_value_from_number(lua_Number n, int dtype);
 lua_Number ca_value_to_number(ca_value v, int dtype);
 void ca_push_element(lua_State *L, const ca_array *a); /* a has size 1; pushes a number / bool */
+/* Pushes the element of dtype at host address p: a boolean, an integer or a number. */
+void ca_push_value(lua_State *L, int dtype, const void *p);
 
 /* ---- options ---- */
 /* Options table at idx (or none): returns 1 if idx is a table. Unknown keys raise. */

@@ -167,23 +167,9 @@ static int arr_get(lua_State *L) {
   return 1;
 }
 
-static void push_value_at(lua_State *L, int dtype, const char *p) {
-  switch (dtype) {
-  case CA_BOOL: lua_pushboolean(L, *p != 0); break;
-  case CA_INT8: lua_pushinteger(L, *(const int8_t *)p); break;
-  case CA_UINT8: lua_pushinteger(L, *(const uint8_t *)p); break;
-  case CA_INT16: lua_pushinteger(L, *(const int16_t *)p); break;
-  case CA_INT32: lua_pushinteger(L, *(const int32_t *)p); break;
-  case CA_INT64: ca_pushinteger(L, *(const int64_t *)p); break;
-  case CA_FLOAT16: lua_pushnumber(L, ca_half_to_float(*(const uint16_t *)p)); break;
-  case CA_FLOAT32: lua_pushnumber(L, *(const float *)p); break;
-  default: lua_pushnumber(L, *(const double *)p); break;
-  }
-}
-
 static const char *build_table(lua_State *L, const ca_array *a, int dim, const char *p) {
   if (dim == a->ndim) {
-    push_value_at(L, a->dtype, p);
+    ca_push_value(L, a->dtype, p);
     return p + ca_itemsize(a->dtype);
   }
   lua_createtable(L, (int)a->shape[dim], 0);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include "core.h"
+#include "convert.h"
 #include "scalar.h"
 
 static const char *const dd_opts[] = {"dtype", "device", NULL};
@@ -45,56 +46,6 @@ static void check_size(lua_State *L, const char *fname, int dtype, int nd, const
     ca_format_shape(s, sizeof s, nd, shape);
     ca_raisef(L, "%s: an array of shape %s and dtype %s is too large", fname, s,
                ca_dtype_name(dtype));
-  }
-}
-
-/* Writes one value at p in dtype. */
-static void store_int(int dtype, char *p, int64_t v) {
-  switch (dtype) {
-  case CA_BOOL: *(uint8_t *)p = v != 0; break;
-  case CA_INT8: *(int8_t *)p = (int8_t)v; break;
-  case CA_UINT8: *(uint8_t *)p = (uint8_t)v; break;
-  case CA_INT16: *(int16_t *)p = (int16_t)v; break;
-  case CA_INT32: *(int32_t *)p = (int32_t)v; break;
-  case CA_INT64: *(int64_t *)p = v; break;
-  case CA_FLOAT16: *(uint16_t *)p = ca_float_to_half((float)v); break;
-  case CA_FLOAT32: *(float *)p = (float)v; break;
-  default: *(double *)p = (double)v; break;
-  }
-}
-
-static void store_float(int dtype, char *p, double v) {
-  switch (dtype) {
-  case CA_BOOL: *(uint8_t *)p = v != 0; break;
-  case CA_FLOAT16: *(uint16_t *)p = ca_float_to_half((float)v); break;
-  case CA_FLOAT32: *(float *)p = (float)v; break;
-  case CA_FLOAT64: *(double *)p = v; break;
-  default: store_int(dtype, p, ca_d2i(v)); break; /* truncates toward zero */
-  }
-}
-
-static double load_float(int dtype, const char *p) {
-  switch (dtype) {
-  case CA_BOOL: return *(const uint8_t *)p;
-  case CA_INT8: return *(const int8_t *)p;
-  case CA_UINT8: return *(const uint8_t *)p;
-  case CA_INT16: return *(const int16_t *)p;
-  case CA_INT32: return *(const int32_t *)p;
-  case CA_INT64: return (double)*(const int64_t *)p;
-  case CA_FLOAT16: return ca_half_to_float(*(const uint16_t *)p);
-  case CA_FLOAT32: return *(const float *)p;
-  default: return *(const double *)p;
-  }
-}
-
-/* Whether an integral value fits an integer dtype (NumPy 2 raises instead of wrapping). */
-static int int_fits(int dtype, int64_t v) {
-  switch (dtype) {
-  case CA_INT8: return v >= -128 && v <= 127;
-  case CA_UINT8: return v >= 0 && v <= 255;
-  case CA_INT16: return v >= -32768 && v <= 32767;
-  case CA_INT32: return v >= INT32_MIN && v <= INT32_MAX;
-  default: return 1;
   }
 }
 
@@ -220,23 +171,23 @@ static void nest_check(lua_State *L, nest *b, int depth) {
  * of range of an integer dtype. `where` (" at [2][1]" or "") places the value in the message. */
 static void store_lua(lua_State *L, int idx, int dtype, char *p, const char *fname, const char *where) {
   if (lua_type(L, idx) == LUA_TBOOLEAN) {
-    store_int(dtype, p, lua_toboolean(L, idx));
+    ca_store_i(dtype, p, lua_toboolean(L, idx));
     return;
   }
   int64_t v;
   if (ca_tointeger(L, idx, &v)) {
-    if (ca_is_integer(dtype) && !int_fits(dtype, v))
+    if (ca_is_integer(dtype) && !ca_int_fits(dtype, v))
       ca_raisef(L, "%s: value %lld%s is out of bounds for %s", fname, (long long)v, where,
                  ca_dtype_name(dtype));
 #if LUA_VERSION_NUM >= 503
-    if (lua_isinteger(L, idx) || ca_is_integer(dtype)) store_int(dtype, p, v);
+    if (lua_isinteger(L, idx) || ca_is_integer(dtype)) ca_store_i(dtype, p, v);
 #else
-    if (ca_is_integer(dtype)) store_int(dtype, p, v);
+    if (ca_is_integer(dtype)) ca_store_i(dtype, p, v);
 #endif
-    else store_float(dtype, p, lua_tonumber(L, idx));
+    else ca_store_d(dtype, p, lua_tonumber(L, idx));
     return;
   }
-  store_float(dtype, p, lua_tonumber(L, idx));
+  ca_store_d(dtype, p, lua_tonumber(L, idx));
 }
 
 static void nest_fill(lua_State *L, nest *b, int depth) {
@@ -427,7 +378,7 @@ static void fill_value(lua_State *L, ca_array *dst, int idx, const char *fname) 
   if (lua_type(L, idx) == LUA_TBOOLEAN) {
     vals[1].i = lua_toboolean(L, idx);
   } else if (ca_tointeger(L, idx, &iv)) {
-    if (ca_is_integer(dst->dtype) && !int_fits(dst->dtype, iv))
+    if (ca_is_integer(dst->dtype) && !ca_int_fits(dst->dtype, iv))
       ca_raisef(L, "%s: fill value %lld is out of bounds for %s", fname, (long long)iv,
                  ca_dtype_name(dst->dtype));
 #if LUA_VERSION_NUM >= 503
@@ -575,31 +526,24 @@ static int l_arange(lua_State *L) {
   size_t isz = ca_itemsize(dtype);
   /* the first two values as NumPy sets them, read back in the result dtype */
   if (len > 0) {
-    if (integral) store_int(dtype, p, iv[0]); else store_float(dtype, p, v[0]);
+    if (integral) ca_store_i(dtype, p, iv[0]); else ca_store_d(dtype, p, v[0]);
   }
   if (len > 1) {
-    if (integral) store_int(dtype, p + isz, (int64_t)((uint64_t)iv[0] + (uint64_t)iv[2]));
-    else store_float(dtype, p + isz, v[0] + v[2]);
+    if (integral) ca_store_i(dtype, p + isz, (int64_t)((uint64_t)iv[0] + (uint64_t)iv[2]));
+    else ca_store_d(dtype, p + isz, v[0] + v[2]);
   }
   if (len > 2) {
     if (ca_is_integer(dtype)) {
-      int64_t s0, s1;
-      switch (dtype) { /* read back the narrowed values */
-      case CA_INT8: s0 = *(int8_t *)p; s1 = *(int8_t *)(p + isz); break;
-      case CA_UINT8: s0 = *(uint8_t *)p; s1 = *(uint8_t *)(p + isz); break;
-      case CA_INT16: s0 = *(int16_t *)p; s1 = *(int16_t *)(p + isz); break;
-      case CA_INT32: s0 = *(int32_t *)p; s1 = *(int32_t *)(p + isz); break;
-      default: s0 = *(int64_t *)p; s1 = *(int64_t *)(p + isz); break;
-      }
+      int64_t s0 = ca_load_i(dtype, p), s1 = ca_load_i(dtype, p + isz); /* as narrowed */
       uint64_t delta = (uint64_t)s1 - (uint64_t)s0;
       for (int64_t i = 2; i < len; i++)
-        store_int(dtype, p + i * (int64_t)isz, (int64_t)((uint64_t)s0 + (uint64_t)i * delta));
+        ca_store_i(dtype, p + i * (int64_t)isz, (int64_t)((uint64_t)s0 + (uint64_t)i * delta));
     } else if (dtype == CA_FLOAT64) {
       double x0 = *(double *)p, delta = *(double *)(p + isz) - x0;
       for (int64_t i = 2; i < len; i++) ((double *)p)[i] = x0 + (double)i * delta;
     } else { /* float16, float32 compute in float, as NumPy's HALF_fill / FLOAT_fill */
-      float x0 = (float)load_float(dtype, p), delta = (float)load_float(dtype, p + isz) - x0;
-      for (int64_t i = 2; i < len; i++) store_float(dtype, p + i * (int64_t)isz, x0 + (float)i * delta);
+      float x0 = ca_load_f(dtype, p), delta = ca_load_f(dtype, p + isz) - x0;
+      for (int64_t i = 2; i < len; i++) ca_store_f(dtype, p + i * (int64_t)isz, x0 + (float)i * delta);
     }
   }
   finish_host(L, host, device);
@@ -655,7 +599,7 @@ static int make_lin(lua_State *L, const char *fname, int logspace) {
     double y = lin_value(start, stop, num, endpoint, i);
     if (logspace) y = pow(base, y);
     else if (ca_is_integer(dtype)) y = floor(y); /* NumPy 2: linspace floors for integers */
-    store_float(dtype, p + i * (int64_t)isz, y);
+    ca_store_d(dtype, p + i * (int64_t)isz, y);
   }
   finish_host(L, host, device);
   if (!retstep) return 1;
@@ -872,7 +816,8 @@ static int r_randint(lua_State *L) {
   int dtype = ca_opt_dtype(L, oi, CA_INT64, "random.randint");
   if (ca_is_integer(dtype) || dtype == CA_BOOL) {
     int64_t top = hi - 1;
-    int ok = dtype == CA_BOOL ? lo >= 0 && top <= 1 : int_fits(dtype, lo) && int_fits(dtype, top);
+    int ok = dtype == CA_BOOL ? lo >= 0 && top <= 1
+                              : ca_int_fits(dtype, lo) && ca_int_fits(dtype, top);
     if (!ok)
       return ca_raisef(L, "random.randint: the range [%lld, %lld) is out of bounds for %s",
                         (long long)lo, (long long)hi, ca_dtype_name(dtype));
@@ -909,7 +854,7 @@ static int shortest_digits(double x, int dtype) {
     if (dtype == CA_FLOAT32) {
       if (strtof(buf, NULL) == (float)x) return d;
     } else if (dtype == CA_FLOAT16) {
-      if (ca_float_to_half((float)strtod(buf, NULL)) == ca_float_to_half((float)x)) return d;
+      if (ca_double_to_half(strtod(buf, NULL)) == ca_double_to_half(x)) return d;
     } else if (strtod(buf, NULL) == x) {
       return d;
     }
@@ -969,13 +914,13 @@ static int l_print_data(lua_State *L) {
     if (data->dtype == CA_BOOL) {
       lua_pushboolean(L, *p != 0);
     } else if (fl) {
-      double x = load_float(data->dtype, p);
+      double x = ca_load_d(data->dtype, p);
       lua_pushnumber(L, x);
       lua_pushinteger(L, shortest_digits(x, data->dtype));
       lua_rawseti(L, vt + 1, (int)(i + 1));
     } else {
       char s[32];
-      int64_t v = data->dtype == CA_INT64 ? *(const int64_t *)p : (int64_t)load_float(data->dtype, p);
+      int64_t v = ca_load_i(data->dtype, p);
       snprintf(s, sizeof s, "%lld", (long long)v);
       lua_pushstring(L, s);
     }
