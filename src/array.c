@@ -649,6 +649,17 @@ int ca_is_options(lua_State *L, int idx) {
   return 0;
 }
 
+int ca_split_options(lua_State *L, int *oi) {
+  int top = lua_gettop(L), empty = 0;
+  if (top > 0 && lua_istable(L, top)) {
+    lua_pushnil(L);
+    empty = !lua_next(L, top);
+    if (!empty) lua_pop(L, 2);
+  }
+  *oi = top > 0 && (empty || ca_is_options(L, top)) ? top : 0;
+  return *oi ? top - 1 : top;
+}
+
 void ca_check_out(lua_State *L, const ca_array *out, ca_backend *be, int dtype, int nd,
                   const int64_t *shape, const char *fname) {
   if (ca_be(out) != be)

@@ -136,8 +136,15 @@ int ca_opt_device(lua_State *L, int idx, int dflt, const char *fname);
 ca_array *ca_opt_out(lua_State *L, int idx);              /* {out = array} or NULL */
 int ca_opt_bool(lua_State *L, int idx, const char *key, int dflt);
 int ca_check_dtype(lua_State *L, int idx, const char *fname); /* a dtype name */
-/* A table with a string key: an options table given in place of an optional argument. */
+/* THE rule for telling a trailing options table from a positional argument (stated also in
+ * lua/cuarray/options.lua): a table (arrays are userdata) with a string key is options; an
+ * empty table is options too where no table argument could stand. So `a:sum({})` sums over
+ * no axes, while `cu.arange(5, {})` has empty options.
+ * ca_is_options: at idx, where a table argument could stand (a shape, a list of axes).
+ * ca_split_options: for functions whose positional arguments are never tables: returns their
+ * count before a trailing options table, whose index goes to *oi (0: none). */
 int ca_is_options(lua_State *L, int idx);
+int ca_split_options(lua_State *L, int *oi);
 /* Checks a user-given `out` for a result of dtype and shape on be: same device, same shape,
  * and a same_kind cast from the result's dtype. */
 void ca_check_out(lua_State *L, const ca_array *out, ca_backend *be, int dtype, int nd,

@@ -480,6 +480,23 @@ static int is_array(lua_State *L) {
   return 1;
 }
 
+/* cu._check_array(v, fname): v if it is a live array, else the error every C function
+ * raises ("zeros_like: expected an array, got number"), for the Lua layer's functions. */
+static int check_array(lua_State *L) {
+  ca_check_arg(L, 1, luaL_checkstring(L, 2));
+  lua_settop(L, 1);
+  return 1;
+}
+
+/* cu.dtypes: the dtype names in the order of their numbers (cuarray.h's CUARRAY_*). */
+static void push_dtype_names(lua_State *L) {
+  lua_createtable(L, CA_NDTYPES, 0);
+  for (int dt = 0; dt < CA_NDTYPES; dt++) {
+    lua_pushstring(L, ca_dtype_name(dt));
+    lua_rawseti(L, -2, dt + 1);
+  }
+}
+
 static const luaL_Reg methods[] = {
   {"free", arr_free}, {"astype", arr_astype}, {"copy", arr_copy}, {"to", arr_to},
   {"cpu", arr_cpu}, {"cuda", arr_cuda}, {"get", arr_get}, {"totable", arr_totable},
@@ -496,7 +513,8 @@ static const luaL_Reg funcs[] = {
   {"broadcast_to", arr_broadcast_to}, {"flip", arr_flip}, {"copy", arr_copy},
   {"set_default_dtype", set_default_dtype}, {"get_default_dtype", get_default_dtype},
   {"set_default_device", set_default_device}, {"get_default_device", get_default_device},
-  {"is_array", is_array}, {"_set_formatter", set_formatter}, {NULL, NULL}
+  {"is_array", is_array}, {"_check_array", check_array}, {"_set_formatter", set_formatter},
+  {NULL, NULL}
 };
 
 static const luaL_Reg metamethods[] = {
@@ -516,4 +534,6 @@ void ca_open_array(lua_State *L) {
   lua_setfield(L, -2, "__methods");
   lua_pop(L, 1);
   ca_register(L, funcs, methods);
+  push_dtype_names(L);
+  lua_setfield(L, -3, "dtypes");
 }

@@ -1,5 +1,6 @@
-/* Constructors: cu.array, asarray, empty/zeros/ones/full and their _like forms, arange,
- * linspace, logspace, eye, identity; the random draws (the table cu.random); and the printer's
+/* Constructors: cu.array, asarray, empty/zeros/ones/full (and _filled, which the _like forms
+ * of lua/cuarray/create.lua use), arange, linspace, logspace, eye; the random stream and its
+ * draws (cu.random; lua/cuarray/random.lua reads the draws' arguments); and the printer's
  * data reader cu._print_data. Data built on the host (tables, ranges) is written into one
  * host buffer and uploaded once; fills and random draws run on the array's own device. */
 #include <math.h>
@@ -18,16 +19,6 @@ static const char *const ddp_opts[] = {"dtype", "device", "pinned", NULL};
 static int opt_pinned(lua_State *L, int oi) { return oi ? ca_opt_bool(L, oi, "pinned", 0) : 0; }
 
 /* ---- helpers ------------------------------------------------------------------------ */
-
-/* A trailing options table: a table with no array part (an empty table counts). */
-static int is_opts(lua_State *L, int idx) {
-  if (!lua_istable(L, idx) || ca_rawlen(L, idx) != 0) return 0;
-  lua_pushnil(L);
-  if (!lua_next(L, idx)) return 1;
-  int str = lua_type(L, -2) == LUA_TSTRING;
-  lua_pop(L, 2);
-  return str;
-}
 
 /* Checks a shape before anything is allocated: its size and its bytes must fit. */
 static void check_size(lua_State *L, const char *fname, int dtype, int nd, const int64_t *shape) {
@@ -401,14 +392,14 @@ static void fill_value(lua_State *L, ca_array *dst, int idx, const char *fname) 
 
 enum { K_EMPTY, K_ZEROS, K_ONES, K_FULL };
 
-/* cu.empty/zeros/ones(shape[, opts]), cu.full(shape, value[, opts]) */
-static int make_filled(lua_State *L, const char *fname, int kind) {
+/* Pushes an array of the shape at si, empty, zeros, ones or filled with the value at vi
+ * (K_FULL), with the options at oi. */
+static int filled(lua_State *L, const char *fname, int kind, int si, int vi, int oi) {
   int64_t shape[CA_MAXDIMS];
-  int nd = ca_read_shape(L, 1, shape, fname);
-  int vi = kind == K_FULL ? 2 : 0, oi = kind == K_FULL ? 3 : 2;
-  if (vi) check_fill_value(L, vi, fname);
+  int nd = ca_read_shape(L, si, shape, fname);
+  if (kind == K_FULL) check_fill_value(L, vi, fname);
   oi = ca_opt_check(L, oi, fname, ddp_opts) ? oi : 0;
-  int dflt = vi ? value_dtype(L, vi) : ca_state_get(L)->default_dtype;
+  int dflt = kind == K_FULL ? value_dtype(L, vi) : ca_state_get(L)->default_dtype;
   int dtype = ca_opt_dtype(L, oi, dflt, fname), pinned = opt_pinned(L, oi);
   int device = ca_opt_device(L, oi, pinned ? -1 : ca_state_get(L)->default_device, fname);
   check_size(L, fname, dtype, nd, shape);
@@ -418,54 +409,22 @@ static int make_filled(lua_State *L, const char *fname, int kind) {
   return 1;
 }
 
-static int l_empty(lua_State *L) { return make_filled(L, "empty", K_EMPTY); }
-static int l_zeros(lua_State *L) { return make_filled(L, "zeros", K_ZEROS); }
-static int l_ones(lua_State *L) { return make_filled(L, "ones", K_ONES); }
-static int l_full(lua_State *L) { return make_filled(L, "full", K_FULL); }
+/* cu.empty/zeros/ones(shape[, opts]), cu.full(shape, value[, opts]) */
+static int l_empty(lua_State *L) { return filled(L, "empty", K_EMPTY, 1, 0, 2); }
+static int l_zeros(lua_State *L) { return filled(L, "zeros", K_ZEROS, 1, 0, 2); }
+static int l_ones(lua_State *L) { return filled(L, "ones", K_ONES, 1, 0, 2); }
+static int l_full(lua_State *L) { return filled(L, "full", K_FULL, 1, 2, 3); }
 
-static const char *const like_opts[] = {"dtype", "device", "shape", "pinned", NULL};
-
-/* cu.<kind>_like(a[, value][, {dtype=, device=, shape=}]): a's shape, dtype and device unless
- * given. */
-static int make_like(lua_State *L, const char *fname, int kind) {
-  ca_array *a = ca_check_arg(L, 1, fname);
-  int vi = kind == K_FULL ? 2 : 0, oi = kind == K_FULL ? 3 : 2;
-  if (vi) check_fill_value(L, vi, fname);
-  oi = ca_opt_check(L, oi, fname, like_opts) ? oi : 0;
-  int dtype = ca_opt_dtype(L, oi, a->dtype, fname), pinned = opt_pinned(L, oi);
-  int device = ca_opt_device(L, oi, pinned ? -1 : ca_be(a)->device, fname);
-  int64_t shape[CA_MAXDIMS];
-  int nd = a->ndim;
-  memcpy(shape, a->shape, sizeof(int64_t) * (size_t)nd);
-  if (oi) {
-    lua_getfield(L, oi, "shape");
-    if (!lua_isnil(L, -1)) nd = ca_read_shape(L, -1, shape, fname);
-    lua_pop(L, 1);
-  }
-  check_size(L, fname, dtype, nd, shape);
-  ca_array *r = ca_new_at(L, device, pinned, dtype, nd, shape, fname);
-  if (kind == K_ZEROS || kind == K_ONES) ca_fill(L, r, kind == K_ONES);
-  else if (kind == K_FULL) fill_value(L, r, vi, fname);
-  return 1;
+/* cu._filled(fname, kind, shape, value, opts): the same for the Lua layer's compositions (the
+ * _like forms in lua/cuarray/create.lua), whose messages name them. */
+static int l_filled(lua_State *L) {
+  static const char *const kinds[] = {"empty", "zeros", "ones", "full", NULL};
+  const char *fname = luaL_checkstring(L, 1);
+  int kind = luaL_checkoption(L, 2, NULL, kinds);
+  return filled(L, fname, kind, 3, 4, 5);
 }
-
-static int l_empty_like(lua_State *L) { return make_like(L, "empty_like", K_EMPTY); }
-static int l_zeros_like(lua_State *L) { return make_like(L, "zeros_like", K_ZEROS); }
-static int l_ones_like(lua_State *L) { return make_like(L, "ones_like", K_ONES); }
-static int l_full_like(lua_State *L) { return make_like(L, "full_like", K_FULL); }
 
 /* ---- ranges --------------------------------------------------------------------------- */
-
-/* Positional arguments before a trailing options table: returns their count, sets *oi. */
-static int split_opts(lua_State *L, int *oi) {
-  int top = lua_gettop(L);
-  *oi = 0;
-  if (top > 0 && lua_istable(L, top)) {
-    *oi = top;
-    top--;
-  }
-  return top;
-}
 
 static double check_number(lua_State *L, int idx, const char *fname, const char *what) {
   if (lua_type(L, idx) != LUA_TNUMBER)
@@ -487,7 +446,7 @@ static int64_t check_count(lua_State *L, int idx, const char *fname, const char 
  * buffer that is uploaded once. */
 static int l_arange(lua_State *L) {
   static const char *const names[] = {"start", "stop", "step"};
-  int oi, n = split_opts(L, &oi);
+  int oi, n = ca_split_options(L, &oi);
   if (n < 1 || n > 3)
     return ca_raisef(L, "arange: expected (stop), (start, stop) or (start, stop, step), got %d "
                       "arguments", n);
@@ -570,7 +529,7 @@ static const char *const lin_opts[] = {"dtype", "device", "endpoint", "retstep",
 
 /* linspace / logspace: start, stop[, num][, opts] */
 static int make_lin(lua_State *L, const char *fname, int logspace) {
-  int oi, n = split_opts(L, &oi);
+  int oi, n = ca_split_options(L, &oi);
   if (n < 2 || n > 3) return ca_raisef(L, "%s: expected (start, stop[, num]), got %d arguments", fname, n);
   double start = check_number(L, 1, fname, "start"), stop = check_number(L, 2, fname, "stop");
   int64_t num = n == 3 && !lua_isnil(L, 3) ? check_count(L, 3, fname, "num") : 50;
@@ -618,7 +577,7 @@ static const char *const eye_opts[] = {"dtype", "device", "k", NULL};
 /* cu.eye(n[, m][, {k=, dtype=, device=}]): zeros, then ones written through a strided view of
  * the diagonal, on the device. */
 static int l_eye(lua_State *L) {
-  int oi, n = split_opts(L, &oi);
+  int oi, n = ca_split_options(L, &oi);
   if (n < 1 || n > 2) return ca_raisef(L, "eye: expected (n[, m]), got %d arguments", n);
   if (oi) ca_opt_check(L, oi, "eye", eye_opts);
   int64_t shape[2];
@@ -658,18 +617,6 @@ static int l_eye(lua_State *L) {
   return 1;
 }
 
-/* cu.identity(n[, {dtype=, device=}]) */
-static int l_identity(lua_State *L) {
-  int64_t n = check_count(L, 1, "identity", "n");
-  int oi = ca_opt_check(L, 2, "identity", dd_opts) ? 2 : 0;
-  lua_settop(L, 2);
-  lua_pushcfunction(L, l_eye);
-  ca_pushinteger(L, n);
-  if (oi) lua_pushvalue(L, oi); else lua_pushnil(L);
-  lua_call(L, 2, 1);
-  return 1;
-}
-
 /* ---- random ----------------------------------------------------------------------------- */
 
 /* Reads a shape at idx (nil or none: 0-d). */
@@ -701,24 +648,6 @@ static int draw(lua_State *L, const char *fname, int dist, double p1, double p2,
   return 1;
 }
 
-/* Positional arguments before a trailing options table (a table with no array part). */
-static int split_random_opts(lua_State *L, int *oi) {
-  int top = lua_gettop(L);
-  *oi = 0;
-  if (top > 0 && is_opts(L, top)) {
-    *oi = top;
-    top--;
-  }
-  return top;
-}
-
-static double opt_number(lua_State *L, int idx, double dflt, const char *fname, const char *what) {
-  if (lua_isnoneornil(L, idx)) return dflt;
-  double v = check_number(L, idx, fname, what);
-  if (!isfinite(v)) ca_raisef(L, "%s: %s must be finite, got %g", fname, what, v);
-  return v;
-}
-
 /* cu.random.seed([s]): restarts the stream; with no seed, one from the clock. */
 static int r_seed(lua_State *L) {
   ca_state *s = ca_state_get(L);
@@ -734,73 +663,28 @@ static int r_seed(lua_State *L) {
   return 0;
 }
 
-/* cu.random.random([shape][, opts]): uniform in [0, 1) */
-static int r_random(lua_State *L) {
-  int oi, n = split_random_opts(L, &oi);
+/* cu.random._draw(fname, dist, shape, p1, p2, opts): the float draws behind cu.random's
+ * functions (lua/cuarray/random.lua reads their arguments): dist "uniform" in [p1, p2), or
+ * "normal" with mean p1 and standard deviation p2. */
+static int r_draw(lua_State *L) {
+  static const char *const dists[] = {"uniform", "normal", NULL};
+  const char *fname = luaL_checkstring(L, 1);
+  int dist = luaL_checkoption(L, 2, NULL, dists) == 0 ? CA_DIST_UNIFORM : CA_DIST_NORMAL;
   int64_t shape[CA_MAXDIMS];
-  if (n > 1) return ca_raisef(L, "random.random: expected (shape[, opts]), got %d arguments", n);
-  int nd = opt_shape(L, 1, shape, "random.random");
-  return draw(L, "random.random", CA_DIST_UNIFORM, 0, 1, nd, shape, oi, ca_state_get(L)->default_dtype);
-}
-
-/* cu.random.rand(d1, d2, ...[, opts]) */
-static int r_rand(lua_State *L) {
-  int oi, n = split_random_opts(L, &oi);
-  int64_t shape[CA_MAXDIMS];
-  if (n > CA_MAXDIMS) return ca_raisef(L, "random.rand: too many dimensions (%d)", n);
-  for (int i = 0; i < n; i++) {
-    if (!ca_tointeger(L, i + 1, &shape[i]))
-      return ca_raisef(L, "random.rand: dimension %d must be an integer, got %s", i + 1,
-                        lua_type(L, i + 1) == LUA_TNUMBER ? lua_tostring(L, i + 1) : luaL_typename(L, i + 1));
-    if (shape[i] < 0)
-      return ca_raisef(L, "random.rand: negative dimension %lld", (long long)shape[i]);
-  }
-  return draw(L, "random.rand", CA_DIST_UNIFORM, 0, 1, n, shape, oi, ca_state_get(L)->default_dtype);
-}
-
-/* cu.random.uniform([lo = 0[, hi = 1[, shape]]][, opts]): in [lo, hi) */
-static int r_uniform(lua_State *L) {
-  int oi, n = split_random_opts(L, &oi);
-  if (n > 3) return ca_raisef(L, "random.uniform: expected (lo, hi, shape[, opts]), got %d arguments", n);
-  double lo = opt_number(L, 1, 0, "random.uniform", "lo");
-  double hi = opt_number(L, 2, 1, "random.uniform", "hi");
-  int64_t shape[CA_MAXDIMS];
-  int nd = n >= 3 ? opt_shape(L, 3, shape, "random.uniform") : 0;
-  return draw(L, "random.uniform", CA_DIST_UNIFORM, lo, hi, nd, shape, oi, ca_state_get(L)->default_dtype);
-}
-
-/* cu.random.standard_normal([shape][, opts]) */
-static int r_standard_normal(lua_State *L) {
-  int oi, n = split_random_opts(L, &oi);
-  if (n > 1) return ca_raisef(L, "random.standard_normal: expected (shape[, opts]), got %d arguments", n);
-  int64_t shape[CA_MAXDIMS];
-  int nd = opt_shape(L, 1, shape, "random.standard_normal");
-  return draw(L, "random.standard_normal", CA_DIST_NORMAL, 0, 1, nd, shape, oi,
+  int nd = opt_shape(L, 3, shape, fname);
+  double p1 = luaL_checknumber(L, 4), p2 = luaL_checknumber(L, 5);
+  return draw(L, fname, dist, p1, p2, nd, shape, lua_isnoneornil(L, 6) ? 0 : 6,
               ca_state_get(L)->default_dtype);
 }
 
-/* cu.random.normal([mean = 0[, std = 1[, shape]]][, opts]) */
-static int r_normal(lua_State *L) {
-  int oi, n = split_random_opts(L, &oi);
-  if (n > 3) return ca_raisef(L, "random.normal: expected (mean, std, shape[, opts]), got %d arguments", n);
-  double mean = opt_number(L, 1, 0, "random.normal", "mean");
-  double sd = opt_number(L, 2, 1, "random.normal", "std");
-  if (sd < 0) return ca_raisef(L, "random.normal: std must be non-negative, got %g", sd);
-  int64_t shape[CA_MAXDIMS];
-  int nd = n >= 3 ? opt_shape(L, 3, shape, "random.normal") : 0;
-  return draw(L, "random.normal", CA_DIST_NORMAL, mean, sd, nd, shape, oi, ca_state_get(L)->default_dtype);
-}
-
-/* cu.random.randint(lo[, hi[, shape]][, opts]): integers in [lo, hi); randint(hi) is [0, hi). */
+/* cu.random._randint(lo, hi, shape, opts): integers in [lo, hi); with hi nil, [0, lo). The
+ * bounds are read here, exactly; lua/cuarray/random.lua gives randint its trailing options. */
 static int r_randint(lua_State *L) {
-  int oi, n = split_random_opts(L, &oi);
-  if (n < 1 || n > 3)
-    return ca_raisef(L, "random.randint: expected (lo[, hi[, shape]]), got %d arguments", n);
   int64_t lo, hi;
   if (!ca_tointeger(L, 1, &lo))
     return ca_raisef(L, "random.randint: lo must be an integer, got %s",
                       lua_type(L, 1) == LUA_TNUMBER ? lua_tostring(L, 1) : luaL_typename(L, 1));
-  if (n >= 2 && !lua_isnil(L, 2)) {
+  if (!lua_isnil(L, 2)) {
     if (!ca_tointeger(L, 2, &hi))
       return ca_raisef(L, "random.randint: hi must be an integer, got %s",
                         lua_type(L, 2) == LUA_TNUMBER ? lua_tostring(L, 2) : luaL_typename(L, 2));
@@ -812,12 +696,13 @@ static int r_randint(lua_State *L) {
     return ca_raisef(L, "random.randint: lo must be less than hi (got lo = %lld, hi = %lld)",
                       (long long)lo, (long long)hi);
   int64_t shape[CA_MAXDIMS];
-  int nd = n >= 3 ? opt_shape(L, 3, shape, "random.randint") : 0;
+  int nd = opt_shape(L, 3, shape, "random.randint");
+  int oi = lua_isnoneornil(L, 4) ? 0 : 4;
+  if (oi) ca_opt_check(L, oi, "random.randint", dd_opts);
   int dtype = ca_opt_dtype(L, oi, CA_INT64, "random.randint");
   if (ca_is_integer(dtype) || dtype == CA_BOOL) {
     int64_t top = hi - 1;
-    int ok = dtype == CA_BOOL ? lo >= 0 && top <= 1
-                              : ca_int_fits(dtype, lo) && ca_int_fits(dtype, top);
+    int ok = dtype == CA_BOOL ? lo >= 0 && top <= 1 : ca_int_fits(dtype, lo) && ca_int_fits(dtype, top);
     if (!ok)
       return ca_raisef(L, "random.randint: the range [%lld, %lld) is out of bounds for %s",
                         (long long)lo, (long long)hi, ca_dtype_name(dtype));
@@ -940,18 +825,15 @@ static int l_print_data(lua_State *L) {
 static const luaL_Reg funcs[] = {
   {"array", l_array}, {"asarray", l_asarray},
   {"empty", l_empty}, {"zeros", l_zeros}, {"ones", l_ones}, {"full", l_full},
-  {"empty_like", l_empty_like}, {"zeros_like", l_zeros_like}, {"ones_like", l_ones_like},
-  {"full_like", l_full_like},
-  {"arange", l_arange}, {"linspace", l_linspace}, {"logspace", l_logspace},
-  {"eye", l_eye}, {"identity", l_identity},
+  {"_filled", l_filled},
+  {"arange", l_arange}, {"linspace", l_linspace}, {"logspace", l_logspace}, {"eye", l_eye},
   {"_print_data", l_print_data},
   {NULL, NULL}
 };
 
 static const luaL_Reg random_funcs[] = {
-  {"seed", r_seed}, {"random", r_random}, {"rand", r_rand}, {"uniform", r_uniform},
-  {"standard_normal", r_standard_normal}, {"normal", r_normal}, {"randint", r_randint},
-  {"get_state", r_get_state}, {"set_state", r_set_state},
+  {"seed", r_seed}, {"get_state", r_get_state}, {"set_state", r_set_state},
+  {"_draw", r_draw}, {"_randint", r_randint},
   {NULL, NULL}
 };
 
@@ -959,9 +841,6 @@ void ca_open_create(lua_State *L) {
   /* module table at -2, methods table at -1 */
   ca_register(L, funcs, NULL);
   lua_newtable(L);
-  for (const luaL_Reg *r = random_funcs; r->name; r++) {
-    lua_pushcfunction(L, r->func);
-    lua_setfield(L, -2, r->name);
-  }
+  ca_setfuncs(L, random_funcs);
   lua_setfield(L, -3, "random");
 }
