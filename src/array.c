@@ -304,6 +304,26 @@ void ca_format_shape(char *buf, size_t len, int ndim, const int64_t *shape) {
   if (n < len) snprintf(buf + n, len - n, ndim == 1 ? ",)" : ")");
 }
 
+void ca_check_new_size(lua_State *L, const char *fname, int dtype, int nd, const int64_t *shape) {
+  int64_t n = 1;
+  int overflow = 0;
+  for (int i = 0; i < nd; i++) {
+    if (shape[i] < 0)
+      ca_raisef(L, "%s: negative dimension %lld in shape", fname, (long long)shape[i]);
+    if (shape[i] && n > INT64_MAX / shape[i]) overflow = 1;
+    else n *= shape[i];
+  }
+  for (int i = 0; i < nd; i++)
+    if (shape[i] == 0) overflow = 0, n = 0;
+  if (overflow || (uint64_t)n > (uint64_t)(SIZE_MAX / 2) / ca_itemsize(dtype)) {
+    char s[300];
+    ca_format_shape(s, sizeof s, nd, shape);
+    ca_raisef(L, "%s: an array of shape %s and dtype %s is too large", fname, s,
+               ca_dtype_name(dtype));
+  }
+}
+
+
 int ca_read_shape(lua_State *L, int idx, int64_t *shape, const char *fname) {
   idx = ca_absindex(L, idx);
   if (lua_type(L, idx) == LUA_TNUMBER) {

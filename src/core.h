@@ -89,6 +89,9 @@ static inline char *ca_data(const ca_array *a) {
 int ca_is_contiguous(const ca_array *a);
 void ca_set_contiguous_strides(ca_array *a);
 int64_t ca_shape_size(lua_State *L, int ndim, const int64_t *shape); /* raises on overflow */
+/* Checks a shape for a new array before anything is allocated: no negative dimension, and a
+ * size and byte count that fit; raises "fname: an array of shape ... is too large". */
+void ca_check_new_size(lua_State *L, const char *fname, int dtype, int nd, const int64_t *shape);
 
 /* ---- shapes ---- */
 /* Reads a shape: a number, or a table of numbers, at idx. Returns ndim. */
@@ -158,6 +161,8 @@ void ca_open_reduce(lua_State *L);  /* l_reduce.c */
 void ca_open_linalg(lua_State *L);  /* l_linalg.c */
 void ca_open_index(lua_State *L);   /* l_index.c */
 void ca_open_create(lua_State *L);  /* l_create.c */
+void ca_open_random(lua_State *L);  /* l_random.c */
+void ca_open_print(lua_State *L);   /* l_print.c */
 void ca_open_pointer(lua_State *L); /* l_pointer.c */
 void ca_open_dlpack(lua_State *L);  /* l_dlpack.c */
 void ca_open_npy(lua_State *L);     /* l_npy.c */

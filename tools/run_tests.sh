@@ -65,6 +65,7 @@ else
   step "luacheck" m lint
   step "header-check" m header-check
   step "op-rows-check" m op-rows-check
+  step "structure-check" m structure-check
   step "luarocks-make" m rock-check
   has lua5.4 && tap "asan+ubsan-lua5.4" m busted-asan
 fi
