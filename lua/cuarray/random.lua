@@ -25,12 +25,35 @@ local function param(fname, what, v, default)
   return v
 end
 
--- cu.random.random([shape][, opts]): uniform in [0, 1)
-function R.random(...)
-  local a, n, opts = options.split(...)
-  if n > 1 then arity("random.random", "(shape[, opts])", n) end
-  return draw("random.random", "uniform", a[1], 0, 1, opts)
+-- cu.random.random([shape][, opts]): uniform in [0, 1); cu.random.standard_normal likewise
+local function shape_only(fname, dist)
+  return function(...)
+    local a, n, opts = options.split(...)
+    if n > 1 then arity(fname, "(shape[, opts])", n) end
+    return draw(fname, dist, a[1], 0, 1, opts)
+  end
 end
+
+R.random = shape_only("random.random", "uniform")
+R.standard_normal = shape_only("random.standard_normal", "normal")
+
+-- cu.random.uniform([lo = 0[, hi = 1[, shape]]][, opts]): uniform in [lo, hi);
+-- cu.random.normal([mean = 0[, std = 1[, shape]]][, opts]), std non-negative
+local function two_params(fname, dist, name1, name2)
+  local usage = ("(%s, %s, shape[, opts])"):format(name1, name2)
+  return function(...)
+    local a, n, opts = options.split(...)
+    if n > 3 then arity(fname, usage, n) end
+    local p1, p2 = param(fname, name1, a[1], 0), param(fname, name2, a[2], 1)
+    if dist == "normal" and p2 < 0 then
+      error(("%s: %s must be non-negative, got %g"):format(fname, name2, p2), 2)
+    end
+    return draw(fname, dist, a[3], p1, p2, opts)
+  end
+end
+
+R.uniform = two_params("random.uniform", "uniform", "lo", "hi")
+R.normal = two_params("random.normal", "normal", "mean", "std")
 
 -- cu.random.rand(d1, d2, ...[, opts]): uniform in [0, 1), the shape given dimension by dimension
 function R.rand(...)
@@ -41,32 +64,6 @@ function R.rand(...)
     end
   end
   return draw("random.rand", "uniform", a, 0, 1, opts)
-end
-
--- cu.random.uniform([lo = 0[, hi = 1[, shape]]][, opts]): uniform in [lo, hi)
-function R.uniform(...)
-  local a, n, opts = options.split(...)
-  if n > 3 then arity("random.uniform", "(lo, hi, shape[, opts])", n) end
-  local lo = param("random.uniform", "lo", a[1], 0)
-  local hi = param("random.uniform", "hi", a[2], 1)
-  return draw("random.uniform", "uniform", a[3], lo, hi, opts)
-end
-
--- cu.random.standard_normal([shape][, opts])
-function R.standard_normal(...)
-  local a, n, opts = options.split(...)
-  if n > 1 then arity("random.standard_normal", "(shape[, opts])", n) end
-  return draw("random.standard_normal", "normal", a[1], 0, 1, opts)
-end
-
--- cu.random.normal([mean = 0[, std = 1[, shape]]][, opts])
-function R.normal(...)
-  local a, n, opts = options.split(...)
-  if n > 3 then arity("random.normal", "(mean, std, shape[, opts])", n) end
-  local mean = param("random.normal", "mean", a[1], 0)
-  local sd = param("random.normal", "std", a[2], 1)
-  if sd < 0 then error(("random.normal: std must be non-negative, got %g"):format(sd), 2) end
-  return draw("random.normal", "normal", a[3], mean, sd, opts)
 end
 
 -- cu.random.randint(lo[, hi[, shape]][, opts]): integers in [lo, hi); randint(hi) is [0, hi)
