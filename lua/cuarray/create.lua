@@ -15,6 +15,9 @@ local function like(kind)
     local value, opts
     if kind == "full" then value, opts = ... else opts = ... end
     core._check_array(a, fname)
+    if kind == "full" and select("#", ...) == 0 then -- "fill value ... got no value"
+      return core._filled(fname, kind, a.shape)
+    end
     opts = options.check(opts, fname, LIKE_OPTIONS)
     local device = opts.device
     if device == nil and not opts.pinned then device = a.device end

@@ -59,8 +59,10 @@ R.normal = two_params("random.normal", "normal", "mean", "std")
 function R.rand(...)
   local a, n, opts = options.split(...)
   for i = 1, n do
-    if type(a[i]) ~= "number" then
-      error(("random.rand: dimension %d must be an integer, got %s"):format(i, type(a[i])), 2)
+    local d = a[i]
+    if type(d) ~= "number" or d ~= math.floor(d) then
+      error(("random.rand: dimension %d must be an integer, got %s"):format(i,
+        type(d) == "number" and tostring(d) or type(d)), 2)
     end
   end
   return draw("random.rand", "uniform", a, 0, 1, opts)
