@@ -210,8 +210,9 @@ op-rows-check:
 	@$(NUMPY_PYTHON) tools/gen_op_rows.py --check
 
 # File sizes, #include circles and call circles between source files (tools/check_structure.py).
-structure-check: $(BUILD)/luajit/cuarray/core.so $(if $(HAVE_CUDA),$(BUILD)/luajit/cuarray/cuda.so)
-	@python3 tools/check_structure.py $(BUILD)/obj/luajit $(if $(HAVE_CUDA),$(BUILD)/obj)
+STRUCT_FLAVOUR := $(firstword $(FLAVOURS))
+structure-check: $(BUILD)/$(STRUCT_FLAVOUR)/cuarray/core.so $(if $(HAVE_CUDA),$(BUILD)/$(STRUCT_FLAVOUR)/cuarray/cuda.so)
+	@python3 tools/check_structure.py $(BUILD)/obj/$(STRUCT_FLAVOUR) $(if $(HAVE_CUDA),$(BUILD)/obj)
 
 asan-build:
 	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=$(BUILD)/asan HAVE_CUDA= \
