@@ -323,7 +323,6 @@ void ca_check_new_size(lua_State *L, const char *fname, int dtype, int nd, const
   }
 }
 
-
 int ca_read_shape(lua_State *L, int idx, int64_t *shape, const char *fname) {
   idx = ca_absindex(L, idx);
   if (lua_type(L, idx) == LUA_TNUMBER) {
