@@ -1,0 +1,167 @@
+-- The NumPy-oracle runner: runs the cases tools/oracle/gen.py wrote (one Lua file per seed)
+-- on every device spec/helper.lua lists (CUARRAY_TEST_DEVICES), compares each result with
+-- NumPy's answer, and prints TAP: one test per op and device, one skipped test per entry of
+-- tools/oracle/known_failures.json that matched a failing case. A failure prints the case's
+-- Lua code, ready to paste, and NumPy's answer.
+--
+--   luajit tools/oracle/runner.lua build/oracle/cases_1.lua ...
+--
+-- ORACLE_SHOW=n prints at most n reproductions per op (default 3); ORACLE_ONLY=op,op runs
+-- those ops only.
+local here = (arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
+package.path = here .. "/?.lua;" .. package.path
+local cu = require "cuarray"
+local H = require "helper"
+local compare = require "compare"
+
+local loadstring = loadstring or load -- luacheck: ignore
+local LUA54 = math.type ~= nil
+local FLAVOUR = jit and "luajit" or _VERSION:gsub("Lua ", "lua")
+local SHOW = tonumber(os.getenv("ORACLE_SHOW") or "") or 3
+local ONLY = {}
+for op in (os.getenv("ORACLE_ONLY") or ""):gmatch("[^,%s]+") do ONLY[op] = true end
+
+local PRELUDE = "local cu = ...\nlocal nan, inf = 0 / 0, math.huge\n"
+
+-- ---- reading the cases ---------------------------------------------------------------------
+
+local cases, known = {}, {}
+for i = 1, #arg do
+  local chunk = assert(loadfile(arg[i]))
+  chunk(function(make) cases[#cases + 1] = make end)
+  local dir = arg[i]:match("^(.*)/[^/]*$") or "."
+  local kf = loadfile(dir .. "/known.lua")
+  if kf then for id, text in pairs(kf()) do known[id] = text end end
+end
+
+-- ---- running one case ---------------------------------------------------------------------
+
+local function pack(...) return {n = select("#", ...), ...} end
+
+local function skip_reason(c)
+  if not c.needs then return nil end
+  for need in c.needs:gmatch("[^,]+") do
+    if need == "lua54" and not LUA54 then return "needs Lua 5.3+ (operators or int64 values)" end
+  end
+  return nil
+end
+
+-- Returns nil when the case passes, else a message.
+local function run_case(c, device)
+  local fn, err = loadstring(PRELUDE .. c.code, "=" .. c.id)
+  if not fn then return "the case does not compile: " .. tostring(err) end
+  local res = pack(pcall(fn, cu))
+  if c.raises then
+    if res[1] then
+      return "NumPy raises, but cuarray returned " .. compare.describe(res[2])
+    end
+    if type(res[2]) ~= "string" then
+      return "raised a non-string error: " .. tostring(res[2])
+    end
+    return nil
+  end
+  if not res[1] then return "raised: " .. tostring(res[2]) end
+  for k = 1, #c.ex do
+    local msg = compare.check(res[k + 1], c.ex[k], device)
+    if msg then
+      return (#c.ex > 1 and ("returned value %d: "):format(k) or "") .. msg
+    end
+  end
+  return nil
+end
+
+local function reproduction(c, device, msg)
+  local out = {("# case %s (%s, %s) on %s, %s: %s"):format(c.id, c.op, c.variant, device,
+                                                          FLAVOUR, msg)}
+  out[#out + 1] = "#   local cu = require \"cuarray\""
+  out[#out + 1] = "#   cu.set_default_device(\"" .. device .. "\")"
+  for line in (PRELUDE:gsub("^local cu = %.%.%.\n", "") .. c.code):gmatch("[^\n]+") do
+    out[#out + 1] = "#   " .. line
+  end
+  out[#out + 1] = "# NumPy's answer:"
+  for line in c.npr:gmatch("[^\n]+") do out[#out + 1] = "#   " .. line end
+  return table.concat(out, "\n")
+end
+
+-- ---- the run ---------------------------------------------------------------------------------
+
+local tap = 0
+local failed_any = false
+local function ok(pass, text)
+  tap = tap + 1
+  print(("%s %d - %s"):format(pass and "ok" or "not ok", tap, text))
+end
+
+local known_stats = {}   -- id -> {matched =, failed =}
+local total, t0 = 0, os.clock()
+
+for _, device in ipairs(H.devices()) do
+  cu.set_default_device(device)
+  local by_op, order = {}, {}
+  for i, make in ipairs(cases) do
+    local c = make()
+    if not next(ONLY) or ONLY[c.op] then
+      local s = by_op[c.op]
+      if not s then
+        s = {op = c.op, n = 0, failed = 0, known = 0, skipped = 0, shown = {}}
+        by_op[c.op] = s
+        order[#order + 1] = c.op
+      end
+      s.n = s.n + 1
+      local why = skip_reason(c)
+      if why then
+        s.skipped = s.skipped + 1
+      else
+        total = total + 1
+        local msg = run_case(c, device)
+        if c.known then
+          local k = known_stats[c.known] or {matched = 0, failed = 0, example = nil}
+          known_stats[c.known] = k
+          k.matched = k.matched + 1
+          if msg then
+            k.failed = k.failed + 1
+            k.example = k.example or reproduction(c, device, msg)
+            s.known = s.known + 1
+          end
+        elseif msg then
+          s.failed = s.failed + 1
+          if #s.shown < SHOW then s.shown[#s.shown + 1] = reproduction(c, device, msg) end
+        end
+      end
+      if i % 50 == 0 then collectgarbage() end
+    end
+  end
+  table.sort(order)
+  for _, op in ipairs(order) do
+    local s = by_op[op]
+    local text = ("oracle %s on %s: %s, %d cases"):format(FLAVOUR, device, op, s.n)
+    if s.skipped > 0 then text = text .. (", %d skipped"):format(s.skipped) end
+    if s.known > 0 then text = text .. (", %d known failures"):format(s.known) end
+    if s.failed > 0 then
+      failed_any = true
+      ok(false, text .. (", %d FAILED"):format(s.failed))
+      for _, r in ipairs(s.shown) do print(r) end
+    else
+      ok(true, text)
+    end
+  end
+end
+
+local ids = {}
+for id in pairs(known_stats) do ids[#ids + 1] = id end
+table.sort(ids)
+for _, id in ipairs(ids) do
+  local k = known_stats[id]
+  if k.failed > 0 then
+    ok(true, ("# SKIP known failure %s: %d of %d matching cases fail (%s)"):format(
+      id, k.failed, k.matched, known[id] or "see tools/oracle/known_failures.json"))
+    if SHOW > 0 then print(k.example) end
+  else
+    print(("# known failure %s: none of its %d matching cases fails now; delete the entry from "
+           .. "tools/oracle/known_failures.json once it is fixed on every device"):format(
+           id, k.matched))
+  end
+end
+print(("# %d cases run in %.1f s of CPU time (%s)"):format(total, os.clock() - t0, FLAVOUR))
+print("1.." .. tap)
+os.exit(failed_any and 1 or 0)
