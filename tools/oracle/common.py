@@ -126,6 +126,8 @@ class Case:
             return "nan"
         if math.isinf(v):
             return "inf" if v > 0 else "-inf"
+        if v == 0 and math.copysign(1, v) < 0:
+            return "negz"  # Lua 5.1 folds the constant -0.0 into 0.0
         return repr(v)
 
     def paren(self, v):
@@ -243,6 +245,8 @@ def weak_scalar(case, dt_hint, domain=None, kind=None):
         else:
             v = r.choice([0, 1, -1, 2, 3, -3, 7, 100, -100, 300, 70000, 2 ** 31, 2 ** 40])
         lit = case.num(v)
+        if abs(v) > BIG:
+            case.tags.add("weak:big-int")
         # deviation integral-number-is-int: written as a float (2.0), it is still an int
         if deviations.use("integral-number-is-int") and abs(v) < BIG and r.random() < 0.2:
             lit = repr(float(v))
@@ -321,6 +325,8 @@ def make_operand(case, shape, dt, domain=None, layout=None, name="a"):
     if nd == 0 or (nd < 2 and layout in ("T", "perm")):
         layout = "c" if nd == 0 or layout == "perm" else layout
     case.tags.add("layout:" + layout)
+    if nd == 0:
+        case.tags.add("ndim:0")
     if layout == "c":
         base = random_values(case, shape, dt, domain)
         b = case.local(case.array_expr(base), name)

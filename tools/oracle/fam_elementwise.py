@@ -222,8 +222,10 @@ def out_case(case, name, op, lua_args, np_args, res):
             odt = case.pick(castable)
         elif kind == "refused":
             odt = case.pick(refused)
-        if odt != rdt:
+        if odt != rdt and kind != "refused":
             case.tags.add("out:otherdtype")
+        if kind == "refused" and is_int(rdt) and odt == "uint8" and rdt != "uint8":
+            case.tags.add("out:signed-into-unsigned")
         case.dtypes.append(odt)
         layout = case.pick(["c", "step", "T", "negstep"]) if kind == "view" else "c"
         o, onp, ob, obase = case.operand(shape, odt, layout=layout, name="o")
@@ -284,6 +286,12 @@ def binary_case(case):
         first = form == "sa" or (form == "op" and case.chance(0.5))
         case.variant = "scalar-first" if first else "scalar-second"
         case.dtypes[1] = "weak:" + type(v).__name__
+        if op.startswith("logical_") and isinstance(v, int) and not isinstance(v, bool) \
+                and is_int(x.dtype.name) and numpy2.py_int_out_of_range(x.dtype.name, v):
+            return None  # NumPy 2's answer for logical ops with such ints is not pinned down
+        if op in numpy2.COMPARISONS and isinstance(v, int) and not isinstance(v, bool) \
+                and numpy2.py_int_out_of_range(x.dtype.name, v):
+            case.tags.add("weak:out-of-range")
         res = np_binary(op, v, x) if first else np_binary(op, x, v)
         args = (case.paren_lit(lit), a) if first else (a, case.paren_lit(lit))
         if form == "op":

@@ -33,6 +33,13 @@ def moderate(case, dt):
     return r.randint(-16, 16) / 4.0
 
 
+def no_extremes(case, dt):
+    """Values whose squares stay finite in float16 (var, std)."""
+    if dt in INTS:
+        return case.randint(-9, 12) if dt != "uint8" else case.randint(0, 12)
+    return moderate(case, dt)
+
+
 def small(case, dt):
     """Values whose products stay small (prod, cumprod)."""
     r = case.rng
@@ -45,14 +52,14 @@ def small(case, dt):
     return r.choice([1.0, -1.0, 0.5, 1.5, 2.0, -0.75, 1.25, 0.0])
 
 
-def axis_lua(axes, ndim, case):
+def axis_lua(axes, ndim, case, single=False):
     """A Lua axis argument for 0-based axes: an integer (maybe negative) or a list."""
     def one(a):
         if case.chance(0.3):
             deviations.use("axes-from-one")
             return str(a - ndim)
         return str(a + 1)
-    if len(axes) == 1 and case.chance(0.7):
+    if len(axes) == 1 and (case.chance(0.7) or single):
         return one(axes[0])
     return "{" + ", ".join(one(a) for a in axes) + "}"
 
@@ -69,6 +76,14 @@ def float_bound(x, axes, rdt, scale=1.0):
     return float(tolerances.SUM_FACTOR * tolerances.EPS[rdt] * max(n, 1) * np.max(s) * scale)
 
 
+def unsigned_accumulate(res):
+    """uint8 sums and products accumulate in int64 (unsigned-accumulate-int64)."""
+    if np.asarray(res).dtype == np.uint64:
+        deviations.use("unsigned-accumulate-int64")
+        return np.asarray(res).astype(np.int64)
+    return res
+
+
 def reduction_case(case):
     name = case.pick(list(REDUCTIONS))
     case.op = name
@@ -77,7 +92,7 @@ def reduction_case(case):
     shape = random_shape(case)
     if name == "prod":
         shape = tuple(min(d, 3) for d in shape)
-    domain = small if name == "prod" else moderate
+    domain = small if name == "prod" else no_extremes if name in ("var", "std") else moderate
     a, x, _, _ = case.operand(shape, dt, domain)
     nd = len(shape)
     opts = []
@@ -88,7 +103,7 @@ def reduction_case(case):
     if nd and u < 0.55:
         k = 1 if name in ARG or case.chance(0.6) else case.randint(1, nd)
         axes = sorted(case.rng.sample(range(nd), k))
-        axis_arg = axis_lua(axes, nd, case)
+        axis_arg = axis_lua(axes, nd, case, single=name in ARG)
         if name in ARG and len(axes) == 1:
             kw["axis"] = axes[0]
         else:
@@ -101,7 +116,9 @@ def reduction_case(case):
         opts.append("keepdims = true")
         kw["keepdims"] = True
     if name in WITH_DTYPE and case.chance(0.25):
-        want = case.pick([d for d in DTYPES if d != "bool"])
+        # mean, var and std into an integer dtype convert NaN (empty means): floats only
+        want = case.pick([d for d in DTYPES if d != "bool"] if name in ("sum", "prod")
+                         else ["float32", "float64"] if name in ("var", "std") else FLOATS)
         opts.append('dtype = "%s"' % want)
         kw["dtype"] = want
         case.dtypes.append(want)
@@ -114,6 +131,8 @@ def reduction_case(case):
     if not isinstance(res, Raises) and name in ARG:
         deviations.use("one-based-positions")
         res = np.asarray(res) + 1
+    if not isinstance(res, Raises) and name in ("sum", "prod"):
+        res = unsigned_accumulate(res)
     use_out = case.chance(0.15) and not isinstance(res, Raises)
     if use_out:
         rarr = np.asarray(res)
@@ -189,7 +208,7 @@ def scan_case(case):
     if nd and case.chance(0.6):
         ax = case.randint(0, nd - 1)
         kw["axis"] = ax
-        args.append(axis_lua([ax], nd, case) if case.chance(0.8) else str(ax + 1))
+        args.append(axis_lua([ax], nd, case, single=True))
     opts = []
     if case.chance(0.25):
         want = case.pick([d for d in DTYPES if d != "bool"])
@@ -198,6 +217,8 @@ def scan_case(case):
         case.dtypes.append(want)
     fn = np.cumsum if name == "cumsum" else np.cumprod
     res = outcome(lambda: fn(x, **kw))
+    if not isinstance(res, Raises):
+        res = unsigned_accumulate(res)
     if case.chance(0.15) and not isinstance(res, Raises):
         o, onp, _, _ = case.operand(res.shape, res.dtype.name,
                                     layout=case.pick(["c", "step"]), name="o")

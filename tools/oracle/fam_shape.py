@@ -293,6 +293,9 @@ def join_case(case):
         want = case.dtype()
         kw["dtype"] = want
         case.tags.add("dtype-option")
+        if want == "uint8" and any(x.dtype.name in ("int8", "int16", "int32", "int64")
+                                   for x in arrays):
+            case.tags.add("cast:signed-into-unsigned")
         args.append('{dtype = "%s"}' % want)
     fn = np.concatenate if name == "concatenate" else np.stack
     if "dtype" in kw:

@@ -72,6 +72,8 @@ def lua_value(v):
         return "nan"
     if math.isinf(v):
         return "inf" if v > 0 else "-inf"
+    if v == 0 and math.copysign(1, v) < 0:
+        return "negz"
     return repr(v)
 
 
@@ -161,7 +163,7 @@ def draw_case(rng, index, only):
 def generate(seed, count, only, known):
     rng = random.Random(seed)
     out = ["-- cases for seed %d, written by tools/oracle/gen.py (NumPy %s)\n" %
-           (seed, np.__version__), "local C = ...\nlocal nan, inf = 0 / 0, math.huge\n"]
+           (seed, np.__version__), "local C = ...\nlocal nan, inf, negz = 0 / 0, math.huge, -1 / math.huge\n"]
     for i in range(count):
         case = draw_case(rng, i, only)
         for entry in known:

@@ -21,7 +21,8 @@ local SHOW = tonumber(os.getenv("ORACLE_SHOW") or "") or 3
 local ONLY = {}
 for op in (os.getenv("ORACLE_ONLY") or ""):gmatch("[^,%s]+") do ONLY[op] = true end
 
-local PRELUDE = "local cu = ...\nlocal nan, inf = 0 / 0, math.huge\n"
+-- negz: -0.0 computed at run time (Lua 5.1 folds the constant -0.0 into 0.0)
+local PRELUDE = "local cu = ...\nlocal nan, inf, negz = 0 / 0, math.huge, -1 / math.huge\n"
 
 -- ---- reading the cases ---------------------------------------------------------------------
 
