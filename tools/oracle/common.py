@@ -60,7 +60,8 @@ class Expect:
 
 
 def outcome(fn):
-    """NumPy's answer, or Raises when NumPy raises; floating-point warnings are silent."""
+    """NumPy's answer, or Raises when NumPy raises; floating-point warnings are silent, as
+    cuarray is (deviation "no-warnings")."""
     try:
         with np.errstate(all="ignore"):
             return fn()

@@ -145,7 +145,8 @@ local function check_value(v, ex, dt, device)
     return ("got %s, expected the number %s"):format(M.describe(v), fmt(e))
   end
   local good
-  if dt and MANT[dt] then good = same_float(v, e, dt, device ~= "cpu" and ex.gu or ex.u, ex.at, ex.zs)
+  local ulps = device ~= "cpu" and ex.gu or ex.u
+  if dt and MANT[dt] then good = same_float(v, e, dt, ulps, ex.at, ex.zs)
   elseif dt and INTS[dt] then good = same_int(v, e)
   else good = v == e or (v ~= v and e ~= e) end
   if not good then return ("got %s, expected %s"):format(fmt(v), fmt(e)) end

@@ -6,6 +6,7 @@ DESIGN.md's section "Differences from NumPy" is rendered from the list (`render(
 test `gen.py --check-design` fails when the two differ."""
 import json
 import os
+import textwrap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PATH = os.path.join(HERE, "deviations.json")
@@ -35,7 +36,8 @@ def check_used(modules_text):
 def render():
     out = [BEGIN, ""]
     for e in ENTRIES:
-        out.append("- **%s** (`%s`): %s" % (e["title"], e["id"], e["text"]))
+        out.append(textwrap.fill("- **%s** (`%s`): %s" % (e["title"], e["id"], e["text"]),
+                                 width=96, subsequent_indent="  ", break_on_hyphens=False))
     out += ["", END]
     return "\n".join(out)
 

@@ -271,6 +271,7 @@ def assign_case(case):
     dt = case.dtype()
     case.dtypes = [dt]
     shape = random_shape(case)
+    # no broadcast views as targets: cuarray lets them be written ("writable-broadcast-views")
     layout = case.pick(["c", "c", "T", "flip", "step", "negstep", "offset"])
     a, x, ab, xb = case.operand(shape, dt, layout=layout)
     entries, key, valid, facts = random_key(case, shape, unique=True)
