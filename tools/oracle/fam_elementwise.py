@@ -123,7 +123,8 @@ def np_power(x, y):
         return plain
     deviations.use("int-power-negative")
     yy = np.asarray(y)
-    pos = outcome(lambda: np.power(x, np.maximum(yy, 0) if yy.ndim else max(y, 0)))
+    pos = outcome(lambda: np.power(x, np.maximum(y, 0).astype(yy.dtype)
+                                   if isinstance(y, np.ndarray) else max(y, 0)))
     if isinstance(pos, Raises):
         return pos
     xb, yb = np.broadcast_arrays(np.asarray(x), yy)
@@ -155,6 +156,7 @@ def unary_case(case):
             return None
         deviations.use("numbers-give-arrays")
         case.variant = "number"
+        case.dtypes = [np.asarray(v).dtype.name]
         case.ret("cu.%s(%s)" % (name, lit), result_expect(case, op, res))
         return case
     shape = random_shape(case)
@@ -289,9 +291,13 @@ def binary_case(case):
         if op.startswith("logical_") and isinstance(v, int) and not isinstance(v, bool) \
                 and is_int(x.dtype.name) and numpy2.py_int_out_of_range(x.dtype.name, v):
             return None  # NumPy 2's answer for logical ops with such ints is not pinned down
-        if op in numpy2.COMPARISONS and isinstance(v, int) and not isinstance(v, bool) \
+        if isinstance(v, int) and not isinstance(v, bool) \
                 and numpy2.py_int_out_of_range(x.dtype.name, v):
             case.tags.add("weak:out-of-range")
+            if op in ("divide", "arctan2"):
+                case.tags.add("weak:out-of-range-float-op")
+        if op == "right_shift" and np.any(np.asarray(v) < 0):
+            case.tags.add("shift:negative")
         res = np_binary(op, v, x) if first else np_binary(op, x, v)
         args = (case.paren_lit(lit), a) if first else (a, case.paren_lit(lit))
         if form == "op":
@@ -308,6 +314,8 @@ def binary_case(case):
         case.ret(expr, result_expect(case, op, res))
         return case
     b, y, _, _ = case.operand(shapes[1], dts[1], operand_domain(op, 1, dts[1]), name="b")
+    if op == "right_shift" and y.dtype != bool and np.any(y < 0):
+        case.tags.add("shift:negative")
     res = np_binary(op, x, y)
     if form == "out" and not isinstance(res, Raises):
         out_case(case, name, op, [a, b], [x, y], res)

@@ -166,6 +166,8 @@ def shape_case(case):
         if not writable_base:
             return None
         lit, v = case.weak(dt, kind=case.pick(["int", "float", "bool"]))
+        if isinstance(v, float):
+            case.tags.add("fill:float")
         res = outcome(lambda: fill_np(x, v))
         case.stmt("local r = %s:fill(%s)" % (a, lit))
         if isinstance(res, Raises):
@@ -302,8 +304,11 @@ def join_case(case):
         res = outcome(lambda: fn(arrays, axis=axis, dtype=kw["dtype"], casting="same_kind"))
     else:
         res = outcome(lambda: fn(arrays, axis=axis))
-    if len(set(x.dtype.name for x in arrays)) > 2:
-        case.tags.add("three-dtypes")
+    pairwise = arrays[0].dtype
+    for x in arrays[1:]:
+        pairwise = np.promote_types(pairwise, x.dtype)
+    if "dtype" not in kw and pairwise != np.result_type(*arrays):
+        case.tags.add("join:pairwise-promotion-differs")
     case.ret("cu.%s(%s)" % (name, ", ".join(args)), expect_array(res))
     return case
 
