@@ -200,8 +200,8 @@ def random_key(case, shape, allow_adv=True, unique=False):
             facts.add("index:empty-ellipsis-between-advanced")
     if nadv:
         facts.add("index:advanced")
-    arrays = [k for k in npkey if isinstance(k, np.ndarray) and k.dtype != bool]
-    if any(k.size == 0 for k in arrays) and not valid:
+    arrays = [k for k in npkey if isinstance(k, np.ndarray)]
+    if any(k.size == 0 or (k.dtype == bool and not k.any()) for k in arrays) and not valid:
         facts.add("index:unchecked-empty-broadcast")
     return entries, tuple(npkey), valid, facts
 
