@@ -293,9 +293,11 @@ def assign_case(case):
         kind = "int" if dt in INTS and case.chance(0.8) else None
         lit, v = case.weak(dt, value_domain(dt) if case.chance(0.85) else None, kind=kind)
         case.variant = "number"
-        if isinstance(v, float) and dt in INTS and v == v and abs(v) != float("inf") \
-                and (v != int(v) or abs(v) >= 2 ** 63):
-            return None  # a fractional or huge float into an integer array: not generated
+        if isinstance(v, float) and dt in INTS and v == v and abs(v) != float("inf"):
+            if abs(v) >= 2 ** 63:
+                case.tags.add("assign:huge-float")
+            elif v != int(v):
+                return None  # a fractional float into an integer array: not generated
         res = outcome(lambda: setitem(x, key, v))
     else:
         case.variant = "array"
