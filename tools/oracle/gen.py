@@ -234,7 +234,9 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "known.lua"), "w") as f:
         f.write("return {\n%s}\n" % "".join(
-            "  [%s] = %s,\n" % (common.lua_str(e["id"]), common.lua_str(e["defect"]))
+            "  [%s] = {defect = %s, devices = %s},\n" % (
+                common.lua_str(e["id"]), common.lua_str(e["defect"]),
+                common.lua_str(",".join(e.get("devices", ["cpu", "cuda"]))))
             for e in known))
     for seed in parse_seeds(args.seeds):
         path = os.path.join(args.out, "cases_%d.lua" % seed)
