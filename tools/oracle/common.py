@@ -37,6 +37,9 @@ def int_range(dt):
     return int(i.min), int(i.max)
 
 
+AXIS_ERROR = getattr(np, "AxisError", None) or np.exceptions.AxisError  # moved in NumPy 2
+
+
 class Raises:
     """NumPy raises (or cuarray must raise, by a listed deviation)."""
 
@@ -66,7 +69,7 @@ def outcome(fn):
         with np.errstate(all="ignore"):
             return fn()
     except (ValueError, TypeError, IndexError, OverflowError, ZeroDivisionError,
-            np.AxisError, DeprecationWarning, MemoryError) as e:
+            AXIS_ERROR, DeprecationWarning, MemoryError) as e:
         return Raises("%s: %s" % (type(e).__name__, e))
 
 
