@@ -61,7 +61,7 @@ HEADERS := $(wildcard src/*.h src/*.def src/cpu/*.h cuda/*.h cuda/*.cuh)
 .PHONY: all rock install clean deps demo test test-run test-gpu lint bench fuzz \
         busted-luajit busted-lua5.4 busted-lua5.1 examples rock-check asan-build busted-asan gpu-check \
         run-quickstart bench-numpy oracle-gen oracle-luajit oracle-lua5.4 oracle-lua5.1 \
-        oracle-design oracle-design-check fuzz-numpy
+        oracle-design oracle-design-check fuzz-numpy oracle-asan
 all: $(foreach f,$(FLAVOURS),$(BUILD)/$(f)/cuarray/core.so $(if $(HAVE_CUDA),$(BUILD)/$(f)/cuarray/cuda.so))
 
 # One rock build dir per LUA_INCDIR: a 5.4 build must not reuse objects compiled for LuaJIT.
@@ -208,6 +208,13 @@ oracle-gen:
 
 oracle-luajit oracle-lua5.4 oracle-lua5.1: oracle-%: $(BUILD)/%/cuarray/core.so oracle-gen
 	$(call run_env,$*) $(LUA_$*) tools/oracle/runner.lua $(ORACLE_DIR)/cases_*.lua
+
+# The same cases on the CPU under AddressSanitizer + UndefinedBehaviorSanitizer (Lua 5.4).
+oracle-asan: asan-build oracle-gen
+	LD_PRELOAD='$(LIBASAN)' ASAN_OPTIONS='$(ASAN_OPTIONS)' UBSAN_OPTIONS=print_stacktrace=1 \
+	  CUARRAY_TEST_DEVICES=cpu LUA_PATH='$(run_path)' \
+	  LUA_CPATH='$(call run_cpath,$(BUILD)/asan/lua5.4)' $(LUA54) tools/oracle/runner.lua \
+	  $(ORACLE_DIR)/cases_*.lua
 
 # DESIGN.md's "Differences from NumPy" is generated from tools/oracle/deviations.json.
 oracle-design:

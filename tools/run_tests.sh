@@ -70,6 +70,7 @@ else
   step "luacheck" m lint
   step "luarocks-make" m rock-check
   has lua5.4 && tap "asan+ubsan-lua5.4" m busted-asan
+  has lua5.4 && tap "oracle-asan+ubsan-lua5.4" m oracle-asan
 fi
 
 echo "==== summary"

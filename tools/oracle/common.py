@@ -69,7 +69,7 @@ def outcome(fn):
         with np.errstate(all="ignore"):
             return fn()
     except (ValueError, TypeError, IndexError, OverflowError, ZeroDivisionError,
-            AXIS_ERROR, DeprecationWarning, MemoryError) as e:
+            AXIS_ERROR, np.linalg.LinAlgError, DeprecationWarning, MemoryError) as e:
         return Raises("%s: %s" % (type(e).__name__, e))
 
 

@@ -104,7 +104,9 @@ def array_case(case):
                 case.ret("rawequal(r, %s)" % names[0], Expect("value", True))
                 return case
         else:
-            res = outcome(lambda: as_dtype(np.array(xs), want))
+            # with a dtype, each element array is cast to it directly
+            res = outcome(lambda: np.array(xs) if want is None else
+                          np.stack([as_dtype(x, want) for x in xs]))
             expr = "cu.%s({%s}%s)" % (name, ", ".join(names), opt)
         case.ret(expr, res if isinstance(res, Raises) else Expect("array", res))
         return case

@@ -191,6 +191,9 @@ def random_key(case, shape, allow_adv=True, unique=False):
         ax += 1
     # an ellipsis standing for no axes between two advanced entries
     kinds = [k for k, _ in positions]
+    taken = sum(1 if not isinstance(k, np.ndarray) or k.dtype != bool else k.ndim
+                for k in npkey if k is not None and k is not Ellipsis)
+    ell_axes = nd - taken
     if "..." in kinds and ell_axes == 0:
         i = kinds.index("...")
         adv = ("adv", "mask", "int") if nadv else ()

@@ -84,6 +84,15 @@ def unsigned_accumulate(res):
     return res
 
 
+def float16_overflows(x, want):
+    """NumPy accumulates a float16 dtype in float16 and overflows where cuarray's float32
+    accumulator does not: such inputs are not generated with dtype = "float16"."""
+    if want != "float16":
+        return False
+    f = np.abs(np.asarray(x, dtype=np.float64))
+    return float(np.sum(f[np.isfinite(f)])) > 30000
+
+
 def reduction_case(case):
     name = case.pick(list(REDUCTIONS))
     case.op = name
@@ -129,6 +138,8 @@ def reduction_case(case):
         kw["ddof"] = ddof
     if kw.get("dtype") in INTS and x.dtype.name in FLOATS and not np.isfinite(x).all():
         return None  # NaN and infinities converted to an integer accumulator: platform-defined
+    if float16_overflows(x, kw.get("dtype")):
+        return None
     res = outcome(lambda: REDUCTIONS[name](x, **kw))
     if not isinstance(res, Raises) and name in ARG:
         deviations.use("one-based-positions")
@@ -221,6 +232,8 @@ def scan_case(case):
     fn = np.cumsum if name == "cumsum" else np.cumprod
     if kw.get("dtype") in INTS and x.dtype.name in FLOATS and not np.isfinite(x).all():
         return None  # NaN and infinities converted to an integer accumulator: platform-defined
+    if float16_overflows(x, kw.get("dtype")):
+        return None
     res = outcome(lambda: fn(x, **kw))
     if not isinstance(res, Raises):
         res = unsigned_accumulate(res)
