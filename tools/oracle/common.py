@@ -226,7 +226,7 @@ def random_values(case, shape, dt, domain=None):
     else:
         lo, hi = int_range(dt)
         a = np.array([min(hi, max(lo, int(v))) for v in vals], dtype=dt)
-    return a.reshape(shape)
+    return a.reshape(shape).copy()  # owns its data: a view of it has it as base
 
 
 def weak_scalar(case, dt_hint, domain=None, kind=None):

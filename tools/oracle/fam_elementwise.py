@@ -205,6 +205,9 @@ def out_case(case, name, op, lua_args, np_args, res):
         i = case.pick(candidates)
         onp = np_args[i]
         obase = onp
+        if onp.ndim == 0:
+            kind = "alias"
+            case.variant = "out:alias"
         if kind == "alias":
             o = lua_args[i]
             case.tags.add("out:alias")
