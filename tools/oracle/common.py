@@ -79,6 +79,19 @@ def lua_str(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def float_literal(v):
+    """A Lua expression giving the double v exactly (the case prelude defines nan, inf and
+    negz; Lua 5.1 folds the constant -0.0 into 0.0)."""
+    v = float(v)
+    if v != v:
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if v == 0 and math.copysign(1, v) < 0:
+        return "negz"
+    return repr(v)
+
+
 class Case:
     """One case: Lua statements, returned expressions and what NumPy says of each."""
 
@@ -125,14 +138,7 @@ class Case:
                 if v == -2 ** 63:
                     return "math.mininteger"
             return str(v)
-        v = float(v)
-        if v != v:
-            return "nan"
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        if v == 0 and math.copysign(1, v) < 0:
-            return "negz"  # Lua 5.1 folds the constant -0.0 into 0.0
-        return repr(v)
+        return float_literal(v)
 
     def paren(self, v):
         s = self.num(v)

@@ -11,7 +11,6 @@ Cases matching an entry of known_failures.json carry its id, and the runner repo
 known instead of failing."""
 import argparse
 import json
-import math
 import os
 import random
 import sys
@@ -67,14 +66,7 @@ def lua_value(v):
     if isinstance(v, (int, np.integer)):
         v = int(v)
         return str(v) if abs(v) <= BIG else '"%d"' % v
-    v = float(v)
-    if v != v:
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    if v == 0 and math.copysign(1, v) < 0:
-        return "negz"
-    return repr(v)
+    return common.float_literal(v)
 
 
 def long_string(s):
