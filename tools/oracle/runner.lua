@@ -26,10 +26,15 @@ local PRELUDE = "local cu = ...\nlocal nan, inf, negz = 0 / 0, math.huge, -1 / m
 
 -- ---- reading the cases ---------------------------------------------------------------------
 
-local cases, known = {}, {}
+-- One file at a time (a run of many seeds keeps the heap, and so each collection, small).
+local function load_cases(path)
+  local cases = {}
+  assert(loadfile(path))(function(make) cases[#cases + 1] = make end)
+  return cases
+end
+
+local known = {}
 for i = 1, #arg do
-  local chunk = assert(loadfile(arg[i]))
-  chunk(function(make) cases[#cases + 1] = make end)
   local dir = arg[i]:match("^(.*)/[^/]*$") or "."
   local kf = loadfile(dir .. "/known.lua")
   if kf then for id, entry in pairs(kf()) do known[id] = entry end end
@@ -96,40 +101,44 @@ end
 local known_stats = {}   -- id -> {matched =, failed =, devices = {device = true}}
 local total, t0 = 0, os.clock()
 
+-- Runs case c on device and counts it in by_op[c.op] (order lists the ops seen).
+local function account(c, device, by_op, order)
+  if next(ONLY) and not ONLY[c.op] then return end
+  local s = by_op[c.op]
+  if not s then
+    s = {op = c.op, n = 0, failed = 0, known = 0, skipped = 0, shown = {}}
+    by_op[c.op] = s
+    order[#order + 1] = c.op
+  end
+  s.n = s.n + 1
+  if skip_reason(c) then
+    s.skipped = s.skipped + 1
+    return
+  end
+  total = total + 1
+  local msg = run_case(c, device)
+  if c.known then
+    local k = known_stats[c.known] or {matched = 0, failed = 0, devices = {}}
+    known_stats[c.known] = k
+    k.matched = k.matched + 1
+    k.devices[device] = true
+    if msg then
+      k.failed = k.failed + 1
+      k.example = k.example or reproduction(c, device, msg)
+      s.known = s.known + 1
+    end
+  elseif msg then
+    s.failed = s.failed + 1
+    if #s.shown < SHOW then s.shown[#s.shown + 1] = reproduction(c, device, msg) end
+  end
+end
+
 for _, device in ipairs(H.devices()) do
   cu.set_default_device(device)
   local by_op, order = {}, {}
-  for i, make in ipairs(cases) do
-    local c = make()
-    if not next(ONLY) or ONLY[c.op] then
-      local s = by_op[c.op]
-      if not s then
-        s = {op = c.op, n = 0, failed = 0, known = 0, skipped = 0, shown = {}}
-        by_op[c.op] = s
-        order[#order + 1] = c.op
-      end
-      s.n = s.n + 1
-      local why = skip_reason(c)
-      if why then
-        s.skipped = s.skipped + 1
-      else
-        total = total + 1
-        local msg = run_case(c, device)
-        if c.known then
-          local k = known_stats[c.known] or {matched = 0, failed = 0, devices = {}}
-          known_stats[c.known] = k
-          k.matched = k.matched + 1
-          k.devices[device] = true
-          if msg then
-            k.failed = k.failed + 1
-            k.example = k.example or reproduction(c, device, msg)
-            s.known = s.known + 1
-          end
-        elseif msg then
-          s.failed = s.failed + 1
-          if #s.shown < SHOW then s.shown[#s.shown + 1] = reproduction(c, device, msg) end
-        end
-      end
+  for f = 1, #arg do
+    for i, make in ipairs(load_cases(arg[f])) do
+      account(make(), device, by_op, order)
       if i % 50 == 0 then collectgarbage() end
     end
   end
