@@ -224,7 +224,7 @@ oracle-design-check:
 
 SEEDS ?= $(if $(N),1001-$(shell echo $$((1000 + $(N)))),1001-1100)
 fuzz-numpy: $(foreach f,$(filter luajit lua5.4,$(FLAVOURS)),$(BUILD)/$(f)/cuarray/core.so)
-	@$(MAKE) --no-print-directory ORACLE_SEEDS='$(SEEDS)' ORACLE_DIR=$(BUILD)/oracle-fuzz \
+	@$(MAKE) --no-print-directory -k ORACLE_SEEDS='$(SEEDS)' ORACLE_DIR=$(BUILD)/oracle-fuzz \
 	  $(foreach f,$(filter luajit lua5.4,$(FLAVOURS)),oracle-$(f))
 
 # `make bench BENCH_ARGS=--quick`; `make bench-numpy` adds NumPy's figures for the same table.

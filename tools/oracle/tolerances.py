@@ -32,6 +32,10 @@ GPU_EXTRA = set()
 # computed per case by the generator from the inputs in float64.
 SUM_FACTOR = 2.0
 
+# Where equal zeros of opposite signs meet, NumPy's choice between them depends on the loop
+# it runs (its SIMD and scalar loops differ): the sign of a zero result is not compared.
+ZERO_SIGN_FREE = {"maximum", "minimum", "clip", "min", "max", "amin", "amax"}
+
 EPS = {"float16": 2.0 ** -10, "float32": 2.0 ** -23, "float64": 2.0 ** -52}
 
 
