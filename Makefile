@@ -241,12 +241,11 @@ test-gpu: all
 # tools/oracle/runner.lua checks cuarray against them on every device of spec/helper.lua.
 # `make test` runs ORACLE_SEEDS under each Lua; `make fuzz-numpy SEEDS=1001-1200` (or N=200,
 # seeds from 1001) runs more; `make test-gpu` runs the same seeds on the GPU.
-PYTHON ?= /usr/bin/python3
 ORACLE_SEEDS ?= 1-8
 ORACLE_COUNT ?= 500
 ORACLE_DIR ?= $(BUILD)/oracle
 oracle-gen:
-	@rm -rf $(ORACLE_DIR) && $(PYTHON) tools/oracle/gen.py --seeds '$(ORACLE_SEEDS)' \
+	@rm -rf $(ORACLE_DIR) && $(NUMPY_PYTHON) tools/oracle/gen.py --seeds '$(ORACLE_SEEDS)' \
 	  --count $(ORACLE_COUNT) --out $(ORACLE_DIR) >/dev/null
 
 oracle-luajit oracle-lua5.4 oracle-lua5.1: oracle-%: $(BUILD)/%/cuarray/core.so oracle-gen
@@ -261,9 +260,9 @@ oracle-asan: asan-build oracle-gen
 
 # DESIGN.md's "Differences from NumPy" is generated from tools/oracle/deviations.json.
 oracle-design:
-	$(PYTHON) tools/oracle/gen.py --write-design DESIGN.md
+	$(NUMPY_PYTHON) tools/oracle/gen.py --write-design DESIGN.md
 oracle-design-check:
-	$(PYTHON) tools/oracle/gen.py --check-design DESIGN.md
+	$(NUMPY_PYTHON) tools/oracle/gen.py --check-design DESIGN.md
 
 SEEDS ?= $(if $(N),1001-$(shell echo $$((1000 + $(N)))),1001-1100)
 fuzz-numpy: $(foreach f,$(filter luajit lua5.4,$(FLAVOURS)),$(BUILD)/$(f)/cuarray/core.so)
