@@ -105,6 +105,9 @@ H.each_device("finalizers inside operations", function()
     ok, err = during(function() n[1][2] = nil end, function() return cu.array(n) end)
     assert.is_false(ok)
     assert.truthy(tostring(err):find("the table changed", 1, true))
+    -- what the shape pass accepts, the fill pass does: 0-d arrays beside numbers
+    H.same(cu.array({cu.array(1), 2.5, cu.array(true)}), {1, 2.5, 1})
+    H.same(cu.array({{cu.array(1), 2}, {3, cu.array(4)}}), {{1, 2}, {3, 4}})
   end)
 
   it("options are read raw: an out array behind __index is not seen", function()

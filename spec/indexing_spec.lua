@@ -613,7 +613,11 @@ H.each_device("0-d index arrays with an empty selection", function()
     H.raises("index 9 is out of bounds for axis 1 with size 4",
              function() z[{cu.array(9), none}] = 1 end)
     assert.are.same({0}, z[{cu.array(4), none}].shape)
-    -- as NumPy, an index array of more dims is only checked where it selects
-    assert.are.same({0, 1}, z[{cu.array({{9}}), cu.zeros({0, 1}, {dtype = "int64"})}].shape)
+    -- index arrays of more dims too (NumPy skips them when nothing is selected)
+    H.raises("index 9 is out of bounds for axis 1 with size 4",
+             function() return z[{cu.array({{9}}), cu.zeros({0, 1}, {dtype = "int64"})}] end)
+    H.raises("index 0 is invalid: indices start at 1 (axis 1)",
+             function() return z[{cu.array({0}), none}] end)
+    assert.are.same({0, 1}, z[{cu.array({{4}}), cu.zeros({0, 1}, {dtype = "int64"})}].shape)
   end)
 end)

@@ -429,8 +429,9 @@ static ca_array *push_offsets(lua_State *L, const sel *s, const char *pre) {
     ca_array *ops[2] = {offs, (ca_array *)s->adv[k]};
     int top = lua_gettop(L);
     if (offs->size == 0) {
-      /* Nothing is selected, but a 0-d index array is an integer to NumPy, checked anyway */
-      if (s->adv[k]->ndim != 0) continue;
+      /* Nothing is selected, but every index must still be valid (NumPy checks 0-d index
+       * arrays, integers to it, and skips the others: an invalid index is a bug either way) */
+      if (s->adv[k]->size == 0) continue;
       ca_array *scratch = ca_new(L, be, CA_INT64, s->adv[k]->ndim, s->adv[k]->shape);
       ca_check_live(L, s->adv[k], "indexing");
       ops[0] = scratch;
