@@ -16,7 +16,7 @@ ca_status ca_cpu_index_offsets(ca_backend *be, const ca_loop *l0, int64_t size, 
   if (!valid_loop(l0, 2) || !l0->op[0].data || l0->op[0].dtype != CA_INT64) return CA_ERR_VALUE;
   if (ca_is_float(l0->op[1].dtype)) return CA_ERR_UNSUPPORTED;
   ca_loop l;
-  ca_cpu_coalesce(l0, &l);
+  ca_cpu_loop_view(l0, &l);
   if (l.size == 0) return CA_OK;
   double tmp;
   const char *ib = ca_cpu_operand_data(&l.op[1], &tmp);
@@ -78,7 +78,7 @@ static ca_status move(const ca_loop *l0, int scatter) {
   if (!scatter && !l0->op[1].data) return CA_ERR_VALUE;
   if (ca_is_float(l0->op[2].dtype)) return CA_ERR_UNSUPPORTED;
   ca_loop l;
-  ca_cpu_coalesce(l0, &l);
+  ca_cpu_loop_view(l0, &l);
   if (l.size == 0) return CA_OK;
   double tmp1, tmp2;
   const char *vb = ca_cpu_operand_data(&l.op[1], &tmp1);
