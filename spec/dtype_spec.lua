@@ -300,3 +300,43 @@ H.each_device("float16 from float64", function()
     H.same(w, {near, 1})
   end)
 end)
+
+H.each_device("shifts", function()
+  -- dtype, values, count, right_shift, left_shift (NumPy 1.24): a count that is negative or
+  -- not below the width fills with the sign (right) or gives 0 (left)
+  local cases = {
+    {"int8", {-10, 10, -128, 127, 1}, -1, {-1, 0, -1, 0, 0}, {0, 0, 0, 0, 0}},
+    {"int8", {-10, 10, -128, 127, 1}, 7, {-1, 0, -1, 0, 0}, {0, 0, 0, -128, -128}},
+    {"int8", {-10, 10, -128, 127, 1}, 9, {-1, 0, -1, 0, 0}, {0, 0, 0, 0, 0}},
+    {"int8", {-10, 10, -128, 127, 1}, -100, {-1, 0, -1, 0, 0}, {0, 0, 0, 0, 0}},
+    {"int16", {-10, 10, -32768, 3}, 15, {-1, 0, -1, 0}, {0, 0, 0, -32768}},
+    {"int16", {-10, 10, -32768, 3}, 17, {-1, 0, -1, 0}, {0, 0, 0, 0}},
+    {"int32", {-10, 10, 1, -2 ^ 31}, -1, {-1, 0, 0, -1}, {0, 0, 0, 0}},
+    {"int32", {-10, 10, 1, -2 ^ 31}, 31, {-1, 0, 0, -1}, {0, 0, -2 ^ 31, 0}},
+    {"int32", {-10, 10, 1, -2 ^ 31}, 40, {-1, 0, 0, -1}, {0, 0, 0, 0}},
+    {"int64", {-10, 10, 1}, -1, {-1, 0, 0}, {0, 0, 0}},
+    {"int64", {-10, 10, 1}, 63, {-1, 0, 0}, {0, 0, -2 ^ 63}},
+    {"int64", {-10, 10, 1}, 64, {-1, 0, 0}, {0, 0, 0}},
+    {"int64", {-10, 10, 1}, -100, {-1, 0, 0}, {0, 0, 0}},
+    {"uint8", {200, 1, 255}, 7, {1, 0, 1}, {0, 128, 128}},
+    {"uint8", {200, 1, 255}, 9, {0, 0, 0}, {0, 0, 0}},
+    {"uint8", {200, 1, 255}, 200, {0, 0, 0}, {0, 0, 0}},
+  }
+  for i, c in ipairs(cases) do
+    it(("shifts %s by %d, case %d"):format(c[1], c[3], i), function()
+      local a = cu.array(c[2], {dtype = c[1]})
+      local counts = cu.full(#c[2], c[3], {dtype = c[1]})
+      H.same(cu.right_shift(a, c[3]), c[4])
+      H.same(cu.left_shift(a, c[3]), c[5])
+      H.same(cu.right_shift(a, counts), c[4])
+      H.same(cu.left_shift(a, counts), c[5])
+      assert.are.equal(c[1], cu.right_shift(a, counts).dtype)
+    end)
+  end
+
+  it("shifts by a negative count of a wider dtype", function()
+    local r = cu.right_shift(cu.array({-10, 10}, {dtype = "int8"}), cu.array({-1, -1}))
+    assert.are.equal("int64", r.dtype)
+    H.same(r, {-1, 0})
+  end)
+end)
