@@ -1,6 +1,7 @@
 /* Elementwise ops: NumPy 2 promotion with Lua numbers as weak scalars, broadcasting, `out`,
  * the arithmetic metamethods, and cu.<op> / a:<op> for every op of ops.def. */
 #include <string.h>
+#include "convert.h"
 #include "core.h"
 #include "ops.h"
 
@@ -53,12 +54,8 @@ static int weak_result(lua_State *L, const operand *o, int dt, const char *fname
   if (o->weak == 'b') return dt;
   if (o->weak == 'f') return ca_is_float(dt) ? dt : CA_FLOAT64;
   if (dt == CA_BOOL) return CA_INT64;
-  if (ca_is_integer(dt)) {
-    static const double lo[] = {0, -128, 0, -32768, -2147483648.0, -9223372036854775808.0};
-    static const double hi[] = {1, 127, 255, 32767, 2147483647.0, 9223372036854775807.0};
-    if (o->num < lo[dt] || o->num > hi[dt])
-      ca_raisef(L, "%s: Lua integer %.17g is out of bounds for %s", fname, o->num, ca_dtype_name(dt));
-  }
+  if (ca_is_integer(dt) && !ca_int_fits(dt, ca_d2i(o->num)))
+    ca_raisef(L, "%s: Lua integer %.17g is out of bounds for %s", fname, o->num, ca_dtype_name(dt));
   return dt;
 }
 
