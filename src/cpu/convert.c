@@ -90,28 +90,39 @@ static void mv2(ELEM) { PUT(uint16_t, AT(uint16_t, s, j)); }
 static void mv4(ELEM) { PUT(uint32_t, AT(uint32_t, s, j)); }
 static void mv8(ELEM) { PUT(uint64_t, AT(uint64_t, s, j)); }
 
+/* n copies of the element at v (sz bytes) into dst[i * ds]; v is copied into a local first, so
+ * that the compiler sees the stores cannot change it. */
+static void fill_raw(size_t sz, char *dst, int64_t ds, const void *v, int64_t n) {
+  uint8_t x1;
+  uint16_t x2;
+  uint32_t x4;
+  uint64_t x8;
+  switch (sz) {
+  case 1: memcpy(&x1, v, 1); map(mv1, dst, ds, (const char *)&x1, 0, n); break;
+  case 2: memcpy(&x2, v, 2); map(mv2, dst, ds, (const char *)&x2, 0, n); break;
+  case 4: memcpy(&x4, v, 4); map(mv4, dst, ds, (const char *)&x4, 0, n); break;
+  default: memcpy(&x8, v, 8); map(mv8, dst, ds, (const char *)&x8, 0, n); break;
+  }
+}
+
 void ca_cpu_convert(int ddt, char *dst, int64_t ds, int sdt, const char *src, int64_t ss,
                     int64_t n) {
-  uint64_t one;
-  if (ss == 0 && n > 1) { /* one value: converted once, then its bits filled */
-    ca_cpu_convert(ddt, (char *)&one, 1, sdt, src, 1, 1);
-    src = (const char *)&one;
-    sdt = ddt;
-  }
-  if (sdt != ddt) {
-    conv_tab[sdt][ddt](dst, ds, src, ss, n);
-    return;
-  }
   size_t sz = ca_itemsize(ddt);
-  if (ds == 1 && ss == 1) {
+  if (ss == 0 && n > 1) { /* one value: converted once, then its bits filled */
+    uint64_t one;
+    ca_cpu_convert(ddt, (char *)&one, 1, sdt, src, 1, 1);
+    fill_raw(sz, dst, ds, &one, n);
+  } else if (sdt != ddt) {
+    conv_tab[sdt][ddt](dst, ds, src, ss, n);
+  } else if (ds == 1 && ss == 1) {
     memmove(dst, src, (size_t)n * sz);
-    return;
-  }
-  switch (sz) {
-  case 1: map(mv1, dst, ds, src, ss, n); break;
-  case 2: map(mv2, dst, ds, src, ss, n); break;
-  case 4: map(mv4, dst, ds, src, ss, n); break;
-  default: map(mv8, dst, ds, src, ss, n); break;
+  } else {
+    switch (sz) {
+    case 1: map(mv1, dst, ds, src, ss, n); break;
+    case 2: map(mv2, dst, ds, src, ss, n); break;
+    case 4: map(mv4, dst, ds, src, ss, n); break;
+    default: map(mv8, dst, ds, src, ss, n); break;
+    }
   }
 }
 
