@@ -4,9 +4,8 @@
  * unit-stride and broadcast branches the compiler vectorises. */
 #include "cpu_internal.h"
 
-/* An element function: d[i] = f(s[j]), each at its own type. */
-typedef void (*elem_fn)(void *d, int64_t i, const void *s, int64_t j);
-#define ELEM void *d, int64_t i, const void *s, int64_t j
+typedef ca_cpu_elem_fn elem_fn;
+#define ELEM CA_CPU_ELEM
 
 /* d[i * ds] = f(s[i * ss]) for n elements (strides in elements). */
 CA_CPU_INLINE void map(elem_fn f, char *d, int64_t ds, const char *s, int64_t ss, int64_t n) {
@@ -84,12 +83,6 @@ CA_DTYPE_PAIRS(CONV)
 CA_DTYPE_PAIRS(CONV_BULK)
 static const bulk_fn conv_tab[CA_NDTYPES][CA_NDTYPES] = {CA_DTYPE_PAIRS(CONV_CELL)};
 
-/* Same dtype: the bits, as the GPU's copies move them. */
-static void mv1(ELEM) { PUT(uint8_t, AT(uint8_t, s, j)); }
-static void mv2(ELEM) { PUT(uint16_t, AT(uint16_t, s, j)); }
-static void mv4(ELEM) { PUT(uint32_t, AT(uint32_t, s, j)); }
-static void mv8(ELEM) { PUT(uint64_t, AT(uint64_t, s, j)); }
-
 /* n copies of the element at v (sz bytes) into dst[i * ds]; v is copied into a local first, so
  * that the compiler sees the stores cannot change it. */
 static void fill_raw(size_t sz, char *dst, int64_t ds, const void *v, int64_t n) {
@@ -98,10 +91,10 @@ static void fill_raw(size_t sz, char *dst, int64_t ds, const void *v, int64_t n)
   uint32_t x4;
   uint64_t x8;
   switch (sz) {
-  case 1: memcpy(&x1, v, 1); map(mv1, dst, ds, (const char *)&x1, 0, n); break;
-  case 2: memcpy(&x2, v, 2); map(mv2, dst, ds, (const char *)&x2, 0, n); break;
-  case 4: memcpy(&x4, v, 4); map(mv4, dst, ds, (const char *)&x4, 0, n); break;
-  default: memcpy(&x8, v, 8); map(mv8, dst, ds, (const char *)&x8, 0, n); break;
+  case 1: memcpy(&x1, v, 1); map(ca_cpu_mv1, dst, ds, (const char *)&x1, 0, n); break;
+  case 2: memcpy(&x2, v, 2); map(ca_cpu_mv2, dst, ds, (const char *)&x2, 0, n); break;
+  case 4: memcpy(&x4, v, 4); map(ca_cpu_mv4, dst, ds, (const char *)&x4, 0, n); break;
+  default: memcpy(&x8, v, 8); map(ca_cpu_mv8, dst, ds, (const char *)&x8, 0, n); break;
   }
 }
 
@@ -114,14 +107,14 @@ void ca_cpu_convert(int ddt, char *dst, int64_t ds, int sdt, const char *src, in
     fill_raw(sz, dst, ds, &one, n);
   } else if (sdt != ddt) {
     conv_tab[sdt][ddt](dst, ds, src, ss, n);
-  } else if (ds == 1 && ss == 1) {
+  } else if (ds == 1 && ss == 1) { /* same dtype: the bits, as the GPU's copies move them */
     memmove(dst, src, (size_t)n * sz);
   } else {
     switch (sz) {
-    case 1: map(mv1, dst, ds, src, ss, n); break;
-    case 2: map(mv2, dst, ds, src, ss, n); break;
-    case 4: map(mv4, dst, ds, src, ss, n); break;
-    default: map(mv8, dst, ds, src, ss, n); break;
+    case 1: map(ca_cpu_mv1, dst, ds, src, ss, n); break;
+    case 2: map(ca_cpu_mv2, dst, ds, src, ss, n); break;
+    case 4: map(ca_cpu_mv4, dst, ds, src, ss, n); break;
+    default: map(ca_cpu_mv8, dst, ds, src, ss, n); break;
     }
   }
 }

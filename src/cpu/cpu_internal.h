@@ -60,6 +60,19 @@ static inline void ca_cpu_st_i(int dt, void *p, ca_i v) { ca_store_i(dt, p, v); 
 static inline void ca_cpu_st_f(int dt, void *p, float v) { ca_store_f(dt, p, v); }
 static inline void ca_cpu_st_d(int dt, void *p, double v) { ca_store_d(dt, p, v); }
 
+/* ---- element moves ------------------------------------------------------------------------ */
+
+/* An element function: d[i] = f(s[j]), each at its own type (the loops of convert.c and
+ * index.c take one). */
+typedef void (*ca_cpu_elem_fn)(void *d, int64_t i, const void *s, int64_t j);
+#define CA_CPU_ELEM void *d, int64_t i, const void *s, int64_t j
+
+/* The bits of one element of 1, 2, 4 or 8 bytes. */
+static inline void ca_cpu_mv1(CA_CPU_ELEM) { ((uint8_t *)d)[i] = ((const uint8_t *)s)[j]; }
+static inline void ca_cpu_mv2(CA_CPU_ELEM) { ((uint16_t *)d)[i] = ((const uint16_t *)s)[j]; }
+static inline void ca_cpu_mv4(CA_CPU_ELEM) { ((uint32_t *)d)[i] = ((const uint32_t *)s)[j]; }
+static inline void ca_cpu_mv8(CA_CPU_ELEM) { ((uint64_t *)d)[i] = ((const uint64_t *)s)[j]; }
+
 /* ---- bulk conversions (convert.c) -------------------------------------------------------- */
 
 /* buf[i] = (ct) src[i * ss] for n elements of dtype dt. */
