@@ -37,7 +37,7 @@ ca_status cu_fail_msg(ca_backend *be, ca_status st, const char *msg);
 ca_status cu_check_launch(ca_backend *be, const char *kernel);
 
 /* Entries of the backend table, one group per file. */
-ca_status cu_copy(ca_backend *be, const ca_loop *l);                      /* elementwise.cu */
+ca_status cu_copy(ca_backend *be, const ca_loop *l);                      /* copy.cu */
 ca_status cu_unary(ca_backend *be, int op, const ca_loop *l);            /* elementwise.cu */
 ca_status cu_binary(ca_backend *be, int op, const ca_loop *l);           /* elementwise.cu */
 ca_status cu_where(ca_backend *be, const ca_loop *l);                    /* elementwise.cu */

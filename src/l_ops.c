@@ -1,6 +1,7 @@
 /* Elementwise ops: NumPy 2 promotion with Lua numbers as weak scalars, broadcasting, `out`,
  * the arithmetic metamethods, and cu.<op> / a:<op> for every op of ops.def. */
 #include <string.h>
+#include "convert.h"
 #include "core.h"
 #include "ops.h"
 
@@ -61,14 +62,10 @@ static int weak_result(lua_State *L, const operand *o, int dt, int exact, const 
   if (o->weak == 'b') return dt;
   if (o->weak == 'f') return ca_is_float(dt) ? dt : CA_FLOAT64;
   if (dt == CA_BOOL) return CA_INT64;
-  if (ca_is_integer(dt)) {
-    static const int64_t lo[] = {0, -128, 0, -32768, -2147483647 - 1, INT64_MIN};
-    static const int64_t hi[] = {1, 127, 255, 32767, 2147483647, INT64_MAX};
-    if (o->i < lo[dt] || o->i > hi[dt]) {
-      if (exact) return CA_INT64;
-      ca_raisef(L, "%s: Lua integer %lld is out of bounds for %s", fname, (long long)o->i,
-                ca_dtype_name(dt));
-    }
+  if (ca_is_integer(dt) && !ca_int_fits(dt, o->i)) {
+    if (exact) return CA_INT64;
+    ca_raisef(L, "%s: Lua integer %lld is out of bounds for %s", fname, (long long)o->i,
+              ca_dtype_name(dt));
   }
   return dt;
 }
