@@ -12,10 +12,13 @@ local TOL = {float16 = 2e-3, float32 = 2e-5, float64 = 1e-12}
 
 -- The op table, read from src/ops.def: the specs walk it rather than repeat it.
 local function op_table()
-  local ops = {unary = {}, binary = {}, reduce = {}}
+  local ops = {unary = {}, binary = {}, reduce = {}, rule = {}}
   for line in io.lines("src/ops.def") do
-    local kind, name = line:match("^CA_(%u+)%(([%w_]+),")
-    if kind then ops[kind:lower()][#ops[kind:lower()] + 1] = name end
+    local kind, name, rule = line:match("^CA_(%u+)%(([%w_]+),%s*([%w_]+)%)")
+    if kind then
+      ops[kind:lower()][#ops[kind:lower()] + 1] = name
+      ops.rule[name] = rule
+    end
   end
   return ops
 end
@@ -182,6 +185,43 @@ describe("GPU against CPU", function()
     it("reduction " .. name .. " over all elements, axes and keepdims", function()
       reduce_cases(name, (name == "argmin" or name == "argmax") and "single" or nil)
     end)
+  end
+
+  -- dtype= converts each element to the requested dtype before it is accumulated (a float16
+  -- 1.7 adds 1 to an int32 sum), on every path: the small single-block one, CUB (a contiguous
+  -- full reduction over 64 KiB), rows, columns (a reduction over axis 1 of a C-contiguous
+  -- matrix), transposed and strided views.
+  local DTYPE_RULES = {CA_RULE_ACCUMULATE = true, CA_RULE_MEAN = true, CA_RULE_MOMENT = true}
+  local BIG_LAYOUTS = {
+    {"contiguous 70000", function() return {70000} end, function(a) return a end},
+    {"columns 300x257", function() return {300, 257} end, function(a) return a end},
+    {"transposed 257x300", function() return {257, 300} end, function(a) return a.T end},
+    {"strided 2x70000", function() return {140000} end, function(a) return a[{{1, -1, 2}}] end},
+  }
+  for _, name in ipairs(OPS.reduce) do
+    if DTYPE_RULES[OPS.rule[name]] then
+      it("reduction " .. name .. " with dtype= on every layout and path", function()
+        for _, dt in ipairs({"float16", "float32", "float64", "int16", "bool"}) do
+          for _, odt in ipairs({"int32", "int8", "bool", "float16", "float64"}) do
+            local function check(lay, c, g)
+              for _, ax in ipairs({false, 1, -1}) do
+                both(("%s %s dtype=%s %s axis %s"):format(name, dt, odt, lay[1], tostring(ax)),
+                  function(x) return cu[name](lay[3](x), ax or nil, {dtype = odt}) end, c, g,
+                  TOL[odt])
+              end
+            end
+            for _, lay in ipairs(LAYOUTS) do
+              local c, g = pair(dt, lay[2](41))
+              check(lay, c, g)
+            end
+            for _, lay in ipairs(BIG_LAYOUTS) do
+              local c, g = pair(dt, lay[2]())
+              check(lay, c, g)
+            end
+          end
+        end
+      end)
+    end
   end
 
   for _, name in ipairs({"cumsum", "cumprod"}) do
