@@ -25,8 +25,8 @@
  *      second pass when there are too few outputs;
  *  (d) any strides: both kernels walk the reduced dims as runs of the innermost reduced dim.
  * The kernels are instantiated per input dtype (typed loads) for the folds that skip nothing,
- * the float inputs of those that do, ranges, and float32/float64 arg-reductions; the others
- * read their input through a runtime dtype switch. */
+ * the float inputs of those that do and of ranges, and float32/float64 arg-reductions; the
+ * others read their input through a runtime dtype switch. */
 #include <cub/device/device_reduce.cuh>
 #include "reduce_ops.cuh"
 
@@ -364,8 +364,9 @@ static void plan(ca_backend *be, rparams *p) {
 
 /* Each kind at the accumulation types ca_reduce_acc gives its rules (p not yet planned).
  * Folds: int64 (integer inputs typed, float inputs into an integer dtype through the runtime
- * switch), float for the max/min of float16/float32 (SAME), else double; nan-reductions (folds
- * that skip) of integers are rare and read them through the runtime switch. */
+ * switch, loaded as double when a skip must see them first), float for the max/min of
+ * float16/float32 (SAME), else double; nan-reductions (folds that skip) of integers are rare
+ * and read them through the runtime switch. */
 template <int Rule, class Row> ca_status run_fold(ca_backend *be, int, rparams p) {
   using cur::FoldOp;
   int acc = ca_reduce_acc(Rule, p.in_dt, p.out_dt);
@@ -375,6 +376,8 @@ template <int Rule, class Row> ca_status run_fold(ca_backend *be, int, rparams p
   int fin = ca_is_float(p.in_dt);
   if constexpr (Rule != CA_RULE_MEAN) {
     if (acc == CA_RACC_I) {
+      if constexpr (Rule == CA_RULE_ACCUMULATE && Row::skips)
+        if (fin) return run_kernels<FoldOp<Row, ca_i, double>, -1>(be, p, FoldOp<Row, ca_i, double>());
       if (fin || Row::skips) return run_kernels<FoldOp<Row, ca_i>, -1>(be, p, FoldOp<Row, ca_i>());
       return by_dtype(be, p, FoldOp<Row, ca_i>());
     }
@@ -411,7 +414,7 @@ template <class Row> ca_status run_moment(ca_backend *be, int, rparams p) {
 template <class Row> ca_status run_range(ca_backend *be, int, rparams p) {
   using cur::RangeOp;
   plan(be, &p);
-  if (!ca_is_float(p.in_dt)) return by_dtype(be, p, RangeOp<Row, ca_i>());
+  if (!ca_is_float(p.in_dt)) return run_kernels<RangeOp<Row, ca_i>, -1>(be, p, RangeOp<Row, ca_i>());
   if (p.in_dt == CA_FLOAT64) return run_kernels<RangeOp<Row, double>, CA_FLOAT64>(be, p, RangeOp<Row, double>());
   return by_float32(be, p, RangeOp<Row, float>());
 }

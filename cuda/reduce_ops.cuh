@@ -95,24 +95,28 @@ CUR_D auto at(A... a) -> decltype(Fm::at(typename tag_of<C>::type(), a...)) {
  *   comb(a, b)              merges two accumulators, a of the earlier elements
  *   store(o, dt, i, a, n, ddof)  writes the result of a over n elements to element i of o */
 
-/* A fold at accumulation type C; when its skip can hold, the accumulator counts. */
-template <class Row, class C> struct FoldOp {
+/* A fold at accumulation type C; when its skip can hold, the accumulator counts. Elements
+ * load as In: C, or double for a fold that skips of a float input into an integer type, whose
+ * skip sees each element before it converts (NumPy's nansum replaces NaN first). */
+template <class Row, class C, class In_ = C> struct FoldOp {
   struct Counted {
     C v;
     int64_t n;
   };
-  typedef C In;
+  typedef In_ In;
   typedef typename std::conditional<Row::skips, Counted, C>::type Acc;
+  static_assert(std::is_same<In, C>::value || Row::skips, "only skips load another type");
   template <int DT> __device__ In load(const char *b, int dt, int64_t i) const {
-    return cuk::ld_any<C, DT>(b, dt, i);
+    return cuk::ld_any<In, DT>(b, dt, i);
   }
   __device__ Acc init() const {
     if constexpr (Row::skips) return Acc{at<typename Row::Id, C>(), 0};
     else return at<typename Row::Id, C>();
   }
   __device__ Acc lift(In x, int64_t) const {
-    if constexpr (Row::skips) return at<typename Row::Skip, C>(x) ? init() : Acc{x, 1};
-    else return x;
+    if constexpr (!Row::skips) return x;
+    else if constexpr (std::is_same<In, C>::value) return at<typename Row::Skip, C>(x) ? init() : Acc{x, 1};
+    else return at<typename Row::Skip, In>(x) ? init() : Acc{cuk::cvt<C, CA_FLOAT64>(x), 1};
   }
   __device__ Acc comb(Acc a, Acc b) const {
     if constexpr (Row::skips) return Acc{at<typename Row::Comb, C>(a.v, b.v), a.n + b.n};

@@ -64,6 +64,10 @@ CA_FN float ca_total_f(float a, int64_t n) { (void)n; return a; }
 CA_FN double ca_total_d(double a, int64_t n) { (void)n; return a; }
 /* n == 0 gives 0 / 0: NaN, as NumPy's mean of nothing. */
 CA_FN double ca_average_d(double a, int64_t n) { return a / (double)n; }
+/* The max / min of a slice with nothing counted (all NaN) is NaN, as NumPy's nanmax. */
+CA_FN ca_i ca_nan_if_none_i(ca_i a, int64_t n) { (void)n; return a; }
+CA_FN float ca_nan_if_none_f(float a, int64_t n) { return n == 0 ? NAN : a; }
+CA_FN double ca_nan_if_none_d(double a, int64_t n) { return n == 0 ? NAN : a; }
 
 /* ---- arg-reductions: beats(x, best) ---------------------------------------------------- */
 
@@ -87,6 +91,13 @@ CA_FN double ca_variance_d(double m2, double n, double ddof) {
 CA_FN double ca_deviation_d(double m2, double n, double ddof) {
   return sqrt(ca_variance_d(m2, n, ddof));
 }
+CA_FN double ca_nan_variance_d(double m2, double n, double ddof) {
+  double dof = n - ddof;
+  return dof > 0 ? m2 / dof : NAN;
+}
+CA_FN double ca_nan_deviation_d(double m2, double n, double ddof) {
+  return sqrt(ca_nan_variance_d(m2, n, ddof));
+}
 
 /* ---- the reductions --------------------------------------------------------------------- */
 
@@ -98,14 +109,27 @@ CA_FN double ca_deviation_d(double m2, double n, double ddof) {
 #define CA_FOLD_all              one,      never,  logical_and,  total
 #define CA_FOLD_any              zero,     never,  logical_or,   total
 #define CA_FOLD_mean             zero,     never,  add,          average
+#define CA_FOLD_nansum           zero,     isnan,  add,          total
+#define CA_FOLD_nanprod          one,      isnan,  multiply,     total
+#define CA_FOLD_nanmin           highest,  isnan,  minimum,      nan_if_none
+#define CA_FOLD_nanmax           lowest,   isnan,  maximum,      nan_if_none
+#define CA_FOLD_nanmean          zero,     isnan,  add,          average
+#define CA_FOLD_count_nonzero    zero,     never,  add,          total
 
 /*                               skip    beats */
 #define CA_ARG_argmin            never,  beats_min
 #define CA_ARG_argmax            never,  beats_max
+#define CA_ARG_nanargmin         isnan,  beats_min
+#define CA_ARG_nanargmax         isnan,  beats_max
 
 /*                               skip    fin */
 #define CA_MOMENT_var            never,  variance
 #define CA_MOMENT_std            never,  deviation
+#define CA_MOMENT_nanvar         isnan,  nan_variance
+#define CA_MOMENT_nanstd         isnan,  nan_deviation
+
+/*                               hi   lo   fin */
+#define CA_RANGE_ptp             max, min, subtract
 
 /* ---- accumulation types ------------------------------------------------------------------ */
 

@@ -38,6 +38,7 @@ typedef struct fold_i {
   ca_i (*comb)(ca_i, ca_i);
   ca_i (*fin)(ca_i, int64_t);
   int skips;                                   /* skip can hold: count the elements */
+  ca_i (*skip_float)(double);                  /* skip of a float input, before it converts */
 } fold_i;
 
 typedef struct fold_d {
@@ -60,7 +61,7 @@ typedef struct arg_d {
 } arg_d;
 
 typedef struct moment_d {
-  fold_d sum;                                  /* the sum of the counted elements */
+  fold_d sum;                                  /* the mean of the counted elements */
   double (*fin)(double, double, double);
 } moment_d;
 
@@ -106,6 +107,9 @@ RED_INLINE double pairwise_tree(const double *x, int64_t n, ca_i (*skip)(double)
 /* One per skip formula of reduce_ops.h (a fold row names its sum by its skip). */
 static double pairwise_never(const double *x, int64_t n) {
   return pairwise_tree(x, n, ca_never_d, pairwise_never);
+}
+static double pairwise_isnan(const double *x, int64_t n) {
+  return pairwise_tree(x, n, ca_isnan_d, pairwise_isnan);
 }
 
 /* A running compensated sum (s->acc, s->comp) or fold (s->acc), and the elements counted. */
@@ -224,8 +228,11 @@ RED_INLINE int outputs_next(outputs *o, const char **p, char **q) {
 RED_INLINE void fold_chunk_d(const fold_d *f, fsum *s, const double *x, int64_t m) {
   if (f->comb == ca_add_d) {
     neumaier_add(s, f->pairwise(x, m));
-    if (f->skips)
-      for (int64_t k = 0; k < m; k++) s->count += !f->skip(x[k]);
+    if (f->skips && f->fin != ca_total_d) { /* a total needs no count */
+      int64_t c = 0;
+      for (int64_t k = 0; k < m; k++) c += !f->skip(x[k]);
+      s->count += c;
+    }
     return;
   }
   double a = s->acc;
@@ -280,11 +287,14 @@ RED_INLINE double fold_one_d(const fold_d *f, const red_walk *w, const char *p) 
   return f->fin(f->comb == ca_add_d ? fsum_total(&s) : s.acc, f->skips ? s.count : w->n);
 }
 
-/* truth: over the truth of each element (0 or 1). */
+/* truth: over the truth of each element (0 or 1). A skip sees each element in its own kind,
+ * before it converts (a NaN summed into an integer dtype is skipped, as NumPy's nansum
+ * replaces it first). */
 RED_INLINE ca_i fold_one_i(const fold_i *f, const red_walk *w, const char *p, int truth) {
   int last = w->nd - 1;
   int64_t rs = w->strides[last], count = 0, m;
   ca_i buf[CA_CPU_BUFN], a = f->id();
+  double fbuf[CA_CPU_BUFN];
   uint8_t t[CA_CPU_BUFN];
   const char *src;
   cursor c;
@@ -296,6 +306,15 @@ RED_INLINE ca_i fold_one_i(const fold_i *f, const red_walk *w, const char *p, in
       continue;
     }
     const ca_i *x = (const ca_i *)ca_cpu_fetch(CA_CPU_I, buf, w->dtype, src, rs, m);
+    if (f->skips && ca_is_float(w->dtype)) { /* a float summed into an integer dtype */
+      const double *v = (const double *)ca_cpu_fetch(CA_CPU_D, fbuf, w->dtype, src, rs, m);
+      for (int64_t k = 0; k < m; k++) {
+        if (f->skip_float(v[k])) continue;
+        a = f->comb(a, x[k]);
+        count++;
+      }
+      continue;
+    }
     for (int64_t k = 0; k < m; k++) {
       if (f->skips && f->skip(x[k])) continue;
       a = f->comb(a, x[k]);
@@ -351,7 +370,8 @@ RED_INLINE int64_t arg_one_i(const arg_i *f, const red_walk *w, const char *p) {
 RED_INLINE double moment_one(const moment_d *f, const red_walk *w, const char *p, double ddof) {
   fsum s = {0.0, 0.0, 0}, d = {0.0, 0.0, 0};
   fold_walk_d(&f->sum, w, p, 0, &s);
-  double count = (double)(f->sum.skips ? s.count : w->n), mean = fsum_total(&s) / count;
+  int64_t count = f->sum.skips ? s.count : w->n;
+  double mean = f->sum.fin(fsum_total(&s), count);
   int64_t rs = w->strides[w->nd - 1], m;
   double buf[CA_CPU_BUFN], dev[CA_CPU_BUFN];
   const char *src;
@@ -365,7 +385,7 @@ RED_INLINE double moment_one(const moment_d *f, const red_walk *w, const char *p
     }
     neumaier_add(&d, pairwise_never(dev, m));
   }
-  return f->fin(fsum_total(&d), count, ddof);
+  return f->fin(fsum_total(&d), (double)count, ddof);
 }
 
 /* ---- blocks of outputs (columns) ------------------------------------------------------------- */
@@ -486,6 +506,8 @@ RED_INLINE void fold_block_i(const fold_i *f, const ca_reduction *r, const char 
   int idt = r->in.dtype;
   int64_t isz = (int64_t)ca_itemsize(idt), cnt[CA_CPU_BUFN], off;
   ca_i buf[CA_CPU_BUFN];
+  double fbuf[CA_CPU_BUFN];
+  uint8_t sk[CA_CPU_BUFN]; /* skipped, seen in the input's own kind (fold_one_i) */
   int first = 1;
   rows w;
   rows_init(&w, r);
@@ -495,15 +517,21 @@ RED_INLINE void fold_block_i(const fold_i *f, const ca_reduction *r, const char 
   }
   while (rows_next(&w, &off)) {
     const ca_i *x = (const ca_i *)ca_cpu_fetch(CA_CPU_I, buf, idt, p + off * isz, 1, kb);
+    if (f->skips && ca_is_float(idt)) {
+      const double *v = (const double *)ca_cpu_fetch(CA_CPU_D, fbuf, idt, p + off * isz, 1, kb);
+      for (int64_t j = 0; j < kb; j++) sk[j] = (uint8_t)f->skip_float(v[j]);
+    } else if (f->skips) {
+      for (int64_t j = 0; j < kb; j++) sk[j] = (uint8_t)f->skip(x[j]);
+    }
     if (first) {
       for (int64_t j = 0; j < kb; j++) {
-        int sk = f->skips && f->skip(x[j]);
-        res[j] = sk ? f->id() : x[j];
-        cnt[j] = !sk;
+        int skipped = f->skips && sk[j];
+        res[j] = skipped ? f->id() : x[j];
+        cnt[j] = !skipped;
       }
     } else if (f->skips) {
       for (int64_t j = 0; j < kb; j++) {
-        if (f->skip(x[j])) continue;
+        if (sk[j]) continue;
         res[j] = f->comb(res[j], x[j]);
         cnt[j]++;
       }
@@ -685,11 +713,11 @@ RED_INLINE void range_reduce_i(const range_i *f, const ca_reduction *r) {
 
 /* The formulas of a row of reduce_ops.h at type t: F(formula, t) is ca_<formula>_<t>. */
 #define F(formula, t) ca_##formula##_##t
-#define FOLD_i(id, skip, comb, fin) {F(id, i), F(skip, i), F(comb, i), F(fin, i), F(skip, skips)}
+#define FOLD_i(id, skip, comb, fin) {F(id, i), F(skip, i), F(comb, i), F(fin, i), F(skip, skips), F(skip, d)}
 #define FOLD_d(id, skip, comb, fin) {F(id, d), F(skip, d), F(comb, d), F(fin, d), F(skip, skips), pairwise_##skip}
 #define ARG_i(skip, beats) {F(skip, i), F(beats, i)}
 #define ARG_d(skip, beats) {F(skip, d), F(beats, d)}
-#define MOMENT_d(skip, fin) {FOLD_d(zero, skip, add, total), F(fin, d)}
+#define MOMENT_d(skip, fin) {FOLD_d(zero, skip, add, average), F(fin, d)}
 #define RANGE_i(hi, lo, fin) {&fold_##hi##_i, &fold_##lo##_i, F(fin, i)}
 #define RANGE_d(hi, lo, fin) {&fold_##hi##_d, &fold_##lo##_d, F(fin, d)}
 #define APPLY(macro, ...) macro(__VA_ARGS__)
