@@ -365,7 +365,8 @@ static void push_op_table(lua_State *L) {
     [CA_RULE_SAME] = "same", [CA_RULE_NUMERIC] = "numeric", [CA_RULE_INTPROMOTE] = "intpromote",
     [CA_RULE_TRUEDIV] = "truediv", [CA_RULE_FLOAT] = "float", [CA_RULE_PREDICATE] = "predicate",
     [CA_RULE_BITWISE] = "bitwise", [CA_RULE_SHIFT] = "shift", [CA_RULE_ACCUMULATE] = "accumulate",
-    [CA_RULE_INDEX] = "index", [CA_RULE_MEAN] = "mean",
+    [CA_RULE_INDEX] = "index", [CA_RULE_MEAN] = "mean", [CA_RULE_MOMENT] = "moment",
+    [CA_RULE_COUNT] = "count", [CA_RULE_RANGE] = "range",
   };
   lua_createtable(L, CA_NOPS, 0);
   for (int op = 0; op < CA_NOPS; op++) {
