@@ -489,7 +489,8 @@ def main():
     ap.add_argument("--calls", type=int, default=0, help="steps to generate (bounded run)")
     ap.add_argument("--seconds", type=float, default=0, help="run for this long instead")
     ap.add_argument("--batch", type=int, default=150, help="steps per child process")
-    ap.add_argument("--step-timeout", type=float, default=10)
+    ap.add_argument("--step-timeout", type=float, default=4,
+                    help="seconds a step may run before it counts as hung")
     ap.add_argument("--rounds", type=int, default=0, help="memory check: rounds per batch")
     ap.add_argument("--memory-batches", type=int, default=2)
     ap.add_argument("--rss-slack-kib", type=int, default=1024,
