@@ -106,8 +106,9 @@ class Child:
             # space: a request for terabytes must fail as "out of memory", not page the machine
             resource.setrlimit(resource.RLIMIT_AS, (3 << 29, 3 << 29))
 
-    def run(self, args, step_timeout):
-        """Runs runner.lua with args; returns (records, rc, stderr, timed_out)."""
+    def run(self, args, step_timeout, short=()):
+        """Runs runner.lua with args; returns (records, rc, stderr, timed_out). A step gets
+        step_timeout seconds, or one second if its number is in `short`."""
         errpath = os.path.join(self.opts.out, "child.stderr")
         with open(errpath, "wb") as err:
             p = subprocess.Popen([self.opts.lua, os.path.join(HERE, "runner.lua")] + args,
@@ -135,7 +136,8 @@ class Child:
                     rec = line.decode("utf-8", "replace").split(" ", 3)
                     records.append(rec)
                     if rec[0] in ("S", "C", "M"):
-                        deadline = time.time() + step_timeout
+                        quick = rec[0] == "S" and rec[1].isdigit() and int(rec[1]) in short
+                        deadline = time.time() + (1 if quick else step_timeout)
             p.stdout.close()
             rc = p.wait()
         with open(errpath, "rb") as f:
@@ -179,8 +181,11 @@ class Fuzzer:
     def run_steps(self, steps, rounds=1):
         """Runs steps in one child; returns (failures, records)."""
         path = self.write_batch(steps, "batch.lua")
+        # a step that matches a known hang need not be given the whole time to hang again
+        short = {s.n for s in steps if known_list.match(self.known, "timeout", s.op, s.lua(),
+                                                        count=False)}
         records, rc, stderr, timed_out = self.child.run(
-            ["run", path, str(rounds)], self.opts.step_timeout)
+            ["run", path, str(rounds)], self.opts.step_timeout, short)
         self.runs += 1
         by_n = {s.n: s for s in steps}
         found, started, answered, done = [], None, set(), False
@@ -200,8 +205,8 @@ class Fuzzer:
         kind, report = sanitizer_report(stderr)
         if timed_out:
             slow = pending in by_n and by_n[pending].heavy
-            found.append(Failure("slow" if slow else "timeout", pending,
-                                 "no answer within %g s" % self.opts.step_timeout, op))
+            found.append(Failure("slow" if slow else "timeout", pending, "no answer within %g s"
+                                 % (1 if pending in short else self.opts.step_timeout), op))
         elif kind == "leak" and done:
             found.append(Failure("leak", None, report, "exit"))
         elif kind:
@@ -216,12 +221,13 @@ class Fuzzer:
 
     # ---- batches --------------------------------------------------------------------------
     def run_batch(self, steps):
-        """Runs a batch to its end: a step that kills the child is recorded and left out, and
-        the rest runs again. Returns the steps that ran cleanly."""
-        skipped, seen = set(), set()
+        """Runs a batch to its end: a step that kills the child is recorded, and the steps
+        after it run in a new child (with the earlier steps whose results they use). Returns
+        the steps that ran to their end in one child, for the memory check."""
+        seen, active, clean, called = set(), list(steps), [], set()
         while True:
-            active = [s for s in steps if s.n not in skipped]
             found, records = self.run_steps(active)
+            called |= {int(r[1]) for r in records if r[0] == "C"}
             hard = None
             for f in found:
                 if f.kind in SOFT:
@@ -230,17 +236,23 @@ class Fuzzer:
                         self.record(f, active)
                 else:
                     hard = f
-            if hard is None:
-                self.calls += sum(1 for r in records if r[0] == "C")
-                return active
+            if hard is None or hard.n is None:  # the calls all ran (a leak shows at exit)
+                self.calls += len(called)
+                if hard is not None:
+                    self.record(hard, active)
+                return active if len(active) > len(clean) else clean
             if hard.kind == "slow":
                 self.slow.append(hard)
             else:
                 self.record(hard, active)
-            if hard.n is None:  # at exit (a leak): the calls all ran
-                self.calls += sum(1 for r in records if r[0] == "C")
-                return active
-            skipped.add(hard.n)
+            before = [s for s in active if s.n < hard.n]
+            if len(before) > len(clean):
+                clean = before
+            after = [s for s in active if s.n > hard.n]
+            if not after:
+                self.calls += len(called)
+                return clean
+            active = slot_closure(after, before) + after
 
     def record(self, failure, steps):
         self.failures.append(failure)
@@ -355,6 +367,9 @@ class Fuzzer:
         start = time.time()
         flavour, functions = self.discover()
         o = self.opts
+        if flavour.get("cuda") != "cuda" and not o.keep_cuda:
+            self.child.env["HOSTILE_HIDE_CUDA"] = "1"
+            flavour, functions = self.discover()
         print("hostile: %s (%s), %d functions and metamethods, seed %d"
               % (o.label, " ".join(flavour.get(k, "?") for k in ("version", "jit", "device")),
                  len(functions), o.seed), flush=True)
@@ -485,10 +500,12 @@ def main():
     ap.add_argument("--asan", default="", help="libasan.so to preload (the core built with it)")
     ap.add_argument("--device", default="", help="CUARRAY_DEVICE for the children (cuda)")
     ap.add_argument("--label", default="", help="a name for this run in the report")
+    ap.add_argument("--keep-cuda", action="store_true",
+                    help="load cuarray.cuda even where it finds no GPU (else it is hidden)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--calls", type=int, default=0, help="steps to generate (bounded run)")
     ap.add_argument("--seconds", type=float, default=0, help="run for this long instead")
-    ap.add_argument("--batch", type=int, default=150, help="steps per child process")
+    ap.add_argument("--batch", type=int, default=300, help="steps per child process")
     ap.add_argument("--step-timeout", type=float, default=4,
                     help="seconds a step may run before it counts as hung")
     ap.add_argument("--rounds", type=int, default=0, help="memory check: rounds per batch")

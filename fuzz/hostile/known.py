@@ -46,9 +46,11 @@ def load(path):
     return entries
 
 
-def match(entries, kind, op, text):
+def match(entries, kind, op, text, count=True):
+    """The first entry that matches (counted as met unless count is false), or None."""
     for e in entries:
         if ("*" in e.kinds or kind in e.kinds) and e.op.fullmatch(op) and e.detail.search(text):
-            e.hits += 1
+            if count:
+                e.hits += 1
             return e
     return None

@@ -20,6 +20,13 @@
 --                 (the fuzzer's own argument code failed: a bug in the generator)
 --   M round rss_kib lua_kib cuda_bytes   memory after each round (ROUNDS > 1)
 --   D calls       the batch ran to its end
+if os.getenv("HOSTILE_HIDE_CUDA") then
+  -- without a GPU the CUDA module only says so, and loading it can cost seconds per child:
+  -- the driver hides it, and cu.cuda is the Lua layer's stand-in
+  package.preload["cuarray.cuda"] = function()
+    error("module 'cuarray.cuda' not found (hidden: no GPU)", 0)
+  end
+end
 local cu = require "cuarray"
 local here = (arg and arg[0] or ""):match("^(.*)[/\\]") or "."
 local H = dofile(here .. "/helpers.lua")
