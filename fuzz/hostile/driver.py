@@ -155,6 +155,7 @@ class Fuzzer:
         self.failures = []     # every failure found, known or new
         self.slow = []         # steps that ran out of time where that is legitimate
         self.runs = 0
+        self.host_measure = "resident set"  # what the memory check reads for host memory
 
     # ---- running steps ----------------------------------------------------------------------
     def discover(self):
@@ -331,26 +332,36 @@ class Fuzzer:
 
     # ---- memory -------------------------------------------------------------------------------
     def memory_check(self, steps, rounds):
-        """Runs the batch `rounds` times in one process: after the second round, the resident
-        set, the Lua heap and the CUDA pool's bytes in use must stay flat."""
+        """Runs the batch `rounds` times in one process. Over the second half of the rounds,
+        memory must not keep growing: the bytes malloc holds (where LuaJIT's ffi can ask glibc;
+        else the resident set), the Lua heap, the CUDA pool's bytes in use. Caches fill up
+        during the first rounds; a leak grows in every round."""
         found, records = self.run_steps(steps, rounds)
         if any(f.kind not in SOFT for f in found):
             return None
-        m = [list(map(float, (r[1] + " " + " ".join(r[2:])).split())) for r in records
-             if r[0] == "M"]
-        if len(m) < 3:
+        m = [list(map(float, " ".join(r[1:]).split())) for r in records if r[0] == "M"]
+        if len(m) < 6:
             return None
-        base, last = m[1], m[-1]
+        half = m[len(m) // 2 - 1:]
+
+        def growing(col, slack):
+            v = [row[col] for row in half]
+            return v[-1] - v[0] > slack and all(b > a for a, b in zip(v[-3:], v[-2:]))
+
         grew = []
-        if last[1] - base[1] > self.opts.rss_slack_kib:
-            grew.append("resident set %d KiB -> %d KiB" % (base[1], last[1]))
-        if last[2] - base[2] > self.opts.lua_slack_kib:
-            grew.append("Lua heap %d KiB -> %d KiB" % (base[2], last[2]))
-        if last[3] > base[3]:
-            grew.append("CUDA bytes in use %d -> %d" % (base[3], last[3]))
+        self.host_measure = "bytes held by malloc" if half[0][4] >= 0 else "resident set"
+        if half[0][4] >= 0:
+            if growing(4, self.opts.malloc_slack):
+                grew.append("bytes held by malloc %d -> %d" % (half[0][4], half[-1][4]))
+        elif growing(1, self.opts.rss_slack_kib):
+            grew.append("resident set %d KiB -> %d KiB" % (half[0][1], half[-1][1]))
+        if growing(2, self.opts.lua_slack_kib):
+            grew.append("Lua heap %d KiB -> %d KiB" % (half[0][2], half[-1][2]))
+        if growing(3, 0):
+            grew.append("CUDA bytes in use %d -> %d" % (half[0][3], half[-1][3]))
         if grew:
-            f = Failure("memory", None, "after rounds 2 and %d of the same calls: %s"
-                        % (len(m), "; ".join(grew)), "batch")
+            f = Failure("memory", None, "over rounds %d to %d of the same calls: %s"
+                        % (half[0][0], half[-1][0], "; ".join(grew)), "batch")
             self.failures.append(f)
             f.known = known_list.match(self.known, "memory", "batch", f.text)
             if f.known is None:
@@ -395,8 +406,9 @@ class Fuzzer:
         new = [f for f in self.failures if f.known is None]
         known = [f for f in self.failures if f.known is not None]
         memory = ("memory: LeakSanitizer at each child's exit" if o.asan else
-                  "memory: %d batches run %d times, resident set, Lua heap and CUDA pool flat"
-                  % (memory_batches, o.rounds) if memory_batches else "memory: not checked")
+                  "memory: %d batches run %d times each, %s, Lua heap and CUDA pool flat"
+                  % (memory_batches, o.rounds, self.host_measure) if memory_batches
+                  else "memory: not checked")
         lines = ["hostile: %s: %d calls in %d batches (%d child runs), %.1f s; %s" % (
                      o.label, self.calls, batches, self.runs, seconds, memory),
                  "hostile: %d failures: %d known, %d new; %d legitimately slow calls skipped"
@@ -510,8 +522,10 @@ def main():
                     help="seconds a step may run before it counts as hung")
     ap.add_argument("--rounds", type=int, default=0, help="memory check: rounds per batch")
     ap.add_argument("--memory-batches", type=int, default=2)
+    ap.add_argument("--malloc-slack", type=int, default=4096,
+                    help="growth of the bytes malloc holds allowed over the memory check")
     ap.add_argument("--rss-slack-kib", type=int, default=1024,
-                    help="growth of the resident set allowed over the memory check")
+                    help="growth of the resident set allowed (where malloc cannot be asked)")
     ap.add_argument("--lua-slack-kib", type=int, default=64,
                     help="growth of the Lua heap allowed over the memory check")
     ap.add_argument("--minimise-budget", type=int, default=40, help="child runs per failure")

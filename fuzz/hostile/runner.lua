@@ -18,7 +18,7 @@
 --                 (a returned array whose attributes do not hold together), `property` (a
 --                 result that contradicts another: helpers.lua's check_* functions), `args`
 --                 (the fuzzer's own argument code failed: a bug in the generator)
---   M round rss_kib lua_kib cuda_bytes   memory after each round (ROUNDS > 1)
+--   M round rss_kib lua_kib cuda_bytes malloc_bytes   memory after each round (ROUNDS > 1)
 --   D calls       the batch ran to its end
 if os.getenv("HOSTILE_HIDE_CUDA") then
   -- without a GPU the CUDA module only says so, and loading it can cost seconds per child:
@@ -168,6 +168,23 @@ local function rss_kib()
   return tonumber(s:match("VmRSS:%s*(%d+)")) or -1
 end
 
+-- Bytes that malloc has handed out and not had back (glibc's mallinfo2, through LuaJIT's ffi;
+-- LuaJIT's own heap is not among them, so this counts the library's host memory), or -1.
+local malloc_bytes = function() return -1 end
+do
+  local ok, ffi = pcall(require, "ffi")
+  if ok and pcall(ffi.cdef, [[
+      struct hostile_mallinfo2 { size_t arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks,
+                                 uordblks, fordblks, keepcost; };
+      struct hostile_mallinfo2 mallinfo2(void);]]) and pcall(function() return ffi.C.mallinfo2 end)
+  then
+    malloc_bytes = function()
+      local m = ffi.C.mallinfo2()
+      return tonumber(m.uordblks + m.hblkhd)
+    end
+  end
+end
+
 local function cuda_bytes()
   if not cu.cuda.is_available() then return 0 end
   cu.cuda.synchronize()
@@ -184,7 +201,8 @@ local function run()
       if rawget(_G, "jit") then jit.flush() end -- compiled traces live in the Lua heap
       collectgarbage()
       collectgarbage()
-      out("M", round, rss_kib(), math.floor(collectgarbage("count")), cuda_bytes())
+      out("M", round, rss_kib(), math.floor(collectgarbage("count")), cuda_bytes(),
+          malloc_bytes())
     end
   end
   out("D", calls)
