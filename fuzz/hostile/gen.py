@@ -29,7 +29,7 @@ META_NAMES = {
     "__unm": ["negative"], "__idiv": ["floor_divide"], "__band": ["bitwise_and"],
     "__bor": ["bitwise_or"], "__bxor": ["bitwise_xor"], "__shl": ["left_shift"],
     "__shr": ["right_shift"], "__bnot": ["invert", "bitwise_not"], "__len": ["len"],
-    "__index": ["index", "indices", "attribute", "indexing"],
+    "__index": ["index", "indices", "attribute", "indexing", "reading"],
     "__newindex": ["index", "indices", "attribute", "assignment", "indexing"],
     "__tostring": ["tostring", "repr", "print", "_print_data", "array_repr"],
     "__gc": ["gc", "free"], "__close": ["close", "free"],
@@ -417,6 +417,9 @@ class Generator(Values):
                              "function(x) return cu.array_repr(x) end",
                              "function(x) collectgarbage() return 'x' end"])
             step.op = "cu._set_formatter"
+            # printing that recurses until the C stack runs out: LuaJIT takes seconds to get
+            # there, and a slow answer is no defect of the library
+            step.heavy = "tostring(x)" in fmt
             step.call = "return H.with_formatter(%s, function() return tostring(a1) end)" % fmt
         elif r < 0.8:
             # (not __gc: arrays made without a finalizer leak, as Lua means them to)

@@ -221,8 +221,9 @@ class Values:
             dt = self.pick(DTYPES)
             return Value(tmpl % lua_str(dt), "array", shape, dt, huge=True)
         if r < 0.90:
-            return Value("cu.zeros(H.filled(32, 1), {dtype = %s})" % lua_str(v.dtype), "array",
-                         (1,) * 32, v.dtype)
+            nd = self.pick([32, 32, 31, 17])  # at the limit, or two of them past it
+            return Value("cu.zeros(H.filled(%d, 1), {dtype = %s})" % (nd, lua_str(v.dtype)),
+                         "array", (1,) * nd, v.dtype)
         return self.plain_array(shape=self.pick([(), (0,), (1,)]))
 
     def hostile(self):
