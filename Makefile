@@ -129,7 +129,7 @@ hostile_run = $(PYTHON) fuzz/hostile/driver.py --seed $(HOSTILE_SEED) $(HOSTILE_
 hostile_asan = $(hostile_run) --lua $(LUA54) --cpath $(BUILD)/asan/lua5.4 --asan $(LIBASAN) \
   --out $(BUILD)/hostile/asan-lua5.4 $(1)
 hostile_plain = $(hostile_run) --lua $(LUA_$(1)) --cpath $(BUILD)/$(1) --out $(BUILD)/hostile/$(1) \
-  --rounds 10 $(if $(HOSTILE_DEVICE),--device $(HOSTILE_DEVICE) --label $(1)-$(HOSTILE_DEVICE)) $(2)
+  --rounds 24 $(if $(HOSTILE_DEVICE),--device $(HOSTILE_DEVICE) --label $(1)-$(HOSTILE_DEVICE)) $(2)
 hostile-asan: asan-build
 	$(call hostile_asan,--calls $(or $(HOSTILE_CALLS),3000))
 hostile-luajit hostile-lua5.4 hostile-lua5.1: hostile-%: $(BUILD)/%/cuarray/core.so

@@ -408,6 +408,13 @@ class Generator(Values):
             step.args = [Value("%s:data_ptr()" % buf, "pointer"), Value(shape, "shape"),
                          Value(opts, "opts")]
             step.call = "return cu.from_pointer(a1, a2, a3):%s()" % self.pick(["sum", "totable"])
+        elif r < 0.22:
+            # cuarray called from a finalizer that runs when the Lua state closes
+            step.op, step.names = "at_close", None
+            body = self.pick(["local b = cu.zeros(3) + a1; b:free()", "return tostring(a1)",
+                              "return cu.arange(5):sum()", "a1:free()",
+                              "return cu.zeros({2, 2}) + 1"])
+            step.call = "H.at_close(function() %s end)" % body
         elif r < 0.45:
             fmt = self.pick(["H.nested_print(50)", "H.nested_print(50)",
                              "function(x) return tostring(x) end" if self.chance(0.1) else

@@ -35,6 +35,20 @@ function H.garbage(fn)
   end
 end
 
+--@ at_close
+-- An object held until the Lua state closes, whose finalizer (run by lua_close) calls fn.
+H.closing = {}
+function H.at_close(fn)
+  local function fin() pcall(fn) end
+  if rawget(_G, "newproxy") then
+    local p = newproxy(true)
+    getmetatable(p).__gc = fin
+    H.closing[#H.closing + 1] = p
+  else
+    H.closing[#H.closing + 1] = setmetatable({}, {__gc = fin})
+  end
+end
+
 --@ free_on_gc
 -- Garbage whose finalizer frees `a` at the next collection; returns `a`.
 function H.free_on_gc(a)
