@@ -339,8 +339,8 @@ class Fuzzer:
         """Runs the batch `rounds` times in one process. Over the last third of the rounds,
         memory must not keep growing: the bytes malloc holds (where LuaJIT's ffi can ask glibc;
         else the resident set), the Lua heap, the CUDA pool's bytes in use. Caches fill up
-        during the first rounds (up to about 15 here); a leak grows in every round. (Steps that keep values until
-        the state closes, H.at_close, are left out: they hold memory by design.)"""
+        during the first rounds (up to about 15 here); a leak grows in every round. Steps
+        that keep values until the state closes (H.at_close) hold memory by design: left out."""
         steps = [s for s in steps if "H.at_close" not in s.lua()]
         found, records = self.run_steps(steps, rounds)
         if any(f.kind not in SOFT for f in found):
@@ -348,26 +348,26 @@ class Fuzzer:
         m = [list(map(float, " ".join(r[1:]).split())) for r in records if r[0] == "M"]
         if len(m) < 6:
             return None
-        tail = m[len(m) * 2 // 3 - 1:]
+        late = m[len(m) * 2 // 3 - 1:]
 
         def growing(col, slack):
-            v = [row[col] for row in tail]
+            v = [row[col] for row in late]
             return v[-1] - v[0] > slack and all(b > a for a, b in zip(v[-3:], v[-2:]))
 
         grew = []
-        self.host_measure = "bytes held by malloc" if tail[0][4] >= 0 else "resident set"
-        if tail[0][4] >= 0:
+        self.host_measure = "bytes held by malloc" if late[0][4] >= 0 else "resident set"
+        if late[0][4] >= 0:
             if growing(4, self.opts.malloc_slack):
-                grew.append("bytes held by malloc %d -> %d" % (tail[0][4], tail[-1][4]))
+                grew.append("bytes held by malloc %d -> %d" % (late[0][4], late[-1][4]))
         elif growing(1, self.opts.rss_slack_kib):
-            grew.append("resident set %d KiB -> %d KiB" % (tail[0][1], tail[-1][1]))
+            grew.append("resident set %d KiB -> %d KiB" % (late[0][1], late[-1][1]))
         if growing(2, self.opts.lua_slack_kib):
-            grew.append("Lua heap %d KiB -> %d KiB" % (tail[0][2], tail[-1][2]))
+            grew.append("Lua heap %d KiB -> %d KiB" % (late[0][2], late[-1][2]))
         if growing(3, 0):
-            grew.append("CUDA bytes in use %d -> %d" % (tail[0][3], tail[-1][3]))
+            grew.append("CUDA bytes in use %d -> %d" % (late[0][3], late[-1][3]))
         if grew:
             f = Failure("memory", None, "over rounds %d to %d of the same calls: %s"
-                        % (tail[0][0], tail[-1][0], "; ".join(grew)), "batch")
+                        % (late[0][0], late[-1][0], "; ".join(grew)), "batch")
             self.failures.append(f)
             f.known = known_list.match(self.known, "memory", "batch", f.text)
             if f.known is None:
