@@ -110,7 +110,6 @@ sig("load", "rpath", "opts:device")
 sig("from_pointer", "pointer", "shape", "opts:dtype,device,owner,strides")
 sig("from_ffi", "pointer", "count", "dtype", "opts:device")
 sig("to_ffi", "array", "pointer")
-sig("from_dlpack", "dlpack", "opts:versioned,copy")
 sig("to_dlpack", "array", "opts:versioned")
 sig("norm", "array", "number", "axis", "opts:keepdims", ns="linalg")
 sig("seed", "number", ns="random")
@@ -131,6 +130,8 @@ class Generator(Values):
         self.lua54 = flavour.get("version") in ("Lua_5.4", "Lua_5.3")
 
     def slot_value(self, kind, step, first):
+        if kind == "any" and RAW_POINTER.search(step.op_name):  # an address, or no number
+            return self.pointer(step)
         if kind == "array" and RAW_POINTER.search(step.op_name):  # copies into 512 bytes
             return self.plain_array()
         if kind == "count" and RAW_POINTER.search(step.op_name):  # elements read from 512 bytes
@@ -184,13 +185,6 @@ class Generator(Values):
                                     'H.tmp("missing.npy")', "2"]), "other")
         if kind == "pointer":
             return self.pointer(step)
-        if kind == "dlpack":
-            if self.chance(0.6):
-                src = self.pick(["cu.zeros({2, 3}):to_dlpack()", "cu.arange(5)[{{-1, 1, -1}}]:to_dlpack()",
-                                 "cu.zeros({0}):to_dlpack()", "cu.array(1.5):to_dlpack()",
-                                 "cu.broadcast_to(cu.zeros(1), {2^61}):to_dlpack()"])
-                return Value(src, "pointer")
-            return Value(self.pick(["nil", "0", "-1", "0.5", "{}", '"p"', "cu.zeros(2)"]), "other")
         if kind == "precision":
             return Value(self.pick(['"high"', '"highest"', '"medium"', "nil", "1", '""']), "other")
         if kind == "printoptions":
@@ -554,7 +548,8 @@ class Generator(Values):
             if not exact:
                 return self.make_step(n)
             name = self.pick(exact)
-            view = self.view_of(self.plain_array(shape=self.pick([(2, 3), (3, 3), (4,), (2, 2, 2)])))
+            shape = self.pick([(2, 3), (3, 3), (4,), (2, 2, 2)])
+            view = self.view_of(self.plain_array(shape=shape))
             step.args = [Value(lua_str(name), "scalar"), view]
             if name in self.have(BINARY):
                 step.args.append(self.pick([Value(self.pick(SMALL_INTS + ["0.5"]), "scalar"),

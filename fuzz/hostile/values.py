@@ -316,7 +316,8 @@ class Values:
             return "H.opts_odd(%s)" % self.pick(["2^62", "0/0", "true", "cu.zeros(2)",
                                                  "H.freed(cu.zeros(2))", "print",
                                                  "coroutine.create(function() end)", "H.chatty()",
-                                                 '"float32"', "cu.broadcast_to(cu.zeros(1), {2^61})"])
+                                                 '"float32"',
+                                                 "cu.broadcast_to(cu.zeros(1), {2^61})"])
         if r < 0.82:
             return "H.opts_collecting(%s)" % table
         if r < 0.88:
@@ -354,7 +355,8 @@ class Values:
                 "cu.array({1, 3})", "cu.array({0})", "cu.array({-1, 2^53})",
                 "cu.array(7)", "cu.array(-100)", "cu.array({}, {dtype = 'int64'})",
                 "cu.array({true, false})", "cu.array(true)", "cu.array({1.5})",
-                "cu.array({{1, 2}, {3, 4}}, {dtype = 'int8'})", "cu.array({200}, {dtype = 'uint8'})",
+                "cu.array({{1, 2}, {3, 4}}, {dtype = 'int8'})",
+                "cu.array({200}, {dtype = 'uint8'})",
                 "{cu.array({1, 2}), cu.array({1})}", "{'...', cu.array(1)}",
                 "{cu.array(1), '...', cu.array(1)}", "{cu.newaxis, cu.array({1, 1})}",
                 "H.freed(cu.array({1}))", "{cu.array({2^62})}",
