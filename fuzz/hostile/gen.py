@@ -335,7 +335,9 @@ class Generator(Values):
                 b = self.array()
             step.args = [a, b]
             op = BINARY_OPERATORS[name]
-            arrays = a.kind == "array" or b.kind == "array"
+            # an operator reaches the array metamethod only when no operand has one of its own
+            # (an earlier step's result may be a cdata, whose metamethods LuaJIT tries first)
+            arrays = (a.kind == "array" or b.kind == "array") and "slot" not in (a.kind, b.kind)
             if arrays and (name not in OPERATORS_54 or self.lua54) and self.chance(0.6):
                 step.call = "return a1 %s a2" % op
             else:
