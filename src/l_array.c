@@ -1,5 +1,4 @@
-/* The array userdata: metatable, attributes, conversions, shape methods, and the module's
- * entry point luaopen_cuarray_core. */
+/* The array userdata: its metatable, attributes, conversions and shape methods. */
 #include <stdlib.h>
 #include <string.h>
 #include "core.h"
@@ -51,26 +50,36 @@ static int attribute(lua_State *L, ca_array *a, const char *k) {
   if (strcmp(k, "device") == 0) return device_name(L, a);
   if (strcmp(k, "strides") == 0) { push_int_table(L, a->ndim, a->strides); return 1; }
   if (strcmp(k, "itemsize") == 0) { lua_pushinteger(L, (lua_Integer)ca_itemsize(a->dtype)); return 1; }
-  if (strcmp(k, "nbytes") == 0) { ca_pushinteger(L, a->size * (int64_t)ca_itemsize(a->dtype)); return 1; }
+  if (strcmp(k, "nbytes") == 0) {
+    int64_t isz = (int64_t)ca_itemsize(a->dtype);
+    if (a->size > INT64_MAX / isz) lua_pushnumber(L, (lua_Number)a->size * (lua_Number)isz);
+    else ca_pushinteger(L, a->size * isz);
+    return 1;
+  }
   if (strcmp(k, "T") == 0) { push_permuted(L, a, NULL); return 1; }
   if (strcmp(k, "is_contiguous") == 0) { lua_pushboolean(L, ca_is_contiguous(a)); return 1; }
   if (strcmp(k, "pinned") == 0) { lua_pushboolean(L, a->storage->owner_be != NULL); return 1; }
+  if (strcmp(k, "writeable") == 0) { lua_pushboolean(L, !a->readonly); return 1; }
   return 0;
 }
 
 /* __index: methods and attributes by name; anything else is indexing (l_index.c). */
 static int arr_index(lua_State *L) {
+  ca_array *a = ca_test(L, 1);
+  if (!a) return ca_raisef(L, "__index: expected an array, got %s", luaL_typename(L, 1));
   if (lua_type(L, 2) == LUA_TSTRING) {
     lua_getmetatable(L, 1);
-    lua_getfield(L, -1, "__methods");
-    lua_pushvalue(L, 2);
+    lua_pushliteral(L, "__methods");
     lua_rawget(L, -2);
-    if (!lua_isnil(L, -1)) return 1;
-    lua_pop(L, 3);
-    ca_array *a = ca_test(L, 1);
+    if (lua_istable(L, -1)) {
+      lua_pushvalue(L, 2);
+      lua_rawget(L, -2);
+      if (!lua_isnil(L, -1)) return 1;
+    }
+    lua_settop(L, 2);
     const char *k = lua_tostring(L, 2);
-    if (a && a->storage && attribute(L, a, k)) return 1;
-    if (a && !a->storage) return ca_raisef(L, "the array has been freed (reading '%s')", k);
+    if (a->storage && attribute(L, a, k)) return 1;
+    if (!a->storage) return ca_raisef(L, "the array has been freed (reading '%s')", k);
     return ca_raisef(L, "array has no attribute or method '%s'", k);
   }
   ca_check(L, 1);
@@ -93,7 +102,8 @@ static int arr_len(lua_State *L) {
 
 static int arr_tostring(lua_State *L) {
   ca_array *a = ca_test(L, 1);
-  if (a && !a->storage) {
+  if (!a) return ca_raisef(L, "__tostring: expected an array, got %s", luaL_typename(L, 1));
+  if (!a->storage) {
     lua_pushliteral(L, "array(<freed>)");
     return 1;
   }
@@ -168,23 +178,9 @@ static int arr_get(lua_State *L) {
   return 1;
 }
 
-static void push_value_at(lua_State *L, int dtype, const char *p) {
-  switch (dtype) {
-  case CA_BOOL: lua_pushboolean(L, *p != 0); break;
-  case CA_INT8: lua_pushinteger(L, *(const int8_t *)p); break;
-  case CA_UINT8: lua_pushinteger(L, *(const uint8_t *)p); break;
-  case CA_INT16: lua_pushinteger(L, *(const int16_t *)p); break;
-  case CA_INT32: lua_pushinteger(L, *(const int32_t *)p); break;
-  case CA_INT64: ca_pushinteger(L, *(const int64_t *)p); break;
-  case CA_FLOAT16: lua_pushnumber(L, ca_half_to_float(*(const uint16_t *)p)); break;
-  case CA_FLOAT32: lua_pushnumber(L, *(const float *)p); break;
-  default: lua_pushnumber(L, *(const double *)p); break;
-  }
-}
-
 static const char *build_table(lua_State *L, const ca_array *a, int dim, const char *p) {
   if (dim == a->ndim) {
-    push_value_at(L, a->dtype, p);
+    ca_push_value(L, a->dtype, p);
     return p + ca_itemsize(a->dtype);
   }
   lua_createtable(L, (int)a->shape[dim], 0);
@@ -198,7 +194,7 @@ static const char *build_table(lua_State *L, const ca_array *a, int dim, const c
 /* a:totable(): nested Lua tables (a number for a 0-d array). */
 static int arr_totable(lua_State *L) {
   ca_array *a = ca_check(L, 1);
-  size_t nbytes = (size_t)a->size * ca_itemsize(a->dtype);
+  size_t nbytes = ca_nbytes(L, a, "totable");
   char *buf = (char *)ca_newuserdata(L, nbytes ? nbytes : 1); /* collected with the call */
   ca_read_host(L, a, buf);
   build_table(L, a, 0, buf);
@@ -244,7 +240,7 @@ static int reshape_strides(const ca_array *a, int nd, const int64_t *shape, int6
 /* Pushes `a` reshaped (a view when the strides allow, else a copy). */
 static void push_reshaped(lua_State *L, int idx, int nd, int64_t *shape, const char *fname) {
   ca_array *a = ca_check(L, idx);
-  int neg = -1;
+  int neg = -1, overflow = 0;
   int64_t known = 1;
   for (int i = 0; i < nd; i++) {
     if (shape[i] == -1) {
@@ -252,9 +248,18 @@ static void push_reshaped(lua_State *L, int idx, int nd, int64_t *shape, const c
       neg = i;
     } else if (shape[i] < 0) {
       ca_raisef(L, "%s: negative dimension %lld in shape", fname, (long long)shape[i]);
-    } else {
-      known *= shape[i];
+    } else if (__builtin_mul_overflow(known, shape[i], &known)) {
+      overflow = 1;
     }
+  }
+  for (int i = 0; i < nd; i++)
+    if (shape[i] == 0) known = 0, overflow = 0;
+  if (overflow) { /* more elements than any array holds, so never a's size */
+    char s1[256], s2[256];
+    ca_format_shape(s1, sizeof s1, a->ndim, a->shape);
+    ca_format_shape(s2, sizeof s2, nd, shape);
+    ca_raisef(L, "%s: cannot reshape array of size %lld (shape %s) into shape %s", fname,
+              (long long)a->size, s1, s2);
   }
   if (neg >= 0) {
     if (known == 0 || a->size % known != 0) {
@@ -422,6 +427,7 @@ static int arr_broadcast_to(lua_State *L) {
     v->ndim = nd;
     memcpy(v->shape, shape, sizeof(int64_t) * (size_t)nd);
     v->size = ca_shape_size(L, nd, shape);
+    v->readonly = 1; /* as NumPy's: its elements may alias one another */
     return 1;
   }
 fail:;
@@ -490,9 +496,42 @@ static int get_default_device(lua_State *L) {
   return 1;
 }
 
+/* cu._set_int64(make, parts): the Lua layer's int64 cdata helpers (LuaJIT): make(hi, lo)
+ * returns hi * 2^32 + lo as an int64 cdata, parts(v) an int64 cdata's halves (or nil). */
+static int set_int64(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  ca_set_int64(L, 1, 2);
+  return 0;
+}
+
+/* cu._gc_stress(on): for tests, a full collection before every array is made, so that
+ * finalizers (any Lua code) run inside every operation that makes an array. */
+static int gc_stress(lua_State *L) {
+  ca_state_get(L)->gc_stress = lua_toboolean(L, 1);
+  return 0;
+}
+
 static int is_array(lua_State *L) {
   lua_pushboolean(L, ca_test(L, 1) != NULL);
   return 1;
+}
+
+/* cu._check_array(v, fname): v if it is a live array, else the error every C function
+ * raises ("zeros_like: expected an array, got number"), for the Lua layer's functions. */
+static int check_array(lua_State *L) {
+  ca_check_arg(L, 1, luaL_checkstring(L, 2));
+  lua_settop(L, 1);
+  return 1;
+}
+
+/* cu.dtypes: the dtype names in the order of their numbers (cuarray.h's CUARRAY_*). */
+static void push_dtype_names(lua_State *L) {
+  lua_createtable(L, CA_NDTYPES, 0);
+  for (int dt = 0; dt < CA_NDTYPES; dt++) {
+    lua_pushstring(L, ca_dtype_name(dt));
+    lua_rawseti(L, -2, dt + 1);
+  }
 }
 
 static const luaL_Reg methods[] = {
@@ -511,7 +550,9 @@ static const luaL_Reg funcs[] = {
   {"broadcast_to", arr_broadcast_to}, {"flip", arr_flip}, {"copy", arr_copy},
   {"set_default_dtype", set_default_dtype}, {"get_default_dtype", get_default_dtype},
   {"set_default_device", set_default_device}, {"get_default_device", get_default_device},
-  {"is_array", is_array}, {"_set_formatter", set_formatter}, {NULL, NULL}
+  {"is_array", is_array}, {"_check_array", check_array}, {"_set_formatter", set_formatter},
+  {"_gc_stress", gc_stress}, {"_set_int64", set_int64},
+  {NULL, NULL}
 };
 
 static const luaL_Reg metamethods[] = {
@@ -519,16 +560,9 @@ static const luaL_Reg metamethods[] = {
   {"__len", arr_len}, {"__tostring", arr_tostring}, {NULL, NULL}
 };
 
+/* Creates the array metatable (with __methods, the methods table at -1) and registers. */
 void ca_open_array(lua_State *L) {
   /* module table at -2, methods table at -1 */
-  ca_register(L, funcs, methods);
-}
-
-CA_EXPORT int luaopen_cuarray_core(lua_State *L);
-CA_EXPORT int luaopen_cuarray_core(lua_State *L) {
-  ca_state_get(L);
-  lua_newtable(L);                       /* module */
-  lua_newtable(L);                       /* methods */
   luaL_newmetatable(L, CA_ARRAY_MT);
   for (const luaL_Reg *r = metamethods; r->name; r++) {
     lua_pushcfunction(L, r->func);
@@ -537,13 +571,7 @@ CA_EXPORT int luaopen_cuarray_core(lua_State *L) {
   lua_pushvalue(L, -2);
   lua_setfield(L, -2, "__methods");
   lua_pop(L, 1);
-  ca_open_array(L);
-  ca_open_ops(L);
-  ca_open_reduce(L);
-  ca_open_linalg(L);
-  ca_open_index(L);
-  ca_open_create(L);
-  ca_open_interop(L);
-  lua_setfield(L, -2, "_methods");       /* module._methods: for the Lua layer */
-  return 1;
+  ca_register(L, funcs, methods);
+  push_dtype_names(L);
+  lua_setfield(L, -3, "dtypes");
 }

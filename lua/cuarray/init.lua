@@ -5,37 +5,64 @@
 --   print(cu.matmul(x, x):sum())
 --
 -- This file is thin: it loads the C module cuarray.core, copies its functions into the module
--- table, attaches the namespaces (cu.random, cu.linalg, cu.cuda), chooses the default device
--- and installs the printer (lua/cuarray/format.lua).
+-- table, adds the compositions written in Lua (lua/cuarray/create.lua: the _like forms and
+-- identity; lua/cuarray/random.lua: cu.random's positional forms), attaches the namespaces
+-- (cu.random, cu.linalg, cu.cuda), chooses the default device and installs the printer
+-- (lua/cuarray/format.lua). Lists (dtypes, function names) come from the modules themselves.
 local core = require "cuarray.core"
 local format = require "cuarray.format"
 
 local cu = {}
 for k, v in pairs(core) do cu[k] = v end
+for k, v in pairs(require "cuarray.create") do cu[k] = v end
 
-cu.random = core.random or {}
-cu.linalg = core.linalg or {}
-cu.newaxis = core.newaxis
+cu.random = require "cuarray.random"
+cu.linalg = core.linalg
 
--- dtypes: the names, and a constant per name (cu.float32 == "float32")
-cu.dtypes = {"bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64"}
-for _, name in ipairs(cu.dtypes) do cu[name] = name end
+-- dtypes: the names (cu.dtypes, from the core), and a constant per name (cu.float32 == "float32")
+cu.dtypes = {}
+for i, name in ipairs(core.dtypes) do
+  cu.dtypes[i] = name
+  cu[name] = name
+end
+
+-- ---- int64 on LuaJIT -----------------------------------------------------------------------
+
+-- LuaJIT numbers are doubles, exact up to 2^53. Beyond, int64 values reach scripts as int64
+-- cdata (as `5LL` writes them), and int64 cdata are accepted where an exact int64 is needed.
+do
+  local has_ffi, ffi = pcall(require, "ffi")
+  local has_bit, bit = pcall(require, "bit")
+  if has_ffi and has_bit and core._set_int64 then
+    local int64_t, uint64_t = ffi.typeof("int64_t"), ffi.typeof("uint64_t")
+    local two63, low32 = uint64_t(2 ^ 63), int64_t(0xffffffff)
+    local function make(hi, lo) return int64_t(hi) * 4294967296 + lo end
+    local function parts(v)
+      if ffi.istype(uint64_t, v) then
+        if v >= two63 then return nil end
+        v = int64_t(v)
+      elseif not ffi.istype(int64_t, v) then
+        return nil
+      end
+      return tonumber(bit.arshift(v, 32)), tonumber(bit.band(v, low32))
+    end
+    core._set_int64(make, parts)
+  end
+end
 
 -- ---- CUDA --------------------------------------------------------------------------------
 
--- Stands in for cuarray.cuda when it cannot be loaded: is_available() says why, every other
--- function raises that reason.
+-- Stands in for cuarray.cuda when it cannot be loaded: is_available() says why, and every
+-- other function of the module raises that reason (the stand-in knows no list of them).
 local function cuda_unavailable(reason)
   local t = {}
   function t.is_available() return false, reason end
-  local names = {"device_count", "synchronize", "memory_info", "empty_cache", "Event", "Stream",
-                 "with_stream", "current_stream", "backend"}
-  for _, name in ipairs(names) do
-    t[name] = function()
+  return setmetatable(t, {__index = function(_, name)
+    if type(name) ~= "string" then return nil end
+    return function()
       error("cuda." .. name .. ": CUDA is not available (" .. reason .. ")", 2)
     end
-  end
-  return t
+  end})
 end
 
 do
