@@ -66,6 +66,7 @@ CUDA_CU_OBJ := $(patsubst cuda/%.cu,$(BUILD)/obj/cuda/%.o,$(CUDA_CU))
 
 .PHONY: all rock install clean deps demo test test-run test-gpu lint bench fuzz \
         busted-luajit busted-lua5.4 busted-lua5.1 examples rock-check asan-build busted-asan gpu-check \
+        hostile-asan hostile-luajit hostile-lua5.4 hostile-lua5.1 \
         run-quickstart bench-numpy header-check structure-check op-rows-check \
         oracle-gen oracle-luajit oracle-lua5.4 oracle-lua5.1 \
         oracle-design oracle-design-check fuzz-numpy oracle-asan
@@ -125,9 +126,30 @@ clean:
 	rm -rf $(BUILD)
 	$(MAKE) -C fuzz clean
 
-# libFuzzer over the .npy header parser and the .npz reader (needs clang), 60 s.
-fuzz:
-	$(MAKE) -C fuzz run FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60)
+# `make fuzz [FUZZ_SECONDS=600]`: libFuzzer over the .npy header parser and the .npz reader
+# (needs clang), then the hostile-input fuzzer under ASan + UBSan and on plain LuaJIT, each for
+# FUZZ_SECONDS (60) seconds.
+FUZZ_SECONDS ?= 60
+fuzz: asan-build $(BUILD)/luajit/cuarray/core.so
+	$(MAKE) -C fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
+	$(call hostile_asan,--seconds $(FUZZ_SECONDS) --minimise-budget 60)
+	$(call hostile_plain,luajit,--seconds $(FUZZ_SECONDS) --minimise-budget 60 --memory-batches 20)
+
+# The hostile-input fuzzer (fuzz/hostile/): every public function and metamethod with hostile
+# arguments, batches in child processes, failures cut down to standalone scripts, known
+# failures listed in fuzz/hostile/known_failures.txt. `make test` runs a fixed number of calls
+# from a fixed seed; HOSTILE_SEED, HOSTILE_CALLS and HOSTILE_DEVICE (cuda) change that.
+PYTHON ?= python3
+HOSTILE_SEED ?= 1
+hostile_run = $(PYTHON) fuzz/hostile/driver.py --seed $(HOSTILE_SEED) $(HOSTILE_ARGS)
+hostile_asan = $(hostile_run) --lua $(LUA54) --cpath $(BUILD)/asan/lua5.4 --asan $(LIBASAN) \
+  --out $(BUILD)/hostile/asan-lua5.4 $(1)
+hostile_plain = $(hostile_run) --lua $(LUA_$(1)) --cpath $(BUILD)/$(1) --out $(BUILD)/hostile/$(1) \
+  --rounds 24 $(if $(HOSTILE_DEVICE),--device $(HOSTILE_DEVICE) --label $(1)-$(HOSTILE_DEVICE)) $(2)
+hostile-asan: asan-build
+	$(call hostile_asan,--calls $(or $(HOSTILE_CALLS),3000))
+hostile-luajit hostile-lua5.4 hostile-lua5.1: hostile-%: $(BUILD)/%/cuarray/core.so
+	$(call hostile_plain,$*,--calls $(or $(HOSTILE_CALLS),$(if $(filter luajit,$*),2000,1000)))
 
 # The embedding example (a C host program running a script on its own buffer), per flavour.
 embed-%: $(BUILD)/%/cuarray/core.so
@@ -190,7 +212,7 @@ examples:
 	@$(call run_env,luajit) bash tools/run_examples.sh
 
 lint:
-	$(LUACHECK) --no-color -q lua spec bench examples tools/oracle
+	$(LUACHECK) --no-color -q lua spec bench examples tools/oracle fuzz/hostile
 
 rock-check:
 	@bash tools/rock_check.sh
