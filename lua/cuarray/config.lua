@@ -55,7 +55,7 @@ end
 
 local function cuda_lines(c, out)
   if not c.built then
-    out[#out + 1] = "  CUDA:            not built (" .. tostring(c.reason) .. ")"
+    out[#out + 1] = "  CUDA:            not built: " .. tostring(c.reason)
     return
   end
   out[#out + 1] = ("  CUDA:            runtime %s, driver %s, code for %s"):format(
