@@ -235,7 +235,7 @@ lint:
 	$(LUACHECK) --no-color -q lua spec bench examples
 
 rock-check:
-	@bash tools/rock_check.sh
+	@HAVE_CUDA='$(HAVE_CUDA)' MAKE='$(MAKE)' bash tools/rock_check.sh
 
 # The src/ headers that the CUDA sources include (found by the preprocessor, so a new shared
 # header joins by being included) compile as C with -Wc++-compat and as C++17, warning-free.
