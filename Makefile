@@ -36,7 +36,16 @@ INC_rock = $(LUA_INCDIR)
 
 # ---- BLAS --------------------------------------------------------------------------------
 HAVE_CBLAS_H := $(shell printf '\#include <cblas.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo 1)
-BLAS_LIB := $(if $(HAVE_CBLAS_H),$(if $(shell ldconfig -p 2>/dev/null | grep -q libopenblas && echo 1),-lopenblas,$(if $(shell ldconfig -p 2>/dev/null | grep -q 'libcblas\.so' && echo 1),-lcblas,$(if $(shell ldconfig -p 2>/dev/null | grep -q 'libblas\.so' && echo 1),-lblas))))
+# The first of these libraries that ldconfig knows (from /sbin too, which is not on a user's
+# PATH on Debian), else the first that a program calling cblas_dgemm links against.
+BLAS_CANDIDATES := openblas cblas blas
+LDCONFIG_LIBS := $(shell PATH="$$PATH:/sbin:/usr/sbin" ldconfig -p 2>/dev/null | sed -n 's/^[[:space:]]*\(lib[^ ]*\.so\).*/\1/p')
+links_cblas = $(shell printf 'void cblas_dgemm(void);\nint main(void) { cblas_dgemm(); return 0; }\n' | \
+  $(CC) -x c - -o /dev/null -l$(1) >/dev/null 2>&1 && echo 1)
+first_cblas = $(if $(1),$(if $(call links_cblas,$(firstword $(1))),-l$(firstword $(1)),$(call first_cblas,$(wordlist 2,9,$(1)))))
+BLAS_LIB := $(if $(HAVE_CBLAS_H),$(or \
+  $(firstword $(foreach l,$(BLAS_CANDIDATES),$(if $(filter lib$(l).so,$(LDCONFIG_LIBS)),-l$(l)))), \
+  $(call first_cblas,$(BLAS_CANDIDATES))))
 BLAS_NAME := $(patsubst -l%,%,$(BLAS_LIB))
 BLAS_DEF := $(if $(BLAS_LIB),-DCA_HAVE_CBLAS -DCA_BLAS_NAME='"$(BLAS_NAME)"')
 
