@@ -12,15 +12,18 @@ local M = {}
 
 M.DIR = "docs/reference"
 
--- The pages, sorted: every .md file of the directory.
-function M.files()
-  local p = assert(io.popen("ls " .. M.DIR .. "/*.md 2>/dev/null"))
+-- The .md files matching a shell pattern, sorted.
+local function list(pattern)
+  local p = assert(io.popen("ls " .. pattern .. " 2>/dev/null"))
   local files = {}
   for line in p:lines() do files[#files + 1] = line end
   p:close()
   table.sort(files)
   return files
 end
+
+-- The reference pages: every .md file of the directory.
+function M.files() return list(M.DIR .. "/*.md") end
 
 local function read(path)
   local f = assert(io.open(path, "r"))
@@ -99,9 +102,9 @@ function M.parse(path, known)
       local first = line:match("^|([^|]*)|")
       local names = {}
       for _, s in ipairs(spans(first or "")) do names[#names + 1] = name_of(s, known) end
+      local before = #page.examples
+      span_examples(line, path, n, page.examples)
       if #names > 0 then
-        local before = #page.examples
-        span_examples(line, path, n, page.examples)
         page.entries[#page.entries + 1] = {path = path, line = n, names = names, heading = false,
                                            has_example = #page.examples > before, text = line}
       end
@@ -119,7 +122,8 @@ function M.parse(path, known)
 end
 
 -- Every page parsed, with the list of (name -> entry) for the names documented; `known` is
--- the set of unqualified names (the C API's) that may name entries.
+-- the set of unqualified names (the C API's) that may name entries. The other pages of docs/
+-- (docs/*.md) come too, marked `guide`: their examples run, but they document no names.
 function M.read_all(known)
   local pages, documented = {}, {}
   for _, path in ipairs(M.files()) do
@@ -131,6 +135,11 @@ function M.read_all(known)
         if not documented[name] then documented[name] = e end
       end
     end
+  end
+  for _, path in ipairs(list("docs/*.md")) do
+    local page = M.parse(path, {})
+    page.path, page.guide, page.entries = path, true, {}
+    pages[#pages + 1] = page
   end
   return pages, documented
 end

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What a user does with the rock, checked as they would do it (make rock-check, part of make
 # test): the LICENSE is there, both rockspecs pass `luarocks lint` and agree on everything but
-# version and source, and `luarocks make --local` into a fresh home (no root) builds and
+# version and source, the release rockspec and CHANGELOG.md name the version of src/cuarray.h,
+# and `luarocks make --local` into a fresh home (no root) builds and
 # installs for Lua 5.4 and for LuaJIT; then, in a fresh process started from / with nothing
 # but `eval "$(luarocks path)"` on the paths, `require "cuarray"` loads that tree's modules,
 # cu._VERSION names the release and cu.show_config() runs. The LuaJIT build passes
@@ -30,6 +31,7 @@ version=$(sed -n 's/^#define CUARRAY_VERSION "\(.*\)"/\1/p' src/cuarray.h)
 case "$release" in cuarray-"$version"-*.rockspec) ;;
   *) fail "$release does not name the version of src/cuarray.h ($version)";; esac
 grep -q "tag = \"v$version\"" "$release" || fail "$release's source is not the tag v$version"
+grep -q "^## $version " CHANGELOG.md || fail "CHANGELOG.md has no section for $version"
 
 # The rockspec hands LuaRocks' HAVE_CUDA and CUDA_ARCH to make (seen with MAKE=echo), and the
 # Makefile takes them.
