@@ -90,7 +90,9 @@ CUDA_CU_OBJ := $(patsubst cuda/%.cu,$(BUILD)/obj/cuda/%.o,$(CUDA_CU))
 
 .PHONY: all rock configure install clean deps demo test test-run test-gpu lint bench fuzz \
         busted-luajit busted-lua5.4 busted-lua5.1 examples rock-check asan-build busted-asan gpu-check \
-        run-quickstart bench-numpy header-check structure-check op-rows-check
+        run-quickstart bench-numpy header-check structure-check op-rows-check \
+        oracle-gen oracle-luajit oracle-lua5.4 oracle-lua5.1 \
+        oracle-design oracle-design-check fuzz-numpy oracle-asan
 all: configure $(foreach f,$(FLAVOURS),$(BUILD)/$(f)/cuarray/core.so $(if $(HAVE_CUDA),$(BUILD)/$(f)/cuarray/cuda.so))
 
 # The CUDA objects hold code for CUDA_ARCH: a stamp named after it is a prerequisite of each,
@@ -241,7 +243,7 @@ examples:
 	@$(call run_env,luajit) bash tools/run_examples.sh
 
 lint:
-	$(LUACHECK) --no-color -q lua spec bench examples
+	$(LUACHECK) --no-color -q lua spec bench examples tools/oracle
 
 rock-check:
 	@HAVE_CUDA='$(HAVE_CUDA)' MAKE='$(MAKE)' bash tools/rock_check.sh
@@ -286,6 +288,39 @@ gpu-check: $(BUILD)/luajit/cuarray/cuda.so
 
 test-gpu: all
 	@GPU=1 BUILD='$(BUILD)' MAKE='$(MAKE)' TEST_FLAVOURS=luajit bash tools/run_tests.sh
+
+# ---- the NumPy oracle (tools/oracle/README.md) ----------------------------------------------
+# tools/oracle/gen.py draws random cases from fixed seeds and writes NumPy's answers;
+# tools/oracle/runner.lua checks cuarray against them on every device of spec/helper.lua.
+# `make test` runs ORACLE_SEEDS under each Lua; `make fuzz-numpy SEEDS=1001-1200` (or N=200,
+# seeds from 1001) runs more; `make test-gpu` runs the same seeds on the GPU.
+ORACLE_SEEDS ?= 1-8
+ORACLE_COUNT ?= 500
+ORACLE_DIR ?= $(BUILD)/oracle
+oracle-gen:
+	@rm -rf $(ORACLE_DIR) && $(NUMPY_PYTHON) tools/oracle/gen.py --seeds '$(ORACLE_SEEDS)' \
+	  --count $(ORACLE_COUNT) --out $(ORACLE_DIR) >/dev/null
+
+oracle-luajit oracle-lua5.4 oracle-lua5.1: oracle-%: $(BUILD)/%/cuarray/core.so oracle-gen
+	$(call run_env,$*) $(LUA_$*) tools/oracle/runner.lua $(ORACLE_DIR)/cases_*.lua
+
+# The same cases on the CPU under AddressSanitizer + UndefinedBehaviorSanitizer (Lua 5.4).
+oracle-asan: asan-build oracle-gen
+	LD_PRELOAD='$(LIBASAN)' ASAN_OPTIONS='$(ASAN_OPTIONS)' UBSAN_OPTIONS=print_stacktrace=1 \
+	  CUARRAY_TEST_DEVICES=cpu LUA_PATH='$(run_path)' \
+	  LUA_CPATH='$(call run_cpath,$(BUILD)/asan/lua5.4)' $(LUA54) tools/oracle/runner.lua \
+	  $(ORACLE_DIR)/cases_*.lua
+
+# DESIGN.md's "Differences from NumPy" is generated from tools/oracle/deviations.json.
+oracle-design:
+	$(NUMPY_PYTHON) tools/oracle/gen.py --write-design DESIGN.md
+oracle-design-check:
+	$(NUMPY_PYTHON) tools/oracle/gen.py --check-design DESIGN.md
+
+SEEDS ?= $(if $(N),1001-$(shell echo $$((1000 + $(N)))),1001-1100)
+fuzz-numpy: $(foreach f,$(filter luajit lua5.4,$(FLAVOURS)),$(BUILD)/$(f)/cuarray/core.so)
+	@$(MAKE) --no-print-directory -k ORACLE_SEEDS='$(SEEDS)' ORACLE_DIR=$(BUILD)/oracle-fuzz \
+	  $(foreach f,$(filter luajit lua5.4,$(FLAVOURS)),oracle-$(f))
 
 # `make bench BENCH_ARGS=--quick`; `make bench-numpy` adds NumPy's figures for the same table.
 bench: $(BUILD)/luajit/cuarray/core.so
