@@ -246,7 +246,7 @@ lint:
 	$(LUACHECK) --no-color -q lua spec bench examples tools/oracle
 
 rock-check:
-	@HAVE_CUDA='$(HAVE_CUDA)' MAKE='$(MAKE)' bash tools/rock_check.sh
+	@HAVE_CUDA='$(HAVE_CUDA)' BLAS='$(BLAS_NAME)' MAKE='$(MAKE)' bash tools/rock_check.sh
 
 # The src/ headers that the CUDA sources include (found by the preprocessor, so a new shared
 # header joins by being included) compile as C with -Wc++-compat and as C++17, warning-free.

@@ -7,7 +7,8 @@
 # but `eval "$(luarocks path)"` on the paths, `require "cuarray"` loads that tree's modules,
 # cu._VERSION names the release and cu.show_config() runs. The LuaJIT build passes
 # HAVE_CUDA=0 through LuaRocks; the 5.4 build finds CUDA as the Makefile did (HAVE_CUDA in the
-# environment, from `make rock-check`).
+# environment, from `make rock-check`). LuaRocks runs with a user's PATH (no sbin directories)
+# and must find the BLAS that make found (BLAS in the environment).
 set -u
 MAKE=${MAKE:-make}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -57,14 +58,17 @@ check() {
   fi
   home=$(mktemp -d /tmp/cuarray-rock.XXXXXX)
   echo "rock-check: HOME=$home luarocks make --local --lua-version=$ver LUA_INCDIR=$inc $*"
+  # A user's PATH: no sbin directories (ldconfig lives there on Debian).
   if ! env -u LUA_PATH -u LUA_CPATH -u LUA_PATH_5_4 -u LUA_CPATH_5_4 HOME="$home" \
-        luarocks make --local --lua-version="$ver" LUA_INCDIR="$inc" \
+        PATH="$user_path" luarocks make --local --lua-version="$ver" LUA_INCDIR="$inc" \
         LUA="$(command -v "$lua")" "$@" "$scm" >"$home.log" 2>&1; then
     cat "$home.log"; fail "luarocks make for Lua $ver FAILED"
     rm -rf "$home" "$home.log"; return
   fi
   sed -n '/: configuration$/,/^  CUDA:/p' "$home.log"
   tail -n 2 "$home.log"
+  grep -q "^  BLAS:  ${BLAS:-NONE}\$" "$home.log" ||
+    fail "Lua $ver: the rock found another BLAS than make did (${BLAS:-NONE})"
   local so="$home/.luarocks/lib/lua/$ver/cuarray/cuda.so"
   if [ "$expect_cuda" = yes ] && [ ! -f "$so" ]; then fail "Lua $ver: cuda.so was not installed"; fi
   if [ "$expect_cuda" = no ] && [ -f "$so" ]; then fail "Lua $ver: cuda.so was installed"; fi
@@ -83,6 +87,7 @@ check() {
   else fail "require from the Lua $ver tree FAILED"; fi
   rm -rf "$home" "$home.log"
 }
+user_path=$(printf '%s' "$PATH" | tr ':' '\n' | grep -v 'sbin' | paste -sd:)
 cuda=no; [ -n "${HAVE_CUDA:-}" ] && cuda=yes
 check 5.4 lua5.4 "${LUA54_INC:-/usr/include/lua5.4}" "$cuda"
 check 5.1 luajit "${LUAJIT_INC:-/usr/include/luajit-2.1}" no HAVE_CUDA=0
