@@ -17,6 +17,7 @@ for k, v in pairs(core) do cu[k] = v end
 for k, v in pairs(require "cuarray.create") do cu[k] = v end
 
 cu.random = require "cuarray.random"
+cu.lib = {stride_tricks = require "cuarray.strided"}
 cu.linalg = core.linalg
 
 -- dtypes: the names (cu.dtypes, from the core), and a constant per name (cu.float32 == "float32")

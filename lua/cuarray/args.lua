@@ -1,0 +1,81 @@
+-- Checks of the Lua layer's positional arguments, raising in the name of the function the user
+-- called (level 3: the caller of the function that asks).
+local core = require "cuarray.core"
+
+local M = {}
+
+local function describe(v)
+  return type(v) == "number" and tostring(v) or type(v)
+end
+
+-- An integer argument; `default` when v is nil (nil default: required).
+function M.integer(fname, what, v, default)
+  if v == nil and default ~= nil then return default end
+  if type(v) ~= "number" or v ~= math.floor(v) or v ~= v or v == math.huge or v == -math.huge then
+    error(("%s: %s must be an integer, got %s"):format(fname, what, describe(v)), 3)
+  end
+  return v
+end
+
+-- An axis (1-based, negative from the end) of an array of nd dims, as a positive axis.
+function M.axis(fname, ax, nd, what)
+  what = what or "axis"
+  if type(ax) ~= "number" or ax ~= math.floor(ax) then
+    error(("%s: %s must be an integer, got %s"):format(fname, what, describe(ax)), 3)
+  end
+  local a = ax < 0 and ax + nd + 1 or ax
+  if a < 1 or a > nd then
+    error(("%s: %s %d is out of bounds for an array of dimension %d (axes run from 1, or from -1 "
+      .. "at the end)"):format(fname, what, ax, nd), 3)
+  end
+  return a
+end
+
+-- A list of integers: a number (one entry), a table of them, or a 1-d integer array (read to
+-- the host).
+function M.int_list(fname, what, v)
+  if type(v) == "number" then v = {v} end
+  if core.is_array(v) then
+    if v.ndim > 1 then
+      error(("%s: %s must be 1-d, got %d-d"):format(fname, what, v.ndim), 3)
+    end
+    v = v:totable()
+    if type(v) ~= "table" then v = {v} end
+  end
+  if type(v) ~= "table" then
+    error(("%s: %s must be an integer or a list of integers, got %s"):format(fname, what,
+      type(v)), 3)
+  end
+  local out = {}
+  for i = 1, #v do
+    local x = v[i]
+    if type(x) == "boolean" then x = x and 1 or 0 end
+    if type(x) ~= "number" or x ~= math.floor(x) then
+      error(("%s: %s entry %d must be an integer, got %s"):format(fname, what, i, describe(x)), 3)
+    end
+    out[i] = x
+  end
+  return out
+end
+
+-- a, or the Lua number a as a 0-d array on the default device; raises for anything else.
+function M.array(fname, a)
+  if type(a) == "number" or type(a) == "boolean" then return core.asarray(a) end
+  return core._check_array(a, fname)
+end
+
+-- The key that takes elements first..last (1-based, inclusive; empty when last < first) of
+-- axis `axis` of an array of nd dims, whole along the others.
+function M.range_key(nd, axis, first, last)
+  local key = {}
+  for i = 1, nd do key[i] = {} end
+  if last < first then key[axis] = {2, 1} else key[axis] = {first, last} end
+  return key
+end
+
+-- An array on a's device: {dtype = ..., device = a.device}.
+function M.like(a, dtype)
+  return {dtype = dtype or a.dtype, device = a.device}
+end
+
+return M
