@@ -15,6 +15,9 @@ local format = require "cuarray.format"
 local cu = {}
 for k, v in pairs(core) do cu[k] = v end
 for k, v in pairs(require "cuarray.create") do cu[k] = v end
+for k, v in pairs(require "cuarray.join") do cu[k] = v end
+for k, v in pairs(require "cuarray.rearrange") do cu[k] = v end
+cu["repeat"] = cu.repeat_interleave
 
 cu.random = require "cuarray.random"
 cu.lib = {stride_tricks = require "cuarray.strided"}

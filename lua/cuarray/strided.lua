@@ -48,7 +48,9 @@ function M.sliding_window_view(x, window_shape, axis)
   for i = 1, nd do out_shape[i], out_strides[i] = shape[i], strides[i] end
   for i = 1, #wins do
     local ax, w = axes[i], wins[i]
-    if w < 0 then error(("%s: window_shape cannot contain negative values, got %d"):format(fname, w), 2) end
+    if w < 0 then
+      error(("%s: window_shape cannot contain negative values, got %d"):format(fname, w), 2)
+    end
     if out_shape[ax] < w then
       error(("%s: the window %d is larger than axis %d (%d long, or less after other windows)")
         :format(fname, w, ax, shape[ax]), 2)
