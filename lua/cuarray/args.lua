@@ -58,9 +58,13 @@ function M.int_list(fname, what, v)
   return out
 end
 
--- a, or the Lua number a as a 0-d array on the default device; raises for anything else.
-function M.array(fname, a)
-  if type(a) == "number" or type(a) == "boolean" then return core.asarray(a) end
+-- a, or a Lua number, boolean or (nested) list as an array on `device` (default: the default
+-- device); raises for anything else.
+function M.array(fname, a, device)
+  local t = type(a)
+  if t == "number" or t == "boolean" or (t == "table" and not core.is_array(a)) then
+    return core.asarray(a, {device = device})
+  end
   return core._check_array(a, fname)
 end
 

@@ -18,6 +18,9 @@ for k, v in pairs(require "cuarray.create") do cu[k] = v end
 for k, v in pairs(require "cuarray.join") do cu[k] = v end
 for k, v in pairs(require "cuarray.rearrange") do cu[k] = v end
 cu["repeat"] = cu.repeat_interleave
+cu.pad = require("cuarray.pad").pad
+for k, v in pairs(require "cuarray.differences") do cu[k] = v end
+for k, v in pairs(require "cuarray.triangles") do cu[k] = v end
 
 cu.random = require "cuarray.random"
 cu.lib = {stride_tricks = require "cuarray.strided"}

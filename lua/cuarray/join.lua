@@ -100,7 +100,7 @@ end
 -- axis is given).
 function M.append(a, values, axis)
   a = args.array("append", a)
-  values = args.array("append", values)
+  values = args.array("append", values, a.device)
   if axis == nil then return core.concatenate({a:ravel(), values:ravel()}) end
   return core.concatenate({a, values}, args.axis("append", axis, a.ndim))
 end
