@@ -21,6 +21,10 @@ cu["repeat"] = cu.repeat_interleave
 cu.pad = require("cuarray.pad").pad
 for k, v in pairs(require "cuarray.differences") do cu[k] = v end
 for k, v in pairs(require "cuarray.triangles") do cu[k] = v end
+for k, v in pairs(require "cuarray.grids") do cu[k] = v end
+for k, v in pairs(require "cuarray.positions") do cu[k] = v end
+for k, v in pairs(require "cuarray.picking") do cu[k] = v end
+for k, v in pairs(require "cuarray.editing") do cu[k] = v end
 
 cu.random = require "cuarray.random"
 cu.lib = {stride_tricks = require "cuarray.strided"}
