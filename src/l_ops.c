@@ -70,8 +70,7 @@ static int lone_dtype(const operand *o) {
 static int operand_dtype(const operand *o) { return o->arr ? o->arr->dtype : lone_dtype(o); }
 
 /* Applies an op's rule: the dtype to compute in and the result dtype. */
-static void apply_rule(lua_State *L, int op, int dt, int *compute, int *result) {
-  const char *fname = ca_op_names[op];
+static void apply_rule(lua_State *L, int op, int dt, int *compute, int *result, const char *fname) {
   switch (ca_op_rules[op]) {
   case CA_RULE_SAME:
     *compute = *result = dt;
@@ -128,6 +127,30 @@ static ca_backend *common_backend(lua_State *L, ca_array *const *arrs, int n, co
   return be ? be : ca_backend_get(L, ca_state_get(L)->default_device);
 }
 
+/* Whether the input `in` shares memory with `out` in another layout (a:add_(a.T), an out that
+ * is a flipped view of an operand): the loop would read elements that it has already
+ * overwritten, where NumPy reads the inputs as they were. The same layout is safe: each
+ * element is read before it is written. */
+static int overlaps_in_another_layout(const ca_array *out, const ca_array *in, int nd,
+                                      const int64_t *shape) {
+  if (in->storage != out->storage || out->size == 0) return 0;
+  int64_t st[CA_MAXDIMS];
+  ca_broadcast_strides(in, nd, shape, st);
+  int same = in->dtype == out->dtype && in->offset == out->offset;
+  for (int i = 0; same && i < nd; i++) same = shape[i] == 1 || st[i] == out->strides[i];
+  if (same) return 0;
+  int64_t ilo = 0, ihi = 0, olo = 0, ohi = 0; /* element offsets from element 0 */
+  for (int i = 0; i < nd; i++) {
+    int64_t di = st[i] * (shape[i] - 1), dout = out->strides[i] * (shape[i] - 1);
+    if (di < 0) ilo += di; else ihi += di;
+    if (dout < 0) olo += dout; else ohi += dout;
+  }
+  int64_t isz = (int64_t)ca_itemsize(in->dtype), osz = (int64_t)ca_itemsize(out->dtype);
+  int64_t ib = (in->offset + ilo) * isz, ie = (in->offset + ihi + 1) * isz;
+  int64_t ob = (out->offset + olo) * osz, oe = (out->offset + ohi + 1) * osz;
+  return ib < oe && ob < ie;
+}
+
 /* Runs a loop over operands (arrays or weak scalars) into the result and pushes it (or
  * writes `out`). Input k is read in in_dtypes[k]; the loop computes in `compute`. One input
  * runs the unary entry, two the binary one, three (cond, x, y) the backend's where. */
@@ -139,6 +162,13 @@ static void run_elementwise(lua_State *L, int op, int nin, const operand *ops, c
   int64_t shape[CA_MAXDIMS];
   int nd = ca_broadcast_shapes(L, fname, nin, (const ca_array *const *)(arrs + 1), shape);
   arrs[0] = result_array(L, out, be, result, nd, shape, fname);
+  int top = lua_gettop(L);
+  for (int k = 1; out && k <= nin; k++) {
+    if (!arrs[k] || !overlaps_in_another_layout(out, arrs[k], nd, shape)) continue;
+    ca_array *c = ca_new_like(L, arrs[k], -1);
+    ca_copy_into(L, c, arrs[k]);
+    arrs[k] = c;
+  }
   ca_value vals[CA_MAXOPS];
   int dts[CA_MAXOPS];
   for (int k = 0; k < nin; k++) {
@@ -150,15 +180,15 @@ static void run_elementwise(lua_State *L, int op, int nin, const operand *ops, c
   if (l.size == 0) return;
   ca_status st = nin == 1 ? be->unary(be, op, &l) : nin == 2 ? be->binary(be, op, &l) : be->where(be, &l);
   if (st != CA_OK) ca_raise_status(L, be, st, fname);
+  if (out) lua_settop(L, top); /* the copies of overlapping inputs */
 }
 
-void ca_apply_unary(lua_State *L, int op, int ia, ca_array *out) {
-  const char *fname = ca_op_names[op];
+static void apply_unary(lua_State *L, int op, int ia, ca_array *out, const char *fname) {
   operand a;
   read_operand(L, ia, &a, fname);
   int dt = operand_dtype(&a), compute, result;
   if (op == CA_OP_invert && dt == CA_BOOL) op = CA_OP_logical_not;
-  apply_rule(L, op, dt, &compute, &result);
+  apply_rule(L, op, dt, &compute, &result, fname);
   if (!a.arr) { /* a lone number: a 0-d array on the default device */
     ca_array *z = ca_new(L, ca_backend_get(L, ca_state_get(L)->default_device), dt, 0, NULL);
     ca_fill(L, z, a.num);
@@ -170,8 +200,7 @@ void ca_apply_unary(lua_State *L, int op, int ia, ca_array *out) {
   }
 }
 
-void ca_apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out) {
-  const char *fname = ca_op_names[op];
+static void apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out, const char *fname) {
   operand ops[2];
   read_operand(L, ia, &ops[0], fname);
   read_operand(L, ib, &ops[1], fname);
@@ -193,10 +222,18 @@ void ca_apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out) {
     dt = weak_result(L, &ops[1], d0, fname);
   }
   int compute, result;
-  apply_rule(L, op, dt, &compute, &result);
+  apply_rule(L, op, dt, &compute, &result, fname);
   const int in_dtypes[2] = {compute, compute};
   run_elementwise(L, op, 2, ops, in_dtypes, compute, result, out, fname);
   if (pushed) lua_remove(L, out ? -1 : -2);
+}
+
+void ca_apply_unary(lua_State *L, int op, int ia, ca_array *out) {
+  apply_unary(L, op, ia, out, ca_op_names[op]);
+}
+
+void ca_apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out) {
+  apply_binary(L, op, ia, ib, out, ca_op_names[op]);
 }
 
 /* ---- Lua functions ------------------------------------------------------------------ */
