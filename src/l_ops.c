@@ -261,6 +261,25 @@ static int l_binary(lua_State *L) {
   return 1;
 }
 
+/* a:<op>_(...), Torch's in-place form: the op written into a itself (out = a, so a's dtype
+ * must hold the result under the same_kind rule, as for any out), returning a. Upvalues: the
+ * op and the method's name. */
+static int l_inplace(lua_State *L) {
+  int op = (int)lua_tointeger(L, lua_upvalueindex(1));
+  const char *fname = lua_tostring(L, lua_upvalueindex(2));
+  int binary = ca_op_classes[op] == CA_BINARY_OP;
+  ca_array *a = ca_check_arg(L, 1, fname);
+  if (binary && lua_gettop(L) != 2)
+    return ca_raisef(L, "%s: takes one operand (the result goes into the array itself), got %d",
+                     fname, lua_gettop(L) - 1);
+  if (!binary && lua_gettop(L) != 1)
+    return ca_raisef(L, "%s: takes no arguments (the result goes into the array itself)", fname);
+  if (binary) apply_binary(L, op, 1, 2, a, fname);
+  else apply_unary(L, op, 1, a, fname);
+  lua_settop(L, 1);
+  return 1;
+}
+
 /* Metamethods: Lua passes the operands in order, either may be a number. */
 #define CA_META(mm, opname) \
   static int mm(lua_State *L) { ca_apply_binary(L, CA_OP_##opname, 1, 2, NULL); return 1; }
@@ -328,12 +347,13 @@ static const struct { const char *name; int op; } short_names[] = {
   {"gt", CA_OP_greater}, {"ge", CA_OP_greater_equal},
 };
 
-/* NumPy's other names for the same ops. */
+/* NumPy's other names for the same ops, and PyTorch's short ones. */
 static const struct { const char *name; int op; } aliases[] = {
   {"remainder", CA_OP_mod}, {"true_divide", CA_OP_divide}, {"absolute", CA_OP_abs},
   {"bitwise_not", CA_OP_invert}, {"pow", CA_OP_power}, {"rint", CA_OP_round},
   {"around", CA_OP_round}, {"asin", CA_OP_arcsin}, {"acos", CA_OP_arccos}, {"atan", CA_OP_arctan},
-  {"atan2", CA_OP_arctan2},
+  {"atan2", CA_OP_arctan2}, {"sub", CA_OP_subtract}, {"mul", CA_OP_multiply},
+  {"div", CA_OP_divide}, {"neg", CA_OP_negative},
 };
 
 /* cu._ops: the op table as Lua sees it, {name =, kind = "unary"|"binary"|"reduce", rule =} in
@@ -360,6 +380,8 @@ static void push_op_table(lua_State *L) {
   }
 }
 
+/* cu.<name> and a:<name>, and for the ops whose result can go back into their operand (all
+ * but the predicates, whose bool results would land as 0 and 1) the method a:<name>_. */
 static void register_op(lua_State *L, const char *name, int op) {
   int kind = ca_op_classes[op];
   if (kind == CA_REDUCE_OP) return;
@@ -368,6 +390,12 @@ static void register_op(lua_State *L, const char *name, int op) {
   lua_pushvalue(L, -1);
   lua_setfield(L, -4, name); /* module */
   lua_setfield(L, -2, name); /* methods */
+  if (ca_op_rules[op] == CA_RULE_PREDICATE) return;
+  lua_pushfstring(L, "%s_", name);
+  lua_pushinteger(L, op);
+  lua_pushvalue(L, -2);
+  lua_pushcclosure(L, l_inplace, 2);
+  lua_rawset(L, -3); /* methods */
 }
 
 void ca_open_ops(lua_State *L) {
