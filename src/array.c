@@ -578,6 +578,20 @@ void ca_push_element(lua_State *L, const ca_array *a) {
 
 /* ---- options ----------------------------------------------------------------------- */
 
+/* NumPy's axis= and Torch's dim= are positional in cuarray: a:sum({axis = 1}) earns a hint. */
+static const char *option_hint(char *hint, size_t len, const char *fname, const char *key,
+                               const char *const *known) {
+  if (strcmp(key, "axis") && strcmp(key, "axes") && strcmp(key, "dim")) return "";
+  int keepdims = 0, out = 0; /* the reductions take both; their axis comes first */
+  for (int i = 0; known[i]; i++) {
+    keepdims |= strcmp(known[i], "keepdims") == 0;
+    out |= strcmp(known[i], "out") == 0;
+  }
+  if (!keepdims || !out) return " (the axis is a positional argument, not an option)";
+  snprintf(hint, len, " (the axis is the first argument: a:%s(1))", fname);
+  return hint;
+}
+
 int ca_opt_check(lua_State *L, int idx, const char *fname, const char *const *known) {
   if (lua_isnoneornil(L, idx)) return 0;
   idx = ca_absindex(L, idx);
@@ -594,7 +608,8 @@ int ca_opt_check(lua_State *L, int idx, const char *fname, const char *const *kn
     }
     if (!ok) {
       const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : luaL_typename(L, -1);
-      ca_raisef(L, "%s: unknown option '%s'", fname, k);
+      char hint[128];
+      ca_raisef(L, "%s: unknown option '%s'%s", fname, k, option_hint(hint, sizeof hint, fname, k, known));
     }
   }
   return 1;

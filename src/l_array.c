@@ -137,6 +137,15 @@ static int attribute(lua_State *L, ca_array *a, const char *k) {
   return 0;
 }
 
+/* A string key that looks like NumPy's slice syntax, a["1:2"] or a["..."], earns a hint. */
+static const char *string_key_hint(const char *k) {
+  if (strcmp(k, "...") == 0) return " (the ellipsis goes inside a table: a[{\"...\", 1}])";
+  if (strpbrk(k, ":,[") || (k[0] >= '0' && k[0] <= '9') || (k[0] == '-' && k[1] >= '0' && k[1] <= '9'))
+    return " (slices are written as tables: a[{{1, 2}}] for 1 to 2 inclusive, a[{{1, 2}, 3}] "
+           "one entry per axis; see \"A tour\" in README.md)";
+  return "";
+}
+
 /* __index: methods and attributes by name; anything else is indexing (l_index.c). */
 static int arr_index(lua_State *L) {
   if (lua_type(L, 2) == LUA_TSTRING) {
@@ -150,7 +159,7 @@ static int arr_index(lua_State *L) {
     const char *k = lua_tostring(L, 2);
     if (a && a->storage && attribute(L, a, k)) return 1;
     if (a && !a->storage) return ca_raisef(L, "the array has been freed (reading '%s')", k);
-    return ca_raisef(L, "array has no attribute or method '%s'", k);
+    return ca_raisef(L, "array has no attribute or method '%s'%s", k, string_key_hint(k));
   }
   ca_check(L, 1);
   return ca_index_get(L);
@@ -158,7 +167,8 @@ static int arr_index(lua_State *L) {
 
 static int arr_newindex(lua_State *L) {
   if (lua_type(L, 2) == LUA_TSTRING)
-    return ca_raisef(L, "cannot set attribute '%s' of an array", lua_tostring(L, 2));
+    return ca_raisef(L, "cannot set attribute '%s' of an array%s", lua_tostring(L, 2),
+                     string_key_hint(lua_tostring(L, 2)));
   ca_check(L, 1);
   return ca_index_set(L);
 }
