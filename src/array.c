@@ -10,7 +10,7 @@
 
 #define STATE_KEY "cuarray.state"
 #define BACKENDS_KEY "cuarray.backends"
-#define GC_MIN_DEBT ((int64_t)64 << 20)
+#define CA_GC_THRESHOLD ((int64_t)64 << 20)
 
 /* ---- state and backends ------------------------------------------------------------- */
 
@@ -22,6 +22,7 @@ ca_state *ca_state_get(lua_State *L) {
   s = (ca_state *)ca_newuserdata(L, sizeof *s);
   memset(s, 0, sizeof *s);
   ca_cpu_backend_init(&s->cpu, &s->cpu_used);
+  s->gc_threshold = CA_GC_THRESHOLD;
   s->default_dtype = CA_FLOAT64;
   s->default_device = -1;
   s->seed = 0x5eed5eedULL;
@@ -129,8 +130,9 @@ void ca_array_release(ca_array *a) {
 
 /* The collector does not see array memory: count what is allocated less what was released
  * (a:free() and finalizers), and once as much again as was live at the last collection has
- * been allocated (64 MiB at least), collect. Arrays freed explicitly leave no debt, so a loop
- * that frees its results does not run a full collection on every large allocation. */
+ * been allocated (the threshold at least: 64 MiB unless cu.set_gc_threshold changed it),
+ * collect. Arrays freed explicitly leave no debt, so a loop that frees its results does not
+ * run a full collection on every large allocation. */
 static void gc_pressure(lua_State *L, ca_storage *st) {
   ca_state *s = ca_state_get(L);
   st->state = s;
@@ -138,7 +140,7 @@ static void gc_pressure(lua_State *L, ca_storage *st) {
   s->gc_debt -= s->freed_bytes < s->gc_debt ? s->freed_bytes : s->gc_debt;
   s->freed_bytes = 0;
   s->gc_debt += (int64_t)st->nbytes;
-  if (s->gc_debt < (s->live_at_gc > GC_MIN_DEBT ? s->live_at_gc : GC_MIN_DEBT)) return;
+  if (s->gc_debt < (s->live_at_gc > s->gc_threshold ? s->live_at_gc : s->gc_threshold)) return;
   lua_gc(L, LUA_GCCOLLECT, 0);
   s->gc_debt = 0;
   s->live_at_gc = s->live_bytes;

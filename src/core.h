@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include "compat.h"
 #include "backend.h"
+#include "cpu/cpu.h"
 
 #define CA_ARRAY_MT "cuarray.ndarray"
 
@@ -48,6 +49,7 @@ typedef struct ca_state {
   /* Pacing the collector (array.c): bytes the core allocated and holds, released since the
    * last allocation, live at the last collection, and allocated since it (less releases). */
   int64_t live_bytes, freed_bytes, live_at_gc, gc_debt;
+  int64_t gc_threshold;       /* ... collecting once this much, at least, was allocated */
 } ca_state;
 
 ca_state *ca_state_get(lua_State *L);
@@ -166,6 +168,7 @@ void ca_open_print(lua_State *L);   /* l_print.c */
 void ca_open_pointer(lua_State *L); /* l_pointer.c */
 void ca_open_dlpack(lua_State *L);  /* l_dlpack.c */
 void ca_open_npy(lua_State *L);     /* l_npy.c */
+void ca_open_runtime(lua_State *L); /* l_runtime.c */
 
 /* Each binding file registers functions into the module table (at -2) and methods into the
  * methods table (at -1) with these helpers. */
@@ -182,5 +185,9 @@ void ca_apply_unary(lua_State *L, int op, int ia, ca_array *out);
 void ca_apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out);
 /* Reductions over all elements / axes, used by several files (l_reduce.c). */
 void ca_reduce_all(lua_State *L, int op, int idx, int out_dtype);
+
+/* Run-time settings (l_runtime.c), for the Lua functions and the C API: raise naming fname. */
+void ca_set_gc_threshold(lua_State *L, int64_t bytes, const char *fname);
+void ca_set_num_threads(lua_State *L, int64_t n, const char *fname);
 
 #endif

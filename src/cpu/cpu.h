@@ -9,4 +9,12 @@
  * to the caller, so that nothing here needs releasing before the last array's finalizer. */
 void ca_cpu_backend_init(ca_backend *be, size_t *used);
 
+/* The threads that large loops (and the BLAS, when it is OpenBLAS) are split over: one
+ * setting for the process, as CUARRAY_NUM_THREADS, which gives the starting value (else the
+ * CPUs this process may run on, at most CA_CPU_DEFAULT_THREADS). */
+#define CA_CPU_MAX_THREADS 64
+#define CA_CPU_DEFAULT_THREADS 8
+int ca_cpu_threads(void);
+void ca_cpu_set_threads(int n); /* 1 .. CA_CPU_MAX_THREADS */
+
 #endif
