@@ -21,7 +21,7 @@ ca_state *ca_state_get(lua_State *L) {
   if (s) return s;
   s = (ca_state *)ca_newuserdata(L, sizeof *s);
   memset(s, 0, sizeof *s);
-  ca_cpu_backend_init(&s->cpu, &s->cpu_used);
+  ca_cpu_backend_init(&s->cpu, &s->cpu_ctx);
   s->gc_threshold = CA_GC_THRESHOLD;
   s->default_dtype = CA_FLOAT64;
   s->default_device = -1;

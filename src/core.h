@@ -41,7 +41,7 @@ typedef struct ca_array {
 /* Per-lua_State state: defaults, the random generator, the backends in use. */
 typedef struct ca_state {
   ca_backend cpu;
-  size_t cpu_used;            /* the CPU backend's count of bytes it has handed out */
+  ca_cpu_ctx cpu_ctx;         /* the CPU backend's state: its counts, a host allocator */
   int default_dtype;          /* float dtype of constructors that name none */
   int default_device;         /* -1 cpu, else a CUDA ordinal */
   uint64_t seed, counter;     /* the random stream (see scalar.h) */

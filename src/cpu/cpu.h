@@ -4,10 +4,16 @@
 
 #include "backend.h"
 
-/* Fills a ca_backend the core owns: name "cpu", device -1, every entry. `used` counts the
- * bytes alloc has handed out and free has not taken back (mem_info reports it); it belongs
- * to the caller, so that nothing here needs releasing before the last array's finalizer. */
-void ca_cpu_backend_init(ca_backend *be, size_t *used);
+/* The backend's state (be->ctx), owned by the caller, so that nothing here needs releasing
+ * before the last array's finalizer. */
+typedef struct ca_cpu_ctx {
+  size_t used;            /* bytes alloc has handed out and free has not taken back */
+  int64_t live;           /* blocks alloc has handed out and free has not taken back */
+  ca_allocator hook;      /* a host program's allocator (set_allocator); alloc NULL: none */
+} ca_cpu_ctx;
+
+/* Fills a ca_backend: name "cpu", device -1, every entry, with ctx (zeroed here) as its state. */
+void ca_cpu_backend_init(ca_backend *be, ca_cpu_ctx *ctx);
 
 /* The threads that large loops (and the BLAS, when it is OpenBLAS) are split over: one
  * setting for the process, as CUARRAY_NUM_THREADS, which gives the starting value (else the
