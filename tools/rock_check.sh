@@ -19,6 +19,20 @@ check() {  # check LUAVERSION INTERPRETER INCDIR
     rm -rf "$tmp" "$tmp.log"; return
   fi
   tail -n 3 "$tmp.log"
+  # The C library for host programs stays in the rock's directory, under c/.
+  local pc
+  pc=$(find "$tmp/lib/luarocks" -path '*/c/lib/pkgconfig/cuarray.pc' | head -1)
+  if [ -n "$pc" ] && PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --exists --print-errors cuarray &&
+     [ -f "$(dirname "$pc")/../libcuarray.a" ] && [ -f "$(dirname "$pc")/../../include/cuarray/cuarray.h" ] &&
+     readelf -d "$(dirname "$pc")/../libcuarray.so" | grep -q 'SONAME.*libcuarray.so.1'; then
+    echo "rock-check: the rock holds the C library: ${pc#"$tmp"/}"
+  else
+    echo "rock-check: the C library (c/lib/libcuarray.so, .a, cuarray.pc, c/include) is missing from the Lua $ver rock"
+    status=1
+  fi
+  if find "$tmp/lib/lua" -name 'libcuarray*' | grep -q .; then
+    echo "rock-check: libcuarray was deployed among the Lua modules"; status=1
+  fi
   local lv=$ver
   if (cd /tmp && env -u LUA_PATH_5_4 \
         LUA_PATH="$tmp/share/lua/$lv/?.lua;$tmp/share/lua/$lv/?/init.lua;;" \
