@@ -8,18 +8,8 @@ if not LUA or LUA == "" then LUA = rawget(_G, "jit") and "luajit" or "lua5.4" en
 
 -- Runs `code` in a fresh interpreter (a fresh lua_State: the collector's counts start at 0),
 -- with `args` as arg[1..], and returns what it printed.
-local function run_fresh(code, ...)
-  local path = os.tmpname()
-  local f = assert(io.open(path, "w"))
-  f:write(code)
-  f:close()
-  local cmd = {"CUARRAY_DEVICE=cpu", "'" .. LUA .. "'", path}
-  for _, a in ipairs({...}) do cmd[#cmd + 1] = tostring(a) end
-  local p = assert(io.popen(table.concat(cmd, " ") .. " 2>&1"))
-  local out = p:read("*a")
-  p:close()
-  os.remove(path)
-  return out
+local function run_fresh(code, arg1)
+  return H.run_code("CUARRAY_DEVICE=cpu '" .. LUA .. "'", code, ".lua", tostring(arg1))
 end
 
 describe("the CPU thread count", function()
