@@ -149,6 +149,7 @@ void ca_open_linalg(lua_State *L);  /* l_linalg.c */
 void ca_open_index(lua_State *L);   /* l_index.c */
 void ca_open_create(lua_State *L);  /* l_create.c */
 void ca_open_interop(lua_State *L); /* l_interop.c */
+void ca_open_bytes(lua_State *L);   /* l_bytes.c */
 
 /* Each binding file registers functions into the module table (at -2) and methods into the
  * methods table (at -1) with these helpers. */
