@@ -150,6 +150,7 @@ void ca_open_index(lua_State *L);   /* l_index.c */
 void ca_open_create(lua_State *L);  /* l_create.c */
 void ca_open_interop(lua_State *L); /* l_interop.c */
 void ca_open_bytes(lua_State *L);   /* l_bytes.c */
+void ca_open_image(lua_State *L);   /* l_image.c */
 
 /* Each binding file registers functions into the module table (at -2) and methods into the
  * methods table (at -1) with these helpers. */

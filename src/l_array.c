@@ -545,6 +545,7 @@ CA_EXPORT int luaopen_cuarray_core(lua_State *L) {
   ca_open_create(L);
   ca_open_interop(L);
   ca_open_bytes(L);
+  ca_open_image(L);
   lua_setfield(L, -2, "_methods");       /* module._methods: for the Lua layer */
   return 1;
 }

@@ -83,4 +83,8 @@ end
 
 core._set_formatter(function(a) return format.repr(a, print_data) end)
 
+-- ---- images, rich display, plots ----------------------------------------------------------
+
+require("cuarray.image").attach(cu)   -- cu.encode_png, cu.save_image
+
 return cu
