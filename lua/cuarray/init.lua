@@ -85,6 +85,10 @@ core._set_formatter(function(a) return format.repr(a, print_data) end)
 
 -- ---- images, rich display, plots ----------------------------------------------------------
 
-require("cuarray.image").attach(cu)   -- cu.encode_png, cu.save_image
+require("cuarray.image").attach(cu)       -- cu.encode_png, cu.save_image
+require("cuarray.histogram").attach(cu)   -- cu.histogram
+cu.display = require("cuarray.display").attach(cu)
+cu.plot = require("cuarray.plot").attach(cu)
+require("cuarray.docs").attach(cu)        -- cu.help
 
 return cu
