@@ -7,6 +7,7 @@
 #   make test-gpu   on a GPU machine (after `source .gpu/env.sh`): the suite on cuda and cpu,cuda
 #   make lint       luacheck, warnings as errors
 #   make bench      bench/bench.lua on the CPU
+#   make notebook   install the Jupyter kernels "cuarray (LuaJIT)" and "cuarray (Lua 5.4)"
 
 CC ?= cc
 CFLAGS ?= -O2 -fPIC
@@ -60,7 +61,8 @@ HEADERS := $(wildcard src/*.h src/*.def src/cpu/*.h cuda/*.h cuda/*.cuh)
 
 .PHONY: all rock install clean deps demo test test-run test-gpu lint bench fuzz \
         busted-luajit busted-lua5.4 busted-lua5.1 examples rock-check asan-build busted-asan gpu-check \
-        run-quickstart bench-numpy
+        run-quickstart bench-numpy deps-notebook notebook notebook-test notebook-gpu-check \
+        install-kernels notebooks-refresh
 all: $(foreach f,$(FLAVOURS),$(BUILD)/$(f)/cuarray/core.so $(if $(HAVE_CUDA),$(BUILD)/$(f)/cuarray/cuda.so))
 
 # One rock build dir per LUA_INCDIR: a 5.4 build must not reuse objects compiled for LuaJIT.
@@ -126,6 +128,10 @@ DEB_PKGS := gcc libc6-dev luajit libluajit-5.1-dev lua5.4 liblua5.4-dev lua5.1 l
             lua-check libopenblas-dev zlib1g-dev python3-numpy clang
 deps:
 	@sh tools/deps.sh $(DEB_PKGS)
+# Optional: the notebook kernel, its tests and the browser check (make notebook, make test).
+NOTEBOOK_PKGS := python3-ipykernel python3-jupyter-client jupyter-nbconvert jupyter-notebook chromium
+deps-notebook:
+	@sh tools/deps.sh $(NOTEBOOK_PKGS)
 
 # ---- running things from the checkout -----------------------------------------------------
 LUAJIT ?= $(shell command -v luajit 2>/dev/null)
@@ -155,7 +161,7 @@ run-quickstart:
 
 # `make test`: deps first, then a fresh make (so the packages deps installed are detected),
 # then every part through tools/run_tests.sh, which prints the summary line.
-test: deps
+test: deps deps-notebook
 	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@$(MAKE) --no-print-directory test-run
 
@@ -170,7 +176,7 @@ examples:
 	@$(call run_env,luajit) bash tools/run_examples.sh
 
 lint:
-	$(LUACHECK) --no-color -q lua spec bench examples
+	$(LUACHECK) --no-color -q lua spec bench examples jupyter/lua
 
 rock-check:
 	@bash tools/rock_check.sh
@@ -198,3 +204,51 @@ bench: $(BUILD)/luajit/cuarray/core.so
 
 bench-numpy:
 	/usr/bin/python3 bench/numpy_peer.py $(BENCH_ARGS)
+
+# ---- the Jupyter kernel (jupyter/) ---------------------------------------------------------
+# Debian's python3, not one earlier on PATH: the Jupyter packages are installed for it.
+PYTHON3 ?= /usr/bin/python3
+KERNEL_FLAVOURS := $(filter luajit lua5.4,$(FLAVOURS))
+kernel_name = cuarray-$(1)
+kernel_display = cuarray ($(if $(filter luajit,$(1)),LuaJIT,Lua 5.4))
+kernel_parts = $(foreach f,$(KERNEL_FLAVOURS),$(BUILD)/$(f)/cuarray/core.so \
+                 $(BUILD)/$(f)/cuarray_kernel/interrupt.so)
+
+# The kernel's SIGINT module, per Lua flavour: build/<flavour>/cuarray_kernel/interrupt.so
+$(BUILD)/%/cuarray_kernel/interrupt.so: jupyter/interrupt.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CA_CFLAGS) -I$(INC_$*) $(LIBFLAG) -o $@ $<
+
+# KERNEL_DIR=dir installs the specs there instead of the user's Jupyter data directory.
+install-kernels: $(kernel_parts)
+	@$(foreach f,$(KERNEL_FLAVOURS),PYTHONPATH=jupyter $(PYTHON3) -m cuarray_kernel.install \
+	  --name $(call kernel_name,$(f)) --display-name '$(call kernel_display,$(f))' \
+	  --lua $(LUA_$(f)) --root $(CURDIR) --flavour $(f) $(if $(KERNEL_DIR),--dir $(KERNEL_DIR)) &&) true
+
+# `make notebook`: the packages, the modules, the kernels for this user; then `jupyter notebook`.
+notebook: deps deps-notebook
+	@$(MAKE) --no-print-directory -j$(JOBS) $(kernel_parts) $(if $(HAVE_CUDA),$(BUILD)/luajit/cuarray/cuda.so)
+	@$(MAKE) --no-print-directory install-kernels
+	@echo "Now run: jupyter notebook examples/notebooks (and pick the kernel \"cuarray (LuaJIT)\")"
+
+# The kernel protocol tests, the example notebooks executed and checked, and the browser
+# check (make test runs it; the screenshot goes to $(BUILD)/notebooks/).
+notebook-test: $(kernel_parts)
+	@$(MAKE) --no-print-directory -s install-kernels KERNEL_DIR=$(CURDIR)/$(BUILD)/jupyter/kernels
+	@BUILD='$(BUILD)' PYTHON3='$(PYTHON3)' KERNELS='$(foreach f,$(KERNEL_FLAVOURS),$(call kernel_name,$(f)))' \
+	  bash tools/notebook_test.sh
+
+# On the GPU machine: the notebooks' code on the CUDA device, without Jupyter.
+notebook-gpu-check: $(BUILD)/luajit/cuarray/core.so $(BUILD)/luajit/cuarray/cuda.so \
+                    $(BUILD)/luajit/cuarray_kernel/interrupt.so
+	$(call run_env,luajit) CUARRAY_DEVICE=cuda PYTHONPATH=jupyter $(PYTHON3) -m cuarray_kernel.run \
+	  --lua $(LUAJIT) --expect-device cuda examples/notebooks/*.ipynb
+
+# Runs the example notebooks in place with the LuaJIT kernel, saving their outputs (on a GPU
+# machine they show the GPU).
+notebooks-refresh: $(BUILD)/luajit/cuarray/core.so $(BUILD)/luajit/cuarray_kernel/interrupt.so
+	@$(MAKE) --no-print-directory -s install-kernels KERNEL_DIR=$(CURDIR)/$(BUILD)/jupyter/kernels
+	cd examples/notebooks && for nb in *.ipynb; do \
+	  JUPYTER_PATH=$(CURDIR)/$(BUILD)/jupyter $(PYTHON3) -m nbconvert --to notebook \
+	    --execute --inplace --ExecutePreprocessor.timeout=600 \
+	    --ExecutePreprocessor.kernel_name=cuarray-luajit "$$nb" || exit 1; done
