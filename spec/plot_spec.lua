@@ -140,6 +140,7 @@ H.each_device("plots", function(dev)
     assert.are.equal("<Figure 640x400: line, scatter>", tostring(fig))
     local b = cu.display.bundle(fig)
     assert.are.equal(fig:svg(), b["image/svg+xml"])
+    assert.are.equal('<div class="cuarray-figure">' .. fig:svg() .. "</div>", b["text/html"])
     assert.are.equal(tostring(fig), b["text/plain"])
     local p = os.tmpname() .. ".svg"
     fig:save(p)

@@ -44,12 +44,17 @@ local function shape_text(shape)
   return "(" .. table.concat(parts, ", ") .. ")"
 end
 
--- The header line: shape, dtype, device (pinned host memory said), size in bytes.
-function M.array_header(a)
+-- The header's parts: the type, shape, dtype, device (pinned host memory said), size.
+local function header_parts(a)
   local device = a.device
   if a.pinned then device = device .. " (pinned)" end
-  return ("cuarray.ndarray  shape %s  %s  %s  %s"):format(shape_text(a.shape), a.dtype, device,
-                                                        human_bytes(a.nbytes))
+  return {"cuarray.ndarray", "shape " .. shape_text(a.shape), a.dtype, device,
+          human_bytes(a.nbytes)}
+end
+
+-- The header line as text.
+function M.array_header(a)
+  return table.concat(header_parts(a), "  ")
 end
 
 -- ---- the HTML table of a 1-d or 2-d array -------------------------------------------------
@@ -103,7 +108,9 @@ local function table_html(a)
 end
 
 function M.array_bundle(a)
-  local header = M.array_header(a)
+  local parts = header_parts(a)
+  local header = table.concat(parts, "  ")
+  for i, p in ipairs(parts) do parts[i] = html_escape(p) end
   local repr = tostring(a)
   local body
   if (a.ndim == 1 or a.ndim == 2) and a.size > 0 then
@@ -113,7 +120,7 @@ function M.array_bundle(a)
   end
   local html = '<div class="cuarray" style="overflow-x:auto">\n' ..
     '<div class="cuarray-header" style="font-family:monospace;color:#555">' ..
-    html_escape(header) .. "</div>\n" .. body .. "\n</div>"
+    table.concat(parts, " &middot; ") .. "</div>\n" .. body .. "\n</div>"
   return {["text/plain"] = header .. "\n" .. repr, ["text/html"] = html}
 end
 

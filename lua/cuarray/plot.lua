@@ -359,8 +359,13 @@ function Figure:__tostring()
     #kinds > 0 and table.concat(kinds, ", ") or "empty")
 end
 
+-- The SVG twice: as image/svg+xml, and inline in text/html, which Jupyter and nbconvert
+-- prefer, because nbconvert 6.5 to 7.1 strip the elements out of image/svg+xml outputs
+-- (jupyter/nbconvert#1849) and so draw an empty plot in HTML exports.
 function Figure:__mimebundle()
-  return {["image/svg+xml"] = self:svg(), ["text/plain"] = tostring(self)}
+  local svg = self:svg()
+  return {["image/svg+xml"] = svg, ["text/plain"] = tostring(self),
+          ["text/html"] = '<div class="cuarray-figure">' .. svg .. "</div>"}
 end
 
 function M.attach(lib)
