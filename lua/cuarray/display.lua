@@ -37,12 +37,7 @@ local function human_bytes(n)
   return ("%.1f %s"):format(n, units[u])
 end
 
-local function shape_text(shape)
-  if #shape == 1 then return "(" .. shape[1] .. ",)" end
-  local parts = {}
-  for i = 1, #shape do parts[i] = tostring(shape[i]) end
-  return "(" .. table.concat(parts, ", ") .. ")"
-end
+local shape_text = format.shape_str
 
 -- The header's parts: the type, shape, dtype, device (pinned host memory said), size.
 local function header_parts(a)

@@ -293,6 +293,8 @@ function M.cells(a, print_data)
   return element_formatter(values, digits, a.dtype, #shape), dshape, summary, edge
 end
 
+M.shape_str = shape_str
+
 -- repr(a): `print_data` is cu._print_data.
 function M.repr(a, print_data)
   local shape, dtype, device, size = a.shape, a.dtype, a.device, a.size
