@@ -99,6 +99,8 @@ class CuarrayKernel(Kernel):
             if kind == "error":
                 f = {k: v.decode("utf-8", "replace") for k, v in fields}
                 errors.append(f)
+                if silent:
+                    return
                 self.send_response(self.iopub_socket, "error", {
                     "ename": f.get("ename", "LuaError"), "evalue": f.get("evalue", ""),
                     "traceback": f.get("traceback", "").split("\n")})

@@ -78,8 +78,12 @@ class LuaProcess:
         self.sel.register(self.err_fd, selectors.EVENT_READ, "stderr")
         self.open_streams = {"stdout", "stderr"}
         startup = []
-        kind, fields = self.wait_for(("ready",), on_stream=lambda n, t: startup.append(t),
-                                     timeout=timeout)
+        try:
+            kind, fields = self.wait_for(("ready",), on_stream=lambda n, t: startup.append(t),
+                                         timeout=timeout)
+        except (LuaExited, TimeoutError) as e:
+            raise RuntimeError("the Lua process (%s %s) did not start: %s\n%s" % (
+                self.lua, HOST, e, "".join(startup))) from e
         self.info = dict(fields)
         self.info["startup_output"] = "".join(startup)
 

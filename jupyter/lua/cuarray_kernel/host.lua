@@ -23,7 +23,8 @@ local function send(kind, fields)
 end
 
 local have_interrupt, interrupt = pcall(require, "cuarray_kernel.interrupt")
-if not have_interrupt then interrupt = nil end
+local interrupt_missing
+if not have_interrupt then interrupt, interrupt_missing = nil, tostring(interrupt) end
 
 local have_cu, cu = pcall(require, "cuarray")
 if have_cu then rawset(_G, "cu", cu) end
@@ -53,7 +54,7 @@ end
 
 local function status_fields()
   local version = rawget(_G, "jit") and jit.version or _VERSION
-  local fields = {{"lua", version}, {"interrupt", have_interrupt and "yes" or tostring(interrupt)}}
+  local fields = {{"lua", version}, {"interrupt", have_interrupt and "yes" or interrupt_missing}}
   if have_cu then
     local ok, why = cu.cuda.is_available()
     fields[#fields + 1] = {"cuarray", "yes"}

@@ -1,7 +1,9 @@
 -- Tab completion and inspection (shift-tab) for the kernel. Both look at the dotted path
 -- before the cursor ("cu.random.no", "a:su") and resolve it in the globals without calling
 -- anything except an array's own lookup of its methods and attributes (no side effects).
-local docs = require "cuarray.docs"
+-- Without cuarray on the path the kernel still runs Lua: then there is no documentation.
+local have_docs, docs = pcall(require, "cuarray.docs")
+if not have_docs then docs = nil end
 
 local M = {}
 
@@ -167,9 +169,10 @@ function M.inspect(code, pos)
   local v = resolve(parts)
   if v == nil then return nil end
   local cu = lib()
-  local method = #parts > 1 and seps[#parts - 1] == ":" and docs.text("a:" .. parts[#parts])
+  local method = docs and #parts > 1 and seps[#parts - 1] == ":"
+    and docs.text("a:" .. parts[#parts])
   if method and is_array(resolve(parts, #parts - 1)) then return method end
-  if cu and (type(v) == "function" or type(v) == "table") then
+  if docs and cu and (type(v) == "function" or type(v) == "table") then
     local name = docs.name_of(cu, v)
     if name then return docs.text(name) end
   end
