@@ -1,5 +1,5 @@
-/* The CUDA backend's context: device, streams, cuBLAS handle, memory pool, the backend table,
- * and its lifetime (a backend outlives the module's state while allocations from it live). */
+/* The CUDA backend's context: device, streams, cuBLAS handle, memory pool, the memory
+ * entries of the backend table (cuda/backend.cu adds the others), and its lifetime (a backend outlives the module's state while allocations from it live). */
 #include <cublas_v2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,13 +42,17 @@ struct cu_ctx {
   char last_kernel[64];         /* the latest launch, named when an asynchronous fault shows */
   const char *last_kernel_src;  /* the pointer it was copied from */
   void *xfer;                   /* transfer.cu's pinned buffers and copy threads */
+  void (*xfer_destroy)(void *); /* ... and how to free them */
   cu_cache_class cache[CU_CACHE_NCLASS];
   cudaStream_t cache_stream;    /* the stream the cached blocks were freed on */
   size_t cached_bytes;
 };
 
 cu_ctx *cu_ctx_of(ca_backend *be) { return (cu_ctx *)be->ctx; }
-void **cu_xfer_slot(ca_backend *be) { return &cu_ctx_of(be)->xfer; }
+void **cu_xfer_slot(ca_backend *be, void (*destroy)(void *)) {
+  cu_ctx_of(be)->xfer_destroy = destroy;
+  return &cu_ctx_of(be)->xfer;
+}
 int cu_device(ca_backend *be) { return cu_ctx_of(be)->device; }
 
 /* Make this backend's device current: every entry reaches here through cu_stream. */
@@ -178,7 +182,7 @@ static void teardown(cu_ctx *c) {
   cu_use_device(c);
   if (c->stream) cudaStreamSynchronize(c->stream);
   if (c->own_stream && c->own_stream != c->stream) cudaStreamSynchronize(c->own_stream);
-  cu_xfer_destroy(c->xfer);
+  if (c->xfer) c->xfer_destroy(c->xfer);
   if (c->cublas) cublasDestroy(c->cublas);
   if (c->cublas_ws) cudaFree(c->cublas_ws);
   if (c->join) cudaEventDestroy(c->join);
@@ -354,38 +358,6 @@ static ca_status cu_synchronize(ca_backend *be) {
   return CA_OK;
 }
 
-/* ---- entries of the other files, when a build lacks them ------------------------------- */
-/* CUDA-2's files define these; a weak stand-in keeps the module loadable without them and
- * says so instead of computing anything. */
-#define CU_MISSING(what)                                                                      \
-  snprintf(be->errmsg, sizeof be->errmsg, "cuda: %s is not built into this module", what); \
-  return CA_ERR_UNSUPPORTED;
-extern "C" {
-__attribute__((weak)) ca_status cu_reduce(ca_backend *be, int op, const ca_reduction *r) {
-  (void)op; (void)r; CU_MISSING("reduce")
-}
-__attribute__((weak)) ca_status cu_scan(ca_backend *be, int op, const ca_reduction *r) {
-  (void)op; (void)r; CU_MISSING("scan")
-}
-__attribute__((weak)) ca_status cu_matmul(ca_backend *be, const ca_matmul *m) {
-  (void)m; CU_MISSING("matmul")
-}
-__attribute__((weak)) ca_status cu_random(ca_backend *be, int dist, void *out, int dtype, int64_t n,
-                                          double p1, double p2, uint64_t seed, uint64_t counter) {
-  (void)dist; (void)out; (void)dtype; (void)n; (void)p1; (void)p2; (void)seed; (void)counter;
-  CU_MISSING("random")
-}
-__attribute__((weak)) ca_status cu_index_offsets(ca_backend *be, const ca_loop *l, int64_t size,
-                                                 int64_t stride, int accumulate, int64_t *bad) {
-  (void)l; (void)size; (void)stride; (void)accumulate; (void)bad; CU_MISSING("index_offsets")
-}
-__attribute__((weak)) ca_status cu_gather(ca_backend *be, const ca_loop *l) { (void)l; CU_MISSING("gather") }
-__attribute__((weak)) ca_status cu_scatter(ca_backend *be, const ca_loop *l) { (void)l; CU_MISSING("scatter") }
-__attribute__((weak)) ca_status cu_nonzero(ca_backend *be, const ca_loop *l, int64_t count) {
-  (void)l; (void)count; CU_MISSING("nonzero")
-}
-}
-
 /* ---- creation --------------------------------------------------------------------------- */
 
 static ca_status open_fail(char *errbuf, size_t errlen, const char *call, cudaError_t err) {
@@ -394,7 +366,7 @@ static ca_status open_fail(char *errbuf, size_t errlen, const char *call, cudaEr
   return err == cudaErrorMemoryAllocation ? CA_ERR_NOMEM : CA_ERR_DEVICE;
 }
 
-ca_status cu_backend_open(int ordinal, ca_backend **out, char *errbuf, size_t errlen) {
+ca_status cu_context_open(int ordinal, ca_backend **out, char *errbuf, size_t errlen) {
   cudaError_t err;
   const char *call = NULL;
   int n = 0, pools = 0;
@@ -418,21 +390,7 @@ ca_status cu_backend_open(int ordinal, ca_backend **out, char *errbuf, size_t er
   be->trim = cu_trim;
   be->host_alloc = cu_host_alloc;
   be->host_free = cu_host_free;
-  be->upload = cu_upload;
-  be->download = cu_download;
   be->synchronize = cu_synchronize;
-  be->copy = cu_copy;
-  be->unary = cu_unary;
-  be->binary = cu_binary;
-  be->where = cu_where;
-  be->reduce = cu_reduce;
-  be->scan = cu_scan;
-  be->matmul = cu_matmul;
-  be->random = cu_random;
-  be->index_offsets = cu_index_offsets;
-  be->gather = cu_gather;
-  be->scatter = cu_scatter;
-  be->nonzero = cu_nonzero;
 
   uint64_t threshold = UINT64_MAX;
   if ((err = cudaSetDevice(ordinal)) != cudaSuccess) { call = "cudaSetDevice"; goto fail; }
@@ -474,4 +432,3 @@ fail: {
 }
 }
 
-ca_status cu_backend_create(int ordinal, ca_backend **out) { return cu_backend_open(ordinal, out, NULL, 0); }

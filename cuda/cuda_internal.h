@@ -11,6 +11,11 @@
 extern "C" {
 #endif
 
+/* Everything declared here is defined in this module and hidden: a file missing from the
+ * link is a link-time error ("hidden symbol ... isn't defined"), not a symbol left for the
+ * loader to miss at run time. */
+#pragma GCC visibility push(hidden)
+
 typedef struct cu_ctx cu_ctx; /* defined in cuda/context.cu */
 
 /* The context behind a CUDA backend (be->ctx): device ordinal, current stream, cuBLAS
@@ -49,12 +54,12 @@ ca_status cu_nonzero(ca_backend *be, const ca_loop *l, int64_t count);   /* inde
 
 /* ---- additions (context.cu, transfer.cu) ---------------------------------------------- */
 
-/* Create the backend for device `ordinal` ("cuda:N", every entry filled). The _open form
- * also writes why it failed into errbuf. Destroy marks the backend closing; it is really
- * torn down once its last allocation (device or pinned host) is freed, so arrays that Lua
- * finalizes after the module's state stay valid. */
-ca_status cu_backend_create(int ordinal, ca_backend **out);
+/* backend.cu: the backend for device `ordinal` ("cuda:N", every entry filled); writes why it
+ * failed into errbuf. context.cu: the context alone (the memory entries filled). Destroy
+ * marks the backend closing; it is really torn down once its last allocation (device or
+ * pinned host) is freed, so arrays that Lua finalizes after the module's state stay valid. */
 ca_status cu_backend_open(int ordinal, ca_backend **out, char *errbuf, size_t errlen);
+ca_status cu_context_open(int ordinal, ca_backend **out, char *errbuf, size_t errlen);
 void cu_backend_destroy(ca_backend *be);
 
 /* The current stream without switching devices (cu_stream also makes the device current),
@@ -65,11 +70,13 @@ cudaStream_t cu_default_stream(ca_backend *be);
 ca_status cu_set_stream(ca_backend *be, cudaStream_t s);
 
 /* transfer.cu: the upload/download entries; their pinned staging state hangs off the
- * context (cu_xfer_slot) and is freed by cu_xfer_destroy at teardown. */
+ * context (cu_xfer_slot, which also records how teardown frees it: cu_xfer_destroy). */
 ca_status cu_upload(ca_backend *be, void *dst, const void *host_src, size_t nbytes);
 ca_status cu_download(ca_backend *be, void *host_dst, const void *src, size_t nbytes);
-void **cu_xfer_slot(ca_backend *be);
+void **cu_xfer_slot(ca_backend *be, void (*destroy)(void *));
 void cu_xfer_destroy(void *xfer);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -1,18 +1,17 @@
 /* The Lua module cuarray.cuda: device probing, the CUDA backends (one per device, created on
  * first use), synchronisation, memory figures, events and streams.
- * State lives in a userdata (upvalue 1 of every function, also kept in the registry); its
- * __gc hands each backend to cu_backend_destroy, which waits for the backend's last
- * allocation before tearing it down. Loading works without a GPU: is_available() then says
- * why not, and backend() raises. */
-#include <lua.h>
-#include <lauxlib.h>
+ * State lives in a userdata in the registry (STATE_KEY), as the core's does, so that every
+ * function and finalizer reaches it from the lua_State alone; its __gc hands each backend to
+ * cu_backend_destroy, which waits for the backend's last allocation before tearing it down.
+ * Loading works without a GPU: is_available() then says why not, and backend() raises. */
 #include <stdio.h>
 #include <string.h>
 #include <cuda_runtime_api.h>
+#include "compat.h"
 #include "cuda_internal.h"
 
 #define CU_MAXDEV 64
-#define STATE_MT "cuarray.cuda.state"
+#define STATE_KEY "cuarray.cuda.state"
 #define EVENT_MT "cuarray.cuda.Event"
 #define STREAM_MT "cuarray.cuda.Stream"
 
@@ -32,17 +31,14 @@ typedef struct cu_lstream {
   int owned;                   /* 0: a backend's own stream, not ours to destroy */
 } cu_lstream;
 
-__attribute__((visibility("default"))) int luaopen_cuarray_cuda(lua_State *L);
+CA_EXPORT int luaopen_cuarray_cuda(lua_State *L);
 
-static cu_state *state_of(lua_State *L) { return (cu_state *)lua_touserdata(L, lua_upvalueindex(1)); }
-
-static void setfuncs(lua_State *L, const luaL_Reg *l, int nup) {
-  for (; l->name; l++) {
-    for (int i = 0; i < nup; i++) lua_pushvalue(L, -nup);
-    lua_pushcclosure(L, l->func, nup);
-    lua_setfield(L, -(nup + 2), l->name);
-  }
-  lua_pop(L, nup);
+static cu_state *state_of(lua_State *L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, STATE_KEY);
+  cu_state *st = (cu_state *)lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  if (!st) luaL_error(L, "cuda: the module's state is gone (the registry entry %s was removed)", STATE_KEY);
+  return st;
 }
 
 static int cuda_error(lua_State *L, const char *call, cudaError_t err) {
@@ -170,7 +166,7 @@ static cu_lstream *check_stream(lua_State *L, int i) {
 }
 
 static cu_lstream *push_stream(lua_State *L) {
-  cu_lstream *s = (cu_lstream *)lua_newuserdata(L, sizeof *s);
+  cu_lstream *s = (cu_lstream *)ca_newuserdata(L, sizeof *s);
   s->s = NULL;
   s->device = 0;
   s->owned = 0;
@@ -277,7 +273,7 @@ static cu_event *check_event(lua_State *L, int i) {
 static int l_Event(lua_State *L) {
   int dev = opt_ordinal(L, 1, 0);
   get_backend(L, state_of(L), dev);
-  cu_event *e = (cu_event *)lua_newuserdata(L, sizeof *e);
+  cu_event *e = (cu_event *)ca_newuserdata(L, sizeof *e);
   e->ev = NULL;
   e->device = dev;
   luaL_getmetatable(L, EVENT_MT);
@@ -390,13 +386,12 @@ static const luaL_Reg stream_methods[] = {
   {NULL, NULL}
 };
 
-/* A metatable with __index = methods (closures over the state), __gc, __tostring. */
+/* A metatable with __index = methods, __gc, __tostring. */
 static void new_type(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc,
                      lua_CFunction tostr) {
   luaL_newmetatable(L, name);
   lua_newtable(L);
-  lua_pushvalue(L, -3); /* state */
-  setfuncs(L, methods, 1);
+  ca_setfuncs(L, methods);
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, gc);
   lua_setfield(L, -2, "__gc");
@@ -405,30 +400,23 @@ static void new_type(lua_State *L, const char *name, const luaL_Reg *methods, lu
   lua_pop(L, 1);
 }
 
-int luaopen_cuarray_cuda(lua_State *L) {
+CA_EXPORT int luaopen_cuarray_cuda(lua_State *L) {
   /* One state per lua_State, shared by every require of the module in it. */
-  lua_getfield(L, LUA_REGISTRYINDEX, STATE_MT);
+  lua_getfield(L, LUA_REGISTRYINDEX, STATE_KEY);
   if (lua_isnil(L, -1)) {
-    lua_pop(L, 1);
-    cu_state *st = (cu_state *)lua_newuserdata(L, sizeof *st);
+    cu_state *st = (cu_state *)ca_newuserdata(L, sizeof *st);
     memset(st, 0, sizeof *st);
     for (int d = 0; d < CU_MAXDEV; d++) st->stream_ref[d] = LUA_NOREF;
     lua_newtable(L);
     lua_pushcfunction(L, state_gc);
     lua_setfield(L, -2, "__gc");
     lua_setmetatable(L, -2);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, LUA_REGISTRYINDEX, STATE_MT);
+    lua_setfield(L, LUA_REGISTRYINDEX, STATE_KEY);
   }
-  int state = lua_gettop(L);
-  lua_pushvalue(L, state);
+  lua_pop(L, 1);
   new_type(L, EVENT_MT, event_methods, event_gc, event_tostring);
-  lua_pop(L, 1);
-  lua_pushvalue(L, state);
   new_type(L, STREAM_MT, stream_methods, stream_gc, stream_tostring);
-  lua_pop(L, 1);
   lua_newtable(L);
-  lua_pushvalue(L, state);
-  setfuncs(L, module_fns, 1);
+  ca_setfuncs(L, module_fns);
   return 1;
 }

@@ -1,6 +1,7 @@
-/* cu._encode_png(a[, {vmin =, vmax =, compress_level =, lut =}]): the PNG file (a Lua string)
- * of an image array; lua/cuarray/image.lua builds cu.encode_png and cu.save_image on it
- * (colour maps by name become `lut`).
+/* cu._encode_png(fname, a[, {vmin =, vmax =, compress_level =, lut =}]): the PNG file (a Lua
+ * string) of an image array, raising in the name of fname (the function the user called);
+ * lua/cuarray/image.lua builds cu.encode_png and cu.save_image on it (colour maps by name
+ * become `lut`).
  *
  * Shapes: (h, w) and (h, w, 1) are greyscale, (h, w, 2) grey + alpha, (h, w, 3) RGB,
  * (h, w, 4) RGBA. Samples become bytes: bool as 0 / 255; uint8 as it is unless vmin or vmax
@@ -12,6 +13,7 @@
  * without zlib, stores the data in uncompressed deflate blocks, which every reader accepts. */
 #include <math.h>
 #include <string.h>
+#include "convert.h"
 #include "core.h"
 #include "hostio.h"
 #include "png.h"
@@ -19,18 +21,11 @@
 #include <zlib.h>
 #endif
 
+/* Element i of host data p of dtype as a double (convert.h's rules). */
+#define OPTS 3 /* the options table's argument */
+
 static double sample(const void *p, int dtype, size_t i) {
-  switch (dtype) {
-  case CA_BOOL: return ((const unsigned char *)p)[i] ? 1 : 0;
-  case CA_INT8: return ((const int8_t *)p)[i];
-  case CA_UINT8: return ((const uint8_t *)p)[i];
-  case CA_INT16: return ((const int16_t *)p)[i];
-  case CA_INT32: return ((const int32_t *)p)[i];
-  case CA_INT64: return (double)((const int64_t *)p)[i];
-  case CA_FLOAT16: return ca_half_to_float(((const uint16_t *)p)[i]);
-  case CA_FLOAT32: return ((const float *)p)[i];
-  default: return ((const double *)p)[i];
-  }
+  return ca_load_d(dtype, (const char *)p + i * ca_itemsize(dtype));
 }
 
 static int opt_number(lua_State *L, int idx, const char *key, double *out, const char *fname) {
@@ -73,17 +68,17 @@ static void check_shape(lua_State *L, const ca_array *a, image_args *g, const ch
 
 static void read_options(lua_State *L, const ca_array *a, image_args *g, const char *fname) {
   static const char *const known[] = {"vmin", "vmax", "compress_level", "lut", NULL};
-  ca_opt_check(L, 2, fname, known);
-  int has_min = opt_number(L, 2, "vmin", &g->vmin, fname);
-  int has_max = opt_number(L, 2, "vmax", &g->vmax, fname);
+  ca_opt_check(L, OPTS, fname, known);
+  int has_min = opt_number(L, OPTS, "vmin", &g->vmin, fname);
+  int has_max = opt_number(L, OPTS, "vmax", &g->vmax, fname);
   g->scale = a->dtype != CA_BOOL && (a->dtype != CA_UINT8 || has_min || has_max);
   if (!has_min) g->vmin = g->channels == 1 ? NAN : 0;
   if (!has_max) g->vmax = g->channels == 1 ? NAN : ca_is_float(a->dtype) ? 1 : 255;
   if (has_min && has_max && g->vmin > g->vmax)
     ca_raisef(L, "%s: vmin (%g) is greater than vmax (%g)", fname, g->vmin, g->vmax);
   g->level = 6;
-  if (lua_istable(L, 2)) {
-    lua_getfield(L, 2, "compress_level");
+  if (lua_istable(L, OPTS)) {
+    lua_getfield(L, OPTS, "compress_level");
     int64_t v = 6;
     if (!lua_isnil(L, -1) && (!ca_tointeger(L, -1, &v) || v < 0 || v > 9))
       ca_raisef(L, "%s: compress_level must be an integer from 0 to 9", fname);
@@ -92,8 +87,8 @@ static void read_options(lua_State *L, const ca_array *a, image_args *g, const c
   }
   g->out_channels = g->channels;
   g->lut = NULL;
-  if (lua_istable(L, 2)) {
-    lua_getfield(L, 2, "lut"); /* the options table keeps the string alive */
+  if (lua_istable(L, OPTS)) {
+    lua_getfield(L, OPTS, "lut"); /* the options table keeps the string alive */
     if (!lua_isnil(L, -1)) {
       size_t n = 0;
       const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &n) : NULL;
@@ -167,8 +162,8 @@ static size_t deflate_lines(lua_State *L, const unsigned char *lines, size_t n, 
 }
 
 static int l_encode_png(lua_State *L) {
-  const char *fname = "encode_png";
-  ca_array *a = ca_check_arg(L, 1, fname);
+  const char *fname = luaL_checkstring(L, 1);
+  ca_array *a = ca_check_arg(L, 2, fname);
   image_args g;
   check_shape(L, a, &g, fname);
   read_options(L, a, &g, fname);

@@ -13,6 +13,8 @@
 -- prints the text/plain part; the Jupyter kernel installs one that sends the bundle to the
 -- notebook. GPU arrays come to the host for display (only the elements shown are read).
 local format = require "cuarray.format"
+local image = require "cuarray.image"
+local options = require "cuarray.options"
 
 local M = {}
 local cu -- set by attach
@@ -22,12 +24,6 @@ local function html_escape(s)
                                        ['"'] = "&quot;"}))
 end
 M.html_escape = html_escape
-
--- An error message of function `from` (its position dropped) as one of function `to`.
-function M.renamed(msg, from, to)
-  msg = tostring(msg):gsub("^[^\n:]*:%d+: ", "")
-  return (msg:gsub("^" .. from:gsub("%.", "%%.") .. ":", to .. ":"))
-end
 
 local function human_bytes(n)
   if n < 1024 then return ("%d bytes"):format(n) end
@@ -202,20 +198,15 @@ end
 
 -- ---- cu.display.image and friends ----------------------------------------------------------
 
-local image_opts = {vmin = true, vmax = true, cmap = true, compress_level = true, scale = true}
+local IMAGE_OPTIONS = {scale = true}
+for k in pairs(image.OPTIONS) do IMAGE_OPTIONS[k] = true end
 
 -- The image bundle of array a: small images are enlarged by whole pixels (`scale`, default
 -- up to 256 pixels across), big ones keep every k-th pixel to stay within 2048.
-function M.image_bundle(a, opts, fname)
-  fname = fname or "display.image"
-  if not cu.is_array(a) then error(fname .. ": expected an array, got " .. type(a), 3) end
-  opts = opts or {}
-  if type(opts) ~= "table" then error(fname .. ": options must be a table", 3) end
-  local png_opts = {}
-  for k, v in pairs(opts) do
-    if not image_opts[k] then error(("%s: unknown option '%s'"):format(fname, tostring(k)), 3) end
-    if k ~= "scale" then png_opts[k] = v end
-  end
+function M.image_bundle(a, opts)
+  local fname = "display.image"
+  cu._check_array(a, fname)
+  opts = options.check(opts, fname, IMAGE_OPTIONS)
   local shape = a.shape
   if (a.ndim ~= 2 and a.ndim ~= 3) or shape[1] == 0 or shape[2] == 0 then
     error(("%s: expected an image of shape (h, w) or (h, w, c), got %s"):format(fname,
@@ -244,8 +235,7 @@ function M.image_bundle(a, opts, fname)
       note = (", shown %dx"):format(scale)
     end
   end
-  local ok, png = pcall(cu.encode_png, img, png_opts)
-  if not ok then error(M.renamed(png, "encode_png", fname), 3) end
+  local png = image.encode(fname, img, opts)
   local kind = a.ndim == 2 and (opts.cmap and "colour-mapped" or "greyscale") or
     ({"greyscale", "grey + alpha", "RGB", "RGBA"})[shape[3]] or "image"
   return {["image/png"] = png,

@@ -15,6 +15,9 @@
 -- maximum, last), which draws the same picture.
 local axes = require "cuarray.plot_axes"
 local display = require "cuarray.display"
+local histogram = require "cuarray.histogram"
+local image = require "cuarray.image"
+local options = require "cuarray.options"
 
 local M = {}
 local cu -- set by attach
@@ -87,13 +90,10 @@ local function numbers(v, what, fname)
   return t
 end
 
-local function is_options(t)
-  return type(t) == "table" and not cu.is_array(t) and (next(t) == nil or #t == 0)
-end
+-- x given as options: plot.line(y, {title = ...}) (an empty table is options too).
+local function is_options(t) return options.is_options(t, false) end
 
 local function finite(x) return x - x == 0 end
-
-local renamed = display.renamed
 
 -- ---- figures -------------------------------------------------------------------------------
 
@@ -168,9 +168,8 @@ function Figure:hist(a, opts)
   if not cu.is_array(a) then a = cu.array(numbers(a, "a", fname)) end
   a = a:ravel()
   if lo.range == nil and a.size > 0 then a = a[cu.isfinite(a)] end -- NaN and inf are left out
-  local ok, counts, edges = pcall(cu.histogram, a, lo.bins,
-                                  {range = lo.range, density = lo.density})
-  if not ok then error(renamed(counts, "histogram", fname), 2) end
+  local counts, edges = histogram.compute(fname, a, lo.bins,
+                                          {range = lo.range, density = lo.density})
   return self:_add("hist", {counts = counts:astype("float64"):totable(),
                             edges = edges:astype("float64"):totable(), alpha = lo.alpha or 0.85,
                             label = lo.label, color = lo.color, density = lo.density}, fo)
@@ -180,7 +179,7 @@ end
 function Figure:imshow(a, opts)
   local fname = "plot.imshow"
   local fo, lo = split_options(opts, "imshow", fname)
-  if not cu.is_array(a) then error(fname .. ": expected an array, got " .. type(a), 2) end
+  cu._check_array(a, fname)
   local shape = a.shape
   if (a.ndim ~= 2 and not (a.ndim == 3 and (shape[3] == 3 or shape[3] == 4))) or
      shape[1] == 0 or shape[2] == 0 then
@@ -208,9 +207,7 @@ function Figure:imshow(a, opts)
   else
     png_opts = {vmin = lo.vmin, vmax = lo.vmax}
   end
-  local ok, png = pcall(cu.encode_png, img, png_opts)
-  if not ok then error(renamed(png, "encode_png", fname), 2) end
-  layer.png = png
+  layer.png = image.encode(fname, img, png_opts)
   return self:_add("imshow", layer, fo)
 end
 
@@ -264,26 +261,26 @@ function Figure:svg()
                         not b.tight_y)
   if o.xlim then x0, x1 = o.xlim[1], o.xlim[2] end
   if o.ylim then y0, y1 = o.ylim[1], o.ylim[2] end
-  local image = self.layers[1] and self.layers[1].kind == "imshow" and self.layers[1]
-  local xt = axes.ticks(x0, x1, math.max(2, math.floor((W - 100) / 90)), image)
-  local yt = axes.ticks(y0, y1, math.max(2, math.floor((H - 80) / 50)), image)
+  local picture = self.layers[1] and self.layers[1].kind == "imshow" and self.layers[1]
+  local xt = axes.ticks(x0, x1, math.max(2, math.floor((W - 100) / 90)), picture)
+  local yt = axes.ticks(y0, y1, math.max(2, math.floor((H - 80) / 50)), picture)
   local ylabels = axes.labels(yt)
   local widest = 0
   for _, s in ipairs(ylabels) do widest = math.max(widest, #s) end
   local left = 18 + widest * 7 + (o.ylabel and 20 or 0)
-  local right = 16 + (image and image.colorbar and 90 or 0)
+  local right = 16 + (picture and picture.colorbar and 90 or 0)
   local top = o.title and 34 or 14
   local bottom = 36 + (o.xlabel and 20 or 0)
   local px, py, pw, ph = left, top, W - left - right, H - top - bottom
   if pw < 20 or ph < 20 then error("plot: the figure is too small for its labels", 3) end
-  if image then -- square pixels: shrink one side of the plot area
+  if picture then -- square pixels: shrink one side of the plot area
     local s = math.min(pw / (x1 - x0), ph / (y1 - y0))
     local nw, nh = s * (x1 - x0), s * (y1 - y0)
     px, py = px + (pw - nw) / 2, py + (ph - nh) / 2
     pw, ph = nw, nh
   end
   local sx = function(x) return (x - x0) / (x1 - x0) * pw end
-  local sy = image and function(y) return (y - y0) / (y1 - y0) * ph end
+  local sy = picture and function(y) return (y - y0) / (y1 - y0) * ph end
                    or function(y) return ph - (y - y0) / (y1 - y0) * ph end
   local out = {}
   local function add(s) out[#out + 1] = s end
@@ -336,7 +333,7 @@ function Figure:svg()
          'class="cuarray-label">%s</text>'):format(fmt(py + ph / 2), esc(o.ylabel)))
   end
   axes.legend(add, self.layers, px, py, pw)
-  if image and image.colorbar then axes.colorbar(add, image, px + pw + 20, py, ph, cu) end
+  if picture and picture.colorbar then axes.colorbar(add, picture, px + pw + 20, py, ph, cu) end
   add("</svg>")
   return table.concat(out, "\n")
 end
