@@ -146,7 +146,8 @@ DEB_PKGS := gcc libc6-dev luajit libluajit-5.1-dev lua5.4 liblua5.4-dev lua5.1 l
 deps:
 	@sh tools/deps.sh $(DEB_PKGS)
 # Optional: the notebook kernel, its tests and the browser check (make notebook, make test).
-NOTEBOOK_PKGS := python3-ipykernel python3-jupyter-client jupyter-nbconvert jupyter-notebook chromium
+NOTEBOOK_PKGS := python3-ipykernel python3-jupyter-client jupyter-nbconvert jupyter-notebook \
+                 chromium python3-websocket
 deps-notebook:
 	@sh tools/deps.sh $(NOTEBOOK_PKGS)
 
