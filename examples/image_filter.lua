@@ -50,13 +50,10 @@ local function write_image(file, a)
   end
 end
 
--- A full reduction as a Lua number, whether it gives a number or a 0-d array.
-local function num(x) return type(x) == "number" and x or x:item() end
-
 local ext = path:match("%.%w+$") or ""
 local edge_path = path:sub(1, #path - #ext) .. "_edges" .. ext
 write_image(path, blur)
 write_image(edge_path, edges)
 print(("image %dx%d: mean %.4f, blurred interior mean %.4f, max edge %.2f")
-  :format(n, n, num(img:mean()), num(blur:mean()), num(edges:max())))
+  :format(n, n, img:mean(), blur:mean(), edges:max()))
 print(("wrote %s and %s"):format(path, edge_path))

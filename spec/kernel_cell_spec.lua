@@ -26,7 +26,7 @@ describe("kernel cells", function()
       {"x_cell = 3\nx_cell * 2", {6}},
       {"local a = 2\nlocal b = 5\na, b", {2, 5}},
       {"local t = {\n  1, 2 }\n#t", {2}},
-      {"cu.ones(\n  3\n):sum():item()", {3}},     -- a multi-line expression
+      {"cu.ones(\n  3\n):sum()", {3}},            -- a multi-line expression
       {"local s = [[\nreturn\n]]\ns", {"return\n"}},    -- not split inside the string
       {"for i = 1, 2 do end", {}},
       {"y_cell = 1", {}},

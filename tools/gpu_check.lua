@@ -6,4 +6,4 @@ if not ok then
   os.exit(1)
 end
 local a = cu.ones({4}, {device = "cuda"})
-print(("GPU found; ones(4) on %s sums to %s"):format(tostring(a.device), tostring(a:sum():item())))
+print(("GPU found; ones(4) on %s sums to %s"):format(tostring(a.device), tostring(a:sum())))

@@ -155,20 +155,21 @@ a:ge(b) -- Elementwise a >= b.
 ]==]
 
 -- Reductions: cu.f(a[, axis][, opts]) and a:f([axis][, opts]).
+-- One value comes back as a Lua number (or boolean); {array = true} keeps it a 0-d array.
 local reductions = {
-  {"sum", "{keepdims=, dtype=, out=}", "The sum of the elements, over all axes, one axis or a list of axes."},
-  {"prod", "{keepdims=, dtype=, out=}", "The product of the elements."},
-  {"mean", "{keepdims=, dtype=, out=}", "The arithmetic mean."},
-  {"var", "{keepdims=, dtype=, out=, ddof=}", "The variance (ddof: delta degrees of freedom)."},
-  {"std", "{keepdims=, dtype=, out=, ddof=}", "The standard deviation."},
-  {"min", "{keepdims=, out=}", "The smallest element (NaN when there is one)."},
-  {"max", "{keepdims=, out=}", "The largest element (NaN when there is one)."},
-  {"amin", "{keepdims=, out=}", "The smallest element (as min)."},
-  {"amax", "{keepdims=, out=}", "The largest element (as max)."},
-  {"argmin", "{keepdims=, out=}", "The 1-based position of the smallest element (one axis at most)."},
-  {"argmax", "{keepdims=, out=}", "The 1-based position of the largest element (one axis at most)."},
-  {"all", "{keepdims=, out=}", "Whether every element is true (nonzero)."},
-  {"any", "{keepdims=, out=}", "Whether any element is true (nonzero)."},
+  {"sum", "{keepdims=, dtype=, out=, array=}", "The sum of the elements, over all axes, one axis or a list of axes."},
+  {"prod", "{keepdims=, dtype=, out=, array=}", "The product of the elements."},
+  {"mean", "{keepdims=, dtype=, out=, array=}", "The arithmetic mean."},
+  {"var", "{keepdims=, dtype=, out=, ddof=, array=}", "The variance (ddof: delta degrees of freedom)."},
+  {"std", "{keepdims=, dtype=, out=, ddof=, array=}", "The standard deviation."},
+  {"min", "{keepdims=, out=, array=}", "The smallest element (NaN when there is one)."},
+  {"max", "{keepdims=, out=, array=}", "The largest element (NaN when there is one)."},
+  {"amin", "{keepdims=, out=, array=}", "The smallest element (as min)."},
+  {"amax", "{keepdims=, out=, array=}", "The largest element (as max)."},
+  {"argmin", "{keepdims=, out=, array=}", "The 1-based position of the smallest element (one axis at most)."},
+  {"argmax", "{keepdims=, out=, array=}", "The 1-based position of the largest element (one axis at most)."},
+  {"all", "{keepdims=, out=, array=}", "Whether every element is true (nonzero)."},
+  {"any", "{keepdims=, out=, array=}", "Whether any element is true (nonzero)."},
   {"cumsum", "{dtype=, out=}", "The running sum, over one axis or the flattened array."},
   {"cumprod", "{dtype=, out=}", "The running product, over one axis or the flattened array."},
 }

@@ -11,12 +11,6 @@ local M = {}
 
 local OPTIONS = {range = true, density = true}
 
--- A full reduction as a Lua number, whether the core gives a number or a 0-d array.
-local function number(x)
-  if type(x) == "number" then return x end
-  return x:item()
-end
-
 -- The edges for `bins` bins (a count, nil: 10) over a's range or opts.range.
 local function equal_edges(fname, flat, bins, opts, dtype)
   local n = bins or 10
@@ -34,7 +28,7 @@ local function equal_edges(fname, flat, bins, opts, dtype)
   elseif flat.size == 0 then
     lo, hi = 0, 1
   else
-    lo, hi = number(flat:min()), number(flat:max())
+    lo, hi = flat:min(), flat:max()
   end
   if lo - lo ~= 0 or hi - hi ~= 0 then
     error(("%s: autodetected range of [%s, %s] is not finite"):format(fname, lo, hi), 4)
@@ -69,7 +63,7 @@ function M.compute(fname, a, bins, opts)
   local below = {}
   for k = 1, #e do
     local cmp = k < #e and core.less(flat, e[k]) or core.less_equal(flat, e[k])
-    below[k] = number(cmp:sum())
+    below[k] = cmp:sum()
   end
   local counts = {}
   for k = 1, #e - 1 do counts[k] = below[k + 1] - below[k] end

@@ -197,7 +197,6 @@ function Figure:imshow(a, opts)
       vals = vals[cu.isfinite(vals)]
       local dmin, dmax = 0, 0
       if vals.size > 0 then dmin, dmax = vals:min(), vals:max() end
-      if type(dmin) ~= "number" then dmin, dmax = dmin:item(), dmax:item() end
       vmin, vmax = vmin or dmin, vmax or dmax
     end
     layer.cmap = lo.cmap or "viridis"
