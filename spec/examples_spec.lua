@@ -119,6 +119,23 @@ for _, dev in ipairs(H.devices()) do
       end
     end)
 
+    it("image_filter writes greyscale PNG files with save_image", function()
+      local n = 20
+      local path = ("%s/cuarray_spec_%s_%d.png"):format(tmpdir, dev:gsub("%W", "_"), os.time())
+      run_ok(dev, "examples/image_filter.lua", n, path)
+      for _, file in ipairs({path, (path:gsub("%.png$", "")) .. "_edges.png"}) do
+        local f = assert(io.open(file, "rb"), "no file " .. file)
+        local data = f:read("*a")
+        f:close()
+        os.remove(file)
+        assert.are.equal("\137PNG\r\n\26\n\0\0\0\13IHDR", data:sub(1, 16))
+        local w = data:byte(19) * 256 + data:byte(20)
+        local h = data:byte(23) * 256 + data:byte(24)
+        assert.are.same({n - 2, n - 2, 8, 0}, {w, h, data:byte(25), data:byte(26)})
+        assert.are.equal("IEND", data:sub(-8, -5))
+      end
+    end)
+
     it("bench/bench.lua --quick prints a JSON line per workload", function()
       local bdev = dev:match("^cuda") and "cuda" or "cpu"
       local out = run_ok(dev, "bench/bench.lua", "--quick", "--device", bdev)

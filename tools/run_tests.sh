@@ -52,6 +52,7 @@ if [ "${GPU:-}" = 1 ]; then
   step "embed-luajit-cuda" m embed-luajit EMBED_DEVICE=cuda
   tap "oracle-luajit-cuda" env CUARRAY_TEST_DEVICES=cuda $MAKE --no-print-directory -s oracle-luajit
   step "hostile-luajit-cuda" m hostile-luajit HOSTILE_DEVICE=cuda
+  step "notebooks-cuda" m notebook-gpu-check
   if compgen -G 'spec/*_gpu_spec.lua' >/dev/null; then
     tap "busted-luajit-gpu-specs" env CUARRAY_TEST_DEVICES=cpu,cuda $MAKE --no-print-directory -s \
       busted-luajit BUSTED_ARGS=--run=gpu
@@ -65,6 +66,7 @@ else
   has lua5.4 && tap "oracle-lua5.4" m oracle-lua5.4
   has lua5.1 && tap "oracle-lua5.1" m oracle-lua5.1
   has luajit && tap "examples" m examples
+  has luajit && tap "notebooks" m notebook-test
   has luajit && step "embed-luajit" m embed-luajit
   has lua5.4 && step "embed-lua5.4" m embed-lua5.4
   has lua5.1 && step "embed-lua5.1" m embed-lua5.1

@@ -112,6 +112,15 @@ end
 
 core._set_formatter(function(a) return format.repr(a, print_data) end)
 
+-- ---- images, rich display, plots ----------------------------------------------------------
+
+local image = require "cuarray.image"
+cu.encode_png, cu.save_image = image.encode_png, image.save_image
+cu.histogram = require("cuarray.histogram").histogram
+cu.display = require("cuarray.display").attach(cu)
+cu.plot = require("cuarray.plot").attach(cu)
+require("cuarray.docs").attach(cu)        -- cu.help
+
 cu.show_config = require("cuarray.config").bind(cu, core._build)
 
 for k, v in pairs(require "cuarray.methods") do core._methods[k] = v end
