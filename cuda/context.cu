@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <type_traits>
 #include "cuda_internal.h"
 
 #define CU_CUBLAS_WORKSPACE ((size_t)32 << 20)
@@ -42,6 +43,7 @@ struct cu_ctx {
   char last_kernel[64];         /* the latest launch, named when an asynchronous fault shows */
   const char *last_kernel_src;  /* the pointer it was copied from */
   void *xfer;                   /* transfer.cu's pinned buffers and copy threads */
+  void *peer;                   /* peer.cu's event and reachability table */
   cu_cache_class cache[CU_CACHE_NCLASS];
   cudaStream_t cache_stream;    /* the stream the cached blocks were freed on */
   size_t cached_bytes;
@@ -49,13 +51,80 @@ struct cu_ctx {
 
 cu_ctx *cu_ctx_of(ca_backend *be) { return (cu_ctx *)be->ctx; }
 void **cu_xfer_slot(ca_backend *be) { return &cu_ctx_of(be)->xfer; }
+void **cu_peer_slot(ca_backend *be) { return &cu_ctx_of(be)->peer; }
 int cu_device(ca_backend *be) { return cu_ctx_of(be)->device; }
+cudaMemPool_t cu_pool(ca_backend *be) { return cu_ctx_of(be)->pool; }
 
 /* Make this backend's device current: every entry reaches here through cu_stream. */
 static inline void cu_use_device(cu_ctx *c) {
   int cur = -1;
   if (cudaGetDevice(&cur) != cudaSuccess || cur != c->device) cudaSetDevice(c->device);
 }
+
+static void *driver_entry(const char *name) {
+  cudaDriverEntryPointQueryResult q = cudaDriverEntryPointSymbolNotFound;
+  void *fn = NULL;
+  if (cudaGetDriverEntryPointByVersion(name, &fn, 12000, cudaEnableDefault, &q) != cudaSuccess ||
+      q != cudaDriverEntryPointSuccess) {
+    (void)cudaGetLastError();
+    return NULL;
+  }
+  return fn;
+}
+
+/* cuDeviceGet and cuDevicePrimaryCtxGetState, looked up once per process through the runtime
+ * (the module does not link the driver); NULL members when the driver lacks them. */
+struct driver_calls {
+  int (*device_get)(int *dev, int ordinal);
+  int (*primary_state)(int dev, unsigned int *flags, int *active);
+  driver_calls()
+      : device_get((int (*)(int *, int))driver_entry("cuDeviceGet")),
+        primary_state((int (*)(int, unsigned int *, int *))driver_entry("cuDevicePrimaryCtxGetState")) {}
+};
+
+/* Whether device `ordinal`'s primary context is running (unknown counts as running). */
+static int primary_active(int ordinal) {
+  static const driver_calls drv; /* immutable once made; C++ makes it once, thread-safely */
+  int dev = 0, active = 1;
+  unsigned int flags = 0;
+  if (!drv.device_get || !drv.primary_state) return 1;
+  if (drv.device_get(&dev, ordinal) != 0 || drv.primary_state(dev, &flags, &active) != 0) return 1;
+  return active;
+}
+
+int cu_device_enter(int device) {
+  int cur = -1;
+  if (cudaGetDevice(&cur) != cudaSuccess) {
+    (void)cudaGetLastError();
+    cur = -1;
+  }
+  if (cur == device) return -1;
+  if (cudaSetDevice(device) != cudaSuccess) {
+    (void)cudaGetLastError(); /* the caller's own calls report the failure */
+    return -1;
+  }
+  return cur >= 0 && primary_active(cur) ? cur : -1;
+}
+
+void cu_device_leave(int restore) {
+  if (restore >= 0 && cudaSetDevice(restore) != cudaSuccess) (void)cudaGetLastError();
+}
+
+/* An entry of the backend table run inside a device scope (cu_device_enter). */
+template <auto F> struct scoped;
+template <typename R, typename... A, R (*F)(ca_backend *, A...)> struct scoped<F> {
+  static R call(ca_backend *be, A... a) {
+    int restore = cu_device_enter(cu_ctx_of(be)->device);
+    if constexpr (std::is_void_v<R>) {
+      F(be, a...);
+      cu_device_leave(restore);
+    } else {
+      R r = F(be, a...);
+      cu_device_leave(restore);
+      return r;
+    }
+  }
+};
 
 cudaStream_t cu_stream(ca_backend *be) {
   cu_ctx *c = cu_ctx_of(be);
@@ -179,6 +248,7 @@ static void teardown(cu_ctx *c) {
   if (c->stream) cudaStreamSynchronize(c->stream);
   if (c->own_stream && c->own_stream != c->stream) cudaStreamSynchronize(c->own_stream);
   cu_xfer_destroy(c->xfer);
+  cu_peer_destroy(c->peer);
   if (c->cublas) cublasDestroy(c->cublas);
   if (c->cublas_ws) cudaFree(c->cublas_ws);
   if (c->join) cudaEventDestroy(c->join);
@@ -198,13 +268,14 @@ void cu_backend_destroy(ca_backend *be) {
   if (c->closing) return;
   c->closing = 1;
   c->stream = c->own_stream; /* user streams may die with the Lua state */
-  cu_use_device(c);
+  int restore = cu_device_enter(c->device);
   if (c->cached_bytes && c->cache_stream != c->own_stream) { /* free them on our own stream */
     cudaDeviceSynchronize();
     c->cache_stream = c->own_stream;
   }
   cache_flush(c); /* cached blocks may be the last live ones */
   if (c->live == 0) teardown(c);
+  cu_device_leave(restore);
 }
 
 /* ---- memory ----------------------------------------------------------------------------- */
@@ -412,27 +483,29 @@ ca_status cu_backend_open(int ordinal, ca_backend **out, char *errbuf, size_t er
   snprintf(c->name, sizeof c->name, "cuda:%d", ordinal);
   be->name = c->name;
   be->device = ordinal;
-  be->alloc = cu_alloc;
-  be->free = cu_free;
-  be->mem_info = cu_mem_info;
-  be->trim = cu_trim;
-  be->host_alloc = cu_host_alloc;
-  be->host_free = cu_host_free;
-  be->upload = cu_upload;
-  be->download = cu_download;
-  be->synchronize = cu_synchronize;
-  be->copy = cu_copy;
-  be->unary = cu_unary;
-  be->binary = cu_binary;
-  be->where = cu_where;
-  be->reduce = cu_reduce;
-  be->scan = cu_scan;
-  be->matmul = cu_matmul;
-  be->random = cu_random;
-  be->index_offsets = cu_index_offsets;
-  be->gather = cu_gather;
-  be->scatter = cu_scatter;
-  be->nonzero = cu_nonzero;
+  be->alloc = scoped<cu_alloc>::call;
+  be->free = scoped<cu_free>::call;
+  be->mem_info = scoped<cu_mem_info>::call;
+  be->trim = scoped<cu_trim>::call;
+  be->host_alloc = scoped<cu_host_alloc>::call;
+  be->host_free = scoped<cu_host_free>::call;
+  be->upload = scoped<cu_upload>::call;
+  be->download = scoped<cu_download>::call;
+  be->synchronize = scoped<cu_synchronize>::call;
+  be->copy_from_peer = scoped<cu_copy_from_peer>::call;
+  be->copy = scoped<cu_copy>::call;
+  be->unary = scoped<cu_unary>::call;
+  be->binary = scoped<cu_binary>::call;
+  be->where = scoped<cu_where>::call;
+  be->reduce = scoped<cu_reduce>::call;
+  be->scan = scoped<cu_scan>::call;
+  be->matmul = scoped<cu_matmul>::call;
+  be->random = scoped<cu_random>::call;
+  be->index_offsets = scoped<cu_index_offsets>::call;
+  be->gather = scoped<cu_gather>::call;
+  be->scatter = scoped<cu_scatter>::call;
+  be->nonzero = scoped<cu_nonzero>::call;
+  int restore = cu_device_enter(ordinal);
 
   uint64_t threshold = UINT64_MAX;
   if ((err = cudaSetDevice(ordinal)) != cudaSuccess) { call = "cudaSetDevice"; goto fail; }
@@ -466,10 +539,12 @@ ca_status cu_backend_open(int ordinal, ca_backend **out, char *errbuf, size_t er
     goto fail;
   }
   *out = be;
+  cu_device_leave(restore);
   return CA_OK;
 fail: {
   ca_status st = open_fail(errbuf, errlen, call, err);
   teardown(c);
+  cu_device_leave(restore);
   return st;
 }
 }

@@ -64,6 +64,26 @@ cudaStream_t cu_get_stream(ca_backend *be);
 cudaStream_t cu_default_stream(ca_backend *be);
 ca_status cu_set_stream(ca_backend *be, cudaStream_t s);
 
+/* Device scopes. cu_device_enter makes `device` current and returns what to restore: the
+ * caller's device, or -1 when nothing needs restoring (the same device, or one whose primary
+ * context was never started, which restoring would start). Every entry of the backend table
+ * and every Lua function of the module that touches a device runs inside one, so the
+ * caller's current device survives any call: a program embedding Lua may run CUDA work of its
+ * own on the same thread. */
+int cu_device_enter(int device);
+void cu_device_leave(int restore);
+
+/* The backend's memory pool (cudaMallocAsync's default pool of its device). */
+cudaMemPool_t cu_pool(ca_backend *be);
+
+/* peer.cu: the copy_from_peer entry; its state hangs off the context (cu_peer_slot) and is
+ * freed by cu_peer_destroy at teardown. cu_can_access_peer: 1 when devices a and b can reach
+ * each other's memory directly (both ways). */
+ca_status cu_copy_from_peer(ca_backend *be, void *dst, ca_backend *from, const void *src, size_t nbytes);
+void **cu_peer_slot(ca_backend *be);
+void cu_peer_destroy(void *peer);
+int cu_can_access_peer(int a, int b);
+
 /* transfer.cu: the upload/download entries; their pinned staging state hangs off the
  * context (cu_xfer_slot) and is freed by cu_xfer_destroy at teardown. */
 ca_status cu_upload(ca_backend *be, void *dst, const void *host_src, size_t nbytes);
