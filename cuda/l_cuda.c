@@ -7,9 +7,10 @@
 #include <lua.h>
 #include <lauxlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cuda_runtime_api.h>
-#include "cuda_internal.h"
+#include "l_cuda.h"
 
 #define CU_MAXDEV 64
 #define STATE_MT "cuarray.cuda.state"
@@ -50,13 +51,45 @@ static int cuda_error(lua_State *L, const char *call, cudaError_t err) {
   return luaL_error(L, "cuda: %s: %s", call, cudaGetErrorString(err));
 }
 
-static int opt_ordinal(lua_State *L, int i, int def) {
-  if (lua_isnoneornil(L, i)) return def;
-  lua_Number n = luaL_checknumber(L, i);
-  if (!(n >= 0 && n < 1e9) || n != (lua_Number)(int)n)
-    return luaL_argerror(L, i, "device ordinal must be an integer from 0");
-  if (n >= CU_MAXDEV) return luaL_error(L, "cuda: device %d does not exist", (int)n);
-  return (int)n;
+/* The ordinal "cuda" names: asks the core (when loaded) for its default device. */
+static int default_ordinal(lua_State *L) {
+  int n = 0;
+  lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
+  if (lua_istable(L, -1)) {
+    lua_getfield(L, -1, "cuarray.core");
+    if (lua_istable(L, -1)) {
+      lua_getfield(L, -1, "get_default_device");
+      if (lua_isfunction(L, -1) && lua_pcall(L, 0, 1, 0) == 0) {
+        const char *d = lua_tostring(L, -1);
+        if (d && strncmp(d, "cuda:", 5) == 0) n = atoi(d + 5);
+      }
+      lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  return n;
+}
+
+int cu_lua_device(lua_State *L, int i, const char *fname) {
+  if (lua_isnoneornil(L, i)) return default_ordinal(L);
+  if (lua_type(L, i) == LUA_TNUMBER) {
+    lua_Number n = lua_tonumber(L, i);
+    if (!(n >= 0 && n < 1e9) || n != (lua_Number)(int)n)
+      return luaL_error(L, "%s: a device number is CUDA's ordinal, an integer from 0 (got %s)", fname,
+                        lua_tostring(L, i));
+    if (n >= CU_MAXDEV) return luaL_error(L, "cuda: device %d does not exist", (int)n);
+    return (int)n;
+  }
+  const char *s = lua_type(L, i) == LUA_TSTRING ? lua_tostring(L, i) : NULL;
+  if (s && strcmp(s, "cuda") == 0) return default_ordinal(L);
+  if (s && strncmp(s, "cuda:", 5) == 0 && s[5] >= '0' && s[5] <= '9' && strspn(s + 5, "0123456789") == strlen(s + 5)) {
+    long n = strtol(s + 5, NULL, 10);
+    if (n >= CU_MAXDEV) return luaL_error(L, "cuda: device %d does not exist", (int)(n < 1000000 ? n : 1000000));
+    return (int)n;
+  }
+  return luaL_error(L, "%s: device must be \"cuda:N\", \"cuda\" or the ordinal N (from 0), got %s", fname,
+                    s ? s : luaL_typename(L, i));
 }
 
 /* The number of devices, or -1 with the reason pushed nowhere but in buf. */
@@ -97,6 +130,14 @@ static ca_backend *get_backend(lua_State *L, cu_state *st, int ordinal) {
   return st->be[ordinal];
 }
 
+ca_backend *cu_lua_backend(lua_State *L, int ordinal) {
+  lua_getfield(L, LUA_REGISTRYINDEX, STATE_MT);
+  cu_state *st = (cu_state *)lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  if (!st) luaL_error(L, "cuda: the module state is gone");
+  return get_backend(L, st, ordinal);
+}
+
 /* ---- module functions -------------------------------------------------------------------- */
 
 static int l_is_available(lua_State *L) {
@@ -119,17 +160,22 @@ static int l_device_count(lua_State *L) {
 
 static int l_backend(lua_State *L) {
   cu_state *st = state_of(L);
-  lua_pushlightuserdata(L, get_backend(L, st, opt_ordinal(L, 1, 0)));
+  lua_pushlightuserdata(L, get_backend(L, st, cu_lua_device(L, 1, "cuda.backend")));
   return 1;
 }
 
+/* synchronize([device]): waits for the work queued on that device, or on every device in use. */
 static int l_synchronize(lua_State *L) {
   cu_state *st = state_of(L);
+  int only = lua_isnoneornil(L, 1) ? -1 : cu_lua_device(L, 1, "cuda.synchronize");
+  if (only >= 0) get_backend(L, st, only);
   for (int d = 0; d < CU_MAXDEV; d++) {
     ca_backend *be = st->be[d];
-    if (!be) continue;
+    if (!be || (only >= 0 && d != only)) continue;
     if (be->synchronize(be) != CA_OK) return luaL_error(L, "cuda: synchronize: %s", be->errmsg);
+    int restore = cu_device_enter(be->device);
     cudaError_t err = cudaDeviceSynchronize();
+    cu_device_leave(restore);
     if (err != cudaSuccess) return cuda_error(L, "cudaDeviceSynchronize", err);
   }
   return 0;
@@ -137,10 +183,12 @@ static int l_synchronize(lua_State *L) {
 
 static int l_memory_info(lua_State *L) {
   cu_state *st = state_of(L);
-  ca_backend *be = get_backend(L, st, opt_ordinal(L, 1, 0));
+  ca_backend *be = get_backend(L, st, cu_lua_device(L, 1, "cuda.memory_info"));
   size_t used = 0, cached = 0, fr = 0, total = 0;
   if (be->mem_info(be, &used, &cached, &fr) != CA_OK) return luaL_error(L, "cuda: memory_info: %s", be->errmsg);
+  int restore = cu_device_enter(be->device);
   cudaError_t err = cudaMemGetInfo(&fr, &total);
+  cu_device_leave(restore);
   if (err != cudaSuccess) return cuda_error(L, "cudaMemGetInfo", err);
   lua_createtable(L, 0, 4);
   lua_pushnumber(L, (lua_Number)used);
@@ -151,6 +199,16 @@ static int l_memory_info(lua_State *L) {
   lua_setfield(L, -2, "free");
   lua_pushnumber(L, (lua_Number)total);
   lua_setfield(L, -2, "total");
+  return 1;
+}
+
+/* can_access_peer(a, b): whether devices a and b reach each other's memory directly (then
+ * copies between them go device to device, else through the host). */
+static int l_can_access_peer(lua_State *L) {
+  int a = cu_lua_device(L, 1, "cuda.can_access_peer"), b = cu_lua_device(L, 2, "cuda.can_access_peer");
+  get_backend(L, state_of(L), a);
+  get_backend(L, state_of(L), b);
+  lua_pushboolean(L, cu_can_access_peer(a, b));
   return 1;
 }
 
@@ -180,13 +238,14 @@ static cu_lstream *push_stream(lua_State *L) {
 }
 
 static int l_Stream(lua_State *L) {
-  int dev = opt_ordinal(L, 1, 0);
-  get_backend(L, state_of(L), dev); /* raises when there is no such device */
+  int dev = cu_lua_device(L, 1, "cuda.Stream");
+  ca_backend *be = get_backend(L, state_of(L), dev); /* raises when there is no such device */
   cu_lstream *s = push_stream(L);
   s->device = dev;
-  cudaError_t err = cudaSetDevice(dev);
-  if (err != cudaSuccess) return cuda_error(L, "cudaSetDevice", err);
-  if ((err = cudaStreamCreateWithFlags(&s->s, cudaStreamNonBlocking)) != cudaSuccess) {
+  int restore = cu_device_enter(be->device);
+  cudaError_t err = cudaStreamCreateWithFlags(&s->s, cudaStreamNonBlocking);
+  cu_device_leave(restore);
+  if (err != cudaSuccess) {
     s->s = NULL;
     return cuda_error(L, "cudaStreamCreateWithFlags", err);
   }
@@ -238,7 +297,10 @@ static int l_with_stream(lua_State *L) {
   luaL_checktype(L, 2, LUA_TFUNCTION);
   ca_backend *be = get_backend(L, st, s->device);
   cudaStream_t old = cu_get_stream(be);
-  if (cu_set_stream(be, s->s) != CA_OK) return luaL_error(L, "cuda: with_stream: %s", be->errmsg);
+  int restore = cu_device_enter(be->device);
+  ca_status ss = cu_set_stream(be, s->s);
+  cu_device_leave(restore);
+  if (ss != CA_OK) return luaL_error(L, "cuda: with_stream: %s", be->errmsg);
   int old_ref = st->stream_ref[s->device];
   lua_pushvalue(L, 1);
   st->stream_ref[s->device] = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -246,7 +308,9 @@ static int l_with_stream(lua_State *L) {
   int rc = lua_pcall(L, nargs, LUA_MULTRET, 0);
   luaL_unref(L, LUA_REGISTRYINDEX, st->stream_ref[s->device]);
   st->stream_ref[s->device] = old_ref;
+  restore = cu_device_enter(be->device);
   ca_status rs = cu_set_stream(be, old);
+  cu_device_leave(restore);
   if (rc != 0) return lua_error(L);
   if (rs != CA_OK) return luaL_error(L, "cuda: with_stream: %s", be->errmsg);
   return lua_gettop(L) - base + 1; /* fn's results replaced fn and its arguments at index 2 */
@@ -254,7 +318,7 @@ static int l_with_stream(lua_State *L) {
 
 static int l_current_stream(lua_State *L) {
   cu_state *st = state_of(L);
-  int dev = opt_ordinal(L, 1, 0);
+  int dev = cu_lua_device(L, 1, "cuda.current_stream");
   ca_backend *be = get_backend(L, st, dev);
   if (st->stream_ref[dev] != LUA_NOREF && st->stream_ref[dev] != LUA_REFNIL) {
     lua_rawgeti(L, LUA_REGISTRYINDEX, st->stream_ref[dev]);
@@ -275,16 +339,17 @@ static cu_event *check_event(lua_State *L, int i) {
 }
 
 static int l_Event(lua_State *L) {
-  int dev = opt_ordinal(L, 1, 0);
-  get_backend(L, state_of(L), dev);
+  int dev = cu_lua_device(L, 1, "cuda.Event");
+  ca_backend *be = get_backend(L, state_of(L), dev);
   cu_event *e = (cu_event *)lua_newuserdata(L, sizeof *e);
   e->ev = NULL;
   e->device = dev;
   luaL_getmetatable(L, EVENT_MT);
   lua_setmetatable(L, -2);
-  cudaError_t err = cudaSetDevice(dev);
-  if (err != cudaSuccess) return cuda_error(L, "cudaSetDevice", err);
-  if ((err = cudaEventCreate(&e->ev)) != cudaSuccess) {
+  int restore = cu_device_enter(be->device);
+  cudaError_t err = cudaEventCreate(&e->ev);
+  cu_device_leave(restore);
+  if (err != cudaSuccess) {
     e->ev = NULL;
     return cuda_error(L, "cudaEventCreate", err);
   }
@@ -304,13 +369,15 @@ static int event_gc(lua_State *L) {
 static int event_record(lua_State *L) {
   cu_event *e = check_event(L, 1);
   cudaStream_t s;
+  ca_backend *be = get_backend(L, state_of(L), e->device);
   if (lua_isnoneornil(L, 2)) {
-    ca_backend *be = get_backend(L, state_of(L), e->device);
-    s = cu_stream(be);
+    s = cu_get_stream(be);
   } else {
     s = check_stream(L, 2)->s;
   }
+  int restore = cu_device_enter(be->device);
   cudaError_t err = cudaEventRecord(e->ev, s);
+  cu_device_leave(restore);
   if (err != cudaSuccess) return cuda_error(L, "cudaEventRecord", err);
   lua_settop(L, 1);
   return 1;
@@ -373,6 +440,7 @@ static const luaL_Reg module_fns[] = {
   {"Stream", l_Stream},
   {"with_stream", l_with_stream},
   {"current_stream", l_current_stream},
+  {"can_access_peer", l_can_access_peer},
   {NULL, NULL}
 };
 
@@ -430,5 +498,6 @@ int luaopen_cuarray_cuda(lua_State *L) {
   lua_newtable(L);
   lua_pushvalue(L, state);
   setfuncs(L, module_fns, 1);
+  cu_open_nccl(L);
   return 1;
 }

@@ -5,10 +5,12 @@
 --   print(cu.matmul(x, x):sum())
 --
 -- This file is thin: it loads the C module cuarray.core, copies its functions into the module
--- table, attaches the namespaces (cu.random, cu.linalg, cu.cuda), chooses the default device
--- and installs the printer (lua/cuarray/format.lua).
+-- table, attaches the namespaces (cu.random, cu.linalg, cu.cuda, cu.nccl), chooses the default
+-- device and installs the printer (lua/cuarray/format.lua).
 local core = require "cuarray.core"
 local format = require "cuarray.format"
+local devices = require "cuarray.devices"
+local nccl = require "cuarray.nccl"
 
 local cu = {}
 for k, v in pairs(core) do cu[k] = v end
@@ -29,7 +31,7 @@ local function cuda_unavailable(reason)
   local t = {}
   function t.is_available() return false, reason end
   local names = {"device_count", "synchronize", "memory_info", "empty_cache", "Event", "Stream",
-                 "with_stream", "current_stream", "backend"}
+                 "with_stream", "current_stream", "backend", "can_access_peer"}
   for _, name in ipairs(names) do
     t[name] = function()
       error("cuda." .. name .. ": CUDA is not available (" .. reason .. ")", 2)
@@ -50,6 +52,10 @@ do
     cu.cuda = cuda_unavailable(why)
   end
 end
+
+-- Device scopes (cu.with_device, cu.cuda.with_device, cu.cuda.device) and collectives (cu.nccl).
+devices(cu, core)
+cu.nccl = nccl(cu)
 
 -- ---- default device ----------------------------------------------------------------------
 
