@@ -5,6 +5,7 @@
 #   make demo       install missing Debian packages, build, run examples/quickstart.lua
 #   make test       the whole check CI runs; last line "N passed, N failed"
 #   make test-gpu   on a GPU machine (after `source .gpu/env.sh`): the suite on cuda and cpu,cuda
+#   make test-multigpu  on a machine with two GPUs: peer copies, NCCL, cuarray-run, the bench rows
 #   make lint       luacheck, warnings as errors
 #   make bench      bench/bench.lua on the CPU
 
@@ -58,7 +59,8 @@ CUDA_C := $(sort $(wildcard cuda/*.c))
 CUDA_CU_OBJ := $(patsubst cuda/%.cu,$(BUILD)/obj/cuda/%.o,$(CUDA_CU))
 HEADERS := $(wildcard src/*.h src/*.def src/cpu/*.h cuda/*.h cuda/*.cuh)
 
-.PHONY: all rock install clean deps demo test test-run test-gpu lint bench fuzz \
+.PHONY: all rock install clean deps demo test test-run test-gpu test-multigpu launch bench-multigpu-peer \
+        lint bench fuzz \
         busted-luajit busted-lua5.4 busted-lua5.1 examples rock-check asan-build busted-asan gpu-check \
         run-quickstart bench-numpy
 all: $(foreach f,$(FLAVOURS),$(BUILD)/$(f)/cuarray/core.so $(if $(HAVE_CUDA),$(BUILD)/$(f)/cuarray/cuda.so))
@@ -95,6 +97,7 @@ PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib/lua/5.1
 LUADIR ?= $(PREFIX)/share/lua/5.1
 INCDIR ?= $(PREFIX)/include
+BINDIR ?= $(PREFIX)/bin
 install:
 	@test -f $(BUILD)/rock/cuarray/core.so || \
 	  { echo "make install: run 'make rock LUA_INCDIR=...' first (LuaRocks does)"; exit 1; }
@@ -104,6 +107,9 @@ install:
 	cd lua && find cuarray -name '*.lua' -exec sh -c \
 	  'for f; do mkdir -p "$(LUADIR)/$$(dirname "$$f")" && cp "$$f" "$(LUADIR)/$$f"; done' sh {} +
 	if [ -f src/cuarray.h ]; then mkdir -p $(INCDIR) && cp src/cuarray.h $(INCDIR)/; fi
+	mkdir -p $(BINDIR)
+	sed 's|^default_lua=$$|default_lua=$(LUA)|' bin/cuarray-run > $(BINDIR)/cuarray-run
+	chmod 755 $(BINDIR)/cuarray-run
 
 clean:
 	rm -rf $(BUILD)
@@ -187,10 +193,24 @@ busted-asan: asan-build
 
 # On the GPU machine: `source .gpu/env.sh; make -j16 && make test-gpu`.
 gpu-check: $(BUILD)/luajit/cuarray/cuda.so
-	@$(call run_env,luajit) $(LUAJIT) tools/gpu_check.lua
+	@$(call run_env,luajit) $(LUAJIT) tools/gpu_check.lua $(GPU_CHECK_ARGS)
 
 test-gpu: all
 	@GPU=1 BUILD='$(BUILD)' MAKE='$(MAKE)' TEST_FLAVOURS=luajit bash tools/run_tests.sh
+
+# On a machine with two GPUs: `source .gpu/env.sh; make -j16 && make test-multigpu`. The
+# multi-GPU specs (spec/multigpu/: one process, then one per GPU through cuarray-run), the dead
+# peer checks, the distributed example, and the benchmark rows beside PyTorch's; every part
+# bounded, MULTIGPU_BUDGET seconds in all (default 540).
+test-multigpu: $(BUILD)/luajit/cuarray/core.so $(BUILD)/luajit/cuarray/cuda.so
+	@MULTIGPU=1 BUILD='$(BUILD)' MAKE='$(MAKE)' BUSTED='$(BUSTED)' TEST_FLAVOURS=luajit bash tools/run_tests.sh
+
+# bin/cuarray-run with the checkout's modules: `make launch LAUNCH_ARGS="-n 2 script.lua"`.
+launch: $(BUILD)/luajit/cuarray/core.so
+	@$(call run_env,luajit) bin/cuarray-run --lua $(LUAJIT) $(LAUNCH_ARGS)
+
+bench-multigpu-peer: $(BUILD)/luajit/cuarray/cuda.so
+	@$(call run_env,luajit) $(LUAJIT) bench/multigpu.lua peer
 
 # `make bench BENCH_ARGS=--quick`; `make bench-numpy` adds NumPy's figures for the same table.
 bench: $(BUILD)/luajit/cuarray/core.so

@@ -35,6 +35,8 @@ build = {
     PREFIX = "$(PREFIX)",
     LIBDIR = "$(LIBDIR)",
     LUADIR = "$(LUADIR)",
+    BINDIR = "$(BINDIR)",
+    LUA = "$(LUA)",
   },
 }
 -- The busted test type always tries to install busted as a rock, which fails offline with a

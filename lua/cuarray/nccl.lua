@@ -109,10 +109,19 @@ return function(cu)
     groups[#groups + 1] = {}
   end
 
+  local function used_in_group(raw)
+    local list = groups[#groups]
+    if not list then return end
+    for _, c in ipairs(list) do if c == raw then return end end
+    list[#list + 1] = raw
+  end
+
   function M.group_end()
     local list = groups[#groups]
     if not list then error("nccl.group_end: no group is open", 2) end
     groups[#groups] = nil
+    -- an inner group's operations start with the outermost one: so does their watch
+    for _, raw in ipairs(list) do used_in_group(raw) end
     C.group_end(list)
   end
 
@@ -126,13 +135,6 @@ return function(cu)
     if not r[1] then error(r[2], 0) end
     if not ok then error(err, 0) end
     return unpack(r, 2, r.n)
-  end
-
-  local function used_in_group(raw)
-    local list = groups[#groups]
-    if not list then return end
-    for _, c in ipairs(list) do if c == raw then return end end
-    list[#list + 1] = raw
   end
 
   -- ---- communicators ----------------------------------------------------------------------
@@ -181,9 +183,7 @@ return function(cu)
     return wrap(raw, want_check(opts))
   end
 
-  function Comm:__tostring()
-    return ("nccl.Communicator(rank %d of %d, %s)"):format(self.rank, self.nranks, self.device)
-  end
+  function Comm:__tostring() return tostring(self._c) end
 
   -- The array at an operation: on this communicator's device and C-contiguous.
   local function check_array(self, a, fname, what)
