@@ -358,23 +358,21 @@ return function(cu)
   -- comm:send(a, peer) and comm:recv(a, peer): a point-to-point transfer into peer's a, of the
   -- same dtype and size. Both sides must be queued together: pair them inside cu.nccl.group
   -- when a rank both sends and receives.
-  function Comm:send(a, peer)
-    check_array(self, a, "send", "the array")
-    check_rank(self, peer, "send", "peer")
-    local t, n = nccl_type(a, "send", nil)
-    self._c:_op(KIND.send, address(a), nil, n, t, 0, peer)
+  local function point_to_point(self, fname, a, peer)
+    check_array(self, a, fname, "the array")
+    check_rank(self, peer, fname, "peer")
+    local t, n = nccl_type(a, fname, nil)
+    local p = address(a)
+    if fname == "send" then
+      self._c:_op(KIND.send, p, nil, n, t, 0, peer)
+    else
+      self._c:_op(KIND.recv, nil, p, n, t, 0, peer)
+    end
     used_in_group(self._c)
     return a
   end
-
-  function Comm:recv(a, peer)
-    check_array(self, a, "recv", "the array")
-    check_rank(self, peer, "recv", "peer")
-    local t, n = nccl_type(a, "recv", nil)
-    self._c:_op(KIND.recv, nil, address(a), n, t, 0, peer)
-    used_in_group(self._c)
-    return a
-  end
+  function Comm:send(a, peer) return point_to_point(self, "send", a, peer) end
+  function Comm:recv(a, peer) return point_to_point(self, "recv", a, peer) end
 
   -- comm:synchronize([{timeout =}]): waits for the work queued on the device's current stream;
   -- raises (and aborts the communicator) on NCCL's asynchronous error or after the timeout.
