@@ -98,16 +98,16 @@ int cu_device_enter(int device) {
     (void)cudaGetLastError();
     cur = -1;
   }
-  if (cur == device) return -1;
-  if (cudaSetDevice(device) != cudaSuccess) {
-    (void)cudaGetLastError(); /* the caller's own calls report the failure */
-    return -1;
-  }
+  if (cur == device) return cur; /* the code inside may still switch: leave puts it back */
+  if (cudaSetDevice(device) != cudaSuccess) (void)cudaGetLastError(); /* the calls inside report it */
   return cur >= 0 && primary_active(cur) ? cur : -1;
 }
 
 void cu_device_leave(int restore) {
-  if (restore >= 0 && cudaSetDevice(restore) != cudaSuccess) (void)cudaGetLastError();
+  int now = -1;
+  if (restore < 0) return;
+  if (cudaGetDevice(&now) == cudaSuccess && now == restore) return;
+  if (cudaSetDevice(restore) != cudaSuccess) (void)cudaGetLastError();
 }
 
 /* An entry of the backend table run inside a device scope (cu_device_enter). */

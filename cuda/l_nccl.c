@@ -148,6 +148,16 @@ static int l_init_all(lua_State *L) {
       if (devs[k] == devs[i]) return luaL_error(L, "nccl.init_all: cuda:%d is named twice", devs[i]);
     cu_lua_backend(L, devs[i]);
   }
+  /* NCCL may reach another device's arrays directly (NCCL_P2P_DIRECT_DISABLE says so): open
+   * each pair's way, pool memory included, which peer access alone does not. */
+  for (int i = 0; i < n; i++)
+    for (int k = i + 1; k < n; k++) {
+      ca_backend *a = cu_lua_backend(L, devs[i]), *b = cu_lua_backend(L, devs[k]);
+      int restore = cu_device_enter(devs[i]);
+      ca_status st = cu_peer_open(a, b);
+      cu_device_leave(restore);
+      if (st != CA_OK) return luaL_error(L, "nccl.init_all: cuda:%d and cuda:%d: %s", devs[i], devs[k], a->errmsg);
+    }
   lua_createtable(L, n, 0);
   cu_nccl_comm *cs[64];
   for (int i = 0; i < n; i++) {

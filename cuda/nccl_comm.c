@@ -21,7 +21,7 @@
 #include "cuda_internal.h"
 #include "nccl.h"
 
-#define WATCH_PERIOD_NS 100000000L /* 0.1 s */
+#define WATCH_PERIOD 0.1 /* seconds */
 #define CALL_MAX 64                 /* communicators one call may involve, as tracked */
 
 double cu_nccl_now(void) {
@@ -39,10 +39,14 @@ void cu_nccl_error_text(const cu_nccl_lib *lib, cu_nccl_handle h, int rc, char *
     snprintf(buf, len, "%s", s ? s : "NCCL error");
 }
 
-static void deadline_in(struct timespec *ts, long ns) {
+/* The monotonic time `seconds` from now (what the condition variables wait against). */
+static void deadline_in(struct timespec *ts, double seconds) {
   clock_gettime(CLOCK_MONOTONIC, ts);
-  ts->tv_nsec += ns;
-  while (ts->tv_nsec >= 1000000000L) {
+  if (seconds > 1e9) seconds = 1e9;
+  time_t whole = (time_t)seconds;
+  ts->tv_sec += whole;
+  ts->tv_nsec += (long)((seconds - (double)whole) * 1e9);
+  if (ts->tv_nsec >= 1000000000L) {
     ts->tv_nsec -= 1000000000L;
     ts->tv_sec++;
   }
@@ -176,7 +180,7 @@ static void *watchdog(void *arg) {
   pthread_mutex_lock(&w->mu);
   while (!w->stop) {
     struct timespec ts;
-    deadline_in(&ts, WATCH_PERIOD_NS);
+    deadline_in(&ts, WATCH_PERIOD);
     pthread_cond_timedwait(&w->cv, &w->mu, &ts);
     cu_nccl_comm *c;
     while (!w->stop && (c = find_broken(w, why, sizeof why)) != NULL) abort_locked(w, c, why, 1);
@@ -290,7 +294,7 @@ int cu_nccl_init_rank(cu_nccl_world *w, int device, int nranks, const cu_nccl_id
     return 2;
   }
   struct timespec ts;
-  if (timeout > 0) deadline_in(&ts, (long)(timeout * 1e9 > 3e17 ? 3e17 : timeout * 1e9));
+  if (timeout > 0) deadline_in(&ts, timeout);
   pthread_mutex_lock(&j->mu);
   while (!j->done) {
     if (timeout <= 0) {
@@ -299,7 +303,7 @@ int cu_nccl_init_rank(cu_nccl_world *w, int device, int nranks, const cu_nccl_id
       j->abandoned = 1;
       pthread_mutex_unlock(&j->mu);
       pthread_detach(th);
-      snprintf(err, errlen, "the other ranks did not join within %g s (rank %d of %d)", timeout, rank, nranks);
+      snprintf(err, errlen, "the other ranks did not join within %g s", timeout);
       return -1;
     }
   }

@@ -109,6 +109,18 @@ ca_status cu_copy_from_peer(ca_backend *be, void *dst, ca_backend *from, const v
   return CA_OK;
 }
 
+ca_status cu_peer_open(ca_backend *a, ca_backend *b) {
+  peer *pa, *pb;
+  cudaError_t err;
+  ca_status st;
+  if ((err = cudaSetDevice(cu_device(a))) != cudaSuccess) return cu_fail(a, "cudaSetDevice", err);
+  if ((st = get_peer(a, &pa)) != CA_OK) return st;
+  if ((err = cudaSetDevice(cu_device(b))) != cudaSuccess) return cu_fail(a, "cudaSetDevice", err);
+  if ((st = get_peer(b, &pb)) != CA_OK) return cu_fail_msg(a, st, b->errmsg);
+  st = reach(a, pa, b, pb);
+  return st == CA_ERR_UNSUPPORTED ? CA_OK : st;
+}
+
 int cu_can_access_peer(int a, int b) {
   int ab = 0, ba = 0;
   if (a == b) return 1;

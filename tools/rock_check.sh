@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `luarocks make` into a fresh temporary tree, for Lua 5.4 and for LuaJIT (as Lua 5.1 with the
-# LuaJIT headers), then `require "cuarray"` from that tree in a fresh process outside the checkout.
+# LuaJIT headers), then `require "cuarray"` from that tree in a fresh process outside the checkout,
+# and the launcher the rock installs in its bin/.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -28,6 +29,11 @@ check() {  # check LUAVERSION INTERPRETER INCDIR
           local ok, s = pcall(function() return cu.arange(4):sum():item() end)
           print("rock-check: required cuarray from the tree; sum(arange(4)) = " .. tostring(s))' ) \
         2>&1; then :; else echo "rock-check: require from the Lua $ver tree FAILED"; status=1; fi
+  if "$tmp/bin/cuarray-run" --help 2>&1 | grep -q "usage: cuarray-run"; then
+    echo "rock-check: the tree's bin/cuarray-run runs"
+  else
+    echo "rock-check: bin/cuarray-run missing from the Lua $ver tree"; status=1
+  fi
   rm -rf "$tmp" "$tmp.log"
 }
 export TREE=/tmp/cuarray-rock
