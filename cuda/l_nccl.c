@@ -170,9 +170,10 @@ static int l_init_all(lua_State *L) {
   char err[600] = "";
   int attached = 0;
   if (rc != CU_NCCL_SUCCESS) cu_nccl_error_text(&w->lib, NULL, rc, err, sizeof err);
-  for (int i = 0; rc == CU_NCCL_SUCCESS && i < n; i++, attached++) {
+  for (int i = 0; rc == CU_NCCL_SUCCESS && i < n; i++) {
     int r = cu_device_enter(devs[i]);
     if (cu_nccl_comm_attach(w, cs[i], hs[i], devs[i], i, n, timeout, err, sizeof err) != 0) rc = -1;
+    else attached++;
     cu_device_leave(r);
   }
   if (rc != CU_NCCL_SUCCESS)
@@ -221,6 +222,7 @@ static int comm_op(lua_State *L) {
   a.root = (int)check_int(L, 8, 0, c->nranks - 1, fname, k == OP_SEND || k == OP_RECV ? "peer" : "root");
   if ((k != OP_RECV && !a.send && a.count) || (k != OP_SEND && !a.recv && a.count))
     return luaL_error(L, "nccl.%s: a buffer is missing", fname);
+  if (a.count == 0) return 0; /* nothing to move, on every rank alike (an empty array has no address) */
   cudaStream_t s = cu_get_stream(cu_lua_backend(L, c->device));
   cu_nccl_world *w = &S->w;
   char err[600];
