@@ -4,14 +4,20 @@
 #
 #   make demo       install missing Debian packages, build, run examples/quickstart.lua
 #   make test       the whole check CI runs; last line "N passed, N failed"
-#   make test-gpu   on a GPU machine (after `source .gpu/env.sh`): the suite on cuda and cpu,cuda
+#   make test-gpu   on a GPU machine: the suite on cuda and cpu,cuda (see "On the GPU machine" below)
 #   make test-multigpu  on a machine with two GPUs: peer copies, NCCL, cuarray-run, the bench rows
 #   make lint       luacheck, warnings as errors
 #   make bench      bench/bench.lua on the CPU
 
 CC ?= cc
 CFLAGS ?= -O2 -fPIC
-CA_CFLAGS := -std=gnu99 -fPIC -Isrc -Wall -Wextra -Wshadow -Wmissing-prototypes -fvisibility=hidden
+# `make WERROR=1` turns warnings into errors (`make test` does, so CI keeps the tree clean); a
+# plain build leaves them warnings, so that a newer or different compiler cannot break it.
+WERROR ?=
+comma := ,
+# -MMD -MP: each object gets a .d file listing the headers it includes (see -include below).
+CA_CFLAGS := -std=gnu99 -fPIC -Isrc -Wall -Wextra -Wshadow -Wmissing-prototypes -fvisibility=hidden \
+             $(if $(WERROR),-Werror) -MMD -MP
 LIBFLAG ?= -shared
 # Where everything is built; `make test` builds the sanitizer flavour under $(BUILD)/asan.
 BUILD ?= build
@@ -50,19 +56,21 @@ CUDA_ARCH ?= $(if $(GPU_CC),sm_$(GPU_CC),sm_80 sm_90)
 GENCODE := $(foreach a,$(CUDA_ARCH),-gencode arch=compute_$(subst sm_,,$(a)),code=$(a)) \
            -gencode arch=compute_$(subst sm_,,$(lastword $(CUDA_ARCH))),code=compute_$(subst sm_,,$(lastword $(CUDA_ARCH)))
 NVCCFLAGS ?= -O3
-CA_NVCCFLAGS := -std=c++17 -Isrc -Xcompiler -fPIC,-fvisibility=hidden,-Wall $(GENCODE) --expt-relaxed-constexpr
+CA_NVCCFLAGS := -std=c++17 -Isrc -Xcompiler -fPIC,-fvisibility=hidden,-Wall$(if $(WERROR),$(comma)-Werror) \
+                $(if $(WERROR),-Werror all-warnings) $(GENCODE) --expt-relaxed-constexpr -MMD -MP
 CUDA_LIBS := -L$(CUDA_HOME)/lib64 -lcudart_static -lcublas -lcurand -lstdc++ -ldl -lpthread -lrt -Wl,-rpath,$(CUDA_HOME)/lib64
 
 CORE_SRC := $(sort $(wildcard src/*.c src/cpu/*.c))
 CUDA_CU := $(sort $(wildcard cuda/*.cu))
 CUDA_C := $(sort $(wildcard cuda/*.c))
 CUDA_CU_OBJ := $(patsubst cuda/%.cu,$(BUILD)/obj/cuda/%.o,$(CUDA_CU))
-HEADERS := $(wildcard src/*.h src/*.def src/cpu/*.h cuda/*.h cuda/*.cuh)
 
 .PHONY: all rock install clean deps demo test test-run test-gpu test-multigpu launch bench-multigpu-peer \
         lint bench fuzz \
         busted-luajit busted-lua5.4 busted-lua5.1 examples rock-check asan-build busted-asan gpu-check \
-        run-quickstart bench-numpy
+        run-quickstart bench-numpy header-check structure-check op-rows-check \
+        oracle-gen oracle-luajit oracle-lua5.4 oracle-lua5.1 \
+        oracle-design oracle-design-check fuzz-numpy oracle-asan
 all: $(foreach f,$(FLAVOURS),$(BUILD)/$(f)/cuarray/core.so $(if $(HAVE_CUDA),$(BUILD)/$(f)/cuarray/cuda.so))
 
 # One rock build dir per LUA_INCDIR: a 5.4 build must not reuse objects compiled for LuaJIT.
@@ -73,12 +81,12 @@ ifneq ($(filter rock,$(MAKECMDGOALS)),)
 endif
 rock: $(BUILD)/rock/cuarray/core.so $(if $(HAVE_CUDA),$(BUILD)/rock/cuarray/cuda.so)
 
-$(BUILD)/obj/cuda/%.o: cuda/%.cu $(HEADERS)
+$(BUILD)/obj/cuda/%.o: cuda/%.cu
 	@mkdir -p $(dir $@)
 	$(NVCC) $(NVCCFLAGS) $(CA_NVCCFLAGS) -c $< -o $@
 
 define flavour
-$$(BUILD)/obj/$(1)/%.o: %.c $$(HEADERS)
+$$(BUILD)/obj/$(1)/%.o: %.c
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CFLAGS) $$(CA_CFLAGS) $$(BLAS_DEF) $$(ZLIB_DEF) $$(SANFLAGS) -I$$(INC_$(1)) $$(if $$(findstring cuda/,$$<),-I$$(CUDA_HOME)/include) -c $$< -o $$@
 
@@ -91,6 +99,14 @@ $$(BUILD)/$(1)/cuarray/cuda.so: $$(patsubst %.c,$$(BUILD)/obj/$(1)/%.o,$$(CUDA_C
 	$$(CC) $$(LIBFLAG) $$(SANFLAGS) -o $$@ $$^ $$(CUDA_LIBS) -lm
 endef
 $(foreach f,$(FLAVOURS) rock,$(eval $(call flavour,$(f))))
+
+# The headers each object was built from (written by -MMD -MP beside the objects); an object
+# without its .d file (built before this scheme) is rebuilt once.
+ALL_OBJ := $(foreach f,$(FLAVOURS) rock,$(patsubst %.c,$(BUILD)/obj/$(f)/%.o,$(CORE_SRC) $(CUDA_C))) $(CUDA_CU_OBJ)
+-include $(wildcard $(ALL_OBJ:.o=.d))
+$(foreach o,$(ALL_OBJ),$(if $(wildcard $(o:.o=.d)),,$(eval $(o): FORCE)))
+.PHONY: FORCE
+FORCE:
 
 # ---- install (LuaRocks' install pass; also usable by hand) --------------------------------
 PREFIX ?= /usr/local
@@ -134,6 +150,8 @@ deps:
 	@sh tools/deps.sh $(DEB_PKGS)
 
 # ---- running things from the checkout -----------------------------------------------------
+# The Python with Debian's NumPy (python3-numpy), the oracle of the op rows and bench-numpy.
+NUMPY_PYTHON ?= /usr/bin/python3
 LUAJIT ?= $(shell command -v luajit 2>/dev/null)
 LUA54 ?= $(shell command -v lua5.4 2>/dev/null)
 LUA51 ?= $(shell command -v lua5.1 2>/dev/null)
@@ -144,7 +162,8 @@ LUA_lua5.1 = $(LUA51)
 BUSTED ?= $(shell command -v busted 2>/dev/null)
 LUACHECK ?= $(shell command -v luacheck 2>/dev/null)
 # LUA_PATH/LUA_CPATH for a flavour: the checkout's lua/ and spec helpers, then whatever the
-# caller had (.gpu/env.sh puts busted's modules there), then the defaults (;;).
+# caller had (an environment that installs busted outside the system paths puts its modules
+# there), then the defaults (;;).
 run_path = $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lua;$(CURDIR)/spec/?.lua;$(if $(LUA_PATH),$(LUA_PATH);,;)
 run_cpath = $(CURDIR)/$(1)/?.so;$(if $(LUA_CPATH),$(LUA_CPATH);,;)
 run_env = LUA_PATH='$(run_path)' LUA_CPATH='$(call run_cpath,$(BUILD)/$(1))' CUARRAY_LUA='$(LUA_$(1))'
@@ -161,9 +180,10 @@ run-quickstart:
 
 # `make test`: deps first, then a fresh make (so the packages deps installed are detected),
 # then every part through tools/run_tests.sh, which prints the summary line.
+# WERROR=1 reaches every make that tools/run_tests.sh starts (through MAKEFLAGS).
 test: deps
-	@$(MAKE) --no-print-directory -j$(JOBS) all
-	@$(MAKE) --no-print-directory test-run
+	@$(MAKE) --no-print-directory -j$(JOBS) WERROR=1 all
+	@$(MAKE) --no-print-directory WERROR=1 test-run
 
 test-run:
 	@BUILD='$(BUILD)' MAKE='$(MAKE)' TEST_FLAVOURS='$(strip $(FLAVOURS))' bash tools/run_tests.sh
@@ -176,10 +196,31 @@ examples:
 	@$(call run_env,luajit) bash tools/run_examples.sh
 
 lint:
-	$(LUACHECK) --no-color -q lua spec bench examples
+	$(LUACHECK) --no-color -q lua spec bench examples tools/oracle
 
 rock-check:
 	@bash tools/rock_check.sh
+
+# The src/ headers that the CUDA sources include (found by the preprocessor, so a new shared
+# header joins by being included) compile as C with -Wc++-compat and as C++17, warning-free.
+shared_headers = $(sort $(filter src/%.h,$(patsubst cuda/../%,%,$(shell \
+  $(CC) -MM -MG -x c++ -D__CUDACC__ -Isrc $(CUDA_CU) 2>/dev/null | tr ' \\' '\n\n'))))
+CXX_HDR ?= $(or $(shell command -v g++ 2>/dev/null),$(shell command -v clang++ 2>/dev/null),c++)
+header-check:
+	@test -n "$(shared_headers)" || { echo "header-check: found no shared headers"; exit 1; }
+	@for h in $(shared_headers); do \
+	  $(CC) -std=gnu99 -Wall -Wextra -Wc++-compat -Werror -fsyntax-only -x c $$h || exit 1; \
+	  $(CXX_HDR) -std=c++17 -Wall -Wextra -Werror -fsyntax-only -x c++ $$h || exit 1; \
+	  echo "$$h: C (-Wc++-compat) and C++17 clean"; done
+
+# spec/ops_rows.lua (every op's inputs and NumPy's results) is what NumPy gives today.
+op-rows-check:
+	@$(NUMPY_PYTHON) tools/gen_op_rows.py --check
+
+# File sizes, #include circles and call circles between source files (tools/check_structure.py).
+STRUCT_FLAVOUR := $(firstword $(FLAVOURS))
+structure-check: $(BUILD)/$(STRUCT_FLAVOUR)/cuarray/core.so $(if $(HAVE_CUDA),$(BUILD)/$(STRUCT_FLAVOUR)/cuarray/cuda.so)
+	@python3 tools/check_structure.py $(BUILD)/obj/$(STRUCT_FLAVOUR) $(if $(HAVE_CUDA),$(BUILD)/obj)
 
 asan-build:
 	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=$(BUILD)/asan HAVE_CUDA= \
@@ -191,17 +232,20 @@ busted-asan: asan-build
 	  LUA_CPATH='$(call run_cpath,$(BUILD)/asan/lua5.4)' CUARRAY_LUA='$(LUA54)' \
 	  $(LUA54) $(BUSTED) $(TAP) $(BUSTED_ARGS)
 
-# On the GPU machine: `source .gpu/env.sh; make -j16 && make test-gpu`.
+# On the GPU machine: `make -j16 && make test-gpu`, with LuaJIT, busted and nvcc on PATH. On
+# the project's H200 host a small environment script prepared outside the repository,
+# `.gpu/env.sh` (ignored by git), puts them there: `source .gpu/env.sh` first. Any
+# environment with those on PATH works.
 gpu-check: $(BUILD)/luajit/cuarray/cuda.so
 	@$(call run_env,luajit) $(LUAJIT) tools/gpu_check.lua $(GPU_CHECK_ARGS)
 
 test-gpu: all
 	@GPU=1 BUILD='$(BUILD)' MAKE='$(MAKE)' TEST_FLAVOURS=luajit bash tools/run_tests.sh
 
-# On a machine with two GPUs: `source .gpu/env.sh; make -j16 && make test-multigpu`. The
-# multi-GPU specs (spec/multigpu/: one process, then one per GPU through cuarray-run), the dead
-# peer checks, the distributed example, and the benchmark rows beside PyTorch's; every part
-# bounded, MULTIGPU_BUDGET seconds in all (default 540).
+# On a machine with two GPUs (LuaJIT, busted and nvcc on PATH, as for test-gpu):
+# `make -j16 && make test-multigpu`. The multi-GPU specs (spec/multigpu/: one process, then one
+# per GPU through cuarray-run), the dead peer checks, the distributed example, and the benchmark
+# rows beside PyTorch's; every part bounded, MULTIGPU_BUDGET seconds in all (default 540).
 test-multigpu: $(BUILD)/luajit/cuarray/core.so $(BUILD)/luajit/cuarray/cuda.so
 	@MULTIGPU=1 BUILD='$(BUILD)' MAKE='$(MAKE)' BUSTED='$(BUSTED)' TEST_FLAVOURS=luajit bash tools/run_tests.sh
 
@@ -212,9 +256,42 @@ launch: $(BUILD)/luajit/cuarray/core.so
 bench-multigpu-peer: $(BUILD)/luajit/cuarray/cuda.so
 	@$(call run_env,luajit) $(LUAJIT) bench/multigpu.lua peer
 
+# ---- the NumPy oracle (tools/oracle/README.md) ----------------------------------------------
+# tools/oracle/gen.py draws random cases from fixed seeds and writes NumPy's answers;
+# tools/oracle/runner.lua checks cuarray against them on every device of spec/helper.lua.
+# `make test` runs ORACLE_SEEDS under each Lua; `make fuzz-numpy SEEDS=1001-1200` (or N=200,
+# seeds from 1001) runs more; `make test-gpu` runs the same seeds on the GPU.
+ORACLE_SEEDS ?= 1-8
+ORACLE_COUNT ?= 500
+ORACLE_DIR ?= $(BUILD)/oracle
+oracle-gen:
+	@rm -rf $(ORACLE_DIR) && $(NUMPY_PYTHON) tools/oracle/gen.py --seeds '$(ORACLE_SEEDS)' \
+	  --count $(ORACLE_COUNT) --out $(ORACLE_DIR) >/dev/null
+
+oracle-luajit oracle-lua5.4 oracle-lua5.1: oracle-%: $(BUILD)/%/cuarray/core.so oracle-gen
+	$(call run_env,$*) $(LUA_$*) tools/oracle/runner.lua $(ORACLE_DIR)/cases_*.lua
+
+# The same cases on the CPU under AddressSanitizer + UndefinedBehaviorSanitizer (Lua 5.4).
+oracle-asan: asan-build oracle-gen
+	LD_PRELOAD='$(LIBASAN)' ASAN_OPTIONS='$(ASAN_OPTIONS)' UBSAN_OPTIONS=print_stacktrace=1 \
+	  CUARRAY_TEST_DEVICES=cpu LUA_PATH='$(run_path)' \
+	  LUA_CPATH='$(call run_cpath,$(BUILD)/asan/lua5.4)' $(LUA54) tools/oracle/runner.lua \
+	  $(ORACLE_DIR)/cases_*.lua
+
+# DESIGN.md's "Differences from NumPy" is generated from tools/oracle/deviations.json.
+oracle-design:
+	$(NUMPY_PYTHON) tools/oracle/gen.py --write-design DESIGN.md
+oracle-design-check:
+	$(NUMPY_PYTHON) tools/oracle/gen.py --check-design DESIGN.md
+
+SEEDS ?= $(if $(N),1001-$(shell echo $$((1000 + $(N)))),1001-1100)
+fuzz-numpy: $(foreach f,$(filter luajit lua5.4,$(FLAVOURS)),$(BUILD)/$(f)/cuarray/core.so)
+	@$(MAKE) --no-print-directory -k ORACLE_SEEDS='$(SEEDS)' ORACLE_DIR=$(BUILD)/oracle-fuzz \
+	  $(foreach f,$(filter luajit lua5.4,$(FLAVOURS)),oracle-$(f))
+
 # `make bench BENCH_ARGS=--quick`; `make bench-numpy` adds NumPy's figures for the same table.
 bench: $(BUILD)/luajit/cuarray/core.so
 	$(call run_env,luajit) $(LUAJIT) bench/bench.lua --device cpu $(BENCH_ARGS)
 
 bench-numpy:
-	/usr/bin/python3 bench/numpy_peer.py $(BENCH_ARGS)
+	$(NUMPY_PYTHON) bench/numpy_peer.py $(BENCH_ARGS)

@@ -1,11 +1,11 @@
-/* The CUDA backend's context: device, streams, cuBLAS handle, memory pool, the backend table,
- * and its lifetime (a backend outlives the module's state while allocations from it live). */
+/* The CUDA backend's context: device, streams, cuBLAS handle, memory pool, the memory
+ * entries of the backend table (cuda/backend.cu adds the others), and its lifetime (a backend outlives the module's state while allocations from it live). */
 #include <cublas_v2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <type_traits>
 #include "cuda_internal.h"
+#include "device_scope.cuh"
 
 #define CU_CUBLAS_WORKSPACE ((size_t)32 << 20)
 
@@ -43,15 +43,23 @@ struct cu_ctx {
   char last_kernel[64];         /* the latest launch, named when an asynchronous fault shows */
   const char *last_kernel_src;  /* the pointer it was copied from */
   void *xfer;                   /* transfer.cu's pinned buffers and copy threads */
-  void *peer;                   /* peer.cu's event and reachability table */
+  void (*xfer_destroy)(void *); /* ... and how to free them */
+  void *peer;                   /* peer.cu's event and reachability table ... */
+  void (*peer_destroy)(void *); /* ... and how to free it */
   cu_cache_class cache[CU_CACHE_NCLASS];
   cudaStream_t cache_stream;    /* the stream the cached blocks were freed on */
   size_t cached_bytes;
 };
 
 cu_ctx *cu_ctx_of(ca_backend *be) { return (cu_ctx *)be->ctx; }
-void **cu_xfer_slot(ca_backend *be) { return &cu_ctx_of(be)->xfer; }
-void **cu_peer_slot(ca_backend *be) { return &cu_ctx_of(be)->peer; }
+void **cu_xfer_slot(ca_backend *be, void (*destroy)(void *)) {
+  cu_ctx_of(be)->xfer_destroy = destroy;
+  return &cu_ctx_of(be)->xfer;
+}
+void **cu_peer_slot(ca_backend *be, void (*destroy)(void *)) {
+  cu_ctx_of(be)->peer_destroy = destroy;
+  return &cu_ctx_of(be)->peer;
+}
 int cu_device(ca_backend *be) { return cu_ctx_of(be)->device; }
 cudaMemPool_t cu_pool(ca_backend *be) { return cu_ctx_of(be)->pool; }
 
@@ -109,22 +117,6 @@ void cu_device_leave(int restore) {
   if (cudaGetDevice(&now) == cudaSuccess && now == restore) return;
   if (cudaSetDevice(restore) != cudaSuccess) (void)cudaGetLastError();
 }
-
-/* An entry of the backend table run inside a device scope (cu_device_enter). */
-template <auto F> struct scoped;
-template <typename R, typename... A, R (*F)(ca_backend *, A...)> struct scoped<F> {
-  static R call(ca_backend *be, A... a) {
-    int restore = cu_device_enter(cu_ctx_of(be)->device);
-    if constexpr (std::is_void_v<R>) {
-      F(be, a...);
-      cu_device_leave(restore);
-    } else {
-      R r = F(be, a...);
-      cu_device_leave(restore);
-      return r;
-    }
-  }
-};
 
 cudaStream_t cu_stream(ca_backend *be) {
   cu_ctx *c = cu_ctx_of(be);
@@ -247,8 +239,8 @@ static void teardown(cu_ctx *c) {
   cu_use_device(c);
   if (c->stream) cudaStreamSynchronize(c->stream);
   if (c->own_stream && c->own_stream != c->stream) cudaStreamSynchronize(c->own_stream);
-  cu_xfer_destroy(c->xfer);
-  cu_peer_destroy(c->peer);
+  if (c->xfer) c->xfer_destroy(c->xfer);
+  if (c->peer) c->peer_destroy(c->peer);
   if (c->cublas) cublasDestroy(c->cublas);
   if (c->cublas_ws) cudaFree(c->cublas_ws);
   if (c->join) cudaEventDestroy(c->join);
@@ -425,38 +417,6 @@ static ca_status cu_synchronize(ca_backend *be) {
   return CA_OK;
 }
 
-/* ---- entries of the other files, when a build lacks them ------------------------------- */
-/* CUDA-2's files define these; a weak stand-in keeps the module loadable without them and
- * says so instead of computing anything. */
-#define CU_MISSING(what)                                                                      \
-  snprintf(be->errmsg, sizeof be->errmsg, "cuda: %s is not built into this module", what); \
-  return CA_ERR_UNSUPPORTED;
-extern "C" {
-__attribute__((weak)) ca_status cu_reduce(ca_backend *be, int op, const ca_reduction *r) {
-  (void)op; (void)r; CU_MISSING("reduce")
-}
-__attribute__((weak)) ca_status cu_scan(ca_backend *be, int op, const ca_reduction *r) {
-  (void)op; (void)r; CU_MISSING("scan")
-}
-__attribute__((weak)) ca_status cu_matmul(ca_backend *be, const ca_matmul *m) {
-  (void)m; CU_MISSING("matmul")
-}
-__attribute__((weak)) ca_status cu_random(ca_backend *be, int dist, void *out, int dtype, int64_t n,
-                                          double p1, double p2, uint64_t seed, uint64_t counter) {
-  (void)dist; (void)out; (void)dtype; (void)n; (void)p1; (void)p2; (void)seed; (void)counter;
-  CU_MISSING("random")
-}
-__attribute__((weak)) ca_status cu_index_offsets(ca_backend *be, const ca_loop *l, int64_t size,
-                                                 int64_t stride, int accumulate, int64_t *bad) {
-  (void)l; (void)size; (void)stride; (void)accumulate; (void)bad; CU_MISSING("index_offsets")
-}
-__attribute__((weak)) ca_status cu_gather(ca_backend *be, const ca_loop *l) { (void)l; CU_MISSING("gather") }
-__attribute__((weak)) ca_status cu_scatter(ca_backend *be, const ca_loop *l) { (void)l; CU_MISSING("scatter") }
-__attribute__((weak)) ca_status cu_nonzero(ca_backend *be, const ca_loop *l, int64_t count) {
-  (void)l; (void)count; CU_MISSING("nonzero")
-}
-}
-
 /* ---- creation --------------------------------------------------------------------------- */
 
 static ca_status open_fail(char *errbuf, size_t errlen, const char *call, cudaError_t err) {
@@ -465,7 +425,7 @@ static ca_status open_fail(char *errbuf, size_t errlen, const char *call, cudaEr
   return err == cudaErrorMemoryAllocation ? CA_ERR_NOMEM : CA_ERR_DEVICE;
 }
 
-ca_status cu_backend_open(int ordinal, ca_backend **out, char *errbuf, size_t errlen) {
+ca_status cu_context_open(int ordinal, ca_backend **out, char *errbuf, size_t errlen) {
   cudaError_t err;
   const char *call = NULL;
   int n = 0, pools = 0;
@@ -483,28 +443,13 @@ ca_status cu_backend_open(int ordinal, ca_backend **out, char *errbuf, size_t er
   snprintf(c->name, sizeof c->name, "cuda:%d", ordinal);
   be->name = c->name;
   be->device = ordinal;
-  be->alloc = scoped<cu_alloc>::call;
-  be->free = scoped<cu_free>::call;
-  be->mem_info = scoped<cu_mem_info>::call;
-  be->trim = scoped<cu_trim>::call;
-  be->host_alloc = scoped<cu_host_alloc>::call;
-  be->host_free = scoped<cu_host_free>::call;
-  be->upload = scoped<cu_upload>::call;
-  be->download = scoped<cu_download>::call;
-  be->synchronize = scoped<cu_synchronize>::call;
-  be->copy_from_peer = scoped<cu_copy_from_peer>::call;
-  be->copy = scoped<cu_copy>::call;
-  be->unary = scoped<cu_unary>::call;
-  be->binary = scoped<cu_binary>::call;
-  be->where = scoped<cu_where>::call;
-  be->reduce = scoped<cu_reduce>::call;
-  be->scan = scoped<cu_scan>::call;
-  be->matmul = scoped<cu_matmul>::call;
-  be->random = scoped<cu_random>::call;
-  be->index_offsets = scoped<cu_index_offsets>::call;
-  be->gather = scoped<cu_gather>::call;
-  be->scatter = scoped<cu_scatter>::call;
-  be->nonzero = scoped<cu_nonzero>::call;
+  be->alloc = cu_scoped<cu_alloc>::call;
+  be->free = cu_scoped<cu_free>::call;
+  be->mem_info = cu_scoped<cu_mem_info>::call;
+  be->trim = cu_scoped<cu_trim>::call;
+  be->host_alloc = cu_scoped<cu_host_alloc>::call;
+  be->host_free = cu_scoped<cu_host_free>::call;
+  be->synchronize = cu_scoped<cu_synchronize>::call;
   int restore = cu_device_enter(ordinal);
 
   uint64_t threshold = UINT64_MAX;
@@ -549,4 +494,3 @@ fail: {
 }
 }
 
-ca_status cu_backend_create(int ordinal, ca_backend **out) { return cu_backend_open(ordinal, out, NULL, 0); }

@@ -11,6 +11,11 @@
 extern "C" {
 #endif
 
+/* Everything declared here is defined in this module and hidden: a file missing from the
+ * link is a link-time error ("hidden symbol ... isn't defined"), not a symbol left for the
+ * loader to miss at run time. */
+#pragma GCC visibility push(hidden)
+
 typedef struct cu_ctx cu_ctx; /* defined in cuda/context.cu */
 
 /* The context behind a CUDA backend (be->ctx): device ordinal, current stream, cuBLAS
@@ -49,12 +54,12 @@ ca_status cu_nonzero(ca_backend *be, const ca_loop *l, int64_t count);   /* inde
 
 /* ---- additions (context.cu, transfer.cu) ---------------------------------------------- */
 
-/* Create the backend for device `ordinal` ("cuda:N", every entry filled). The _open form
- * also writes why it failed into errbuf. Destroy marks the backend closing; it is really
- * torn down once its last allocation (device or pinned host) is freed, so arrays that Lua
- * finalizes after the module's state stay valid. */
-ca_status cu_backend_create(int ordinal, ca_backend **out);
+/* backend.cu: the backend for device `ordinal` ("cuda:N", every entry filled); writes why it
+ * failed into errbuf. context.cu: the context alone (the memory entries filled). Destroy
+ * marks the backend closing; it is really torn down once its last allocation (device or
+ * pinned host) is freed, so arrays that Lua finalizes after the module's state stay valid. */
 ca_status cu_backend_open(int ordinal, ca_backend **out, char *errbuf, size_t errlen);
+ca_status cu_context_open(int ordinal, ca_backend **out, char *errbuf, size_t errlen);
 void cu_backend_destroy(ca_backend *be);
 
 /* The current stream without switching devices (cu_stream also makes the device current),
@@ -76,23 +81,24 @@ void cu_device_leave(int restore);
 /* The backend's memory pool (cudaMallocAsync's default pool of its device). */
 cudaMemPool_t cu_pool(ca_backend *be);
 
-/* peer.cu: the copy_from_peer entry; its state hangs off the context (cu_peer_slot) and is
- * freed by cu_peer_destroy at teardown. cu_can_access_peer: 1 when devices a and b can reach
+/* peer.cu: the copy_from_peer entry; its state hangs off the context (cu_peer_slot, which
+ * also records how teardown frees it). cu_can_access_peer: 1 when devices a and b can reach
  * each other's memory directly (both ways). cu_peer_open opens that path (pool memory
  * included) when there is one, and does nothing otherwise: NCCL driving several devices of one
  * process reads and writes the other devices' arrays directly. Both change the current device. */
 ca_status cu_copy_from_peer(ca_backend *be, void *dst, ca_backend *from, const void *src, size_t nbytes);
 ca_status cu_peer_open(ca_backend *a, ca_backend *b);
-void **cu_peer_slot(ca_backend *be);
-void cu_peer_destroy(void *peer);
+void **cu_peer_slot(ca_backend *be, void (*destroy)(void *));
 int cu_can_access_peer(int a, int b);
 
 /* transfer.cu: the upload/download entries; their pinned staging state hangs off the
- * context (cu_xfer_slot) and is freed by cu_xfer_destroy at teardown. */
+ * context (cu_xfer_slot, which also records how teardown frees it: cu_xfer_destroy). */
 ca_status cu_upload(ca_backend *be, void *dst, const void *host_src, size_t nbytes);
 ca_status cu_download(ca_backend *be, void *host_dst, const void *src, size_t nbytes);
-void **cu_xfer_slot(ca_backend *be);
+void **cu_xfer_slot(ca_backend *be, void (*destroy)(void *));
 void cu_xfer_destroy(void *xfer);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -1,26 +1,18 @@
-/* The Lua module cuarray.cuda: device probing, the CUDA backends (one per device, created on
- * first use), synchronisation, memory figures, events and streams.
- * State lives in a userdata (upvalue 1 of every function, also kept in the registry); its
- * __gc hands each backend to cu_backend_destroy, which waits for the backend's last
- * allocation before tearing it down. Loading works without a GPU: is_available() then says
- * why not, and backend() raises. */
-#include <lua.h>
-#include <lauxlib.h>
+/* The Lua module cuarray.cuda: device probing, synchronisation, memory figures, events and
+ * streams; the backends and the device arguments are cuda/l_device.c's, the NCCL binding
+ * cuda/l_nccl.c's.
+ * State lives in a userdata in the registry (CU_STATE_KEY), as the core's does, so that every
+ * function and finalizer reaches it from the lua_State alone; its __gc hands each backend to
+ * cu_backend_destroy, which waits for the backend's last allocation before tearing it down.
+ * Loading works without a GPU: is_available() then says why not, and backend() raises. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <cuda_runtime_api.h>
+#include "compat.h"
 #include "l_cuda.h"
 
-#define CU_MAXDEV 64
-#define STATE_MT "cuarray.cuda.state"
 #define EVENT_MT "cuarray.cuda.Event"
 #define STREAM_MT "cuarray.cuda.Stream"
-
-typedef struct cu_state {
-  ca_backend *be[CU_MAXDEV];
-  int stream_ref[CU_MAXDEV];   /* registry ref of the Stream made current by with_stream */
-} cu_state;
 
 typedef struct cu_event {
   cudaEvent_t ev;
@@ -33,116 +25,18 @@ typedef struct cu_lstream {
   int owned;                   /* 0: a backend's own stream, not ours to destroy */
 } cu_lstream;
 
-__attribute__((visibility("default"))) int luaopen_cuarray_cuda(lua_State *L);
-
-static cu_state *state_of(lua_State *L) { return (cu_state *)lua_touserdata(L, lua_upvalueindex(1)); }
-
-static void setfuncs(lua_State *L, const luaL_Reg *l, int nup) {
-  for (; l->name; l++) {
-    for (int i = 0; i < nup; i++) lua_pushvalue(L, -nup);
-    lua_pushcclosure(L, l->func, nup);
-    lua_setfield(L, -(nup + 2), l->name);
-  }
-  lua_pop(L, nup);
-}
+CA_EXPORT int luaopen_cuarray_cuda(lua_State *L);
 
 static int cuda_error(lua_State *L, const char *call, cudaError_t err) {
   (void)cudaGetLastError();
   return luaL_error(L, "cuda: %s: %s", call, cudaGetErrorString(err));
 }
 
-/* The ordinal "cuda" names: asks the core (when loaded) for its default device. */
-static int default_ordinal(lua_State *L) {
-  int n = 0;
-  lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
-  if (lua_istable(L, -1)) {
-    lua_getfield(L, -1, "cuarray.core");
-    if (lua_istable(L, -1)) {
-      lua_getfield(L, -1, "get_default_device");
-      if (lua_isfunction(L, -1) && lua_pcall(L, 0, 1, 0) == 0) {
-        const char *d = lua_tostring(L, -1);
-        if (d && strncmp(d, "cuda:", 5) == 0) n = atoi(d + 5);
-      }
-      lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
-  }
-  lua_pop(L, 1);
-  return n;
-}
-
-int cu_lua_device(lua_State *L, int i, const char *fname) {
-  if (lua_isnoneornil(L, i)) return default_ordinal(L);
-  if (lua_type(L, i) == LUA_TNUMBER) {
-    lua_Number n = lua_tonumber(L, i);
-    if (!(n >= 0 && n < 1e9) || n != (lua_Number)(int)n)
-      return luaL_error(L, "%s: a device number is CUDA's ordinal, an integer from 0 (got %s)", fname,
-                        lua_tostring(L, i));
-    if (n >= CU_MAXDEV) return luaL_error(L, "cuda: device %d does not exist", (int)n);
-    return (int)n;
-  }
-  const char *s = lua_type(L, i) == LUA_TSTRING ? lua_tostring(L, i) : NULL;
-  if (s && strcmp(s, "cuda") == 0) return default_ordinal(L);
-  if (s && strncmp(s, "cuda:", 5) == 0 && s[5] >= '0' && s[5] <= '9' && strspn(s + 5, "0123456789") == strlen(s + 5)) {
-    long n = strtol(s + 5, NULL, 10);
-    if (n >= CU_MAXDEV) return luaL_error(L, "cuda: device %d does not exist", (int)(n < 1000000 ? n : 1000000));
-    return (int)n;
-  }
-  return luaL_error(L, "%s: device must be \"cuda:N\", \"cuda\" or the ordinal N (from 0), got %s", fname,
-                    s ? s : luaL_typename(L, i));
-}
-
-/* The number of devices, or -1 with the reason pushed nowhere but in buf. */
-static int count_devices(char *buf, size_t len) {
-  int n = 0;
-  cudaError_t err = cudaGetDeviceCount(&n);
-  if (err != cudaSuccess) {
-    snprintf(buf, len, "cudaGetDeviceCount: %s", cudaGetErrorString(err));
-    (void)cudaGetLastError();
-    return -1;
-  }
-  if (n == 0) {
-    snprintf(buf, len, "no CUDA device found");
-    return -1;
-  }
-  return n;
-}
-
-static ca_backend *get_backend(lua_State *L, cu_state *st, int ordinal) {
-  if (st->be[ordinal]) return st->be[ordinal];
-  char why[256];
-  int n = count_devices(why, sizeof why);
-  if (n < 0) {
-    luaL_error(L, "cuda: no CUDA device available (%s)", why);
-    return NULL;
-  }
-  if (ordinal >= n) {
-    luaL_error(L, "cuda: device %d does not exist (%d device%s)", ordinal, n, n == 1 ? "" : "s");
-    return NULL;
-  }
-  char msg[512];
-  ca_status s = cu_backend_open(ordinal, &st->be[ordinal], msg, sizeof msg);
-  if (s != CA_OK) {
-    st->be[ordinal] = NULL;
-    luaL_error(L, "cuda: cannot initialise device %d: %s", ordinal, msg);
-    return NULL;
-  }
-  return st->be[ordinal];
-}
-
-ca_backend *cu_lua_backend(lua_State *L, int ordinal) {
-  lua_getfield(L, LUA_REGISTRYINDEX, STATE_MT);
-  cu_state *st = (cu_state *)lua_touserdata(L, -1);
-  lua_pop(L, 1);
-  if (!st) luaL_error(L, "cuda: the module state is gone");
-  return get_backend(L, st, ordinal);
-}
-
 /* ---- module functions -------------------------------------------------------------------- */
 
 static int l_is_available(lua_State *L) {
   char why[256];
-  if (count_devices(why, sizeof why) < 0) {
+  if (cu_count_devices(why, sizeof why) < 0) {
     lua_pushboolean(L, 0);
     lua_pushstring(L, why);
     return 2;
@@ -153,22 +47,21 @@ static int l_is_available(lua_State *L) {
 
 static int l_device_count(lua_State *L) {
   char why[256];
-  int n = count_devices(why, sizeof why);
+  int n = cu_count_devices(why, sizeof why);
   lua_pushinteger(L, n < 0 ? 0 : n);
   return 1;
 }
 
 static int l_backend(lua_State *L) {
-  cu_state *st = state_of(L);
-  lua_pushlightuserdata(L, get_backend(L, st, cu_lua_device(L, 1, "cuda.backend")));
+  lua_pushlightuserdata(L, cu_lua_backend(L, cu_lua_device(L, 1, "cuda.backend")));
   return 1;
 }
 
 /* synchronize([device]): waits for the work queued on that device, or on every device in use. */
 static int l_synchronize(lua_State *L) {
-  cu_state *st = state_of(L);
+  cu_state *st = cu_lua_state(L);
   int only = lua_isnoneornil(L, 1) ? -1 : cu_lua_device(L, 1, "cuda.synchronize");
-  if (only >= 0) get_backend(L, st, only);
+  if (only >= 0) cu_lua_backend(L, only);
   for (int d = 0; d < CU_MAXDEV; d++) {
     ca_backend *be = st->be[d];
     if (!be || (only >= 0 && d != only)) continue;
@@ -182,8 +75,7 @@ static int l_synchronize(lua_State *L) {
 }
 
 static int l_memory_info(lua_State *L) {
-  cu_state *st = state_of(L);
-  ca_backend *be = get_backend(L, st, cu_lua_device(L, 1, "cuda.memory_info"));
+  ca_backend *be = cu_lua_backend(L, cu_lua_device(L, 1, "cuda.memory_info"));
   size_t used = 0, cached = 0, fr = 0, total = 0;
   if (be->mem_info(be, &used, &cached, &fr) != CA_OK) return luaL_error(L, "cuda: memory_info: %s", be->errmsg);
   int restore = cu_device_enter(be->device);
@@ -206,14 +98,14 @@ static int l_memory_info(lua_State *L) {
  * copies between them go device to device, else through the host). */
 static int l_can_access_peer(lua_State *L) {
   int a = cu_lua_device(L, 1, "cuda.can_access_peer"), b = cu_lua_device(L, 2, "cuda.can_access_peer");
-  get_backend(L, state_of(L), a);
-  get_backend(L, state_of(L), b);
+  cu_lua_backend(L, a);
+  cu_lua_backend(L, b);
   lua_pushboolean(L, cu_can_access_peer(a, b));
   return 1;
 }
 
 static int l_empty_cache(lua_State *L) {
-  cu_state *st = state_of(L);
+  cu_state *st = cu_lua_state(L);
   for (int d = 0; d < CU_MAXDEV; d++)
     if (st->be[d]) st->be[d]->trim(st->be[d]);
   return 0;
@@ -228,7 +120,7 @@ static cu_lstream *check_stream(lua_State *L, int i) {
 }
 
 static cu_lstream *push_stream(lua_State *L) {
-  cu_lstream *s = (cu_lstream *)lua_newuserdata(L, sizeof *s);
+  cu_lstream *s = (cu_lstream *)ca_newuserdata(L, sizeof *s);
   s->s = NULL;
   s->device = 0;
   s->owned = 0;
@@ -239,10 +131,10 @@ static cu_lstream *push_stream(lua_State *L) {
 
 static int l_Stream(lua_State *L) {
   int dev = cu_lua_device(L, 1, "cuda.Stream");
-  ca_backend *be = get_backend(L, state_of(L), dev); /* raises when there is no such device */
+  cu_lua_backend(L, dev); /* raises when there is no such device */
   cu_lstream *s = push_stream(L);
   s->device = dev;
-  int restore = cu_device_enter(be->device);
+  int restore = cu_device_enter(dev);
   cudaError_t err = cudaStreamCreateWithFlags(&s->s, cudaStreamNonBlocking);
   cu_device_leave(restore);
   if (err != cudaSuccess) {
@@ -292,12 +184,12 @@ static int stream_tostring(lua_State *L) {
 /* with_stream(stream, fn, ...): fn(...) with `stream` current on its device; the previous
  * stream is restored even when fn raises (the error is raised again afterwards). */
 static int l_with_stream(lua_State *L) {
-  cu_state *st = state_of(L);
+  cu_state *st = cu_lua_state(L);
   cu_lstream *s = check_stream(L, 1);
   luaL_checktype(L, 2, LUA_TFUNCTION);
-  ca_backend *be = get_backend(L, st, s->device);
+  ca_backend *be = cu_lua_backend(L, s->device);
   cudaStream_t old = cu_get_stream(be);
-  int restore = cu_device_enter(be->device);
+  int restore = cu_device_enter(s->device);
   ca_status ss = cu_set_stream(be, s->s);
   cu_device_leave(restore);
   if (ss != CA_OK) return luaL_error(L, "cuda: with_stream: %s", be->errmsg);
@@ -308,7 +200,7 @@ static int l_with_stream(lua_State *L) {
   int rc = lua_pcall(L, nargs, LUA_MULTRET, 0);
   luaL_unref(L, LUA_REGISTRYINDEX, st->stream_ref[s->device]);
   st->stream_ref[s->device] = old_ref;
-  restore = cu_device_enter(be->device);
+  restore = cu_device_enter(s->device);
   ca_status rs = cu_set_stream(be, old);
   cu_device_leave(restore);
   if (rc != 0) return lua_error(L);
@@ -317,9 +209,9 @@ static int l_with_stream(lua_State *L) {
 }
 
 static int l_current_stream(lua_State *L) {
-  cu_state *st = state_of(L);
+  cu_state *st = cu_lua_state(L);
   int dev = cu_lua_device(L, 1, "cuda.current_stream");
-  ca_backend *be = get_backend(L, st, dev);
+  ca_backend *be = cu_lua_backend(L, dev);
   if (st->stream_ref[dev] != LUA_NOREF && st->stream_ref[dev] != LUA_REFNIL) {
     lua_rawgeti(L, LUA_REGISTRYINDEX, st->stream_ref[dev]);
     return 1;
@@ -340,13 +232,13 @@ static cu_event *check_event(lua_State *L, int i) {
 
 static int l_Event(lua_State *L) {
   int dev = cu_lua_device(L, 1, "cuda.Event");
-  ca_backend *be = get_backend(L, state_of(L), dev);
-  cu_event *e = (cu_event *)lua_newuserdata(L, sizeof *e);
+  cu_lua_backend(L, dev);
+  cu_event *e = (cu_event *)ca_newuserdata(L, sizeof *e);
   e->ev = NULL;
   e->device = dev;
   luaL_getmetatable(L, EVENT_MT);
   lua_setmetatable(L, -2);
-  int restore = cu_device_enter(be->device);
+  int restore = cu_device_enter(dev);
   cudaError_t err = cudaEventCreate(&e->ev);
   cu_device_leave(restore);
   if (err != cudaSuccess) {
@@ -369,13 +261,12 @@ static int event_gc(lua_State *L) {
 static int event_record(lua_State *L) {
   cu_event *e = check_event(L, 1);
   cudaStream_t s;
-  ca_backend *be = get_backend(L, state_of(L), e->device);
   if (lua_isnoneornil(L, 2)) {
-    s = cu_get_stream(be);
+    s = cu_get_stream(cu_lua_backend(L, e->device));
   } else {
     s = check_stream(L, 2)->s;
   }
-  int restore = cu_device_enter(be->device);
+  int restore = cu_device_enter(e->device);
   cudaError_t err = cudaEventRecord(e->ev, s);
   cu_device_leave(restore);
   if (err != cudaSuccess) return cuda_error(L, "cudaEventRecord", err);
@@ -458,13 +349,12 @@ static const luaL_Reg stream_methods[] = {
   {NULL, NULL}
 };
 
-/* A metatable with __index = methods (closures over the state), __gc, __tostring. */
+/* A metatable with __index = methods, __gc, __tostring. */
 static void new_type(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc,
                      lua_CFunction tostr) {
   luaL_newmetatable(L, name);
   lua_newtable(L);
-  lua_pushvalue(L, -3); /* state */
-  setfuncs(L, methods, 1);
+  ca_setfuncs(L, methods);
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, gc);
   lua_setfield(L, -2, "__gc");
@@ -473,31 +363,24 @@ static void new_type(lua_State *L, const char *name, const luaL_Reg *methods, lu
   lua_pop(L, 1);
 }
 
-int luaopen_cuarray_cuda(lua_State *L) {
+CA_EXPORT int luaopen_cuarray_cuda(lua_State *L) {
   /* One state per lua_State, shared by every require of the module in it. */
-  lua_getfield(L, LUA_REGISTRYINDEX, STATE_MT);
+  lua_getfield(L, LUA_REGISTRYINDEX, CU_STATE_KEY);
   if (lua_isnil(L, -1)) {
-    lua_pop(L, 1);
-    cu_state *st = (cu_state *)lua_newuserdata(L, sizeof *st);
+    cu_state *st = (cu_state *)ca_newuserdata(L, sizeof *st);
     memset(st, 0, sizeof *st);
     for (int d = 0; d < CU_MAXDEV; d++) st->stream_ref[d] = LUA_NOREF;
     lua_newtable(L);
     lua_pushcfunction(L, state_gc);
     lua_setfield(L, -2, "__gc");
     lua_setmetatable(L, -2);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, LUA_REGISTRYINDEX, STATE_MT);
+    lua_setfield(L, LUA_REGISTRYINDEX, CU_STATE_KEY);
   }
-  int state = lua_gettop(L);
-  lua_pushvalue(L, state);
+  lua_pop(L, 1);
   new_type(L, EVENT_MT, event_methods, event_gc, event_tostring);
-  lua_pop(L, 1);
-  lua_pushvalue(L, state);
   new_type(L, STREAM_MT, stream_methods, stream_gc, stream_tostring);
-  lua_pop(L, 1);
   lua_newtable(L);
-  lua_pushvalue(L, state);
-  setfuncs(L, module_fns, 1);
+  ca_setfuncs(L, module_fns);
   cu_open_nccl(L);
   return 1;
 }

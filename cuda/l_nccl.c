@@ -3,20 +3,20 @@
  * file checks what it is handed again, runs the calls on the current stream of the
  * communicator's device, and raises NCCL's errors.
  *
- * State: a userdata per lua_State (upvalue 1 of every function) holding the cu_nccl_world; its
- * __gc stops the watchdog and ends the communicators left. A communicator is a userdata made
- * empty first, then filled; its __gc ends it. */
+ * State: a userdata per lua_State in the registry (WORLD_KEY), as the module's other state is,
+ * holding the cu_nccl_world; its __gc stops the watchdog and ends the communicators left. A
+ * communicator is a userdata made empty first, then filled; its __gc ends it. */
 #include <lua.h>
 #include <lauxlib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "../src/compat.h"
+#include "compat.h"
 #include "l_cuda.h"
 #include "nccl.h"
 
-#define WORLD_MT "cuarray.nccl.world"
+#define WORLD_KEY "cuarray.nccl.world"
 #define COMM_MT "cuarray.nccl.Communicator"
 
 typedef struct nccl_state {
@@ -28,7 +28,13 @@ typedef enum op_kind { OP_ALL_REDUCE, OP_BROADCAST, OP_REDUCE, OP_ALL_GATHER, OP
 static const char *const op_names[] = {"all_reduce", "broadcast", "reduce", "all_gather", "reduce_scatter", "send",
                                        "recv"};
 
-static nccl_state *state_of(lua_State *L) { return (nccl_state *)lua_touserdata(L, lua_upvalueindex(1)); }
+static nccl_state *state_of(lua_State *L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, WORLD_KEY);
+  nccl_state *S = (nccl_state *)lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  if (!S) luaL_error(L, "nccl: the module's state is gone (the registry entry %s was removed)", WORLD_KEY);
+  return S;
+}
 
 /* The library, or a raised error saying why it is missing. */
 static cu_nccl_world *loaded_world(lua_State *L, const char *fname) {
@@ -409,19 +415,9 @@ static const luaL_Reg comm_methods[] = {
   {"destroy", comm_destroy}, {"failure", comm_failure}, {NULL, NULL}
 };
 
-/* Sets the functions of l into the table at -2, each a closure over the value at -1. */
-static void set_closures(lua_State *L, const luaL_Reg *l) {
-  for (; l->name; l++) {
-    lua_pushvalue(L, -1);
-    lua_pushcclosure(L, l->func, 1);
-    lua_setfield(L, -3, l->name);
-  }
-}
-
 void cu_open_nccl(lua_State *L) {
-  lua_getfield(L, LUA_REGISTRYINDEX, WORLD_MT);
+  lua_getfield(L, LUA_REGISTRYINDEX, WORLD_KEY);
   if (lua_isnil(L, -1)) { /* one state per lua_State */
-    lua_pop(L, 1);
     nccl_state *S = (nccl_state *)ca_newuserdata(L, sizeof *S);
     memset(S, 0, sizeof *S);
     cu_nccl_world_init(&S->w);
@@ -429,27 +425,20 @@ void cu_open_nccl(lua_State *L) {
     lua_pushcfunction(L, world_gc);
     lua_setfield(L, -2, "__gc");
     lua_setmetatable(L, -2);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, LUA_REGISTRYINDEX, WORLD_MT);
+    lua_setfield(L, LUA_REGISTRYINDEX, WORLD_KEY);
   }
-  int state = lua_gettop(L);
+  lua_pop(L, 1);
   if (luaL_newmetatable(L, COMM_MT)) {
     lua_newtable(L);
-    lua_pushvalue(L, state);
-    set_closures(L, comm_methods);
-    lua_pop(L, 1);
+    ca_setfuncs(L, comm_methods);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, comm_gc);
     lua_setfield(L, -2, "__gc");
-    lua_pushvalue(L, state);
-    lua_pushcclosure(L, comm_tostring, 1);
+    lua_pushcfunction(L, comm_tostring);
     lua_setfield(L, -2, "__tostring");
   }
   lua_pop(L, 1);
   lua_newtable(L);
-  lua_pushvalue(L, state);
-  set_closures(L, module_fns);
-  lua_pop(L, 1);
-  lua_setfield(L, -3, "_nccl"); /* module._nccl = the table (lua/cuarray/nccl.lua wraps it) */
-  lua_pop(L, 1);               /* the state */
+  ca_setfuncs(L, module_fns);
+  lua_setfield(L, -2, "_nccl"); /* module._nccl = the table (lua/cuarray/nccl.lua wraps it) */
 }

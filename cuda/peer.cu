@@ -13,7 +13,7 @@ typedef struct peer {
   signed char reach[PEER_MAXDEV];    /* per other device: 0 not asked yet, 1 open, -1 no path */
 } peer;
 
-void cu_peer_destroy(void *p) {
+static void peer_destroy(void *p) {
   peer *x = (peer *)p;
   if (!x) return;
   if (x->done) cudaEventDestroy(x->done);
@@ -24,7 +24,7 @@ void cu_peer_destroy(void *p) {
 /* The backend's peer state, with its event (made on the backend's device, which the caller
  * has made current). */
 static ca_status get_peer(ca_backend *be, peer **out) {
-  void **slot = cu_peer_slot(be);
+  void **slot = cu_peer_slot(be, peer_destroy);
   peer *x = (peer *)*slot;
   if (!x) {
     x = (peer *)calloc(1, sizeof *x);
@@ -86,7 +86,7 @@ ca_status cu_copy_from_peer(ca_backend *be, void *dst, ca_backend *from, const v
   int d = cu_device(be), s = cu_device(from);
   if (d < 0 || d >= PEER_MAXDEV || s < 0 || s >= PEER_MAXDEV)
     return cu_fail_msg(be, CA_ERR_UNSUPPORTED, "device ordinal out of the peer table's range");
-  peer *pd, *ps;
+  peer *pd = NULL, *ps = NULL;
   cudaError_t err;
   ca_status st;
   if ((err = cudaSetDevice(d)) != cudaSuccess) return cu_fail(be, "cudaSetDevice", err);
@@ -110,7 +110,7 @@ ca_status cu_copy_from_peer(ca_backend *be, void *dst, ca_backend *from, const v
 }
 
 ca_status cu_peer_open(ca_backend *a, ca_backend *b) {
-  peer *pa, *pb;
+  peer *pa = NULL, *pb = NULL;
   cudaError_t err;
   ca_status st;
   if ((err = cudaSetDevice(cu_device(a))) != cudaSuccess) return cu_fail(a, "cudaSetDevice", err);

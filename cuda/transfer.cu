@@ -132,7 +132,7 @@ void cu_xfer_destroy(void *p) {
 
 /* The staging state, with buffers of at least `want` bytes (XF_SMALL or XF_CHUNK). */
 static ca_status get_xfer(ca_backend *be, size_t want, xfer **out) {
-  void **slot = cu_xfer_slot(be);
+  void **slot = cu_xfer_slot(be, cu_xfer_destroy);
   xfer *x = (xfer *)*slot;
   cudaError_t err;
   if (!x) {

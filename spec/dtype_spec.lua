@@ -251,3 +251,17 @@ H.each_device("astype", function()
     H.raises("unknown dtype 'float128'", function() return cu.ones(2):astype("float128") end)
   end)
 end)
+
+-- float16 from a double is rounded once. x = 1 + 2^-11 + 2^-30 lies just above the midpoint of
+-- float16's 1 and 1 + 2^-10, so its nearest float16 is 1 + 2^-10 (NumPy: 1.0009765625); through
+-- float32 it would first become the midpoint 1 + 2^-11 and then, a tie, 1.
+H.each_device("float16 from float64", function()
+  local x = 1 + 2 ^ -11 + 2 ^ -30
+  local near = 1 + 2 ^ -10
+
+  it("rounds once in cu.array and cu.linspace", function()
+    H.same(cu.array({x}, {dtype = "float16"}), {near})
+    H.same(cu.array({{x, -x}}, {dtype = "float16"}), {{near, -near}})
+    H.same(cu.linspace(0, x, 2, {dtype = "float16"}), {0, near})
+  end)
+end)

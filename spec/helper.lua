@@ -49,29 +49,43 @@ local function shape_of(t)
   return s
 end
 
-local function same_value(x, y, tol)
+-- THE comparison of two values (numbers or booleans): booleans and integers exactly, NaN
+-- matches NaN, infinities match only themselves, and with `tol` two finite numbers agree when
+-- |x - y| <= tol * max(1, |x|, |y|). Every spec compares through this (H.same, the op rows,
+-- the GPU differential spec).
+function H.close(x, y, tol)
   if type(x) == "boolean" or type(y) == "boolean" then return x == y end
-  if x ~= x then return y ~= y end            -- NaN matches NaN
-  if x == y then return true end              -- also infinities
-  return tol and math.abs(x - y) <= tol * math.max(1, math.abs(y)) or false
+  if x ~= x then return y ~= y end
+  if x == y then return true end
+  if not tol or x == math.huge or x == -math.huge or y == math.huge or y == -math.huge then
+    return false
+  end
+  return math.abs(x - y) <= tol * math.max(1, math.abs(x), math.abs(y))
+end
+
+-- Compares `got` (an array, a Lua value, or nested tables) with `expected` (nested tables or
+-- a value) in shape and values: returns true, or false and what differs.
+function H.compare(got, expected, tol)
+  if cu.is_array(got) then got = got:totable() end
+  local gs, es = shape_of(got), shape_of(expected)
+  if table.concat(gs, ",") ~= table.concat(es, ",") then
+    return false, ("shapes differ: got (%s), expected (%s)"):format(table.concat(gs, ","),
+      table.concat(es, ","))
+  end
+  local g, e = flatten(got), flatten(expected)
+  for i = 1, #e do
+    if not H.close(g[i], e[i], tol) then
+      return false, ("element %d: got %s, expected %s"):format(i, tostring(g[i]), tostring(e[i]))
+    end
+  end
+  return true
 end
 
 -- Asserts that `a` (an array, or a Lua table/number) equals `expected` (nested tables or a
 -- number) in shape and values; `tol` is a relative tolerance (default exact).
 function H.same(a, expected, tol)
-  local got = a
-  if cu.is_array(a) then got = a:totable() end
-  local gs, es = shape_of(got), shape_of(expected)
-  if table.concat(gs, ",") ~= table.concat(es, ",") then
-    error(("shapes differ: got (%s), expected (%s)"):format(table.concat(gs, ","),
-      table.concat(es, ",")), 2)
-  end
-  local g, e = flatten(got), flatten(expected)
-  for i = 1, #e do
-    if not same_value(g[i], e[i], tol) then
-      error(("element %d: got %s, expected %s"):format(i, tostring(g[i]), tostring(e[i])), 2)
-    end
-  end
+  local ok, why = H.compare(a, expected, tol)
+  if not ok then error(why, 2) end
 end
 
 -- Asserts that fn raises an error whose message contains `fragment` (plain text).

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <stdio.h>
 #include "core.h"
-#include "scalar.h"
+#include "convert.h"
 #include "cpu/cpu.h"
 
 #define STATE_KEY "cuarray.state"
@@ -169,7 +169,7 @@ ca_array *ca_check(lua_State *L, int idx) {
   return ca_check_arg(L, idx, what);
 }
 
-static ca_array *push_blank(lua_State *L) {
+ca_array *ca_push_blank(lua_State *L) {
   ca_array *a = (ca_array *)ca_newuserdata(L, sizeof *a);
   memset(a, 0, sizeof *a);
   luaL_getmetatable(L, CA_ARRAY_MT);
@@ -215,7 +215,7 @@ static void set_shape(lua_State *L, ca_array *a, int dtype, int ndim, const int6
 }
 
 ca_array *ca_new(lua_State *L, ca_backend *be, int dtype, int ndim, const int64_t *shape) {
-  ca_array *a = push_blank(L);
+  ca_array *a = ca_push_blank(L);
   set_shape(L, a, dtype, ndim, shape);
   size_t isz = ca_itemsize(dtype);
   if ((uint64_t)a->size > (uint64_t)(SIZE_MAX / 2) / isz)
@@ -271,7 +271,7 @@ ca_array *ca_new_at(lua_State *L, int device, int pinned, int dtype, int ndim, c
 
 ca_array *ca_new_pinned(lua_State *L, ca_backend *cuda, int dtype, int ndim, const int64_t *shape) {
   if (!cuda->host_alloc) ca_raisef(L, "pinned memory is not offered by %s", cuda->name);
-  ca_array *a = push_blank(L);
+  ca_array *a = ca_push_blank(L);
   set_shape(L, a, dtype, ndim, shape);
   size_t nbytes = (size_t)a->size * ca_itemsize(dtype);
   ca_storage *st = (ca_storage *)calloc(1, sizeof *st);
@@ -292,32 +292,8 @@ ca_array *ca_new_pinned(lua_State *L, ca_backend *cuda, int dtype, int ndim, con
   return a;
 }
 
-ca_array *ca_wrap(lua_State *L, ca_backend *be, void *data, size_t nbytes, int dtype, int ndim,
-                  const int64_t *shape, const int64_t *strides, int64_t offset,
-                  void (*release)(void *, void *), void *release_ctx) {
-  ca_array *a = push_blank(L);
-  set_shape(L, a, dtype, ndim, shape);
-  if (strides)
-    for (int i = 0; i < ndim; i++) a->strides[i] = strides[i];
-  a->offset = offset;
-  ca_storage *st = (ca_storage *)calloc(1, sizeof *st);
-  if (!st) {
-    if (release) release(release_ctx, data);
-    ca_raisef(L, "out of host memory");
-  }
-  st->refs = 1;
-  st->be = be;
-  st->data = data;
-  st->nbytes = nbytes;
-  st->release = release;
-  st->release_ctx = release_ctx;
-  st->borrowed = release == NULL;
-  a->storage = st;
-  return a;
-}
-
 ca_array *ca_view(lua_State *L, const ca_array *a) {
-  ca_array *v = push_blank(L);
+  ca_array *v = ca_push_blank(L);
   *v = *a;
   v->storage->refs++;
   return v;
@@ -331,6 +307,25 @@ void ca_format_shape(char *buf, size_t len, int ndim, const int64_t *shape) {
   for (int i = 0; i < ndim && n < len; i++)
     n += (size_t)snprintf(buf + n, len - n, i ? ", %lld" : "%lld", (long long)shape[i]);
   if (n < len) snprintf(buf + n, len - n, ndim == 1 ? ",)" : ")");
+}
+
+void ca_check_new_size(lua_State *L, const char *fname, int dtype, int nd, const int64_t *shape) {
+  int64_t n = 1;
+  int overflow = 0;
+  for (int i = 0; i < nd; i++) {
+    if (shape[i] < 0)
+      ca_raisef(L, "%s: negative dimension %lld in shape", fname, (long long)shape[i]);
+    if (shape[i] && n > INT64_MAX / shape[i]) overflow = 1;
+    else n *= shape[i];
+  }
+  for (int i = 0; i < nd; i++)
+    if (shape[i] == 0) overflow = 0, n = 0;
+  if (overflow || (uint64_t)n > (uint64_t)(SIZE_MAX / 2) / ca_itemsize(dtype)) {
+    char s[300];
+    ca_format_shape(s, sizeof s, nd, shape);
+    ca_raisef(L, "%s: an array of shape %s and dtype %s is too large", fname, s,
+               ca_dtype_name(dtype));
+  }
 }
 
 int ca_read_shape(lua_State *L, int idx, int64_t *shape, const char *fname) {
@@ -593,20 +588,16 @@ lua_Number ca_value_to_number(ca_value v, int dtype) {
   return ca_is_float(dtype) ? v.f : (lua_Number)v.i;
 }
 
+void ca_push_value(lua_State *L, int dtype, const void *p) {
+  if (dtype == CA_BOOL) lua_pushboolean(L, ca_truth(dtype, p));
+  else if (ca_is_float(dtype)) lua_pushnumber(L, ca_load_d(dtype, p));
+  else ca_pushinteger(L, ca_load_i(dtype, p));
+}
+
 void ca_push_element(lua_State *L, const ca_array *a) {
-  unsigned char buf[8];
-  ca_read_host(L, a, buf);
-  switch (a->dtype) {
-  case CA_BOOL: lua_pushboolean(L, buf[0] != 0); break;
-  case CA_INT8: lua_pushinteger(L, *(int8_t *)buf); break;
-  case CA_UINT8: lua_pushinteger(L, *(uint8_t *)buf); break;
-  case CA_INT16: lua_pushinteger(L, *(int16_t *)buf); break;
-  case CA_INT32: lua_pushinteger(L, *(int32_t *)buf); break;
-  case CA_INT64: ca_pushinteger(L, *(int64_t *)buf); break;
-  case CA_FLOAT16: lua_pushnumber(L, ca_half_to_float(*(uint16_t *)buf)); break;
-  case CA_FLOAT32: lua_pushnumber(L, *(float *)buf); break;
-  default: lua_pushnumber(L, *(double *)buf); break;
-  }
+  uint64_t buf;
+  ca_read_host(L, a, &buf);
+  ca_push_value(L, a->dtype, &buf);
 }
 
 /* ---- options ----------------------------------------------------------------------- */
@@ -699,6 +690,17 @@ int ca_is_options(lua_State *L, int idx) {
     }
   }
   return 0;
+}
+
+int ca_split_options(lua_State *L, int *oi) {
+  int top = lua_gettop(L), empty = 0;
+  if (top > 0 && lua_istable(L, top)) {
+    lua_pushnil(L);
+    empty = !lua_next(L, top);
+    if (!empty) lua_pop(L, 2);
+  }
+  *oi = top > 0 && (empty || ca_is_options(L, top)) ? top : 0;
+  return *oi ? top - 1 : top;
 }
 
 void ca_check_out(lua_State *L, const ca_array *out, ca_backend *be, int dtype, int nd,

@@ -2,6 +2,7 @@
 #ifndef CA_COMPAT_H
 #define CA_COMPAT_H
 
+#include <stdint.h>
 #include <lua.h>
 #include <lauxlib.h>
 
@@ -20,6 +21,14 @@
 #define ca_newuserdata(L, sz) lua_newuserdata(L, sz)
 #endif
 #endif
+
+/* luaL_setfuncs with no upvalues (PUC Lua 5.1 lacks it): the functions into the table at -1. */
+static inline void ca_setfuncs(lua_State *L, const luaL_Reg *l) {
+  for (; l->name; l++) {
+    lua_pushcfunction(L, l->func);
+    lua_setfield(L, -2, l->name);
+  }
+}
 
 /* luaL_testudata, which PUC Lua 5.1 lacks (LuaJIT and 5.2+ have it). */
 static inline void *ca_testudata(lua_State *L, int i, const char *tname) {

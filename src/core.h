@@ -78,11 +78,11 @@ ca_array *ca_new_at(lua_State *L, int device, int pinned, int dtype, int ndim, c
 /* Pushes a view sharing a's storage, with a's dtype, shape, strides and offset to adjust. */
 ca_array *ca_view(lua_State *L, const ca_array *a);
 void ca_array_release(ca_array *a);
-/* Pinned host array, or wrap external memory (interop): see array.c. */
+/* A pinned host array (see ca_new_at). */
 ca_array *ca_new_pinned(lua_State *L, ca_backend *cuda, int dtype, int ndim, const int64_t *shape);
-ca_array *ca_wrap(lua_State *L, ca_backend *be, void *data, size_t nbytes, int dtype, int ndim,
-                  const int64_t *shape, const int64_t *strides, int64_t offset,
-                  void (*release)(void *, void *), void *release_ctx);
+/* Pushes a blank array (no storage, 0-d) with its metatable: what a constructor pushes first,
+ * before it acquires any memory, so that an error can never leak it (src/wrap.c fills it). */
+ca_array *ca_push_blank(lua_State *L);
 
 static inline ca_backend *ca_be(const ca_array *a) { return a->storage->be; }
 static inline char *ca_data(const ca_array *a) {
@@ -91,6 +91,9 @@ static inline char *ca_data(const ca_array *a) {
 int ca_is_contiguous(const ca_array *a);
 void ca_set_contiguous_strides(ca_array *a);
 int64_t ca_shape_size(lua_State *L, int ndim, const int64_t *shape); /* raises on overflow */
+/* Checks a shape for a new array before anything is allocated: no negative dimension, and a
+ * size and byte count that fit; raises "fname: an array of shape ... is too large". */
+void ca_check_new_size(lua_State *L, const char *fname, int dtype, int nd, const int64_t *shape);
 
 /* ---- shapes ---- */
 /* Reads a shape: a number, or a table of numbers, at idx. Returns ndim. */
@@ -126,6 +129,8 @@ ca_array *ca_to_backend(lua_State *L, const ca_array *a, ca_backend *be);
 ca_value ca_value_from_number(lua_Number n, int dtype);
 lua_Number ca_value_to_number(ca_value v, int dtype);
 void ca_push_element(lua_State *L, const ca_array *a); /* a has size 1; pushes a number / bool */
+/* Pushes the element of dtype at host address p: a boolean, an integer or a number. */
+void ca_push_value(lua_State *L, int dtype, const void *p);
 
 /* ---- options ---- */
 /* Options table at idx (or none): returns 1 if idx is a table. Unknown keys raise. */
@@ -136,21 +141,33 @@ int ca_opt_device(lua_State *L, int idx, int dflt, const char *fname);
 ca_array *ca_opt_out(lua_State *L, int idx);              /* {out = array} or NULL */
 int ca_opt_bool(lua_State *L, int idx, const char *key, int dflt);
 int ca_check_dtype(lua_State *L, int idx, const char *fname); /* a dtype name */
-/* A table with a string key: an options table given in place of an optional argument. */
+/* THE rule for telling a trailing options table from a positional argument (stated also in
+ * lua/cuarray/options.lua): a table (arrays are userdata) with a string key is options; an
+ * empty table is options too where no table argument could stand. So `a:sum({})` sums over
+ * no axes, while `cu.arange(5, {})` has empty options.
+ * ca_is_options: at idx, where a table argument could stand (a shape, a list of axes).
+ * ca_split_options: for functions whose positional arguments are never tables: returns their
+ * count before a trailing options table, whose index goes to *oi (0: none). */
 int ca_is_options(lua_State *L, int idx);
+int ca_split_options(lua_State *L, int *oi);
 /* Checks a user-given `out` for a result of dtype and shape on be: same device, same shape,
  * and a same_kind cast from the result's dtype. */
 void ca_check_out(lua_State *L, const ca_array *out, ca_backend *be, int dtype, int nd,
                   const int64_t *shape, const char *fname);
 
-/* Module registration, one per binding file. */
-void ca_open_array(lua_State *L);   /* l_array.c: metatable + methods */
+/* Module registration, one per binding file, called in this order by luaopen_cuarray_core
+ * (l_module.c). */
+void ca_open_array(lua_State *L);   /* l_array.c: the metatable, then methods */
 void ca_open_ops(lua_State *L);     /* l_ops.c */
 void ca_open_reduce(lua_State *L);  /* l_reduce.c */
 void ca_open_linalg(lua_State *L);  /* l_linalg.c */
 void ca_open_index(lua_State *L);   /* l_index.c */
 void ca_open_create(lua_State *L);  /* l_create.c */
-void ca_open_interop(lua_State *L); /* l_interop.c */
+void ca_open_random(lua_State *L);  /* l_random.c */
+void ca_open_print(lua_State *L);   /* l_print.c */
+void ca_open_pointer(lua_State *L); /* l_pointer.c */
+void ca_open_dlpack(lua_State *L);  /* l_dlpack.c */
+void ca_open_npy(lua_State *L);     /* l_npy.c */
 
 /* Each binding file registers functions into the module table (at -2) and methods into the
  * methods table (at -1) with these helpers. */

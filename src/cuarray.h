@@ -9,7 +9,9 @@
  *     luaL_openlibs(L);
  *     cuarray_preload(L);                  -- package.preload["cuarray.core"]
  *     -- then require "cuarray" from a script (lua/cuarray/init.lua on package.path), or
- *     -- lua_pushcfunction(L, luaopen_cuarray_core); lua_call(L, 0, 1) for the bare core.
+ *     -- lua_pushcfunction(L, luaopen_cuarray_core); lua_call(L, 0, 1) for the bare core
+ *     -- (its C functions, without lua/cuarray/'s compositions: the _like forms, identity,
+ *     -- cu.random's draws with positional forms).
  *
  * The CUDA backend is a separate module, cuarray/cuda.so, that the core loads on demand with
  * require "cuarray.cuda" the first time a CUDA device is named: put its directory on

@@ -1,5 +1,5 @@
 /* DLPack v1.1 data structures (dmlc/dlpack include/dlpack/dlpack.h, tag v1.1), written from
- * the specification for cuarray's exchange of tensors with other libraries (l_interop.c).
+ * the specification for cuarray's exchange of tensors with other libraries (l_dlpack.c).
  *
  * Ownership (the deleter contract): the producer keeps data, shape and strides alive until
  * its deleter runs; the consumer calls deleter(self) exactly once (a NULL deleter means there

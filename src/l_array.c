@@ -1,5 +1,4 @@
-/* The array userdata: metatable, attributes, conversions, shape methods, and the module's
- * entry point luaopen_cuarray_core. */
+/* The array userdata: its metatable, attributes, conversions and shape methods. */
 #include <stdlib.h>
 #include <string.h>
 #include "core.h"
@@ -174,23 +173,9 @@ static int arr_get(lua_State *L) {
   return 1;
 }
 
-static void push_value_at(lua_State *L, int dtype, const char *p) {
-  switch (dtype) {
-  case CA_BOOL: lua_pushboolean(L, *p != 0); break;
-  case CA_INT8: lua_pushinteger(L, *(const int8_t *)p); break;
-  case CA_UINT8: lua_pushinteger(L, *(const uint8_t *)p); break;
-  case CA_INT16: lua_pushinteger(L, *(const int16_t *)p); break;
-  case CA_INT32: lua_pushinteger(L, *(const int32_t *)p); break;
-  case CA_INT64: ca_pushinteger(L, *(const int64_t *)p); break;
-  case CA_FLOAT16: lua_pushnumber(L, ca_half_to_float(*(const uint16_t *)p)); break;
-  case CA_FLOAT32: lua_pushnumber(L, *(const float *)p); break;
-  default: lua_pushnumber(L, *(const double *)p); break;
-  }
-}
-
 static const char *build_table(lua_State *L, const ca_array *a, int dim, const char *p) {
   if (dim == a->ndim) {
-    push_value_at(L, a->dtype, p);
+    ca_push_value(L, a->dtype, p);
     return p + ca_itemsize(a->dtype);
   }
   lua_createtable(L, (int)a->shape[dim], 0);
@@ -501,6 +486,23 @@ static int is_array(lua_State *L) {
   return 1;
 }
 
+/* cu._check_array(v, fname): v if it is a live array, else the error every C function
+ * raises ("zeros_like: expected an array, got number"), for the Lua layer's functions. */
+static int check_array(lua_State *L) {
+  ca_check_arg(L, 1, luaL_checkstring(L, 2));
+  lua_settop(L, 1);
+  return 1;
+}
+
+/* cu.dtypes: the dtype names in the order of their numbers (cuarray.h's CUARRAY_*). */
+static void push_dtype_names(lua_State *L) {
+  lua_createtable(L, CA_NDTYPES, 0);
+  for (int dt = 0; dt < CA_NDTYPES; dt++) {
+    lua_pushstring(L, ca_dtype_name(dt));
+    lua_rawseti(L, -2, dt + 1);
+  }
+}
+
 static const luaL_Reg methods[] = {
   {"free", arr_free}, {"astype", arr_astype}, {"copy", arr_copy}, {"to", arr_to},
   {"cpu", arr_cpu}, {"cuda", arr_cuda}, {"get", arr_get}, {"totable", arr_totable},
@@ -517,7 +519,8 @@ static const luaL_Reg funcs[] = {
   {"broadcast_to", arr_broadcast_to}, {"flip", arr_flip}, {"copy", arr_copy},
   {"set_default_dtype", set_default_dtype}, {"get_default_dtype", get_default_dtype},
   {"set_default_device", set_default_device}, {"get_default_device", get_default_device},
-  {"is_array", is_array}, {"_set_formatter", set_formatter}, {NULL, NULL}
+  {"is_array", is_array}, {"_check_array", check_array}, {"_set_formatter", set_formatter},
+  {NULL, NULL}
 };
 
 static const luaL_Reg metamethods[] = {
@@ -525,16 +528,9 @@ static const luaL_Reg metamethods[] = {
   {"__len", arr_len}, {"__tostring", arr_tostring}, {NULL, NULL}
 };
 
+/* Creates the array metatable (with __methods, the methods table at -1) and registers. */
 void ca_open_array(lua_State *L) {
   /* module table at -2, methods table at -1 */
-  ca_register(L, funcs, methods);
-}
-
-CA_EXPORT int luaopen_cuarray_core(lua_State *L);
-CA_EXPORT int luaopen_cuarray_core(lua_State *L) {
-  ca_state_get(L);
-  lua_newtable(L);                       /* module */
-  lua_newtable(L);                       /* methods */
   luaL_newmetatable(L, CA_ARRAY_MT);
   for (const luaL_Reg *r = metamethods; r->name; r++) {
     lua_pushcfunction(L, r->func);
@@ -543,13 +539,7 @@ CA_EXPORT int luaopen_cuarray_core(lua_State *L) {
   lua_pushvalue(L, -2);
   lua_setfield(L, -2, "__methods");
   lua_pop(L, 1);
-  ca_open_array(L);
-  ca_open_ops(L);
-  ca_open_reduce(L);
-  ca_open_linalg(L);
-  ca_open_index(L);
-  ca_open_create(L);
-  ca_open_interop(L);
-  lua_setfield(L, -2, "_methods");       /* module._methods: for the Lua layer */
-  return 1;
+  ca_register(L, funcs, methods);
+  push_dtype_names(L);
+  lua_setfield(L, -3, "dtypes");
 }

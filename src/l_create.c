@@ -1,13 +1,13 @@
-/* Constructors: cu.array, asarray, empty/zeros/ones/full and their _like forms, arange,
- * linspace, logspace, eye, identity; the random draws (the table cu.random); and the printer's
- * data reader cu._print_data. Data built on the host (tables, ranges) is written into one
- * host buffer and uploaded once; fills and random draws run on the array's own device. */
+/* Constructors: cu.array, asarray, empty/zeros/ones/full (and _filled, which the _like forms
+ * of lua/cuarray/create.lua use), arange, linspace, logspace, eye. Data built on the host
+ * (tables, ranges) is written into one host buffer and uploaded once; fills run on the
+ * array's own device. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "core.h"
+#include "convert.h"
 #include "scalar.h"
 
 static const char *const dd_opts[] = {"dtype", "device", NULL};
@@ -17,86 +17,6 @@ static const char *const ddp_opts[] = {"dtype", "device", "pinned", NULL};
 static int opt_pinned(lua_State *L, int oi) { return oi ? ca_opt_bool(L, oi, "pinned", 0) : 0; }
 
 /* ---- helpers ------------------------------------------------------------------------ */
-
-/* A trailing options table: a table with no array part (an empty table counts). */
-static int is_opts(lua_State *L, int idx) {
-  if (!lua_istable(L, idx) || ca_rawlen(L, idx) != 0) return 0;
-  lua_pushnil(L);
-  if (!lua_next(L, idx)) return 1;
-  int str = lua_type(L, -2) == LUA_TSTRING;
-  lua_pop(L, 2);
-  return str;
-}
-
-/* Checks a shape before anything is allocated: its size and its bytes must fit. */
-static void check_size(lua_State *L, const char *fname, int dtype, int nd, const int64_t *shape) {
-  int64_t n = 1;
-  int overflow = 0;
-  for (int i = 0; i < nd; i++) {
-    if (shape[i] < 0)
-      ca_raisef(L, "%s: negative dimension %lld in shape", fname, (long long)shape[i]);
-    if (shape[i] && n > INT64_MAX / shape[i]) overflow = 1;
-    else n *= shape[i];
-  }
-  for (int i = 0; i < nd; i++)
-    if (shape[i] == 0) overflow = 0, n = 0;
-  if (overflow || (uint64_t)n > (uint64_t)(SIZE_MAX / 2) / ca_itemsize(dtype)) {
-    char s[300];
-    ca_format_shape(s, sizeof s, nd, shape);
-    ca_raisef(L, "%s: an array of shape %s and dtype %s is too large", fname, s,
-               ca_dtype_name(dtype));
-  }
-}
-
-/* Writes one value at p in dtype. */
-static void store_int(int dtype, char *p, int64_t v) {
-  switch (dtype) {
-  case CA_BOOL: *(uint8_t *)p = v != 0; break;
-  case CA_INT8: *(int8_t *)p = (int8_t)v; break;
-  case CA_UINT8: *(uint8_t *)p = (uint8_t)v; break;
-  case CA_INT16: *(int16_t *)p = (int16_t)v; break;
-  case CA_INT32: *(int32_t *)p = (int32_t)v; break;
-  case CA_INT64: *(int64_t *)p = v; break;
-  case CA_FLOAT16: *(uint16_t *)p = ca_float_to_half((float)v); break;
-  case CA_FLOAT32: *(float *)p = (float)v; break;
-  default: *(double *)p = (double)v; break;
-  }
-}
-
-static void store_float(int dtype, char *p, double v) {
-  switch (dtype) {
-  case CA_BOOL: *(uint8_t *)p = v != 0; break;
-  case CA_FLOAT16: *(uint16_t *)p = ca_float_to_half((float)v); break;
-  case CA_FLOAT32: *(float *)p = (float)v; break;
-  case CA_FLOAT64: *(double *)p = v; break;
-  default: store_int(dtype, p, ca_d2i(v)); break; /* truncates toward zero */
-  }
-}
-
-static double load_float(int dtype, const char *p) {
-  switch (dtype) {
-  case CA_BOOL: return *(const uint8_t *)p;
-  case CA_INT8: return *(const int8_t *)p;
-  case CA_UINT8: return *(const uint8_t *)p;
-  case CA_INT16: return *(const int16_t *)p;
-  case CA_INT32: return *(const int32_t *)p;
-  case CA_INT64: return (double)*(const int64_t *)p;
-  case CA_FLOAT16: return ca_half_to_float(*(const uint16_t *)p);
-  case CA_FLOAT32: return *(const float *)p;
-  default: return *(const double *)p;
-  }
-}
-
-/* Whether an integral value fits an integer dtype (NumPy 2 raises instead of wrapping). */
-static int int_fits(int dtype, int64_t v) {
-  switch (dtype) {
-  case CA_INT8: return v >= -128 && v <= 127;
-  case CA_UINT8: return v >= 0 && v <= 255;
-  case CA_INT16: return v >= -32768 && v <= 32767;
-  case CA_INT32: return v >= INT32_MIN && v <= INT32_MAX;
-  default: return 1;
-  }
-}
 
 /* The array at the top of the stack is a host array; moves it to `device` (one upload) and
  * replaces it there by the result. */
@@ -220,23 +140,23 @@ static void nest_check(lua_State *L, nest *b, int depth) {
  * of range of an integer dtype. `where` (" at [2][1]" or "") places the value in the message. */
 static void store_lua(lua_State *L, int idx, int dtype, char *p, const char *fname, const char *where) {
   if (lua_type(L, idx) == LUA_TBOOLEAN) {
-    store_int(dtype, p, lua_toboolean(L, idx));
+    ca_store_i(dtype, p, lua_toboolean(L, idx));
     return;
   }
   int64_t v;
   if (ca_tointeger(L, idx, &v)) {
-    if (ca_is_integer(dtype) && !int_fits(dtype, v))
+    if (ca_is_integer(dtype) && !ca_int_fits(dtype, v))
       ca_raisef(L, "%s: value %lld%s is out of bounds for %s", fname, (long long)v, where,
                  ca_dtype_name(dtype));
 #if LUA_VERSION_NUM >= 503
-    if (lua_isinteger(L, idx) || ca_is_integer(dtype)) store_int(dtype, p, v);
+    if (lua_isinteger(L, idx) || ca_is_integer(dtype)) ca_store_i(dtype, p, v);
 #else
-    if (ca_is_integer(dtype)) store_int(dtype, p, v);
+    if (ca_is_integer(dtype)) ca_store_i(dtype, p, v);
 #endif
-    else store_float(dtype, p, lua_tonumber(L, idx));
+    else ca_store_d(dtype, p, lua_tonumber(L, idx));
     return;
   }
-  store_float(dtype, p, lua_tonumber(L, idx));
+  ca_store_d(dtype, p, lua_tonumber(L, idx));
 }
 
 static void nest_fill(lua_State *L, nest *b, int depth) {
@@ -303,7 +223,7 @@ static ca_array *from_lua(lua_State *L, int idx, int dtype, int device, int pinn
     if (b.arr_dtype >= 0) dtype = dtype < 0 ? b.arr_dtype : ca_promote(dtype, b.arr_dtype);
     if (dtype < 0) dtype = s->default_dtype; /* empty */
   }
-  check_size(L, fname, dtype, b.ndim, b.shape);
+  ca_check_new_size(L, fname, dtype, b.ndim, b.shape);
   ca_array *host = pinned ? ca_new_at(L, device, 1, dtype, b.ndim, b.shape, fname)
                           : ca_new(L, &s->cpu, dtype, b.ndim, b.shape);
   b.host = host;
@@ -427,7 +347,7 @@ static void fill_value(lua_State *L, ca_array *dst, int idx, const char *fname) 
   if (lua_type(L, idx) == LUA_TBOOLEAN) {
     vals[1].i = lua_toboolean(L, idx);
   } else if (ca_tointeger(L, idx, &iv)) {
-    if (ca_is_integer(dst->dtype) && !int_fits(dst->dtype, iv))
+    if (ca_is_integer(dst->dtype) && !ca_int_fits(dst->dtype, iv))
       ca_raisef(L, "%s: fill value %lld is out of bounds for %s", fname, (long long)iv,
                  ca_dtype_name(dst->dtype));
 #if LUA_VERSION_NUM >= 503
@@ -450,71 +370,39 @@ static void fill_value(lua_State *L, ca_array *dst, int idx, const char *fname) 
 
 enum { K_EMPTY, K_ZEROS, K_ONES, K_FULL };
 
-/* cu.empty/zeros/ones(shape[, opts]), cu.full(shape, value[, opts]) */
-static int make_filled(lua_State *L, const char *fname, int kind) {
+/* Pushes an array of the shape at si, empty, zeros, ones or filled with the value at vi
+ * (K_FULL), with the options at oi. */
+static int filled(lua_State *L, const char *fname, int kind, int si, int vi, int oi) {
   int64_t shape[CA_MAXDIMS];
-  int nd = ca_read_shape(L, 1, shape, fname);
-  int vi = kind == K_FULL ? 2 : 0, oi = kind == K_FULL ? 3 : 2;
-  if (vi) check_fill_value(L, vi, fname);
+  int nd = ca_read_shape(L, si, shape, fname);
+  if (kind == K_FULL) check_fill_value(L, vi, fname);
   oi = ca_opt_check(L, oi, fname, ddp_opts) ? oi : 0;
-  int dflt = vi ? value_dtype(L, vi) : ca_state_get(L)->default_dtype;
+  int dflt = kind == K_FULL ? value_dtype(L, vi) : ca_state_get(L)->default_dtype;
   int dtype = ca_opt_dtype(L, oi, dflt, fname), pinned = opt_pinned(L, oi);
   int device = ca_opt_device(L, oi, pinned ? -1 : ca_state_get(L)->default_device, fname);
-  check_size(L, fname, dtype, nd, shape);
+  ca_check_new_size(L, fname, dtype, nd, shape);
   ca_array *a = ca_new_at(L, device, pinned, dtype, nd, shape, fname);
   if (kind == K_ZEROS || kind == K_ONES) ca_fill(L, a, kind == K_ONES);
   else if (kind == K_FULL) fill_value(L, a, vi, fname);
   return 1;
 }
 
-static int l_empty(lua_State *L) { return make_filled(L, "empty", K_EMPTY); }
-static int l_zeros(lua_State *L) { return make_filled(L, "zeros", K_ZEROS); }
-static int l_ones(lua_State *L) { return make_filled(L, "ones", K_ONES); }
-static int l_full(lua_State *L) { return make_filled(L, "full", K_FULL); }
+/* cu.empty/zeros/ones(shape[, opts]), cu.full(shape, value[, opts]) */
+static int l_empty(lua_State *L) { return filled(L, "empty", K_EMPTY, 1, 0, 2); }
+static int l_zeros(lua_State *L) { return filled(L, "zeros", K_ZEROS, 1, 0, 2); }
+static int l_ones(lua_State *L) { return filled(L, "ones", K_ONES, 1, 0, 2); }
+static int l_full(lua_State *L) { return filled(L, "full", K_FULL, 1, 2, 3); }
 
-static const char *const like_opts[] = {"dtype", "device", "shape", "pinned", NULL};
-
-/* cu.<kind>_like(a[, value][, {dtype=, device=, shape=}]): a's shape, dtype and device unless
- * given. */
-static int make_like(lua_State *L, const char *fname, int kind) {
-  ca_array *a = ca_check_arg(L, 1, fname);
-  int vi = kind == K_FULL ? 2 : 0, oi = kind == K_FULL ? 3 : 2;
-  if (vi) check_fill_value(L, vi, fname);
-  oi = ca_opt_check(L, oi, fname, like_opts) ? oi : 0;
-  int dtype = ca_opt_dtype(L, oi, a->dtype, fname), pinned = opt_pinned(L, oi);
-  int device = ca_opt_device(L, oi, pinned ? -1 : ca_be(a)->device, fname);
-  int64_t shape[CA_MAXDIMS];
-  int nd = a->ndim;
-  memcpy(shape, a->shape, sizeof(int64_t) * (size_t)nd);
-  if (oi) {
-    lua_getfield(L, oi, "shape");
-    if (!lua_isnil(L, -1)) nd = ca_read_shape(L, -1, shape, fname);
-    lua_pop(L, 1);
-  }
-  check_size(L, fname, dtype, nd, shape);
-  ca_array *r = ca_new_at(L, device, pinned, dtype, nd, shape, fname);
-  if (kind == K_ZEROS || kind == K_ONES) ca_fill(L, r, kind == K_ONES);
-  else if (kind == K_FULL) fill_value(L, r, vi, fname);
-  return 1;
+/* cu._filled(fname, kind, shape, value, opts): the same for the Lua layer's compositions (the
+ * _like forms in lua/cuarray/create.lua), whose messages name them. */
+static int l_filled(lua_State *L) {
+  static const char *const kinds[] = {"empty", "zeros", "ones", "full", NULL};
+  const char *fname = luaL_checkstring(L, 1);
+  int kind = luaL_checkoption(L, 2, NULL, kinds);
+  return filled(L, fname, kind, 3, 4, 5);
 }
-
-static int l_empty_like(lua_State *L) { return make_like(L, "empty_like", K_EMPTY); }
-static int l_zeros_like(lua_State *L) { return make_like(L, "zeros_like", K_ZEROS); }
-static int l_ones_like(lua_State *L) { return make_like(L, "ones_like", K_ONES); }
-static int l_full_like(lua_State *L) { return make_like(L, "full_like", K_FULL); }
 
 /* ---- ranges --------------------------------------------------------------------------- */
-
-/* Positional arguments before a trailing options table: returns their count, sets *oi. */
-static int split_opts(lua_State *L, int *oi) {
-  int top = lua_gettop(L);
-  *oi = 0;
-  if (top > 0 && lua_istable(L, top)) {
-    *oi = top;
-    top--;
-  }
-  return top;
-}
 
 static double check_number(lua_State *L, int idx, const char *fname, const char *what) {
   if (lua_type(L, idx) != LUA_TNUMBER)
@@ -536,7 +424,7 @@ static int64_t check_count(lua_State *L, int idx, const char *fname, const char 
  * buffer that is uploaded once. */
 static int l_arange(lua_State *L) {
   static const char *const names[] = {"start", "stop", "step"};
-  int oi, n = split_opts(L, &oi);
+  int oi, n = ca_split_options(L, &oi);
   if (n < 1 || n > 3)
     return ca_raisef(L, "arange: expected (stop), (start, stop) or (start, stop, step), got %d "
                       "arguments", n);
@@ -569,37 +457,30 @@ static int l_arange(lua_State *L) {
   }
   if (dtype == CA_BOOL && len > 2)
     return ca_raisef(L, "arange: a bool range can have at most 2 elements (got %lld)", (long long)len);
-  check_size(L, "arange", dtype, 1, &len);
+  ca_check_new_size(L, "arange", dtype, 1, &len);
   ca_array *host = ca_new(L, &ca_state_get(L)->cpu, dtype, 1, &len);
   char *p = (char *)host->storage->data;
   size_t isz = ca_itemsize(dtype);
   /* the first two values as NumPy sets them, read back in the result dtype */
   if (len > 0) {
-    if (integral) store_int(dtype, p, iv[0]); else store_float(dtype, p, v[0]);
+    if (integral) ca_store_i(dtype, p, iv[0]); else ca_store_d(dtype, p, v[0]);
   }
   if (len > 1) {
-    if (integral) store_int(dtype, p + isz, (int64_t)((uint64_t)iv[0] + (uint64_t)iv[2]));
-    else store_float(dtype, p + isz, v[0] + v[2]);
+    if (integral) ca_store_i(dtype, p + isz, (int64_t)((uint64_t)iv[0] + (uint64_t)iv[2]));
+    else ca_store_d(dtype, p + isz, v[0] + v[2]);
   }
   if (len > 2) {
     if (ca_is_integer(dtype)) {
-      int64_t s0, s1;
-      switch (dtype) { /* read back the narrowed values */
-      case CA_INT8: s0 = *(int8_t *)p; s1 = *(int8_t *)(p + isz); break;
-      case CA_UINT8: s0 = *(uint8_t *)p; s1 = *(uint8_t *)(p + isz); break;
-      case CA_INT16: s0 = *(int16_t *)p; s1 = *(int16_t *)(p + isz); break;
-      case CA_INT32: s0 = *(int32_t *)p; s1 = *(int32_t *)(p + isz); break;
-      default: s0 = *(int64_t *)p; s1 = *(int64_t *)(p + isz); break;
-      }
+      int64_t s0 = ca_load_i(dtype, p), s1 = ca_load_i(dtype, p + isz); /* as narrowed */
       uint64_t delta = (uint64_t)s1 - (uint64_t)s0;
       for (int64_t i = 2; i < len; i++)
-        store_int(dtype, p + i * (int64_t)isz, (int64_t)((uint64_t)s0 + (uint64_t)i * delta));
+        ca_store_i(dtype, p + i * (int64_t)isz, (int64_t)((uint64_t)s0 + (uint64_t)i * delta));
     } else if (dtype == CA_FLOAT64) {
       double x0 = *(double *)p, delta = *(double *)(p + isz) - x0;
       for (int64_t i = 2; i < len; i++) ((double *)p)[i] = x0 + (double)i * delta;
     } else { /* float16, float32 compute in float, as NumPy's HALF_fill / FLOAT_fill */
-      float x0 = (float)load_float(dtype, p), delta = (float)load_float(dtype, p + isz) - x0;
-      for (int64_t i = 2; i < len; i++) store_float(dtype, p + i * (int64_t)isz, x0 + (float)i * delta);
+      float x0 = ca_load_f(dtype, p), delta = ca_load_f(dtype, p + isz) - x0;
+      for (int64_t i = 2; i < len; i++) ca_store_f(dtype, p + i * (int64_t)isz, x0 + (float)i * delta);
     }
   }
   finish_host(L, host, device);
@@ -626,7 +507,7 @@ static const char *const lin_opts[] = {"dtype", "device", "endpoint", "retstep",
 
 /* linspace / logspace: start, stop[, num][, opts] */
 static int make_lin(lua_State *L, const char *fname, int logspace) {
-  int oi, n = split_opts(L, &oi);
+  int oi, n = ca_split_options(L, &oi);
   if (n < 2 || n > 3) return ca_raisef(L, "%s: expected (start, stop[, num]), got %d arguments", fname, n);
   double start = check_number(L, 1, fname, "start"), stop = check_number(L, 2, fname, "stop");
   int64_t num = n == 3 && !lua_isnil(L, 3) ? check_count(L, 3, fname, "num") : 50;
@@ -647,7 +528,7 @@ static int make_lin(lua_State *L, const char *fname, int logspace) {
   }
   int dtype = ca_opt_dtype(L, oi, ca_state_get(L)->default_dtype, fname);
   int device = ca_opt_device(L, oi, ca_state_get(L)->default_device, fname);
-  check_size(L, fname, dtype, 1, &num);
+  ca_check_new_size(L, fname, dtype, 1, &num);
   ca_array *host = ca_new(L, &ca_state_get(L)->cpu, dtype, 1, &num);
   char *p = (char *)host->storage->data;
   size_t isz = ca_itemsize(dtype);
@@ -655,7 +536,7 @@ static int make_lin(lua_State *L, const char *fname, int logspace) {
     double y = lin_value(start, stop, num, endpoint, i);
     if (logspace) y = pow(base, y);
     else if (ca_is_integer(dtype)) y = floor(y); /* NumPy 2: linspace floors for integers */
-    store_float(dtype, p + i * (int64_t)isz, y);
+    ca_store_d(dtype, p + i * (int64_t)isz, y);
   }
   finish_host(L, host, device);
   if (!retstep) return 1;
@@ -674,7 +555,7 @@ static const char *const eye_opts[] = {"dtype", "device", "k", NULL};
 /* cu.eye(n[, m][, {k=, dtype=, device=}]): zeros, then ones written through a strided view of
  * the diagonal, on the device. */
 static int l_eye(lua_State *L) {
-  int oi, n = split_opts(L, &oi);
+  int oi, n = ca_split_options(L, &oi);
   if (n < 1 || n > 2) return ca_raisef(L, "eye: expected (n[, m]), got %d arguments", n);
   if (oi) ca_opt_check(L, oi, "eye", eye_opts);
   int64_t shape[2];
@@ -690,7 +571,7 @@ static int l_eye(lua_State *L) {
   }
   int dtype = ca_opt_dtype(L, oi, ca_state_get(L)->default_dtype, "eye");
   int device = ca_opt_device(L, oi, ca_state_get(L)->default_device, "eye");
-  check_size(L, "eye", dtype, 2, shape);
+  ca_check_new_size(L, "eye", dtype, 2, shape);
   ca_array *a = ca_new(L, ca_backend_get(L, device), dtype, 2, shape);
   ca_fill(L, a, 0);
   int64_t rows = shape[0], cols = shape[1], len, off;
@@ -714,309 +595,17 @@ static int l_eye(lua_State *L) {
   return 1;
 }
 
-/* cu.identity(n[, {dtype=, device=}]) */
-static int l_identity(lua_State *L) {
-  int64_t n = check_count(L, 1, "identity", "n");
-  int oi = ca_opt_check(L, 2, "identity", dd_opts) ? 2 : 0;
-  lua_settop(L, 2);
-  lua_pushcfunction(L, l_eye);
-  ca_pushinteger(L, n);
-  if (oi) lua_pushvalue(L, oi); else lua_pushnil(L);
-  lua_call(L, 2, 1);
-  return 1;
-}
-
-/* ---- random ----------------------------------------------------------------------------- */
-
-/* Reads a shape at idx (nil or none: 0-d). */
-static int opt_shape(lua_State *L, int idx, int64_t *shape, const char *fname) {
-  if (lua_isnoneornil(L, idx)) return 0;
-  return ca_read_shape(L, idx, shape, fname);
-}
-
-/* Pushes an array of `shape` filled by the backend's random stream; advances the counter. */
-static int draw(lua_State *L, const char *fname, int dist, double p1, double p2, int nd,
-                const int64_t *shape, int oi, int dflt_dtype) {
-  ca_state *s = ca_state_get(L);
-  if (oi) ca_opt_check(L, oi, fname, dd_opts);
-  int dtype = ca_opt_dtype(L, oi, dflt_dtype, fname);
-  if (dist == CA_DIST_INTEGER ? ca_is_float(dtype) : !ca_is_float(dtype))
-    ca_raisef(L, "%s: dtype must be %s, got %s", fname,
-               dist == CA_DIST_INTEGER ? "an integer or bool dtype" : "a float dtype",
-               ca_dtype_name(dtype));
-  int device = ca_opt_device(L, oi, s->default_device, fname);
-  check_size(L, fname, dtype, nd, shape);
-  ca_backend *be = ca_backend_get(L, device);
-  ca_array *a = ca_new(L, be, dtype, nd, shape);
-  if (a->size > 0) {
-    if (!be->random) ca_raisef(L, "%s: random numbers are not supported on %s", fname, be->name);
-    CA_CHECK(L, be, be->random(be, dist, ca_data(a), dtype, a->size, p1, p2, s->seed, s->counter),
-             fname);
-    s->counter += ca_random_blocks(dtype, dist, a->size);
-  }
-  return 1;
-}
-
-/* Positional arguments before a trailing options table (a table with no array part). */
-static int split_random_opts(lua_State *L, int *oi) {
-  int top = lua_gettop(L);
-  *oi = 0;
-  if (top > 0 && is_opts(L, top)) {
-    *oi = top;
-    top--;
-  }
-  return top;
-}
-
-static double opt_number(lua_State *L, int idx, double dflt, const char *fname, const char *what) {
-  if (lua_isnoneornil(L, idx)) return dflt;
-  double v = check_number(L, idx, fname, what);
-  if (!isfinite(v)) ca_raisef(L, "%s: %s must be finite, got %g", fname, what, v);
-  return v;
-}
-
-/* cu.random.seed([s]): restarts the stream; with no seed, one from the clock. */
-static int r_seed(lua_State *L) {
-  ca_state *s = ca_state_get(L);
-  int64_t v;
-  if (lua_isnoneornil(L, 1)) {
-    v = (int64_t)time(NULL) ^ ((int64_t)clock() << 20) ^ (int64_t)(intptr_t)&v;
-  } else if (!ca_tointeger(L, 1, &v)) {
-    return ca_raisef(L, "random.seed: seed must be an integer, got %s",
-                      lua_type(L, 1) == LUA_TNUMBER ? lua_tostring(L, 1) : luaL_typename(L, 1));
-  }
-  s->seed = (uint64_t)v;
-  s->counter = 0;
-  return 0;
-}
-
-/* cu.random.random([shape][, opts]): uniform in [0, 1) */
-static int r_random(lua_State *L) {
-  int oi, n = split_random_opts(L, &oi);
-  int64_t shape[CA_MAXDIMS];
-  if (n > 1) return ca_raisef(L, "random.random: expected (shape[, opts]), got %d arguments", n);
-  int nd = opt_shape(L, 1, shape, "random.random");
-  return draw(L, "random.random", CA_DIST_UNIFORM, 0, 1, nd, shape, oi, ca_state_get(L)->default_dtype);
-}
-
-/* cu.random.rand(d1, d2, ...[, opts]) */
-static int r_rand(lua_State *L) {
-  int oi, n = split_random_opts(L, &oi);
-  int64_t shape[CA_MAXDIMS];
-  if (n > CA_MAXDIMS) return ca_raisef(L, "random.rand: too many dimensions (%d)", n);
-  for (int i = 0; i < n; i++) {
-    if (!ca_tointeger(L, i + 1, &shape[i]))
-      return ca_raisef(L, "random.rand: dimension %d must be an integer, got %s", i + 1,
-                        lua_type(L, i + 1) == LUA_TNUMBER ? lua_tostring(L, i + 1) : luaL_typename(L, i + 1));
-    if (shape[i] < 0)
-      return ca_raisef(L, "random.rand: negative dimension %lld", (long long)shape[i]);
-  }
-  return draw(L, "random.rand", CA_DIST_UNIFORM, 0, 1, n, shape, oi, ca_state_get(L)->default_dtype);
-}
-
-/* cu.random.uniform([lo = 0[, hi = 1[, shape]]][, opts]): in [lo, hi) */
-static int r_uniform(lua_State *L) {
-  int oi, n = split_random_opts(L, &oi);
-  if (n > 3) return ca_raisef(L, "random.uniform: expected (lo, hi, shape[, opts]), got %d arguments", n);
-  double lo = opt_number(L, 1, 0, "random.uniform", "lo");
-  double hi = opt_number(L, 2, 1, "random.uniform", "hi");
-  int64_t shape[CA_MAXDIMS];
-  int nd = n >= 3 ? opt_shape(L, 3, shape, "random.uniform") : 0;
-  return draw(L, "random.uniform", CA_DIST_UNIFORM, lo, hi, nd, shape, oi, ca_state_get(L)->default_dtype);
-}
-
-/* cu.random.standard_normal([shape][, opts]) */
-static int r_standard_normal(lua_State *L) {
-  int oi, n = split_random_opts(L, &oi);
-  if (n > 1) return ca_raisef(L, "random.standard_normal: expected (shape[, opts]), got %d arguments", n);
-  int64_t shape[CA_MAXDIMS];
-  int nd = opt_shape(L, 1, shape, "random.standard_normal");
-  return draw(L, "random.standard_normal", CA_DIST_NORMAL, 0, 1, nd, shape, oi,
-              ca_state_get(L)->default_dtype);
-}
-
-/* cu.random.normal([mean = 0[, std = 1[, shape]]][, opts]) */
-static int r_normal(lua_State *L) {
-  int oi, n = split_random_opts(L, &oi);
-  if (n > 3) return ca_raisef(L, "random.normal: expected (mean, std, shape[, opts]), got %d arguments", n);
-  double mean = opt_number(L, 1, 0, "random.normal", "mean");
-  double sd = opt_number(L, 2, 1, "random.normal", "std");
-  if (sd < 0) return ca_raisef(L, "random.normal: std must be non-negative, got %g", sd);
-  int64_t shape[CA_MAXDIMS];
-  int nd = n >= 3 ? opt_shape(L, 3, shape, "random.normal") : 0;
-  return draw(L, "random.normal", CA_DIST_NORMAL, mean, sd, nd, shape, oi, ca_state_get(L)->default_dtype);
-}
-
-/* cu.random.randint(lo[, hi[, shape]][, opts]): integers in [lo, hi); randint(hi) is [0, hi). */
-static int r_randint(lua_State *L) {
-  int oi, n = split_random_opts(L, &oi);
-  if (n < 1 || n > 3)
-    return ca_raisef(L, "random.randint: expected (lo[, hi[, shape]]), got %d arguments", n);
-  int64_t lo, hi;
-  if (!ca_tointeger(L, 1, &lo))
-    return ca_raisef(L, "random.randint: lo must be an integer, got %s",
-                      lua_type(L, 1) == LUA_TNUMBER ? lua_tostring(L, 1) : luaL_typename(L, 1));
-  if (n >= 2 && !lua_isnil(L, 2)) {
-    if (!ca_tointeger(L, 2, &hi))
-      return ca_raisef(L, "random.randint: hi must be an integer, got %s",
-                        lua_type(L, 2) == LUA_TNUMBER ? lua_tostring(L, 2) : luaL_typename(L, 2));
-  } else {
-    hi = lo;
-    lo = 0;
-  }
-  if (lo >= hi)
-    return ca_raisef(L, "random.randint: lo must be less than hi (got lo = %lld, hi = %lld)",
-                      (long long)lo, (long long)hi);
-  int64_t shape[CA_MAXDIMS];
-  int nd = n >= 3 ? opt_shape(L, 3, shape, "random.randint") : 0;
-  int dtype = ca_opt_dtype(L, oi, CA_INT64, "random.randint");
-  if (ca_is_integer(dtype) || dtype == CA_BOOL) {
-    int64_t top = hi - 1;
-    int ok = dtype == CA_BOOL ? lo >= 0 && top <= 1 : int_fits(dtype, lo) && int_fits(dtype, top);
-    if (!ok)
-      return ca_raisef(L, "random.randint: the range [%lld, %lld) is out of bounds for %s",
-                        (long long)lo, (long long)hi, ca_dtype_name(dtype));
-  }
-  return draw(L, "random.randint", CA_DIST_INTEGER, (double)lo, (double)hi, nd, shape, oi, CA_INT64);
-}
-
-/* cu.random.get_state() -> seed, counter; cu.random.set_state(seed, counter) */
-static int r_get_state(lua_State *L) {
-  ca_state *s = ca_state_get(L);
-  ca_pushinteger(L, (int64_t)s->seed);
-  ca_pushinteger(L, (int64_t)s->counter);
-  return 2;
-}
-
-static int r_set_state(lua_State *L) {
-  ca_state *s = ca_state_get(L);
-  int64_t seed, ctr;
-  if (!ca_tointeger(L, 1, &seed) || !ca_tointeger(L, 2, &ctr))
-    return ca_raisef(L, "random.set_state: expected two integers (seed, counter)");
-  s->seed = (uint64_t)seed;
-  s->counter = (uint64_t)ctr;
-  return 0;
-}
-
-/* ---- printing support ---------------------------------------------------------------- */
-
-/* The fewest significant digits that read back as the same value of dtype. */
-static int shortest_digits(double x, int dtype) {
-  char buf[48];
-  if (!isfinite(x)) return 0;
-  for (int d = 1; d <= 17; d++) {
-    snprintf(buf, sizeof buf, "%.*e", d - 1, x);
-    if (dtype == CA_FLOAT32) {
-      if (strtof(buf, NULL) == (float)x) return d;
-    } else if (dtype == CA_FLOAT16) {
-      if (ca_float_to_half((float)strtod(buf, NULL)) == ca_float_to_half((float)x)) return d;
-    } else if (strtod(buf, NULL) == x) {
-      return d;
-    }
-  }
-  return 17;
-}
-
-/* cu._print_data(a[, edgeitems]) -> values, digits, shape: the elements the printer shows,
- * read with one transfer. With edgeitems, every axis longer than 2 * edgeitems keeps only its
- * first and last edgeitems entries (gathered on the device first). values is a flat list in
- * C order: booleans, integers as decimal strings (exact for int64 on every Lua), floats as
- * numbers; digits (floats only) holds each float's shortest round-trip digit count in its
- * dtype (0 for NaN and infinities). */
-static int l_print_data(lua_State *L) {
-  ca_array *a = ca_check_arg(L, 1, "_print_data");
-  int64_t edge = 0;
-  if (!lua_isnoneornil(L, 2) && (!ca_tointeger(L, 2, &edge) || edge < 1))
-    return ca_raisef(L, "_print_data: edgeitems must be a positive integer");
-  const ca_array *data = a;
-  int axes[CA_MAXDIMS], k = 0;
-  if (edge > 0)
-    for (int i = 0; i < a->ndim; i++)
-      if (a->shape[i] > 2 * edge) axes[k++] = i;
-  if (k > 20) return ca_raisef(L, "_print_data: too many long axes to summarise (%d)", k);
-  if (k > 0) {
-    int64_t shape[CA_MAXDIMS];
-    memcpy(shape, a->shape, sizeof(int64_t) * (size_t)a->ndim);
-    for (int j = 0; j < k; j++) shape[axes[j]] = 2 * edge;
-    ca_array *dst = ca_new(L, ca_be(a), a->dtype, a->ndim, shape);
-    for (long mask = 0; mask < (1L << k); mask++) {
-      ca_array *sv = ca_view(L, a), *dv = ca_view(L, dst);
-      int64_t size = 1;
-      for (int j = 0; j < k; j++) {
-        int ax = axes[j], tail = (int)((mask >> j) & 1);
-        sv->shape[ax] = dv->shape[ax] = edge;
-        if (tail) {
-          sv->offset += (a->shape[ax] - edge) * a->strides[ax];
-          dv->offset += edge * dst->strides[ax];
-        }
-      }
-      for (int i = 0; i < a->ndim; i++) size *= sv->shape[i];
-      sv->size = dv->size = size;
-      ca_copy_into(L, dv, sv);
-      lua_pop(L, 2);
-    }
-    data = dst;
-  }
-  size_t isz = ca_itemsize(data->dtype), nbytes = (size_t)data->size * isz;
-  char *buf = (char *)ca_newuserdata(L, nbytes ? nbytes : 1);
-  ca_read_host(L, data, buf);
-  int fl = ca_is_float(data->dtype);
-  lua_createtable(L, (int)data->size, 0);
-  int vt = lua_gettop(L);
-  if (fl) lua_createtable(L, (int)data->size, 0);
-  for (int64_t i = 0; i < data->size; i++) {
-    const char *p = buf + i * (int64_t)isz;
-    if (data->dtype == CA_BOOL) {
-      lua_pushboolean(L, *p != 0);
-    } else if (fl) {
-      double x = load_float(data->dtype, p);
-      lua_pushnumber(L, x);
-      lua_pushinteger(L, shortest_digits(x, data->dtype));
-      lua_rawseti(L, vt + 1, (int)(i + 1));
-    } else {
-      char s[32];
-      int64_t v = data->dtype == CA_INT64 ? *(const int64_t *)p : (int64_t)load_float(data->dtype, p);
-      snprintf(s, sizeof s, "%lld", (long long)v);
-      lua_pushstring(L, s);
-    }
-    lua_rawseti(L, vt, (int)(i + 1));
-  }
-  if (!fl) lua_pushnil(L);
-  lua_createtable(L, data->ndim, 0);
-  for (int i = 0; i < data->ndim; i++) {
-    ca_pushinteger(L, data->shape[i]);
-    lua_rawseti(L, -2, i + 1);
-  }
-  return 3;
-}
-
 /* ---- registration --------------------------------------------------------------------- */
 
 static const luaL_Reg funcs[] = {
   {"array", l_array}, {"asarray", l_asarray},
   {"empty", l_empty}, {"zeros", l_zeros}, {"ones", l_ones}, {"full", l_full},
-  {"empty_like", l_empty_like}, {"zeros_like", l_zeros_like}, {"ones_like", l_ones_like},
-  {"full_like", l_full_like},
-  {"arange", l_arange}, {"linspace", l_linspace}, {"logspace", l_logspace},
-  {"eye", l_eye}, {"identity", l_identity},
-  {"_print_data", l_print_data},
-  {NULL, NULL}
-};
-
-static const luaL_Reg random_funcs[] = {
-  {"seed", r_seed}, {"random", r_random}, {"rand", r_rand}, {"uniform", r_uniform},
-  {"standard_normal", r_standard_normal}, {"normal", r_normal}, {"randint", r_randint},
-  {"get_state", r_get_state}, {"set_state", r_set_state},
+  {"_filled", l_filled},
+  {"arange", l_arange}, {"linspace", l_linspace}, {"logspace", l_logspace}, {"eye", l_eye},
   {NULL, NULL}
 };
 
 void ca_open_create(lua_State *L) {
   /* module table at -2, methods table at -1 */
   ca_register(L, funcs, NULL);
-  lua_newtable(L);
-  for (const luaL_Reg *r = random_funcs; r->name; r++) {
-    lua_pushcfunction(L, r->func);
-    lua_setfield(L, -2, r->name);
-  }
-  lua_setfield(L, -3, "random");
 }

@@ -128,9 +128,11 @@ static ca_backend *common_backend(lua_State *L, ca_array *const *arrs, int n, co
   return be ? be : ca_backend_get(L, ca_state_get(L)->default_device);
 }
 
-/* Runs a loop over operands (arrays or weak scalars) into the result. Pushes the result. */
-static void run_elementwise(lua_State *L, int op, int nin, const operand *ops, int compute,
-                            int result, ca_array *out, const char *fname) {
+/* Runs a loop over operands (arrays or weak scalars) into the result and pushes it (or
+ * writes `out`). Input k is read in in_dtypes[k]; the loop computes in `compute`. One input
+ * runs the unary entry, two the binary one, three (cond, x, y) the backend's where. */
+static void run_elementwise(lua_State *L, int op, int nin, const operand *ops, const int *in_dtypes,
+                            int compute, int result, ca_array *out, const char *fname) {
   ca_array *arrs[CA_MAXOPS] = {0};
   for (int k = 0; k < nin; k++) arrs[k + 1] = ops[k].arr;
   ca_backend *be = common_backend(L, arrs + 1, nin, fname);
@@ -140,15 +142,14 @@ static void run_elementwise(lua_State *L, int op, int nin, const operand *ops, i
   ca_value vals[CA_MAXOPS];
   int dts[CA_MAXOPS];
   for (int k = 0; k < nin; k++) {
-    dts[k + 1] = compute;
-    if (!ops[k].arr) vals[k + 1] = ca_value_from_number(ops[k].num, compute);
+    dts[k + 1] = in_dtypes[k];
+    if (!ops[k].arr) vals[k + 1] = ca_value_from_number(ops[k].num, in_dtypes[k]);
   }
   ca_loop l;
   ca_loop_build(&l, nd, shape, nin + 1, arrs, vals, dts, compute);
-  if (l.size > 0) {
-    ca_status st = nin == 1 ? be->unary(be, op, &l) : op < 0 ? be->where(be, &l) : be->binary(be, op, &l);
-    if (st != CA_OK) ca_raise_status(L, be, st, fname);
-  }
+  if (l.size == 0) return;
+  ca_status st = nin == 1 ? be->unary(be, op, &l) : nin == 2 ? be->binary(be, op, &l) : be->where(be, &l);
+  if (st != CA_OK) ca_raise_status(L, be, st, fname);
 }
 
 void ca_apply_unary(lua_State *L, int op, int ia, ca_array *out) {
@@ -162,10 +163,10 @@ void ca_apply_unary(lua_State *L, int op, int ia, ca_array *out) {
     ca_array *z = ca_new(L, ca_backend_get(L, ca_state_get(L)->default_device), dt, 0, NULL);
     ca_fill(L, z, a.num);
     a.arr = z;
-    run_elementwise(L, op, 1, &a, compute, result, out, fname);
+    run_elementwise(L, op, 1, &a, &compute, compute, result, out, fname);
     lua_remove(L, out ? -1 : -2);
   } else {
-    run_elementwise(L, op, 1, &a, compute, result, out, fname);
+    run_elementwise(L, op, 1, &a, &compute, compute, result, out, fname);
   }
 }
 
@@ -193,7 +194,8 @@ void ca_apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out) {
   }
   int compute, result;
   apply_rule(L, op, dt, &compute, &result);
-  run_elementwise(L, op, 2, ops, compute, result, out, fname);
+  const int in_dtypes[2] = {compute, compute};
+  run_elementwise(L, op, 2, ops, in_dtypes, compute, result, out, fname);
   if (pushed) lua_remove(L, out ? -1 : -2);
 }
 
@@ -261,21 +263,8 @@ static int l_where(lua_State *L) {
   if (!ops[0].arr && !ops[1].arr && !ops[2].arr)
     return ca_raisef(L, "where: at least one operand must be an array");
   /* cond is read as a truth value in its own dtype; x and y convert to the result dtype */
-  ca_array *arrs[CA_MAXOPS] = {0};
-  for (int k = 0; k < 3; k++) arrs[k + 1] = ops[k].arr;
-  ca_backend *be = common_backend(L, arrs + 1, 3, "where");
-  int64_t shape[CA_MAXDIMS];
-  int nd = ca_broadcast_shapes(L, "where", 3, (const ca_array *const *)(arrs + 1), shape);
-  arrs[0] = ca_new(L, be, dt, nd, shape);
-  ca_value vals[CA_MAXOPS];
-  int dts[CA_MAXOPS];
-  dts[1] = CA_BOOL;
-  dts[2] = dts[3] = dt;
-  for (int k = 0; k < 3; k++)
-    if (!ops[k].arr) vals[k + 1] = ca_value_from_number(ops[k].num, dts[k + 1]);
-  ca_loop l;
-  ca_loop_build(&l, nd, shape, 4, arrs, vals, dts, dt);
-  if (l.size > 0) CA_CHECK(L, be, be->where(be, &l), "where");
+  const int in_dtypes[3] = {CA_BOOL, dt, dt};
+  run_elementwise(L, -1, 3, ops, in_dtypes, dt, dt, NULL, "where");
   return 1;
 }
 
@@ -310,6 +299,30 @@ static const struct { const char *name; int op; } aliases[] = {
   {"atan2", CA_OP_arctan2},
 };
 
+/* cu._ops: the op table as Lua sees it, {name =, kind = "unary"|"binary"|"reduce", rule =} in
+ * ops.def's order, so that specs walk the table the backends are built from. */
+static void push_op_table(lua_State *L) {
+  static const char *const kinds[] = {[CA_UNARY_OP] = "unary", [CA_BINARY_OP] = "binary",
+                                      [CA_REDUCE_OP] = "reduce"};
+  static const char *const rules[] = {
+    [CA_RULE_SAME] = "same", [CA_RULE_NUMERIC] = "numeric", [CA_RULE_INTPROMOTE] = "intpromote",
+    [CA_RULE_TRUEDIV] = "truediv", [CA_RULE_FLOAT] = "float", [CA_RULE_PREDICATE] = "predicate",
+    [CA_RULE_BITWISE] = "bitwise", [CA_RULE_SHIFT] = "shift", [CA_RULE_ACCUMULATE] = "accumulate",
+    [CA_RULE_INDEX] = "index", [CA_RULE_MEAN] = "mean",
+  };
+  lua_createtable(L, CA_NOPS, 0);
+  for (int op = 0; op < CA_NOPS; op++) {
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, ca_op_names[op]);
+    lua_setfield(L, -2, "name");
+    lua_pushstring(L, kinds[ca_op_classes[op]]);
+    lua_setfield(L, -2, "kind");
+    lua_pushstring(L, rules[ca_op_rules[op]]);
+    lua_setfield(L, -2, "rule");
+    lua_rawseti(L, -2, op + 1);
+  }
+}
+
 static void register_op(lua_State *L, const char *name, int op) {
   int kind = ca_op_classes[op];
   if (kind == CA_REDUCE_OP) return;
@@ -326,6 +339,8 @@ void ca_open_ops(lua_State *L) {
     register_op(L, short_names[i].name, short_names[i].op);
   for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
     register_op(L, aliases[i].name, aliases[i].op);
+  push_op_table(L);
+  lua_setfield(L, -3, "_ops");
   lua_pushvalue(L, -2);
   lua_pushcclosure(L, l_where, 1);
   lua_setfield(L, -3, "where");

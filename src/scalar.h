@@ -7,26 +7,7 @@
 #define CA_SCALAR_H
 
 #include <math.h>
-#include "backend.h"
-
-#ifdef __CUDACC__
-#define CA_FN __host__ __device__ static inline
-#else
-#define CA_FN static inline
-#endif
-
-typedef int64_t ca_i;
-typedef uint64_t ca_u;
-
-/* ---- conversions -------------------------------------------------------------------- */
-
-/* float -> integer: truncation toward zero; NaN, infinities and values outside int64 give
- * INT64_MIN (as x86's conversion does), then storing narrows by wrapping. */
-CA_FN ca_i ca_d2i(double x) {
-  if (!(x > -9223372036854775808.0 && x < 9223372036854775808.0)) return INT64_MIN;
-  return (ca_i)x;
-}
-CA_FN ca_i ca_f2i(float x) { return ca_d2i((double)x); }
+#include "convert.h"
 
 /* ---- unary -------------------------------------------------------------------------- */
 

@@ -57,6 +57,7 @@ if [ "${GPU:-}" = 1 ]; then
   tap "busted-luajit-cuda" env CUARRAY_TEST_DEVICES=cuda $MAKE --no-print-directory -s busted-luajit
   tap "busted-luajit-cpu,cuda" env CUARRAY_TEST_DEVICES=cpu,cuda $MAKE --no-print-directory -s busted-luajit
   step "embed-luajit-cuda" m embed-luajit EMBED_DEVICE=cuda
+  tap "oracle-luajit-cuda" env CUARRAY_TEST_DEVICES=cuda $MAKE --no-print-directory -s oracle-luajit
   if compgen -G 'spec/*_gpu_spec.lua' >/dev/null; then
     tap "busted-luajit-gpu-specs" env CUARRAY_TEST_DEVICES=cpu,cuda $MAKE --no-print-directory -s \
       busted-luajit BUSTED_ARGS=--run=gpu
@@ -111,13 +112,21 @@ else
   has luajit && tap "busted-luajit" m busted-luajit
   has lua5.4 && tap "busted-lua5.4" m busted-lua5.4
   has lua5.1 && tap "busted-lua5.1" m busted-lua5.1
+  step "oracle-design" m oracle-design-check
+  has luajit && tap "oracle-luajit" m oracle-luajit
+  has lua5.4 && tap "oracle-lua5.4" m oracle-lua5.4
+  has lua5.1 && tap "oracle-lua5.1" m oracle-lua5.1
   has luajit && tap "examples" m examples
   has luajit && step "embed-luajit" m embed-luajit
   has lua5.4 && step "embed-lua5.4" m embed-lua5.4
   has lua5.1 && step "embed-lua5.1" m embed-lua5.1
   step "luacheck" m lint
+  step "header-check" m header-check
+  step "op-rows-check" m op-rows-check
+  step "structure-check" m structure-check
   step "luarocks-make" m rock-check
   has lua5.4 && tap "asan+ubsan-lua5.4" m busted-asan
+  has lua5.4 && tap "oracle-asan+ubsan-lua5.4" m oracle-asan
 fi
 
 echo "==== summary"

@@ -5,8 +5,11 @@
 --   print(cu.matmul(x, x):sum())
 --
 -- This file is thin: it loads the C module cuarray.core, copies its functions into the module
--- table, attaches the namespaces (cu.random, cu.linalg, cu.cuda, cu.nccl), chooses the default
--- device and installs the printer (lua/cuarray/format.lua).
+-- table, adds the compositions written in Lua (lua/cuarray/create.lua: the _like forms and
+-- identity; lua/cuarray/random.lua: cu.random's positional forms), attaches the namespaces
+-- (cu.random, cu.linalg, cu.cuda, cu.nccl) and the device scopes (lua/cuarray/devices.lua),
+-- chooses the default device and installs the printer (lua/cuarray/format.lua). Lists (dtypes,
+-- function names) come from the modules themselves.
 local core = require "cuarray.core"
 local format = require "cuarray.format"
 local devices = require "cuarray.devices"
@@ -14,30 +17,31 @@ local nccl = require "cuarray.nccl"
 
 local cu = {}
 for k, v in pairs(core) do cu[k] = v end
+for k, v in pairs(require "cuarray.create") do cu[k] = v end
 
-cu.random = core.random or {}
-cu.linalg = core.linalg or {}
-cu.newaxis = core.newaxis
+cu.random = require "cuarray.random"
+cu.linalg = core.linalg
 
--- dtypes: the names, and a constant per name (cu.float32 == "float32")
-cu.dtypes = {"bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64"}
-for _, name in ipairs(cu.dtypes) do cu[name] = name end
+-- dtypes: the names (cu.dtypes, from the core), and a constant per name (cu.float32 == "float32")
+cu.dtypes = {}
+for i, name in ipairs(core.dtypes) do
+  cu.dtypes[i] = name
+  cu[name] = name
+end
 
 -- ---- CUDA --------------------------------------------------------------------------------
 
--- Stands in for cuarray.cuda when it cannot be loaded: is_available() says why, every other
--- function raises that reason.
+-- Stands in for cuarray.cuda when it cannot be loaded: is_available() says why, and every
+-- other function of the module raises that reason (the stand-in knows no list of them).
 local function cuda_unavailable(reason)
   local t = {}
   function t.is_available() return false, reason end
-  local names = {"device_count", "synchronize", "memory_info", "empty_cache", "Event", "Stream",
-                 "with_stream", "current_stream", "backend", "can_access_peer"}
-  for _, name in ipairs(names) do
-    t[name] = function()
+  return setmetatable(t, {__index = function(_, name)
+    if type(name) ~= "string" then return nil end
+    return function()
       error("cuda." .. name .. ": CUDA is not available (" .. reason .. ")", 2)
     end
-  end
-  return t
+  end})
 end
 
 do

@@ -8,6 +8,7 @@
 -- This file checks arrays and options and hands raw buffers to the C binding (cuda/l_nccl.c),
 -- which queues each operation on the current stream of the communicator's device, like any
 -- other op. Ranks count from 0, as RANK, NCCL and MPI count them; devices are CUDA ordinals.
+local options = require "cuarray.options"
 local unpack = table.unpack or unpack
 local has_ffi, ffi = pcall(require, "ffi")
 
@@ -33,17 +34,12 @@ local function address(a)
   return p
 end
 
+-- options.check with NCCL's names: known_options(opts, "all_reduce", {"op", "out"}). A tail
+-- call, so that check's error points at the caller of the function asking.
 local function known_options(opts, fname, names)
-  if opts == nil then return {} end
-  if type(opts) ~= "table" then
-    fail(3, "%s: options must be a table, got %s", fname, type(opts))
-  end
-  for k in pairs(opts) do
-    local ok = false
-    for _, n in ipairs(names) do ok = ok or k == n end
-    if not ok then fail(3, "%s: unknown option '%s'", fname, tostring(k)) end
-  end
-  return opts
+  local set = {}
+  for _, n in ipairs(names) do set[n] = true end
+  return options.check(opts, "nccl." .. fname, set)
 end
 
 local function env_number(name)

@@ -1,0 +1,264 @@
+/* Dtype conversions: every rule written once, read by the C compiler (the core, the binding,
+ * the CPU backend) and by nvcc (the CUDA kernels, as C++).
+ *
+ * A value lives in one of the compute kinds (CA_KINDS: i int64, f float, d double); an element
+ * of an array lives in its dtype's storage type (CA_DTYPES in dtype.h). The rules:
+ *   - kind -> kind: integers to floats round to nearest even (C's conversion); floats to
+ *     integers truncate toward zero, with NaN, infinities and values outside int64 giving
+ *     INT64_MIN (as x86's conversion does): ca_d2i;
+ *   - storing a value of any kind, by the dtype's family:
+ *       TRUTH (bool)      the truth of the value: != 0, so NaN is true and -0 false;
+ *       INT (integers)    the value as int64 (above), then wrapped to the width;
+ *       FLOAT (float32/64) C's conversion: rounded once to nearest even;
+ *       BITS (float16)    a format C lacks, kept as its bits: rounded once to nearest even
+ *                         from the value's own kind (a double is never rounded through float);
+ *   - loading an element gives its exact value in its dtype's own kind, then converts kinds;
+ *   - the truth of an element is the truth of its value.
+ * From these, instantiated from the lists (never written again):
+ *   ca_load_<k>_<dtype>(x)    element -> kind k        ca_load_<k>(dt, p)     the same by dt
+ *   ca_store_<k>_<dtype>(v)   kind k -> element        ca_store_<k>(dt, p, v)
+ *   ca_truth_<dtype>(x)       element -> 0 / 1         ca_truth(dt, p)
+ *
+ * To add a dtype: a row in CA_DTYPES (dtype.h); when its storage relates to its kind in a new
+ * way, a family here (a CA_GET_<FAM> and a CA_PUT_<FAM> line, plus the format's own functions
+ * for a BITS-like family). To add a compute kind: a row in CA_KINDS, its conversions to and from
+ * every other kind (ca_<a>2<b>) and its truth (ca_truth_<k>). */
+#ifndef CA_CONVERT_H
+#define CA_CONVERT_H
+
+#include <stdint.h>
+#include "backend.h"
+
+#ifdef __CUDACC__
+#define CA_FN __host__ __device__ static inline
+#else
+#define CA_FN static inline
+#endif
+
+typedef int64_t ca_i;
+typedef uint64_t ca_u;
+
+/* The compute kinds: (letter, C type, the dtype whose storage is that type). Leading arguments
+ * are passed through to X, as for CA_DTYPES. */
+#define CA_KINDS(X, ...)                                                                       \
+  X(__VA_ARGS__ i, ca_i, INT64)                                                                \
+  X(__VA_ARGS__ f, float, FLOAT32)                                                             \
+  X(__VA_ARGS__ d, double, FLOAT64)
+
+typedef enum ca_ck {
+#define CA_CK_ENUM(k, T, DT) CA_CK_##k,
+  CA_KINDS(CA_CK_ENUM, )
+#undef CA_CK_ENUM
+  CA_NCK
+} ca_ck;
+
+/* ca_k_<letter>: the C type of a kind, for the instantiations below. */
+#define CA_K_TYPEDEF(k, T, DT) typedef T ca_k_##k;
+CA_KINDS(CA_K_TYPEDEF, )
+#undef CA_K_TYPEDEF
+
+/* ---- kind -> kind ---------------------------------------------------------------------- */
+
+/* float -> integer: truncation toward zero; NaN, infinities and values outside int64 give
+ * INT64_MIN (x86's rule), on every device. */
+CA_FN ca_i ca_d2i(double x) {
+  if (!(x > -9223372036854775808.0 && x < 9223372036854775808.0)) return INT64_MIN;
+  return (ca_i)x;
+}
+CA_FN ca_i ca_f2i(float x) { return ca_d2i((double)x); }
+CA_FN ca_i ca_i2i(ca_i x) { return x; }
+CA_FN float ca_i2f(ca_i x) { return (float)x; }
+CA_FN double ca_i2d(ca_i x) { return (double)x; }
+CA_FN float ca_f2f(float x) { return x; }
+CA_FN double ca_f2d(float x) { return (double)x; }
+CA_FN float ca_d2f(double x) { return (float)x; }
+CA_FN double ca_d2d(double x) { return x; }
+
+/* The truth of a value: != 0 (NaN is true, -0 false). */
+CA_FN int ca_truth_i(ca_i x) { return x != 0; }
+CA_FN int ca_truth_f(float x) { return x != 0.0f; }
+CA_FN int ca_truth_d(double x) { return x != 0.0; }
+
+/* ---- float16: IEEE binary16, round to nearest even, NaN and infinities kept ---------------
+ * On the GPU each is one conversion instruction (cvt), which rounds the same way (to nearest
+ * even, overflow to infinity, subnormals kept); only a NaN's payload bits may differ. */
+
+CA_FN float ca_half_to_float(uint16_t h) {
+#ifdef __CUDA_ARCH__
+  float f;
+  asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h));
+  return f;
+#else
+  uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+  uint32_t exp = (h >> 10) & 0x1f, man = h & 0x3ffu, bits;
+  if (exp == 0x1f) {
+    bits = sign | 0x7f800000u | (man << 13);
+  } else if (exp != 0) {
+    bits = sign | ((exp + 112u) << 23) | (man << 13);
+  } else if (man == 0) {
+    bits = sign;
+  } else { /* subnormal: normalise */
+    exp = 113;
+    while (!(man & 0x400u)) { man <<= 1; exp--; }
+    bits = sign | (exp << 23) | ((man & 0x3ffu) << 13);
+  }
+  union { uint32_t u; float f; } v;
+  v.u = bits;
+  return v.f;
+#endif
+}
+
+CA_FN uint16_t ca_float_to_half(float f) {
+#ifdef __CUDA_ARCH__
+  uint16_t h;
+  asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f));
+  return h;
+#else
+  union { float f; uint32_t u; } v;
+  v.f = f;
+  uint32_t x = v.u, sign = (x >> 16) & 0x8000u, absx = x & 0x7fffffffu;
+  if (absx >= 0x7f800000u) /* inf or NaN (keep NaN quiet) */
+    return (uint16_t)(sign | 0x7c00u | (absx > 0x7f800000u ? 0x200u | ((absx >> 13) & 0x3ffu) : 0));
+  if (absx >= 0x477ff000u) /* rounds to >= 65520: overflow */
+    return (uint16_t)(sign | 0x7c00u);
+  if (absx < 0x38800000u) { /* result is subnormal or zero */
+    if (absx < 0x33000000u) return (uint16_t)sign; /* below half the smallest subnormal */
+    uint32_t e = absx >> 23, man = (absx & 0x7fffffu) | 0x800000u;
+    uint32_t shift = 126 - e; /* 14..24 */
+    uint32_t r = man >> shift, rem = man & ((1u << shift) - 1), halfway = 1u << (shift - 1);
+    if (rem > halfway || (rem == halfway && (r & 1u))) r++;
+    return (uint16_t)(sign | r);
+  }
+  uint32_t r = absx - 0x38000000u; /* rebias exponent 127 -> 15 */
+  uint32_t out = r >> 13, rem = r & 0x1fffu;
+  if (rem > 0x1000u || (rem == 0x1000u && (out & 1u))) out++;
+  return (uint16_t)(sign | out);
+#endif
+}
+
+/* Rounded once: through float, 1 + 2^-11 + 2^-30 would round to 1 + 2^-11 and then, a tie, to
+ * 1; the nearest float16 is 1 + 2^-10. */
+CA_FN uint16_t ca_double_to_half(double d) {
+#ifdef __CUDA_ARCH__
+  uint16_t h;
+  asm("cvt.rn.f16.f64 %0, %1;" : "=h"(h) : "d"(d));
+  return h;
+#else
+  union { double d; uint64_t u; } v;
+  v.d = d;
+  uint64_t x = v.u, absx = x & 0x7fffffffffffffffull;
+  uint16_t sign = (uint16_t)((x >> 48) & 0x8000u);
+  if (absx >= 0x7ff0000000000000ull) /* inf or NaN (keep NaN quiet) */
+    return (uint16_t)(sign | 0x7c00u |
+                      (absx > 0x7ff0000000000000ull ? 0x200u | ((absx >> 42) & 0x3ffu) : 0));
+  if (absx >= 0x40effe0000000000ull) /* rounds to >= 65520: overflow */
+    return (uint16_t)(sign | 0x7c00u);
+  if (absx < 0x3f10000000000000ull) { /* result is subnormal or zero */
+    if (absx <= 0x3e60000000000000ull) return sign; /* at most half the smallest subnormal */
+    uint64_t e = absx >> 52, man = (absx & 0xfffffffffffffull) | 0x10000000000000ull;
+    uint64_t shift = 1051 - e; /* 43..53 */
+    uint64_t r = man >> shift, rem = man & ((1ull << shift) - 1), halfway = 1ull << (shift - 1);
+    if (rem > halfway || (rem == halfway && (r & 1u))) r++;
+    return (uint16_t)(sign | r);
+  }
+  uint64_t r = absx - 0x3f00000000000000ull; /* rebias exponent 1023 -> 15 */
+  uint64_t out = r >> 42, rem = r & 0x3ffffffffffull;
+  if (rem > 0x20000000000ull || (rem == 0x20000000000ull && (out & 1u))) out++;
+  return (uint16_t)(sign | out);
+#endif
+}
+
+/* The BITS family's functions for float16: its value (own kind f), and a value of each kind
+ * rounded once. An int64 goes through float: exact up to 2^24, and anything larger is
+ * beyond 65520, infinite either way. */
+CA_FN float ca_float16_to_f(uint16_t x) { return ca_half_to_float(x); }
+CA_FN uint16_t ca_float16_from_i(ca_i v) { return ca_float_to_half((float)v); }
+CA_FN uint16_t ca_float16_from_f(float v) { return ca_float_to_half(v); }
+CA_FN uint16_t ca_float16_from_d(double v) { return ca_double_to_half(v); }
+
+/* ---- the families --------------------------------------------------------------------------
+ * CA_GET_<FAM>(fn, own, ST, K): ca_k_K fn(ST x), an element's exact value in its own kind K
+ *   (own: the BITS format's function for it).
+ * CA_PUT_<FAM>(fn, from, ST, k): ST fn(ca_k_k v), a value of kind k stored (from: the BITS
+ *   format's function for it). */
+#define CA_GET_TRUTH(fn, own, ST, K) CA_FN ca_i fn(ST x) { return x != 0; }
+#define CA_GET_INT(fn, own, ST, K) CA_FN ca_i fn(ST x) { return (ca_i)x; }
+#define CA_GET_FLOAT(fn, own, ST, K) CA_FN ca_k_##K fn(ST x) { return x; }
+#define CA_GET_BITS(fn, own, ST, K) CA_FN ca_k_##K fn(ST x) { return own(x); }
+
+/* Integers wrap through uint64: converting to a narrower type keeps the low bits (modulo 2^N,
+ * as GCC and nvcc define it). */
+#define CA_PUT_TRUTH(fn, from, ST, k) CA_FN ST fn(ca_k_##k v) { return (ST)ca_truth_##k(v); }
+#define CA_PUT_INT(fn, from, ST, k) CA_FN ST fn(ca_k_##k v) { return (ST)(ca_u)ca_##k##2i(v); }
+#define CA_PUT_FLOAT(fn, from, ST, k) CA_FN ST fn(ca_k_##k v) { return (ST)v; }
+#define CA_PUT_BITS(fn, from, ST, k) CA_FN ST fn(ca_k_##k v) { return from(v); }
+
+/* ---- per dtype and kind (instantiations) ----------------------------------------------------
+ * Names are pasted where they first appear, so that a name of the lists (bool) is never
+ * macro-expanded on the way. */
+#define CA_DEF_GET(NAME, name, ST, K, FAM) CA_GET_##FAM(ca_get_##name, ca_##name##_to_##K, ST, K)
+CA_DTYPES(CA_DEF_GET, )
+
+#define CA_DEF_LOAD(k, NAME, name, ST, K, FAM)                                                  \
+  CA_FN ca_k_##k ca_load_##k##_##name(ST x) { return ca_##K##2##k(ca_get_##name(x)); }
+#define CA_DEF_STORE(k, NAME, name, ST, K, FAM)                                                 \
+  CA_PUT_##FAM(ca_store_##k##_##name, ca_##name##_from_##k, ST, k)
+#define CA_DEF_KIND(k, T, DT) CA_DTYPES(CA_DEF_LOAD, k, ) CA_DTYPES(CA_DEF_STORE, k, )
+CA_KINDS(CA_DEF_KIND, )
+
+#define CA_DEF_TRUTH(NAME, name, ST, K, FAM)                                                    \
+  CA_FN int ca_truth_##name(ST x) { return ca_truth_##K(ca_get_##name(x)); }
+CA_DTYPES(CA_DEF_TRUTH, )
+
+/* ---- by a run-time dtype ------------------------------------------------------------------ */
+
+#define CA_LOAD_CASE(k, NAME, name, ST, K, FAM)                                                 \
+  case CA_##NAME: return ca_load_##k##_##name(*(const ST *)p);
+#define CA_STORE_CASE(k, NAME, name, ST, K, FAM)                                                \
+  case CA_##NAME: *(ST *)p = ca_store_##k##_##name(v); return;
+#define CA_DEF_RT(k, T, DT)                                                                     \
+  CA_FN T ca_load_##k(int dt, const void *p) { switch (dt) { CA_DTYPES(CA_LOAD_CASE, k, ) } return 0; } \
+  CA_FN void ca_store_##k(int dt, void *p, T v) { switch (dt) { CA_DTYPES(CA_STORE_CASE, k, ) } }
+CA_KINDS(CA_DEF_RT, )
+
+#define CA_TRUTH_CASE(NAME, name, ST, K, FAM) case CA_##NAME: return ca_truth_##name(*(const ST *)p);
+CA_FN int ca_truth(int dt, const void *p) {
+  switch (dt) { CA_DTYPES(CA_TRUTH_CASE, ) }
+  return 0;
+}
+
+/* The compute kind of a dtype; the dtype stored as a kind's type; a kind's size in bytes. */
+#define CA_CK_CASE(NAME, name, ST, K, FAM) case CA_##NAME: return CA_CK_##K;
+CA_FN int ca_compute_kind(int dt) {
+  switch (dt) { CA_DTYPES(CA_CK_CASE, ) }
+  return -1;
+}
+#define CA_KIND_DTYPE_CASE(k, T, DT) case CA_CK_##k: return CA_##DT;
+CA_FN int ca_kind_dtype(int ck) {
+  switch (ck) { CA_KINDS(CA_KIND_DTYPE_CASE, ) }
+  return -1;
+}
+#define CA_KIND_SIZE_CASE(k, T, DT) case CA_CK_##k: return sizeof(T);
+CA_FN size_t ca_kind_size(int ck) {
+  switch (ck) { CA_KINDS(CA_KIND_SIZE_CASE, ) }
+  return 0;
+}
+
+/* ---- scalars and ranges ------------------------------------------------------------------ */
+
+/* A scalar operand's value (backend.h: .f for float dtypes, .i for the others) written as an
+ * element of dt, so that it reads back exactly as an array element would. */
+CA_FN void ca_store_value(int dt, void *p, ca_value v) {
+  if (ca_is_float(dt)) ca_store_d(dt, p, v.f);
+  else ca_store_i(dt, p, v.i);
+}
+
+/* Whether the integer v survives being stored in dt unchanged: for an integer dtype, whether
+ * it is within the dtype's range (NumPy 2 raises where storing would wrap). */
+CA_FN int ca_int_fits(int dt, ca_i v) {
+  uint64_t bits = 0;
+  ca_store_i(dt, &bits, v);
+  return ca_load_i(dt, &bits) == v;
+}
+
+#endif

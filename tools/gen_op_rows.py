@@ -1,0 +1,273 @@
+#!/usr/bin/python3
+"""Writes spec/ops_rows.lua: for every op of src/ops.def, inputs over several dtypes and the
+results NumPy gives for them (dtype and values), which spec/ops_spec.lua checks on every
+device. NumPy is run in NEP 50 mode (weak Lua-number scalars), as NumPy 2 behaves.
+
+    /usr/bin/python3 tools/gen_op_rows.py            # rewrite spec/ops_rows.lua
+    /usr/bin/python3 tools/gen_op_rows.py --check    # fail if it is not what NumPy gives now
+
+A new row of ops.def needs its inputs here (UNARY, BINARY or REDUCE), or this script stops.
+
+Conventions of the rows: positions that NumPy counts from 0 (argmin, argmax) are written
+1-based, as cuarray returns them; axis 1 / -1 are cuarray's axes (NumPy's 0 / -1). Inputs are
+exactly representable in every dtype they are given in, so no conversion rounds them.
+"""
+import math
+import re
+import sys
+import warnings
+
+import numpy as np
+
+np._set_promotion_state("weak")
+warnings.simplefilter("ignore")
+
+OUT = "spec/ops_rows.lua"
+
+F = [-2.5, -1.0, -0.5, 0.0, 0.25, 1.0, 3.75, math.nan, math.inf, -math.inf]
+HALVES = [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, -0.75, 3.25]
+I = [-7, -1, 0, 1, 2, 5, 100]
+U = [0, 1, 2, 5, 100, 255]
+B = [True, False, True]
+FLOATS = ["float16", "float32", "float64"]
+
+
+def same(dtypes, values):
+    return [(dt, values) for dt in dtypes]
+
+
+def ints(signed=("int8", "int16", "int32", "int64"), unsigned=("uint8",)):
+    return same(signed, I) + same(unsigned, U)
+
+
+# ---- unary ops: a list of (dtype, values) per op ------------------------------------------
+MATH_DOMAIN = {
+    "log": [0.5, 1.0, 2.0, 10.0, 0.0, -1.0, math.inf, math.nan],
+    "log2": [0.5, 1.0, 2.0, 10.0, 0.0, -1.0, math.inf],
+    "log10": [0.5, 1.0, 2.0, 10.0, 0.0, -1.0, math.inf],
+    "log1p": [-0.5, 0.0, 0.25, 1.0, 10.0, -1.0, -2.0, math.inf],
+    "sqrt": [0.0, 0.25, 2.0, 9.0, 100.0, -1.0, math.inf, math.nan],
+    "arcsin": [-1.0, -0.5, 0.0, 0.25, 1.0, 2.0, math.nan],
+    "arccos": [-1.0, -0.5, 0.0, 0.25, 1.0, 2.0, math.nan],
+    "tan": [-1.0, -0.5, 0.0, 0.25, 1.0, 1.5, math.nan, math.inf],
+}
+MATH_INT = {  # integer inputs (in range for int8 and of moderate results)
+    "log": [1, 2, 10, 100], "log2": [1, 2, 8, 100], "log10": [1, 10, 100, 3],
+    "log1p": [0, 1, 9, 100], "sqrt": [0, 1, 4, 100], "arcsin": [-1, 0, 1], "arccos": [-1, 0, 1],
+}
+
+
+def math_rows(op):
+    vals = MATH_DOMAIN.get(op, F)
+    ivals = MATH_INT.get(op, [-3, -1, 0, 1, 2, 5])
+    return same(FLOATS, vals) + [("int8", ivals), ("int32", ivals), ("uint8", [abs(v) for v in ivals]),
+                                 ("int16", ivals), ("bool", B)]
+
+
+UNARY = {
+    "negative": same(FLOATS, F) + ints(),
+    "abs": same(FLOATS, F) + ints() + [("int8", [-128, 127, -1]), ("bool", B)],
+    "square": same(FLOATS, F) + ints() + [("bool", B)],
+    "sign": same(FLOATS, F) + ints(),
+    "reciprocal": same(FLOATS, F) + same(["int8", "int32", "int64"], [1, 2, -1, 5, -3]),
+    "floor": same(FLOATS, F + HALVES),
+    "ceil": same(FLOATS, F + HALVES),
+    "trunc": same(FLOATS, F + HALVES),
+    "round": same(FLOATS, F + HALVES) + ints(),
+    "isnan": same(FLOATS, F) + ints() + [("bool", B)],
+    "isinf": same(FLOATS, F) + ints() + [("bool", B)],
+    "isfinite": same(FLOATS, F) + ints() + [("bool", B)],
+    "logical_not": same(FLOATS, F) + ints() + [("bool", B)],
+    "invert": ints() + [("bool", B)],
+}
+for _op in ["exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "sin", "cos", "tan",
+            "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh"]:
+    UNARY[_op] = math_rows(_op)
+
+# ---- binary ops: (dtype_a, a, dtype_b | None for a Lua number, b) ---------------------------
+FA = [-2.5, -1.0, 0.0, 0.5, 3.0, 7.25, math.nan, math.inf]
+FB = [2.0, -0.5, 0.0, 4.0, -3.0, 2.0, 1.0, math.inf]
+IA = [-7, -1, 0, 3, 100, 17, -128, 127]
+IB = [2, 3, 5, -4, 7, -1, 1, 1]
+UA = [0, 1, 2, 200, 255, 17, 9, 128]
+UB = [1, 3, 5, 4, 7, 1, 2, 2]
+BA = [True, True, False, False]
+BB = [True, False, True, False]
+
+
+def pairs(float_b=FB, int_b=IB, uint_b=UB, with_bool=True, floats=True, scalars=(3, -2.5)):
+    rows = []
+    if floats:
+        rows += [(dt, FA, dt, float_b) for dt in FLOATS]
+    rows += [("int8", IA, "int8", int_b), ("int16", IA, "int16", int_b), ("int32", IA, "int32", int_b),
+             ("int64", IA, "int64", int_b), ("uint8", UA, "uint8", uint_b),
+             ("int8", IA, "uint8", uint_b)]
+    if floats:
+        rows += [("int32", IA, "float32", float_b)]
+    if with_bool:
+        rows += [("bool", BA, "bool", BB)]
+    for s in scalars:
+        rows += [("int32", IA, None, s), ("float32", FA, None, s)]
+    return rows
+
+
+NONNEG_IB = [2, 3, 5, 4, 7, 1, 1, 0]
+SHIFT = [0, 1, 2, 3, 7, 1, 4, 6]
+BINARY = {
+    "add": pairs(),
+    "subtract": pairs(with_bool=False),
+    "multiply": pairs(),
+    "divide": pairs(),
+    "floor_divide": pairs(),
+    "mod": pairs(),
+    "fmod": pairs(),
+    "power": pairs(int_b=NONNEG_IB, float_b=[2.0, 0.5, 3.0, 0.0, -1.0, 2.0, 1.0, 2.0], scalars=(3, 0.5)),
+    "maximum": pairs(),
+    "minimum": pairs(),
+    "arctan2": [(dt, FA, dt, FB) for dt in FLOATS] + [("int8", IA, "int8", IB), ("int32", IA, "int32", IB)],
+    "equal": pairs(), "not_equal": pairs(), "less": pairs(), "less_equal": pairs(),
+    "greater": pairs(), "greater_equal": pairs(),
+    "logical_and": pairs(), "logical_or": pairs(), "logical_xor": pairs(),
+    "bitwise_and": pairs(floats=False, scalars=(3,)), "bitwise_or": pairs(floats=False, scalars=(3,)),
+    "bitwise_xor": pairs(floats=False, scalars=(3,)),
+    "left_shift": pairs(int_b=SHIFT, uint_b=SHIFT, floats=False, with_bool=False, scalars=(3,)),
+    "right_shift": pairs(int_b=SHIFT, uint_b=SHIFT, floats=False, with_bool=False, scalars=(3,)),
+}
+
+# ---- reductions: 2-d inputs, reduced over everything, axis 1 and axis -1 ------------------
+RF = [[1.5, -2.0, 0.25, 4.0], [3.0, 0.5, -1.0, 2.0]]
+RF_NAN = [[1.5, math.nan, 0.25, 4.0], [3.0, 0.5, -1.0, 2.0]]
+RI = [[3, -2, 7, 0], [-5, 4, 1, 2]]
+RU = [[3, 2, 7, 0], [5, 4, 1, 200]]
+RB = [[True, False, True, True], [True, True, True, False]]
+REDUCE_INPUTS = same(FLOATS, RF) + [("float64", RF_NAN), ("float32", RF_NAN), ("int8", RI),
+                                    ("int32", RI), ("int64", RI), ("uint8", RU), ("bool", RB)]
+REDUCE = {op: REDUCE_INPUTS for op in
+          ["sum", "prod", "min", "max", "argmin", "argmax", "all", "any", "mean", "var", "std"]}
+
+
+# ---- NumPy's answers ------------------------------------------------------------------------
+
+def run(fn, *args):
+    try:
+        return fn(*args)
+    except Exception:  # NumPy refuses these dtypes: cuarray must raise too
+        return None
+
+
+def reduce_np(op, a, axis):
+    x = a
+    if op in ("argmin", "argmax"):
+        r = getattr(np, op)(x, axis=axis)
+        return np.asarray(r + 1, dtype=np.int64)
+    return np.asarray(getattr(np, op)(x, axis=axis))
+
+
+def lua_value(v):
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    f = float(v)
+    if math.isnan(f):
+        return "nan"
+    if math.isinf(f):
+        return "inf" if f > 0 else "-inf"
+    if f == int(f) and abs(f) < 2 ** 53:
+        return ("-0.0" if math.copysign(1, f) < 0 and f == 0 else str(int(f)))
+    return repr(f)
+
+
+def lua_list(values):
+    if isinstance(values, (list, tuple)):
+        return "{" + ", ".join(lua_list(v) for v in values) + "}"
+    return lua_value(values)
+
+
+def arr(dtype, values):
+    return np.array(values, dtype=dtype)
+
+
+# NumPy dtypes cuarray does not have yet, and what it gives instead (the same values): sums and
+# products of unsigned integers accumulate in uint64 in NumPy, in int64 here until uint64 comes.
+NOT_YET = {"uint64": "int64"}
+
+
+def result(r):
+    if r is None:
+        return "raises = true"
+    name = NOT_YET.get(r.dtype.name, r.dtype.name)
+    return 'want = {"%s", %s}' % (name, lua_list(r.tolist()))
+
+
+def numpy_name(op):
+    return {"mod": "remainder"}.get(op, op)
+
+
+def ops_def():
+    ops = []
+    with open("src/ops.def") as fh:
+        for line in fh:
+            m = re.match(r"^CA_(UNARY|BINARY|REDUCE)\((\w+),", line)
+            if m:
+                ops.append((m.group(1).lower(), m.group(2)))
+    return ops
+
+
+def generate():
+    out = ["-- Generated by tools/gen_op_rows.py from NumPy %s (NEP 50 weak promotion): the"
+           % np.__version__,
+           "-- expected result of every op of src/ops.def on inputs over several dtypes.",
+           "-- Do not edit: change the inputs in the generator and run it again.",
+           "local nan, inf = 0 / 0, math.huge", "", "return {"]
+    missing = []
+    for kind, op in ops_def():
+        table = {"unary": UNARY, "binary": BINARY, "reduce": REDUCE}[kind]
+        if op not in table:
+            missing.append(op)
+            continue
+        out.append("  %s = {" % op)
+        fn = getattr(np, numpy_name(op), None)
+        for row in table[op]:
+            if kind == "unary":
+                dt, vals = row
+                r = run(fn, arr(dt, vals))
+                out.append('    {a = {"%s", %s}, %s},' % (dt, lua_list(vals), result(r)))
+            elif kind == "binary":
+                dta, a, dtb, b = row
+                x = arr(dta, a)
+                y = b if dtb is None else arr(dtb, b)
+                r = run(fn, x, y)
+                if r is not None:
+                    r = np.asarray(r)
+                bstr = lua_value(b) if dtb is None else '{"%s", %s}' % (dtb, lua_list(b))
+                out.append('    {a = {"%s", %s}, b = %s, %s},' % (dta, lua_list(a), bstr, result(r)))
+            else:
+                dt, vals = row
+                x = arr(dt, vals)
+                for axis, lua_axis in ((None, "nil"), (0, "1"), (-1, "-1")):
+                    r = run(reduce_np, op, x, axis)
+                    out.append('    {a = {"%s", %s}, axis = %s, %s},'
+                               % (dt, lua_list(vals), lua_axis, result(r)))
+        out.append("  },")
+    out.append("}")
+    if missing:
+        sys.exit("tools/gen_op_rows.py: no inputs for " + ", ".join(missing) + " (add them to UNARY, BINARY or REDUCE)")
+    return "\n".join(out) + "\n"
+
+
+def main():
+    text = generate()
+    if "--check" in sys.argv[1:]:
+        with open(OUT) as fh:  # the first line names NumPy's version: compare the rest
+            if fh.read().split("\n", 1)[1:] != text.split("\n", 1)[1:]:
+                sys.exit(OUT + " is not what tools/gen_op_rows.py gives with this NumPy: run it again")
+        print(OUT + ": the rows are NumPy's")
+        return
+    with open(OUT, "w") as fh:
+        fh.write(text)
+    print("wrote " + OUT)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""How far cuarray's floats may lie from NumPy's: the one table.
+
+Everything not listed is compared exactly (bit for bit, the sign of zero included; NaN equals
+NaN): integer and bool results always, and the float ops whose IEEE result is unique
+(+, -, *, /, sqrt, square, abs, negative, reciprocal, rounding, comparisons, maximum,
+minimum, fmod, mod, floor_divide, conversions, copies, indexing).
+
+ULPS[op][dtype] is a distance in units in the last place of the result dtype, for results
+computed by a math library: NumPy uses its own SIMD code (AVX-512/AVX2) or the C library,
+cuarray the C library on the CPU and CUDA's on the GPU; each is within a few ulps of the
+true value. float16 results are computed in float32 by both and rounded once, so they may
+differ by one float16 ulp. GPU_ULPS adds to it on the GPU, where CUDA's math library is
+used for every function (its documented maximum errors are 1 to 4 ulps)."""
+
+MATH = {"float16": 1, "float32": 4, "float64": 4}
+
+ULPS = {name: MATH for name in (
+    "exp", "expm1", "log", "log2", "log10", "log1p", "sin", "cos", "tan", "arcsin", "arccos",
+    "arctan", "sinh", "cosh", "tanh", "arctan2", "power", "logspace",
+)}
+# linalg.norm: sums of squares, then a square root (the sum's error bound is added).
+ULPS["norm"] = {"float16": 2, "float32": 4, "float64": 4}
+
+GPU_ULPS = {"float16": 1, "float32": 2, "float64": 2}
+# Ops exact on the CPU that the GPU computes with its own (correctly rounded but
+# differently fused) code: none so far.
+GPU_EXTRA = set()
+
+# Sums (sum, mean, var, std, cumsum, matmul, dot, ...) are reordered by every backend
+# (pairwise on the CPU, trees on the GPU): they are compared within
+#   SUM_FACTOR * eps(dtype) * (number of terms) * (sum of the magnitudes of the terms),
+# computed per case by the generator from the inputs in float64.
+SUM_FACTOR = 2.0
+
+# Where equal zeros of opposite signs meet, NumPy's choice between them depends on the loop
+# it runs (its SIMD and scalar loops differ): the sign of a zero result is not compared.
+ZERO_SIGN_FREE = {"maximum", "minimum", "clip", "min", "max", "amin", "amax"}
+
+EPS = {"float16": 2.0 ** -10, "float32": 2.0 ** -23, "float64": 2.0 ** -52}
+
+
+def ulps(op, dtype, device="cpu"):
+    u = ULPS.get(op, {}).get(dtype, 0)
+    if device != "cpu" and dtype in GPU_ULPS and (u or op in GPU_EXTRA):
+        u += GPU_ULPS[dtype]
+    return u
