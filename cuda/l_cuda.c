@@ -349,36 +349,14 @@ static const luaL_Reg stream_methods[] = {
   {NULL, NULL}
 };
 
-/* A metatable with __index = methods, __gc, __tostring. */
-static void new_type(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc,
-                     lua_CFunction tostr) {
-  luaL_newmetatable(L, name);
-  lua_newtable(L);
-  ca_setfuncs(L, methods);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushcfunction(L, tostr);
-  lua_setfield(L, -2, "__tostring");
-  lua_pop(L, 1);
-}
-
 CA_EXPORT int luaopen_cuarray_cuda(lua_State *L) {
   /* One state per lua_State, shared by every require of the module in it. */
-  lua_getfield(L, LUA_REGISTRYINDEX, CU_STATE_KEY);
-  if (lua_isnil(L, -1)) {
-    cu_state *st = (cu_state *)ca_newuserdata(L, sizeof *st);
-    memset(st, 0, sizeof *st);
+  int fresh;
+  cu_state *st = (cu_state *)cu_lua_registry_state(L, CU_STATE_KEY, sizeof *st, state_gc, &fresh);
+  if (fresh)
     for (int d = 0; d < CU_MAXDEV; d++) st->stream_ref[d] = LUA_NOREF;
-    lua_newtable(L);
-    lua_pushcfunction(L, state_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_setmetatable(L, -2);
-    lua_setfield(L, LUA_REGISTRYINDEX, CU_STATE_KEY);
-  }
-  lua_pop(L, 1);
-  new_type(L, EVENT_MT, event_methods, event_gc, event_tostring);
-  new_type(L, STREAM_MT, stream_methods, stream_gc, stream_tostring);
+  cu_lua_new_type(L, EVENT_MT, event_methods, event_gc, event_tostring);
+  cu_lua_new_type(L, STREAM_MT, stream_methods, stream_gc, stream_tostring);
   lua_newtable(L);
   ca_setfuncs(L, module_fns);
   cu_open_nccl(L);

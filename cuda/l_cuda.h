@@ -4,6 +4,7 @@
 #define CA_L_CUDA_H
 
 #include <lua.h>
+#include <lauxlib.h>
 #include "cuda_internal.h"
 
 #define CU_MAXDEV 64
@@ -32,6 +33,15 @@ ca_backend *cu_lua_backend(lua_State *L, int ordinal);
  * nil for the device "cuda" names in the core (the default device when it is a CUDA device,
  * else 0). Raises naming fname for anything else. */
 int cu_lua_device(lua_State *L, int idx, const char *fname);
+
+/* The userdata of `size` bytes under `key` in the registry, made zeroed with the finalizer
+ * `gc` when missing (*created says so): one state per lua_State, however often the module is
+ * opened in it. */
+void *cu_lua_registry_state(lua_State *L, const char *key, size_t size, lua_CFunction gc, int *created);
+
+/* Registers the metatable `name` (__index = the methods, __gc, __tostring). */
+void cu_lua_new_type(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc,
+                     lua_CFunction tostr);
 
 /* ---- cuda/l_nccl.c ---- */
 

@@ -1,6 +1,6 @@
 /* The part of cuarray.cuda's Lua binding that every binding file of the module uses (l_cuda.c,
- * l_nccl.c): the module state in the registry, each device's backend (made on first use), and
- * the one parser of device arguments. */
+ * l_nccl.c): the module state in the registry, each device's backend (made on first use), the
+ * one parser of device arguments, and the making of the module's userdata types. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,4 +93,33 @@ int cu_lua_device(lua_State *L, int i, const char *fname) {
   }
   return luaL_error(L, "%s: device must be \"cuda:N\", \"cuda\" or the ordinal N (from 0), got %s", fname,
                     s ? s : luaL_typename(L, i));
+}
+
+void cu_lua_new_type(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc,
+                     lua_CFunction tostr) {
+  luaL_newmetatable(L, name);
+  lua_newtable(L);
+  ca_setfuncs(L, methods);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pushcfunction(L, tostr);
+  lua_setfield(L, -2, "__tostring");
+  lua_pop(L, 1);
+}
+
+void *cu_lua_registry_state(lua_State *L, const char *key, size_t size, lua_CFunction gc, int *created) {
+  lua_getfield(L, LUA_REGISTRYINDEX, key);
+  void *p = lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  *created = p == NULL;
+  if (p) return p;
+  p = ca_newuserdata(L, size);
+  memset(p, 0, size);
+  lua_newtable(L);
+  lua_pushcfunction(L, gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  lua_setfield(L, LUA_REGISTRYINDEX, key);
+  return p;
 }

@@ -416,28 +416,10 @@ static const luaL_Reg comm_methods[] = {
 };
 
 void cu_open_nccl(lua_State *L) {
-  lua_getfield(L, LUA_REGISTRYINDEX, WORLD_KEY);
-  if (lua_isnil(L, -1)) { /* one state per lua_State */
-    nccl_state *S = (nccl_state *)ca_newuserdata(L, sizeof *S);
-    memset(S, 0, sizeof *S);
-    cu_nccl_world_init(&S->w);
-    lua_newtable(L);
-    lua_pushcfunction(L, world_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_setmetatable(L, -2);
-    lua_setfield(L, LUA_REGISTRYINDEX, WORLD_KEY);
-  }
-  lua_pop(L, 1);
-  if (luaL_newmetatable(L, COMM_MT)) {
-    lua_newtable(L);
-    ca_setfuncs(L, comm_methods);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, comm_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, comm_tostring);
-    lua_setfield(L, -2, "__tostring");
-  }
-  lua_pop(L, 1);
+  int fresh;
+  nccl_state *S = (nccl_state *)cu_lua_registry_state(L, WORLD_KEY, sizeof *S, world_gc, &fresh);
+  if (fresh) cu_nccl_world_init(&S->w);
+  cu_lua_new_type(L, COMM_MT, comm_methods, comm_gc, comm_tostring);
   lua_newtable(L);
   ca_setfuncs(L, module_fns);
   lua_setfield(L, -2, "_nccl"); /* module._nccl = the table (lua/cuarray/nccl.lua wraps it) */
