@@ -425,6 +425,27 @@ static ca_status open_fail(char *errbuf, size_t errlen, const char *call, cudaEr
   return err == cudaErrorMemoryAllocation ? CA_ERR_NOMEM : CA_ERR_DEVICE;
 }
 
+/* cudaPointerGetAttributes: since CUDA 11 an unknown host pointer is a success with type
+ * cudaMemoryTypeUnregistered; an error also means memory the driver does not know. */
+static ca_status cu_pointer_kind(ca_backend *be, const void *ptr, int *kind, int *device) {
+  (void)be;
+  cudaPointerAttributes at;
+  memset(&at, 0, sizeof at);
+  *kind = CA_MEM_HOST;
+  *device = -1;
+  if (cudaPointerGetAttributes(&at, ptr) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return CA_OK;
+  }
+  switch (at.type) {
+  case cudaMemoryTypeDevice: *kind = CA_MEM_DEVICE; *device = at.device; break;
+  case cudaMemoryTypeManaged: *kind = CA_MEM_MANAGED; *device = at.device; break;
+  case cudaMemoryTypeHost: *kind = CA_MEM_PINNED; break;
+  default: break;
+  }
+  return CA_OK;
+}
+
 ca_status cu_context_open(int ordinal, ca_backend **out, char *errbuf, size_t errlen) {
   cudaError_t err;
   const char *call = NULL;
@@ -450,6 +471,7 @@ ca_status cu_context_open(int ordinal, ca_backend **out, char *errbuf, size_t er
   be->host_alloc = cu_scoped<cu_host_alloc>::call;
   be->host_free = cu_scoped<cu_host_free>::call;
   be->synchronize = cu_scoped<cu_synchronize>::call;
+  be->pointer_kind = cu_pointer_kind; /* asks about a pointer: no device of its own */
   int restore = cu_device_enter(ordinal);
 
   uint64_t threshold = UINT64_MAX;

@@ -106,7 +106,7 @@ __global__ void k_random_int(rparams p) {
 } /* namespace */
 
 extern "C" ca_status cu_random(ca_backend *be, int dist, void *out, int dtype, int64_t n,
-                               double p1, double p2, uint64_t seed, uint64_t counter) {
+                               ca_value v1, ca_value v2, uint64_t seed, uint64_t counter) {
   if (dtype < 0 || dtype >= CA_NDTYPES || n < 0) return CA_ERR_VALUE;
   if (dist != CA_DIST_UNIFORM && dist != CA_DIST_NORMAL && dist != CA_DIST_INTEGER)
     return CA_ERR_UNSUPPORTED;
@@ -118,13 +118,15 @@ extern "C" ca_status cu_random(ca_backend *be, int dist, void *out, int dtype, i
   p.n = n;
   p.dtype = dtype;
   p.nblocks = (int64_t)ca_random_blocks(dtype, dist, n);
+  const bool integers = dist == CA_DIST_INTEGER;
+  const double p1 = integers ? 0 : v1.f, p2 = integers ? 0 : v2.f;
   float f1 = (float)p1, f2 = (float)p2;
   p.f1 = f1;
   p.fspan = dist == CA_DIST_UNIFORM ? f2 - f1 : f2;
   p.d1 = p1;
   p.dspan = dist == CA_DIST_UNIFORM ? p2 - p1 : p2;
-  p.lo = ca_d2i(p1);
-  p.span = (ca_u)ca_d2i(p2) - (ca_u)p.lo;
+  p.lo = integers ? v1.i : 0; /* exact int64 bounds: lo + mulhi64(x, hi - lo) */
+  p.span = integers ? (ca_u)v2.i - (ca_u)v1.i : 0;
   p.seed = seed;
   p.counter = counter;
 

@@ -16,13 +16,13 @@ local seed = cu.array({os.time()}, {dtype = "int64"})
 if comm then comm:broadcast(seed, {root = 0}) end
 cu.random.seed(seed:item() + 7919 * rank) -- each rank its own stream of points
 
--- The count stays on the device: no synchronisation until the end.
+-- The count stays on the device, a 0-d array ({array = true}): no synchronisation until the end.
 local inside, done = nil, 0
 while done < per_rank do
   local m = math.min(batch, per_rank - done)
   local x = cu.random.random({m}, {dtype = "float32"})
   local y = cu.random.random({m}, {dtype = "float32"})
-  local hits = (x * x + y * y):le(1):sum()
+  local hits = (x * x + y * y):le(1):sum({array = true})
   inside = inside and inside + hits or hits
   done = done + m
   x:free(); y:free()

@@ -11,7 +11,7 @@ local alpha = 0.2                          -- dt * k / dx^2; stable below 0.25
 local u = cu.zeros({n, n})
 local lo, hi = math.floor(n * 3 / 8) + 1, math.floor(n * 5 / 8)
 u[{{lo, hi}, {lo, hi}}] = 100
-local initial = u:sum():item()
+local initial = u:sum()                    -- a reduction over everything: a Lua number
 
 -- Views, 1-based and inclusive: the interior and its four neighbours.
 local function step(g)
@@ -27,5 +27,4 @@ for _ = 1, steps do step(u) end
 -- falls as the square spreads out.
 local c = math.floor((n + 1) / 2)
 print(("grid %dx%d, %d steps: total heat %.6f (initial %.6f), checksum %.6f, centre %.6f")
-  :format(n, n, steps, u:sum():item(), initial, (u * u):sum():item(),
-          u[{{c, c}, {c, c}}]:item()))
+  :format(n, n, steps, u:sum(), initial, (u * u):sum(), u[{c, c}]))

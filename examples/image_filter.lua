@@ -47,5 +47,5 @@ local edge_path = path:gsub("%.pgm$", "") .. "_edges.pgm"
 write_pgm(path, blur)
 write_pgm(edge_path, edges)
 print(("image %dx%d: mean %.4f, blurred interior mean %.4f, max edge %.2f")
-  :format(n, n, img:mean():item(), blur:mean():item(), edges:max():item()))
+  :format(n, n, img:mean(), blur:mean(), edges:max()))
 print(("wrote %s and %s"):format(path, edge_path))

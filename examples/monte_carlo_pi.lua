@@ -13,8 +13,8 @@ while done < total do
   local x = cu.random.random({m}, {dtype = "float32"})
   local y = cu.random.random({m}, {dtype = "float32"})
   -- x*x + y*y <= 1 is a bool array: a comparison is a method, since Lua's <= must return a
-  -- boolean; its sum counts the true values.
-  inside = inside + (x * x + y * y):le(1):sum():item()
+  -- boolean; its sum counts the true values, a Lua number.
+  inside = inside + (x * x + y * y):le(1):sum()
   done = done + m
   x:free(); y:free()                      -- give the memory back now rather than at GC
 end

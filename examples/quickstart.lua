@@ -13,5 +13,6 @@ local host = y:get()                       -- to the host (this is where the GPU
 
 print(("device %s, dtype %s, shape (%d, %d)"):format(y.device, y.dtype, y.shape[1], y.shape[2]))
 print(host)
--- Each element sums n products of two uniforms, so the mean is about n / 4.
-print(("mean %.4f (expected about %.1f)"):format(host:mean():item(), n / 4))
+-- Each element sums n products of two uniforms, so the mean is about n / 4. A reduction over
+-- all elements returns a Lua number.
+print(("mean %.4f (expected about %.1f)"):format(host:mean(), n / 4))

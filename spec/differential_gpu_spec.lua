@@ -171,7 +171,8 @@ describe("GPU against CPU", function()
       for _, lay in ipairs(LAYOUTS) do
         local c, g = pair(dt, lay[2](41))
         local nd = lay[3](c).ndim
-        local forms = {{"all"}, {"axis 1", 1}, {"axis -1", -1}, {"keepdims", -1, {keepdims = true}}}
+        local forms = {{"all"}, {"all, as an array", nil, {array = true}}, {"axis 1", 1},
+                       {"axis -1", -1}, {"keepdims", -1, {keepdims = true}}}
         if nd >= 2 then forms[#forms + 1] = {"axes {1, 2}", {1, 2}} end
         for _, f in ipairs(forms) do
           if not (extra == "single" and type(f[2]) == "table") then
@@ -218,7 +219,7 @@ describe("GPU against CPU", function()
 
   it("matmul on float, integer and bool dtypes, transposed and batched operands", function()
     local shapes = {{{5, 7}, {7, 3}}, {{7}, {7, 4}}, {{6, 7}, {7}}, {{2, 1, 3, 4}, {5, 4, 2}},
-      {{3, 0}, {0, 4}}, {{1, 1}, {1, 1}}}
+      {{3, 0}, {0, 4}}, {{1, 1}, {1, 1}}, {{7}, {7}}}
     for _, dt in ipairs({"float16", "float32", "float64", "int8", "int32", "int64", "bool"}) do
       for _, s in ipairs(shapes) do
         local a, ga = pair(dt, s[1])

@@ -53,7 +53,7 @@ H.each_device("errors", function()
     {"eye: unknown option 'K'", cu.eye, 2, {K = 1}},
     {"zeros: options must be a table, got string", cu.zeros, 2, "float32"},
     {"add: unknown option 'outt'", cu.add, cu.ones(2), cu.ones(2), {outt = 1}},
-    {"option 'out' must be a live array, got table", cu.add, cu.ones(2), 1, {out = {}}},
+    {"add: option 'out' must be an array, got table", cu.add, cu.ones(2), 1, {out = {}}},
     {"random.normal: unknown option 'seed'", cu.random.normal, 0, 1, {2}, {seed = 1}},
     {"set_printoptions: unknown option 'width'", cu.set_printoptions, {width = 3}},
     -- values
@@ -141,7 +141,8 @@ H.each_device("freed arrays", function()
     {"the array has been freed", function(a) return #a end},
     {"array: element [1] is an array that has been freed", function(a) return cu.array({a}) end},
     {"full: the fill value array has been freed", function(a) return cu.full(2, a) end},
-    {"option 'out' must be a live array", function(a) return cu.exp(cu.ones(2), {out = a}) end},
+    {"exp: option 'out': the array has been freed",
+     function(a) return cu.exp(cu.ones(2), {out = a}) end},
   }
   for i, c in ipairs(uses) do
     it("raises on use " .. i .. ": " .. c[1], function()

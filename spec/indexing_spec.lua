@@ -575,6 +575,49 @@ H.each_device("larger arrays against a Lua reference", function()
     z[ints(pos)] = ints(vals)
     local back = z:totable()
     for k = 1, #pos do assert.are.equal(vals[k], back[pos[k]]) end
-    assert.are.equal(2000 * 2001 / 2, z:sum():item())
+    assert.are.equal(2000 * 2001 / 2, z:sum())
+  end)
+end)
+
+H.each_device("advanced indices around an ellipsis", function()
+  -- values checked with NumPy: a[:, [0, 1, 2], ..., [0, 1, 2]] of arange(60).reshape(5, 3, 4)
+  local function idx(t) return cu.array(t) end
+
+  it("an ellipsis that stands for no axes still separates advanced indices", function()
+    local a = cu.arange(60):reshape({5, 3, 4})
+    local r = a[{{}, idx({1, 2, 3}), "...", idx({1, 2, 3})}]
+    assert.are.same({3, 5}, r.shape)
+    H.same(r, {{0, 12, 24, 36, 48}, {5, 17, 29, 41, 53}, {10, 22, 34, 46, 58}})
+    assert.are.same({3, 5}, a[{{}, 1, "...", idx({1, 2, 3})}].shape)
+    assert.are.same({2, 3}, a[{idx({1, 2}), "...", idx({1, 2})}].shape)
+    assert.are.same({3, 5, 1}, a[{{}, idx({1, 2, 3}), cu.newaxis, idx({1, 2, 3})}].shape)
+  end)
+
+  it("assignment through such a key places the value the same way", function()
+    local a = cu.arange(60):reshape({5, 3, 4})
+    local key = {{}, idx({1, 2, 3}), "...", idx({1, 2, 3})}
+    a[key] = cu.arange(15):reshape({3, 5})
+    H.same(a[key], {{0, 1, 2, 3, 4}, {5, 6, 7, 8, 9}, {10, 11, 12, 13, 14}})
+    H.same(a[{1, 1}], {0, 1, 2, 3})
+  end)
+end)
+
+H.each_device("0-d index arrays with an empty selection", function()
+  it("an out-of-range 0-d index array raises even when nothing is selected", function()
+    local z = cu.zeros({4, 2})
+    local none = cu.zeros({0}, {dtype = "int64"})
+    H.raises("index 9 is out of bounds for axis 1 with size 4",
+             function() return z[{cu.array(9), none}] end)
+    H.raises("index 5 is out of bounds for axis 2 with size 2",
+             function() return z[{none, cu.array(5)}] end)
+    H.raises("index 9 is out of bounds for axis 1 with size 4",
+             function() z[{cu.array(9), none}] = 1 end)
+    assert.are.same({0}, z[{cu.array(4), none}].shape)
+    -- index arrays of more dims too (NumPy skips them when nothing is selected)
+    H.raises("index 9 is out of bounds for axis 1 with size 4",
+             function() return z[{cu.array({{9}}), cu.zeros({0, 1}, {dtype = "int64"})}] end)
+    H.raises("index 0 is invalid: indices start at 1 (axis 1)",
+             function() return z[{cu.array({0}), none}] end)
+    assert.are.same({0, 1}, z[{cu.array({{4}}), cu.zeros({0, 1}, {dtype = "int64"})}].shape)
   end)
 end)

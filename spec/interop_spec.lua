@@ -74,6 +74,23 @@ H.each_device("from_pointer / data_ptr", function(dev)
              {dtype = "int8", strides = {math.floor(2 ^ 62), 1}})
   end)
 
+  it("refuses memory of the other device, as the driver tells it", function()
+    if not cu.cuda.is_available() then
+      pending("needs a GPU: only the CUDA driver can tell device memory from host memory")
+      return
+    end
+    local d = cu.arange(4, {dtype = "float64", device = "cuda"})
+    local h = cu.arange(4, {dtype = "float64", device = "cpu"})
+    H.raises("from_pointer: the pointer is device memory of cuda:0, which the host cannot read",
+             cu.from_pointer, d:data_ptr(), {4}, {dtype = "float64", owner = d})
+    H.raises("from_pointer: the pointer is host memory, which cuda:0 cannot read",
+             cu.from_pointer, h:data_ptr(), {4}, {dtype = "float64", device = "cuda", owner = h})
+    H.same(cu.from_pointer(d:data_ptr(), {4}, {dtype = "float64", device = "cuda", owner = d}),
+           {0, 1, 2, 3})
+    local p = cu.zeros(4, {device = "cpu", pinned = true})
+    H.same(cu.from_pointer(p:data_ptr(), {4}, {dtype = "float64", owner = p}), {0, 0, 0, 0})
+  end)
+
   it("accepts a null pointer for an empty array", function()
     local e = cu.from_pointer(0, {0, 3}, {device = dev})
     assert.are.same({0, 3}, e.shape)

@@ -39,11 +39,13 @@ H.each_device("matmul", function(dev)
       for _, dtype in ipairs{"float64", "float32", "int64", "int32", "float16"} do
         it(c[1] .. " in " .. dtype, function()
           local a, b = cu.array(c[2], {dtype = dtype}), cu.array(c[3], {dtype = dtype})
-          local r = cu.matmul(a, b)
+          -- two vectors give one value: a Lua value, or with {array = true} a 0-d array
+          local r = cu.matmul(a, b, {array = true})
           assert.are.equal(dtype, r.dtype)
           assert.are.equal(a.device, r.device)
           H.same(r, c[4])
           H.same(a:matmul(b), c[4])
+          if a.ndim == 1 and b.ndim == 1 then assert.are.equal("number", type(cu.matmul(a, b))) end
         end)
       end
     end
@@ -91,8 +93,7 @@ H.each_device("matmul", function(dev)
       -- the same in int32
       local ai = cu.arange(1, 25, {dtype = "int32"}):reshape(2, 1, 3, 4)
       local bi = cu.arange(40, {dtype = "int32"}):reshape(5, 4, 2) - 7
-      H.same(cu.matmul(ai, bi):sum(), (cu.matmul(ai:astype("float64"), bi:astype("float64"))
-        :sum():item()))
+      H.same(cu.matmul(ai, bi):sum(), cu.matmul(ai:astype("float64"), bi:astype("float64")):sum())
     end)
 
     it("with a 2-d or 1-d operand against a stack", function()
@@ -136,9 +137,10 @@ H.each_device("matmul", function(dev)
       local r = cu.matmul(cu.array({{100}}, {dtype = "int8"}), cu.array({{2}}, {dtype = "int8"}))
       assert.are.equal("int8", r.dtype)
       H.same(r, {{-56}})
-      local t = cu.matmul(cu.array{true, false}, cu.array{true, true})
+      local t = cu.matmul(cu.array{true, false}, cu.array{true, true}, {array = true})
       assert.are.equal("bool", t.dtype)
       H.same(t, true)
+      assert.are.equal(true, cu.matmul(cu.array{true, false}, cu.array{true, true}))
       H.same(cu.matmul(cu.array{{true, false}, {false, false}}, cu.array{{false, true}, {true, true}}),
         {{false, true}, {false, false}})
       local u = cu.matmul(cu.array({{200, 1}}, {dtype = "uint8"}), cu.array({{1}, {100}},
@@ -150,7 +152,8 @@ H.each_device("matmul", function(dev)
       local r = cu.matmul(cu.ones({2, 2}, {dtype = "int32"}), cu.ones({2, 2}, {dtype = "float32"}))
       assert.are.equal("float64", r.dtype)
       H.same(r, {{2, 2}, {2, 2}})
-      local s = cu.matmul(cu.array({1, 2}, {dtype = "int8"}), cu.array({3, 4}, {dtype = "int64"}))
+      local s = cu.matmul(cu.array({1, 2}, {dtype = "int8"}), cu.array({3, 4}, {dtype = "int64"}),
+                          {array = true})
       assert.are.equal("int64", s.dtype)
       H.same(s, 11)
       assert.are.equal("float32", cu.matmul(cu.ones({2, 2}, {dtype = "float16"}),
@@ -218,8 +221,8 @@ H.each_device("matmul", function(dev)
       assert.are.equal("high", cu.get_matmul_precision())
       -- TF32 keeps about 10 bits of mantissa: close, not exact
       local a = cu.arange(1, 65, {dtype = "float32"}):reshape(8, 8) / 7
-      local r = cu.matmul(a, a):sum():item()
-      local exact = cu.matmul(a:astype("float64"), a:astype("float64")):sum():item()
+      local r = cu.matmul(a, a):sum()
+      local exact = cu.matmul(a:astype("float64"), a:astype("float64")):sum()
       assert.is_true(math.abs(r - exact) <= 2e-3 * math.abs(exact))
       cu.set_matmul_precision("highest")
       assert.are.equal("highest", cu.get_matmul_precision())
@@ -306,6 +309,26 @@ H.each_device("dot, inner, outer, vdot", function()
     H.same(cu.vdot(cu.array(A).T, cu.array(B)), 1 * 7 + 4 * 8 + 2 * 9 + 5 * 10 + 3 * 11 + 6 * 12)
   end)
 
+  it("products of two vectors are Lua values; {array = true} keeps the 0-d array", function()
+    local u, v = cu.array{1.0, 2, 3}, cu.array{4.0, 5, 6}
+    for _, f in ipairs({cu.dot, cu.inner, cu.vdot, cu.matmul}) do
+      assert.are.equal(32, f(u, v))
+      local r = f(u, v, {array = true})
+      assert.is_true(cu.is_array(r))
+      assert.are.equal(0, r.ndim)
+      assert.are.equal(u.device, r.device)
+      H.same(r, 32)
+    end
+    assert.are.equal(32, u:dot(v))
+    assert.is_true(cu.dot(u, v) > 31)
+    assert.are.equal(5, cu.linalg.norm(cu.array{3.0, 4}))
+    assert.are.equal(5, cu.linalg.norm(cu.array{{3.0}, {4}}, "fro"))
+    assert.is_true(cu.is_array(cu.linalg.norm(cu.array{3.0, 4}, {array = true})))
+    assert.is_true(cu.is_array(cu.linalg.norm(cu.array{3.0, 4}, 2, 1)))
+    assert.is_true(cu.is_array(cu.linalg.norm(cu.array{3.0, 4}, {keepdims = true})))
+    assert.is_true(cu.is_array(cu.dot(cu.array(A), v:astype("float64"))))
+  end)
+
   it("errors", function()
     H.raises("dot: shapes (2,3) and (2,3) do not align (3 vs 2)", cu.dot, cu.array(A), cu.array(A))
     H.raises("dot: shapes (2,3,4) and (2,3,5) do not align (4 vs 3)", cu.dot,
@@ -373,11 +396,13 @@ H.each_device("linalg.norm", function()
   end)
 
   it("converts integers to float64 and keeps float32", function()
-    local r = norm(cu.array({3, 4}, {dtype = "int32"}))
+    local keep = {array = true}
+    local r = norm(cu.array({3, 4}, {dtype = "int32"}), keep)
     assert.are.equal("float64", r.dtype)
     H.same(r, 5)
-    assert.are.equal("float32", norm(cu.array({3, 4}, {dtype = "float32"})).dtype)
-    assert.are.equal("float64", norm(cu.array({3, 0}, {dtype = "int8"}), 0).dtype)
+    assert.are.equal(5, norm(cu.array({3, 4}, {dtype = "int32"})))
+    assert.are.equal("float32", norm(cu.array({3, 4}, {dtype = "float32"}), keep).dtype)
+    assert.are.equal("float64", norm(cu.array({3, 0}, {dtype = "int8"}), 0, keep).dtype)
     H.same(norm(cu.array{true, false, true}, 1), 2)
   end)
 

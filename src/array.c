@@ -163,6 +163,52 @@ ca_array *ca_check_arg(lua_State *L, int idx, const char *fname) {
   return a;
 }
 
+/* Pushes the name under which the table at idx holds the function at fn, or nothing. */
+static int find_name(lua_State *L, int idx, int fn) {
+  if (!lua_istable(L, idx)) return 0;
+  idx = ca_absindex(L, idx);
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    if (lua_type(L, -2) == LUA_TSTRING && lua_rawequal(L, -1, fn)) {
+      lua_pop(L, 1);
+      return 1;
+    }
+    lua_pop(L, 1);
+  }
+  return 0;
+}
+
+/* The name of the running C function, for messages: as called, or (a tail call, where Lua
+ * does not know it) the name the methods or the module table give it. Pushes it. */
+static const char *running_name(lua_State *L) {
+  lua_Debug ar;
+  if (!lua_getstack(L, 0, &ar)) return "cuarray";
+  if (lua_getinfo(L, "n", &ar) && ar.name) {
+    lua_pushstring(L, ar.name);
+    return lua_tostring(L, -1);
+  }
+  lua_getinfo(L, "f", &ar);
+  int fn = lua_gettop(L);
+  luaL_getmetatable(L, CA_ARRAY_MT);
+  if (lua_istable(L, -1)) {
+    lua_pushliteral(L, "__methods");
+    lua_rawget(L, -2);
+    if (find_name(L, -1, fn)) return lua_tostring(L, -1);
+  }
+  lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
+  if (lua_istable(L, -1)) {
+    lua_pushliteral(L, "cuarray.core");
+    lua_rawget(L, -2);
+    if (find_name(L, -1, fn)) return lua_tostring(L, -1);
+  }
+  return "cuarray";
+}
+
+void ca_check_live(lua_State *L, const ca_array *a, const char *fname) {
+  if (a->storage) return;
+  ca_raisef(L, "%s: an array was freed while the operation ran", fname ? fname : running_name(L));
+}
+
 ca_array *ca_check(lua_State *L, int idx) {
   char what[32];
   snprintf(what, sizeof what, "bad argument #%d", idx);
@@ -170,6 +216,7 @@ ca_array *ca_check(lua_State *L, int idx) {
 }
 
 ca_array *ca_push_blank(lua_State *L) {
+  if (ca_state_get(L)->gc_stress) lua_gc(L, LUA_GCCOLLECT, 0);
   ca_array *a = (ca_array *)ca_newuserdata(L, sizeof *a);
   memset(a, 0, sizeof *a);
   luaL_getmetatable(L, CA_ARRAY_MT);
@@ -203,6 +250,18 @@ int ca_is_contiguous(const ca_array *a) {
     s *= a->shape[i];
   }
   return 1;
+}
+
+int ca_has_aliasing_axes(const ca_array *a) {
+  for (int i = 0; i < a->ndim; i++)
+    if (a->strides[i] == 0 && a->shape[i] > 1) return 1;
+  return 0;
+}
+
+void ca_check_writable(lua_State *L, const ca_array *a, const char *fname) {
+  if (a->readonly)
+    ca_raisef(L, "%s: the array is read-only (a broadcast view, whose elements alias one "
+              "another); write into a copy (a:copy())", fname);
 }
 
 static void set_shape(lua_State *L, ca_array *a, int dtype, int ndim, const int64_t *shape) {
@@ -258,6 +317,7 @@ ca_array *ca_new(lua_State *L, ca_backend *be, int dtype, int ndim, const int64_
 }
 
 ca_array *ca_new_like(lua_State *L, const ca_array *a, int dtype) {
+  ca_check_live(L, a, NULL);
   return ca_new(L, ca_be(a), dtype < 0 ? a->dtype : dtype, a->ndim, a->shape);
 }
 
@@ -273,7 +333,7 @@ ca_array *ca_new_pinned(lua_State *L, ca_backend *cuda, int dtype, int ndim, con
   if (!cuda->host_alloc) ca_raisef(L, "pinned memory is not offered by %s", cuda->name);
   ca_array *a = ca_push_blank(L);
   set_shape(L, a, dtype, ndim, shape);
-  size_t nbytes = (size_t)a->size * ca_itemsize(dtype);
+  size_t nbytes = ca_nbytes(L, a, "pinned allocation");
   ca_storage *st = (ca_storage *)calloc(1, sizeof *st);
   if (!st) ca_raisef(L, "out of host memory");
   void *p = NULL;
@@ -294,6 +354,7 @@ ca_array *ca_new_pinned(lua_State *L, ca_backend *cuda, int dtype, int ndim, con
 
 ca_array *ca_view(lua_State *L, const ca_array *a) {
   ca_array *v = ca_push_blank(L);
+  ca_check_live(L, a, NULL);
   *v = *a;
   v->storage->refs++;
   return v;
@@ -443,7 +504,38 @@ void ca_loop_build(ca_loop *l, int ndim, const int64_t *shape, int nop,
   l->ndim = nd;
 }
 
+/* The lowest byte address of a's elements and one past the highest. */
+static void byte_range(const ca_array *a, uintptr_t *lo, uintptr_t *hi) {
+  int64_t l = 0, h = 0, isz = (int64_t)ca_itemsize(a->dtype);
+  for (int i = 0; i < a->ndim; i++) {
+    if (a->shape[i] <= 1) continue;
+    int64_t span = (a->shape[i] - 1) * a->strides[i];
+    if (span < 0) l += span;
+    else h += span;
+  }
+  uintptr_t base = (uintptr_t)ca_data(a);
+  *lo = base + (uintptr_t)(l * isz);
+  *hi = base + (uintptr_t)((h + 1) * isz);
+}
+
+int ca_overlaps(const ca_array *dst, const ca_array *src) {
+  if (dst->size == 0 || src->size == 0 || ca_be(dst) != ca_be(src)) return 0;
+  uintptr_t dlo, dhi, slo, shi;
+  byte_range(dst, &dlo, &dhi);
+  byte_range(src, &slo, &shi);
+  if (dlo >= shi || slo >= dhi) return 0;
+  if (ca_data(dst) != ca_data(src) || ca_itemsize(dst->dtype) != ca_itemsize(src->dtype)) return 1;
+  int64_t st[CA_MAXDIMS];
+  ca_broadcast_strides(src, dst->ndim, dst->shape, st);
+  for (int i = 0; i < dst->ndim; i++)
+    if (dst->shape[i] > 1 && st[i] != dst->strides[i]) return 1;
+  return 0; /* each element is read where it is written, before it is written */
+}
+
 void ca_copy_into(lua_State *L, ca_array *dst, const ca_array *src) {
+  ca_check_live(L, dst, NULL);
+  ca_check_live(L, src, NULL);
+  ca_check_writable(L, dst, "copy");
   if (ca_be(dst) != ca_be(src))
     ca_raisef(L, "copy: arrays are on different devices (%s and %s)", ca_be(dst)->name,
                ca_be(src)->name);
@@ -456,6 +548,13 @@ void ca_copy_into(lua_State *L, ca_array *dst, const ca_array *src) {
     ca_format_shape(s2, sizeof s2, dst->ndim, dst->shape);
     ca_raisef(L, "could not broadcast input of shape %s into shape %s", s1, s2);
   }
+  if (ca_overlaps(dst, src)) { /* read everything before writing anything */
+    ca_array *t = ca_new(L, ca_be(src), src->dtype, src->ndim, src->shape);
+    ca_copy_into(L, t, src);
+    ca_copy_into(L, dst, t);
+    lua_pop(L, 1);
+    return;
+  }
   ca_loop l;
   ca_array *ops[2] = {dst, (ca_array *)src};
   ca_loop_build(&l, dst->ndim, dst->shape, 2, ops, NULL, NULL, dst->dtype);
@@ -464,6 +563,8 @@ void ca_copy_into(lua_State *L, ca_array *dst, const ca_array *src) {
 }
 
 void ca_fill(lua_State *L, ca_array *dst, double v) {
+  ca_check_live(L, dst, NULL);
+  ca_check_writable(L, dst, "fill");
   ca_loop l;
   ca_array *ops[2] = {dst, NULL};
   ca_value vals[2];
@@ -511,9 +612,17 @@ ca_array *ca_push_contiguous(lua_State *L, int idx) {
   return c;
 }
 
+size_t ca_nbytes(lua_State *L, const ca_array *a, const char *fname) {
+  if ((uint64_t)a->size > (uint64_t)(SIZE_MAX / 2) / ca_itemsize(a->dtype))
+    ca_raisef(L, "%s: an array of %lld elements of %s is too large", fname, (long long)a->size,
+              ca_dtype_name(a->dtype));
+  return (size_t)a->size * ca_itemsize(a->dtype);
+}
+
 void ca_read_host(lua_State *L, const ca_array *a, void *out) {
+  ca_check_live(L, a, NULL);
   ca_backend *be = ca_be(a);
-  size_t nbytes = (size_t)a->size * ca_itemsize(a->dtype);
+  size_t nbytes = ca_nbytes(L, a, "reading the array");
   if (nbytes == 0) return;
   if (ca_is_contiguous(a)) {
     CA_CHECK(L, be, be->download(be, out, ca_data(a), nbytes), "reading the array");
@@ -545,13 +654,15 @@ static int copy_from_peer(lua_State *L, const ca_array *a, ca_array *d, size_t n
 }
 
 ca_array *ca_to_backend(lua_State *L, const ca_array *a, ca_backend *be) {
+  ca_check_live(L, a, NULL);
   ca_backend *src = ca_be(a);
   ca_array *d = ca_new(L, be, a->dtype, a->ndim, a->shape);
+  ca_check_live(L, a, NULL);
   if (src == be) {
     ca_copy_into(L, d, a);
     return d;
   }
-  size_t nbytes = (size_t)a->size * ca_itemsize(a->dtype);
+  size_t nbytes = ca_nbytes(L, a, "copy");
   if (nbytes == 0) return d;
   if (be->device < 0) { /* to the host: the source backend downloads */
     ca_read_host(L, a, ca_data(d));
@@ -588,10 +699,71 @@ lua_Number ca_value_to_number(ca_value v, int dtype) {
   return ca_is_float(dtype) ? v.f : (lua_Number)v.i;
 }
 
+/* Lua 5.1 and LuaJIT: Lua functions the Lua layer gives (cu._set_int64) that make an int64
+ * cdata from two halves, and split one, so that int64 values beyond 2^53 travel exactly on
+ * LuaJIT. Without them (PUC Lua 5.1), such values are doubles. */
+#define INT64_MAKE_KEY "cuarray.int64.make"
+#define INT64_PARTS_KEY "cuarray.int64.parts"
+
+void ca_push_int64(lua_State *L, int64_t v) {
+#if LUA_VERSION_NUM >= 503
+  lua_pushinteger(L, (lua_Integer)v);
+#else
+  const int64_t exact = (int64_t)1 << 53;
+  if (v >= -exact && v <= exact) {
+    lua_pushnumber(L, (lua_Number)v);
+    return;
+  }
+  lua_getfield(L, LUA_REGISTRYINDEX, INT64_MAKE_KEY);
+  if (!lua_isfunction(L, -1)) {
+    lua_pop(L, 1);
+    lua_pushnumber(L, (lua_Number)v);
+    return;
+  }
+  /* v = hi * 2^32 + lo with lo in [0, 2^32): both exact as doubles */
+  int64_t hi = v >= 0 ? v / 4294967296 : -(-(v + 1) / 4294967296) - 1;
+  lua_pushnumber(L, (lua_Number)hi);
+  lua_pushnumber(L, (lua_Number)((uint64_t)v & 0xffffffffu));
+  lua_call(L, 2, 1);
+#endif
+}
+
+int ca_toint64(lua_State *L, int idx, int64_t *out) {
+  if (lua_type(L, idx) == LUA_TNUMBER) return ca_tointeger(L, idx, out);
+#if LUA_VERSION_NUM < 503
+  if (strcmp(luaL_typename(L, idx), "cdata") != 0) return 0;
+  idx = ca_absindex(L, idx);
+  lua_getfield(L, LUA_REGISTRYINDEX, INT64_PARTS_KEY);
+  if (!lua_isfunction(L, -1)) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  lua_pushvalue(L, idx);
+  lua_call(L, 1, 2);
+  lua_Number hi = lua_tonumber(L, -2), lo = lua_tonumber(L, -1);
+  int ok = lua_type(L, -2) == LUA_TNUMBER && lua_type(L, -1) == LUA_TNUMBER &&
+           hi >= -2147483648.0 && hi < 2147483648.0 && hi == (lua_Number)(int64_t)hi &&
+           lo >= 0 && lo < 4294967296.0 && lo == (lua_Number)(int64_t)lo;
+  lua_pop(L, 2);
+  if (ok) *out = (int64_t)((uint64_t)(int64_t)hi << 32 | (uint64_t)lo);
+  return ok;
+#else
+  (void)out;
+  return 0;
+#endif
+}
+
+void ca_set_int64(lua_State *L, int make, int parts) {
+  lua_pushvalue(L, make);
+  lua_setfield(L, LUA_REGISTRYINDEX, INT64_MAKE_KEY);
+  lua_pushvalue(L, parts);
+  lua_setfield(L, LUA_REGISTRYINDEX, INT64_PARTS_KEY);
+}
+
 void ca_push_value(lua_State *L, int dtype, const void *p) {
   if (dtype == CA_BOOL) lua_pushboolean(L, ca_truth(dtype, p));
   else if (ca_is_float(dtype)) lua_pushnumber(L, ca_load_d(dtype, p));
-  else ca_pushinteger(L, ca_load_i(dtype, p));
+  else ca_push_int64(L, ca_load_i(dtype, p));
 }
 
 void ca_push_element(lua_State *L, const ca_array *a) {
@@ -635,11 +807,17 @@ int ca_check_dtype(lua_State *L, int idx, const char *fname) {
   return dt;
 }
 
+void ca_opt_get(lua_State *L, int idx, const char *key) {
+  idx = ca_absindex(L, idx);
+  lua_pushstring(L, key);
+  lua_rawget(L, idx);
+}
+
 /* Reads field `key` of the options table at idx with `read`, or gives dflt. */
 static int opt_field(lua_State *L, int idx, const char *key, int dflt, const char *fname,
                      int (*read)(lua_State *, int, int, const char *)) {
   if (idx == 0 || !lua_istable(L, idx)) return dflt;
-  lua_getfield(L, idx, key);
+  ca_opt_get(L, idx, key);
   int v = lua_isnil(L, -1) ? dflt : read(L, -1, dflt, fname);
   lua_pop(L, 1);
   return v;
@@ -658,21 +836,22 @@ int ca_opt_device(lua_State *L, int idx, int dflt, const char *fname) {
   return opt_field(L, idx, "device", dflt, fname, ca_parse_device);
 }
 
-ca_array *ca_opt_out(lua_State *L, int idx) {
+ca_array *ca_opt_out(lua_State *L, int idx, const char *fname) {
   if (!lua_istable(L, idx)) return NULL;
-  lua_getfield(L, idx, "out");
-  ca_array *o = NULL;
-  if (!lua_isnil(L, -1)) {
-    o = ca_test(L, -1);
-    if (!o || !o->storage) ca_raisef(L, "option 'out' must be a live array, got %s", luaL_typename(L, -1));
+  ca_opt_get(L, idx, "out");
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return NULL;
   }
-  lua_pop(L, 1); /* the caller's options table keeps it alive */
-  return o;
+  ca_array *o = ca_test(L, -1);
+  if (!o) ca_raisef(L, "%s: option 'out' must be an array, got %s", fname, luaL_typename(L, -1));
+  if (!o->storage) ca_raisef(L, "%s: option 'out': the array has been freed", fname);
+  return o; /* stays on the stack: Lua code run by the operation may drop the table's reference */
 }
 
 int ca_opt_bool(lua_State *L, int idx, const char *key, int dflt) {
   if (!lua_istable(L, idx)) return dflt;
-  lua_getfield(L, idx, key);
+  ca_opt_get(L, idx, key);
   int v = lua_isnil(L, -1) ? dflt : lua_toboolean(L, -1);
   lua_pop(L, 1);
   return v;
@@ -705,8 +884,10 @@ int ca_split_options(lua_State *L, int *oi) {
 
 void ca_check_out(lua_State *L, const ca_array *out, ca_backend *be, int dtype, int nd,
                   const int64_t *shape, const char *fname) {
+  ca_check_live(L, out, fname);
   if (ca_be(out) != be)
     ca_raisef(L, "%s: out is on %s but the operands are on %s", fname, ca_be(out)->name, be->name);
+  ca_check_writable(L, out, fname);
   if (out->ndim != nd || memcmp(out->shape, shape, sizeof(int64_t) * (size_t)nd) != 0) {
     char s1[256], s2[256];
     ca_format_shape(s1, sizeof s1, out->ndim, out->shape);

@@ -126,6 +126,14 @@ CA_HD static inline int ca_is_reduce_op(int op) {
   }
 }
 
+/* What memory a pointer is, as a device's driver sees it (the pointer_kind entry). */
+typedef enum ca_mem_kind {
+  CA_MEM_HOST,      /* host memory the driver does not know (pageable) */
+  CA_MEM_PINNED,    /* page-locked host memory, which the devices can read */
+  CA_MEM_DEVICE,    /* memory of one device */
+  CA_MEM_MANAGED    /* managed memory, usable from the host and the devices */
+} ca_mem_kind;
+
 /* Random distributions; see ca_random below. */
 typedef enum ca_dist {
   CA_DIST_UNIFORM,  /* [p1, p2) floats */
@@ -183,9 +191,11 @@ struct ca_backend {
   /* Fill `n` contiguous elements of `dtype` at out. The stream is a pure function of
    * (seed, counter, element index): element i of a draw uses Philox4x32-10 (ca_philox in
    * scalar.h) as ca_random_* in scalar.h define, so every backend draws the same numbers
-   * for the same seed. The core advances the counter by ca_random_blocks(dtype, dist, n). */
+   * for the same seed. The core advances the counter by ca_random_blocks(dtype, dist, n).
+   * p1, p2: .f (lo and hi, or mean and std) for the float distributions, .i (lo and hi,
+   * exact int64) for CA_DIST_INTEGER. */
   ca_status (*random)(ca_backend *be, int dist, void *out, int dtype, int64_t n,
-                      double p1, double p2, uint64_t seed, uint64_t counter);
+                      ca_value p1, ca_value p2, uint64_t seed, uint64_t counter);
 
   /* Indexing. op[0] is an int64 offset array (the loop's shape), op[1] an integer index
    * array broadcast to it. Writes op[0] = (accumulate ? op[0] : 0) + norm(op[1]) * stride,
@@ -201,6 +211,10 @@ struct ca_backend {
   /* 1-based coordinates of the nonzero elements of op[1] in C order, written to op[0].data
    * as an int64 (count, ndim) C-contiguous array; the core counted them first (count). */
   ca_status (*nonzero)(ca_backend *be, const ca_loop *l, int64_t count);
+
+  /* Which memory `ptr` is (a ca_mem_kind), and for device or managed memory the ordinal of
+   * its device (else -1). NULL: the backend cannot tell (the CPU's). */
+  ca_status (*pointer_kind)(ca_backend *be, const void *ptr, int *kind, int *device);
 };
 
 #endif

@@ -104,6 +104,10 @@ CUARRAY_API void cuarray_push_wrapped(lua_State *L, const cuarray_desc *d) {
     if (!be) {
       snprintf(msg, sizeof msg, "%s: %s", fname, lua_tostring(L, -1));
       lua_pop(L, 1);
+    } else {
+      char why[256];
+      if (ca_pointer_mismatch(L, be, d->data, d->device, why, sizeof why))
+        snprintf(msg, sizeof msg, "%s: %s", fname, why);
     }
   }
   ca_array *a = NULL;

@@ -35,6 +35,9 @@ typedef struct ca_array {
   int64_t offset;        /* elements from storage->data to element 0 */
   int64_t shape[CA_MAXDIMS];
   int64_t strides[CA_MAXDIMS];
+  /* Writes raise: a broadcast_to result, or wrapped memory whose stride-0 axes alias one
+   * element many times. Views inherit it. */
+  int readonly;
 } ca_array;
 
 /* Per-lua_State state: defaults, the random generator, the backends in use. */
@@ -48,6 +51,9 @@ typedef struct ca_state {
   /* Pacing the collector (array.c): bytes the core allocated and holds, released since the
    * last allocation, live at the last collection, and allocated since it (less releases). */
   int64_t live_bytes, freed_bytes, live_at_gc, gc_debt;
+  /* cu._gc_stress(true): a full collection before every array is made, so that tests meet
+   * finalizers running inside every operation. */
+  int gc_stress;
 } ca_state;
 
 ca_state *ca_state_get(lua_State *L);
@@ -68,6 +74,11 @@ ca_array *ca_test(lua_State *L, int idx);                  /* NULL unless an arr
 ca_array *ca_check(lua_State *L, int idx);                 /* raises unless a live array */
 /* The same, with a message naming the function: "sum: expected an array, got string". */
 ca_array *ca_check_arg(lua_State *L, int idx, const char *fname);
+/* Raises unless `a` is still live. An allocation can run the collector and so finalizers,
+ * and an option's metamethod can run any Lua code: either may free an array that an
+ * operation checked earlier, so operations check again after such calls, before they
+ * touch the array's memory. */
+void ca_check_live(lua_State *L, const ca_array *a, const char *fname);
 /* Pushes a new C-contiguous array (uninitialised memory) on `be`. */
 ca_array *ca_new(lua_State *L, ca_backend *be, int dtype, int ndim, const int64_t *shape);
 ca_array *ca_new_like(lua_State *L, const ca_array *a, int dtype);
@@ -89,6 +100,10 @@ static inline char *ca_data(const ca_array *a) {
   return (char *)a->storage->data + a->offset * (int64_t)ca_itemsize(a->dtype);
 }
 int ca_is_contiguous(const ca_array *a);
+/* Raises unless the array may be written: not read-only (see ca_array.readonly). */
+void ca_check_writable(lua_State *L, const ca_array *a, const char *fname);
+/* Whether some axis of size > 1 has stride 0: elements that alias one another. */
+int ca_has_aliasing_axes(const ca_array *a);
 void ca_set_contiguous_strides(ca_array *a);
 int64_t ca_shape_size(lua_State *L, int ndim, const int64_t *shape); /* raises on overflow */
 /* Checks a shape for a new array before anything is allocated: no negative dimension, and a
@@ -112,7 +127,14 @@ void ca_format_shape(char *buf, size_t len, int ndim, const int64_t *shape);
  * by-value scalar operand (values[k]). The output arr[0] must have shape `shape`. */
 void ca_loop_build(ca_loop *l, int ndim, const int64_t *shape, int nop,
                    ca_array *const *arrays, const ca_value *values, const int *dtypes, int compute);
-/* dst = src (broadcast, converted); same device. */
+/* Whether writing dst elementwise while reading src (seen through dst's shape) could read
+ * an element already written: their bytes on one device intersect and they are not the very
+ * same elements in the same order (so `cu.add(a, b, {out = a})` needs no copy, while
+ * `out = a.T` or a shifted slice of a does). */
+int ca_overlaps(const ca_array *dst, const ca_array *src);
+/* dst = src (broadcast, converted); same device. Goes through a temporary when they overlap:
+ * then it allocates, so dst and src must be arrays the stack keeps, or views borrowing from
+ * arrays no Lua code can free meanwhile. */
 void ca_copy_into(lua_State *L, ca_array *dst, const ca_array *src);
 void ca_fill(lua_State *L, ca_array *dst, double v);
 /* Pushes the array at idx as one 1-d run in C order: a view when its dims chain with one
@@ -120,6 +142,9 @@ void ca_fill(lua_State *L, ca_array *dst, double v);
 ca_array *ca_push_flat(lua_State *L, int idx);
 /* Pushes `a` if C-contiguous (or a copy that is). */
 ca_array *ca_push_contiguous(lua_State *L, int idx);
+/* a's elements in bytes; raises naming fname when they could not fit in memory (a broadcast
+ * view may have more elements than any memory holds). */
+size_t ca_nbytes(lua_State *L, const ca_array *a, const char *fname);
 /* Copies a's elements (any layout) to host memory as a C-contiguous buffer; syncs. */
 void ca_read_host(lua_State *L, const ca_array *a, void *out);
 /* Pushes a copy of `a` on device `be` (cross-device transfers go through here). */
@@ -129,16 +154,30 @@ ca_array *ca_to_backend(lua_State *L, const ca_array *a, ca_backend *be);
 ca_value ca_value_from_number(lua_Number n, int dtype);
 lua_Number ca_value_to_number(ca_value v, int dtype);
 void ca_push_element(lua_State *L, const ca_array *a); /* a has size 1; pushes a number / bool */
-/* Pushes the element of dtype at host address p: a boolean, an integer or a number. */
+/* An int64 value for Lua: an integer on 5.3+, a number up to 2^53 in magnitude, beyond that
+ * an int64 cdata on LuaJIT (a double on PUC Lua 5.1). */
+void ca_push_int64(lua_State *L, int64_t v);
+/* An exact int64 argument: an integral number (exact up to 2^53 on LuaJIT), a Lua 5.4
+ * integer, or on LuaJIT an int64_t / uint64_t cdata in range. Returns 0 otherwise. */
+int ca_toint64(lua_State *L, int idx, int64_t *out);
+/* Installs the Lua layer's int64 cdata helpers (functions at make and parts). */
+void ca_set_int64(lua_State *L, int make, int parts);
+/* Pushes the element of dtype at host address p: a boolean, an integer or a number (int64
+ * exactly, as ca_push_int64). */
 void ca_push_value(lua_State *L, int dtype, const void *p);
 
 /* ---- options ---- */
+/* Options tables are read raw (no __index): reading them runs no Lua code. */
+/* Pushes options[key] of the table at idx, read raw. */
+void ca_opt_get(lua_State *L, int idx, const char *key);
 /* Options table at idx (or none): returns 1 if idx is a table. Unknown keys raise. */
 int ca_opt_check(lua_State *L, int idx, const char *fname, const char *const *known);
 /* {dtype = ...} and {device = ...} of the options table at idx (0 or a non-table: none). */
 int ca_opt_dtype(lua_State *L, int idx, int dflt, const char *fname);
 int ca_opt_device(lua_State *L, int idx, int dflt, const char *fname);
-ca_array *ca_opt_out(lua_State *L, int idx);              /* {out = array} or NULL */
+/* {out = array}: pushes it (so that the stack keeps it for the whole operation) and
+ * returns it, or pushes nothing and returns NULL. */
+ca_array *ca_opt_out(lua_State *L, int idx, const char *fname);
 int ca_opt_bool(lua_State *L, int idx, const char *key, int dflt);
 int ca_check_dtype(lua_State *L, int idx, const char *fname); /* a dtype name */
 /* THE rule for telling a trailing options table from a positional argument (stated also in

@@ -41,6 +41,18 @@ int ca_promote(int a, int b) {
   return table[a][b];
 }
 
+int ca_promote_set(unsigned seen) {
+  int widest_float = -1, r = -1;
+  for (int dt = 0; dt < CA_NDTYPES; dt++)
+    if ((seen >> dt & 1u) && ca_is_float(dt)) widest_float = dt; /* floats are in width order */
+  for (int dt = 0; dt < CA_NDTYPES; dt++) {
+    if (!(seen >> dt & 1u)) continue;
+    int x = widest_float >= 0 ? ca_promote(widest_float, dt) : dt;
+    r = r < 0 ? x : ca_promote(r, x);
+  }
+  return r;
+}
+
 /* The float dtype NumPy's math functions return for an input dtype: the smallest float that
  * holds every value (bool, int8, uint8 -> float16; int16 -> float32; wider -> float64). */
 int ca_float_for(int dt) {

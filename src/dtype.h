@@ -62,6 +62,11 @@ CA_HD static inline size_t ca_itemsize(int dt) {
 const char *ca_dtype_name(int dt);
 int ca_dtype_from_name(const char *name); /* -1 when unknown; accepts NumPy aliases */
 int ca_promote(int a, int b);             /* NumPy 2 result type of two array dtypes */
+/* numpy.result_type of arrays whose dtypes are the set bits of `seen` (1u << dt each), -1 for
+ * none. Promotion is not associative (uint8 with int8 is int16, and int16 with float16 is
+ * float32, but the three together are float16), so with a float present each dtype is first
+ * promoted with the widest float, as NumPy does. */
+int ca_promote_set(unsigned seen);
 int ca_float_for(int dt);                 /* the float a math function of dt returns */
 int ca_can_cast_same_kind(int from, int to);
 #endif

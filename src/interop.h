@@ -23,6 +23,12 @@ void ca_wrap_or_release(lua_State *L, ca_array *a, ca_backend *be, void *elem0, 
  * release before raising: NULL with the error message pushed, on failure. */
 ca_backend *ca_try_backend(lua_State *L, int device);
 ca_array *ca_try_push_blank(lua_State *L);
+/* Whether memory at p can be an array on `device` (-1: the CPU; be is that device's
+ * backend), as the CUDA driver sees it when the CUDA module is loaded: NULL when it can (or
+ * nothing can tell), else why not, written into buf. Device memory read from the host, or
+ * host memory handed to a kernel, would crash later. */
+const char *ca_pointer_mismatch(lua_State *L, ca_backend *be, const void *p, int device,
+                                char *buf, size_t len);
 
 /* ---- l_pointer.c ---- */
 

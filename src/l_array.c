@@ -50,26 +50,36 @@ static int attribute(lua_State *L, ca_array *a, const char *k) {
   if (strcmp(k, "device") == 0) return device_name(L, a);
   if (strcmp(k, "strides") == 0) { push_int_table(L, a->ndim, a->strides); return 1; }
   if (strcmp(k, "itemsize") == 0) { lua_pushinteger(L, (lua_Integer)ca_itemsize(a->dtype)); return 1; }
-  if (strcmp(k, "nbytes") == 0) { ca_pushinteger(L, a->size * (int64_t)ca_itemsize(a->dtype)); return 1; }
+  if (strcmp(k, "nbytes") == 0) {
+    int64_t isz = (int64_t)ca_itemsize(a->dtype);
+    if (a->size > INT64_MAX / isz) lua_pushnumber(L, (lua_Number)a->size * (lua_Number)isz);
+    else ca_pushinteger(L, a->size * isz);
+    return 1;
+  }
   if (strcmp(k, "T") == 0) { push_permuted(L, a, NULL); return 1; }
   if (strcmp(k, "is_contiguous") == 0) { lua_pushboolean(L, ca_is_contiguous(a)); return 1; }
   if (strcmp(k, "pinned") == 0) { lua_pushboolean(L, a->storage->owner_be != NULL); return 1; }
+  if (strcmp(k, "writeable") == 0) { lua_pushboolean(L, !a->readonly); return 1; }
   return 0;
 }
 
 /* __index: methods and attributes by name; anything else is indexing (l_index.c). */
 static int arr_index(lua_State *L) {
+  ca_array *a = ca_test(L, 1);
+  if (!a) return ca_raisef(L, "__index: expected an array, got %s", luaL_typename(L, 1));
   if (lua_type(L, 2) == LUA_TSTRING) {
     lua_getmetatable(L, 1);
-    lua_getfield(L, -1, "__methods");
-    lua_pushvalue(L, 2);
+    lua_pushliteral(L, "__methods");
     lua_rawget(L, -2);
-    if (!lua_isnil(L, -1)) return 1;
-    lua_pop(L, 3);
-    ca_array *a = ca_test(L, 1);
+    if (lua_istable(L, -1)) {
+      lua_pushvalue(L, 2);
+      lua_rawget(L, -2);
+      if (!lua_isnil(L, -1)) return 1;
+    }
+    lua_settop(L, 2);
     const char *k = lua_tostring(L, 2);
-    if (a && a->storage && attribute(L, a, k)) return 1;
-    if (a && !a->storage) return ca_raisef(L, "the array has been freed (reading '%s')", k);
+    if (a->storage && attribute(L, a, k)) return 1;
+    if (!a->storage) return ca_raisef(L, "the array has been freed (reading '%s')", k);
     return ca_raisef(L, "array has no attribute or method '%s'", k);
   }
   ca_check(L, 1);
@@ -92,7 +102,8 @@ static int arr_len(lua_State *L) {
 
 static int arr_tostring(lua_State *L) {
   ca_array *a = ca_test(L, 1);
-  if (a && !a->storage) {
+  if (!a) return ca_raisef(L, "__tostring: expected an array, got %s", luaL_typename(L, 1));
+  if (!a->storage) {
     lua_pushliteral(L, "array(<freed>)");
     return 1;
   }
@@ -189,7 +200,7 @@ static const char *build_table(lua_State *L, const ca_array *a, int dim, const c
 /* a:totable(): nested Lua tables (a number for a 0-d array). */
 static int arr_totable(lua_State *L) {
   ca_array *a = ca_check(L, 1);
-  size_t nbytes = (size_t)a->size * ca_itemsize(a->dtype);
+  size_t nbytes = ca_nbytes(L, a, "totable");
   char *buf = (char *)ca_newuserdata(L, nbytes ? nbytes : 1); /* collected with the call */
   ca_read_host(L, a, buf);
   build_table(L, a, 0, buf);
@@ -235,7 +246,7 @@ static int reshape_strides(const ca_array *a, int nd, const int64_t *shape, int6
 /* Pushes `a` reshaped (a view when the strides allow, else a copy). */
 static void push_reshaped(lua_State *L, int idx, int nd, int64_t *shape, const char *fname) {
   ca_array *a = ca_check(L, idx);
-  int neg = -1;
+  int neg = -1, overflow = 0;
   int64_t known = 1;
   for (int i = 0; i < nd; i++) {
     if (shape[i] == -1) {
@@ -243,9 +254,18 @@ static void push_reshaped(lua_State *L, int idx, int nd, int64_t *shape, const c
       neg = i;
     } else if (shape[i] < 0) {
       ca_raisef(L, "%s: negative dimension %lld in shape", fname, (long long)shape[i]);
-    } else {
-      known *= shape[i];
+    } else if (__builtin_mul_overflow(known, shape[i], &known)) {
+      overflow = 1;
     }
+  }
+  for (int i = 0; i < nd; i++)
+    if (shape[i] == 0) known = 0, overflow = 0;
+  if (overflow) { /* more elements than any array holds, so never a's size */
+    char s1[256], s2[256];
+    ca_format_shape(s1, sizeof s1, a->ndim, a->shape);
+    ca_format_shape(s2, sizeof s2, nd, shape);
+    ca_raisef(L, "%s: cannot reshape array of size %lld (shape %s) into shape %s", fname,
+              (long long)a->size, s1, s2);
   }
   if (neg >= 0) {
     if (known == 0 || a->size % known != 0) {
@@ -413,6 +433,7 @@ static int arr_broadcast_to(lua_State *L) {
     v->ndim = nd;
     memcpy(v->shape, shape, sizeof(int64_t) * (size_t)nd);
     v->size = ca_shape_size(L, nd, shape);
+    v->readonly = 1; /* as NumPy's: its elements may alias one another */
     return 1;
   }
 fail:;
@@ -481,6 +502,22 @@ static int get_default_device(lua_State *L) {
   return 1;
 }
 
+/* cu._set_int64(make, parts): the Lua layer's int64 cdata helpers (LuaJIT): make(hi, lo)
+ * returns hi * 2^32 + lo as an int64 cdata, parts(v) an int64 cdata's halves (or nil). */
+static int set_int64(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  ca_set_int64(L, 1, 2);
+  return 0;
+}
+
+/* cu._gc_stress(on): for tests, a full collection before every array is made, so that
+ * finalizers (any Lua code) run inside every operation that makes an array. */
+static int gc_stress(lua_State *L) {
+  ca_state_get(L)->gc_stress = lua_toboolean(L, 1);
+  return 0;
+}
+
 static int is_array(lua_State *L) {
   lua_pushboolean(L, ca_test(L, 1) != NULL);
   return 1;
@@ -520,6 +557,7 @@ static const luaL_Reg funcs[] = {
   {"set_default_dtype", set_default_dtype}, {"get_default_dtype", get_default_dtype},
   {"set_default_device", set_default_device}, {"get_default_device", get_default_device},
   {"is_array", is_array}, {"_check_array", check_array}, {"_set_formatter", set_formatter},
+  {"_gc_stress", gc_stress}, {"_set_int64", set_int64},
   {NULL, NULL}
 };
 

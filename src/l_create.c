@@ -159,9 +159,18 @@ static void store_lua(lua_State *L, int idx, int dtype, char *p, const char *fna
   ca_store_d(dtype, p, lua_tonumber(L, idx));
 }
 
+/* Raises when the fill pass finds the table other than the check pass left it: Lua code run
+ * between the passes (a finalizer, run by an allocation) may have changed it. */
+static void nest_changed(lua_State *L, nest *b, int depth) {
+  char where[256];
+  ca_raisef(L, "%s: the table changed while it was being converted (at %s)", b->fname,
+            depth ? path_str(b, depth, where, sizeof where) : "the top");
+}
+
 static void nest_fill(lua_State *L, nest *b, int depth) {
   if (depth < b->tdims) {
     int64_t n = b->shape[depth];
+    if (!lua_istable(L, -1) || (int64_t)ca_rawlen(L, -1) != n) nest_changed(L, b, depth);
     for (int64_t i = 0; i < n; i++) {
       b->pos[depth] = i + 1;
       lua_rawgeti(L, -1, (int)(i + 1));
@@ -172,6 +181,17 @@ static void nest_fill(lua_State *L, nest *b, int depth) {
   }
   size_t isz = ca_itemsize(b->host->dtype);
   ca_array *a = ca_test(L, -1);
+  int t = lua_type(L, -1);
+  if (a && !a->storage) {
+    char where[256];
+    ca_raisef(L, "%s: element %s is an array that was freed while the operation ran", b->fname,
+              path_str(b, depth, where, sizeof where));
+  }
+  /* as the check pass allows: an array of the leaves' shape, or (0-d leaves) a number */
+  if (a ? a->ndim != b->ndim - b->tdims || memcmp(a->shape, b->shape + b->tdims,
+                                                  sizeof(int64_t) * (size_t)a->ndim) != 0
+        : b->tdims != b->ndim || (t != LUA_TNUMBER && t != LUA_TBOOLEAN))
+    nest_changed(L, b, depth);
   if (!a) {
     char where[256], at[300];
     snprintf(at, sizeof at, " at %s", path_str(b, depth, where, sizeof where));
@@ -241,7 +261,8 @@ static ca_array *from_lua(lua_State *L, int idx, int dtype, int device, int pinn
 /* Pushes a copy of array `a` with dtype and device (no copy when `nocopy` and nothing changes). */
 static void from_array(lua_State *L, int idx, int dtype, int device, int nocopy) {
   ca_array *a = ca_test(L, idx);
-  ca_backend *be = ca_backend_get(L, device);
+  ca_backend *be = ca_backend_get(L, device); /* may load the CUDA module: Lua code */
+  ca_check_live(L, a, "array");
   if (dtype < 0) dtype = a->dtype;
   if (nocopy && be == ca_be(a) && dtype == a->dtype) {
     lua_pushvalue(L, idx);
@@ -264,6 +285,7 @@ static void from_array(lua_State *L, int idx, int dtype, int device, int nocopy)
  * first, then read in one transfer). */
 static void pinned_copy(lua_State *L, ca_array *a, int dtype, int device, const char *fname) {
   ca_array *d = ca_new_at(L, device, 1, dtype, a->ndim, a->shape, fname);
+  ca_check_live(L, a, fname);
   if (ca_be(a)->device < 0) {
     ca_copy_into(L, d, a);
     return;
@@ -325,6 +347,7 @@ static void check_fill_value(lua_State *L, int idx, const char *fname) {
 static void fill_value(lua_State *L, ca_array *dst, int idx, const char *fname) {
   ca_array *v = ca_test(L, idx);
   if (v) {
+    ca_check_live(L, v, fname);
     int top = lua_gettop(L);
     const ca_array *src = v;
     if (ca_be(v) != ca_be(dst)) src = ca_to_backend(L, v, ca_be(dst));
@@ -448,6 +471,8 @@ static int l_arange(lua_State *L) {
     __int128 d = (__int128)iv[1] - iv[0], st = iv[2], q;
     if (st > 0) q = d <= 0 ? 0 : (d + st - 1) / st;
     else q = d >= 0 ? 0 : (-d + (-st) - 1) / (-st);
+    if (q > INT64_MAX)
+      return ca_raisef(L, "arange: the range is too long (more than 2^63 elements)");
     len = (int64_t)q;
   } else {
     double q = ceil((v[1] - v[0]) / v[2]);
@@ -513,7 +538,7 @@ static int make_lin(lua_State *L, const char *fname, int logspace) {
   int64_t num = n == 3 && !lua_isnil(L, 3) ? check_count(L, 3, fname, "num") : 50;
   if (oi) {
     ca_opt_check(L, oi, fname, lin_opts);
-    lua_getfield(L, oi, logspace ? "retstep" : "base");
+    ca_opt_get(L, oi, logspace ? "retstep" : "base");
     if (!lua_isnil(L, -1))
       ca_raisef(L, "%s: unknown option '%s'", fname, logspace ? "retstep" : "base");
     lua_pop(L, 1);
@@ -522,7 +547,7 @@ static int make_lin(lua_State *L, const char *fname, int logspace) {
   int retstep = oi && !logspace && ca_opt_bool(L, oi, "retstep", 0);
   double base = 10;
   if (logspace && oi) {
-    lua_getfield(L, oi, "base");
+    ca_opt_get(L, oi, "base");
     if (!lua_isnil(L, -1)) base = check_number(L, -1, fname, "base");
     lua_pop(L, 1);
   }
@@ -563,7 +588,7 @@ static int l_eye(lua_State *L) {
   shape[1] = n == 2 && !lua_isnil(L, 2) ? check_count(L, 2, "eye", "m") : shape[0];
   int64_t k = 0;
   if (oi) {
-    lua_getfield(L, oi, "k");
+    ca_opt_get(L, oi, "k");
     if (!lua_isnil(L, -1) && !ca_tointeger(L, -1, &k))
       ca_raisef(L, "eye: k must be an integer, got %s", lua_tostring(L, -1) ? lua_tostring(L, -1)
                  : luaL_typename(L, -1));
@@ -579,8 +604,8 @@ static int l_eye(lua_State *L) {
     len = k >= cols ? 0 : (rows < cols - k ? rows : cols - k);
     off = k;
   } else {
-    len = -k >= rows ? 0 : (rows + k < cols ? rows + k : cols);
-    off = -k * cols;
+    len = k <= -rows ? 0 : (rows + k < cols ? rows + k : cols);
+    off = len > 0 ? -k * cols : 0;
   }
   if (len > 0) {
     ca_array *d = ca_view(L, a);

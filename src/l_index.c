@@ -38,6 +38,7 @@ enum { K_INT, K_RANGE, K_NEW, K_ELLIPSIS, K_ADV, K_MASK, K_BAD };
 /* The selection a key makes of an array: the basic part as a view (not a userdata: it
  * borrows the array's storage) and the advanced indices. */
 typedef struct sel {
+  ca_backend *be;                 /* the array's device */
   ca_array view;                  /* integers, ranges, newaxis applied; index dims removed */
   int scalar;                     /* every axis taken by a plain integer: one element */
   int ellipsis;                   /* the key has "...": a 0-d result stays an array */
@@ -151,7 +152,7 @@ static void read_range(lua_State *L, int idx, int axis, int64_t n, int64_t *star
     e0 = has[1] ? POS0(r[1]) : 0;
     if (s0 > n - 1) s0 = n - 1;
     if (e0 < 0) e0 = 0;
-    *len = s0 >= e0 ? (s0 - e0) / -st + 1 : 0;
+    *len = s0 >= e0 ? (st == INT64_MIN ? 1 : (s0 - e0) / -st + 1) : 0;
   }
 #undef POS0
   *start = s0;
@@ -196,10 +197,13 @@ static void read_key(lua_State *L, const ca_array *a, int ki, sel *s, const char
   if (n > MAXENT) ca_raisef(L, "%stoo many indices for array: array is %d-dimensional, but %d "
                              "were indexed", pre, a->ndim, n);
   int consumed = 0, ellipsis = 0, has_adv = 0;
+  luaL_checkstack(L, n + 8, "index");
   for (int p = 0; p < n; p++) {
     push_entry(L, ki, is_table, p + 1);
     kind[p] = classify(L, -1, &arr[p]);
-    lua_pop(L, 1); /* arrays stay alive in the key */
+    /* Index arrays stay on the stack: Lua code run by the operation (a finalizer) may take
+     * them out of the key table. */
+    if (kind[p] != K_ADV && kind[p] != K_MASK) lua_pop(L, 1);
     switch (kind[p]) {
     case K_NEW: break;
     case K_ELLIPSIS:
@@ -221,13 +225,14 @@ static void read_key(lua_State *L, const ca_array *a, int ki, sel *s, const char
 
   memset(s, 0, offsetof(sel, cols));
   s->nmask = 0;
+  s->be = ca_be(a);
   s->view = *a;
   s->view.ndim = 0;
   int ax = 0, nint = 0, tok = 0, first_tok = -1, last_tok = -1, nadvtok = 0, pre_dims = 0;
   for (int p = 0; p < n; p++) {
     int k = kind[p];
     int64_t size = ax < a->ndim ? a->shape[ax] : 0, stride = ax < a->ndim ? a->strides[ax] : 0;
-    if (k != K_ELLIPSIS || a->ndim - consumed > 0) tok++;
+    tok++; /* any non-advanced entry separates advanced ones, even "..." for no axes */
     if (k == K_ADV || k == K_MASK || (k == K_INT && has_adv)) {
       if (first_tok < 0) {
         first_tok = tok;
@@ -247,7 +252,7 @@ static void read_key(lua_State *L, const ca_array *a, int ki, sel *s, const char
       int64_t start, len, step;
       read_range(L, lua_gettop(L), ax + 1, size, &start, &len, &step, pre);
       if (len > 0) s->view.offset += start * stride;
-      add_dim(L, &s->view, len, stride * step, pre);
+      add_dim(L, &s->view, len, len > 1 ? stride * step : stride, pre); /* (len - 1) * step fits */
       ax++;
       break;
     }
@@ -315,6 +320,7 @@ static ca_array *push_coords(lua_State *L, const ca_array *a, int flat, const ch
   int64_t count = 0;
   if (m->size > 0) {
     ca_array *c = ca_new(L, be, CA_INT64, 0, NULL);
+    ca_check_live(L, m, fname);
     ca_reduction r;
     memset(&r, 0, sizeof r);
     r.nout = 0;
@@ -332,6 +338,7 @@ static ca_array *push_coords(lua_State *L, const ca_array *a, int flat, const ch
   int nd = flat ? 1 : a->ndim;
   int64_t shape[2] = {count, nd};
   ca_array *out = ca_new(L, be, CA_INT64, 2, shape);
+  ca_check_live(L, m, fname);
   if (count > 0) {
     ca_loop l;
     memset(&l, 0, sizeof l);
@@ -414,16 +421,28 @@ static void resolve_adv(lua_State *L, sel *s, const char *pre) {
 
 /* Pushes the int64 element offsets (of shape bshape) of every index position. */
 static ca_array *push_offsets(lua_State *L, const sel *s, const char *pre) {
-  ca_backend *be = ca_be(&s->view);
+  ca_backend *be = s->be;
   ca_array *offs = ca_new(L, be, CA_INT64, s->nb, s->bshape);
-  if (offs->size == 0) return offs;
   for (int k = 0; k < s->nadv; k++) {
+    ca_check_live(L, s->adv[k], "indexing");
     ca_loop l;
     ca_array *ops[2] = {offs, (ca_array *)s->adv[k]};
-    ca_loop_build(&l, s->nb, s->bshape, 2, ops, NULL, NULL, CA_INT64);
+    int top = lua_gettop(L);
+    if (offs->size == 0) {
+      /* Nothing is selected, but every index must still be valid (NumPy checks 0-d index
+       * arrays, integers to it, and skips the others: an invalid index is a bug either way) */
+      if (s->adv[k]->size == 0) continue;
+      ca_array *scratch = ca_new(L, be, CA_INT64, s->adv[k]->ndim, s->adv[k]->shape);
+      ca_check_live(L, s->adv[k], "indexing");
+      ops[0] = scratch;
+      ca_loop_build(&l, scratch->ndim, scratch->shape, 2, ops, NULL, NULL, CA_INT64);
+    } else {
+      ca_loop_build(&l, s->nb, s->bshape, 2, ops, NULL, NULL, CA_INT64);
+    }
     int64_t bad = 0;
     be->errmsg[0] = 0;
-    ca_status st = be->index_offsets(be, &l, s->adv_size[k], s->adv_stride[k], k > 0, &bad);
+    ca_status st = be->index_offsets(be, &l, s->adv_size[k], s->adv_stride[k],
+                                     k > 0 && offs->size > 0, &bad);
     if (st == CA_ERR_INDEX) {
       if (bad == 0)
         ca_raisef(L, "%sindex 0 is invalid: indices start at 1 (axis %d)", pre, s->adv_axis[k] + 1);
@@ -431,6 +450,7 @@ static ca_array *push_offsets(lua_State *L, const sel *s, const char *pre) {
                  (long long)bad, s->adv_axis[k] + 1, (long long)s->adv_size[k]);
     }
     CA_CHECK(L, be, st, "indexing");
+    lua_settop(L, top);
   }
   return offs;
 }
@@ -469,10 +489,11 @@ static void index_get(lua_State *L, const ca_array *a, int ki, const char *pre) 
     return;
   }
   int top = lua_gettop(L);
+  ca_backend *be = ca_be(a);
   resolve_adv(L, &s, pre);
   ca_array *offs = push_offsets(L, &s, pre);
-  ca_backend *be = ca_be(a);
   ca_array *res = ca_new(L, be, a->dtype, s.nr, s.rshape);
+  ca_check_live(L, a, "indexing"); /* s.view borrows a's storage */
   if (res->size > 0) {
     ca_array base, idx;
     sel_operands(&s, offs, &base, &idx);
@@ -575,6 +596,7 @@ static void fit_value(lua_State *L, ca_array *v, int nd, const int64_t *shape) {
 
 int ca_index_set(lua_State *L) {
   ca_array *a = ca_check(L, 1);
+  ca_check_writable(L, a, "index assignment");
   ca_backend *be = ca_be(a);
   ca_array *v = check_value(L, a, 3);
   sel s;
@@ -587,20 +609,24 @@ int ca_index_set(lua_State *L) {
     }
     val = *v;
     fit_value(L, &val, s.view.ndim, s.view.shape);
-    if (v->storage == a->storage) { /* may overlap: read the value before writing */
+    if (ca_overlaps(&s.view, &val)) { /* read the value before writing */
       ca_array *c = ca_new(L, be, val.dtype, val.ndim, val.shape);
+      ca_check_live(L, v, "index assignment"); /* val borrows v's storage */
       ca_copy_into(L, c, &val);
       val = *c;
     }
+    ca_check_live(L, a, "index assignment"); /* s.view borrows a's storage */
     ca_copy_into(L, &s.view, &val);
     return 0;
   }
   resolve_adv(L, &s, "");
   if (v) {
+    ca_check_live(L, v, "index assignment");
     val = *v;
     fit_value(L, &val, s.nr, s.rshape);
     if (v->storage == a->storage) {
       ca_array *c = ca_new(L, be, val.dtype, val.ndim, val.shape);
+      ca_check_live(L, v, "index assignment");
       ca_copy_into(L, c, &val);
       val = *c;
     }
@@ -610,6 +636,8 @@ int ca_index_set(lua_State *L) {
     val = *c;
   }
   ca_array *offs = push_offsets(L, &s, "");
+  ca_check_live(L, a, "index assignment");
+  if (v) ca_check_live(L, v, "index assignment");
   ca_array base, idx;
   sel_operands(&s, offs, &base, &idx);
   ca_array *ops[3] = {&base, &val, &idx};
@@ -652,7 +680,8 @@ static int l_take(lua_State *L) {
     int64_t i;
     if (!ca_tointeger(L, 2, &i))
       return ca_raisef(L, "take: index %s is not an integer", lua_tostring(L, 2));
-    ca_array *z = ca_new(L, ca_be(a), CA_INT64, 0, NULL);
+    ca_backend *be = ca_be(a);
+    ca_array *z = ca_new(L, be, CA_INT64, 0, NULL);
     ca_value val;
     val.i = i;
     ca_loop l;
@@ -660,7 +689,7 @@ static int l_take(lua_State *L) {
     int dts[2] = {CA_INT64, CA_INT64};
     ca_value vals[2] = {val, val};
     ca_loop_build(&l, 0, NULL, 2, ops, vals, dts, CA_INT64);
-    CA_CHECK(L, ca_be(a), ca_be(a)->copy(ca_be(a), &l), "take");
+    CA_CHECK(L, be, be->copy(be, &l), "take");
   } else if (t == LUA_TTABLE) {
     push_index_list(L, 2, ca_be(a), "take");
   } else {
@@ -741,13 +770,21 @@ static int check_list(lua_State *L, const char *fname, const ca_array **first, i
   if (!lua_istable(L, 1) || ca_test(L, 1))
     ca_raisef(L, "%s: expected a table of arrays, got %s", fname, luaL_typename(L, 1));
   int n = (int)ca_rawlen(L, 1);
+  /* A private copy of the list keeps the arrays: Lua code run by the operation (a
+   * finalizer) may change the caller's table. */
+  lua_createtable(L, n, 0);
+  for (int i = 1; i <= n; i++) {
+    lua_rawgeti(L, 1, i);
+    lua_rawseti(L, -2, i);
+  }
+  lua_replace(L, 1);
   if (n == 0) ca_raisef(L, "%s: need at least one array to %s", fname,
                          strcmp(fname, "stack") == 0 ? "stack" : "concatenate");
   int oi = 3;
   *axis_idx = 2;
   if (lua_istable(L, 2) && !ca_test(L, 2)) { oi = 2; *axis_idx = 0; }
   ca_opt_check(L, oi, fname, join_opts);
-  int dt = -1;
+  unsigned seen = 0;
   for (int i = 1; i <= n; i++) {
     lua_rawgeti(L, 1, i);
     const ca_array *x = ca_test(L, -1);
@@ -756,16 +793,16 @@ static int check_list(lua_State *L, const char *fname, const ca_array **first, i
                  luaL_typename(L, -1));
     if (!x->storage) ca_raisef(L, "%s: the array at index %d has been freed", fname, i);
     lua_pop(L, 1); /* the list keeps it */
+    seen |= 1u << x->dtype;
     if (i == 1) {
       *first = x;
-      dt = x->dtype;
       continue;
     }
     if (ca_be(x) != ca_be(*first))
       ca_raisef(L, "%s: the arrays are on different devices (%s at index 1, %s at index %d)",
                  fname, ca_be(*first)->name, ca_be(x)->name, i);
-    dt = ca_promote(dt, x->dtype);
   }
+  int dt = ca_promote_set(seen); /* NumPy's result_type of them all, whatever their order */
   int want = ca_opt_dtype(L, oi, -1, fname);
   if (want >= 0) {
     for (int i = 1; i <= n; i++) {
@@ -808,7 +845,9 @@ static int l_concatenate(lua_State *L) {
                           "concatenation axis must match exactly, but along dimension %d, the "
                           "array at index 1 has size %lld and the array at index %d has size %lld",
                           j + 1, (long long)f->shape[j], i, (long long)x->shape[j]);
-    shape[axis] += x->shape[axis];
+    if (__builtin_add_overflow(shape[axis], x->shape[axis], &shape[axis]))
+      return ca_raisef(L, "concatenate: the result is too large (its axis %d has more than "
+                        "2^63 elements)", axis + 1);
   }
   ca_array *res = ca_new(L, ca_be(f), dt, nd, shape);
   int64_t at = 0;
@@ -847,6 +886,9 @@ static int l_stack(lua_State *L) {
                         "index 1 has shape %s and the array at index %d has shape %s", s1, i, s2);
     }
   }
+  if (f->size > INT64_MAX / n)
+    return ca_raisef(L, "stack: the result is too large (%d arrays of %lld elements)", n,
+                      (long long)f->size);
   int64_t shape[CA_MAXDIMS];
   for (int j = 0, q = 0; j <= nd; j++) shape[j] = j == axis ? n : f->shape[q++];
   ca_array *res = ca_new(L, ca_be(f), dt, nd + 1, shape);

@@ -143,6 +143,9 @@ static void matmul_core(lua_State *L, int ia, int ib, ca_array *out, const char 
   if (direct) c = out;
   else c = ca_new(L, be, dt, rnd, rshape);
   int cidx = lua_gettop(L); /* c, unless direct */
+  ca_check_live(L, a, fname);
+  ca_check_live(L, b, fname);
+  ca_check_live(L, c, fname);
 
   if (c->size > 0 && k == 0) {
     ca_fill(L, c, 0);
@@ -261,15 +264,30 @@ static ca_array *push_as_rows(lua_State *L, int idx) {
   }
 }
 
-static const char *const no_opts[] = {NULL};
-static const char *const matmul_opts[] = {"out", NULL};
+static const char *const array_opts[] = {"array", NULL};
+static const char *const matmul_opts[] = {"out", "array", NULL};
 
-/* cu.matmul(a, b[, {out = c}]) and a:matmul(b) */
+/* The product of two vectors is one value: a Lua value, as reductions over all elements
+ * give, unless {array = true} (options at oi) keeps the 0-d array on its device. Replaces
+ * the 0-d result on top. */
+static int vector_result(lua_State *L, int oi) {
+  if (ca_opt_bool(L, oi, "array", 0)) return 1;
+  ca_push_element(L, ca_test(L, -1));
+  lua_remove(L, -2);
+  return 1;
+}
+
+/* cu.matmul(a, b[, {out = c, array = false}]) and a:matmul(b) */
 static int l_matmul(lua_State *L) {
   ca_opt_check(L, 3, "matmul", matmul_opts);
-  ca_array *out = ca_opt_out(L, 3);
+  lua_settop(L, 3);
+  ca_array *out = ca_opt_out(L, 3, "matmul"); /* at 4 */
   matmul_core(L, 1, 2, out, "matmul");
-  if (out) lua_getfield(L, 3, "out");
+  if (out) {
+    lua_pushvalue(L, 4);
+    return 1;
+  }
+  if (ca_test(L, 1)->ndim == 1 && ca_test(L, 2)->ndim == 1) return vector_result(L, 3);
   return 1;
 }
 
@@ -292,7 +310,8 @@ static int push_shaped(lua_State *L, int rnd, const int64_t *rshape) {
  * 1-d one) are matmul; n-d with m-d (both >= 2) sums over a's last and b's second-to-last
  * axis, giving a.shape[:-1] + b.shape[:-2] + b.shape[-1:]; a scalar multiplies. */
 static int l_dot(lua_State *L) {
-  ca_opt_check(L, 3, "dot", no_opts);
+  ca_opt_check(L, 3, "dot", array_opts);
+  lua_settop(L, 3);
   int sa = scalar_like(L, 1, "dot"), sb = scalar_like(L, 2, "dot");
   if (sa || sb) {
     ca_apply_binary(L, CA_OP_multiply, 1, 2, NULL);
@@ -300,8 +319,9 @@ static int l_dot(lua_State *L) {
   }
   ca_array *a = ca_test(L, 1), *b = ca_test(L, 2);
   if (a->ndim == 1 || b->ndim == 1 || (a->ndim == 2 && b->ndim == 2)) {
+    int vectors = a->ndim == 1 && b->ndim == 1;
     matmul_core(L, 1, 2, NULL, "dot");
-    return 1;
+    return vectors ? vector_result(L, 3) : 1;
   }
   same_device(L, a, b, "dot");
   int nd = a->ndim, bnd = b->ndim;
@@ -320,10 +340,10 @@ static int l_dot(lua_State *L) {
   for (int i = 0; i < nd - 1; i++) rshape[i] = a->shape[i];
   for (int i = 0; i < bnd - 2; i++) rshape[nd - 1 + i] = b->shape[i];
   rshape[rnd - 1] = n;
-  push_as_rows(L, 1);                          /* 3: a as (A, k) */
+  push_as_rows(L, 1);                          /* 4: a as (A, k) */
   int bi = 2;
   if (bnd > 2) {
-    /* 4: b with its contracted axis first, C-contiguous: (k, B..., n); 5: as (k, B * n) */
+    /* 5: b with its contracted axis first, C-contiguous: (k, B..., n); 6: as (k, B * n) */
     int64_t bn = n;
     for (int i = 0; i < bnd - 2; i++) bn *= b->shape[i];
     ca_array *bp = ca_view(L, b);
@@ -341,15 +361,16 @@ static int l_dot(lua_State *L) {
     t2->shape[0] = kb;
     t2->shape[1] = bn;
     ca_set_contiguous_strides(t2);
-    bi = 5;
+    bi = 6;
   }
-  matmul_core(L, 3, bi, NULL, "dot");          /* (A, B * n) */
+  matmul_core(L, 4, bi, NULL, "dot");          /* (A, B * n) */
   return push_shaped(L, rnd, rshape);
 }
 
 /* cu.inner(a, b): sums over the last axes; a.shape[:-1] + b.shape[:-1]. */
 static int l_inner(lua_State *L) {
-  ca_opt_check(L, 3, "inner", no_opts);
+  ca_opt_check(L, 3, "inner", array_opts);
+  lua_settop(L, 3);
   int sa = scalar_like(L, 1, "inner"), sb = scalar_like(L, 2, "inner");
   if (sa || sb) {
     ca_apply_binary(L, CA_OP_multiply, 1, 2, NULL);
@@ -369,21 +390,24 @@ static int l_inner(lua_State *L) {
   int64_t rshape[CA_MAXDIMS];
   for (int i = 0; i < nd - 1; i++) rshape[i] = a->shape[i];
   for (int i = 0; i < bnd - 1; i++) rshape[nd - 1 + i] = b->shape[i];
-  push_as_rows(L, 1);                         /* 3: (A, k) */
-  ca_array *b2 = push_as_rows(L, 2);          /* 4: (B, k) */
+  push_as_rows(L, 1);                         /* 4: (A, k) */
+  ca_array *b2 = push_as_rows(L, 2);          /* 5: (B, k) */
   int64_t t = b2->shape[0];
   b2->shape[0] = b2->shape[1];                /* now (k, B) */
   b2->shape[1] = t;
   t = b2->strides[0];
   b2->strides[0] = b2->strides[1];
   b2->strides[1] = t;
-  matmul_core(L, 3, 4, NULL, "inner");        /* 5: (A, B) */
-  return push_shaped(L, rnd, rshape);
+  matmul_core(L, 4, 5, NULL, "inner");        /* 6: (A, B) */
+  push_shaped(L, rnd, rshape);
+  return rnd == 0 ? vector_result(L, 3) : 1;
 }
 
 /* cu.outer(a, b): a flattened as a column times b flattened as a row. */
 static int l_outer(lua_State *L) {
+  static const char *const no_opts[] = {NULL};
   ca_opt_check(L, 3, "outer", no_opts);
+  lua_settop(L, 2);
   ca_array *a = ca_check_arg(L, 1, "outer"), *b = ca_check_arg(L, 2, "outer");
   same_device(L, a, b, "outer");
   ca_array *fa = ca_push_flat(L, 1);             /* 3 */
@@ -402,16 +426,17 @@ static int l_outer(lua_State *L) {
 
 /* cu.vdot(a, b): the dot product of a and b flattened (same sizes). */
 static int l_vdot(lua_State *L) {
-  ca_opt_check(L, 3, "vdot", no_opts);
+  ca_opt_check(L, 3, "vdot", array_opts);
   ca_array *a = ca_check_arg(L, 1, "vdot"), *b = ca_check_arg(L, 2, "vdot");
   same_device(L, a, b, "vdot");
   if (a->size != b->size)
     return ca_raisef(L, "vdot: the arrays have different sizes (%lld vs %lld)",
                       (long long)a->size, (long long)b->size);
+  lua_settop(L, 3);
   ca_push_flat(L, 1);
   ca_push_flat(L, 2);
-  matmul_core(L, 3, 4, NULL, "vdot");
-  return 1;
+  matmul_core(L, 4, 5, NULL, "vdot");
+  return vector_result(L, 3);
 }
 
 /* ---- norm ------------------------------------------------------------------------------ */
@@ -434,9 +459,11 @@ static void call_reduce(lua_State *L, int which, int idx, const int *axes, int n
       lua_rawseti(L, -2, i + 1);
     }
   }
-  lua_createtable(L, 0, 2);
+  lua_createtable(L, 0, 3);
   lua_pushboolean(L, keepdims);
   lua_setfield(L, -2, "keepdims");
+  lua_pushboolean(L, 1);
+  lua_setfield(L, -2, "array");
   if (dtype >= 0) {
     lua_pushstring(L, ca_dtype_name(dtype));
     lua_setfield(L, -2, "dtype");
@@ -520,9 +547,9 @@ static void matrix_norm(lua_State *L, int xi, int ord, double p, const int *axes
   }
 }
 
-/* cu.linalg.norm(x[, ord][, axis][, {keepdims = bool}]) */
+/* cu.linalg.norm(x[, ord][, axis][, {keepdims = bool, array = bool}]) */
 static int l_norm(lua_State *L) {
-  static const char *const norm_opts[] = {"keepdims", NULL};
+  static const char *const norm_opts[] = {"keepdims", "array", NULL};
   ca_array *x = ca_check_arg(L, 1, "norm");
   int top = lua_gettop(L), oidx = 4;
   if (top >= 2 && top <= 3 && ca_is_options(L, top)) oidx = top;
@@ -547,8 +574,9 @@ static int l_norm(lua_State *L) {
                         luaL_typename(L, 2));
     }
   }
-  int axes[2], nax = 0;
+  int axes[2], nax = 0, as_value = !keepdims && !ca_opt_bool(L, oidx, "array", 0);
   if (oidx > 3 && !lua_isnoneornil(L, 3)) {
+    as_value = 0; /* an axis given: an array, as reductions with an axis give */
     if (lua_type(L, 3) == LUA_TNUMBER) {
       axes[nax++] = ca_read_axis(L, 3, x->ndim, "norm");
     } else if (lua_istable(L, 3)) {
@@ -590,6 +618,9 @@ static int l_norm(lua_State *L) {
     vector_norm(L, xi, ord, p, axes[0], keepdims, ft);
   } else {
     matrix_norm(L, xi, ord, p, axes, keepdims);
+  }
+  if (as_value) { /* the norm of everything: a Lua value, as reductions over all elements */
+    ca_push_element(L, ca_test(L, -1));
   }
   return 1;
 }

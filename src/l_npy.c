@@ -240,7 +240,7 @@ static int l_load(lua_State *L) {
   return 1;
 }
 
-/* The bytes of a .npy for the array at idx: pushes what keeps them alive (1 or 2 values). */
+/* The bytes of a .npy for the array at idx: pushes what keeps them alive (2 or 3 values). */
 typedef struct npy_bytes {
   unsigned char hdr[NPY_WRITE_MAX];
   size_t hdr_len;
@@ -254,6 +254,9 @@ static void npy_prepare(lua_State *L, int idx, npy_bytes *out, const char *fname
   ca_array *c = a;
   if (fortran) lua_pushvalue(L, idx);
   else c = ca_push_contiguous(L, idx);
+  /* A view of our own holds the storage: out->data must outlive any finalizer run by later
+   * allocations, which may free the caller's array. */
+  c = ca_view(L, c);
   out->nbytes = (size_t)c->size * ca_itemsize(c->dtype);
   out->hdr_len = npy_write_header(out->hdr, c->dtype, fortran, c->ndim, c->shape);
   if (!out->hdr_len) ca_raisef(L, "%s: cannot describe this array in a .npy header", fname);

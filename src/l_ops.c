@@ -29,6 +29,7 @@ typedef struct operand {
   ca_array *arr;
   int weak;        /* 0: array; 'i' integral number; 'f' other number; 'b' boolean */
   lua_Number num;
+  int64_t i;       /* 'i': the exact value (a Lua 5.4 integer beyond 2^53 keeps every bit) */
 } operand;
 
 static void read_operand(lua_State *L, int idx, operand *o, const char *fname) {
@@ -36,7 +37,7 @@ static void read_operand(lua_State *L, int idx, operand *o, const char *fname) {
   int t = lua_type(L, idx);
   if (t == LUA_TNUMBER) {
     o->num = lua_tonumber(L, idx);
-    o->weak = ca_number_is_integral(L, idx) ? 'i' : 'f';
+    o->weak = ca_tointeger(L, idx, &o->i) ? 'i' : 'f';
   } else if (t == LUA_TBOOLEAN) {
     o->num = lua_toboolean(L, idx);
     o->weak = 'b';
@@ -48,18 +49,51 @@ static void read_operand(lua_State *L, int idx, operand *o, const char *fname) {
   }
 }
 
-/* The dtype a weak scalar takes next to an array of dtype `dt` (NEP 50). */
-static int weak_result(lua_State *L, const operand *o, int dt, const char *fname) {
+static int is_comparison(int op) {
+  return op == CA_OP_equal || op == CA_OP_not_equal || op == CA_OP_less ||
+         op == CA_OP_less_equal || op == CA_OP_greater || op == CA_OP_greater_equal;
+}
+
+/* The dtype a weak scalar takes next to an array of dtype `dt` (NEP 50). An integral number
+ * out of the range of an integer dtype raises, except in a comparison (`exact`), which NumPy
+ * 2 makes exactly: then both compare as int64. */
+static int weak_result(lua_State *L, const operand *o, int dt, int exact, const char *fname) {
   if (o->weak == 'b') return dt;
   if (o->weak == 'f') return ca_is_float(dt) ? dt : CA_FLOAT64;
   if (dt == CA_BOOL) return CA_INT64;
   if (ca_is_integer(dt)) {
-    static const double lo[] = {0, -128, 0, -32768, -2147483648.0, -9223372036854775808.0};
-    static const double hi[] = {1, 127, 255, 32767, 2147483647.0, 9223372036854775807.0};
-    if (o->num < lo[dt] || o->num > hi[dt])
-      ca_raisef(L, "%s: Lua integer %.17g is out of bounds for %s", fname, o->num, ca_dtype_name(dt));
+    static const int64_t lo[] = {0, -128, 0, -32768, -2147483647 - 1, INT64_MIN};
+    static const int64_t hi[] = {1, 127, 255, 32767, 2147483647, INT64_MAX};
+    if (o->i < lo[dt] || o->i > hi[dt]) {
+      if (exact) return CA_INT64;
+      ca_raisef(L, "%s: Lua integer %lld is out of bounds for %s", fname, (long long)o->i,
+                ca_dtype_name(dt));
+    }
   }
   return dt;
+}
+
+/* A weak scalar as a loop operand computed in `compute`: integers exactly. */
+static ca_value operand_value(const operand *o, int compute) {
+  ca_value v;
+  if (o->weak != 'i' || ca_is_float(compute)) return ca_value_from_number(o->num, compute);
+  v.i = compute == CA_BOOL ? o->i != 0 : o->i;
+  return v;
+}
+
+/* z (0-d, of the weak scalar's own dtype) = the weak scalar, exactly. */
+static void fill_lone(lua_State *L, ca_array *z, const operand *o) {
+  if (o->weak != 'i') {
+    ca_fill(L, z, o->num);
+    return;
+  }
+  ca_loop l;
+  ca_array *ops[2] = {z, NULL};
+  ca_value vals[2];
+  int dts[2] = {z->dtype, CA_INT64};
+  vals[1].i = o->i;
+  ca_loop_build(&l, 0, NULL, 2, ops, vals, dts, z->dtype);
+  CA_CHECK(L, ca_be(z), ca_be(z)->copy(ca_be(z), &l), "fill");
 }
 
 /* A weak scalar with no array beside it: int64, float64 or bool. */
@@ -108,12 +142,26 @@ static void apply_rule(lua_State *L, int op, int dt, int *compute, int *result) 
   }
 }
 
-/* Checks a user-given `out` or allocates the result. */
+/* Whether a loop computing `result` must store into a result array, not straight into an
+ * out of another dtype: these dtypes compute in a wider kind (int64, float), and NumPy
+ * rounds or wraps to the result dtype before casting into out. */
+static int narrows(int result) {
+  return result == CA_INT8 || result == CA_UINT8 || result == CA_INT16 || result == CA_INT32 ||
+         result == CA_FLOAT16;
+}
+
+/* Checks a user-given `out` and returns it when the loop can write it directly: the same
+ * dtype semantics, and no input it could overwrite before reading. Otherwise allocates the
+ * result (pushed), which the caller then copies into out. */
 static ca_array *result_array(lua_State *L, ca_array *out, ca_backend *be, int dtype, int nd,
-                              const int64_t *shape, const char *fname) {
+                              const int64_t *shape, int nin, ca_array *const *ins,
+                              const char *fname) {
   if (!out) return ca_new(L, be, dtype, nd, shape);
   ca_check_out(L, out, be, dtype, nd, shape, fname);
-  return out;
+  int direct = out->dtype == dtype || !narrows(dtype);
+  for (int k = 0; k < nin && direct; k++)
+    if (ins[k] && ca_overlaps(out, ins[k])) direct = 0;
+  return direct ? out : ca_new(L, be, dtype, nd, shape);
 }
 
 static ca_backend *common_backend(lua_State *L, ca_array *const *arrs, int n, const char *fname) {
@@ -138,18 +186,26 @@ static void run_elementwise(lua_State *L, int op, int nin, const operand *ops, c
   ca_backend *be = common_backend(L, arrs + 1, nin, fname);
   int64_t shape[CA_MAXDIMS];
   int nd = ca_broadcast_shapes(L, fname, nin, (const ca_array *const *)(arrs + 1), shape);
-  arrs[0] = result_array(L, out, be, result, nd, shape, fname);
+  arrs[0] = result_array(L, out, be, result, nd, shape, nin, arrs + 1, fname);
+  if (out) ca_check_live(L, out, fname);
+  for (int k = 0; k <= nin; k++)
+    if (arrs[k]) ca_check_live(L, arrs[k], fname);
   ca_value vals[CA_MAXOPS];
   int dts[CA_MAXOPS];
   for (int k = 0; k < nin; k++) {
     dts[k + 1] = in_dtypes[k];
-    if (!ops[k].arr) vals[k + 1] = ca_value_from_number(ops[k].num, in_dtypes[k]);
+    if (!ops[k].arr) vals[k + 1] = operand_value(&ops[k], in_dtypes[k]);
   }
   ca_loop l;
   ca_loop_build(&l, nd, shape, nin + 1, arrs, vals, dts, compute);
-  if (l.size == 0) return;
-  ca_status st = nin == 1 ? be->unary(be, op, &l) : nin == 2 ? be->binary(be, op, &l) : be->where(be, &l);
-  if (st != CA_OK) ca_raise_status(L, be, st, fname);
+  if (l.size > 0) {
+    ca_status st = nin == 1 ? be->unary(be, op, &l) : nin == 2 ? be->binary(be, op, &l) : be->where(be, &l);
+    if (st != CA_OK) ca_raise_status(L, be, st, fname);
+  }
+  if (out && arrs[0] != out) { /* the result, then cast into out */
+    ca_copy_into(L, out, arrs[0]);
+    lua_pop(L, 1);
+  }
 }
 
 void ca_apply_unary(lua_State *L, int op, int ia, ca_array *out) {
@@ -161,7 +217,7 @@ void ca_apply_unary(lua_State *L, int op, int ia, ca_array *out) {
   apply_rule(L, op, dt, &compute, &result);
   if (!a.arr) { /* a lone number: a 0-d array on the default device */
     ca_array *z = ca_new(L, ca_backend_get(L, ca_state_get(L)->default_device), dt, 0, NULL);
-    ca_fill(L, z, a.num);
+    fill_lone(L, z, &a);
     a.arr = z;
     run_elementwise(L, op, 1, &a, &compute, compute, result, out, fname);
     lua_remove(L, out ? -1 : -2);
@@ -176,21 +232,25 @@ void ca_apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out) {
   read_operand(L, ia, &ops[0], fname);
   read_operand(L, ib, &ops[1], fname);
   int dt;
-  int pushed = 0;
+  int pushed = 0, exact = is_comparison(op);
   if (ops[0].arr && ops[1].arr) {
-    dt = ca_promote(ops[0].arr->dtype, ops[1].arr->dtype);
+    int d0 = ops[0].arr->dtype, d1 = ops[1].arr->dtype;
+    /* a float function (arctan2) runs in the smallest float both inputs cast to safely, as
+     * NumPy's loop search picks (int8 and uint8 give float16, not int16's float32) */
+    dt = ca_op_rules[op] == CA_RULE_FLOAT ? ca_promote(ca_float_for(d0), ca_float_for(d1))
+                                          : ca_promote(d0, d1);
   } else if (ops[0].arr) {
-    dt = weak_result(L, &ops[1], ops[0].arr->dtype, fname);
+    dt = weak_result(L, &ops[1], ops[0].arr->dtype, exact, fname);
   } else if (ops[1].arr) {
-    dt = weak_result(L, &ops[0], ops[1].arr->dtype, fname);
+    dt = weak_result(L, &ops[0], ops[1].arr->dtype, exact, fname);
   } else { /* two numbers: the first becomes a 0-d array */
     int d0 = lone_dtype(&ops[0]);
     ca_array *z = ca_new(L, ca_backend_get(L, ca_state_get(L)->default_device), d0, 0, NULL);
-    ca_fill(L, z, ops[0].num);
+    fill_lone(L, z, &ops[0]);
     ops[0].arr = z;
     ops[0].weak = 0;
     pushed = 1;
-    dt = weak_result(L, &ops[1], d0, fname);
+    dt = weak_result(L, &ops[1], d0, exact, fname);
   }
   int compute, result;
   apply_rule(L, op, dt, &compute, &result);
@@ -207,9 +267,8 @@ static const char *const out_opts[] = {"out", NULL};
 static int l_unary(lua_State *L) {
   int op = (int)lua_tointeger(L, lua_upvalueindex(1));
   ca_opt_check(L, 2, ca_op_names[op], out_opts);
-  ca_array *out = ca_opt_out(L, 2);
-  ca_apply_unary(L, op, 1, out);
-  if (out) lua_getfield(L, 2, "out");
+  ca_array *out = ca_opt_out(L, 2, ca_op_names[op]);
+  ca_apply_unary(L, op, 1, out); /* with out, pushes nothing: out is on top */
   return 1;
 }
 
@@ -218,9 +277,8 @@ static int l_binary(lua_State *L) {
   int op = (int)lua_tointeger(L, lua_upvalueindex(1));
   luaL_checkany(L, 2);
   ca_opt_check(L, 3, ca_op_names[op], out_opts);
-  ca_array *out = ca_opt_out(L, 3);
-  ca_apply_binary(L, op, 1, 2, out);
-  if (out) lua_getfield(L, 3, "out");
+  ca_array *out = ca_opt_out(L, 3, ca_op_names[op]);
+  ca_apply_binary(L, op, 1, 2, out); /* with out, pushes nothing: out is on top */
   return 1;
 }
 
@@ -257,8 +315,8 @@ static int l_where(lua_State *L) {
   read_operand(L, 3, &ops[2], "where");
   int dt;
   if (ops[1].arr && ops[2].arr) dt = ca_promote(ops[1].arr->dtype, ops[2].arr->dtype);
-  else if (ops[1].arr) dt = weak_result(L, &ops[2], ops[1].arr->dtype, "where");
-  else if (ops[2].arr) dt = weak_result(L, &ops[1], ops[2].arr->dtype, "where");
+  else if (ops[1].arr) dt = weak_result(L, &ops[2], ops[1].arr->dtype, 0, "where");
+  else if (ops[2].arr) dt = weak_result(L, &ops[1], ops[2].arr->dtype, 0, "where");
   else dt = ca_promote(lone_dtype(&ops[1]), lone_dtype(&ops[2]));
   if (!ops[0].arr && !ops[1].arr && !ops[2].arr)
     return ca_raisef(L, "where: at least one operand must be an array");
@@ -274,14 +332,16 @@ static int l_clip(lua_State *L) {
   if (lua_isnoneornil(L, 2) && lua_isnoneornil(L, 3))
     return ca_raisef(L, "clip: one of lo and hi must be given");
   ca_opt_check(L, 4, "clip", out_opts);
-  ca_array *out = ca_opt_out(L, 4);
+  lua_settop(L, 4);
+  ca_array *out = ca_opt_out(L, 4, "clip"); /* at 5 */
+  if (out) ca_check_writable(L, out, "clip");
   int cur = 1;
   if (!lua_isnoneornil(L, 2)) {
     ca_apply_binary(L, CA_OP_maximum, cur, 2, lua_isnoneornil(L, 3) ? out : NULL);
     cur = lua_gettop(L);
   }
   if (!lua_isnoneornil(L, 3)) ca_apply_binary(L, CA_OP_minimum, cur, 3, out);
-  if (out) lua_getfield(L, 4, "out");
+  if (out) lua_pushvalue(L, 5);
   return 1;
 }
 

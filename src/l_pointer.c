@@ -125,7 +125,7 @@ static int l_from_pointer(lua_State *L) {
   int device = ca_opt_device(L, 3, -1, fname);
   int has_strides = 0;
   if (has) {
-    lua_getfield(L, 3, "strides");
+    ca_opt_get(L, 3, "strides");
     if (!lua_isnil(L, -1)) {
       if (!lua_istable(L, -1) || (int)ca_rawlen(L, -1) != nd)
         ca_raisef(L, "%s: strides must be a table of %d integers (in elements)", fname, nd);
@@ -140,11 +140,13 @@ static int l_from_pointer(lua_State *L) {
     lua_pop(L, 1);
   }
   ca_backend *be = ca_backend_get(L, device);
+  char why[256];
+  if (ca_pointer_mismatch(L, be, p, device, why, sizeof why)) ca_raisef(L, "%s: %s", fname, why);
   /* The owner: the option (false: none), else a cdata argument itself (whose memory the
    * array may be). */
   int owner = 0, owner_given = 0;
   if (has) {
-    lua_getfield(L, 3, "owner");
+    ca_opt_get(L, 3, "owner");
     owner_given = !lua_isnil(L, -1);
     if (lua_toboolean(L, -1)) owner = lua_gettop(L);
   }

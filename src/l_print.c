@@ -39,7 +39,7 @@ static int l_print_data(lua_State *L) {
   int axes[CA_MAXDIMS], k = 0;
   if (edge > 0)
     for (int i = 0; i < a->ndim; i++)
-      if (a->shape[i] > 2 * edge) axes[k++] = i;
+      if (a->shape[i] - edge > edge) axes[k++] = i; /* shape > 2 * edge, without overflow */
   if (k > 20) return ca_raisef(L, "_print_data: too many long axes to summarise (%d)", k);
   if (k > 0) {
     int64_t shape[CA_MAXDIMS];
@@ -64,7 +64,7 @@ static int l_print_data(lua_State *L) {
     }
     data = dst;
   }
-  size_t isz = ca_itemsize(data->dtype), nbytes = (size_t)data->size * isz;
+  size_t isz = ca_itemsize(data->dtype), nbytes = ca_nbytes(L, data, "_print_data");
   char *buf = (char *)ca_newuserdata(L, nbytes ? nbytes : 1);
   ca_read_host(L, data, buf);
   int fl = ca_is_float(data->dtype);

@@ -16,8 +16,9 @@ static int opt_shape(lua_State *L, int idx, int64_t *shape, const char *fname) {
   return ca_read_shape(L, idx, shape, fname);
 }
 
-/* Pushes an array of `shape` filled by the backend's random stream; advances the counter. */
-static int draw(lua_State *L, const char *fname, int dist, double p1, double p2, int nd,
+/* Pushes an array of `shape` filled by the backend's random stream; advances the counter.
+ * p1, p2: .i for integer draws (exact bounds), .f otherwise. */
+static int draw(lua_State *L, const char *fname, int dist, ca_value p1, ca_value p2, int nd,
                 const int64_t *shape, int oi, int dflt_dtype) {
   ca_state *s = ca_state_get(L);
   if (oi) ca_opt_check(L, oi, fname, dd_opts);
@@ -63,7 +64,9 @@ static int r_draw(lua_State *L) {
   int dist = luaL_checkoption(L, 2, NULL, dists) == 0 ? CA_DIST_UNIFORM : CA_DIST_NORMAL;
   int64_t shape[CA_MAXDIMS];
   int nd = opt_shape(L, 3, shape, fname);
-  double p1 = luaL_checknumber(L, 4), p2 = luaL_checknumber(L, 5);
+  ca_value p1, p2;
+  p1.f = luaL_checknumber(L, 4);
+  p2.f = luaL_checknumber(L, 5);
   return draw(L, fname, dist, p1, p2, nd, shape, lua_isnoneornil(L, 6) ? 0 : 6,
               ca_state_get(L)->default_dtype);
 }
@@ -72,11 +75,12 @@ static int r_draw(lua_State *L) {
  * bounds are read here, exactly; lua/cuarray/random.lua gives randint its trailing options. */
 static int r_randint(lua_State *L) {
   int64_t lo, hi;
-  if (!ca_tointeger(L, 1, &lo))
+  /* exact: Lua 5.4 integers, LuaJIT int64 cdata (its numbers are exact up to 2^53) */
+  if (!ca_toint64(L, 1, &lo))
     return ca_raisef(L, "random.randint: lo must be an integer, got %s",
                       lua_type(L, 1) == LUA_TNUMBER ? lua_tostring(L, 1) : luaL_typename(L, 1));
   if (!lua_isnil(L, 2)) {
-    if (!ca_tointeger(L, 2, &hi))
+    if (!ca_toint64(L, 2, &hi))
       return ca_raisef(L, "random.randint: hi must be an integer, got %s",
                         lua_type(L, 2) == LUA_TNUMBER ? lua_tostring(L, 2) : luaL_typename(L, 2));
   } else {
@@ -98,7 +102,10 @@ static int r_randint(lua_State *L) {
       return ca_raisef(L, "random.randint: the range [%lld, %lld) is out of bounds for %s",
                         (long long)lo, (long long)hi, ca_dtype_name(dtype));
   }
-  return draw(L, "random.randint", CA_DIST_INTEGER, (double)lo, (double)hi, nd, shape, oi, CA_INT64);
+  ca_value vlo, vhi;
+  vlo.i = lo;
+  vhi.i = hi;
+  return draw(L, "random.randint", CA_DIST_INTEGER, vlo, vhi, nd, shape, oi, CA_INT64);
 }
 
 /* cu.random.get_state() -> seed, counter; cu.random.set_state(seed, counter) */

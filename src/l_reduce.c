@@ -5,8 +5,9 @@
  * The core moves the reduced axes last (a permuted view of the input, no copy), drops
  * size-1 dims and coalesces runs whose strides chain (the kept dims in input and output
  * together, the reduced dims in the input), so that the backend sees few dims. Reductions
- * stay on the array's device: a reduction over all elements is a 0-d array there, and
- * nothing is synchronised until the value is read (a:item()). */
+ * stay on the array's device; one over all elements (no axis, no keepdims, no out) returns
+ * its value as a Lua value, read from the device, unless {array = true} keeps the 0-d array
+ * there unsynchronised. */
 #include <string.h>
 #include <math.h>
 #include "core.h"
@@ -37,9 +38,9 @@ static const rfunc rfuncs[] = {
   {"cumsum", CA_OP_sum, K_SCAN}, {"cumprod", CA_OP_prod, K_SCAN},
 };
 
-static const char *const opts_plain[] = {"keepdims", "out", NULL};
-static const char *const opts_dtype[] = {"keepdims", "out", "dtype", NULL};
-static const char *const opts_var[] = {"keepdims", "out", "dtype", "ddof", NULL};
+static const char *const opts_plain[] = {"keepdims", "out", "array", NULL};
+static const char *const opts_dtype[] = {"keepdims", "out", "dtype", "array", NULL};
+static const char *const opts_var[] = {"keepdims", "out", "dtype", "ddof", "array", NULL};
 static const char *const opts_scan[] = {"dtype", "out", NULL};
 static const char *const *const known_opts[] = {opts_plain, opts_dtype, opts_var, opts_plain,
                                                opts_scan};
@@ -108,6 +109,8 @@ static int64_t abs64(int64_t x) { return x < 0 ? -x : x; }
  * is the result's. */
 static void reduce_into(lua_State *L, const ca_array *a, int op, const int *red, int keepdims,
                         double ddof, int64_t count, ca_array *res, const char *fname) {
+  ca_check_live(L, a, fname);
+  ca_check_live(L, res, fname);
   ca_backend *be = ca_be(a);
   int nd = a->ndim;
   if (res->size == 0) return;
@@ -218,6 +221,7 @@ static void scan_core(lua_State *L, int aidx, int op, int axis, int rdtype, ca_a
     if (out) ca_check_out(L, out, be, rdtype, 1, &n, fname);
     ca_array *flat = ca_push_flat(L, aidx);
     ca_array *res = out ? out : ca_new(L, be, rdtype, 1, &n);
+    ca_check_live(L, res, fname);
     if (n > 0) {
       r.nout = 0;
       r.nred = 1;
@@ -235,6 +239,8 @@ static void scan_core(lua_State *L, int aidx, int op, int axis, int rdtype, ca_a
   }
   if (out) ca_check_out(L, out, be, rdtype, a->ndim, a->shape, fname);
   ca_array *res = out ? out : ca_new(L, be, rdtype, a->ndim, a->shape);
+  ca_check_live(L, a, fname);
+  ca_check_live(L, res, fname);
   if (res->size == 0) return;
   int k = 0;
   for (int i = 0; i < a->ndim; i++)
@@ -272,7 +278,8 @@ static int l_reduce(lua_State *L) {
     oidx = 2;
   }
   ca_opt_check(L, oidx, fname, known_opts[f->kind]);
-  ca_array *out = ca_opt_out(L, oidx);
+  lua_settop(L, 3);
+  ca_array *out = ca_opt_out(L, oidx, fname); /* at 4 */
   int rdtype = result_dtype(f->op, a->dtype);
   if (f->kind == K_DTYPE || f->kind == K_VAR || f->kind == K_SCAN)
     rdtype = ca_opt_dtype(L, oidx, rdtype, fname);
@@ -290,7 +297,7 @@ static int l_reduce(lua_State *L) {
     read_axes(L, aidx, a->ndim, f->kind == K_ARG, red, fname);
     double ddof = 0.0;
     if (f->kind == K_VAR && lua_istable(L, oidx)) {
-      lua_getfield(L, oidx, "ddof");
+      ca_opt_get(L, oidx, "ddof");
       if (!lua_isnil(L, -1)) {
         if (lua_type(L, -1) != LUA_TNUMBER)
           return ca_raisef(L, "%s: ddof must be a number, got %s", fname, luaL_typename(L, -1));
@@ -301,7 +308,13 @@ static int l_reduce(lua_State *L) {
     int keepdims = ca_opt_bool(L, oidx, "keepdims", 0);
     reduce_core(L, a, f->op, red, keepdims, rdtype, ddof, out, fname);
   }
-  if (out) lua_getfield(L, oidx, "out");
+  if (out) {
+    lua_pushvalue(L, 4);
+  } else if (f->kind != K_SCAN && (aidx == 0 || lua_isnoneornil(L, aidx)) &&
+             !ca_opt_bool(L, oidx, "keepdims", 0) && !ca_opt_bool(L, oidx, "array", 0)) {
+    /* over all elements: a Lua value, as a[i] gives ({array = true} keeps the 0-d array) */
+    ca_push_element(L, ca_test(L, -1));
+  }
   return 1;
 }
 

@@ -73,6 +73,7 @@ void ca_wrap_or_release(lua_State *L, ca_array *a, ca_backend *be, void *elem0, 
   else
     ca_set_contiguous_strides(a);
   a->offset = offset;
+  a->readonly = a->size > 0 && ca_has_aliasing_axes(a);
   a->storage = st;
 }
 
@@ -88,6 +89,43 @@ ca_backend *ca_try_backend(lua_State *L, int device) {
   ca_backend *be = (ca_backend *)lua_touserdata(L, -1);
   lua_pop(L, 1);
   return be;
+}
+
+/* The CUDA backend of device 0 when the CUDA module is loaded (and a GPU is there), else
+ * NULL: only its driver can tell device memory from host memory. */
+static ca_backend *loaded_cuda(lua_State *L) {
+  int loaded = 0;
+  lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
+  if (lua_istable(L, -1)) {
+    lua_pushliteral(L, "cuarray.cuda");
+    lua_rawget(L, -2);
+    loaded = lua_istable(L, -1);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  if (!loaded) return NULL;
+  ca_backend *be = ca_try_backend(L, 0);
+  if (!be) lua_pop(L, 1); /* why not: no GPU, nothing to ask */
+  return be;
+}
+
+const char *ca_pointer_mismatch(lua_State *L, ca_backend *be, const void *p, int device,
+                                char *buf, size_t len) {
+  ca_backend *cuda = device >= 0 ? be : loaded_cuda(L);
+  int kind = CA_MEM_HOST, dev = -1;
+  if (!p || !cuda || !cuda->pointer_kind || cuda->pointer_kind(cuda, p, &kind, &dev) != CA_OK)
+    return NULL;
+  if (device < 0 && kind == CA_MEM_DEVICE)
+    snprintf(buf, len, "the pointer is device memory of cuda:%d, which the host cannot read; "
+             "pass {device = \"cuda:%d\"}", dev, dev);
+  else if (device >= 0 && kind == CA_MEM_HOST)
+    snprintf(buf, len, "the pointer is host memory, which cuda:%d cannot read; pass {device = "
+             "\"cpu\"}", device);
+  else if (device >= 0 && kind == CA_MEM_DEVICE && dev != device)
+    snprintf(buf, len, "the pointer is device memory of cuda:%d, not of cuda:%d", dev, device);
+  else
+    return NULL;
+  return buf;
 }
 
 static int push_blank_p(lua_State *L) {

@@ -17,7 +17,7 @@ if cu.cuda.device_count() < want_gpus then
   os.exit(1)
 end
 local a = cu.ones({4}, {device = "cuda"})
-print(("GPU found; ones(4) on %s sums to %s"):format(tostring(a.device), tostring(a:sum():item())))
+print(("GPU found; ones(4) on %s sums to %s"):format(tostring(a.device), tostring(a:sum())))
 if want_gpus > 1 then
   print(("%d GPUs; cuda:0 and cuda:1 reach each other directly: %s")
     :format(cu.cuda.device_count(), tostring(cu.cuda.can_access_peer(0, 1))))

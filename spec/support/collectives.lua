@@ -125,7 +125,7 @@ function C.define(ctx)
         else want = want * x end
       end
       for i in ipairs(ctx.here) do
-        assert.is_true(xs[i]:get():eq(want):all():item(), op .. " " .. dtype)
+        assert.is_true(xs[i]:get():eq(want):all(), op .. " " .. dtype)
       end
     end
   end)

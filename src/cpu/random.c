@@ -129,18 +129,20 @@ static void draw_blocks(void *ctx, int64_t blo, int64_t bhi) {
   }
 }
 
-ca_status ca_cpu_random(ca_backend *be, int dist, void *out, int dtype, int64_t n, double p1,
-                        double p2, uint64_t seed, uint64_t counter) {
+ca_status ca_cpu_random(ca_backend *be, int dist, void *out, int dtype, int64_t n, ca_value v1,
+                        ca_value v2, uint64_t seed, uint64_t counter) {
   (void)be;
   if (dtype < 0 || dtype >= CA_NDTYPES || n < 0) return CA_ERR_VALUE;
   if (dist != CA_DIST_UNIFORM && dist != CA_DIST_NORMAL && dist != CA_DIST_INTEGER)
     return CA_ERR_UNSUPPORTED;
   if (dist != CA_DIST_INTEGER && !ca_is_float(dtype)) return CA_ERR_UNSUPPORTED;
   int64_t per = ca_random_per_block(dtype, dist);
+  int integers = dist == CA_DIST_INTEGER;
+  double p1 = integers ? 0 : v1.f, p2 = integers ? 0 : v2.f;
   /* integers: lo + mulhi64(x, span), all in uint64 so that wide spans wrap correctly */
   draw g = {dist, dtype, (char *)out, n, (int64_t)ca_itemsize(dtype), per, p1, p2, seed, counter,
-            ca_d2i(p1), 0, (float)p1, (float)p2}; /* float16/32 compute in float */
-  g.span = (ca_u)ca_d2i(p2) - (ca_u)g.lo;
+            integers ? v1.i : 0, 0, (float)p1, (float)p2}; /* float16/32 compute in float */
+  g.span = integers ? (ca_u)v2.i - (ca_u)v1.i : 0;
 
   int64_t nblocks = (n + per - 1) / per;
   /* every element is a function of its block alone: split the blocks over the threads */
