@@ -5,6 +5,7 @@
 #   make demo       install missing Debian packages, build, run examples/quickstart.lua
 #   make test       the whole check CI runs; last line "N passed, N failed"
 #   make test-gpu   on a GPU machine: the suite on cuda and cpu,cuda (see "On the GPU machine" below)
+#   make test-multigpu  on a machine with two GPUs: peer copies, NCCL, cuarray-run, the bench rows
 #   make lint       luacheck, warnings as errors
 #   make bench      bench/bench.lua on the CPU
 #   make notebook   install the Jupyter kernels "cuarray (LuaJIT)" and "cuarray (Lua 5.4)"
@@ -89,7 +90,8 @@ CUDA_CU := $(sort $(wildcard cuda/*.cu))
 CUDA_C := $(sort $(wildcard cuda/*.c))
 CUDA_CU_OBJ := $(patsubst cuda/%.cu,$(BUILD)/obj/cuda/%.o,$(CUDA_CU))
 
-.PHONY: all rock configure install clean deps demo test test-run test-gpu lint bench fuzz \
+.PHONY: all rock configure install clean deps demo test test-run test-gpu test-multigpu launch bench-multigpu-peer \
+        lint bench fuzz \
         busted-luajit busted-lua5.4 busted-lua5.1 examples rock-check asan-build busted-asan gpu-check \
         hostile-asan hostile-luajit hostile-lua5.4 hostile-lua5.1 \
         run-quickstart bench-numpy header-check structure-check op-rows-check \
@@ -189,7 +191,8 @@ INCDIR ?= $(CPREFIX)/include
 CLIBDIR ?= $(CPREFIX)/lib
 INSTALL_FLAVOUR ?= rock
 FROM = $(BUILD)/$(INSTALL_FLAVOUR)
-PC_VERSION ?= $(or $(patsubst cuarray-%.rockspec,%,$(firstword $(wildcard cuarray-*.rockspec))),0)
+PC_VERSION ?= $(VERSION)
+BINDIR ?= $(PREFIX)/bin
 install:
 	@test -f $(FROM)/cuarray/core.so -a -f $(FROM)/libcuarray.a || \
 	  { echo "make install: run 'make rock LUA_INCDIR=...' first (LuaRocks does), or 'make' and" \
@@ -208,6 +211,9 @@ install:
 	    -e 's|@LUA_INCDIR@|$(INC_$(INSTALL_FLAVOUR))|; s|@LUA_FLAVOUR@|$(notdir $(INC_$(INSTALL_FLAVOUR)))|' \
 	    -e 's|@LIBS_PRIVATE@|$(strip $(BLAS_LIB) $(ZLIB_LIB) -lpthread -lm)|' src/cuarray.pc.in \
 	    > $(CLIBDIR)/pkgconfig/cuarray.pc
+	mkdir -p $(BINDIR)
+	sed 's|^default_lua=$$|default_lua=$(LUA)|' bin/cuarray-run > $(BINDIR)/cuarray-run
+	chmod 755 $(BINDIR)/cuarray-run
 
 clean:
 	rm -rf $(BUILD)
@@ -350,10 +356,24 @@ busted-asan: asan-build
 # `.gpu/env.sh` (ignored by git), puts them there: `source .gpu/env.sh` first. Any
 # environment with those on PATH works.
 gpu-check: $(BUILD)/luajit/cuarray/cuda.so
-	@$(call run_env,luajit) $(LUAJIT) tools/gpu_check.lua
+	@$(call run_env,luajit) $(LUAJIT) tools/gpu_check.lua $(GPU_CHECK_ARGS)
 
 test-gpu: all
 	@GPU=1 BUILD='$(BUILD)' MAKE='$(MAKE)' TEST_FLAVOURS=luajit bash tools/run_tests.sh
+
+# On a machine with two GPUs (LuaJIT, busted and nvcc on PATH, as for test-gpu):
+# `make -j16 && make test-multigpu`. The multi-GPU specs (spec/multigpu/: one process, then one
+# per GPU through cuarray-run), the dead peer checks, the distributed example, and the benchmark
+# rows beside PyTorch's; every part bounded, MULTIGPU_BUDGET seconds in all (default 540).
+test-multigpu: $(BUILD)/luajit/cuarray/core.so $(BUILD)/luajit/cuarray/cuda.so
+	@MULTIGPU=1 BUILD='$(BUILD)' MAKE='$(MAKE)' BUSTED='$(BUSTED)' TEST_FLAVOURS=luajit bash tools/run_tests.sh
+
+# bin/cuarray-run with the checkout's modules: `make launch LAUNCH_ARGS="-n 2 script.lua"`.
+launch: $(BUILD)/luajit/cuarray/core.so
+	@$(call run_env,luajit) bin/cuarray-run --lua $(LUAJIT) $(LAUNCH_ARGS)
+
+bench-multigpu-peer: $(BUILD)/luajit/cuarray/cuda.so
+	@$(call run_env,luajit) $(LUAJIT) bench/multigpu.lua peer
 
 # ---- the NumPy oracle (tools/oracle/README.md) ----------------------------------------------
 # tools/oracle/gen.py draws random cases from fixed seeds and writes NumPy's answers;

@@ -51,6 +51,13 @@ for _, dev in ipairs(H.devices()) do
       near(est, math.pi, 0.02, "pi estimate")
     end)
 
+    it("distributed_pi estimates pi in a job of one process", function()
+      local out = run_ok(dev, "examples/distributed_pi.lua", 200000)
+      local est = tonumber(out:match("pi ~ ([%d%.]+) from 200000 points on 1 rank "))
+      assert.is_number(est, out)
+      near(est, math.pi, 0.02, "pi estimate")
+    end)
+
     it("heat_diffusion matches a plain Lua stencil", function()
       local n, steps = 16, 6
       local out = run_ok(dev, "examples/heat_diffusion.lua", n, steps)

@@ -7,12 +7,15 @@
 -- This file is thin: it loads the C module cuarray.core, copies its functions into the module
 -- table, adds the compositions written in Lua (lua/cuarray/create.lua: the _like forms and
 -- identity; lua/cuarray/random.lua: cu.random's positional forms), attaches the namespaces
--- (cu.random, cu.linalg, cu.cuda), chooses the default device and installs the printer
+-- (cu.random, cu.linalg, cu.cuda, cu.nccl) and the device scopes
+-- (lua/cuarray/devices.lua), chooses the default device and installs the printer
 -- (lua/cuarray/format.lua), adds the array methods written in Lua (lua/cuarray/methods.lua) and
 -- makes the module tables strict (lua/cuarray/strict.lua: a misspelled field raises). Lists
 -- (dtypes, function names) come from the modules themselves.
 local core = require "cuarray.core"
 local format = require "cuarray.format"
+local devices = require "cuarray.devices"
+local nccl = require "cuarray.nccl"
 
 local cu = {}
 for k, v in pairs(core) do cu[k] = v end
@@ -79,6 +82,10 @@ do
     cu.cuda = cuda_unavailable(why)
   end
 end
+
+-- Device scopes (cu.with_device, cu.cuda.with_device, cu.cuda.device) and collectives (cu.nccl).
+devices(cu, core)
+cu.nccl = nccl(cu)
 
 -- ---- default device ----------------------------------------------------------------------
 
