@@ -30,6 +30,7 @@ for k, v in pairs(require "cuarray.grids") do cu[k] = v end
 for k, v in pairs(require "cuarray.positions") do cu[k] = v end
 for k, v in pairs(require "cuarray.picking") do cu[k] = v end
 for k, v in pairs(require "cuarray.editing") do cu[k] = v end
+for k, v in pairs(require "cuarray.layout") do cu[k] = v end
 
 cu.random = require "cuarray.random"
 cu.lib = {stride_tricks = require "cuarray.strided"}
