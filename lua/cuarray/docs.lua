@@ -152,6 +152,57 @@ a:lt(b) -- Elementwise a < b.
 a:le(b) -- Elementwise a <= b.
 a:gt(b) -- Elementwise a > b.
 a:ge(b) -- Elementwise a >= b.
+cu.atleast_1d(a, ...) -- Each argument viewed with at least 1 dimension (one result per argument).
+cu.atleast_2d(a, ...) -- Each argument viewed with at least 2 dimensions (a 1-d array becomes a row).
+cu.atleast_3d(a, ...) -- Each argument viewed with at least 3 dimensions, NumPy's placement.
+cu.vstack(list[, {dtype=}]) -- Joins arrays along axis 1 (1-d arrays as rows).
+cu.hstack(list[, {dtype=}]) -- Joins arrays along axis 2 (axis 1 for 1-d arrays).
+cu.dstack(list[, {dtype=}]) -- Joins arrays along axis 3.
+cu.column_stack(list[, {dtype=}]) -- 1-d arrays as the columns of a 2-d array.
+cu.append(a, values[, axis]) -- A copy of a with values after its end (flattened without an axis).
+cu.split(a, sections_or_points[, axis = 1]) -- A table of views: equal sections, or parts ending at 1-based points.
+cu.array_split(a, sections_or_points[, axis = 1]) -- split, with sections that may be uneven.
+cu.hsplit(a, spec) -- split along axis 2 (axis 1 of a 1-d array).
+cu.vsplit(a, spec) -- split along axis 1.
+cu.dsplit(a, spec) -- split along axis 3.
+cu.tile(a, reps) -- a repeated reps[k] times along axis k.
+cu.repeat_interleave(a, repeats[, axis]) -- Each element repeated (NumPy's repeat; also cu["repeat"]).
+cu.repeat(a, repeats[, axis]) -- NumPy's repeat, written cu["repeat"] (repeat is a Lua keyword): cu.repeat_interleave.
+cu.roll(a, shift[, axis]) -- The elements shifted cyclically along axis (or over the flattened array).
+cu.rot90(a[, k = 1][, axes = {1, 2}]) -- A view of a rotated by k quarter turns.
+cu.moveaxis(a, source, destination) -- A view with axes moved to new positions.
+cu.rollaxis(a, axis[, start = 1]) -- A view with axis moved before position start.
+cu.resize(a, shape) -- A new array of shape filled with a's elements repeated cyclically.
+cu.pad(a, pad_width[, mode = "constant"][, {constant_values=}]) -- a grown at both ends of each axis (constant, edge, reflect, symmetric, wrap).
+cu.diff(a[, n = 1][, axis = -1][, {prepend=, append=}]) -- The n-th differences along axis.
+cu.ediff1d(a[, {to_begin=, to_end=}]) -- The differences of the flattened a.
+cu.trim_zeros(a[, trim = "fb"]) -- A view of the 1-d a without its leading and/or trailing zeros.
+cu.tri(n[, m][, k = 0][, {dtype=, device=}]) -- Ones on and below the k-th diagonal, zeros elsewhere.
+cu.tril(a[, k = 0]) -- A copy of a with the elements above the k-th diagonal zeroed.
+cu.triu(a[, k = 0]) -- A copy of a with the elements below the k-th diagonal zeroed.
+cu.meshgrid(x1, x2, ...[, {indexing=, sparse=, copy=}]) -- Coordinate arrays, one per input (several values).
+cu.indices(dimensions[, {dtype=, sparse=, device=}]) -- The 1-based index grid of a shape.
+cu.fromfunction(f, shape[, {dtype=, device=}]) -- f called with one array of 1-based coordinates per axis.
+cu.unravel_index(positions, shape[, {order=}]) -- The coordinates of 1-based flat positions (one value per axis).
+cu.ravel_multi_index(coords, shape[, {mode=, order=}]) -- The 1-based flat positions of coordinates.
+cu.take_along_axis(arr, indices, axis) -- arr's elements at 1-based indices along axis, matched with the other axes.
+cu.put_along_axis(arr, indices, values, axis) -- Writes values at the positions take_along_axis reads.
+cu.put(a, positions, values[, {mode=}]) -- Writes values at 1-based flat positions.
+cu.place(a, mask, values) -- Writes the first values where mask is true.
+cu.compress(condition, a[, axis]) -- The slices of a where the 1-d condition is true.
+cu.extract(condition, a) -- The elements of the flattened a where condition is nonzero.
+cu.select(condlist, choicelist[, default = 0]) -- choicelist[k] where condlist[k] is first true, else default.
+cu.choose(a, choices[, {mode=}]) -- choices[k] where a is k (1-based).
+cu.insert(arr, obj, values[, axis]) -- A copy of arr with values inserted before 1-based positions.
+cu.delete(arr, obj[, axis]) -- A copy of arr without the 1-based positions obj.
+cu.ascontiguousarray(a[, {dtype=}]) -- a when C-contiguous, else a C-contiguous copy.
+cu.asfortranarray(a[, {dtype=}]) -- a when in Fortran order, else a copy in Fortran order.
+cu.copyto(dst, src[, {casting=, where=}]) -- Writes src (broadcast) into dst, where `where` is true.
+cu.shares_memory(a, b) -- Whether the two arrays have an element's bytes in common (exact).
+cu.may_share_memory(a, b) -- Whether the byte ranges of the two arrays meet.
+cu.lib.stride_tricks.as_strided(a[, shape[, strides]][, {writeable=}]) -- A view of a's memory with these shape and element strides (bounds-checked).
+cu.lib.stride_tricks.sliding_window_view(x, window_shape[, axis]) -- Every window of window_shape, as a read-only view.
+a:view(dtype) -- The same bytes read as another dtype.
 ]==]
 
 -- Reductions: cu.f(a[, axis][, opts]) and a:f([axis][, opts]).
