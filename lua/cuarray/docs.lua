@@ -182,6 +182,8 @@ cu.tril(a[, k = 0]) -- A copy of a with the elements above the k-th diagonal zer
 cu.triu(a[, k = 0]) -- A copy of a with the elements below the k-th diagonal zeroed.
 cu.meshgrid(x1, x2, ...[, {indexing=, sparse=, copy=}]) -- Coordinate arrays, one per input (several values).
 cu.indices(dimensions[, {dtype=, sparse=, device=}]) -- The 1-based index grid of a shape.
+cu.mgrid(r1, r2, ...[, {device=}]) -- NumPy's mgrid with inclusive ranges {start, stop[, step]}: one stacked array.
+cu.ogrid(r1, r2, ...[, {device=}]) -- NumPy's ogrid with inclusive ranges: one array per range (several values).
 cu.fromfunction(f, shape[, {dtype=, device=}]) -- f called with one array of 1-based coordinates per axis.
 cu.unravel_index(positions, shape[, {order=}]) -- The coordinates of 1-based flat positions (one value per axis).
 cu.ravel_multi_index(coords, shape[, {mode=, order=}]) -- The 1-based flat positions of coordinates.

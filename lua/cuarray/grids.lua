@@ -98,4 +98,54 @@ function M.fromfunction(f, shape, opts)
   return f(unpack(coords, 1, #dims))
 end
 
+-- The values of a range {start, stop[, step]}: start, start + step, ... up to stop included
+-- (as Lua's numeric for), in dtype.
+local function range_values(fname, r, i, dtype, device)
+  if type(r) ~= "table" or core.is_array(r) or #r < 2 or #r > 3 then
+    error(("%s: range %d must be {start, stop[, step]}"):format(fname, i), 3)
+  end
+  local start, stop, step = r[1], r[2], r[3] == nil and 1 or r[3]
+  for _, v in ipairs({start, stop, step}) do
+    if type(v) ~= "number" then
+      error(("%s: range %d must hold numbers, got %s"):format(fname, i, type(v)), 3)
+    end
+  end
+  if step == 0 then error(("%s: range %d: step cannot be zero"):format(fname, i), 3) end
+  local n = math.floor((stop - start) / step + 1e-9) + 1
+  if n < 0 then n = 0 end
+  return core.arange(n, {dtype = dtype, device = device}) * step + start
+end
+
+local function grid(fname, sparse, ...)
+  local ranges, n, opts = options.split(...)
+  opts = options.check(opts, fname, {device = true})
+  if n == 0 then error(fname .. ": expected at least one range", 2) end
+  -- integers give int64 unless some range needs floats (then all are, as NumPy's)
+  local dtype = "int64"
+  for i = 1, n do
+    for _, v in ipairs(type(ranges[i]) == "table" and ranges[i] or {}) do
+      if type(v) == "number" and v ~= math.floor(v) then dtype = core.get_default_dtype() end
+    end
+  end
+  local out = {}
+  for i = 1, n do
+    out[i] = range_values(fname, ranges[i], i, dtype, opts.device)
+    if n > 1 then out[i] = out[i]:reshape(along(n, i, -1)) end
+  end
+  if sparse or n == 1 then return unpack(out, 1, n) end
+  local shape = {}
+  for i = 1, n do shape[i] = out[i].size end
+  for i = 1, n do out[i] = out[i]:broadcast_to(shape) end
+  return core.stack(out)
+end
+
+-- cu.mgrid(r1, r2, ...[, {device =}]): NumPy's mgrid[...] with inclusive ranges {start, stop[,
+-- step]}: one array of shape (n, len1, ..., lenn) whose k-th entry holds rk's values along
+-- axis k (of one range, its values).
+function M.mgrid(...) return grid("mgrid", false, ...) end
+
+-- cu.ogrid(r1, r2, ...[, {device =}]): NumPy's ogrid[...]: each range's values along its own
+-- axis, length 1 on the others (several values).
+function M.ogrid(...) return grid("ogrid", true, ...) end
+
 return M
