@@ -68,6 +68,17 @@ function M.array(fname, a, device)
   return core._check_array(a, fname)
 end
 
+-- x as integer indices: a Lua number as it is, else an array (a list becomes one on
+-- `device`) of an integer dtype; raises for bool and float arrays.
+function M.integers(fname, what, x, device)
+  if type(x) == "number" then return x end
+  x = M.array(fname, x, device)
+  if x.dtype == "bool" or x.dtype:find("float") then
+    error(("%s: %s must be integers, got %s"):format(fname, what, x.dtype), 3)
+  end
+  return x
+end
+
 -- The key that takes elements first..last (1-based, inclusive; empty when last < first) of
 -- axis `axis` of an array of nd dims, whole along the others.
 function M.range_key(nd, axis, first, last)

@@ -7,31 +7,25 @@ local M = {}
 
 local AS_OPTIONS = {dtype = true}
 
--- cu.ascontiguousarray(a[, {dtype =}]): a itself when it is C-contiguous (with at least one
--- dimension) and of the dtype, else a C-contiguous copy.
-function M.ascontiguousarray(a, opts)
-  local fname = "ascontiguousarray"
-  opts = options.check(opts, fname, AS_OPTIONS)
-  a = args.array(fname, a)
-  if a.ndim == 0 then a = a:reshape(1) end
-  local dtype = opts.dtype or a.dtype
-  if a.flags.c_contiguous and dtype == a.dtype then return a end
-  return a:astype(dtype)
+-- as_layout("C" or "F"): a itself when it is in that order, has at least one dimension and has
+-- the dtype asked for, else a copy in that order.
+local function as_layout(fname, order, flag)
+  return function(a, opts)
+    opts = options.check(opts, fname, AS_OPTIONS)
+    a = args.array(fname, a)
+    if a.ndim == 0 then a = a:reshape(1) end
+    local dtype = opts.dtype or a.dtype
+    if a.flags[flag] and dtype == a.dtype then return a end
+    local out = core.empty(a.shape, {dtype = dtype, device = a.device, order = order})
+    out[{"..."}] = a
+    return out
+  end
 end
 
--- cu.asfortranarray(a[, {dtype =}]): a itself when it is in Fortran order (with at least one
--- dimension) and of the dtype, else a copy in Fortran order.
-function M.asfortranarray(a, opts)
-  local fname = "asfortranarray"
-  opts = options.check(opts, fname, AS_OPTIONS)
-  a = args.array(fname, a)
-  if a.ndim == 0 then a = a:reshape(1) end
-  local dtype = opts.dtype or a.dtype
-  if a.flags.f_contiguous and dtype == a.dtype then return a end
-  local out = core.empty(a.shape, {dtype = dtype, device = a.device, order = "F"})
-  out[{"..."}] = a
-  return out
-end
+-- cu.ascontiguousarray(a[, {dtype =}]): a, or a C-contiguous copy.
+M.ascontiguousarray = as_layout("ascontiguousarray", "C", "c_contiguous")
+-- cu.asfortranarray(a[, {dtype =}]): a, or a copy in Fortran order.
+M.asfortranarray = as_layout("asfortranarray", "F", "f_contiguous")
 
 -- The kind of a dtype for NumPy's same_kind casting: bool < integer < float.
 local function kind(dtype)

@@ -9,12 +9,10 @@ local positions = require "cuarray.positions"
 
 local M = {}
 
+-- Integer indices as an array (a number too) on device.
 local function integer_indices(fname, what, ind, device)
-  ind = args.array(fname, ind, device)
-  if ind.dtype == "bool" or ind.dtype:find("float") then
-    error(("%s: %s must be integers, got %s"):format(fname, what, ind.dtype), 3)
-  end
-  return ind
+  if type(ind) == "number" then ind = {ind} end
+  return args.integers(fname, what, ind, device)
 end
 
 -- The advanced-index key that reads arr along axis at indices (of arr's ndim): a range of

@@ -36,15 +36,6 @@ local function outside(x, lo, hi)
   return core.any(core.logical_or(core.less(x, lo), core.greater(x, hi)))
 end
 
-local function integer_array(fname, what, x)
-  if type(x) == "number" then return x end
-  x = args.array(fname, x)
-  if x.dtype == "bool" or x.dtype:find("float") then
-    error(("%s: %s must be integers, got %s"):format(fname, what, x.dtype), 3)
-  end
-  return x
-end
-
 local UNRAVEL_OPTIONS = {order = true}
 
 -- cu.unravel_index(positions, shape[, {order = "C"}]): the coordinates of 1-based flat
@@ -54,7 +45,7 @@ function M.unravel_index(positions, shape, opts)
   opts = options.check(opts, fname, UNRAVEL_OPTIONS)
   local order = read_order(fname, opts.order)
   local dims, size, axes = dims_of(fname, shape, order)
-  local p = integer_array(fname, "positions", positions)
+  local p = args.integers(fname, "positions", positions)
   if outside(p, 1, size) then
     error(("unravel_index: a position is out of bounds for an array of size %d (positions run "
       .. "from 1)"):format(size), 2)
@@ -101,7 +92,7 @@ function M.ravel_multi_index(coords, shape, opts)
   end
   local total, stride = 1, 1
   for _, ax in ipairs(axes) do
-    local c = integer_array(fname, "coordinates", coords[ax])
+    local c = args.integers(fname, "coordinates", coords[ax])
     local d = dims[ax]
     if mode == "raise" then
       if outside(c, 1, d) then
