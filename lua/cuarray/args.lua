@@ -31,6 +31,17 @@ function M.axis(fname, ax, nd, what)
   return a
 end
 
+-- The entries 1, 2, ... of the table t up to the first nil, read raw (no __index or __len runs:
+-- a user's table may have any metatable), as a new plain table.
+function M.raw_list(t)
+  local out, i = {}, 1
+  while rawget(t, i) ~= nil do
+    out[i] = rawget(t, i)
+    i = i + 1
+  end
+  return out
+end
+
 -- A list of integers: a number (one entry), a table of them, or a 1-d integer array (read to
 -- the host).
 function M.int_list(fname, what, v)
@@ -46,6 +57,7 @@ function M.int_list(fname, what, v)
     error(("%s: %s must be an integer or a list of integers, got %s"):format(fname, what,
       type(v)), 3)
   end
+  v = M.raw_list(v)
   local out = {}
   for i = 1, #v do
     local x = v[i]

@@ -8,6 +8,8 @@ local unpack = table.unpack or unpack
 
 local M = {}
 
+local MAXDIMS = 32 -- the core's CA_MAXDIMS
+
 -- The shape of nd ones with n at axis i.
 local function along(nd, i, n)
   local s = {}
@@ -66,6 +68,9 @@ function M.indices(dimensions, opts)
   local dims = args.int_list(fname, "dimensions", dimensions)
   opts = options.check(opts, fname, INDICES_OPTIONS)
   local n = #dims
+  if n > MAXDIMS then
+    error(("indices: too many dimensions (%d; at most %d)"):format(n, MAXDIMS), 2)
+  end
   local make = {dtype = opts.dtype or "int64", device = opts.device}
   local parts = {}
   for k = 1, n do
@@ -101,6 +106,7 @@ end
 -- The values of a range {start, stop[, step]}: start, start + step, ... up to stop included
 -- (as Lua's numeric for), in dtype.
 local function range_values(fname, r, i, dtype, device)
+  if type(r) == "table" and not core.is_array(r) then r = args.raw_list(r) end
   if type(r) ~= "table" or core.is_array(r) or #r < 2 or #r > 3 then
     error(("%s: range %d must be {start, stop[, step]}"):format(fname, i), 3)
   end
@@ -123,7 +129,8 @@ local function grid(fname, sparse, ...)
   -- integers give int64 unless some range needs floats (then all are, as NumPy's)
   local dtype = "int64"
   for i = 1, n do
-    for _, v in ipairs(type(ranges[i]) == "table" and ranges[i] or {}) do
+    local r = ranges[i]
+    for _, v in ipairs(type(r) == "table" and not core.is_array(r) and args.raw_list(r) or {}) do
       if type(v) == "number" and v ~= math.floor(v) then dtype = core.get_default_dtype() end
     end
   end

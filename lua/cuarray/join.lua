@@ -49,19 +49,35 @@ end
 
 local STACK_OPTIONS = {dtype = true}
 
+-- The arrays of a list argument, read raw.
 local function check_list(fname, list)
   if type(list) ~= "table" or core.is_array(list) then
     error(("%s: expected a table of arrays, got %s"):format(fname,
       core.is_array(list) and "an array" or type(list)), 3)
   end
+  list = args.raw_list(list)
   if #list == 0 then error(("%s: need at least one array to concatenate"):format(fname), 3) end
+  return list
 end
 
 -- Concatenates the arrays of list, viewed with at least n dims, along the axis axis_of gives
 -- for the first of them.
-local function join(fname, list, opts, n, axis_of)
-  check_list(fname, list)
+-- The list as one 1-d array when every entry is a Lua number (one array for them all, not one
+-- per number), else nil.
+local function all_numbers(list)
+  for i = 1, #list do
+    if type(list[i]) ~= "number" then return nil end
+  end
+  return core.asarray(list)
+end
+
+-- all_shape gives the result's shape when every entry is a Lua number (then one array holds
+-- them all: no array per number).
+local function join(fname, list, opts, n, axis_of, all_shape)
+  list = check_list(fname, list)
   opts = options.check(opts, fname, STACK_OPTIONS)
+  local all = all_numbers(list)
+  if all then return all:reshape(all_shape(#list)):astype(opts.dtype or all.dtype) end
   local parts = {}
   for i = 1, #list do parts[i] = at_least(n, fname, list[i]) end
   return core.concatenate(parts, axis_of(parts[1]), {dtype = opts.dtype})
@@ -69,24 +85,28 @@ end
 
 -- cu.vstack(list[, {dtype =}]): rows on top of one another (1-d arrays become rows).
 function M.vstack(list, opts)
-  return join("vstack", list, opts, 2, function() return 1 end)
+  return join("vstack", list, opts, 2, function() return 1 end, function(k) return {k, 1} end)
 end
 
 -- cu.hstack(list[, {dtype =}]): side by side: along axis 1 for 1-d arrays, else axis 2.
 function M.hstack(list, opts)
-  return join("hstack", list, opts, 1, function(a) return a.ndim == 1 and 1 or 2 end)
+  return join("hstack", list, opts, 1, function(a) return a.ndim == 1 and 1 or 2 end,
+    function(k) return {k} end)
 end
 
 -- cu.dstack(list[, {dtype =}]): along the third axis (as atleast_3d views them).
 function M.dstack(list, opts)
-  return join("dstack", list, opts, 3, function() return 3 end)
+  return join("dstack", list, opts, 3, function() return 3 end,
+    function(k) return {1, 1, k} end)
 end
 
 -- cu.column_stack(list[, {dtype =}]): 1-d arrays as the columns of a 2-d array, 2-d arrays as
 -- they are, side by side.
 function M.column_stack(list, opts)
-  check_list("column_stack", list)
+  list = check_list("column_stack", list)
   opts = options.check(opts, "column_stack", STACK_OPTIONS)
+  local all = all_numbers(list)
+  if all then return all:reshape(1, #list):astype(opts.dtype or all.dtype) end
   local parts = {}
   for i = 1, #list do
     local a = args.array("column_stack", list[i])

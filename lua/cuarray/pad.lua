@@ -8,20 +8,20 @@ local args = require "cuarray.args"
 
 local M = {}
 
--- The source position (0-based) of the new position p (0-based, may be out of 0 .. n-1) of an
--- axis of length n, by mode.
+-- The source positions (0-based) of the new positions p (an int64 array of 0-based positions,
+-- may be out of 0 .. n-1) of an axis of length n, by mode: array operations on the device.
 local SOURCE = {
-  edge = function(p, n) return math.min(math.max(p, 0), n - 1) end,
-  wrap = function(p, n) return p % n end,
+  edge = function(p, n) return core.clip(p, 0, n - 1) end,
+  wrap = function(p, n) return core.remainder(p, n) end,
   reflect = function(p, n)
-    if n == 1 then return 0 end
+    if n == 1 then return p * 0 end
     local period = 2 * (n - 1)
-    local q = p % period
-    return q >= n and period - q or q
+    local q = core.remainder(p, period)
+    return core.where(core.greater_equal(q, n), period - q, q)
   end,
   symmetric = function(p, n)
-    local q = p % (2 * n)
-    return q >= n and 2 * n - 1 - q or q
+    local q = core.remainder(p, 2 * n)
+    return core.where(core.greater_equal(q, n), 2 * n - 1 - q, q)
   end,
 }
 
@@ -33,7 +33,8 @@ local function pairs_per_axis(fname, what, v, nd, check)
     check(y)
     return {x, y}
   end
-  if type(v) ~= "table" then v = {v} end
+  if type(v) ~= "table" or core.is_array(v) then v = {v} end
+  v = args.raw_list(v)
   local out = {}
   if type(v[1]) ~= "table" then
     if #v == 0 or #v > 2 then
@@ -48,6 +49,7 @@ local function pairs_per_axis(fname, what, v, nd, check)
   end
   for i = 1, nd do
     local p = v[#v == 1 and 1 or i]
+    if type(p) == "table" and not core.is_array(p) then p = args.raw_list(p) end
     if type(p) ~= "table" or #p < 1 or #p > 2 then
       error(("%s: %s entry %d must be a pair {before, after}"):format(fname, what, i), 3)
     end
@@ -109,9 +111,8 @@ function M.pad(a, pad_width, ...)
           error(("pad: cannot extend the empty axis %d with mode '%s' (only 'constant')")
             :format(ax, mode), 2)
         end
-        local index, source = {}, SOURCE[mode]
-        for p = -before, len + after - 1 do index[#index + 1] = source(p, len) + 1 end
-        out = core.take(out, core.array(index, args.like(out, "int64")), ax)
+        local p = core.arange(-before, len + after, args.like(out, "int64"))
+        out = core.take(out, SOURCE[mode](p, len) + 1, ax)
       end
     end
   end

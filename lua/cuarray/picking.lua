@@ -164,6 +164,7 @@ function M.select(condlist, choicelist, default)
      or core.is_array(choicelist) then
     error("select: condlist and choicelist must be tables of arrays", 2)
   end
+  condlist, choicelist = args.raw_list(condlist), args.raw_list(choicelist)
   if #condlist ~= #choicelist then
     error(("select: condlist and choicelist must have the same length (%d and %d)")
       :format(#condlist, #choicelist), 2)
@@ -192,6 +193,9 @@ function M.choose(a, choices, opts)
   local fname = "choose"
   opts = options.check(opts, fname, CHOOSE_OPTIONS)
   a = integer_indices(fname, "a", a)
+  if type(choices) == "table" and not core.is_array(choices) then
+    choices = args.raw_list(choices)
+  end
   if type(choices) ~= "table" or core.is_array(choices) or #choices == 0 then
     error("choose: choices must be a non-empty table of arrays", 2)
   end

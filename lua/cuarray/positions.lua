@@ -86,6 +86,7 @@ function M.ravel_multi_index(coords, shape, opts)
   if type(coords) ~= "table" or core.is_array(coords) then
     error("ravel_multi_index: coords must be a table of one index (or array) per axis", 2)
   end
+  coords = args.raw_list(coords)
   if #coords ~= #dims then
     error(("ravel_multi_index: %d coordinates for a shape of %d dimensions"):format(#coords,
       #dims), 2)

@@ -57,14 +57,24 @@ function M.repeat_interleave(a, repeats, axis)
   if #counts ~= n then
     error(("%s: %d repeats for an axis of length %d"):format(fname, #counts, n), 2)
   end
-  local index = {}
+  -- The positions to take, 1 1 2 3 3 3 ..., as the running sum of steps placed where each
+  -- element's run starts (the host does one pass over the counts, the device the rest).
+  local total, starts, steps, previous = 0, {}, {}, 0
   for i = 1, n do
     if counts[i] < 0 then
       error(("%s: repeats cannot be negative, got %d"):format(fname, counts[i]), 2)
     end
-    for _ = 1, counts[i] do index[#index + 1] = i end
+    if counts[i] > 0 then
+      starts[#starts + 1] = total + 1
+      steps[#steps + 1] = i - previous
+      previous = i
+      total = total + counts[i]
+    end
   end
-  return core.take(a, core.array(index, args.like(a, "int64")), axis)
+  local opts = args.like(a, "int64")
+  local marks = core.zeros(total, opts)
+  if total > 0 then marks[core.array(starts, opts)] = core.array(steps, opts) end
+  return core.take(a, core.cumsum(marks), axis)
 end
 
 -- cu.roll(a, shift[, axis]): the elements shifted by shift positions along axis (cyclically),
