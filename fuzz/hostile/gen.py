@@ -22,7 +22,8 @@ ALIASES = [("abs", "absolute"), ("acos", "arccos"), ("asin", "arcsin"), ("atan",
            ("divide", "true_divide"), ("eq", "equal"), ("ne", "not_equal"), ("lt", "less"),
            ("le", "less_equal"), ("gt", "greater"), ("ge", "greater_equal"), ("amax", "max"),
            ("amin", "min"), ("invert", "bitwise_not"), ("round", "around"),
-           ("ravel", "flatten"), ("asarray", "array"), ("rand", "random"),
+           ("ravel", "flatten"), ("asarray", "array"), ("rand", "random"), ("sub", "subtract"),
+           ("mul", "multiply"), ("div", "divide"), ("neg", "negative"),
            ("repeat", "repeat_interleave"), ("_as_strided", "as_strided")]
 # Lua's keywords, which a public name may be (cu["repeat"]): such a field is written with [].
 LUA_KEYWORDS = set("""and break do else elseif end false for function goto if in local nil not
