@@ -74,6 +74,7 @@ static int l_as_strided(lua_State *L) {
     return ca_raisef(L, "%s: strides has %d entries for a shape of %d dimensions", fname, ns, nd);
   if (!lua_isnoneornil(L, 4) && !ca_tointeger(L, 4, &offset))
     return ca_raisef(L, "%s: offset must be an integer", fname);
+  int asked_readonly = lua_toboolean(L, 6);
   ca_shape_size(L, nd, shape);
   int64_t start, lo, hi;
   int64_t capacity = (int64_t)(a->storage->nbytes / ca_itemsize(a->dtype));
@@ -91,7 +92,7 @@ static int l_as_strided(lua_State *L) {
   memcpy(v->shape, shape, sizeof(int64_t) * (size_t)nd);
   memcpy(v->strides, strides, sizeof(int64_t) * (size_t)nd);
   v->size = ca_shape_size(L, nd, shape);
-  v->readonly = lua_toboolean(L, 6) || a->readonly || may_alias_itself(nd, shape, strides);
+  v->readonly = asked_readonly || a->readonly || may_alias_itself(nd, shape, strides);
   return 1;
 }
 
