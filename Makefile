@@ -39,6 +39,12 @@ HAVE_CBLAS_H := $(shell printf '\#include <cblas.h>\n' | $(CC) -E -x c - >/dev/n
 BLAS_LIB := $(if $(HAVE_CBLAS_H),$(if $(shell ldconfig -p 2>/dev/null | grep -q libopenblas && echo 1),-lopenblas,$(if $(shell ldconfig -p 2>/dev/null | grep -q 'libcblas\.so' && echo 1),-lcblas,$(if $(shell ldconfig -p 2>/dev/null | grep -q 'libblas\.so' && echo 1),-lblas))))
 BLAS_DEF := $(if $(BLAS_LIB),-DCA_HAVE_CBLAS)
 
+# ---- LAPACK (optional): cu.linalg's factorizations on the CPU, through LAPACKE (liblapacke-dev;
+# Debian's LAPACK is OpenBLAS's when libopenblas is installed). Without it they raise.
+HAVE_LAPACKE_H := $(shell printf '\#include <lapacke.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo 1)
+LAPACK_LIB := $(if $(HAVE_LAPACKE_H),$(if $(shell ldconfig -p 2>/dev/null | grep -q 'liblapacke\.so' && echo 1),-llapacke))
+LAPACK_DEF := $(if $(LAPACK_LIB),-DCA_HAVE_LAPACKE)
+
 # ---- zlib (optional): reading compressed .npz entries (numpy.savez_compressed) -------------
 HAVE_ZLIB := $(shell printf '\#include <zlib.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo 1)
 ZLIB_DEF := $(if $(HAVE_ZLIB),-DCA_HAVE_ZLIB)
@@ -57,7 +63,7 @@ GENCODE := $(foreach a,$(CUDA_ARCH),-gencode arch=compute_$(subst sm_,,$(a)),cod
 NVCCFLAGS ?= -O3
 CA_NVCCFLAGS := -std=c++17 -Isrc -Xcompiler -fPIC,-fvisibility=hidden,-Wall$(if $(WERROR),$(comma)-Werror) \
                 $(if $(WERROR),-Werror all-warnings) $(GENCODE) --expt-relaxed-constexpr -MMD -MP
-CUDA_LIBS := -L$(CUDA_HOME)/lib64 -lcudart_static -lcublas -lcurand -lstdc++ -ldl -lpthread -lrt -Wl,-rpath,$(CUDA_HOME)/lib64
+CUDA_LIBS := -L$(CUDA_HOME)/lib64 -lcudart_static -lcublas -lcusolver -lcurand -lstdc++ -ldl -lpthread -lrt -Wl,-rpath,$(CUDA_HOME)/lib64
 
 CORE_SRC := $(sort $(wildcard src/*.c src/cpu/*.c))
 CUDA_CU := $(sort $(wildcard cuda/*.cu))
@@ -86,11 +92,11 @@ $(BUILD)/obj/cuda/%.o: cuda/%.cu
 define flavour
 $$(BUILD)/obj/$(1)/%.o: %.c
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) $$(CA_CFLAGS) $$(BLAS_DEF) $$(ZLIB_DEF) $$(SANFLAGS) -I$$(INC_$(1)) $$(if $$(findstring cuda/,$$<),-I$$(CUDA_HOME)/include) -c $$< -o $$@
+	$$(CC) $$(CFLAGS) $$(CA_CFLAGS) $$(BLAS_DEF) $$(LAPACK_DEF) $$(ZLIB_DEF) $$(SANFLAGS) -I$$(INC_$(1)) $$(if $$(findstring cuda/,$$<),-I$$(CUDA_HOME)/include) -c $$< -o $$@
 
 $$(BUILD)/$(1)/cuarray/core.so: $$(patsubst %.c,$$(BUILD)/obj/$(1)/%.o,$$(CORE_SRC))
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LIBFLAG) $$(SANFLAGS) -o $$@ $$^ $$(BLAS_LIB) $$(ZLIB_LIB) -lpthread -lm
+	$$(CC) $$(LIBFLAG) $$(SANFLAGS) -o $$@ $$^ $$(LAPACK_LIB) $$(BLAS_LIB) $$(ZLIB_LIB) -lpthread -lm
 
 $$(BUILD)/$(1)/cuarray/cuda.so: $$(patsubst %.c,$$(BUILD)/obj/$(1)/%.o,$$(CUDA_C)) $$(CUDA_CU_OBJ)
 	@mkdir -p $$(dir $$@)
@@ -139,7 +145,7 @@ embed-%: $(BUILD)/%/cuarray/core.so
 # ---- Debian packages ----------------------------------------------------------------------
 DEB_PKGS := gcc libc6-dev luajit libluajit-5.1-dev lua5.4 liblua5.4-dev lua5.1 liblua5.1-0-dev \
             lua-busted luarocks \
-            lua-check libopenblas-dev zlib1g-dev python3-numpy clang
+            lua-check libopenblas-dev liblapacke-dev zlib1g-dev python3-numpy clang
 deps:
 	@sh tools/deps.sh $(DEB_PKGS)
 
