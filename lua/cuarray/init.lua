@@ -6,7 +6,9 @@
 --
 -- This file is thin: it loads the C module cuarray.core, copies its functions into the module
 -- table, adds the compositions written in Lua (lua/cuarray/create.lua: the _like forms and
--- identity; lua/cuarray/random.lua: cu.random's positional forms), attaches the namespaces
+-- identity; lua/cuarray/random.lua: cu.random's positional forms; lua/cuarray/linalg.lua:
+-- cu.linalg; einsum.lua, products.lua, diagonal.lua: einsum, tensordot, kron, cross, diagonal,
+-- trace, diag), attaches the namespaces
 -- (cu.random, cu.linalg, cu.cuda), chooses the default device and installs the printer
 -- (lua/cuarray/format.lua). Lists (dtypes, function names) come from the modules themselves.
 local core = require "cuarray.core"
@@ -14,10 +16,12 @@ local format = require "cuarray.format"
 
 local cu = {}
 for k, v in pairs(core) do cu[k] = v end
-for k, v in pairs(require "cuarray.create") do cu[k] = v end
+for _, m in ipairs({"cuarray.create", "cuarray.products", "cuarray.diagonal", "cuarray.einsum"}) do
+  for k, v in pairs(require(m)) do cu[k] = v end
+end
 
 cu.random = require "cuarray.random"
-cu.linalg = core.linalg
+cu.linalg = require "cuarray.linalg"
 
 -- dtypes: the names (cu.dtypes, from the core), and a constant per name (cu.float32 == "float32")
 cu.dtypes = {}
