@@ -446,8 +446,10 @@ void ca_open_lapack(lua_State *L) {
     {"solve", l_solve}, {"inv", l_inv}, {"cholesky", l_cholesky}, {"_lu", l_lu}, {"_qr", l_qr},
     {"_svd", l_svd}, {"_eigh", l_eigh}, {NULL, NULL}
   };
-  /* into module.linalg (made by ca_open_linalg) */
-  lua_getfield(L, -2, "linalg");
+  /* into module.linalg, made here (ca_open_linalg adds to it) */
+  lua_newtable(L);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -4, "linalg");
   for (const luaL_Reg *f = funcs; f->name; f++) {
     lua_pushcfunction(L, f->func);
     lua_setfield(L, -2, f->name);

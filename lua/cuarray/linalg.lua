@@ -1,7 +1,7 @@
 -- cu.linalg: the core's functions (norm, solve, inv, cholesky) and the compositions over its
 -- factorization primitives (_lu, _qr, _svd, _eigh, in src/l_lapack.c): det, slogdet, qr, svd,
 -- svdvals, eigh, eigvalsh, lstsq, pinv, matrix_rank, matrix_power, cond, multi_dot,
--- tensorsolve, tensorinv, and norm's singular-value orders (2, -2, 'nuc').
+-- tensorsolve, tensorinv.
 --
 -- NumPy 2's semantics: stacks of matrices (..., M, N) wherever NumPy takes them; one value
 -- (det of a matrix, cond, matrix_rank) is a Lua value unless {array = true}, as reductions
@@ -358,50 +358,6 @@ function M.multi_dot(arrays, opts)
 end
 
 -- ---- norms and condition numbers ------------------------------------------------------------
-
-local cnorm = la.norm
-
--- cu.linalg.norm(x[, ord][, axis][, {keepdims =, array =}]): the core's norm, with the matrix
--- orders 2, -2 and 'nuc' (the largest, smallest and summed singular values) added here.
-function M.norm(x, ...)
-  local n = select("#", ...)
-  local ord, axis, o = ...
-  if (n == 1 or n == 2) and options.is_options(select(n, ...), true) then
-    o = select(n, ...)
-    if n == 1 then ord = nil end
-    axis = nil
-  end
-  core._check_array(x, "norm")
-  local nd = x.ndim
-  local axes
-  if type(axis) == "table" and #axis == 2 and type(axis[1]) == "number"
-      and type(axis[2]) == "number" then
-    axes = {}
-    for i = 1, 2 do axes[i] = axis[i] < 0 and axis[i] + nd + 1 or axis[i] end
-  elseif axis == nil and nd == 2 then
-    axes = {1, 2}
-  end
-  local matrix = axes and axes[1] ~= axes[2] and axes[1] >= 1 and axes[1] <= nd and axes[2] >= 1
-    and axes[2] <= nd
-  if not (matrix and (ord == 2 or ord == -2 or ord == "nuc")) then return cnorm(x, ...) end
-  local opts = options.check(o, "norm", {keepdims = true, array = true})
-  local perm = {}
-  for i = 1, nd do if i ~= axes[1] and i ~= axes[2] then perm[#perm + 1] = i end end
-  perm[#perm + 1], perm[#perm + 2] = axes[1], axes[2]
-  local y = x:transpose(perm)
-  if y.dtype ~= "float32" and y.dtype ~= "float16" then y = y:astype("float64") end
-  local s = la._svd("norm", y, "none")
-  local r
-  if ord == 2 then r = s:max(-1) elseif ord == -2 then r = s:min(-1) else r = s:sum(-1) end
-  if opts.keepdims then
-    local shape = {}
-    for i = 1, nd do shape[i] = x.shape[i] end
-    shape[axes[1]], shape[axes[2]] = 1, 1
-    r = r:reshape(shape)
-  end
-  if axis == nil and not opts.keepdims and not opts.array then return r:item() end
-  return r
-end
 
 -- inv that gives NaN matrices for the singular ones instead of raising, as NumPy's cond.
 local function inv_or_nan(x)
