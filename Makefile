@@ -36,13 +36,25 @@ INC_rock = $(LUA_INCDIR)
 
 # ---- BLAS --------------------------------------------------------------------------------
 HAVE_CBLAS_H := $(shell printf '\#include <cblas.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo 1)
-BLAS_LIB := $(if $(HAVE_CBLAS_H),$(if $(shell ldconfig -p 2>/dev/null | grep -q libopenblas && echo 1),-lopenblas,$(if $(shell ldconfig -p 2>/dev/null | grep -q 'libcblas\.so' && echo 1),-lcblas,$(if $(shell ldconfig -p 2>/dev/null | grep -q 'libblas\.so' && echo 1),-lblas))))
-BLAS_DEF := $(if $(BLAS_LIB),-DCA_HAVE_CBLAS)
+# The first of these libraries that ldconfig knows (from /sbin too, which is not on a user's
+# PATH on Debian), else the first that a program calling cblas_dgemm links against.
+BLAS_CANDIDATES := openblas cblas blas
+LDCONFIG_LIBS := $(shell PATH="$$PATH:/sbin:/usr/sbin" ldconfig -p 2>/dev/null | sed -n 's/^[[:space:]]*\(lib[^ ]*\.so\).*/\1/p')
+links_cblas = $(shell printf 'void cblas_dgemm(void);\nint main(void) { cblas_dgemm(); return 0; }\n' | \
+  $(CC) -x c - -o /dev/null -l$(1) >/dev/null 2>&1 && echo 1)
+first_cblas = $(if $(1),$(if $(call links_cblas,$(firstword $(1))),-l$(firstword $(1)),$(call first_cblas,$(wordlist 2,9,$(1)))))
+BLAS_LIB := $(if $(HAVE_CBLAS_H),$(or \
+  $(firstword $(foreach l,$(BLAS_CANDIDATES),$(if $(filter lib$(l).so,$(LDCONFIG_LIBS)),-l$(l)))), \
+  $(call first_cblas,$(BLAS_CANDIDATES))))
+BLAS_NAME := $(patsubst -l%,%,$(BLAS_LIB))
+BLAS_DEF := $(if $(BLAS_LIB),-DCA_HAVE_CBLAS -DCA_BLAS_NAME='"$(BLAS_NAME)"')
 
 # ---- LAPACK (optional): cu.linalg's factorizations on the CPU, through LAPACKE (liblapacke-dev;
 # Debian's LAPACK is OpenBLAS's when libopenblas is installed). Without it they raise.
 HAVE_LAPACKE_H := $(shell printf '\#include <lapacke.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo 1)
-LAPACK_LIB := $(if $(HAVE_LAPACKE_H),$(if $(shell ldconfig -p 2>/dev/null | grep -q 'liblapacke\.so' && echo 1),-llapacke))
+links_lapacke := $(shell printf 'void LAPACKE_dgetrf(void);\nint main(void) { LAPACKE_dgetrf(); return 0; }\n' | \
+  $(CC) -x c - -o /dev/null -llapacke >/dev/null 2>&1 && echo 1)
+LAPACK_LIB := $(if $(HAVE_LAPACKE_H),$(if $(or $(filter liblapacke.so,$(LDCONFIG_LIBS)),$(links_lapacke)),-llapacke))
 LAPACK_DEF := $(if $(LAPACK_LIB),-DCA_HAVE_LAPACKE)
 
 # ---- zlib (optional): reading compressed .npz entries (numpy.savez_compressed) -------------
@@ -53,8 +65,22 @@ ZLIB_LIB := $(if $(HAVE_ZLIB),-lz)
 # ---- CUDA --------------------------------------------------------------------------------
 CUDA_HOME ?= $(firstword $(wildcard /usr/local/cuda) $(patsubst %/bin/nvcc,%,$(shell command -v nvcc 2>/dev/null)))
 NVCC := $(CUDA_HOME)/bin/nvcc
-# `make HAVE_CUDA=` builds without CUDA even where nvcc is installed.
+# `make HAVE_CUDA=` or `HAVE_CUDA=0` builds without CUDA even where nvcc is installed;
+# `HAVE_CUDA=1` insists on it. LuaRocks passes its command line's HAVE_CUDA and CUDA_ARCH as
+# CUARRAY_HAVE_CUDA and CUARRAY_CUDA_ARCH (see the rockspec), empty when not given.
+ifneq ($(CUARRAY_HAVE_CUDA),)
+  HAVE_CUDA := $(CUARRAY_HAVE_CUDA)
+endif
+ifneq ($(CUARRAY_CUDA_ARCH),)
+  CUDA_ARCH := $(CUARRAY_CUDA_ARCH)
+endif
 HAVE_CUDA ?= $(if $(wildcard $(NVCC)),1)
+override HAVE_CUDA := $(filter-out 0 no NO No false,$(HAVE_CUDA))
+ifneq ($(HAVE_CUDA),)
+  ifeq ($(wildcard $(NVCC)),)
+    $(error HAVE_CUDA=$(HAVE_CUDA) but there is no nvcc at $(NVCC): set CUDA_HOME, or HAVE_CUDA=0)
+  endif
+endif
 # Build for the GPU nvidia-smi reports, else for a list of common architectures.
 GPU_CC := $(shell nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -1 | tr -d '. ')
 CUDA_ARCH ?= $(if $(GPU_CC),sm_$(GPU_CC),sm_80 sm_90)
@@ -70,12 +96,25 @@ CUDA_CU := $(sort $(wildcard cuda/*.cu))
 CUDA_C := $(sort $(wildcard cuda/*.c))
 CUDA_CU_OBJ := $(patsubst cuda/%.cu,$(BUILD)/obj/cuda/%.o,$(CUDA_CU))
 
-.PHONY: all rock install clean deps demo test test-run test-gpu lint bench fuzz \
+.PHONY: all rock configure install clean deps demo test test-run test-gpu lint bench fuzz \
         busted-luajit busted-lua5.4 busted-lua5.1 examples rock-check asan-build busted-asan gpu-check \
+        hostile-asan hostile-luajit hostile-lua5.4 hostile-lua5.1 \
         run-quickstart bench-numpy header-check structure-check op-rows-check \
         oracle-gen oracle-luajit oracle-lua5.4 oracle-lua5.1 \
         oracle-design oracle-design-check fuzz-numpy oracle-asan
-all: $(foreach f,$(FLAVOURS),$(BUILD)/$(f)/cuarray/core.so $(if $(HAVE_CUDA),$(BUILD)/$(f)/cuarray/cuda.so))
+all: configure $(foreach f,$(FLAVOURS),$(BUILD)/$(f)/cuarray/core.so $(if $(HAVE_CUDA),$(BUILD)/$(f)/cuarray/cuda.so))
+
+# The CUDA objects hold code for CUDA_ARCH: a stamp named after it is a prerequisite of each,
+# so building for other architectures rebuilds them (cuda/l_cuda.c reports the list). The
+# first stamp is dated 1970: objects built before this scheme are kept.
+empty :=
+space := $(empty) $(empty)
+CUDA_ARCH_STAMP := $(BUILD)/obj/cuda/arch-$(subst $(space),-,$(strip $(CUDA_ARCH)))
+$(CUDA_ARCH_STAMP):
+	@mkdir -p $(dir $@)
+	@if ls $(BUILD)/obj/cuda/arch-* >/dev/null 2>&1; then rm -f $(BUILD)/obj/cuda/arch-*; \
+	  touch $@; else touch -d @0 $@; fi
+$(CUDA_CU_OBJ) $(foreach f,$(FLAVOURS) rock,$(patsubst %.c,$(BUILD)/obj/$(f)/%.o,$(CUDA_C))): $(CUDA_ARCH_STAMP)
 
 # One rock build dir per LUA_INCDIR: a 5.4 build must not reuse objects compiled for LuaJIT.
 ifneq ($(filter rock,$(MAKECMDGOALS)),)
@@ -83,7 +122,24 @@ ifneq ($(filter rock,$(MAKECMDGOALS)),)
           { rm -rf $(BUILD)/rock $(BUILD)/obj/rock; mkdir -p $(BUILD)/rock; \
             echo "$(LUA_INCDIR)" > $(BUILD)/rock/.incdir; })
 endif
-rock: $(BUILD)/rock/cuarray/core.so $(if $(HAVE_CUDA),$(BUILD)/rock/cuarray/cuda.so)
+# The compiles run in parallel (LuaRocks runs make without -j).
+rock: configure
+	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/rock/cuarray/core.so \
+	  $(if $(HAVE_CUDA),$(BUILD)/rock/cuarray/cuda.so)
+
+# ---- configure summary: what this build found (printed by `make` and `make rock`) ----------
+VERSION := $(shell sed -n 's/^\#define CUARRAY_VERSION "\(.*\)"/\1/p' src/cuarray.h)
+NO_BLAS_WARNING := WARNING: no CBLAS found (cblas.h with libopenblas, libcblas or libblas), so \
+  matmul on the CPU runs cuarray's own loop, about 16 times slower. Install libopenblas-dev \
+  (Debian, Ubuntu) or another CBLAS and rebuild.
+configure:
+	@printf '%s\n' "cuarray $(VERSION): configuration" \
+	  "  Lua:   $(if $(filter rock,$(MAKECMDGOALS)),LuaRocks build for $(LUA_INCDIR),$(or $(FLAVOURS),no Lua headers found))" \
+	  "  BLAS:  $(or $(BLAS_NAME),NONE)" \
+	  "  LAPACK: $(if $(LAPACK_LIB),lapacke,NONE (cu.linalg's factorizations raise on the CPU; install liblapacke-dev))" \
+	  "  zlib:  $(if $(HAVE_ZLIB),yes,no (compressed .npz entries cannot be read))" \
+	  "  CUDA:  $(if $(HAVE_CUDA),$(NVCC) ($$($(NVCC) --version | sed -n 's/.*release \([0-9.]*\).*/\1/p')) for $(CUDA_ARCH),no$(if $(wildcard $(NVCC)), (turned off by HAVE_CUDA), (no nvcc at $(NVCC); set CUDA_HOME)): cuarray.cuda is not built)" \
+	  $(if $(BLAS_LIB),,"" "**** $(NO_BLAS_WARNING)" "")
 
 $(BUILD)/obj/cuda/%.o: cuda/%.cu
 	@mkdir -p $(dir $@)
@@ -92,11 +148,12 @@ $(BUILD)/obj/cuda/%.o: cuda/%.cu
 define flavour
 $$(BUILD)/obj/$(1)/%.o: %.c
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) $$(CA_CFLAGS) $$(BLAS_DEF) $$(LAPACK_DEF) $$(ZLIB_DEF) $$(SANFLAGS) -I$$(INC_$(1)) $$(if $$(findstring cuda/,$$<),-I$$(CUDA_HOME)/include) -c $$< -o $$@
+	$$(CC) $$(CFLAGS) $$(CA_CFLAGS) $$(BLAS_DEF) $$(LAPACK_DEF) $$(ZLIB_DEF) $$(SANFLAGS) -I$$(INC_$(1)) $$(if $$(findstring cuda/,$$<),-I$$(CUDA_HOME)/include -DCA_CUDA_ARCH='"$$(CUDA_ARCH)"') -c $$< -o $$@
 
 $$(BUILD)/$(1)/cuarray/core.so: $$(patsubst %.c,$$(BUILD)/obj/$(1)/%.o,$$(CORE_SRC))
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(LIBFLAG) $$(SANFLAGS) -o $$@ $$^ $$(LAPACK_LIB) $$(BLAS_LIB) $$(ZLIB_LIB) -lpthread -lm
+	$$(if $$(BLAS_LIB),,@echo "$$(NO_BLAS_WARNING)" >&2)
 
 $$(BUILD)/$(1)/cuarray/cuda.so: $$(patsubst %.c,$$(BUILD)/obj/$(1)/%.o,$$(CUDA_C)) $$(CUDA_CU_OBJ)
 	@mkdir -p $$(dir $$@)
@@ -131,9 +188,30 @@ clean:
 	rm -rf $(BUILD)
 	$(MAKE) -C fuzz clean
 
-# libFuzzer over the .npy header parser and the .npz reader (needs clang), 60 s.
-fuzz:
-	$(MAKE) -C fuzz run FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60)
+# `make fuzz [FUZZ_SECONDS=600]`: libFuzzer over the .npy header parser and the .npz reader
+# (needs clang), then the hostile-input fuzzer under ASan + UBSan and on plain LuaJIT, each for
+# FUZZ_SECONDS (60) seconds.
+FUZZ_SECONDS ?= 60
+fuzz: asan-build $(BUILD)/luajit/cuarray/core.so
+	$(MAKE) -C fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
+	$(call hostile_asan,--seconds $(FUZZ_SECONDS) --minimise-budget 60)
+	$(call hostile_plain,luajit,--seconds $(FUZZ_SECONDS) --minimise-budget 60 --memory-batches 20)
+
+# The hostile-input fuzzer (fuzz/hostile/): every public function and metamethod with hostile
+# arguments, batches in child processes, failures cut down to standalone scripts, known
+# failures listed in fuzz/hostile/known_failures.txt. `make test` runs a fixed number of calls
+# from a fixed seed; HOSTILE_SEED, HOSTILE_CALLS and HOSTILE_DEVICE (cuda) change that.
+PYTHON ?= python3
+HOSTILE_SEED ?= 1
+hostile_run = $(PYTHON) fuzz/hostile/driver.py --seed $(HOSTILE_SEED) $(HOSTILE_ARGS)
+hostile_asan = $(hostile_run) --lua $(LUA54) --cpath $(BUILD)/asan/lua5.4 --asan $(LIBASAN) \
+  --out $(BUILD)/hostile/asan-lua5.4 $(1)
+hostile_plain = $(hostile_run) --lua $(LUA_$(1)) --cpath $(BUILD)/$(1) --out $(BUILD)/hostile/$(1) \
+  --rounds 24 $(if $(HOSTILE_DEVICE),--device $(HOSTILE_DEVICE) --label $(1)-$(HOSTILE_DEVICE)) $(2)
+hostile-asan: asan-build
+	$(call hostile_asan,--calls $(or $(HOSTILE_CALLS),3000))
+hostile-luajit hostile-lua5.4 hostile-lua5.1: hostile-%: $(BUILD)/%/cuarray/core.so
+	$(call hostile_plain,$*,--calls $(or $(HOSTILE_CALLS),$(if $(filter luajit,$*),2000,1000)))
 
 # The embedding example (a C host program running a script on its own buffer), per flavour.
 embed-%: $(BUILD)/%/cuarray/core.so
@@ -196,10 +274,10 @@ examples:
 	@$(call run_env,luajit) bash tools/run_examples.sh
 
 lint:
-	$(LUACHECK) --no-color -q lua spec bench examples tools/oracle
+	$(LUACHECK) --no-color -q lua spec bench examples tools/oracle fuzz/hostile
 
 rock-check:
-	@bash tools/rock_check.sh
+	@HAVE_CUDA='$(HAVE_CUDA)' BLAS='$(BLAS_NAME)' MAKE='$(MAKE)' bash tools/rock_check.sh
 
 # The src/ headers that the CUDA sources include (found by the preprocessor, so a new shared
 # header joins by being included) compile as C with -Wc++-compat and as C++17, warning-free.

@@ -32,20 +32,19 @@ struct mparams {
   int64_t tiles_m, tiles_n;
 };
 
-template <class T, class Acc, bool BOOL> __device__ __forceinline__ Acc mm_load(const T *p, int64_t i) {
-  if constexpr (BOOL) return (Acc)(p[i] != 0);
-  else if constexpr (std::is_same<T, uint16_t>::value) return ca_half_to_float(p[i]);
-  else if constexpr (std::is_integral<T>::value) return (Acc)(ca_i)p[i]; /* sign-extend, then wrap */
-  else return (Acc)p[i];
+/* An element's value in its own compute kind (exact), as the accumulator; the accumulator
+ * stored as src/convert.h stores that kind (wrapping to the width, != 0 for bool). */
+template <int DT, class Acc> __device__ __forceinline__ Acc mm_load(const typename cuk::St<DT>::T *p, int64_t i) {
+  return (Acc)cuk::own<DT>(p[i]);
 }
 
-template <class T, class Acc> __device__ __forceinline__ void mm_store(T *p, Acc v) {
-  if constexpr (std::is_same<T, uint16_t>::value) *p = ca_float_to_half(v);
-  else *p = (T)v;
+template <int DT, class Acc> __device__ __forceinline__ void mm_store(typename cuk::St<DT>::T *p, Acc v) {
+  *p = cuk::to<DT>(v);
 }
 
 /* 256 threads compute a 64 x 64 tile of C, 4 x 4 per thread; BOOL: or-and. */
-template <class T, class Acc, bool BOOL> __global__ void __launch_bounds__(256) k_matmul(mparams p) {
+template <int DT, class Acc, bool BOOL> __global__ void __launch_bounds__(256) k_matmul(mparams p) {
+  typedef typename cuk::St<DT>::T T;
   __shared__ Acc As[TK][TM + 1];
   __shared__ Acc Bs[TK][TN + 1];
   const T *A0 = (const T *)p.a, *B0 = (const T *)p.b;
@@ -70,10 +69,10 @@ template <class T, class Acc, bool BOOL> __global__ void __launch_bounds__(256) 
           int idx = threadIdx.x + e * 256;
           int r = idx / TK, kk = idx % TK; /* A: row r, column kk */
           int64_t gi = i0 + r, gk = k0 + kk;
-          As[kk][r] = (gi < p.m && gk < p.k) ? mm_load<T, Acc, BOOL>(A, gi * p.a_rs + gk * p.a_cs) : (Acc)0;
+          As[kk][r] = (gi < p.m && gk < p.k) ? mm_load<DT, Acc>(A, gi * p.a_rs + gk * p.a_cs) : (Acc)0;
           int kb = idx / TN, cj = idx % TN;  /* B: row kb, column cj */
           int64_t gkb = k0 + kb, gj = j0 + cj;
-          Bs[kb][cj] = (gkb < p.k && gj < p.n) ? mm_load<T, Acc, BOOL>(B, gkb * p.b_rs + gj * p.b_cs) : (Acc)0;
+          Bs[kb][cj] = (gkb < p.k && gj < p.n) ? mm_load<DT, Acc>(B, gkb * p.b_rs + gj * p.b_cs) : (Acc)0;
         }
         __syncthreads();
 #pragma unroll
@@ -99,8 +98,8 @@ template <class T, class Acc, bool BOOL> __global__ void __launch_bounds__(256) 
         for (int v = 0; v < 4; v++) {
           int64_t gi = i0 + ty + 16 * u, gj = j0 + tx + 16 * v;
           if (gi < p.m && gj < p.n) {
-            if (BOOL) mm_store<T, Acc>(C + gi * p.c_rs + gj * p.c_cs, (Acc)(acc[u][v] != 0));
-            else mm_store<T, Acc>(C + gi * p.c_rs + gj * p.c_cs, acc[u][v]);
+            if (BOOL) mm_store<DT, Acc>(C + gi * p.c_rs + gj * p.c_cs, (Acc)(acc[u][v] != 0));
+            else mm_store<DT, Acc>(C + gi * p.c_rs + gj * p.c_cs, acc[u][v]);
           }
         }
     }
@@ -123,13 +122,13 @@ __global__ void k_zero(mparams p, int size) {
   }
 }
 
-template <class T, class Acc, bool BOOL>
+template <int DT, class Acc, bool BOOL>
 ca_status launch_tiled(ca_backend *be, mparams p, cudaStream_t s) {
   p.tiles_m = (p.m + TM - 1) / TM;
   p.tiles_n = (p.n + TN - 1) / TN;
   int64_t tiles = p.tiles_m * p.tiles_n;
   dim3 grid((unsigned)(tiles < INT_MAX ? tiles : INT_MAX), (unsigned)(p.batch < 65535 ? p.batch : 65535));
-  k_matmul<T, Acc, BOOL><<<grid, 256, 0, s>>>(p);
+  k_matmul<DT, Acc, BOOL><<<grid, 256, 0, s>>>(p);
   return cu_check_launch(be, "matmul (tiled)");
 }
 
@@ -248,17 +247,17 @@ extern "C" ca_status cu_matmul(ca_backend *be, const ca_matmul *m) {
         blas_view(m->k, m->n, m->b_rs, m->b_cs, &opb, &ldb))
       return gemm_cublas(be, m, opb, ldb, opa, lda);
     switch (m->dtype) {
-    case CA_FLOAT16: return launch_tiled<uint16_t, float, false>(be, p, s);
-    case CA_FLOAT32: return launch_tiled<float, float, false>(be, p, s);
-    default: return launch_tiled<double, double, false>(be, p, s);
+    case CA_FLOAT16: return launch_tiled<CA_FLOAT16, float, false>(be, p, s);
+    case CA_FLOAT32: return launch_tiled<CA_FLOAT32, float, false>(be, p, s);
+    default: return launch_tiled<CA_FLOAT64, double, false>(be, p, s);
     }
   }
   switch (m->dtype) {
-  case CA_BOOL: return launch_tiled<uint8_t, uint32_t, true>(be, p, s);
-  case CA_INT8: return launch_tiled<int8_t, uint32_t, false>(be, p, s);
-  case CA_UINT8: return launch_tiled<uint8_t, uint32_t, false>(be, p, s);
-  case CA_INT16: return launch_tiled<int16_t, uint32_t, false>(be, p, s);
-  case CA_INT32: return launch_tiled<int32_t, uint32_t, false>(be, p, s);
-  default: return launch_tiled<int64_t, uint64_t, false>(be, p, s);
+  case CA_BOOL: return launch_tiled<CA_BOOL, uint32_t, true>(be, p, s);
+  case CA_INT8: return launch_tiled<CA_INT8, uint32_t, false>(be, p, s);
+  case CA_UINT8: return launch_tiled<CA_UINT8, uint32_t, false>(be, p, s);
+  case CA_INT16: return launch_tiled<CA_INT16, uint32_t, false>(be, p, s);
+  case CA_INT32: return launch_tiled<CA_INT32, uint32_t, false>(be, p, s);
+  default: return launch_tiled<CA_INT64, uint64_t, false>(be, p, s);
   }
 }

@@ -1,7 +1,6 @@
-/* Device helpers shared by reduce.cu, blas.cu, random.cu and index.cu: dtype storage types,
- * loads into the compute types and stores back, exactly as the CPU backend converts
- * (src/cpu/cpu_internal.h, CA_CPU_L_* / CA_CPU_S_* / CA_CPU_TRUTH_*), a random-access
- * iterator over a functor (for CUB), and launch sizing. Private to cuda/. */
+/* Device helpers shared by the cuda/ files: src/convert.h's conversions by dtype and compute
+ * type (templates that call its functions, so every rule stays written there once), a
+ * random-access iterator over a functor (for CUB), and launch sizing. Private to cuda/. */
 #ifndef CA_CU_KERNELS_CUH
 #define CA_CU_KERNELS_CUH
 
@@ -12,58 +11,78 @@
 #include "cuda_internal.h"
 #include "../src/scalar.h"
 
+#define CUK_HD __host__ __device__ __forceinline__
+
 namespace cuk {
 
-/* ---- storage types ------------------------------------------------------------------- */
+/* ---- storage types -------------------------------------------------------------------- */
 
+/* St<DT>::T: the storage type of dtype DT, as on the CPU; St<DT>::kind its compute kind. */
 template <int DT> struct St;
-template <> struct St<CA_BOOL> { typedef uint8_t T; };
-template <> struct St<CA_INT8> { typedef int8_t T; };
-template <> struct St<CA_UINT8> { typedef uint8_t T; };
-template <> struct St<CA_INT16> { typedef int16_t T; };
-template <> struct St<CA_INT32> { typedef int32_t T; };
-template <> struct St<CA_INT64> { typedef int64_t T; };
-template <> struct St<CA_FLOAT16> { typedef uint16_t T; };
-template <> struct St<CA_FLOAT32> { typedef float T; };
-template <> struct St<CA_FLOAT64> { typedef double T; };
+#define CUK_ST(NAME, name, ST, K, FAM) template <> struct St<CA_##NAME> { typedef ST T; static constexpr int kind = CA_CK_##K; };
+CA_DTYPES(CUK_ST, )
+#undef CUK_ST
+
+/* ---- src/convert.h by (compute kind, dtype) --------------------------------------------- */
+
+/* Kind<C>: the compute kind a C++ type computes in (floating types other than float in
+ * double, every integer type in int64), and KindT<K> that kind's type. */
+template <class C> struct Kind {
+  static constexpr int value = std::is_same<C, float>::value              ? (int)CA_CK_f
+                               : std::is_floating_point<C>::value ? (int)CA_CK_d
+                                                                  : (int)CA_CK_i;
+};
+template <int K> struct KindT;
+#define CUK_KINDT(k, T, DT) template <> struct KindT<CA_CK_##k> { typedef T type; };
+CA_KINDS(CUK_KINDT, )
+#undef CUK_KINDT
+
+/* Ld<K, DT>::f: an element of DT read in kind K; Sto<K, DT>::f: a value of kind K stored. */
+template <int K, int DT> struct Ld;
+template <int K, int DT> struct Sto;
+#define CUK_LD(k, NAME, name, ST, K, FAM)                                                        \
+  template <> struct Ld<CA_CK_##k, CA_##NAME> { static CUK_HD ca_k_##k f(ST x) { return ca_load_##k##_##name(x); } };
+#define CUK_STO(k, NAME, name, ST, K, FAM)                                                       \
+  template <> struct Sto<CA_CK_##k, CA_##NAME> { static CUK_HD ST f(ca_k_##k v) { return ca_store_##k##_##name(v); } };
+#define CUK_KIND(k, T, DT) CA_DTYPES(CUK_LD, k, ) CA_DTYPES(CUK_STO, k, )
+CA_KINDS(CUK_KIND, )
+#undef CUK_KIND
+#undef CUK_LD
+#undef CUK_STO
 
 /* ---- loads: stored value of dtype DT -> compute type C (ca_i, float or double) ------- */
 
-template <class C, int DT> __host__ __device__ __forceinline__ C cvt(typename St<DT>::T x) {
-  if constexpr (DT == CA_BOOL) {
-    return (C)(x != 0);
-  } else if constexpr (DT == CA_FLOAT16) {
-    float f = ca_half_to_float(x);
-    if constexpr (std::is_integral<C>::value) return ca_f2i(f);
-    else return (C)f;
-  } else if constexpr (DT == CA_FLOAT32) {
-    if constexpr (std::is_integral<C>::value) return ca_f2i(x);
-    else return (C)x;
-  } else if constexpr (DT == CA_FLOAT64) {
-    if constexpr (std::is_integral<C>::value) return ca_d2i(x);
-    else return (C)x;
-  } else {
-    return (C)x;
-  }
+template <class C, int DT> CUK_HD C cvt(typename St<DT>::T x) {
+  return (C)Ld<Kind<C>::value, DT>::f(x);
+}
+
+/* v, a value of compute type C, as an element of dtype DT. */
+template <int DT, class C> CUK_HD typename St<DT>::T to(C v) {
+  constexpr int K = Kind<C>::value;
+  return Sto<K, DT>::f((typename KindT<K>::type)v);
+}
+
+/* An element's exact value in its dtype's own compute kind. */
+template <int DT> CUK_HD typename KindT<St<DT>::kind>::type own(typename St<DT>::T x) {
+  return Ld<St<DT>::kind, DT>::f(x);
 }
 
 /* Typed load of element `i` (elements) of a DT array at base. */
-template <class C, int DT> __device__ __forceinline__ C ld(const char *base, int64_t i) {
+template <class C, int DT> CUK_HD C ld(const char *base, int64_t i) {
   return cvt<C, DT>(((const typename St<DT>::T *)base)[i]);
 }
 
+/* The run-time switches below take `default` with their first case: no dtype outside the list
+ * reaches a kernel (the core makes every loop), and a switch without a separate default block
+ * branches as little as a hand-written one whose last case is the default. */
+
 /* Runtime-dtype load. */
-template <class C> __device__ __forceinline__ C ld_rt(const char *base, int dt, int64_t i) {
+template <class C> CUK_HD C ld_rt(const char *base, int dt, int64_t i) {
   switch (dt) {
-  case CA_BOOL: return ld<C, CA_BOOL>(base, i);
-  case CA_INT8: return ld<C, CA_INT8>(base, i);
-  case CA_UINT8: return ld<C, CA_UINT8>(base, i);
-  case CA_INT16: return ld<C, CA_INT16>(base, i);
-  case CA_INT32: return ld<C, CA_INT32>(base, i);
-  case CA_INT64: return ld<C, CA_INT64>(base, i);
-  case CA_FLOAT16: return ld<C, CA_FLOAT16>(base, i);
-  case CA_FLOAT32: return ld<C, CA_FLOAT32>(base, i);
-  default: return ld<C, CA_FLOAT64>(base, i);
+  default:
+#define CUK_LD_CASE(NAME, name, ST, K, FAM) case CA_##NAME: return ld<C, CA_##NAME>(base, i);
+  CA_DTYPES(CUK_LD_CASE, )
+#undef CUK_LD_CASE
   }
 }
 
@@ -74,47 +93,34 @@ template <class C, int DT> __device__ __forceinline__ C ld_any(const char *base,
 }
 
 /* Truth of a stored value: != 0, NaN true, -0 false. */
-__device__ __forceinline__ int truth_rt(const char *base, int dt, int64_t i) {
+CUK_HD int truth_rt(const char *base, int dt, int64_t i) {
   switch (dt) {
-  case CA_BOOL: case CA_INT8: case CA_UINT8: return ((const uint8_t *)base)[i] != 0;
-  case CA_INT16: return ((const int16_t *)base)[i] != 0;
-  case CA_FLOAT16: return (((const uint16_t *)base)[i] & 0x7fffu) != 0;
-  case CA_INT32: return ((const int32_t *)base)[i] != 0;
-  case CA_FLOAT32: return ((const float *)base)[i] != 0.0f;
-  case CA_INT64: return ((const int64_t *)base)[i] != 0;
-  default: return ((const double *)base)[i] != 0.0;
+  default:
+#define CUK_TRUTH_CASE(NAME, name, ST, K, FAM) case CA_##NAME: return ca_truth_##name(((const ST *)base)[i]);
+  CA_DTYPES(CUK_TRUTH_CASE, )
+#undef CUK_TRUTH_CASE
   }
 }
 
-/* ---- stores: compute value -> dtype (integers wrap, float -> int via ca_f2i/ca_d2i) -- */
+/* ---- stores: compute value -> dtype ------------------------------------------------------- */
 
-__host__ __device__ __forceinline__ ca_i to_i(ca_i v) { return v; }
-__host__ __device__ __forceinline__ ca_i to_i(float v) { return ca_f2i(v); }
-__host__ __device__ __forceinline__ ca_i to_i(double v) { return ca_d2i(v); }
-__host__ __device__ __forceinline__ uint16_t to_h(ca_i v) { return ca_float_to_half((float)v); }
-__host__ __device__ __forceinline__ uint16_t to_h(float v) { return ca_float_to_half(v); }
-__host__ __device__ __forceinline__ uint16_t to_h(double v) { return ca_float_to_half((float)v); }
-
-template <class C> __device__ __forceinline__ void st_rt(char *base, int dt, int64_t i, C v) {
+template <class C> CUK_HD void st_rt(char *base, int dt, int64_t i, C v) {
   switch (dt) {
-  case CA_BOOL: ((uint8_t *)base)[i] = (uint8_t)(v != 0); break;
-  case CA_INT8: ((int8_t *)base)[i] = (int8_t)(uint8_t)(ca_u)to_i(v); break;
-  case CA_UINT8: ((uint8_t *)base)[i] = (uint8_t)(ca_u)to_i(v); break;
-  case CA_INT16: ((int16_t *)base)[i] = (int16_t)(uint16_t)(ca_u)to_i(v); break;
-  case CA_INT32: ((int32_t *)base)[i] = (int32_t)(uint32_t)(ca_u)to_i(v); break;
-  case CA_INT64: ((int64_t *)base)[i] = to_i(v); break;
-  case CA_FLOAT16: ((uint16_t *)base)[i] = to_h(v); break;
-  case CA_FLOAT32: ((float *)base)[i] = (float)v; break;
-  default: ((double *)base)[i] = (double)v; break;
+  default:
+#define CUK_ST_CASE(NAME, name, ST, K, FAM) case CA_##NAME: ((ST *)base)[i] = to<CA_##NAME>(v); return;
+  CA_DTYPES(CUK_ST_CASE, )
+#undef CUK_ST_CASE
   }
 }
 
 /* dst[di] (ddt) = src[si] (sdt), the value read in the source's own compute type. */
-__device__ __forceinline__ void convert_rt(char *dst, int ddt, int64_t di, const char *src, int sdt,
-                                           int64_t si) {
-  if (sdt == CA_FLOAT64) st_rt<double>(dst, ddt, di, ld<double, CA_FLOAT64>(src, si));
-  else if (ca_is_float(sdt)) st_rt<float>(dst, ddt, di, ld_rt<float>(src, sdt, si));
-  else st_rt<ca_i>(dst, ddt, di, ld_rt<ca_i>(src, sdt, si));
+CUK_HD void convert_rt(char *dst, int ddt, int64_t di, const char *src, int sdt, int64_t si) {
+  switch (ca_compute_kind(sdt)) {
+  default:
+#define CUK_CONVERT_CASE(k, T, DT) case CA_CK_##k: st_rt<T>(dst, ddt, di, ld_rt<T>(src, sdt, si)); return;
+  CA_KINDS(CUK_CONVERT_CASE, )
+#undef CUK_CONVERT_CASE
+  }
 }
 
 /* Copies one element of `size` bytes (1, 2, 4, 8). */

@@ -37,12 +37,12 @@ ca_status cu_fail_msg(ca_backend *be, ca_status st, const char *msg);
 ca_status cu_check_launch(ca_backend *be, const char *kernel);
 
 /* Entries of the backend table, one group per file. */
-ca_status cu_copy(ca_backend *be, const ca_loop *l);                      /* elementwise.cu */
+ca_status cu_copy(ca_backend *be, const ca_loop *l);                      /* copy.cu */
 ca_status cu_unary(ca_backend *be, int op, const ca_loop *l);            /* elementwise.cu */
 ca_status cu_binary(ca_backend *be, int op, const ca_loop *l);           /* elementwise.cu */
 ca_status cu_where(ca_backend *be, const ca_loop *l);                    /* elementwise.cu */
 ca_status cu_reduce(ca_backend *be, int op, const ca_reduction *r);      /* reduce.cu */
-ca_status cu_scan(ca_backend *be, int op, const ca_reduction *r);        /* reduce.cu */
+ca_status cu_scan(ca_backend *be, int op, const ca_reduction *r);        /* scan.cu */
 ca_status cu_matmul(ca_backend *be, const ca_matmul *m);                 /* blas.cu */
 ca_status cu_random(ca_backend *be, int dist, void *out, int dtype, int64_t n,
                     ca_value p1, ca_value p2, uint64_t seed, uint64_t counter); /* random.cu */

@@ -29,29 +29,9 @@ struct iparams {
 
 /* Host: a scalar's value written in its dtype (as ca_cpu_operand_data does). */
 static uint64_t scalar_bytes(const ca_operand *o) {
-  union { uint64_t u; uint8_t b; int8_t i8; int16_t i16; int32_t i32; int64_t i64; uint16_t h;
-          float f; double d; } v;
-  v.u = 0;
-  int dt = o->dtype;
-  if (ca_is_float(dt)) {
-    double x = o->value.f;
-    switch (dt) {
-    case CA_FLOAT16: v.h = ca_float_to_half((float)x); break;
-    case CA_FLOAT32: v.f = (float)x; break;
-    default: v.d = x; break;
-    }
-  } else {
-    ca_i x = o->value.i;
-    switch (dt) {
-    case CA_BOOL: v.b = (uint8_t)(x != 0); break;
-    case CA_INT8: v.i8 = (int8_t)(uint8_t)(ca_u)x; break;
-    case CA_UINT8: v.b = (uint8_t)(ca_u)x; break;
-    case CA_INT16: v.i16 = (int16_t)(uint16_t)(ca_u)x; break;
-    case CA_INT32: v.i32 = (int32_t)(uint32_t)(ca_u)x; break;
-    default: v.i64 = x; break;
-    }
-  }
-  return v.u;
+  uint64_t bits = 0;
+  ca_store_value(o->dtype, &bits, o->value);
+  return bits;
 }
 
 static int fill_params(const ca_loop *l, iparams *p) {

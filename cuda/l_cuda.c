@@ -157,6 +157,75 @@ static int l_empty_cache(lua_State *L) {
   return 0;
 }
 
+/* ---- versions and devices, without creating a context (cu.show_config reads them) -------- */
+
+/* cu.cuda.runtime_version(), cu.cuda.driver_version(): 1000 * major + 10 * minor (13000 for
+ * 13.0), as CUDA reports them; the driver's is 0 when no driver is installed. */
+static int l_runtime_version(lua_State *L) {
+  int v = 0;
+  cudaError_t err = cudaRuntimeGetVersion(&v);
+  if (err != cudaSuccess) return cuda_error(L, "cudaRuntimeGetVersion", err);
+  lua_pushinteger(L, v);
+  return 1;
+}
+
+static int l_driver_version(lua_State *L) {
+  int v = 0;
+  cudaError_t err = cudaDriverGetVersion(&v);
+  if (err != cudaSuccess) return cuda_error(L, "cudaDriverGetVersion", err);
+  lua_pushinteger(L, v);
+  return 1;
+}
+
+/* cu.cuda.get_device_properties([device]): {name=, major=, minor=, total_memory=,
+ * multi_processor_count=} (PyTorch's names). */
+static int l_get_device_properties(lua_State *L) {
+  int ordinal = opt_ordinal(L, 1, 0);
+  char why[256];
+  int n = count_devices(why, sizeof why);
+  if (n < 0) return luaL_error(L, "cuda: get_device_properties: no CUDA device available (%s)", why);
+  if (ordinal >= n)
+    return luaL_error(L, "cuda: device %d does not exist (%d device%s)", ordinal, n, n == 1 ? "" : "s");
+  struct cudaDeviceProp p;
+  cudaError_t err = cudaGetDeviceProperties(&p, ordinal);
+  if (err != cudaSuccess) return cuda_error(L, "cudaGetDeviceProperties", err);
+  lua_createtable(L, 0, 5);
+  lua_pushstring(L, p.name);
+  lua_setfield(L, -2, "name");
+  lua_pushinteger(L, p.major);
+  lua_setfield(L, -2, "major");
+  lua_pushinteger(L, p.minor);
+  lua_setfield(L, -2, "minor");
+  lua_pushnumber(L, (lua_Number)p.totalGlobalMem);
+  lua_setfield(L, -2, "total_memory");
+  lua_pushinteger(L, p.multiProcessorCount);
+  lua_setfield(L, -2, "multi_processor_count");
+  return 1;
+}
+
+/* cu.cuda.get_arch_list(): the GPU architectures this build holds code for, {"sm_80", ...}
+ * (the Makefile's CUDA_ARCH). */
+static int l_get_arch_list(lua_State *L) {
+#ifdef CA_CUDA_ARCH
+  const char *s = CA_CUDA_ARCH;
+#else
+  const char *s = "";
+#endif
+  lua_newtable(L);
+  int n = 0;
+  while (*s) {
+    while (*s == ' ') s++;
+    const char *e = s;
+    while (*e && *e != ' ') e++;
+    if (e > s) {
+      lua_pushlstring(L, s, (size_t)(e - s));
+      lua_rawseti(L, -2, ++n);
+    }
+    s = e;
+  }
+  return 1;
+}
+
 /* ---- streams ----------------------------------------------------------------------------- */
 
 static cu_lstream *check_stream(lua_State *L, int i) {
@@ -369,6 +438,10 @@ static const luaL_Reg module_fns[] = {
   {"Stream", l_Stream},
   {"with_stream", l_with_stream},
   {"current_stream", l_current_stream},
+  {"runtime_version", l_runtime_version},
+  {"driver_version", l_driver_version},
+  {"get_device_properties", l_get_device_properties},
+  {"get_arch_list", l_get_arch_list},
   {NULL, NULL}
 };
 

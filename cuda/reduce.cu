@@ -1,18 +1,21 @@
-/* Reductions (the CA_REDUCE ops of ops.def) and inclusive scans.
+/* Reductions: the CA_REDUCE rows of ops.def, each row's kernels instantiated from its formulas
+ * (src/reduce_ops.h, as C++ types in cuda/reduce_ops.cuh).
  *
- * Accumulation types follow the CPU reference (src/cpu/reduce.c): sum/prod in int64
- * (wrapping) for integer/bool outputs, else double; mean/var/std in double (var/std by
- * Welford within a thread and Chan's pairwise merge across threads, divisor
- * max(n - ddof, 0)); min/max/argmin/argmax in int64 for integer inputs, else in the input's
- * float type (comparisons are exact there, as the CPU's in double); all/any on the truth of
- * each element. Float sums accumulate in double: the reference does, and at memory speed the
- * H200's double adds are free, so results agree with the CPU to the last bit or two instead
- * of drifting with the order of float additions.
+ * Accumulation types follow the CPU reference (src/cpu/reduce.c, ca_reduce_acc): sums and
+ * products in int64 (wrapping) for integer and bool outputs, each element converted first, else
+ * double; means and moments in double (moments by Welford within a thread and Chan's pairwise
+ * merge across threads); max, min, their positions and ranges in int64 for integer inputs,
+ * else in the input's float type (comparisons are exact there, as the CPU's in double); all,
+ * any and counts on the truth of each element. Float sums accumulate in double: the reference
+ * does, and at memory speed the H200's double adds are free, so results agree with the CPU to
+ * the last bit or two instead of drifting with the order of float additions.
  *
  * Paths:
- *  (a) a full reduction of a contiguous input (sum/mean/min/max of float32/float64, sum of
- *      integers and bool): cub::DeviceReduce (an iterator converts integers to int64), except
- *      small ones (64 KiB of input at most), which run path (b) as one block in one launch;
+ *  (a) a full reduction of a contiguous input by a fold that skips nothing whose combine is
+ *      ca_add (float32/float64 input into a float output, or integer input into an integer
+ *      output) or ca_maximum / ca_minimum (float32/float64): cub::DeviceReduce (an iterator
+ *      converts integers to int64), except small ones (64 KiB of input at most), which run
+ *      path (b) as one block in one launch;
  *  (b) rows: the reduced run is the more contiguous axis: a warp (short rows) or a block per
  *      output, 16-byte vector loads for unit stride, the row split over several blocks
  *      with a second pass when there are too few rows to fill the GPU (this is also the
@@ -21,144 +24,15 @@
  *      reduced elements (coalesced across threads), split over the reduced extent with a
  *      second pass when there are too few outputs;
  *  (d) any strides: both kernels walk the reduced dims as runs of the innermost reduced dim.
- * The kernel family is instantiated per (op family, input dtype) only for sum/prod/min/max
- * and float32/float64 arg-reductions (the hot ones); the other arg-reductions, all/any,
- * var/std and the mean of integers read their input through a runtime dtype switch.
- *
- * Scans: a 1-D contiguous scan whose output has the accumulation type goes through
- * cub::DeviceScan; other scans run a block per row (a tile of 1024 elements at a time with
- * a carried prefix) or, for short rows and float16 outputs, a thread per row; float16
- * outputs round the running value at each step as the CPU does (except rows longer than
- * 65536, scanned in float in parallel and rounded once). */
+ * The kernels are instantiated per input dtype (typed loads) for the folds that skip nothing,
+ * the float inputs of those that do and of ranges, and float32/float64 arg-reductions; the
+ * others read their input through a runtime dtype switch. */
 #include <cub/device/device_reduce.cuh>
-#include <cub/device/device_scan.cuh>
-#include "cu_kernels.cuh"
+#include "reduce_ops.cuh"
+
+using cur::unravel2;
 
 namespace {
-
-/* ---- ops --------------------------------------------------------------------------------- */
-
-__device__ __forceinline__ ca_i vmax(ca_i a, ca_i b) { return ca_maximum_i(a, b); }
-__device__ __forceinline__ float vmax(float a, float b) { return ca_maximum_f(a, b); }
-__device__ __forceinline__ double vmax(double a, double b) { return ca_maximum_d(a, b); }
-__device__ __forceinline__ ca_i vmin(ca_i a, ca_i b) { return ca_minimum_i(a, b); }
-__device__ __forceinline__ float vmin(float a, float b) { return ca_minimum_f(a, b); }
-__device__ __forceinline__ double vmin(double a, double b) { return ca_minimum_d(a, b); }
-template <class T> __device__ __forceinline__ T lowest() {
-  if constexpr (std::is_integral<T>::value) return INT64_MIN;
-  else return -INFINITY;
-}
-template <class T> __device__ __forceinline__ T highest() {
-  if constexpr (std::is_integral<T>::value) return INT64_MAX;
-  else return INFINITY;
-}
-template <class T> __device__ __forceinline__ bool isnan_(T x) {
-  if constexpr (std::is_integral<T>::value) return false;
-  else return x != x;
-}
-
-/* sum / prod into int64 */
-struct ArithI {
-  typedef ca_i In;
-  typedef ca_i Acc;
-  int prod;
-  template <int DT> __device__ In load(const char *b, int dt, int64_t i) const { return cuk::ld_any<ca_i, DT>(b, dt, i); }
-  __device__ Acc init() const { return prod ? 1 : 0; }
-  __device__ Acc lift(In x, int64_t) const { return x; }
-  __device__ Acc comb(Acc a, Acc b) const {
-    return prod ? (ca_i)((ca_u)a * (ca_u)b) : (ca_i)((ca_u)a + (ca_u)b);
-  }
-  __device__ void store(char *o, int dt, int64_t i, Acc a, int64_t, double) const { cuk::st_rt<ca_i>(o, dt, i, a); }
-};
-
-/* sum / prod / mean into double (mode 0, 1, 2) */
-struct ArithD {
-  typedef double In;
-  typedef double Acc;
-  int mode;
-  template <int DT> __device__ In load(const char *b, int dt, int64_t i) const { return cuk::ld_any<double, DT>(b, dt, i); }
-  __device__ Acc init() const { return mode == 1 ? 1.0 : 0.0; }
-  __device__ Acc lift(In x, int64_t) const { return x; }
-  __device__ Acc comb(Acc a, Acc b) const { return mode == 1 ? a * b : a + b; }
-  __device__ void store(char *o, int dt, int64_t i, Acc a, int64_t n, double) const {
-    cuk::st_rt<double>(o, dt, i, mode == 2 ? a / (double)n : a);
-  }
-};
-
-template <class T> struct MinMax {
-  typedef T In;
-  typedef T Acc;
-  int mx;
-  template <int DT> __device__ In load(const char *b, int dt, int64_t i) const { return cuk::ld_any<T, DT>(b, dt, i); }
-  __device__ Acc init() const { return mx ? lowest<T>() : highest<T>(); }
-  __device__ Acc lift(In x, int64_t) const { return x; }
-  __device__ Acc comb(Acc a, Acc b) const { return mx ? vmax(a, b) : vmin(a, b); }
-  __device__ void store(char *o, int dt, int64_t i, Acc a, int64_t, double) const { cuk::st_rt<T>(o, dt, i, a); }
-};
-
-template <class T> struct ArgAcc {
-  T v;
-  int64_t i;
-};
-/* The winner: a NaN (the first one), else the extreme value, ties to the lower index. */
-template <class T> struct Arg {
-  typedef T In;
-  typedef ArgAcc<T> Acc;
-  int mx;
-  template <int DT> __device__ In load(const char *b, int dt, int64_t i) const { return cuk::ld_any<T, DT>(b, dt, i); }
-  __device__ Acc init() const { return Acc{mx ? lowest<T>() : highest<T>(), INT64_MAX}; }
-  __device__ Acc lift(In x, int64_t r) const { return Acc{x, r}; }
-  __device__ Acc comb(Acc a, Acc b) const {
-    bool an = isnan_(a.v), bn = isnan_(b.v);
-    if (an || bn) {
-      if (an && bn) return a.i < b.i ? a : b;
-      return an ? a : b;
-    }
-    if (mx ? a.v > b.v : a.v < b.v) return a;
-    if (mx ? b.v > a.v : b.v < a.v) return b;
-    return a.i < b.i ? a : b;
-  }
-  __device__ void store(char *o, int dt, int64_t i, Acc a, int64_t, double) const {
-    cuk::st_rt<ca_i>(o, dt, i, a.i + 1);
-  }
-};
-
-struct Logic {
-  typedef int In;
-  typedef int Acc;
-  int all;
-  template <int DT> __device__ In load(const char *b, int dt, int64_t i) const { return cuk::truth_rt(b, dt, i); }
-  __device__ Acc init() const { return all; }
-  __device__ Acc lift(In x, int64_t) const { return x; }
-  __device__ Acc comb(Acc a, Acc b) const { return all ? (a & b) : (a | b); }
-  __device__ void store(char *o, int dt, int64_t i, Acc a, int64_t, double) const { cuk::st_rt<ca_i>(o, dt, i, (ca_i)a); }
-};
-
-struct VarAcc {
-  double n, mean, m2;
-};
-struct Var {
-  typedef double In;
-  typedef VarAcc Acc;
-  int sd; /* std */
-  template <int DT> __device__ In load(const char *b, int dt, int64_t i) const { return cuk::ld_any<double, DT>(b, dt, i); }
-  __device__ Acc init() const { return Acc{0.0, 0.0, 0.0}; }
-  __device__ Acc lift(In x, int64_t) const { return Acc{1.0, x, 0.0}; }
-  __device__ Acc comb(Acc a, Acc b) const {
-    if (a.n == 0.0) return b;
-    if (b.n == 0.0) return a;
-    double n = a.n + b.n, d = b.mean - a.mean;
-    return Acc{n, a.mean + d * (b.n / n), a.m2 + b.m2 + d * d * (a.n * (b.n / n))};
-  }
-  __device__ void store(char *o, int dt, int64_t i, Acc a, int64_t, double ddof) const {
-    double div = a.n - ddof;
-    if (!(div > 0)) div = 0.0;
-    /* An infinite element makes the mean non-finite; NumPy's two passes then meet inf - inf
-     * and give NaN, where the merged m2 would say inf. */
-    double var = (a.n == 0.0 || !isfinite(a.mean)) ? (0.0 / 0.0) : a.m2 / div;
-    cuk::st_rt<double>(o, dt, i, sd ? sqrt(var) : var);
-  }
-};
 
 /* ---- the reduction kernels -------------------------------------------------------------- */
 
@@ -206,20 +80,6 @@ __device__ __forceinline__ Acc group_reduce(const Op &op, Acc a, int G, Acc *sh)
     __syncthreads();
   }
   return a;
-}
-
-/* Offsets in two operands of kept-dims index m (C order over shape[0..n)). */
-__device__ __forceinline__ void unravel2(int n, const int64_t *shape, const int64_t *sa,
-                                         const int64_t *sb, int64_t m, int64_t *a, int64_t *b) {
-  int64_t x = 0, y = 0;
-  for (int d = n - 1; d >= 0 && m; d--) {
-    int64_t s = shape[d], q = m / s, c = m - q * s;
-    x += c * sa[d];
-    y += c * sb[d];
-    m = q;
-  }
-  *a = x;
-  *b = y;
 }
 
 /* Feeds elements off + j * st0 (flat reduced index r + j), j in [0, len), j = lane mod G. */
@@ -355,46 +215,20 @@ template <class Op, int DT> ca_status run_kernels(ca_backend *be, rparams p, con
 
 /* ---- path (a): CUB ------------------------------------------------------------------------ */
 
-struct PlusD {
-  __host__ __device__ double operator()(double a, double b) const { return a + b; }
-};
-struct PlusI {
-  __host__ __device__ ca_i operator()(ca_i a, ca_i b) const { return (ca_i)((ca_u)a + (ca_u)b); }
-};
-/* max / min with NaN propagating: the formulas of scalar.h */
-__host__ __device__ static inline float minmax(float a, float b, int mx) {
-  return mx ? ca_maximum_f(a, b) : ca_minimum_f(a, b);
-}
-__host__ __device__ static inline double minmax(double a, double b, int mx) {
-  return mx ? ca_maximum_d(a, b) : ca_minimum_d(a, b);
-}
-template <class T> struct MinMaxFn {
-  int mx;
-  __host__ __device__ T operator()(T a, T b) const { return minmax(a, b, mx); }
-};
-/* Element i of a buffer of runtime dtype dt, converted to Acc (a CUB input iterator's functor). */
-template <class Acc> struct LoadAcc {
-  const char *base;
-  int dt;
-  __host__ __device__ Acc operator()(int64_t i) const {
-#ifdef __CUDA_ARCH__
-    return cuk::ld_rt<Acc>(base, dt, i);
-#else
-    (void)i;
-    return 0;
-#endif
-  }
+/* The combine of fold Row at type T, for CUB. */
+template <class Row, class T> struct CombFn {
+  __host__ __device__ T operator()(T a, T b) const { return cur::at<typename Row::Comb, T>(a, b); }
 };
 
-template <class T> __global__ void k_store1(const T *v, char *out, int dt, int mean, int64_t n) {
-  T x = *v;
-  if (mean) cuk::st_rt<double>(out, dt, 0, (double)x / (double)n);
-  else cuk::st_rt<T>(out, dt, 0, x);
+template <class Row, class T> __global__ void k_store1(const T *v, char *out, int dt, int64_t n) {
+  cuk::st_rt<T>(out, dt, 0, cur::at<typename Row::Fin, T>(*v, n));
 }
 
-template <class T, class It, class F>
-ca_status cub_reduce(ca_backend *be, It in, int64_t n, F f, T init, char *out, int out_dt, int mean) {
+template <class Row, class T, class It>
+ca_status cub_reduce(ca_backend *be, It in, int64_t n, char *out, int out_dt) {
   cudaStream_t s = cu_stream(be);
+  CombFn<Row, T> f;
+  T init = cur::at<typename Row::Id, T>();
   size_t temp = 0;
   cudaError_t err = cub::DeviceReduce::Reduce(NULL, temp, in, (T *)NULL, n, f, init, s);
   if (err != cudaSuccess) return cu_fail(be, "cub::DeviceReduce::Reduce", err);
@@ -407,38 +241,66 @@ ca_status cub_reduce(ca_backend *be, It in, int64_t n, F f, T init, char *out, i
     cu_scratch_free(be, scratch);
     return cu_fail(be, "cub::DeviceReduce::Reduce", err);
   }
-  k_store1<T><<<1, 1, 0, s>>>(res, out, out_dt, mean, n);
+  k_store1<Row, T><<<1, 1, 0, s>>>(res, out, out_dt, n);
   st = cu_check_launch(be, "reduce (store)");
   cu_scratch_free(be, scratch);
   return st;
 }
 
-/* Returns 1 and sets *st when CUB took the reduction. */
-static int try_cub(ca_backend *be, int op, const rparams &p, ca_status *st) {
-  if (p.nout != 0 || p.nred != 1 || p.st0 != 1 || p.R <= 0) return 0;
-  int dt = p.in_dt;
-  int sum = op == CA_OP_sum, mean = op == CA_OP_mean, mm = op == CA_OP_min || op == CA_OP_max;
-  int mx = op == CA_OP_max;
-  if ((sum || mean) && dt == CA_FLOAT32 && ca_is_float(p.out_dt)) {
-    *st = cub_reduce<double>(be, (const float *)p.in, p.R, PlusD(), 0.0, p.out, p.out_dt, mean);
-  } else if ((sum || mean) && dt == CA_FLOAT64 && ca_is_float(p.out_dt)) {
-    *st = cub_reduce<double>(be, (const double *)p.in, p.R, PlusD(), 0.0, p.out, p.out_dt, mean);
-  } else if (sum && !ca_is_float(dt) && !ca_is_float(p.out_dt)) {
-    cuk::FnIter<LoadAcc<ca_i>> it(LoadAcc<ca_i>{p.in, dt});
-    *st = cub_reduce<ca_i>(be, it, p.R, PlusI(), (ca_i)0, p.out, p.out_dt, 0);
-  } else if (mm && dt == CA_FLOAT32) {
-    *st = cub_reduce<float>(be, (const float *)p.in, p.R, MinMaxFn<float>{mx},
-                            mx ? -INFINITY : INFINITY, p.out, p.out_dt, 0);
-  } else if (mm && dt == CA_FLOAT64) {
-    *st = cub_reduce<double>(be, (const double *)p.in, p.R, MinMaxFn<double>{mx},
-                             mx ? -INFINITY : INFINITY, p.out, p.out_dt, 0);
+/* Returns 1 and sets *st when CUB took the reduction of fold Row (rule Rule): path (a). */
+template <int Rule, class Row> int try_cub(ca_backend *be, int acc, const rparams &p, ca_status *st) {
+  if constexpr (Row::skips) {
+    return 0;
   } else {
+    if (p.nout != 0 || p.nred != 1 || p.st0 != 1 || p.R <= 0) return 0;
+    constexpr bool sums = Row::comb_d == &ca_add_d;
+    constexpr bool minmax = Row::comb_d == &ca_maximum_d || Row::comb_d == &ca_minimum_d;
+    int dt = p.in_dt;
+    if constexpr (sums) {
+      if (acc == CA_RACC_D && ca_is_float(p.out_dt) && dt == CA_FLOAT32) {
+        *st = cub_reduce<Row, double>(be, (const float *)p.in, p.R, p.out, p.out_dt);
+        return 1;
+      }
+      if (acc == CA_RACC_D && ca_is_float(p.out_dt) && dt == CA_FLOAT64) {
+        *st = cub_reduce<Row, double>(be, (const double *)p.in, p.R, p.out, p.out_dt);
+        return 1;
+      }
+      if constexpr (Rule == CA_RULE_ACCUMULATE) {
+        if (acc == CA_RACC_I && !ca_is_float(dt)) {
+          cuk::FnIter<cur::LoadAcc<ca_i>> it(cur::LoadAcc<ca_i>{p.in, dt});
+          *st = cub_reduce<Row, ca_i>(be, it, p.R, p.out, p.out_dt);
+          return 1;
+        }
+      }
+    } else if constexpr (minmax && Rule == CA_RULE_SAME) {
+      if (dt == CA_FLOAT32) {
+        *st = cub_reduce<Row, float>(be, (const float *)p.in, p.R, p.out, p.out_dt);
+        return 1;
+      }
+      if (dt == CA_FLOAT64) {
+        *st = cub_reduce<Row, double>(be, (const double *)p.in, p.R, p.out, p.out_dt);
+        return 1;
+      }
+    }
     return 0;
   }
-  return 1;
 }
 
 /* ---- dispatch ----------------------------------------------------------------------------- */
+
+/* The rule of each op (ops.def), for the CUDA module, which does not link the core's table. */
+static int rule_of(int op) {
+  switch (op) {
+#define CA_UNARY(name, rule) case CA_OP_##name: return rule;
+#define CA_BINARY(name, rule) case CA_OP_##name: return rule;
+#define CA_REDUCE(name, rule) case CA_OP_##name: return rule;
+#include "../src/ops.def"
+#undef CA_UNARY
+#undef CA_BINARY
+#undef CA_REDUCE
+  default: return -1;
+  }
+}
 
 template <class Op> ca_status by_dtype(ca_backend *be, const rparams &p, const Op &op) {
   switch (p.in_dt) {
@@ -457,6 +319,12 @@ template <class Op> ca_status by_float_dtype(ca_backend *be, const rparams &p, c
   case CA_FLOAT32: return run_kernels<Op, CA_FLOAT32>(be, p, op);
   default: return run_kernels<Op, CA_FLOAT64>(be, p, op);
   }
+}
+
+/* float16 and float32 inputs (ops computing in float). */
+template <class Op> ca_status by_float32(ca_backend *be, const rparams &p, const Op &op) {
+  if (p.in_dt == CA_FLOAT32) return run_kernels<Op, CA_FLOAT32>(be, p, op);
+  return run_kernels<Op, CA_FLOAT16>(be, p, op);
 }
 
 static int64_t iabs(int64_t x) { return x < 0 ? -x : x; }
@@ -494,7 +362,74 @@ static void plan(ca_backend *be, rparams *p) {
   p->Gf = p->M >= want / 4 ? 1 : p->S >= 512 ? 256 : 32;
 }
 
+/* Each kind at the accumulation types ca_reduce_acc gives its rules (p not yet planned).
+ * Folds: int64 (integer inputs typed, float inputs into an integer dtype through the runtime
+ * switch, loaded as double when a skip must see them first), float for the max/min of
+ * float16/float32 (SAME), else double; nan-reductions (folds that skip) of integers are rare
+ * and read them through the runtime switch. */
+template <int Rule, class Row> ca_status run_fold(ca_backend *be, int, rparams p) {
+  using cur::FoldOp;
+  int acc = ca_reduce_acc(Rule, p.in_dt, p.out_dt);
+  ca_status st;
+  if (!small_full(p) && try_cub<Rule, Row>(be, acc, p, &st)) return st;
+  plan(be, &p);
+  int fin = ca_is_float(p.in_dt);
+  if constexpr (Rule != CA_RULE_MEAN) {
+    if (acc == CA_RACC_I) {
+      if constexpr (Rule == CA_RULE_ACCUMULATE && Row::skips)
+        if (fin) return run_kernels<FoldOp<Row, ca_i, double>, -1>(be, p, FoldOp<Row, ca_i, double>());
+      if (fin || Row::skips) return run_kernels<FoldOp<Row, ca_i>, -1>(be, p, FoldOp<Row, ca_i>());
+      return by_dtype(be, p, FoldOp<Row, ca_i>());
+    }
+  }
+  if constexpr (Rule == CA_RULE_SAME) {
+    if (p.in_dt == CA_FLOAT64)
+      return run_kernels<FoldOp<Row, double>, CA_FLOAT64>(be, p, FoldOp<Row, double>());
+    return by_float32(be, p, FoldOp<Row, float>());
+  } else {
+    if (!fin) return run_kernels<FoldOp<Row, double>, -1>(be, p, FoldOp<Row, double>());
+    return by_float_dtype(be, p, FoldOp<Row, double>());
+  }
+}
+
+template <class Row> ca_status run_truth(ca_backend *be, int, rparams p) {
+  plan(be, &p);
+  return run_kernels<cur::TruthOp<Row>, -1>(be, p, cur::TruthOp<Row>());
+}
+
+template <class Row> ca_status run_arg(ca_backend *be, int, rparams p) {
+  using cur::ArgOp;
+  plan(be, &p);
+  if (p.in_dt == CA_FLOAT64) return run_kernels<ArgOp<Row, double>, CA_FLOAT64>(be, p, ArgOp<Row, double>());
+  if (p.in_dt == CA_FLOAT32) return run_kernels<ArgOp<Row, float>, CA_FLOAT32>(be, p, ArgOp<Row, float>());
+  if (p.in_dt == CA_FLOAT16) return run_kernels<ArgOp<Row, float>, -1>(be, p, ArgOp<Row, float>());
+  return run_kernels<ArgOp<Row, ca_i>, -1>(be, p, ArgOp<Row, ca_i>());
+}
+
+template <class Row> ca_status run_moment(ca_backend *be, int, rparams p) {
+  plan(be, &p);
+  return run_kernels<cur::MomentOp<Row>, -1>(be, p, cur::MomentOp<Row>());
+}
+
+template <class Row> ca_status run_range(ca_backend *be, int, rparams p) {
+  using cur::RangeOp;
+  plan(be, &p);
+  if (!ca_is_float(p.in_dt)) return run_kernels<RangeOp<Row, ca_i>, -1>(be, p, RangeOp<Row, ca_i>());
+  if (p.in_dt == CA_FLOAT64) return run_kernels<RangeOp<Row, double>, CA_FLOAT64>(be, p, RangeOp<Row, double>());
+  return by_float32(be, p, RangeOp<Row, float>());
+}
+
 } /* namespace */
+
+/* The entry of each row, by its rule's kind. */
+#define RUN_CA_RULE_ACCUMULATE(name) run_fold<CA_RULE_ACCUMULATE, cur::Fold_##name>
+#define RUN_CA_RULE_SAME(name) run_fold<CA_RULE_SAME, cur::Fold_##name>
+#define RUN_CA_RULE_MEAN(name) run_fold<CA_RULE_MEAN, cur::Fold_##name>
+#define RUN_CA_RULE_PREDICATE(name) run_truth<cur::Fold_##name>
+#define RUN_CA_RULE_COUNT(name) run_truth<cur::Fold_##name>
+#define RUN_CA_RULE_INDEX(name) run_arg<cur::Arg_##name>
+#define RUN_CA_RULE_MOMENT(name) run_moment<cur::Moment_##name>
+#define RUN_CA_RULE_RANGE(name) run_range<cur::Range_##name>
 
 extern "C" ca_status cu_reduce(ca_backend *be, int op, const ca_reduction *r) {
   if (r->nout < 0 || r->nred < 0 || r->nout + r->nred > CA_MAXDIMS || !r->in.data || !r->out.data ||
@@ -536,182 +471,17 @@ extern "C" ca_status cu_reduce(ca_backend *be, int op, const ca_reduction *r) {
   p.nred = nr;
   p.L0 = p.rshape[nr - 1];
   p.st0 = p.rstr[nr - 1];
-  if (p.R == 0 && (op == CA_OP_min || op == CA_OP_max || op == CA_OP_argmin || op == CA_OP_argmax))
-    return CA_ERR_VALUE;
+  if (p.R == 0 && !ca_reduce_has_identity(rule_of(op))) return CA_ERR_VALUE;
 
-  ca_status st;
-  if (!small_full(p) && try_cub(be, op, p, &st)) return st;
-  plan(be, &p);
-
-  int fin = ca_is_float(p.in_dt), f64 = p.in_dt == CA_FLOAT64;
   switch (op) {
-  case CA_OP_sum: case CA_OP_prod:
-    if (!ca_is_float(p.out_dt) && !fin) return by_dtype(be, p, ArithI{op == CA_OP_prod});
-    if (fin) return by_float_dtype(be, p, ArithD{op == CA_OP_prod});
-    return run_kernels<ArithD, -1>(be, p, ArithD{op == CA_OP_prod});
-  case CA_OP_mean:
-    if (fin) return by_float_dtype(be, p, ArithD{2});
-    return run_kernels<ArithD, -1>(be, p, ArithD{2});
-  case CA_OP_min: case CA_OP_max: {
-    int mx = op == CA_OP_max;
-    if (!fin) return by_dtype(be, p, MinMax<ca_i>{mx});
-    if (f64) return run_kernels<MinMax<double>, CA_FLOAT64>(be, p, MinMax<double>{mx});
-    if (p.in_dt == CA_FLOAT32) return run_kernels<MinMax<float>, CA_FLOAT32>(be, p, MinMax<float>{mx});
-    return run_kernels<MinMax<float>, CA_FLOAT16>(be, p, MinMax<float>{mx});
+#define CA_UNARY(name, rule)
+#define CA_BINARY(name, rule)
+#define CA_REDUCE(name, rule) case CA_OP_##name: return RUN_##rule(name)(be, op, p);
+#include "../src/ops.def"
+#undef CA_UNARY
+#undef CA_BINARY
+#undef CA_REDUCE
+  default:
+    return cu_fail_msg(be, CA_ERR_UNSUPPORTED, "cuda: reduce called with a non-reduction op");
   }
-  case CA_OP_argmin: case CA_OP_argmax: {
-    int mx = op == CA_OP_argmax;
-    if (!fin) return run_kernels<Arg<ca_i>, -1>(be, p, Arg<ca_i>{mx});
-    if (f64) return run_kernels<Arg<double>, CA_FLOAT64>(be, p, Arg<double>{mx});
-    if (p.in_dt == CA_FLOAT32) return run_kernels<Arg<float>, CA_FLOAT32>(be, p, Arg<float>{mx});
-    return run_kernels<Arg<float>, -1>(be, p, Arg<float>{mx});
-  }
-  case CA_OP_all: case CA_OP_any:
-    return run_kernels<Logic, -1>(be, p, Logic{op == CA_OP_all});
-  default: /* var, std */
-    return run_kernels<Var, -1>(be, p, Var{op == CA_OP_std});
-  }
-}
-
-/* ---- scans -------------------------------------------------------------------------------- */
-
-namespace {
-
-struct sparams {
-  const char *in;
-  char *out;
-  int in_dt, out_dt, nout, prod, half;
-  int64_t oshape[CA_MAXDIMS], istr[CA_MAXDIMS], ostr[CA_MAXDIMS];
-  int64_t M, L, is, os;
-};
-
-template <class Acc> __device__ __forceinline__ Acc sop(int prod, Acc a, Acc b) {
-  if constexpr (std::is_integral<Acc>::value) return prod ? (ca_i)((ca_u)a * (ca_u)b) : (ca_i)((ca_u)a + (ca_u)b);
-  else return prod ? a * b : a + b;
-}
-
-
-/* A thread per row, in order (float16 outputs read back each rounded running value). */
-template <class Acc> __global__ void k_scan_seq(const sparams p) {
-  for (int64_t m = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; m < p.M; m += (int64_t)gridDim.x * blockDim.x) {
-    int64_t ib, ob;
-    unravel2(p.nout, p.oshape, p.istr, p.ostr, m, &ib, &ob);
-    Acc s = p.prod ? (Acc)1 : (Acc)0;
-    for (int64_t i = 0; i < p.L; i++) {
-      s = sop<Acc>(p.prod, s, cuk::ld_rt<Acc>(p.in, p.in_dt, ib + i * p.is));
-      if constexpr (std::is_same<Acc, float>::value)
-        if (p.half) s = ca_half_to_float(ca_float_to_half(s));
-      cuk::st_rt<Acc>(p.out, p.out_dt, ob + i * p.os, s);
-    }
-  }
-}
-
-template <class T> __device__ __forceinline__ T shfl_up_(T v, int d) { return __shfl_up_sync(0xffffffffu, v, d); }
-
-/* A block (256 threads) per row: tiles of 1024 elements, 4 consecutive per thread. */
-template <class Acc> __global__ void __launch_bounds__(256) k_scan_block(const sparams p) {
-  __shared__ Acc wsum[8];
-  const int lane = threadIdx.x % 32, wid = threadIdx.x / 32, nw = blockDim.x / 32;
-  const Acc id = p.prod ? (Acc)1 : (Acc)0;
-  for (int64_t m = blockIdx.x; m < p.M; m += gridDim.x) {
-    int64_t ib, ob;
-    unravel2(p.nout, p.oshape, p.istr, p.ostr, m, &ib, &ob);
-    Acc carry = id;
-    for (int64_t t0 = 0; t0 < p.L; t0 += 4 * (int64_t)blockDim.x) {
-      int64_t i0 = t0 + 4 * (int64_t)threadIdx.x;
-      Acc v[4];
-#pragma unroll
-      for (int e = 0; e < 4; e++) v[e] = i0 + e < p.L ? cuk::ld_rt<Acc>(p.in, p.in_dt, ib + (i0 + e) * p.is) : id;
-#pragma unroll
-      for (int e = 1; e < 4; e++) v[e] = sop<Acc>(p.prod, v[e - 1], v[e]);
-      Acc x = v[3];
-#pragma unroll
-      for (int d = 1; d < 32; d <<= 1) {
-        Acc y = shfl_up_(x, d);
-        if (lane >= d) x = sop<Acc>(p.prod, y, x);
-      }
-      Acc excl = shfl_up_(x, 1);
-      if (lane == 0) excl = id;
-      if (lane == 31) wsum[wid] = x;
-      __syncthreads();
-      Acc pre = carry, tot = carry;
-      for (int w = 0; w < nw; w++) {
-        if (w < wid) pre = sop<Acc>(p.prod, pre, wsum[w]);
-        tot = sop<Acc>(p.prod, tot, wsum[w]);
-      }
-      pre = sop<Acc>(p.prod, pre, excl);
-#pragma unroll
-      for (int e = 0; e < 4; e++)
-        if (i0 + e < p.L) cuk::st_rt<Acc>(p.out, p.out_dt, ob + (i0 + e) * p.os, sop<Acc>(p.prod, pre, v[e]));
-      carry = tot;
-      __syncthreads();
-    }
-  }
-}
-
-template <class Acc> struct ScanOp {
-  int prod;
-  __host__ __device__ Acc operator()(Acc a, Acc b) const {
-    if constexpr (std::is_integral<Acc>::value) return prod ? (ca_i)((ca_u)a * (ca_u)b) : (ca_i)((ca_u)a + (ca_u)b);
-    else return prod ? a * b : a + b;
-  }
-};
-
-template <class Acc> ca_status scan_cub(ca_backend *be, const sparams &p) {
-  cudaStream_t s = cu_stream(be);
-  cuk::FnIter<LoadAcc<Acc>> in(LoadAcc<Acc>{p.in, p.in_dt});
-  size_t temp = 0;
-  cudaError_t err = cub::DeviceScan::InclusiveScan(NULL, temp, in, (Acc *)p.out, ScanOp<Acc>{p.prod}, p.L, s);
-  if (err != cudaSuccess) return cu_fail(be, "cub::DeviceScan::InclusiveScan", err);
-  void *scratch = NULL;
-  ca_status st = cu_scratch(be, temp, &scratch);
-  if (st != CA_OK) return st;
-  err = cub::DeviceScan::InclusiveScan(scratch, temp, in, (Acc *)p.out, ScanOp<Acc>{p.prod}, p.L, s);
-  cu_scratch_free(be, scratch);
-  return err == cudaSuccess ? CA_OK : cu_fail(be, "cub::DeviceScan::InclusiveScan", err);
-}
-
-template <class Acc> ca_status scan_kernels(ca_backend *be, const sparams &p) {
-  cudaStream_t s = cu_stream(be);
-  int64_t cap = (int64_t)cuk::sm_count(be) * 16;
-  int acc_dt = std::is_integral<Acc>::value ? CA_INT64 : sizeof(Acc) == 4 ? CA_FLOAT32 : CA_FLOAT64;
-  if (p.nout == 0 && p.is == 1 && p.os == 1 && p.out_dt == acc_dt) return scan_cub<Acc>(be, p);
-  if (p.L <= 32 || (p.half && p.L <= 65536)) {
-    k_scan_seq<Acc><<<cuk::blocks_for(p.M, 128, cap), 128, 0, s>>>(p);
-    return cu_check_launch(be, "scan");
-  }
-  k_scan_block<Acc><<<cuk::blocks_for(p.M, 1, cap), 256, 0, s>>>(p);
-  return cu_check_launch(be, "scan");
-}
-
-} /* namespace */
-
-extern "C" ca_status cu_scan(ca_backend *be, int op, const ca_reduction *r) {
-  if (r->nred != 1 || r->nout < 0 || r->nout + 1 > CA_MAXDIMS || !r->in.data || !r->out.data ||
-      r->in.dtype < 0 || r->in.dtype >= CA_NDTYPES || r->out.dtype < 0 || r->out.dtype >= CA_NDTYPES)
-    return CA_ERR_VALUE;
-  if (op != CA_OP_sum && op != CA_OP_prod) return CA_ERR_UNSUPPORTED;
-  sparams p;
-  memset(&p, 0, sizeof p);
-  p.in = r->in.data;
-  p.out = r->out.data;
-  p.in_dt = r->in.dtype;
-  p.out_dt = r->out.dtype;
-  p.nout = r->nout;
-  p.prod = op == CA_OP_prod;
-  p.half = r->out.dtype == CA_FLOAT16;
-  p.M = 1;
-  for (int d = 0; d < r->nout; d++) {
-    p.oshape[d] = r->shape[d];
-    p.istr[d] = r->in.strides[d];
-    p.ostr[d] = r->out.strides[d];
-    p.M *= r->shape[d];
-  }
-  p.L = r->shape[r->nout];
-  p.is = r->in.strides[r->nout];
-  p.os = r->out.strides[r->nout];
-  if (p.M == 0 || p.L == 0) return CA_OK;
-  if (r->out.dtype == CA_FLOAT64) return scan_kernels<double>(be, p);
-  if (ca_is_float(r->out.dtype)) return scan_kernels<float>(be, p);
-  return scan_kernels<ca_i>(be, p);
 }

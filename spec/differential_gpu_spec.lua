@@ -15,6 +15,7 @@ local FLOATS = {float16 = true, float32 = true, float64 = true}
 local TOLERANCE = {
   default = {float16 = 2e-3, float32 = 2e-5, float64 = 1e-12},
   reduce = {float16 = 1e-4, float32 = 1e-4, float64 = 1e-4},   -- summation orders differ
+  reduce_into = {float16 = 2e-3, float32 = 1e-4, float64 = 1e-4}, -- dtype=: the result's dtype
   scan = {float16 = 1e-4, float32 = 1e-4, float64 = 1e-4},
   matmul = {float16 = 1e-2, float32 = 1e-4, float64 = 1e-10},
   astype = {float16 = 0, float32 = 0, float64 = 0},             -- conversions are exact
@@ -29,8 +30,11 @@ end
 
 -- The op table as the core reports it (cu._ops, from src/ops.def), by kind.
 local function op_table()
-  local ops = {unary = {}, binary = {}, reduce = {}}
-  for _, o in ipairs(cu._ops) do ops[o.kind][#ops[o.kind] + 1] = o.name end
+  local ops = {unary = {}, binary = {}, reduce = {}, rule = {}}
+  for _, o in ipairs(cu._ops) do
+    ops[o.kind][#ops[o.kind] + 1] = o.name
+    ops.rule[o.name] = o.rule
+  end
   return ops
 end
 
@@ -187,8 +191,65 @@ describe("GPU against CPU", function()
 
   for _, name in ipairs(OPS.reduce) do
     it("reduction " .. name .. " over all elements, axes and keepdims", function()
-      reduce_cases(name, (name == "argmin" or name == "argmax") and "single" or nil)
+      reduce_cases(name, OPS.rule[name] == "index" and "single" or nil)
     end)
+  end
+
+  it("nan-reductions of slices with many NaNs, and of NaNs alone", function()
+    for _, dt in ipairs({"float16", "float32", "float64"}) do
+      for _, shape in ipairs({{7, 5}, {300, 41}, {3, 70000}}) do
+        local c = pair(dt, shape)
+        c = cu.where(c:gt(2), 0 / 0, c) -- about 40% NaN
+        c[{2}] = 0 / 0                  -- a row of NaNs
+        local g = c:to("cuda")
+        for _, name in ipairs(OPS.reduce) do
+          if name:match("^nan") then
+            for _, ax in ipairs({false, 1, 2}) do
+              both(("%s %s %s axis %s"):format(name, dt, table.concat(shape, "x"), tostring(ax)),
+                "reduce", function(x) return cu[name](x, ax or nil) end, c, g)
+            end
+          end
+        end
+      end
+    end
+  end)
+
+  -- dtype= converts each element to the requested dtype before it is accumulated (a float16
+  -- 1.7 adds 1 to an int32 sum), on every path: the small single-block one, CUB (a contiguous
+  -- full reduction over 64 KiB), rows, columns (a reduction over axis 1 of a C-contiguous
+  -- matrix), transposed and strided views.
+  local DTYPE_RULES = {accumulate = true, mean = true, moment = true}
+  local BIG_LAYOUTS = {
+    {"contiguous 70000", function() return {70000} end, function(a) return a end},
+    {"columns 300x257", function() return {300, 257} end, function(a) return a end},
+    {"transposed 257x300", function() return {257, 300} end, function(a) return a.T end},
+    {"strided 2x70000", function() return {140000} end, function(a) return a[{{1, -1, 2}}] end},
+  }
+  for _, name in ipairs(OPS.reduce) do
+    if DTYPE_RULES[OPS.rule[name]] then
+      it("reduction " .. name .. " with dtype= on every layout and path", function()
+        local function check(dt, lay, c, g)
+          for _, odt in ipairs({"int32", "int8", "bool", "float16", "float64"}) do
+            for _, ax in ipairs({false, 1, -1}) do
+              both(("%s %s dtype=%s %s axis %s"):format(name, dt, odt, lay[1], tostring(ax)),
+                "reduce_into", function(x)
+                  return cu[name](lay[3](x), ax or nil, {dtype = odt, array = true})
+                end, c, g)
+            end
+          end
+        end
+        for _, dt in ipairs({"float16", "float32", "float64", "int16", "bool"}) do
+          for _, lay in ipairs(LAYOUTS) do
+            local c, g = pair(dt, lay[2](41))
+            check(dt, lay, c, g)
+          end
+          for _, lay in ipairs(BIG_LAYOUTS) do
+            local c, g = pair(dt, lay[2]())
+            check(dt, lay, c, g)
+          end
+        end
+      end)
+    end
   end
 
   for _, name in ipairs({"cumsum", "cumprod"}) do

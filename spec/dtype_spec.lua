@@ -264,4 +264,79 @@ H.each_device("float16 from float64", function()
     H.same(cu.array({{x, -x}}, {dtype = "float16"}), {{near, -near}})
     H.same(cu.linspace(0, x, 2, {dtype = "float16"}), {0, near})
   end)
+
+  it("rounds once in astype, fills and assignments", function()
+    H.same(cu.array({x, -x}):astype("float16"), {near, -near})
+    H.same(cu.array({{x}, {x}}).T:astype("float16"), {{near, near}})
+    H.same(cu.full({3}, x, {dtype = "float16"}), {near, near, near})
+    local z = cu.zeros({3}, {dtype = "float16"})
+    z[{}] = x
+    H.same(z, {near, near, near})
+    z[2] = 0
+    z[{{2, 3}}] = cu.array({x, x})
+    H.same(z, {near, near, near})
+  end)
+
+  it("rounds once when float64 results are stored into float16", function()
+    local o = cu.empty({2}, {dtype = "float16"})
+    cu.add(cu.array({x, -x}), 0, {out = o})
+    H.same(o, {near, -near})
+    cu.multiply(cu.array({x, x}), cu.array({1, 1}), {out = o})
+    H.same(o, {near, near})
+  end)
+
+  it("makes a weak Lua scalar the float16 nearest to it (NumPy: ones(1, float16) == x is False)",
+     function()
+    local h = cu.ones({2}, {dtype = "float16"})
+    H.same(h:eq(x), {false, false})
+    H.same(h:ne(x), {true, true})
+    H.same(h:lt(x), {true, true})
+    local d = h - x
+    assert.are.equal("float16", d.dtype)
+    H.same(d, {-2 ^ -10, -2 ^ -10})
+    H.same(x * h, {near, near})
+    local w = cu.where(cu.array({false, true}), h, x)
+    assert.are.equal("float16", w.dtype)
+    H.same(w, {near, 1})
+  end)
+end)
+
+H.each_device("shifts", function()
+  -- dtype, values, count, right_shift, left_shift (NumPy 1.24): a count that is negative or
+  -- not below the width fills with the sign (right) or gives 0 (left)
+  local cases = {
+    {"int8", {-10, 10, -128, 127, 1}, -1, {-1, 0, -1, 0, 0}, {0, 0, 0, 0, 0}},
+    {"int8", {-10, 10, -128, 127, 1}, 7, {-1, 0, -1, 0, 0}, {0, 0, 0, -128, -128}},
+    {"int8", {-10, 10, -128, 127, 1}, 9, {-1, 0, -1, 0, 0}, {0, 0, 0, 0, 0}},
+    {"int8", {-10, 10, -128, 127, 1}, -100, {-1, 0, -1, 0, 0}, {0, 0, 0, 0, 0}},
+    {"int16", {-10, 10, -32768, 3}, 15, {-1, 0, -1, 0}, {0, 0, 0, -32768}},
+    {"int16", {-10, 10, -32768, 3}, 17, {-1, 0, -1, 0}, {0, 0, 0, 0}},
+    {"int32", {-10, 10, 1, -2 ^ 31}, -1, {-1, 0, 0, -1}, {0, 0, 0, 0}},
+    {"int32", {-10, 10, 1, -2 ^ 31}, 31, {-1, 0, 0, -1}, {0, 0, -2 ^ 31, 0}},
+    {"int32", {-10, 10, 1, -2 ^ 31}, 40, {-1, 0, 0, -1}, {0, 0, 0, 0}},
+    {"int64", {-10, 10, 1}, -1, {-1, 0, 0}, {0, 0, 0}},
+    {"int64", {-10, 10, 1}, 63, {-1, 0, 0}, {0, 0, -2 ^ 63}},
+    {"int64", {-10, 10, 1}, 64, {-1, 0, 0}, {0, 0, 0}},
+    {"int64", {-10, 10, 1}, -100, {-1, 0, 0}, {0, 0, 0}},
+    {"uint8", {200, 1, 255}, 7, {1, 0, 1}, {0, 128, 128}},
+    {"uint8", {200, 1, 255}, 9, {0, 0, 0}, {0, 0, 0}},
+    {"uint8", {200, 1, 255}, 200, {0, 0, 0}, {0, 0, 0}},
+  }
+  for i, c in ipairs(cases) do
+    it(("shifts %s by %d, case %d"):format(c[1], c[3], i), function()
+      local a = cu.array(c[2], {dtype = c[1]})
+      local counts = cu.full(#c[2], c[3], {dtype = c[1]})
+      H.same(cu.right_shift(a, c[3]), c[4])
+      H.same(cu.left_shift(a, c[3]), c[5])
+      H.same(cu.right_shift(a, counts), c[4])
+      H.same(cu.left_shift(a, counts), c[5])
+      assert.are.equal(c[1], cu.right_shift(a, counts).dtype)
+    end)
+  end
+
+  it("shifts by a negative count of a wider dtype", function()
+    local r = cu.right_shift(cu.array({-10, 10}, {dtype = "int8"}), cu.array({-1, -1}))
+    assert.are.equal("int64", r.dtype)
+    H.same(r, {-1, 0})
+  end)
 end)

@@ -178,6 +178,30 @@ H.each_device("reductions", function(dev)
       H.same(a:prod(nil, {dtype = "float64"}), 1e6)
     end)
 
+    it("convert each element to the requested dtype before adding it", function()
+      -- NumPy: each float16 element is cast (truncated) to the integer dtype, then summed
+      local a = cu.array({{1.7, -2.9, 3.5, -0.6}, {2.5, 100.9, -3.5, 7.99},
+        {-1.2, 0.4, 127.6, -128.7}}, {dtype = "float16"})
+      local t = a.T
+      for _, dt in ipairs({"int32", "int8"}) do
+        local r = t:sum(nil, {dtype = dt, array = true})
+        assert.are.equal(dt, r.dtype)
+        H.same(r, 106)
+        H.same(t:sum(1, {dtype = dt}), {2, 106, -2})
+        H.same(t:sum(2, {dtype = dt}), {2, 98, 127, -121})
+      end
+      H.same(t:prod(2, {dtype = "int32"}), {-2, 0, -1143, 0})
+      H.same(t:prod(1, {dtype = "int8"}), {0, -104, 0}) -- wraps as NumPy's int8 does
+      H.same(t:sum(nil, {dtype = "float16"}), 107.625)
+      H.same(t:sum(2, {dtype = "float16"}), {3.0, 98.375, 127.625, -121.375})
+      H.same(t:sum(1, {dtype = "float64"}), {1.69970703125, 107.86328125, -1.92529296875})
+      local b = cu.array({{1.7, -2.9, 3.5}}, {dtype = "float16"}).T
+      H.same(b:sum(nil, {dtype = "int32"}), 2)
+      H.same(b:sum(nil, {dtype = "int8"}), 2)
+      H.same(b:sum(nil, {dtype = "float16"}), 2.30078125)
+      H.same(cu.array({0.9, 0.9, -0.9}):sum(nil, {dtype = "int64"}), 0)
+    end)
+
     it("min, max keep the dtype; argmin/argmax are int64; all/any bool", function()
       local a = cu.array({3, 1, 2}, {dtype = "int16"})
       local keep = {array = true}

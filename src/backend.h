@@ -206,9 +206,11 @@ struct ca_backend {
   /* op[0] = op[1] ? op[2] : op[3]; op[1] is read as a truth value. */
   ca_status (*where)(ca_backend *be, const ca_loop *l);
 
-  /* CA_REDUCE ops of ops.def. The core never calls this with zero reduced elements: it
-   * fills the identities itself (sum 0, prod 1, all true, any false, mean/var/std NaN) and
-   * raises for min/max/argmin/argmax. */
+  /* CA_REDUCE ops of ops.def, as their formulas in reduce_ops.h define them (accumulation
+   * types by ca_reduce_acc). The core never calls this with zero reduced elements: it fills
+   * what the formulas give for nothing (sum 0, prod 1, all true, any false, the averages NaN)
+   * and raises for the reductions without an identity (min, max, arg-, ranges). An
+   * arg-reduction writes 0 for a slice whose every element is skipped (nanargmax of NaNs). */
   ca_status (*reduce)(ca_backend *be, int op, const ca_reduction *r);
   /* Inclusive scan along the last dim, op is CA_OP_sum or CA_OP_prod. */
   ca_status (*scan)(ca_backend *be, int op, const ca_reduction *r);

@@ -55,6 +55,9 @@ extern "C" {
 #define CUARRAY_API __attribute__((visibility("default")))
 #endif
 
+/* The release: cu._VERSION is "cuarray " CUARRAY_VERSION; the release rockspec and
+ * CHANGELOG.md name the same version. CUARRAY_API_VERSION counts changes to this header. */
+#define CUARRAY_VERSION "0.2.0"
 #define CUARRAY_API_VERSION 1
 #define CUARRAY_MAXDIMS 32
 

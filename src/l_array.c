@@ -26,11 +26,6 @@ static void push_int_table(lua_State *L, int n, const int64_t *v) {
   }
 }
 
-static int device_name(lua_State *L, const ca_array *a) {
-  lua_pushstring(L, ca_be(a)->name);
-  return 1;
-}
-
 /* Transpose with an explicit permutation (0-based), or reversed when perm is NULL. */
 static ca_array *push_permuted(lua_State *L, const ca_array *a, const int *perm) {
   ca_array *v = ca_view(L, a);
@@ -42,24 +37,41 @@ static ca_array *push_permuted(lua_State *L, const ca_array *a, const int *perm)
   return v;
 }
 
+/* The attributes, each a getter that pushes one value; cu._attributes lists their names. */
+static void attr_shape(lua_State *L, ca_array *a) { push_int_table(L, a->ndim, a->shape); }
+static void attr_ndim(lua_State *L, ca_array *a) { lua_pushinteger(L, a->ndim); }
+static void attr_size(lua_State *L, ca_array *a) { ca_pushinteger(L, a->size); }
+static void attr_dtype(lua_State *L, ca_array *a) { lua_pushstring(L, ca_dtype_name(a->dtype)); }
+static void attr_device(lua_State *L, ca_array *a) { lua_pushstring(L, ca_be(a)->name); }
+static void attr_strides(lua_State *L, ca_array *a) { push_int_table(L, a->ndim, a->strides); }
+static void attr_itemsize(lua_State *L, ca_array *a) {
+  lua_pushinteger(L, (lua_Integer)ca_itemsize(a->dtype));
+}
+static void attr_nbytes(lua_State *L, ca_array *a) {
+  int64_t isz = (int64_t)ca_itemsize(a->dtype);
+  if (a->size > INT64_MAX / isz) lua_pushnumber(L, (lua_Number)a->size * (lua_Number)isz);
+  else ca_pushinteger(L, a->size * isz);
+}
+static void attr_T(lua_State *L, ca_array *a) { push_permuted(L, a, NULL); }
+static void attr_is_contiguous(lua_State *L, ca_array *a) { lua_pushboolean(L, ca_is_contiguous(a)); }
+static void attr_pinned(lua_State *L, ca_array *a) { lua_pushboolean(L, a->storage->owner_be != NULL); }
+static void attr_writeable(lua_State *L, ca_array *a) { lua_pushboolean(L, !a->readonly); }
+
+static const struct { const char *name; void (*get)(lua_State *L, ca_array *a); } attributes[] = {
+  {"shape", attr_shape}, {"ndim", attr_ndim}, {"size", attr_size}, {"dtype", attr_dtype},
+  {"device", attr_device}, {"strides", attr_strides}, {"itemsize", attr_itemsize},
+  {"nbytes", attr_nbytes}, {"T", attr_T}, {"is_contiguous", attr_is_contiguous},
+  {"pinned", attr_pinned}, {"writeable", attr_writeable},
+};
+#define NATTRIBUTES (sizeof attributes / sizeof attributes[0])
+
 static int attribute(lua_State *L, ca_array *a, const char *k) {
-  if (strcmp(k, "shape") == 0) { push_int_table(L, a->ndim, a->shape); return 1; }
-  if (strcmp(k, "ndim") == 0) { lua_pushinteger(L, a->ndim); return 1; }
-  if (strcmp(k, "size") == 0) { ca_pushinteger(L, a->size); return 1; }
-  if (strcmp(k, "dtype") == 0) { lua_pushstring(L, ca_dtype_name(a->dtype)); return 1; }
-  if (strcmp(k, "device") == 0) return device_name(L, a);
-  if (strcmp(k, "strides") == 0) { push_int_table(L, a->ndim, a->strides); return 1; }
-  if (strcmp(k, "itemsize") == 0) { lua_pushinteger(L, (lua_Integer)ca_itemsize(a->dtype)); return 1; }
-  if (strcmp(k, "nbytes") == 0) {
-    int64_t isz = (int64_t)ca_itemsize(a->dtype);
-    if (a->size > INT64_MAX / isz) lua_pushnumber(L, (lua_Number)a->size * (lua_Number)isz);
-    else ca_pushinteger(L, a->size * isz);
-    return 1;
+  for (size_t i = 0; i < NATTRIBUTES; i++) {
+    if (strcmp(k, attributes[i].name) == 0) {
+      attributes[i].get(L, a);
+      return 1;
+    }
   }
-  if (strcmp(k, "T") == 0) { push_permuted(L, a, NULL); return 1; }
-  if (strcmp(k, "is_contiguous") == 0) { lua_pushboolean(L, ca_is_contiguous(a)); return 1; }
-  if (strcmp(k, "pinned") == 0) { lua_pushboolean(L, a->storage->owner_be != NULL); return 1; }
-  if (strcmp(k, "writeable") == 0) { lua_pushboolean(L, !a->readonly); return 1; }
   return 0;
 }
 
@@ -525,6 +537,15 @@ static int check_array(lua_State *L) {
   return 1;
 }
 
+/* cu._attributes: the attribute names, in the order of the table above. */
+static void push_attribute_names(lua_State *L) {
+  lua_createtable(L, (int)NATTRIBUTES, 0);
+  for (size_t i = 0; i < NATTRIBUTES; i++) {
+    lua_pushstring(L, attributes[i].name);
+    lua_rawseti(L, -2, (int)i + 1);
+  }
+}
+
 /* cu.dtypes: the dtype names in the order of their numbers (cuarray.h's CUARRAY_*). */
 static void push_dtype_names(lua_State *L) {
   lua_createtable(L, CA_NDTYPES, 0);
@@ -574,4 +595,6 @@ void ca_open_array(lua_State *L) {
   ca_register(L, funcs, methods);
   push_dtype_names(L);
   lua_setfield(L, -3, "dtypes");
+  push_attribute_names(L);
+  lua_setfield(L, -3, "_attributes");
 }

@@ -26,6 +26,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "convert.h"
 #include "core.h"
 
 #define NEWAXIS_MT "cuarray.newaxis"
@@ -525,13 +526,9 @@ static void fill_scalar(lua_State *L, ca_array *dst, int vi) {
   } else if (ca_number_is_integral(L, vi)) {
     int64_t i;
     if (!ca_tointeger(L, vi, &i)) i = (int64_t)lua_tonumber(L, vi);
-    if (ca_is_integer(dst->dtype)) {
-      static const int64_t lo[] = {0, -128, 0, -32768, -2147483647 - 1, INT64_MIN};
-      static const int64_t hi[] = {1, 127, 255, 32767, 2147483647, INT64_MAX};
-      if (i < lo[dst->dtype] || i > hi[dst->dtype])
-        ca_raisef(L, "index assignment: Lua integer %lld is out of bounds for %s",
-                   (long long)i, ca_dtype_name(dst->dtype));
-    }
+    if (ca_is_integer(dst->dtype) && !ca_int_fits(dst->dtype, i))
+      ca_raisef(L, "index assignment: Lua integer %lld is out of bounds for %s", (long long)i,
+                 ca_dtype_name(dst->dtype));
     v.i = i;
     vdt = CA_INT64;
   } else {

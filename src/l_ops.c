@@ -1,6 +1,7 @@
 /* Elementwise ops: NumPy 2 promotion with Lua numbers as weak scalars, broadcasting, `out`,
  * the arithmetic metamethods, and cu.<op> / a:<op> for every op of ops.def. */
 #include <string.h>
+#include "convert.h"
 #include "core.h"
 #include "ops.h"
 
@@ -61,14 +62,10 @@ static int weak_result(lua_State *L, const operand *o, int dt, int exact, const 
   if (o->weak == 'b') return dt;
   if (o->weak == 'f') return ca_is_float(dt) ? dt : CA_FLOAT64;
   if (dt == CA_BOOL) return CA_INT64;
-  if (ca_is_integer(dt)) {
-    static const int64_t lo[] = {0, -128, 0, -32768, -2147483647 - 1, INT64_MIN};
-    static const int64_t hi[] = {1, 127, 255, 32767, 2147483647, INT64_MAX};
-    if (o->i < lo[dt] || o->i > hi[dt]) {
-      if (exact) return CA_INT64;
-      ca_raisef(L, "%s: Lua integer %lld is out of bounds for %s", fname, (long long)o->i,
-                ca_dtype_name(dt));
-    }
+  if (ca_is_integer(dt) && !ca_int_fits(dt, o->i)) {
+    if (exact) return CA_INT64;
+    ca_raisef(L, "%s: Lua integer %lld is out of bounds for %s", fname, (long long)o->i,
+              ca_dtype_name(dt));
   }
   return dt;
 }
@@ -368,7 +365,8 @@ static void push_op_table(lua_State *L) {
     [CA_RULE_SAME] = "same", [CA_RULE_NUMERIC] = "numeric", [CA_RULE_INTPROMOTE] = "intpromote",
     [CA_RULE_TRUEDIV] = "truediv", [CA_RULE_FLOAT] = "float", [CA_RULE_PREDICATE] = "predicate",
     [CA_RULE_BITWISE] = "bitwise", [CA_RULE_SHIFT] = "shift", [CA_RULE_ACCUMULATE] = "accumulate",
-    [CA_RULE_INDEX] = "index", [CA_RULE_MEAN] = "mean",
+    [CA_RULE_INDEX] = "index", [CA_RULE_MEAN] = "mean", [CA_RULE_MOMENT] = "moment",
+    [CA_RULE_COUNT] = "count", [CA_RULE_RANGE] = "range",
   };
   lua_createtable(L, CA_NOPS, 0);
   for (int op = 0; op < CA_NOPS; op++) {

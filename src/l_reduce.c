@@ -1,6 +1,8 @@
-/* Reductions (sum, prod, mean, var, std, min, max, argmin, argmax, all, any) over all
- * elements, one axis or a list of axes, and scans (cumsum, cumprod) over all elements
- * (flattened in C order) or one axis.
+/* Reductions (every CA_REDUCE row of ops.def: sum, prod, mean, var, std, min, max, argmin,
+ * argmax, all, any, ...) over all elements, one axis or a list of axes, and scans (cumsum,
+ * cumprod) over all elements (flattened in C order) or one axis. A row's rule decides its
+ * options and its result dtype, its formulas (reduce_ops.h) what a reduction of nothing gives;
+ * nothing here names a reduction but the aliases and the scans.
  *
  * The core moves the reduced axes last (a permuted view of the input, no copy), drops
  * size-1 dims and coalesces runs whose strides chain (the kept dims in input and output
@@ -12,31 +14,44 @@
 #include <math.h>
 #include "core.h"
 #include "ops.h"
+#include "reduce_ops.h"
 
 /* What each function accepts beyond the array and the axis. */
 enum {
-  K_PLAIN,  /* keepdims, out (min, max, all, any) */
-  K_DTYPE,  /* keepdims, out, dtype (sum, prod, mean) */
-  K_VAR,    /* keepdims, out, dtype, ddof (var, std) */
-  K_ARG,    /* keepdims, out; one axis only (argmin, argmax) */
+  K_PLAIN,  /* keepdims, out (min, max, all, any, ...) */
+  K_DTYPE,  /* keepdims, out, dtype (sum, prod, mean, ...) */
+  K_VAR,    /* keepdims, out, dtype, ddof (var, std, ...) */
+  K_ARG,    /* keepdims, out; one axis only (argmin, argmax, ...) */
   K_SCAN    /* dtype, out; one axis or none (cumsum, cumprod) */
 };
 
 typedef struct rfunc {
   const char *name;
   int op;
-  int kind;
+  int scan;
 } rfunc;
 
 static const rfunc rfuncs[] = {
-  {"sum", CA_OP_sum, K_DTYPE}, {"prod", CA_OP_prod, K_DTYPE}, {"mean", CA_OP_mean, K_DTYPE},
-  {"var", CA_OP_var, K_VAR}, {"std", CA_OP_std, K_VAR},
-  {"min", CA_OP_min, K_PLAIN}, {"max", CA_OP_max, K_PLAIN},
-  {"amin", CA_OP_min, K_PLAIN}, {"amax", CA_OP_max, K_PLAIN},
-  {"argmin", CA_OP_argmin, K_ARG}, {"argmax", CA_OP_argmax, K_ARG},
-  {"all", CA_OP_all, K_PLAIN}, {"any", CA_OP_any, K_PLAIN},
-  {"cumsum", CA_OP_sum, K_SCAN}, {"cumprod", CA_OP_prod, K_SCAN},
+#define CA_UNARY(name, rule)
+#define CA_BINARY(name, rule)
+#define CA_REDUCE(name, rule) {#name, CA_OP_##name, 0},
+#include "ops.def"
+#undef CA_UNARY
+#undef CA_BINARY
+#undef CA_REDUCE
+  {"amin", CA_OP_min, 0}, {"amax", CA_OP_max, 0},
+  {"cumsum", CA_OP_sum, 1}, {"cumprod", CA_OP_prod, 1},
 };
+
+static int options_of(const rfunc *f) {
+  if (f->scan) return K_SCAN;
+  switch (ca_op_rules[f->op]) {
+  case CA_RULE_ACCUMULATE: case CA_RULE_MEAN: return K_DTYPE;
+  case CA_RULE_MOMENT: return K_VAR;
+  case CA_RULE_INDEX: return K_ARG;
+  default: return K_PLAIN;
+  }
+}
 
 static const char *const opts_plain[] = {"keepdims", "out", "array", NULL};
 static const char *const opts_dtype[] = {"keepdims", "out", "dtype", "array", NULL};
@@ -46,18 +61,69 @@ static const char *const *const known_opts[] = {opts_plain, opts_dtype, opts_var
                                                opts_scan};
 
 /* The result dtype of a reduction (or scan) of an input of dtype `in`. */
-static int result_dtype(int op, int in) {
+static int result_dtype(lua_State *L, int op, int in, const char *fname) {
   switch (ca_op_rules[op]) {
   case CA_RULE_ACCUMULATE: return ca_is_float(in) ? in : CA_INT64;
-  case CA_RULE_INDEX: return CA_INT64;
-  case CA_RULE_MEAN: return ca_is_float(in) ? in : CA_FLOAT64;
+  case CA_RULE_INDEX: case CA_RULE_COUNT: return CA_INT64;
+  case CA_RULE_MEAN: case CA_RULE_MOMENT: return ca_is_float(in) ? in : CA_FLOAT64;
   case CA_RULE_PREDICATE: return CA_BOOL;
+  case CA_RULE_RANGE:
+    if (in == CA_BOOL)
+      ca_raisef(L, "%s: not supported for bool arrays (booleans do not subtract)", fname);
+    return in;
   default: return in;
   }
 }
 
-static int has_no_identity(int op) {
-  return op == CA_OP_min || op == CA_OP_max || op == CA_OP_argmin || op == CA_OP_argmax;
+/* ---- what the formulas of reduce_ops.h say -------------------------------------------------- */
+
+#define APPLY(macro, ...) macro(__VA_ARGS__)
+#define EMPTY_FOLD(id, skip, comb, fin) ca_##fin##_d(ca_##id##_d(), 0)
+#define EMPTY_MOMENT(skip, fin) ca_##fin##_d(0.0, 0.0, ddof)
+#define EMPTY_CA_RULE_ACCUMULATE(name) APPLY(EMPTY_FOLD, CA_FOLD_##name)
+#define EMPTY_CA_RULE_SAME(name) NAN
+#define EMPTY_CA_RULE_MEAN(name) APPLY(EMPTY_FOLD, CA_FOLD_##name)
+#define EMPTY_CA_RULE_PREDICATE(name) APPLY(EMPTY_FOLD, CA_FOLD_##name)
+#define EMPTY_CA_RULE_COUNT(name) APPLY(EMPTY_FOLD, CA_FOLD_##name)
+#define EMPTY_CA_RULE_INDEX(name) NAN
+#define EMPTY_CA_RULE_MOMENT(name) APPLY(EMPTY_MOMENT, CA_MOMENT_##name)
+#define EMPTY_CA_RULE_RANGE(name) NAN
+
+/* What a reduction of no elements gives, for those with an identity: fin of the identity
+ * (sum 0, prod 1, all true, mean NaN, ...). */
+static double empty_value(int op, double ddof) {
+  (void)ddof;
+  switch (op) {
+#define CA_UNARY(name, rule)
+#define CA_BINARY(name, rule)
+#define CA_REDUCE(name, rule) case CA_OP_##name: return EMPTY_##rule(name);
+#include "ops.def"
+#undef CA_REDUCE
+  default: return NAN;
+  }
+}
+
+#define FINDS_NONE(skip, beats) ca_##skip##_skips
+#define NONE_CA_RULE_INDEX(name) case CA_OP_##name: return APPLY(FINDS_NONE, CA_ARG_##name);
+#define NONE_CA_RULE_ACCUMULATE(name)
+#define NONE_CA_RULE_SAME(name)
+#define NONE_CA_RULE_MEAN(name)
+#define NONE_CA_RULE_PREDICATE(name)
+#define NONE_CA_RULE_COUNT(name)
+#define NONE_CA_RULE_MOMENT(name)
+#define NONE_CA_RULE_RANGE(name)
+
+/* Whether an arg-reduction skips elements, and so finds no position in a slice of skipped
+ * ones (position 0), which NumPy refuses. */
+static int may_find_none(int op) {
+  switch (op) {
+#define CA_REDUCE(name, rule) NONE_##rule(name)
+#include "ops.def"
+#undef CA_UNARY
+#undef CA_BINARY
+#undef CA_REDUCE
+  default: return 0;
+  }
 }
 
 /* Reads the axis argument at idx (0: none) into red[] (1 for each reduced dim): nil for
@@ -115,8 +181,7 @@ static void reduce_into(lua_State *L, const ca_array *a, int op, const int *red,
   int nd = a->ndim;
   if (res->size == 0) return;
   if (count == 0) { /* nothing reduced: the identity (NaN for the averages) */
-    ca_fill(L, res, op == CA_OP_prod || op == CA_OP_all ? 1.0 : op == CA_OP_sum ||
-            op == CA_OP_any ? 0.0 : NAN);
+    ca_fill(L, res, empty_value(op, ddof));
     return;
   }
   /* the result's stride for each kept dim of the input */
@@ -141,7 +206,7 @@ static void reduce_into(lua_State *L, const ca_array *a, int op, const int *red,
       if (red[i] && a->shape[i] != 1) dims[nr++] = i;
     /* Arg-reductions count positions in C order; the others may walk memory in order:
      * larger strides outside (a stable sort, so ties keep C order). */
-    if (op != CA_OP_argmin && op != CA_OP_argmax) {
+    if (ca_op_rules[op] != CA_RULE_INDEX) {
       for (int x = 1; x < nr; x++) {
         int d = dims[x], y = x;
         for (; y > 0 && abs64(a->strides[dims[y - 1]]) < abs64(a->strides[d]); y--)
@@ -161,6 +226,20 @@ static void reduce_into(lua_State *L, const ca_array *a, int op, const int *red,
   CA_CHECK(L, be, be->reduce(be, op, &r), fname);
 }
 
+/* Raises when the positions `pos` (1-based) hold a 0: a slice with no position. One
+ * synchronisation on an asynchronous device. */
+static void check_found(lua_State *L, const ca_array *pos, const char *fname) {
+  int red[CA_MAXDIMS];
+  int64_t least = 1;
+  if (pos->size == 0) return;
+  for (int i = 0; i < pos->ndim; i++) red[i] = 1;
+  ca_array *m = ca_new(L, ca_be(pos), CA_INT64, 0, NULL);
+  reduce_into(L, pos, CA_OP_min, red, 0, 0.0, pos->size, m, fname);
+  ca_read_host(L, m, &least);
+  lua_pop(L, 1);
+  if (least == 0) ca_raisef(L, "%s: All-NaN slice encountered", fname);
+}
+
 /* Reduces `a` over the dims flagged in red[] into a new array of dtype rdtype (pushed), or
  * into `out` (nothing pushed; through a temporary when out shares a's memory). */
 static void reduce_core(lua_State *L, const ca_array *a, int op, const int *red, int keepdims,
@@ -176,13 +255,14 @@ static void reduce_core(lua_State *L, const ca_array *a, int op, const int *red,
       rshape[rnd++] = a->shape[i];
     }
   }
-  if (count == 0 && has_no_identity(op))
+  if (count == 0 && !ca_reduce_has_identity(ca_op_rules[op]))
     ca_raisef(L, "%s: zero-size array to reduction operation %s which has no identity", fname,
                ca_op_names[op]);
   if (out) ca_check_out(L, out, be, rdtype, rnd, rshape, fname);
   int alias = out && out->storage == a->storage;
   ca_array *res = out && !alias ? out : ca_new(L, be, alias ? out->dtype : rdtype, rnd, rshape);
   reduce_into(L, a, op, red, keepdims, ddof, count, res, fname);
+  if (ca_is_float(a->dtype) && may_find_none(op)) check_found(L, res, fname);
   if (alias) {
     ca_copy_into(L, out, res);
     lua_pop(L, 1);
@@ -263,8 +343,8 @@ void ca_reduce_all(lua_State *L, int op, int idx, int out_dtype) {
   ca_array *a = ca_check_arg(L, idx, fname);
   int red[CA_MAXDIMS];
   for (int i = 0; i < a->ndim; i++) red[i] = 1;
-  reduce_core(L, a, op, red, 0, out_dtype < 0 ? result_dtype(op, a->dtype) : out_dtype, 0.0,
-              NULL, fname);
+  reduce_core(L, a, op, red, 0, out_dtype < 0 ? result_dtype(L, op, a->dtype, fname) : out_dtype,
+              0.0, NULL, fname);
 }
 
 /* cu.<f>(a[, axis][, opts]) and a:<f>([axis][, opts]); the upvalue indexes rfuncs. */
@@ -277,13 +357,14 @@ static int l_reduce(lua_State *L) {
     aidx = 0;
     oidx = 2;
   }
-  ca_opt_check(L, oidx, fname, known_opts[f->kind]);
+  int takes = options_of(f);
+  ca_opt_check(L, oidx, fname, known_opts[takes]);
   lua_settop(L, 3);
   ca_array *out = ca_opt_out(L, oidx, fname); /* at 4 */
-  int rdtype = result_dtype(f->op, a->dtype);
-  if (f->kind == K_DTYPE || f->kind == K_VAR || f->kind == K_SCAN)
+  int rdtype = result_dtype(L, f->op, a->dtype, fname);
+  if (takes == K_DTYPE || takes == K_VAR || takes == K_SCAN)
     rdtype = ca_opt_dtype(L, oidx, rdtype, fname);
-  if (f->kind == K_SCAN) {
+  if (takes == K_SCAN) {
     int axis = -1;
     if (aidx && !lua_isnoneornil(L, aidx)) {
       if (lua_type(L, aidx) != LUA_TNUMBER)
@@ -294,9 +375,9 @@ static int l_reduce(lua_State *L) {
     scan_checked(L, 1, f->op, axis, rdtype, out, fname);
   } else {
     int red[CA_MAXDIMS];
-    read_axes(L, aidx, a->ndim, f->kind == K_ARG, red, fname);
+    read_axes(L, aidx, a->ndim, takes == K_ARG, red, fname);
     double ddof = 0.0;
-    if (f->kind == K_VAR && lua_istable(L, oidx)) {
+    if (takes == K_VAR && lua_istable(L, oidx)) {
       ca_opt_get(L, oidx, "ddof");
       if (!lua_isnil(L, -1)) {
         if (lua_type(L, -1) != LUA_TNUMBER)
@@ -310,7 +391,7 @@ static int l_reduce(lua_State *L) {
   }
   if (out) {
     lua_pushvalue(L, 4);
-  } else if (f->kind != K_SCAN && (aidx == 0 || lua_isnoneornil(L, aidx)) &&
+  } else if (takes != K_SCAN && (aidx == 0 || lua_isnoneornil(L, aidx)) &&
              !ca_opt_bool(L, oidx, "keepdims", 0) && !ca_opt_bool(L, oidx, "array", 0)) {
     /* over all elements: a Lua value, as a[i] gives ({array = true} keeps the 0-d array) */
     ca_push_element(L, ca_test(L, -1));

@@ -213,11 +213,14 @@ CA_FN ca_i ca_logical_xor_d(double a, double b) { return (a != 0) != (b != 0); }
 CA_FN ca_i ca_bitwise_and_i(ca_i a, ca_i b) { return a & b; }
 CA_FN ca_i ca_bitwise_or_i(ca_i a, ca_i b) { return a | b; }
 CA_FN ca_i ca_bitwise_xor_i(ca_i a, ca_i b) { return a ^ b; }
-/* Shifts past the width give 0 (left) or the sign (right), as NumPy's; negative counts 0. */
+/* Shifts as NumPy's: a count that is negative or not below the width gives 0 (left) or the
+ * sign, 0 or -1 (right). NumPy's width is the dtype's; on the int64 value the limit 64 gives
+ * the same results for every narrower integer dtype, since a left shift by width..63 leaves no
+ * bit of the value in the stored width and a right shift by width..63 of a sign-extended value
+ * leaves only its sign. */
 CA_FN ca_i ca_left_shift_i(ca_i a, ca_i b) { return (b < 0 || b >= 64) ? 0 : (ca_i)((ca_u)a << b); }
 CA_FN ca_i ca_right_shift_i(ca_i a, ca_i b) {
-  if (b < 0) return 0;
-  if (b >= 64) return a < 0 ? -1 : 0;
+  if (b < 0 || b >= 64) return a < 0 ? -1 : 0;
   return a >> b;
 }
 

@@ -8,7 +8,7 @@ device. NumPy is run in NEP 50 mode (weak Lua-number scalars), as NumPy 2 behave
 
 A new row of ops.def needs its inputs here (UNARY, BINARY or REDUCE), or this script stops.
 
-Conventions of the rows: positions that NumPy counts from 0 (argmin, argmax) are written
+Conventions of the rows: positions that NumPy counts from 0 (argmin, argmax, ...) are written
 1-based, as cuarray returns them; axis 1 / -1 are cuarray's axes (NumPy's 0 / -1). Inputs are
 exactly representable in every dtype they are given in, so no conversion rounds them.
 """
@@ -142,8 +142,13 @@ RU = [[3, 2, 7, 0], [5, 4, 1, 200]]
 RB = [[True, False, True, True], [True, True, True, False]]
 REDUCE_INPUTS = same(FLOATS, RF) + [("float64", RF_NAN), ("float32", RF_NAN), ("int8", RI),
                                     ("int32", RI), ("int64", RI), ("uint8", RU), ("bool", RB)]
+RF_NANS = [[math.nan, math.nan, 0.25, 4.0], [3.0, math.nan, -1.0, math.nan]]  # a column of NaN
 REDUCE = {op: REDUCE_INPUTS for op in
-          ["sum", "prod", "min", "max", "argmin", "argmax", "all", "any", "mean", "var", "std"]}
+          ["sum", "prod", "min", "max", "argmin", "argmax", "all", "any", "mean", "var", "std",
+           "count_nonzero", "ptp"]}
+REDUCE.update({op: REDUCE_INPUTS + same(FLOATS, RF_NANS) for op in
+               ["nansum", "nanprod", "nanmin", "nanmax", "nanmean", "nanvar", "nanstd",
+                "nanargmin", "nanargmax"]})
 
 
 # ---- NumPy's answers ------------------------------------------------------------------------
@@ -157,9 +162,11 @@ def run(fn, *args):
 
 def reduce_np(op, a, axis):
     x = a
-    if op in ("argmin", "argmax"):
+    if op in ("argmin", "argmax", "nanargmin", "nanargmax"):
         r = getattr(np, op)(x, axis=axis)
         return np.asarray(r + 1, dtype=np.int64)
+    if op == "count_nonzero":
+        return np.asarray(np.count_nonzero(x, axis=axis), dtype=np.int64)
     return np.asarray(getattr(np, op)(x, axis=axis))
 
 

@@ -51,6 +51,7 @@ if [ "${GPU:-}" = 1 ]; then
   tap "busted-luajit-cpu,cuda" env CUARRAY_TEST_DEVICES=cpu,cuda $MAKE --no-print-directory -s busted-luajit
   step "embed-luajit-cuda" m embed-luajit EMBED_DEVICE=cuda
   tap "oracle-luajit-cuda" env CUARRAY_TEST_DEVICES=cuda $MAKE --no-print-directory -s oracle-luajit
+  step "hostile-luajit-cuda" m hostile-luajit HOSTILE_DEVICE=cuda
   if compgen -G 'spec/*_gpu_spec.lua' >/dev/null; then
     tap "busted-luajit-gpu-specs" env CUARRAY_TEST_DEVICES=cpu,cuda $MAKE --no-print-directory -s \
       busted-luajit BUSTED_ARGS=--run=gpu
@@ -74,6 +75,9 @@ else
   step "luarocks-make" m rock-check
   has lua5.4 && tap "asan+ubsan-lua5.4" m busted-asan
   has lua5.4 && tap "oracle-asan+ubsan-lua5.4" m oracle-asan
+  has lua5.4 && step "hostile-asan+ubsan-lua5.4" m hostile-asan
+  has luajit && step "hostile-luajit" m hostile-luajit
+  has lua5.1 && step "hostile-lua5.1" m hostile-lua5.1
 fi
 
 echo "==== summary"

@@ -114,4 +114,6 @@ end
 
 core._set_formatter(function(a) return format.repr(a, print_data) end)
 
+cu.show_config = require("cuarray.config").bind(cu, core._build)
+
 return cu

@@ -9,4 +9,9 @@
  * to the caller, so that nothing here needs releasing before the last array's finalizer. */
 void ca_cpu_backend_init(ca_backend *be, size_t *used);
 
+/* What cu.show_config reports of this backend: the threads its loops use (parallel.c), and
+ * the BLAS library matmul calls (blas.c), NULL when it was built without one. */
+int ca_cpu_threads(void);
+const char *ca_cpu_blas(void);
+
 #endif

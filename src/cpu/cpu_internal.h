@@ -1,15 +1,15 @@
 /* Shared by the CPU backend's files (the files of src/cpu); not part of the module's interface.
  *
- * Conversions. Every element is read in a "compute type" (ct): CA_CPU_I (int64, bool and
- * all integer dtypes), CA_CPU_F (float: float16, float32) or CA_CPU_D (double: float64),
- * and written back converting to the destination dtype:
- *   - to bool: value != 0 (NaN is true);
- *   - float -> integer: ca_f2i / ca_d2i (truncation; NaN and out of range give INT64_MIN),
- *     then wrapped to the width (two's complement), as any int64 -> narrower integer;
- *   - to float16: ca_float_to_half (a double goes through float first);
- *   - int64 -> float and double -> float: C conversion (round to nearest).
- * The same macros build the bulk loops (convert.c) and the one-element helpers below, so
- * the two can never disagree. */
+ * Conversions are those of src/convert.h: every element is read in a compute type (ct):
+ * CA_CPU_I (int64: bool and the integer dtypes), CA_CPU_F (float: float16, float32) or
+ * CA_CPU_D (double: float64), and converted on store to the destination's dtype. The bulk
+ * loops (convert.c) and the one-element helpers below call the same functions, so the two can
+ * never disagree.
+ *
+ * Each loop is written once, as an inline function taking its element function (a formula with
+ * its loads and stores) as a constant pointer; GCC inlines the loop into each one-line
+ * instantiation and the element function into the loop, so the code is as a hand-written
+ * loop per type would be. */
 #ifndef CA_CPU_INTERNAL_H
 #define CA_CPU_INTERNAL_H
 
@@ -24,146 +24,55 @@
 
 #include <string.h>
 #include "backend.h"
+#include "cpu.h"
 #include "scalar.h"
 
-enum { CA_CPU_I = 0, CA_CPU_F = 1, CA_CPU_D = 2 };
+enum { CA_CPU_I = CA_CK_i, CA_CPU_F = CA_CK_f, CA_CPU_D = CA_CK_d };
 
 /* Elements per chunk of the buffered (converting) loops: small enough that a few buffers of
  * 8-byte values stay in L1. */
 #define CA_CPU_BUFN 512
 
-/* The compute type of a dtype, and the dtype whose storage is that type. */
-static inline int ca_cpu_ct(int dt) {
-  return dt == CA_FLOAT64 ? CA_CPU_D : ca_is_float(dt) ? CA_CPU_F : CA_CPU_I;
-}
-static inline int ca_cpu_ct_dtype(int ct) {
-  return ct == CA_CPU_I ? CA_INT64 : ct == CA_CPU_F ? CA_FLOAT32 : CA_FLOAT64;
-}
-static inline size_t ca_cpu_ct_size(int ct) { return ct == CA_CPU_F ? 4 : 8; }
+/* Forces inlining where a loop takes its element function as an argument: the pointer must be
+ * a constant in the loop's body for the call to fold. */
+#if defined(__GNUC__)
+#define CA_CPU_INLINE static inline __attribute__((always_inline))
+#else
+#define CA_CPU_INLINE static inline
+#endif
+#if defined(__GNUC__) && !defined(__clang__)
+#define CA_IVDEP _Pragma("GCC ivdep")
+#else
+#define CA_IVDEP
+#endif
 
-/* X-macro over the storage dtypes: (NAME, C storage type, own compute type letter). Two
- * copies so that one can be expanded inside the other. Extra leading arguments are passed
- * through to X. */
-#define CA_CPU_DTYPES(X, ...)                                                                  \
-  X(__VA_ARGS__ BOOL, uint8_t, I) X(__VA_ARGS__ INT8, int8_t, I)                              \
-  X(__VA_ARGS__ UINT8, uint8_t, I) X(__VA_ARGS__ INT16, int16_t, I)                           \
-  X(__VA_ARGS__ INT32, int32_t, I) X(__VA_ARGS__ INT64, int64_t, I)                           \
-  X(__VA_ARGS__ FLOAT16, uint16_t, F) X(__VA_ARGS__ FLOAT32, float, F)                        \
-  X(__VA_ARGS__ FLOAT64, double, D)
-#define CA_CPU_DTYPES2(X, ...)                                                                 \
-  X(__VA_ARGS__ BOOL, uint8_t, I) X(__VA_ARGS__ INT8, int8_t, I)                              \
-  X(__VA_ARGS__ UINT8, uint8_t, I) X(__VA_ARGS__ INT16, int16_t, I)                           \
-  X(__VA_ARGS__ INT32, int32_t, I) X(__VA_ARGS__ INT64, int64_t, I)                           \
-  X(__VA_ARGS__ FLOAT16, uint16_t, F) X(__VA_ARGS__ FLOAT32, float, F)                        \
-  X(__VA_ARGS__ FLOAT64, double, D)
-
-/* The C types of the compute types. */
-#define CA_CPU_T_I ca_i
-#define CA_CPU_T_F float
-#define CA_CPU_T_D double
-
-/* Load: stored value x of dtype NAME -> compute type K (CA_CPU_L_<K>_<NAME>). */
-#define CA_CPU_L_I_BOOL(x) ((ca_i)((x) != 0))
-#define CA_CPU_L_I_INT8(x) ((ca_i)(x))
-#define CA_CPU_L_I_UINT8(x) ((ca_i)(x))
-#define CA_CPU_L_I_INT16(x) ((ca_i)(x))
-#define CA_CPU_L_I_INT32(x) ((ca_i)(x))
-#define CA_CPU_L_I_INT64(x) ((ca_i)(x))
-#define CA_CPU_L_I_FLOAT16(x) ca_f2i(ca_half_to_float(x))
-#define CA_CPU_L_I_FLOAT32(x) ca_f2i(x)
-#define CA_CPU_L_I_FLOAT64(x) ca_d2i(x)
-#define CA_CPU_L_F_BOOL(x) ((float)((x) != 0))
-#define CA_CPU_L_F_INT8(x) ((float)(x))
-#define CA_CPU_L_F_UINT8(x) ((float)(x))
-#define CA_CPU_L_F_INT16(x) ((float)(x))
-#define CA_CPU_L_F_INT32(x) ((float)(x))
-#define CA_CPU_L_F_INT64(x) ((float)(x))
-#define CA_CPU_L_F_FLOAT16(x) ca_half_to_float(x)
-#define CA_CPU_L_F_FLOAT32(x) (x)
-#define CA_CPU_L_F_FLOAT64(x) ((float)(x))
-#define CA_CPU_L_D_BOOL(x) ((double)((x) != 0))
-#define CA_CPU_L_D_INT8(x) ((double)(x))
-#define CA_CPU_L_D_UINT8(x) ((double)(x))
-#define CA_CPU_L_D_INT16(x) ((double)(x))
-#define CA_CPU_L_D_INT32(x) ((double)(x))
-#define CA_CPU_L_D_INT64(x) ((double)(x))
-#define CA_CPU_L_D_FLOAT16(x) ((double)ca_half_to_float(x))
-#define CA_CPU_L_D_FLOAT32(x) ((double)(x))
-#define CA_CPU_L_D_FLOAT64(x) (x)
-
-/* Store: compute value v of type K -> storage of dtype NAME (CA_CPU_S_<K>_<NAME>). Integer
- * narrowing goes through the unsigned type of the width, so it wraps. */
-#define CA_CPU_S_I_BOOL(v) ((uint8_t)((v) != 0))
-#define CA_CPU_S_I_INT8(v) ((int8_t)(uint8_t)(ca_u)(v))
-#define CA_CPU_S_I_UINT8(v) ((uint8_t)(ca_u)(v))
-#define CA_CPU_S_I_INT16(v) ((int16_t)(uint16_t)(ca_u)(v))
-#define CA_CPU_S_I_INT32(v) ((int32_t)(uint32_t)(ca_u)(v))
-#define CA_CPU_S_I_INT64(v) ((int64_t)(v))
-#define CA_CPU_S_I_FLOAT16(v) ca_float_to_half((float)(v))
-#define CA_CPU_S_I_FLOAT32(v) ((float)(v))
-#define CA_CPU_S_I_FLOAT64(v) ((double)(v))
-#define CA_CPU_S_F_BOOL(v) ((uint8_t)((v) != 0))
-#define CA_CPU_S_F_INT8(v) CA_CPU_S_I_INT8(ca_f2i(v))
-#define CA_CPU_S_F_UINT8(v) CA_CPU_S_I_UINT8(ca_f2i(v))
-#define CA_CPU_S_F_INT16(v) CA_CPU_S_I_INT16(ca_f2i(v))
-#define CA_CPU_S_F_INT32(v) CA_CPU_S_I_INT32(ca_f2i(v))
-#define CA_CPU_S_F_INT64(v) ca_f2i(v)
-#define CA_CPU_S_F_FLOAT16(v) ca_float_to_half(v)
-#define CA_CPU_S_F_FLOAT32(v) (v)
-#define CA_CPU_S_F_FLOAT64(v) ((double)(v))
-#define CA_CPU_S_D_BOOL(v) ((uint8_t)((v) != 0))
-#define CA_CPU_S_D_INT8(v) CA_CPU_S_I_INT8(ca_d2i(v))
-#define CA_CPU_S_D_UINT8(v) CA_CPU_S_I_UINT8(ca_d2i(v))
-#define CA_CPU_S_D_INT16(v) CA_CPU_S_I_INT16(ca_d2i(v))
-#define CA_CPU_S_D_INT32(v) CA_CPU_S_I_INT32(ca_d2i(v))
-#define CA_CPU_S_D_INT64(v) ca_d2i(v)
-#define CA_CPU_S_D_FLOAT16(v) ca_float_to_half((float)(v))
-#define CA_CPU_S_D_FLOAT32(v) ((float)(v))
-#define CA_CPU_S_D_FLOAT64(v) (v)
-
-/* Truth of a stored value: != 0, NaN true, -0 false. */
-#define CA_CPU_TRUTH_BOOL(x) ((x) != 0)
-#define CA_CPU_TRUTH_INT8(x) ((x) != 0)
-#define CA_CPU_TRUTH_UINT8(x) ((x) != 0)
-#define CA_CPU_TRUTH_INT16(x) ((x) != 0)
-#define CA_CPU_TRUTH_INT32(x) ((x) != 0)
-#define CA_CPU_TRUTH_INT64(x) ((x) != 0)
-#define CA_CPU_TRUTH_FLOAT16(x) (((x) & 0x7fffu) != 0)
-#define CA_CPU_TRUTH_FLOAT32(x) ((x) != 0)
-#define CA_CPU_TRUTH_FLOAT64(x) ((x) != 0)
+/* The compute type of a dtype, the dtype whose storage is that type, and its size. */
+static inline int ca_cpu_ct(int dt) { return ca_compute_kind(dt); }
+static inline int ca_cpu_ct_dtype(int ct) { return ca_kind_dtype(ct); }
+static inline size_t ca_cpu_ct_size(int ct) { return ca_kind_size(ct); }
 
 /* ---- one element (switch on the dtype) --------------------------------------------------- */
 
-#define CA_CPU_LD_CASE(K, NAME, T, OWN)                                                         \
-  case CA_##NAME: return CA_CPU_L_##K##_##NAME(*(const T *)p);
-static inline ca_i ca_cpu_ld_i(int dt, const void *p) {
-  switch (dt) { CA_CPU_DTYPES(CA_CPU_LD_CASE, I, ) }
-  return 0;
-}
-static inline double ca_cpu_ld_d(int dt, const void *p) {
-  switch (dt) { CA_CPU_DTYPES(CA_CPU_LD_CASE, D, ) }
-  return 0;
-}
-static inline float ca_cpu_ld_f(int dt, const void *p) {
-  switch (dt) { CA_CPU_DTYPES(CA_CPU_LD_CASE, F, ) }
-  return 0;
-}
-#define CA_CPU_TRUTH_CASE(NAME, T, OWN) case CA_##NAME: return CA_CPU_TRUTH_##NAME(*(const T *)p);
-static inline int ca_cpu_truth(int dt, const void *p) {
-  switch (dt) { CA_CPU_DTYPES(CA_CPU_TRUTH_CASE, ) }
-  return 0;
-}
-#define CA_CPU_ST_CASE(K, NAME, T, OWN)                                                         \
-  case CA_##NAME: *(T *)p = CA_CPU_S_##K##_##NAME(v); return;
-static inline void ca_cpu_st_i(int dt, void *p, ca_i v) {
-  switch (dt) { CA_CPU_DTYPES(CA_CPU_ST_CASE, I, ) }
-}
-static inline void ca_cpu_st_f(int dt, void *p, float v) {
-  switch (dt) { CA_CPU_DTYPES(CA_CPU_ST_CASE, F, ) }
-}
-static inline void ca_cpu_st_d(int dt, void *p, double v) {
-  switch (dt) { CA_CPU_DTYPES(CA_CPU_ST_CASE, D, ) }
-}
+static inline ca_i ca_cpu_ld_i(int dt, const void *p) { return ca_load_i(dt, p); }
+static inline float ca_cpu_ld_f(int dt, const void *p) { return ca_load_f(dt, p); }
+static inline double ca_cpu_ld_d(int dt, const void *p) { return ca_load_d(dt, p); }
+static inline int ca_cpu_truth(int dt, const void *p) { return ca_truth(dt, p); }
+static inline void ca_cpu_st_i(int dt, void *p, ca_i v) { ca_store_i(dt, p, v); }
+static inline void ca_cpu_st_f(int dt, void *p, float v) { ca_store_f(dt, p, v); }
+static inline void ca_cpu_st_d(int dt, void *p, double v) { ca_store_d(dt, p, v); }
+
+/* ---- element moves ------------------------------------------------------------------------ */
+
+/* An element function: d[i] = f(s[j]), each at its own type (the loops of convert.c and
+ * index.c take one). */
+typedef void (*ca_cpu_elem_fn)(void *d, int64_t i, const void *s, int64_t j);
+#define CA_CPU_ELEM void *d, int64_t i, const void *s, int64_t j
+
+/* The bits of one element of 1, 2, 4 or 8 bytes. */
+static inline void ca_cpu_mv1(CA_CPU_ELEM) { ((uint8_t *)d)[i] = ((const uint8_t *)s)[j]; }
+static inline void ca_cpu_mv2(CA_CPU_ELEM) { ((uint16_t *)d)[i] = ((const uint16_t *)s)[j]; }
+static inline void ca_cpu_mv4(CA_CPU_ELEM) { ((uint32_t *)d)[i] = ((const uint32_t *)s)[j]; }
+static inline void ca_cpu_mv8(CA_CPU_ELEM) { ((uint64_t *)d)[i] = ((const uint64_t *)s)[j]; }
 
 /* ---- bulk conversions (convert.c) -------------------------------------------------------- */
 
@@ -186,9 +95,19 @@ static inline const void *ca_cpu_fetch(int ct, void *buf, int dt, const char *sr
 
 /* ---- iteration -------------------------------------------------------------------------- */
 
-/* A copy of l with size-1 dims dropped and adjacent dims merged where every operand allows
- * it; C order of the elements is kept. The result has ndim >= 1. */
-void ca_cpu_coalesce(const ca_loop *l, ca_loop *out);
+/* The loop as the CPU walks it: a copy of l as the core built it (dims already coalesced, see
+ * ca_loop_build in src/array.c), with a 0-d loop as one dim of one element and the strides of
+ * a scalar operand zero. The result has ndim >= 1. */
+static inline void ca_cpu_loop_view(const ca_loop *l, ca_loop *out) {
+  *out = *l;
+  if (out->ndim == 0) {
+    out->ndim = 1;
+    out->shape[0] = 1;
+    for (int j = 0; j < out->nop; j++) out->op[j].strides[0] = 0;
+  }
+  for (int j = 0; j < out->nop; j++)
+    if (!out->op[j].data) memset(out->op[j].strides, 0, sizeof(int64_t) * (size_t)out->ndim);
+}
 
 /* Steps the C-order counter idx over dims [0, nd) of shape, moving the n offsets off[j] by
  * strides[j][d]. Returns 0 after the last position (then idx and off are back at 0). */
@@ -209,8 +128,7 @@ static inline int ca_cpu_next(int nd, const int64_t *shape, int64_t *idx, int n,
  * into tmp (8 bytes, aligned) so it loads exactly as an array element would. */
 static inline const char *ca_cpu_operand_data(const ca_operand *o, void *tmp) {
   if (o->data) return o->data;
-  if (ca_is_float(o->dtype)) ca_cpu_st_d(o->dtype, tmp, o->value.f);
-  else ca_cpu_st_i(o->dtype, tmp, o->value.i);
+  ca_store_value(o->dtype, tmp, o->value);
   return (const char *)tmp;
 }
 
@@ -220,7 +138,6 @@ static inline const char *ca_cpu_operand_data(const ca_operand *o, void *tmp) {
  * part of at least grain items; the parts depend only on n, grain and the thread count. */
 typedef void (*ca_cpu_task)(void *ctx, int64_t lo, int64_t hi);
 void ca_cpu_parallel(int64_t n, int64_t grain, ca_cpu_task fn, void *ctx);
-int ca_cpu_threads(void);
 /* Elements per thread below which splitting an elementwise loop does not pay. */
 #define CA_CPU_GRAIN ((int64_t)1 << 19)
 
@@ -231,7 +148,7 @@ ca_status ca_cpu_unary(ca_backend *be, int op, const ca_loop *l);               
 ca_status ca_cpu_binary(ca_backend *be, int op, const ca_loop *l);              /* elementwise.c */
 ca_status ca_cpu_where(ca_backend *be, const ca_loop *l);                       /* elementwise.c */
 ca_status ca_cpu_reduce(ca_backend *be, int op, const ca_reduction *r);         /* reduce.c */
-ca_status ca_cpu_scan(ca_backend *be, int op, const ca_reduction *r);           /* reduce.c */
+ca_status ca_cpu_scan(ca_backend *be, int op, const ca_reduction *r);           /* scan.c */
 ca_status ca_cpu_matmul(ca_backend *be, const ca_matmul *m);                    /* blas.c */
 ca_status ca_cpu_getrf(ca_backend *be, const ca_lapack *l);                    /* lapack.c */
 ca_status ca_cpu_gesv(ca_backend *be, const ca_lapack *l);                     /* lapack.c */

@@ -8,18 +8,12 @@
  * (the general path: any dtype, any stride), walking the outer dims with a counter. */
 #include "cpu_internal.h"
 
-#if defined(__GNUC__) && !defined(__clang__)
-#define CA_IVDEP _Pragma("GCC ivdep")
-#else
-#define CA_IVDEP
-#endif
-
 /* Which compute types have a formula, by the op's rule in ops.def: math functions and true
  * division are float-only, bitwise ops and shifts integer-only. An (op, type) pair without a
  * formula has no kernel and answers CA_ERR_UNSUPPORTED. */
-#define KINDS_ALL(X, name) X(name, i, ca_i, I) X(name, f, float, F) X(name, d, double, D)
-#define KINDS_FLOATS(X, name) X(name, f, float, F) X(name, d, double, D)
-#define KINDS_INTS(X, name) X(name, i, ca_i, I)
+#define KINDS_ALL(X, name) X(name, i) X(name, f) X(name, d)
+#define KINDS_FLOATS(X, name) X(name, f) X(name, d)
+#define KINDS_INTS(X, name) X(name, i)
 #define KINDS_CA_RULE_SAME KINDS_ALL
 #define KINDS_CA_RULE_NUMERIC KINDS_ALL
 #define KINDS_CA_RULE_PREDICATE KINDS_ALL
@@ -29,48 +23,73 @@
 #define KINDS_CA_RULE_BITWISE KINDS_INTS
 #define KINDS_CA_RULE_SHIFT KINDS_INTS
 
-/* The compute type of a formula's result (predicates return ca_i from float inputs). */
-#define RESULT_CT(expr)                                                                         \
-  (sizeof(expr) == 4 ? CA_CPU_F : (__typeof__(expr))0.5 == 0 ? CA_CPU_I : CA_CPU_D)
+/* The result type of formula fn on kind k (predicates return ca_i from float inputs), and the
+ * compute type it is. */
+#define R1(fn, k) __typeof__(fn((ca_k_##k)0))
+#define R2(fn, k) __typeof__(fn((ca_k_##k)0, (ca_k_##k)0))
+#define RESULT_CT(R) (sizeof(R) == 4 ? CA_CPU_F : (R)0.5 == 0 ? CA_CPU_I : CA_CPU_D)
 
+/* A kernel: n results into r (contiguous, of the kernel's result type) from inputs in[j] of
+ * stride s[j], 1 or 0 (one broadcast value). */
 typedef void (*kern_fn)(int64_t n, void *r, const void *const *in, const int64_t *s);
+#define KERN int64_t n, void *r, const void *const *in, const int64_t *s
 typedef struct kern {
   kern_fn fn;
   int rct; /* compute type of the result */
 } kern;
 
-/* in[j] has stride s[j], 0 or 1. */
-#define DEF_UNARY(name, sfx, T, K)                                                              \
-  static void u_##name##_##sfx(int64_t n, void *rv, const void *const *in, const int64_t *s) {  \
-    typedef __typeof__(ca_##name##_##sfx((T)0)) R;                                              \
-    R *r = (R *)rv;                                                                             \
-    const T *a = (const T *)in[0];                                                              \
-    if (s[0]) {                                                                                 \
-      CA_IVDEP for (int64_t i = 0; i < n; i++) r[i] = ca_##name##_##sfx(a[i]);                  \
-    } else {                                                                                    \
-      R v = ca_##name##_##sfx(a[0]);                                                            \
-      for (int64_t i = 0; i < n; i++) r[i] = v;                                                 \
-    }                                                                                           \
-  }
+/* ---- the loops --------------------------------------------------------------------------- */
 
-#define DEF_BINARY(name, sfx, T, K)                                                             \
-  static void b_##name##_##sfx(int64_t n, void *rv, const void *const *in, const int64_t *s) {  \
-    typedef __typeof__(ca_##name##_##sfx((T)0, (T)0)) R;                                        \
-    R *r = (R *)rv;                                                                             \
-    const T *a = (const T *)in[0], *b = (const T *)in[1];                                       \
-    if (s[0] && s[1]) {                                                                         \
-      CA_IVDEP for (int64_t i = 0; i < n; i++) r[i] = ca_##name##_##sfx(a[i], b[i]);            \
-    } else if (s[0]) {                                                                          \
-      T y = b[0];                                                                               \
-      CA_IVDEP for (int64_t i = 0; i < n; i++) r[i] = ca_##name##_##sfx(a[i], y);               \
-    } else if (s[1]) {                                                                          \
-      T x = a[0];                                                                               \
-      CA_IVDEP for (int64_t i = 0; i < n; i++) r[i] = ca_##name##_##sfx(x, b[i]);               \
-    } else {                                                                                    \
-      R v = ca_##name##_##sfx(a[0], b[0]);                                                      \
-      for (int64_t i = 0; i < n; i++) r[i] = v;                                                 \
-    }                                                                                           \
+/* Element functions: r[i] = formula(x[ix]) or formula(x[ix], y[iy]), each at its own type. */
+typedef void (*el1_fn)(void *r, int64_t i, const void *x, int64_t ix);
+typedef void (*el2_fn)(void *r, int64_t i, const void *x, int64_t ix, const void *y, int64_t iy);
+#define EL1 void *r, int64_t i, const void *x, int64_t ix
+#define EL2 void *r, int64_t i, const void *x, int64_t ix, const void *y, int64_t iy
+
+/* Room for one value of any compute or storage type. A broadcast input is copied into one
+ * first, so that the compiler sees it cannot change while r is written. */
+typedef union cval { ca_i i; int32_t i32; float f; double d; } cval;
+
+/* r[i] = f(x[i]), rsz bytes per result; a broadcast x is computed once. */
+CA_CPU_INLINE void loop1(el1_fn f, size_t rsz, KERN) {
+  if (s[0]) {
+    CA_IVDEP for (int64_t i = 0; i < n; i++) f(r, i, in[0], i);
+  } else {
+    cval v;
+    f(&v, 0, in[0], 0);
+    for (int64_t i = 0; i < n; i++) memcpy((char *)r + i * (int64_t)rsz, &v, rsz);
   }
+}
+
+/* r[i] = f(x[i], y[i]), xsz bytes per input, rsz per result. */
+CA_CPU_INLINE void loop2(el2_fn f, size_t xsz, size_t rsz, KERN) {
+  const void *a = in[0], *b = in[1];
+  if (s[0] && s[1]) {
+    CA_IVDEP for (int64_t i = 0; i < n; i++) f(r, i, a, i, b, i);
+  } else if (s[0]) {
+    cval y;
+    memcpy(&y, b, xsz);
+    CA_IVDEP for (int64_t i = 0; i < n; i++) f(r, i, a, i, &y, 0);
+  } else if (s[1]) {
+    cval x;
+    memcpy(&x, a, xsz);
+    CA_IVDEP for (int64_t i = 0; i < n; i++) f(r, i, &x, 0, b, i);
+  } else {
+    cval v;
+    f(&v, 0, a, 0, b, 0);
+    for (int64_t i = 0; i < n; i++) memcpy((char *)r + i * (int64_t)rsz, &v, rsz);
+  }
+}
+
+/* ---- one kernel per (op, compute type), from the formula in scalar.h ------------------------ */
+
+#define AT(k, p, j) (((const ca_k_##k *)(p))[j])
+#define E1(fn, k) static void e_##fn(EL1) { ((R1(fn, k) *)r)[i] = fn(AT(k, x, ix)); }
+#define E2(fn, k) static void e_##fn(EL2) { ((R2(fn, k) *)r)[i] = fn(AT(k, x, ix), AT(k, y, iy)); }
+#define K1(fn, k) static void k_##fn(KERN) { loop1(e_##fn, sizeof(R1(fn, k)), n, r, in, s); }
+#define K2(fn, k) static void k_##fn(KERN) { loop2(e_##fn, sizeof(ca_k_##k), sizeof(R2(fn, k)), n, r, in, s); }
+#define DEF_UNARY(name, k) E1(ca_##name##_##k, k) K1(ca_##name##_##k, k)
+#define DEF_BINARY(name, k) E2(ca_##name##_##k, k) K2(ca_##name##_##k, k)
 
 #define CA_UNARY(name, rule) KINDS_##rule(DEF_UNARY, name)
 #define CA_BINARY(name, rule) KINDS_##rule(DEF_BINARY, name)
@@ -80,12 +99,10 @@ typedef struct kern {
 #undef CA_BINARY
 #undef CA_REDUCE
 
-#define UNARY_CELL(name, sfx, T, K)                                                             \
-  [CA_CPU_##K] = {u_##name##_##sfx, RESULT_CT(ca_##name##_##sfx((T)0))},
-#define BINARY_CELL(name, sfx, T, K)                                                            \
-  [CA_CPU_##K] = {b_##name##_##sfx, RESULT_CT(ca_##name##_##sfx((T)0, (T)0))},
+#define UNARY_CELL(name, k) [CA_CK_##k] = {k_ca_##name##_##k, RESULT_CT(R1(ca_##name##_##k, k))},
+#define BINARY_CELL(name, k) [CA_CK_##k] = {k_ca_##name##_##k, RESULT_CT(R2(ca_##name##_##k, k))},
 
-static const kern unary_tab[CA_NOPS][3] = {
+static const kern unary_tab[CA_NOPS][CA_NCK] = {
 #define CA_UNARY(name, rule) [CA_OP_##name] = {KINDS_##rule(UNARY_CELL, name)},
 #define CA_BINARY(name, rule)
 #define CA_REDUCE(name, rule)
@@ -95,7 +112,7 @@ static const kern unary_tab[CA_NOPS][3] = {
 #undef CA_REDUCE
 };
 
-static const kern binary_tab[CA_NOPS][3] = {
+static const kern binary_tab[CA_NOPS][CA_NCK] = {
 #define CA_UNARY(name, rule)
 #define CA_BINARY(name, rule) [CA_OP_##name] = {KINDS_##rule(BINARY_CELL, name)},
 #define CA_REDUCE(name, rule)
@@ -107,9 +124,9 @@ static const kern binary_tab[CA_NOPS][3] = {
 
 /* int32 fast path: when every operand is int32 (output int32, or bool for predicates), the
  * kernel reads and writes the storage directly; it computes exactly as the buffered path
- * does (load to int64, formula, wrap on store), only without the buffers. */
-#define TYPED32_ARITH(X, name) X(name, int32_t, INT32)
-#define TYPED32_PRED(X, name) X(name, uint8_t, BOOL)
+ * does (load to int64, formula, store), only without the buffers. */
+#define TYPED32_ARITH(X, name) X(name, int32, INT32)
+#define TYPED32_PRED(X, name) X(name, bool, BOOL)
 #define TYPED32_NONE(X, name)
 #define TYPED32_CA_RULE_SAME TYPED32_ARITH
 #define TYPED32_CA_RULE_NUMERIC TYPED32_ARITH
@@ -120,34 +137,16 @@ static const kern binary_tab[CA_NOPS][3] = {
 #define TYPED32_CA_RULE_FLOAT TYPED32_NONE
 #define TYPED32_CA_RULE_TRUEDIV TYPED32_NONE
 
-#define DEF_UNARY32(name, RT, OUT)                                                              \
-  static void u32_##name(int64_t n, void *rv, const void *const *in, const int64_t *s) {        \
-    RT *r = (RT *)rv;                                                                           \
-    const int32_t *a = (const int32_t *)in[0];                                                  \
-    if (s[0]) {                                                                                 \
-      CA_IVDEP for (int64_t i = 0; i < n; i++) r[i] = CA_CPU_S_I_##OUT(ca_##name##_i(a[i]));    \
-    } else {                                                                                    \
-      RT v = CA_CPU_S_I_##OUT(ca_##name##_i(a[0]));                                             \
-      for (int64_t i = 0; i < n; i++) r[i] = v;                                                 \
-    }                                                                                           \
-  }
-#define DEF_BINARY32(name, RT, OUT)                                                             \
-  static void b32_##name(int64_t n, void *rv, const void *const *in, const int64_t *s) {        \
-    RT *r = (RT *)rv;                                                                           \
-    const int32_t *a = (const int32_t *)in[0], *b = (const int32_t *)in[1];                     \
-    if (s[0] && s[1]) {                                                                         \
-      CA_IVDEP for (int64_t i = 0; i < n; i++) r[i] = CA_CPU_S_I_##OUT(ca_##name##_i(a[i], b[i])); \
-    } else if (s[0]) {                                                                          \
-      ca_i y = b[0];                                                                            \
-      CA_IVDEP for (int64_t i = 0; i < n; i++) r[i] = CA_CPU_S_I_##OUT(ca_##name##_i(a[i], y)); \
-    } else if (s[1]) {                                                                          \
-      ca_i x = a[0];                                                                            \
-      CA_IVDEP for (int64_t i = 0; i < n; i++) r[i] = CA_CPU_S_I_##OUT(ca_##name##_i(x, b[i])); \
-    } else {                                                                                    \
-      RT v = CA_CPU_S_I_##OUT(ca_##name##_i(a[0], b[0]));                                       \
-      for (int64_t i = 0; i < n; i++) r[i] = v;                                                 \
-    }                                                                                           \
-  }
+/* The int32 element at index j of p, and v stored as an element of out at index i of r. */
+#define AT32(p, j) ca_load_i_int32(((const int32_t *)(p))[j])
+#define PUT(out, v) (((__typeof__(ca_store_i_##out(0)) *)r)[i] = ca_store_i_##out(v))
+#define E32_1(name, out) static void e32_##name(EL1) { PUT(out, ca_##name##_i(AT32(x, ix))); }
+#define E32_2(name, out) static void e32_##name(EL2) { PUT(out, ca_##name##_i(AT32(x, ix), AT32(y, iy))); }
+#define SZ(out) sizeof(ca_store_i_##out(0))
+#define K32_1(name, out) static void k32_##name(KERN) { loop1(e32_##name, SZ(out), n, r, in, s); }
+#define K32_2(name, out) static void k32_##name(KERN) { loop2(e32_##name, 4, SZ(out), n, r, in, s); }
+#define DEF_UNARY32(name, out, OUT) E32_1(name, out) K32_1(name, out)
+#define DEF_BINARY32(name, out, OUT) E32_2(name, out) K32_2(name, out)
 
 #define CA_UNARY(name, rule) TYPED32_##rule(DEF_UNARY32, name)
 #define CA_BINARY(name, rule) TYPED32_##rule(DEF_BINARY32, name)
@@ -162,10 +161,9 @@ typedef struct typed_kern {
   int out_dt; /* inputs are int32 */
 } typed_kern;
 
-#define UNARY32_CELL(name, RT, OUT) [CA_OP_##name] = {u32_##name, CA_##OUT},
-#define BINARY32_CELL(name, RT, OUT) [CA_OP_##name] = {b32_##name, CA_##OUT},
+#define TYPED32_CELL(name, out, OUT) [CA_OP_##name] = {k32_##name, CA_##OUT},
 static const typed_kern unary32_tab[CA_NOPS] = {
-#define CA_UNARY(name, rule) TYPED32_##rule(UNARY32_CELL, name)
+#define CA_UNARY(name, rule) TYPED32_##rule(TYPED32_CELL, name)
 #define CA_BINARY(name, rule)
 #define CA_REDUCE(name, rule)
 #include "ops.def"
@@ -175,7 +173,7 @@ static const typed_kern unary32_tab[CA_NOPS] = {
 };
 static const typed_kern binary32_tab[CA_NOPS] = {
 #define CA_UNARY(name, rule)
-#define CA_BINARY(name, rule) TYPED32_##rule(BINARY32_CELL, name)
+#define CA_BINARY(name, rule) TYPED32_##rule(TYPED32_CELL, name)
 #define CA_REDUCE(name, rule)
 #include "ops.def"
 #undef CA_UNARY
@@ -183,22 +181,32 @@ static const typed_kern binary32_tab[CA_NOPS] = {
 #undef CA_REDUCE
 };
 
-/* where: r = c ? x : y, c read as truth bytes. */
-#define DEF_WHERE(K)                                                                            \
-  static void where_##K(int64_t n, void *rv, const void *const *in, const int64_t *s) {         \
-    CA_CPU_T_##K *r = (CA_CPU_T_##K *)rv;                                                       \
-    const uint8_t *c = (const uint8_t *)in[0];                                                  \
-    const CA_CPU_T_##K *x = (const CA_CPU_T_##K *)in[1], *y = (const CA_CPU_T_##K *)in[2];      \
-    if (s[0] && s[1] && s[2]) {                                                                 \
-      CA_IVDEP for (int64_t i = 0; i < n; i++) r[i] = c[i] ? x[i] : y[i];                       \
-    } else {                                                                                    \
-      for (int64_t i = 0; i < n; i++) r[i] = c[i * s[0]] ? x[i * s[1]] : y[i * s[2]];           \
-    }                                                                                           \
+/* where: r = c ? x : y, c read as truth bytes; x and y of the compute type, moved as their bits
+ * (so one kernel per size). */
+typedef void (*sel_fn)(void *r, int64_t i, const uint8_t *c, int64_t ic, const void *x, int64_t ix,
+                       const void *y, int64_t iy);
+
+CA_CPU_INLINE void where_loop(sel_fn f, KERN) {
+  const uint8_t *c = (const uint8_t *)in[0];
+  if (s[0] && s[1] && s[2]) {
+    CA_IVDEP for (int64_t i = 0; i < n; i++) f(r, i, c, i, in[1], i, in[2], i);
+  } else {
+    for (int64_t i = 0; i < n; i++) f(r, i, c, i * s[0], in[1], i * s[1], in[2], i * s[2]);
   }
-DEF_WHERE(I)
-DEF_WHERE(F)
-DEF_WHERE(D)
-static const kern where_tab[3] = {{where_I, CA_CPU_I}, {where_F, CA_CPU_F}, {where_D, CA_CPU_D}};
+}
+
+static void sel4(void *r, int64_t i, const uint8_t *c, int64_t ic, const void *x, int64_t ix,
+                 const void *y, int64_t iy) {
+  ((uint32_t *)r)[i] = c[ic] ? ((const uint32_t *)x)[ix] : ((const uint32_t *)y)[iy];
+}
+static void sel8(void *r, int64_t i, const uint8_t *c, int64_t ic, const void *x, int64_t ix,
+                 const void *y, int64_t iy) {
+  ((uint64_t *)r)[i] = c[ic] ? ((const uint64_t *)x)[ix] : ((const uint64_t *)y)[iy];
+}
+static void where4(KERN) { where_loop(sel4, n, r, in, s); }
+static void where8(KERN) { where_loop(sel8, n, r, in, s); }
+static const kern where_tab[CA_NCK] = {
+  [CA_CPU_I] = {where8, CA_CPU_I}, [CA_CPU_F] = {where4, CA_CPU_F}, [CA_CPU_D] = {where8, CA_CPU_D}};
 
 #define TRUTH (-1) /* an input read as truth bytes rather than in a compute type */
 
@@ -281,7 +289,7 @@ static ca_status run(const ca_loop *l0, int nin, const int *in_ct, kern k, typed
   for (int j = 0; j <= nin; j++)
     if (l0->op[j].dtype < 0 || l0->op[j].dtype >= CA_NDTYPES) return CA_ERR_VALUE;
   job jb;
-  ca_cpu_coalesce(l0, &jb.l);
+  ca_cpu_loop_view(l0, &jb.l);
   const ca_loop *lp = &jb.l;
   if (lp->size == 0) return CA_OK;
 

@@ -16,7 +16,7 @@ ca_status ca_cpu_index_offsets(ca_backend *be, const ca_loop *l0, int64_t size, 
   if (!valid_loop(l0, 2) || !l0->op[0].data || l0->op[0].dtype != CA_INT64) return CA_ERR_VALUE;
   if (ca_is_float(l0->op[1].dtype)) return CA_ERR_UNSUPPORTED;
   ca_loop l;
-  ca_cpu_coalesce(l0, &l);
+  ca_cpu_loop_view(l0, &l);
   if (l.size == 0) return CA_OK;
   double tmp;
   const char *ib = ca_cpu_operand_data(&l.op[1], &tmp);
@@ -50,25 +50,35 @@ ca_status ca_cpu_index_offsets(ca_backend *be, const ca_loop *l0, int64_t size, 
   return CA_OK;
 }
 
-/* Raw element moves between a contiguous buffer and base + offsets, by item size. */
-#define MOVE_CASES(STMT)                                                                        \
-  switch (sz) {                                                                                 \
-  case 1: { typedef uint8_t E; STMT; break; }                                                   \
-  case 2: { typedef uint16_t E; STMT; break; }                                                  \
-  case 4: { typedef uint32_t E; STMT; break; }                                                  \
-  default: { typedef uint64_t E; STMT; break; }                                                 \
-  }
+/* Raw element moves between a contiguous buffer and base + offsets: buf[k] = base[k * bs +
+ * offs[k]] (gather) or the reverse (scatter), through the element move of their size. */
+CA_CPU_INLINE void gather_loop(ca_cpu_elem_fn f, void *buf, const char *base, int64_t bs,
+                               const ca_i *offs, int64_t m) {
+  for (int64_t k = 0; k < m; k++) f(buf, k, base, k * bs + offs[k]);
+}
+CA_CPU_INLINE void scatter_loop(ca_cpu_elem_fn f, char *base, int64_t bs, const ca_i *offs,
+                                const void *buf, int64_t m) {
+  for (int64_t k = 0; k < m; k++) f(base, k * bs + offs[k], buf, k);
+}
 
 static void gather_raw(void *dst, const char *base, int64_t bs, const ca_i *offs, int64_t m,
                        int64_t sz) {
-  MOVE_CASES(for (int64_t k = 0; k < m; k++)
-               ((E *)dst)[k] = ((const E *)base)[k * bs + offs[k]]);
+  switch (sz) {
+  case 1: gather_loop(ca_cpu_mv1, dst, base, bs, offs, m); break;
+  case 2: gather_loop(ca_cpu_mv2, dst, base, bs, offs, m); break;
+  case 4: gather_loop(ca_cpu_mv4, dst, base, bs, offs, m); break;
+  default: gather_loop(ca_cpu_mv8, dst, base, bs, offs, m); break;
+  }
 }
 
 static void scatter_raw(char *base, int64_t bs, const ca_i *offs, const void *src, int64_t m,
                         int64_t sz) {
-  MOVE_CASES(for (int64_t k = 0; k < m; k++)
-               ((E *)base)[k * bs + offs[k]] = ((const E *)src)[k]);
+  switch (sz) {
+  case 1: scatter_loop(ca_cpu_mv1, base, bs, offs, src, m); break;
+  case 2: scatter_loop(ca_cpu_mv2, base, bs, offs, src, m); break;
+  case 4: scatter_loop(ca_cpu_mv4, base, bs, offs, src, m); break;
+  default: scatter_loop(ca_cpu_mv8, base, bs, offs, src, m); break;
+  }
 }
 
 /* gather (scatter = 0): op[0][i] = op[1].data[pos1(i) + op[2][i]];
@@ -78,7 +88,7 @@ static ca_status move(const ca_loop *l0, int scatter) {
   if (!scatter && !l0->op[1].data) return CA_ERR_VALUE;
   if (ca_is_float(l0->op[2].dtype)) return CA_ERR_UNSUPPORTED;
   ca_loop l;
-  ca_cpu_coalesce(l0, &l);
+  ca_cpu_loop_view(l0, &l);
   if (l.size == 0) return CA_OK;
   double tmp1, tmp2;
   const char *vb = ca_cpu_operand_data(&l.op[1], &tmp1);

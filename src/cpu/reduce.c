@@ -1,19 +1,136 @@
-/* Reductions (the CA_REDUCE ops of ops.def) and inclusive scans.
+/* Reductions: the CA_REDUCE rows of ops.def.
  *
- * For each output element the reduced dims are walked in C order: a counter over the outer
- * reduced dims and the innermost one in chunks, each chunk read in the accumulation type
- * (directly when the input already is that type and contiguous, else converted into a
- * buffer). Accumulation types:
- *   sum, prod      int64 (wrapping) when the output is integer or bool, else double
- *   mean, var, std double (var/std two-pass: the mean, then the squared deviations)
- *   min, max, argmin, argmax   int64 for integer/bool inputs, else double (exact for every
- *                  float dtype); NaN propagates, and the first NaN wins the arg-reductions
- *   all, any       the truth of each element (NaN is true)
- * Float sums are pairwise within a chunk and compensated (Neumaier) across chunks. */
+ * Every row is instantiated at the accumulation types of its rule from its formulas in
+ * reduce_ops.h (the lists at the end of this file): the loops are static inline functions
+ * taking a pointer to a static const table of the row's formulas, which GCC folds, calling and
+ * inlining the formulas directly.
+ *
+ * For each output the reduced dims are walked in C order, one run of the innermost reduced dim
+ * at a time, in chunks read in the accumulation type: straight from storage when it already is
+ * that type and contiguous, else converted into a buffer of CA_CPU_BUFN values.
+ *   folds    float sums (folds whose comb is ca_add) are pairwise within a chunk and
+ *            compensated (Neumaier) across chunks; a contiguous float64 run is one chunk
+ *            (NumPy's tree). Other folds combine in order.
+ *   args     in order; positions count the reduced elements in C order.
+ *   moments  two passes, each a compensated pairwise sum in chunks of CA_CPU_BUFN: the mean,
+ *            then the squared deviations from it.
+ *   ranges   the two folds, then fin.
+ * Float32 sums and float32/float64 max/min read contiguous runs straight from storage
+ * (src/cpu/reduce_runs.h) with the results of the buffered path. Folds and ranges whose kept
+ * inner dim is contiguous but whose reduced dims are not (a sum over axis 1 of a C-contiguous
+ * matrix) fold a block of up to CA_CPU_BUFN outputs at once, one row of the block per reduced
+ * element, so memory is read in order. */
 #include "cpu_internal.h"
-#ifdef __SSE2__
-#include <emmintrin.h>
+#include "reduce_ops.h"
+#include "reduce_runs.h"
+
+#if defined(__GNUC__)
+#define RED_INLINE static inline __attribute__((always_inline))
+#else
+#define RED_INLINE static inline
 #endif
+
+/* ---- the formulas of a row at one accumulation type ------------------------------------ */
+
+typedef struct fold_i {
+  ca_i (*id)(void);
+  ca_i (*skip)(ca_i);
+  ca_i (*comb)(ca_i, ca_i);
+  ca_i (*fin)(ca_i, int64_t);
+  int skips;                                   /* skip can hold: count the elements */
+  ca_i (*skip_float)(double);                  /* skip of a float input, before it converts */
+} fold_i;
+
+typedef struct fold_d {
+  double (*id)(void);
+  ca_i (*skip)(double);
+  double (*comb)(double, double);
+  double (*fin)(double, int64_t);
+  int skips;
+  double (*pairwise)(const double *, int64_t); /* the sum of the elements not skipped */
+} fold_d;
+
+typedef struct arg_i {
+  ca_i (*skip)(ca_i);
+  ca_i (*beats)(ca_i, ca_i);
+} arg_i;
+
+typedef struct arg_d {
+  ca_i (*skip)(double);
+  ca_i (*beats)(double, double);
+} arg_d;
+
+typedef struct moment_d {
+  fold_d sum;                                  /* the mean of the counted elements */
+  double (*fin)(double, double, double);
+} moment_d;
+
+typedef struct range_i {
+  const fold_i *hi, *lo;
+  ca_i (*fin)(ca_i, ca_i);
+} range_i;
+
+typedef struct range_d {
+  const fold_d *hi, *lo;
+  double (*fin)(double, double);
+} range_d;
+
+/* ---- pairwise sums --------------------------------------------------------------------- */
+
+/* The sum in double of x[0..n), n <= 128, elements with skip(x) counting as 0: eight partial
+ * sums over blocks of eight, added as a tree (NumPy's leaf). */
+RED_INLINE double pairwise_leaf(const double *x, int64_t n, ca_i (*skip)(double)) {
+  if (n <= 8) {
+    double s = 0.0;
+    for (int64_t i = 0; i < n; i++) s += skip(x[i]) ? 0.0 : x[i];
+    return s;
+  }
+  double r[8];
+  for (int j = 0; j < 8; j++) r[j] = skip(x[j]) ? 0.0 : x[j];
+  int64_t i;
+  for (i = 8; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; j++) r[j] += skip(x[i + j]) ? 0.0 : x[i + j];
+  double s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+  for (; i < n; i++) s += skip(x[i]) ? 0.0 : x[i];
+  return s;
+}
+
+/* Longer runs split in two at a multiple of 8 near the middle (src/cpu/reduce_runs.h's
+ * pairwise_f32 is the same tree over float32 storage). */
+RED_INLINE double pairwise_tree(const double *x, int64_t n, ca_i (*skip)(double),
+                                double (*self)(const double *, int64_t)) {
+  if (n <= 128) return pairwise_leaf(x, n, skip);
+  int64_t h = (n / 2) & ~(int64_t)7;
+  return self(x, h) + self(x + h, n - h);
+}
+
+/* One per skip formula of reduce_ops.h (a fold row names its sum by its skip). */
+static double pairwise_never(const double *x, int64_t n) {
+  return pairwise_tree(x, n, ca_never_d, pairwise_never);
+}
+static double pairwise_isnan(const double *x, int64_t n) {
+  return pairwise_tree(x, n, ca_isnan_d, pairwise_isnan);
+}
+
+/* A running compensated sum (s->acc, s->comp) or fold (s->acc), and the elements counted. */
+typedef struct fsum {
+  double acc, comp;
+  int64_t count;
+} fsum;
+
+/* Compensated addition; once the sum is infinite or NaN the compensation would only turn
+ * inf into NaN, so it stops. */
+static void neumaier_add(fsum *s, double v) {
+  double t = s->acc + v;
+  if (!isfinite(t)) s->comp = 0;
+  else if (fabs(s->acc) >= fabs(v)) s->comp += (s->acc - t) + v;
+  else s->comp += (v - t) + s->acc;
+  s->acc = t;
+}
+
+static double fsum_total(const fsum *s) { return isfinite(s->acc) ? s->acc + s->comp : s->acc; }
+
+/* ---- walking the reduced elements of one output ------------------------------------------ */
 
 typedef struct red_walk {
   int nd;                       /* reduced dims (at least 1) */
@@ -24,427 +141,632 @@ typedef struct red_walk {
   int64_t n;                    /* elements reduced per output */
 } red_walk;
 
-typedef struct acc {
-  ca_i i;
-  double d, comp;               /* sum and its Neumaier compensation */
-  double mean;                  /* var/std second pass */
-  int64_t arg, pos;             /* arg-reductions: the winner's and the next element's index */
-  int ints;                     /* accumulating in int64 (else double) */
-  int started;                  /* min/max/arg: a first element was seen */
-} accum;
-
-/* Pairwise sum in double of n values of type T (float values are widened exactly): the same
- * tree for every T, so a float32 run summed straight from its storage gives the bits the
- * buffered (widened to double) path gives. */
-#define PAIRWISE(NAME, T)                                                                       \
-  static double NAME(const T *x, int64_t n) {                                                   \
-    if (n <= 8) {                                                                               \
-      double s = 0.0;                                                                           \
-      for (int64_t i = 0; i < n; i++) s += (double)x[i];                                        \
-      return s;                                                                                 \
-    }                                                                                           \
-    if (n <= 128) {                                                                             \
-      double r[8];                                                                              \
-      for (int j = 0; j < 8; j++) r[j] = (double)x[j];                                          \
-      int64_t i;                                                                                \
-      for (i = 8; i + 8 <= n; i += 8)                                                           \
-        for (int j = 0; j < 8; j++) r[j] += (double)x[i + j];                                   \
-      double s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));            \
-      for (; i < n; i++) s += (double)x[i];                                                     \
-      return s;                                                                                 \
-    }                                                                                           \
-    int64_t h = (n / 2) & ~(int64_t)7;                                                          \
-    return NAME(x, h) + NAME(x + h, n - h);                                                     \
-  }
-PAIRWISE(pairwise, double)
-#ifndef __SSE2__
-PAIRWISE(pairwise_f, float)
-#else
-/* The same tree for float input, with the eight partial sums held in registers (GCC keeps
- * the r[8] of the macro in memory). Lane j of the vectors is r[j]: the same additions in the
- * same order. */
-static double pairwise_f(const float *x, int64_t n) {
-  if (n <= 8) {
-    double s = 0.0;
-    for (int64_t i = 0; i < n; i++) s += (double)x[i];
-    return s;
-  }
-  if (n <= 128) {
-    __m128 a = _mm_loadu_ps(x), b = _mm_loadu_ps(x + 4);
-    __m128d r01 = _mm_cvtps_pd(a), r23 = _mm_cvtps_pd(_mm_movehl_ps(a, a));
-    __m128d r45 = _mm_cvtps_pd(b), r67 = _mm_cvtps_pd(_mm_movehl_ps(b, b));
-    int64_t i;
-    for (i = 8; i + 8 <= n; i += 8) {
-      a = _mm_loadu_ps(x + i);
-      b = _mm_loadu_ps(x + i + 4);
-      r01 = _mm_add_pd(r01, _mm_cvtps_pd(a));
-      r23 = _mm_add_pd(r23, _mm_cvtps_pd(_mm_movehl_ps(a, a)));
-      r45 = _mm_add_pd(r45, _mm_cvtps_pd(b));
-      r67 = _mm_add_pd(r67, _mm_cvtps_pd(_mm_movehl_ps(b, b)));
-    }
-    double r[8];
-    _mm_storeu_pd(r, r01);
-    _mm_storeu_pd(r + 2, r23);
-    _mm_storeu_pd(r + 4, r45);
-    _mm_storeu_pd(r + 6, r67);
-    double s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; i < n; i++) s += (double)x[i];
-    return s;
-  }
-  int64_t h = (n / 2) & ~(int64_t)7;
-  return pairwise_f(x, h) + pairwise_f(x + h, n - h);
-}
-#endif
-
-/* Compensated addition; once the sum is infinite or NaN the compensation would only turn
- * inf into NaN, so it stops. */
-static void neumaier_add(accum *a, double v) {
-  double t = a->d + v;
-  if (!isfinite(t)) a->comp = 0;
-  else if (fabs(a->d) >= fabs(v)) a->comp += (a->d - t) + v;
-  else a->comp += (v - t) + a->d;
-  a->d = t;
-}
-
-/* The accumulation type of op for input dtype in and output dtype out; -1: truth bytes. */
-static int acc_ct(int op, int in, int out) {
-  switch (op) {
-  case CA_OP_sum: case CA_OP_prod: return ca_is_float(out) ? CA_CPU_D : CA_CPU_I;
-  case CA_OP_mean: case CA_OP_var: case CA_OP_std: return CA_CPU_D;
-  case CA_OP_all: case CA_OP_any: return -1;
-  default: return ca_is_float(in) ? CA_CPU_D : CA_CPU_I;
-  }
-}
-
-/* Feeds n values (type ct, contiguous at v) to the accumulator. */
-static void feed(int op, int pass, accum *a, const void *v, int64_t n) {
-  const ca_i *xi = (const ca_i *)v;
-  const double *xd = (const double *)v;
-  const uint8_t *xt = (const uint8_t *)v;
-  double dev[CA_CPU_BUFN];
-  switch (op) {
-  case CA_OP_sum: case CA_OP_mean: case CA_OP_var: case CA_OP_std:
-    if (a->ints) {
-      ca_u s = (ca_u)a->i;
-      for (int64_t k = 0; k < n; k++) s += (ca_u)xi[k];
-      a->i = (ca_i)s;
-    } else if (pass == 0) {
-      neumaier_add(a, pairwise(xd, n));
-    } else {
-      for (int64_t k0 = 0; k0 < n; k0 += CA_CPU_BUFN) {
-        int64_t m = n - k0 < CA_CPU_BUFN ? n - k0 : CA_CPU_BUFN;
-        for (int64_t k = 0; k < m; k++) {
-          double e = xd[k0 + k] - a->mean;
-          dev[k] = e * e;
-        }
-        neumaier_add(a, pairwise(dev, m));
-      }
-    }
-    break;
-  case CA_OP_prod:
-    if (a->ints) {
-      ca_u p = (ca_u)a->i;
-      for (int64_t k = 0; k < n; k++) p *= (ca_u)xi[k];
-      a->i = (ca_i)p;
-    } else {
-      double p = a->d;
-      for (int64_t k = 0; k < n; k++) p *= xd[k];
-      a->d = p;
-    }
-    break;
-  case CA_OP_min: case CA_OP_max: {
-    int mx = op == CA_OP_max;
-    int64_t k = 0;
-    if (!a->started) {
-      if (a->ints) a->i = xi[0];
-      else a->d = xd[0];
-      k = 1;
-      a->started = 1;
-    }
-    if (a->ints) {
-      ca_i m = a->i;
-      for (; k < n; k++) m = mx ? ca_maximum_i(m, xi[k]) : ca_minimum_i(m, xi[k]);
-      a->i = m;
-    } else {
-      double m = a->d;
-      for (; k < n; k++) m = mx ? ca_maximum_d(m, xd[k]) : ca_minimum_d(m, xd[k]);
-      a->d = m;
-    }
-    break;
-  }
-  case CA_OP_argmin: case CA_OP_argmax: {
-    int mx = op == CA_OP_argmax;
-    for (int64_t k = 0; k < n; k++, a->pos++) {
-      if (!a->started) {
-        if (a->ints) a->i = xi[k];
-        else a->d = xd[k];
-        a->arg = a->pos;
-        a->started = 1;
-      } else if (a->ints) {
-        ca_i x = xi[k];
-        if (mx ? x > a->i : x < a->i) { a->i = x; a->arg = a->pos; }
-      } else {
-        double x = xd[k];
-        if (a->d != a->d) return; /* a NaN has won */
-        if (x != x || (mx ? x > a->d : x < a->d)) { a->d = x; a->arg = a->pos; }
-      }
-    }
-    break;
-  }
-  case CA_OP_all:
-    for (int64_t k = 0; k < n; k++) a->i &= xt[k];
-    break;
-  case CA_OP_any:
-    for (int64_t k = 0; k < n; k++) a->i |= xt[k];
-    break;
-  default:
-    break;
-  }
-}
-
-/* min / max of a contiguous run of T, continuing from the accumulator, with the result of
- * feeding the elements one at a time through ca_maximum_d / ca_minimum_d: the first NaN
- * wins; else the largest (smallest) value, and of equal values the first (which only shows
- * for zeros: max(-0, +0) is -0). Eight lanes without branches find the value and whether a
- * NaN is there; the rare cases (a NaN, a zero result) are settled by a scan in order. */
-#define MINMAX_RUN(NAME, T)                                                                     \
-  static void NAME(accum *a, const T *x, int64_t n, int mx) {                                   \
-    if (n <= 0) return;                                                                         \
-    if (!a->started) {                                                                          \
-      a->d = (double)x[0];                                                                      \
-      a->started = 1;                                                                           \
-      x++;                                                                                      \
-      n--;                                                                                      \
-    }                                                                                           \
-    if (a->d != a->d || n == 0) return; /* a NaN has won */                                     \
-    T m[8], v;                                                                                  \
-    int nan[8] = {0, 0, 0, 0, 0, 0, 0, 0}, anynan = 0;                                          \
-    for (int j = 0; j < 8; j++) m[j] = (T)a->d;                                                 \
-    int64_t i = 0;                                                                              \
-    if (mx) {                                                                                   \
-      for (; i + 8 <= n; i += 8)                                                                \
-        for (int j = 0; j < 8; j++) {                                                           \
-          T y = x[i + j];                                                                       \
-          m[j] = y > m[j] ? y : m[j];                                                           \
-          nan[j] |= y != y;                                                                     \
-        }                                                                                       \
-      v = m[0];                                                                                 \
-      for (int j = 1; j < 8; j++) v = m[j] > v ? m[j] : v;                                      \
-      for (; i < n; i++) { v = x[i] > v ? x[i] : v; anynan |= x[i] != x[i]; }                  \
-    } else {                                                                                    \
-      for (; i + 8 <= n; i += 8)                                                                \
-        for (int j = 0; j < 8; j++) {                                                           \
-          T y = x[i + j];                                                                       \
-          m[j] = y < m[j] ? y : m[j];                                                           \
-          nan[j] |= y != y;                                                                     \
-        }                                                                                       \
-      v = m[0];                                                                                 \
-      for (int j = 1; j < 8; j++) v = m[j] < v ? m[j] : v;                                      \
-      for (; i < n; i++) { v = x[i] < v ? x[i] : v; anynan |= x[i] != x[i]; }                  \
-    }                                                                                           \
-    for (int j = 0; j < 8; j++) anynan |= nan[j];                                               \
-    if (anynan) {                                                                               \
-      for (i = 0; x[i] == x[i]; i++) {}                                                         \
-      a->d = (double)x[i];                                                                      \
-    } else if ((double)v != a->d) { /* a new winner, strictly past the old value */             \
-      if (v == 0)                                                                               \
-        for (i = 0; x[i] != 0; i++) {}                                                          \
-      a->d = v == 0 ? (double)x[i] : (double)v;                                                 \
-    }                                                                                           \
-  }
-#ifndef __SSE2__
-MINMAX_RUN(minmax_run_f, float)
-MINMAX_RUN(minmax_run_d, double)
-#else
-/* The lanes in registers. y > m ? y : m is maxps(y, m) exactly (NaN y keeps m; the NaNs are
- * tracked apart), y < m ? y : m is minps(y, m). */
-#define MINMAX_SSE(NAME, T, V, W, LOAD, SET1, MAX, MIN, UNORD, OR, STORE, MASK)                 \
-  static void NAME(accum *a, const T *x, int64_t n, int mx) {                                   \
-    if (n <= 0) return;                                                                         \
-    if (!a->started) {                                                                          \
-      a->d = (double)x[0];                                                                      \
-      a->started = 1;                                                                           \
-      x++;                                                                                      \
-      n--;                                                                                      \
-    }                                                                                           \
-    if (a->d != a->d || n == 0) return; /* a NaN has won */                                     \
-    V m0 = SET1((T)a->d), m1 = m0, m2 = m0, m3 = m0;                                            \
-    V u0 = _mm_setzero_##MASK(), u1 = u0;                                                       \
-    int64_t i = 0;                                                                              \
-    if (mx) {                                                                                   \
-      for (; i + 4 * W <= n; i += 4 * W) {                                                      \
-        V y0 = LOAD(x + i), y1 = LOAD(x + i + W), y2 = LOAD(x + i + 2 * W);                     \
-        V y3 = LOAD(x + i + 3 * W);                                                             \
-        m0 = MAX(y0, m0); m1 = MAX(y1, m1); m2 = MAX(y2, m2); m3 = MAX(y3, m3);                 \
-        u0 = OR(u0, OR(UNORD(y0, y0), UNORD(y1, y1)));                                          \
-        u1 = OR(u1, OR(UNORD(y2, y2), UNORD(y3, y3)));                                          \
-      }                                                                                         \
-      m0 = MAX(MAX(m0, m1), MAX(m2, m3));                                                       \
-    } else {                                                                                    \
-      for (; i + 4 * W <= n; i += 4 * W) {                                                      \
-        V y0 = LOAD(x + i), y1 = LOAD(x + i + W), y2 = LOAD(x + i + 2 * W);                     \
-        V y3 = LOAD(x + i + 3 * W);                                                             \
-        m0 = MIN(y0, m0); m1 = MIN(y1, m1); m2 = MIN(y2, m2); m3 = MIN(y3, m3);                 \
-        u0 = OR(u0, OR(UNORD(y0, y0), UNORD(y1, y1)));                                          \
-        u1 = OR(u1, OR(UNORD(y2, y2), UNORD(y3, y3)));                                          \
-      }                                                                                         \
-      m0 = MIN(MIN(m0, m1), MIN(m2, m3));                                                       \
-    }                                                                                           \
-    T lane[W], v;                                                                               \
-    STORE(lane, m0);                                                                            \
-    v = lane[0];                                                                                \
-    int anynan = _mm_movemask_##MASK(OR(u0, u1)) != 0;                                          \
-    for (int j = 1; j < W; j++) v = mx ? (lane[j] > v ? lane[j] : v) : (lane[j] < v ? lane[j] : v); \
-    for (; i < n; i++) {                                                                        \
-      v = mx ? (x[i] > v ? x[i] : v) : (x[i] < v ? x[i] : v);                                   \
-      anynan |= x[i] != x[i];                                                                   \
-    }                                                                                           \
-    if (anynan) {                                                                               \
-      for (i = 0; x[i] == x[i]; i++) {}                                                         \
-      a->d = (double)x[i];                                                                      \
-    } else if ((double)v != a->d) { /* a new winner, strictly past the old value */             \
-      if (v == 0)                                                                               \
-        for (i = 0; x[i] != 0; i++) {}                                                          \
-      a->d = v == 0 ? (double)x[i] : (double)v;                                                 \
-    }                                                                                           \
-  }
-MINMAX_SSE(minmax_run_f, float, __m128, 4, _mm_loadu_ps, _mm_set1_ps, _mm_max_ps, _mm_min_ps,
-           _mm_cmpunord_ps, _mm_or_ps, _mm_storeu_ps, ps)
-MINMAX_SSE(minmax_run_d, double, __m128d, 2, _mm_loadu_pd, _mm_set1_pd, _mm_max_pd, _mm_min_pd,
-           _mm_cmpunord_pd, _mm_or_pd, _mm_storeu_pd, pd)
-#endif
-
-/* Walks the reduced elements at p, feeding them in chunks read as type ct (-1: truth). */
-static void walk(const red_walk *w, const char *p, int op, int ct, int pass, accum *a) {
-  int nd = w->nd - 1;
-  int64_t rn = w->shape[nd], rs = w->strides[nd];
-  int64_t idx[CA_MAXDIMS] = {0}, off = 0;
-  const int64_t *strides[1] = {w->strides};
-  double buf[CA_CPU_BUFN];
-  /* whole runs at once when they need no conversion (pairwise over the whole run) */
-  int direct = ct >= 0 && rs == 1 && w->dtype == ca_cpu_ct_dtype(ct) && !(op == CA_OP_var ||
-               op == CA_OP_std);
-  int64_t chunk = direct ? rn : CA_CPU_BUFN;
-  /* straight from float32 / float64 storage, with the same results as the buffered path:
-   * float32 sums in the same chunks of CA_CPU_BUFN, min / max over whole runs */
-  int minmax = (op == CA_OP_min || op == CA_OP_max) && ct == CA_CPU_D && rs == 1 &&
-               (w->dtype == CA_FLOAT32 || w->dtype == CA_FLOAT64);
-  int fsum = (op == CA_OP_sum || op == CA_OP_mean || ((op == CA_OP_var || op == CA_OP_std) &&
-              pass == 0)) && ct == CA_CPU_D && rs == 1 && w->dtype == CA_FLOAT32;
-  if (minmax || fsum) {
-    do {
-      const char *q = p + off * w->isz;
-      if (minmax && w->dtype == CA_FLOAT32)
-        minmax_run_f(a, (const float *)q, rn, op == CA_OP_max);
-      else if (minmax)
-        minmax_run_d(a, (const double *)q, rn, op == CA_OP_max);
-      else
-        for (int64_t i0 = 0; i0 < rn; i0 += CA_CPU_BUFN)
-          neumaier_add(a, pairwise_f((const float *)q + i0,
-                                     rn - i0 < CA_CPU_BUFN ? rn - i0 : CA_CPU_BUFN));
-    } while (ca_cpu_next(nd, w->shape, idx, 1, strides, &off));
+static void walk_init(red_walk *w, const ca_reduction *r) {
+  w->dtype = r->in.dtype;
+  w->isz = (int64_t)ca_itemsize(r->in.dtype);
+  w->n = 1;
+  if (r->nred == 0) { /* each output reduces its one element */
+    w->nd = 1;
+    w->shape[0] = 1;
+    w->strides[0] = 0;
     return;
   }
-  do {
-    const char *q = p + off * w->isz;
-    for (int64_t i0 = 0; i0 < rn; i0 += chunk) {
-      int64_t m = rn - i0 < chunk ? rn - i0 : chunk;
-      const char *src = q + i0 * rs * w->isz;
-      if (ct < 0) {
-        ca_cpu_load_truth((uint8_t *)buf, w->dtype, src, rs, m);
-        feed(op, pass, a, buf, m);
-      } else {
-        feed(op, pass, a, ca_cpu_fetch(ct, buf, w->dtype, src, rs, m), m);
-      }
-    }
-  } while (ca_cpu_next(nd, w->shape, idx, 1, strides, &off));
+  w->nd = r->nred;
+  for (int d = 0; d < r->nred; d++) {
+    w->shape[d] = r->shape[r->nout + d];
+    w->strides[d] = r->in.strides[r->nout + d];
+    w->n *= w->shape[d];
+  }
 }
 
-/* Reductions whose kept inner dim is contiguous but whose reduced dims are not (a sum over
- * axis 0 of a C-contiguous matrix): a block of up to CA_CPU_BUFN outputs is accumulated at
- * once, reading one row of the block per reduced element, so memory is read in order. Used
- * for the ops that combine elementwise (not the arg-reductions, var or std). */
-static int columns_fit(int op, const ca_reduction *r) {
+/* The elements of one output from p, in chunks of at most `chunk` elements of one run. */
+typedef struct cursor {
+  const red_walk *w;
+  const char *p;
+  int64_t chunk, i0, off;
+  int more;
+  int64_t idx[CA_MAXDIMS];
+} cursor;
+
+RED_INLINE void cursor_init(cursor *c, const red_walk *w, const char *p, int64_t chunk) {
+  c->w = w;
+  c->p = p;
+  c->chunk = chunk;
+  c->i0 = 0;
+  c->off = 0;
+  c->more = w->n > 0;
+  memset(c->idx, 0, sizeof c->idx[0] * (size_t)w->nd);
+}
+
+/* The next chunk: *src its first element (the run's stride apart), *m its size; 0 at the end. */
+RED_INLINE int cursor_next(cursor *c, const char **src, int64_t *m) {
+  if (!c->more) return 0;
+  const red_walk *w = c->w;
+  int last = w->nd - 1;
+  int64_t rn = w->shape[last], left = rn - c->i0;
+  *m = left < c->chunk ? left : c->chunk;
+  *src = c->p + (c->off + c->i0 * w->strides[last]) * w->isz;
+  c->i0 += *m;
+  if (c->i0 == rn) {
+    const int64_t *strides[1] = {w->strides};
+    c->i0 = 0;
+    c->more = ca_cpu_next(last, w->shape, c->idx, 1, strides, &c->off);
+  }
+  return 1;
+}
+
+/* The outputs in C order: the input at *p, the output element at *q. */
+typedef struct outputs {
+  const ca_reduction *r;
+  int64_t isz, osz;
+  int64_t idx[CA_MAXDIMS], off[2];
+  int more;
+} outputs;
+
+RED_INLINE void outputs_init(outputs *o, const ca_reduction *r) {
+  o->r = r;
+  o->isz = (int64_t)ca_itemsize(r->in.dtype);
+  o->osz = (int64_t)ca_itemsize(r->out.dtype);
+  memset(o->idx, 0, sizeof o->idx[0] * (size_t)r->nout);
+  o->off[0] = o->off[1] = 0;
+  o->more = 1;
+}
+
+RED_INLINE int outputs_next(outputs *o, const char **p, char **q) {
+  if (!o->more) return 0;
+  const ca_reduction *r = o->r;
+  const int64_t *strides[2] = {r->in.strides, r->out.strides};
+  *p = r->in.data + o->off[0] * o->isz;
+  *q = r->out.data + o->off[1] * o->osz;
+  o->more = ca_cpu_next(r->nout, r->shape, o->idx, 2, strides, o->off);
+  return 1;
+}
+
+/* ---- one output ------------------------------------------------------------------------- */
+
+/* Folds x[0..m) into s: sums pairwise, the other folds in order. */
+RED_INLINE void fold_chunk_d(const fold_d *f, fsum *s, const double *x, int64_t m) {
+  if (f->comb == ca_add_d) {
+    neumaier_add(s, f->pairwise(x, m));
+    if (f->skips && f->fin != ca_total_d) { /* a total needs no count */
+      int64_t c = 0;
+      for (int64_t k = 0; k < m; k++) c += !f->skip(x[k]);
+      s->count += c;
+    }
+    return;
+  }
+  double a = s->acc;
+  int64_t c = 0;
+  for (int64_t k = 0; k < m; k++) {
+    if (f->skips && f->skip(x[k])) continue;
+    a = f->comb(a, x[k]);
+    c++;
+  }
+  s->acc = a;
+  s->count += c;
+}
+
+/* The fold of the elements at p into s. `whole`: a contiguous float64 run is one chunk (folds);
+ * else chunks of CA_CPU_BUFN (the sums of moments). */
+RED_INLINE void fold_walk_d(const fold_d *f, const red_walk *w, const char *p, int whole,
+                            fsum *s) {
+  int last = w->nd - 1;
+  int64_t rs = w->strides[last], m;
+  const char *src;
+  cursor c;
+#if CA_CPU_RUNS
+  int f32 = w->dtype == CA_FLOAT32, f64 = w->dtype == CA_FLOAT64;
+  if (rs == 1 && !f->skips && (f32 || f64) &&
+      (f->comb == ca_maximum_d || f->comb == ca_minimum_d)) {
+    int mx = f->comb == ca_maximum_d;
+    cursor_init(&c, w, p, w->shape[last]);
+    while (cursor_next(&c, &src, &m)) {
+      if (f32) minmax_run_f32(&s->acc, (const float *)src, m, mx);
+      else minmax_run_f64(&s->acc, (const double *)src, m, mx);
+    }
+    return;
+  }
+  if (rs == 1 && !f->skips && f32 && f->comb == ca_add_d) { /* the chunks of the buffered path */
+    cursor_init(&c, w, p, w->shape[last]);
+    while (cursor_next(&c, &src, &m))
+      for (int64_t i0 = 0; i0 < m; i0 += CA_CPU_BUFN)
+        neumaier_add(s, pairwise_f32((const float *)src + i0, m - i0 < CA_CPU_BUFN ? m - i0
+                                                                                : CA_CPU_BUFN));
+    return;
+  }
+#endif
+  double buf[CA_CPU_BUFN];
+  cursor_init(&c, w, p, whole && rs == 1 && w->dtype == CA_FLOAT64 ? w->shape[last] : CA_CPU_BUFN);
+  while (cursor_next(&c, &src, &m))
+    fold_chunk_d(f, s, (const double *)ca_cpu_fetch(CA_CPU_D, buf, w->dtype, src, rs, m), m);
+}
+
+RED_INLINE double fold_one_d(const fold_d *f, const red_walk *w, const char *p) {
+  fsum s = {f->id(), 0.0, 0};
+  fold_walk_d(f, w, p, 1, &s);
+  return f->fin(f->comb == ca_add_d ? fsum_total(&s) : s.acc, f->skips ? s.count : w->n);
+}
+
+/* truth: over the truth of each element (0 or 1). A skip sees each element in its own kind,
+ * before it converts (a NaN summed into an integer dtype is skipped, as NumPy's nansum
+ * replaces it first). */
+RED_INLINE ca_i fold_one_i(const fold_i *f, const red_walk *w, const char *p, int truth) {
+  int last = w->nd - 1;
+  int64_t rs = w->strides[last], count = 0, m;
+  ca_i buf[CA_CPU_BUFN], a = f->id();
+  double fbuf[CA_CPU_BUFN];
+  uint8_t t[CA_CPU_BUFN];
+  const char *src;
+  cursor c;
+  cursor_init(&c, w, p, !truth && rs == 1 && w->dtype == CA_INT64 ? w->shape[last] : CA_CPU_BUFN);
+  while (cursor_next(&c, &src, &m)) {
+    if (truth) { /* truth folds skip nothing */
+      ca_cpu_load_truth(t, w->dtype, src, rs, m);
+      for (int64_t k = 0; k < m; k++) a = f->comb(a, t[k]);
+      continue;
+    }
+    const ca_i *x = (const ca_i *)ca_cpu_fetch(CA_CPU_I, buf, w->dtype, src, rs, m);
+    if (f->skips && ca_is_float(w->dtype)) { /* a float summed into an integer dtype */
+      const double *v = (const double *)ca_cpu_fetch(CA_CPU_D, fbuf, w->dtype, src, rs, m);
+      for (int64_t k = 0; k < m; k++) {
+        if (f->skip_float(v[k])) continue;
+        a = f->comb(a, x[k]);
+        count++;
+      }
+      continue;
+    }
+    for (int64_t k = 0; k < m; k++) {
+      if (f->skips && f->skip(x[k])) continue;
+      a = f->comb(a, x[k]);
+      count++;
+    }
+  }
+  return f->fin(a, f->skips ? count : w->n);
+}
+
+/* 1-based position of the winner; 0 when every element is skipped. */
+RED_INLINE int64_t arg_one_d(const arg_d *f, const red_walk *w, const char *p) {
+  int64_t rs = w->strides[w->nd - 1], at = -1, pos = 0, m;
+  double buf[CA_CPU_BUFN], best = 0.0;
+  const char *src;
+  cursor c;
+  cursor_init(&c, w, p, CA_CPU_BUFN);
+  while (cursor_next(&c, &src, &m)) {
+    const double *x = (const double *)ca_cpu_fetch(CA_CPU_D, buf, w->dtype, src, rs, m);
+    for (int64_t k = 0; k < m; k++) {
+      double v = x[k];
+      if (f->skip(v)) continue;
+      if (at < 0 || f->beats(v, best)) {
+        best = v;
+        at = pos + k;
+      }
+    }
+    pos += m;
+  }
+  return at + 1;
+}
+
+RED_INLINE int64_t arg_one_i(const arg_i *f, const red_walk *w, const char *p) {
+  int64_t rs = w->strides[w->nd - 1], at = -1, pos = 0, m;
+  ca_i buf[CA_CPU_BUFN], best = 0;
+  const char *src;
+  cursor c;
+  cursor_init(&c, w, p, CA_CPU_BUFN);
+  while (cursor_next(&c, &src, &m)) {
+    const ca_i *x = (const ca_i *)ca_cpu_fetch(CA_CPU_I, buf, w->dtype, src, rs, m);
+    for (int64_t k = 0; k < m; k++) {
+      ca_i v = x[k];
+      if (f->skip(v)) continue;
+      if (at < 0 || f->beats(v, best)) {
+        best = v;
+        at = pos + k;
+      }
+    }
+    pos += m;
+  }
+  return at + 1;
+}
+
+RED_INLINE double moment_one(const moment_d *f, const red_walk *w, const char *p, double ddof) {
+  fsum s = {0.0, 0.0, 0}, d = {0.0, 0.0, 0};
+  fold_walk_d(&f->sum, w, p, 0, &s);
+  int64_t count = f->sum.skips ? s.count : w->n;
+  double mean = f->sum.fin(fsum_total(&s), count);
+  int64_t rs = w->strides[w->nd - 1], m;
+  double buf[CA_CPU_BUFN], dev[CA_CPU_BUFN];
+  const char *src;
+  cursor c;
+  cursor_init(&c, w, p, CA_CPU_BUFN);
+  while (cursor_next(&c, &src, &m)) {
+    const double *x = (const double *)ca_cpu_fetch(CA_CPU_D, buf, w->dtype, src, rs, m);
+    for (int64_t k = 0; k < m; k++) {
+      double e = x[k] - mean;
+      dev[k] = f->sum.skip(x[k]) ? 0.0 : e * e;
+    }
+    neumaier_add(&d, pairwise_never(dev, m));
+  }
+  return f->fin(fsum_total(&d), (double)count, ddof);
+}
+
+/* ---- blocks of outputs (columns) ------------------------------------------------------------- */
+
+/* Whether the kept inner dim is contiguous and the reduced ones are not. */
+static int columns_fit(const ca_reduction *r) {
   if (r->nout < 1 || r->nred < 1) return 0;
-  if (!(op == CA_OP_sum || op == CA_OP_prod || op == CA_OP_min || op == CA_OP_max ||
-        op == CA_OP_all || op == CA_OP_any || op == CA_OP_mean))
-    return 0;
   return r->in.strides[r->nout - 1] == 1 && r->shape[r->nout - 1] > 1 &&
          r->in.strides[r->nout + r->nred - 1] != 1;
 }
 
-#define COMBINE(T, EXPR)                                                                          do {                                                                                              T *s = (T *)accv;                                                                               const T *x = (const T *)xv;                                                                     for (int64_t j = 0; j < kb; j++) s[j] = EXPR;                                                 } while (0)
+/* Blocks of up to CA_CPU_BUFN consecutive outputs along the kept inner dim: the input of the
+ * first at *p (the others follow it), the first output at *q (the inner output stride apart). */
+typedef struct blocks {
+  const ca_reduction *r;
+  int64_t isz, osz, len, j0;
+  int64_t idx[CA_MAXDIMS], off[2];
+  int more;
+} blocks;
 
-static void combine(int op, int ct, void *accv, const void *xv, int64_t kb) {
-  switch (op) {
-  case CA_OP_sum: case CA_OP_mean:
-    if (ct == CA_CPU_I) COMBINE(ca_i, (ca_i)((ca_u)s[j] + (ca_u)x[j]));
-    else COMBINE(double, s[j] + x[j]);
-    break;
-  case CA_OP_prod:
-    if (ct == CA_CPU_I) COMBINE(ca_i, (ca_i)((ca_u)s[j] * (ca_u)x[j]));
-    else COMBINE(double, s[j] * x[j]);
-    break;
-  case CA_OP_max:
-    if (ct == CA_CPU_I) COMBINE(ca_i, ca_maximum_i(s[j], x[j]));
-    else COMBINE(double, ca_maximum_d(s[j], x[j]));
-    break;
-  case CA_OP_min:
-    if (ct == CA_CPU_I) COMBINE(ca_i, ca_minimum_i(s[j], x[j]));
-    else COMBINE(double, ca_minimum_d(s[j], x[j]));
-    break;
-  case CA_OP_all: COMBINE(uint8_t, (uint8_t)(s[j] & x[j])); break;
-  default: COMBINE(uint8_t, (uint8_t)(s[j] | x[j])); break; /* any */
+RED_INLINE void blocks_init(blocks *b, const ca_reduction *r) {
+  b->r = r;
+  b->isz = (int64_t)ca_itemsize(r->in.dtype);
+  b->osz = (int64_t)ca_itemsize(r->out.dtype);
+  b->len = r->shape[r->nout - 1];
+  b->j0 = 0;
+  memset(b->idx, 0, sizeof b->idx[0] * (size_t)r->nout);
+  b->off[0] = b->off[1] = 0;
+  b->more = 1;
+}
+
+RED_INLINE int blocks_next(blocks *b, const char **p, char **q, int64_t *kb) {
+  if (!b->more) return 0;
+  const ca_reduction *r = b->r;
+  int64_t left = b->len - b->j0;
+  *kb = left < CA_CPU_BUFN ? left : CA_CPU_BUFN;
+  *p = r->in.data + (b->off[0] + b->j0) * b->isz;
+  *q = r->out.data + (b->off[1] + b->j0 * r->out.strides[r->nout - 1]) * b->osz;
+  b->j0 += *kb;
+  if (b->j0 == b->len) {
+    const int64_t *strides[2] = {r->in.strides, r->out.strides};
+    b->j0 = 0;
+    b->more = ca_cpu_next(r->nout - 1, r->shape, b->idx, 2, strides, b->off);
   }
+  return 1;
 }
 
-static void reduce_columns(int op, const ca_reduction *r) {
-  int nout = r->nout, nred = r->nred, ct = acc_ct(op, r->in.dtype, r->out.dtype);
-  int idt = r->in.dtype, odt = r->out.dtype;
-  int64_t isz = (int64_t)ca_itemsize(idt), osz = (int64_t)ca_itemsize(odt);
-  int64_t len = r->shape[nout - 1], os = r->out.strides[nout - 1], n = 1;
-  const int64_t *rshape = r->shape + nout;
-  for (int d = 0; d < nred; d++) n *= rshape[d];
-  int64_t idx[CA_MAXDIMS] = {0}, off[2] = {0, 0};
-  const int64_t *strides[2] = {r->in.strides, r->out.strides};
-  const int64_t *rstrides[1] = {r->in.strides + nout};
-  double acc[CA_CPU_BUFN], buf[CA_CPU_BUFN];
-  do {
-    for (int64_t j0 = 0; j0 < len; j0 += CA_CPU_BUFN) {
-      int64_t kb = len - j0 < CA_CPU_BUFN ? len - j0 : CA_CPU_BUFN;
-      const char *p = r->in.data + (off[0] + j0) * isz;
-      int64_t ridx[CA_MAXDIMS] = {0}, roff = 0, first = 1;
-      if (n == 0) { /* the identities: only sum, prod, all, any, mean get here empty */
-        for (int64_t j = 0; j < kb; j++) {
-          if (ct < 0) ((uint8_t *)acc)[j] = op == CA_OP_all;
-          else if (ct == CA_CPU_I) ((ca_i *)acc)[j] = op == CA_OP_prod;
-          else acc[j] = op == CA_OP_prod ? 1.0 : 0.0;
-        }
-      } else {
-        do {
-          const char *row = p + roff * isz;
-          if (ct < 0) {
-            ca_cpu_load_truth(first ? (uint8_t *)acc : (uint8_t *)buf, idt, row, 1, kb);
-            if (!first) combine(op, ct, acc, buf, kb);
-          } else if (first) {
-            ca_cpu_load(ct, acc, idt, row, 1, kb);
-          } else {
-            combine(op, ct, acc, ca_cpu_fetch(ct, buf, idt, row, 1, kb), kb);
-          }
-          first = 0;
-        } while (ca_cpu_next(nred, rshape, ridx, 1, rstrides, &roff));
-      }
-      char *q = r->out.data + (off[1] + j0 * os) * osz;
-      if (op == CA_OP_mean)
-        for (int64_t j = 0; j < kb; j++) acc[j] /= (double)n;
-      if (ct < 0) {
-        for (int64_t j = 0; j < kb; j++) ca_cpu_st_i(odt, q + j * os * osz, ((uint8_t *)acc)[j]);
-      } else {
-        ca_cpu_store(ct, acc, odt, q, os, kb);
-      }
-    }
-  } while (ca_cpu_next(nout - 1, r->shape, idx, 2, strides, off));
+/* The reduced positions of a block: the offset of each from the block's input, in C order
+ * (the innermost reduced dim stepped here, the outer ones by ca_cpu_next). */
+typedef struct rows {
+  int nd;
+  const int64_t *shape, *strides[1];
+  int64_t idx[CA_MAXDIMS], off, n, i, len, step;
+  int more;
+} rows;
+
+RED_INLINE void rows_init(rows *w, const ca_reduction *r) {
+  w->nd = r->nred;
+  w->shape = r->shape + r->nout;
+  w->strides[0] = r->in.strides + r->nout;
+  w->n = 1;
+  for (int d = 0; d < r->nred; d++) w->n *= w->shape[d];
+  memset(w->idx, 0, sizeof w->idx[0] * (size_t)r->nred);
+  w->off = 0;
+  w->i = 0;
+  w->len = w->shape[w->nd - 1];
+  w->step = w->strides[0][w->nd - 1];
+  w->more = w->n > 0;
 }
+
+RED_INLINE int rows_next(rows *w, int64_t *off) {
+  if (!w->more) return 0;
+  *off = w->off + w->i * w->step;
+  if (++w->i == w->len) {
+    w->i = 0;
+    w->more = ca_cpu_next(w->nd - 1, w->shape, w->idx, 1, w->strides, &w->off);
+  }
+  return 1;
+}
+
+/* res[j] = the fold of output j of the block at p, j < kb. */
+RED_INLINE void fold_block_d(const fold_d *f, const ca_reduction *r, const char *p, int64_t kb,
+                             double *res) {
+  int idt = r->in.dtype;
+  int64_t isz = (int64_t)ca_itemsize(idt), cnt[CA_CPU_BUFN], off;
+  double buf[CA_CPU_BUFN];
+  int first = 1;
+  rows w;
+  rows_init(&w, r);
+  for (int64_t j = 0; j < kb; j++) { /* nothing reduced: the identity */
+    res[j] = f->id();
+    cnt[j] = 0;
+  }
+  while (rows_next(&w, &off)) {
+    const double *x = (const double *)ca_cpu_fetch(CA_CPU_D, buf, idt, p + off * isz, 1, kb);
+    if (first) {
+      for (int64_t j = 0; j < kb; j++) {
+        int sk = f->skips && f->skip(x[j]);
+        res[j] = sk ? f->id() : x[j];
+        cnt[j] = !sk;
+      }
+    } else if (f->skips) {
+      for (int64_t j = 0; j < kb; j++) {
+        if (f->skip(x[j])) continue;
+        res[j] = f->comb(res[j], x[j]);
+        cnt[j]++;
+      }
+    } else {
+      for (int64_t j = 0; j < kb; j++) res[j] = f->comb(res[j], x[j]);
+    }
+    first = 0;
+  }
+  for (int64_t j = 0; j < kb; j++) res[j] = f->fin(res[j], f->skips ? cnt[j] : w.n);
+}
+
+RED_INLINE void fold_block_i(const fold_i *f, const ca_reduction *r, const char *p, int64_t kb,
+                             ca_i *res) {
+  int idt = r->in.dtype;
+  int64_t isz = (int64_t)ca_itemsize(idt), cnt[CA_CPU_BUFN], off;
+  ca_i buf[CA_CPU_BUFN];
+  double fbuf[CA_CPU_BUFN];
+  uint8_t sk[CA_CPU_BUFN]; /* skipped, seen in the input's own kind (fold_one_i) */
+  int first = 1;
+  rows w;
+  rows_init(&w, r);
+  for (int64_t j = 0; j < kb; j++) {
+    res[j] = f->id();
+    cnt[j] = 0;
+  }
+  while (rows_next(&w, &off)) {
+    const ca_i *x = (const ca_i *)ca_cpu_fetch(CA_CPU_I, buf, idt, p + off * isz, 1, kb);
+    if (f->skips && ca_is_float(idt)) {
+      const double *v = (const double *)ca_cpu_fetch(CA_CPU_D, fbuf, idt, p + off * isz, 1, kb);
+      for (int64_t j = 0; j < kb; j++) sk[j] = (uint8_t)f->skip_float(v[j]);
+    } else if (f->skips) {
+      for (int64_t j = 0; j < kb; j++) sk[j] = (uint8_t)f->skip(x[j]);
+    }
+    if (first) {
+      for (int64_t j = 0; j < kb; j++) {
+        int skipped = f->skips && sk[j];
+        res[j] = skipped ? f->id() : x[j];
+        cnt[j] = !skipped;
+      }
+    } else if (f->skips) {
+      for (int64_t j = 0; j < kb; j++) {
+        if (sk[j]) continue;
+        res[j] = f->comb(res[j], x[j]);
+        cnt[j]++;
+      }
+    } else {
+      for (int64_t j = 0; j < kb; j++) res[j] = f->comb(res[j], x[j]);
+    }
+    first = 0;
+  }
+  for (int64_t j = 0; j < kb; j++) res[j] = f->fin(res[j], f->skips ? cnt[j] : w.n);
+}
+
+/* As fold_block_i over the truth of each element (truth folds skip nothing). `bytes`: the fold
+ * keeps truth values (a PREDICATE rule's), so it runs on bytes, sixteen to a vector. */
+RED_INLINE void fold_block_truth(const fold_i *f, const ca_reduction *r, const char *p,
+                                 int64_t kb, int bytes, ca_i *res) {
+  int idt = r->in.dtype;
+  int64_t isz = (int64_t)ca_itemsize(idt), off;
+  uint8_t t[CA_CPU_BUFN], acc[CA_CPU_BUFN];
+  int first = 1;
+  rows w;
+  rows_init(&w, r);
+  for (int64_t j = 0; j < kb; j++) res[j] = f->id();
+  while (rows_next(&w, &off)) {
+    if (bytes) {
+      ca_cpu_load_truth(first ? acc : t, idt, p + off * isz, 1, kb);
+      if (!first)
+        for (int64_t j = 0; j < kb; j++) acc[j] = (uint8_t)f->comb(acc[j], t[j]);
+    } else {
+      ca_cpu_load_truth(t, idt, p + off * isz, 1, kb);
+      if (first)
+        for (int64_t j = 0; j < kb; j++) res[j] = t[j];
+      else
+        for (int64_t j = 0; j < kb; j++) res[j] = f->comb(res[j], t[j]);
+    }
+    first = 0;
+  }
+  if (bytes && !first)
+    for (int64_t j = 0; j < kb; j++) res[j] = acc[j];
+  for (int64_t j = 0; j < kb; j++) res[j] = f->fin(res[j], w.n);
+}
+
+/* ---- whole reductions, one per kind and accumulation type ---------------------------------- */
+
+RED_INLINE void fold_reduce_d(const fold_d *f, const ca_reduction *r) {
+  const char *p;
+  char *q;
+  if (columns_fit(r)) {
+    double res[CA_CPU_BUFN];
+    int64_t kb, os = r->out.strides[r->nout - 1];
+    blocks b;
+    blocks_init(&b, r);
+    while (blocks_next(&b, &p, &q, &kb)) {
+      fold_block_d(f, r, p, kb, res);
+      ca_cpu_store(CA_CPU_D, res, r->out.dtype, q, os, kb);
+    }
+    return;
+  }
+  red_walk w;
+  outputs o;
+  walk_init(&w, r);
+  outputs_init(&o, r);
+  while (outputs_next(&o, &p, &q)) ca_cpu_st_d(r->out.dtype, q, fold_one_d(f, &w, p));
+}
+
+/* Integer folds; truth: over the truth of each element (2: a fold of truth values). */
+RED_INLINE void fold_reduce_int(const fold_i *f, const ca_reduction *r, int truth) {
+  const char *p;
+  char *q;
+  if (columns_fit(r)) {
+    ca_i res[CA_CPU_BUFN];
+    int64_t kb, os = r->out.strides[r->nout - 1];
+    blocks b;
+    blocks_init(&b, r);
+    while (blocks_next(&b, &p, &q, &kb)) {
+      if (truth) fold_block_truth(f, r, p, kb, truth == 2, res);
+      else fold_block_i(f, r, p, kb, res);
+      ca_cpu_store(CA_CPU_I, res, r->out.dtype, q, os, kb);
+    }
+    return;
+  }
+  red_walk w;
+  outputs o;
+  walk_init(&w, r);
+  outputs_init(&o, r);
+  while (outputs_next(&o, &p, &q))
+    ca_cpu_st_i(r->out.dtype, q, fold_one_i(f, &w, p, truth));
+}
+
+RED_INLINE void fold_reduce_i(const fold_i *f, const ca_reduction *r) {
+  fold_reduce_int(f, r, 0);
+}
+RED_INLINE void fold_reduce_count(const fold_i *f, const ca_reduction *r) {
+  fold_reduce_int(f, r, 1);
+}
+RED_INLINE void fold_reduce_truth(const fold_i *f, const ca_reduction *r) {
+  fold_reduce_int(f, r, 2);
+}
+
+RED_INLINE void arg_reduce_d(const arg_d *f, const ca_reduction *r) {
+  const char *p;
+  char *q;
+  red_walk w;
+  outputs o;
+  walk_init(&w, r);
+  outputs_init(&o, r);
+  while (outputs_next(&o, &p, &q)) ca_cpu_st_i(r->out.dtype, q, arg_one_d(f, &w, p));
+}
+
+RED_INLINE void arg_reduce_i(const arg_i *f, const ca_reduction *r) {
+  const char *p;
+  char *q;
+  red_walk w;
+  outputs o;
+  walk_init(&w, r);
+  outputs_init(&o, r);
+  while (outputs_next(&o, &p, &q)) ca_cpu_st_i(r->out.dtype, q, arg_one_i(f, &w, p));
+}
+
+RED_INLINE void moment_reduce_d(const moment_d *f, const ca_reduction *r) {
+  const char *p;
+  char *q;
+  red_walk w;
+  outputs o;
+  walk_init(&w, r);
+  outputs_init(&o, r);
+  while (outputs_next(&o, &p, &q)) ca_cpu_st_d(r->out.dtype, q, moment_one(f, &w, p, r->ddof));
+}
+
+RED_INLINE void range_reduce_d(const range_d *f, const ca_reduction *r) {
+  const char *p;
+  char *q;
+  if (columns_fit(r)) {
+    double hi[CA_CPU_BUFN], lo[CA_CPU_BUFN];
+    int64_t kb, os = r->out.strides[r->nout - 1];
+    blocks b;
+    blocks_init(&b, r);
+    while (blocks_next(&b, &p, &q, &kb)) {
+      fold_block_d(f->hi, r, p, kb, hi);
+      fold_block_d(f->lo, r, p, kb, lo);
+      for (int64_t j = 0; j < kb; j++) hi[j] = f->fin(hi[j], lo[j]);
+      ca_cpu_store(CA_CPU_D, hi, r->out.dtype, q, os, kb);
+    }
+    return;
+  }
+  red_walk w;
+  outputs o;
+  walk_init(&w, r);
+  outputs_init(&o, r);
+  while (outputs_next(&o, &p, &q))
+    ca_cpu_st_d(r->out.dtype, q, f->fin(fold_one_d(f->hi, &w, p), fold_one_d(f->lo, &w, p)));
+}
+
+RED_INLINE void range_reduce_i(const range_i *f, const ca_reduction *r) {
+  const char *p;
+  char *q;
+  if (columns_fit(r)) {
+    ca_i hi[CA_CPU_BUFN], lo[CA_CPU_BUFN];
+    int64_t kb, os = r->out.strides[r->nout - 1];
+    blocks b;
+    blocks_init(&b, r);
+    while (blocks_next(&b, &p, &q, &kb)) {
+      fold_block_i(f->hi, r, p, kb, hi);
+      fold_block_i(f->lo, r, p, kb, lo);
+      for (int64_t j = 0; j < kb; j++) hi[j] = f->fin(hi[j], lo[j]);
+      ca_cpu_store(CA_CPU_I, hi, r->out.dtype, q, os, kb);
+    }
+    return;
+  }
+  red_walk w;
+  outputs o;
+  walk_init(&w, r);
+  outputs_init(&o, r);
+  while (outputs_next(&o, &p, &q))
+    ca_cpu_st_i(r->out.dtype, q,
+                f->fin(fold_one_i(f->hi, &w, p, 0), fold_one_i(f->lo, &w, p, 0)));
+}
+
+/* ---- the rows of ops.def, instantiated ------------------------------------------------------ */
+
+/* The formulas of a row of reduce_ops.h at type t: F(formula, t) is ca_<formula>_<t>. */
+#define F(formula, t) ca_##formula##_##t
+#define FOLD_i(id, skip, comb, fin) {F(id, i), F(skip, i), F(comb, i), F(fin, i), F(skip, skips), F(skip, d)}
+#define FOLD_d(id, skip, comb, fin) {F(id, d), F(skip, d), F(comb, d), F(fin, d), F(skip, skips), pairwise_##skip}
+#define ARG_i(skip, beats) {F(skip, i), F(beats, i)}
+#define ARG_d(skip, beats) {F(skip, d), F(beats, d)}
+#define MOMENT_d(skip, fin) {FOLD_d(zero, skip, add, average), F(fin, d)}
+#define RANGE_i(hi, lo, fin) {&fold_##hi##_i, &fold_##lo##_i, F(fin, i)}
+#define RANGE_d(hi, lo, fin) {&fold_##hi##_d, &fold_##lo##_d, F(fin, d)}
+#define APPLY(macro, ...) macro(__VA_ARGS__)
+
+/* Row n of kind k (K in capitals) at type t: its formulas k_<n>_<t>, and its entry
+ * run_<n>_<e> running k_reduce_<e> on them. */
+#define FORMULAS(k, K, n, t) static const k##_##t k##_##n##_##t = APPLY(K##_##t, CA_##K##_##n);
+#define RUNNER(k, n, e, t) static void run_##n##_##e(const ca_reduction *r) { k##_reduce_##e(&k##_##n##_##t, r); }
+#define ROW(k, K, n, t) FORMULAS(k, K, n, t) RUNNER(k, n, t, t)
+
+/* The rows of each rule at the accumulation types ca_reduce_acc gives it. */
+#define ROWS_CA_RULE_ACCUMULATE(name) ROW(fold, FOLD, name, i) ROW(fold, FOLD, name, d)
+#define ROWS_CA_RULE_SAME(name) ROW(fold, FOLD, name, i) ROW(fold, FOLD, name, d)
+#define ROWS_CA_RULE_MEAN(name) ROW(fold, FOLD, name, d)
+#define ROWS_CA_RULE_PREDICATE(name) FORMULAS(fold, FOLD, name, i) RUNNER(fold, name, truth, i)
+#define ROWS_CA_RULE_COUNT(name) FORMULAS(fold, FOLD, name, i) RUNNER(fold, name, count, i)
+#define ROWS_CA_RULE_INDEX(name) ROW(arg, ARG, name, i) ROW(arg, ARG, name, d)
+#define ROWS_CA_RULE_MOMENT(name) ROW(moment, MOMENT, name, d)
+#define ROWS_CA_RULE_RANGE(name) ROW(range, RANGE, name, i) ROW(range, RANGE, name, d)
+
+#define CA_UNARY(name, rule)
+#define CA_BINARY(name, rule)
+#define CA_REDUCE(name, rule) ROWS_##rule(name)
+#include "ops.def"
+#undef CA_REDUCE
+
+typedef void (*red_fn)(const ca_reduction *r);
+typedef struct red_row {
+  int rule;
+  red_fn run[3]; /* by ca_racc */
+} red_row;
+
+#define RUNS_ID(name) {[CA_RACC_I] = run_##name##_i, [CA_RACC_D] = run_##name##_d}
+#define RUNS_CA_RULE_ACCUMULATE(name) RUNS_ID(name)
+#define RUNS_CA_RULE_SAME(name) RUNS_ID(name)
+#define RUNS_CA_RULE_MEAN(name) {[CA_RACC_D] = run_##name##_d}
+#define RUNS_CA_RULE_PREDICATE(name) {[CA_RACC_TRUTH] = run_##name##_truth}
+#define RUNS_CA_RULE_COUNT(name) {[CA_RACC_TRUTH] = run_##name##_count}
+#define RUNS_CA_RULE_INDEX(name) RUNS_ID(name)
+#define RUNS_CA_RULE_MOMENT(name) {[CA_RACC_D] = run_##name##_d}
+#define RUNS_CA_RULE_RANGE(name) RUNS_ID(name)
+
+static const red_row red_rows[CA_NOPS] = {
+#define CA_REDUCE(name, rule) [CA_OP_##name] = {rule, RUNS_##rule(name)},
+#include "ops.def"
+#undef CA_UNARY
+#undef CA_BINARY
+#undef CA_REDUCE
+};
 
 static int valid_reduction(const ca_reduction *r) {
   return r->nout >= 0 && r->nred >= 0 && r->nout + r->nred <= CA_MAXDIMS && r->in.data &&
@@ -456,148 +778,14 @@ ca_status ca_cpu_reduce(ca_backend *be, int op, const ca_reduction *r) {
   (void)be;
   if (!valid_reduction(r)) return CA_ERR_VALUE;
   if (!ca_is_reduce_op(op)) return CA_ERR_UNSUPPORTED;
-  int nout = r->nout;
-  for (int d = 0; d < nout; d++)
+  const red_row *row = &red_rows[op];
+  int64_t n = 1;
+  for (int d = 0; d < r->nout; d++)
     if (r->shape[d] == 0) return CA_OK;
-
-  red_walk w;
-  w.dtype = r->in.dtype;
-  w.isz = (int64_t)ca_itemsize(r->in.dtype);
-  w.n = 1;
-  if (r->nred == 0) { /* each output reduces its one element */
-    w.nd = 1;
-    w.shape[0] = 1;
-    w.strides[0] = 0;
-  } else {
-    w.nd = r->nred;
-    for (int d = 0; d < r->nred; d++) {
-      w.shape[d] = r->shape[nout + d];
-      w.strides[d] = r->in.strides[nout + d];
-      w.n *= w.shape[d];
-    }
-  }
-  if (w.n == 0 && (op == CA_OP_min || op == CA_OP_max || op == CA_OP_argmin ||
-                   op == CA_OP_argmax))
-    return CA_ERR_VALUE;
-  if (columns_fit(op, r)) {
-    reduce_columns(op, r);
-    return CA_OK;
-  }
-
-  int ct = acc_ct(op, r->in.dtype, r->out.dtype);
-  int odt = r->out.dtype;
-  int64_t osz = (int64_t)ca_itemsize(odt);
-  int64_t idx[CA_MAXDIMS] = {0}, off[2] = {0, 0};
-  const int64_t *strides[2] = {r->in.strides, r->out.strides};
-  do {
-    const char *p = r->in.data + off[0] * w.isz;
-    char *o = r->out.data + off[1] * osz;
-    accum a;
-    memset(&a, 0, sizeof a);
-    a.ints = ct == CA_CPU_I;
-    if (op == CA_OP_prod) { a.i = 1; a.d = 1.0; }
-    if (op == CA_OP_all) a.i = 1;
-    if (w.n > 0) walk(&w, p, op, ct, 0, &a);
-    double sum = isfinite(a.d) ? a.d + a.comp : a.d;
-    switch (op) {
-    case CA_OP_sum:
-      if (ct == CA_CPU_I) ca_cpu_st_i(odt, o, a.i);
-      else ca_cpu_st_d(odt, o, sum);
-      break;
-    case CA_OP_prod:
-      if (ct == CA_CPU_I) ca_cpu_st_i(odt, o, a.i);
-      else ca_cpu_st_d(odt, o, a.d);
-      break;
-    case CA_OP_min: case CA_OP_max:
-      if (ct == CA_CPU_I) ca_cpu_st_i(odt, o, a.i);
-      else ca_cpu_st_d(odt, o, a.d);
-      break;
-    case CA_OP_argmin: case CA_OP_argmax:
-      ca_cpu_st_i(odt, o, a.arg + 1);
-      break;
-    case CA_OP_all: case CA_OP_any:
-      ca_cpu_st_i(odt, o, a.i);
-      break;
-    case CA_OP_mean:
-      ca_cpu_st_d(odt, o, sum / (double)w.n);
-      break;
-    default: { /* var, std */
-      double mean = sum / (double)w.n;
-      accum b;
-      memset(&b, 0, sizeof b);
-      b.mean = mean;
-      if (w.n > 0) walk(&w, p, op, ct, 1, &b);
-      double div = (double)w.n - r->ddof;
-      if (!(div > 0)) div = 0.0;
-      double var = w.n == 0 ? mean : (isfinite(b.d) ? b.d + b.comp : b.d) / div;
-      ca_cpu_st_d(odt, o, op == CA_OP_std ? sqrt(var) : var);
-      break;
-    }
-    }
-  } while (ca_cpu_next(nout, r->shape, idx, 2, strides, off));
-  return CA_OK;
-}
-
-/* ---- scans ------------------------------------------------------------------------------ */
-
-#define SCAN_LOOP(T, STEP)                                                                      \
-  do {                                                                                          \
-    const T *x = (const T *)xv;                                                                 \
-    T *y = (T *)yv, s = *(T *)accv;                                                             \
-    for (int64_t k = 0; k < n; k++) {                                                           \
-      STEP;                                                                                     \
-      y[k] = s;                                                                                 \
-    }                                                                                           \
-    *(T *)accv = s;                                                                             \
-  } while (0)
-
-/* y = running sum/product of x continuing from *acc. A float16 output rounds the running
- * value to float16 at each step, as NumPy's accumulate reads back what it stored. */
-static void scan_chunk(int op, int ct, int half, const void *xv, void *yv, void *accv, int64_t n) {
-  int sum = op == CA_OP_sum;
-  if (ct == CA_CPU_I) {
-    if (sum) SCAN_LOOP(ca_i, s = (ca_i)((ca_u)s + (ca_u)x[k]));
-    else SCAN_LOOP(ca_i, s = (ca_i)((ca_u)s * (ca_u)x[k]));
-  } else if (ct == CA_CPU_F) {
-    if (half) {
-      if (sum) SCAN_LOOP(float, s = ca_half_to_float(ca_float_to_half(s + x[k])));
-      else SCAN_LOOP(float, s = ca_half_to_float(ca_float_to_half(s * x[k])));
-    } else {
-      if (sum) SCAN_LOOP(float, s = s + x[k]);
-      else SCAN_LOOP(float, s = s * x[k]);
-    }
-  } else {
-    if (sum) SCAN_LOOP(double, s = s + x[k]);
-    else SCAN_LOOP(double, s = s * x[k]);
-  }
-}
-
-ca_status ca_cpu_scan(ca_backend *be, int op, const ca_reduction *r) {
-  (void)be;
-  if (!valid_reduction(r) || r->nred != 1) return CA_ERR_VALUE;
-  if (op != CA_OP_sum && op != CA_OP_prod) return CA_ERR_UNSUPPORTED;
-  int nout = r->nout;
-  for (int d = 0; d <= nout; d++)
-    if (r->shape[d] == 0) return CA_OK;
-  int idt = r->in.dtype, odt = r->out.dtype, ct = ca_cpu_ct(odt);
-  int64_t isz = (int64_t)ca_itemsize(idt), osz = (int64_t)ca_itemsize(odt);
-  int64_t len = r->shape[nout], is = r->in.strides[nout], os = r->out.strides[nout];
-  int64_t idx[CA_MAXDIMS] = {0}, off[2] = {0, 0};
-  const int64_t *strides[2] = {r->in.strides, r->out.strides};
-  double xbuf[CA_CPU_BUFN], ybuf[CA_CPU_BUFN];
-  do {
-    const char *p = r->in.data + off[0] * isz;
-    char *q = r->out.data + off[1] * osz;
-    union { ca_i i; float f; double d; } a;
-    if (ct == CA_CPU_I) a.i = op == CA_OP_sum ? 0 : 1;
-    else if (ct == CA_CPU_F) a.f = op == CA_OP_sum ? 0.0f : 1.0f;
-    else a.d = op == CA_OP_sum ? 0.0 : 1.0;
-    for (int64_t i0 = 0; i0 < len; i0 += CA_CPU_BUFN) {
-      int64_t m = len - i0 < CA_CPU_BUFN ? len - i0 : CA_CPU_BUFN;
-      const void *x = ca_cpu_fetch(ct, xbuf, idt, p + i0 * is * isz, is, m);
-      scan_chunk(op, ct, odt == CA_FLOAT16, x, ybuf, &a, m);
-      ca_cpu_store(ct, ybuf, odt, q + i0 * os * osz, os, m);
-    }
-  } while (ca_cpu_next(nout, r->shape, idx, 2, strides, off));
+  for (int d = 0; d < r->nred; d++) n *= r->shape[r->nout + d];
+  if (n == 0 && !ca_reduce_has_identity(row->rule)) return CA_ERR_VALUE;
+  red_fn run = row->run[ca_reduce_acc(row->rule, r->in.dtype, r->out.dtype)];
+  if (!run) return CA_ERR_UNSUPPORTED;
+  run(r);
   return CA_OK;
 }
