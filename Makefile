@@ -102,7 +102,13 @@ CUDA_CU_OBJ := $(patsubst cuda/%.cu,$(BUILD)/obj/cuda/%.o,$(CUDA_CU))
         run-quickstart bench-numpy header-check structure-check op-rows-check \
         oracle-gen oracle-luajit oracle-lua5.4 oracle-lua5.1 \
         oracle-design oracle-design-check fuzz-numpy oracle-asan
-all: configure $(foreach f,$(FLAVOURS),$(BUILD)/$(f)/cuarray/core.so $(if $(HAVE_CUDA),$(BUILD)/$(f)/cuarray/cuda.so))
+
+# The C library for host programs (src/cuarray.h): the core's objects linked once more, with a
+# SONAME, and archived.
+CUARRAY_SOVERSION := 1
+CLIB = $(BUILD)/$(1)/libcuarray.so.$(CUARRAY_SOVERSION) $(BUILD)/$(1)/libcuarray.a
+all: configure $(foreach f,$(FLAVOURS),$(BUILD)/$(f)/cuarray/core.so $(call CLIB,$(f)) \
+       $(if $(HAVE_CUDA),$(BUILD)/$(f)/cuarray/cuda.so))
 
 # The CUDA objects hold code for CUDA_ARCH: a stamp named after it is a prerequisite of each,
 # so building for other architectures rebuilds them (cuda/l_cuda.c reports the list). The
@@ -124,7 +130,7 @@ ifneq ($(filter rock,$(MAKECMDGOALS)),)
 endif
 # The compiles run in parallel (LuaRocks runs make without -j).
 rock: configure
-	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/rock/cuarray/core.so \
+	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/rock/cuarray/core.so $(call CLIB,rock) \
 	  $(if $(HAVE_CUDA),$(BUILD)/rock/cuarray/cuda.so)
 
 # ---- configure summary: what this build found (printed by `make` and `make rock`) ----------
@@ -155,6 +161,12 @@ $$(BUILD)/$(1)/cuarray/core.so: $$(patsubst %.c,$$(BUILD)/obj/$(1)/%.o,$$(CORE_S
 	$$(CC) $$(LIBFLAG) $$(SANFLAGS) -o $$@ $$^ $$(LAPACK_LIB) $$(BLAS_LIB) $$(ZLIB_LIB) -lpthread -lm
 	$$(if $$(BLAS_LIB),,@echo "$$(NO_BLAS_WARNING)" >&2)
 
+$$(BUILD)/$(1)/libcuarray.so.$(CUARRAY_SOVERSION): $$(patsubst %.c,$$(BUILD)/obj/$(1)/%.o,$$(CORE_SRC))
+	$$(CC) -shared -Wl,-soname,libcuarray.so.$(CUARRAY_SOVERSION) $$(SANFLAGS) -o $$@ $$^ $$(LAPACK_LIB) $$(BLAS_LIB) $$(ZLIB_LIB) -lpthread -lm
+
+$$(BUILD)/$(1)/libcuarray.a: $$(patsubst %.c,$$(BUILD)/obj/$(1)/%.o,$$(CORE_SRC))
+	rm -f $$@ && $$(AR) rcs $$@ $$^
+
 $$(BUILD)/$(1)/cuarray/cuda.so: $$(patsubst %.c,$$(BUILD)/obj/$(1)/%.o,$$(CUDA_C)) $$(CUDA_CU_OBJ)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(LIBFLAG) $$(SANFLAGS) -o $$@ $$^ $$(CUDA_LIBS) -lm
@@ -170,19 +182,38 @@ $(foreach o,$(ALL_OBJ),$(if $(wildcard $(o:.o=.d)),,$(eval $(o): FORCE)))
 FORCE:
 
 # ---- install (LuaRocks' install pass; also usable by hand) --------------------------------
+# The Lua modules go to LIBDIR and LUADIR; the C library for host programs (libcuarray.so and
+# .a, the headers under $(INCDIR)/cuarray/, cuarray.pc) under CPREFIX, which the rock puts in
+# its own directory (LuaRocks would deploy whatever lies in its LIBDIR as Lua modules).
+# INSTALL_FLAVOUR picks the build installed: rock (what `make rock` built, as LuaRocks
+# does), or a flavour `make` built (luajit, lua5.4, lua5.1).
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib/lua/5.1
 LUADIR ?= $(PREFIX)/share/lua/5.1
-INCDIR ?= $(PREFIX)/include
+CPREFIX ?= $(PREFIX)
+INCDIR ?= $(CPREFIX)/include
+CLIBDIR ?= $(CPREFIX)/lib
+INSTALL_FLAVOUR ?= rock
+FROM = $(BUILD)/$(INSTALL_FLAVOUR)
+PC_VERSION ?= $(or $(patsubst cuarray-%.rockspec,%,$(firstword $(wildcard cuarray-*.rockspec))),0)
 install:
-	@test -f $(BUILD)/rock/cuarray/core.so || \
-	  { echo "make install: run 'make rock LUA_INCDIR=...' first (LuaRocks does)"; exit 1; }
+	@test -f $(FROM)/cuarray/core.so -a -f $(FROM)/libcuarray.a || \
+	  { echo "make install: run 'make rock LUA_INCDIR=...' first (LuaRocks does), or 'make' and" \
+	         "name its flavour: make install INSTALL_FLAVOUR=luajit"; exit 1; }
 	mkdir -p $(LIBDIR)/cuarray $(LUADIR)/cuarray
-	cp $(BUILD)/rock/cuarray/core.so $(LIBDIR)/cuarray/
-	if [ -f $(BUILD)/rock/cuarray/cuda.so ]; then cp $(BUILD)/rock/cuarray/cuda.so $(LIBDIR)/cuarray/; fi
+	cp $(FROM)/cuarray/core.so $(LIBDIR)/cuarray/
+	if [ -f $(FROM)/cuarray/cuda.so ]; then cp $(FROM)/cuarray/cuda.so $(LIBDIR)/cuarray/; fi
 	cd lua && find cuarray -name '*.lua' -exec sh -c \
 	  'for f; do mkdir -p "$(LUADIR)/$$(dirname "$$f")" && cp "$$f" "$(LUADIR)/$$f"; done' sh {} +
-	if [ -f src/cuarray.h ]; then mkdir -p $(INCDIR) && cp src/cuarray.h $(INCDIR)/; fi
+	mkdir -p $(INCDIR)/cuarray $(CLIBDIR)/pkgconfig
+	cp src/cuarray.h src/dlpack.h $(INCDIR)/cuarray/
+	cp $(FROM)/libcuarray.so.$(CUARRAY_SOVERSION) $(FROM)/libcuarray.a $(CLIBDIR)/
+	ln -sf libcuarray.so.$(CUARRAY_SOVERSION) $(CLIBDIR)/libcuarray.so
+	sed -e 's|@PREFIX@|$(CPREFIX)|; s|@INCDIR@|$(INCDIR)|; s|@CLIBDIR@|$(CLIBDIR)|' \
+	    -e 's|@LUADIR@|$(LUADIR)|; s|@LIBDIR@|$(LIBDIR)|; s|@VERSION@|$(PC_VERSION)|' \
+	    -e 's|@LUA_INCDIR@|$(INC_$(INSTALL_FLAVOUR))|; s|@LUA_FLAVOUR@|$(notdir $(INC_$(INSTALL_FLAVOUR)))|' \
+	    -e 's|@LIBS_PRIVATE@|$(strip $(LAPACK_LIB) $(BLAS_LIB) $(ZLIB_LIB) -lpthread -lm)|' src/cuarray.pc.in \
+	    > $(CLIBDIR)/pkgconfig/cuarray.pc
 
 clean:
 	rm -rf $(BUILD)
@@ -213,17 +244,22 @@ hostile-asan: asan-build
 hostile-luajit hostile-lua5.4 hostile-lua5.1: hostile-%: $(BUILD)/%/cuarray/core.so
 	$(call hostile_plain,$*,--calls $(or $(HOSTILE_CALLS),$(if $(filter luajit,$*),2000,1000)))
 
-# The embedding example (a C host program running a script on its own buffer), per flavour.
-embed-%: $(BUILD)/%/cuarray/core.so
-	$(MAKE) --no-print-directory -C examples/embed test LUA=$* BUILD=$(abspath $(BUILD)) \
-	  $(if $(EMBED_DEVICE),DEVICE=$(EMBED_DEVICE)) \
+# The embedding example (a C host program, examples/embed/), per flavour: that flavour's build
+# installed into a fresh prefix, the host built against it through pkg-config (linked to
+# libcuarray.so, and to libcuarray.a), both run.
+embed-%: $(BUILD)/%/cuarray/core.so $(call CLIB,%) $(if $(HAVE_CUDA),$(BUILD)/%/cuarray/cuda.so)
+	@rm -rf $(BUILD)/embed/$*
+	@$(MAKE) --no-print-directory -s install INSTALL_FLAVOUR=$* PREFIX=$(abspath $(BUILD)/embed/$*) \
+	  LIBDIR=$(abspath $(BUILD)/embed/$*)/lib/lua LUADIR=$(abspath $(BUILD)/embed/$*)/share/lua
+	$(MAKE) --no-print-directory -C examples/embed test LUA=$* PREFIX=$(abspath $(BUILD)/embed/$*) \
+	  $(if $(EMBED_DEVICE),DEVICE=$(EMBED_DEVICE)) $(if $(HAVE_CUDA),CUDA_HOME=$(CUDA_HOME)) \
 	  $(if $(filter luajit,$*),LUA_INC=$(LUAJIT_INC) \
 	    LUA_LIB='-L$(dir $(shell command -v luajit))../lib/x86_64-linux-gnu -l:libluajit-5.1.so.2')
 
 # ---- Debian packages ----------------------------------------------------------------------
 DEB_PKGS := gcc libc6-dev luajit libluajit-5.1-dev lua5.4 liblua5.4-dev lua5.1 liblua5.1-0-dev \
             lua-busted luarocks \
-            lua-check libopenblas-dev liblapacke-dev zlib1g-dev python3-numpy clang
+            lua-check libopenblas-dev liblapacke-dev zlib1g-dev python3-numpy clang pkgconf
 deps:
 	@sh tools/deps.sh $(DEB_PKGS)
 

@@ -29,6 +29,7 @@ typedef struct cu_lstream {
   cudaStream_t s;
   int device;
   int owned;                   /* 0: a backend's own stream, not ours to destroy */
+  int external;                /* a host program's stream (cuarray_set_stream) */
 } cu_lstream;
 
 CA_EXPORT int luaopen_cuarray_cuda(lua_State *L);
@@ -239,6 +240,7 @@ static cu_lstream *push_stream(lua_State *L) {
   s->s = NULL;
   s->device = 0;
   s->owned = 0;
+  s->external = 0;
   luaL_getmetatable(L, STREAM_MT);
   lua_setmetatable(L, -2);
   return s;
@@ -291,7 +293,8 @@ static int stream_query(lua_State *L) {
 
 static int stream_tostring(lua_State *L) {
   cu_lstream *s = (cu_lstream *)luaL_checkudata(L, 1, STREAM_MT);
-  lua_pushfstring(L, "cuda.Stream(cuda:%d, %p%s)", s->device, (void *)s->s, s->owned ? "" : ", default");
+  lua_pushfstring(L, "cuda.Stream(cuda:%d, %p%s)", s->device, (void *)s->s,
+                  s->owned ? "" : s->external ? ", the host program's" : ", default");
   return 1;
 }
 
@@ -327,7 +330,8 @@ static int l_current_stream(lua_State *L) {
   }
   cu_lstream *s = push_stream(L);
   s->device = dev;
-  s->s = cu_default_stream(be);
+  s->s = cu_get_stream(be); /* the backend's own, or a host program's (cuarray_set_stream) */
+  s->external = s->s != cu_default_stream(be);
   return 1;
 }
 

@@ -10,7 +10,7 @@
 
 #define STATE_KEY "cuarray.state"
 #define BACKENDS_KEY "cuarray.backends"
-#define GC_MIN_DEBT ((int64_t)64 << 20)
+#define CA_GC_THRESHOLD ((int64_t)64 << 20)
 
 /* ---- state and backends ------------------------------------------------------------- */
 
@@ -21,7 +21,8 @@ ca_state *ca_state_get(lua_State *L) {
   if (s) return s;
   s = (ca_state *)ca_newuserdata(L, sizeof *s);
   memset(s, 0, sizeof *s);
-  ca_cpu_backend_init(&s->cpu, &s->cpu_used);
+  ca_cpu_backend_init(&s->cpu, &s->cpu_ctx);
+  s->gc_threshold = CA_GC_THRESHOLD;
   s->default_dtype = CA_FLOAT64;
   s->default_device = -1;
   s->seed = 0x5eed5eedULL;
@@ -129,8 +130,9 @@ void ca_array_release(ca_array *a) {
 
 /* The collector does not see array memory: count what is allocated less what was released
  * (a:free() and finalizers), and once as much again as was live at the last collection has
- * been allocated (64 MiB at least), collect. Arrays freed explicitly leave no debt, so a loop
- * that frees its results does not run a full collection on every large allocation. */
+ * been allocated (the threshold at least: 64 MiB unless cu.set_gc_threshold changed it),
+ * collect. Arrays freed explicitly leave no debt, so a loop that frees its results does not
+ * run a full collection on every large allocation. */
 static void gc_pressure(lua_State *L, ca_storage *st) {
   ca_state *s = ca_state_get(L);
   st->state = s;
@@ -138,7 +140,7 @@ static void gc_pressure(lua_State *L, ca_storage *st) {
   s->gc_debt -= s->freed_bytes < s->gc_debt ? s->freed_bytes : s->gc_debt;
   s->freed_bytes = 0;
   s->gc_debt += (int64_t)st->nbytes;
-  if (s->gc_debt < (s->live_at_gc > GC_MIN_DEBT ? s->live_at_gc : GC_MIN_DEBT)) return;
+  if (s->gc_debt < (s->live_at_gc > s->gc_threshold ? s->live_at_gc : s->gc_threshold)) return;
   lua_gc(L, LUA_GCCOLLECT, 0);
   s->gc_debt = 0;
   s->live_at_gc = s->live_bytes;
@@ -750,6 +752,20 @@ void ca_push_element(lua_State *L, const ca_array *a) {
 
 /* ---- options ----------------------------------------------------------------------- */
 
+/* NumPy's axis= and Torch's dim= are positional in cuarray: a:sum({axis = 1}) earns a hint. */
+static const char *option_hint(char *hint, size_t len, const char *fname, const char *key,
+                               const char *const *known) {
+  if (strcmp(key, "axis") && strcmp(key, "axes") && strcmp(key, "dim")) return "";
+  int keepdims = 0, out = 0; /* the reductions take both; their axis comes first */
+  for (int i = 0; known[i]; i++) {
+    keepdims |= strcmp(known[i], "keepdims") == 0;
+    out |= strcmp(known[i], "out") == 0;
+  }
+  if (!keepdims || !out) return " (the axis is a positional argument, not an option)";
+  snprintf(hint, len, " (the axis is the first argument: a:%s(1))", fname);
+  return hint;
+}
+
 int ca_opt_check(lua_State *L, int idx, const char *fname, const char *const *known) {
   if (lua_isnoneornil(L, idx)) return 0;
   idx = ca_absindex(L, idx);
@@ -766,7 +782,8 @@ int ca_opt_check(lua_State *L, int idx, const char *fname, const char *const *kn
     }
     if (!ok) {
       const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : luaL_typename(L, -1);
-      ca_raisef(L, "%s: unknown option '%s'", fname, k);
+      char hint[128];
+      ca_raisef(L, "%s: unknown option '%s'%s", fname, k, option_hint(hint, sizeof hint, fname, k, known));
     }
   }
   return 1;

@@ -176,6 +176,17 @@ typedef enum ca_dist {
   CA_DIST_INTEGER   /* integers in [p1, p2) */
 } ca_dist;
 
+/* A host program's allocator (the C API's cuarray_set_allocator): alloc returns nbytes of
+ * memory on `device` (-1: host memory for CPU arrays, else device memory of that CUDA
+ * ordinal), to be used in the order of `stream` (the cudaStream_t the backend works on; NULL
+ * on the CPU), or NULL when it has none; free takes back a block alloc gave, with the same
+ * nbytes and device, and the stream the backend works on at that time. */
+typedef struct ca_allocator {
+  void *(*alloc)(void *ctx, size_t nbytes, int device, void *stream);
+  void (*free)(void *ctx, void *ptr, size_t nbytes, int device, void *stream);
+  void *ctx;
+} ca_allocator;
+
 typedef struct ca_backend ca_backend;
 
 struct ca_backend {
@@ -271,6 +282,15 @@ struct ca_backend {
   /* Which memory `ptr` is (a ca_mem_kind), and for device or managed memory the ordinal of
    * its device (else -1). NULL: the backend cannot tell (the CPU's). */
   ca_status (*pointer_kind)(ca_backend *be, const void *ptr, int *kind, int *device);
+
+  /* Hooks for a host program; NULL entries: not offered by this backend.
+   * set_stream: `stream` (a cudaStream_t; NULL: the backend's own) becomes the stream every
+   * later entry works on, after the work queued on the previous one.
+   * set_allocator: alloc and free go through `a` (NULL: the backend's own allocator again)
+   * from now on, bypassing the backend's pool and caches. CA_ERR_VALUE, with the reason in
+   * errmsg, while memory from the previous allocator is still in use (arrays, caches). */
+  ca_status (*set_stream)(ca_backend *be, void *stream);
+  ca_status (*set_allocator)(ca_backend *be, const ca_allocator *a);
 };
 
 #endif

@@ -1,9 +1,11 @@
 /* The array userdata: its metatable, attributes, conversions and shape methods. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core.h"
 
 #define FORMAT_KEY "cuarray.format"
+#define SHAPE_MT "cuarray.shape"
 
 static int arr_gc(lua_State *L) {
   ca_array *a = ca_test(L, 1);
@@ -18,12 +20,90 @@ static int arr_free(lua_State *L) {
   return 0;
 }
 
+/* a.shape and a.strides: plain sequences (t[i], #t and ipairs work on every Lua version, and
+ * they go wherever a shape goes) whose metatable prints them as NumPy's tuples, (2, 3), and
+ * compares two of them by value. */
 static void push_int_table(lua_State *L, int n, const int64_t *v) {
   lua_createtable(L, n, 0);
   for (int i = 0; i < n; i++) {
     ca_pushinteger(L, v[i]);
     lua_rawseti(L, -2, i + 1);
   }
+  luaL_getmetatable(L, SHAPE_MT);
+  lua_setmetatable(L, -2);
+}
+
+static int is_shape(lua_State *L, int idx) {
+  if (!lua_istable(L, idx) || !lua_getmetatable(L, idx)) return 0;
+  luaL_getmetatable(L, SHAPE_MT);
+  int same = lua_rawequal(L, -1, -2);
+  lua_pop(L, 2);
+  return same;
+}
+
+/* Adds the tuple form of the table at idx (absolute) to b; entries a script stored there
+ * print as tostring would, or by type. */
+static void add_tuple(lua_State *L, luaL_Buffer *b, int idx) {
+  int n = (int)ca_rawlen(L, idx);
+  luaL_addchar(b, '(');
+  for (int i = 1; i <= n; i++) {
+    if (i > 1) luaL_addstring(b, ", ");
+    lua_rawgeti(L, idx, i);
+    int64_t v;
+    char s[32];
+    if (ca_tointeger(L, -1, &v)) {
+      lua_pop(L, 1);
+      snprintf(s, sizeof s, "%lld", (long long)v);
+      luaL_addstring(b, s);
+    } else if (lua_type(L, -1) == LUA_TNUMBER || lua_type(L, -1) == LUA_TSTRING) {
+      luaL_addvalue(b);
+    } else {
+      const char *t = luaL_typename(L, -1);
+      lua_pop(L, 1);
+      luaL_addstring(b, t);
+    }
+  }
+  luaL_addstring(b, n == 1 ? ",)" : ")");
+}
+
+static int shape_tostring(lua_State *L) {
+  luaL_Buffer b;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_buffinit(L, &b);
+  add_tuple(L, &b, 1);
+  luaL_pushresult(&b);
+  return 1;
+}
+
+/* "shape " .. a.shape */
+static int shape_concat(lua_State *L) {
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  for (int i = 1; i <= 2; i++) {
+    if (is_shape(L, i)) {
+      add_tuple(L, &b, i);
+    } else if (lua_type(L, i) == LUA_TSTRING || lua_type(L, i) == LUA_TNUMBER) {
+      lua_pushvalue(L, i);
+      luaL_addvalue(&b);
+    } else {
+      return ca_raisef(L, "attempt to concatenate a shape and a %s value", luaL_typename(L, i));
+    }
+  }
+  luaL_pushresult(&b);
+  return 1;
+}
+
+/* a.shape == b.shape compares the entries; a shape is never equal to another table. */
+static int shape_eq(lua_State *L) {
+  int eq = is_shape(L, 1) && is_shape(L, 2) && ca_rawlen(L, 1) == ca_rawlen(L, 2);
+  for (int i = 1; eq && i <= (int)ca_rawlen(L, 1); i++) {
+    lua_rawgeti(L, 1, i);
+    lua_rawgeti(L, 2, i);
+    eq = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+  }
+  lua_pushboolean(L, eq);
+  return 1;
 }
 
 /* Transpose with an explicit permutation (0-based), or reversed when perm is NULL. */
@@ -75,6 +155,15 @@ static int attribute(lua_State *L, ca_array *a, const char *k) {
   return 0;
 }
 
+/* A string key that looks like NumPy's slice syntax, a["1:2"] or a["..."], earns a hint. */
+static const char *string_key_hint(const char *k) {
+  if (strcmp(k, "...") == 0) return " (the ellipsis goes inside a table: a[{\"...\", 1}])";
+  if (strpbrk(k, ":,[") || (k[0] >= '0' && k[0] <= '9') || (k[0] == '-' && k[1] >= '0' && k[1] <= '9'))
+    return " (slices are written as tables: a[{{1, 2}}] for 1 to 2 inclusive, a[{{1, 2}, 3}] "
+           "one entry per axis; see \"A tour\" in README.md)";
+  return "";
+}
+
 /* __index: methods and attributes by name; anything else is indexing (l_index.c). */
 static int arr_index(lua_State *L) {
   ca_array *a = ca_test(L, 1);
@@ -92,7 +181,7 @@ static int arr_index(lua_State *L) {
     const char *k = lua_tostring(L, 2);
     if (a->storage && attribute(L, a, k)) return 1;
     if (!a->storage) return ca_raisef(L, "the array has been freed (reading '%s')", k);
-    return ca_raisef(L, "array has no attribute or method '%s'", k);
+    return ca_raisef(L, "array has no attribute or method '%s'%s", k, string_key_hint(k));
   }
   ca_check(L, 1);
   return ca_index_get(L);
@@ -100,7 +189,8 @@ static int arr_index(lua_State *L) {
 
 static int arr_newindex(lua_State *L) {
   if (lua_type(L, 2) == LUA_TSTRING)
-    return ca_raisef(L, "cannot set attribute '%s' of an array", lua_tostring(L, 2));
+    return ca_raisef(L, "cannot set attribute '%s' of an array%s", lua_tostring(L, 2),
+                     string_key_hint(lua_tostring(L, 2)));
   ca_check(L, 1);
   return ca_index_set(L);
 }
@@ -581,6 +671,10 @@ static const luaL_Reg metamethods[] = {
   {"__len", arr_len}, {"__tostring", arr_tostring}, {NULL, NULL}
 };
 
+static const luaL_Reg shape_metamethods[] = {
+  {"__tostring", shape_tostring}, {"__concat", shape_concat}, {"__eq", shape_eq}, {NULL, NULL}
+};
+
 /* Creates the array metatable (with __methods, the methods table at -1) and registers. */
 void ca_open_array(lua_State *L) {
   /* module table at -2, methods table at -1 */
@@ -591,6 +685,12 @@ void ca_open_array(lua_State *L) {
   }
   lua_pushvalue(L, -2);
   lua_setfield(L, -2, "__methods");
+  lua_pop(L, 1);
+  luaL_newmetatable(L, SHAPE_MT);
+  for (const luaL_Reg *r = shape_metamethods; r->name; r++) {
+    lua_pushcfunction(L, r->func);
+    lua_setfield(L, -2, r->name);
+  }
   lua_pop(L, 1);
   ca_register(L, funcs, methods);
   push_dtype_names(L);

@@ -72,6 +72,20 @@ check() {
   local so="$home/.luarocks/lib/lua/$ver/cuarray/cuda.so"
   if [ "$expect_cuda" = yes ] && [ ! -f "$so" ]; then fail "Lua $ver: cuda.so was not installed"; fi
   if [ "$expect_cuda" = no ] && [ -f "$so" ]; then fail "Lua $ver: cuda.so was installed"; fi
+  # The C library for host programs stays in the rock's directory, under c/.
+  local pc
+  pc=$(find "$home/.luarocks/lib/luarocks" -path '*/c/lib/pkgconfig/cuarray.pc' | head -1)
+  if [ -n "$pc" ] && PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --exists --print-errors cuarray &&
+     [ -f "$(dirname "$pc")/../libcuarray.a" ] && [ -f "$(dirname "$pc")/../../include/cuarray/cuarray.h" ] &&
+     readelf -d "$(dirname "$pc")/../libcuarray.so" | grep -q 'SONAME.*libcuarray.so.1'; then
+    echo "rock-check: the rock holds the C library: ${pc#"$home"/}"
+  else
+    echo "rock-check: the C library (c/lib/libcuarray.so, .a, cuarray.pc, c/include) is missing from the Lua $ver rock"
+    status=1
+  fi
+  if find "$home/.luarocks/lib/lua" -name 'libcuarray*' | grep -q .; then
+    echo "rock-check: libcuarray was deployed among the Lua modules"; status=1
+  fi
   # A fresh process in /, with only what `luarocks path` gives.
   if (cd / && env -i PATH="$PATH" HOME="$home" EXPECT_TREE="$home/.luarocks" \
         EXPECT_VERSION="$version" sh -c 'eval "$(luarocks path --lua-version='"$ver"')" &&
@@ -83,7 +97,7 @@ check() {
           assert(cu.show_config({mode = "dicts"}).version == cu._VERSION)
           cu.show_config()
           print("rock-check: " .. cu._VERSION .. " from " .. where .. "; sum(arange(4)) = " ..
-                tostring(cu.arange(4):sum():item()))') 2>&1; then :
+                tostring(cu.arange(4):sum()))') 2>&1; then :
   else fail "require from the Lua $ver tree FAILED"; fi
   rm -rf "$home" "$home.log"
 }

@@ -10,7 +10,9 @@
 -- cu.linalg; einsum.lua, products.lua, diagonal.lua: einsum, tensordot, kron, cross, diagonal,
 -- trace, diag), attaches the namespaces
 -- (cu.random, cu.linalg, cu.cuda), chooses the default device and installs the printer
--- (lua/cuarray/format.lua). Lists (dtypes, function names) come from the modules themselves.
+-- (lua/cuarray/format.lua), adds the array methods written in Lua (lua/cuarray/methods.lua) and
+-- makes the module tables strict (lua/cuarray/strict.lua: a misspelled field raises). Lists
+-- (dtypes, function names) come from the modules themselves.
 local core = require "cuarray.core"
 local format = require "cuarray.format"
 
@@ -116,4 +118,9 @@ core._set_formatter(function(a) return format.repr(a, print_data) end)
 
 cu.show_config = require("cuarray.config").bind(cu, core._build)
 
-return cu
+for k, v in pairs(require "cuarray.methods") do core._methods[k] = v end
+
+local strict = require("cuarray.strict").strict
+strict(cu.random, "cuarray.random")
+strict(cu.linalg, "cuarray.linalg")
+return strict(cu, "cuarray")
