@@ -259,8 +259,10 @@ static int l_inv(lua_State *L) {
 }
 
 /* cu.linalg.cholesky(a[, {upper = false}]): L (lower, a = L L^T) from a's lower triangle, or
- * with upper U (a = U^T U) from its upper triangle, as NumPy 2. Column-major result (a view
- * of the factor's buffer, as PyTorch's). */
+ * with upper U (a = U^T U) from its upper triangle, as NumPy 2. LAPACK gets the straight copy,
+ * A^T, and factors its other triangle (which holds the same symmetric matrix): the U^T U of
+ * A^T's upper triangle, read in C order, is L, so the result is C-contiguous and the input
+ * needs no transposing copy. */
 static int l_cholesky(lua_State *L) {
   static const char *const opts[] = {"upper", NULL};
   ca_opt_check(L, 2, "cholesky", opts);
@@ -275,13 +277,12 @@ static int l_cholesky(lua_State *L) {
     push_new(L, a, dt, s.nb, s.bshape, 2, n, n);
     return 1;
   }
-  ca_array *w = push_work(L, a, dt, 1, s.nb, s.bshape);
+  ca_array *w = push_work(L, a, dt, 0, s.nb, s.bshape);
   ca_lapack l = lapack_for(dt, s.batch);
   l.n = n;
-  l.upper = upper;
+  l.upper = !upper;
   l.a = mats_of(w);
   run(L, ca_be(a), ca_be(a)->potrf, &l, "cholesky", "Matrix is not positive definite");
-  push_swapped(L, w);
   return 1;
 }
 
@@ -415,7 +416,8 @@ static int l_svd(lua_State *L) {
 
 /* linalg._eigh(fname, a, upper, vectors): the eigenvalues w (..., M), ascending, of the
  * symmetric matrices whose lower (upper) triangle a holds, and with vectors the eigenvectors
- * v (..., M, M), column j for w[j]. */
+ * v (..., M, M), column j for w[j]. LAPACK gets the straight copy, A^T, and reads its other
+ * triangle, which holds the same symmetric matrix. */
 static int l_eigh(lua_State *L) {
   const char *fname = luaL_checkstring(L, 1);
   lua_settop(L, 4);
@@ -425,12 +427,12 @@ static int l_eigh(lua_State *L) {
   int dt = la_dtype(L, a, fname);
   stack s = stack_of(a);
   int64_t n = a->shape[a->ndim - 1];
-  ca_array *v = push_work(L, a, dt, 1, s.nb, s.bshape);                 /* 5: A, LAPACK's */
+  ca_array *v = push_work(L, a, dt, 0, s.nb, s.bshape);                 /* 5: A^T, LAPACK's */
   ca_array *w = push_new(L, a, dt, s.nb, s.bshape, 1, n, 0);            /* 6 */
   if (s.batch > 0 && n > 0) {
     ca_lapack l = lapack_for(dt, s.batch);
     l.n = n;
-    l.upper = upper;
+    l.upper = !upper;
     l.job = vectors;
     l.a = mats_of(v);
     l.v = vecs_of(w);

@@ -96,7 +96,16 @@ function M.qr(a, mode, opts)
   if mode == "raw" then return h, tau end
   local m, n = a.shape[a.ndim - 1], a.shape[a.ndim]
   local rows = mode == "complete" and m or math.min(m, n)
-  local r = triu(h:swapaxes(-1, -2)[{"...", {1, rows}, {}}])
+  local r
+  if rows == m then
+    r = triu(h:swapaxes(-1, -2))
+  elseif rows == 0 then   -- no columns: r is (..., 0, 0)
+    local shape = a.shape
+    shape[#shape - 1] = 0
+    r = core.zeros(shape, {dtype = h.dtype, device = a.device})
+  else
+    r = triu(h:swapaxes(-1, -2)[{"...", {1, rows}, {}}])
+  end
   if mode == "r" then return r end
   return q, r
 end
