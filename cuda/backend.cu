@@ -16,6 +16,13 @@ ca_status cu_backend_open(int ordinal, ca_backend **out, char *errbuf, size_t er
   be->reduce = cu_reduce;
   be->scan = cu_scan;
   be->matmul = cu_matmul;
+  be->getrf = cu_getrf;
+  be->gesv = cu_gesv;
+  be->potrf = cu_potrf;
+  be->geqrf = cu_geqrf;
+  be->orgqr = cu_orgqr;
+  be->syevd = cu_syevd;
+  be->gesvd = cu_gesvd;
   be->random = cu_random;
   be->index_offsets = cu_index_offsets;
   be->gather = cu_gather;
