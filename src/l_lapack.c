@@ -288,11 +288,38 @@ static int l_cholesky(lua_State *L) {
 
 /* ---- primitives for the Lua layer ------------------------------------------------------- */
 
+/* The public name a primitive raises with (argument 1): one of the functions composed over the
+ * primitives, so that every message names a function the user can call. */
+static const char *caller_name(lua_State *L, const char *prim) {
+  static const char *const callers[] = {
+    "det", "slogdet", "qr", "svd", "svdvals", "eigh", "eigvalsh", "lstsq", "pinv",
+    "matrix_rank", "cond", "norm", NULL
+  };
+  if (lua_type(L, 1) != LUA_TSTRING)
+    ca_raisef(L, "linalg.%s: argument 1 must be the calling function's name, got %s", prim,
+              luaL_typename(L, 1));
+  const char *s = lua_tostring(L, 1);
+  for (int i = 0; callers[i]; i++)
+    if (strcmp(s, callers[i]) == 0) return callers[i];
+  ca_raisef(L, "linalg.%s: '%.40s' is not a function composed over it", prim, s);
+  return NULL;
+}
+
+/* Argument idx of a primitive: one of the strings of `list` (its index; nil: the first). */
+static int prim_option(lua_State *L, int idx, const char *prim, const char *const list[]) {
+  if (lua_isnoneornil(L, idx)) return 0;
+  const char *s = lua_type(L, idx) == LUA_TSTRING ? lua_tostring(L, idx) : NULL;
+  for (int i = 0; s && list[i]; i++)
+    if (strcmp(s, list[i]) == 0) return i;
+  return ca_raisef(L, "linalg.%s: argument %d must be '%s', '%s' or '%s'", prim, idx, list[0],
+                   list[1], list[2]);
+}
+
 /* linalg._lu(fname, a): the LU factors of A^T (a C-contiguous (..., M, M) buffer holding their
  * transposes: the diagonal is U's) and the int64 pivots (..., M), 1-based, for det and
  * slogdet. Never synchronizes. */
 static int l_lu(lua_State *L) {
-  const char *fname = luaL_checkstring(L, 1);
+  const char *fname = caller_name(L, "_lu");
   lua_settop(L, 2);
   ca_array *a = ca_check_arg(L, 2, fname);
   check_stack(L, a, 1, fname);
@@ -316,8 +343,8 @@ static int l_lu(lua_State *L) {
  * with q "reduced" or "complete" Q (..., M, K) or (..., M, M). */
 static int l_qr(lua_State *L) {
   static const char *const qmodes[] = {"none", "reduced", "complete", NULL};
-  const char *fname = luaL_checkstring(L, 1);
-  int qmode = luaL_checkoption(L, 3, "none", qmodes);
+  const char *fname = caller_name(L, "_qr");
+  int qmode = prim_option(L, 3, "_qr", qmodes);
   lua_settop(L, 3);
   ca_array *a = ca_check_arg(L, 2, fname);
   check_stack(L, a, 0, fname);
@@ -362,8 +389,8 @@ static int l_qr(lua_State *L) {
  * as its transpose, so that the backend always sees M >= N. */
 static int l_svd(lua_State *L) {
   static const char *const jobs[] = {"none", "reduced", "full", NULL};
-  const char *fname = luaL_checkstring(L, 1);
-  int job = luaL_checkoption(L, 3, "none", jobs);
+  const char *fname = caller_name(L, "_svd");
+  int job = prim_option(L, 3, "_svd", jobs);
   lua_settop(L, 3);
   ca_array *a = ca_check_arg(L, 2, fname);
   check_stack(L, a, 0, fname);
@@ -419,7 +446,7 @@ static int l_svd(lua_State *L) {
  * v (..., M, M), column j for w[j]. LAPACK gets the straight copy, A^T, and reads its other
  * triangle, which holds the same symmetric matrix. */
 static int l_eigh(lua_State *L) {
-  const char *fname = luaL_checkstring(L, 1);
+  const char *fname = caller_name(L, "_eigh");
   lua_settop(L, 4);
   ca_array *a = ca_check_arg(L, 2, fname);
   int upper = lua_toboolean(L, 3), vectors = lua_toboolean(L, 4);

@@ -9,21 +9,22 @@ local options = require "cuarray.options"
 
 local M = {}
 
-local function integer(fname, what, v, default)
+-- `level`: error's level, 3 (the caller of the function calling this) unless given
+local function integer(fname, what, v, default, level)
   if v == nil then return default end
   if type(v) ~= "number" or v ~= math.floor(v) or v ~= v then
     error(("%s: %s must be an integer, got %s"):format(fname, what,
-      type(v) == "number" and tostring(v) or type(v)), 3)
+      type(v) == "number" and tostring(v) or type(v)), level or 3)
   end
   return v
 end
 
 -- A 1-based axis (negative from the end) of an array of nd dims, checked.
-local function axis_of(fname, what, ax, nd)
+local function axis_of(fname, what, ax, nd, level)
   local a = ax < 0 and ax + nd + 1 or ax
   if a < 1 or a > nd then
     error(("%s: %s %d is out of bounds for an array of dimension %d"):format(fname, what, ax,
-      nd), 3)
+      nd), level or 3)
   end
   return a
 end
@@ -56,18 +57,16 @@ local function last_two(t, offset)
   return t[{"...", rows, cols}]
 end
 
--- cu.diagonal(a[, offset = 0[, axis1 = 1[, axis2 = 2]]]): the diagonal a[i, i + offset] over
--- axis1 and axis2, as the last axis of the result (the other axes keep their order).
-function M.diagonal(a, offset, axis1, axis2)
-  core._check_array(a, "diagonal")
+-- diagonal's work for diagonal and trace (fname), whose callers its errors point at.
+local function diagonal_of(fname, a, offset, axis1, axis2)
   local nd = a.ndim
   if nd < 2 then
-    error(("diagonal: the array must have at least two dimensions, got %d"):format(nd), 2)
+    error(("%s: the array must have at least two dimensions, got %d"):format(fname, nd), 3)
   end
-  offset = integer("diagonal", "offset", offset, 0)
-  local ax1 = axis_of("diagonal", "axis1", integer("diagonal", "axis1", axis1, 1), nd)
-  local ax2 = axis_of("diagonal", "axis2", integer("diagonal", "axis2", axis2, 2), nd)
-  if ax1 == ax2 then error("diagonal: axis1 and axis2 cannot be the same", 2) end
+  offset = integer(fname, "offset", offset, 0, 4)
+  local ax1 = axis_of(fname, "axis1", integer(fname, "axis1", axis1, 1, 4), nd, 4)
+  local ax2 = axis_of(fname, "axis2", integer(fname, "axis2", axis2, 2, 4), nd, 4)
+  if ax1 == ax2 then error(fname .. ": axis1 and axis2 cannot be the same", 3) end
   local perm = {}
   for i = 1, nd do
     if i ~= ax1 and i ~= ax2 then perm[#perm + 1] = i end
@@ -75,6 +74,14 @@ function M.diagonal(a, offset, axis1, axis2)
   perm[#perm + 1] = ax1
   perm[#perm + 1] = ax2
   return last_two(a:transpose(perm), offset)
+end
+
+-- cu.diagonal(a[, offset = 0[, axis1 = 1[, axis2 = 2]]]): the diagonal a[i, i + offset] over
+-- axis1 and axis2, as the last axis of the result (the other axes keep their order).
+function M.diagonal(a, offset, axis1, axis2)
+  core._check_array(a, "diagonal")
+  local d = diagonal_of("diagonal", a, offset, axis1, axis2)   -- no tail call: levels count it
+  return d
 end
 
 local TRACE_OPTIONS = {dtype = true, array = true}
@@ -85,7 +92,8 @@ function M.trace(a, ...)
   local args, n, opts = options.split(...)
   if n > 3 then error(("trace: expected at most 4 arguments, got %d"):format(n + 1), 2) end
   opts = options.check(opts, "trace", TRACE_OPTIONS)
-  local d = M.diagonal(a, args[1], args[2], args[3])
+  core._check_array(a, "trace")
+  local d = diagonal_of("trace", a, args[1], args[2], args[3])
   local s = d:sum(-1, {dtype = opts.dtype})
   if s.ndim == 0 and not opts.array then return s:item() end
   return s
