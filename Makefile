@@ -5,8 +5,10 @@
 #   make demo       install missing Debian packages, build, run examples/quickstart.lua
 #   make test       the whole check CI runs; last line "N passed, N failed"
 #   make test-gpu   on a GPU machine: the suite on cuda and cpu,cuda (see "On the GPU machine" below)
+#   make test-multigpu  on a machine with two GPUs: peer copies, NCCL, cuarray-run, the bench rows
 #   make lint       luacheck, warnings as errors
 #   make bench      bench/bench.lua on the CPU
+#   make notebook   install the Jupyter kernels "cuarray (LuaJIT)" and "cuarray (Lua 5.4)"
 
 CC ?= cc
 CFLAGS ?= -O2 -fPIC
@@ -96,12 +98,15 @@ CUDA_CU := $(sort $(wildcard cuda/*.cu))
 CUDA_C := $(sort $(wildcard cuda/*.c))
 CUDA_CU_OBJ := $(patsubst cuda/%.cu,$(BUILD)/obj/cuda/%.o,$(CUDA_CU))
 
-.PHONY: all rock configure install clean deps demo test test-run test-gpu lint bench fuzz \
+.PHONY: all rock configure install clean deps demo test test-run test-gpu test-multigpu launch bench-multigpu-peer \
+        lint bench fuzz \
         busted-luajit busted-lua5.4 busted-lua5.1 examples rock-check asan-build busted-asan gpu-check \
         hostile-asan hostile-luajit hostile-lua5.4 hostile-lua5.1 \
         run-quickstart bench-numpy header-check structure-check op-rows-check \
         oracle-gen oracle-luajit oracle-lua5.4 oracle-lua5.1 \
-        oracle-design oracle-design-check fuzz-numpy oracle-asan
+        oracle-design oracle-design-check fuzz-numpy oracle-asan \
+        deps-notebook notebook notebook-test notebook-gpu-check install-kernels \
+        notebooks-refresh
 
 # The C library for host programs (src/cuarray.h): the core's objects linked once more, with a
 # SONAME, and archived.
@@ -195,7 +200,8 @@ INCDIR ?= $(CPREFIX)/include
 CLIBDIR ?= $(CPREFIX)/lib
 INSTALL_FLAVOUR ?= rock
 FROM = $(BUILD)/$(INSTALL_FLAVOUR)
-PC_VERSION ?= $(or $(patsubst cuarray-%.rockspec,%,$(firstword $(wildcard cuarray-*.rockspec))),0)
+PC_VERSION ?= $(VERSION)
+BINDIR ?= $(PREFIX)/bin
 install:
 	@test -f $(FROM)/cuarray/core.so -a -f $(FROM)/libcuarray.a || \
 	  { echo "make install: run 'make rock LUA_INCDIR=...' first (LuaRocks does), or 'make' and" \
@@ -214,6 +220,9 @@ install:
 	    -e 's|@LUA_INCDIR@|$(INC_$(INSTALL_FLAVOUR))|; s|@LUA_FLAVOUR@|$(notdir $(INC_$(INSTALL_FLAVOUR)))|' \
 	    -e 's|@LIBS_PRIVATE@|$(strip $(LAPACK_LIB) $(BLAS_LIB) $(ZLIB_LIB) -lpthread -lm)|' src/cuarray.pc.in \
 	    > $(CLIBDIR)/pkgconfig/cuarray.pc
+	mkdir -p $(BINDIR)
+	sed 's|^default_lua=$$|default_lua=$(LUA)|' bin/cuarray-run > $(BINDIR)/cuarray-run
+	chmod 755 $(BINDIR)/cuarray-run
 
 clean:
 	rm -rf $(BUILD)
@@ -262,6 +271,11 @@ DEB_PKGS := gcc libc6-dev luajit libluajit-5.1-dev lua5.4 liblua5.4-dev lua5.1 l
             lua-check libopenblas-dev liblapacke-dev zlib1g-dev python3-numpy clang pkgconf
 deps:
 	@sh tools/deps.sh $(DEB_PKGS)
+# Optional: the notebook kernel, its tests and the browser check (make notebook, make test).
+NOTEBOOK_PKGS := python3-ipykernel python3-jupyter-client jupyter-nbconvert jupyter-notebook \
+                 chromium python3-websocket
+deps-notebook:
+	@sh tools/deps.sh $(NOTEBOOK_PKGS)
 
 # ---- running things from the checkout -----------------------------------------------------
 # The Python with Debian's NumPy (python3-numpy), the oracle of the op rows and bench-numpy.
@@ -295,7 +309,7 @@ run-quickstart:
 # `make test`: deps first, then a fresh make (so the packages deps installed are detected),
 # then every part through tools/run_tests.sh, which prints the summary line.
 # WERROR=1 reaches every make that tools/run_tests.sh starts (through MAKEFLAGS).
-test: deps
+test: deps deps-notebook
 	@$(MAKE) --no-print-directory -j$(JOBS) WERROR=1 all
 	@$(MAKE) --no-print-directory WERROR=1 test-run
 
@@ -310,7 +324,7 @@ examples:
 	@$(call run_env,luajit) bash tools/run_examples.sh
 
 lint:
-	$(LUACHECK) --no-color -q lua spec bench examples tools/oracle fuzz/hostile
+	$(LUACHECK) --no-color -q lua spec bench examples tools/oracle fuzz/hostile jupyter/lua
 
 rock-check:
 	@HAVE_CUDA='$(HAVE_CUDA)' BLAS='$(BLAS_NAME)' MAKE='$(MAKE)' bash tools/rock_check.sh
@@ -351,10 +365,24 @@ busted-asan: asan-build
 # `.gpu/env.sh` (ignored by git), puts them there: `source .gpu/env.sh` first. Any
 # environment with those on PATH works.
 gpu-check: $(BUILD)/luajit/cuarray/cuda.so
-	@$(call run_env,luajit) $(LUAJIT) tools/gpu_check.lua
+	@$(call run_env,luajit) $(LUAJIT) tools/gpu_check.lua $(GPU_CHECK_ARGS)
 
 test-gpu: all
 	@GPU=1 BUILD='$(BUILD)' MAKE='$(MAKE)' TEST_FLAVOURS=luajit bash tools/run_tests.sh
+
+# On a machine with two GPUs (LuaJIT, busted and nvcc on PATH, as for test-gpu):
+# `make -j16 && make test-multigpu`. The multi-GPU specs (spec/multigpu/: one process, then one
+# per GPU through cuarray-run), the dead peer checks, the distributed example, and the benchmark
+# rows beside PyTorch's; every part bounded, MULTIGPU_BUDGET seconds in all (default 540).
+test-multigpu: $(BUILD)/luajit/cuarray/core.so $(BUILD)/luajit/cuarray/cuda.so
+	@MULTIGPU=1 BUILD='$(BUILD)' MAKE='$(MAKE)' BUSTED='$(BUSTED)' TEST_FLAVOURS=luajit bash tools/run_tests.sh
+
+# bin/cuarray-run with the checkout's modules: `make launch LAUNCH_ARGS="-n 2 script.lua"`.
+launch: $(BUILD)/luajit/cuarray/core.so
+	@$(call run_env,luajit) bin/cuarray-run --lua $(LUAJIT) $(LAUNCH_ARGS)
+
+bench-multigpu-peer: $(BUILD)/luajit/cuarray/cuda.so
+	@$(call run_env,luajit) $(LUAJIT) bench/multigpu.lua peer
 
 # ---- the NumPy oracle (tools/oracle/README.md) ----------------------------------------------
 # tools/oracle/gen.py draws random cases from fixed seeds and writes NumPy's answers;
@@ -395,3 +423,51 @@ bench: $(BUILD)/luajit/cuarray/core.so
 
 bench-numpy:
 	$(NUMPY_PYTHON) bench/numpy_peer.py $(BENCH_ARGS)
+
+# ---- the Jupyter kernel (jupyter/) ---------------------------------------------------------
+# Debian's python3, not one earlier on PATH: the Jupyter packages are installed for it.
+JUPYTER_PYTHON ?= /usr/bin/python3
+KERNEL_FLAVOURS := $(filter luajit lua5.4,$(FLAVOURS))
+kernel_name = cuarray-$(1)
+kernel_display = cuarray ($(if $(filter luajit,$(1)),LuaJIT,Lua 5.4))
+kernel_parts = $(foreach f,$(KERNEL_FLAVOURS),$(BUILD)/$(f)/cuarray/core.so \
+                 $(BUILD)/$(f)/cuarray_kernel/interrupt.so)
+
+# The kernel's SIGINT module, per Lua flavour: build/<flavour>/cuarray_kernel/interrupt.so
+$(BUILD)/%/cuarray_kernel/interrupt.so: jupyter/interrupt.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CA_CFLAGS) -I$(INC_$*) $(LIBFLAG) -o $@ $<
+
+# KERNEL_DIR=dir installs the specs there instead of the user's Jupyter data directory.
+install-kernels: $(kernel_parts)
+	@$(foreach f,$(KERNEL_FLAVOURS),PYTHONPATH=jupyter $(JUPYTER_PYTHON) -m cuarray_kernel.install \
+	  --name $(call kernel_name,$(f)) --display-name '$(call kernel_display,$(f))' \
+	  --lua $(LUA_$(f)) --root $(CURDIR) --flavour $(f) $(if $(KERNEL_DIR),--dir $(KERNEL_DIR)) &&) true
+
+# `make notebook`: the packages, the modules, the kernels for this user; then `jupyter notebook`.
+notebook: deps deps-notebook
+	@$(MAKE) --no-print-directory -j$(JOBS) $(kernel_parts) $(if $(HAVE_CUDA),$(BUILD)/luajit/cuarray/cuda.so)
+	@$(MAKE) --no-print-directory install-kernels
+	@echo "Now run: jupyter notebook examples/notebooks (and pick the kernel \"cuarray (LuaJIT)\")"
+
+# The kernel protocol tests, the example notebooks executed and checked, and the browser
+# check (make test runs it; the screenshot goes to $(BUILD)/notebooks/).
+notebook-test: $(kernel_parts)
+	@$(MAKE) --no-print-directory -s install-kernels KERNEL_DIR=$(CURDIR)/$(BUILD)/jupyter/kernels
+	@BUILD='$(BUILD)' PYTHON3='$(JUPYTER_PYTHON)' KERNELS='$(foreach f,$(KERNEL_FLAVOURS),$(call kernel_name,$(f)))' \
+	  bash tools/notebook_test.sh
+
+# On the GPU machine: the notebooks' code on the CUDA device, without Jupyter.
+notebook-gpu-check: $(BUILD)/luajit/cuarray/core.so $(BUILD)/luajit/cuarray/cuda.so \
+                    $(BUILD)/luajit/cuarray_kernel/interrupt.so
+	$(call run_env,luajit) CUARRAY_DEVICE=cuda PYTHONPATH=jupyter $(JUPYTER_PYTHON) -m cuarray_kernel.run \
+	  --lua $(LUAJIT) --expect-device cuda examples/notebooks/*.ipynb
+
+# Runs the example notebooks in place with the LuaJIT kernel, saving their outputs (on a GPU
+# machine they show the GPU).
+notebooks-refresh: $(BUILD)/luajit/cuarray/core.so $(BUILD)/luajit/cuarray_kernel/interrupt.so
+	@$(MAKE) --no-print-directory -s install-kernels KERNEL_DIR=$(CURDIR)/$(BUILD)/jupyter/kernels
+	cd examples/notebooks && for nb in *.ipynb; do \
+	  JUPYTER_PATH=$(CURDIR)/$(BUILD)/jupyter $(JUPYTER_PYTHON) -m nbconvert --to notebook \
+	    --execute --inplace --ExecutePreprocessor.timeout=600 \
+	    --ExecutePreprocessor.kernel_name=cuarray-luajit "$$nb" || exit 1; done

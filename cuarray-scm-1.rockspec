@@ -58,6 +58,8 @@ build = {
     -- the C library for host programs (libcuarray, cuarray.h, cuarray.pc) stays in the rock's
     -- directory, under c/: LuaRocks would deploy what lies in LIBDIR as Lua modules
     CPREFIX = "$(PREFIX)/c",
+    BINDIR = "$(BINDIR)",
+    LUA = "$(LUA)",
   },
 }
 -- The busted test type always tries to install busted as a rock, which fails offline with a

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cuda_internal.h"
+#include "device_scope.cuh"
 
 #define CU_CUBLAS_WORKSPACE ((size_t)32 << 20)
 
@@ -61,6 +62,8 @@ struct cu_ctx {
   const char *last_kernel_src;  /* the pointer it was copied from */
   void *xfer;                   /* transfer.cu's pinned buffers and copy threads */
   void (*xfer_destroy)(void *); /* ... and how to free them */
+  void *peer;                   /* peer.cu's event and reachability table ... */
+  void (*peer_destroy)(void *); /* ... and how to free it */
   cu_cache_class cache[CU_CACHE_NCLASS];
   cudaStream_t cache_stream;    /* the stream the cached blocks were freed on */
   size_t cached_bytes;
@@ -71,12 +74,66 @@ void **cu_xfer_slot(ca_backend *be, void (*destroy)(void *)) {
   cu_ctx_of(be)->xfer_destroy = destroy;
   return &cu_ctx_of(be)->xfer;
 }
+void **cu_peer_slot(ca_backend *be, void (*destroy)(void *)) {
+  cu_ctx_of(be)->peer_destroy = destroy;
+  return &cu_ctx_of(be)->peer;
+}
 int cu_device(ca_backend *be) { return cu_ctx_of(be)->device; }
+cudaMemPool_t cu_pool(ca_backend *be) { return cu_ctx_of(be)->pool; }
 
 /* Make this backend's device current: every entry reaches here through cu_stream. */
 static inline void cu_use_device(cu_ctx *c) {
   int cur = -1;
   if (cudaGetDevice(&cur) != cudaSuccess || cur != c->device) cudaSetDevice(c->device);
+}
+
+static void *driver_entry(const char *name) {
+  cudaDriverEntryPointQueryResult q = cudaDriverEntryPointSymbolNotFound;
+  void *fn = NULL;
+  if (cudaGetDriverEntryPointByVersion(name, &fn, 12000, cudaEnableDefault, &q) != cudaSuccess ||
+      q != cudaDriverEntryPointSuccess) {
+    (void)cudaGetLastError();
+    return NULL;
+  }
+  return fn;
+}
+
+/* cuDeviceGet and cuDevicePrimaryCtxGetState, looked up once per process through the runtime
+ * (the module does not link the driver); NULL members when the driver lacks them. */
+struct driver_calls {
+  int (*device_get)(int *dev, int ordinal);
+  int (*primary_state)(int dev, unsigned int *flags, int *active);
+  driver_calls()
+      : device_get((int (*)(int *, int))driver_entry("cuDeviceGet")),
+        primary_state((int (*)(int, unsigned int *, int *))driver_entry("cuDevicePrimaryCtxGetState")) {}
+};
+
+/* Whether device `ordinal`'s primary context is running (unknown counts as running). */
+static int primary_active(int ordinal) {
+  static const driver_calls drv; /* immutable once made; C++ makes it once, thread-safely */
+  int dev = 0, active = 1;
+  unsigned int flags = 0;
+  if (!drv.device_get || !drv.primary_state) return 1;
+  if (drv.device_get(&dev, ordinal) != 0 || drv.primary_state(dev, &flags, &active) != 0) return 1;
+  return active;
+}
+
+int cu_device_enter(int device) {
+  int cur = -1;
+  if (cudaGetDevice(&cur) != cudaSuccess) {
+    (void)cudaGetLastError();
+    cur = -1;
+  }
+  if (cur == device) return cur; /* the code inside may still switch: leave puts it back */
+  if (cudaSetDevice(device) != cudaSuccess) (void)cudaGetLastError(); /* the calls inside report it */
+  return cur >= 0 && primary_active(cur) ? cur : -1;
+}
+
+void cu_device_leave(int restore) {
+  int now = -1;
+  if (restore < 0) return;
+  if (cudaGetDevice(&now) == cudaSuccess && now == restore) return;
+  if (cudaSetDevice(restore) != cudaSuccess) (void)cudaGetLastError();
 }
 
 cudaStream_t cu_stream(ca_backend *be) {
@@ -234,6 +291,7 @@ static void teardown(cu_ctx *c) {
   if (c->stream) cudaStreamSynchronize(c->stream);
   if (c->own_stream && c->own_stream != c->stream) cudaStreamSynchronize(c->own_stream);
   if (c->xfer) c->xfer_destroy(c->xfer);
+  if (c->peer) c->peer_destroy(c->peer);
   if (c->cusolver_params) cusolverDnDestroyParams(c->cusolver_params);
   if (c->cusolver) cusolverDnDestroy(c->cusolver);
   if (c->cublas) cublasDestroy(c->cublas);
@@ -256,13 +314,14 @@ void cu_backend_destroy(ca_backend *be) {
   if (c->closing) return;
   c->closing = 1;
   c->stream = c->own_stream; /* user streams may die with the Lua state */
-  cu_use_device(c);
+  int restore = cu_device_enter(c->device);
   if (c->cached_bytes && c->cache_stream != c->own_stream) { /* free them on our own stream */
     cudaDeviceSynchronize();
     c->cache_stream = c->own_stream;
   }
   cache_flush(c); /* cached blocks may be the last live ones */
   if (c->live == 0) teardown(c);
+  cu_device_leave(restore);
 }
 
 /* ---- memory ----------------------------------------------------------------------------- */
@@ -557,16 +616,17 @@ ca_status cu_context_open(int ordinal, ca_backend **out, char *errbuf, size_t er
   snprintf(c->name, sizeof c->name, "cuda:%d", ordinal);
   be->name = c->name;
   be->device = ordinal;
-  be->alloc = cu_alloc;
-  be->free = cu_free;
-  be->mem_info = cu_mem_info;
-  be->trim = cu_trim;
-  be->host_alloc = cu_host_alloc;
-  be->host_free = cu_host_free;
-  be->synchronize = cu_synchronize;
-  be->pointer_kind = cu_pointer_kind;
-  be->set_stream = cu_set_stream_entry;
-  be->set_allocator = cu_set_allocator;
+  be->alloc = cu_scoped<cu_alloc>::call;
+  be->free = cu_scoped<cu_free>::call;
+  be->mem_info = cu_scoped<cu_mem_info>::call;
+  be->trim = cu_scoped<cu_trim>::call;
+  be->host_alloc = cu_scoped<cu_host_alloc>::call;
+  be->host_free = cu_scoped<cu_host_free>::call;
+  be->synchronize = cu_scoped<cu_synchronize>::call;
+  be->set_stream = cu_scoped<cu_set_stream_entry>::call;
+  be->set_allocator = cu_scoped<cu_set_allocator>::call;
+  be->pointer_kind = cu_pointer_kind; /* asks about a pointer: no device of its own */
+  int restore = cu_device_enter(ordinal);
 
   uint64_t threshold = UINT64_MAX;
   if ((err = cudaSetDevice(ordinal)) != cudaSuccess) { call = "cudaSetDevice"; goto fail; }
@@ -600,10 +660,12 @@ ca_status cu_context_open(int ordinal, ca_backend **out, char *errbuf, size_t er
     goto fail;
   }
   *out = be;
+  cu_device_leave(restore);
   return CA_OK;
 fail: {
   ca_status st = open_fail(errbuf, errlen, call, err);
   teardown(c);
+  cu_device_leave(restore);
   return st;
 }
 }

@@ -61,6 +61,11 @@ ca_backend *ca_backend_get(lua_State *L, int device) {
   return be;
 }
 
+int ca_default_cuda(lua_State *L) {
+  int d = ca_state_get(L)->default_device;
+  return d >= 0 ? d : 0;
+}
+
 /* "cpu", "cuda", "cuda:N", or nil for the default. Returns -1 for the CPU, else N. */
 int ca_parse_device(lua_State *L, int idx, int dflt, const char *fname) {
   if (lua_isnoneornil(L, idx)) return dflt;
@@ -69,7 +74,7 @@ int ca_parse_device(lua_State *L, int idx, int dflt, const char *fname) {
               luaL_typename(L, idx));
   const char *s = lua_tostring(L, idx);
   if (strcmp(s, "cpu") == 0) return -1;
-  if (strcmp(s, "cuda") == 0 || strcmp(s, "gpu") == 0) return 0;
+  if (strcmp(s, "cuda") == 0 || strcmp(s, "gpu") == 0) return ca_default_cuda(L);
   if (strncmp(s, "cuda:", 5) == 0) {
     char *end;
     long n = strtol(s + 5, &end, 10);
@@ -323,7 +328,7 @@ ca_array *ca_new_at(lua_State *L, int device, int pinned, int dtype, int ndim, c
   if (!pinned) return ca_new(L, ca_backend_get(L, device), dtype, ndim, shape);
   if (device >= 0)
     ca_raisef(L, "%s: pinned applies to host arrays (device \"cpu\"), not to cuda:%d", fname, device);
-  return ca_new_pinned(L, ca_backend_get(L, 0), dtype, ndim, shape);
+  return ca_new_pinned(L, ca_backend_get(L, ca_default_cuda(L)), dtype, ndim, shape);
 }
 
 ca_array *ca_new_pinned(lua_State *L, ca_backend *cuda, int dtype, int ndim, const int64_t *shape) {
@@ -631,6 +636,25 @@ void ca_read_host(lua_State *L, const ca_array *a, void *out) {
   lua_pop(L, 1);
 }
 
+/* Copies a (any layout) into the new C-contiguous d on another device of the same kind
+ * directly, device to device. Returns 0 when the two devices cannot reach each other. */
+static int copy_from_peer(lua_State *L, const ca_array *a, ca_array *d, size_t nbytes) {
+  ca_backend *src = ca_be(a), *be = ca_be(d);
+  if (!be->copy_from_peer || be->copy_from_peer != src->copy_from_peer) return 0;
+  int top = lua_gettop(L);
+  const ca_array *c = a;
+  if (!ca_is_contiguous(a)) { /* made contiguous where it is, then moved in one piece */
+    ca_array *t = ca_new_like(L, a, -1);
+    ca_copy_into(L, t, a);
+    c = t;
+  }
+  ca_status st = be->copy_from_peer(be, ca_data(d), src, ca_data(c), nbytes);
+  lua_settop(L, top);
+  if (st == CA_ERR_UNSUPPORTED) return 0;
+  CA_CHECK(L, be, st, "device to device copy");
+  return 1;
+}
+
 ca_array *ca_to_backend(lua_State *L, const ca_array *a, ca_backend *be) {
   ca_check_live(L, a, NULL);
   ca_backend *src = ca_be(a);
@@ -654,7 +678,7 @@ ca_array *ca_to_backend(lua_State *L, const ca_array *a, ca_backend *be) {
     }
     CA_CHECK(L, be, be->upload(be, ca_data(d), ca_data(c), nbytes), "host to device copy");
     lua_settop(L, top);
-  } else { /* between two devices: through the host */
+  } else if (!copy_from_peer(L, a, d, nbytes)) { /* between two devices: through the host */
     ca_array *h = ca_to_backend(L, a, &ca_state_get(L)->cpu);
     ca_status st = be->upload(be, ca_data(d), ca_data(h), nbytes);
     lua_pop(L, 1);

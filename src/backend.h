@@ -208,6 +208,14 @@ struct ca_backend {
   ca_status (*upload)(ca_backend *be, void *dst, const void *host_src, size_t nbytes);
   ca_status (*download)(ca_backend *be, void *host_dst, const void *src, size_t nbytes);
   ca_status (*synchronize)(ca_backend *be);
+  /* Copies nbytes of contiguous memory from `src`, memory of `from` (another device served by
+   * the same entry), to `dst` on this device without going through the host. Asynchronous:
+   * it runs after the work queued on both devices' current streams, and work queued on either
+   * afterwards runs after it (so either side may free or reuse its memory at once).
+   * CA_ERR_UNSUPPORTED: these two devices cannot reach each other; the core then copies
+   * through the host. NULL: no direct path to any device. */
+  ca_status (*copy_from_peer)(ca_backend *be, void *dst, ca_backend *from, const void *src,
+                              size_t nbytes);
 
   /* op[0] = op[1] converted to op[0]'s dtype (op[1] may be a scalar: a fill). */
   ca_status (*copy)(ca_backend *be, const ca_loop *l);

@@ -63,6 +63,8 @@ ca_state *ca_state_get(lua_State *L);
 /* ---- backends and devices ---- */
 ca_backend *ca_backend_get(lua_State *L, int device);      /* raises if unavailable */
 int ca_parse_device(lua_State *L, int idx, int dflt, const char *fname); /* "cpu", "cuda:1", nil */
+/* The ordinal "cuda" names: the default device when that is a CUDA device, else 0. */
+int ca_default_cuda(lua_State *L);
 void ca_raise_status(lua_State *L, ca_backend *be, ca_status st, const char *what);
 /* luaL_error with C's printf formats (lua_pushfstring has no %lld, %g or %zu). */
 int ca_raisef(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -210,6 +212,8 @@ void ca_open_dlpack(lua_State *L);  /* l_dlpack.c */
 void ca_open_npy(lua_State *L);     /* l_npy.c */
 void ca_open_config(lua_State *L);  /* l_config.c */
 void ca_open_runtime(lua_State *L); /* l_runtime.c */
+void ca_open_bytes(lua_State *L);   /* l_bytes.c */
+void ca_open_image(lua_State *L);   /* l_image.c */
 
 /* Each binding file registers functions into the module table (at -2) and methods into the
  * methods table (at -1) with these helpers. */

@@ -265,11 +265,17 @@ static int arr_to(lua_State *L) {
 
 static int arr_cpu(lua_State *L) { return to_device(L, ca_check(L, 1), -1); }
 
+/* a:cuda([device]): "cuda:N", or the ordinal N itself (CUDA's, from 0); none: "cuda". */
 static int arr_cuda(lua_State *L) {
   ca_array *a = ca_check(L, 1);
-  int64_t dev = 0;
-  if (!lua_isnoneornil(L, 2) && (!ca_tointeger(L, 2, &dev) || dev < 0))
-    return ca_raisef(L, "cuda: device ordinal must be a non-negative integer");
+  int64_t dev = ca_default_cuda(L);
+  if (lua_type(L, 2) == LUA_TSTRING) {
+    dev = ca_parse_device(L, 2, -1, "cuda");
+    if (dev < 0) return ca_raisef(L, "cuda: expected a CUDA device, got \"%s\"", lua_tostring(L, 2));
+  } else if (!lua_isnoneornil(L, 2) && (!ca_tointeger(L, 2, &dev) || dev < 0 || dev >= 1024)) {
+    return ca_raisef(L, "cuda: device must be \"cuda:N\" or the ordinal N (from 0), got %s",
+                     lua_tostring(L, 2) ? lua_tostring(L, 2) : luaL_typename(L, 2));
+  }
   return to_device(L, a, (int)dev);
 }
 

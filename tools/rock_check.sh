@@ -99,6 +99,9 @@ check() {
           print("rock-check: " .. cu._VERSION .. " from " .. where .. "; sum(arange(4)) = " ..
                 tostring(cu.arange(4):sum()))') 2>&1; then :
   else fail "require from the Lua $ver tree FAILED"; fi
+  if "$home/.luarocks/bin/cuarray-run" --help 2>&1 | grep -q "usage: cuarray-run"; then
+    echo "rock-check: the tree's bin/cuarray-run runs"
+  else fail "bin/cuarray-run missing from the Lua $ver tree"; fi
   rm -rf "$home" "$home.log"
 }
 user_path=$(printf '%s' "$PATH" | tr ':' '\n' | grep -v 'sbin' | paste -sd:)

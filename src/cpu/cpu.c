@@ -138,6 +138,7 @@ void ca_cpu_backend_init(ca_backend *be, ca_cpu_ctx *ctx) {
   be->upload = cpu_upload;
   be->download = cpu_download;
   be->synchronize = cpu_synchronize;
+  be->copy_from_peer = NULL; /* one CPU: there is no other device of its kind */
   be->copy = ca_cpu_copy;
   be->unary = ca_cpu_unary;
   be->binary = ca_cpu_binary;
