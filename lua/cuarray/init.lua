@@ -6,9 +6,10 @@
 --
 -- This file is thin: it loads the C module cuarray.core, copies its functions into the module
 -- table, adds the compositions written in Lua (lua/cuarray/create.lua: the _like forms and
--- identity; lua/cuarray/random.lua: cu.random's positional forms), attaches the namespaces
--- (cu.random, cu.linalg, cu.cuda, cu.nccl) and the device scopes
--- (lua/cuarray/devices.lua), chooses the default device and installs the printer
+-- identity; lua/cuarray/random.lua: cu.random's positional forms; lua/cuarray/linalg.lua:
+-- cu.linalg; einsum.lua, products.lua, diagonal.lua: einsum, tensordot, kron, cross, diagonal,
+-- trace, diag), attaches the namespaces (cu.random, cu.linalg, cu.cuda, cu.nccl) and the device
+-- scopes (lua/cuarray/devices.lua), chooses the default device and installs the printer
 -- (lua/cuarray/format.lua), adds the array methods written in Lua (lua/cuarray/methods.lua) and
 -- makes the module tables strict (lua/cuarray/strict.lua: a misspelled field raises). Lists
 -- (dtypes, function names) come from the modules themselves.
@@ -19,22 +20,18 @@ local nccl = require "cuarray.nccl"
 
 local cu = {}
 for k, v in pairs(core) do cu[k] = v end
-for k, v in pairs(require "cuarray.create") do cu[k] = v end
-for k, v in pairs(require "cuarray.join") do cu[k] = v end
-for k, v in pairs(require "cuarray.rearrange") do cu[k] = v end
+for _, m in ipairs({"cuarray.create", "cuarray.products", "cuarray.diagonal", "cuarray.einsum",
+    "cuarray.join", "cuarray.rearrange", "cuarray.differences", "cuarray.triangles",
+    "cuarray.grids", "cuarray.positions", "cuarray.picking", "cuarray.editing",
+    "cuarray.layout"}) do
+  for k, v in pairs(require(m)) do cu[k] = v end
+end
 cu["repeat"] = cu.repeat_interleave
 cu.pad = require("cuarray.pad").pad
-for k, v in pairs(require "cuarray.differences") do cu[k] = v end
-for k, v in pairs(require "cuarray.triangles") do cu[k] = v end
-for k, v in pairs(require "cuarray.grids") do cu[k] = v end
-for k, v in pairs(require "cuarray.positions") do cu[k] = v end
-for k, v in pairs(require "cuarray.picking") do cu[k] = v end
-for k, v in pairs(require "cuarray.editing") do cu[k] = v end
-for k, v in pairs(require "cuarray.layout") do cu[k] = v end
 
 cu.random = require "cuarray.random"
 cu.lib = {stride_tricks = require "cuarray.strided"}
-cu.linalg = core.linalg
+cu.linalg = require "cuarray.linalg"
 
 -- dtypes: the names (cu.dtypes, from the core), and a constant per name (cu.float32 == "float32")
 cu.dtypes = {}
