@@ -1,9 +1,9 @@
 -- Diagonals: cu.diagonal, cu.trace and cu.diag, compositions of the core's views, indexing and
 -- reductions. Axes count from 1 (negative from the end), as everywhere in cuarray.
 --
--- diagonal gives a view when the two axes can be read as one (a C-contiguous pair, the common
--- case: then the diagonal is every (n2 + 1)-th element of that run), else a copy gathered with
--- index arrays. NumPy's is always a read-only view; this one is writable when it is a view.
+-- diagonal is always a view, as NumPy's, in any layout: the other axes keep their strides and
+-- the diagonal steps both axes at once, a strided view the core checks against the array's
+-- memory (cu._as_strided). It is writable when the array is (NumPy's is read-only for now).
 local core = require "cuarray.core"
 local options = require "cuarray.options"
 
@@ -29,32 +29,20 @@ local function axis_of(fname, what, ax, nd, level)
   return a
 end
 
--- The diagonal of the last two axes of t (offset applied): a view or a gathered copy.
+-- The diagonal of the last two axes of t (offset applied), as a view.
 local function last_two(t, offset)
   local nd = t.ndim
-  local n1, n2 = t.shape[nd - 1], t.shape[nd]
+  local shape, strides = t.shape, t.strides
+  local n1, n2 = shape[nd - 1], shape[nd]
   local r0, c0 = 0, 0
   if offset >= 0 then c0 = offset else r0 = -offset end
   local len = math.max(0, math.min(n1 - r0, n2 - c0))
-  local lead = {}
-  for i = 1, nd - 2 do lead[i] = t.shape[i] end
-  if len == 0 then
-    lead[nd - 1] = 0
-    return core.empty(lead, {dtype = t.dtype, device = t.device})
-  end
-  local s = t.strides
-  if n1 == 1 or n2 == 1 or s[nd - 1] == n2 * s[nd] then
-    -- one run of n1 * n2 elements: the diagonal is every (n2 + 1)-th from r0 * n2 + c0
-    local flat = {}
-    for i = 1, nd - 2 do flat[i] = lead[i] end
-    flat[nd - 1] = n1 * n2
-    local first = r0 * n2 + c0 + 1
-    return t:reshape(flat)[{"...", {first, first + (len - 1) * (n2 + 1), n2 + 1}}]
-  end
-  local opts = {dtype = "int64", device = t.device}
-  local rows = core.arange(r0 + 1, r0 + len + 1, opts)
-  local cols = core.arange(c0 + 1, c0 + len + 1, opts)
-  return t[{"...", rows, cols}]
+  local s1, s2 = strides[nd - 1], strides[nd]
+  local out_shape, out_strides = {}, {}
+  for i = 1, nd - 2 do out_shape[i], out_strides[i] = shape[i], strides[i] end
+  out_shape[nd - 1], out_strides[nd - 1] = len, s1 + s2
+  local start = len > 0 and r0 * s1 + c0 * s2 or 0
+  return core._as_strided(t, out_shape, out_strides, start, "diagonal")
 end
 
 -- diagonal's work for diagonal and trace (fname), whose callers its errors point at.
@@ -116,6 +104,53 @@ function M.diag(v, k)
     res:reshape(n * n)[{{first, first + (len - 1) * (n + 1), n + 1}}] = v
   end
   return res
+end
+
+-- cu.diagflat(v[, k = 0]): the flattened v on the k-th diagonal of a new square array.
+function M.diagflat(v, k)
+  k = integer("diagflat", "k", k, 0)
+  if not core.is_array(v) then
+    local t = type(v)
+    if t ~= "number" and t ~= "boolean" and t ~= "table" then
+      error(("diagflat: expected an array, got %s"):format(t), 2)
+    end
+    v = core.asarray(v)
+  end
+  return M.diag(v:ravel(), k)
+end
+
+-- cu.fill_diagonal(a, value[, wrap = false]): writes value (repeated as needed) on the main
+-- diagonal of a (2-d, or of equal dimensions), in place, as NumPy's: the flat positions 1,
+-- 1 + step, ... with step = ncols + 1 (2-d; tall arrays stop after the first square unless
+-- wrap), or 1 + the sum of the shape's running products. Returns nothing.
+function M.fill_diagonal(a, value, wrap)
+  core._check_array(a, "fill_diagonal")
+  if not a.writeable then
+    error("fill_diagonal: the array is read-only (a broadcast view or a view whose elements "
+      .. "alias)", 2)
+  end
+  local shape, nd = a.shape, a.ndim
+  if nd < 2 then
+    error(("fill_diagonal: the array must have at least 2 dimensions, got %d"):format(nd), 2)
+  end
+  local step, last = 0, a.size
+  if nd == 2 then
+    step = shape[2] + 1
+    if not wrap then last = math.min(last, shape[2] * shape[2]) end
+  else
+    local run = 1
+    for i = 1, nd do
+      if shape[i] ~= shape[1] then
+        error("fill_diagonal: all dimensions of an array of more than 2 must be equal", 2)
+      end
+      if i < nd then run = run * shape[i]; step = step + run end
+    end
+    step = step + 1
+  end
+  if last == 0 then return end
+  local count = math.floor((last - 1) / step) + 1
+  local positions = core.arange(count, {dtype = "int64", device = a.device}) * step + 1
+  require("cuarray.picking").put(a, positions, value)
 end
 
 return M
