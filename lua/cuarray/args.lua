@@ -75,7 +75,11 @@ end
 function M.array(fname, a, device)
   local t = type(a)
   if t == "number" or t == "boolean" or (t == "table" and not core.is_array(a)) then
-    return core.asarray(a, {device = device})
+    local ok, r = pcall(core.asarray, a, {device = device})
+    if not ok then -- the message in the caller's name
+      error(("%s: %s"):format(fname, tostring(r):gsub("^.-asarray: ", "")), 3)
+    end
+    return r
   end
   return core._check_array(a, fname)
 end
