@@ -217,6 +217,7 @@ void ca_open_config(lua_State *L);  /* l_config.c */
 void ca_open_runtime(lua_State *L); /* l_runtime.c */
 void ca_open_bytes(lua_State *L);   /* l_bytes.c */
 void ca_open_image(lua_State *L);   /* l_image.c */
+void ca_open_views(lua_State *L);   /* l_views.c */
 
 /* Each binding file registers functions into the module table (at -2) and methods into the
  * methods table (at -1) with these helpers. */

@@ -20,11 +20,21 @@ local nccl = require "cuarray.nccl"
 
 local cu = {}
 for k, v in pairs(core) do cu[k] = v end
-for _, m in ipairs({"cuarray.create", "cuarray.products", "cuarray.diagonal", "cuarray.einsum"}) do
-  for k, v in pairs(require(m)) do cu[k] = v end
+-- The compositions written in Lua, one file per family (each returns name -> function).
+for _, m in ipairs({"cuarray.create", "cuarray.products", "cuarray.diagonal", "cuarray.einsum",
+                    "cuarray.join", "cuarray.rearrange", "cuarray.differences", "cuarray.triangles",
+                    "cuarray.grids", "cuarray.positions", "cuarray.picking", "cuarray.editing",
+                    "cuarray.layout"}) do
+  for k, v in pairs(require(m)) do
+    assert(cu[k] == nil, m .. " redefines cu." .. k)
+    cu[k] = v
+  end
 end
+cu["repeat"] = cu.repeat_interleave
+cu.pad = require("cuarray.pad").pad
 
 cu.random = require "cuarray.random"
+cu.lib = {stride_tricks = require "cuarray.strided"}
 cu.linalg = require "cuarray.linalg"
 
 -- dtypes: the names (cu.dtypes, from the core), and a constant per name (cu.float32 == "float32")
