@@ -6,7 +6,8 @@
 --
 -- This file is thin: it loads the C module cuarray.core, copies its functions into the module
 -- table, adds the compositions written in Lua (lua/cuarray/create.lua: the _like forms and
--- identity; lua/cuarray/random.lua: cu.random's positional forms), attaches the namespaces
+-- identity; lua/cuarray/stats.lua: average, cov, corrcoef; lua/cuarray/random.lua: cu.random's
+-- positional forms), attaches the namespaces
 -- (cu.random, cu.linalg, cu.cuda), chooses the default device and installs the printer
 -- (lua/cuarray/format.lua). Lists (dtypes, function names) come from the modules themselves.
 local core = require "cuarray.core"
@@ -15,6 +16,7 @@ local format = require "cuarray.format"
 local cu = {}
 for k, v in pairs(core) do cu[k] = v end
 for k, v in pairs(require "cuarray.create") do cu[k] = v end
+for k, v in pairs(require "cuarray.stats") do cu[k] = v end
 
 cu.random = require "cuarray.random"
 cu.linalg = core.linalg
