@@ -29,6 +29,13 @@ template <int DIST> __global__ void k_int(dparams p) {
     cuk::st_rt<ca_i>(p.out, p.dtype, i, (ca_i)ca_dist_int(DIST, p.seed, p.counter, i, p.a, p.b));
 }
 
+__global__ void k_permutation(dparams p) {
+  const ca_perm_key key = ca_perm_key_of(p.seed, p.counter, p.a.i);
+  int64_t stride = (int64_t)gridDim.x * blockDim.x;
+  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < p.n; i += stride)
+    cuk::st_rt<ca_i>(p.out, p.dtype, i, (ca_i)ca_permutation_of(&key, i));
+}
+
 __global__ void k_categorical(dparams p) {
   int64_t stride = (int64_t)gridDim.x * blockDim.x;
   for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < p.n; i += stride)
@@ -81,9 +88,12 @@ extern "C" ca_status cu_random_dist(ca_backend *be, int dist, void *out, int dty
 #define INT(D) case D: k_int<D><<<grid, 256, 0, s>>>(p); break;
     REAL(CA_DIST_EXPONENTIAL) REAL(CA_DIST_LAPLACE) REAL(CA_DIST_LOGISTIC) REAL(CA_DIST_GUMBEL)
     REAL(CA_DIST_LOGNORMAL) REAL(CA_DIST_CAUCHY) REAL(CA_DIST_GAMMA) REAL(CA_DIST_BETA)
-    INT(CA_DIST_GEOMETRIC) INT(CA_DIST_POISSON) INT(CA_DIST_BINOMIAL) INT(CA_DIST_PERMUTATION)
+    INT(CA_DIST_GEOMETRIC) INT(CA_DIST_POISSON) INT(CA_DIST_BINOMIAL)
 #undef REAL
 #undef INT
+  case CA_DIST_PERMUTATION:
+    k_permutation<<<grid, 256, 0, s>>>(p);
+    break;
   case CA_DIST_CATEGORICAL:
     k_categorical<<<grid, 256, 0, s>>>(p);
     break;

@@ -255,6 +255,26 @@ CA_FN uint64_t ca_mix64(uint64_t z) { /* SplitMix64's finalizer */
   return z ^ (z >> 31);
 }
 
+/* The key of a permutation draw: one Philox block, and the Feistel width for n. */
+typedef struct ca_perm_key {
+  uint64_t k0, k1, mask, n;
+  int half, odd;
+} ca_perm_key;
+
+CA_FN ca_perm_key ca_perm_key_of(uint64_t seed, uint64_t counter, int64_t n) {
+  ca_u32x4 w = ca_philox(seed, counter);
+  ca_perm_key k;
+  k.k0 = ((uint64_t)w.v[0] << 32) | w.v[1];
+  k.k1 = ((uint64_t)w.v[2] << 32) | w.v[3];
+  int bits = 2;
+  while (bits < 62 && ((uint64_t)1 << bits) < (uint64_t)n) bits += 2;
+  k.half = bits / 2;
+  k.mask = ((uint64_t)1 << k.half) - 1;
+  k.n = (uint64_t)n;
+  k.odd = (int)(ca_mix64(k.k0 ^ k.k1) >> 63); /* with a transposition half the time */
+  return k;
+}
+
 /* Position i's value in a permutation of [0, n): twelve balanced Feistel rounds over the
  * smallest even number of bits covering n, then, by a coin of the key, the transposition of
  * 0 and 1, repeated until the value falls below n (cycle walking: the walk from i stays on
@@ -262,26 +282,25 @@ CA_FN uint64_t ca_mix64(uint64_t z) { /* SplitMix64's finalizer */
  * permutations (of 4 bits or more), and cycle walking an even permutation onto fewer values
  * is biased (the parity of what it gives depends on the values it skips), so the coin makes
  * odd and even permutations equally likely. */
-CA_FN int64_t ca_permutation_at(uint64_t seed, uint64_t counter, int64_t i, int64_t n) {
-  ca_u32x4 w = ca_philox(seed, counter);
-  uint64_t k0 = ((uint64_t)w.v[0] << 32) | w.v[1], k1 = ((uint64_t)w.v[2] << 32) | w.v[3];
-  int bits = 2;
-  while (bits < 62 && ((uint64_t)1 << bits) < (uint64_t)n) bits += 2;
-  int half = bits / 2;
-  uint64_t mask = ((uint64_t)1 << half) - 1, x = (uint64_t)i;
-  int odd = (int)(ca_mix64(k0 ^ k1) >> 63); /* with a transposition half the time */
+CA_FN int64_t ca_permutation_of(const ca_perm_key *k, int64_t i) {
+  uint64_t x = (uint64_t)i;
   do {
-    uint64_t l = x >> half, r = x & mask;
+    uint64_t l = x >> k->half, r = x & k->mask;
     for (int t = 0; t < 12; t++) {
-      uint64_t f = ca_mix64(r ^ ((t & 1) ? k1 : k0) ^ ((uint64_t)t << 56)) & mask;
+      uint64_t f = ca_mix64(r ^ ((t & 1) ? k->k1 : k->k0) ^ ((uint64_t)t << 56)) & k->mask;
       uint64_t nl = r;
       r = l ^ f;
       l = nl;
     }
-    x = (l << half) | r;
-    if (odd && x < 2) x ^= 1;
-  } while (x >= (uint64_t)n);
+    x = (l << k->half) | r;
+    if (k->odd && x < 2) x ^= 1;
+  } while (x >= k->n);
   return (int64_t)x;
+}
+
+CA_FN int64_t ca_permutation_at(uint64_t seed, uint64_t counter, int64_t i, int64_t n) {
+  ca_perm_key k = ca_perm_key_of(seed, counter, n);
+  return ca_permutation_of(&k, i);
 }
 
 /* ---- one element of a scalar-parameter draw --------------------------------------------- */

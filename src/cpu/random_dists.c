@@ -46,9 +46,20 @@ static void dist_task(void *ctx, int64_t lo, int64_t hi) {
 #define INT(D) case D: int_range(g, D, lo, hi); break;
     REAL(CA_DIST_EXPONENTIAL) REAL(CA_DIST_LAPLACE) REAL(CA_DIST_LOGISTIC) REAL(CA_DIST_GUMBEL)
     REAL(CA_DIST_LOGNORMAL) REAL(CA_DIST_CAUCHY) REAL(CA_DIST_GAMMA) REAL(CA_DIST_BETA)
-    INT(CA_DIST_GEOMETRIC) INT(CA_DIST_POISSON) INT(CA_DIST_BINOMIAL) INT(CA_DIST_PERMUTATION)
+    INT(CA_DIST_GEOMETRIC) INT(CA_DIST_POISSON) INT(CA_DIST_BINOMIAL)
 #undef REAL
 #undef INT
+  case CA_DIST_PERMUTATION: { /* the key once per range */
+    ca_perm_key key = ca_perm_key_of(g->seed, g->counter, g->a.i);
+    if (g->dtype == CA_INT64) {
+      int64_t *o = (int64_t *)g->o;
+      for (int64_t i = lo; i < hi; i++) o[i] = ca_permutation_of(&key, i);
+    } else {
+      for (int64_t i = lo; i < hi; i++)
+        ca_cpu_st_i(g->dtype, g->o + i * g->sz, ca_permutation_of(&key, i));
+    }
+    break;
+  }
   case CA_DIST_CATEGORICAL:
     for (int64_t i = lo; i < hi; i++)
       ca_cpu_st_i(g->dtype, g->o + i * g->sz,
