@@ -3,6 +3,7 @@
 -- and reads randint's bounds exactly (random._randint); this file reads the other arguments.
 local core = require "cuarray.core"
 local options = require "cuarray.options"
+local named = require "cuarray.named"
 
 local draw, randint = core.random._draw, core.random._randint
 local permute, rows = core.random._permutation, core.random._rows
@@ -383,6 +384,11 @@ function R.dirichlet(alpha, shape, opts)
   return rows(fname, "dirichlet", shape, aux_vector(a, device_of(opts)), 0, opts)
 end
 
+-- the compositions raise in the caller's name, whatever they call
+for _, name in ipairs({"permutation", "shuffle", "choice", "multinomial", "dirichlet"}) do
+  R[name] = named.wrap("random." .. name, R[name])
+end
+
 -- ---- generators: streams of their own --------------------------------------------------
 
 -- cu.random.default_rng([seed]): a generator with its own (seed, counter) and the draws of
@@ -428,5 +434,7 @@ function R.default_rng(seed)
   R.set_state(saved_seed, saved_counter)
   return g
 end
+
+R.default_rng = named.wrap("random.default_rng", R.default_rng)
 
 return R

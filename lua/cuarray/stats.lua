@@ -2,6 +2,7 @@
 -- corrcoef, with NumPy's semantics (NumPy 2's dtypes; axes from 1, as everywhere).
 local core = require "cuarray.core"
 local options = require "cuarray.options"
+local named = require "cuarray.named"
 
 local M = {}
 
@@ -205,5 +206,8 @@ function M.corrcoef(x, y, opts)
   c = c / sd:reshape({k, 1}) / sd:reshape({1, k})
   return core.clip(c, -1, 1)
 end
+
+-- raised in the caller's name, whatever composes them
+for _, name in ipairs({"average", "cov", "corrcoef"}) do M[name] = named.wrap(name, M[name]) end
 
 return M
