@@ -81,6 +81,14 @@ end
 
 local function choose_log(n, k) return logfact(n) - logfact(k) - logfact(n - k) end
 
+-- cu.random[name](params..., n)
+local function draw_n(name, params, n)
+  local args = {}
+  for i, p in ipairs(params) do args[i] = p end
+  args[#args + 1] = n
+  return cu.random[name](unpack(args))
+end
+
 local function mean_std(a)
   local m = a:astype("float64"):mean()
   return m, a:astype("float64"):std()
@@ -126,10 +134,7 @@ H.each_device("random distributions", function()
     it(("%s(%s) follows its law (Kolmogorov-Smirnov)"):format(name, table.concat(params, ", ")),
       function()
         cu.random.seed(2024)
-        local args = {}
-        for i, p in ipairs(params) do args[i] = p end
-        args[#args + 1] = N
-        local x = cu.random[name](unpack(args))
+        local x = draw_n(name, params, N)
         assert.are.equal("float64", x.dtype)
         assert.are.same({N}, x.shape)
         local d = ks(x, cdf)
@@ -156,10 +161,7 @@ H.each_device("random distributions", function()
     local name, params, pmf, lo, hi = case[1], case[2], case[3], case[4], case[5]
     it(("%s(%s) follows its law (chi-square)"):format(name, table.concat(params, ", ")), function()
       cu.random.seed(77)
-      local args = {}
-      for i, p in ipairs(params) do args[i] = p end
-      args[#args + 1] = N
-      local x = cu.random[name](unpack(args))
+      local x = draw_n(name, params, N)
       assert.are.equal("int64", x.dtype)
       local stat, dof = chi2(x, pmf, lo, hi)
       assert.is_true(stat < chi2_limit(dof), ("%s: chi2 = %.1f, %d dof"):format(name, stat, dof))
@@ -181,10 +183,7 @@ H.each_device("random distributions", function()
       {"laplace", {0, 1}, 0, math.sqrt(2)},
     }
     for _, c in ipairs(cases) do
-      local args = {}
-      for i, p in ipairs(c[2]) do args[i] = p end
-      args[#args + 1] = n
-      local m, s = mean_std(cu.random[c[1]](unpack(args)))
+      local m, s = mean_std(draw_n(c[1], c[2], n))
       -- 6 standard errors of the mean; the deviation within 3%
       assert.is_true(math.abs(m - c[3]) < 6 * c[4] / math.sqrt(n), ("%s mean %g"):format(c[1], m))
       assert.is_true(math.abs(s - c[4]) < 0.03 * c[4], ("%s std %g"):format(c[1], s))
