@@ -296,6 +296,24 @@ do
   collectgarbage("collect")
 end
 
+-- The statistics and random rows of the peers' "stats" and "sort" groups (peers_more.py), at
+-- their sizes on the GPU (2^26) and at 2^22 on the CPU (bench/numpy_peer.py likewise); the
+-- size is part of the name.
+do
+  local bits = opts.quick and 12 or on_gpu and 26 or 22
+  local n = 2 ^ bits
+  local sfx = "_2p" .. bits
+  if want("nansum_f32" .. sfx) or want("nanmax_f32" .. sfx) then
+    local xn = cu.random.random({n}, F32)
+    xn[{{1, -1, 7}}] = 0 / 0
+    bench("nansum_f32" .. sfx, REPS, function() return xn:nansum(ON_DEVICE) end, n * B4)
+    bench("nanmax_f32" .. sfx, REPS, function() return xn:nanmax(ON_DEVICE) end, n * B4)
+    xn:free()
+  end
+  bench("permutation" .. sfx, REPS, function() return cu.random.permutation(n) end, n * 8)
+  collectgarbage("collect")
+end
+
 if on_gpu and want("h2d_1gib") then
   local h = cu.random.random({N}, {dtype = "float32", device = "cpu"})
   bench("h2d_1gib", SLOW_REPS, function() return h:to(opts.device) end, N * B4)

@@ -48,6 +48,11 @@ for n in MATMUL:
     emit(f"matmul_f32_{n}", ms=t(lambda: x @ y))
     xd, yd = x.astype(np.float64), y.astype(np.float64)
     emit(f"matmul_f64_{n}", ms=t(lambda: xd @ yd, reps=SLOW))
+S = 12 if QUICK else 22  # bench.lua's CPU size for the stats and sort rows
+xn = rng.random(1 << S, dtype=np.float32); xn[::7] = np.nan
+emit(f"nansum_f32_2p{S}", ms=t(lambda: np.nansum(xn)))
+emit(f"nanmax_f32_2p{S}", ms=t(lambda: np.nanmax(xn)))
+emit(f"permutation_2p{S}", ms=t(lambda: rng.permutation(1 << S)))
 x = np.ones(1000, dtype=np.float32); y = np.ones(1000, dtype=np.float32)
 for name, fn in (("tiny_add_us", lambda: x + y), ("tiny_sum_us", lambda: x.sum())):
     for _ in range(min(1000, LOOP)):

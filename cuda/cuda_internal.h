@@ -55,7 +55,11 @@ ca_status cu_orgqr(ca_backend *be, const ca_lapack *l);                  /* solv
 ca_status cu_syevd(ca_backend *be, const ca_lapack *l);                  /* solver.cu */
 ca_status cu_gesvd(ca_backend *be, const ca_lapack *l);                  /* solver.cu */
 ca_status cu_random(ca_backend *be, int dist, void *out, int dtype, int64_t n,
-                    ca_value p1, ca_value p2, uint64_t seed, uint64_t counter); /* random.cu */
+                    ca_value p1, ca_value p2, uint64_t seed, uint64_t counter,
+                    const double *aux, int64_t naux);                    /* random.cu */
+ca_status cu_random_dist(ca_backend *be, int dist, void *out, int dtype, int64_t n,
+                         ca_value p1, ca_value p2, uint64_t seed, uint64_t counter,
+                         const double *aux, int64_t naux);         /* random_dists.cu */
 ca_status cu_index_offsets(ca_backend *be, const ca_loop *l, int64_t size, int64_t stride,
                            int accumulate, int64_t *bad);                /* index.cu */
 ca_status cu_gather(ca_backend *be, const ca_loop *l);                   /* index.cu */

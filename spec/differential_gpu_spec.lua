@@ -20,6 +20,7 @@ local TOLERANCE = {
   matmul = {float16 = 1e-2, float32 = 1e-4, float64 = 1e-10},
   astype = {float16 = 0, float32 = 0, float64 = 0},             -- conversions are exact
   random = {float16 = 0, float32 = 0, float64 = 0},             -- the same stream, [0, 1)
+  random_dists = {float32 = 2e-6, float64 = 1e-12},              -- log, exp, tan in the last bits
 }
 
 local function tolerance(what, dtype)
@@ -352,6 +353,53 @@ describe("GPU against CPU", function()
           agree(("%s %s n=%d"):format(d[1], dt, n), d[1], okc, rc, okg, rg)
         end
       end
+    end
+    -- the other distributions (src/random_dists.h): the same formulas in double; CUDA's log,
+    -- exp and tan may differ from the C library's in the last bits, so the continuous ones
+    -- agree within the default tolerance and the discrete ones exactly
+    local function dev_opts(dt, dev) return {dtype = dt, device = dev} end
+    local dists = {
+      {"exponential", function(dt, dev) return cu.random.exponential(2, 1001, dev_opts(dt, dev)) end},
+      {"laplace", function(dt, dev) return cu.random.laplace(1, 2, 1001, dev_opts(dt, dev)) end},
+      {"logistic", function(dt, dev) return cu.random.logistic(1, 2, 1001, dev_opts(dt, dev)) end},
+      {"gumbel", function(dt, dev) return cu.random.gumbel(1, 2, 1001, dev_opts(dt, dev)) end},
+      {"lognormal", function(dt, dev) return cu.random.lognormal(0, 1, 1001, dev_opts(dt, dev)) end},
+      {"standard_cauchy", function(dt, dev) return cu.random.standard_cauchy(1001, dev_opts(dt, dev)) end},
+      {"gamma", function(dt, dev) return cu.random.gamma(0.3, 2, 1001, dev_opts(dt, dev)) end},
+      {"gamma", function(dt, dev) return cu.random.gamma(7.5, 1, 1001, dev_opts(dt, dev)) end},
+      {"beta", function(dt, dev) return cu.random.beta(0.5, 3, 1001, dev_opts(dt, dev)) end},
+      {"dirichlet", function(dt, dev) return cu.random.dirichlet({0.5, 1, 4}, 333, dev_opts(dt, dev)) end},
+    }
+    for _, dt in ipairs({"float32", "float64"}) do
+      for _, d in ipairs(dists) do
+        cu.random.seed(5)
+        local okc, rc = pcall(d[2], dt, "cpu")
+        cu.random.seed(5)
+        local okg, rg = pcall(d[2], dt, "cuda")
+        agree(("%s %s"):format(d[1], dt), "random_dists", okc, rc, okg, rg)
+      end
+    end
+    local counts = {
+      {"geometric", function(dev) return cu.random.geometric(0.2, 1001, {device = dev}) end},
+      {"poisson", function(dev) return cu.random.poisson(3.5, 1001, {device = dev}) end},
+      {"poisson", function(dev) return cu.random.poisson(1e6, 1001, {device = dev}) end},
+      {"binomial", function(dev) return cu.random.binomial(30, 0.2, 1001, {device = dev}) end},
+      {"binomial", function(dev) return cu.random.binomial(5000, 0.7, 1001, {device = dev}) end},
+      {"permutation", function(dev) return cu.random.permutation(100003, {device = dev}) end},
+      {"choice", function(dev) return cu.random.choice(1000, 77, {replace = false, device = dev}) end},
+      {"choice p", function(dev)
+        return cu.random.choice(4, 1001, {p = {0.1, 0.2, 0.3, 0.4}, device = dev})
+      end},
+      {"multinomial", function(dev)
+        return cu.random.multinomial(1000, {0.1, 0.6, 0.3}, 333, {dtype = "int32", device = dev})
+      end},
+    }
+    for _, d in ipairs(counts) do
+      cu.random.seed(6)
+      local okc, rc = pcall(d[2], "cpu")
+      cu.random.seed(6)
+      local okg, rg = pcall(d[2], "cuda")
+      agree(d[1], d[1], okc, rc, okg, rg)
     end
     for _, dt in ipairs({"int8", "int32", "int64"}) do
       cu.random.seed(7)

@@ -4,7 +4,7 @@
  * Contract:
  *  - A backend never raises a Lua error and never touches a lua_State. Every entry returns a
  *    ca_status; on CA_ERR_DEVICE the text of the failure is in be->errmsg (the CUDA backend
- *    names the call and the CUDA/cuBLAS/cuRAND status there).
+ *    names the call and the CUDA/cuBLAS status there).
  *  - Every pointer handed to an entry (except `host` pointers) is memory of this backend's
  *    device, obtained from `alloc` or wrapped by the core. The host never dereferences device
  *    memory; it reads values through `download`.
@@ -173,7 +173,23 @@ typedef enum ca_mem_kind {
 typedef enum ca_dist {
   CA_DIST_UNIFORM,  /* [p1, p2) floats */
   CA_DIST_NORMAL,   /* mean p1, std p2 */
-  CA_DIST_INTEGER   /* integers in [p1, p2) */
+  CA_DIST_INTEGER,  /* integers in [p1, p2) */
+  /* src/random_dists.h: the formulas and the blocks each consumes */
+  CA_DIST_EXPONENTIAL, /* scale p1 */
+  CA_DIST_LAPLACE,     /* loc p1, scale p2; likewise LOGISTIC, GUMBEL, LOGNORMAL (mean, sigma) */
+  CA_DIST_LOGISTIC,
+  CA_DIST_GUMBEL,
+  CA_DIST_LOGNORMAL,
+  CA_DIST_CAUCHY,      /* standard */
+  CA_DIST_GAMMA,       /* shape p1, scale p2 */
+  CA_DIST_BETA,        /* a p1, b p2 */
+  CA_DIST_GEOMETRIC,   /* p p2 */
+  CA_DIST_POISSON,     /* lam p1 */
+  CA_DIST_BINOMIAL,    /* trials p1.i, p p2 */
+  CA_DIST_PERMUTATION, /* the first n values of a permutation of [0, p1.i) */
+  CA_DIST_CATEGORICAL, /* indices 0 .. naux-1 by the ascending cdf aux (ending at 1) */
+  CA_DIST_DIRICHLET,   /* rows of naux components, alphas aux */
+  CA_DIST_MULTINOMIAL  /* rows of naux counts, p1.i trials, probabilities aux */
 } ca_dist;
 
 /* A host program's allocator (the C API's cuarray_set_allocator): alloc returns nbytes of
@@ -268,9 +284,14 @@ struct ca_backend {
    * scalar.h) as ca_random_* in scalar.h define, so every backend draws the same numbers
    * for the same seed. The core advances the counter by ca_random_blocks(dtype, dist, n).
    * p1, p2: .f (lo and hi, or mean and std) for the float distributions, .i (lo and hi,
-   * exact int64) for CA_DIST_INTEGER. */
+   * exact int64) for CA_DIST_INTEGER; the other distributions as ca_dist says. The others
+   * consume ca_dist_blocks(dtype, dist, n, naux) blocks (src/random_dists.h). aux: naux
+   * float64 values in this device's memory (categorical, dirichlet, multinomial), else
+   * NULL; for dirichlet and multinomial, n is a whole number of rows of naux. Discrete
+   * distributions store int64 values into any dtype, the others float64 values. */
   ca_status (*random)(ca_backend *be, int dist, void *out, int dtype, int64_t n,
-                      ca_value p1, ca_value p2, uint64_t seed, uint64_t counter);
+                      ca_value p1, ca_value p2, uint64_t seed, uint64_t counter,
+                      const double *aux, int64_t naux);
 
   /* Indexing. op[0] is an int64 offset array (the loop's shape), op[1] an integer index
    * array broadcast to it. Writes op[0] = (accumulate ? op[0] : 0) + norm(op[1]) * stride,

@@ -6,9 +6,10 @@
 --
 -- This file is thin: it loads the C module cuarray.core, copies its functions into the module
 -- table, adds the compositions written in Lua (lua/cuarray/create.lua: the _like forms and
--- identity; lua/cuarray/random.lua: cu.random's positional forms; lua/cuarray/linalg.lua:
--- cu.linalg; einsum.lua, products.lua, diagonal.lua: einsum, tensordot, kron, cross, diagonal,
--- trace, diag), attaches the namespaces (cu.random, cu.linalg, cu.cuda, cu.nccl) and the device
+-- identity; lua/cuarray/random.lua: cu.random's positional forms; lua/cuarray/stats.lua:
+-- average, cov, corrcoef; lua/cuarray/linalg.lua: cu.linalg; einsum.lua, products.lua,
+-- diagonal.lua: einsum, tensordot, kron, cross, diagonal, trace, diag; the manipulation
+-- families), attaches the namespaces (cu.random, cu.linalg, cu.cuda, cu.nccl) and the device
 -- scopes (lua/cuarray/devices.lua), chooses the default device and installs the printer
 -- (lua/cuarray/format.lua), adds the array methods written in Lua (lua/cuarray/methods.lua) and
 -- makes the module tables strict (lua/cuarray/strict.lua: a misspelled field raises). Lists
@@ -24,7 +25,7 @@ for k, v in pairs(core) do cu[k] = v end
 for _, m in ipairs({"cuarray.create", "cuarray.products", "cuarray.diagonal", "cuarray.einsum",
                     "cuarray.join", "cuarray.rearrange", "cuarray.differences", "cuarray.triangles",
                     "cuarray.grids", "cuarray.positions", "cuarray.picking", "cuarray.editing",
-                    "cuarray.layout"}) do
+                    "cuarray.layout", "cuarray.stats"}) do
   for k, v in pairs(require(m)) do
     assert(cu[k] == nil, m .. " redefines cu." .. k)
     cu[k] = v

@@ -158,7 +158,11 @@ ca_status ca_cpu_orgqr(ca_backend *be, const ca_lapack *l);                    /
 ca_status ca_cpu_syevd(ca_backend *be, const ca_lapack *l);                    /* lapack.c */
 ca_status ca_cpu_gesvd(ca_backend *be, const ca_lapack *l);                    /* lapack.c */
 ca_status ca_cpu_random(ca_backend *be, int dist, void *out, int dtype, int64_t n, ca_value p1,
-                        ca_value p2, uint64_t seed, uint64_t counter);          /* random.c */
+                        ca_value p2, uint64_t seed, uint64_t counter, const double *aux,
+                        int64_t naux);                                          /* random.c */
+ca_status ca_cpu_random_dist(int dist, void *out, int dtype, int64_t n, ca_value p1,
+                             ca_value p2, uint64_t seed, uint64_t counter, const double *aux,
+                             int64_t naux);                             /* random_dists.c */
 ca_status ca_cpu_index_offsets(ca_backend *be, const ca_loop *l, int64_t size, int64_t stride,
                                int accumulate, int64_t *bad);                   /* index.c */
 ca_status ca_cpu_gather(ca_backend *be, const ca_loop *l);                      /* index.c */
