@@ -21,5 +21,8 @@ ca_status cu_backend_open(int ordinal, ca_backend **out, char *errbuf, size_t er
   be->gather = cu_gather;
   be->scatter = cu_scatter;
   be->nonzero = cu_nonzero;
+  be->sort = cu_sort;
+  be->searchsorted = cu_searchsorted;
+  be->bincount = cu_bincount;
   return CA_OK;
 }

@@ -357,4 +357,56 @@ describe("GPU against CPU", function()
       agree("randint " .. dt, "randint", true, c, true, g)
     end
   end)
+
+  -- Sorting, searching, sets, counting and order statistics (src/l_sort.c,
+  -- lua/cuarray/sorting.lua, lua/cuarray/quantile.lua) on every dtype and layout.
+  local SORTING = {
+    {"sort", function(a) return cu.sort(a) end},
+    {"sort axis 1", function(a) return cu.sort(a, 1) end},
+    {"sort descending", function(a) return cu.sort(a, {descending = true}) end},
+    {"argsort", function(a) return cu.argsort(a) end},
+    {"argsort axis 1", function(a) return cu.argsort(a, 1) end},
+    {"argsort descending", function(a) return cu.argsort(a, -1, {descending = true}) end},
+    {"topk", function(a) return select(2, cu.topk(a, math.min(2, a.shape[a.ndim]))) end},
+    {"unique", function(a) return cu.unique(a) end},
+    {"unique inverse", function(a) return cu.unique(a, {return_inverse = true}).inverse end},
+    {"unique counts", function(a) return cu.unique(a, {return_counts = true}).counts end},
+    {"unique index", function(a) return cu.unique(a, {return_index = true}).index end},
+    {"searchsorted", function(a) return cu.searchsorted(cu.sort(a:ravel()), a, {side = "right"}) end},
+    {"isin", function(a) return cu.isin(a, a[{{1, 1}}]) end},
+    {"median", function(a) return cu.median(a, -1) end},
+    {"quantile", function(a) return cu.quantile(a, {0.1, 0.5, 0.9}, 1) end},
+    {"nanmedian", function(a) return cu.nanmedian(a, -1) end},
+    {"nanpercentile", function(a) return cu.nanpercentile(a, {10, 75}, 1, {method = "midpoint"}) end},
+    {"histogram", function(a) return (cu.histogram(a, {bins = 7, range = {-5, 5}})) end},
+    {"bincount", function(a)
+      local x = a:astype("int64"):ravel()
+      return cu.bincount(cu.where(cu.less(x, 0), 0, x))
+    end},
+  }
+
+  it("sorts, searches, counts and takes order statistics as the CPU does", function()
+    for _, dt in ipairs(DTYPES) do
+      for _, lay in ipairs(LAYOUTS) do
+        for _, n in ipairs({1, 7, 1500, 5000}) do
+          local c, g = pair(dt, lay[2](n))
+          c, g = lay[3](c), lay[3](g)
+          for _, f in ipairs(SORTING) do
+            both(("%s %s %s n=%d"):format(f[1], dt, lay[1], n), "sort", f[2], c, g)
+          end
+        end
+      end
+    end
+  end)
+
+  it("sorts long single rows and many rows as the CPU does", function()
+    for _, shape in ipairs({{131072}, {300, 4096}, {3, 50000}, {2000, 33}}) do
+      for _, dt in ipairs({"int8", "int16", "float32", "float64"}) do
+        local c, g = pair(dt, shape)
+        both(("argsort %s (%s)"):format(dt, table.concat(shape, ",")), "sort", cu.argsort, c, g)
+        both(("sort descending %s (%s)"):format(dt, table.concat(shape, ",")), "sort",
+          function(a) return cu.sort(a, {descending = true}) end, c, g)
+      end
+    end
+  end)
 end)

@@ -205,6 +205,7 @@ void ca_open_print(lua_State *L);   /* l_print.c */
 void ca_open_pointer(lua_State *L); /* l_pointer.c */
 void ca_open_dlpack(lua_State *L);  /* l_dlpack.c */
 void ca_open_npy(lua_State *L);     /* l_npy.c */
+void ca_open_sort(lua_State *L);    /* l_sort.c */
 
 /* Each binding file registers functions into the module table (at -2) and methods into the
  * methods table (at -1) with these helpers. */

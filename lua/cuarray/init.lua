@@ -16,6 +16,21 @@ local cu = {}
 for k, v in pairs(core) do cu[k] = v end
 for k, v in pairs(require "cuarray.create") do cu[k] = v end
 
+-- Sorting, searching, sets, counting and order statistics composed over the core's sort,
+-- searchsorted and bincount (lua/cuarray/sorting.lua, lua/cuarray/quantile.lua); NumPy's
+-- methods among them become methods too.
+do
+  local sorting, quantile = require "cuarray.sorting", require "cuarray.quantile"
+  for _, mod in ipairs({sorting, quantile}) do
+    for k, v in pairs(mod) do
+      if k:sub(1, 1) ~= "_" then cu[k] = v end
+    end
+  end
+  for _, name in ipairs({"searchsorted", "partition", "argpartition", "topk"}) do
+    core._methods[name] = sorting[name]
+  end
+end
+
 cu.random = require "cuarray.random"
 cu.linalg = core.linalg
 

@@ -100,4 +100,7 @@ void ca_cpu_backend_init(ca_backend *be, size_t *used) {
   be->gather = ca_cpu_gather;
   be->scatter = ca_cpu_scatter;
   be->nonzero = ca_cpu_nonzero;
+  be->sort = ca_cpu_sort;
+  be->searchsorted = ca_cpu_searchsorted;
+  be->bincount = ca_cpu_bincount;
 }

@@ -1,0 +1,172 @@
+/* Sorting, searching and counting on the CPU: the reference for the sort, searchsorted and
+ * bincount entries. Elements are compared through their keys (src/sort_keys.h), so every
+ * dtype sorts as unsigned integers of its width: a stable LSD radix sort of 8-bit digits,
+ * skipping the digits every key shares, with insertion sort for short rows. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cpu_internal.h"
+#include "sort_keys.h"
+
+#define SHORT_ROW 24
+
+/* Stable insertion sort of (k, ix) by k. */
+static void insertion_sort(uint64_t *k, int64_t *ix, int64_t n) {
+  for (int64_t i = 1; i < n; i++) {
+    uint64_t kv = k[i];
+    int64_t iv = ix[i], j = i - 1;
+    while (j >= 0 && k[j] > kv) {
+      k[j + 1] = k[j];
+      ix[j + 1] = ix[j];
+      j--;
+    }
+    k[j + 1] = kv;
+    ix[j + 1] = iv;
+  }
+}
+
+/* Stable radix sort of (k, ix) by the low `w` bytes of k, using k2/ix2 as scratch. Returns
+ * the buffer of positions holding the result (ix or ix2). */
+static int64_t *radix_sort(uint64_t *k, int64_t *ix, uint64_t *k2, int64_t *ix2, int64_t n, int w) {
+  if (n <= SHORT_ROW) {
+    insertion_sort(k, ix, n);
+    return ix;
+  }
+  static const int64_t zero[256];
+  int64_t cnt[8][256];
+  for (int b = 0; b < w; b++) memcpy(cnt[b], zero, sizeof zero);
+  for (int64_t i = 0; i < n; i++) {
+    uint64_t v = k[i];
+    for (int b = 0; b < w; b++) cnt[b][(v >> (8 * b)) & 255]++;
+  }
+  for (int b = 0; b < w; b++) {
+    int sh = 8 * b;
+    if (cnt[b][(k[0] >> sh) & 255] == n) continue; /* every key has this digit */
+    int64_t pos[256], run = 0;
+    for (int d = 0; d < 256; d++) {
+      pos[d] = run;
+      run += cnt[b][d];
+    }
+    for (int64_t i = 0; i < n; i++) {
+      int64_t at = pos[(k[i] >> sh) & 255]++;
+      k2[at] = k[i];
+      ix2[at] = ix[i];
+    }
+    uint64_t *tk = k; k = k2; k2 = tk;
+    int64_t *ti = ix; ix = ix2; ix2 = ti;
+  }
+  return ix;
+}
+
+typedef struct sort_job {
+  const ca_sort *s;
+  int failed;
+} sort_job;
+
+static void copy_element(char *dst, const char *src, size_t sz) {
+  switch (sz) {
+  case 1: *dst = *src; break;
+  case 2: memcpy(dst, src, 2); break;
+  case 4: memcpy(dst, src, 4); break;
+  default: memcpy(dst, src, 8); break;
+  }
+}
+
+static void sort_rows(void *ctx, int64_t lo, int64_t hi) {
+  sort_job *job = (sort_job *)ctx;
+  const ca_sort *s = job->s;
+  int64_t n = s->n;
+  size_t sz = ca_itemsize(s->dtype);
+  int w = (int)sz;
+  uint64_t mask = w == 8 ? ~(uint64_t)0 : (((uint64_t)1 << (8 * w)) - 1);
+  uint64_t *k = (uint64_t *)malloc((size_t)n * 2 * sizeof(uint64_t));
+  int64_t *ix = (int64_t *)malloc((size_t)n * 2 * sizeof(int64_t));
+  if (!k || !ix) {
+    free(k);
+    free(ix);
+    __atomic_store_n(&job->failed, 1, __ATOMIC_RELAXED);
+    return;
+  }
+  for (int64_t r = lo; r < hi; r++) {
+    const char *row = (const char *)s->keys + (size_t)(r * n) * sz;
+    for (int64_t i = 0; i < n; i++) {
+      uint64_t key = ca_sort_key(s->dtype, row + (size_t)i * sz);
+      k[i] = s->descending ? ~key & mask : key;
+      ix[i] = i;
+    }
+    const int64_t *perm = radix_sort(k, ix, k + n, ix + n, n, w);
+    if (s->indices) {
+      int64_t *out = s->indices + r * n;
+      for (int64_t i = 0; i < n; i++) out[i] = perm[i] + 1;
+    }
+    if (s->values) {
+      char *out = (char *)s->values + (size_t)(r * n) * sz;
+      for (int64_t i = 0; i < n; i++) copy_element(out + (size_t)i * sz, row + (size_t)perm[i] * sz, sz);
+    }
+  }
+  free(k);
+  free(ix);
+}
+
+ca_status ca_cpu_sort(ca_backend *be, const ca_sort *s) {
+  if (!ca_sortable(s->dtype) || s->rows < 0 || s->n < 0) return CA_ERR_VALUE;
+  if (s->rows == 0 || s->n == 0) return CA_OK;
+  sort_job job = {s, 0};
+  int64_t grain = s->n >= CA_CPU_GRAIN / 8 ? 1 : (CA_CPU_GRAIN / 8) / s->n + 1;
+  ca_cpu_parallel(s->rows, grain, sort_rows, &job);
+  if (job.failed) {
+    snprintf(be->errmsg, sizeof be->errmsg, "cpu: out of memory sorting rows of %lld elements",
+             (long long)s->n);
+    return CA_ERR_NOMEM;
+  }
+  return CA_OK;
+}
+
+typedef struct search_job {
+  int dtype, right;
+  const char *sorted, *values;
+  int64_t n;
+  int64_t *out;
+} search_job;
+
+static void search_part(void *ctx, int64_t lo, int64_t hi) {
+  const search_job *j = (const search_job *)ctx;
+  size_t sz = ca_itemsize(j->dtype);
+  for (int64_t i = lo; i < hi; i++) {
+    uint64_t v = ca_sort_key(j->dtype, j->values + (size_t)i * sz);
+    int64_t a = 0, b = j->n; /* the answer is in [a, b] */
+    while (a < b) {
+      int64_t mid = a + (b - a) / 2;
+      uint64_t m = ca_sort_key(j->dtype, j->sorted + (size_t)mid * sz);
+      if (j->right ? m <= v : m < v) a = mid + 1;
+      else b = mid;
+    }
+    j->out[i] = a + 1;
+  }
+}
+
+ca_status ca_cpu_searchsorted(ca_backend *be, int dtype, const void *sorted, int64_t n,
+                              const void *values, int64_t m, int right, int64_t *out) {
+  (void)be;
+  if (!ca_sortable(dtype) || n < 0 || m < 0) return CA_ERR_VALUE;
+  search_job j = {dtype, right, (const char *)sorted, (const char *)values, n, out};
+  ca_cpu_parallel(m, 1 << 14, search_part, &j);
+  return CA_OK;
+}
+
+/* In the order of x, as NumPy adds the weights. */
+ca_status ca_cpu_bincount(ca_backend *be, const int64_t *x, int64_t n, const double *weights,
+                          int64_t nbins, void *out) {
+  (void)be;
+  if (n < 0 || nbins < 0) return CA_ERR_VALUE;
+  if (weights) {
+    double *o = (double *)out;
+    for (int64_t b = 0; b < nbins; b++) o[b] = 0;
+    for (int64_t i = 0; i < n; i++) o[x[i]] += weights[i];
+  } else {
+    int64_t *o = (int64_t *)out;
+    for (int64_t b = 0; b < nbins; b++) o[b] = 0;
+    for (int64_t i = 0; i < n; i++) o[x[i]]++;
+  }
+  return CA_OK;
+}
