@@ -24,5 +24,6 @@ ca_status cu_backend_open(int ordinal, ca_backend **out, char *errbuf, size_t er
   be->sort = cu_sort;
   be->searchsorted = cu_searchsorted;
   be->bincount = cu_bincount;
+  be->scatter_add = cu_scatter_add;
   return CA_OK;
 }

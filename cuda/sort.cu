@@ -6,7 +6,9 @@
  *    (cub::BlockRadixSort), reading the row once and writing the results once;
  *  - one longer row: cub::DeviceRadixSort on (key, position) pairs;
  *  - several longer rows: the same sort over all rows at once, then a stable radix sort of
- *    the row numbers (a sort by (row, key), stable within the row).
+ *    the row numbers (a sort by (row, key), stable within the row);
+ *  - the values alone of one long float32/float64/int32/int64 row: CUB's sort of the data
+ *    itself (sort_native_values), as fast as a sort can be.
  * Positions are written 1-based; the sorted elements are gathered from the input bit for bit. */
 #include <cub/block/block_radix_sort.cuh>
 #include <cub/device/device_radix_sort.cuh>
@@ -142,9 +144,75 @@ template <class K> ca_status radix_sort(ca_backend *be, const ca_sort *so) {
   return st;
 }
 
+/* ---- values alone of float32/64 and int32/64: CUB's own order --------------------------- */
+
+/* CUB sorts floats by value with -0.0 == +0.0 (stably), positive NaNs after +inf and negative
+ * NaNs before -inf. So sorting the values alone needs no keys: sort the floats, then move the
+ * leading run of negative NaNs, if any, to the end. */
+__device__ __forceinline__ bool neg_nan(float v) { return v != v && (__float_as_uint(v) >> 31); }
+__device__ __forceinline__ bool neg_nan(double v) { return v != v && __double_as_longlong(v) < 0; }
+
+template <class F> __global__ void k_neg_nan_run(const F *v, int64_t n, int64_t *run) {
+  int64_t a = 0, b = n;
+  while (a < b) {
+    int64_t mid = a + (b - a) / 2;
+    if (neg_nan(v[mid])) a = mid + 1;
+    else b = mid;
+  }
+  *run = a;
+}
+
+/* Both do nothing when the run is empty (the common case: no kernel reads the data). */
+template <class F> __global__ void k_save_if_run(const F *v, int64_t n, const int64_t *run, F *copy) {
+  if (*run == 0) return;
+  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x)
+    copy[i] = v[i];
+}
+
+template <class F> __global__ void k_rotate_run(const F *copy, int64_t n, const int64_t *run, F *v) {
+  int64_t k = *run;
+  if (k == 0) return;
+  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x)
+    v[i] = copy[i < n - k ? i + k : i - (n - k)];
+}
+
+template <class F> ca_status sort_native_values(ca_backend *be, const ca_sort *so) {
+  cudaStream_t s = cu_stream(be);
+  int64_t n = so->n;
+  size_t temp = 0;
+  cudaError_t err = cub::DeviceRadixSort::SortKeys(NULL, temp, (const F *)NULL, (F *)NULL, n, 0, (int)sizeof(F) * 8, s);
+  if (err != cudaSuccess) return cu_fail(be, "cub::DeviceRadixSort::SortKeys", err);
+  size_t cbytes = std::is_floating_point<F>::value ? ((size_t)n * sizeof(F) + 255) & ~(size_t)255 : 0;
+  char *scratch = NULL;
+  ca_status st = cu_scratch(be, cbytes + 256 + temp, (void **)&scratch);
+  if (st != CA_OK) return st;
+  F *copy = (F *)scratch, *out = (F *)so->values;
+  int64_t *run = (int64_t *)(scratch + cbytes);
+  err = cub::DeviceRadixSort::SortKeys(scratch + cbytes + 256, temp, (const F *)so->keys, out, n, 0, (int)sizeof(F) * 8, s);
+  if (err != cudaSuccess) {
+    cu_scratch_free(be, scratch);
+    return cu_fail(be, "cub::DeviceRadixSort::SortKeys", err);
+  }
+  if constexpr (std::is_floating_point<F>::value) {
+    unsigned blocks = cuk::blocks_for(n, 256, (int64_t)cuk::sm_count(be) * 8);
+    k_neg_nan_run<F><<<1, 1, 0, s>>>(out, n, run);
+    k_save_if_run<F><<<blocks, 256, 0, s>>>(out, n, run, copy);
+    k_rotate_run<F><<<blocks, 256, 0, s>>>(copy, n, run, out);
+    st = cu_check_launch(be, "sort NaN run");
+  }
+  cu_scratch_free(be, scratch);
+  return st;
+}
+
 template <class K> ca_status sort_width(ca_backend *be, const ca_sort *so) {
   if (so->n <= 1024) return block_sort<K, 128, 8>(be, so);
   if (so->n <= 4096) return block_sort<K, 512, 8>(be, so);
+  if (so->rows == 1 && so->values && !so->indices && !so->descending) {
+    if (so->dtype == CA_FLOAT32) return sort_native_values<float>(be, so);
+    if (so->dtype == CA_FLOAT64) return sort_native_values<double>(be, so);
+    if (so->dtype == CA_INT32) return sort_native_values<int32_t>(be, so);
+    if (so->dtype == CA_INT64) return sort_native_values<int64_t>(be, so);
+  }
   return radix_sort<K>(be, so);
 }
 

@@ -20,6 +20,7 @@ local TOLERANCE = {
   matmul = {float16 = 1e-2, float32 = 1e-4, float64 = 1e-10},
   astype = {float16 = 0, float32 = 0, float64 = 0},             -- conversions are exact
   random = {float16 = 0, float32 = 0, float64 = 0},             -- the same stream, [0, 1)
+  add_at = {float32 = 1e-4, float64 = 1e-10},                  -- atomics add in any order
 }
 
 local function tolerance(what, dtype)
@@ -394,6 +395,24 @@ describe("GPU against CPU", function()
           for _, f in ipairs(SORTING) do
             both(("%s %s %s n=%d"):format(f[1], dt, lay[1], n), "sort", f[2], c, g)
           end
+        end
+      end
+    end
+  end)
+
+  it("adds at repeated indices (add_at) as the CPU does", function()
+    for _, dt in ipairs(DTYPES) do
+      if dt ~= "float16" then -- float16 sums round at each step, in the atomics' order
+        for _, lay in ipairs(LAYOUTS) do
+          local c, g = pair(dt, lay[2](3000))
+          c, g = lay[3](c), lay[3](g)
+          both(("add_at %s %s"):format(dt, lay[1]), "add_at", function(a)
+            cu.random.seed(5) -- the same indices for both devices
+            local x = cu.random.randint(1, 6, {a.size}, {device = "cpu"}):to(a.device)
+            local t = cu.ones({5, 2}, {dtype = dt, device = a.device})
+            cu.add_at(t, x, cu.expand_dims(a:ravel(), -1))
+            return t
+          end, c, g)
         end
       end
     end

@@ -239,6 +239,13 @@ struct ca_backend {
    * in 0..nbins-1 (the core checked); the entry writes every element of out. */
   ca_status (*bincount)(ca_backend *be, const int64_t *x, int64_t n, const double *weights,
                         int64_t nbins, void *out);
+  /* base[offs[i]] += vals[i] for i in 0..n-1 (NumPy's add.at: repeated offsets accumulate),
+   * each addition in dtype's compute kind, stored as an element of dtype (integers wrap,
+   * float16 rounds). offs: int64 element offsets from base (the target's element 0), in
+   * range (the core checked); vals: n contiguous elements of dtype. The CPU adds in order;
+   * the GPU with atomics, so float additions to one element may come in any order. */
+  ca_status (*scatter_add)(ca_backend *be, int dtype, void *base, const int64_t *offs,
+                           const void *vals, int64_t n);
 };
 
 #endif

@@ -1,5 +1,5 @@
 /* Sorting, searching and counting: sort, argsort (functions and methods), searchsorted,
- * bincount, and the primitive the Lua compositions build on (cu._sort: sorted values and
+ * bincount, scatter-add, and the primitive the Lua compositions build on (cu._sort: sorted values and
  * positions at once). Positions are 1-based (Lua's convention), axes count from 1.
  *
  * A sort along an axis moves that axis last and, where the array is not C-contiguous that way,
@@ -308,9 +308,34 @@ static int l_bincount(lua_State *L) {
   return 1;
 }
 
+/* ---- scatter-add ------------------------------------------------------------------------ */
+
+/* cu._scatter_add(a, offsets, values): a's element 0 + offsets[i] += values[i] (NumPy's
+ * add.at, for lua/cuarray/sorting.lua's add_at, which computed the offsets, checked, from the
+ * indices and a's strides); offsets int64 and values of a's dtype, contiguous, one size. */
+static int l_scatter_add(lua_State *L) {
+  ca_array *a = ca_check_arg(L, 1, "add_at");
+  ca_array *o = ca_check_arg(L, 2, "add_at");
+  ca_array *v = ca_check_arg(L, 3, "add_at");
+  ca_check_writable(L, a, "add_at");
+  ca_backend *be = ca_be(a);
+  if (ca_be(o) != be || ca_be(v) != be)
+    return ca_raisef(L, "add_at: the arrays are on different devices");
+  if (o->dtype != CA_INT64 || v->dtype != a->dtype || o->size != v->size ||
+      !ca_is_contiguous(o) || !ca_is_contiguous(v))
+    return ca_raisef(L, "add_at: offsets must be contiguous int64 and values contiguous %s, "
+                     "of one size", ca_dtype_name(a->dtype));
+  if (o->size == 0) return 0;
+  if (!be->scatter_add) return ca_raisef(L, "add_at: not supported on %s", be->name);
+  CA_CHECK(L, be, be->scatter_add(be, a->dtype, ca_data(a), (const int64_t *)ca_data(o),
+                                  ca_data(v), o->size), "add_at");
+  return 0;
+}
+
 static const luaL_Reg funcs[] = {
   {"sort", l_sort}, {"argsort", l_argsort}, {"_sort", l_sort_both},
-  {"_searchsorted", l_searchsorted}, {"bincount", l_bincount}, {NULL, NULL}
+  {"_searchsorted", l_searchsorted}, {"bincount", l_bincount}, {"_scatter_add", l_scatter_add},
+  {NULL, NULL}
 };
 
 static const luaL_Reg methods[] = {

@@ -289,6 +289,70 @@ function M.setxor1d(a, b)
   return s[core.logical_and(flag[{{2, n + 1}}], flag[{{1, n}}])]
 end
 
+-- ---- scatter-add ----------------------------------------------------------------------------
+
+-- cu.add_at(a, indices, values): a[indices] += values where repeated indices add up (NumPy's
+-- np.add.at(a, indices, values)), in place. indices: an integer array, a Lua list of integers or
+-- an integer, 1-based (negative from the end), selecting along the first axis; values: a number
+-- or an array broadcast to indices' shape followed by a's other dims. Atomics on the GPU.
+function M.add_at(a, indices, values)
+  check_array(a, "add_at")
+  if a.ndim == 0 then fail("add_at: not supported for 0-d arrays") end
+  local dev, n = a.device, a.shape[1]
+  local idx
+  if type(indices) == "number" then
+    int_arg(indices, "an index", "add_at")
+    idx = core.full({}, indices, {dtype = "int64", device = dev})
+  elseif type(indices) == "table" then
+    for _, v in ipairs(indices) do int_arg(v, "an index", "add_at") end
+    idx = core.array(#indices > 0 and indices or {}, {dtype = "int64", device = dev})
+  else
+    check_array(indices, "add_at")
+    if not indices.dtype:match("^u?int") then
+      fail("add_at: indices must be integers, got %s", indices.dtype)
+    end
+    idx = indices:to(dev):astype("int64")
+  end
+  local shape = idx.shape
+  for d = 2, a.ndim do shape[#shape + 1] = a.shape[d] end
+  if idx.size > 0 then
+    local lo, hi, bad = core.min(idx), core.max(idx), nil
+    if core.any(core.equal(idx, 0)) then bad = 0
+    elseif lo < -n then bad = lo
+    elseif hi > n then bad = hi end
+    if bad then
+      fail("add_at: index %s is out of bounds for axis 1 with size %d (indices run from 1, or "
+        .. "from -1 at the end)", tostring(bad), n)
+    end
+  end
+  -- element offsets from a's element 0: the index along axis 1, then the other dims
+  local strides = a.strides
+  local zero = core.where(core.less(idx, 0), core.add(idx, n), core.subtract(idx, 1))
+  local offs = core.multiply(zero, strides[1])
+  local lead = #idx.shape
+  for d = 2, a.ndim do
+    local view = {}
+    for k = 1, lead + a.ndim - 1 do view[k] = 1 end
+    view[lead + d - 1] = a.shape[d]
+    local along = core.arange(a.shape[d], {dtype = "int64", device = dev})
+    along = core.multiply(along, strides[d])
+    offs = core.add(core.expand_dims(offs, -1), along:reshape(view))
+  end
+  local vals
+  if type(values) == "number" then
+    vals = core.full(shape, values, {dtype = a.dtype, device = dev})
+  else
+    check_array(values, "add_at")
+    local ok, b = pcall(core.broadcast_to, values:to(dev), shape)
+    if not ok then
+      fail("add_at: values of shape (%s) do not broadcast to (%s)", table.concat(values.shape, ","),
+        table.concat(shape, ","))
+    end
+    vals = b:astype(a.dtype)
+  end
+  core._scatter_add(a, offs:ravel():copy(), vals:ravel():copy())
+end
+
 -- ---- histogram ------------------------------------------------------------------------------
 
 local function float_of(dt) return is_float(dt) and dt or "float64" end

@@ -103,4 +103,5 @@ void ca_cpu_backend_init(ca_backend *be, size_t *used) {
   be->sort = ca_cpu_sort;
   be->searchsorted = ca_cpu_searchsorted;
   be->bincount = ca_cpu_bincount;
+  be->scatter_add = ca_cpu_scatter_add;
 }

@@ -162,5 +162,7 @@ ca_status ca_cpu_searchsorted(ca_backend *be, int dtype, const void *sorted, int
                               const void *values, int64_t m, int right, int64_t *out);
 ca_status ca_cpu_bincount(ca_backend *be, const int64_t *x, int64_t n, const double *weights,
                           int64_t nbins, void *out);                            /* sort.c */
+ca_status ca_cpu_scatter_add(ca_backend *be, int dtype, void *base, const int64_t *offs,
+                             const void *vals, int64_t n);                      /* sort.c */
 
 #endif

@@ -1,5 +1,5 @@
-/* Sorting, searching and counting on the CPU: the reference for the sort, searchsorted and
- * bincount entries. Elements are compared through their keys (src/sort_keys.h), so every
+/* Sorting, searching and counting on the CPU: the reference for the sort, searchsorted,
+ * bincount and scatter_add entries. Elements are compared through their keys (src/sort_keys.h), so every
  * dtype sorts as unsigned integers of its width: a stable LSD radix sort of 8-bit digits,
  * skipping the digits every key shares, with insertion sort for short rows. */
 #include <stdio.h>
@@ -206,6 +206,24 @@ ca_status ca_cpu_bincount(ca_backend *be, const int64_t *x, int64_t n, const dou
     int64_t *o = (int64_t *)out;
     for (int64_t b = 0; b < nbins; b++) o[b] = 0;
     for (int64_t i = 0; i < n; i++) o[x[i]]++;
+  }
+  return CA_OK;
+}
+
+/* In order, as NumPy's add.at. */
+ca_status ca_cpu_scatter_add(ca_backend *be, int dtype, void *base, const int64_t *offs,
+                             const void *vals, int64_t n) {
+  (void)be;
+  if (dtype < 0 || dtype >= CA_NDTYPES || n < 0) return CA_ERR_VALUE;
+  size_t sz = ca_itemsize(dtype);
+  char *b = (char *)base;
+  const char *v = (const char *)vals;
+  for (int64_t i = 0; i < n; i++) {
+    char *p = b + offs[i] * (int64_t)sz;
+    const char *x = v + (size_t)i * sz;
+    if (dtype == CA_FLOAT64) ca_store_d(dtype, p, ca_load_d(dtype, p) + ca_load_d(dtype, x));
+    else if (ca_is_float(dtype)) ca_store_f(dtype, p, ca_load_f(dtype, p) + ca_load_f(dtype, x));
+    else ca_store_i(dtype, p, (ca_i)((ca_u)ca_load_i(dtype, p) + (ca_u)ca_load_i(dtype, x)));
   }
   return CA_OK;
 }
