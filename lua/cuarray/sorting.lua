@@ -1,4 +1,4 @@
--- Sorting, searching, sets and counting that are compositions of the core's primitives
+-- Sorting, searching, sets and scatter-add that are compositions of the core's primitives
 -- (cu.sort, cu.argsort, cu._sort: values and positions at once, cu._searchsorted, cu.bincount,
 -- cu.take, masks). Positions are 1-based and axes count from 1, as everywhere in cuarray.
 local core = require "cuarray.core"
@@ -351,88 +351,6 @@ function M.add_at(a, indices, values)
     vals = b:astype(a.dtype)
   end
   core._scatter_add(a, offs:ravel():copy(), vals:ravel():copy())
-end
-
--- ---- histogram ------------------------------------------------------------------------------
-
-local function float_of(dt) return is_float(dt) and dt or "float64" end
-
--- cu.histogram(a[, {bins = 10, range = {lo, hi}, weights =, density = false}]): the counts
--- (int64; the weights' sums, float64, with weights) of the flattened a in each bin, and the
--- bin edges. bins: a number of equal bins, or an increasing 1-D array of edges. Every bin is
--- [edge, next edge) but the last, which includes its right edge.
-function M.histogram(a, opts)
-  check_array(a, "histogram")
-  opts = options.check(opts, "histogram",
-    {bins = true, range = true, weights = true, density = true})
-  local x = a:ravel()
-  local bins = opts.bins == nil and 10 or opts.bins
-  local edges
-  if core.is_array(bins) then
-    if bins.ndim ~= 1 or bins.size < 2 then
-      fail("histogram: bins must be a 1-D array of at least 2 edges")
-    end
-    local m = bins.size
-    if core.any(core.less(bins[{{2, m}}], bins[{{1, m - 1}}])) then
-      fail("histogram: bins must increase monotonically")
-    end
-    edges = bins
-  else
-    if type(bins) ~= "number" or bins ~= math.floor(bins) or bins < 1 then
-      fail("histogram: bins must be a positive integer or an array of edges, got %s",
-        tostring(bins))
-    end
-    local lo, hi
-    if opts.range ~= nil then
-      local r = opts.range
-      if type(r) ~= "table" or type(r[1]) ~= "number" or type(r[2]) ~= "number" then
-        fail("histogram: range must be a table {lo, hi} of two numbers")
-      end
-      lo, hi = opts.range[1], opts.range[2]
-      if lo > hi then
-        fail("histogram: range {%g, %g}: the lower end is above the upper", lo, hi)
-      end
-    elseif x.size == 0 then
-      lo, hi = 0, 1
-    else
-      lo, hi = core.min(x), core.max(x)
-      if type(lo) ~= "number" then lo, hi = lo and 1 or 0, hi and 1 or 0 end
-    end
-    if not (lo - lo == 0 and hi - hi == 0) then -- NaN or infinite
-      local function num(v) return v ~= v and "nan" or ("%g"):format(v) end
-      fail("histogram: the range [%s, %s] is not finite", num(lo), num(hi))
-    end
-    if lo == hi then lo, hi = lo - 0.5, hi + 0.5 end
-    edges = core.linspace(lo, hi, bins + 1, {dtype = float_of(a.dtype), device = a.device})
-  end
-  local nb = edges.size - 1
-  local w = opts.weights
-  if w ~= nil then
-    check_array(w, "histogram")
-    if w.size ~= a.size then fail("histogram: weights must have the shape of a") end
-    w = w:ravel()
-  end
-  local first, last = edges[{1}], edges[{nb + 1}]
-  local keep = core.logical_and(core.greater_equal(x, first), core.less_equal(x, last))
-  if not core.all(keep) then
-    x = x[keep]
-    if w then w = w[keep] end
-  end
-  local counts
-  if x.size == 0 then
-    counts = core.zeros(nb, {dtype = w and float_of(w.dtype) or "int64", device = a.device})
-  else
-    -- the bin of x: 1 + the edges <= x, less the first; x == the last edge goes in the last bin
-    local pos = core._searchsorted(edges, x, {side = "right"})
-    local bin = core.minimum(core.subtract(pos, 2), nb - 1)
-    counts = core.bincount(bin, {minlength = nb, weights = w and w:astype("float64")})
-    if w and w.dtype ~= "float64" then counts = counts:astype(w.dtype) end
-  end
-  if opts.density then
-    local widths = core.subtract(edges[{{2, nb + 1}}], edges[{{1, nb}}]):astype("float64")
-    counts = core.divide(core.divide(counts, widths), core.sum(counts))
-  end
-  return counts, edges
 end
 
 return M
