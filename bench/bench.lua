@@ -320,6 +320,59 @@ if on_gpu and want("h2d_1gib") then
   h:free()
 end
 
+-- Sorting and order statistics: the names of the peers' "sort" and "stats" groups, at their
+-- sizes on the GPU (2^26 elements, 16384 rows of 4096) and smaller on the CPU.
+do
+  local SN, RM, RN
+  if opts.quick then SN, RM, RN = 2 ^ 12, 16, 256
+  elseif on_gpu then SN, RM, RN = 2 ^ 26, 16384, 4096
+  else SN, RM, RN = 2 ^ 22, 1024, 4096 end
+  local names = {"sort_f32_2p26", "argsort_f32_2p26", "sort_rows_f32_16384x4096",
+                 "searchsorted_2p24_in_2p26", "unique_i32_2p26", "unique_counts_i32_2p26",
+                 "topk_rows_16384x4096_k16", "bincount_2p26_1024", "histogram_f32_2p26_256",
+                 "median_f32_2p26", "quantile_f32_2p24_q3"}
+  local any = false
+  for _, name in ipairs(names) do any = any or want(name) end
+  if any then
+    local x = cu.random.random({SN}, F32)
+    local m = cu.random.random({RM, RN}, F32)
+    bench("sort_f32_2p26", SLOW_REPS, function() return cu.sort(x) end, 2 * SN * B4)
+    bench("argsort_f32_2p26", SLOW_REPS, function() return cu.argsort(x) end, SN * (B4 + 8))
+    bench("sort_rows_f32_16384x4096", SLOW_REPS, function() return cu.sort(m, -1) end,
+      2 * RM * RN * B4)
+    if want("searchsorted_2p24_in_2p26") then
+      local hay, q = cu.sort(x), cu.random.random({SN / 4}, F32)
+      bench("searchsorted_2p24_in_2p26", REPS, function() return cu.searchsorted(hay, q) end,
+        SN / 4 * (B4 + 8))
+      hay:free(); q:free()
+    end
+    if want("unique_i32_2p26") or want("unique_counts_i32_2p26") then
+      local u = cu.random.randint(0, 2 ^ 20, {SN}, {dtype = "int32"})
+      bench("unique_i32_2p26", SLOW_REPS, function() return cu.unique(u) end, SN * B4)
+      bench("unique_counts_i32_2p26", SLOW_REPS,
+        function() return cu.unique(u, {return_counts = true}).counts end, SN * B4)
+      u:free()
+    end
+    bench("topk_rows_16384x4096_k16", SLOW_REPS, function() return (cu.topk(m, 16)) end,
+      RM * RN * B4)
+    if want("bincount_2p26_1024") then
+      local b = cu.random.randint(0, 1024, {SN}, {dtype = "int32"})
+      bench("bincount_2p26_1024", REPS, function() return cu.bincount(b, {minlength = 1024}) end,
+        SN * B4)
+      b:free()
+    end
+    bench("histogram_f32_2p26_256", REPS,
+      function() return (cu.histogram(x, {bins = 256, range = {0, 1}})) end, SN * B4)
+    bench("median_f32_2p26", SLOW_REPS, function() return cu.median(x, {array = true}) end,
+      SN * B4)
+    local x24 = x[{{1, SN / 4}}]
+    bench("quantile_f32_2p24_q3", SLOW_REPS,
+      function() return cu.percentile(x24, {25, 50, 75}) end, SN / 4 * B4)
+    x:free(); m:free()
+    collectgarbage("collect")
+  end
+end
+
 do
   local x = cu.ones({1000}, F32)
   local y = cu.ones({1000}, F32)

@@ -21,6 +21,7 @@ local TOLERANCE = {
   astype = {float16 = 0, float32 = 0, float64 = 0},             -- conversions are exact
   random = {float16 = 0, float32 = 0, float64 = 0},             -- the same stream, [0, 1)
   random_dists = {float32 = 2e-6, float64 = 1e-12},              -- log, exp, tan in the last bits
+  add_at = {float32 = 1e-4, float64 = 1e-10},                  -- atomics add in any order
 }
 
 local function tolerance(what, dtype)
@@ -407,6 +408,76 @@ describe("GPU against CPU", function()
       cu.random.seed(7)
       local g = cu.random.randint(-50, 50, {33, 3}, {dtype = dt, device = "cuda"})
       agree("randint " .. dt, "randint", true, c, true, g)
+    end
+  end)
+
+  -- Sorting, searching, sets, counting and order statistics (src/l_sort.c,
+  -- lua/cuarray/sorting.lua, lua/cuarray/quantile.lua) on every dtype and layout.
+  local SORTING = {
+    {"sort", function(a) return cu.sort(a) end},
+    {"sort axis 1", function(a) return cu.sort(a, 1) end},
+    {"sort descending", function(a) return cu.sort(a, {descending = true}) end},
+    {"argsort", function(a) return cu.argsort(a) end},
+    {"argsort axis 1", function(a) return cu.argsort(a, 1) end},
+    {"argsort descending", function(a) return cu.argsort(a, -1, {descending = true}) end},
+    {"topk", function(a) return select(2, cu.topk(a, math.min(2, a.shape[a.ndim]))) end},
+    {"unique", function(a) return cu.unique(a) end},
+    {"unique inverse", function(a) return cu.unique(a, {return_inverse = true}).inverse end},
+    {"unique counts", function(a) return cu.unique(a, {return_counts = true}).counts end},
+    {"unique index", function(a) return cu.unique(a, {return_index = true}).index end},
+    {"searchsorted", function(a) return cu.searchsorted(cu.sort(a:ravel()), a, {side = "right"}) end},
+    {"isin", function(a) return cu.isin(a, a[{{1, 1}}]) end},
+    {"median", function(a) return cu.median(a, -1) end},
+    {"quantile", function(a) return cu.quantile(a, {0.1, 0.5, 0.9}, 1) end},
+    {"nanmedian", function(a) return cu.nanmedian(a, -1) end},
+    {"nanpercentile", function(a) return cu.nanpercentile(a, {10, 75}, 1, {method = "midpoint"}) end},
+    {"histogram", function(a) return (cu.histogram(a, {bins = 7, range = {-5, 5}})) end},
+    {"bincount", function(a)
+      local x = a:astype("int64"):ravel()
+      return cu.bincount(cu.where(cu.less(x, 0), 0, x))
+    end},
+  }
+
+  it("sorts, searches, counts and takes order statistics as the CPU does", function()
+    for _, dt in ipairs(DTYPES) do
+      for _, lay in ipairs(LAYOUTS) do
+        for _, n in ipairs({1, 7, 1500, 5000}) do
+          local c, g = pair(dt, lay[2](n))
+          c, g = lay[3](c), lay[3](g)
+          for _, f in ipairs(SORTING) do
+            both(("%s %s %s n=%d"):format(f[1], dt, lay[1], n), "sort", f[2], c, g)
+          end
+        end
+      end
+    end
+  end)
+
+  it("adds at repeated indices (add_at) as the CPU does", function()
+    for _, dt in ipairs(DTYPES) do
+      if dt ~= "float16" then -- float16 sums round at each step, in the atomics' order
+        for _, lay in ipairs(LAYOUTS) do
+          local c, g = pair(dt, lay[2](3000))
+          c, g = lay[3](c), lay[3](g)
+          both(("add_at %s %s"):format(dt, lay[1]), "add_at", function(a)
+            cu.random.seed(5) -- the same indices for both devices
+            local x = cu.random.randint(1, 6, {a.size}, {device = "cpu"}):to(a.device)
+            local t = cu.ones({5, 2}, {dtype = dt, device = a.device})
+            cu.add_at(t, x, cu.expand_dims(a:ravel(), -1))
+            return t
+          end, c, g)
+        end
+      end
+    end
+  end)
+
+  it("sorts long single rows and many rows as the CPU does", function()
+    for _, shape in ipairs({{131072}, {300, 4096}, {3, 50000}, {2000, 33}}) do
+      for _, dt in ipairs({"int8", "int16", "float32", "float64"}) do
+        local c, g = pair(dt, shape)
+        both(("argsort %s (%s)"):format(dt, table.concat(shape, ",")), "sort", cu.argsort, c, g)
+        both(("sort descending %s (%s)"):format(dt, table.concat(shape, ",")), "sort",
+          function(a) return cu.sort(a, {descending = true}) end, c, g)
+      end
     end
   end)
 end)

@@ -203,6 +203,22 @@ typedef struct ca_allocator {
   void *ctx;
 } ca_allocator;
 
+/* Sorting a batch of rows (the sort entry). `keys` holds `rows` rows of `n` elements of
+ * `dtype`, C-contiguous (row r starts at element r * n). Each row is sorted in NumPy's order
+ * (src/sort_keys.h: NaN after everything, -0.0 equal to +0.0), stably: equal elements keep
+ * their order. `descending` sorts by the reverse order (NaN first), still keeping equal
+ * elements in their order (PyTorch's stable descending sort). Writes the sorted elements,
+ * bit for bit as they were, to `values` and the 1-based positions within the row of the
+ * elements taken to `indices` (int64); either may be NULL. Outputs never overlap keys. */
+typedef struct ca_sort {
+  int dtype;
+  int descending;
+  int64_t rows, n;
+  const void *keys;
+  void *values;
+  int64_t *indices;
+} ca_sort;
+
 typedef struct ca_backend ca_backend;
 
 struct ca_backend {
@@ -320,6 +336,27 @@ struct ca_backend {
    * errmsg, while memory from the previous allocator is still in use (arrays, caches). */
   ca_status (*set_stream)(ca_backend *be, void *stream);
   ca_status (*set_allocator)(ca_backend *be, const ca_allocator *a);
+
+  /* Sorting and counting (see ca_sort). */
+  ca_status (*sort)(ca_backend *be, const ca_sort *s);
+  /* out[i] = 1 + the number of elements of sorted[0..n) that come before values[i] in NumPy's
+   * order (right == 0: strictly before; right != 0: before or equal), for i in 0..m-1: the
+   * 1-based insertion point. sorted and values are contiguous, of one dtype; sorted is
+   * ascending in that order (else the result is unspecified but in 1..n+1); out is int64. */
+  ca_status (*searchsorted)(ca_backend *be, int dtype, const void *sorted, int64_t n,
+                            const void *values, int64_t m, int right, int64_t *out);
+  /* out[b] = the count (weights NULL: int64 out) or the sum of weights[i] (float64 out) over
+   * the i in 0..n-1 with x[i] == b, for b in 0..nbins-1; x is int64, contiguous, every value
+   * in 0..nbins-1 (the core checked); the entry writes every element of out. */
+  ca_status (*bincount)(ca_backend *be, const int64_t *x, int64_t n, const double *weights,
+                        int64_t nbins, void *out);
+  /* base[offs[i]] += vals[i] for i in 0..n-1 (NumPy's add.at: repeated offsets accumulate),
+   * each addition in dtype's compute kind, stored as an element of dtype (integers wrap,
+   * float16 rounds). offs: int64 element offsets from base (the target's element 0), in
+   * range (the core checked); vals: n contiguous elements of dtype. The CPU adds in order;
+   * the GPU with atomics, so float additions to one element may come in any order. */
+  ca_status (*scatter_add)(ca_backend *be, int dtype, void *base, const int64_t *offs,
+                           const void *vals, int64_t n);
 };
 
 #endif

@@ -218,6 +218,7 @@ void ca_open_runtime(lua_State *L); /* l_runtime.c */
 void ca_open_bytes(lua_State *L);   /* l_bytes.c */
 void ca_open_image(lua_State *L);   /* l_image.c */
 void ca_open_views(lua_State *L);   /* l_views.c */
+void ca_open_sort(lua_State *L);    /* l_sort.c */
 
 /* Each binding file registers functions into the module table (at -2) and methods into the
  * methods table (at -1) with these helpers. */

@@ -34,6 +34,21 @@ end
 cu["repeat"] = cu.repeat_interleave
 cu.pad = require("cuarray.pad").pad
 
+-- Sorting, searching, sets, counting and order statistics composed over the core's sort,
+-- searchsorted and bincount (lua/cuarray/sorting.lua, lua/cuarray/quantile.lua); NumPy's
+-- methods among them become methods too.
+do
+  local sorting, quantile = require "cuarray.sorting", require "cuarray.quantile"
+  for _, mod in ipairs({sorting, quantile}) do
+    for k, v in pairs(mod) do
+      if k:sub(1, 1) ~= "_" then cu[k] = v end
+    end
+  end
+  for _, name in ipairs({"searchsorted", "partition", "argpartition", "topk"}) do
+    core._methods[name] = sorting[name]
+  end
+end
+
 cu.random = require "cuarray.random"
 cu.lib = {stride_tricks = require "cuarray.strided"}
 cu.linalg = require "cuarray.linalg"

@@ -168,5 +168,12 @@ ca_status ca_cpu_index_offsets(ca_backend *be, const ca_loop *l, int64_t size, i
 ca_status ca_cpu_gather(ca_backend *be, const ca_loop *l);                      /* index.c */
 ca_status ca_cpu_scatter(ca_backend *be, const ca_loop *l);                     /* index.c */
 ca_status ca_cpu_nonzero(ca_backend *be, const ca_loop *l, int64_t count);      /* index.c */
+ca_status ca_cpu_sort(ca_backend *be, const ca_sort *s);                        /* sort.c */
+ca_status ca_cpu_searchsorted(ca_backend *be, int dtype, const void *sorted, int64_t n,
+                              const void *values, int64_t m, int right, int64_t *out);
+ca_status ca_cpu_bincount(ca_backend *be, const int64_t *x, int64_t n, const double *weights,
+                          int64_t nbins, void *out);                            /* sort.c */
+ca_status ca_cpu_scatter_add(ca_backend *be, int dtype, void *base, const int64_t *offs,
+                             const void *vals, int64_t n);                      /* sort.c */
 
 #endif
