@@ -35,6 +35,7 @@
     template <class X> CU_D static auto i(X x) -> decltype(ca_##name##_i(x)) { return ca_##name##_i(x); } \
     template <class X> CU_D static auto f(X x) -> decltype(ca_##name##_f(x)) { return ca_##name##_f(x); } \
     template <class X> CU_D static auto d(X x) -> decltype(ca_##name##_d(x)) { return ca_##name##_d(x); } \
+    template <class X> CU_D static auto h(X x) -> decltype(ca_##name##_h(x)) { return ca_##name##_h(x); } \
   };
 #define CA_BINARY(name, rule)                                                                   \
   struct B_##name {                                                                             \
@@ -43,6 +44,7 @@
     template <class X> CU_D static auto i(X x, X y) -> decltype(ca_##name##_i(x, y)) { return ca_##name##_i(x, y); } \
     template <class X> CU_D static auto f(X x, X y) -> decltype(ca_##name##_f(x, y)) { return ca_##name##_f(x, y); } \
     template <class X> CU_D static auto d(X x, X y) -> decltype(ca_##name##_d(x, y)) { return ca_##name##_d(x, y); } \
+    template <class X> CU_D static auto h(X x, X y) -> decltype(ca_##name##_h(x, y)) { return ca_##name##_h(x, y); } \
   };
 #define CA_REDUCE(name, rule)
 #include "../src/ops.def"
@@ -62,6 +64,11 @@ struct KF {
 struct KD {
   typedef double C;
   template <class Op, class... A> CU_D static auto call(A... a) -> decltype(Op::d(a...)) { return Op::d(a...); }
+};
+/* float16 through an op's float16 formula (scalar.h's CA_HALF_FORMULAS), where it has one */
+struct KH {
+  typedef float C;
+  template <class Op, class... A> CU_D static auto call(A... a) -> decltype(Op::h(a...)) { return Op::h(a...); }
 };
 
 template <class Op, class K, int NIN, class = void> struct has_formula : std::false_type {};
@@ -307,7 +314,9 @@ template <class Op, int NIN> static ca_status run_op(ca_backend *be, const ca_lo
   switch (l->compute) {
   case CA_INT32: return run_kind<Op, KI, CA_INT32, NIN>(be, l);
   case CA_INT64: return run_kind<Op, KI, CA_INT64, NIN>(be, l);
-  case CA_FLOAT16: return run_kind<Op, KF, CA_FLOAT16, NIN>(be, l);
+  case CA_FLOAT16:
+    if constexpr (has_formula<Op, KH, NIN>::value) return run_kind<Op, KH, CA_FLOAT16, NIN>(be, l);
+    else return run_kind<Op, KF, CA_FLOAT16, NIN>(be, l);
   case CA_FLOAT32: return run_kind<Op, KF, CA_FLOAT32, NIN>(be, l);
   case CA_FLOAT64: return run_kind<Op, KD, CA_FLOAT64, NIN>(be, l);
   case CA_BOOL: case CA_INT8: case CA_UINT8: case CA_INT16: return run_kind<Op, KI, -1, NIN>(be, l);

@@ -134,6 +134,17 @@ static void apply_rule(lua_State *L, int op, int dt, int *compute, int *result) 
       ca_raisef(L, "%s: not supported for %s (integers only)", fname, ca_dtype_name(dt));
     *compute = *result = dt == CA_BOOL ? CA_INT8 : dt;
     return;
+  case CA_RULE_INTEGER:
+    if (!ca_is_integer(dt))
+      ca_raisef(L, "%s: not supported for %s (integers only)", fname, ca_dtype_name(dt));
+    *compute = *result = dt;
+    return;
+  case CA_RULE_DOUBLE:
+    *compute = *result = CA_FLOAT64;
+    return;
+  case CA_RULE_LDEXP: /* ldexp_dtype chose it */
+    *compute = *result = dt;
+    return;
   default:
     ca_raisef(L, "%s: is not an elementwise op", fname);
   }
@@ -223,6 +234,15 @@ void ca_apply_unary(lua_State *L, int op, int ia, ca_array *out) {
   }
 }
 
+/* ldexp(x, e): x's float dtype, whatever e's integer dtype (NumPy's loops take int32 and
+ * int64 exponents beside each float); a float exponent is refused. */
+static int ldexp_dtype(lua_State *L, const operand *ops, const char *fname) {
+  if (ops[1].weak == 'f' || (ops[1].arr && ca_is_float(ops[1].arr->dtype)))
+    ca_raisef(L, "%s: the exponent must be integers, got %s", fname,
+              ops[1].arr ? ca_dtype_name(ops[1].arr->dtype) : "a non-integral number");
+  return ca_float_for(operand_dtype(&ops[0]));
+}
+
 void ca_apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out) {
   const char *fname = ca_op_names[op];
   operand ops[2];
@@ -230,7 +250,16 @@ void ca_apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out) {
   read_operand(L, ib, &ops[1], fname);
   int dt;
   int pushed = 0, exact = is_comparison(op);
-  if (ops[0].arr && ops[1].arr) {
+  if (!ops[0].arr && !ops[1].arr) { /* two numbers: the first becomes a 0-d array */
+    ca_array *z = ca_new(L, ca_backend_get(L, ca_state_get(L)->default_device), lone_dtype(&ops[0]), 0, NULL);
+    fill_lone(L, z, &ops[0]);
+    ops[0].arr = z;
+    ops[0].weak = 0;
+    pushed = 1;
+  }
+  if (ca_op_rules[op] == CA_RULE_LDEXP) {
+    dt = ldexp_dtype(L, ops, fname);
+  } else if (ops[0].arr && ops[1].arr) {
     int d0 = ops[0].arr->dtype, d1 = ops[1].arr->dtype;
     /* a float function (arctan2) runs in the smallest float both inputs cast to safely, as
      * NumPy's loop search picks (int8 and uint8 give float16, not int16's float32) */
@@ -238,16 +267,8 @@ void ca_apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out) {
                                           : ca_promote(d0, d1);
   } else if (ops[0].arr) {
     dt = weak_result(L, &ops[1], ops[0].arr->dtype, exact, fname);
-  } else if (ops[1].arr) {
+  } else {
     dt = weak_result(L, &ops[0], ops[1].arr->dtype, exact, fname);
-  } else { /* two numbers: the first becomes a 0-d array */
-    int d0 = lone_dtype(&ops[0]);
-    ca_array *z = ca_new(L, ca_backend_get(L, ca_state_get(L)->default_device), d0, 0, NULL);
-    fill_lone(L, z, &ops[0]);
-    ops[0].arr = z;
-    ops[0].weak = 0;
-    pushed = 1;
-    dt = weak_result(L, &ops[1], d0, exact, fname);
   }
   int compute, result;
   apply_rule(L, op, dt, &compute, &result);
@@ -353,7 +374,9 @@ static const struct { const char *name; int op; } aliases[] = {
   {"remainder", CA_OP_mod}, {"true_divide", CA_OP_divide}, {"absolute", CA_OP_abs},
   {"bitwise_not", CA_OP_invert}, {"pow", CA_OP_power}, {"rint", CA_OP_round},
   {"around", CA_OP_round}, {"asin", CA_OP_arcsin}, {"acos", CA_OP_arccos}, {"atan", CA_OP_arctan},
-  {"atan2", CA_OP_arctan2},
+  {"atan2", CA_OP_arctan2}, {"radians", CA_OP_deg2rad}, {"degrees", CA_OP_rad2deg},
+  {"fix", CA_OP_trunc}, {"asinh", CA_OP_arcsinh}, {"acosh", CA_OP_arccosh},
+  {"atanh", CA_OP_arctanh},
 };
 
 /* cu._ops: the op table as Lua sees it, {name =, kind = "unary"|"binary"|"reduce", rule =} in
@@ -364,7 +387,9 @@ static void push_op_table(lua_State *L) {
   static const char *const rules[] = {
     [CA_RULE_SAME] = "same", [CA_RULE_NUMERIC] = "numeric", [CA_RULE_INTPROMOTE] = "intpromote",
     [CA_RULE_TRUEDIV] = "truediv", [CA_RULE_FLOAT] = "float", [CA_RULE_PREDICATE] = "predicate",
-    [CA_RULE_BITWISE] = "bitwise", [CA_RULE_SHIFT] = "shift", [CA_RULE_ACCUMULATE] = "accumulate",
+    [CA_RULE_BITWISE] = "bitwise", [CA_RULE_SHIFT] = "shift",
+    [CA_RULE_INTEGER] = "integer", [CA_RULE_DOUBLE] = "double",
+    [CA_RULE_LDEXP] = "ldexp", [CA_RULE_ACCUMULATE] = "accumulate",
     [CA_RULE_INDEX] = "index", [CA_RULE_MEAN] = "mean", [CA_RULE_MOMENT] = "moment",
     [CA_RULE_COUNT] = "count", [CA_RULE_RANGE] = "range",
   };

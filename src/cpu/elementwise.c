@@ -14,6 +14,7 @@
 #define KINDS_ALL(X, name) X(name, i) X(name, f) X(name, d)
 #define KINDS_FLOATS(X, name) X(name, f) X(name, d)
 #define KINDS_INTS(X, name) X(name, i)
+#define KINDS_DOUBLES(X, name) X(name, d)
 #define KINDS_CA_RULE_SAME KINDS_ALL
 #define KINDS_CA_RULE_NUMERIC KINDS_ALL
 #define KINDS_CA_RULE_PREDICATE KINDS_ALL
@@ -22,6 +23,9 @@
 #define KINDS_CA_RULE_TRUEDIV KINDS_FLOATS
 #define KINDS_CA_RULE_BITWISE KINDS_INTS
 #define KINDS_CA_RULE_SHIFT KINDS_INTS
+#define KINDS_CA_RULE_INTEGER KINDS_INTS
+#define KINDS_CA_RULE_DOUBLE KINDS_DOUBLES
+#define KINDS_CA_RULE_LDEXP KINDS_FLOATS
 
 /* The result type of formula fn on kind k (predicates return ca_i from float inputs), and the
  * compute type it is. */
@@ -122,6 +126,16 @@ static const kern binary_tab[CA_NOPS][CA_NCK] = {
 #undef CA_REDUCE
 };
 
+/* float16 formulas (scalar.h's CA_HALF_FORMULAS): computed on floats like kind f, used instead
+ * of the f formula when the loop computes in float16. */
+typedef float ca_k_h;
+#define DEF_HALF(name, nin) DEF_HALF_##nin(name)
+#define DEF_HALF_1(name) DEF_UNARY(name, h)
+#define DEF_HALF_2(name) DEF_BINARY(name, h)
+CA_HALF_FORMULAS(DEF_HALF)
+#define HALF_CELL(name, nin) [CA_OP_##name] = {k_ca_##name##_h, CA_CPU_F},
+static const kern half_tab[CA_NOPS] = {CA_HALF_FORMULAS(HALF_CELL)};
+
 /* int32 fast path: when every operand is int32 (output int32, or bool for predicates), the
  * kernel reads and writes the storage directly; it computes exactly as the buffered path
  * does (load to int64, formula, store), only without the buffers. */
@@ -133,6 +147,9 @@ static const kern binary_tab[CA_NOPS][CA_NCK] = {
 #define TYPED32_CA_RULE_INTPROMOTE TYPED32_ARITH
 #define TYPED32_CA_RULE_BITWISE TYPED32_ARITH
 #define TYPED32_CA_RULE_SHIFT TYPED32_ARITH
+#define TYPED32_CA_RULE_INTEGER TYPED32_ARITH
+#define TYPED32_CA_RULE_DOUBLE TYPED32_NONE
+#define TYPED32_CA_RULE_LDEXP TYPED32_NONE
 #define TYPED32_CA_RULE_PREDICATE TYPED32_PRED
 #define TYPED32_CA_RULE_FLOAT TYPED32_NONE
 #define TYPED32_CA_RULE_TRUEDIV TYPED32_NONE
@@ -334,7 +351,8 @@ ca_status ca_cpu_unary(ca_backend *be, int op, const ca_loop *l) {
   (void)be;
   int ct = compute_ct(l);
   if (op < 0 || op >= CA_NOPS || ct < 0) return CA_ERR_UNSUPPORTED;
-  kern k = unary_tab[op][ct];
+  if (ca_op_classes[op] != CA_UNARY_OP) return CA_ERR_UNSUPPORTED;
+  kern k = l->compute == CA_FLOAT16 && half_tab[op].fn ? half_tab[op] : unary_tab[op][ct];
   if (!k.fn) return CA_ERR_UNSUPPORTED;
   int in_ct[1] = {ct};
   typed_kern t = l->compute == CA_INT32 ? unary32_tab[op] : (typed_kern){NULL, 0};
@@ -345,7 +363,8 @@ ca_status ca_cpu_binary(ca_backend *be, int op, const ca_loop *l) {
   (void)be;
   int ct = compute_ct(l);
   if (op < 0 || op >= CA_NOPS || ct < 0) return CA_ERR_UNSUPPORTED;
-  kern k = binary_tab[op][ct];
+  if (ca_op_classes[op] != CA_BINARY_OP) return CA_ERR_UNSUPPORTED;
+  kern k = l->compute == CA_FLOAT16 && half_tab[op].fn ? half_tab[op] : binary_tab[op][ct];
   if (!k.fn) return CA_ERR_UNSUPPORTED;
   int in_ct[2] = {ct, ct};
   typed_kern t = l->compute == CA_INT32 ? binary32_tab[op] : (typed_kern){NULL, 0};
