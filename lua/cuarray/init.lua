@@ -6,7 +6,9 @@
 --
 -- This file is thin: it loads the C module cuarray.core, copies its functions into the module
 -- table, adds the compositions written in Lua (lua/cuarray/create.lua: the _like forms and
--- identity; lua/cuarray/random.lua: cu.random's positional forms), attaches the namespaces
+-- identity; lua/cuarray/random.lua: cu.random's positional forms; lua/cuarray/ufuncs.lua:
+-- isclose, round with decimals, nan_to_num and the other elementwise compositions, also as
+-- methods), attaches the namespaces
 -- (cu.random, cu.linalg, cu.cuda), chooses the default device and installs the printer
 -- (lua/cuarray/format.lua). Lists (dtypes, function names) come from the modules themselves.
 local core = require "cuarray.core"
@@ -15,6 +17,12 @@ local format = require "cuarray.format"
 local cu = {}
 for k, v in pairs(core) do cu[k] = v end
 for k, v in pairs(require "cuarray.create") do cu[k] = v end
+do
+  local ufuncs = require "cuarray.ufuncs"
+  for _, name in ipairs(ufuncs.methods) do core._methods[name] = ufuncs[name] end
+  ufuncs.methods = nil
+  for k, v in pairs(ufuncs) do cu[k] = v end
+end
 
 cu.random = require "cuarray.random"
 cu.linalg = core.linalg
