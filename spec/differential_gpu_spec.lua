@@ -30,7 +30,7 @@ end
 
 -- The op table as the core reports it (cu._ops, from src/ops.def), by kind.
 local function op_table()
-  local ops = {unary = {}, binary = {}, reduce = {}, rule = {}}
+  local ops = {unary = {}, binary = {}, unary2 = {}, binary2 = {}, reduce = {}, rule = {}}
   for _, o in ipairs(cu._ops) do
     ops[o.kind][#ops[o.kind] + 1] = o.name
     ops.rule[o.name] = o.rule
@@ -165,6 +165,44 @@ describe("GPU against CPU", function()
         for _, s in ipairs({3, -2.5, 0}) do
           both(("%s %s with %s"):format(name, dt, s), name, function(x) return cu[name](x, s) end, r2, rg2)
           both(("%s %s by %s"):format(name, dt, s), name, function(x) return cu[name](s, x) end, r2, rg2)
+        end
+      end
+    end)
+  end
+
+  -- ops of two results: each result compared on its own
+  local function first(f) return function(...) return (f(...)) end end
+  local function second(f) return function(...) return select(2, f(...)) end end
+  for _, name in ipairs(OPS.unary2) do
+    it("unary " .. name .. " (two results) on every dtype and layout", function()
+      for _, dt in ipairs(DTYPES) do
+        for _, lay in ipairs(LAYOUTS) do
+          local c, g = pair(dt, lay[2](37))
+          local f = function(x) return cu[name](lay[3](x)) end
+          both(("%s %s %s, first"):format(name, dt, lay[1]), name, first(f), c, g)
+          both(("%s %s %s, second"):format(name, dt, lay[1]), name, second(f), c, g)
+        end
+      end
+    end)
+  end
+  for _, name in ipairs(OPS.binary2) do
+    it("binary " .. name .. " (two results) on every dtype pair, layout and scalar", function()
+      for _, dt in ipairs(DTYPES) do
+        for _, dt2 in ipairs({dt, "int32", "float32"}) do
+          for _, lay in ipairs(LAYOUTS) do
+            local shape = lay[2](29)
+            local c1, g1 = pair(dt, shape)
+            local c2, g2 = pair(dt2, shape)
+            local f = function(x, y) return cu[name](lay[3](x), lay[3](y)) end
+            both2(("%s %s,%s %s, first"):format(name, dt, dt2, lay[1]), name, first(f), c1, g1, c2, g2)
+            both2(("%s %s,%s %s, second"):format(name, dt, dt2, lay[1]), name, second(f), c1, g1, c2, g2)
+          end
+        end
+        local r2, rg2 = pair(dt, {1, 33})
+        for _, s in ipairs({3, -2.5}) do
+          local f = function(x) return cu[name](x, s) end
+          both(("%s %s with %s, first"):format(name, dt, s), name, first(f), r2, rg2)
+          both(("%s %s with %s, second"):format(name, dt, s), name, second(f), r2, rg2)
         end
       end
     end)

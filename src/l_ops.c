@@ -9,20 +9,28 @@ const char *const ca_op_names[] = {
 #define CA_UNARY(name, rule) #name,
 #define CA_BINARY(name, rule) #name,
 #define CA_REDUCE(name, rule) #name,
+#define CA_UNARY2(name, rule) #name,
+#define CA_BINARY2(name, rule) #name,
 #include "ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
 };
 
 const ca_rule ca_op_rules[] = {
 #define CA_UNARY(name, rule) rule,
 #define CA_BINARY(name, rule) rule,
 #define CA_REDUCE(name, rule) rule,
+#define CA_UNARY2(name, rule) rule,
+#define CA_BINARY2(name, rule) rule,
 #include "ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
 };
 
 /* An operand as the user gave it: an array, or a Lua number/boolean (a weak scalar). */
@@ -118,6 +126,7 @@ static void apply_rule(lua_State *L, int op, int dt, int *compute, int *result) 
     *compute = *result = ca_is_float(dt) ? dt : CA_FLOAT64;
     return;
   case CA_RULE_FLOAT:
+  case CA_RULE_FREXP: /* the exponents: see two_results */
     *compute = *result = ca_float_for(dt);
     return;
   case CA_RULE_PREDICATE:
@@ -300,6 +309,70 @@ static int l_binary(lua_State *L) {
   return 1;
 }
 
+/* ---- ops of two results ------------------------------------------------------------- */
+
+/* (r1, r2) = op(x[, y]): the operands' dtype as for one result; both results take the rule's
+ * dtype, except frexp's exponents, int32 as NumPy's. Pushes r1 and r2. */
+static void two_results(lua_State *L, int op, int nin) {
+  const char *fname = ca_op_names[op];
+  operand ops[2];
+  for (int k = 0; k < nin; k++) read_operand(L, k + 1, &ops[k], fname);
+  if (!ops[0].arr && (nin == 1 || !ops[1].arr)) { /* numbers alone: the first as a 0-d array */
+    ca_array *z = ca_new(L, ca_backend_get(L, ca_state_get(L)->default_device), lone_dtype(&ops[0]), 0, NULL);
+    fill_lone(L, z, &ops[0]);
+    lua_replace(L, 1);
+    ops[0].arr = z;
+    ops[0].weak = 0;
+  }
+  int dt;
+  if (nin == 1 || (ops[0].arr && ops[1].arr)) dt = nin == 1 ? ops[0].arr->dtype : ca_promote(ops[0].arr->dtype, ops[1].arr->dtype);
+  else if (ops[0].arr) dt = weak_result(L, &ops[1], ops[0].arr->dtype, 0, fname);
+  else dt = weak_result(L, &ops[0], ops[1].arr->dtype, 0, fname);
+  int compute, result;
+  apply_rule(L, op, dt, &compute, &result);
+  int result2 = ca_op_rules[op] == CA_RULE_FREXP ? CA_INT32 : result;
+
+  ca_array *arrs[CA_MAXOPS] = {0};
+  for (int k = 0; k < nin; k++) arrs[k + 2] = ops[k].arr;
+  ca_backend *be = common_backend(L, arrs + 2, nin, fname);
+  int64_t shape[CA_MAXDIMS];
+  int nd = ca_broadcast_shapes(L, fname, nin, (const ca_array *const *)(arrs + 2), shape);
+  arrs[0] = ca_new(L, be, result, nd, shape);
+  arrs[1] = ca_new(L, be, result2, nd, shape);
+  for (int k = 0; k < nin + 2; k++)
+    if (arrs[k]) ca_check_live(L, arrs[k], fname);
+  ca_value vals[CA_MAXOPS];
+  int dts[CA_MAXOPS];
+  for (int k = 0; k < nin; k++) {
+    dts[k + 2] = compute;
+    if (!ops[k].arr) vals[k + 2] = operand_value(&ops[k], compute);
+  }
+  ca_loop l;
+  ca_loop_build(&l, nd, shape, nin + 2, arrs, vals, dts, compute);
+  if (l.size > 0) {
+    ca_status st = nin == 1 ? be->unary(be, op, &l) : be->binary(be, op, &l);
+    if (st != CA_OK) ca_raise_status(L, be, st, fname);
+  }
+}
+
+/* cu.modf(x), cu.frexp(x) and x:modf(): two arrays */
+static int l_unary2(lua_State *L) {
+  int op = (int)lua_tointeger(L, lua_upvalueindex(1));
+  luaL_checkany(L, 1);
+  lua_settop(L, 1);
+  two_results(L, op, 1);
+  return 2;
+}
+
+/* cu.divmod(x, y) and x:divmod(y): two arrays */
+static int l_binary2(lua_State *L) {
+  int op = (int)lua_tointeger(L, lua_upvalueindex(1));
+  luaL_checkany(L, 2);
+  lua_settop(L, 2);
+  two_results(L, op, 2);
+  return 2;
+}
+
 /* Metamethods: Lua passes the operands in order, either may be a number. */
 #define CA_META(mm, opname) \
   static int mm(lua_State *L) { ca_apply_binary(L, CA_OP_##opname, 1, 2, NULL); return 1; }
@@ -379,17 +452,19 @@ static const struct { const char *name; int op; } aliases[] = {
   {"atanh", CA_OP_arctanh},
 };
 
-/* cu._ops: the op table as Lua sees it, {name =, kind = "unary"|"binary"|"reduce", rule =} in
+/* cu._ops: the op table as Lua sees it, {name =, kind = "unary"|"binary"|"unary2"|"binary2"|
+ * "reduce", rule =} in
  * ops.def's order, so that specs walk the table the backends are built from. */
 static void push_op_table(lua_State *L) {
   static const char *const kinds[] = {[CA_UNARY_OP] = "unary", [CA_BINARY_OP] = "binary",
-                                      [CA_REDUCE_OP] = "reduce"};
+                                      [CA_REDUCE_OP] = "reduce", [CA_UNARY2_OP] = "unary2",
+                                      [CA_BINARY2_OP] = "binary2"};
   static const char *const rules[] = {
     [CA_RULE_SAME] = "same", [CA_RULE_NUMERIC] = "numeric", [CA_RULE_INTPROMOTE] = "intpromote",
     [CA_RULE_TRUEDIV] = "truediv", [CA_RULE_FLOAT] = "float", [CA_RULE_PREDICATE] = "predicate",
     [CA_RULE_BITWISE] = "bitwise", [CA_RULE_SHIFT] = "shift",
     [CA_RULE_INTEGER] = "integer", [CA_RULE_DOUBLE] = "double",
-    [CA_RULE_LDEXP] = "ldexp", [CA_RULE_ACCUMULATE] = "accumulate",
+    [CA_RULE_LDEXP] = "ldexp", [CA_RULE_FREXP] = "frexp", [CA_RULE_ACCUMULATE] = "accumulate",
     [CA_RULE_INDEX] = "index", [CA_RULE_MEAN] = "mean", [CA_RULE_MOMENT] = "moment",
     [CA_RULE_COUNT] = "count", [CA_RULE_RANGE] = "range",
   };
@@ -410,7 +485,8 @@ static void register_op(lua_State *L, const char *name, int op) {
   int kind = ca_op_classes[op];
   if (kind == CA_REDUCE_OP) return;
   lua_pushinteger(L, op);
-  lua_pushcclosure(L, kind == CA_BINARY_OP ? l_binary : l_unary, 1);
+  lua_pushcclosure(L, kind == CA_BINARY_OP ? l_binary : kind == CA_UNARY_OP ? l_unary
+                      : kind == CA_BINARY2_OP ? l_binary2 : l_unary2, 1);
   lua_pushvalue(L, -1);
   lua_setfield(L, -4, name); /* module */
   lua_setfield(L, -2, name); /* methods */

@@ -288,7 +288,7 @@ CA_FN float ca_spacing_h(float x) {
   return x == INFINITY || x == -INFINITY ? NAN : ca_nextafter_h(x, INFINITY) - x;
 }
 /* The ops above that have a float16 formula: X(op, nin). */
-#define CA_HALF_FORMULAS(X) X(nextafter, 2) X(spacing, 1)
+#define CA_HALF_FORMULAS(X) X(nextafter, 2) X(spacing, 1) X(i0, 1)
 
 /* i0: NumPy's, Cephes' Chebyshev series (_chbevl) on |x| <= 8 and beyond, in the kind's own
  * precision as NumPy computes it for float32 and float64. */
@@ -342,6 +342,26 @@ CA_FN float ca_i0_f(float x) {
   x = fabsf(x);
   if (x <= 8.0f) return expf(x) * ca_chbevl_f(x / 2.0f - 2.0f, a, 30);
   return expf(x) * ca_chbevl_f(32.0f / x - 2.0f, b, 25) / sqrtf(x);
+}
+/* float16: NumPy sums the series in float16 arithmetic, every step rounded (exp(x) overflows
+ * past x = 11.1, so i0 gives inf there although the true value fits). */
+CA_FN float ca_r16(float v) { return ca_half_to_float(ca_float_to_half(v)); }
+CA_FN float ca_chbevl_h(float x, const double *c, int n) {
+  float b0 = ca_half_to_float(ca_double_to_half(c[0])), b1 = 0.0f, b2 = 0.0f;
+  for (int i = 1; i < n; i++) {
+    b2 = b1;
+    b1 = b0;
+    b0 = ca_r16(ca_r16(ca_r16(x * b1) - b2) + ca_half_to_float(ca_double_to_half(c[i])));
+  }
+  return ca_r16(0.5f * ca_r16(b0 - b2));
+}
+CA_FN float ca_i0_h(float x) {
+  const double a[30] = CA_I0_A, b[25] = CA_I0_B;
+  x = fabsf(x);
+  float ex = ca_r16(expf(x));
+  if (x <= 8.0f) return ca_r16(ex * ca_chbevl_h(ca_r16(ca_r16(x / 2.0f) - 2.0f), a, 30));
+  float t = ca_r16(ex * ca_chbevl_h(ca_r16(ca_r16(32.0f / x) - 2.0f), b, 25));
+  return ca_r16(t / ca_r16(sqrtf(x)));
 }
 #undef CA_I0_A
 #undef CA_I0_B
@@ -399,8 +419,10 @@ CA_FN double ca_float_power_d(double a, double b) { return pow(a, b); }
 CA_FN float ca_ldexp_f(float x, float e) { return ldexpf(x, e < -400.0f ? -400 : e > 400.0f ? 400 : (int)e); }
 CA_FN double ca_ldexp_d(double x, double e) { return ldexp(x, e < -2200.0 ? -2200 : e > 2200.0 ? 2200 : (int)e); }
 
-/* gcd and lcm of the absolute values (NumPy's): never negative except where |x| wraps
- * (the most negative value of a dtype); gcd(0, 0) = 0, lcm(x, 0) = 0. */
+/* gcd of the absolute values, never negative except where |x| wraps (the most negative value
+ * of a dtype); gcd(0, 0) = 0. lcm is NumPy's |a / gcd * b| (0 for gcd 0), the product wrapping
+ * in int64: for int64 inputs exactly NumPy's; int32 products past 2^31, which NumPy wraps in 32
+ * bits before taking |.|, can differ in sign. */
 CA_FN ca_u ca_uabs(ca_i x) { return x < 0 ? 0u - (ca_u)x : (ca_u)x; }
 CA_FN ca_u ca_ugcd(ca_u a, ca_u b) {
   while (b) {
@@ -412,9 +434,43 @@ CA_FN ca_u ca_ugcd(ca_u a, ca_u b) {
 }
 CA_FN ca_i ca_gcd_i(ca_i a, ca_i b) { return (ca_i)ca_ugcd(ca_uabs(a), ca_uabs(b)); }
 CA_FN ca_i ca_lcm_i(ca_i a, ca_i b) {
-  ca_u x = ca_uabs(a), y = ca_uabs(b), g = ca_ugcd(x, y);
-  return g == 0 ? 0 : (ca_i)(x / g * y);
+  ca_u g = ca_ugcd(ca_uabs(a), ca_uabs(b));
+  if (g == 0) return 0;
+  ca_i q = a < 0 ? ca_negative_i((ca_i)(ca_uabs(a) / g)) : (ca_i)((ca_u)a / g);
+  return (ca_i)ca_uabs((ca_i)((ca_u)q * (ca_u)b));
 }
+
+/* Two results: the formula returns the first and writes the second. */
+
+/* modf: the fractional part, then the integral part, both with x's sign. */
+CA_FN float ca_modf_f(float x, float *ip) { return modff(x, ip); }
+CA_FN double ca_modf_d(double x, double *ip) { return modf(x, ip); }
+/* frexp: m in [0.5, 1) with x = m 2^e, then e (an integer, in x's kind; the core stores it as
+ * int32); 0, infinities and NaN give themselves and e = 0. */
+CA_FN float ca_frexp_f(float x, float *e) {
+  int k = 0;
+  if (!(x - x == 0.0f) || x == 0.0f) {
+    *e = 0.0f;
+    return x;
+  }
+  float m = frexpf(x, &k);
+  *e = (float)k;
+  return m;
+}
+CA_FN double ca_frexp_d(double x, double *e) {
+  int k = 0;
+  if (!(x - x == 0.0) || x == 0.0) {
+    *e = 0.0;
+    return x;
+  }
+  double m = frexp(x, &k);
+  *e = (double)k;
+  return m;
+}
+/* divmod: floor_divide and mod together, as NumPy's. */
+CA_FN ca_i ca_divmod_i(ca_i a, ca_i b, ca_i *m) { *m = ca_mod_i(a, b); return ca_floor_divide_i(a, b); }
+CA_FN float ca_divmod_f(float a, float b, float *m) { *m = ca_mod_f(a, b); return ca_floor_divide_f(a, b); }
+CA_FN double ca_divmod_d(double a, double b, double *m) { *m = ca_mod_d(a, b); return ca_floor_divide_d(a, b); }
 
 /* ---- random: Philox4x32-10 (Salmon et al., Random123; the same as cuRAND's) ------------- */
 

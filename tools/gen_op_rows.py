@@ -169,6 +169,19 @@ BINARY["ldexp"] = ([(dt, FA, et, EXPS) for dt in FLOATS for et in ("int8", "int3
                       ("uint8", UA, "int16", EXPS), ("float32", FA, None, 3), ("int16", IA, None, -2),
                       ("float32", FA, "float32", FB), ("float64", FA, None, 2.5)])
 
+# ---- ops of two results: inputs as for the unary and binary ops -----------------------------
+UNARY2 = {
+    "modf": same(FLOATS, F + HALVES + [-0.0, 1024.5, -123.125]) + [("int8", I), ("int32", I), ("uint8", U),
+                                                                  ("bool", B)],
+    "frexp": same(FLOATS, F + [-0.0, 2.0 ** -24, 2.0 ** -14, 65504.0, -1000.0, 0.375]) + [
+        ("float64", [1e300, 5e-324, -2.0 ** -1074, 2.0 ** 1023]), ("float32", [1e30, 2.0 ** -149]),
+        ("int8", I), ("int64", I), ("uint8", U), ("bool", B)],
+}
+BINARY2 = {
+    "divmod": pairs() + EDGES + [("int8", [-128, -128, 7, 0], "int8", [-1, 1, 0, 0]),
+                                 ("int64", [-(2 ** 63), 2 ** 52, -5, 5], "int64", [-1, -3, 3, -3])],
+}
+
 # ---- reductions: 2-d inputs, reduced over everything, axis 1 and axis -1 ------------------
 RF = [[1.5, -2.0, 0.25, 4.0], [3.0, 0.5, -1.0, 2.0]]
 RF_NAN = [[1.5, math.nan, 0.25, 4.0], [3.0, 0.5, -1.0, 2.0]]
@@ -216,7 +229,7 @@ def lua_value(v):
     if math.isinf(f):
         return "inf" if f > 0 else "-inf"
     if f == int(f) and abs(f) < 2 ** 53:
-        return ("-0.0" if math.copysign(1, f) < 0 and f == 0 else str(int(f)))
+        return ("nzero" if math.copysign(1, f) < 0 and f == 0 else str(int(f)))
     return repr(f)
 
 
@@ -238,6 +251,8 @@ NOT_YET = {"uint64": "int64"}
 def result(r):
     if r is None:
         return "raises = true"
+    if isinstance(r, tuple):  # two results: want and want2
+        return result(np.asarray(r[0])) + ", " + result(np.asarray(r[1])).replace("want", "want2", 1)
     name = NOT_YET.get(r.dtype.name, r.dtype.name)
     return 'want = {"%s", %s}' % (name, lua_list(r.tolist()))
 
@@ -250,7 +265,7 @@ def ops_def():
     ops = []
     with open("src/ops.def") as fh:
         for line in fh:
-            m = re.match(r"^CA_(UNARY|BINARY|REDUCE)\((\w+),", line)
+            m = re.match(r"^CA_(UNARY2|BINARY2|UNARY|BINARY|REDUCE)\((\w+),", line)
             if m:
                 ops.append((m.group(1).lower(), m.group(2)))
     return ops
@@ -261,26 +276,28 @@ def generate():
            % np.__version__,
            "-- expected result of every op of src/ops.def on inputs over several dtypes.",
            "-- Do not edit: change the inputs in the generator and run it again.",
-           "local nan, inf = 0 / 0, math.huge", "", "return {"]
+           "-- nzero is -0.0 computed at run time: Lua 5.1 folds the constant -0.0 into 0.",
+           "local nan, inf = 0 / 0, math.huge", "local nzero = -1 / inf", "", "return {"]
     missing = []
     for kind, op in ops_def():
-        table = {"unary": UNARY, "binary": BINARY, "reduce": REDUCE}[kind]
+        table = {"unary": UNARY, "binary": BINARY, "unary2": UNARY2, "binary2": BINARY2,
+                 "reduce": REDUCE}[kind]
         if op not in table:
             missing.append(op)
             continue
         out.append("  %s = {" % op)
         fn = getattr(np, numpy_name(op), None)
         for row in table[op]:
-            if kind == "unary":
+            if kind in ("unary", "unary2"):
                 dt, vals = row
                 r = run(fn, arr(dt, vals))
                 out.append('    {a = {"%s", %s}, %s},' % (dt, lua_list(vals), result(r)))
-            elif kind == "binary":
+            elif kind in ("binary", "binary2"):
                 dta, a, dtb, b = row
                 x = arr(dta, a)
                 y = b if dtb is None else arr(dtb, b)
                 r = run(fn, x, y)
-                if r is not None:
+                if r is not None and kind == "binary":
                     r = np.asarray(r)
                 bstr = lua_value(b) if dtb is None else '{"%s", %s}' % (dtb, lua_list(b))
                 out.append('    {a = {"%s", %s}, b = %s, %s},' % (dta, lua_list(a), bstr, result(r)))
