@@ -136,75 +136,65 @@ describe("GPU against CPU", function()
     assert.is_true(#OPS.unary >= 25 and #OPS.binary >= 20 and #OPS.reduce >= 10)
   end)
 
-  for _, name in ipairs(OPS.unary) do
-    it("unary " .. name .. " on every dtype and layout", function()
-      for _, dt in ipairs(DTYPES) do
-        for _, lay in ipairs(LAYOUTS) do
-          local c, g = pair(dt, lay[2](37))
-          both(("%s %s %s"):format(name, dt, lay[1]), name, function(x) return cu[name](lay[3](x)) end, c, g)
+  -- Each result of an op is compared on its own: ops of two results (divmod, modf, frexp)
+  -- through two pickers.
+  local ONE = {{"", function(f) return f end}}
+  local TWO = {{", first", function(f) return function(...) return (f(...)) end end},
+               {", second", function(f) return function(...) return select(2, f(...)) end end}}
+
+  local function unary_cases(name, picks)
+    for _, dt in ipairs(DTYPES) do
+      for _, lay in ipairs(LAYOUTS) do
+        local c, g = pair(dt, lay[2](37))
+        for _, p in ipairs(picks) do
+          both(("%s %s %s%s"):format(name, dt, lay[1], p[1]), name,
+            p[2](function(x) return cu[name](lay[3](x)) end), c, g)
         end
       end
-    end)
+    end
   end
 
-  for _, name in ipairs(OPS.binary) do
-    it("binary " .. name .. " on every dtype pair, layout, broadcast and scalar", function()
-      for _, dt in ipairs(DTYPES) do
-        for _, dt2 in ipairs({dt, "int32", "float32"}) do
-          for _, lay in ipairs(LAYOUTS) do
-            local shape = lay[2](29)
-            local c1, g1 = pair(dt, shape)
-            local c2, g2 = pair(dt2, shape)
-            both2(("%s %s,%s %s"):format(name, dt, dt2, lay[1]), name,
-              function(x, y) return cu[name](lay[3](x), lay[3](y)) end, c1, g1, c2, g2)
+  local function binary_cases(name, picks)
+    for _, dt in ipairs(DTYPES) do
+      for _, dt2 in ipairs({dt, "int32", "float32"}) do
+        for _, lay in ipairs(LAYOUTS) do
+          local shape = lay[2](29)
+          local c1, g1 = pair(dt, shape)
+          local c2, g2 = pair(dt2, shape)
+          for _, p in ipairs(picks) do
+            both2(("%s %s,%s %s%s"):format(name, dt, dt2, lay[1], p[1]), name,
+              p[2](function(x, y) return cu[name](lay[3](x), lay[3](y)) end), c1, g1, c2, g2)
           end
         end
-        local r1, rg1 = pair(dt, {4, 1})
-        local r2, rg2 = pair(dt, {1, 33})
-        both2(("%s %s broadcast"):format(name, dt), name, cu[name], r1, rg1, r2, rg2)
+      end
+      local r1, rg1 = pair(dt, {4, 1})
+      local r2, rg2 = pair(dt, {1, 33})
+      for _, p in ipairs(picks) do
+        both2(("%s %s broadcast%s"):format(name, dt, p[1]), name, p[2](cu[name]), r1, rg1, r2, rg2)
         for _, s in ipairs({3, -2.5, 0}) do
-          both(("%s %s with %s"):format(name, dt, s), name, function(x) return cu[name](x, s) end, r2, rg2)
-          both(("%s %s by %s"):format(name, dt, s), name, function(x) return cu[name](s, x) end, r2, rg2)
+          both(("%s %s with %s%s"):format(name, dt, s, p[1]), name,
+            p[2](function(x) return cu[name](x, s) end), r2, rg2)
+          both(("%s %s by %s%s"):format(name, dt, s, p[1]), name,
+            p[2](function(x) return cu[name](s, x) end), r2, rg2)
         end
       end
-    end)
+    end
   end
 
-  -- ops of two results: each result compared on its own
-  local function first(f) return function(...) return (f(...)) end end
-  local function second(f) return function(...) return select(2, f(...)) end end
+  for _, name in ipairs(OPS.unary) do
+    it("unary " .. name .. " on every dtype and layout", function() unary_cases(name, ONE) end)
+  end
   for _, name in ipairs(OPS.unary2) do
-    it("unary " .. name .. " (two results) on every dtype and layout", function()
-      for _, dt in ipairs(DTYPES) do
-        for _, lay in ipairs(LAYOUTS) do
-          local c, g = pair(dt, lay[2](37))
-          local f = function(x) return cu[name](lay[3](x)) end
-          both(("%s %s %s, first"):format(name, dt, lay[1]), name, first(f), c, g)
-          both(("%s %s %s, second"):format(name, dt, lay[1]), name, second(f), c, g)
-        end
-      end
+    it("unary " .. name .. " (two results) on every dtype and layout", function() unary_cases(name, TWO) end)
+  end
+  for _, name in ipairs(OPS.binary) do
+    it("binary " .. name .. " on every dtype pair, layout, broadcast and scalar", function()
+      binary_cases(name, ONE)
     end)
   end
   for _, name in ipairs(OPS.binary2) do
-    it("binary " .. name .. " (two results) on every dtype pair, layout and scalar", function()
-      for _, dt in ipairs(DTYPES) do
-        for _, dt2 in ipairs({dt, "int32", "float32"}) do
-          for _, lay in ipairs(LAYOUTS) do
-            local shape = lay[2](29)
-            local c1, g1 = pair(dt, shape)
-            local c2, g2 = pair(dt2, shape)
-            local f = function(x, y) return cu[name](lay[3](x), lay[3](y)) end
-            both2(("%s %s,%s %s, first"):format(name, dt, dt2, lay[1]), name, first(f), c1, g1, c2, g2)
-            both2(("%s %s,%s %s, second"):format(name, dt, dt2, lay[1]), name, second(f), c1, g1, c2, g2)
-          end
-        end
-        local r2, rg2 = pair(dt, {1, 33})
-        for _, s in ipairs({3, -2.5}) do
-          local f = function(x) return cu[name](x, s) end
-          both(("%s %s with %s, first"):format(name, dt, s), name, first(f), r2, rg2)
-          both(("%s %s with %s, second"):format(name, dt, s), name, second(f), r2, rg2)
-        end
-      end
+    it("binary " .. name .. " (two results) on every dtype pair, layout, broadcast and scalar", function()
+      binary_cases(name, TWO)
     end)
   end
 
