@@ -23,7 +23,9 @@ ALIASES = [("abs", "absolute"), ("acos", "arccos"), ("asin", "arcsin"), ("atan",
            ("le", "less_equal"), ("gt", "greater"), ("ge", "greater_equal"), ("amax", "max"),
            ("amin", "min"), ("invert", "bitwise_not"), ("round", "around"),
            ("ravel", "flatten"), ("asarray", "array"), ("rand", "random"), ("sub", "subtract"),
-           ("mul", "multiply"), ("div", "divide"), ("neg", "negative")]
+           ("mul", "multiply"), ("div", "divide"), ("neg", "negative"), ("radians", "deg2rad"),
+           ("degrees", "rad2deg"), ("fix", "trunc"), ("asinh", "arcsinh"), ("acosh", "arccosh"),
+           ("atanh", "arctanh"), ("conjugate", "conj")]
 META_NAMES = {
     "__add": ["add"], "__sub": ["subtract"], "__mul": ["multiply"],
     "__div": ["divide", "true_divide"], "__mod": ["mod", "remainder"], "__pow": ["power", "pow"],

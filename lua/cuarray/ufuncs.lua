@@ -111,6 +111,7 @@ function M.nan_to_num(x, opts)
   r = core.where(core.isposinf(r), opts.posinf or big, r)
   r = core.where(core.isneginf(r), opts.neginf or -big, r)
   if copy then return r end
+  if not x.writeable then error("nan_to_num: x is read-only (a broadcast view); use copy = true", 2) end
   x[{}] = r
   return x
 end
@@ -144,8 +145,10 @@ local function round(fname, a, decimals, opts)
     if r.dtype ~= a.dtype then r = r:astype(a.dtype) end
   end
   if opts.out then
-    core._check_array(opts.out, fname)[{}] = r
-    return opts.out
+    local out = core._check_array(opts.out, fname)
+    if not out.writeable then error(fname .. ": out is read-only (a broadcast view)", 3) end
+    out[{}] = r
+    return out
   end
   return r
 end
