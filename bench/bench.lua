@@ -182,7 +182,7 @@ cu.random.seed(0)
 local needs_big = false
 for _, name in ipairs({"add_f32", "add_f32_alloc", "axpb_f32", "exp_f32", "bcast_add_f32",
                        "sum_f32", "max_f32", "sum_axis_f32", "transpose_f32", "slice_step2_f32",
-                       "d2h_1gib"}) do
+                       "d2h_1gib", "hypot_f32", "logaddexp_f32", "modf_f32"}) do
   if want(name) then needs_big = true end
 end
 
@@ -196,6 +196,10 @@ if needs_big then
   bench("add_f32_alloc", REPS, function() return a + b end, 3 * N * B4)
   bench("axpb_f32", REPS, function() return a * 2 + b end, 3 * N * B4)
   bench("exp_f32", REPS, function() cu.exp(a, {out = c}) end, 2 * N * B4)
+  bench("hypot_f32", REPS, function() cu.hypot(a, b, {out = c}) end, 3 * N * B4)
+  bench("logaddexp_f32", REPS, function() cu.logaddexp(a, b, {out = c}) end, 3 * N * B4)
+  -- two results (allocated per call): one read, two writes
+  bench("modf_f32", REPS, function() return cu.modf(a) end, 3 * N * B4)
   bench("bcast_add_f32", REPS, function() return m + v end, 2 * M * M * B4)
   -- {array = true}: the 0-d result stays on the device, as CuPy's and PyTorch's do
   bench("sum_f32", REPS, function() return a:sum(ON_DEVICE) end, N * B4)

@@ -35,6 +35,7 @@
     template <class X> CU_D static auto i(X x) -> decltype(ca_##name##_i(x)) { return ca_##name##_i(x); } \
     template <class X> CU_D static auto f(X x) -> decltype(ca_##name##_f(x)) { return ca_##name##_f(x); } \
     template <class X> CU_D static auto d(X x) -> decltype(ca_##name##_d(x)) { return ca_##name##_d(x); } \
+    template <class X> CU_D static auto h(X x) -> decltype(ca_##name##_h(x)) { return ca_##name##_h(x); } \
   };
 #define CA_BINARY(name, rule)                                                                   \
   struct B_##name {                                                                             \
@@ -43,12 +44,30 @@
     template <class X> CU_D static auto i(X x, X y) -> decltype(ca_##name##_i(x, y)) { return ca_##name##_i(x, y); } \
     template <class X> CU_D static auto f(X x, X y) -> decltype(ca_##name##_f(x, y)) { return ca_##name##_f(x, y); } \
     template <class X> CU_D static auto d(X x, X y) -> decltype(ca_##name##_d(x, y)) { return ca_##name##_d(x, y); } \
+    template <class X> CU_D static auto h(X x, X y) -> decltype(ca_##name##_h(x, y)) { return ca_##name##_h(x, y); } \
   };
 #define CA_REDUCE(name, rule)
+/* two results: the formula returns the first and writes the second through r2 */
+#define CA_UNARY2(name, rule)                                                                   \
+  struct U_##name {                                                                             \
+    static constexpr const char *nm = #name;                                                    \
+    template <class X> CU_D static auto i(X x, X *r2) -> decltype(ca_##name##_i(x, r2)) { return ca_##name##_i(x, r2); } \
+    template <class X> CU_D static auto f(X x, X *r2) -> decltype(ca_##name##_f(x, r2)) { return ca_##name##_f(x, r2); } \
+    template <class X> CU_D static auto d(X x, X *r2) -> decltype(ca_##name##_d(x, r2)) { return ca_##name##_d(x, r2); } \
+  };
+#define CA_BINARY2(name, rule)                                                                  \
+  struct B_##name {                                                                             \
+    static constexpr const char *nm = #name;                                                    \
+    template <class X> CU_D static auto i(X x, X y, X *r2) -> decltype(ca_##name##_i(x, y, r2)) { return ca_##name##_i(x, y, r2); } \
+    template <class X> CU_D static auto f(X x, X y, X *r2) -> decltype(ca_##name##_f(x, y, r2)) { return ca_##name##_f(x, y, r2); } \
+    template <class X> CU_D static auto d(X x, X y, X *r2) -> decltype(ca_##name##_d(x, y, r2)) { return ca_##name##_d(x, y, r2); } \
+  };
 #include "../src/ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
 
 /* Compute kinds: the C++ type and which formula. */
 struct KI {
@@ -63,6 +82,11 @@ struct KD {
   typedef double C;
   template <class Op, class... A> CU_D static auto call(A... a) -> decltype(Op::d(a...)) { return Op::d(a...); }
 };
+/* float16 through an op's float16 formula (scalar.h's CA_HALF_FORMULAS), where it has one */
+struct KH {
+  typedef float C;
+  template <class Op, class... A> CU_D static auto call(A... a) -> decltype(Op::h(a...)) { return Op::h(a...); }
+};
 
 template <class Op, class K, int NIN, class = void> struct has_formula : std::false_type {};
 template <class Op, class K>
@@ -75,6 +99,20 @@ struct has_formula<Op, K, 2, std::void_t<decltype(K::template call<Op>(std::decl
 
 template <class Op, class K, class C> CU_D auto apply(const C (&x)[1]) { return K::template call<Op>(x[0]); }
 template <class Op, class K, class C> CU_D auto apply(const C (&x)[2]) { return K::template call<Op>(x[0], x[1]); }
+
+/* Ops of two results: formulas C f(C x[, C y], C *second). */
+template <class Op, class K, int NIN, class = void> struct has_formula2 : std::false_type {};
+template <class Op, class K>
+struct has_formula2<Op, K, 1, std::void_t<decltype(K::template call<Op>(std::declval<typename K::C>(),
+                                                                        std::declval<typename K::C *>()))>>
+    : std::true_type {};
+template <class Op, class K>
+struct has_formula2<Op, K, 2, std::void_t<decltype(K::template call<Op>(std::declval<typename K::C>(),
+                                                                        std::declval<typename K::C>(),
+                                                                        std::declval<typename K::C *>()))>>
+    : std::true_type {};
+template <class Op, class K, class C> CU_D C apply2(const C (&x)[1], C *r2) { return K::template call<Op>(x[0], r2); }
+template <class Op, class K, class C> CU_D C apply2(const C (&x)[2], C *r2) { return K::template call<Op>(x[0], x[1], r2); }
 
 /* ---- fast path --------------------------------------------------------------------------- */
 
@@ -176,6 +214,28 @@ template <class Op, class K, int NIN> struct OpBody {
   }
   static CU_D void store(const GenArgs &a, long long off0, const V &v) {
     cuk::st_rt(a.ptr[0] + off0, a.dt[0], 0, apply<Op, K>(v.x));
+  }
+};
+
+/* (op[0], op[1]) = Op(op[2], ..., op[NIN + 1]), inputs read in kind K. The second result's
+ * offset travels with the inputs, since k_general hands the store op[0]'s alone. */
+template <class Op, class K, int NIN> struct OpBody2 {
+  typedef typename K::C C;
+  static constexpr int NOP = NIN + 2;
+  struct V { C x[NIN]; long long off1; };
+  static CU_D V load(const GenArgs &a, const long long (&off)[NOP]) {
+    V v;
+#pragma unroll
+    for (int q = 0; q < NIN; q++)
+      v.x[q] = a.ptr[q + 2] ? cuk::ld_rt<C>(a.ptr[q + 2] + off[q + 2], a.dt[q + 2], 0) : value_as<C>(a.val[q + 2]);
+    v.off1 = off[1];
+    return v;
+  }
+  static CU_D void store(const GenArgs &a, long long off0, const V &v) {
+    C second;
+    C first = apply2<Op, K>(v.x, &second);
+    cuk::st_rt(a.ptr[0] + off0, a.dt[0], 0, first);
+    cuk::st_rt(a.ptr[1] + v.off1, a.dt[1], 0, second);
   }
 };
 
@@ -307,11 +367,35 @@ template <class Op, int NIN> static ca_status run_op(ca_backend *be, const ca_lo
   switch (l->compute) {
   case CA_INT32: return run_kind<Op, KI, CA_INT32, NIN>(be, l);
   case CA_INT64: return run_kind<Op, KI, CA_INT64, NIN>(be, l);
-  case CA_FLOAT16: return run_kind<Op, KF, CA_FLOAT16, NIN>(be, l);
+  case CA_FLOAT16:
+    if constexpr (has_formula<Op, KH, NIN>::value) return run_kind<Op, KH, CA_FLOAT16, NIN>(be, l);
+    else return run_kind<Op, KF, CA_FLOAT16, NIN>(be, l);
   case CA_FLOAT32: return run_kind<Op, KF, CA_FLOAT32, NIN>(be, l);
   case CA_FLOAT64: return run_kind<Op, KD, CA_FLOAT64, NIN>(be, l);
   case CA_BOOL: case CA_INT8: case CA_UINT8: case CA_INT16: return run_kind<Op, KI, -1, NIN>(be, l);
   default: return unsupported(be, Op::nm, l->compute);
+  }
+}
+
+/* Ops of two results: the general path, any dtypes and layouts. */
+template <class Op, class K, int NIN> static ca_status run_kind2(ca_backend *be, const ca_loop *l) {
+  if constexpr (!has_formula2<Op, K, NIN>::value) {
+    return unsupported(be, Op::nm, l->compute);
+  } else {
+    GenArgs g;
+    gen_from_loop(&g, l);
+    gen_values<typename K::C>(&g, l);
+    return gen_run<OpBody2<Op, K, NIN>>(be, g, l, Op::nm);
+  }
+}
+
+template <class Op, int NIN> static ca_status run_op2(ca_backend *be, const ca_loop *l) {
+  if (l->size == 0) return CA_OK;
+  if (l->nop < NIN + 2) return cu_fail_msg(be, CA_ERR_VALUE, "cuda: an op of two results needs four operands");
+  switch (ca_compute_kind(l->compute)) {
+  case CA_CK_d: return run_kind2<Op, KD, NIN>(be, l);
+  case CA_CK_f: return run_kind2<Op, KF, NIN>(be, l);
+  default: return run_kind2<Op, KI, NIN>(be, l);
   }
 }
 
@@ -320,10 +404,14 @@ extern "C" ca_status cu_unary(ca_backend *be, int op, const ca_loop *l) {
 #define CA_UNARY(name, rule) case CA_OP_##name: return run_op<U_##name, 1>(be, l);
 #define CA_BINARY(name, rule)
 #define CA_REDUCE(name, rule)
+#define CA_UNARY2(name, rule) case CA_OP_##name: return run_op2<U_##name, 1>(be, l);
+#define CA_BINARY2(name, rule)
 #include "../src/ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
   default:
     return cu_fail_msg(be, CA_ERR_UNSUPPORTED, "cuda: unary called with a non-unary op");
   }
@@ -334,10 +422,14 @@ extern "C" ca_status cu_binary(ca_backend *be, int op, const ca_loop *l) {
 #define CA_UNARY(name, rule)
 #define CA_BINARY(name, rule) case CA_OP_##name: return run_op<B_##name, 2>(be, l);
 #define CA_REDUCE(name, rule)
+#define CA_UNARY2(name, rule)
+#define CA_BINARY2(name, rule) case CA_OP_##name: return run_op2<B_##name, 2>(be, l);
 #include "../src/ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
   default:
     return cu_fail_msg(be, CA_ERR_UNSUPPORTED, "cuda: binary called with a non-binary op");
   }

@@ -32,7 +32,7 @@ end
 
 -- The op table as the core reports it (cu._ops, from src/ops.def), by kind.
 local function op_table()
-  local ops = {unary = {}, binary = {}, reduce = {}, rule = {}}
+  local ops = {unary = {}, binary = {}, unary2 = {}, binary2 = {}, reduce = {}, rule = {}}
   for _, o in ipairs(cu._ops) do
     ops[o.kind][#ops[o.kind] + 1] = o.name
     ops.rule[o.name] = o.rule
@@ -138,37 +138,65 @@ describe("GPU against CPU", function()
     assert.is_true(#OPS.unary >= 25 and #OPS.binary >= 20 and #OPS.reduce >= 10)
   end)
 
-  for _, name in ipairs(OPS.unary) do
-    it("unary " .. name .. " on every dtype and layout", function()
-      for _, dt in ipairs(DTYPES) do
-        for _, lay in ipairs(LAYOUTS) do
-          local c, g = pair(dt, lay[2](37))
-          both(("%s %s %s"):format(name, dt, lay[1]), name, function(x) return cu[name](lay[3](x)) end, c, g)
+  -- Each result of an op is compared on its own: ops of two results (divmod, modf, frexp)
+  -- through two pickers.
+  local ONE = {{"", function(f) return f end}}
+  local TWO = {{", first", function(f) return function(...) return (f(...)) end end},
+               {", second", function(f) return function(...) return select(2, f(...)) end end}}
+
+  local function unary_cases(name, picks)
+    for _, dt in ipairs(DTYPES) do
+      for _, lay in ipairs(LAYOUTS) do
+        local c, g = pair(dt, lay[2](37))
+        for _, p in ipairs(picks) do
+          both(("%s %s %s%s"):format(name, dt, lay[1], p[1]), name,
+            p[2](function(x) return cu[name](lay[3](x)) end), c, g)
         end
       end
-    end)
+    end
   end
 
-  for _, name in ipairs(OPS.binary) do
-    it("binary " .. name .. " on every dtype pair, layout, broadcast and scalar", function()
-      for _, dt in ipairs(DTYPES) do
-        for _, dt2 in ipairs({dt, "int32", "float32"}) do
-          for _, lay in ipairs(LAYOUTS) do
-            local shape = lay[2](29)
-            local c1, g1 = pair(dt, shape)
-            local c2, g2 = pair(dt2, shape)
-            both2(("%s %s,%s %s"):format(name, dt, dt2, lay[1]), name,
-              function(x, y) return cu[name](lay[3](x), lay[3](y)) end, c1, g1, c2, g2)
+  local function binary_cases(name, picks)
+    for _, dt in ipairs(DTYPES) do
+      for _, dt2 in ipairs({dt, "int32", "float32"}) do
+        for _, lay in ipairs(LAYOUTS) do
+          local shape = lay[2](29)
+          local c1, g1 = pair(dt, shape)
+          local c2, g2 = pair(dt2, shape)
+          for _, p in ipairs(picks) do
+            both2(("%s %s,%s %s%s"):format(name, dt, dt2, lay[1], p[1]), name,
+              p[2](function(x, y) return cu[name](lay[3](x), lay[3](y)) end), c1, g1, c2, g2)
           end
         end
-        local r1, rg1 = pair(dt, {4, 1})
-        local r2, rg2 = pair(dt, {1, 33})
-        both2(("%s %s broadcast"):format(name, dt), name, cu[name], r1, rg1, r2, rg2)
+      end
+      local r1, rg1 = pair(dt, {4, 1})
+      local r2, rg2 = pair(dt, {1, 33})
+      for _, p in ipairs(picks) do
+        both2(("%s %s broadcast%s"):format(name, dt, p[1]), name, p[2](cu[name]), r1, rg1, r2, rg2)
         for _, s in ipairs({3, -2.5, 0}) do
-          both(("%s %s with %s"):format(name, dt, s), name, function(x) return cu[name](x, s) end, r2, rg2)
-          both(("%s %s by %s"):format(name, dt, s), name, function(x) return cu[name](s, x) end, r2, rg2)
+          both(("%s %s with %s%s"):format(name, dt, s, p[1]), name,
+            p[2](function(x) return cu[name](x, s) end), r2, rg2)
+          both(("%s %s by %s%s"):format(name, dt, s, p[1]), name,
+            p[2](function(x) return cu[name](s, x) end), r2, rg2)
         end
       end
+    end
+  end
+
+  for _, name in ipairs(OPS.unary) do
+    it("unary " .. name .. " on every dtype and layout", function() unary_cases(name, ONE) end)
+  end
+  for _, name in ipairs(OPS.unary2) do
+    it("unary " .. name .. " (two results) on every dtype and layout", function() unary_cases(name, TWO) end)
+  end
+  for _, name in ipairs(OPS.binary) do
+    it("binary " .. name .. " on every dtype pair, layout, broadcast and scalar", function()
+      binary_cases(name, ONE)
+    end)
+  end
+  for _, name in ipairs(OPS.binary2) do
+    it("binary " .. name .. " (two results) on every dtype pair, layout, broadcast and scalar", function()
+      binary_cases(name, TWO)
     end)
   end
 

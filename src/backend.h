@@ -128,33 +128,46 @@ typedef enum ca_op {
 #define CA_UNARY(name, rule) CA_OP_##name,
 #define CA_BINARY(name, rule) CA_OP_##name,
 #define CA_REDUCE(name, rule) CA_OP_##name,
+#define CA_UNARY2(name, rule) CA_OP_##name,
+#define CA_BINARY2(name, rule) CA_OP_##name,
 #include "ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
   CA_NOPS
 } ca_op;
 
-/* Which entry an op belongs to, from ops.def: unary, binary or reduce. */
-typedef enum ca_op_class { CA_UNARY_OP, CA_BINARY_OP, CA_REDUCE_OP } ca_op_class;
+/* Which entry an op belongs to, from ops.def: unary, binary or reduce; the ops of two
+ * results (CA_UNARY2, CA_BINARY2) run through the unary and binary entries. */
+typedef enum ca_op_class { CA_UNARY_OP, CA_BINARY_OP, CA_REDUCE_OP, CA_UNARY2_OP, CA_BINARY2_OP } ca_op_class;
 static const unsigned char ca_op_classes[CA_NOPS] = {
 #define CA_UNARY(name, rule) CA_UNARY_OP,
 #define CA_BINARY(name, rule) CA_BINARY_OP,
 #define CA_REDUCE(name, rule) CA_REDUCE_OP,
+#define CA_UNARY2(name, rule) CA_UNARY2_OP,
+#define CA_BINARY2(name, rule) CA_BINARY2_OP,
 #include "ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
 };
 CA_HD static inline int ca_is_reduce_op(int op) {
   switch (op) {
 #define CA_UNARY(name, rule)
 #define CA_BINARY(name, rule)
 #define CA_REDUCE(name, rule) case CA_OP_##name:
+#define CA_UNARY2(name, rule)
+#define CA_BINARY2(name, rule)
 #include "ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
     return 1;
   default:
     return 0;
@@ -251,7 +264,9 @@ struct ca_backend {
 
   /* op[0] = op[1] converted to op[0]'s dtype (op[1] may be a scalar: a fill). */
   ca_status (*copy)(ca_backend *be, const ca_loop *l);
-  /* op[0] = f(op[1]) / f(op[1], op[2]) for the CA_UNARY / CA_BINARY ops of ops.def. */
+  /* op[0] = f(op[1]) / f(op[1], op[2]) for the CA_UNARY / CA_BINARY ops of ops.def;
+   * (op[0], op[1]) = f(op[2]) / f(op[2], op[3]) for the CA_UNARY2 / CA_BINARY2 ops (two
+   * results: the formula returns the first and writes the second through a pointer). */
   ca_status (*unary)(ca_backend *be, int op, const ca_loop *l);
   ca_status (*binary)(ca_backend *be, int op, const ca_loop *l);
   /* op[0] = op[1] ? op[2] : op[3]; op[1] is read as a truth value. */

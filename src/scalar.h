@@ -224,6 +224,254 @@ CA_FN ca_i ca_right_shift_i(ca_i a, ca_i b) {
   return a >> b;
 }
 
+/* ---- NumPy's other elementwise functions ------------------------------------------------
+ * As NumPy's loops compute them (numpy/_core/src/umath, npymath): float16 through float, as
+ * NumPy's half loops do, except where a float16 formula ca_<op>_h is listed in
+ * CA_HALF_FORMULAS (results that depend on float16's own format). */
+
+CA_FN float ca_cbrt_f(float x) { return cbrtf(x); }
+CA_FN double ca_cbrt_d(double x) { return cbrt(x); }
+CA_FN float ca_exp2_f(float x) { return exp2f(x); }
+CA_FN double ca_exp2_d(double x) { return exp2(x); }
+CA_FN float ca_arcsinh_f(float x) { return asinhf(x); }
+CA_FN double ca_arcsinh_d(double x) { return asinh(x); }
+CA_FN float ca_arccosh_f(float x) { return acoshf(x); }
+CA_FN double ca_arccosh_d(double x) { return acosh(x); }
+CA_FN float ca_arctanh_f(float x) { return atanhf(x); }
+CA_FN double ca_arctanh_d(double x) { return atanh(x); }
+/* NumPy's constants: pi / 180 rounded in the kind's own precision */
+CA_FN float ca_deg2rad_f(float x) { return x * (3.14159265358979323846f / 180.0f); }
+CA_FN double ca_deg2rad_d(double x) { return x * (3.14159265358979323846 / 180.0); }
+CA_FN float ca_rad2deg_f(float x) { return x * (180.0f / 3.14159265358979323846f); }
+CA_FN double ca_rad2deg_d(double x) { return x * (180.0 / 3.14159265358979323846); }
+
+CA_FN ca_i ca_signbit_i(ca_i x) { return x < 0; }
+CA_FN ca_i ca_signbit_f(float x) { return signbit(x) != 0; }
+CA_FN ca_i ca_signbit_d(double x) { return signbit(x) != 0; }
+CA_FN ca_i ca_isposinf_i(ca_i x) { (void)x; return 0; }
+CA_FN ca_i ca_isposinf_f(float x) { return x == INFINITY; }
+CA_FN ca_i ca_isposinf_d(double x) { return x == INFINITY; }
+CA_FN ca_i ca_isneginf_i(ca_i x) { (void)x; return 0; }
+CA_FN ca_i ca_isneginf_f(float x) { return x == -INFINITY; }
+CA_FN ca_i ca_isneginf_d(double x) { return x == -INFINITY; }
+
+/* nextafter and spacing (npy_spacing: the step away from zero, upward from either zero; NaN
+ * for infinities). */
+CA_FN float ca_nextafter_f(float a, float b) { return nextafterf(a, b); }
+CA_FN double ca_nextafter_d(double a, double b) { return nextafter(a, b); }
+CA_FN float ca_spacing_f(float x) {
+  return x == INFINITY || x == -INFINITY ? NAN : nextafterf(x, x < 0.0f ? -INFINITY : INFINITY) - x;
+}
+CA_FN double ca_spacing_d(double x) {
+  return x == INFINITY || x == -INFINITY ? (double)NAN : nextafter(x, x < 0.0 ? -(double)INFINITY : (double)INFINITY) - x;
+}
+/* The float16 neighbour of a float16 value x toward b, computed on floats: a float16 step is
+ * 2^(e - 11) for x = m 2^e (0.5 <= m < 1; subnormals: 2^-24), halved when going toward zero
+ * from a power of two; beyond 65504 is infinity. */
+CA_FN float ca_nextafter_h(float x, float b) {
+  if (x != x || b != b) return x + b;
+  if (x == b) return b;
+  if (x == 0.0f) return b > 0.0f ? 5.9604644775390625e-8f : -5.9604644775390625e-8f;
+  if (x == INFINITY || x == -INFINITY) return copysignf(65504.0f, x);
+  int e;
+  float ax = fabsf(x), step;
+  (void)frexpf(ax, &e);
+  step = ldexpf(1.0f, (e < -13 ? -13 : e) - 11);
+  int away = (b > x) == (x > 0.0f);
+  if (!away && e > -13 && ax == ldexpf(0.5f, e)) step *= 0.5f;
+  float r = away ? x + copysignf(step, x) : x - copysignf(step, x);
+  return fabsf(r) > 65504.0f ? copysignf(INFINITY, r) : r;
+}
+/* NumPy's float16 spacing (npy_half_spacing) is the step upward, so positive for negative x
+ * too, unlike float32 and float64's. */
+CA_FN float ca_spacing_h(float x) {
+  return x == INFINITY || x == -INFINITY ? NAN : ca_nextafter_h(x, INFINITY) - x;
+}
+/* The ops above that have a float16 formula: X(op, nin). */
+#define CA_HALF_FORMULAS(X) X(nextafter, 2) X(spacing, 1) X(i0, 1)
+
+/* i0: NumPy's, Cephes' Chebyshev series (_chbevl) on |x| <= 8 and beyond, in the kind's own
+ * precision as NumPy computes it for float32 and float64. */
+CA_FN double ca_chbevl_d(double x, const double *c, int n) {
+  double b0 = c[0], b1 = 0.0, b2 = 0.0;
+  for (int i = 1; i < n; i++) {
+    b2 = b1;
+    b1 = b0;
+    b0 = x * b1 - b2 + c[i];
+  }
+  return 0.5 * (b0 - b2);
+}
+CA_FN float ca_chbevl_f(float x, const double *c, int n) {
+  float b0 = (float)c[0], b1 = 0.0f, b2 = 0.0f;
+  for (int i = 1; i < n; i++) {
+    b2 = b1;
+    b1 = b0;
+    b0 = x * b1 - b2 + (float)c[i];
+  }
+  return 0.5f * (b0 - b2);
+}
+#define CA_I0_A                                                                                \
+  {-4.41534164647933937950E-18, 3.33079451882223809783E-17, -2.43127984654795469359E-16,       \
+   1.71539128555513303061E-15, -1.16853328779934516808E-14, 7.67618549860493561688E-14,        \
+   -4.85644678311192946090E-13, 2.95505266312963983461E-12, -1.72682629144155570723E-11,       \
+   9.67580903537323691224E-11, -5.18979560163526290666E-10, 2.65982372468238665035E-9,         \
+   -1.30002500998624804212E-8, 6.04699502254191894932E-8, -2.67079385394061173391E-7,          \
+   1.11738753912010371815E-6, -4.41673835845875056359E-6, 1.64484480707288970893E-5,           \
+   -5.75419501008210370398E-5, 1.88502885095841655729E-4, -5.76375574538582365885E-4,          \
+   1.63947561694133579842E-3, -4.32430999505057594430E-3, 1.05464603945949983183E-2,           \
+   -2.37374148058994688156E-2, 4.93052842396707084878E-2, -9.49010970480476444210E-2,          \
+   1.71620901522208775349E-1, -3.04682672343198398683E-1, 6.76795274409476084995E-1}
+#define CA_I0_B                                                                                \
+  {-7.23318048787475395456E-18, -4.83050448594418207126E-18, 4.46562142029675999901E-17,       \
+   3.46122286769746109310E-17, -2.82762398051658348494E-16, -3.42548561967721913462E-16,       \
+   1.77256013305652638360E-15, 3.81168066935262242075E-15, -9.55484669882830764870E-15,        \
+   -4.15056934728722208663E-14, 1.54008621752140982691E-14, 3.85277838274214270114E-13,        \
+   7.18012445138366623367E-13, -1.79417853150680611778E-12, -1.32158118404477131188E-11,       \
+   -3.14991652796324136454E-11, 1.18891471078464383424E-11, 4.94060238822496958910E-10,        \
+   3.39623202570838634515E-9, 2.26666899049817806459E-8, 2.04891858946906374183E-7,            \
+   2.89137052083475648297E-6, 6.88975834691682398426E-5, 3.36911647825569408990E-3,            \
+   8.04490411014108831608E-1}
+CA_FN double ca_i0_d(double x) {
+  const double a[30] = CA_I0_A, b[25] = CA_I0_B;
+  x = fabs(x);
+  if (x <= 8.0) return exp(x) * ca_chbevl_d(x / 2.0 - 2.0, a, 30);
+  return exp(x) * ca_chbevl_d(32.0 / x - 2.0, b, 25) / sqrt(x);
+}
+CA_FN float ca_i0_f(float x) {
+  const double a[30] = CA_I0_A, b[25] = CA_I0_B;
+  x = fabsf(x);
+  if (x <= 8.0f) return expf(x) * ca_chbevl_f(x / 2.0f - 2.0f, a, 30);
+  return expf(x) * ca_chbevl_f(32.0f / x - 2.0f, b, 25) / sqrtf(x);
+}
+/* float16: NumPy sums the series in float16 arithmetic, every step rounded (exp(x) overflows
+ * past x = 11.1, so i0 gives inf there although the true value fits). */
+CA_FN float ca_r16(float v) { return ca_half_to_float(ca_float_to_half(v)); }
+CA_FN float ca_chbevl_h(float x, const double *c, int n) {
+  float b0 = ca_half_to_float(ca_double_to_half(c[0])), b1 = 0.0f, b2 = 0.0f;
+  for (int i = 1; i < n; i++) {
+    b2 = b1;
+    b1 = b0;
+    b0 = ca_r16(ca_r16(ca_r16(x * b1) - b2) + ca_half_to_float(ca_double_to_half(c[i])));
+  }
+  return ca_r16(0.5f * ca_r16(b0 - b2));
+}
+CA_FN float ca_i0_h(float x) {
+  const double a[30] = CA_I0_A, b[25] = CA_I0_B;
+  x = fabsf(x);
+  float ex = ca_r16(expf(x));
+  if (x <= 8.0f) return ca_r16(ex * ca_chbevl_h(ca_r16(ca_r16(x / 2.0f) - 2.0f), a, 30));
+  float t = ca_r16(ex * ca_chbevl_h(ca_r16(ca_r16(32.0f / x) - 2.0f), b, 25));
+  return ca_r16(t / ca_r16(sqrtf(x)));
+}
+#undef CA_I0_A
+#undef CA_I0_B
+
+/* sinc: NumPy's sin(y) / y with y = pi * x (pi * 1e-20 for 0), in float64 as NumPy's is. */
+CA_FN double ca_sinc_d(double x) {
+  double y = 3.14159265358979323846 * (x == 0.0 ? 1.0e-20 : x);
+  return sin(y) / y;
+}
+
+CA_FN float ca_hypot_f(float a, float b) { return hypotf(a, b); }
+CA_FN double ca_hypot_d(double a, double b) { return hypot(a, b); }
+/* npy_logaddexp(2): equal inputs (infinities of one sign too) give x + log 2 (x + 1); the
+ * larger plus log1p of the other's exponential; NaN through the difference. */
+CA_FN float ca_logaddexp_f(float a, float b) {
+  if (a == b) return a + 0.693147180559945309417232121458176568f;
+  float t = a - b;
+  return t > 0 ? a + log1pf(expf(-t)) : t <= 0 ? b + log1pf(expf(t)) : t;
+}
+CA_FN double ca_logaddexp_d(double a, double b) {
+  if (a == b) return a + 0.693147180559945309417232121458176568;
+  double t = a - b;
+  return t > 0 ? a + log1p(exp(-t)) : t <= 0 ? b + log1p(exp(t)) : t;
+}
+CA_FN float ca_logaddexp2_f(float a, float b) {
+  if (a == b) return a + 1.0f;
+  float t = a - b;
+  const float log2e = 1.442695040888963407359924681001892137f;
+  return t > 0 ? a + log2e * log1pf(exp2f(-t)) : t <= 0 ? b + log2e * log1pf(exp2f(t)) : t;
+}
+CA_FN double ca_logaddexp2_d(double a, double b) {
+  if (a == b) return a + 1.0;
+  double t = a - b;
+  const double log2e = 1.442695040888963407359924681001892137;
+  return t > 0 ? a + log2e * log1p(exp2(-t)) : t <= 0 ? b + log2e * log1p(exp2(t)) : t;
+}
+CA_FN float ca_copysign_f(float a, float b) { return copysignf(a, b); }
+CA_FN double ca_copysign_d(double a, double b) { return copysign(a, b); }
+/* heaviside(x, h0): 0 below zero, h0 at zero, 1 above, NaN for NaN. */
+CA_FN float ca_heaviside_f(float x, float h0) { return x != x ? x : x == 0 ? h0 : x < 0 ? 0.0f : 1.0f; }
+CA_FN double ca_heaviside_d(double x, double h0) { return x != x ? x : x == 0 ? h0 : x < 0 ? 0.0 : 1.0; }
+
+/* fmax/fmin ignore a NaN beside a number; of equal inputs (+0 and -0) the second, as NumPy. */
+CA_FN ca_i ca_fmax_i(ca_i a, ca_i b) { return a > b ? a : b; }
+CA_FN float ca_fmax_f(float a, float b) { return (a > b || b != b) ? a : b; }
+CA_FN double ca_fmax_d(double a, double b) { return (a > b || b != b) ? a : b; }
+CA_FN ca_i ca_fmin_i(ca_i a, ca_i b) { return a < b ? a : b; }
+CA_FN float ca_fmin_f(float a, float b) { return (a < b || b != b) ? a : b; }
+CA_FN double ca_fmin_d(double a, double b) { return (a < b || b != b) ? a : b; }
+
+CA_FN double ca_float_power_d(double a, double b) { return pow(a, b); }
+
+/* ldexp(x, e): e is an integer read in x's kind (exactly, for any exponent that matters);
+ * beyond +-400 (float) or +-2200 (double) every result is 0 or infinite already. */
+CA_FN float ca_ldexp_f(float x, float e) { return ldexpf(x, e < -400.0f ? -400 : e > 400.0f ? 400 : (int)e); }
+CA_FN double ca_ldexp_d(double x, double e) { return ldexp(x, e < -2200.0 ? -2200 : e > 2200.0 ? 2200 : (int)e); }
+
+/* gcd of the absolute values, never negative except where |x| wraps (the most negative value
+ * of a dtype); gcd(0, 0) = 0. lcm is NumPy's |a / gcd * b| (0 for gcd 0), the product wrapping
+ * in int64: for int64 inputs exactly NumPy's; int32 products past 2^31, which NumPy wraps in 32
+ * bits before taking |.|, can differ in sign. */
+CA_FN ca_u ca_uabs(ca_i x) { return x < 0 ? 0u - (ca_u)x : (ca_u)x; }
+CA_FN ca_u ca_ugcd(ca_u a, ca_u b) {
+  while (b) {
+    ca_u t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+CA_FN ca_i ca_gcd_i(ca_i a, ca_i b) { return (ca_i)ca_ugcd(ca_uabs(a), ca_uabs(b)); }
+CA_FN ca_i ca_lcm_i(ca_i a, ca_i b) {
+  ca_u g = ca_ugcd(ca_uabs(a), ca_uabs(b));
+  if (g == 0) return 0;
+  ca_i q = a < 0 ? ca_negative_i((ca_i)(ca_uabs(a) / g)) : (ca_i)((ca_u)a / g);
+  return (ca_i)ca_uabs((ca_i)((ca_u)q * (ca_u)b));
+}
+
+/* Two results: the formula returns the first and writes the second. */
+
+/* modf: the fractional part, then the integral part, both with x's sign. */
+CA_FN float ca_modf_f(float x, float *ip) { return modff(x, ip); }
+CA_FN double ca_modf_d(double x, double *ip) { return modf(x, ip); }
+/* frexp: m in [0.5, 1) with x = m 2^e, then e (an integer, in x's kind; the core stores it as
+ * int32); 0, infinities and NaN give themselves and e = 0. */
+CA_FN float ca_frexp_f(float x, float *e) {
+  int k = 0;
+  if (!(x - x == 0.0f) || x == 0.0f) {
+    *e = 0.0f;
+    return x;
+  }
+  float m = frexpf(x, &k);
+  *e = (float)k;
+  return m;
+}
+CA_FN double ca_frexp_d(double x, double *e) {
+  int k = 0;
+  if (!(x - x == 0.0) || x == 0.0) {
+    *e = 0.0;
+    return x;
+  }
+  double m = frexp(x, &k);
+  *e = (double)k;
+  return m;
+}
+/* divmod: floor_divide and mod together, as NumPy's. */
+CA_FN ca_i ca_divmod_i(ca_i a, ca_i b, ca_i *m) { *m = ca_mod_i(a, b); return ca_floor_divide_i(a, b); }
+CA_FN float ca_divmod_f(float a, float b, float *m) { *m = ca_mod_f(a, b); return ca_floor_divide_f(a, b); }
+CA_FN double ca_divmod_d(double a, double b, double *m) { *m = ca_mod_d(a, b); return ca_floor_divide_d(a, b); }
+
 /* ---- random: Philox4x32-10 (Salmon et al., Random123; the same as cuRAND's) ------------- */
 
 typedef struct ca_u32x4 { uint32_t v[4]; } ca_u32x4;

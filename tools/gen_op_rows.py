@@ -50,10 +50,19 @@ MATH_DOMAIN = {
     "arcsin": [-1.0, -0.5, 0.0, 0.25, 1.0, 2.0, math.nan],
     "arccos": [-1.0, -0.5, 0.0, 0.25, 1.0, 2.0, math.nan],
     "tan": [-1.0, -0.5, 0.0, 0.25, 1.0, 1.5, math.nan, math.inf],
+    "arccosh": [1.0, 1.5, 2.0, 10.0, 0.5, -1.0, math.inf, math.nan],
+    "arctanh": [-0.5, 0.0, 0.25, 0.75, 1.0, -1.0, 2.0, math.nan, -0.0],
+    "cbrt": F + [-8.0, 27.0, -0.0],
+    "exp2": F + [-24.0, 10.0, -0.0],
+    "spacing": F + [-0.0, 65504.0, -65504.0, 2.0 ** -24, 2.0 ** -14, -(2.0 ** -13), 1024.0, 0.75],
+    "i0": F + [-0.0, 8.0, 9.0, -10.0, 2.0 ** -10],
+    "sinc": F + [-0.0, 2.0, -3.0, 1.5, 0.125],
 }
 MATH_INT = {  # integer inputs (in range for int8 and of moderate results)
     "log": [1, 2, 10, 100], "log2": [1, 2, 8, 100], "log10": [1, 10, 100, 3],
     "log1p": [0, 1, 9, 100], "sqrt": [0, 1, 4, 100], "arcsin": [-1, 0, 1], "arccos": [-1, 0, 1],
+    "arccosh": [1, 2, 5, 100], "arctanh": [-1, 0, 1], "exp2": [-3, 0, 1, 10],
+    "spacing": [-3, -1, 0, 1, 2, 100, 127], "i0": [-3, -1, 0, 1, 2, 5, 9, 20],
 }
 
 
@@ -80,8 +89,13 @@ UNARY = {
     "logical_not": same(FLOATS, F) + ints() + [("bool", B)],
     "invert": ints() + [("bool", B)],
 }
+# the sign of a NaN is not the same for Lua's 0/0 (negative on x86) and NumPy's nan: no NaN
+SIGNED_F = [v for v in F if v == v] + [-0.0, 2.0 ** -24, -(2.0 ** -24)]
+for _op in ["signbit", "isposinf", "isneginf"]:
+    UNARY[_op] = same(FLOATS, SIGNED_F) + ints() + [("bool", B)]
 for _op in ["exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "sin", "cos", "tan",
-            "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh"]:
+            "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "cbrt", "exp2", "arcsinh",
+            "arccosh", "arctanh", "deg2rad", "rad2deg", "spacing", "i0", "sinc"]:
     UNARY[_op] = math_rows(_op)
 
 # ---- binary ops: (dtype_a, a, dtype_b | None for a Lua number, b) ---------------------------
@@ -133,6 +147,40 @@ BINARY = {
     "left_shift": pairs(int_b=SHIFT, uint_b=SHIFT, floats=False, with_bool=False, scalars=(3,)),
     "right_shift": pairs(int_b=SHIFT, uint_b=SHIFT, floats=False, with_bool=False, scalars=(3,)),
 }
+# signed zeros, NaN against NaN and infinities of both signs, in every float dtype
+EDGE_A = [0.0, -0.0, 0.0, math.nan, math.nan, math.inf, -math.inf, -math.inf, 1.0, -2.0]
+EDGE_B = [-0.0, 0.0, math.nan, 1.0, math.nan, math.inf, -math.inf, math.inf, 1.0, -0.0]
+EDGES = [(dt, EDGE_A, dt, EDGE_B) for dt in FLOATS]
+for _op in ["hypot", "logaddexp", "logaddexp2", "copysign", "nextafter", "heaviside", "fmax",
+            "fmin", "float_power"]:
+    BINARY[_op] = pairs() + EDGES
+BINARY["nextafter"] += [(dt, [1.0, 1.0, 65504.0, 2.0 ** -24, 2.0 ** -14, -1024.0, 0.5, -0.0], dt,
+                         [2.0, 0.0, math.inf, 0.0, 0.0, 0.0, -1.0, 1.0]) for dt in FLOATS]
+for _op in ["gcd", "lcm"]:
+    BINARY[_op] = (pairs(floats=False, with_bool=False, scalars=(3, -6))
+                   + [("int8", [-128, 0, 0, -128, 12, -12], "int8", [0, 0, 5, 3, -18, 18]),
+                      ("int64", [2 ** 40, -(2 ** 62), 0, 6], "int64", [2 ** 20 * 3, 2 ** 61, -7, -4]),
+                      ("bool", BA, "bool", BB), ("float32", FA, "float32", FB)])
+EXPS = [3, -2, 0, 1, 10, -30, 100, -100]
+BIG_EXPS = [3, -2, 0, 1, 10, -30, 2000, -2000]
+BINARY["ldexp"] = ([(dt, FA, et, EXPS) for dt in FLOATS for et in ("int8", "int32", "int64")]
+                   + [(dt, EDGE_A[:8], "int32", EXPS) for dt in FLOATS]
+                   + [("int8", IA, "int8", EXPS), ("int32", IA, "int64", BIG_EXPS), ("float64", FA, "int32", BIG_EXPS), ("bool", BA, "bool", BB),
+                      ("uint8", UA, "int16", EXPS), ("float32", FA, None, 3), ("int16", IA, None, -2),
+                      ("float32", FA, "float32", FB), ("float64", FA, None, 2.5)])
+
+# ---- ops of two results: inputs as for the unary and binary ops -----------------------------
+UNARY2 = {
+    "modf": same(FLOATS, F + HALVES + [-0.0, 1024.5, -123.125]) + [("int8", I), ("int32", I), ("uint8", U),
+                                                                  ("bool", B)],
+    "frexp": same(FLOATS, F + [-0.0, 2.0 ** -24, 2.0 ** -14, 65504.0, -1000.0, 0.375]) + [
+        ("float64", [1e300, 5e-324, -2.0 ** -1074, 2.0 ** 1023]), ("float32", [1e30, 2.0 ** -149]),
+        ("int8", I), ("int64", I), ("uint8", U), ("bool", B)],
+}
+BINARY2 = {
+    "divmod": pairs() + EDGES + [("int8", [-128, -128, 7, 0], "int8", [-1, 1, 0, 0]),
+                                 ("int64", [-(2 ** 63), 2 ** 52, -5, 5], "int64", [-1, -3, 3, -3])],
+}
 
 # ---- reductions: 2-d inputs, reduced over everything, axis 1 and axis -1 ------------------
 RF = [[1.5, -2.0, 0.25, 4.0], [3.0, 0.5, -1.0, 2.0]]
@@ -181,7 +229,7 @@ def lua_value(v):
     if math.isinf(f):
         return "inf" if f > 0 else "-inf"
     if f == int(f) and abs(f) < 2 ** 53:
-        return ("-0.0" if math.copysign(1, f) < 0 and f == 0 else str(int(f)))
+        return ("nzero" if math.copysign(1, f) < 0 and f == 0 else str(int(f)))
     return repr(f)
 
 
@@ -203,6 +251,8 @@ NOT_YET = {"uint64": "int64"}
 def result(r):
     if r is None:
         return "raises = true"
+    if isinstance(r, tuple):  # two results: want and want2
+        return result(np.asarray(r[0])) + ", " + result(np.asarray(r[1])).replace("want", "want2", 1)
     name = NOT_YET.get(r.dtype.name, r.dtype.name)
     return 'want = {"%s", %s}' % (name, lua_list(r.tolist()))
 
@@ -215,7 +265,7 @@ def ops_def():
     ops = []
     with open("src/ops.def") as fh:
         for line in fh:
-            m = re.match(r"^CA_(UNARY|BINARY|REDUCE)\((\w+),", line)
+            m = re.match(r"^CA_(UNARY2|BINARY2|UNARY|BINARY|REDUCE)\((\w+),", line)
             if m:
                 ops.append((m.group(1).lower(), m.group(2)))
     return ops
@@ -226,26 +276,28 @@ def generate():
            % np.__version__,
            "-- expected result of every op of src/ops.def on inputs over several dtypes.",
            "-- Do not edit: change the inputs in the generator and run it again.",
-           "local nan, inf = 0 / 0, math.huge", "", "return {"]
+           "-- nzero is -0.0 computed at run time: Lua 5.1 folds the constant -0.0 into 0.",
+           "local nan, inf = 0 / 0, math.huge", "local nzero = -1 / inf", "", "return {"]
     missing = []
     for kind, op in ops_def():
-        table = {"unary": UNARY, "binary": BINARY, "reduce": REDUCE}[kind]
+        table = {"unary": UNARY, "binary": BINARY, "unary2": UNARY2, "binary2": BINARY2,
+                 "reduce": REDUCE}[kind]
         if op not in table:
             missing.append(op)
             continue
         out.append("  %s = {" % op)
         fn = getattr(np, numpy_name(op), None)
         for row in table[op]:
-            if kind == "unary":
+            if kind in ("unary", "unary2"):
                 dt, vals = row
                 r = run(fn, arr(dt, vals))
                 out.append('    {a = {"%s", %s}, %s},' % (dt, lua_list(vals), result(r)))
-            elif kind == "binary":
+            elif kind in ("binary", "binary2"):
                 dta, a, dtb, b = row
                 x = arr(dta, a)
                 y = b if dtb is None else arr(dtb, b)
                 r = run(fn, x, y)
-                if r is not None:
+                if r is not None and kind == "binary":
                     r = np.asarray(r)
                 bstr = lua_value(b) if dtb is None else '{"%s", %s}' % (dtb, lua_list(b))
                 out.append('    {a = {"%s", %s}, b = %s, %s},' % (dta, lua_list(a), bstr, result(r)))

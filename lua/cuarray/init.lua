@@ -9,8 +9,10 @@
 -- identity; lua/cuarray/random.lua: cu.random's positional forms; lua/cuarray/stats.lua:
 -- average, cov, corrcoef; lua/cuarray/linalg.lua: cu.linalg; einsum.lua, products.lua,
 -- diagonal.lua: einsum, tensordot, kron, cross, diagonal, trace, diag; the manipulation
--- families), attaches the namespaces (cu.random, cu.linalg, cu.cuda, cu.nccl) and the device
--- scopes (lua/cuarray/devices.lua), chooses the default device and installs the printer
+-- families; lua/cuarray/ufuncs.lua: isclose, round with decimals, nan_to_num and the other
+-- elementwise compositions, also as methods), attaches the namespaces (cu.random, cu.linalg,
+-- cu.cuda, cu.nccl) and the device scopes (lua/cuarray/devices.lua), chooses the default
+-- device and installs the printer
 -- (lua/cuarray/format.lua), adds the array methods written in Lua (lua/cuarray/methods.lua) and
 -- makes the module tables strict (lua/cuarray/strict.lua: a misspelled field raises). Lists
 -- (dtypes, function names) come from the modules themselves.
@@ -47,6 +49,15 @@ do
   for _, name in ipairs({"searchsorted", "partition", "argpartition", "topk"}) do
     core._methods[name] = sorting[name]
   end
+end
+
+-- The elementwise compositions (lua/cuarray/ufuncs.lua: isclose, round with decimals,
+-- nan_to_num, ...); some replace the core's simpler forms, and some are methods too.
+do
+  local ufuncs = require "cuarray.ufuncs"
+  for _, name in ipairs(ufuncs.methods) do core._methods[name] = ufuncs[name] end
+  ufuncs.methods = nil
+  for k, v in pairs(ufuncs) do cu[k] = v end
 end
 
 cu.random = require "cuarray.random"
