@@ -57,6 +57,8 @@ static int attribute(lua_State *L, ca_array *a, const char *k) {
     return 1;
   }
   if (strcmp(k, "T") == 0) { push_permuted(L, a, NULL); return 1; }
+  if (strcmp(k, "real") == 0) { ca_push_part(L, a, 0); return 1; }
+  if (strcmp(k, "imag") == 0) { ca_push_part(L, a, 1); return 1; }
   if (strcmp(k, "is_contiguous") == 0) { lua_pushboolean(L, ca_is_contiguous(a)); return 1; }
   if (strcmp(k, "pinned") == 0) { lua_pushboolean(L, a->storage->owner_be != NULL); return 1; }
   if (strcmp(k, "writeable") == 0) { lua_pushboolean(L, !a->readonly); return 1; }
@@ -64,6 +66,9 @@ static int attribute(lua_State *L, ca_array *a, const char *k) {
 }
 
 /* __index: methods and attributes by name; anything else is indexing (l_index.c). */
+static int arr_real(lua_State *L) { ca_push_part(L, ca_check(L, 1), 0); return 1; }
+static int arr_imag(lua_State *L) { ca_push_part(L, ca_check(L, 1), 1); return 1; }
+
 static int arr_index(lua_State *L) {
   ca_array *a = ca_test(L, 1);
   if (!a) return ca_raisef(L, "__index: expected an array, got %s", luaL_typename(L, 1));
@@ -130,9 +135,16 @@ static int set_formatter(lua_State *L) {
 
 /* ---- conversion ------------------------------------------------------------------- */
 
+/* a:astype(dtype[, {casting = "unsafe"}]): a copy in dtype; casting as NumPy's astype. */
 static int arr_astype(lua_State *L) {
+  static const char *const known[] = {"casting", NULL};
   ca_array *a = ca_check(L, 1);
   int dt = ca_check_dtype(L, 2, "astype");
+  ca_opt_check(L, 3, "astype", known);
+  int casting = ca_opt_casting(L, 3, CA_CAST_UNSAFE, "astype");
+  if (!ca_can_cast(a->dtype, dt, casting))
+    return ca_raisef(L, "astype: cannot cast %s to %s with casting='%s'", ca_dtype_name(a->dtype),
+                     ca_dtype_name(dt), ca_casting_name(casting));
   ca_array *c = ca_new_like(L, a, dt);
   ca_copy_into(L, c, a);
   return 1;
@@ -505,6 +517,15 @@ static int set_int64(lua_State *L) {
   return 0;
 }
 
+/* cu._set_complex(make, mt): the Lua layer's complex values: make(re, im) returns one, mt is
+ * their metatable (lua/cuarray/complex.lua). */
+static int set_complex(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  ca_set_complex(L, 1, 2);
+  return 0;
+}
+
 /* cu._gc_stress(on): for tests, a full collection before every array is made, so that
  * finalizers (any Lua code) run inside every operation that makes an array. */
 static int gc_stress(lua_State *L) {
@@ -548,10 +569,12 @@ static const luaL_Reg funcs[] = {
   {"reshape", arr_reshape}, {"ravel", arr_ravel}, {"transpose", arr_transpose},
   {"swapaxes", arr_swapaxes}, {"squeeze", arr_squeeze}, {"expand_dims", arr_expand_dims},
   {"broadcast_to", arr_broadcast_to}, {"flip", arr_flip}, {"copy", arr_copy},
+  {"real", arr_real}, {"imag", arr_imag},
   {"set_default_dtype", set_default_dtype}, {"get_default_dtype", get_default_dtype},
   {"set_default_device", set_default_device}, {"get_default_device", get_default_device},
   {"is_array", is_array}, {"_check_array", check_array}, {"_set_formatter", set_formatter},
   {"_gc_stress", gc_stress}, {"_set_int64", set_int64},
+  {"_set_complex", set_complex},
   {NULL, NULL}
 };
 
