@@ -7,7 +7,8 @@
  *    (stride 0) in every operand; scalars by value. 16-byte vector loads/stores, 2 vectors
  *    in flight per operand per thread when the rows are 16-byte aligned, else scalar accesses
  *    (still 8 or more per thread). Instantiated per (op, compute dtype) for int32, int64,
- *    float16, float32 and float64.
+ *    float16, float32, float64 and complex64 (the ops with complex formulas); complex128
+ *    takes the general path.
  *  - general: any dims, strides and operand dtypes (converted on load, by a switch on the
  *    dtype), instantiated per (op, compute kind): k_general (general.cuh) with an op's body.
  * Kernels index with 32-bit math; larger loops are split on the host. */
@@ -36,6 +37,8 @@
     template <class X> CU_D static auto f(X x) -> decltype(ca_##name##_f(x)) { return ca_##name##_f(x); } \
     template <class X> CU_D static auto d(X x) -> decltype(ca_##name##_d(x)) { return ca_##name##_d(x); } \
     template <class X> CU_D static auto h(X x) -> decltype(ca_##name##_h(x)) { return ca_##name##_h(x); } \
+    template <class X> CU_D static auto c(X x) -> decltype(ca_##name##_c(x)) { return ca_##name##_c(x); } \
+    template <class X> CU_D static auto z(X x) -> decltype(ca_##name##_z(x)) { return ca_##name##_z(x); } \
   };
 #define CA_BINARY(name, rule)                                                                   \
   struct B_##name {                                                                             \
@@ -45,6 +48,8 @@
     template <class X> CU_D static auto f(X x, X y) -> decltype(ca_##name##_f(x, y)) { return ca_##name##_f(x, y); } \
     template <class X> CU_D static auto d(X x, X y) -> decltype(ca_##name##_d(x, y)) { return ca_##name##_d(x, y); } \
     template <class X> CU_D static auto h(X x, X y) -> decltype(ca_##name##_h(x, y)) { return ca_##name##_h(x, y); } \
+    template <class X> CU_D static auto c(X x, X y) -> decltype(ca_##name##_c(x, y)) { return ca_##name##_c(x, y); } \
+    template <class X> CU_D static auto z(X x, X y) -> decltype(ca_##name##_z(x, y)) { return ca_##name##_z(x, y); } \
   };
 #define CA_REDUCE(name, rule)
 /* two results: the formula returns the first and writes the second through r2 */
@@ -86,6 +91,14 @@ struct KD {
 struct KH {
   typedef float C;
   template <class Op, class... A> CU_D static auto call(A... a) -> decltype(Op::h(a...)) { return Op::h(a...); }
+};
+struct KC {
+  typedef ca_c8 C;
+  template <class Op, class... A> CU_D static auto call(A... a) -> decltype(Op::c(a...)) { return Op::c(a...); }
+};
+struct KZ {
+  typedef ca_c16 C;
+  template <class Op, class... A> CU_D static auto call(A... a) -> decltype(Op::z(a...)) { return Op::z(a...); }
 };
 
 template <class Op, class K, int NIN, class = void> struct has_formula : std::false_type {};
@@ -287,7 +300,7 @@ static bool fast_args(const ca_loop *l, int tdt, int odt, FastArgs<T, O, NIN> *a
     a->rs[q] = 0;
     a->inner[q] = 0;
     if (!p->data) {
-      uint64_t bits = scalar_bits(*p);
+      ca_elem bits = scalar_bits(*p);
       memcpy(&a->val[q], &bits, sizeof(T));
       continue;
     }
@@ -332,8 +345,19 @@ static ca_status fast_run(ca_backend *be, FastArgs<typename cuk::St<DT>::T, type
   return CA_OK;
 }
 
+/* The output dtype of an op computed in dtype DT: bool for predicates, DT where the formula
+ * returns the compute type, else the real dtype it returns (abs and angle of complex). */
+template <class Op, class K, int DT, int NIN> constexpr int out_dtype() {
+  typedef typename K::C C;
+  typedef decltype(apply<Op, K>(std::declval<const C (&)[NIN]>())) R;
+  return Op::pred ? (int)CA_BOOL
+         : std::is_same<R, C>::value ? DT
+         : std::is_same<R, float>::value ? (int)CA_FLOAT32
+                                         : (int)CA_FLOAT64;
+}
+
 template <class Op, class K, int DT, int NIN> static ca_status try_fast(ca_backend *be, const ca_loop *l, bool *done) {
-  constexpr int ODT = Op::pred ? (int)CA_BOOL : DT;
+  constexpr int ODT = out_dtype<Op, K, DT, NIN>();
   FastArgs<typename cuk::St<DT>::T, typename cuk::St<ODT>::T, NIN> a;
   *done = false;
   if (!fast_args(l, DT, ODT, &a)) return CA_OK;
@@ -372,6 +396,8 @@ template <class Op, int NIN> static ca_status run_op(ca_backend *be, const ca_lo
     else return run_kind<Op, KF, CA_FLOAT16, NIN>(be, l);
   case CA_FLOAT32: return run_kind<Op, KF, CA_FLOAT32, NIN>(be, l);
   case CA_FLOAT64: return run_kind<Op, KD, CA_FLOAT64, NIN>(be, l);
+  case CA_COMPLEX64: return run_kind<Op, KC, CA_COMPLEX64, NIN>(be, l);
+  case CA_COMPLEX128: return run_kind<Op, KZ, -1, NIN>(be, l);
   case CA_BOOL: case CA_INT8: case CA_UINT8: case CA_INT16: return run_kind<Op, KI, -1, NIN>(be, l);
   default: return unsupported(be, Op::nm, l->compute);
   }
@@ -447,10 +473,12 @@ extern "C" ca_status cu_where(ca_backend *be, const ca_loop *l) {
   GenArgs g;
   gen_from_loop(&g, l);
   if (!l->op[1].data) {
-    uint64_t bits = scalar_bits(l->op[1]);
+    ca_elem bits = scalar_bits(l->op[1]);
     g.val[1].i = ca_truth(l->op[1].dtype, &bits);
   }
   switch (ca_compute_kind(l->compute)) {
+  case CA_CK_z: return where_run<KZ>(be, g, l);
+  case CA_CK_c: return where_run<KC>(be, g, l);
   case CA_CK_d: return where_run<KD>(be, g, l);
   case CA_CK_f: return where_run<KF>(be, g, l);
   default: return where_run<KI>(be, g, l);

@@ -7,8 +7,10 @@
 local cu = require "cuarray"
 local H = require "helper"
 
-local DTYPES = {"bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64"}
-local FLOATS = {float16 = true, float32 = true, float64 = true}
+-- every dtype the core has (cu.dtypes), so that a new dtype is covered without a change here
+local DTYPES = cu.dtypes
+local FLOATS = {float16 = true, float32 = true, float64 = true, complex64 = true, complex128 = true}
+local COMPLEX = {complex64 = true, complex128 = true}
 
 -- Relative tolerances for float results (H.close), by what is compared: an op's name or a
 -- family named below, then per dtype. Integer and bool results always agree exactly.
@@ -23,8 +25,11 @@ local TOLERANCE = {
   random_dists = {float32 = 2e-6, float64 = 1e-12},              -- log, exp, tan in the last bits
   add_at = {float32 = 1e-4, float64 = 1e-10},                  -- atomics add in any order
 }
+-- a complex dtype's parts compare as its real dtype's values
+local PART = {complex64 = "float32", complex128 = "float64"}
 
 local function tolerance(what, dtype)
+  dtype = PART[dtype] or dtype
   local t = TOLERANCE[what]
   if t and t[dtype] then return t[dtype] end
   return TOLERANCE.default[dtype]
@@ -53,6 +58,9 @@ local function values(dtype, n)
     local u = rnd()
     if dtype == "bool" then t[i] = u < 0.5
     elseif dtype == "uint8" then t[i] = math.floor(u * 256)
+    elseif COMPLEX[dtype] then -- {re, im} pairs, each part as a float's
+      local p = values("float64", 2)
+      t[i] = {p[1], p[2]}
     elseif FLOATS[dtype] then
       if u < 0.03 then t[i] = 0 / 0 elseif u < 0.05 then t[i] = (u < 0.04 and 1 or -1) / 0
       elseif u < 0.1 then t[i] = 0 else t[i] = (rnd() - 0.5) * 20 end
@@ -98,6 +106,13 @@ local function agree(what, family, okc, rc, okg, rg)
     return
   end
   if not cu.is_array(rc) then
+    if cu.is_complex(rc) then
+      if not (H.close(rc.real, rg.real, tolerance(family, "float64"))
+              and H.close(rc.imag, rg.imag, tolerance(family, "float64"))) then
+        error(("%s: cpu %s, cuda %s"):format(what, tostring(rc), tostring(rg)), 0)
+      end
+      return
+    end
     if not H.close(rc, rg, tolerance(family, type(rc) == "number" and "float64" or nil)) then
       error(("%s: cpu %s, cuda %s"):format(what, tostring(rc), tostring(rg)), 0)
     end

@@ -9,7 +9,7 @@ local ROWS = require "ops_rows"
 -- Relative tolerances for float results, by dtype, with per-op exceptions: the math
 -- functions of the C library and of CUDA may differ from NumPy's in the last bits.
 local TOLERANCE = {
-  default = {float16 = 2e-3, float32 = 2e-6, float64 = 1e-13},
+  default = {float16 = 2e-3, float32 = 2e-6, float64 = 1e-13, complex64 = 2e-6, complex128 = 1e-13},
   -- float16 sums and means round once per partial sum
   sum = {float16 = 4e-3}, mean = {float16 = 4e-3}, var = {float16 = 4e-3}, std = {float16 = 4e-3},
   prod = {float16 = 4e-3},

@@ -33,10 +33,11 @@ typedef enum ca_status {
 } ca_status;
 
 /* A scalar operand passed by value, in its dtype's compute kind: .i for bool and integer
- * dtypes, .f for floats. */
+ * dtypes, .f for floats, .z for complex. */
 typedef union ca_value {
   double f;
   int64_t i;
+  ca_c16 z;
 } ca_value;
 
 typedef struct ca_operand {

@@ -1,7 +1,7 @@
 /* Elementwise ops: NumPy 2 promotion with Lua numbers as weak scalars, broadcasting, `out`,
  * the arithmetic metamethods, and cu.<op> / a:<op> for every op of ops.def. */
 #include <string.h>
-#include "convert.h"
+#include "scalar.h"
 #include "core.h"
 #include "ops.h"
 
@@ -36,8 +36,10 @@ const ca_rule ca_op_rules[] = {
 /* An operand as the user gave it: an array, or a Lua number/boolean (a weak scalar). */
 typedef struct operand {
   ca_array *arr;
-  int weak;        /* 0: array; 'i' integral number; 'f' other number; 'b' boolean */
+  int weak;        /* 0: array; 'i' integral number; 'f' other number; 'b' boolean; 'c' a
+                      complex value (lua/cuarray/complex.lua) */
   lua_Number num;
+  ca_c16 z;        /* 'c': the value */
   int64_t i;       /* 'i': the exact value (a Lua 5.4 integer beyond 2^53 keeps every bit) */
 } operand;
 
@@ -50,6 +52,8 @@ static void read_operand(lua_State *L, int idx, operand *o, const char *fname) {
   } else if (t == LUA_TBOOLEAN) {
     o->num = lua_toboolean(L, idx);
     o->weak = 'b';
+  } else if (ca_tocomplex(L, idx, &o->z)) {
+    o->weak = 'c';
   } else {
     o->arr = ca_test(L, idx);
     if (!o->arr)
@@ -68,7 +72,9 @@ static int is_comparison(int op) {
  * 2 makes exactly: then both compare as int64. */
 static int weak_result(lua_State *L, const operand *o, int dt, int exact, const char *fname) {
   if (o->weak == 'b') return dt;
-  if (o->weak == 'f') return ca_is_float(dt) ? dt : CA_FLOAT64;
+  if (o->weak == 'c') /* Python's complex: keeps a float's width, else complex128 */
+    return ca_is_complex(dt) ? dt : dt == CA_FLOAT16 || dt == CA_FLOAT32 ? CA_COMPLEX64 : CA_COMPLEX128;
+  if (o->weak == 'f') return ca_is_inexact(dt) ? dt : CA_FLOAT64;
   if (dt == CA_BOOL) return CA_INT64;
   if (ca_is_integer(dt) && !ca_int_fits(dt, o->i)) {
     if (exact) return CA_INT64;
@@ -81,13 +87,28 @@ static int weak_result(lua_State *L, const operand *o, int dt, int exact, const 
 /* A weak scalar as a loop operand computed in `compute`: integers exactly. */
 static ca_value operand_value(const operand *o, int compute) {
   ca_value v;
-  if (o->weak != 'i' || ca_is_float(compute)) return ca_value_from_number(o->num, compute);
+  if (o->weak == 'c') {
+    if (ca_is_complex(compute)) v.z = o->z;
+    else v = ca_value_from_number(o->z.re, compute);
+    return v;
+  }
+  if (o->weak != 'i' || ca_is_inexact(compute)) return ca_value_from_number(o->num, compute);
   v.i = compute == CA_BOOL ? o->i != 0 : o->i;
   return v;
 }
 
 /* z (0-d, of the weak scalar's own dtype) = the weak scalar, exactly. */
 static void fill_lone(lua_State *L, ca_array *z, const operand *o) {
+  if (o->weak == 'c') {
+    ca_loop l;
+    ca_array *ops[2] = {z, NULL};
+    ca_value vals[2];
+    int dts[2] = {z->dtype, CA_COMPLEX128};
+    vals[1].z = o->z;
+    ca_loop_build(&l, 0, NULL, 2, ops, vals, dts, z->dtype);
+    CA_CHECK(L, ca_be(z), ca_be(z)->copy(ca_be(z), &l), "fill");
+    return;
+  }
   if (o->weak != 'i') {
     ca_fill(L, z, o->num);
     return;
@@ -101,15 +122,41 @@ static void fill_lone(lua_State *L, ca_array *z, const operand *o) {
   CA_CHECK(L, ca_be(z), ca_be(z)->copy(ca_be(z), &l), "fill");
 }
 
-/* A weak scalar with no array beside it: int64, float64 or bool. */
+/* A weak scalar with no array beside it: int64, float64, bool or complex128. */
 static int lone_dtype(const operand *o) {
-  return o->weak == 'i' ? CA_INT64 : o->weak == 'b' ? CA_BOOL : CA_FLOAT64;
+  return o->weak == 'i' ? CA_INT64 : o->weak == 'b' ? CA_BOOL : o->weak == 'c' ? CA_COMPLEX128
+                                                                              : CA_FLOAT64;
 }
 
 static int operand_dtype(const operand *o) { return o->arr ? o->arr->dtype : lone_dtype(o); }
 
-/* Applies an op's rule: the dtype to compute in and the result dtype. */
+/* Whether scalar.h has complex formulas for an op (CA_CPLX_HAS_<op>). */
+static const char has_cplx[] = {
+#define CA_UNARY(name, rule) CA_HAS_CPLX(name),
+#define CA_BINARY(name, rule) CA_HAS_CPLX(name),
+#define CA_REDUCE(name, rule) 0,
+#define CA_UNARY2(name, rule) 0,
+#define CA_BINARY2(name, rule) 0,
+#include "ops.def"
+#undef CA_UNARY
+#undef CA_BINARY
+#undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
+};
+
+/* Applies an op's rule: the dtype to compute in and the result dtype. A complex dtype
+ * computes in itself; abs and angle give its real dtype, predicates bool. */
 static void apply_rule(lua_State *L, int op, int dt, int *compute, int *result, const char *fname) {
+  if (ca_is_complex(dt)) {
+    if (!has_cplx[op])
+      ca_raisef(L, "%s: not supported for %s", fname, ca_dtype_name(dt));
+    *compute = dt;
+    *result = ca_op_rules[op] == CA_RULE_PREDICATE             ? CA_BOOL
+              : op == CA_OP_abs || op == CA_OP_angle ? ca_real_of(dt)
+                                                               : dt;
+    return;
+  }
   switch (ca_op_rules[op]) {
   case CA_RULE_SAME:
     *compute = *result = dt;
@@ -229,6 +276,7 @@ static void apply_unary(lua_State *L, int op, int ia, ca_array *out, const char 
   read_operand(L, ia, &a, fname);
   int dt = operand_dtype(&a), compute, result;
   if (op == CA_OP_invert && dt == CA_BOOL) op = CA_OP_logical_not;
+  if (op == CA_OP_angle && dt == CA_BOOL) dt = CA_INT64; /* NumPy: arctan2(0, x), 0 weak */
   apply_rule(L, op, dt, &compute, &result, fname);
   if (!a.arr) { /* a lone number: a 0-d array on the default device */
     ca_array *z = ca_new(L, ca_backend_get(L, ca_state_get(L)->default_device), dt, 0, NULL);

@@ -46,6 +46,13 @@ CA_FN ca_i ca_round_i(ca_i x) { return x; }
 CA_FN float ca_round_f(float x) { return rintf(x); }
 CA_FN double ca_round_d(double x) { return rint(x); }
 
+/* conj is the identity on real values; angle of a real value is 0 or pi (arctan2(0, x)). */
+CA_FN ca_i ca_conj_i(ca_i x) { return x; }
+CA_FN float ca_conj_f(float x) { return x; }
+CA_FN double ca_conj_d(double x) { return x; }
+CA_FN float ca_angle_f(float x) { return atan2f(0.0f, x); }
+CA_FN double ca_angle_d(double x) { return atan2(0.0, x); }
+
 /* Math functions: only float kinds (the core promotes integer inputs to a float dtype). */
 CA_FN float ca_exp_f(float x) { return expf(x); }
 CA_FN double ca_exp_d(double x) { return exp(x); }
@@ -471,6 +478,199 @@ CA_FN double ca_frexp_d(double x, double *e) {
 CA_FN ca_i ca_divmod_i(ca_i a, ca_i b, ca_i *m) { *m = ca_mod_i(a, b); return ca_floor_divide_i(a, b); }
 CA_FN float ca_divmod_f(float a, float b, float *m) { *m = ca_mod_f(a, b); return ca_floor_divide_f(a, b); }
 CA_FN double ca_divmod_d(double a, double b, double *m) { *m = ca_mod_d(a, b); return ca_floor_divide_d(a, b); }
+
+/* ---- complex ---------------------------------------------------------------------------
+ * ca_<op>_c on complex float (complex64), ca_<op>_z on complex double (complex128), as NumPy
+ * computes them: division by Smith's algorithm, abs by hypot, exp/log/sqrt with C99 Annex G's
+ * branch cuts (log and sqrt cut along the negative real axis, continuous from above for +0
+ * imaginary parts), power by repeated multiplication for small integral real exponents and
+ * exp(b log a) otherwise. Only the ops listed by CA_CPLX_HAS_<op> below have complex formulas;
+ * the core refuses the others for complex dtypes (NumPy 2 has no ordering of complex values). */
+
+#define CA_CPLX_HAS_negative ~, 1
+#define CA_CPLX_HAS_abs ~, 1
+#define CA_CPLX_HAS_square ~, 1
+#define CA_CPLX_HAS_sign ~, 1
+#define CA_CPLX_HAS_reciprocal ~, 1
+#define CA_CPLX_HAS_exp ~, 1
+#define CA_CPLX_HAS_log ~, 1
+#define CA_CPLX_HAS_sqrt ~, 1
+#define CA_CPLX_HAS_isnan ~, 1
+#define CA_CPLX_HAS_isinf ~, 1
+#define CA_CPLX_HAS_isfinite ~, 1
+#define CA_CPLX_HAS_logical_not ~, 1
+#define CA_CPLX_HAS_conj ~, 1
+#define CA_CPLX_HAS_angle ~, 1
+#define CA_CPLX_HAS_add ~, 1
+#define CA_CPLX_HAS_subtract ~, 1
+#define CA_CPLX_HAS_multiply ~, 1
+#define CA_CPLX_HAS_divide ~, 1
+#define CA_CPLX_HAS_power ~, 1
+#define CA_CPLX_HAS_equal ~, 1
+#define CA_CPLX_HAS_not_equal ~, 1
+#define CA_CPLX_HAS_logical_and ~, 1
+#define CA_CPLX_HAS_logical_or ~, 1
+#define CA_CPLX_HAS_logical_xor ~, 1
+/* CA_HAS_CPLX(name): 1 for an op listed above, else 0; CA_CPLX_KINDS(X, name): X(name, c)
+ * X(name, z) for a listed op, nothing otherwise (the backends' kernel lists). */
+#define CA_CPLX_SECOND_(a, b, ...) b
+#define CA_CPLX_SECOND(...) CA_CPLX_SECOND_(__VA_ARGS__)
+#define CA_HAS_CPLX(name) CA_CPLX_SECOND(CA_CPLX_HAS_##name, 0, ~)
+#define CA_CPLX_CAT_(a, b) a##b
+#define CA_CPLX_CAT(a, b) CA_CPLX_CAT_(a, b)
+#define CA_CPLX_KINDS(X, name) CA_CPLX_CAT(CA_CPLX_KINDS_, CA_HAS_CPLX(name))(X, name)
+#define CA_CPLX_KINDS_1(X, name) X(name, c) X(name, z)
+#define CA_CPLX_KINDS_0(X, name)
+
+CA_FN ca_c8 ca_negative_c(ca_c8 x) { return ca_c8_of(-x.re, -x.im); }
+CA_FN ca_c16 ca_negative_z(ca_c16 x) { return ca_c16_of(-x.re, -x.im); }
+CA_FN ca_c8 ca_conj_c(ca_c8 x) { return ca_c8_of(x.re, -x.im); }
+CA_FN ca_c16 ca_conj_z(ca_c16 x) { return ca_c16_of(x.re, -x.im); }
+CA_FN float ca_abs_c(ca_c8 x) { return hypotf(x.re, x.im); }
+CA_FN double ca_abs_z(ca_c16 x) { return hypot(x.re, x.im); }
+CA_FN float ca_angle_c(ca_c8 x) { return atan2f(x.im, x.re); }
+CA_FN double ca_angle_z(ca_c16 x) { return atan2(x.im, x.re); }
+
+CA_FN ca_c8 ca_add_c(ca_c8 a, ca_c8 b) { return ca_c8_of(a.re + b.re, a.im + b.im); }
+CA_FN ca_c16 ca_add_z(ca_c16 a, ca_c16 b) { return ca_c16_of(a.re + b.re, a.im + b.im); }
+CA_FN ca_c8 ca_subtract_c(ca_c8 a, ca_c8 b) { return ca_c8_of(a.re - b.re, a.im - b.im); }
+CA_FN ca_c16 ca_subtract_z(ca_c16 a, ca_c16 b) { return ca_c16_of(a.re - b.re, a.im - b.im); }
+CA_FN ca_c8 ca_multiply_c(ca_c8 a, ca_c8 b) {
+  return ca_c8_of(a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re);
+}
+CA_FN ca_c16 ca_multiply_z(ca_c16 a, ca_c16 b) {
+  return ca_c16_of(a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re);
+}
+/* Smith's algorithm, as NumPy's loops: scaled by the larger part of the divisor; 0 / 0 gives
+ * NaNs and x / 0 infinities. */
+CA_FN ca_c16 ca_divide_z(ca_c16 a, ca_c16 b) {
+  double br = fabs(b.re), bi = fabs(b.im);
+  if (br >= bi) {
+    if (br == 0.0 && bi == 0.0) return ca_c16_of(a.re / br, a.im / br);
+    double rat = b.im / b.re, scl = 1.0 / (b.re + b.im * rat);
+    return ca_c16_of((a.re + a.im * rat) * scl, (a.im - a.re * rat) * scl);
+  }
+  double rat = b.re / b.im, scl = 1.0 / (b.im + b.re * rat);
+  return ca_c16_of((a.re * rat + a.im) * scl, (a.im * rat - a.re) * scl);
+}
+CA_FN ca_c8 ca_divide_c(ca_c8 a, ca_c8 b) {
+  float br = fabsf(b.re), bi = fabsf(b.im);
+  if (br >= bi) {
+    if (br == 0.0f && bi == 0.0f) return ca_c8_of(a.re / br, a.im / br);
+    float rat = b.im / b.re, scl = 1.0f / (b.re + b.im * rat);
+    return ca_c8_of((a.re + a.im * rat) * scl, (a.im - a.re * rat) * scl);
+  }
+  float rat = b.re / b.im, scl = 1.0f / (b.im + b.re * rat);
+  return ca_c8_of((a.re * rat + a.im) * scl, (a.im * rat - a.re) * scl);
+}
+CA_FN ca_c8 ca_square_c(ca_c8 x) { return ca_multiply_c(x, x); }
+CA_FN ca_c16 ca_square_z(ca_c16 x) { return ca_multiply_z(x, x); }
+/* NumPy's reciprocal (its own loop, not 1 / z: the reciprocal of 0 is NaN). */
+CA_FN ca_c16 ca_reciprocal_z(ca_c16 x) {
+  if (fabs(x.im) <= fabs(x.re)) {
+    double r = x.im / x.re, d = 1.0 / (x.re + x.im * r);
+    return ca_c16_of(d, -r * d);
+  }
+  double r = x.re / x.im, d = 1.0 / (x.re * r + x.im);
+  return ca_c16_of(r * d, -d);
+}
+CA_FN ca_c8 ca_reciprocal_c(ca_c8 x) {
+  if (fabsf(x.im) <= fabsf(x.re)) {
+    float r = x.im / x.re, d = 1.0f / (x.re + x.im * r);
+    return ca_c8_of(d, -r * d);
+  }
+  float r = x.re / x.im, d = 1.0f / (x.re * r + x.im);
+  return ca_c8_of(r * d, -d);
+}
+/* NumPy 2: z / |z|, and 0 for 0 (NaN parts stay NaN). */
+CA_FN ca_c16 ca_sign_z(ca_c16 x) {
+  double m = hypot(x.re, x.im);
+  if (m == 0.0) return ca_c16_of(0.0, 0.0);
+  if (m != m || m == INFINITY) {
+    if (x.re != x.re || x.im != x.im) return ca_c16_of(NAN, NAN);
+    return ca_c16_of(x.re == INFINITY ? 1.0 : x.re == -INFINITY ? -1.0 : 0.0,
+                     x.im == INFINITY ? 1.0 : x.im == -INFINITY ? -1.0 : 0.0);
+  }
+  return ca_c16_of(x.re / m, x.im / m);
+}
+CA_FN ca_c8 ca_sign_c(ca_c8 x) { return ca_z2c(ca_sign_z(ca_c2z(x))); }
+
+CA_FN ca_i ca_equal_c(ca_c8 a, ca_c8 b) { return a.re == b.re && a.im == b.im; }
+CA_FN ca_i ca_equal_z(ca_c16 a, ca_c16 b) { return a.re == b.re && a.im == b.im; }
+CA_FN ca_i ca_not_equal_c(ca_c8 a, ca_c8 b) { return !(a.re == b.re && a.im == b.im); }
+CA_FN ca_i ca_not_equal_z(ca_c16 a, ca_c16 b) { return !(a.re == b.re && a.im == b.im); }
+CA_FN ca_i ca_isnan_c(ca_c8 x) { return x.re != x.re || x.im != x.im; }
+CA_FN ca_i ca_isnan_z(ca_c16 x) { return x.re != x.re || x.im != x.im; }
+CA_FN ca_i ca_isinf_c(ca_c8 x) { return ca_isinf_f(x.re) || ca_isinf_f(x.im); }
+CA_FN ca_i ca_isinf_z(ca_c16 x) { return ca_isinf_d(x.re) || ca_isinf_d(x.im); }
+CA_FN ca_i ca_isfinite_c(ca_c8 x) { return ca_isfinite_f(x.re) && ca_isfinite_f(x.im); }
+CA_FN ca_i ca_isfinite_z(ca_c16 x) { return ca_isfinite_d(x.re) && ca_isfinite_d(x.im); }
+CA_FN ca_i ca_logical_not_c(ca_c8 x) { return !ca_truth_c(x); }
+CA_FN ca_i ca_logical_not_z(ca_c16 x) { return !ca_truth_z(x); }
+CA_FN ca_i ca_logical_and_c(ca_c8 a, ca_c8 b) { return ca_truth_c(a) && ca_truth_c(b); }
+CA_FN ca_i ca_logical_and_z(ca_c16 a, ca_c16 b) { return ca_truth_z(a) && ca_truth_z(b); }
+CA_FN ca_i ca_logical_or_c(ca_c8 a, ca_c8 b) { return ca_truth_c(a) || ca_truth_c(b); }
+CA_FN ca_i ca_logical_or_z(ca_c16 a, ca_c16 b) { return ca_truth_z(a) || ca_truth_z(b); }
+CA_FN ca_i ca_logical_xor_c(ca_c8 a, ca_c8 b) { return ca_truth_c(a) != ca_truth_c(b); }
+CA_FN ca_i ca_logical_xor_z(ca_c16 a, ca_c16 b) { return ca_truth_z(a) != ca_truth_z(b); }
+
+/* exp: e^re (cos im, sin im); a real argument keeps its imaginary zero, and e^-inf times a
+ * non-finite angle is 0 (Annex G). */
+CA_FN ca_c16 ca_exp_z(ca_c16 x) {
+  if (x.im == 0.0) return ca_c16_of(exp(x.re), x.im);
+  if (x.re == -INFINITY && !(x.im - x.im == 0.0)) return ca_c16_of(0.0, 0.0);
+  double r = exp(x.re);
+  return ca_c16_of(r * cos(x.im), r * sin(x.im));
+}
+/* log: log |z| + i arg z (log 0 = -inf + i arg). */
+CA_FN ca_c16 ca_log_z(ca_c16 x) { return ca_c16_of(log(hypot(x.re, x.im)), atan2(x.im, x.re)); }
+
+/* sqrt: the principal root (real part >= 0, the imaginary part's sign kept), Annex G's special
+ * values; the root of the larger part first, so that no intermediate cancels. */
+CA_FN ca_c16 ca_sqrt_z(ca_c16 x) {
+  double re = x.re, im = x.im;
+  if (re == 0.0 && im == 0.0) return ca_c16_of(0.0, im);
+  if (im == INFINITY || im == -INFINITY) return ca_c16_of(INFINITY, im);
+  if (re != re) return ca_c16_of(re, (im - im) / (im - im));
+  if (re == INFINITY || re == -INFINITY) {
+    if (re < 0) return ca_c16_of(fabs(im - im), copysign(INFINITY, im));
+    return ca_c16_of(re, copysign(im - im, im));
+  }
+  double t = sqrt((fabs(re) + hypot(re, im)) * 0.5);
+  if (re >= 0.0) return ca_c16_of(t, im / (2.0 * t));
+  return ca_c16_of(fabs(im) / (2.0 * t), copysign(t, im));
+}
+/* power as NumPy's npy_cpow: b = 0 gives 1; a = 0 gives 0 for a positive real b, else NaN;
+ * an integral real b with |b| < 100 multiplies by squaring (a reciprocal for b < 0);
+ * otherwise exp(b log a). */
+CA_FN ca_c16 ca_power_z(ca_c16 a, ca_c16 b) {
+  if (b.re == 0.0 && b.im == 0.0) return ca_c16_of(1.0, 0.0);
+  if (a.re == 0.0 && a.im == 0.0) {
+    if (b.re > 0.0 && b.im == 0.0) return ca_c16_of(0.0, 0.0);
+    return ca_c16_of(NAN, NAN);
+  }
+  if (b.im == 0.0 && b.re == (double)(int)b.re && b.re > -100.0 && b.re < 100.0) {
+    int n = (int)b.re, m = n < 0 ? -n : n;
+    if (n == 1) return a;
+    if (n == 2) return ca_multiply_z(a, a);
+    if (n == 3) return ca_multiply_z(ca_multiply_z(a, a), a);
+    ca_c16 r = ca_c16_of(1.0, 0.0), p = a;
+    for (int mask = 1; mask <= m; mask <<= 1) {
+      if (m & mask) r = ca_multiply_z(r, p);
+      p = ca_multiply_z(p, p);
+    }
+    return n < 0 ? ca_divide_z(ca_c16_of(1.0, 0.0), r) : r;
+  }
+  ca_c16 l = ca_log_z(a); /* a real exponent scales both parts (no 0 * inf from its 0j) */
+  return ca_exp_z(b.im == 0.0 ? ca_c16_of(b.re * l.re, b.re * l.im) : ca_multiply_z(b, l));
+}
+/* complex64's exp, log, sqrt and power compute in double and round once, as close to the
+ * correctly rounded value as C libraries' cexpf / clogf / csqrtf come (float arithmetic would
+ * lose log |z| near |z| = 1). */
+CA_FN ca_c8 ca_exp_c(ca_c8 x) { return ca_z2c(ca_exp_z(ca_c2z(x))); }
+CA_FN ca_c8 ca_log_c(ca_c8 x) { return ca_z2c(ca_log_z(ca_c2z(x))); }
+CA_FN ca_c8 ca_sqrt_c(ca_c8 x) { return ca_z2c(ca_sqrt_z(ca_c2z(x))); }
+CA_FN ca_c8 ca_power_c(ca_c8 a, ca_c8 b) { return ca_z2c(ca_power_z(ca_c2z(a), ca_c2z(b))); }
 
 /* ---- random: Philox4x32-10 (Salmon et al., Random123; the same as cuRAND's) ------------- */
 

@@ -95,6 +95,29 @@ do
   end
 end
 
+-- ---- complex values -----------------------------------------------------------------------
+
+-- An element of a complex array reaches Lua as a complex value (lua/cuarray/complex.lua):
+-- z.real, z.imag, arithmetic, tostring as Python's. cu.j is the imaginary unit, so
+-- 1 + 2 * cu.j is (1+2j); cu.complex(re, im) makes one from two numbers, or a complex array
+-- from two real arrays (or numbers) that broadcast together.
+do
+  local complex = require "cuarray.complex"
+  complex.cu = cu
+  if core._set_complex then core._set_complex(complex.new, complex.mt) end
+  cu.j = complex.new(0, 1)
+  cu.is_complex = complex.is_complex
+  function cu.complex(re, im)
+    im = im or 0
+    if type(re) == "number" and type(im) == "number" then return complex.new(re, im) end
+    -- the complex dtype of the parts' result type: float32 parts give complex64, any other
+    -- complex128 (NumPy's re + 1j * im)
+    local z = cu.add(re, cu.multiply(im, cu.j))
+    return z
+  end
+  cu.conjugate = cu.conj
+end
+
 -- ---- CUDA --------------------------------------------------------------------------------
 
 -- Stands in for cuarray.cuda when it cannot be loaded: is_available() says why, and every

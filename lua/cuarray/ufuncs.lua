@@ -169,12 +169,20 @@ function M.positive(x)
   return x:copy()
 end
 
--- cu.conj(x), cu.conjugate: the complex conjugate; for real dtypes a copy (bool gives int8,
--- as NumPy's loops have none for bool).
-function M.conj(x)
+-- Whether every |v| < bound (one value back from the device).
+local function cu_abs_all_below(v, bound)
+  return v.size == 0 or core.abs(v):max() < bound
+end
+
+local COMPLEX = {complex64 = "float32", complex128 = "float64"}
+
+-- cu.conj(x), cu.conjugate: the complex conjugate (the core's op); for real dtypes a copy (bool
+-- gives int8, as NumPy's loops have none for bool).
+function M.conj(x, opts)
   x = operand(x, "conj")
   if not core.is_array(x) then x = core.asarray(x) end
   if x.dtype == "bool" then return x:astype("int8") end
+  if COMPLEX[x.dtype] then return core.conj(x, opts) end
   return x:copy()
 end
 M.conjugate = M.conj
@@ -184,22 +192,29 @@ M.conjugate = M.conj
 function M.isreal(x)
   x = operand(x, "isreal")
   if not core.is_array(x) then x = core.asarray(x) end
+  if COMPLEX[x.dtype] then return x.imag:eq(0) end
   return core._filled("isreal", "full", x.shape, true, {dtype = "bool", device = x.device})
 end
 
 function M.iscomplex(x)
   x = operand(x, "iscomplex")
   if not core.is_array(x) then x = core.asarray(x) end
+  if COMPLEX[x.dtype] then return x.imag:ne(0) end
   return core._filled("iscomplex", "full", x.shape, false, {dtype = "bool", device = x.device})
 end
 
--- cu.real_if_close(x[, tol]): the real part when every imaginary part is within tol machine
--- epsilons of zero; a real array is returned as it is.
+-- cu.real_if_close(x[, tol]): the real part when every imaginary part is within tol (default
+-- 100) machine epsilons of zero; otherwise, and for a real array, x as it is.
 function M.real_if_close(x, tol)
   x = operand(x, "real_if_close")
   if tol ~= nil and type(tol) ~= "number" then
     error("real_if_close: tol must be a number, got " .. type(tol), 2)
   end
+  local real = COMPLEX[x.dtype]
+  if not real then return x end
+  local bound = tol or 100
+  if bound > 1 then bound = bound * core.finfo(real).eps end
+  if cu_abs_all_below(x.imag, bound) then return x.real:copy() end
   return x
 end
 

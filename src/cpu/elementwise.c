@@ -9,10 +9,11 @@
 #include "cpu_internal.h"
 
 /* Which compute types have a formula, by the op's rule in ops.def: math functions and true
- * division are float-only, bitwise ops and shifts integer-only. An (op, type) pair without a
- * formula has no kernel and answers CA_ERR_UNSUPPORTED. */
-#define KINDS_ALL(X, name) X(name, i) X(name, f) X(name, d)
-#define KINDS_FLOATS(X, name) X(name, f) X(name, d)
+ * division are float-only, bitwise ops and shifts integer-only; the complex types where
+ * scalar.h lists the op (CA_CPLX_KINDS). An (op, type) pair without a formula has no kernel
+ * and answers CA_ERR_UNSUPPORTED. */
+#define KINDS_ALL(X, name) X(name, i) X(name, f) X(name, d) CA_CPLX_KINDS(X, name)
+#define KINDS_FLOATS(X, name) X(name, f) X(name, d) CA_CPLX_KINDS(X, name)
 #define KINDS_INTS(X, name) X(name, i)
 #define KINDS_DOUBLES(X, name) X(name, d)
 #define KINDS_CA_RULE_SAME KINDS_ALL
@@ -30,9 +31,11 @@
 
 /* The result type of formula fn on kind k (predicates return ca_i from float inputs), and the
  * compute type it is. */
-#define R1(fn, k) __typeof__(fn((ca_k_##k)0))
-#define R2(fn, k) __typeof__(fn((ca_k_##k)0, (ca_k_##k)0))
-#define RESULT_CT(R) (sizeof(R) == 4 ? CA_CPU_F : (R)0.5 == 0 ? CA_CPU_I : CA_CPU_D)
+#define R1(fn, k) __typeof__(fn((ca_k_##k){0}))
+#define R2(fn, k) __typeof__(fn((ca_k_##k){0}, (ca_k_##k){0}))
+#define RESULT_CT(R)                                                                           \
+  _Generic((R){0}, ca_i: CA_CPU_I, float: CA_CPU_F, double: CA_CPU_D, ca_c8: CA_CPU_C,        \
+           ca_c16: CA_CPU_Z)
 
 /* A kernel: n results into r (contiguous, of the kernel's result type) from inputs in[j] of
  * stride s[j], 1 or 0 (one broadcast value). */
@@ -53,7 +56,7 @@ typedef void (*el2_fn)(void *r, int64_t i, const void *x, int64_t ix, const void
 
 /* Room for one value of any compute or storage type. A broadcast input is copied into one
  * first, so that the compiler sees it cannot change while r is written. */
-typedef union cval { ca_i i; int32_t i32; float f; double d; } cval;
+typedef union cval { ca_i i; int32_t i32; float f; double d; ca_c8 c; ca_c16 z; } cval;
 
 /* r[i] = f(x[i]), rsz bytes per result; a broadcast x is computed once. */
 CA_CPU_INLINE void loop1(el1_fn f, size_t rsz, KERN) {
@@ -272,10 +275,16 @@ static void sel8(void *r, int64_t i, const uint8_t *c, int64_t ic, const void *x
                  const void *y, int64_t iy) {
   ((uint64_t *)r)[i] = c[ic] ? ((const uint64_t *)x)[ix] : ((const uint64_t *)y)[iy];
 }
+static void sel16(void *r, int64_t i, const uint8_t *c, int64_t ic, const void *x, int64_t ix,
+                  const void *y, int64_t iy) {
+  ((ca_c16 *)r)[i] = c[ic] ? ((const ca_c16 *)x)[ix] : ((const ca_c16 *)y)[iy];
+}
 static void where4(KERN) { where_loop(sel4, n, r, in, s); }
 static void where8(KERN) { where_loop(sel8, n, r, in, s); }
+static void where16(KERN) { where_loop(sel16, n, r, in, s); }
 static const kern where_tab[CA_NCK] = {
-  [CA_CPU_I] = {where8, CA_CPU_I}, [CA_CPU_F] = {where4, CA_CPU_F}, [CA_CPU_D] = {where8, CA_CPU_D}};
+  [CA_CPU_I] = {where8, CA_CPU_I}, [CA_CPU_F] = {where4, CA_CPU_F}, [CA_CPU_D] = {where8, CA_CPU_D},
+  [CA_CPU_C] = {where8, CA_CPU_C}, [CA_CPU_Z] = {where16, CA_CPU_Z}};
 
 #define TRUTH (-1) /* an input read as truth bytes rather than in a compute type */
 
@@ -291,7 +300,7 @@ typedef struct job {
   int64_t s[CA_MAXOPS], isz[CA_MAXOPS];
   int direct[CA_MAXOPS];
   const int64_t *strides[CA_MAXOPS];
-  double tmp[CA_MAXOPS];        /* scalar operands, stored in their dtype */
+  ca_elem tmp[CA_MAXOPS];       /* scalar operands, stored in their dtype */
 } job;
 
 /* Elements [lo, hi) of the loop in C order: rows of the inner dim, the first and the last
@@ -311,7 +320,7 @@ static void run_range(void *ctx, int64_t lo, int64_t hi) {
   }
   int64_t left = hi - lo;
   int64_t chunk = jb->typed || jb->all_direct ? n : CA_CPU_BUFN;
-  double bufs[CA_MAXOPS][CA_CPU_BUFN];
+  ca_elem bufs[CA_MAXOPS][CA_CPU_BUFN];
   for (;;) {
     int64_t end = n - col < left ? n : col + left;
     left -= end - col;
