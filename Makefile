@@ -63,6 +63,10 @@ CORE_SRC := $(sort $(wildcard src/*.c src/cpu/*.c))
 CUDA_CU := $(sort $(wildcard cuda/*.cu))
 CUDA_C := $(sort $(wildcard cuda/*.c))
 CUDA_CU_OBJ := $(patsubst cuda/%.cu,$(BUILD)/obj/cuda/%.o,$(CUDA_CU))
+# The headers NVRTC programs may include (cuda/jit.c), built into the module as C strings.
+RTC_HEADERS := src/scalar.h src/convert.h src/dtype.h src/backend.h src/ops.def src/reduce_ops.h \
+               $(sort $(wildcard cuda/rtc/*.h))
+RTC_EMBED := $(BUILD)/gen/nvrtc_headers.h
 
 .PHONY: all rock install clean deps demo test test-run test-gpu lint bench fuzz \
         busted-luajit busted-lua5.4 busted-lua5.1 examples rock-check asan-build busted-asan gpu-check \
@@ -79,6 +83,10 @@ ifneq ($(filter rock,$(MAKECMDGOALS)),)
 endif
 rock: $(BUILD)/rock/cuarray/core.so $(if $(HAVE_CUDA),$(BUILD)/rock/cuarray/cuda.so)
 
+$(RTC_EMBED): tools/embed_headers.sh $(RTC_HEADERS)
+	@mkdir -p $(dir $@)
+	sh tools/embed_headers.sh $@ $(RTC_HEADERS)
+
 $(BUILD)/obj/cuda/%.o: cuda/%.cu
 	@mkdir -p $(dir $@)
 	$(NVCC) $(NVCCFLAGS) $(CA_NVCCFLAGS) -c $< -o $@
@@ -86,7 +94,9 @@ $(BUILD)/obj/cuda/%.o: cuda/%.cu
 define flavour
 $$(BUILD)/obj/$(1)/%.o: %.c
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) $$(CA_CFLAGS) $$(BLAS_DEF) $$(ZLIB_DEF) $$(SANFLAGS) -I$$(INC_$(1)) $$(if $$(findstring cuda/,$$<),-I$$(CUDA_HOME)/include) -c $$< -o $$@
+	$$(CC) $$(CFLAGS) $$(CA_CFLAGS) $$(BLAS_DEF) $$(ZLIB_DEF) $$(SANFLAGS) -I$$(INC_$(1)) $$(if $$(findstring cuda/,$$<),-I$$(CUDA_HOME)/include -I$$(BUILD)/gen) -c $$< -o $$@
+
+$$(BUILD)/obj/$(1)/cuda/jit.o: $$(RTC_EMBED)
 
 $$(BUILD)/$(1)/cuarray/core.so: $$(patsubst %.c,$$(BUILD)/obj/$(1)/%.o,$$(CORE_SRC))
 	@mkdir -p $$(dir $$@)

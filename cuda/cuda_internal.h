@@ -76,6 +76,11 @@ ca_status cu_download(ca_backend *be, void *host_dst, const void *src, size_t nb
 void **cu_xfer_slot(ca_backend *be, void (*destroy)(void *));
 void cu_xfer_destroy(void *xfer);
 
+/* l_kernel.c: adds the private functions of user kernels (_jit_*) to the module table on top
+ * of the stack. */
+struct lua_State;
+void cu_open_kernel(struct lua_State *L);
+
 #pragma GCC visibility pop
 
 #ifdef __cplusplus

@@ -418,5 +418,6 @@ CA_EXPORT int luaopen_cuarray_cuda(lua_State *L) {
   new_type(L, STREAM_MT, stream_methods, stream_gc, stream_tostring);
   lua_newtable(L);
   ca_setfuncs(L, module_fns);
+  cu_open_kernel(L);
   return 1;
 }

@@ -78,6 +78,9 @@ do
   end
 end
 
+-- User kernels (cu.ElementwiseKernel, cu.RawKernel, ...) and cu.fuse: lua/cuarray/kernel.lua.
+require("cuarray.kernel").install(cu)
+
 -- ---- default device ----------------------------------------------------------------------
 
 do
