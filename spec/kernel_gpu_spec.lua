@@ -89,6 +89,27 @@ extern "C" __global__ void axpy(float *y, const float *x, int n, float a) {
     H.raises("RawKernel nope: no kernel named 'nope'", cu.RawKernel(k.code, "nope"), 1, 1, {})
   end)
 
+  it("ReductionKernel: axes, keepdims, broadcasting, given outputs, empty reductions", function()
+    local l2 = cu.ReductionKernel("T x", "T y", "x * x", "a + b", "y = sqrt(a);", "0", "rk_l2")
+    local x = cu.random.random({6, 7, 300}, {device = dev})
+    H.same(l2(x):get(), math.sqrt((x * x):sum()), 1e-12)
+    H.same(l2(x, {axis = 3}):get(), cu.sqrt((x * x):sum(3)):get(), 1e-12)
+    H.same(l2(x, {axis = {1, -1}}):get(), cu.sqrt((x * x):sum({1, 3})):get(), 1e-12)
+    H.same(l2(x, {axis = 2, keepdims = true}):get(), cu.sqrt((x * x):sum(2, {keepdims = true})):get(), 1e-12)
+    H.same(l2(x:transpose(), {axis = 1}):get(), cu.sqrt((x * x):sum(3)):transpose():get(), 1e-12)
+    local out = cu.zeros(7, {device = dev})
+    assert.are.equal(out, l2(x, out, {axis = {1, 3}}))
+    H.same(out:get(), cu.sqrt((x * x):sum({1, 3})):get(), 1e-12)
+    H.same(l2(cu.zeros({3, 0}, {device = dev}), {axis = 2}):get(), {0, 0, 0})
+    local wsum = cu.ReductionKernel("T x, T w", "float64 y", "x * w", "a + b", "y = a;", "0", "rk_wsum",
+                                    {reduce_type = "float64"})
+    local a = cu.arange(12, {dtype = "float32", device = dev}):reshape(3, 4)
+    H.same(wsum(a, cu.array({1, 0, 0, 2}, {dtype = "float32", device = dev}), {axis = 2}):get(), {6, 18, 30})
+    local amax = cu.ReductionKernel("T x", "T y", "x", "max(a, b)", "y = a;", "-1e30", "rk_max")
+    local h = cu.array({{1, 5, 2}, {7, -1, 3}}, {dtype = "float16", device = dev})
+    H.same(amax(h, {axis = 2}):get(), {5, 7})
+  end)
+
   it("RawModule: several kernels from one source", function()
     local m = cu.RawModule([[
 extern "C" __global__ void fill(double *x, double v) { x[threadIdx.x] = v; }

@@ -106,6 +106,34 @@ describe("ElementwiseKernel code generation", function()
   end)
 end)
 
+describe("ReductionKernel code generation", function()
+  local l2 = cu.ReductionKernel("T x", "T y", "x * x", "a + b", "y = sqrt(a);", "0", "l2norm")
+
+  it("checks its arguments, axes and outputs", function()
+    H.raises("ReductionKernel: identity must be a string, got number", cu.ReductionKernel,
+             "T x", "T y", "x", "a + b", "y = a;", 0, "k")
+    H.raises("ReductionKernel: raw parameters are not supported ('x')", cu.ReductionKernel,
+             "raw T x", "T y", "x", "a + b", "y = a;", "0", "k")
+    local x = cu.zeros({3, 4}, {dtype = "float32"})
+    H.raises("ReductionKernel l2norm: axis 3 is out of range for 2 dimensions", l2.source, l2, x, {axis = 3})
+    H.raises("ReductionKernel l2norm: axis -1 repeated", l2.source, l2, x, {axis = {2, -1}})
+    H.raises("ReductionKernel l2norm: output 'y' has shape (3), the result has (4)", l2.source, l2, x,
+             cu.zeros(3, {dtype = "float32"}), {axis = 1})
+    H.raises("ReductionKernel l2norm: takes 1 argument (or 2 with the outputs), got 3", l2.source, l2, x, x, x)
+    H.raises("ReductionKernel l2norm needs a CUDA device", l2, x)
+  end)
+
+  it("splits kept and reduced dimensions, each coalesced", function()
+    local x = cu.zeros({2, 3, 4}, {dtype = "float32"})
+    local src = l2:source(x, {axis = {2, 3}})
+    assert.truthy(src:find("ca_view<float, 2> _a_x", 1, true), src)
+    assert.truthy(src:find("ca_view<float, 1> _a_y", 1, true))
+    assert.truthy(src:find("_acc = (a + b);", 1, true))
+    assert.truthy(l2:source(x):find("ca_view<float, 2> _a_x", 1, true))
+    assert.truthy(l2:source(x, {axis = 2, keepdims = true}):find("ca_view<float, 3> _a_x", 1, true))
+  end)
+end)
+
 describe("NVRTC", function()
   if not nvrtc then
     it("is not available here", function() pending("no NVRTC: " .. select(2, jit.nvrtc_version())) end)
@@ -133,6 +161,13 @@ extern "C" __global__ void scale(float *x, int n, float a) {
   if (i < n) x[i] *= a;
 }]], "scale", {signature = "float*, int, float"})
       assert.is_true(rk:compile({arch = "sm_80"}) > 0)
+      local l2 = cu.ReductionKernel("T x, T w", "T y", "x * x * w", "a + b", "y = sqrt(a);", "0", "k_l2",
+                                    {reduce_type = "float64"})
+      local m = cu.zeros({3, 4, 5}, {dtype = "float32"})
+      assert.is_true(l2:compile(m, 2, {axis = {1, 3}}) > 0)
+      assert.is_true(l2:compile(m, m[1], {axis = -1, keepdims = true}) > 0)
+      local amax = cu.ReductionKernel("T x", "int64 y", "x", "max(a, b)", "y = (long long)a;", "-1e30", "k_max")
+      assert.is_true(amax:compile(cu.zeros(3, {dtype = "float16"})) > 0)
     end)
   end)
 

@@ -654,8 +654,23 @@ function RawModule:get_function(name, opts)
                      signature = opts.signature})
 end
 
+function M._empty(shape, dtype, device)
+  return cu_.empty(shape, {dtype = dtype, device = device})
+end
+
+-- The pieces lua/cuarray/reduction_kernel.lua and fuse.lua share with this file.
+M.util = {
+  ctype = ctype, convert = convert, is_dtype = is_dtype, type_of = type_of,
+  resolve_types = resolve_types, broadcast_shape = broadcast_shape,
+  broadcast_strides = broadcast_strides, coalesce = coalesce, size_of = size_of,
+  device_ordinal = device_ordinal, call_args = call_args, compile_options = compile_options,
+  check_options_list = check_options_list, BLOCK = BLOCK, MAX_GRID = MAX_GRID,
+  is_array = function(v) return cu_.is_array(v) end,
+}
+
 function M.install(cu)
   cu_ = cu
+  cu.ReductionKernel = require("cuarray.reduction_kernel").ReductionKernel
   cu.ElementwiseKernel = M.ElementwiseKernel
   cu.RawKernel = M.RawKernel
   cu.RawModule = M.RawModule
