@@ -57,6 +57,7 @@ local function convert(e, from, to)
 end
 
 local function is_dtype(name) return CTYPES[name] ~= nil end
+M.kind_of = kind_of
 
 -- ---- signatures -----------------------------------------------------------------------------
 
@@ -671,6 +672,7 @@ M.util = {
 function M.install(cu)
   cu_ = cu
   cu.ReductionKernel = require("cuarray.reduction_kernel").ReductionKernel
+  require("cuarray.fuse").install(cu)
   cu.ElementwiseKernel = M.ElementwiseKernel
   cu.RawKernel = M.RawKernel
   cu.RawModule = M.RawModule
