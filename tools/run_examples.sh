@@ -22,6 +22,8 @@ run quickstart 'shape.*\(50, ?50\)' 50
 run monte_carlo_pi 'pi ~' 100000
 run image_filter 'wrote .*\.pgm' 64 "$out/blur.pgm"
 run heat_diffusion 'total heat' 32 20
+run srgb_to_linear 'array ops: 32x32 image' 32
+run fused_particles 'mean energy' 1000 20
 echo "1..$n"
 rm -rf "$out"
 [ "$bad" -eq 0 ]
