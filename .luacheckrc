@@ -1,5 +1,5 @@
--- luacheck configuration: `make lint` runs `luacheck lua spec bench examples`, and make test
--- counts any warning as a failure.
+-- luacheck configuration: `make lint` runs `luacheck lua spec bench examples fuzz/hostile`, and
+-- make test counts any warning as a failure.
 max_line_length = 100
 codes = true
 

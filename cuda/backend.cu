@@ -2,24 +2,27 @@
  * of every other file. The only file that names them all, so that the files depend on the
  * context and this file on them, never the other way round. */
 #include "cuda_internal.h"
+#include "device_scope.cuh"
 
+/* Every entry runs inside a device scope: the caller's current device survives the call. */
 ca_status cu_backend_open(int ordinal, ca_backend **out, char *errbuf, size_t errlen) {
   ca_status st = cu_context_open(ordinal, out, errbuf, errlen);
   if (st != CA_OK) return st;
   ca_backend *be = *out;
-  be->upload = cu_upload;
-  be->download = cu_download;
-  be->copy = cu_copy;
-  be->unary = cu_unary;
-  be->binary = cu_binary;
-  be->where = cu_where;
-  be->reduce = cu_reduce;
-  be->scan = cu_scan;
-  be->matmul = cu_matmul;
-  be->random = cu_random;
-  be->index_offsets = cu_index_offsets;
-  be->gather = cu_gather;
-  be->scatter = cu_scatter;
-  be->nonzero = cu_nonzero;
+  be->upload = cu_scoped<cu_upload>::call;
+  be->download = cu_scoped<cu_download>::call;
+  be->copy_from_peer = cu_scoped<cu_copy_from_peer>::call;
+  be->copy = cu_scoped<cu_copy>::call;
+  be->unary = cu_scoped<cu_unary>::call;
+  be->binary = cu_scoped<cu_binary>::call;
+  be->where = cu_scoped<cu_where>::call;
+  be->reduce = cu_scoped<cu_reduce>::call;
+  be->scan = cu_scoped<cu_scan>::call;
+  be->matmul = cu_scoped<cu_matmul>::call;
+  be->random = cu_scoped<cu_random>::call;
+  be->index_offsets = cu_scoped<cu_index_offsets>::call;
+  be->gather = cu_scoped<cu_gather>::call;
+  be->scatter = cu_scoped<cu_scatter>::call;
+  be->nonzero = cu_scoped<cu_nonzero>::call;
   return CA_OK;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cuda_internal.h"
+#include "device_scope.cuh"
 
 #define CU_CUBLAS_WORKSPACE ((size_t)32 << 20)
 
@@ -26,6 +27,15 @@ typedef struct cu_cache_class {
   int n, cap;
 } cu_cache_class;
 
+/* A host program's allocator (cuarray_set_allocator) replaces the pool and the small-block
+ * cache for device memory; it must align blocks as cudaMalloc does. Scratch blocks are freed
+ * without their size (cu_scratch_free), so the sizes of those it gave are kept here. */
+#define CU_HOOK_ALIGN 256
+typedef struct cu_block {
+  void *p;
+  size_t n;
+} cu_block;
+
 struct cu_ctx {
   ca_backend be;                /* first member: be->ctx points back here */
   char name[24];
@@ -38,11 +48,18 @@ struct cu_ctx {
   cudaStream_t cublas_stream;   /* the stream the handle is bound to */
   cudaEvent_t join;             /* cu_set_stream's ordering event */
   int64_t live;                 /* live allocations (device and pinned host) */
+  int64_t dev_live;             /* ... of device memory, from the current allocator */
+  ca_allocator hook;            /* a host program's allocator; alloc NULL: the pool */
+  size_t hook_bytes;            /* bytes the hook gave and has not taken back */
+  cu_block *hook_scratch;       /* the scratch blocks the hook gave, with their sizes */
+  int n_hook_scratch, cap_hook_scratch;
   int closing;                  /* cu_backend_destroy was called */
   char last_kernel[64];         /* the latest launch, named when an asynchronous fault shows */
   const char *last_kernel_src;  /* the pointer it was copied from */
   void *xfer;                   /* transfer.cu's pinned buffers and copy threads */
   void (*xfer_destroy)(void *); /* ... and how to free them */
+  void *peer;                   /* peer.cu's event and reachability table ... */
+  void (*peer_destroy)(void *); /* ... and how to free it */
   cu_cache_class cache[CU_CACHE_NCLASS];
   cudaStream_t cache_stream;    /* the stream the cached blocks were freed on */
   size_t cached_bytes;
@@ -53,12 +70,66 @@ void **cu_xfer_slot(ca_backend *be, void (*destroy)(void *)) {
   cu_ctx_of(be)->xfer_destroy = destroy;
   return &cu_ctx_of(be)->xfer;
 }
+void **cu_peer_slot(ca_backend *be, void (*destroy)(void *)) {
+  cu_ctx_of(be)->peer_destroy = destroy;
+  return &cu_ctx_of(be)->peer;
+}
 int cu_device(ca_backend *be) { return cu_ctx_of(be)->device; }
+cudaMemPool_t cu_pool(ca_backend *be) { return cu_ctx_of(be)->pool; }
 
 /* Make this backend's device current: every entry reaches here through cu_stream. */
 static inline void cu_use_device(cu_ctx *c) {
   int cur = -1;
   if (cudaGetDevice(&cur) != cudaSuccess || cur != c->device) cudaSetDevice(c->device);
+}
+
+static void *driver_entry(const char *name) {
+  cudaDriverEntryPointQueryResult q = cudaDriverEntryPointSymbolNotFound;
+  void *fn = NULL;
+  if (cudaGetDriverEntryPointByVersion(name, &fn, 12000, cudaEnableDefault, &q) != cudaSuccess ||
+      q != cudaDriverEntryPointSuccess) {
+    (void)cudaGetLastError();
+    return NULL;
+  }
+  return fn;
+}
+
+/* cuDeviceGet and cuDevicePrimaryCtxGetState, looked up once per process through the runtime
+ * (the module does not link the driver); NULL members when the driver lacks them. */
+struct driver_calls {
+  int (*device_get)(int *dev, int ordinal);
+  int (*primary_state)(int dev, unsigned int *flags, int *active);
+  driver_calls()
+      : device_get((int (*)(int *, int))driver_entry("cuDeviceGet")),
+        primary_state((int (*)(int, unsigned int *, int *))driver_entry("cuDevicePrimaryCtxGetState")) {}
+};
+
+/* Whether device `ordinal`'s primary context is running (unknown counts as running). */
+static int primary_active(int ordinal) {
+  static const driver_calls drv; /* immutable once made; C++ makes it once, thread-safely */
+  int dev = 0, active = 1;
+  unsigned int flags = 0;
+  if (!drv.device_get || !drv.primary_state) return 1;
+  if (drv.device_get(&dev, ordinal) != 0 || drv.primary_state(dev, &flags, &active) != 0) return 1;
+  return active;
+}
+
+int cu_device_enter(int device) {
+  int cur = -1;
+  if (cudaGetDevice(&cur) != cudaSuccess) {
+    (void)cudaGetLastError();
+    cur = -1;
+  }
+  if (cur == device) return cur; /* the code inside may still switch: leave puts it back */
+  if (cudaSetDevice(device) != cudaSuccess) (void)cudaGetLastError(); /* the calls inside report it */
+  return cur >= 0 && primary_active(cur) ? cur : -1;
+}
+
+void cu_device_leave(int restore) {
+  int now = -1;
+  if (restore < 0) return;
+  if (cudaGetDevice(&now) == cudaSuccess && now == restore) return;
+  if (cudaSetDevice(restore) != cudaSuccess) (void)cudaGetLastError();
 }
 
 cudaStream_t cu_stream(ca_backend *be) {
@@ -183,12 +254,14 @@ static void teardown(cu_ctx *c) {
   if (c->stream) cudaStreamSynchronize(c->stream);
   if (c->own_stream && c->own_stream != c->stream) cudaStreamSynchronize(c->own_stream);
   if (c->xfer) c->xfer_destroy(c->xfer);
+  if (c->peer) c->peer_destroy(c->peer);
   if (c->cublas) cublasDestroy(c->cublas);
   if (c->cublas_ws) cudaFree(c->cublas_ws);
   if (c->join) cudaEventDestroy(c->join);
   if (c->own_stream) cudaStreamDestroy(c->own_stream);
   (void)cudaGetLastError();
   for (int k = 0; k < CU_CACHE_NCLASS; k++) free(c->cache[k].blocks);
+  free(c->hook_scratch);
   free(c);
 }
 
@@ -202,13 +275,14 @@ void cu_backend_destroy(ca_backend *be) {
   if (c->closing) return;
   c->closing = 1;
   c->stream = c->own_stream; /* user streams may die with the Lua state */
-  cu_use_device(c);
+  int restore = cu_device_enter(c->device);
   if (c->cached_bytes && c->cache_stream != c->own_stream) { /* free them on our own stream */
     cudaDeviceSynchronize();
     c->cache_stream = c->own_stream;
   }
   cache_flush(c); /* cached blocks may be the last live ones */
   if (c->live == 0) teardown(c);
+  cu_device_leave(restore);
 }
 
 /* ---- memory ----------------------------------------------------------------------------- */
@@ -234,9 +308,46 @@ static void cache_flush(cu_ctx *c) {
   }
   c->cached_bytes = 0;
   c->live -= n;
+  c->dev_live -= n;
+}
+
+static ca_status hook_alloc(ca_backend *be, cu_ctx *c, size_t nbytes, void **ptr, cudaStream_t s) {
+  void *p = c->hook.alloc(c->hook.ctx, nbytes, c->device, (void *)s);
+  if (!p) {
+    snprintf(be->errmsg, sizeof be->errmsg, "the host program's allocator has no %zu bytes on %s",
+             nbytes, c->name);
+    return CA_ERR_NOMEM;
+  }
+  if ((uintptr_t)p % CU_HOOK_ALIGN) {
+    c->hook.free(c->hook.ctx, p, nbytes, c->device, (void *)s);
+    snprintf(be->errmsg, sizeof be->errmsg, "the host program's allocator returned %p on %s, "
+             "which is not aligned to %d bytes", p, c->name, CU_HOOK_ALIGN);
+    return CA_ERR_DEVICE;
+  }
+  *ptr = p;
+  c->live++;
+  c->dev_live++;
+  c->hook_bytes += nbytes;
+  return CA_OK;
+}
+
+static void hook_free(cu_ctx *c, void *ptr, size_t nbytes, cudaStream_t s) {
+  if (!nbytes) { /* a scratch block: its size was kept */
+    for (int i = 0; i < c->n_hook_scratch; i++) {
+      if (c->hook_scratch[i].p != ptr) continue;
+      nbytes = c->hook_scratch[i].n;
+      c->hook_scratch[i] = c->hook_scratch[--c->n_hook_scratch];
+      break;
+    }
+  }
+  c->hook.free(c->hook.ctx, ptr, nbytes, c->device, (void *)s);
+  c->hook_bytes -= nbytes < c->hook_bytes ? nbytes : c->hook_bytes;
+  c->dev_live--;
+  release_one(c);
 }
 
 static ca_status pool_alloc(ca_backend *be, cu_ctx *c, size_t nbytes, void **ptr, cudaStream_t s) {
+  if (c->hook.alloc) return hook_alloc(be, c, nbytes, ptr, s);
   cudaError_t err = cudaMallocFromPoolAsync(ptr, nbytes, c->pool, s);
   if (err != cudaSuccess) {
     *ptr = NULL;
@@ -246,6 +357,7 @@ static ca_status pool_alloc(ca_backend *be, cu_ctx *c, size_t nbytes, void **ptr
     return err == cudaErrorMemoryAllocation ? CA_ERR_NOMEM : CA_ERR_DEVICE;
   }
   c->live++;
+  c->dev_live++;
   return CA_OK;
 }
 
@@ -254,6 +366,7 @@ static ca_status cu_alloc(ca_backend *be, size_t nbytes, void **ptr) {
   *ptr = NULL;
   if (nbytes == 0) return CA_OK;
   cudaStream_t s = cu_stream(be);
+  if (c->hook.alloc) return hook_alloc(be, c, nbytes, ptr, s);
   int k = cache_class(nbytes);
   if (k < 0) return pool_alloc(be, c, nbytes, ptr, s);
   cu_cache_class *cl = &c->cache[k];
@@ -269,6 +382,10 @@ static void cu_free(ca_backend *be, void *ptr, size_t nbytes) {
   if (!ptr) return;
   cu_ctx *c = cu_ctx_of(be);
   cudaStream_t s = cu_stream(be);
+  if (c->hook.free) {
+    hook_free(c, ptr, nbytes, s);
+    return;
+  }
   int k = nbytes ? cache_class(nbytes) : -1;
   if (k >= 0 && !c->closing) {
     if (s != c->cache_stream && c->cached_bytes == 0) c->cache_stream = s;
@@ -291,15 +408,29 @@ static void cu_free(ca_backend *be, void *ptr, size_t nbytes) {
     }
   }
   if (cudaFreeAsync(ptr, s) != cudaSuccess) (void)cudaGetLastError();
+  c->dev_live--;
   release_one(c);
 }
 
 /* Scratch bypasses the cache (cu_scratch_free does not know the size). */
 ca_status cu_scratch(ca_backend *be, size_t nbytes, void **ptr) {
+  cu_ctx *c = cu_ctx_of(be);
   *ptr = NULL;
   if (nbytes == 0) return CA_OK;
   cudaStream_t s = cu_stream(be);
-  return pool_alloc(be, cu_ctx_of(be), nbytes, ptr, s);
+  if (c->hook.alloc && c->n_hook_scratch == c->cap_hook_scratch) {
+    int cap = c->cap_hook_scratch ? 2 * c->cap_hook_scratch : 8;
+    cu_block *nb = (cu_block *)realloc(c->hook_scratch, sizeof(cu_block) * (size_t)cap);
+    if (!nb) return cu_fail_msg(be, CA_ERR_NOMEM, "out of host memory");
+    c->hook_scratch = nb;
+    c->cap_hook_scratch = cap;
+  }
+  ca_status st = pool_alloc(be, c, nbytes, ptr, s);
+  if (st == CA_OK && c->hook.alloc) {
+    c->hook_scratch[c->n_hook_scratch].p = *ptr;
+    c->hook_scratch[c->n_hook_scratch++].n = nbytes;
+  }
+  return st;
 }
 void cu_scratch_free(ca_backend *be, void *ptr) { cu_free(be, ptr, 0); }
 
@@ -309,6 +440,13 @@ static ca_status cu_mem_info(ca_backend *be, size_t *used, size_t *cached, size_
   size_t fr = 0, tot = 0;
   cudaError_t err;
   cu_use_device(c);
+  if (c->hook.alloc) { /* the pool holds nothing of ours */
+    if ((err = cudaMemGetInfo(&fr, &tot)) != cudaSuccess) return cu_fail(be, "cudaMemGetInfo", err);
+    if (used) *used = c->hook_bytes;
+    if (cached) *cached = 0;
+    if (free_bytes) *free_bytes = fr;
+    return CA_OK;
+  }
   if ((err = cudaMemPoolGetAttribute(c->pool, cudaMemPoolAttrUsedMemCurrent, &u)) != cudaSuccess)
     return cu_fail(be, "cudaMemPoolGetAttribute", err);
   if ((err = cudaMemPoolGetAttribute(c->pool, cudaMemPoolAttrReservedMemCurrent, &r)) != cudaSuccess)
@@ -349,6 +487,40 @@ static void cu_host_free(ca_backend *be, void *ptr) {
   cu_ctx *c = cu_ctx_of(be);
   if (cudaFreeHost(ptr) != cudaSuccess) (void)cudaGetLastError();
   release_one(c);
+}
+
+/* Only between allocators: a block goes back to the allocator that gave it. The cached
+ * blocks go back to the pool first. */
+static ca_status cu_set_allocator(ca_backend *be, const ca_allocator *a) {
+  cu_ctx *c = cu_ctx_of(be);
+  cu_use_device(c);
+  cache_flush(c);
+  if (c->dev_live > 0) {
+    snprintf(be->errmsg, sizeof be->errmsg, "%s: %lld block%s from the current allocator still "
+             "in use: set the allocator before the first array there, or free them first", c->name,
+             (long long)c->dev_live, c->dev_live == 1 ? "" : "s");
+    return CA_ERR_VALUE;
+  }
+  if (a && (!a->alloc || !a->free))
+    return cu_fail_msg(be, CA_ERR_VALUE, "the allocator needs both alloc and free");
+  memset(&c->hook, 0, sizeof c->hook);
+  if (a) c->hook = *a;
+  return CA_OK;
+}
+
+/* A host program's stream, which must belong to this device. */
+static ca_status cu_set_stream_entry(ca_backend *be, void *stream) {
+  cu_ctx *c = cu_ctx_of(be);
+  if (stream) {
+    int dev = -1;
+    cudaError_t err = cudaStreamGetDevice((cudaStream_t)stream, &dev);
+    if (err != cudaSuccess) return cu_fail(be, "cudaStreamGetDevice", err);
+    if (dev != c->device) {
+      snprintf(be->errmsg, sizeof be->errmsg, "the stream belongs to cuda:%d, not to %s", dev, c->name);
+      return CA_ERR_VALUE;
+    }
+  }
+  return cu_set_stream(be, (cudaStream_t)stream);
 }
 
 /* Waits for the work on the current stream; a kernel fault shows here. */
@@ -405,14 +577,17 @@ ca_status cu_context_open(int ordinal, ca_backend **out, char *errbuf, size_t er
   snprintf(c->name, sizeof c->name, "cuda:%d", ordinal);
   be->name = c->name;
   be->device = ordinal;
-  be->alloc = cu_alloc;
-  be->free = cu_free;
-  be->mem_info = cu_mem_info;
-  be->trim = cu_trim;
-  be->host_alloc = cu_host_alloc;
-  be->host_free = cu_host_free;
-  be->synchronize = cu_synchronize;
-  be->pointer_kind = cu_pointer_kind;
+  be->alloc = cu_scoped<cu_alloc>::call;
+  be->free = cu_scoped<cu_free>::call;
+  be->mem_info = cu_scoped<cu_mem_info>::call;
+  be->trim = cu_scoped<cu_trim>::call;
+  be->host_alloc = cu_scoped<cu_host_alloc>::call;
+  be->host_free = cu_scoped<cu_host_free>::call;
+  be->synchronize = cu_scoped<cu_synchronize>::call;
+  be->set_stream = cu_scoped<cu_set_stream_entry>::call;
+  be->set_allocator = cu_scoped<cu_set_allocator>::call;
+  be->pointer_kind = cu_pointer_kind; /* asks about a pointer: no device of its own */
+  int restore = cu_device_enter(ordinal);
 
   uint64_t threshold = UINT64_MAX;
   if ((err = cudaSetDevice(ordinal)) != cudaSuccess) { call = "cudaSetDevice"; goto fail; }
@@ -446,10 +621,12 @@ ca_status cu_context_open(int ordinal, ca_backend **out, char *errbuf, size_t er
     goto fail;
   }
   *out = be;
+  cu_device_leave(restore);
   return CA_OK;
 fail: {
   ca_status st = open_fail(errbuf, errlen, call, err);
   teardown(c);
+  cu_device_leave(restore);
   return st;
 }
 }

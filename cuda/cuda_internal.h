@@ -69,17 +69,34 @@ cudaStream_t cu_get_stream(ca_backend *be);
 cudaStream_t cu_default_stream(ca_backend *be);
 ca_status cu_set_stream(ca_backend *be, cudaStream_t s);
 
+/* Device scopes. cu_device_enter makes `device` current and returns the caller's device, or -1
+ * when it must not come back (a device whose primary context was never started: restoring it
+ * would start one); cu_device_leave makes it current again if it no longer is, whatever the
+ * code inside switched to. Every entry of the backend table and every Lua function of the
+ * module that touches a device runs inside one, so the caller's current device survives any
+ * call: a program embedding Lua may run CUDA work of its own on the same thread. */
+int cu_device_enter(int device);
+void cu_device_leave(int restore);
+
+/* The backend's memory pool (cudaMallocAsync's default pool of its device). */
+cudaMemPool_t cu_pool(ca_backend *be);
+
+/* peer.cu: the copy_from_peer entry; its state hangs off the context (cu_peer_slot, which
+ * also records how teardown frees it). cu_can_access_peer: 1 when devices a and b can reach
+ * each other's memory directly (both ways). cu_peer_open opens that path (pool memory
+ * included) when there is one, and does nothing otherwise: NCCL driving several devices of one
+ * process reads and writes the other devices' arrays directly. Both change the current device. */
+ca_status cu_copy_from_peer(ca_backend *be, void *dst, ca_backend *from, const void *src, size_t nbytes);
+ca_status cu_peer_open(ca_backend *a, ca_backend *b);
+void **cu_peer_slot(ca_backend *be, void (*destroy)(void *));
+int cu_can_access_peer(int a, int b);
+
 /* transfer.cu: the upload/download entries; their pinned staging state hangs off the
  * context (cu_xfer_slot, which also records how teardown frees it: cu_xfer_destroy). */
 ca_status cu_upload(ca_backend *be, void *dst, const void *host_src, size_t nbytes);
 ca_status cu_download(ca_backend *be, void *host_dst, const void *src, size_t nbytes);
 void **cu_xfer_slot(ca_backend *be, void (*destroy)(void *));
 void cu_xfer_destroy(void *xfer);
-
-/* l_kernel.c: adds the private functions of user kernels (_jit_*) to the module table on top
- * of the stack. */
-struct lua_State;
-void cu_open_kernel(struct lua_State *L);
 
 #pragma GCC visibility pop
 

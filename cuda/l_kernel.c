@@ -11,8 +11,8 @@
 #include <cuda_runtime_api.h>
 #include "compat.h"
 #include "convert.h"
-#include "cuda_internal.h"
 #include "jit.h"
+#include "l_cuda.h"
 
 #define LIBRARY_MT "cuarray.cuda.Library"
 #define STREAM_MT "cuarray.cuda.Stream" /* cuda/l_cuda.c; its userdata starts with the stream */
@@ -151,7 +151,8 @@ static int library_gc(lua_State *L) {
   return 0;
 }
 
-/* library:get(name) -> the kernel as a light userdata (valid while the library lives) | nil, why */
+/* cuda._jit_get(library, name) -> the kernel as a light userdata (valid while the library
+ * lives) | nil, why */
 static int library_get(lua_State *L) {
   cu_library *m = (cu_library *)luaL_checkudata(L, 1, LIBRARY_MT);
   const char *name = luaL_checkstring(L, 2);
@@ -273,15 +274,11 @@ static int l_launch(lua_State *L) {
 static const luaL_Reg kernel_fns[] = {
   {"_jit_version", l_version}, {"_jit_compile", l_compile}, {"_jit_hash", l_hash},
   {"_jit_mkdirs", l_mkdirs},   {"_jit_arch", l_arch},       {"_jit_load", l_load},
-  {"_jit_launch", l_launch},   {NULL, NULL}
+  {"_jit_launch", l_launch},   {"_jit_get", library_get},   {NULL, NULL}
 };
 
 void cu_open_kernel(lua_State *L) {
   luaL_newmetatable(L, LIBRARY_MT);
-  lua_newtable(L);
-  lua_pushcfunction(L, library_get);
-  lua_setfield(L, -2, "get");
-  lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, library_gc);
   lua_setfield(L, -2, "__gc");
   lua_pop(L, 1);

@@ -1,11 +1,12 @@
 -- image_filter.lua: a synthetic n x n grey image, a 3x3 box blur and a Sobel edge filter done
--- with shifted slices (views, no copies) and broadcasting, written as binary PGM files.
---   luajit examples/image_filter.lua [n] [out.pgm]   (defaults: 512, /tmp/cuarray_blur.pgm;
---                                                     the edges go beside it, *_edges.pgm)
+-- with shifted slices (views, no copies) and broadcasting, written as PNG (cu.save_image) or
+-- binary PGM (a header and a:tobytes()) files, by the path's extension.
+--   luajit examples/image_filter.lua [n] [out.png|out.pgm]
+--     (defaults: 512, /tmp/cuarray_blur.png; the edges go beside it, *_edges.png)
 local cu = require "cuarray"
 
 local n = math.floor(tonumber(arg and arg[1]) or 512)
-local path = arg and arg[2] or "/tmp/cuarray_blur.pgm"
+local path = arg and arg[2] or "/tmp/cuarray_blur.png"
 
 -- The image: a bright disc on a horizontal gradient, from a row and a column broadcast
 -- against each other ((n,1) with (1,n) gives (n,n)).
@@ -34,18 +35,25 @@ local gy = (shifted(1, -1) + shifted(1, 0) * 2 + shifted(1, 1))
          - (shifted(-1, -1) + shifted(-1, 0) * 2 + shifted(-1, 1))
 local edges = cu.sqrt(gx * gx + gy * gy)
 
-local function write_pgm(file, a)
-  local h, w = a.shape[1], a.shape[2]
-  local px = cu.minimum(cu.maximum(a, 0), 255):astype("uint8"):totable()
-  local out = assert(io.open(file, "wb"))
-  out:write(("P5\n%d %d\n255\n"):format(w, h))
-  for i = 1, h do out:write(string.char((table.unpack or unpack)(px[i]))) end
-  out:close()
+-- Grey levels 0..255 as bytes: clipped, then truncated to uint8.
+local function grey_bytes(a)
+  return cu.minimum(cu.maximum(a, 0), 255):astype("uint8")
 end
 
-local edge_path = path:gsub("%.pgm$", "") .. "_edges.pgm"
-write_pgm(path, blur)
-write_pgm(edge_path, edges)
+local function write_image(file, a)
+  if file:match("%.pgm$") then
+    local out = assert(io.open(file, "wb"))
+    out:write(("P5\n%d %d\n255\n"):format(a.shape[2], a.shape[1]), grey_bytes(a):tobytes())
+    out:close()
+  else
+    cu.save_image(file, grey_bytes(a))
+  end
+end
+
+local ext = path:match("%.%w+$") or ""
+local edge_path = path:sub(1, #path - #ext) .. "_edges" .. ext
+write_image(path, blur)
+write_image(edge_path, edges)
 print(("image %dx%d: mean %.4f, blurred interior mean %.4f, max edge %.2f")
   :format(n, n, img:mean(), blur:mean(), edges:max()))
 print(("wrote %s and %s"):format(path, edge_path))

@@ -51,6 +51,13 @@ for _, dev in ipairs(H.devices()) do
       near(est, math.pi, 0.02, "pi estimate")
     end)
 
+    it("distributed_pi estimates pi in a job of one process", function()
+      local out = run_ok(dev, "examples/distributed_pi.lua", 200000)
+      local est = tonumber(out:match("pi ~ ([%d%.]+) from 200000 points on 1 rank "))
+      assert.is_number(est, out)
+      near(est, math.pi, 0.02, "pi estimate")
+    end)
+
     it("heat_diffusion matches a plain Lua stencil", function()
       local n, steps = 16, 6
       local out = run_ok(dev, "examples/heat_diffusion.lua", n, steps)
@@ -116,6 +123,23 @@ for _, dev in ipairs(H.devices()) do
         local header = ("P5\n%d %d\n255\n"):format(n - 2, n - 2)
         assert.are.equal(header, data:sub(1, #header))
         assert.are.equal(#header + (n - 2) ^ 2, #data)
+      end
+    end)
+
+    it("image_filter writes greyscale PNG files with save_image", function()
+      local n = 20
+      local path = ("%s/cuarray_spec_%s_%d.png"):format(tmpdir, dev:gsub("%W", "_"), os.time())
+      run_ok(dev, "examples/image_filter.lua", n, path)
+      for _, file in ipairs({path, (path:gsub("%.png$", "")) .. "_edges.png"}) do
+        local f = assert(io.open(file, "rb"), "no file " .. file)
+        local data = f:read("*a")
+        f:close()
+        os.remove(file)
+        assert.are.equal("\137PNG\r\n\26\n\0\0\0\13IHDR", data:sub(1, 16))
+        local w = data:byte(19) * 256 + data:byte(20)
+        local h = data:byte(23) * 256 + data:byte(24)
+        assert.are.same({n - 2, n - 2, 8, 0}, {w, h, data:byte(25), data:byte(26)})
+        assert.are.equal("IEND", data:sub(-8, -5))
       end
     end)
 

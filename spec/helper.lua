@@ -98,6 +98,20 @@ function H.raises(fragment, fn, ...)
   end
 end
 
+-- Writes `code` to a temporary file (named with `ext`), runs `command <file> [args]` in a
+-- shell and returns what it printed (stdout and stderr).
+function H.run_code(command, code, ext, args)
+  local path = os.tmpname() .. (ext or "")
+  local f = assert(io.open(path, "wb"))
+  f:write(code)
+  f:close()
+  local p = assert(io.popen(("%s %s %s 2>&1"):format(command, path, args or "")))
+  local out = p:read("*a")
+  p:close()
+  os.remove(path)
+  return out
+end
+
 H.nan = 0 / 0
 H.inf = math.huge
 

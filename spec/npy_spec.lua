@@ -214,15 +214,7 @@ local function have_numpy()
   return ok == true or ok == 0
 end
 
-local function py(code)
-  local f = tmp(".py")
-  write_file(f, code)
-  local h = io.popen(python .. " " .. f .. " 2>&1")
-  local out = h:read("*a")
-  h:close()
-  os.remove(f)
-  return out
-end
+local function py(code) return H.run_code(python, code, ".py") end
 
 describe("NumPy interoperability", function()
   if not have_numpy() then

@@ -10,7 +10,7 @@
 
 #define STATE_KEY "cuarray.state"
 #define BACKENDS_KEY "cuarray.backends"
-#define GC_MIN_DEBT ((int64_t)64 << 20)
+#define CA_GC_THRESHOLD ((int64_t)64 << 20)
 
 /* ---- state and backends ------------------------------------------------------------- */
 
@@ -21,7 +21,8 @@ ca_state *ca_state_get(lua_State *L) {
   if (s) return s;
   s = (ca_state *)ca_newuserdata(L, sizeof *s);
   memset(s, 0, sizeof *s);
-  ca_cpu_backend_init(&s->cpu, &s->cpu_used);
+  ca_cpu_backend_init(&s->cpu, &s->cpu_ctx);
+  s->gc_threshold = CA_GC_THRESHOLD;
   s->default_dtype = CA_FLOAT64;
   s->default_device = -1;
   s->seed = 0x5eed5eedULL;
@@ -60,6 +61,11 @@ ca_backend *ca_backend_get(lua_State *L, int device) {
   return be;
 }
 
+int ca_default_cuda(lua_State *L) {
+  int d = ca_state_get(L)->default_device;
+  return d >= 0 ? d : 0;
+}
+
 /* "cpu", "cuda", "cuda:N", or nil for the default. Returns -1 for the CPU, else N. */
 int ca_parse_device(lua_State *L, int idx, int dflt, const char *fname) {
   if (lua_isnoneornil(L, idx)) return dflt;
@@ -68,7 +74,7 @@ int ca_parse_device(lua_State *L, int idx, int dflt, const char *fname) {
               luaL_typename(L, idx));
   const char *s = lua_tostring(L, idx);
   if (strcmp(s, "cpu") == 0) return -1;
-  if (strcmp(s, "cuda") == 0 || strcmp(s, "gpu") == 0) return 0;
+  if (strcmp(s, "cuda") == 0 || strcmp(s, "gpu") == 0) return ca_default_cuda(L);
   if (strncmp(s, "cuda:", 5) == 0) {
     char *end;
     long n = strtol(s + 5, &end, 10);
@@ -129,8 +135,9 @@ void ca_array_release(ca_array *a) {
 
 /* The collector does not see array memory: count what is allocated less what was released
  * (a:free() and finalizers), and once as much again as was live at the last collection has
- * been allocated (64 MiB at least), collect. Arrays freed explicitly leave no debt, so a loop
- * that frees its results does not run a full collection on every large allocation. */
+ * been allocated (the threshold at least: 64 MiB unless cu.set_gc_threshold changed it),
+ * collect. Arrays freed explicitly leave no debt, so a loop that frees its results does not
+ * run a full collection on every large allocation. */
 static void gc_pressure(lua_State *L, ca_storage *st) {
   ca_state *s = ca_state_get(L);
   st->state = s;
@@ -138,7 +145,7 @@ static void gc_pressure(lua_State *L, ca_storage *st) {
   s->gc_debt -= s->freed_bytes < s->gc_debt ? s->freed_bytes : s->gc_debt;
   s->freed_bytes = 0;
   s->gc_debt += (int64_t)st->nbytes;
-  if (s->gc_debt < (s->live_at_gc > GC_MIN_DEBT ? s->live_at_gc : GC_MIN_DEBT)) return;
+  if (s->gc_debt < (s->live_at_gc > s->gc_threshold ? s->live_at_gc : s->gc_threshold)) return;
   lua_gc(L, LUA_GCCOLLECT, 0);
   s->gc_debt = 0;
   s->live_at_gc = s->live_bytes;
@@ -321,7 +328,7 @@ ca_array *ca_new_at(lua_State *L, int device, int pinned, int dtype, int ndim, c
   if (!pinned) return ca_new(L, ca_backend_get(L, device), dtype, ndim, shape);
   if (device >= 0)
     ca_raisef(L, "%s: pinned applies to host arrays (device \"cpu\"), not to cuda:%d", fname, device);
-  return ca_new_pinned(L, ca_backend_get(L, 0), dtype, ndim, shape);
+  return ca_new_pinned(L, ca_backend_get(L, ca_default_cuda(L)), dtype, ndim, shape);
 }
 
 ca_array *ca_new_pinned(lua_State *L, ca_backend *cuda, int dtype, int ndim, const int64_t *shape) {
@@ -629,6 +636,25 @@ void ca_read_host(lua_State *L, const ca_array *a, void *out) {
   lua_pop(L, 1);
 }
 
+/* Copies a (any layout) into the new C-contiguous d on another device of the same kind
+ * directly, device to device. Returns 0 when the two devices cannot reach each other. */
+static int copy_from_peer(lua_State *L, const ca_array *a, ca_array *d, size_t nbytes) {
+  ca_backend *src = ca_be(a), *be = ca_be(d);
+  if (!be->copy_from_peer || be->copy_from_peer != src->copy_from_peer) return 0;
+  int top = lua_gettop(L);
+  const ca_array *c = a;
+  if (!ca_is_contiguous(a)) { /* made contiguous where it is, then moved in one piece */
+    ca_array *t = ca_new_like(L, a, -1);
+    ca_copy_into(L, t, a);
+    c = t;
+  }
+  ca_status st = be->copy_from_peer(be, ca_data(d), src, ca_data(c), nbytes);
+  lua_settop(L, top);
+  if (st == CA_ERR_UNSUPPORTED) return 0;
+  CA_CHECK(L, be, st, "device to device copy");
+  return 1;
+}
+
 ca_array *ca_to_backend(lua_State *L, const ca_array *a, ca_backend *be) {
   ca_check_live(L, a, NULL);
   ca_backend *src = ca_be(a);
@@ -652,7 +678,7 @@ ca_array *ca_to_backend(lua_State *L, const ca_array *a, ca_backend *be) {
     }
     CA_CHECK(L, be, be->upload(be, ca_data(d), ca_data(c), nbytes), "host to device copy");
     lua_settop(L, top);
-  } else { /* between two devices: through the host */
+  } else if (!copy_from_peer(L, a, d, nbytes)) { /* between two devices: through the host */
     ca_array *h = ca_to_backend(L, a, &ca_state_get(L)->cpu);
     ca_status st = be->upload(be, ca_data(d), ca_data(h), nbytes);
     lua_pop(L, 1);
@@ -750,6 +776,20 @@ void ca_push_element(lua_State *L, const ca_array *a) {
 
 /* ---- options ----------------------------------------------------------------------- */
 
+/* NumPy's axis= and Torch's dim= are positional in cuarray: a:sum({axis = 1}) earns a hint. */
+static const char *option_hint(char *hint, size_t len, const char *fname, const char *key,
+                               const char *const *known) {
+  if (strcmp(key, "axis") && strcmp(key, "axes") && strcmp(key, "dim")) return "";
+  int keepdims = 0, out = 0; /* the reductions take both; their axis comes first */
+  for (int i = 0; known[i]; i++) {
+    keepdims |= strcmp(known[i], "keepdims") == 0;
+    out |= strcmp(known[i], "out") == 0;
+  }
+  if (!keepdims || !out) return " (the axis is a positional argument, not an option)";
+  snprintf(hint, len, " (the axis is the first argument: a:%s(1))", fname);
+  return hint;
+}
+
 int ca_opt_check(lua_State *L, int idx, const char *fname, const char *const *known) {
   if (lua_isnoneornil(L, idx)) return 0;
   idx = ca_absindex(L, idx);
@@ -766,7 +806,8 @@ int ca_opt_check(lua_State *L, int idx, const char *fname, const char *const *kn
     }
     if (!ok) {
       const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : luaL_typename(L, -1);
-      ca_raisef(L, "%s: unknown option '%s'", fname, k);
+      char hint[128];
+      ca_raisef(L, "%s: unknown option '%s'%s", fname, k, option_hint(hint, sizeof hint, fname, k, known));
     }
   }
   return 1;

@@ -141,6 +141,17 @@ typedef enum ca_dist {
   CA_DIST_INTEGER   /* integers in [p1, p2) */
 } ca_dist;
 
+/* A host program's allocator (the C API's cuarray_set_allocator): alloc returns nbytes of
+ * memory on `device` (-1: host memory for CPU arrays, else device memory of that CUDA
+ * ordinal), to be used in the order of `stream` (the cudaStream_t the backend works on; NULL
+ * on the CPU), or NULL when it has none; free takes back a block alloc gave, with the same
+ * nbytes and device, and the stream the backend works on at that time. */
+typedef struct ca_allocator {
+  void *(*alloc)(void *ctx, size_t nbytes, int device, void *stream);
+  void (*free)(void *ctx, void *ptr, size_t nbytes, int device, void *stream);
+  void *ctx;
+} ca_allocator;
+
 typedef struct ca_backend ca_backend;
 
 struct ca_backend {
@@ -162,6 +173,14 @@ struct ca_backend {
   ca_status (*upload)(ca_backend *be, void *dst, const void *host_src, size_t nbytes);
   ca_status (*download)(ca_backend *be, void *host_dst, const void *src, size_t nbytes);
   ca_status (*synchronize)(ca_backend *be);
+  /* Copies nbytes of contiguous memory from `src`, memory of `from` (another device served by
+   * the same entry), to `dst` on this device without going through the host. Asynchronous:
+   * it runs after the work queued on both devices' current streams, and work queued on either
+   * afterwards runs after it (so either side may free or reuse its memory at once).
+   * CA_ERR_UNSUPPORTED: these two devices cannot reach each other; the core then copies
+   * through the host. NULL: no direct path to any device. */
+  ca_status (*copy_from_peer)(ca_backend *be, void *dst, ca_backend *from, const void *src,
+                              size_t nbytes);
 
   /* op[0] = op[1] converted to op[0]'s dtype (op[1] may be a scalar: a fill). */
   ca_status (*copy)(ca_backend *be, const ca_loop *l);
@@ -209,6 +228,15 @@ struct ca_backend {
   /* Which memory `ptr` is (a ca_mem_kind), and for device or managed memory the ordinal of
    * its device (else -1). NULL: the backend cannot tell (the CPU's). */
   ca_status (*pointer_kind)(ca_backend *be, const void *ptr, int *kind, int *device);
+
+  /* Hooks for a host program; NULL entries: not offered by this backend.
+   * set_stream: `stream` (a cudaStream_t; NULL: the backend's own) becomes the stream every
+   * later entry works on, after the work queued on the previous one.
+   * set_allocator: alloc and free go through `a` (NULL: the backend's own allocator again)
+   * from now on, bypassing the backend's pool and caches. CA_ERR_VALUE, with the reason in
+   * errmsg, while memory from the previous allocator is still in use (arrays, caches). */
+  ca_status (*set_stream)(ca_backend *be, void *stream);
+  ca_status (*set_allocator)(ca_backend *be, const ca_allocator *a);
 };
 
 #endif

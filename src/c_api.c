@@ -1,7 +1,8 @@
-/* The public C API (src/cuarray.h): for host programs that embed Lua and exchange arrays with
- * scripts. It sits above the Lua binding: it opens the module (src/l_module.c) and uses the
- * wrapping (src/wrap.c) and DLPack (src/l_dlpack.c) code the Lua functions use; nothing in
- * the binding calls back into it. */
+/* The public C API (src/cuarray.h), its raising forms: for host programs that embed Lua and
+ * exchange arrays with scripts. It sits above the Lua binding: it opens the module
+ * (src/l_module.c) and uses the wrapping (src/wrap.c), DLPack (src/l_dlpack.c) and run-time
+ * settings (src/l_runtime.c) code the Lua functions use; nothing in the binding calls back
+ * into it. The status-returning forms (src/c_status.c) run these under a protected call. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,7 @@ CUARRAY_API void cuarray_push_wrapped(lua_State *L, const cuarray_desc *d) {
   char msg[300];
   int64_t strides[CA_MAXDIMS];
   msg[0] = 0;
+  if (!d) ca_raisef(L, "%s: no descriptor (NULL)", fname);
   lua_pushcfunction(L, open_core_p);
   if (lua_pcall(L, 0, 0, 0) != 0) {
     snprintf(msg, sizeof msg, "%s: cannot open cuarray.core: %s", fname, lua_tostring(L, -1));
@@ -131,17 +133,6 @@ CUARRAY_API void cuarray_push_wrapped(lua_State *L, const cuarray_desc *d) {
                      r ? c_release_call : NULL, r, fname);
 }
 
-static int push_wrapped_p(lua_State *L) {
-  cuarray_push_wrapped(L, (const cuarray_desc *)lua_touserdata(L, 1));
-  return 1;
-}
-
-CUARRAY_API int cuarray_try_push_wrapped(lua_State *L, const cuarray_desc *d) {
-  lua_pushcfunction(L, push_wrapped_p);
-  lua_pushlightuserdata(L, (void *)d);
-  return lua_pcall(L, 1, 1, 0);
-}
-
 static void fill_desc(const ca_array *a, cuarray_desc *out) {
   memset(out, 0, sizeof *out);
   out->data = ca_data(a);
@@ -155,7 +146,9 @@ static void fill_desc(const ca_array *a, cuarray_desc *out) {
 }
 
 CUARRAY_API void cuarray_check(lua_State *L, int idx, cuarray_desc *out) {
-  fill_desc(ca_check(L, idx), out);
+  ca_array *a = ca_check_arg(L, idx, "cuarray_check");
+  if (!out) ca_raisef(L, "cuarray_check: no descriptor to fill (out is NULL)");
+  fill_desc(a, out);
 }
 
 CUARRAY_API int cuarray_test(lua_State *L, int idx, cuarray_desc *out) {
@@ -166,15 +159,16 @@ CUARRAY_API int cuarray_test(lua_State *L, int idx, cuarray_desc *out) {
 }
 
 CUARRAY_API void cuarray_synchronize(lua_State *L, int idx) {
-  ca_backend *be = ca_be(ca_check(L, idx));
+  ca_backend *be = ca_be(ca_check_arg(L, idx, "cuarray_synchronize"));
   if (be->synchronize) CA_CHECK(L, be, be->synchronize(be), "cuarray_synchronize");
 }
 
 CUARRAY_API void cuarray_copy_to_host(lua_State *L, int idx, void *dst, size_t nbytes) {
-  ca_array *a = ca_check(L, idx);
+  ca_array *a = ca_check_arg(L, idx, "cuarray_copy_to_host");
   size_t want = (size_t)a->size * ca_itemsize(a->dtype);
   if (nbytes != want)
     ca_raisef(L, "cuarray_copy_to_host: the array has %zu bytes, the buffer %zu", want, nbytes);
+  if (!dst && nbytes) ca_raisef(L, "cuarray_copy_to_host: no buffer (dst is NULL)");
   ca_read_host(L, a, dst);
 }
 
@@ -184,6 +178,7 @@ CUARRAY_API void cuarray_push_dlpack(lua_State *L, void *managed_tensor, int ver
 }
 
 CUARRAY_API void *cuarray_to_dlpack(lua_State *L, int idx, int versioned) {
+  ca_check_arg(L, idx, "cuarray_to_dlpack");
   return ca_dlpack_export(L, idx, versioned);
 }
 
@@ -193,4 +188,49 @@ CUARRAY_API const char *cuarray_dtype_name(int dtype) {
 
 CUARRAY_API size_t cuarray_itemsize(int dtype) {
   return dtype >= 0 && dtype < CA_NDTYPES ? ca_itemsize(dtype) : 0;
+}
+
+/* ---- hooks ------------------------------------------------------------------------------ */
+
+/* The backend of a device the host program names (-1: the CPU), opened if need be. */
+static ca_backend *named_backend(lua_State *L, int device, const char *fname) {
+  if (device < -1) ca_raisef(L, "%s: bad device %d (CUARRAY_CPU or a CUDA ordinal)", fname, device);
+  if (device < 0) return ca_backend_get(L, -1);
+  ca_backend *be = ca_try_backend(L, device);
+  if (!be) ca_raisef(L, "%s: %s", fname, lua_tostring(L, -1));
+  return be;
+}
+
+CUARRAY_API void cuarray_set_stream(lua_State *L, int device, void *stream) {
+  const char *fname = "cuarray_set_stream";
+  if (device == CUARRAY_CPU) ca_raisef(L, "%s: the CPU has no streams", fname);
+  ca_backend *be = named_backend(L, device, fname);
+  if (!be->set_stream) ca_raisef(L, "%s: %s takes no stream", fname, be->name);
+  CA_CHECK(L, be, be->set_stream(be, stream), fname);
+}
+
+typedef char ca_check_allocator_layout[sizeof(cuarray_allocator) == sizeof(ca_allocator) ? 1 : -1];
+
+CUARRAY_API void cuarray_set_allocator(lua_State *L, int device, const cuarray_allocator *a) {
+  const char *fname = "cuarray_set_allocator";
+  ca_backend *be = named_backend(L, device, fname);
+  if (!be->set_allocator) ca_raisef(L, "%s: %s takes no allocator", fname, be->name);
+  ca_allocator hook;
+  if (a) {
+    hook.alloc = a->alloc;
+    hook.free = a->free;
+    hook.ctx = a->ctx;
+  }
+  CA_CHECK(L, be, be->set_allocator(be, a ? &hook : NULL), fname);
+}
+
+CUARRAY_API void cuarray_set_num_threads(lua_State *L, int n) {
+  ca_set_num_threads(L, n, "cuarray_set_num_threads");
+}
+
+CUARRAY_API int cuarray_get_num_threads(void) { return ca_cpu_threads(); }
+
+CUARRAY_API void cuarray_set_gc_threshold(lua_State *L, size_t bytes) {
+  ca_set_gc_threshold(L, bytes > (size_t)INT64_MAX ? INT64_MAX : (int64_t)bytes,
+                      "cuarray_set_gc_threshold");
 }

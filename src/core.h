@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include "compat.h"
 #include "backend.h"
+#include "cpu/cpu.h"
 
 #define CA_ARRAY_MT "cuarray.ndarray"
 
@@ -43,7 +44,7 @@ typedef struct ca_array {
 /* Per-lua_State state: defaults, the random generator, the backends in use. */
 typedef struct ca_state {
   ca_backend cpu;
-  size_t cpu_used;            /* the CPU backend's count of bytes it has handed out */
+  ca_cpu_ctx cpu_ctx;         /* the CPU backend's state: its counts, a host allocator */
   int default_dtype;          /* float dtype of constructors that name none */
   int default_device;         /* -1 cpu, else a CUDA ordinal */
   uint64_t seed, counter;     /* the random stream (see scalar.h) */
@@ -51,6 +52,7 @@ typedef struct ca_state {
   /* Pacing the collector (array.c): bytes the core allocated and holds, released since the
    * last allocation, live at the last collection, and allocated since it (less releases). */
   int64_t live_bytes, freed_bytes, live_at_gc, gc_debt;
+  int64_t gc_threshold;       /* ... collecting once this much, at least, was allocated */
   /* cu._gc_stress(true): a full collection before every array is made, so that tests meet
    * finalizers running inside every operation. */
   int gc_stress;
@@ -61,6 +63,8 @@ ca_state *ca_state_get(lua_State *L);
 /* ---- backends and devices ---- */
 ca_backend *ca_backend_get(lua_State *L, int device);      /* raises if unavailable */
 int ca_parse_device(lua_State *L, int idx, int dflt, const char *fname); /* "cpu", "cuda:1", nil */
+/* The ordinal "cuda" names: the default device when that is a CUDA device, else 0. */
+int ca_default_cuda(lua_State *L);
 void ca_raise_status(lua_State *L, ca_backend *be, ca_status st, const char *what);
 /* luaL_error with C's printf formats (lua_pushfstring has no %lld, %g or %zu). */
 int ca_raisef(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -205,6 +209,10 @@ void ca_open_print(lua_State *L);   /* l_print.c */
 void ca_open_pointer(lua_State *L); /* l_pointer.c */
 void ca_open_dlpack(lua_State *L);  /* l_dlpack.c */
 void ca_open_npy(lua_State *L);     /* l_npy.c */
+void ca_open_config(lua_State *L);  /* l_config.c */
+void ca_open_runtime(lua_State *L); /* l_runtime.c */
+void ca_open_bytes(lua_State *L);   /* l_bytes.c */
+void ca_open_image(lua_State *L);   /* l_image.c */
 
 /* Each binding file registers functions into the module table (at -2) and methods into the
  * methods table (at -1) with these helpers. */
@@ -221,5 +229,9 @@ void ca_apply_unary(lua_State *L, int op, int ia, ca_array *out);
 void ca_apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out);
 /* Reductions over all elements / axes, used by several files (l_reduce.c). */
 void ca_reduce_all(lua_State *L, int op, int idx, int out_dtype);
+
+/* Run-time settings (l_runtime.c), for the Lua functions and the C API: raise naming fname. */
+void ca_set_gc_threshold(lua_State *L, int64_t bytes, const char *fname);
+void ca_set_num_threads(lua_State *L, int64_t n, const char *fname);
 
 #endif

@@ -1,9 +1,11 @@
 /* The array userdata: its metatable, attributes, conversions and shape methods. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core.h"
 
 #define FORMAT_KEY "cuarray.format"
+#define SHAPE_MT "cuarray.shape"
 
 static int arr_gc(lua_State *L) {
   ca_array *a = ca_test(L, 1);
@@ -18,16 +20,89 @@ static int arr_free(lua_State *L) {
   return 0;
 }
 
+/* a.shape and a.strides: plain sequences (t[i], #t and ipairs work on every Lua version, and
+ * they go wherever a shape goes) whose metatable prints them as NumPy's tuples, (2, 3), and
+ * compares two of them by value. */
 static void push_int_table(lua_State *L, int n, const int64_t *v) {
   lua_createtable(L, n, 0);
   for (int i = 0; i < n; i++) {
     ca_pushinteger(L, v[i]);
     lua_rawseti(L, -2, i + 1);
   }
+  luaL_getmetatable(L, SHAPE_MT);
+  lua_setmetatable(L, -2);
 }
 
-static int device_name(lua_State *L, const ca_array *a) {
-  lua_pushstring(L, ca_be(a)->name);
+static int is_shape(lua_State *L, int idx) {
+  if (!lua_istable(L, idx) || !lua_getmetatable(L, idx)) return 0;
+  luaL_getmetatable(L, SHAPE_MT);
+  int same = lua_rawequal(L, -1, -2);
+  lua_pop(L, 2);
+  return same;
+}
+
+/* Adds the tuple form of the table at idx (absolute) to b; entries a script stored there
+ * print as tostring would, or by type. */
+static void add_tuple(lua_State *L, luaL_Buffer *b, int idx) {
+  int n = (int)ca_rawlen(L, idx);
+  luaL_addchar(b, '(');
+  for (int i = 1; i <= n; i++) {
+    if (i > 1) luaL_addstring(b, ", ");
+    lua_rawgeti(L, idx, i);
+    int64_t v;
+    char s[32];
+    if (ca_tointeger(L, -1, &v)) {
+      lua_pop(L, 1);
+      snprintf(s, sizeof s, "%lld", (long long)v);
+      luaL_addstring(b, s);
+    } else if (lua_type(L, -1) == LUA_TNUMBER || lua_type(L, -1) == LUA_TSTRING) {
+      luaL_addvalue(b);
+    } else {
+      const char *t = luaL_typename(L, -1);
+      lua_pop(L, 1);
+      luaL_addstring(b, t);
+    }
+  }
+  luaL_addstring(b, n == 1 ? ",)" : ")");
+}
+
+static int shape_tostring(lua_State *L) {
+  luaL_Buffer b;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_buffinit(L, &b);
+  add_tuple(L, &b, 1);
+  luaL_pushresult(&b);
+  return 1;
+}
+
+/* "shape " .. a.shape */
+static int shape_concat(lua_State *L) {
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  for (int i = 1; i <= 2; i++) {
+    if (is_shape(L, i)) {
+      add_tuple(L, &b, i);
+    } else if (lua_type(L, i) == LUA_TSTRING || lua_type(L, i) == LUA_TNUMBER) {
+      lua_pushvalue(L, i);
+      luaL_addvalue(&b);
+    } else {
+      return ca_raisef(L, "attempt to concatenate a shape and a %s value", luaL_typename(L, i));
+    }
+  }
+  luaL_pushresult(&b);
+  return 1;
+}
+
+/* a.shape == b.shape compares the entries; a shape is never equal to another table. */
+static int shape_eq(lua_State *L) {
+  int eq = is_shape(L, 1) && is_shape(L, 2) && ca_rawlen(L, 1) == ca_rawlen(L, 2);
+  for (int i = 1; eq && i <= (int)ca_rawlen(L, 1); i++) {
+    lua_rawgeti(L, 1, i);
+    lua_rawgeti(L, 2, i);
+    eq = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+  }
+  lua_pushboolean(L, eq);
   return 1;
 }
 
@@ -42,25 +117,51 @@ static ca_array *push_permuted(lua_State *L, const ca_array *a, const int *perm)
   return v;
 }
 
+/* The attributes, each a getter that pushes one value; cu._attributes lists their names. */
+static void attr_shape(lua_State *L, ca_array *a) { push_int_table(L, a->ndim, a->shape); }
+static void attr_ndim(lua_State *L, ca_array *a) { lua_pushinteger(L, a->ndim); }
+static void attr_size(lua_State *L, ca_array *a) { ca_pushinteger(L, a->size); }
+static void attr_dtype(lua_State *L, ca_array *a) { lua_pushstring(L, ca_dtype_name(a->dtype)); }
+static void attr_device(lua_State *L, ca_array *a) { lua_pushstring(L, ca_be(a)->name); }
+static void attr_strides(lua_State *L, ca_array *a) { push_int_table(L, a->ndim, a->strides); }
+static void attr_itemsize(lua_State *L, ca_array *a) {
+  lua_pushinteger(L, (lua_Integer)ca_itemsize(a->dtype));
+}
+static void attr_nbytes(lua_State *L, ca_array *a) {
+  int64_t isz = (int64_t)ca_itemsize(a->dtype);
+  if (a->size > INT64_MAX / isz) lua_pushnumber(L, (lua_Number)a->size * (lua_Number)isz);
+  else ca_pushinteger(L, a->size * isz);
+}
+static void attr_T(lua_State *L, ca_array *a) { push_permuted(L, a, NULL); }
+static void attr_is_contiguous(lua_State *L, ca_array *a) { lua_pushboolean(L, ca_is_contiguous(a)); }
+static void attr_pinned(lua_State *L, ca_array *a) { lua_pushboolean(L, a->storage->owner_be != NULL); }
+static void attr_writeable(lua_State *L, ca_array *a) { lua_pushboolean(L, !a->readonly); }
+
+static const struct { const char *name; void (*get)(lua_State *L, ca_array *a); } attributes[] = {
+  {"shape", attr_shape}, {"ndim", attr_ndim}, {"size", attr_size}, {"dtype", attr_dtype},
+  {"device", attr_device}, {"strides", attr_strides}, {"itemsize", attr_itemsize},
+  {"nbytes", attr_nbytes}, {"T", attr_T}, {"is_contiguous", attr_is_contiguous},
+  {"pinned", attr_pinned}, {"writeable", attr_writeable},
+};
+#define NATTRIBUTES (sizeof attributes / sizeof attributes[0])
+
 static int attribute(lua_State *L, ca_array *a, const char *k) {
-  if (strcmp(k, "shape") == 0) { push_int_table(L, a->ndim, a->shape); return 1; }
-  if (strcmp(k, "ndim") == 0) { lua_pushinteger(L, a->ndim); return 1; }
-  if (strcmp(k, "size") == 0) { ca_pushinteger(L, a->size); return 1; }
-  if (strcmp(k, "dtype") == 0) { lua_pushstring(L, ca_dtype_name(a->dtype)); return 1; }
-  if (strcmp(k, "device") == 0) return device_name(L, a);
-  if (strcmp(k, "strides") == 0) { push_int_table(L, a->ndim, a->strides); return 1; }
-  if (strcmp(k, "itemsize") == 0) { lua_pushinteger(L, (lua_Integer)ca_itemsize(a->dtype)); return 1; }
-  if (strcmp(k, "nbytes") == 0) {
-    int64_t isz = (int64_t)ca_itemsize(a->dtype);
-    if (a->size > INT64_MAX / isz) lua_pushnumber(L, (lua_Number)a->size * (lua_Number)isz);
-    else ca_pushinteger(L, a->size * isz);
-    return 1;
+  for (size_t i = 0; i < NATTRIBUTES; i++) {
+    if (strcmp(k, attributes[i].name) == 0) {
+      attributes[i].get(L, a);
+      return 1;
+    }
   }
-  if (strcmp(k, "T") == 0) { push_permuted(L, a, NULL); return 1; }
-  if (strcmp(k, "is_contiguous") == 0) { lua_pushboolean(L, ca_is_contiguous(a)); return 1; }
-  if (strcmp(k, "pinned") == 0) { lua_pushboolean(L, a->storage->owner_be != NULL); return 1; }
-  if (strcmp(k, "writeable") == 0) { lua_pushboolean(L, !a->readonly); return 1; }
   return 0;
+}
+
+/* A string key that looks like NumPy's slice syntax, a["1:2"] or a["..."], earns a hint. */
+static const char *string_key_hint(const char *k) {
+  if (strcmp(k, "...") == 0) return " (the ellipsis goes inside a table: a[{\"...\", 1}])";
+  if (strpbrk(k, ":,[") || (k[0] >= '0' && k[0] <= '9') || (k[0] == '-' && k[1] >= '0' && k[1] <= '9'))
+    return " (slices are written as tables: a[{{1, 2}}] for 1 to 2 inclusive, a[{{1, 2}, 3}] "
+           "one entry per axis; see \"A tour\" in README.md)";
+  return "";
 }
 
 /* __index: methods and attributes by name; anything else is indexing (l_index.c). */
@@ -80,7 +181,7 @@ static int arr_index(lua_State *L) {
     const char *k = lua_tostring(L, 2);
     if (a->storage && attribute(L, a, k)) return 1;
     if (!a->storage) return ca_raisef(L, "the array has been freed (reading '%s')", k);
-    return ca_raisef(L, "array has no attribute or method '%s'", k);
+    return ca_raisef(L, "array has no attribute or method '%s'%s", k, string_key_hint(k));
   }
   ca_check(L, 1);
   return ca_index_get(L);
@@ -88,7 +189,8 @@ static int arr_index(lua_State *L) {
 
 static int arr_newindex(lua_State *L) {
   if (lua_type(L, 2) == LUA_TSTRING)
-    return ca_raisef(L, "cannot set attribute '%s' of an array", lua_tostring(L, 2));
+    return ca_raisef(L, "cannot set attribute '%s' of an array%s", lua_tostring(L, 2),
+                     string_key_hint(lua_tostring(L, 2)));
   ca_check(L, 1);
   return ca_index_set(L);
 }
@@ -163,11 +265,17 @@ static int arr_to(lua_State *L) {
 
 static int arr_cpu(lua_State *L) { return to_device(L, ca_check(L, 1), -1); }
 
+/* a:cuda([device]): "cuda:N", or the ordinal N itself (CUDA's, from 0); none: "cuda". */
 static int arr_cuda(lua_State *L) {
   ca_array *a = ca_check(L, 1);
-  int64_t dev = 0;
-  if (!lua_isnoneornil(L, 2) && (!ca_tointeger(L, 2, &dev) || dev < 0))
-    return ca_raisef(L, "cuda: device ordinal must be a non-negative integer");
+  int64_t dev = ca_default_cuda(L);
+  if (lua_type(L, 2) == LUA_TSTRING) {
+    dev = ca_parse_device(L, 2, -1, "cuda");
+    if (dev < 0) return ca_raisef(L, "cuda: expected a CUDA device, got \"%s\"", lua_tostring(L, 2));
+  } else if (!lua_isnoneornil(L, 2) && (!ca_tointeger(L, 2, &dev) || dev < 0 || dev >= 1024)) {
+    return ca_raisef(L, "cuda: device must be \"cuda:N\" or the ordinal N (from 0), got %s",
+                     lua_tostring(L, 2) ? lua_tostring(L, 2) : luaL_typename(L, 2));
+  }
   return to_device(L, a, (int)dev);
 }
 
@@ -525,6 +633,15 @@ static int check_array(lua_State *L) {
   return 1;
 }
 
+/* cu._attributes: the attribute names, in the order of the table above. */
+static void push_attribute_names(lua_State *L) {
+  lua_createtable(L, (int)NATTRIBUTES, 0);
+  for (size_t i = 0; i < NATTRIBUTES; i++) {
+    lua_pushstring(L, attributes[i].name);
+    lua_rawseti(L, -2, (int)i + 1);
+  }
+}
+
 /* cu.dtypes: the dtype names in the order of their numbers (cuarray.h's CUARRAY_*). */
 static void push_dtype_names(lua_State *L) {
   lua_createtable(L, CA_NDTYPES, 0);
@@ -560,6 +677,10 @@ static const luaL_Reg metamethods[] = {
   {"__len", arr_len}, {"__tostring", arr_tostring}, {NULL, NULL}
 };
 
+static const luaL_Reg shape_metamethods[] = {
+  {"__tostring", shape_tostring}, {"__concat", shape_concat}, {"__eq", shape_eq}, {NULL, NULL}
+};
+
 /* Creates the array metatable (with __methods, the methods table at -1) and registers. */
 void ca_open_array(lua_State *L) {
   /* module table at -2, methods table at -1 */
@@ -571,7 +692,15 @@ void ca_open_array(lua_State *L) {
   lua_pushvalue(L, -2);
   lua_setfield(L, -2, "__methods");
   lua_pop(L, 1);
+  luaL_newmetatable(L, SHAPE_MT);
+  for (const luaL_Reg *r = shape_metamethods; r->name; r++) {
+    lua_pushcfunction(L, r->func);
+    lua_setfield(L, -2, r->name);
+  }
+  lua_pop(L, 1);
   ca_register(L, funcs, methods);
   push_dtype_names(L);
   lua_setfield(L, -3, "dtypes");
+  push_attribute_names(L);
+  lua_setfield(L, -3, "_attributes");
 }

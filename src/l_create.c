@@ -393,10 +393,29 @@ static void fill_value(lua_State *L, ca_array *dst, int idx, const char *fname) 
 
 enum { K_EMPTY, K_ZEROS, K_ONES, K_FULL };
 
+/* cu.zeros(2, 3) where cu.zeros({2, 3}) was meant (NumPy's and Torch's habit): the dimensions
+ * as separate numbers, then the fill value for full, then perhaps options. */
+static void check_shape_spread(lua_State *L, const char *fname, int kind) {
+  int top = lua_gettop(L), opts = top > 0 && lua_istable(L, top);
+  int ndims = top - opts - (kind == K_FULL);
+  if (ndims < 2) return;
+  for (int i = 1; i <= top - opts; i++)
+    if (lua_type(L, i) != LUA_TNUMBER) return;
+  char call[300];
+  size_t n = (size_t)snprintf(call, sizeof call, "cu.%s({", fname);
+  for (int i = 1; i <= top - opts && n < sizeof call; i++) {
+    n += (size_t)snprintf(call + n, sizeof call - n, "%s%.17g%s", i == 1 ? "" : ", ",
+                          (double)lua_tonumber(L, i), i == ndims ? "}" : "");
+  }
+  if (n < sizeof call) snprintf(call + n, sizeof call - n, "%s)", opts ? ", {...}" : "");
+  ca_raisef(L, "%s: the shape is a table: %s", fname, call);
+}
+
 /* Pushes an array of the shape at si, empty, zeros, ones or filled with the value at vi
  * (K_FULL), with the options at oi. */
 static int filled(lua_State *L, const char *fname, int kind, int si, int vi, int oi) {
   int64_t shape[CA_MAXDIMS];
+  if (si == 1) check_shape_spread(L, fname, kind);
   int nd = ca_read_shape(L, si, shape, fname);
   if (kind == K_FULL) check_fill_value(L, vi, fname);
   oi = ca_opt_check(L, oi, fname, ddp_opts) ? oi : 0;

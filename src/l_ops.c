@@ -101,8 +101,7 @@ static int lone_dtype(const operand *o) {
 static int operand_dtype(const operand *o) { return o->arr ? o->arr->dtype : lone_dtype(o); }
 
 /* Applies an op's rule: the dtype to compute in and the result dtype. */
-static void apply_rule(lua_State *L, int op, int dt, int *compute, int *result) {
-  const char *fname = ca_op_names[op];
+static void apply_rule(lua_State *L, int op, int dt, int *compute, int *result, const char *fname) {
   switch (ca_op_rules[op]) {
   case CA_RULE_SAME:
     *compute = *result = dt;
@@ -205,13 +204,12 @@ static void run_elementwise(lua_State *L, int op, int nin, const operand *ops, c
   }
 }
 
-void ca_apply_unary(lua_State *L, int op, int ia, ca_array *out) {
-  const char *fname = ca_op_names[op];
+static void apply_unary(lua_State *L, int op, int ia, ca_array *out, const char *fname) {
   operand a;
   read_operand(L, ia, &a, fname);
   int dt = operand_dtype(&a), compute, result;
   if (op == CA_OP_invert && dt == CA_BOOL) op = CA_OP_logical_not;
-  apply_rule(L, op, dt, &compute, &result);
+  apply_rule(L, op, dt, &compute, &result, fname);
   if (!a.arr) { /* a lone number: a 0-d array on the default device */
     ca_array *z = ca_new(L, ca_backend_get(L, ca_state_get(L)->default_device), dt, 0, NULL);
     fill_lone(L, z, &a);
@@ -223,8 +221,7 @@ void ca_apply_unary(lua_State *L, int op, int ia, ca_array *out) {
   }
 }
 
-void ca_apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out) {
-  const char *fname = ca_op_names[op];
+static void apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out, const char *fname) {
   operand ops[2];
   read_operand(L, ia, &ops[0], fname);
   read_operand(L, ib, &ops[1], fname);
@@ -250,10 +247,18 @@ void ca_apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out) {
     dt = weak_result(L, &ops[1], d0, exact, fname);
   }
   int compute, result;
-  apply_rule(L, op, dt, &compute, &result);
+  apply_rule(L, op, dt, &compute, &result, fname);
   const int in_dtypes[2] = {compute, compute};
   run_elementwise(L, op, 2, ops, in_dtypes, compute, result, out, fname);
   if (pushed) lua_remove(L, out ? -1 : -2);
+}
+
+void ca_apply_unary(lua_State *L, int op, int ia, ca_array *out) {
+  apply_unary(L, op, ia, out, ca_op_names[op]);
+}
+
+void ca_apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out) {
+  apply_binary(L, op, ia, ib, out, ca_op_names[op]);
 }
 
 /* ---- Lua functions ------------------------------------------------------------------ */
@@ -276,6 +281,25 @@ static int l_binary(lua_State *L) {
   ca_opt_check(L, 3, ca_op_names[op], out_opts);
   ca_array *out = ca_opt_out(L, 3, ca_op_names[op]);
   ca_apply_binary(L, op, 1, 2, out); /* with out, pushes nothing: out is on top */
+  return 1;
+}
+
+/* a:<op>_(...), Torch's in-place form: the op written into a itself (out = a, so a's dtype
+ * must hold the result under the same_kind rule, as for any out), returning a. Upvalues: the
+ * op and the method's name. */
+static int l_inplace(lua_State *L) {
+  int op = (int)lua_tointeger(L, lua_upvalueindex(1));
+  const char *fname = lua_tostring(L, lua_upvalueindex(2));
+  int binary = ca_op_classes[op] == CA_BINARY_OP;
+  ca_array *a = ca_check_arg(L, 1, fname);
+  if (binary && lua_gettop(L) != 2)
+    return ca_raisef(L, "%s: takes one operand (the result goes into the array itself), got %d",
+                     fname, lua_gettop(L) - 1);
+  if (!binary && lua_gettop(L) != 1)
+    return ca_raisef(L, "%s: takes no arguments (the result goes into the array itself)", fname);
+  if (binary) apply_binary(L, op, 1, 2, a, fname);
+  else apply_unary(L, op, 1, a, fname);
+  lua_settop(L, 1);
   return 1;
 }
 
@@ -348,12 +372,13 @@ static const struct { const char *name; int op; } short_names[] = {
   {"gt", CA_OP_greater}, {"ge", CA_OP_greater_equal},
 };
 
-/* NumPy's other names for the same ops. */
+/* NumPy's other names for the same ops, and PyTorch's short ones. */
 static const struct { const char *name; int op; } aliases[] = {
   {"remainder", CA_OP_mod}, {"true_divide", CA_OP_divide}, {"absolute", CA_OP_abs},
   {"bitwise_not", CA_OP_invert}, {"pow", CA_OP_power}, {"rint", CA_OP_round},
   {"around", CA_OP_round}, {"asin", CA_OP_arcsin}, {"acos", CA_OP_arccos}, {"atan", CA_OP_arctan},
-  {"atan2", CA_OP_arctan2},
+  {"atan2", CA_OP_arctan2}, {"sub", CA_OP_subtract}, {"mul", CA_OP_multiply},
+  {"div", CA_OP_divide}, {"neg", CA_OP_negative},
 };
 
 /* cu._ops: the op table as Lua sees it, {name =, kind = "unary"|"binary"|"reduce", rule =} in
@@ -381,6 +406,8 @@ static void push_op_table(lua_State *L) {
   }
 }
 
+/* cu.<name> and a:<name>, and for the ops whose result can go back into their operand (all
+ * but the predicates, whose bool results would land as 0 and 1) the method a:<name>_. */
 static void register_op(lua_State *L, const char *name, int op) {
   int kind = ca_op_classes[op];
   if (kind == CA_REDUCE_OP) return;
@@ -389,6 +416,12 @@ static void register_op(lua_State *L, const char *name, int op) {
   lua_pushvalue(L, -1);
   lua_setfield(L, -4, name); /* module */
   lua_setfield(L, -2, name); /* methods */
+  if (ca_op_rules[op] == CA_RULE_PREDICATE) return;
+  lua_pushfstring(L, "%s_", name);
+  lua_pushinteger(L, op);
+  lua_pushvalue(L, -2);
+  lua_pushcclosure(L, l_inplace, 2);
+  lua_rawset(L, -3); /* methods */
 }
 
 void ca_open_ops(lua_State *L) {

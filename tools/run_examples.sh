@@ -20,6 +20,7 @@ run() {  # run NAME EXPECT-REGEX ARGS...
 }
 run quickstart 'shape.*\(50, ?50\)' 50
 run monte_carlo_pi 'pi ~' 100000
+run distributed_pi 'pi ~ .* on 1 rank ' 100000
 run image_filter 'wrote .*\.pgm' 64 "$out/blur.pgm"
 run heat_diffusion 'total heat' 32 20
 run srgb_to_linear 'array ops: 32x32 image' 32

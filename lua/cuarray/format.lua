@@ -280,6 +280,21 @@ local function shape_str(shape)
   return "(" .. table.concat(parts, ", ") .. ")"
 end
 
+-- The elements repr(a) would show, for other layouts (the HTML table of lua/cuarray/display.lua):
+-- fmt(i) formats element i (flat, C order) of the data read, whose shape is dshape;
+-- summary[ax] says whether axis ax shows its first and last `edge` entries only.
+function M.cells(a, print_data)
+  local shape = a.shape
+  local summarise = a.size > options.threshold
+  local edge = options.edgeitems
+  local values, digits, dshape = print_data(a, summarise and edge or nil)
+  local summary = {}
+  for ax = 1, #shape do summary[ax] = summarise and shape[ax] > 2 * edge end
+  return element_formatter(values, digits, a.dtype, #shape), dshape, summary, edge
+end
+
+M.shape_str = shape_str
+
 -- repr(a): `print_data` is cu._print_data.
 function M.repr(a, print_data)
   local shape, dtype, device, size = a.shape, a.dtype, a.device, a.size

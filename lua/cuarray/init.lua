@@ -7,10 +7,15 @@
 -- This file is thin: it loads the C module cuarray.core, copies its functions into the module
 -- table, adds the compositions written in Lua (lua/cuarray/create.lua: the _like forms and
 -- identity; lua/cuarray/random.lua: cu.random's positional forms), attaches the namespaces
--- (cu.random, cu.linalg, cu.cuda), chooses the default device and installs the printer
--- (lua/cuarray/format.lua). Lists (dtypes, function names) come from the modules themselves.
+-- (cu.random, cu.linalg, cu.cuda, cu.nccl) and the device scopes
+-- (lua/cuarray/devices.lua), chooses the default device and installs the printer
+-- (lua/cuarray/format.lua), adds the array methods written in Lua (lua/cuarray/methods.lua) and
+-- makes the module tables strict (lua/cuarray/strict.lua: a misspelled field raises). Lists
+-- (dtypes, function names) come from the modules themselves.
 local core = require "cuarray.core"
 local format = require "cuarray.format"
+local devices = require "cuarray.devices"
+local nccl = require "cuarray.nccl"
 
 local cu = {}
 for k, v in pairs(core) do cu[k] = v end
@@ -78,6 +83,10 @@ do
   end
 end
 
+-- Device scopes (cu.with_device, cu.cuda.with_device, cu.cuda.device) and collectives (cu.nccl).
+devices(cu, core)
+cu.nccl = nccl(cu)
+
 -- User kernels (cu.ElementwiseKernel, cu.RawKernel, ...) and cu.fuse: lua/cuarray/kernel.lua.
 require("cuarray.kernel").install(cu)
 
@@ -113,4 +122,20 @@ end
 
 core._set_formatter(function(a) return format.repr(a, print_data) end)
 
-return cu
+-- ---- images, rich display, plots ----------------------------------------------------------
+
+local image = require "cuarray.image"
+cu.encode_png, cu.save_image = image.encode_png, image.save_image
+cu.histogram = require("cuarray.histogram").histogram
+cu.display = require("cuarray.display").attach(cu)
+cu.plot = require("cuarray.plot").attach(cu)
+require("cuarray.docs").attach(cu)        -- cu.help
+
+cu.show_config = require("cuarray.config").bind(cu, core._build)
+
+for k, v in pairs(require "cuarray.methods") do core._methods[k] = v end
+
+local strict = require("cuarray.strict").strict
+strict(cu.random, "cuarray.random")
+strict(cu.linalg, "cuarray.linalg")
+return strict(cu, "cuarray")

@@ -148,7 +148,7 @@ function M.kernel(source, name, options, ordinal, fname)
     lib = mod._jit_load(image)
     libraries[key] = lib
   end
-  local k, why = lib:get(name)
+  local k, why = mod._jit_get(lib, name)
   if not k then
     error(("%s: no kernel named '%s' in the module (%s)"):format(fname, name, why), 3)
   end

@@ -42,7 +42,11 @@ function M.check(opts, fname, known)
   end
   for k in pairs(opts) do
     if type(k) ~= "string" or not known[k] then
-      error(("%s: unknown option '%s'"):format(fname, type(k) == "string" and k or type(k)), 3)
+      -- NumPy's axis= and Torch's dim= are positional arguments here (as in the C functions)
+      local hint = (k == "axis" or k == "axes" or k == "dim")
+        and " (the axis is a positional argument, not an option)" or ""
+      local name = type(k) == "string" and k or type(k)
+      error(("%s: unknown option '%s'%s"):format(fname, name, hint), 3)
     end
   end
   return opts

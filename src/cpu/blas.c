@@ -12,6 +12,17 @@
 
 #define COLS 256 /* columns of C accumulated at once */
 
+/* The Makefile names the library it linked (-DCA_BLAS_NAME="openblas"). */
+const char *ca_cpu_blas(void) {
+#if defined(CA_HAVE_CBLAS) && defined(CA_BLAS_NAME)
+  return CA_BLAS_NAME;
+#elif defined(CA_HAVE_CBLAS)
+  return "cblas";
+#else
+  return NULL;
+#endif
+}
+
 #define MATMUL_LOOP(T, LOAD, STORE_CT)                                                          \
   do {                                                                                          \
     T acc[COLS];                                                                                \

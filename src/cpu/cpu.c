@@ -10,15 +10,43 @@
 #define CA_CPU_ALIGN 64
 #define CA_CPU_HUGE_MIN ((size_t)4 << 20)
 
-/* be->ctx: the caller's count of bytes handed out by alloc and not yet freed. */
+/* be->ctx: a ca_cpu_ctx, the caller's. */
+
+/* A block's size: a unique pointer even for 0 bytes; whole cache lines so vector tails stay
+ * inside. 0 when nbytes is too large to round. */
+static size_t block_size(size_t nbytes) {
+  size_t sz = nbytes == 0 ? CA_CPU_ALIGN : (nbytes + CA_CPU_ALIGN - 1) & ~(size_t)(CA_CPU_ALIGN - 1);
+  return sz < nbytes ? 0 : sz;
+}
+
+/* A block from the host program's allocator, which must align it as ours are. */
+static ca_status hook_alloc(ca_backend *be, ca_cpu_ctx *c, size_t nbytes, void **ptr) {
+  size_t sz = block_size(nbytes);
+  void *p = sz ? c->hook.alloc(c->hook.ctx, sz, -1, NULL) : NULL;
+  if (p && ((uintptr_t)p & (CA_CPU_ALIGN - 1))) {
+    c->hook.free(c->hook.ctx, p, sz, -1, NULL);
+    snprintf(be->errmsg, sizeof be->errmsg, "cpu: the host program's allocator returned %p, "
+             "which is not aligned to %d bytes", p, CA_CPU_ALIGN);
+    return CA_ERR_DEVICE;
+  }
+  if (!p) {
+    snprintf(be->errmsg, sizeof be->errmsg, "cpu: the host program's allocator has no %zu bytes", nbytes);
+    return CA_ERR_NOMEM;
+  }
+  c->used += nbytes;
+  c->live++;
+  *ptr = p;
+  return CA_OK;
+}
 
 static ca_status cpu_alloc(ca_backend *be, size_t nbytes, void **ptr) {
+  ca_cpu_ctx *c = (ca_cpu_ctx *)be->ctx;
   void *p = NULL;
-  /* a unique pointer even for 0 bytes; whole cache lines so vector tails stay inside */
-  size_t sz = nbytes == 0 ? CA_CPU_ALIGN : (nbytes + CA_CPU_ALIGN - 1) & ~(size_t)(CA_CPU_ALIGN - 1);
-  if (sz < nbytes || posix_memalign(&p, CA_CPU_ALIGN, sz) != 0) {
+  *ptr = NULL;
+  if (c->hook.alloc) return hook_alloc(be, c, nbytes, ptr);
+  size_t sz = block_size(nbytes);
+  if (!sz || posix_memalign(&p, CA_CPU_ALIGN, sz) != 0) {
     snprintf(be->errmsg, sizeof be->errmsg, "cpu: out of memory allocating %zu bytes", nbytes);
-    *ptr = NULL;
     return CA_ERR_NOMEM;
   }
 #ifdef MADV_HUGEPAGE
@@ -30,20 +58,41 @@ static ca_status cpu_alloc(ca_backend *be, size_t nbytes, void **ptr) {
     if (e > b) (void)madvise((void *)b, e - b, MADV_HUGEPAGE);
   }
 #endif
-  *(size_t *)be->ctx += nbytes;
+  c->used += nbytes;
+  c->live++;
   *ptr = p;
   return CA_OK;
 }
 
 static void cpu_free(ca_backend *be, void *ptr, size_t nbytes) {
   if (!ptr) return;
-  free(ptr);
-  size_t *used = (size_t *)be->ctx;
-  *used = *used >= nbytes ? *used - nbytes : 0;
+  ca_cpu_ctx *c = (ca_cpu_ctx *)be->ctx;
+  if (c->hook.free) c->hook.free(c->hook.ctx, ptr, block_size(nbytes), -1, NULL);
+  else free(ptr);
+  c->used = c->used >= nbytes ? c->used - nbytes : 0;
+  c->live--;
+}
+
+/* Only between allocators: a block goes back to the allocator that gave it. */
+static ca_status cpu_set_allocator(ca_backend *be, const ca_allocator *a) {
+  ca_cpu_ctx *c = (ca_cpu_ctx *)be->ctx;
+  if (c->live > 0) {
+    snprintf(be->errmsg, sizeof be->errmsg, "cpu: %lld block%s (%zu bytes) from the current "
+             "allocator still in use: set the allocator before the first array there, or free "
+             "them first", (long long)c->live, c->live == 1 ? "" : "s", c->used);
+    return CA_ERR_VALUE;
+  }
+  if (a && (!a->alloc || !a->free)) {
+    snprintf(be->errmsg, sizeof be->errmsg, "the allocator needs both alloc and free");
+    return CA_ERR_VALUE;
+  }
+  memset(&c->hook, 0, sizeof c->hook);
+  if (a) c->hook = *a;
+  return CA_OK;
 }
 
 static ca_status cpu_mem_info(ca_backend *be, size_t *used, size_t *cached, size_t *free_bytes) {
-  if (used) *used = *(size_t *)be->ctx;
+  if (used) *used = ((ca_cpu_ctx *)be->ctx)->used;
   if (cached) *cached = 0;
   if (free_bytes) {
     *free_bytes = 0;
@@ -74,11 +123,12 @@ static ca_status cpu_synchronize(ca_backend *be) {
   return CA_OK;
 }
 
-void ca_cpu_backend_init(ca_backend *be, size_t *used) {
+void ca_cpu_backend_init(ca_backend *be, ca_cpu_ctx *ctx) {
   memset(be, 0, sizeof *be);
+  memset(ctx, 0, sizeof *ctx);
   be->name = "cpu";
   be->device = -1;
-  be->ctx = used;
+  be->ctx = ctx;
   be->alloc = cpu_alloc;
   be->free = cpu_free;
   be->mem_info = cpu_mem_info;
@@ -88,6 +138,7 @@ void ca_cpu_backend_init(ca_backend *be, size_t *used) {
   be->upload = cpu_upload;
   be->download = cpu_download;
   be->synchronize = cpu_synchronize;
+  be->copy_from_peer = NULL; /* one CPU: there is no other device of its kind */
   be->copy = ca_cpu_copy;
   be->unary = ca_cpu_unary;
   be->binary = ca_cpu_binary;
@@ -100,4 +151,6 @@ void ca_cpu_backend_init(ca_backend *be, size_t *used) {
   be->gather = ca_cpu_gather;
   be->scatter = ca_cpu_scatter;
   be->nonzero = ca_cpu_nonzero;
+  be->set_stream = NULL; /* no streams on the CPU */
+  be->set_allocator = cpu_set_allocator;
 }

@@ -4,9 +4,28 @@
 
 #include "backend.h"
 
-/* Fills a ca_backend the core owns: name "cpu", device -1, every entry. `used` counts the
- * bytes alloc has handed out and free has not taken back (mem_info reports it); it belongs
- * to the caller, so that nothing here needs releasing before the last array's finalizer. */
-void ca_cpu_backend_init(ca_backend *be, size_t *used);
+/* The backend's state (be->ctx), owned by the caller, so that nothing here needs releasing
+ * before the last array's finalizer. */
+typedef struct ca_cpu_ctx {
+  size_t used;            /* bytes alloc has handed out and free has not taken back */
+  int64_t live;           /* blocks alloc has handed out and free has not taken back */
+  ca_allocator hook;      /* a host program's allocator (set_allocator); alloc NULL: none */
+} ca_cpu_ctx;
+
+/* Fills a ca_backend: name "cpu", device -1, every entry, with ctx (zeroed here) as its state. */
+void ca_cpu_backend_init(ca_backend *be, ca_cpu_ctx *ctx);
+
+/* The threads that large loops (and the BLAS, when it is OpenBLAS) are split over: one
+ * setting for the process, as CUARRAY_NUM_THREADS, which gives the starting value (else the
+ * CPUs this process may run on, at most CA_CPU_DEFAULT_THREADS). */
+#define CA_CPU_MAX_THREADS 64
+#define CA_CPU_DEFAULT_THREADS 8
+int ca_cpu_threads(void);
+void ca_cpu_set_threads(int n); /* 1 .. CA_CPU_MAX_THREADS */
+
+/* What cu.show_config reports of this backend: the threads its loops use (parallel.c), and
+ * the BLAS library matmul calls (blas.c), NULL when it was built without one. */
+int ca_cpu_threads(void);
+const char *ca_cpu_blas(void);
 
 #endif

@@ -24,6 +24,7 @@
 
 #include <string.h>
 #include "backend.h"
+#include "cpu.h"
 #include "scalar.h"
 
 enum { CA_CPU_I = CA_CK_i, CA_CPU_F = CA_CK_f, CA_CPU_D = CA_CK_d };
@@ -137,7 +138,6 @@ static inline const char *ca_cpu_operand_data(const ca_operand *o, void *tmp) {
  * part of at least grain items; the parts depend only on n, grain and the thread count. */
 typedef void (*ca_cpu_task)(void *ctx, int64_t lo, int64_t hi);
 void ca_cpu_parallel(int64_t n, int64_t grain, ca_cpu_task fn, void *ctx);
-int ca_cpu_threads(void);
 /* Elements per thread below which splitting an elementwise loop does not pay. */
 #define CA_CPU_GRAIN ((int64_t)1 << 19)
 

@@ -2,17 +2,22 @@
  * contiguous parts as there are threads to use (at most one per `grain` items); the calling
  * thread takes the first part and joins the others. Parts are fixed by n and the thread
  * count alone, and every caller writes disjoint results per part, so results never depend on
- * timing. Threads: CUARRAY_NUM_THREADS if set (1 turns this off), else the CPUs this
- * process may run on, at most 8. */
+ * timing. Threads: ca_cpu_set_threads (cu.set_num_threads, cuarray_set_num_threads), else
+ * CUARRAY_NUM_THREADS if set (1 turns this off), else the CPUs this process may run on, at
+ * most CA_CPU_DEFAULT_THREADS. The count is the process's, not a lua_State's: it bounds the
+ * threads cuarray starts, as OpenMP's and BLAS's settings do. */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
+#include "cpu.h"
 #include "cpu_internal.h"
 
-#define CA_CPU_MAX_THREADS 8
+/* OpenBLAS, when it is the BLAS linked, has its own threads for matmul. */
+extern void openblas_set_num_threads(int n) __attribute__((weak));
 
-static int g_threads;
+static int g_threads;      /* the starting count, from the environment */
+static int g_set;          /* a count set at run time; 0: none (read and written atomically) */
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
 static void init_threads(void) {
@@ -23,13 +28,23 @@ static void init_threads(void) {
   } else {
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof set, &set) == 0) t = CPU_COUNT(&set);
+    if (t > CA_CPU_DEFAULT_THREADS) t = CA_CPU_DEFAULT_THREADS;
   }
   g_threads = t < 1 ? 1 : t > CA_CPU_MAX_THREADS ? CA_CPU_MAX_THREADS : t;
 }
 
 int ca_cpu_threads(void) {
+  int t = __atomic_load_n(&g_set, __ATOMIC_RELAXED);
+  if (t > 0) return t;
   pthread_once(&g_once, init_threads);
   return g_threads;
+}
+
+void ca_cpu_set_threads(int n) {
+  if (n < 1) n = 1;
+  if (n > CA_CPU_MAX_THREADS) n = CA_CPU_MAX_THREADS;
+  __atomic_store_n(&g_set, n, __ATOMIC_RELAXED);
+  if (openblas_set_num_threads) openblas_set_num_threads(n);
 }
 
 typedef struct part {
