@@ -182,7 +182,8 @@ cu.random.seed(0)
 local needs_big = false
 for _, name in ipairs({"add_f32", "add_f32_alloc", "axpb_f32", "exp_f32", "bcast_add_f32",
                        "sum_f32", "max_f32", "sum_axis_f32", "transpose_f32", "slice_step2_f32",
-                       "d2h_1gib", "hypot_f32", "logaddexp_f32", "modf_f32"}) do
+                       "d2h_1gib", "hypot_f32", "logaddexp_f32", "modf_f32",
+                       "fused_axpb_f32_2p28", "fused_gauss_f32_2p28"}) do
   if want(name) then needs_big = true end
 end
 
@@ -207,6 +208,11 @@ if needs_big then
   bench("sum_axis_f32", REPS, function() return m:sum(-1) end, M * M * B4)
   bench("transpose_f32", REPS, function() return m.T:copy() end, 2 * M * M * B4)
   bench("slice_step2_f32", REPS, function() return a[{{1, -1, 2}}]:copy() end, N * B4)
+  -- cu.fuse: one kernel on the GPU (the first call, in the warm-up, compiles or loads it)
+  local axpb = cu.fuse(function(x, y) return x * 2 + y end, {name = "axpb"})
+  local gauss = cu.fuse(function(x, y) return cu.exp(-x * x) * y + 0.5 * x end, {name = "gauss"})
+  bench("fused_axpb_f32_2p28", REPS, function() return axpb(a, b) end, 3 * N * B4)
+  bench("fused_gauss_f32_2p28", REPS, function() return gauss(a, b) end, 3 * N * B4)
   if on_gpu then
     bench("d2h_1gib", SLOW_REPS, function() return a:get() end, N * B4)
   end

@@ -150,6 +150,9 @@ end
 devices(cu, core)
 cu.nccl = nccl(cu)
 
+-- User kernels (cu.ElementwiseKernel, cu.RawKernel, ...) and cu.fuse: lua/cuarray/kernel.lua.
+require("cuarray.kernel").install(cu)
+
 -- ---- default device ----------------------------------------------------------------------
 
 do
