@@ -91,12 +91,16 @@ GENCODE := $(foreach a,$(CUDA_ARCH),-gencode arch=compute_$(subst sm_,,$(a)),cod
 NVCCFLAGS ?= -O3
 CA_NVCCFLAGS := -std=c++17 -Isrc -Xcompiler -fPIC,-fvisibility=hidden,-Wall$(if $(WERROR),$(comma)-Werror) \
                 $(if $(WERROR),-Werror all-warnings) $(GENCODE) --expt-relaxed-constexpr -MMD -MP
-CUDA_LIBS := -L$(CUDA_HOME)/lib64 -lcudart_static -lcublas -lcusolver -lcurand -lstdc++ -ldl -lpthread -lrt -Wl,-rpath,$(CUDA_HOME)/lib64
+CUDA_LIBS := -L$(CUDA_HOME)/lib64 -lcudart_static -lcublas -lcusolver -lstdc++ -ldl -lpthread -lrt -Wl,-rpath,$(CUDA_HOME)/lib64
 
 CORE_SRC := $(sort $(wildcard src/*.c src/cpu/*.c))
 CUDA_CU := $(sort $(wildcard cuda/*.cu))
 CUDA_C := $(sort $(wildcard cuda/*.c))
 CUDA_CU_OBJ := $(patsubst cuda/%.cu,$(BUILD)/obj/cuda/%.o,$(CUDA_CU))
+# The headers NVRTC programs may include (cuda/jit.c), built into the module as C strings.
+RTC_HEADERS := src/scalar.h src/convert.h src/dtype.h src/backend.h src/ops.def src/reduce_ops.h \
+               $(sort $(wildcard cuda/rtc/*.h))
+RTC_EMBED := $(BUILD)/gen/nvrtc_headers.h
 
 .PHONY: all rock configure install clean deps demo test test-run test-gpu test-multigpu launch bench-multigpu-peer \
         lint bench fuzz \
@@ -152,6 +156,10 @@ configure:
 	  "  CUDA:  $(if $(HAVE_CUDA),$(NVCC) ($$($(NVCC) --version | sed -n 's/.*release \([0-9.]*\).*/\1/p')) for $(CUDA_ARCH),no$(if $(wildcard $(NVCC)), (turned off by HAVE_CUDA), (no nvcc at $(NVCC); set CUDA_HOME)): cuarray.cuda is not built)" \
 	  $(if $(BLAS_LIB),,"" "**** $(NO_BLAS_WARNING)" "")
 
+$(RTC_EMBED): tools/embed_headers.sh $(RTC_HEADERS)
+	@mkdir -p $(dir $@)
+	sh tools/embed_headers.sh $@ $(RTC_HEADERS)
+
 $(BUILD)/obj/cuda/%.o: cuda/%.cu
 	@mkdir -p $(dir $@)
 	$(NVCC) $(NVCCFLAGS) $(CA_NVCCFLAGS) -c $< -o $@
@@ -159,7 +167,9 @@ $(BUILD)/obj/cuda/%.o: cuda/%.cu
 define flavour
 $$(BUILD)/obj/$(1)/%.o: %.c
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) $$(CA_CFLAGS) $$(BLAS_DEF) $$(LAPACK_DEF) $$(ZLIB_DEF) $$(SANFLAGS) -I$$(INC_$(1)) $$(if $$(findstring cuda/,$$<),-I$$(CUDA_HOME)/include -DCA_CUDA_ARCH='"$$(CUDA_ARCH)"') -c $$< -o $$@
+	$$(CC) $$(CFLAGS) $$(CA_CFLAGS) $$(BLAS_DEF) $$(LAPACK_DEF) $$(ZLIB_DEF) $$(SANFLAGS) -I$$(INC_$(1)) $$(if $$(findstring cuda/,$$<),-I$$(CUDA_HOME)/include -I$$(BUILD)/gen -DCA_CUDA_ARCH='"$$(CUDA_ARCH)"') -c $$< -o $$@
+
+$$(BUILD)/obj/$(1)/cuda/jit.o: $$(RTC_EMBED)
 
 $$(BUILD)/$(1)/cuarray/core.so: $$(patsubst %.c,$$(BUILD)/obj/$(1)/%.o,$$(CORE_SRC))
 	@mkdir -p $$(dir $$@)
@@ -346,9 +356,11 @@ header-check:
 	  $(CXX_HDR) -std=c++17 -Wall -Wextra -Werror -fsyntax-only -x c++ $$h || exit 1; \
 	  echo "$$h: C (-Wc++-compat) and C++17 clean"; done
 
-# spec/ops_rows.lua (every op's inputs and NumPy's results) is what NumPy gives today.
+# spec/ops_rows.lua (every op's inputs and NumPy's results) and spec/sort_rows.lua (the sorting
+# family's) are what NumPy gives today.
 op-rows-check:
 	@$(NUMPY_PYTHON) tools/gen_op_rows.py --check
+	@$(NUMPY_PYTHON) tools/gen_sort_rows.py --check
 
 # File sizes, #include circles and call circles between source files (tools/check_structure.py).
 STRUCT_FLAVOUR := $(firstword $(FLAVOURS))

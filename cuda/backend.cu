@@ -31,5 +31,9 @@ ca_status cu_backend_open(int ordinal, ca_backend **out, char *errbuf, size_t er
   be->gather = cu_scoped<cu_gather>::call;
   be->scatter = cu_scoped<cu_scatter>::call;
   be->nonzero = cu_scoped<cu_nonzero>::call;
+  be->sort = cu_scoped<cu_sort>::call;
+  be->searchsorted = cu_scoped<cu_searchsorted>::call;
+  be->bincount = cu_scoped<cu_bincount>::call;
+  be->scatter_add = cu_scoped<cu_scatter_add>::call;
   return CA_OK;
 }

@@ -55,12 +55,23 @@ ca_status cu_orgqr(ca_backend *be, const ca_lapack *l);                  /* solv
 ca_status cu_syevd(ca_backend *be, const ca_lapack *l);                  /* solver.cu */
 ca_status cu_gesvd(ca_backend *be, const ca_lapack *l);                  /* solver.cu */
 ca_status cu_random(ca_backend *be, int dist, void *out, int dtype, int64_t n,
-                    ca_value p1, ca_value p2, uint64_t seed, uint64_t counter); /* random.cu */
+                    ca_value p1, ca_value p2, uint64_t seed, uint64_t counter,
+                    const double *aux, int64_t naux);                    /* random.cu */
+ca_status cu_random_dist(ca_backend *be, int dist, void *out, int dtype, int64_t n,
+                         ca_value p1, ca_value p2, uint64_t seed, uint64_t counter,
+                         const double *aux, int64_t naux);         /* random_dists.cu */
 ca_status cu_index_offsets(ca_backend *be, const ca_loop *l, int64_t size, int64_t stride,
                            int accumulate, int64_t *bad);                /* index.cu */
 ca_status cu_gather(ca_backend *be, const ca_loop *l);                   /* index.cu */
 ca_status cu_scatter(ca_backend *be, const ca_loop *l);                  /* index.cu */
 ca_status cu_nonzero(ca_backend *be, const ca_loop *l, int64_t count);   /* index.cu */
+ca_status cu_sort(ca_backend *be, const ca_sort *s);                      /* sort.cu */
+ca_status cu_searchsorted(ca_backend *be, int dtype, const void *sorted, int64_t n,
+                          const void *values, int64_t m, int right, int64_t *out); /* search.cu */
+ca_status cu_bincount(ca_backend *be, const int64_t *x, int64_t n, const double *weights,
+                      int64_t nbins, void *out);                         /* search.cu */
+ca_status cu_scatter_add(ca_backend *be, int dtype, void *base, const int64_t *offs,
+                         const void *vals, int64_t n);                   /* search.cu */
 
 /* ---- additions (context.cu, transfer.cu) ---------------------------------------------- */
 

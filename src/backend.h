@@ -4,7 +4,7 @@
  * Contract:
  *  - A backend never raises a Lua error and never touches a lua_State. Every entry returns a
  *    ca_status; on CA_ERR_DEVICE the text of the failure is in be->errmsg (the CUDA backend
- *    names the call and the CUDA/cuBLAS/cuRAND status there).
+ *    names the call and the CUDA/cuBLAS status there).
  *  - Every pointer handed to an entry (except `host` pointers) is memory of this backend's
  *    device, obtained from `alloc` or wrapped by the core. The host never dereferences device
  *    memory; it reads values through `download`.
@@ -33,10 +33,11 @@ typedef enum ca_status {
 } ca_status;
 
 /* A scalar operand passed by value, in its dtype's compute kind: .i for bool and integer
- * dtypes, .f for floats. */
+ * dtypes, .f for floats, .z for complex. */
 typedef union ca_value {
   double f;
   int64_t i;
+  ca_c16 z;
 } ca_value;
 
 typedef struct ca_operand {
@@ -128,33 +129,46 @@ typedef enum ca_op {
 #define CA_UNARY(name, rule) CA_OP_##name,
 #define CA_BINARY(name, rule) CA_OP_##name,
 #define CA_REDUCE(name, rule) CA_OP_##name,
+#define CA_UNARY2(name, rule) CA_OP_##name,
+#define CA_BINARY2(name, rule) CA_OP_##name,
 #include "ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
   CA_NOPS
 } ca_op;
 
-/* Which entry an op belongs to, from ops.def: unary, binary or reduce. */
-typedef enum ca_op_class { CA_UNARY_OP, CA_BINARY_OP, CA_REDUCE_OP } ca_op_class;
+/* Which entry an op belongs to, from ops.def: unary, binary or reduce; the ops of two
+ * results (CA_UNARY2, CA_BINARY2) run through the unary and binary entries. */
+typedef enum ca_op_class { CA_UNARY_OP, CA_BINARY_OP, CA_REDUCE_OP, CA_UNARY2_OP, CA_BINARY2_OP } ca_op_class;
 static const unsigned char ca_op_classes[CA_NOPS] = {
 #define CA_UNARY(name, rule) CA_UNARY_OP,
 #define CA_BINARY(name, rule) CA_BINARY_OP,
 #define CA_REDUCE(name, rule) CA_REDUCE_OP,
+#define CA_UNARY2(name, rule) CA_UNARY2_OP,
+#define CA_BINARY2(name, rule) CA_BINARY2_OP,
 #include "ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
 };
 CA_HD static inline int ca_is_reduce_op(int op) {
   switch (op) {
 #define CA_UNARY(name, rule)
 #define CA_BINARY(name, rule)
 #define CA_REDUCE(name, rule) case CA_OP_##name:
+#define CA_UNARY2(name, rule)
+#define CA_BINARY2(name, rule)
 #include "ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
     return 1;
   default:
     return 0;
@@ -173,7 +187,23 @@ typedef enum ca_mem_kind {
 typedef enum ca_dist {
   CA_DIST_UNIFORM,  /* [p1, p2) floats */
   CA_DIST_NORMAL,   /* mean p1, std p2 */
-  CA_DIST_INTEGER   /* integers in [p1, p2) */
+  CA_DIST_INTEGER,  /* integers in [p1, p2) */
+  /* src/random_dists.h: the formulas and the blocks each consumes */
+  CA_DIST_EXPONENTIAL, /* scale p1 */
+  CA_DIST_LAPLACE,     /* loc p1, scale p2; likewise LOGISTIC, GUMBEL, LOGNORMAL (mean, sigma) */
+  CA_DIST_LOGISTIC,
+  CA_DIST_GUMBEL,
+  CA_DIST_LOGNORMAL,
+  CA_DIST_CAUCHY,      /* standard */
+  CA_DIST_GAMMA,       /* shape p1, scale p2 */
+  CA_DIST_BETA,        /* a p1, b p2 */
+  CA_DIST_GEOMETRIC,   /* p p2 */
+  CA_DIST_POISSON,     /* lam p1 */
+  CA_DIST_BINOMIAL,    /* trials p1.i, p p2 */
+  CA_DIST_PERMUTATION, /* the first n values of a permutation of [0, p1.i) */
+  CA_DIST_CATEGORICAL, /* indices 0 .. naux-1 by the ascending cdf aux (ending at 1) */
+  CA_DIST_DIRICHLET,   /* rows of naux components, alphas aux */
+  CA_DIST_MULTINOMIAL  /* rows of naux counts, p1.i trials, probabilities aux */
 } ca_dist;
 
 /* A host program's allocator (the C API's cuarray_set_allocator): alloc returns nbytes of
@@ -186,6 +216,22 @@ typedef struct ca_allocator {
   void (*free)(void *ctx, void *ptr, size_t nbytes, int device, void *stream);
   void *ctx;
 } ca_allocator;
+
+/* Sorting a batch of rows (the sort entry). `keys` holds `rows` rows of `n` elements of
+ * `dtype`, C-contiguous (row r starts at element r * n). Each row is sorted in NumPy's order
+ * (src/sort_keys.h: NaN after everything, -0.0 equal to +0.0), stably: equal elements keep
+ * their order. `descending` sorts by the reverse order (NaN first), still keeping equal
+ * elements in their order (PyTorch's stable descending sort). Writes the sorted elements,
+ * bit for bit as they were, to `values` and the 1-based positions within the row of the
+ * elements taken to `indices` (int64); either may be NULL. Outputs never overlap keys. */
+typedef struct ca_sort {
+  int dtype;
+  int descending;
+  int64_t rows, n;
+  const void *keys;
+  void *values;
+  int64_t *indices;
+} ca_sort;
 
 typedef struct ca_backend ca_backend;
 
@@ -219,7 +265,9 @@ struct ca_backend {
 
   /* op[0] = op[1] converted to op[0]'s dtype (op[1] may be a scalar: a fill). */
   ca_status (*copy)(ca_backend *be, const ca_loop *l);
-  /* op[0] = f(op[1]) / f(op[1], op[2]) for the CA_UNARY / CA_BINARY ops of ops.def. */
+  /* op[0] = f(op[1]) / f(op[1], op[2]) for the CA_UNARY / CA_BINARY ops of ops.def;
+   * (op[0], op[1]) = f(op[2]) / f(op[2], op[3]) for the CA_UNARY2 / CA_BINARY2 ops (two
+   * results: the formula returns the first and writes the second through a pointer). */
   ca_status (*unary)(ca_backend *be, int op, const ca_loop *l);
   ca_status (*binary)(ca_backend *be, int op, const ca_loop *l);
   /* op[0] = op[1] ? op[2] : op[3]; op[1] is read as a truth value. */
@@ -268,9 +316,14 @@ struct ca_backend {
    * scalar.h) as ca_random_* in scalar.h define, so every backend draws the same numbers
    * for the same seed. The core advances the counter by ca_random_blocks(dtype, dist, n).
    * p1, p2: .f (lo and hi, or mean and std) for the float distributions, .i (lo and hi,
-   * exact int64) for CA_DIST_INTEGER. */
+   * exact int64) for CA_DIST_INTEGER; the other distributions as ca_dist says. The others
+   * consume ca_dist_blocks(dtype, dist, n, naux) blocks (src/random_dists.h). aux: naux
+   * float64 values in this device's memory (categorical, dirichlet, multinomial), else
+   * NULL; for dirichlet and multinomial, n is a whole number of rows of naux. Discrete
+   * distributions store int64 values into any dtype, the others float64 values. */
   ca_status (*random)(ca_backend *be, int dist, void *out, int dtype, int64_t n,
-                      ca_value p1, ca_value p2, uint64_t seed, uint64_t counter);
+                      ca_value p1, ca_value p2, uint64_t seed, uint64_t counter,
+                      const double *aux, int64_t naux);
 
   /* Indexing. op[0] is an int64 offset array (the loop's shape), op[1] an integer index
    * array broadcast to it. Writes op[0] = (accumulate ? op[0] : 0) + norm(op[1]) * stride,
@@ -299,6 +352,27 @@ struct ca_backend {
    * errmsg, while memory from the previous allocator is still in use (arrays, caches). */
   ca_status (*set_stream)(ca_backend *be, void *stream);
   ca_status (*set_allocator)(ca_backend *be, const ca_allocator *a);
+
+  /* Sorting and counting (see ca_sort). */
+  ca_status (*sort)(ca_backend *be, const ca_sort *s);
+  /* out[i] = 1 + the number of elements of sorted[0..n) that come before values[i] in NumPy's
+   * order (right == 0: strictly before; right != 0: before or equal), for i in 0..m-1: the
+   * 1-based insertion point. sorted and values are contiguous, of one dtype; sorted is
+   * ascending in that order (else the result is unspecified but in 1..n+1); out is int64. */
+  ca_status (*searchsorted)(ca_backend *be, int dtype, const void *sorted, int64_t n,
+                            const void *values, int64_t m, int right, int64_t *out);
+  /* out[b] = the count (weights NULL: int64 out) or the sum of weights[i] (float64 out) over
+   * the i in 0..n-1 with x[i] == b, for b in 0..nbins-1; x is int64, contiguous, every value
+   * in 0..nbins-1 (the core checked); the entry writes every element of out. */
+  ca_status (*bincount)(ca_backend *be, const int64_t *x, int64_t n, const double *weights,
+                        int64_t nbins, void *out);
+  /* base[offs[i]] += vals[i] for i in 0..n-1 (NumPy's add.at: repeated offsets accumulate),
+   * each addition in dtype's compute kind, stored as an element of dtype (integers wrap,
+   * float16 rounds). offs: int64 element offsets from base (the target's element 0), in
+   * range (the core checked); vals: n contiguous elements of dtype. The CPU adds in order;
+   * the GPU with atomics, so float additions to one element may come in any order. */
+  ca_status (*scatter_add)(ca_backend *be, int dtype, void *base, const int64_t *offs,
+                           const void *vals, int64_t n);
 };
 
 #endif

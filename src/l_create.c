@@ -49,7 +49,8 @@ typedef struct nest {
   int tdims;                      /* dims given by table nesting */
   int64_t shape[CA_MAXDIMS];
   int64_t pos[CA_MAXDIMS];        /* 1-based path to the element being read, for messages */
-  int has_bool, has_int, has_float;
+  int has_bool, has_int, has_float, has_complex;
+  int dtype;                      /* the dtype asked for, -1 if none */
   int arr_dtype;                  /* promoted dtype of array leaves, -1 if none */
   ca_array *host;                 /* the destination (fill pass) */
   char *p;                        /* where the next element goes (fill pass) */
@@ -64,11 +65,18 @@ static const char *path_str(const nest *b, int depth, char *buf, size_t len) {
   return buf;
 }
 
+/* Whether the value at idx is one complex number: a complex value (cu.complex, cu.j), or
+ * under a complex dtype a pair {re, im} of two numbers. */
+static int complex_leaf(lua_State *L, int idx, const nest *b, ca_c16 *z) {
+  return ca_tocomplex(L, idx, z) || (b->dtype >= 0 && ca_is_complex(b->dtype) && ca_topair(L, idx, z));
+}
+
 /* The shape of a nested table, from its first elements (the check pass verifies the rest). */
 static void nest_shape(lua_State *L, int idx, nest *b) {
   b->ndim = 0;
   lua_pushvalue(L, idx);
-  while (lua_istable(L, -1)) {
+  ca_c16 z;
+  while (lua_istable(L, -1) && !complex_leaf(L, -1, b, &z)) {
     if (b->ndim >= CA_MAXDIMS)
       ca_raisef(L, "%s: nested tables are deeper than %d dimensions", b->fname, CA_MAXDIMS);
     int64_t n = (int64_t)ca_rawlen(L, -1);
@@ -91,8 +99,13 @@ static void nest_shape(lua_State *L, int idx, nest *b) {
 static void nest_check(lua_State *L, nest *b, int depth) {
   char where[256];
   int t = lua_type(L, -1);
+  ca_c16 z;
+  if (b->tdims == b->ndim && depth == b->tdims && complex_leaf(L, -1, b, &z)) {
+    b->has_complex = 1;
+    return;
+  }
   if (depth < b->tdims) {
-    if (t != LUA_TTABLE)
+    if (t != LUA_TTABLE || complex_leaf(L, -1, b, &z))
       ca_raisef(L, "%s: ragged nested table: element %s is a %s where a table of %lld "
                  "elements was expected (depth %d)", b->fname, path_str(b, depth, where, sizeof where),
                  ca_test(L, -1) ? "array" : luaL_typename(L, -1), (long long)b->shape[depth], depth + 1);
@@ -203,11 +216,21 @@ static void nest_fill(lua_State *L, nest *b, int depth) {
   /* as the check pass allows: an array of the leaves' shape, or (0-d leaves) a number */
   if (a ? a->ndim != b->ndim - b->tdims || memcmp(a->shape, b->shape + b->tdims,
                                                   sizeof(int64_t) * (size_t)a->ndim) != 0
-        : b->tdims != b->ndim || (t != LUA_TNUMBER && t != LUA_TBOOLEAN))
+        : b->tdims != b->ndim || (t != LUA_TNUMBER && t != LUA_TBOOLEAN && t != LUA_TTABLE))
     nest_changed(L, b, depth);
   if (!a) {
     char where[256], at[300];
     snprintf(at, sizeof at, " at %s", path_str(b, depth, where, sizeof where));
+    ca_c16 z;
+    if (t == LUA_TTABLE) {
+      if (!complex_leaf(L, -1, b, &z)) nest_changed(L, b, depth);
+      if (!ca_is_complex(b->host->dtype))
+        ca_raisef(L, "%s: a complex value%s cannot be stored in %s", b->fname, at,
+                  ca_dtype_name(b->host->dtype));
+      ca_store_z(b->host->dtype, b->p, z);
+      b->p += isz;
+      return;
+    }
     store_lua(L, -1, b->host->dtype, b->p, b->fname, at);
     b->p += isz;
     return;
@@ -236,6 +259,7 @@ static ca_array *from_lua(lua_State *L, int idx, int dtype, int device, int pinn
   memset(&b, 0, sizeof b);
   b.fname = fname;
   b.arr_dtype = -1;
+  b.dtype = dtype;
   int t = lua_type(L, idx);
   if (t == LUA_TTABLE) {
     nest_shape(L, idx, &b);
@@ -252,7 +276,8 @@ static ca_array *from_lua(lua_State *L, int idx, int dtype, int device, int pinn
                luaL_typename(L, idx));
   }
   if (dtype < 0) {
-    dtype = b.has_float ? s->default_dtype : b.has_int ? CA_INT64 : b.has_bool ? CA_BOOL : -1;
+    dtype = b.has_complex ? CA_COMPLEX128 : b.has_float ? s->default_dtype : b.has_int ? CA_INT64
+            : b.has_bool ? CA_BOOL : -1;
     if (b.arr_dtype >= 0) dtype = dtype < 0 ? b.arr_dtype : ca_promote(dtype, b.arr_dtype);
     if (dtype < 0) dtype = s->default_dtype; /* empty */
   }

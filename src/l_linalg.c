@@ -121,7 +121,7 @@ static void matmul_core(lua_State *L, int ia, int ib, ca_array *out, const char 
   if (out) ca_check_out(L, out, be, dt, rnd, rshape, fname);
 
   /* operands in the result dtype, in a layout the backend takes */
-  int flt = ca_is_float(dt);
+  int flt = ca_is_inexact(dt);
   a = as_dtype(L, a, dt, 0);
   if (a != ca_test(L, ia)) va = matrix_of(a, 1);
   if (flt && !blasable(va.rows, va.cols, &va.rs, &va.cs)) {
@@ -434,6 +434,10 @@ static int l_vdot(lua_State *L) {
                       (long long)a->size, (long long)b->size);
   lua_settop(L, 3);
   ca_push_flat(L, 1);
+  if (ca_is_complex(a->dtype)) { /* NumPy's vdot conjugates its first argument */
+    ca_apply_unary(L, CA_OP_conj, 4, NULL);
+    lua_replace(L, 4);
+  }
   ca_push_flat(L, 2);
   matmul_core(L, 4, 5, NULL, "vdot");
   return vector_result(L, 3);
@@ -648,6 +652,11 @@ static int l_norm(lua_State *L) {
     }
   }
   lua_settop(L, 4);
+  if (ca_is_complex(x->dtype)) { /* the norms of complex values are those of their moduli */
+    ca_apply_unary(L, CA_OP_abs, 1, NULL);
+    lua_replace(L, 1);
+    x = ca_test(L, 1);
+  }
   int ft = ca_is_float(x->dtype) ? x->dtype : CA_FLOAT64;
   as_dtype(L, x, ft, 0);
   if (lua_gettop(L) == 4) lua_pushvalue(L, 1);

@@ -24,7 +24,9 @@ ALIASES = [("abs", "absolute"), ("acos", "arccos"), ("asin", "arcsin"), ("atan",
            ("amin", "min"), ("invert", "bitwise_not"), ("round", "around"),
            ("ravel", "flatten"), ("asarray", "array"), ("rand", "random"), ("sub", "subtract"),
            ("mul", "multiply"), ("div", "divide"), ("neg", "negative"),
-           ("repeat", "repeat_interleave"), ("_as_strided", "as_strided")]
+           ("repeat", "repeat_interleave"), ("_as_strided", "as_strided"),
+           ("radians", "deg2rad"), ("degrees", "rad2deg"), ("fix", "trunc"), ("asinh", "arcsinh"),
+           ("acosh", "arccosh"), ("atanh", "arctanh"), ("conjugate", "conj")]
 # Lua's keywords, which a public name may be (cu["repeat"]): such a field is written with [].
 LUA_KEYWORDS = set("""and break do else elseif end false for function goto if in local nil not
   or repeat return then true until while""".split())

@@ -160,4 +160,8 @@ void ca_cpu_backend_init(ca_backend *be, ca_cpu_ctx *ctx) {
   be->nonzero = ca_cpu_nonzero;
   be->set_stream = NULL; /* no streams on the CPU */
   be->set_allocator = cpu_set_allocator;
+  be->sort = ca_cpu_sort;
+  be->searchsorted = ca_cpu_searchsorted;
+  be->bincount = ca_cpu_bincount;
+  be->scatter_add = ca_cpu_scatter_add;
 }
