@@ -93,8 +93,13 @@ local function sync()
   if on_gpu then cu.cuda.synchronize() end
 end
 
+-- frees a result: an array, or a list of arrays (the factorizations' several results)
 local function release(r)
-  if cu.is_array(r) then r:free() end
+  if cu.is_array(r) then
+    r:free()
+  elseif type(r) == "table" then
+    for _, x in ipairs(r) do release(x) end
+  end
 end
 
 local function median(t)
@@ -228,6 +233,67 @@ for _, n in ipairs(MATMUL) do
     x:free(); y:free()
     collectgarbage("collect")
   end
+end
+
+-- Linear algebra (peers_more.py's group linalg): a = rand + n I (well conditioned), spd = a a^T,
+-- the SVD of a's leading half, stacks of 32 x 32 systems, and two einsum contractions.
+do
+  local LA = opts.quick and 32 or on_gpu and 4096 or 512
+  local HALF = math.floor(LA / 2)
+  local BATCH = opts.quick and 8 or on_gpu and 4096 or 256
+  local EB, EI, EJ = 64, 512, 256
+  local E = opts.quick and 64 or on_gpu and 8192 or 2048
+  if opts.quick then EB, EI, EJ = 2, 16, 8 elseif not on_gpu then EB = 8 end
+  local rows_of = {"solve", "inv", "det", "cholesky", "qr", "eigh"}
+  for _, tag in ipairs({"f32", "f64"}) do
+    local names, any = {}, false
+    for _, r in ipairs(rows_of) do
+      names[r] = r .. "_" .. tag .. "_" .. LA
+      any = any or want(names[r])
+    end
+    names.svd = "svd_" .. tag .. "_" .. HALF
+    any = any or want(names.svd)
+    if any then
+      local dt = {dtype = tag == "f32" and "float32" or "float64"}
+      local a = cu.random.random({LA, LA}, dt) + cu.eye(LA, dt) * LA
+      local b = cu.random.random({LA, 1}, dt)
+      local spd = cu.matmul(a, a.T)
+      local la = cu.linalg
+      bench(names.solve, SLOW_REPS, function() return la.solve(a, b) end)
+      bench(names.inv, SLOW_REPS, function() return la.inv(a) end)
+      bench(names.det, SLOW_REPS, function() return la.det(a, ON_DEVICE) end)
+      bench(names.cholesky, SLOW_REPS, function() return la.cholesky(spd) end)
+      bench(names.qr, 3, function() return {la.qr(a)} end)
+      bench(names.eigh, 3, function() return {la.eigh(spd)} end)
+      local s = a[{{1, HALF}, {1, HALF}}]
+      bench(names.svd, 3, function() return {la.svd(s)} end)
+      a:free(); b:free(); spd:free()
+      collectgarbage("collect")
+    end
+  end
+  local sb, ib = "solve_batched_f32_" .. BATCH .. "x32", "inv_batched_f32_" .. BATCH .. "x32"
+  if want(sb) or want(ib) then
+    local ab = cu.random.random({BATCH, 32, 32}, F32) + cu.eye(32, F32) * 32
+    local bb = cu.random.random({BATCH, 32, 1}, F32)
+    bench(sb, REPS, function() return cu.linalg.solve(ab, bb) end)
+    bench(ib, REPS, function() return cu.linalg.inv(ab) end)
+    ab:free(); bb:free()
+  end
+  local e1 = ("einsum_bij_bjk_%dx%d"):format(EB, EI)
+  if want(e1) then
+    local p = cu.random.random({EB, EI, EJ}, F32)
+    local q = cu.random.random({EB, EJ, EI}, F32)
+    bench(e1, REPS, function() return cu.einsum("bij,bjk->bik", p, q) end)
+    p:free(); q:free()
+  end
+  local e2 = "einsum_ij_ij_" .. E
+  if want(e2) then
+    local x = cu.random.random({E, E}, F32)
+    local y = cu.random.random({E, E}, F32)
+    bench(e2, REPS, function() return cu.einsum("ij,ij->", x, y, ON_DEVICE) end, 2 * E * E * B4)
+    x:free(); y:free()
+  end
+  collectgarbage("collect")
 end
 
 if on_gpu and want("h2d_1gib") then

@@ -88,6 +88,41 @@ typedef struct ca_matmul {
   int allow_tf32;               /* float32 may use TF32 tensor cores (cu.set_matmul_precision) */
 } ca_matmul;
 
+/* ---- dense factorizations (LAPACK's conventions) ----------------------------------------
+ * `batch` independent problems of one dtype (CA_FLOAT32 or CA_FLOAT64; the core converts
+ * integer and bool inputs to float64 and refuses float16, as NumPy does). Matrices are
+ * column-major, LAPACK's layout: element (i, j) of problem p of operand X is at
+ * X.data + (p * X.bs + i + j * X.ld) elements, X.ld >= max(1, rows); a batch stride of 0 uses
+ * one matrix for every problem (read-only operands only). Vectors (pivots, tau, eigen- and
+ * singular values): element i of problem p at v.data + (p * v.bs + i) elements. Operands are
+ * memory of this backend and do not overlap. The core calls with batch >= 1 and every size
+ * >= 1 (it makes empty results itself). Each entry below says which fields it reads.
+ *
+ * `info`: when not NULL, the entry stores there 0, or LAPACK's positive info of the first
+ * problem (in batch order) that failed (what it means is said per entry); on a GPU reading
+ * it is one synchronization. When NULL nothing is waited for (a failure leaves the outputs
+ * LAPACK leaves: Inf/NaN or garbage, as the entry says). A backend built without LAPACK
+ * returns CA_ERR_UNSUPPORTED with errmsg saying so. */
+typedef struct ca_mats {
+  char *data;                   /* problem 0's matrix (or vector) */
+  int64_t ld;                   /* elements between columns (matrices) */
+  int64_t bs;                   /* elements between problems */
+} ca_mats;
+
+enum { CA_SVD_NONE, CA_SVD_REDUCED, CA_SVD_FULL };
+
+typedef struct ca_lapack {
+  int dtype;
+  int64_t batch;
+  int64_t m, n, k;              /* sizes, per entry */
+  ca_mats a, b, c;              /* matrices, per entry */
+  ca_mats v;                    /* one vector per problem (ld unused), per entry */
+  int trans;                    /* gesv: solve A^T X = B */
+  int upper;                    /* potrf, syevd: the triangle of a that is read (1: upper) */
+  int job;                      /* gesvd: CA_SVD_*; syevd: 1 eigenvectors too, 0 values only */
+  int *info;                    /* host; see above */
+} ca_lapack;
+
 /* Op codes: the X-macro table in ops.def, named once. */
 typedef enum ca_op {
 #define CA_UNARY(name, rule) CA_OP_##name,
@@ -216,6 +251,33 @@ struct ca_backend {
   ca_status (*scan)(ca_backend *be, int op, const ca_reduction *r);
 
   ca_status (*matmul)(ca_backend *be, const ca_matmul *m);
+
+  /* Dense factorizations (ca_lapack above). n x n matrices unless said otherwise.
+   * getrf: a = P L U in place (L's unit diagonal not stored); v: the int64 pivots, 1-based
+   *        (row i was interchanged with row v[i]). info > 0: U(info, info) is exactly zero
+   *        (the factorization is complete).
+   * gesv:  solves A X = B (A^T X = B with trans) for b's k columns: b is overwritten with X,
+   *        a with its factors. info > 0: A is singular (as getrf), X is not computed.
+   * potrf: the Cholesky factor of the symmetric matrix whose `upper` (else lower) triangle a
+   *        holds, in that triangle (A = U^T U, or L L^T); the other triangle is set to zero.
+   *        info > 0: the leading minor of order info is not positive definite.
+   * geqrf: a (m x n) = Q R: R in the upper triangle, the Householder reflectors below it;
+   *        v: their scalars tau (min(m, n) per problem).
+   * orgqr: a (m x n, m >= n >= k) holds k reflectors in its first k columns (as geqrf leaves
+   *        them), v their tau: overwritten with the n first columns of Q = H(1)...H(k).
+   * syevd: the eigenvalues of the symmetric matrix whose `upper` (else lower) triangle a
+   *        holds, ascending into v; with job 1, a is overwritten with the orthonormal
+   *        eigenvectors (column j for v[j]), else a is destroyed. info > 0: no convergence.
+   * gesvd: a (m x n, m >= n, destroyed) = U S V^T: v gets the n singular values, descending;
+   *        job CA_SVD_REDUCED: b = U (m x n), c = V^T (n x n); CA_SVD_FULL: b = U (m x m),
+   *        c = V^T; CA_SVD_NONE: values only, b and c unused. info > 0: no convergence. */
+  ca_status (*getrf)(ca_backend *be, const ca_lapack *l);
+  ca_status (*gesv)(ca_backend *be, const ca_lapack *l);
+  ca_status (*potrf)(ca_backend *be, const ca_lapack *l);
+  ca_status (*geqrf)(ca_backend *be, const ca_lapack *l);
+  ca_status (*orgqr)(ca_backend *be, const ca_lapack *l);
+  ca_status (*syevd)(ca_backend *be, const ca_lapack *l);
+  ca_status (*gesvd)(ca_backend *be, const ca_lapack *l);
 
   /* Fill `n` contiguous elements of `dtype` at out. The stream is a pure function of
    * (seed, counter, element index): element i of a draw uses Philox4x32-10 (ca_philox in

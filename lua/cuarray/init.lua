@@ -6,9 +6,10 @@
 --
 -- This file is thin: it loads the C module cuarray.core, copies its functions into the module
 -- table, adds the compositions written in Lua (lua/cuarray/create.lua: the _like forms and
--- identity; lua/cuarray/random.lua: cu.random's positional forms), attaches the namespaces
--- (cu.random, cu.linalg, cu.cuda, cu.nccl) and the device scopes
--- (lua/cuarray/devices.lua), chooses the default device and installs the printer
+-- identity; lua/cuarray/random.lua: cu.random's positional forms; lua/cuarray/linalg.lua:
+-- cu.linalg; einsum.lua, products.lua, diagonal.lua: einsum, tensordot, kron, cross, diagonal,
+-- trace, diag), attaches the namespaces (cu.random, cu.linalg, cu.cuda, cu.nccl) and the device
+-- scopes (lua/cuarray/devices.lua), chooses the default device and installs the printer
 -- (lua/cuarray/format.lua), adds the array methods written in Lua (lua/cuarray/methods.lua) and
 -- makes the module tables strict (lua/cuarray/strict.lua: a misspelled field raises). Lists
 -- (dtypes, function names) come from the modules themselves.
@@ -19,7 +20,18 @@ local nccl = require "cuarray.nccl"
 
 local cu = {}
 for k, v in pairs(core) do cu[k] = v end
-for k, v in pairs(require "cuarray.create") do cu[k] = v end
+-- The compositions written in Lua, one file per family (each returns name -> function).
+for _, m in ipairs({"cuarray.create", "cuarray.products", "cuarray.diagonal", "cuarray.einsum",
+                    "cuarray.join", "cuarray.rearrange", "cuarray.differences", "cuarray.triangles",
+                    "cuarray.grids", "cuarray.positions", "cuarray.picking", "cuarray.editing",
+                    "cuarray.layout"}) do
+  for k, v in pairs(require(m)) do
+    assert(cu[k] == nil, m .. " redefines cu." .. k)
+    cu[k] = v
+  end
+end
+cu["repeat"] = cu.repeat_interleave
+cu.pad = require("cuarray.pad").pad
 
 -- Sorting, searching, sets, counting and order statistics composed over the core's sort,
 -- searchsorted and bincount (lua/cuarray/sorting.lua, lua/cuarray/quantile.lua); NumPy's
@@ -37,7 +49,8 @@ do
 end
 
 cu.random = require "cuarray.random"
-cu.linalg = core.linalg
+cu.lib = {stride_tricks = require "cuarray.strided"}
+cu.linalg = require "cuarray.linalg"
 
 -- dtypes: the names (cu.dtypes, from the core), and a constant per name (cu.float32 == "float32")
 cu.dtypes = {}
