@@ -51,6 +51,28 @@ for n in MATMUL:
     emit(f"matmul_f32_{n}", ms=t(lambda: x @ y))
     xd, yd = x.astype(np.float64), y.astype(np.float64)
     emit(f"matmul_f64_{n}", ms=t(lambda: xd @ yd, reps=SLOW))
+S = 12 if QUICK else 22  # bench.lua's CPU size for the stats and sort rows
+xn = rng.random(1 << S, dtype=np.float32); xn[::7] = np.nan
+emit(f"nansum_f32_2p{S}", ms=t(lambda: np.nansum(xn)))
+emit(f"nanmax_f32_2p{S}", ms=t(lambda: np.nanmax(xn)))
+emit(f"permutation_2p{S}", ms=t(lambda: rng.permutation(1 << S)))
+# Sorting and order statistics (bench/bench.lua's CPU sizes under the peers' names).
+SN, RM, RN = ((1 << 12, 16, 256) if QUICK else (1 << 22, 1024, 4096))
+x = rng.random(SN, dtype=np.float32); m = rng.random((RM, RN), dtype=np.float32)
+emit("sort_f32_2p26", ms=t(lambda: np.sort(x), reps=SLOW))
+emit("argsort_f32_2p26", ms=t(lambda: np.argsort(x, kind="stable"), reps=SLOW))
+emit("sort_rows_f32_16384x4096", ms=t(lambda: np.sort(m, axis=-1), reps=SLOW))
+hay, q = np.sort(x), rng.random(SN // 4, dtype=np.float32)
+emit("searchsorted_2p24_in_2p26", ms=t(lambda: np.searchsorted(hay, q)))
+u = rng.integers(0, 1 << 20, SN, dtype=np.int32)
+emit("unique_i32_2p26", ms=t(lambda: np.unique(u), reps=SLOW))
+emit("unique_counts_i32_2p26", ms=t(lambda: np.unique(u, return_counts=True), reps=SLOW))
+emit("topk_rows_16384x4096_k16", ms=t(lambda: np.sort(np.partition(m, RN - 16, axis=-1)[:, -16:], axis=-1), reps=SLOW))
+bi = rng.integers(0, 1024, SN, dtype=np.int32)
+emit("bincount_2p26_1024", ms=t(lambda: np.bincount(bi, minlength=1024)))
+emit("histogram_f32_2p26_256", ms=t(lambda: np.histogram(x, bins=256, range=(0, 1))))
+emit("median_f32_2p26", ms=t(lambda: np.median(x), reps=SLOW))
+emit("quantile_f32_2p24_q3", ms=t(lambda: np.percentile(x[: SN // 4], [25, 50, 75]), reps=SLOW))
 x = np.ones(1000, dtype=np.float32); y = np.ones(1000, dtype=np.float32)
 for name, fn in (("tiny_add_us", lambda: x + y), ("tiny_sum_us", lambda: x.sum())):
     for _ in range(min(1000, LOOP)):

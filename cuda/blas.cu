@@ -5,7 +5,8 @@
  * swapped; each operand's transpose flag and leading dimension come from its strides (no
  * copies). float32 computes in CUBLAS_COMPUTE_32F (or _32F_FAST_TF32 when allowed), float16
  * in 32F, float64 in 64F. Batches use the strided-batched GEMM (a batch stride of 0 reuses
- * the matrix); sizes beyond int use the _64 entries.
+ * the matrix); sizes beyond int use the _64 entries. One product of two vectors (1 x K by
+ * K x 1) is cublasDotEx instead.
  *
  * Integer and bool products, and float operands cuBLAS cannot describe (negative or
  * non-unit strides on both axes), use a tiled kernel over any strides: integers accumulate
@@ -217,6 +218,33 @@ static ca_status gemm_cublas(ca_backend *be, const ca_matmul *m, cublasOperation
   return CA_OK;
 }
 
+/* One product of two float vectors (m = n = batch = 1: dot, vdot, inner, einsum "ij,ij->")
+ * through cublasDotEx, a bandwidth-bound reduction, where a 1 x 1 GEMM with a long K leaves
+ * the GPU mostly idle. Returns 0 (nothing done) when the strides do not suit it. */
+static int dot_cublas(ca_backend *be, const ca_matmul *m, ca_status *st) {
+  if (m->batch != 1 || m->m != 1 || m->n != 1 || m->k > INT_MAX || m->a_cs <= 0 ||
+      m->b_rs <= 0 || m->a_cs > INT_MAX || m->b_rs > INT_MAX)
+    return 0;
+  cublasHandle_t h = (cublasHandle_t)cu_cublas(be);
+  if (!h) {
+    *st = CA_ERR_DEVICE;
+    return 1;
+  }
+  cudaDataType dt = m->dtype == CA_FLOAT32 ? CUDA_R_32F : m->dtype == CA_FLOAT16 ? CUDA_R_16F
+                                                                                  : CUDA_R_64F;
+  cudaDataType exec = m->dtype == CA_FLOAT64 ? CUDA_R_64F : CUDA_R_32F;
+  /* the result goes to device memory: the handle's pointer mode for this call only */
+  cublasStatus_t cs = cublasSetPointerMode(h, CUBLAS_POINTER_MODE_DEVICE);
+  if (cs == CUBLAS_STATUS_SUCCESS) {
+    cs = cublasDotEx(h, (int)m->k, m->a, dt, (int)m->a_cs, m->b, dt, (int)m->b_rs, m->c, dt,
+                     exec);
+    cublasStatus_t back = cublasSetPointerMode(h, CUBLAS_POINTER_MODE_HOST);
+    if (cs == CUBLAS_STATUS_SUCCESS) cs = back;
+  }
+  *st = cs == CUBLAS_STATUS_SUCCESS ? CA_OK : blas_fail(be, "cublasDotEx", cs);
+  return 1;
+}
+
 } /* namespace */
 
 extern "C" ca_status cu_matmul(ca_backend *be, const ca_matmul *m) {
@@ -240,6 +268,8 @@ extern "C" ca_status cu_matmul(ca_backend *be, const ca_matmul *m) {
   }
 
   if (ca_is_float(m->dtype)) {
+    ca_status dst;
+    if (dot_cublas(be, m, &dst)) return dst;
     cublasOperation_t opa, opb;
     int64_t lda, ldb;
     int c_ok = m->c_cs == 1 && (m->m == 1 || m->c_rs >= m->n);

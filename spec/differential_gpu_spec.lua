@@ -20,6 +20,8 @@ local TOLERANCE = {
   matmul = {float16 = 1e-2, float32 = 1e-4, float64 = 1e-10},
   astype = {float16 = 0, float32 = 0, float64 = 0},             -- conversions are exact
   random = {float16 = 0, float32 = 0, float64 = 0},             -- the same stream, [0, 1)
+  random_dists = {float32 = 2e-6, float64 = 1e-12},              -- log, exp, tan in the last bits
+  add_at = {float32 = 1e-4, float64 = 1e-10},                  -- atomics add in any order
 }
 
 local function tolerance(what, dtype)
@@ -381,12 +383,129 @@ describe("GPU against CPU", function()
         end
       end
     end
+    -- the other distributions (src/random_dists.h): the same formulas in double; CUDA's log,
+    -- exp and tan may differ from the C library's in the last bits, so the continuous ones
+    -- agree within the default tolerance and the discrete ones exactly
+    local function dev_opts(dt, dev) return {dtype = dt, device = dev} end
+    local dists = {
+      {"exponential", function(dt, dev) return cu.random.exponential(2, 1001, dev_opts(dt, dev)) end},
+      {"laplace", function(dt, dev) return cu.random.laplace(1, 2, 1001, dev_opts(dt, dev)) end},
+      {"logistic", function(dt, dev) return cu.random.logistic(1, 2, 1001, dev_opts(dt, dev)) end},
+      {"gumbel", function(dt, dev) return cu.random.gumbel(1, 2, 1001, dev_opts(dt, dev)) end},
+      {"lognormal", function(dt, dev) return cu.random.lognormal(0, 1, 1001, dev_opts(dt, dev)) end},
+      {"standard_cauchy", function(dt, dev) return cu.random.standard_cauchy(1001, dev_opts(dt, dev)) end},
+      {"gamma", function(dt, dev) return cu.random.gamma(0.3, 2, 1001, dev_opts(dt, dev)) end},
+      {"gamma", function(dt, dev) return cu.random.gamma(7.5, 1, 1001, dev_opts(dt, dev)) end},
+      {"beta", function(dt, dev) return cu.random.beta(0.5, 3, 1001, dev_opts(dt, dev)) end},
+      {"dirichlet", function(dt, dev) return cu.random.dirichlet({0.5, 1, 4}, 333, dev_opts(dt, dev)) end},
+    }
+    for _, dt in ipairs({"float32", "float64"}) do
+      for _, d in ipairs(dists) do
+        cu.random.seed(5)
+        local okc, rc = pcall(d[2], dt, "cpu")
+        cu.random.seed(5)
+        local okg, rg = pcall(d[2], dt, "cuda")
+        agree(("%s %s"):format(d[1], dt), "random_dists", okc, rc, okg, rg)
+      end
+    end
+    local counts = {
+      {"geometric", function(dev) return cu.random.geometric(0.2, 1001, {device = dev}) end},
+      {"poisson", function(dev) return cu.random.poisson(3.5, 1001, {device = dev}) end},
+      {"poisson", function(dev) return cu.random.poisson(1e6, 1001, {device = dev}) end},
+      {"binomial", function(dev) return cu.random.binomial(30, 0.2, 1001, {device = dev}) end},
+      {"binomial", function(dev) return cu.random.binomial(5000, 0.7, 1001, {device = dev}) end},
+      {"permutation", function(dev) return cu.random.permutation(100003, {device = dev}) end},
+      {"choice", function(dev) return cu.random.choice(1000, 77, {replace = false, device = dev}) end},
+      {"choice p", function(dev)
+        return cu.random.choice(4, 1001, {p = {0.1, 0.2, 0.3, 0.4}, device = dev})
+      end},
+      {"multinomial", function(dev)
+        return cu.random.multinomial(1000, {0.1, 0.6, 0.3}, 333, {dtype = "int32", device = dev})
+      end},
+    }
+    for _, d in ipairs(counts) do
+      cu.random.seed(6)
+      local okc, rc = pcall(d[2], "cpu")
+      cu.random.seed(6)
+      local okg, rg = pcall(d[2], "cuda")
+      agree(d[1], d[1], okc, rc, okg, rg)
+    end
     for _, dt in ipairs({"int8", "int32", "int64"}) do
       cu.random.seed(7)
       local c = cu.random.randint(-50, 50, {33, 3}, {dtype = dt, device = "cpu"})
       cu.random.seed(7)
       local g = cu.random.randint(-50, 50, {33, 3}, {dtype = dt, device = "cuda"})
       agree("randint " .. dt, "randint", true, c, true, g)
+    end
+  end)
+
+  -- Sorting, searching, sets, counting and order statistics (src/l_sort.c,
+  -- lua/cuarray/sorting.lua, lua/cuarray/quantile.lua) on every dtype and layout.
+  local SORTING = {
+    {"sort", function(a) return cu.sort(a) end},
+    {"sort axis 1", function(a) return cu.sort(a, 1) end},
+    {"sort descending", function(a) return cu.sort(a, {descending = true}) end},
+    {"argsort", function(a) return cu.argsort(a) end},
+    {"argsort axis 1", function(a) return cu.argsort(a, 1) end},
+    {"argsort descending", function(a) return cu.argsort(a, -1, {descending = true}) end},
+    {"topk", function(a) return select(2, cu.topk(a, math.min(2, a.shape[a.ndim]))) end},
+    {"unique", function(a) return cu.unique(a) end},
+    {"unique inverse", function(a) return cu.unique(a, {return_inverse = true}).inverse end},
+    {"unique counts", function(a) return cu.unique(a, {return_counts = true}).counts end},
+    {"unique index", function(a) return cu.unique(a, {return_index = true}).index end},
+    {"searchsorted", function(a) return cu.searchsorted(cu.sort(a:ravel()), a, {side = "right"}) end},
+    {"isin", function(a) return cu.isin(a, a[{{1, 1}}]) end},
+    {"median", function(a) return cu.median(a, -1) end},
+    {"quantile", function(a) return cu.quantile(a, {0.1, 0.5, 0.9}, 1) end},
+    {"nanmedian", function(a) return cu.nanmedian(a, -1) end},
+    {"nanpercentile", function(a) return cu.nanpercentile(a, {10, 75}, 1, {method = "midpoint"}) end},
+    {"histogram", function(a) return (cu.histogram(a, {bins = 7, range = {-5, 5}})) end},
+    {"bincount", function(a)
+      local x = a:astype("int64"):ravel()
+      return cu.bincount(cu.where(cu.less(x, 0), 0, x))
+    end},
+  }
+
+  it("sorts, searches, counts and takes order statistics as the CPU does", function()
+    for _, dt in ipairs(DTYPES) do
+      for _, lay in ipairs(LAYOUTS) do
+        for _, n in ipairs({1, 7, 1500, 5000}) do
+          local c, g = pair(dt, lay[2](n))
+          c, g = lay[3](c), lay[3](g)
+          for _, f in ipairs(SORTING) do
+            both(("%s %s %s n=%d"):format(f[1], dt, lay[1], n), "sort", f[2], c, g)
+          end
+        end
+      end
+    end
+  end)
+
+  it("adds at repeated indices (add_at) as the CPU does", function()
+    for _, dt in ipairs(DTYPES) do
+      if dt ~= "float16" then -- float16 sums round at each step, in the atomics' order
+        for _, lay in ipairs(LAYOUTS) do
+          local c, g = pair(dt, lay[2](3000))
+          c, g = lay[3](c), lay[3](g)
+          both(("add_at %s %s"):format(dt, lay[1]), "add_at", function(a)
+            cu.random.seed(5) -- the same indices for both devices
+            local x = cu.random.randint(1, 6, {a.size}, {device = "cpu"}):to(a.device)
+            local t = cu.ones({5, 2}, {dtype = dt, device = a.device})
+            cu.add_at(t, x, cu.expand_dims(a:ravel(), -1))
+            return t
+          end, c, g)
+        end
+      end
+    end
+  end)
+
+  it("sorts long single rows and many rows as the CPU does", function()
+    for _, shape in ipairs({{131072}, {300, 4096}, {3, 50000}, {2000, 33}}) do
+      for _, dt in ipairs({"int8", "int16", "float32", "float64"}) do
+        local c, g = pair(dt, shape)
+        both(("argsort %s (%s)"):format(dt, table.concat(shape, ",")), "sort", cu.argsort, c, g)
+        both(("sort descending %s (%s)"):format(dt, table.concat(shape, ",")), "sort",
+          function(a) return cu.sort(a, {descending = true}) end, c, g)
+      end
     end
   end)
 end)

@@ -204,6 +204,7 @@ void ca_check_out(lua_State *L, const ca_array *out, ca_backend *be, int dtype, 
 void ca_open_array(lua_State *L);   /* l_array.c: the metatable, then methods */
 void ca_open_ops(lua_State *L);     /* l_ops.c */
 void ca_open_reduce(lua_State *L);  /* l_reduce.c */
+void ca_open_lapack(lua_State *L);  /* l_lapack.c: makes module.linalg */
 void ca_open_linalg(lua_State *L);  /* l_linalg.c */
 void ca_open_index(lua_State *L);   /* l_index.c */
 void ca_open_create(lua_State *L);  /* l_create.c */
@@ -216,6 +217,8 @@ void ca_open_config(lua_State *L);  /* l_config.c */
 void ca_open_runtime(lua_State *L); /* l_runtime.c */
 void ca_open_bytes(lua_State *L);   /* l_bytes.c */
 void ca_open_image(lua_State *L);   /* l_image.c */
+void ca_open_views(lua_State *L);   /* l_views.c */
+void ca_open_sort(lua_State *L);    /* l_sort.c */
 
 /* Each binding file registers functions into the module table (at -2) and methods into the
  * methods table (at -1) with these helpers. */

@@ -136,12 +136,28 @@ static void attr_T(lua_State *L, ca_array *a) { push_permuted(L, a, NULL); }
 static void attr_is_contiguous(lua_State *L, ca_array *a) { lua_pushboolean(L, ca_is_contiguous(a)); }
 static void attr_pinned(lua_State *L, ca_array *a) { lua_pushboolean(L, a->storage->owner_be != NULL); }
 static void attr_writeable(lua_State *L, ca_array *a) { lua_pushboolean(L, !a->readonly); }
+/* a.flags: {c_contiguous =, f_contiguous =, writeable =}, as NumPy's flags of those names. */
+static void attr_flags(lua_State *L, ca_array *a) {
+  int64_t s = 1;
+  int f = 1;
+  for (int i = 0; i < a->ndim && a->size > 1; i++) {
+    if (a->shape[i] != 1 && a->strides[i] != s) f = 0;
+    s *= a->shape[i];
+  }
+  lua_createtable(L, 0, 3);
+  lua_pushboolean(L, ca_is_contiguous(a));
+  lua_setfield(L, -2, "c_contiguous");
+  lua_pushboolean(L, f);
+  lua_setfield(L, -2, "f_contiguous");
+  lua_pushboolean(L, !a->readonly);
+  lua_setfield(L, -2, "writeable");
+}
 
 static const struct { const char *name; void (*get)(lua_State *L, ca_array *a); } attributes[] = {
   {"shape", attr_shape}, {"ndim", attr_ndim}, {"size", attr_size}, {"dtype", attr_dtype},
   {"device", attr_device}, {"strides", attr_strides}, {"itemsize", attr_itemsize},
   {"nbytes", attr_nbytes}, {"T", attr_T}, {"is_contiguous", attr_is_contiguous},
-  {"pinned", attr_pinned}, {"writeable", attr_writeable},
+  {"pinned", attr_pinned}, {"writeable", attr_writeable}, {"flags", attr_flags},
 };
 #define NATTRIBUTES (sizeof attributes / sizeof attributes[0])
 

@@ -15,6 +15,19 @@ static const char *const ddp_opts[] = {"dtype", "device", "pinned", NULL};
 
 /* {pinned = true} in the options at oi (0: none). */
 static int opt_pinned(lua_State *L, int oi) { return oi ? ca_opt_bool(L, oi, "pinned", 0) : 0; }
+static const char *const fill_opts[] = {"dtype", "device", "pinned", "order", NULL};
+
+/* {order = "C" | "F"}: whether the new array is laid out in Fortran order. */
+static int opt_fortran(lua_State *L, int oi, const char *fname) {
+  if (!oi) return 0;
+  ca_opt_get(L, oi, "order");
+  const char *o = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+  int f = o && strcmp(o, "F") == 0;
+  if (!lua_isnil(L, -1) && !f && !(o && strcmp(o, "C") == 0))
+    ca_raisef(L, "%s: order must be \"C\" or \"F\"", fname);
+  lua_pop(L, 1);
+  return f;
+}
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
@@ -418,12 +431,15 @@ static int filled(lua_State *L, const char *fname, int kind, int si, int vi, int
   if (si == 1) check_shape_spread(L, fname, kind);
   int nd = ca_read_shape(L, si, shape, fname);
   if (kind == K_FULL) check_fill_value(L, vi, fname);
-  oi = ca_opt_check(L, oi, fname, ddp_opts) ? oi : 0;
+  oi = ca_opt_check(L, oi, fname, fill_opts) ? oi : 0;
   int dflt = kind == K_FULL ? value_dtype(L, vi) : ca_state_get(L)->default_dtype;
   int dtype = ca_opt_dtype(L, oi, dflt, fname), pinned = opt_pinned(L, oi);
+  int fortran = opt_fortran(L, oi, fname);
   int device = ca_opt_device(L, oi, pinned ? -1 : ca_state_get(L)->default_device, fname);
   ca_check_new_size(L, fname, dtype, nd, shape);
   ca_array *a = ca_new_at(L, device, pinned, dtype, nd, shape, fname);
+  for (int i = 0; fortran && i < nd; i++) /* the same memory, strides in Fortran order */
+    a->strides[i] = i ? a->strides[i - 1] * shape[i - 1] : 1;
   if (kind == K_ZEROS || kind == K_ONES) ca_fill(L, a, kind == K_ONES);
   else if (kind == K_FULL) fill_value(L, a, vi, fname);
   return 1;

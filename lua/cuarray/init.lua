@@ -8,7 +8,10 @@
 -- table, adds the compositions written in Lua (lua/cuarray/create.lua: the _like forms and
 -- identity; lua/cuarray/random.lua: cu.random's positional forms; lua/cuarray/ufuncs.lua:
 -- isclose, round with decimals, nan_to_num and the other elementwise compositions, also as
--- methods), attaches the namespaces (cu.random, cu.linalg, cu.cuda, cu.nccl) and the device
+-- methods; lua/cuarray/stats.lua:
+-- average, cov, corrcoef; lua/cuarray/linalg.lua: cu.linalg; einsum.lua, products.lua,
+-- diagonal.lua: einsum, tensordot, kron, cross, diagonal, trace, diag; the manipulation
+-- families), attaches the namespaces (cu.random, cu.linalg, cu.cuda, cu.nccl) and the device
 -- scopes (lua/cuarray/devices.lua), chooses the default device and installs the printer
 -- (lua/cuarray/format.lua), adds the array methods written in Lua (lua/cuarray/methods.lua) and
 -- makes the module tables strict (lua/cuarray/strict.lua: a misspelled field raises). Lists
@@ -20,16 +23,48 @@ local nccl = require "cuarray.nccl"
 
 local cu = {}
 for k, v in pairs(core) do cu[k] = v end
-for k, v in pairs(require "cuarray.create") do cu[k] = v end
+-- The compositions written in Lua, one file per family (each returns name -> function).
+for _, m in ipairs({"cuarray.create", "cuarray.products", "cuarray.diagonal", "cuarray.einsum",
+                    "cuarray.join", "cuarray.rearrange", "cuarray.differences", "cuarray.triangles",
+                    "cuarray.grids", "cuarray.positions", "cuarray.picking", "cuarray.editing",
+                    "cuarray.layout", "cuarray.stats"}) do
+  for k, v in pairs(require(m)) do
+    assert(cu[k] == nil, m .. " redefines cu." .. k)
+    cu[k] = v
+  end
+end
+cu["repeat"] = cu.repeat_interleave
+-- The elementwise compositions (lua/cuarray/ufuncs.lua), also as methods; cu.round and
+-- cu.around take decimals there, over the core's rows.
 do
   local ufuncs = require "cuarray.ufuncs"
   for _, name in ipairs(ufuncs.methods) do core._methods[name] = ufuncs[name] end
   ufuncs.methods = nil
-  for k, v in pairs(ufuncs) do cu[k] = v end
+  for k, v in pairs(ufuncs) do
+    assert(cu[k] == nil or k == "round" or k == "around", "cuarray.ufuncs redefines cu." .. k)
+    cu[k] = v
+  end
+end
+cu.pad = require("cuarray.pad").pad
+
+-- Sorting, searching, sets, counting and order statistics composed over the core's sort,
+-- searchsorted and bincount (lua/cuarray/sorting.lua, lua/cuarray/quantile.lua); NumPy's
+-- methods among them become methods too.
+do
+  local sorting, quantile = require "cuarray.sorting", require "cuarray.quantile"
+  for _, mod in ipairs({sorting, quantile}) do
+    for k, v in pairs(mod) do
+      if k:sub(1, 1) ~= "_" then cu[k] = v end
+    end
+  end
+  for _, name in ipairs({"searchsorted", "partition", "argpartition", "topk"}) do
+    core._methods[name] = sorting[name]
+  end
 end
 
 cu.random = require "cuarray.random"
-cu.linalg = core.linalg
+cu.lib = {stride_tricks = require "cuarray.strided"}
+cu.linalg = require "cuarray.linalg"
 
 -- dtypes: the names (cu.dtypes, from the core), and a constant per name (cu.float32 == "float32")
 cu.dtypes = {}

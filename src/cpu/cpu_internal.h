@@ -150,12 +150,30 @@ ca_status ca_cpu_where(ca_backend *be, const ca_loop *l);                       
 ca_status ca_cpu_reduce(ca_backend *be, int op, const ca_reduction *r);         /* reduce.c */
 ca_status ca_cpu_scan(ca_backend *be, int op, const ca_reduction *r);           /* scan.c */
 ca_status ca_cpu_matmul(ca_backend *be, const ca_matmul *m);                    /* blas.c */
+ca_status ca_cpu_getrf(ca_backend *be, const ca_lapack *l);                    /* lapack.c */
+ca_status ca_cpu_gesv(ca_backend *be, const ca_lapack *l);                     /* lapack.c */
+ca_status ca_cpu_potrf(ca_backend *be, const ca_lapack *l);                    /* lapack.c */
+ca_status ca_cpu_geqrf(ca_backend *be, const ca_lapack *l);                    /* lapack.c */
+ca_status ca_cpu_orgqr(ca_backend *be, const ca_lapack *l);                    /* lapack.c */
+ca_status ca_cpu_syevd(ca_backend *be, const ca_lapack *l);                    /* lapack.c */
+ca_status ca_cpu_gesvd(ca_backend *be, const ca_lapack *l);                    /* lapack.c */
 ca_status ca_cpu_random(ca_backend *be, int dist, void *out, int dtype, int64_t n, ca_value p1,
-                        ca_value p2, uint64_t seed, uint64_t counter);          /* random.c */
+                        ca_value p2, uint64_t seed, uint64_t counter, const double *aux,
+                        int64_t naux);                                          /* random.c */
+ca_status ca_cpu_random_dist(int dist, void *out, int dtype, int64_t n, ca_value p1,
+                             ca_value p2, uint64_t seed, uint64_t counter, const double *aux,
+                             int64_t naux);                             /* random_dists.c */
 ca_status ca_cpu_index_offsets(ca_backend *be, const ca_loop *l, int64_t size, int64_t stride,
                                int accumulate, int64_t *bad);                   /* index.c */
 ca_status ca_cpu_gather(ca_backend *be, const ca_loop *l);                      /* index.c */
 ca_status ca_cpu_scatter(ca_backend *be, const ca_loop *l);                     /* index.c */
 ca_status ca_cpu_nonzero(ca_backend *be, const ca_loop *l, int64_t count);      /* index.c */
+ca_status ca_cpu_sort(ca_backend *be, const ca_sort *s);                        /* sort.c */
+ca_status ca_cpu_searchsorted(ca_backend *be, int dtype, const void *sorted, int64_t n,
+                              const void *values, int64_t m, int right, int64_t *out);
+ca_status ca_cpu_bincount(ca_backend *be, const int64_t *x, int64_t n, const double *weights,
+                          int64_t nbins, void *out);                            /* sort.c */
+ca_status ca_cpu_scatter_add(ca_backend *be, int dtype, void *base, const int64_t *offs,
+                             const void *vals, int64_t n);                      /* sort.c */
 
 #endif

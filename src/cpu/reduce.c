@@ -266,6 +266,16 @@ RED_INLINE void fold_walk_d(const fold_d *f, const red_walk *w, const char *p, i
     }
     return;
   }
+  if (rs == 1 && f->skips && f->skip == ca_isnan_d && (f32 || f64) &&
+      (f->comb == ca_maximum_d || f->comb == ca_minimum_d)) {
+    int mx = f->comb == ca_maximum_d;
+    cursor_init(&c, w, p, w->shape[last]);
+    while (cursor_next(&c, &src, &m)) {
+      if (f32) s->count += nan_minmax_run_f32(&s->acc, (const float *)src, m, mx);
+      else s->count += nan_minmax_run_f64(&s->acc, (const double *)src, m, mx);
+    }
+    return;
+  }
   if (rs == 1 && !f->skips && f32 && f->comb == ca_add_d) { /* the chunks of the buffered path */
     cursor_init(&c, w, p, w->shape[last]);
     while (cursor_next(&c, &src, &m))
