@@ -38,7 +38,7 @@ describe("two GPUs in one process", function()
                             "bool"}) do
       local src = (cu.arange(24, {device = "cuda:0"}) % 7):astype(dtype):reshape({4, 6})
       local views = {src, src.T, src[{{}, {1, -1, 2}}], src:flip(1), src[{2}],
-                     cu.broadcast_to(src[{{1}, {}}], {3, 6}), src[{{1, 0}}], src[{{1}, {1}}]}
+                     cu.broadcast_to(src[{{1}, {}}], {3, 6}), src[{{2, 1}}], src[{{1}, {1}}]}
       for k, v in ipairs(views) do
         local want = v:get():totable()
         local there = v:to("cuda:1")
@@ -57,7 +57,7 @@ describe("two GPUs in one process", function()
     local x = cu.arange(n, {dtype = "float32", device = "cuda:0"})
     local y = x:to("cuda:1")
     local z = y:to("cuda:0")
-    H.same(y[{-1}], n - 1)
+    H.same(y[{-1}], x[{-1}]) -- 2^26 - 1 is 2^26 in float32
     assert.is_true(z:eq(x):all())
     assert.is_true((y - 1):to("cuda:0"):eq(x - 1):all())
   end)

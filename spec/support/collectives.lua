@@ -79,7 +79,7 @@ end
 function C.input_table(r, shape, dtype)
   local flat = {}
   for k = 0, size_of(shape) - 1 do
-    flat[k + 1] = dtype == "bool" and k % 2 == r % 2 or C.value(k, r)
+    if dtype == "bool" then flat[k + 1] = k % 2 == r % 2 else flat[k + 1] = C.value(k, r) end
   end
   return nest(flat, shape)
 end
