@@ -342,7 +342,7 @@ docs-data:
 	  mv lua/cuarray/docs_data.lua.tmp lua/cuarray/docs_data.lua
 
 rock-check:
-	@HAVE_CUDA='$(HAVE_CUDA)' BLAS='$(BLAS_NAME)' MAKE='$(MAKE)' bash tools/rock_check.sh
+	@HAVE_CUDA='$(HAVE_CUDA)' ROCK_CUDA='$(ROCK_CUDA)' BLAS='$(BLAS_NAME)' MAKE='$(MAKE)' bash tools/rock_check.sh
 
 # The src/ headers that the CUDA sources include (found by the preprocessor, so a new shared
 # header joins by being included) compile as C with -Wc++-compat and as C++17, warning-free.
