@@ -561,7 +561,7 @@ return {
   ["cu.nccl.is_available"] = {"cu.nccl.is_available()", "`true`, or `false` and the reason (no GPU, or no NCCL library)"},
   ["cu.nccl.library"] = {"cu.nccl.library()", "the path and version of the NCCL found, or `nil` and why not (needs no GPU)"},
   ["cu.nccl.rendezvous"] = {"cu.nccl.rendezvous([opts])", "The NCCL id of the job, the same string on every rank:"},
-  ["cu.nccl.version"] = {"cu.nccl.version()", "The version of the NCCL library loaded, as NCCL writes it (22703 for 2.27.3)."},
+  ["cu.nccl.version"] = {"cu.nccl.version()", "The version of the NCCL library loaded, as a string (`\"2.27.3\"`)."},
   ["cu.ne"] = {"cu.ne", "`x ~= y`"},
   ["cu.neg"] = {"cu.neg(x)", "`negative`"},
   ["cu.negative"] = {"cu.negative(x)", "`-x`"},
