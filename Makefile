@@ -91,7 +91,7 @@ CUDA_C := $(sort $(wildcard cuda/*.c))
 CUDA_CU_OBJ := $(patsubst cuda/%.cu,$(BUILD)/obj/cuda/%.o,$(CUDA_CU))
 
 .PHONY: all rock configure install clean deps demo test test-run test-gpu test-multigpu launch bench-multigpu-peer \
-        lint bench fuzz \
+        lint bench fuzz fft-engine-test \
         busted-luajit busted-lua5.4 busted-lua5.1 examples rock-check asan-build busted-asan gpu-check \
         hostile-asan hostile-luajit hostile-lua5.4 hostile-lua5.1 \
         run-quickstart bench-numpy header-check structure-check op-rows-check \
@@ -344,6 +344,16 @@ structure-check: $(BUILD)/$(STRUCT_FLAVOUR)/cuarray/core.so $(if $(HAVE_CUDA),$(
 asan-build:
 	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=$(BUILD)/asan HAVE_CUDA= \
 	  CFLAGS='-O1 -g -fPIC' SANFLAGS='$(ASAN_FLAGS)' $(BUILD)/asan/lua5.4/cuarray/core.so
+
+# The CPU FFT engine alone, in C, under AddressSanitizer + UndefinedBehaviorSanitizer, against
+# a direct DFT in long double (spec/c/fft_engine_test.c; TAP).
+FFT_ENGINE_TEST := $(BUILD)/spec/fft_engine_test
+$(FFT_ENGINE_TEST): spec/c/fft_engine_test.c src/cpu/fft_engine.c src/cpu/fft_engine.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu99 -O1 -g -Isrc -Wall -Wextra -Wshadow -Wmissing-prototypes $(if $(WERROR),-Werror) \
+	  $(ASAN_FLAGS) -o $@ spec/c/fft_engine_test.c src/cpu/fft_engine.c -lm
+fft-engine-test: $(FFT_ENGINE_TEST)
+	ASAN_OPTIONS=detect_leaks=1 $(FFT_ENGINE_TEST)
 
 busted-asan: asan-build
 	LD_PRELOAD='$(LIBASAN)' ASAN_OPTIONS='$(ASAN_OPTIONS)' UBSAN_OPTIONS=print_stacktrace=1 \
