@@ -345,15 +345,21 @@ asan-build:
 	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=$(BUILD)/asan HAVE_CUDA= \
 	  CFLAGS='-O1 -g -fPIC' SANFLAGS='$(ASAN_FLAGS)' $(BUILD)/asan/lua5.4/cuarray/core.so
 
-# The CPU FFT engine alone, in C, under AddressSanitizer + UndefinedBehaviorSanitizer, against
-# a direct DFT in long double (spec/c/fft_engine_test.c; TAP).
-FFT_ENGINE_TEST := $(BUILD)/spec/fft_engine_test
-$(FFT_ENGINE_TEST): spec/c/fft_engine_test.c src/cpu/fft_engine.c src/cpu/fft_engine.h
+# The CPU FFT in C, under AddressSanitizer + UndefinedBehaviorSanitizer (TAP): the engine
+# alone against a direct DFT in long double (spec/c/fft_engine_test.c), and the backend's fft
+# entry, with batches, strides and ranks, against a direct multi-dimensional DFT
+# (spec/c/fft_entry_test.c, linked with the CPU backend).
+FFT_TESTS := $(BUILD)/spec/fft_engine_test $(BUILD)/spec/fft_entry_test
+FFT_TEST_CFLAGS = -std=gnu99 -O1 -g -Isrc -Wall -Wextra -Wshadow -Wmissing-prototypes $(if $(WERROR),-Werror) \
+  $(ASAN_FLAGS) $(BLAS_DEF)
+$(BUILD)/spec/fft_engine_test: spec/c/fft_engine_test.c src/cpu/fft_engine.c src/cpu/fft_engine.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu99 -O1 -g -Isrc -Wall -Wextra -Wshadow -Wmissing-prototypes $(if $(WERROR),-Werror) \
-	  $(ASAN_FLAGS) -o $@ spec/c/fft_engine_test.c src/cpu/fft_engine.c -lm
-fft-engine-test: $(FFT_ENGINE_TEST)
-	ASAN_OPTIONS=detect_leaks=1 $(FFT_ENGINE_TEST)
+	$(CC) $(FFT_TEST_CFLAGS) -o $@ spec/c/fft_engine_test.c src/cpu/fft_engine.c -lm
+$(BUILD)/spec/fft_entry_test: spec/c/fft_entry_test.c $(wildcard src/cpu/*.c src/cpu/*.h) src/backend.h
+	@mkdir -p $(dir $@)
+	$(CC) $(FFT_TEST_CFLAGS) -o $@ spec/c/fft_entry_test.c $(wildcard src/cpu/*.c) $(BLAS_LIB) -lpthread -lm
+fft-engine-test: $(FFT_TESTS)
+	@for t in $(FFT_TESTS); do ASAN_OPTIONS=detect_leaks=1 $$t || exit 1; done
 
 busted-asan: asan-build
 	LD_PRELOAD='$(LIBASAN)' ASAN_OPTIONS='$(ASAN_OPTIONS)' UBSAN_OPTIONS=print_stacktrace=1 \

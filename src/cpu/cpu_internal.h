@@ -150,6 +150,7 @@ ca_status ca_cpu_where(ca_backend *be, const ca_loop *l);                       
 ca_status ca_cpu_reduce(ca_backend *be, int op, const ca_reduction *r);         /* reduce.c */
 ca_status ca_cpu_scan(ca_backend *be, int op, const ca_reduction *r);           /* scan.c */
 ca_status ca_cpu_matmul(ca_backend *be, const ca_matmul *m);                    /* blas.c */
+ca_status ca_cpu_fft(ca_backend *be, const ca_fft *f);                            /* fft.c */
 ca_status ca_cpu_random(ca_backend *be, int dist, void *out, int dtype, int64_t n, ca_value p1,
                         ca_value p2, uint64_t seed, uint64_t counter);          /* random.c */
 ca_status ca_cpu_index_offsets(ca_backend *be, const ca_loop *l, int64_t size, int64_t stride,
