@@ -19,6 +19,7 @@ ca_status cu_backend_open(int ordinal, ca_backend **out, char *errbuf, size_t er
   be->reduce = cu_scoped<cu_reduce>::call;
   be->scan = cu_scoped<cu_scan>::call;
   be->matmul = cu_scoped<cu_matmul>::call;
+  be->fft = cu_scoped<cu_fft>::call;
   be->random = cu_scoped<cu_random>::call;
   be->index_offsets = cu_scoped<cu_index_offsets>::call;
   be->gather = cu_scoped<cu_gather>::call;
