@@ -112,7 +112,7 @@ static int l_empty_cache(lua_State *L) {
   return 0;
 }
 
-/* cu.fft.clear_plan_cache() (through cuarray.cuda.fft_clear_plan_cache): every opened
+/* cu.fft.clear_plan_cache() (through cuarray.cuda._fft_clear_plan_cache): every opened
  * device's cached cuFFT plans are destroyed, their workspaces freed. */
 static int l_fft_clear_plan_cache(lua_State *L) {
   cu_state *st = cu_lua_state(L);
@@ -413,7 +413,7 @@ static const luaL_Reg module_fns[] = {
   {"synchronize", l_synchronize},
   {"memory_info", l_memory_info},
   {"empty_cache", l_empty_cache},
-  {"fft_clear_plan_cache", l_fft_clear_plan_cache},
+  {"_fft_clear_plan_cache", l_fft_clear_plan_cache},
   {"Event", l_Event},
   {"Stream", l_Stream},
   {"with_stream", l_with_stream},

@@ -22,7 +22,7 @@ local function public_names()
   end
   walk(cu, "cu", ".")
   walk(cu._methods, "a", ":")
-  for _, ns in ipairs({"random", "linalg", "cuda", "plot", "display"}) do
+  for _, ns in ipairs({"random", "fft", "linalg", "cuda", "plot", "display"}) do
     walk(cu[ns], "cu." .. ns, ".")
   end
   for k, v in pairs(cu.plot.Figure) do

@@ -98,6 +98,11 @@ cu.random.normal([mean = 0[, std = 1[, shape]]][, {dtype=, device=}]) -- Normall
 cu.random.randint(lo[, hi[, shape]][, {dtype=, device=}]) -- Random integers in [lo, hi); randint(hi) draws from [0, hi).
 cu.random.get_state() -- seed, counter: the position of the random stream.
 cu.random.set_state(seed, counter) -- Moves the random stream to a position get_state gave.
+cu.fft.fftfreq(n[, d = 1][, {device=}]) -- The sample frequencies of an n-point transform with sample spacing d (float64).
+cu.fft.rfftfreq(n[, d = 1][, {device=}]) -- The sample frequencies of the n // 2 + 1 outputs of rfft (float64).
+cu.fft.fftshift(x[, axes]) -- x with the zero-frequency term moved to the centre (rolled by n // 2 along each axis).
+cu.fft.ifftshift(x[, axes]) -- The inverse of fftshift (rolled by -(n // 2) along each axis).
+cu.fft.clear_plan_cache() -- Destroys every CUDA device's cached cuFFT plans and frees their workspaces.
 cu.linalg.norm(x[, ord][, axis][, {keepdims=}]) -- The vector or matrix norm of x, as NumPy's linalg.norm.
 cu.cuda.is_available() -- true, or false and the reason there is no usable GPU.
 cu.cuda.device_count() -- The number of CUDA devices (0 when there are none).
@@ -257,6 +262,7 @@ function M.name_of(cu, f)
   end
   return search(cu, "cu", ".") or search(cu._methods, "a", ":")
     or search(cu.random, "cu.random", ".") or search(cu.linalg, "cu.linalg", ".")
+    or search(cu.fft, "cu.fft", ".")
     or search(cu.cuda, "cu.cuda", ".") or search(cu.plot, "cu.plot", ".")
     or search(cu.display, "cu.display", ".") or search(cu.plot.Figure, "fig", ":")
 end

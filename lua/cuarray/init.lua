@@ -7,7 +7,7 @@
 -- This file is thin: it loads the C module cuarray.core, copies its functions into the module
 -- table, adds the compositions written in Lua (lua/cuarray/create.lua: the _like forms and
 -- identity; lua/cuarray/random.lua: cu.random's positional forms), attaches the namespaces
--- (cu.random, cu.linalg, cu.cuda, cu.nccl) and the device scopes
+-- (cu.random, cu.fft, cu.linalg, cu.cuda, cu.nccl) and the device scopes
 -- (lua/cuarray/devices.lua), chooses the default device and installs the printer
 -- (lua/cuarray/format.lua), adds the array methods written in Lua (lua/cuarray/methods.lua) and
 -- makes the module tables strict (lua/cuarray/strict.lua: a misspelled field raises). Lists
@@ -22,6 +22,7 @@ for k, v in pairs(core) do cu[k] = v end
 for k, v in pairs(require "cuarray.create") do cu[k] = v end
 
 cu.random = require "cuarray.random"
+cu.fft = require "cuarray.fft"
 cu.linalg = core.linalg
 
 -- dtypes: the names (cu.dtypes, from the core), and a constant per name (cu.float32 == "float32")
@@ -134,5 +135,6 @@ for k, v in pairs(require "cuarray.methods") do core._methods[k] = v end
 
 local strict = require("cuarray.strict").strict
 strict(cu.random, "cuarray.random")
+strict(cu.fft, "cuarray.fft")
 strict(cu.linalg, "cuarray.linalg")
 return strict(cu, "cuarray")

@@ -1,0 +1,138 @@
+-- cu.fft: NumPy's numpy.fft. The sample frequencies and the shifts are compositions over
+-- arange, slices and concatenate; clear_plan_cache empties every CUDA device's cuFFT plan cache
+-- (cuda/fft.cu).
+local core = require "cuarray.core"
+
+local fft = {}
+
+local floor = math.floor
+
+local function is_integer(v)
+  return type(v) == "number" and v == floor(v) and v > -math.huge and v < math.huge
+end
+
+-- The 0-based axes named by `axes` (nil: all of them; a number; a list), checked: Lua's
+-- 1-based axes, negative from the end, no axis twice.
+local function axes_of(fname, ndim, axes)
+  if axes == nil then
+    local all = {}
+    for k = 1, ndim do all[k] = k - 1 end
+    return all
+  end
+  local list = type(axes) == "table" and axes or {axes}
+  if type(axes) ~= "table" and type(axes) ~= "number" then
+    error(fname .. ": axes must be an axis or a list of axes, not a " .. type(axes), 3)
+  end
+  local out, seen = {}, {}
+  for i, ax in ipairs(list) do
+    if not is_integer(ax) or ax == 0 then
+      error(fname .. ": axis " .. tostring(ax)
+            .. " is not an axis (axes count from 1, or from -1 at the end)", 3)
+    end
+    local k = ax > 0 and ax - 1 or ndim + ax
+    if k < 0 or k >= ndim then
+      error(fname .. ": axis " .. ax .. " is out of range for an array of " .. ndim .. " dimension"
+            .. (ndim == 1 and "" or "s"), 3)
+    end
+    if seen[k] then error(fname .. ": axis " .. ax .. " is repeated", 3) end
+    seen[k] = true
+    out[i] = k
+  end
+  return out
+end
+
+local function check_length(fname, n)
+  if not is_integer(n) or n < 1 then
+    error(fname .. ": n must be a positive integer, not " .. tostring(n), 3)
+  end
+end
+
+local function check_spacing(fname, d)
+  if type(d) ~= "number" then
+    error(fname .. ": d (the sample spacing) must be a number, not a " .. type(d), 3)
+  end
+end
+
+-- The device option of the freq functions (nil: the default device).
+local function device_opt(fname, opts)
+  if opts == nil then return nil end
+  if type(opts) ~= "table" then
+    error(fname .. ": options must be a table, not a " .. type(opts), 3)
+  end
+  for k in pairs(opts) do
+    if k ~= "device" then error(fname .. ": unknown option '" .. tostring(k) .. "'", 3) end
+  end
+  return opts.device
+end
+
+--- cu.fft.fftfreq(n[, d = 1][, {device=}]): the sample frequencies of an n-point transform
+-- with sample spacing d, float64: 0, 1, ..., (n-1)//2, -(n//2), ..., -1, over n * d.
+function fft.fftfreq(n, d, opts)
+  if type(d) == "table" and opts == nil then d, opts = nil, d end
+  check_length("fftfreq", n)
+  d = d == nil and 1.0 or d
+  check_spacing("fftfreq", d)
+  local o = {dtype = "float64", device = device_opt("fftfreq", opts)}
+  local val = 1.0 / (n * d)
+  local pos = core.arange(0, floor((n - 1) / 2) + 1, 1, o)
+  local neg = core.arange(-floor(n / 2), 0, 1, o)
+  return core.concatenate({pos, neg}) * val
+end
+
+--- cu.fft.rfftfreq(n[, d = 1][, {device=}]): the sample frequencies of rfft's n // 2 + 1
+-- outputs, float64: 0, 1, ..., n // 2, over n * d.
+function fft.rfftfreq(n, d, opts)
+  if type(d) == "table" and opts == nil then d, opts = nil, d end
+  check_length("rfftfreq", n)
+  d = d == nil and 1.0 or d
+  check_spacing("rfftfreq", d)
+  local o = {dtype = "float64", device = device_opt("rfftfreq", opts)}
+  return core.arange(0, floor(n / 2) + 1, 1, o) * (1.0 / (n * d))
+end
+
+-- x rolled by `shift` places (0 <= shift < n) along 0-based axis k: element i moves to i + shift.
+local function roll(x, k, shift)
+  local n = x.shape[k + 1]
+  local head, tail = {}, {}
+  for j = 1, x.ndim do
+    head[j], tail[j] = {}, {}
+  end
+  head[k + 1] = {n - shift + 1, n}
+  tail[k + 1] = {1, n - shift}
+  return core.concatenate({x[head], x[tail]}, k + 1)
+end
+
+local function shift(fname, x, axes, inverse)
+  x = core._check_array(x, fname)
+  local ks = axes_of(fname, x.ndim, axes)
+  local moved = false
+  for _, k in ipairs(ks) do
+    local n = x.shape[k + 1]
+    local s = floor(n / 2)
+    if inverse then s = n - s end
+    s = s % (n > 0 and n or 1)
+    if s > 0 then
+      x, moved = roll(x, k, s), true
+    end
+  end
+  -- a new array always, as NumPy's roll gives
+  return moved and x or core.copy(x)
+end
+
+--- cu.fft.fftshift(x[, axes]): the zero-frequency term moved to the centre: x rolled by
+-- n // 2 along each of axes (default: every axis).
+function fft.fftshift(x, axes) return shift("fftshift", x, axes, false) end
+
+--- cu.fft.ifftshift(x[, axes]): fftshift undone: x rolled by -(n // 2) along each of axes.
+function fft.ifftshift(x, axes) return shift("ifftshift", x, axes, true) end
+
+--- cu.fft.clear_plan_cache(): destroys the cached cuFFT plans of every CUDA device in use
+-- (and frees their workspaces). Nothing to do without CUDA.
+function fft.clear_plan_cache()
+  local ok, cuda = pcall(require, "cuarray.cuda")
+  if ok and type(cuda) == "table" and cuda._fft_clear_plan_cache then
+    cuda._fft_clear_plan_cache()
+  end
+end
+
+return fft
