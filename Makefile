@@ -98,7 +98,7 @@ CUDA_CU_OBJ := $(patsubst cuda/%.cu,$(BUILD)/obj/cuda/%.o,$(CUDA_CU))
         oracle-gen oracle-luajit oracle-lua5.4 oracle-lua5.1 \
         oracle-design oracle-design-check fuzz-numpy oracle-asan \
         deps-notebook notebook notebook-test notebook-gpu-check install-kernels \
-        notebooks-refresh
+        notebooks-refresh docs-data
 
 # The C library for host programs (src/cuarray.h): the core's objects linked once more, with a
 # SONAME, and archived.
@@ -317,6 +317,11 @@ examples:
 lint:
 	$(LUACHECK) --no-color -q lua spec bench examples tools/oracle fuzz/hostile jupyter/lua
 
+# lua/cuarray/docs_data.lua (cu.help's entries) from the reference (docs/reference/*.md).
+docs-data:
+	$(LUAJIT) tools/gen_docs.lua > lua/cuarray/docs_data.lua.tmp && \
+	  mv lua/cuarray/docs_data.lua.tmp lua/cuarray/docs_data.lua
+
 rock-check:
 	@HAVE_CUDA='$(HAVE_CUDA)' BLAS='$(BLAS_NAME)' MAKE='$(MAKE)' bash tools/rock_check.sh
 
@@ -399,9 +404,15 @@ bench-multigpu-peer: $(BUILD)/luajit/cuarray/cuda.so
 ORACLE_SEEDS ?= 1-8
 ORACLE_COUNT ?= 500
 ORACLE_DIR ?= $(BUILD)/oracle
+# ORACLE_CASES=keep runs the cases already in ORACLE_DIR: generated on a machine with the
+# NumPy the known differences were written against, then run where another NumPy is installed.
 oracle-gen:
+ifeq ($(ORACLE_CASES),keep)
+	@ls $(ORACLE_DIR)/cases_*.lua >/dev/null
+else
 	@rm -rf $(ORACLE_DIR) && $(NUMPY_PYTHON) tools/oracle/gen.py --seeds '$(ORACLE_SEEDS)' \
 	  --count $(ORACLE_COUNT) --out $(ORACLE_DIR) >/dev/null
+endif
 
 oracle-luajit oracle-lua5.4 oracle-lua5.1: oracle-%: $(BUILD)/%/cuarray/core.so oracle-gen
 	$(call run_env,$*) $(LUA_$*) tools/oracle/runner.lua $(ORACLE_DIR)/cases_*.lua

@@ -148,9 +148,9 @@ static int l_driver_version(lua_State *L) {
 /* cu.cuda.get_device_properties([device]): {name=, major=, minor=, total_memory=,
  * multi_processor_count=} (PyTorch's names). */
 static int l_get_device_properties(lua_State *L) {
-  int ordinal = opt_ordinal(L, 1, 0);
+  int ordinal = cu_lua_device(L, 1, "cuda.get_device_properties");
   char why[256];
-  int n = count_devices(why, sizeof why);
+  int n = cu_count_devices(why, sizeof why);
   if (n < 0) return luaL_error(L, "cuda: get_device_properties: no CUDA device available (%s)", why);
   if (ordinal >= n)
     return luaL_error(L, "cuda: device %d does not exist (%d device%s)", ordinal, n, n == 1 ? "" : "s");

@@ -83,33 +83,50 @@ function M.parse(path, known)
     elseif line:match("^#+ ") then
       current = nil
       if line:match("^###") then
-        local names, sig = {}, false
+        local names, sig, signatures = {}, false, {}
         for _, s in ipairs(spans(line)) do
           local name = name_of(s, known)
           if name then
             names[#names + 1] = name
+            signatures[name] = signatures[name] or s
             if s:find("(", 1, true) then sig = true end
           end
         end
         if #names > 0 then
           current = {path = path, line = n, names = names, heading = true, signature = sig,
+                     signatures = signatures, summary = {},
                      fields = {}, has_example = false, text = line,
                      takes_options = line:find("opts", 1, true) ~= nil}
           page.entries[#page.entries + 1] = current
         end
       end
     elseif line:match("^|") and not line:match("^|%s*%-%-%-") then
-      local first = line:match("^|([^|]*)|")
-      local names = {}
-      for _, s in ipairs(spans(first or "")) do names[#names + 1] = name_of(s, known) end
+      local first, second = line:match("^|([^|]*)|([^|]*)|")
+      local names, signatures = {}, {}
+      for _, s in ipairs(spans(first or "")) do
+        local name = name_of(s, known)
+        if name then
+          names[#names + 1] = name
+          signatures[name] = signatures[name] or s
+        end
+      end
       local before = #page.examples
       span_examples(line, path, n, page.examples)
       if #names > 0 then
         page.entries[#page.entries + 1] = {path = path, line = n, names = names, heading = false,
-                                           has_example = #page.examples > before, text = line}
+                                           has_example = #page.examples > before, text = line,
+                                           signatures = signatures,
+                                           summary = {(second or ""):match("^%s*(.-)%s*$")}}
       end
     else
       local field = line:match("^%- %*%*(%w+)%*%*")
+      if current and not field and not current.summary_done then
+        if line:match("^%s*$") or line:match("^%- ") then
+          current.summary_done = #current.summary > 0
+        else
+          current.summary[#current.summary + 1] = line
+        end
+      end
       if current and field then
         current.fields[field] = true
         if field == "Example" then current.has_example = true end

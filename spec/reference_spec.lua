@@ -16,6 +16,7 @@ local RECEIVERS = {
   ["cuarray.ndarray"] = "a",
   ["cuarray.cuda.Event"] = "event",
   ["cuarray.cuda.Stream"] = "stream",
+  ["cuarray.nccl.Communicator"] = "comm",
 }
 
 local function sorted_keys(t)
@@ -114,6 +115,8 @@ end
 -- Names that exist only in some builds: cu.cuda's functions and the CUDA types need
 -- cuarray.cuda (without it, cu.cuda holds is_available alone).
 local function may_be_absent(name)
+  -- A communicator's methods are Lua's (lua/cuarray/nccl.lua), over a userdata only NCCL makes.
+  if name:match("^comm:") then return true end
   local cuda_built = rawget(cu.cuda, "runtime_version") ~= nil
   if cuda_built then return false end
   return name:match("^cu%.cuda%.") or name:match("^event:") or name:match("^stream:")
@@ -215,6 +218,9 @@ end
 local function block_runs(kind)
   if kind == "lua" then return true end
   if kind == "lua gpu" then return cu.cuda.is_available() end
+  if kind == "lua nccl" then
+    return cu.cuda.is_available() and cu.cuda.device_count() >= 2 and cu.nccl.is_available()
+  end
   if kind == "lua53" then return math.type ~= nil end
   if kind == "luajit" then return jit ~= nil end
   return false

@@ -22,7 +22,8 @@ ALIASES = [("abs", "absolute"), ("acos", "arccos"), ("asin", "arcsin"), ("atan",
            ("divide", "true_divide"), ("eq", "equal"), ("ne", "not_equal"), ("lt", "less"),
            ("le", "less_equal"), ("gt", "greater"), ("ge", "greater_equal"), ("amax", "max"),
            ("amin", "min"), ("invert", "bitwise_not"), ("round", "around"),
-           ("ravel", "flatten"), ("asarray", "array"), ("rand", "random")]
+           ("ravel", "flatten"), ("asarray", "array"), ("rand", "random"), ("sub", "subtract"),
+           ("mul", "multiply"), ("div", "divide"), ("neg", "negative")]
 META_NAMES = {
     "__add": ["add"], "__sub": ["subtract"], "__mul": ["multiply"],
     "__div": ["divide", "true_divide"], "__mod": ["mod", "remainder"], "__pow": ["power", "pow"],
