@@ -57,6 +57,82 @@ H.each_device("fft helpers", function(dev)
   end)
 end)
 
+-- How the transforms resolve n/s, axes and norm (NumPy's rules, checked with NumPy 1.24 for
+-- the shapes), before any transform runs.
+H.each_device("fft arguments", function()
+  local prepare = cu.fft._prepare
+  local x = cu.ones({2, 3, 4})
+
+  it("takes the last #s axes for s alone, every axis for neither, and pads or truncates", function()
+    local y, axes, n, scale = prepare("fftn", x, "c2c", false, {5, 2}, nil, nil, nil)
+    assert.are.same({1, 2}, axes)
+    assert.are.same({5, 2}, n)
+    assert.are.same({2, 5, 2}, y.shape)
+    assert.are.equal(1, scale)
+    H.same(y[{{1}, {}, {1}}]:reshape({5}), {1, 1, 1, 0, 0})
+    y, axes, n = prepare("fftn", x, "c2c", false, nil, nil, nil, nil)
+    assert.are.same({0, 1, 2}, axes)
+    assert.are.same({2, 3, 4}, n)
+    assert.are.equal(x, y)
+  end)
+
+  it("gives c2r's last axis 2 (m - 1) points and reads m = n // 2 + 1 of them", function()
+    local y, axes, n, scale = prepare("irfftn", x, "c2r", true, nil, nil, nil, nil)
+    assert.are.same({0, 1, 2}, axes)
+    assert.are.same({2, 3, 6}, n)
+    assert.are.same({2, 3, 4}, y.shape)
+    assert.are.equal(1 / 36, scale)
+    y, axes, n = prepare("irfftn", x, "c2r", true, nil, {1, 2}, nil, nil)
+    assert.are.same({0, 1}, axes)
+    assert.are.same({2, 4}, n)
+    assert.are.same({2, 3, 4}, y.shape)
+    y, axes, n = prepare("irfft", x, "c2r", true, {9}, {-1}, nil, nil)
+    assert.are.same({2}, axes)
+    assert.are.same({9}, n)
+    assert.are.same({2, 3, 5}, y.shape)
+  end)
+
+  it("takes default axes, negative axes and axes out of order", function()
+    local _, axes = prepare("rfft2", x, "r2c", false, nil, nil, {-2, -1}, nil)
+    assert.are.same({1, 2}, axes)
+    local y, n
+    y, axes, n = prepare("fftn", x, "c2c", false, {3, 1}, {3, -3}, nil, nil)
+    assert.are.same({2, 0}, axes)
+    assert.are.same({3, 1}, n)
+    assert.are.same({1, 3, 3}, y.shape)
+  end)
+
+  it("scales by norm: backward, ortho, forward", function()
+    local function scale(inverse, norm)
+      local _, _, _, k = prepare("fft2", x, "c2c", inverse, nil, nil, {-2, -1}, {norm = norm})
+      return k
+    end
+    assert.are.equal(1, scale(false, nil))
+    assert.are.equal(1 / 12, scale(true, "backward"))
+    assert.are.equal(1 / math.sqrt(12), scale(false, "ortho"))
+    assert.are.equal(1 / math.sqrt(12), scale(true, "ortho"))
+    assert.are.equal(1 / 12, scale(false, "forward"))
+    assert.are.equal(1, scale(true, "forward"))
+  end)
+
+  it("raises NumPy's errors, with the function's name", function()
+    H.raises("fftn: axis 1 is repeated", prepare, "fftn", x, "c2c", false, nil, {1, 1}, nil, nil)
+    H.raises("fftn: 2 lengths for 1 axes", prepare, "fftn", x, "c2c", false, {2, 3}, {1}, nil, nil)
+    H.raises("fft: invalid number of data points (0) along axis 3", prepare, "fft", x, "c2c",
+             false, {0}, {-1}, nil, nil)
+    H.raises("irfft: invalid number of data points (0) along axis 1", prepare, "irfft",
+             cu.ones({1}), "c2r", true, nil, {-1}, nil, nil)
+    H.raises('fft: norm must be "backward", "ortho" or "forward", not x', prepare, "fft", x,
+             "c2c", false, nil, {-1}, nil, {norm = "x"})
+    H.raises("fft: unknown option 'axis'", prepare, "fft", x, "c2c", false, nil, {-1}, nil,
+             {axis = 1})
+    H.raises("fft: axis 4 is out of range", prepare, "fft", x, "c2c", false, nil, {4}, nil, nil)
+    H.raises("fft: x must have at least one dimension", prepare, "fft", cu.array(1), "c2c",
+             false, nil, {-1}, nil, nil)
+    H.raises("fft: expected an array", prepare, "fft", 1, "c2c", false, nil, {-1}, nil, nil)
+  end)
+end)
+
 describe("cu.fft.clear_plan_cache", function()
   it("runs with or without CUDA", function()
     cu.fft.clear_plan_cache()

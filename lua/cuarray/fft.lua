@@ -65,6 +65,94 @@ local function device_opt(fname, opts)
   return opts.device
 end
 
+-- ---- the arguments of the transforms --------------------------------------------------------
+
+-- The scale of a transform of N points: "backward" (the default) scales the inverse by 1/N,
+-- "forward" the forward one, "ortho" both by 1/sqrt(N).
+local function scale_of(fname, norm, inverse, N)
+  if norm == nil or norm == "backward" then return inverse and 1 / N or 1 end
+  if norm == "forward" then return inverse and 1 or 1 / N end
+  if norm == "ortho" then return 1 / math.sqrt(N) end
+  error(fname .. ": norm must be \"backward\", \"ortho\" or \"forward\", not " .. tostring(norm), 3)
+end
+
+-- x with length `len` along 0-based axis k: a view of its first len elements, or a copy
+-- padded with zeros.
+local function resize(x, k, len)
+  local n = x.shape[k + 1]
+  if n == len then return x end
+  local idx = {}
+  for j = 1, x.ndim do idx[j] = {} end
+  if len < n then
+    idx[k + 1] = {1, len}
+    return x[idx]
+  end
+  local shape = {}
+  for j = 1, x.ndim do shape[j] = x.shape[j] end
+  shape[k + 1] = len
+  local z = core.zeros(shape, {dtype = x.dtype, device = x.device})
+  if n > 0 then
+    idx[k + 1] = {1, n}
+    z[idx] = x
+  end
+  return z
+end
+
+-- The arguments of a transform, checked and resolved as NumPy resolves them. `kind` is "c2c",
+-- "r2c" or "c2r" (the last of the axes is the real one); `s` the lengths (nil: from x, for
+-- c2r 2 (m - 1) on the last axis); `axes` the axes (nil: default_axes, or the last #s, or
+-- all); `opts` the trailing options ({norm=}). Returns x padded or truncated to what the
+-- transform reads (for c2r: s[last] // 2 + 1 on the last axis), the 0-based axes, the
+-- lengths and the scale.
+local function prepare(fname, x, kind, inverse, s, axes, default_axes, opts)
+  x = core._check_array(x, fname)
+  local norm
+  if opts ~= nil then
+    if type(opts) ~= "table" then
+      error(fname .. ": options must be a table, not a " .. type(opts), 3)
+    end
+    for key in pairs(opts) do
+      if key ~= "norm" then error(fname .. ": unknown option '" .. tostring(key) .. "'", 3) end
+    end
+    norm = opts.norm
+  end
+  if s ~= nil and type(s) ~= "table" then
+    error(fname .. ": the lengths must be a list, not a " .. type(s), 3)
+  end
+  if axes == nil then
+    if s ~= nil then
+      axes = {}
+      for j = 1, #s do axes[j] = j - #s - 1 end
+    else
+      axes = default_axes
+    end
+  end
+  if x.ndim == 0 then error(fname .. ": x must have at least one dimension", 3) end
+  local ks = axes_of(fname, x.ndim, axes)
+  if #ks == 0 then error(fname .. ": no axes to transform", 3) end
+  if s ~= nil and #s ~= #ks then
+    error(fname .. ": " .. #s .. " lengths for " .. #ks .. " axes", 3)
+  end
+  local lengths, N = {}, 1
+  for j, k in ipairs(ks) do
+    local n = s and s[j]
+    if n == nil then
+      n = x.shape[k + 1]
+      if kind == "c2r" and j == #ks then n = 2 * (n - 1) end
+    end
+    if not is_integer(n) or n < 1 then
+      error(fname .. ": invalid number of data points (" .. tostring(n) .. ") along axis "
+            .. (k + 1), 3)
+    end
+    lengths[j] = n
+    N = N * n
+    x = resize(x, k, (kind == "c2r" and j == #ks) and floor(n / 2) + 1 or n)
+  end
+  return x, ks, lengths, scale_of(fname, norm, inverse, N)
+end
+
+fft._prepare = prepare
+
 --- cu.fft.fftfreq(n[, d = 1][, {device=}]): the sample frequencies of an n-point transform
 -- with sample spacing d, float64: 0, 1, ..., (n-1)//2, -(n//2), ..., -1, over n * d.
 function fft.fftfreq(n, d, opts)
