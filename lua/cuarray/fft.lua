@@ -153,6 +153,81 @@ end
 
 fft._prepare = prepare
 
+-- ---- the transforms (when the core has complex dtypes) -----------------------------------------
+
+-- The trailing arguments (s or n, axes or axis) and the options: a last table with a string
+-- key is the options (the module's convention).
+local function split_opts(a, b, c)
+  local function is_opts(t)
+    if type(t) ~= "table" then return false end
+    for k in pairs(t) do
+      if type(k) == "string" then return true end
+    end
+    return false
+  end
+  if c ~= nil then return a, b, c end
+  if is_opts(b) then return a, nil, b end
+  if b == nil and is_opts(a) then return nil, nil, a end
+  return a, b, nil
+end
+
+local function has_complex()
+  for _, name in ipairs(core.dtypes) do
+    if name == "complex128" then return true end
+  end
+  return false
+end
+
+-- kind, direction of the scale, direction of a C2C transform, default axes, whether the
+-- result is conjugated (ihfft) or the input (hfft)
+local function transform(fname, kind, inverse, x, s, axes, default_axes, opts, conj_in, conj_out)
+  if conj_in then x = core.conj(core._check_array(x, fname)) end
+  local y, ks, lengths, scale = prepare(fname, x, kind, inverse, s, axes, default_axes, opts)
+  local sign = (kind == "c2c" and inverse) and 1 or -1
+  local r = core._fft(y, kind, sign, ks, lengths, scale)
+  if conj_out then r = core.conj(r) end
+  return r
+end
+
+local function one_d(fname, kind, inverse, conj_in, conj_out)
+  return function(x, n, axis, opts)
+    n, axis, opts = split_opts(n, axis, opts)
+    if n ~= nil then check_length(fname, n) end
+    return transform(fname, kind, inverse, x, n and {n}, {axis == nil and -1 or axis}, nil, opts,
+                     conj_in, conj_out)
+  end
+end
+
+local function n_d(fname, kind, inverse, default_axes)
+  return function(x, s, axes, opts)
+    s, axes, opts = split_opts(s, axes, opts)
+    if type(axes) == "number" then axes = {axes} end
+    return transform(fname, kind, inverse, x, s, axes, default_axes, opts)
+  end
+end
+
+if has_complex() and core._fft then
+  --- cu.fft.fft(a[, n][, axis = -1][, {norm=}]): the one-dimensional DFT.
+  fft.fft = one_d("fft", "c2c", false)
+  fft.ifft = one_d("ifft", "c2c", true)
+  fft.rfft = one_d("rfft", "r2c", false)
+  fft.irfft = one_d("irfft", "c2r", true)
+  -- hfft: the transform of a Hermitian signal given by its first half, a real result:
+  -- irfft of the conjugate with the forward transform's scale; ihfft its inverse.
+  if core.conj then
+    fft.hfft = one_d("hfft", "c2r", false, true, false)
+    fft.ihfft = one_d("ihfft", "r2c", true, false, true)
+  end
+  fft.fft2 = n_d("fft2", "c2c", false, {-2, -1})
+  fft.ifft2 = n_d("ifft2", "c2c", true, {-2, -1})
+  fft.rfft2 = n_d("rfft2", "r2c", false, {-2, -1})
+  fft.irfft2 = n_d("irfft2", "c2r", true, {-2, -1})
+  fft.fftn = n_d("fftn", "c2c", false)
+  fft.ifftn = n_d("ifftn", "c2c", true)
+  fft.rfftn = n_d("rfftn", "r2c", false)
+  fft.irfftn = n_d("irfftn", "c2r", true)
+end
+
 --- cu.fft.fftfreq(n[, d = 1][, {device=}]): the sample frequencies of an n-point transform
 -- with sample spacing d, float64: 0, 1, ..., (n-1)//2, -(n//2), ..., -1, over n * d.
 function fft.fftfreq(n, d, opts)
