@@ -4,7 +4,7 @@
  * operands: the transformed dims nested by whole multiples (inembed) of a positive innermost
  * stride, and the batch dims, once coalesced, one count with one distance; any outer batch dims
  * left are a loop of executions of the same plan at offsets. An input it cannot describe
- * (negative or interleaved strides) is first copied into a C-ordered buffer by the copy entry,
+ * (negative, zero or interleaved strides) is first copied into a C-ordered buffer by the copy entry,
  * and so is every C2R input, which cuFFT overwrites. An output it cannot describe is written to
  * such a buffer and copied out. The scale (1/n, 1/sqrt(n)) is one pass over the output by the
  * binary entry (multiply by a scalar), skipped when it is 1.
@@ -134,10 +134,13 @@ struct layout {
   long long embed[CA_FFT_MAXRANK], stride, dist;
 };
 
-/* The layout of the `rank` trailing dims of (shape, st) with lengths n, or 0 when cuFFT's
- * advanced layout cannot describe them. */
+/* The layout of the `rank` trailing dims of (shape, st), or 0 when cuFFT's advanced layout
+ * cannot describe them or a batch dim's stride. */
 int describe(const int64_t *shape, const int64_t *st, int ndim, int rank, layout *out) {
   int first = ndim - rank;
+  /* batch strides become distances: positive ones only (a broadcast input is copied) */
+  for (int k = 0; k < first; k++)
+    if (shape[k] > 1 && st[k] <= 0) return 0;
   int64_t inner = st[ndim - 1];
   if (inner <= 0) return 0;
   out->stride = inner;
