@@ -59,33 +59,56 @@ static ca_array *push_as(lua_State *L, int idx, ca_array *a, int dtype) {
   return c;
 }
 
-/* cu._fft(x, kind, sign, axes, lengths, scale): kind "c2c", "r2c" or "c2r"; sign -1
- * (forward) or 1 (C2C only); axes 0-based, distinct, in order; lengths the transform lengths
- * (the real side's for r2c and c2r); x already holds those lengths along axes (c2r: n // 2 + 1
- * along the last). Returns a new array in x's axis order. */
+/* An integer at stack index idx (a number with no fraction); 0 when it is not one. */
+static int integer_at(lua_State *L, int idx, lua_Integer *out) {
+  if (lua_type(L, idx) != LUA_TNUMBER) return 0;
+  lua_Number v = lua_tonumber(L, idx);
+  if (!(v >= -9.0e15 && v <= 9.0e15) || v != floor(v)) return 0;
+  *out = (lua_Integer)v;
+  return 1;
+}
+
+/* cu._fft(fname, x, kind, sign, axes, lengths, scale): fname the transform's name (messages
+ * give it); kind "c2c", "r2c" or "c2r"; sign -1 (forward) or 1 (C2C only); axes 0-based,
+ * distinct, in order; lengths the transform lengths (the real side's for r2c and c2r); x
+ * already holds those lengths along axes (c2r: n // 2 + 1 along the last). Returns a new array
+ * in x's axis order. The Lua layer checks the user's arguments; the checks here keep a direct
+ * call from reading outside x. */
 static int l_fft(lua_State *L) {
-  const char *fname = "fft";
-  ca_array *x = ca_check_arg(L, 1, fname);
+  static const char *const names[] = {"fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2",
+                                      "ifft2", "rfft2", "irfft2", "fftn", "ifftn", "rfftn",
+                                      "irfftn", NULL};
   static const char *const kinds[] = {"c2c", "r2c", "c2r", NULL};
-  int kind = luaL_checkoption(L, 2, NULL, kinds);
-  int sign = luaL_checkinteger(L, 3) < 0 ? -1 : 1;
-  luaL_checktype(L, 4, LUA_TTABLE);
-  luaL_checktype(L, 5, LUA_TTABLE);
-  double scale = luaL_checknumber(L, 6);
-  size_t naxes_raw = ca_rawlen(L, 4);
+  const char *fname = NULL, *s = lua_type(L, 1) == LUA_TSTRING ? lua_tostring(L, 1) : "";
+  for (int k = 0; names[k]; k++)
+    if (strcmp(s, names[k]) == 0) fname = names[k];
+  if (!fname) return ca_raisef(L, "_fft: unknown transform '%s'", s);
+  ca_array *x = ca_check_arg(L, 2, fname);
+  int kind = -1;
+  s = lua_type(L, 3) == LUA_TSTRING ? lua_tostring(L, 3) : "";
+  for (int k = 0; kinds[k]; k++)
+    if (strcmp(s, kinds[k]) == 0) kind = k;
+  lua_Integer sign_in;
+  if (kind < 0 || !integer_at(L, 4, &sign_in) || lua_type(L, 5) != LUA_TTABLE ||
+      lua_type(L, 6) != LUA_TTABLE || lua_type(L, 7) != LUA_TNUMBER)
+    return ca_raisef(L, "%s: expected (x, kind, sign, axes, lengths, scale)", fname);
+  int sign = sign_in < 0 ? -1 : 1;
+  double scale = lua_tonumber(L, 7);
+  size_t naxes_raw = ca_rawlen(L, 5);
   int naxes = naxes_raw > CA_MAXDIMS ? CA_MAXDIMS + 1 : (int)naxes_raw;
-  if (naxes < 1 || naxes > x->ndim || ca_rawlen(L, 5) != naxes_raw)
+  if (naxes < 1 || naxes > x->ndim || ca_rawlen(L, 6) != naxes_raw)
     return ca_raisef(L, "%s: %d axes for an array of %d dimensions", fname, naxes, x->ndim);
   int axes[CA_MAXDIMS], seen[CA_MAXDIMS] = {0};
   int64_t lengths[CA_MAXDIMS];
   for (int j = 0; j < naxes; j++) {
-    lua_rawgeti(L, 4, j + 1);
     lua_rawgeti(L, 5, j + 1);
-    lua_Integer ax = luaL_checkinteger(L, -2), n = luaL_checkinteger(L, -1);
+    lua_rawgeti(L, 6, j + 1);
+    lua_Integer ax = -1, n = 0;
+    int ok = integer_at(L, -2, &ax) && integer_at(L, -1, &n);
     lua_pop(L, 2);
-    if (ax < 0 || ax >= x->ndim || seen[ax] || n < 1)
-      return ca_raisef(L, "%s: axis %d (from 0) or length %lld is out of range or repeated", fname,
-                       (int)(ax < 0 || ax >= x->ndim ? -1 : ax), (long long)n);
+    if (!ok || ax < 0 || ax >= x->ndim || seen[ax] || n < 1)
+      return ca_raisef(L, "%s: axis or length %d is not an axis or a length, or repeats", fname,
+                       j + 1);
     seen[ax] = 1;
     axes[j] = (int)ax;
     lengths[j] = (int64_t)n;
@@ -107,7 +130,7 @@ static int l_fft(lua_State *L) {
   int cdt = real == CA_FLOAT32 ? c64 : c128;
   if (kind == CA_FFT_R2C && cplx_in)
     return ca_raisef(L, "%s: x must be real, not %s", fname, ca_dtype_name(x->dtype));
-  ca_array *a = push_as(L, 1, x, kind == CA_FFT_R2C ? real : cdt); /* stack 7 */
+  ca_array *a = push_as(L, 2, x, kind == CA_FFT_R2C ? real : cdt); /* stack 8 */
 
   /* The calls, each over at most CA_FFT_MAXRANK axes: for c2c and r2c from the end (the
    * first holds the last axis, the real one of r2c; the others are C2C); for c2r the leading
@@ -139,10 +162,10 @@ static int l_fft(lua_State *L) {
     ca_array *o = ca_new(L, ca_be(a), k == CA_FFT_C2R ? real : cdt, a->ndim, shape);
     run_chunk(L, fname, a, o, k, kind == CA_FFT_C2C ? sign : kind == CA_FFT_R2C ? -1 : 1, real,
               hi[c] - lo[c], axes + lo[c], lengths + lo[c], c == ncalls - 1 ? scale : 1.0);
-    lua_replace(L, 7); /* the result is the next call's input */
+    lua_replace(L, 8); /* the result is the next call's input */
     a = o;
   }
-  lua_settop(L, 7);
+  lua_settop(L, 8);
   return 1;
 }
 

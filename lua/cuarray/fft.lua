@@ -184,7 +184,7 @@ local function transform(fname, kind, inverse, x, s, axes, default_axes, opts, c
   if conj_in then x = core.conj(core._check_array(x, fname)) end
   local y, ks, lengths, scale = prepare(fname, x, kind, inverse, s, axes, default_axes, opts)
   local sign = (kind == "c2c" and inverse) and 1 or -1
-  local r = core._fft(y, kind, sign, ks, lengths, scale)
+  local r = core._fft(fname, y, kind, sign, ks, lengths, scale)
   if conj_out then r = core.conj(r) end
   return r
 end
