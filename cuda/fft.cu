@@ -168,58 +168,48 @@ int64_t count_of(const int64_t *shape, int ndim) {
   return c;
 }
 
-/* dst = src through the copy entry, elements of `real` (pairs of them when cplx). */
+/* A loop over views of `real` elements (pairs when cplx: a trailing dim of 2). */
+void view_loop(ca_loop *l, int real, int cplx, const int64_t *shape, int ndim, int nop) {
+  memset(l, 0, sizeof *l);
+  l->ndim = ndim + (cplx ? 1 : 0);
+  l->nop = nop;
+  l->compute = real;
+  l->size = cplx ? 2 : 1;
+  for (int k = 0; k < ndim; k++) {
+    l->shape[k] = shape[k];
+    l->size *= shape[k];
+  }
+  if (cplx) l->shape[ndim] = 2;
+}
+
+/* Operand i of such a loop: data with `st` (strides in elements of the view). */
+void view_operand(ca_loop *l, int i, int cplx, char *data, const int64_t *st, int ndim) {
+  int w = cplx ? 2 : 1;
+  for (int k = 0; k < ndim; k++) l->op[i].strides[k] = st[k] * w;
+  if (cplx) l->op[i].strides[ndim] = 1;
+  l->op[i].data = data;
+  l->op[i].dtype = l->compute;
+}
+
+/* dst = src through the copy entry. */
 ca_status copy_view(ca_backend *be, int real, int cplx, const int64_t *shape, int ndim, char *dst,
                     const int64_t *ds, const char *src, const int64_t *ss) {
   ca_loop l;
-  memset(&l, 0, sizeof l);
-  l.ndim = ndim + (cplx ? 1 : 0);
-  l.nop = 2;
-  l.compute = real;
-  l.size = 1;
-  int w = cplx ? 2 : 1;
-  for (int k = 0; k < ndim; k++) {
-    l.shape[k] = shape[k];
-    l.op[0].strides[k] = ds[k] * w;
-    l.op[1].strides[k] = ss[k] * w;
-    l.size *= shape[k];
-  }
-  if (cplx) {
-    l.shape[ndim] = 2;
-    l.op[0].strides[ndim] = 1;
-    l.op[1].strides[ndim] = 1;
-    l.size *= 2;
-  }
-  l.op[0].data = dst;
-  l.op[0].dtype = real;
-  l.op[1].data = (char *)src;
-  l.op[1].dtype = real;
+  view_loop(&l, real, cplx, shape, ndim, 2);
+  view_operand(&l, 0, cplx, dst, ds, ndim);
+  view_operand(&l, 1, cplx, (char *)src, ss, ndim);
   return cu_copy(be, &l);
 }
 
-/* x *= k in place, x a view of elements of `real` (pairs when cplx). */
+/* x *= k in place through the binary entry (multiply by a scalar). */
 ca_status scale_view(ca_backend *be, int real, int cplx, const int64_t *shape, int ndim, char *x,
                      const int64_t *xs, double k) {
   ca_loop l;
-  memset(&l, 0, sizeof l);
-  l.ndim = ndim + (cplx ? 1 : 0);
-  l.nop = 3;
-  l.compute = real;
-  l.size = 1;
-  int w = cplx ? 2 : 1;
-  for (int d = 0; d < ndim; d++) {
-    l.shape[d] = shape[d];
-    l.op[0].strides[d] = l.op[1].strides[d] = xs[d] * w;
-    l.size *= shape[d];
-  }
-  if (cplx) {
-    l.shape[ndim] = 2;
-    l.op[0].strides[ndim] = l.op[1].strides[ndim] = 1;
-    l.size *= 2;
-  }
-  l.op[0].data = l.op[1].data = x;
-  l.op[0].dtype = l.op[1].dtype = l.op[2].dtype = real;
+  view_loop(&l, real, cplx, shape, ndim, 3);
+  view_operand(&l, 0, cplx, x, xs, ndim);
+  view_operand(&l, 1, cplx, x, xs, ndim);
   l.op[2].data = NULL;
+  l.op[2].dtype = real;
   l.op[2].value.f = k;
   return cu_binary(be, CA_OP_multiply, &l);
 }

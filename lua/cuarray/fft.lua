@@ -41,15 +41,16 @@ local function axes_of(fname, ndim, axes)
   return out
 end
 
-local function check_length(fname, n)
+-- level: the caller's level (error's), 3 when called from the function the user called
+local function check_length(fname, n, level)
   if not is_integer(n) or n < 1 then
-    error(fname .. ": n must be a positive integer, not " .. tostring(n), 3)
+    error(fname .. ": n must be a positive integer, not " .. tostring(n), level or 3)
   end
 end
 
-local function check_spacing(fname, d)
+local function check_spacing(fname, d, level)
   if type(d) ~= "number" then
-    error(fname .. ": d (the sample spacing) must be a number, not a " .. type(d), 3)
+    error(fname .. ": d (the sample spacing) must be a number, not a " .. type(d), level or 3)
   end
 end
 
@@ -57,10 +58,10 @@ end
 local function device_opt(fname, opts)
   if opts == nil then return nil end
   if type(opts) ~= "table" then
-    error(fname .. ": options must be a table, not a " .. type(opts), 3)
+    error(fname .. ": options must be a table, not a " .. type(opts), 4)
   end
   for k in pairs(opts) do
-    if k ~= "device" then error(fname .. ": unknown option '" .. tostring(k) .. "'", 3) end
+    if k ~= "device" then error(fname .. ": unknown option '" .. tostring(k) .. "'", 4) end
   end
   return opts.device
 end
@@ -228,14 +229,20 @@ if has_complex() and core._fft then
   fft.irfftn = n_d("irfftn", "c2r", true)
 end
 
+-- n, d (default 1) and the options of arange for the freq functions, checked.
+local function freq_args(fname, n, d, opts)
+  if type(d) == "table" and opts == nil then d, opts = nil, d end
+  check_length(fname, n, 4)
+  d = d == nil and 1.0 or d
+  check_spacing(fname, d, 4)
+  return n, d, {dtype = "float64", device = device_opt(fname, opts)}
+end
+
 --- cu.fft.fftfreq(n[, d = 1][, {device=}]): the sample frequencies of an n-point transform
 -- with sample spacing d, float64: 0, 1, ..., (n-1)//2, -(n//2), ..., -1, over n * d.
 function fft.fftfreq(n, d, opts)
-  if type(d) == "table" and opts == nil then d, opts = nil, d end
-  check_length("fftfreq", n)
-  d = d == nil and 1.0 or d
-  check_spacing("fftfreq", d)
-  local o = {dtype = "float64", device = device_opt("fftfreq", opts)}
+  local o
+  n, d, o = freq_args("fftfreq", n, d, opts)
   local val = 1.0 / (n * d)
   local pos = core.arange(0, floor((n - 1) / 2) + 1, 1, o)
   local neg = core.arange(-floor(n / 2), 0, 1, o)
@@ -245,11 +252,8 @@ end
 --- cu.fft.rfftfreq(n[, d = 1][, {device=}]): the sample frequencies of rfft's n // 2 + 1
 -- outputs, float64: 0, 1, ..., n // 2, over n * d.
 function fft.rfftfreq(n, d, opts)
-  if type(d) == "table" and opts == nil then d, opts = nil, d end
-  check_length("rfftfreq", n)
-  d = d == nil and 1.0 or d
-  check_spacing("rfftfreq", d)
-  local o = {dtype = "float64", device = device_opt("rfftfreq", opts)}
+  local o
+  n, d, o = freq_args("rfftfreq", n, d, opts)
   return core.arange(0, floor(n / 2) + 1, 1, o) * (1.0 / (n * d))
 end
 
