@@ -237,9 +237,9 @@ if on_gpu and want("h2d_1gib") then
 end
 
 -- cu.fft, the rows of the fft group of the peers' script (complex64 inputs are transforms of
--- float32 ones). On the GPU, or on the CPU when named.
+-- float32 ones). At their full sizes: on the GPU unless --quick, or when named.
 if rawget(cu.fft, "fft") then
-  local function fft_row(name) return want(name) and (on_gpu or wanted) end
+  local function fft_row(name) return want(name) and ((on_gpu and not opts.quick) or wanted) end
   if fft_row("fft_c64_2p24") or fft_row("ifft_c64_2p24") then
     local c = cu.fft.fft(cu.random.random({2 ^ 24}, F32))
     bench("fft_c64_2p24", REPS, function() return cu.fft.fft(c) end)
