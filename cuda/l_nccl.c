@@ -411,7 +411,7 @@ static const luaL_Reg module_fns[] = {
 };
 
 static const luaL_Reg comm_methods[] = {
-  {"_op", comm_op}, {"info", comm_info}, {"synchronize", comm_synchronize}, {"abort", comm_abort},
+  {"_op", comm_op}, {"_info", comm_info}, {"synchronize", comm_synchronize}, {"abort", comm_abort},
   {"destroy", comm_destroy}, {"failure", comm_failure}, {NULL, NULL}
 };
 

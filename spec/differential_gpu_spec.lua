@@ -229,7 +229,11 @@ describe("GPU against CPU", function()
     if DTYPE_RULES[OPS.rule[name]] then
       it("reduction " .. name .. " with dtype= on every layout and path", function()
         local function check(dt, lay, c, g)
-          for _, odt in ipairs({"int32", "int8", "bool", "float16", "float64"}) do
+          -- A moment into an integer dtype truncates a double whose last bits depend on the
+          -- order of summation, which differs between the devices: floats only there.
+          local odts = OPS.rule[name] == "moment" and {"float16", "float64"}
+                       or {"int32", "int8", "bool", "float16", "float64"}
+          for _, odt in ipairs(odts) do
             for _, ax in ipairs({false, 1, -1}) do
               both(("%s %s dtype=%s %s axis %s"):format(name, dt, odt, lay[1], tostring(ax)),
                 "reduce_into", function(x)

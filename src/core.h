@@ -56,6 +56,9 @@ typedef struct ca_state {
   /* cu._gc_stress(true): a full collection before every array is made, so that tests meet
    * finalizers running inside every operation. */
   int gc_stress;
+  /* tostring is running the Lua layer's printer: a printer that calls tostring on the array
+   * again gets the plain form instead of recursing until the C stack runs out. */
+  int formatting;
 } ca_state;
 
 ca_state *ca_state_get(lua_State *L);

@@ -209,12 +209,17 @@ static int arr_tostring(lua_State *L) {
     lua_pushliteral(L, "array(<freed>)");
     return 1;
   }
+  ca_state *s = ca_state_get(L);
   lua_getfield(L, LUA_REGISTRYINDEX, FORMAT_KEY);
-  if (lua_isfunction(L, -1)) {
+  if (lua_isfunction(L, -1) && !s->formatting) {
     lua_pushvalue(L, 1);
-    lua_call(L, 1, 1);
+    s->formatting = 1;
+    int rc = lua_pcall(L, 1, 1, 0);
+    s->formatting = 0;
+    if (rc != 0) return lua_error(L);
     return 1;
   }
+  lua_pop(L, 1);
   char shape[256];
   ca_format_shape(shape, sizeof shape, a->ndim, a->shape);
   lua_pushfstring(L, "array(shape=%s, dtype=%s, device=%s)", shape, ca_dtype_name(a->dtype),

@@ -140,7 +140,13 @@ static int l_from_pointer(lua_State *L) {
     lua_pop(L, 1);
   }
   ca_backend *be = ca_backend_get(L, device);
-  char why[256];
+  char why[256], *base;
+  size_t nbytes;
+  int64_t offset;
+  /* The layout first: a misaligned or impossible pointer is wrong whatever memory it is. */
+  if (ca_wrap_layout((char *)p, dtype, nd, shape, has_strides ? strides : NULL, &base, &nbytes,
+                     &offset, why, sizeof why))
+    ca_raisef(L, "%s: %s", fname, why);
   if (ca_pointer_mismatch(L, be, p, device, why, sizeof why)) ca_raisef(L, "%s: %s", fname, why);
   /* The owner: the option (false: none), else a cdata argument itself (whose memory the
    * array may be). */

@@ -230,9 +230,13 @@ static void check_api_errors(lua_State *L) {
         strstr(err, "from 1 to 64, got 0"), "set_num_threads(0): %s", err);
   CHECK(cuarray_try_set_stream(L, CUARRAY_CPU, NULL, err, sizeof err) == CUARRAY_ERROR &&
         strstr(err, "the CPU has no streams"), "set_stream on the CPU: %s", err);
+  /* A host array alive (the script's arrays may all be on the GPU). */
+  CHECK(luaL_dostring(L, "return require('cuarray').zeros(4, {device = 'cpu'})") == 0,
+        "a host array: %s", lua_tostring(L, -1));
   cuarray_allocator a = {heap_alloc, NULL, NULL};
   CHECK(cuarray_try_set_allocator(L, CUARRAY_CPU, &a, err, sizeof err) == CUARRAY_ERROR &&
         strstr(err, "from the current allocator still in use"), "set_allocator with arrays alive: %s", err);
+  lua_pop(L, 1);
   char tiny[8];
   CHECK(cuarray_try_set_num_threads(L, 100, tiny, sizeof tiny) == CUARRAY_ERROR &&
         strlen(tiny) == sizeof tiny - 1, "a message cut to the buffer: '%s'", tiny);

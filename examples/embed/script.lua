@@ -31,7 +31,7 @@ assert(dl.dtype == "int16" and dl.shape[1] == 2 and dl.shape[2] == 2)
 dl:add_(1)
 -- The engine's frame buffer, asked for through a C function.
 local frame = engine_frame()
-frame[{}] = cu.arange(16, {dtype = "float32"}):reshape(4, 4)
+frame[{}] = cu.arange(16, {dtype = "float32", device = frame.device}):reshape(4, 4)
 dl, input, reversed, frame = nil, nil, nil, nil
 collectgarbage()
 collectgarbage()

@@ -43,7 +43,8 @@ OPERATORS_54 = {"__idiv", "__band", "__bor", "__bxor", "__shl", "__shr", "__bnot
 # Functions whose loops are as long as their input: a 2^61-element view makes them run for
 # ever, as NumPy would, so they get no such views.
 REDUCING = set("""sum prod mean std var max min amax amin all any argmax argmin cumsum cumprod
-  nonzero argwhere flatnonzero norm dot vdot inner matmul""".split())
+  nonzero argwhere flatnonzero norm dot vdot inner matmul nansum nanprod nanmean nanstd nanvar
+  nanmax nanmin nanargmax nanargmin count_nonzero ptp""".split())
 # Functions that take a raw address (by name): any integer would be a pointer to anywhere, as
 # in C, so their address argument is a live buffer or a value that is no address at all, and
 # their other arguments are not replaced by arbitrary values.

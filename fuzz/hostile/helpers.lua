@@ -387,6 +387,12 @@ function H.check_compare(name, a, v)
   local function map(t)
     if type(t) ~= "table" then
       local x = type(t) == "boolean" and (t and 1 or 0) or t
+      -- LuaJIT compares an int64 cdata with a double by converting the double to int64: a
+      -- fraction or a value beyond the int64 range is then compared wrongly. The double order
+      -- is exact there (the int64 side needs no fraction, and past 2^63 no digits).
+      if type(x) == "cdata" and type(w) == "number" and (w % 1 ~= 0 or math.abs(w) >= 2 ^ 63) then
+        x = tonumber(x)
+      end
       if op == "<" then return x < w elseif op == "<=" then return x <= w
       elseif op == ">" then return x > w elseif op == ">=" then return x >= w
       elseif op == "==" then return x == w else return x ~= w end
@@ -409,6 +415,9 @@ function H.check_shift(name, a, count)
     if count < 0 or count >= bits then
       if name == "left_shift" then return 0 end
       return x < 0 and -1 or 0
+    end
+    if type(x) == "cdata" then -- LuaJIT's int64: exact through the bit library
+      return name == "right_shift" and bit.arshift(x, count) or bit.lshift(x, count)
     end
     if name == "right_shift" then return math.floor(x / 2 ^ count) end
     return H.wrap(x * 2 ^ count, a.dtype)

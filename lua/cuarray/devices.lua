@@ -27,7 +27,7 @@ local function cuda_name(core, dev, fname)
   end
   if type(dev) == "string" and dev:find("^cuda:%d+$") then return dev end
   error(("%s: device must be \"cuda:N\", \"cuda\" or the ordinal N (from 0), got %s")
-    :format(fname, tostring(dev)), 3)
+    :format(fname, type(dev) == "string" and ("'" .. dev .. "'") or type(dev)), 3)
 end
 
 return function(cu, core)

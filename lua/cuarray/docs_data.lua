@@ -233,6 +233,7 @@ return {
   ["cu.cuda.Event"] = {"cu.cuda.Event([device])", "A new CUDA event on a device, for timing and ordering GPU work."},
   ["cu.cuda.Stream"] = {"cu.cuda.Stream([device])", "A new non-blocking CUDA stream on a device (destroyed when collected)."},
   ["cu.cuda.backend"] = {"cu.cuda.backend([device])", "The core's handle of a device's CUDA backend (a light userdata), created on first use:"},
+  ["cu.cuda.can_access_peer"] = {"cu.cuda.can_access_peer(a, b)", "Whether CUDA devices `a` and `b` (`N`, `\"cuda:N\"` or `\"cuda\"`) reach each other's memory directly (NVLink or PCIe peer access):"},
   ["cu.cuda.current_device"] = {"cu.cuda.current_device()", "The CUDA device `\"cuda\"` names now:"},
   ["cu.cuda.current_stream"] = {"cu.cuda.current_stream([device])", "The stream GPU work on a device goes to now:"},
   ["cu.cuda.device"] = {"cu.cuda.device(device)", "A scope object that makes `device` the default until it is closed:"},

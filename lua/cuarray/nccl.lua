@@ -139,7 +139,7 @@ return function(cu)
   Comm.__index = Comm
 
   local function wrap(raw, check)
-    local rank, nranks, device, timeout = raw:info()
+    local rank, nranks, device, timeout = raw:_info()
     return setmetatable({_c = raw, rank = rank, nranks = nranks, device = "cuda:" .. device,
                          timeout = timeout, check = check or false}, Comm)
   end
