@@ -51,6 +51,14 @@ BLAS_LIB := $(if $(HAVE_CBLAS_H),$(or \
 BLAS_NAME := $(patsubst -l%,%,$(BLAS_LIB))
 BLAS_DEF := $(if $(BLAS_LIB),-DCA_HAVE_CBLAS -DCA_BLAS_NAME='"$(BLAS_NAME)"')
 
+# ---- LAPACK (optional): cu.linalg's factorizations on the CPU, through LAPACKE (liblapacke-dev;
+# Debian's LAPACK is OpenBLAS's when libopenblas is installed). Without it they raise.
+HAVE_LAPACKE_H := $(shell printf '\#include <lapacke.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo 1)
+links_lapacke := $(shell printf 'void LAPACKE_dgetrf(void);\nint main(void) { LAPACKE_dgetrf(); return 0; }\n' | \
+  $(CC) -x c - -o /dev/null -llapacke >/dev/null 2>&1 && echo 1)
+LAPACK_LIB := $(if $(HAVE_LAPACKE_H),$(if $(or $(filter liblapacke.so,$(LDCONFIG_LIBS)),$(links_lapacke)),-llapacke))
+LAPACK_DEF := $(if $(LAPACK_LIB),-DCA_HAVE_LAPACKE)
+
 # ---- zlib (optional): reading compressed .npz entries (numpy.savez_compressed) -------------
 HAVE_ZLIB := $(shell printf '\#include <zlib.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo 1)
 ZLIB_DEF := $(if $(HAVE_ZLIB),-DCA_HAVE_ZLIB)
@@ -83,12 +91,16 @@ GENCODE := $(foreach a,$(CUDA_ARCH),-gencode arch=compute_$(subst sm_,,$(a)),cod
 NVCCFLAGS ?= -O3
 CA_NVCCFLAGS := -std=c++17 -Isrc -Xcompiler -fPIC,-fvisibility=hidden,-Wall$(if $(WERROR),$(comma)-Werror) \
                 $(if $(WERROR),-Werror all-warnings) $(GENCODE) --expt-relaxed-constexpr -MMD -MP
-CUDA_LIBS := -L$(CUDA_HOME)/lib64 -lcudart_static -lcublas -lcurand -lcufft -lstdc++ -ldl -lpthread -lrt -Wl,-rpath,$(CUDA_HOME)/lib64
+CUDA_LIBS := -L$(CUDA_HOME)/lib64 -lcudart_static -lcublas -lcusolver -lcufft -lstdc++ -ldl -lpthread -lrt -Wl,-rpath,$(CUDA_HOME)/lib64
 
 CORE_SRC := $(sort $(wildcard src/*.c src/cpu/*.c))
 CUDA_CU := $(sort $(wildcard cuda/*.cu))
 CUDA_C := $(sort $(wildcard cuda/*.c))
 CUDA_CU_OBJ := $(patsubst cuda/%.cu,$(BUILD)/obj/cuda/%.o,$(CUDA_CU))
+# The headers NVRTC programs may include (cuda/jit.c), built into the module as C strings.
+RTC_HEADERS := src/scalar.h src/convert.h src/dtype.h src/backend.h src/ops.def src/reduce_ops.h \
+               $(sort $(wildcard cuda/rtc/*.h))
+RTC_EMBED := $(BUILD)/gen/nvrtc_headers.h
 
 .PHONY: all rock configure install clean deps demo test test-run test-gpu test-multigpu launch bench-multigpu-peer \
         lint bench fuzz fft-engine-test \
@@ -139,9 +151,14 @@ configure:
 	@printf '%s\n' "cuarray $(VERSION): configuration" \
 	  "  Lua:   $(if $(filter rock,$(MAKECMDGOALS)),LuaRocks build for $(LUA_INCDIR),$(or $(FLAVOURS),no Lua headers found))" \
 	  "  BLAS:  $(or $(BLAS_NAME),NONE)" \
+	  "  LAPACK: $(if $(LAPACK_LIB),lapacke,NONE (cu.linalg's factorizations raise on the CPU; install liblapacke-dev))" \
 	  "  zlib:  $(if $(HAVE_ZLIB),yes,no (compressed .npz entries cannot be read))" \
 	  "  CUDA:  $(if $(HAVE_CUDA),$(NVCC) ($$($(NVCC) --version | sed -n 's/.*release \([0-9.]*\).*/\1/p')) for $(CUDA_ARCH),no$(if $(wildcard $(NVCC)), (turned off by HAVE_CUDA), (no nvcc at $(NVCC); set CUDA_HOME)): cuarray.cuda is not built)" \
 	  $(if $(BLAS_LIB),,"" "**** $(NO_BLAS_WARNING)" "")
+
+$(RTC_EMBED): tools/embed_headers.sh $(RTC_HEADERS)
+	@mkdir -p $(dir $@)
+	sh tools/embed_headers.sh $@ $(RTC_HEADERS)
 
 $(BUILD)/obj/cuda/%.o: cuda/%.cu
 	@mkdir -p $(dir $@)
@@ -150,15 +167,17 @@ $(BUILD)/obj/cuda/%.o: cuda/%.cu
 define flavour
 $$(BUILD)/obj/$(1)/%.o: %.c
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) $$(CA_CFLAGS) $$(BLAS_DEF) $$(ZLIB_DEF) $$(SANFLAGS) -I$$(INC_$(1)) $$(if $$(findstring cuda/,$$<),-I$$(CUDA_HOME)/include -DCA_CUDA_ARCH='"$$(CUDA_ARCH)"') -c $$< -o $$@
+	$$(CC) $$(CFLAGS) $$(CA_CFLAGS) $$(BLAS_DEF) $$(LAPACK_DEF) $$(ZLIB_DEF) $$(SANFLAGS) -I$$(INC_$(1)) $$(if $$(findstring cuda/,$$<),-I$$(CUDA_HOME)/include -I$$(BUILD)/gen -DCA_CUDA_ARCH='"$$(CUDA_ARCH)"') -c $$< -o $$@
+
+$$(BUILD)/obj/$(1)/cuda/jit.o: $$(RTC_EMBED)
 
 $$(BUILD)/$(1)/cuarray/core.so: $$(patsubst %.c,$$(BUILD)/obj/$(1)/%.o,$$(CORE_SRC))
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LIBFLAG) $$(SANFLAGS) -o $$@ $$^ $$(BLAS_LIB) $$(ZLIB_LIB) -lpthread -lm
+	$$(CC) $$(LIBFLAG) $$(SANFLAGS) -o $$@ $$^ $$(LAPACK_LIB) $$(BLAS_LIB) $$(ZLIB_LIB) -lpthread -lm
 	$$(if $$(BLAS_LIB),,@echo "$$(NO_BLAS_WARNING)" >&2)
 
 $$(BUILD)/$(1)/libcuarray.so.$(CUARRAY_SOVERSION): $$(patsubst %.c,$$(BUILD)/obj/$(1)/%.o,$$(CORE_SRC))
-	$$(CC) -shared -Wl,-soname,libcuarray.so.$(CUARRAY_SOVERSION) $$(SANFLAGS) -o $$@ $$^ $$(BLAS_LIB) $$(ZLIB_LIB) -lpthread -lm
+	$$(CC) -shared -Wl,-soname,libcuarray.so.$(CUARRAY_SOVERSION) $$(SANFLAGS) -o $$@ $$^ $$(LAPACK_LIB) $$(BLAS_LIB) $$(ZLIB_LIB) -lpthread -lm
 
 $$(BUILD)/$(1)/libcuarray.a: $$(patsubst %.c,$$(BUILD)/obj/$(1)/%.o,$$(CORE_SRC))
 	rm -f $$@ && $$(AR) rcs $$@ $$^
@@ -209,7 +228,7 @@ install:
 	sed -e 's|@PREFIX@|$(CPREFIX)|; s|@INCDIR@|$(INCDIR)|; s|@CLIBDIR@|$(CLIBDIR)|' \
 	    -e 's|@LUADIR@|$(LUADIR)|; s|@LIBDIR@|$(LIBDIR)|; s|@VERSION@|$(PC_VERSION)|' \
 	    -e 's|@LUA_INCDIR@|$(INC_$(INSTALL_FLAVOUR))|; s|@LUA_FLAVOUR@|$(notdir $(INC_$(INSTALL_FLAVOUR)))|' \
-	    -e 's|@LIBS_PRIVATE@|$(strip $(BLAS_LIB) $(ZLIB_LIB) -lpthread -lm)|' src/cuarray.pc.in \
+	    -e 's|@LIBS_PRIVATE@|$(strip $(LAPACK_LIB) $(BLAS_LIB) $(ZLIB_LIB) -lpthread -lm)|' src/cuarray.pc.in \
 	    > $(CLIBDIR)/pkgconfig/cuarray.pc
 	mkdir -p $(BINDIR)
 	sed 's|^default_lua=$$|default_lua=$(LUA)|' bin/cuarray-run > $(BINDIR)/cuarray-run
@@ -259,7 +278,7 @@ embed-%: $(BUILD)/%/cuarray/core.so $(call CLIB,%) $(if $(HAVE_CUDA),$(BUILD)/%/
 # ---- Debian packages ----------------------------------------------------------------------
 DEB_PKGS := gcc libc6-dev luajit libluajit-5.1-dev lua5.4 liblua5.4-dev lua5.1 liblua5.1-0-dev \
             lua-busted luarocks \
-            lua-check libopenblas-dev zlib1g-dev python3-numpy clang pkgconf
+            lua-check libopenblas-dev liblapacke-dev zlib1g-dev python3-numpy clang pkgconf
 deps:
 	@sh tools/deps.sh $(DEB_PKGS)
 # Optional: the notebook kernel, its tests and the browser check (make notebook, make test).
@@ -337,9 +356,11 @@ header-check:
 	  $(CXX_HDR) -std=c++17 -Wall -Wextra -Werror -fsyntax-only -x c++ $$h || exit 1; \
 	  echo "$$h: C (-Wc++-compat) and C++17 clean"; done
 
-# spec/ops_rows.lua (every op's inputs and NumPy's results) is what NumPy gives today.
+# spec/ops_rows.lua (every op's inputs and NumPy's results) and spec/sort_rows.lua (the sorting
+# family's) are what NumPy gives today.
 op-rows-check:
 	@$(NUMPY_PYTHON) tools/gen_op_rows.py --check
+	@$(NUMPY_PYTHON) tools/gen_sort_rows.py --check
 
 # File sizes, #include circles and call circles between source files (tools/check_structure.py).
 STRUCT_FLAVOUR := $(firstword $(FLAVOURS))

@@ -93,8 +93,13 @@ local function sync()
   if on_gpu then cu.cuda.synchronize() end
 end
 
+-- frees a result: an array, or a list of arrays (the factorizations' several results)
 local function release(r)
-  if cu.is_array(r) then r:free() end
+  if cu.is_array(r) then
+    r:free()
+  elseif type(r) == "table" then
+    for _, x in ipairs(r) do release(x) end
+  end
 end
 
 local function median(t)
@@ -177,7 +182,8 @@ cu.random.seed(0)
 local needs_big = false
 for _, name in ipairs({"add_f32", "add_f32_alloc", "axpb_f32", "exp_f32", "bcast_add_f32",
                        "sum_f32", "max_f32", "sum_axis_f32", "transpose_f32", "slice_step2_f32",
-                       "d2h_1gib"}) do
+                       "d2h_1gib", "hypot_f32", "logaddexp_f32", "modf_f32",
+                       "fused_axpb_f32_2p28", "fused_gauss_f32_2p28"}) do
   if want(name) then needs_big = true end
 end
 
@@ -191,6 +197,10 @@ if needs_big then
   bench("add_f32_alloc", REPS, function() return a + b end, 3 * N * B4)
   bench("axpb_f32", REPS, function() return a * 2 + b end, 3 * N * B4)
   bench("exp_f32", REPS, function() cu.exp(a, {out = c}) end, 2 * N * B4)
+  bench("hypot_f32", REPS, function() cu.hypot(a, b, {out = c}) end, 3 * N * B4)
+  bench("logaddexp_f32", REPS, function() cu.logaddexp(a, b, {out = c}) end, 3 * N * B4)
+  -- two results (allocated per call): one read, two writes
+  bench("modf_f32", REPS, function() return cu.modf(a) end, 3 * N * B4)
   bench("bcast_add_f32", REPS, function() return m + v end, 2 * M * M * B4)
   -- {array = true}: the 0-d result stays on the device, as CuPy's and PyTorch's do
   bench("sum_f32", REPS, function() return a:sum(ON_DEVICE) end, N * B4)
@@ -198,6 +208,11 @@ if needs_big then
   bench("sum_axis_f32", REPS, function() return m:sum(-1) end, M * M * B4)
   bench("transpose_f32", REPS, function() return m.T:copy() end, 2 * M * M * B4)
   bench("slice_step2_f32", REPS, function() return a[{{1, -1, 2}}]:copy() end, N * B4)
+  -- cu.fuse: one kernel on the GPU (the first call, in the warm-up, compiles or loads it)
+  local axpb = cu.fuse(function(x, y) return x * 2 + y end, {name = "axpb"})
+  local gauss = cu.fuse(function(x, y) return cu.exp(-x * x) * y + 0.5 * x end, {name = "gauss"})
+  bench("fused_axpb_f32_2p28", REPS, function() return axpb(a, b) end, 3 * N * B4)
+  bench("fused_gauss_f32_2p28", REPS, function() return gauss(a, b) end, 3 * N * B4)
   if on_gpu then
     bench("d2h_1gib", SLOW_REPS, function() return a:get() end, N * B4)
   end
@@ -230,10 +245,142 @@ for _, n in ipairs(MATMUL) do
   end
 end
 
+-- Linear algebra (peers_more.py's group linalg): a = rand + n I (well conditioned), spd = a a^T,
+-- the SVD of a's leading half, stacks of 32 x 32 systems, and two einsum contractions.
+do
+  local LA = opts.quick and 32 or on_gpu and 4096 or 512
+  local HALF = math.floor(LA / 2)
+  local BATCH = opts.quick and 8 or on_gpu and 4096 or 256
+  local EB, EI, EJ = 64, 512, 256
+  local E = opts.quick and 64 or on_gpu and 8192 or 2048
+  if opts.quick then EB, EI, EJ = 2, 16, 8 elseif not on_gpu then EB = 8 end
+  local rows_of = {"solve", "inv", "det", "cholesky", "qr", "eigh"}
+  for _, tag in ipairs({"f32", "f64"}) do
+    local names, any = {}, false
+    for _, r in ipairs(rows_of) do
+      names[r] = r .. "_" .. tag .. "_" .. LA
+      any = any or want(names[r])
+    end
+    names.svd = "svd_" .. tag .. "_" .. HALF
+    any = any or want(names.svd)
+    if any then
+      local dt = {dtype = tag == "f32" and "float32" or "float64"}
+      local a = cu.random.random({LA, LA}, dt) + cu.eye(LA, dt) * LA
+      local b = cu.random.random({LA, 1}, dt)
+      local spd = cu.matmul(a, a.T)
+      local la = cu.linalg
+      bench(names.solve, SLOW_REPS, function() return la.solve(a, b) end)
+      bench(names.inv, SLOW_REPS, function() return la.inv(a) end)
+      bench(names.det, SLOW_REPS, function() return la.det(a, ON_DEVICE) end)
+      bench(names.cholesky, SLOW_REPS, function() return la.cholesky(spd) end)
+      bench(names.qr, 3, function() return {la.qr(a)} end)
+      bench(names.eigh, 3, function() return {la.eigh(spd)} end)
+      local s = a[{{1, HALF}, {1, HALF}}]
+      bench(names.svd, 3, function() return {la.svd(s)} end)
+      a:free(); b:free(); spd:free()
+      collectgarbage("collect")
+    end
+  end
+  local sb, ib = "solve_batched_f32_" .. BATCH .. "x32", "inv_batched_f32_" .. BATCH .. "x32"
+  if want(sb) or want(ib) then
+    local ab = cu.random.random({BATCH, 32, 32}, F32) + cu.eye(32, F32) * 32
+    local bb = cu.random.random({BATCH, 32, 1}, F32)
+    bench(sb, REPS, function() return cu.linalg.solve(ab, bb) end)
+    bench(ib, REPS, function() return cu.linalg.inv(ab) end)
+    ab:free(); bb:free()
+  end
+  local e1 = ("einsum_bij_bjk_%dx%d"):format(EB, EI)
+  if want(e1) then
+    local p = cu.random.random({EB, EI, EJ}, F32)
+    local q = cu.random.random({EB, EJ, EI}, F32)
+    bench(e1, REPS, function() return cu.einsum("bij,bjk->bik", p, q) end)
+    p:free(); q:free()
+  end
+  local e2 = "einsum_ij_ij_" .. E
+  if want(e2) then
+    local x = cu.random.random({E, E}, F32)
+    local y = cu.random.random({E, E}, F32)
+    bench(e2, REPS, function() return cu.einsum("ij,ij->", x, y, ON_DEVICE) end, 2 * E * E * B4)
+    x:free(); y:free()
+  end
+  collectgarbage("collect")
+end
+
+-- The statistics and random rows of the peers' "stats" and "sort" groups (peers_more.py), at
+-- their sizes on the GPU (2^26) and at 2^22 on the CPU (bench/numpy_peer.py likewise); the
+-- size is part of the name.
+do
+  local bits = opts.quick and 12 or on_gpu and 26 or 22
+  local n = 2 ^ bits
+  local sfx = "_2p" .. bits
+  if want("nansum_f32" .. sfx) or want("nanmax_f32" .. sfx) then
+    local xn = cu.random.random({n}, F32)
+    xn[{{1, -1, 7}}] = 0 / 0
+    bench("nansum_f32" .. sfx, REPS, function() return xn:nansum(ON_DEVICE) end, n * B4)
+    bench("nanmax_f32" .. sfx, REPS, function() return xn:nanmax(ON_DEVICE) end, n * B4)
+    xn:free()
+  end
+  bench("permutation" .. sfx, REPS, function() return cu.random.permutation(n) end, n * 8)
+  collectgarbage("collect")
+end
+
 if on_gpu and want("h2d_1gib") then
   local h = cu.random.random({N}, {dtype = "float32", device = "cpu"})
   bench("h2d_1gib", SLOW_REPS, function() return h:to(opts.device) end, N * B4)
   h:free()
+end
+
+-- Sorting and order statistics: the names of the peers' "sort" and "stats" groups, at their
+-- sizes on the GPU (2^26 elements, 16384 rows of 4096) and smaller on the CPU.
+do
+  local SN, RM, RN
+  if opts.quick then SN, RM, RN = 2 ^ 12, 16, 256
+  elseif on_gpu then SN, RM, RN = 2 ^ 26, 16384, 4096
+  else SN, RM, RN = 2 ^ 22, 1024, 4096 end
+  local names = {"sort_f32_2p26", "argsort_f32_2p26", "sort_rows_f32_16384x4096",
+                 "searchsorted_2p24_in_2p26", "unique_i32_2p26", "unique_counts_i32_2p26",
+                 "topk_rows_16384x4096_k16", "bincount_2p26_1024", "histogram_f32_2p26_256",
+                 "median_f32_2p26", "quantile_f32_2p24_q3"}
+  local any = false
+  for _, name in ipairs(names) do any = any or want(name) end
+  if any then
+    local x = cu.random.random({SN}, F32)
+    local m = cu.random.random({RM, RN}, F32)
+    bench("sort_f32_2p26", SLOW_REPS, function() return cu.sort(x) end, 2 * SN * B4)
+    bench("argsort_f32_2p26", SLOW_REPS, function() return cu.argsort(x) end, SN * (B4 + 8))
+    bench("sort_rows_f32_16384x4096", SLOW_REPS, function() return cu.sort(m, -1) end,
+      2 * RM * RN * B4)
+    if want("searchsorted_2p24_in_2p26") then
+      local hay, q = cu.sort(x), cu.random.random({SN / 4}, F32)
+      bench("searchsorted_2p24_in_2p26", REPS, function() return cu.searchsorted(hay, q) end,
+        SN / 4 * (B4 + 8))
+      hay:free(); q:free()
+    end
+    if want("unique_i32_2p26") or want("unique_counts_i32_2p26") then
+      local u = cu.random.randint(0, 2 ^ 20, {SN}, {dtype = "int32"})
+      bench("unique_i32_2p26", SLOW_REPS, function() return cu.unique(u) end, SN * B4)
+      bench("unique_counts_i32_2p26", SLOW_REPS,
+        function() return cu.unique(u, {return_counts = true}).counts end, SN * B4)
+      u:free()
+    end
+    bench("topk_rows_16384x4096_k16", SLOW_REPS, function() return (cu.topk(m, 16)) end,
+      RM * RN * B4)
+    if want("bincount_2p26_1024") then
+      local b = cu.random.randint(0, 1024, {SN}, {dtype = "int32"})
+      bench("bincount_2p26_1024", REPS, function() return cu.bincount(b, {minlength = 1024}) end,
+        SN * B4)
+      b:free()
+    end
+    bench("histogram_f32_2p26_256", REPS,
+      function() return (cu.histogram(x, {bins = 256, range = {0, 1}})) end, SN * B4)
+    bench("median_f32_2p26", SLOW_REPS, function() return cu.median(x, {array = true}) end,
+      SN * B4)
+    local x24 = x[{{1, SN / 4}}]
+    bench("quantile_f32_2p24_q3", SLOW_REPS,
+      function() return cu.percentile(x24, {25, 50, 75}) end, SN / 4 * B4)
+    x:free(); m:free()
+    collectgarbage("collect")
+  end
 end
 
 -- cu.fft, the rows of the fft group of the peers' script (complex64 inputs are transforms of

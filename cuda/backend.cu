@@ -20,10 +20,21 @@ ca_status cu_backend_open(int ordinal, ca_backend **out, char *errbuf, size_t er
   be->scan = cu_scoped<cu_scan>::call;
   be->matmul = cu_scoped<cu_matmul>::call;
   be->fft = cu_scoped<cu_fft>::call;
+  be->getrf = cu_scoped<cu_getrf>::call;
+  be->gesv = cu_scoped<cu_gesv>::call;
+  be->potrf = cu_scoped<cu_potrf>::call;
+  be->geqrf = cu_scoped<cu_geqrf>::call;
+  be->orgqr = cu_scoped<cu_orgqr>::call;
+  be->syevd = cu_scoped<cu_syevd>::call;
+  be->gesvd = cu_scoped<cu_gesvd>::call;
   be->random = cu_scoped<cu_random>::call;
   be->index_offsets = cu_scoped<cu_index_offsets>::call;
   be->gather = cu_scoped<cu_gather>::call;
   be->scatter = cu_scoped<cu_scatter>::call;
   be->nonzero = cu_scoped<cu_nonzero>::call;
+  be->sort = cu_scoped<cu_sort>::call;
+  be->searchsorted = cu_scoped<cu_searchsorted>::call;
+  be->bincount = cu_scoped<cu_bincount>::call;
+  be->scatter_add = cu_scoped<cu_scatter_add>::call;
   return CA_OK;
 }

@@ -4,8 +4,10 @@
  * N x M matrix, so C^T = B^T A^T is computed as a column-major GEMM with the operands
  * swapped; each operand's transpose flag and leading dimension come from its strides (no
  * copies). float32 computes in CUBLAS_COMPUTE_32F (or _32F_FAST_TF32 when allowed), float16
- * in 32F, float64 in 64F. Batches use the strided-batched GEMM (a batch stride of 0 reuses
- * the matrix); sizes beyond int use the _64 entries.
+ * in 32F, float64 in 64F, complex64 (CUDA_C_32F) in 32F and complex128 (CUDA_C_64F) in 64F
+ * (cgemm / zgemm through cublasGemmEx). Batches use the strided-batched GEMM (a batch stride of
+ * 0 reuses the matrix); sizes beyond int use the _64 entries. One product of two real vectors
+ * (1 x K by K x 1) is cublasDotEx instead.
  *
  * Integer and bool products, and float operands cuBLAS cannot describe (negative or
  * non-unit strides on both axes), use a tiled kernel over any strides: integers accumulate
@@ -117,7 +119,8 @@ __global__ void k_zero(mparams p, int size) {
     case 1: *(uint8_t *)c = 0; break;
     case 2: *(uint16_t *)c = 0; break;
     case 4: *(uint32_t *)c = 0; break;
-    default: *(uint64_t *)c = 0; break;
+    case 8: *(uint64_t *)c = 0; break;
+    default: *(ca_c16 *)c = ca_c16_of(0.0, 0.0); break;
     }
   }
 }
@@ -166,8 +169,22 @@ static ca_status gemm_cublas(ca_backend *be, const ca_matmul *m, cublasOperation
   cublasComputeType_t ct;
   float one_f = 1.0f, zero_f = 0.0f;
   double one_d = 1.0, zero_d = 0.0;
+  ca_c8 one_c = {1.0f, 0.0f}, zero_c = {0.0f, 0.0f};
+  ca_c16 one_z = {1.0, 0.0}, zero_z = {0.0, 0.0};
   const void *alpha = &one_f, *beta = &zero_f;
   switch (m->dtype) {
+  case CA_COMPLEX64:
+    dt = CUDA_C_32F;
+    ct = CUBLAS_COMPUTE_32F;
+    alpha = &one_c;
+    beta = &zero_c;
+    break;
+  case CA_COMPLEX128:
+    dt = CUDA_C_64F;
+    ct = CUBLAS_COMPUTE_64F;
+    alpha = &one_z;
+    beta = &zero_z;
+    break;
   case CA_FLOAT32:
     dt = CUDA_R_32F;
     ct = m->allow_tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
@@ -217,6 +234,33 @@ static ca_status gemm_cublas(ca_backend *be, const ca_matmul *m, cublasOperation
   return CA_OK;
 }
 
+/* One product of two float vectors (m = n = batch = 1: dot, vdot, inner, einsum "ij,ij->")
+ * through cublasDotEx, a bandwidth-bound reduction, where a 1 x 1 GEMM with a long K leaves
+ * the GPU mostly idle. Returns 0 (nothing done) when the strides do not suit it. */
+static int dot_cublas(ca_backend *be, const ca_matmul *m, ca_status *st) {
+  if (m->batch != 1 || m->m != 1 || m->n != 1 || m->k > INT_MAX || m->a_cs <= 0 ||
+      m->b_rs <= 0 || m->a_cs > INT_MAX || m->b_rs > INT_MAX)
+    return 0;
+  cublasHandle_t h = (cublasHandle_t)cu_cublas(be);
+  if (!h) {
+    *st = CA_ERR_DEVICE;
+    return 1;
+  }
+  cudaDataType dt = m->dtype == CA_FLOAT32 ? CUDA_R_32F : m->dtype == CA_FLOAT16 ? CUDA_R_16F
+                                                                                  : CUDA_R_64F;
+  cudaDataType exec = m->dtype == CA_FLOAT64 ? CUDA_R_64F : CUDA_R_32F;
+  /* the result goes to device memory: the handle's pointer mode for this call only */
+  cublasStatus_t cs = cublasSetPointerMode(h, CUBLAS_POINTER_MODE_DEVICE);
+  if (cs == CUBLAS_STATUS_SUCCESS) {
+    cs = cublasDotEx(h, (int)m->k, m->a, dt, (int)m->a_cs, m->b, dt, (int)m->b_rs, m->c, dt,
+                     exec);
+    cublasStatus_t back = cublasSetPointerMode(h, CUBLAS_POINTER_MODE_HOST);
+    if (cs == CUBLAS_STATUS_SUCCESS) cs = back;
+  }
+  *st = cs == CUBLAS_STATUS_SUCCESS ? CA_OK : blas_fail(be, "cublasDotEx", cs);
+  return 1;
+}
+
 } /* namespace */
 
 extern "C" ca_status cu_matmul(ca_backend *be, const ca_matmul *m) {
@@ -239,7 +283,9 @@ extern "C" ca_status cu_matmul(ca_backend *be, const ca_matmul *m) {
     return cu_check_launch(be, "matmul (zero)");
   }
 
-  if (ca_is_float(m->dtype)) {
+  if (ca_is_inexact(m->dtype)) {
+    ca_status dst;
+    if (ca_is_float(m->dtype) && dot_cublas(be, m, &dst)) return dst;
     cublasOperation_t opa, opb;
     int64_t lda, ldb;
     int c_ok = m->c_cs == 1 && (m->m == 1 || m->c_rs >= m->n);
@@ -247,6 +293,8 @@ extern "C" ca_status cu_matmul(ca_backend *be, const ca_matmul *m) {
         blas_view(m->k, m->n, m->b_rs, m->b_cs, &opb, &ldb))
       return gemm_cublas(be, m, opb, ldb, opa, lda);
     switch (m->dtype) {
+    case CA_COMPLEX64: case CA_COMPLEX128: /* the core gives complex operands in BLAS layouts */
+      return cu_fail_msg(be, CA_ERR_UNSUPPORTED, "cuda: complex matmul of strides cuBLAS cannot describe");
     case CA_FLOAT16: return launch_tiled<CA_FLOAT16, float, false>(be, p, s);
     case CA_FLOAT32: return launch_tiled<CA_FLOAT32, float, false>(be, p, s);
     default: return launch_tiled<CA_FLOAT64, double, false>(be, p, s);

@@ -1,6 +1,7 @@
-/* The CUDA backend's context: device, streams, cuBLAS handle, memory pool, the memory
+/* The CUDA backend's context: device, streams, cuBLAS and cuSOLVER handles, memory pool, the memory
  * entries of the backend table (cuda/backend.cu adds the others), and its lifetime (a backend outlives the module's state while allocations from it live). */
 #include <cublas_v2.h>
+#include <cusolverDn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,9 @@ struct cu_ctx {
   cublasHandle_t cublas;        /* lazily created */
   void *cublas_ws;
   cudaStream_t cublas_stream;   /* the stream the handle is bound to */
+  cusolverDnHandle_t cusolver;  /* lazily created, with its default parameters */
+  cusolverDnParams_t cusolver_params;
+  cudaStream_t cusolver_stream; /* the stream the handle is bound to */
   cudaEvent_t join;             /* cu_set_stream's ordering event */
   int64_t live;                 /* live allocations (device and pinned host) */
   int64_t dev_live;             /* ... of device memory, from the current allocator */
@@ -253,6 +257,39 @@ void *cu_cublas(ca_backend *be) {
   return c->cublas;
 }
 
+/* The cuSOLVER dense handle, bound to the current stream, and the default parameters of its
+ * 64-bit entries. NULL on failure, with errmsg. */
+void *cu_cusolver(ca_backend *be, void **params) {
+  cu_ctx *c = cu_ctx_of(be);
+  cusolverStatus_t st;
+  cu_use_device(c);
+  if (!c->cusolver) {
+    if ((st = cusolverDnCreate(&c->cusolver)) != CUSOLVER_STATUS_SUCCESS) {
+      c->cusolver = NULL;
+      snprintf(be->errmsg, sizeof be->errmsg, "cusolverDnCreate: cuSOLVER status %d", (int)st);
+      return NULL;
+    }
+    if ((st = cusolverDnCreateParams(&c->cusolver_params)) != CUSOLVER_STATUS_SUCCESS) {
+      c->cusolver_params = NULL;
+      cusolverDnDestroy(c->cusolver);
+      c->cusolver = NULL;
+      snprintf(be->errmsg, sizeof be->errmsg, "cusolverDnCreateParams: cuSOLVER status %d",
+               (int)st);
+      return NULL;
+    }
+    c->cusolver_stream = (cudaStream_t)-1;
+  }
+  if (c->cusolver_stream != c->stream) {
+    if ((st = cusolverDnSetStream(c->cusolver, c->stream)) != CUSOLVER_STATUS_SUCCESS) {
+      snprintf(be->errmsg, sizeof be->errmsg, "cusolverDnSetStream: cuSOLVER status %d", (int)st);
+      return NULL;
+    }
+    c->cusolver_stream = c->stream;
+  }
+  if (params) *params = c->cusolver_params;
+  return c->cusolver;
+}
+
 /* ---- lifetime --------------------------------------------------------------------------- */
 
 static void teardown(cu_ctx *c) {
@@ -262,6 +299,8 @@ static void teardown(cu_ctx *c) {
   if (c->xfer) c->xfer_destroy(c->xfer);
   if (c->peer) c->peer_destroy(c->peer);
   if (c->fft) c->fft_destroy(c->fft);
+  if (c->cusolver_params) cusolverDnDestroyParams(c->cusolver_params);
+  if (c->cusolver) cusolverDnDestroy(c->cusolver);
   if (c->cublas) cublasDestroy(c->cublas);
   if (c->cublas_ws) cudaFree(c->cublas_ws);
   if (c->join) cudaEventDestroy(c->join);

@@ -20,12 +20,16 @@ template <class C> struct ConvertBody {
   static CU_D void store(const GenArgs &a, long long off0, const V &v) { cuk::st_rt(a.ptr[0] + off0, a.dt[0], 0, v); }
 };
 
-/* Same-dtype strided copy or fill (ptr[1] NULL: the bits in val[1].i), by element size. */
+/* Same-dtype strided copy or fill (ptr[1] NULL: the element's bits at the start of val[1]),
+ * by element size. */
 template <class U> struct MoveBody {
   static constexpr int NOP = 2;
   typedef U V;
   static CU_D V load(const GenArgs &a, const long long (&off)[NOP]) {
-    return a.ptr[1] ? *(const U *)(a.ptr[1] + off[1]) : (U)a.val[1].i;
+    if (a.ptr[1]) return *(const U *)(a.ptr[1] + off[1]);
+    U u;
+    memcpy(&u, &a.val[1], sizeof(U));
+    return u;
   }
   static CU_D void store(const GenArgs &a, long long off0, const V &v) { *(U *)(a.ptr[0] + off0) = v; }
 };
@@ -162,8 +166,8 @@ template <class U, class P> __global__ void __launch_bounds__(32 * CU_TBY) k_tra
 
 /* The bits of a scalar operand stored as dtype dt: its own element, converted as a device
  * copy converts it. */
-static uint64_t fill_bits(const ca_operand &o, int dt) {
-  uint64_t src = scalar_bits(o), bits = 0;
+static ca_elem fill_bits(const ca_operand &o, int dt) {
+  ca_elem src = scalar_bits(o), bits = {{0, 0}};
   cuk::convert_rt((char *)&bits, dt, 0, (const char *)&src, o.dtype, 0);
   return bits;
 }
@@ -177,17 +181,20 @@ static ca_status move_by_size(ca_backend *be, GenArgs &g, const ca_loop *l, size
   case 1: return move_run<uint8_t>(be, g, l);
   case 2: return move_run<uint16_t>(be, g, l);
   case 4: return move_run<uint32_t>(be, g, l);
-  default: return move_run<uint64_t>(be, g, l);
+  case 8: return move_run<uint64_t>(be, g, l);
+  default: return move_run<ca_c16>(be, g, l);
   }
 }
 
-template <class U> static ca_status fill_contig(ca_backend *be, void *p, uint64_t bits, int64_t n) {
+template <class U> static ca_status fill_contig(ca_backend *be, void *p, const ca_elem &bits, int64_t n) {
   cudaStream_t s = cu_stream(be);
+  U v;
+  memcpy(&v, &bits, sizeof(U));
   for (int64_t o = 0; o < n; o += CU_MAXRUN) {
     int64_t m = n - o < CU_MAXRUN ? n - o : CU_MAXRUN;
     unsigned nb = grid_for(m / (16 / sizeof(U)) + 1, CU_BLOCK);
     if (nb > 65536) nb = 65536;
-    k_fill<U><<<nb, CU_BLOCK, 0, s>>>((U *)p + o, (U)bits, (unsigned)m);
+    k_fill<U><<<nb, CU_BLOCK, 0, s>>>((U *)p + o, v, (unsigned)m);
     ca_status st = cu_check_launch(be, "fill");
     if (st != CA_OK) return st;
   }
@@ -198,9 +205,9 @@ static ca_status copy_fill(ca_backend *be, const ca_loop *l) {
   const ca_operand *o = &l->op[0];
   int dt = o->dtype;
   size_t sz = ca_itemsize(dt);
-  uint64_t bits = fill_bits(l->op[1], dt);
+  ca_elem bits = fill_bits(l->op[1], dt);
   if (l->ndim <= 1 && (l->ndim == 0 || o->strides[0] == 1) && (uintptr_t)o->data % 16 == 0) {
-    if (bits == 0) {
+    if (bits.u[0] == 0 && bits.u[1] == 0) {
       cudaError_t err = cudaMemsetAsync(o->data, 0, (size_t)l->size * sz, cu_stream(be));
       return err == cudaSuccess ? CA_OK : cu_fail(be, "cudaMemsetAsync", err);
     }
@@ -208,13 +215,14 @@ static ca_status copy_fill(ca_backend *be, const ca_loop *l) {
     case 1: return fill_contig<uint8_t>(be, o->data, bits, l->size);
     case 2: return fill_contig<uint16_t>(be, o->data, bits, l->size);
     case 4: return fill_contig<uint32_t>(be, o->data, bits, l->size);
-    default: return fill_contig<uint64_t>(be, o->data, bits, l->size);
+    case 8: return fill_contig<uint64_t>(be, o->data, bits, l->size);
+    default: return fill_contig<ca_c16>(be, o->data, bits, l->size);
     }
   }
   GenArgs g;
   gen_from_loop(&g, l);
   g.ptr[1] = NULL;
-  g.val[1].i = (int64_t)bits;
+  memcpy(&g.val[1], &bits, sizeof bits);
   return move_by_size(be, g, l, sz);
 }
 
@@ -276,8 +284,9 @@ extern "C" ca_status cu_copy(ca_backend *be, const ca_loop *l) {
       cudaError_t err = cudaMemcpyAsync(o->data, i->data, (size_t)l->size * sz, cudaMemcpyDeviceToDevice, s);
       return err == cudaSuccess ? CA_OK : cu_fail(be, "cudaMemcpyAsync (copy)", err);
     }
-    /* the innermost two dims transposed relative to the output: tiled through shared memory */
-    if (nd >= 2 && o->strides[nd - 1] == 1 && i->strides[nd - 2] == 1 && i->strides[nd - 1] != 1 &&
+    /* the innermost two dims transposed relative to the output: tiled through shared memory
+     * (elements of up to 8 bytes: a tile of 16-byte ones would not fit) */
+    if (nd >= 2 && sz <= 8 && o->strides[nd - 1] == 1 && i->strides[nd - 2] == 1 && i->strides[nd - 1] != 1 &&
         l->shape[nd - 1] >= 16 && l->shape[nd - 2] >= 16 && l->shape[nd - 1] < INT32_MAX &&
         l->shape[nd - 2] < INT32_MAX && l->size / (l->shape[nd - 1] * l->shape[nd - 2]) < UINT32_MAX) {
       switch (sz) {
@@ -292,6 +301,8 @@ extern "C" ca_status cu_copy(ca_backend *be, const ca_loop *l) {
   }
   gen_from_loop(&g, l);
   switch (ca_compute_kind(i->dtype)) {
+  case CA_CK_z: return gen_run<ConvertBody<ca_c16>>(be, g, l, "copy (convert)");
+  case CA_CK_c: return gen_run<ConvertBody<ca_c8>>(be, g, l, "copy (convert)");
   case CA_CK_d: return gen_run<ConvertBody<double>>(be, g, l, "copy (convert)");
   case CA_CK_f: return gen_run<ConvertBody<float>>(be, g, l, "copy (convert)");
   default: return gen_run<ConvertBody<ca_i>>(be, g, l, "copy (convert)");

@@ -26,9 +26,12 @@ CA_DTYPES(CUK_ST, )
 /* ---- src/convert.h by (compute kind, dtype) --------------------------------------------- */
 
 /* Kind<C>: the compute kind a C++ type computes in (floating types other than float in
- * double, every integer type in int64), and KindT<K> that kind's type. */
+ * double, every integer type in int64, the complex pairs in their own kinds), and KindT<K>
+ * that kind's type. */
 template <class C> struct Kind {
-  static constexpr int value = std::is_same<C, float>::value              ? (int)CA_CK_f
+  static constexpr int value = std::is_same<C, ca_c8>::value              ? (int)CA_CK_c
+                               : std::is_same<C, ca_c16>::value           ? (int)CA_CK_z
+                               : std::is_same<C, float>::value            ? (int)CA_CK_f
                                : std::is_floating_point<C>::value ? (int)CA_CK_d
                                                                   : (int)CA_CK_i;
 };
@@ -123,13 +126,14 @@ CUK_HD void convert_rt(char *dst, int ddt, int64_t di, const char *src, int sdt,
   }
 }
 
-/* Copies one element of `size` bytes (1, 2, 4, 8). */
+/* Copies one element of `size` bytes (1, 2, 4, 8, 16). */
 __device__ __forceinline__ void copy_elem(char *dst, const char *src, int size) {
   switch (size) {
   case 1: *(uint8_t *)dst = *(const uint8_t *)src; break;
   case 2: *(uint16_t *)dst = *(const uint16_t *)src; break;
   case 4: *(uint32_t *)dst = *(const uint32_t *)src; break;
-  default: *(uint64_t *)dst = *(const uint64_t *)src; break;
+  case 8: *(uint64_t *)dst = *(const uint64_t *)src; break;
+  default: *(ca_c16 *)dst = *(const ca_c16 *)src; break;
   }
 }
 

@@ -19,11 +19,14 @@ extern "C" {
 typedef struct cu_ctx cu_ctx; /* defined in cuda/context.cu */
 
 /* The context behind a CUDA backend (be->ctx): device ordinal, current stream, cuBLAS
- * handle and workspace, the memory pool. */
+ * handle and workspace, cuSOLVER handle, the memory pool. */
 cu_ctx *cu_ctx_of(ca_backend *be);
 cudaStream_t cu_stream(ca_backend *be);
 int cu_device(ca_backend *be);
 void *cu_cublas(ca_backend *be);          /* cublasHandle_t, bound to the current stream */
+/* cusolverDnHandle_t bound to the current stream; *params (if asked) gets the context's
+ * cusolverDnParams_t for the 64-bit entries. */
+void *cu_cusolver(ca_backend *be, void **params);
 
 /* Temporary device memory ordered on the current stream (CUB temp storage, flags). */
 ca_status cu_scratch(ca_backend *be, size_t nbytes, void **ptr);
@@ -45,13 +48,31 @@ ca_status cu_reduce(ca_backend *be, int op, const ca_reduction *r);      /* redu
 ca_status cu_scan(ca_backend *be, int op, const ca_reduction *r);        /* scan.cu */
 ca_status cu_matmul(ca_backend *be, const ca_matmul *m);                 /* blas.cu */
 ca_status cu_fft(ca_backend *be, const ca_fft *f);                       /* fft.cu */
+ca_status cu_getrf(ca_backend *be, const ca_lapack *l);                  /* solver.cu */
+ca_status cu_gesv(ca_backend *be, const ca_lapack *l);                   /* solver.cu */
+ca_status cu_potrf(ca_backend *be, const ca_lapack *l);                  /* solver.cu */
+ca_status cu_geqrf(ca_backend *be, const ca_lapack *l);                  /* solver.cu */
+ca_status cu_orgqr(ca_backend *be, const ca_lapack *l);                  /* solver.cu */
+ca_status cu_syevd(ca_backend *be, const ca_lapack *l);                  /* solver.cu */
+ca_status cu_gesvd(ca_backend *be, const ca_lapack *l);                  /* solver.cu */
 ca_status cu_random(ca_backend *be, int dist, void *out, int dtype, int64_t n,
-                    ca_value p1, ca_value p2, uint64_t seed, uint64_t counter); /* random.cu */
+                    ca_value p1, ca_value p2, uint64_t seed, uint64_t counter,
+                    const double *aux, int64_t naux);                    /* random.cu */
+ca_status cu_random_dist(ca_backend *be, int dist, void *out, int dtype, int64_t n,
+                         ca_value p1, ca_value p2, uint64_t seed, uint64_t counter,
+                         const double *aux, int64_t naux);         /* random_dists.cu */
 ca_status cu_index_offsets(ca_backend *be, const ca_loop *l, int64_t size, int64_t stride,
                            int accumulate, int64_t *bad);                /* index.cu */
 ca_status cu_gather(ca_backend *be, const ca_loop *l);                   /* index.cu */
 ca_status cu_scatter(ca_backend *be, const ca_loop *l);                  /* index.cu */
 ca_status cu_nonzero(ca_backend *be, const ca_loop *l, int64_t count);   /* index.cu */
+ca_status cu_sort(ca_backend *be, const ca_sort *s);                      /* sort.cu */
+ca_status cu_searchsorted(ca_backend *be, int dtype, const void *sorted, int64_t n,
+                          const void *values, int64_t m, int right, int64_t *out); /* search.cu */
+ca_status cu_bincount(ca_backend *be, const int64_t *x, int64_t n, const double *weights,
+                      int64_t nbins, void *out);                         /* search.cu */
+ca_status cu_scatter_add(ca_backend *be, int dtype, void *base, const int64_t *offs,
+                         const void *vals, int64_t n);                   /* search.cu */
 
 /* ---- additions (context.cu, transfer.cu) ---------------------------------------------- */
 

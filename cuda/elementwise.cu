@@ -7,7 +7,8 @@
  *    (stride 0) in every operand; scalars by value. 16-byte vector loads/stores, 2 vectors
  *    in flight per operand per thread when the rows are 16-byte aligned, else scalar accesses
  *    (still 8 or more per thread). Instantiated per (op, compute dtype) for int32, int64,
- *    float16, float32 and float64.
+ *    float16, float32, float64 and complex64 (the ops with complex formulas); complex128
+ *    takes the general path.
  *  - general: any dims, strides and operand dtypes (converted on load, by a switch on the
  *    dtype), instantiated per (op, compute kind): k_general (general.cuh) with an op's body.
  * Kernels index with 32-bit math; larger loops are split on the host. */
@@ -35,6 +36,9 @@
     template <class X> CU_D static auto i(X x) -> decltype(ca_##name##_i(x)) { return ca_##name##_i(x); } \
     template <class X> CU_D static auto f(X x) -> decltype(ca_##name##_f(x)) { return ca_##name##_f(x); } \
     template <class X> CU_D static auto d(X x) -> decltype(ca_##name##_d(x)) { return ca_##name##_d(x); } \
+    template <class X> CU_D static auto h(X x) -> decltype(ca_##name##_h(x)) { return ca_##name##_h(x); } \
+    template <class X> CU_D static auto c(X x) -> decltype(ca_##name##_c(x)) { return ca_##name##_c(x); } \
+    template <class X> CU_D static auto z(X x) -> decltype(ca_##name##_z(x)) { return ca_##name##_z(x); } \
   };
 #define CA_BINARY(name, rule)                                                                   \
   struct B_##name {                                                                             \
@@ -43,12 +47,32 @@
     template <class X> CU_D static auto i(X x, X y) -> decltype(ca_##name##_i(x, y)) { return ca_##name##_i(x, y); } \
     template <class X> CU_D static auto f(X x, X y) -> decltype(ca_##name##_f(x, y)) { return ca_##name##_f(x, y); } \
     template <class X> CU_D static auto d(X x, X y) -> decltype(ca_##name##_d(x, y)) { return ca_##name##_d(x, y); } \
+    template <class X> CU_D static auto h(X x, X y) -> decltype(ca_##name##_h(x, y)) { return ca_##name##_h(x, y); } \
+    template <class X> CU_D static auto c(X x, X y) -> decltype(ca_##name##_c(x, y)) { return ca_##name##_c(x, y); } \
+    template <class X> CU_D static auto z(X x, X y) -> decltype(ca_##name##_z(x, y)) { return ca_##name##_z(x, y); } \
   };
 #define CA_REDUCE(name, rule)
+/* two results: the formula returns the first and writes the second through r2 */
+#define CA_UNARY2(name, rule)                                                                   \
+  struct U_##name {                                                                             \
+    static constexpr const char *nm = #name;                                                    \
+    template <class X> CU_D static auto i(X x, X *r2) -> decltype(ca_##name##_i(x, r2)) { return ca_##name##_i(x, r2); } \
+    template <class X> CU_D static auto f(X x, X *r2) -> decltype(ca_##name##_f(x, r2)) { return ca_##name##_f(x, r2); } \
+    template <class X> CU_D static auto d(X x, X *r2) -> decltype(ca_##name##_d(x, r2)) { return ca_##name##_d(x, r2); } \
+  };
+#define CA_BINARY2(name, rule)                                                                  \
+  struct B_##name {                                                                             \
+    static constexpr const char *nm = #name;                                                    \
+    template <class X> CU_D static auto i(X x, X y, X *r2) -> decltype(ca_##name##_i(x, y, r2)) { return ca_##name##_i(x, y, r2); } \
+    template <class X> CU_D static auto f(X x, X y, X *r2) -> decltype(ca_##name##_f(x, y, r2)) { return ca_##name##_f(x, y, r2); } \
+    template <class X> CU_D static auto d(X x, X y, X *r2) -> decltype(ca_##name##_d(x, y, r2)) { return ca_##name##_d(x, y, r2); } \
+  };
 #include "../src/ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
 
 /* Compute kinds: the C++ type and which formula. */
 struct KI {
@@ -63,6 +87,19 @@ struct KD {
   typedef double C;
   template <class Op, class... A> CU_D static auto call(A... a) -> decltype(Op::d(a...)) { return Op::d(a...); }
 };
+/* float16 through an op's float16 formula (scalar.h's CA_HALF_FORMULAS), where it has one */
+struct KH {
+  typedef float C;
+  template <class Op, class... A> CU_D static auto call(A... a) -> decltype(Op::h(a...)) { return Op::h(a...); }
+};
+struct KC {
+  typedef ca_c8 C;
+  template <class Op, class... A> CU_D static auto call(A... a) -> decltype(Op::c(a...)) { return Op::c(a...); }
+};
+struct KZ {
+  typedef ca_c16 C;
+  template <class Op, class... A> CU_D static auto call(A... a) -> decltype(Op::z(a...)) { return Op::z(a...); }
+};
 
 template <class Op, class K, int NIN, class = void> struct has_formula : std::false_type {};
 template <class Op, class K>
@@ -75,6 +112,20 @@ struct has_formula<Op, K, 2, std::void_t<decltype(K::template call<Op>(std::decl
 
 template <class Op, class K, class C> CU_D auto apply(const C (&x)[1]) { return K::template call<Op>(x[0]); }
 template <class Op, class K, class C> CU_D auto apply(const C (&x)[2]) { return K::template call<Op>(x[0], x[1]); }
+
+/* Ops of two results: formulas C f(C x[, C y], C *second). */
+template <class Op, class K, int NIN, class = void> struct has_formula2 : std::false_type {};
+template <class Op, class K>
+struct has_formula2<Op, K, 1, std::void_t<decltype(K::template call<Op>(std::declval<typename K::C>(),
+                                                                        std::declval<typename K::C *>()))>>
+    : std::true_type {};
+template <class Op, class K>
+struct has_formula2<Op, K, 2, std::void_t<decltype(K::template call<Op>(std::declval<typename K::C>(),
+                                                                        std::declval<typename K::C>(),
+                                                                        std::declval<typename K::C *>()))>>
+    : std::true_type {};
+template <class Op, class K, class C> CU_D C apply2(const C (&x)[1], C *r2) { return K::template call<Op>(x[0], r2); }
+template <class Op, class K, class C> CU_D C apply2(const C (&x)[2], C *r2) { return K::template call<Op>(x[0], x[1], r2); }
 
 /* ---- fast path --------------------------------------------------------------------------- */
 
@@ -179,6 +230,28 @@ template <class Op, class K, int NIN> struct OpBody {
   }
 };
 
+/* (op[0], op[1]) = Op(op[2], ..., op[NIN + 1]), inputs read in kind K. The second result's
+ * offset travels with the inputs, since k_general hands the store op[0]'s alone. */
+template <class Op, class K, int NIN> struct OpBody2 {
+  typedef typename K::C C;
+  static constexpr int NOP = NIN + 2;
+  struct V { C x[NIN]; long long off1; };
+  static CU_D V load(const GenArgs &a, const long long (&off)[NOP]) {
+    V v;
+#pragma unroll
+    for (int q = 0; q < NIN; q++)
+      v.x[q] = a.ptr[q + 2] ? cuk::ld_rt<C>(a.ptr[q + 2] + off[q + 2], a.dt[q + 2], 0) : value_as<C>(a.val[q + 2]);
+    v.off1 = off[1];
+    return v;
+  }
+  static CU_D void store(const GenArgs &a, long long off0, const V &v) {
+    C second;
+    C first = apply2<Op, K>(v.x, &second);
+    cuk::st_rt(a.ptr[0] + off0, a.dt[0], 0, first);
+    cuk::st_rt(a.ptr[1] + v.off1, a.dt[1], 0, second);
+  }
+};
+
 /* where: op[0] = op[1] ? op[2] : op[3], x and y in kind K; a scalar condition is its truth. */
 template <class K> struct WhereBody {
   typedef typename K::C C;
@@ -227,7 +300,7 @@ static bool fast_args(const ca_loop *l, int tdt, int odt, FastArgs<T, O, NIN> *a
     a->rs[q] = 0;
     a->inner[q] = 0;
     if (!p->data) {
-      uint64_t bits = scalar_bits(*p);
+      ca_elem bits = scalar_bits(*p);
       memcpy(&a->val[q], &bits, sizeof(T));
       continue;
     }
@@ -272,8 +345,19 @@ static ca_status fast_run(ca_backend *be, FastArgs<typename cuk::St<DT>::T, type
   return CA_OK;
 }
 
+/* The output dtype of an op computed in dtype DT: bool for predicates, DT where the formula
+ * returns the compute type, else the real dtype it returns (abs and angle of complex). */
+template <class Op, class K, int DT, int NIN> constexpr int out_dtype() {
+  typedef typename K::C C;
+  typedef decltype(apply<Op, K>(std::declval<const C (&)[NIN]>())) R;
+  return Op::pred ? (int)CA_BOOL
+         : std::is_same<R, C>::value ? DT
+         : std::is_same<R, float>::value ? (int)CA_FLOAT32
+                                         : (int)CA_FLOAT64;
+}
+
 template <class Op, class K, int DT, int NIN> static ca_status try_fast(ca_backend *be, const ca_loop *l, bool *done) {
-  constexpr int ODT = Op::pred ? (int)CA_BOOL : DT;
+  constexpr int ODT = out_dtype<Op, K, DT, NIN>();
   FastArgs<typename cuk::St<DT>::T, typename cuk::St<ODT>::T, NIN> a;
   *done = false;
   if (!fast_args(l, DT, ODT, &a)) return CA_OK;
@@ -307,11 +391,37 @@ template <class Op, int NIN> static ca_status run_op(ca_backend *be, const ca_lo
   switch (l->compute) {
   case CA_INT32: return run_kind<Op, KI, CA_INT32, NIN>(be, l);
   case CA_INT64: return run_kind<Op, KI, CA_INT64, NIN>(be, l);
-  case CA_FLOAT16: return run_kind<Op, KF, CA_FLOAT16, NIN>(be, l);
+  case CA_FLOAT16:
+    if constexpr (has_formula<Op, KH, NIN>::value) return run_kind<Op, KH, CA_FLOAT16, NIN>(be, l);
+    else return run_kind<Op, KF, CA_FLOAT16, NIN>(be, l);
   case CA_FLOAT32: return run_kind<Op, KF, CA_FLOAT32, NIN>(be, l);
   case CA_FLOAT64: return run_kind<Op, KD, CA_FLOAT64, NIN>(be, l);
+  case CA_COMPLEX64: return run_kind<Op, KC, CA_COMPLEX64, NIN>(be, l);
+  case CA_COMPLEX128: return run_kind<Op, KZ, -1, NIN>(be, l);
   case CA_BOOL: case CA_INT8: case CA_UINT8: case CA_INT16: return run_kind<Op, KI, -1, NIN>(be, l);
   default: return unsupported(be, Op::nm, l->compute);
+  }
+}
+
+/* Ops of two results: the general path, any dtypes and layouts. */
+template <class Op, class K, int NIN> static ca_status run_kind2(ca_backend *be, const ca_loop *l) {
+  if constexpr (!has_formula2<Op, K, NIN>::value) {
+    return unsupported(be, Op::nm, l->compute);
+  } else {
+    GenArgs g;
+    gen_from_loop(&g, l);
+    gen_values<typename K::C>(&g, l);
+    return gen_run<OpBody2<Op, K, NIN>>(be, g, l, Op::nm);
+  }
+}
+
+template <class Op, int NIN> static ca_status run_op2(ca_backend *be, const ca_loop *l) {
+  if (l->size == 0) return CA_OK;
+  if (l->nop < NIN + 2) return cu_fail_msg(be, CA_ERR_VALUE, "cuda: an op of two results needs four operands");
+  switch (ca_compute_kind(l->compute)) {
+  case CA_CK_d: return run_kind2<Op, KD, NIN>(be, l);
+  case CA_CK_f: return run_kind2<Op, KF, NIN>(be, l);
+  default: return run_kind2<Op, KI, NIN>(be, l);
   }
 }
 
@@ -320,10 +430,14 @@ extern "C" ca_status cu_unary(ca_backend *be, int op, const ca_loop *l) {
 #define CA_UNARY(name, rule) case CA_OP_##name: return run_op<U_##name, 1>(be, l);
 #define CA_BINARY(name, rule)
 #define CA_REDUCE(name, rule)
+#define CA_UNARY2(name, rule) case CA_OP_##name: return run_op2<U_##name, 1>(be, l);
+#define CA_BINARY2(name, rule)
 #include "../src/ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
   default:
     return cu_fail_msg(be, CA_ERR_UNSUPPORTED, "cuda: unary called with a non-unary op");
   }
@@ -334,10 +448,14 @@ extern "C" ca_status cu_binary(ca_backend *be, int op, const ca_loop *l) {
 #define CA_UNARY(name, rule)
 #define CA_BINARY(name, rule) case CA_OP_##name: return run_op<B_##name, 2>(be, l);
 #define CA_REDUCE(name, rule)
+#define CA_UNARY2(name, rule)
+#define CA_BINARY2(name, rule) case CA_OP_##name: return run_op2<B_##name, 2>(be, l);
 #include "../src/ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
   default:
     return cu_fail_msg(be, CA_ERR_UNSUPPORTED, "cuda: binary called with a non-binary op");
   }
@@ -355,10 +473,12 @@ extern "C" ca_status cu_where(ca_backend *be, const ca_loop *l) {
   GenArgs g;
   gen_from_loop(&g, l);
   if (!l->op[1].data) {
-    uint64_t bits = scalar_bits(l->op[1]);
+    ca_elem bits = scalar_bits(l->op[1]);
     g.val[1].i = ca_truth(l->op[1].dtype, &bits);
   }
   switch (ca_compute_kind(l->compute)) {
+  case CA_CK_z: return where_run<KZ>(be, g, l);
+  case CA_CK_c: return where_run<KC>(be, g, l);
   case CA_CK_d: return where_run<KD>(be, g, l);
   case CA_CK_f: return where_run<KF>(be, g, l);
   default: return where_run<KI>(be, g, l);

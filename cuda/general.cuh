@@ -70,29 +70,34 @@ template <class Body> __global__ void __launch_bounds__(CU_BLOCK) k_general(cons
 
 static inline unsigned grid_for(int64_t n, int per_block) { return (unsigned)((n + per_block - 1) / per_block); }
 
-/* A value of compute type C in a ca_value (.i for ca_i, .f for float and double), and back. */
+/* A value of compute type C in a ca_value (.i for ca_i, .f for float and double, .z for the
+ * complex pairs), and back. */
 template <class C> static ca_value value_of(C c) {
   ca_value v;
   if constexpr (std::is_same<C, ca_i>::value) v.i = c;
+  else if constexpr (std::is_same<C, ca_c16>::value) v.z = c;
+  else if constexpr (std::is_same<C, ca_c8>::value) v.z = ca_c2z(c);
   else v.f = c;
   return v;
 }
 template <class C> CU_D C value_as(ca_value v) {
   if constexpr (std::is_same<C, ca_i>::value) return v.i;
+  else if constexpr (std::is_same<C, ca_c16>::value) return v.z;
+  else if constexpr (std::is_same<C, ca_c8>::value) return ca_z2c(v.z);
   else return (C)v.f;
 }
 
 /* The bits of a scalar operand as an element of its dtype (src/convert.h's store), so that it
  * reads back exactly as an array element would. */
-static inline uint64_t scalar_bits(const ca_operand &o) {
-  uint64_t bits = 0;
+static inline ca_elem scalar_bits(const ca_operand &o) {
+  ca_elem bits = {{0, 0}};
   ca_store_value(o.dtype, &bits, o.value);
   return bits;
 }
 
 /* A scalar operand read in compute type C, as its element would be. */
 template <class C> static C scalar_in(const ca_operand &o) {
-  uint64_t bits = scalar_bits(o);
+  ca_elem bits = scalar_bits(o);
   return cuk::ld_rt<C>((const char *)&bits, o.dtype, 0);
 }
 

@@ -21,15 +21,15 @@ struct iparams {
   int64_t strides[CA_MAXOPS][CA_MAXDIMS];
   const char *data[CA_MAXOPS];   /* NULL: the scalar's bytes in sbytes */
   int dtype[CA_MAXOPS];
-  uint64_t sbytes[CA_MAXOPS];
+  ca_elem sbytes[CA_MAXOPS];
   int64_t isize, istride;         /* index_offsets */
   int accumulate;
   unsigned long long *flag;       /* [0]: set once, [1]: the offending value */
 };
 
 /* Host: a scalar's value written in its dtype (as ca_cpu_operand_data does). */
-static uint64_t scalar_bytes(const ca_operand *o) {
-  uint64_t bits = 0;
+static ca_elem scalar_bytes(const ca_operand *o) {
+  ca_elem bits = {{0, 0}};
   ca_store_value(o->dtype, &bits, o->value);
   return bits;
 }

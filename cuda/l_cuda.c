@@ -451,5 +451,6 @@ CA_EXPORT int luaopen_cuarray_cuda(lua_State *L) {
   lua_newtable(L);
   ca_setfuncs(L, module_fns);
   cu_open_nccl(L);
+  cu_open_kernel(L);
   return 1;
 }

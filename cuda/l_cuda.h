@@ -49,4 +49,10 @@ void cu_lua_new_type(lua_State *L, const char *name, const luaL_Reg *methods, lu
  * (lua/cuarray/nccl.lua makes cu.nccl of it). */
 void cu_open_nccl(lua_State *L);
 
+/* ---- cuda/l_kernel.c ---- */
+
+/* Adds the private functions of user kernels (_jit_*: NVRTC, loading, launching) to the
+ * module table at the top of the stack (lua/cuarray/jit.lua uses them). */
+void cu_open_kernel(lua_State *L);
+
 #endif

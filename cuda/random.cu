@@ -106,10 +106,11 @@ __global__ void k_random_int(rparams p) {
 } /* namespace */
 
 extern "C" ca_status cu_random(ca_backend *be, int dist, void *out, int dtype, int64_t n,
-                               ca_value v1, ca_value v2, uint64_t seed, uint64_t counter) {
+                               ca_value v1, ca_value v2, uint64_t seed, uint64_t counter,
+                               const double *aux, int64_t naux) {
   if (dtype < 0 || dtype >= CA_NDTYPES || n < 0) return CA_ERR_VALUE;
   if (dist != CA_DIST_UNIFORM && dist != CA_DIST_NORMAL && dist != CA_DIST_INTEGER)
-    return CA_ERR_UNSUPPORTED;
+    return cu_random_dist(be, dist, out, dtype, n, v1, v2, seed, counter, aux, naux);
   if (dist != CA_DIST_INTEGER && !ca_is_float(dtype)) return CA_ERR_UNSUPPORTED;
   if (n == 0) return CA_OK;
 

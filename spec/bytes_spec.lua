@@ -32,6 +32,8 @@ local values = {
   float16 = {{0.5, -2, 65504}, {1 / 0, -1 / 0, 0.25}},
   float32 = {{1.5, -2.25, 3e38}, {1e-38, 0, -0.125}},
   float64 = {{1.5, -2.25, 1e300}, {1e-300, 0, math.pi}},
+  complex64 = {{{1.5, -2}, {0, 3e38}, {-0.125, 1}}, {{1 / 0, 0}, {0, -1 / 0}, {0.25, 0.5}}},
+  complex128 = {{{1.5, -2}, {0, 1e300}, {-0.125, math.pi}}, {{1 / 0, 0}, {0, -1 / 0}, {0.25, 0.5}}},
 }
 
 H.each_device("tobytes / frombuffer", function(dev)
@@ -43,7 +45,7 @@ H.each_device("tobytes / frombuffer", function(dev)
       local b = cu.frombuffer(s, dt)
       assert.are.equal(dt, b.dtype)
       assert.are.equal(a.device, b.device)
-      H.same(b:reshape({2, 3}), values[dt], (dt == "float32" or dt == "float16") and 1e-6 or nil)
+      H.same(b:reshape({2, 3}), values[dt], (dt == "float32" or dt == "float16" or dt == "complex64") and 1e-6 or nil)
     end)
   end
 
@@ -117,7 +119,7 @@ H.each_device("tofile / fromfile", function(dev)
       local b = cu.fromfile(p, dt)
       os.remove(p)
       assert.are.equal(a.device, b.device)
-      H.same(b:reshape({2, 3}), values[dt], (dt == "float32" or dt == "float16") and 1e-6 or nil)
+      H.same(b:reshape({2, 3}), values[dt], (dt == "float32" or dt == "float16" or dt == "complex64") and 1e-6 or nil)
     end)
   end
 
@@ -206,6 +208,7 @@ describe("bytes against NumPy", function()
     local p = tmp()
     local script = tmp()
     local function py_value(v)
+      if type(v) == "table" then return ("complex(%s, %s)"):format(py_value(v[1]), py_value(v[2])) end
       if type(v) == "boolean" then return v and "True" or "False" end
       if v == math.huge then return "float('inf')" elseif v == -math.huge then return "-float('inf')" end
       return ("%.17g"):format(v)

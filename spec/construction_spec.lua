@@ -161,6 +161,7 @@ H.each_device("empty/zeros/ones/full", function(dev)
       assert.are.equal(dt, o.dtype)
       local zero, one = 0, 1
       if dt == "bool" then zero, one = false, true end
+      if dt:match("^complex") then zero, one = {0, 0}, {1, 0} end
       H.same(z, {{zero, zero}, {zero, zero}})
       H.same(o, {{one, one}, {one, one}})
       assert.are.equal(dev, (o.device:gsub(":%d+$", "")))

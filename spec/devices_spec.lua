@@ -40,7 +40,7 @@ describe("device scopes", function()
   it("refuse what is not a device or not a function", function()
     H.raises("unknown device 'gpu7'", cu.with_device, "gpu7", function() end)
     H.raises("with_device: expected a function to run, got number", cu.with_device, "cpu", 3)
-    H.raises("cuda.with_device: device must be \"cuda:N\", \"cuda\" or the ordinal N (from 0), got cpu",
+    H.raises("cuda.with_device: device must be \"cuda:N\", \"cuda\" or the ordinal N (from 0), got 'cpu'",
              cu.cuda.with_device, "cpu", function() end)
     H.raises("cuda.with_device: a device number is CUDA's ordinal, an integer from 0 (got -1)",
              cu.cuda.with_device, -1, function() end)

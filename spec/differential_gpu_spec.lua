@@ -7,8 +7,10 @@
 local cu = require "cuarray"
 local H = require "helper"
 
-local DTYPES = {"bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64"}
-local FLOATS = {float16 = true, float32 = true, float64 = true}
+-- every dtype the core has (cu.dtypes), so that a new dtype is covered without a change here
+local DTYPES = cu.dtypes
+local FLOATS = {float16 = true, float32 = true, float64 = true, complex64 = true, complex128 = true}
+local COMPLEX = {complex64 = true, complex128 = true}
 
 -- Relative tolerances for float results (H.close), by what is compared: an op's name or a
 -- family named below, then per dtype. Integer and bool results always agree exactly.
@@ -20,9 +22,14 @@ local TOLERANCE = {
   matmul = {float16 = 1e-2, float32 = 1e-4, float64 = 1e-10},
   astype = {float16 = 0, float32 = 0, float64 = 0},             -- conversions are exact
   random = {float16 = 0, float32 = 0, float64 = 0},             -- the same stream, [0, 1)
+  random_dists = {float32 = 2e-6, float64 = 1e-12},              -- log, exp, tan in the last bits
+  add_at = {float32 = 1e-4, float64 = 1e-10},                  -- atomics add in any order
 }
+-- a complex dtype's parts compare as its real dtype's values
+local PART = {complex64 = "float32", complex128 = "float64"}
 
 local function tolerance(what, dtype)
+  dtype = PART[dtype] or dtype
   local t = TOLERANCE[what]
   if t and t[dtype] then return t[dtype] end
   return TOLERANCE.default[dtype]
@@ -30,7 +37,7 @@ end
 
 -- The op table as the core reports it (cu._ops, from src/ops.def), by kind.
 local function op_table()
-  local ops = {unary = {}, binary = {}, reduce = {}, rule = {}}
+  local ops = {unary = {}, binary = {}, unary2 = {}, binary2 = {}, reduce = {}, rule = {}}
   for _, o in ipairs(cu._ops) do
     ops[o.kind][#ops[o.kind] + 1] = o.name
     ops.rule[o.name] = o.rule
@@ -51,6 +58,9 @@ local function values(dtype, n)
     local u = rnd()
     if dtype == "bool" then t[i] = u < 0.5
     elseif dtype == "uint8" then t[i] = math.floor(u * 256)
+    elseif COMPLEX[dtype] then -- {re, im} pairs, each part as a float's
+      local p = values("float64", 2)
+      t[i] = {p[1], p[2]}
     elseif FLOATS[dtype] then
       if u < 0.03 then t[i] = 0 / 0 elseif u < 0.05 then t[i] = (u < 0.04 and 1 or -1) / 0
       elseif u < 0.1 then t[i] = 0 else t[i] = (rnd() - 0.5) * 20 end
@@ -96,6 +106,13 @@ local function agree(what, family, okc, rc, okg, rg)
     return
   end
   if not cu.is_array(rc) then
+    if cu.is_complex(rc) then
+      if not (H.close(rc.real, rg.real, tolerance(family, "float64"))
+              and H.close(rc.imag, rg.imag, tolerance(family, "float64"))) then
+        error(("%s: cpu %s, cuda %s"):format(what, tostring(rc), tostring(rg)), 0)
+      end
+      return
+    end
     if not H.close(rc, rg, tolerance(family, type(rc) == "number" and "float64" or nil)) then
       error(("%s: cpu %s, cuda %s"):format(what, tostring(rc), tostring(rg)), 0)
     end
@@ -136,37 +153,65 @@ describe("GPU against CPU", function()
     assert.is_true(#OPS.unary >= 25 and #OPS.binary >= 20 and #OPS.reduce >= 10)
   end)
 
-  for _, name in ipairs(OPS.unary) do
-    it("unary " .. name .. " on every dtype and layout", function()
-      for _, dt in ipairs(DTYPES) do
-        for _, lay in ipairs(LAYOUTS) do
-          local c, g = pair(dt, lay[2](37))
-          both(("%s %s %s"):format(name, dt, lay[1]), name, function(x) return cu[name](lay[3](x)) end, c, g)
+  -- Each result of an op is compared on its own: ops of two results (divmod, modf, frexp)
+  -- through two pickers.
+  local ONE = {{"", function(f) return f end}}
+  local TWO = {{", first", function(f) return function(...) return (f(...)) end end},
+               {", second", function(f) return function(...) return select(2, f(...)) end end}}
+
+  local function unary_cases(name, picks)
+    for _, dt in ipairs(DTYPES) do
+      for _, lay in ipairs(LAYOUTS) do
+        local c, g = pair(dt, lay[2](37))
+        for _, p in ipairs(picks) do
+          both(("%s %s %s%s"):format(name, dt, lay[1], p[1]), name,
+            p[2](function(x) return cu[name](lay[3](x)) end), c, g)
         end
       end
-    end)
+    end
   end
 
-  for _, name in ipairs(OPS.binary) do
-    it("binary " .. name .. " on every dtype pair, layout, broadcast and scalar", function()
-      for _, dt in ipairs(DTYPES) do
-        for _, dt2 in ipairs({dt, "int32", "float32"}) do
-          for _, lay in ipairs(LAYOUTS) do
-            local shape = lay[2](29)
-            local c1, g1 = pair(dt, shape)
-            local c2, g2 = pair(dt2, shape)
-            both2(("%s %s,%s %s"):format(name, dt, dt2, lay[1]), name,
-              function(x, y) return cu[name](lay[3](x), lay[3](y)) end, c1, g1, c2, g2)
+  local function binary_cases(name, picks)
+    for _, dt in ipairs(DTYPES) do
+      for _, dt2 in ipairs({dt, "int32", "float32"}) do
+        for _, lay in ipairs(LAYOUTS) do
+          local shape = lay[2](29)
+          local c1, g1 = pair(dt, shape)
+          local c2, g2 = pair(dt2, shape)
+          for _, p in ipairs(picks) do
+            both2(("%s %s,%s %s%s"):format(name, dt, dt2, lay[1], p[1]), name,
+              p[2](function(x, y) return cu[name](lay[3](x), lay[3](y)) end), c1, g1, c2, g2)
           end
         end
-        local r1, rg1 = pair(dt, {4, 1})
-        local r2, rg2 = pair(dt, {1, 33})
-        both2(("%s %s broadcast"):format(name, dt), name, cu[name], r1, rg1, r2, rg2)
+      end
+      local r1, rg1 = pair(dt, {4, 1})
+      local r2, rg2 = pair(dt, {1, 33})
+      for _, p in ipairs(picks) do
+        both2(("%s %s broadcast%s"):format(name, dt, p[1]), name, p[2](cu[name]), r1, rg1, r2, rg2)
         for _, s in ipairs({3, -2.5, 0}) do
-          both(("%s %s with %s"):format(name, dt, s), name, function(x) return cu[name](x, s) end, r2, rg2)
-          both(("%s %s by %s"):format(name, dt, s), name, function(x) return cu[name](s, x) end, r2, rg2)
+          both(("%s %s with %s%s"):format(name, dt, s, p[1]), name,
+            p[2](function(x) return cu[name](x, s) end), r2, rg2)
+          both(("%s %s by %s%s"):format(name, dt, s, p[1]), name,
+            p[2](function(x) return cu[name](s, x) end), r2, rg2)
         end
       end
+    end
+  end
+
+  for _, name in ipairs(OPS.unary) do
+    it("unary " .. name .. " on every dtype and layout", function() unary_cases(name, ONE) end)
+  end
+  for _, name in ipairs(OPS.unary2) do
+    it("unary " .. name .. " (two results) on every dtype and layout", function() unary_cases(name, TWO) end)
+  end
+  for _, name in ipairs(OPS.binary) do
+    it("binary " .. name .. " on every dtype pair, layout, broadcast and scalar", function()
+      binary_cases(name, ONE)
+    end)
+  end
+  for _, name in ipairs(OPS.binary2) do
+    it("binary " .. name .. " (two results) on every dtype pair, layout, broadcast and scalar", function()
+      binary_cases(name, TWO)
     end)
   end
 
@@ -353,12 +398,129 @@ describe("GPU against CPU", function()
         end
       end
     end
+    -- the other distributions (src/random_dists.h): the same formulas in double; CUDA's log,
+    -- exp and tan may differ from the C library's in the last bits, so the continuous ones
+    -- agree within the default tolerance and the discrete ones exactly
+    local function dev_opts(dt, dev) return {dtype = dt, device = dev} end
+    local dists = {
+      {"exponential", function(dt, dev) return cu.random.exponential(2, 1001, dev_opts(dt, dev)) end},
+      {"laplace", function(dt, dev) return cu.random.laplace(1, 2, 1001, dev_opts(dt, dev)) end},
+      {"logistic", function(dt, dev) return cu.random.logistic(1, 2, 1001, dev_opts(dt, dev)) end},
+      {"gumbel", function(dt, dev) return cu.random.gumbel(1, 2, 1001, dev_opts(dt, dev)) end},
+      {"lognormal", function(dt, dev) return cu.random.lognormal(0, 1, 1001, dev_opts(dt, dev)) end},
+      {"standard_cauchy", function(dt, dev) return cu.random.standard_cauchy(1001, dev_opts(dt, dev)) end},
+      {"gamma", function(dt, dev) return cu.random.gamma(0.3, 2, 1001, dev_opts(dt, dev)) end},
+      {"gamma", function(dt, dev) return cu.random.gamma(7.5, 1, 1001, dev_opts(dt, dev)) end},
+      {"beta", function(dt, dev) return cu.random.beta(0.5, 3, 1001, dev_opts(dt, dev)) end},
+      {"dirichlet", function(dt, dev) return cu.random.dirichlet({0.5, 1, 4}, 333, dev_opts(dt, dev)) end},
+    }
+    for _, dt in ipairs({"float32", "float64"}) do
+      for _, d in ipairs(dists) do
+        cu.random.seed(5)
+        local okc, rc = pcall(d[2], dt, "cpu")
+        cu.random.seed(5)
+        local okg, rg = pcall(d[2], dt, "cuda")
+        agree(("%s %s"):format(d[1], dt), "random_dists", okc, rc, okg, rg)
+      end
+    end
+    local counts = {
+      {"geometric", function(dev) return cu.random.geometric(0.2, 1001, {device = dev}) end},
+      {"poisson", function(dev) return cu.random.poisson(3.5, 1001, {device = dev}) end},
+      {"poisson", function(dev) return cu.random.poisson(1e6, 1001, {device = dev}) end},
+      {"binomial", function(dev) return cu.random.binomial(30, 0.2, 1001, {device = dev}) end},
+      {"binomial", function(dev) return cu.random.binomial(5000, 0.7, 1001, {device = dev}) end},
+      {"permutation", function(dev) return cu.random.permutation(100003, {device = dev}) end},
+      {"choice", function(dev) return cu.random.choice(1000, 77, {replace = false, device = dev}) end},
+      {"choice p", function(dev)
+        return cu.random.choice(4, 1001, {p = {0.1, 0.2, 0.3, 0.4}, device = dev})
+      end},
+      {"multinomial", function(dev)
+        return cu.random.multinomial(1000, {0.1, 0.6, 0.3}, 333, {dtype = "int32", device = dev})
+      end},
+    }
+    for _, d in ipairs(counts) do
+      cu.random.seed(6)
+      local okc, rc = pcall(d[2], "cpu")
+      cu.random.seed(6)
+      local okg, rg = pcall(d[2], "cuda")
+      agree(d[1], d[1], okc, rc, okg, rg)
+    end
     for _, dt in ipairs({"int8", "int32", "int64"}) do
       cu.random.seed(7)
       local c = cu.random.randint(-50, 50, {33, 3}, {dtype = dt, device = "cpu"})
       cu.random.seed(7)
       local g = cu.random.randint(-50, 50, {33, 3}, {dtype = dt, device = "cuda"})
       agree("randint " .. dt, "randint", true, c, true, g)
+    end
+  end)
+
+  -- Sorting, searching, sets, counting and order statistics (src/l_sort.c,
+  -- lua/cuarray/sorting.lua, lua/cuarray/quantile.lua) on every dtype and layout.
+  local SORTING = {
+    {"sort", function(a) return cu.sort(a) end},
+    {"sort axis 1", function(a) return cu.sort(a, 1) end},
+    {"sort descending", function(a) return cu.sort(a, {descending = true}) end},
+    {"argsort", function(a) return cu.argsort(a) end},
+    {"argsort axis 1", function(a) return cu.argsort(a, 1) end},
+    {"argsort descending", function(a) return cu.argsort(a, -1, {descending = true}) end},
+    {"topk", function(a) return select(2, cu.topk(a, math.min(2, a.shape[a.ndim]))) end},
+    {"unique", function(a) return cu.unique(a) end},
+    {"unique inverse", function(a) return cu.unique(a, {return_inverse = true}).inverse end},
+    {"unique counts", function(a) return cu.unique(a, {return_counts = true}).counts end},
+    {"unique index", function(a) return cu.unique(a, {return_index = true}).index end},
+    {"searchsorted", function(a) return cu.searchsorted(cu.sort(a:ravel()), a, {side = "right"}) end},
+    {"isin", function(a) return cu.isin(a, a[{{1, 1}}]) end},
+    {"median", function(a) return cu.median(a, -1) end},
+    {"quantile", function(a) return cu.quantile(a, {0.1, 0.5, 0.9}, 1) end},
+    {"nanmedian", function(a) return cu.nanmedian(a, -1) end},
+    {"nanpercentile", function(a) return cu.nanpercentile(a, {10, 75}, 1, {method = "midpoint"}) end},
+    {"histogram", function(a) return (cu.histogram(a, {bins = 7, range = {-5, 5}})) end},
+    {"bincount", function(a)
+      local x = a:astype("int64"):ravel()
+      return cu.bincount(cu.where(cu.less(x, 0), 0, x))
+    end},
+  }
+
+  it("sorts, searches, counts and takes order statistics as the CPU does", function()
+    for _, dt in ipairs(DTYPES) do
+      for _, lay in ipairs(LAYOUTS) do
+        for _, n in ipairs({1, 7, 1500, 5000}) do
+          local c, g = pair(dt, lay[2](n))
+          c, g = lay[3](c), lay[3](g)
+          for _, f in ipairs(SORTING) do
+            both(("%s %s %s n=%d"):format(f[1], dt, lay[1], n), "sort", f[2], c, g)
+          end
+        end
+      end
+    end
+  end)
+
+  it("adds at repeated indices (add_at) as the CPU does", function()
+    for _, dt in ipairs(DTYPES) do
+      if dt ~= "float16" then -- float16 sums round at each step, in the atomics' order
+        for _, lay in ipairs(LAYOUTS) do
+          local c, g = pair(dt, lay[2](3000))
+          c, g = lay[3](c), lay[3](g)
+          both(("add_at %s %s"):format(dt, lay[1]), "add_at", function(a)
+            cu.random.seed(5) -- the same indices for both devices
+            local x = cu.random.randint(1, 6, {a.size}, {device = "cpu"}):to(a.device)
+            local t = cu.ones({5, 2}, {dtype = dt, device = a.device})
+            cu.add_at(t, x, cu.expand_dims(a:ravel(), -1))
+            return t
+          end, c, g)
+        end
+      end
+    end
+  end)
+
+  it("sorts long single rows and many rows as the CPU does", function()
+    for _, shape in ipairs({{131072}, {300, 4096}, {3, 50000}, {2000, 33}}) do
+      for _, dt in ipairs({"int8", "int16", "float32", "float64"}) do
+        local c, g = pair(dt, shape)
+        both(("argsort %s (%s)"):format(dt, table.concat(shape, ",")), "sort", cu.argsort, c, g)
+        both(("sort descending %s (%s)"):format(dt, table.concat(shape, ",")), "sort",
+          function(a) return cu.sort(a, {descending = true}) end, c, g)
+      end
     end
   end)
 end)

@@ -26,6 +26,7 @@ local function public_names()
   for _, ns in ipairs({"random", "fft", "linalg", "cuda", "plot", "display"}) do
     walk(cu[ns], "cu." .. ns, ".")
   end
+  walk(cu.lib.stride_tricks, "cu.lib.stride_tricks", ".")
   for k, v in pairs(cu.plot.Figure) do
     if type(v) == "function" and not k:match("^_") then names[#names + 1] = "cu.plot.Figure." .. k end
   end

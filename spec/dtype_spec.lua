@@ -5,22 +5,102 @@ local cu = require "cuarray"
 local H = require "helper"
 
 
-local NAMES = {"bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64"}
+local NAMES = {"bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64",
+               "complex64", "complex128"}
 
 -- np.promote_types(row, column), columns in NAMES order
 local PROMOTE = {
-  bool = {"bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64"},
-  int8 = {"int8", "int8", "int16", "int16", "int32", "int64", "float16", "float32", "float64"},
-  uint8 = {"uint8", "int16", "uint8", "int16", "int32", "int64", "float16", "float32", "float64"},
-  int16 = {"int16", "int16", "int16", "int16", "int32", "int64", "float32", "float32", "float64"},
-  int32 = {"int32", "int32", "int32", "int32", "int32", "int64", "float64", "float64", "float64"},
-  int64 = {"int64", "int64", "int64", "int64", "int64", "int64", "float64", "float64", "float64"},
+  bool = {"bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64",
+    "complex64", "complex128"},
+  int8 = {"int8", "int8", "int16", "int16", "int32", "int64", "float16", "float32", "float64",
+    "complex64", "complex128"},
+  uint8 = {"uint8", "int16", "uint8", "int16", "int32", "int64", "float16", "float32", "float64",
+    "complex64", "complex128"},
+  int16 = {"int16", "int16", "int16", "int16", "int32", "int64", "float32", "float32", "float64",
+    "complex64", "complex128"},
+  int32 = {"int32", "int32", "int32", "int32", "int32", "int64", "float64", "float64", "float64",
+    "complex128", "complex128"},
+  int64 = {"int64", "int64", "int64", "int64", "int64", "int64", "float64", "float64", "float64",
+    "complex128", "complex128"},
   float16 = {"float16", "float16", "float16", "float32", "float64", "float64", "float16", "float32",
-             "float64"},
+    "float64", "complex64", "complex128"},
   float32 = {"float32", "float32", "float32", "float32", "float64", "float64", "float32", "float32",
-             "float64"},
+    "float64", "complex64", "complex128"},
   float64 = {"float64", "float64", "float64", "float64", "float64", "float64", "float64", "float64",
-             "float64"},
+    "float64", "complex128", "complex128"},
+  complex64 = {"complex64", "complex64", "complex64", "complex64", "complex128", "complex128",
+    "complex64", "complex64", "complex128", "complex64", "complex128"},
+  complex128 = {"complex128", "complex128", "complex128", "complex128", "complex128", "complex128",
+    "complex128", "complex128", "complex128", "complex128", "complex128"},
+}
+
+-- np.can_cast(row, column, casting) as 0/1 strings, columns in NAMES order
+local CAN_CAST = {
+  no = {
+    bool = "10000000000",
+    int8 = "01000000000",
+    uint8 = "00100000000",
+    int16 = "00010000000",
+    int32 = "00001000000",
+    int64 = "00000100000",
+    float16 = "00000010000",
+    float32 = "00000001000",
+    float64 = "00000000100",
+    complex64 = "00000000010",
+    complex128 = "00000000001",
+  },
+  equiv = {
+    bool = "10000000000",
+    int8 = "01000000000",
+    uint8 = "00100000000",
+    int16 = "00010000000",
+    int32 = "00001000000",
+    int64 = "00000100000",
+    float16 = "00000010000",
+    float32 = "00000001000",
+    float64 = "00000000100",
+    complex64 = "00000000010",
+    complex128 = "00000000001",
+  },
+  safe = {
+    bool = "11111111111",
+    int8 = "01011111111",
+    uint8 = "00111111111",
+    int16 = "00011101111",
+    int32 = "00001100101",
+    int64 = "00000100101",
+    float16 = "00000011111",
+    float32 = "00000001111",
+    float64 = "00000000101",
+    complex64 = "00000000011",
+    complex128 = "00000000001",
+  },
+  same_kind = {
+    bool = "11111111111",
+    int8 = "01011111111",
+    uint8 = "01111111111",
+    int16 = "01011111111",
+    int32 = "01011111111",
+    int64 = "01011111111",
+    float16 = "00000011111",
+    float32 = "00000011111",
+    float64 = "00000011111",
+    complex64 = "00000000011",
+    complex128 = "00000000011",
+  },
+  unsafe = {
+    bool = "11111111111",
+    int8 = "11111111111",
+    uint8 = "11111111111",
+    int16 = "11111111111",
+    int32 = "11111111111",
+    int64 = "11111111111",
+    float16 = "11111111111",
+    float32 = "11111111111",
+    float64 = "11111111111",
+    complex64 = "11111111111",
+    complex128 = "11111111111",
+  },
 }
 
 describe("dtype names", function()
@@ -39,7 +119,7 @@ describe("dtype names", function()
 
   it("reports itemsize and nbytes", function()
     local sizes = {bool = 1, int8 = 1, uint8 = 1, int16 = 2, int32 = 4, int64 = 8, float16 = 2,
-                   float32 = 4, float64 = 8}
+                   float32 = 4, float64 = 8, complex64 = 8, complex128 = 16}
     for name, size in pairs(sizes) do
       local a = cu.zeros({2, 3}, {dtype = name})
       assert.are.equal(size, a.itemsize)
@@ -55,7 +135,9 @@ H.each_device("promotion", function()
       for j, b in ipairs(NAMES) do
         local y = cu.ones(2, {dtype = b})
         assert.are.equal(PROMOTE[a][j], (x + y).dtype, a .. " + " .. b)
-        assert.are.equal(PROMOTE[a][j], cu.maximum(x, y).dtype, "maximum(" .. a .. ", " .. b .. ")")
+        if not (a:match("^complex") or b:match("^complex")) then -- complex values have no order
+          assert.are.equal(PROMOTE[a][j], cu.maximum(x, y).dtype, "maximum(" .. a .. ", " .. b .. ")")
+        end
       end
     end)
   end
@@ -121,7 +203,17 @@ H.each_device("result dtypes of ops", function()
   local float_for = {bool = "float16", int8 = "float16", uint8 = "float16", int16 = "float32",
                      int32 = "float64", int64 = "float64", float16 = "float16",
                      float32 = "float32", float64 = "float64"}
+  it("math functions of complex dtypes keep the dtype, or raise where there is no formula", function()
+    for _, name in ipairs({"complex64", "complex128"}) do
+      local a = cu.ones(2, {dtype = name})
+      for _, f in ipairs({"exp", "log", "sqrt"}) do
+        assert.are.equal(name, cu[f](a).dtype, f .. "(" .. name .. ")")
+      end
+      H.raises("sin: not supported for " .. name, cu.sin, a)
+    end
+  end)
   for _, name in ipairs(NAMES) do
+    if name:match("^complex") then break end
     it("math functions of " .. name .. " give " .. float_for[name], function()
       local a = cu.ones(2, {dtype = name})
       for _, f in ipairs({"exp", "log", "sqrt", "sin", "tanh", "log1p"}) do
@@ -338,5 +430,85 @@ H.each_device("shifts", function()
     local r = cu.right_shift(cu.array({-10, 10}, {dtype = "int8"}), cu.array({-1, -1}))
     assert.are.equal("int64", r.dtype)
     H.same(r, {-1, 0})
+  end)
+end)
+
+describe("dtype introspection", function()
+  it("promote_types gives NumPy's table for every pair", function()
+    for _, a in ipairs(NAMES) do
+      for j, b in ipairs(NAMES) do
+        assert.are.equal(PROMOTE[a][j], cu.promote_types(a, b), a .. ", " .. b)
+      end
+    end
+    assert.are.equal("float64", cu.promote_types(cu.zeros(1, {dtype = "int32"}), "float32"))
+    H.raises("promote_types: unknown dtype 'int3'", cu.promote_types, "int3", "int8")
+  end)
+
+  it("can_cast gives NumPy's answer for every pair and casting rule", function()
+    for casting, rows in pairs(CAN_CAST) do
+      for _, a in ipairs(NAMES) do
+        for j, b in ipairs(NAMES) do
+          local want = rows[a]:sub(j, j) == "1"
+          assert.are.equal(want, cu.can_cast(a, b, {casting = casting}),
+            ("can_cast(%s, %s, %s)"):format(a, b, casting))
+          if casting == "safe" then assert.are.equal(want, cu.can_cast(a, b)) end
+        end
+      end
+    end
+    H.raises("can_cast: casting must be one of", cu.can_cast, "int8", "int16", {casting = "some"})
+  end)
+
+  it("result_type takes arrays and dtypes as strong, Lua values as weak (NEP 50)", function()
+    local i8 = cu.zeros(2, {dtype = "int8"})
+    assert.are.equal("int8", cu.result_type(i8, 1))
+    assert.are.equal("float64", cu.result_type(i8, 1.5))
+    assert.are.equal("complex64", cu.result_type("float32", cu.j))
+    assert.are.equal("complex128", cu.result_type("int32", cu.j))
+    assert.are.equal("float64", cu.result_type(1, 1.5))
+    assert.are.equal("int64", cu.result_type(true, 1))
+    assert.are.equal("float16", cu.result_type("uint8", "int8", "float16"))
+    assert.are.equal("bool", cu.result_type("bool", true))
+    H.raises("result_type: at least one", cu.result_type)
+  end)
+
+  it("iinfo and finfo give NumPy's limits", function()
+    local i = cu.iinfo("int8")
+    assert.are.same({-128, 127, 8, "i"}, {i.min, i.max, i.bits, i.kind})
+    assert.are.same({0, 255}, {cu.iinfo("uint8").min, cu.iinfo("uint8").max})
+    assert.are.same({-32768, 32767}, {cu.iinfo("int16").min, cu.iinfo("int16").max})
+    assert.are.same({-2147483648, 2147483647}, {cu.iinfo("int32").min, cu.iinfo("int32").max})
+    assert.are.equal(64, cu.iinfo(cu.zeros(1, {dtype = "int64"})).bits)
+    assert.is_true(cu.iinfo("int64").max > 9.2e18 and cu.iinfo("int64").min < -9.2e18)
+    H.raises("iinfo: invalid integer data type 'float32'", cu.iinfo, "float32")
+    local want = {
+      float16 = {0.0009765625, 0.00048828125, 65504.0, 6.103515625e-05, 5.960464477539063e-08,
+                 0.0010004043579101562, 3, 10, 5, 16, -14, -10, -11},
+      float32 = {1.1920928955078125e-07, 5.960464477539063e-08, 3.4028234663852886e+38,
+                 1.1754943508222875e-38, 1.401298464324817e-45, 9.999999974752427e-07, 6, 23, 8,
+                 128, -126, -23, -24},
+      float64 = {2.220446049250313e-16, 1.1102230246251565e-16, 1.7976931348623157e+308,
+                 2.2250738585072014e-308, 5e-324, 1e-15, 15, 52, 11, 1024, -1022, -52, -53},
+    }
+    for dt, w in pairs(want) do
+      local f = cu.finfo(dt)
+      assert.are.same(w, {f.eps, f.epsneg, f.max, f.tiny, f.smallest_subnormal, f.resolution,
+        f.precision, f.nmant, f.nexp, f.maxexp, f.minexp, f.machep, f.negep}, dt)
+      assert.are.equal(-f.max, f.min)
+      assert.are.equal(f.tiny, f.smallest_normal)
+    end
+    assert.are.equal("float32", cu.finfo("complex64").dtype)
+    assert.are.equal(cu.finfo("float64").eps, cu.finfo("complex128").eps)
+    H.raises("finfo: data type 'int8' not inexact", cu.finfo, "int8")
+  end)
+
+  it("astype checks its casting rule (unsafe unless told)", function()
+    local c = cu.array({{1, 2}}, {dtype = "complex64"})
+    assert.are.equal("float32", c:astype("float32").dtype)
+    H.raises("astype: cannot cast complex64 to float32 with casting='same_kind'", c.astype, c,
+      "float32", {casting = "same_kind"})
+    assert.are.equal("complex128", c:astype("complex128", {casting = "safe"}).dtype)
+    H.raises("astype: cannot cast int64 to float32 with casting='safe'", cu.arange(3).astype,
+      cu.arange(3), "float32", {casting = "safe"})
+    assert.are.equal("int8", cu.arange(3):astype("int8", {casting = "same_kind"}).dtype)
   end)
 end)

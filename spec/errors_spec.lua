@@ -39,7 +39,7 @@ H.each_device("errors", function()
     {"arange: the range is too long", cu.arange, 0, 1e300, 1e-300},
     -- dtypes
     {"zeros: unknown dtype 'float128' (bool, int8, uint8, int16, int32, int64, float16, "
-     .. "float32, float64)", cu.zeros, 2, {dtype = "float128"}},
+     .. "float32, float64, complex64, complex128", cu.zeros, 2, {dtype = "float128"}},
     {"array: unknown dtype 'flaot32'", cu.array, {1}, {dtype = "flaot32"}},
     {"array: dtype must be a string such as \"float32\", got number", cu.array, {1}, {dtype = 3}},
     {"arange: unknown dtype 'integer'", cu.arange, 3, {dtype = "integer"}},

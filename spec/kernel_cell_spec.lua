@@ -105,10 +105,11 @@ describe("kernel completion and inspection", function()
 
   it("completes cu names, namespaces, array methods and attributes", function()
     local m, from, to = introspect.complete("x = cu.ra", 9)
-    assert.are.same({"random", "ravel"}, m)
+    assert.are.same({"rad2deg", "radians", "random", "ravel", "ravel_multi_index"}, m)
     assert.are.same({7, 9}, {from, to})
     m = introspect.complete("cu.random.st", 12)
-    assert.are.same({"standard_normal"}, m)
+    assert.are.same({"standard_cauchy", "standard_exponential", "standard_gamma",
+                     "standard_normal"}, m)
     m = introspect.complete("arr:resh", 8)
     assert.are.same({"reshape"}, m)
     m = introspect.complete("arr.sh", 6)

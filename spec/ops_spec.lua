@@ -9,7 +9,7 @@ local ROWS = require "ops_rows"
 -- Relative tolerances for float results, by dtype, with per-op exceptions: the math
 -- functions of the C library and of CUDA may differ from NumPy's in the last bits.
 local TOLERANCE = {
-  default = {float16 = 2e-3, float32 = 2e-6, float64 = 1e-13},
+  default = {float16 = 2e-3, float32 = 2e-6, float64 = 1e-13, complex64 = 2e-6, complex128 = 1e-13},
   -- float16 sums and means round once per partial sum
   sum = {float16 = 4e-3}, mean = {float16 = 4e-3}, var = {float16 = 4e-3}, std = {float16 = 4e-3},
   prod = {float16 = 4e-3},
@@ -31,20 +31,13 @@ local function describe_input(spec)
 end
 
 local function call(op, kind, row)
-  if kind == "unary" then return cu[op](operand(row.a)) end
-  if kind == "binary" then return cu[op](operand(row.a), operand(row.b)) end
+  if kind == "unary" or kind == "unary2" then return cu[op](operand(row.a)) end
+  if kind == "binary" or kind == "binary2" then return cu[op](operand(row.a), operand(row.b)) end
   return cu[op](operand(row.a), row.axis)
 end
 
-local function check_row(op, kind, row)
-  local ok, r = pcall(call, op, kind, row)
-  if row.raises then
-    if ok then error("NumPy raises, cuarray gave " .. tostring(r), 0) end
-    assert(tostring(r):find(op, 1, true), "the message names the op: " .. tostring(r))
-    return
-  end
-  if not ok then error("raised: " .. tostring(r), 0) end
-  local dtype, values = row.want[1], row.want[2]
+local function check_result(op, r, want)
+  local dtype, values = want[1], want[2]
   if cu.is_array(r) then
     if r.dtype ~= dtype then error(("dtype %s, NumPy %s"):format(r.dtype, dtype), 0) end
     assert(r.device == cu.get_default_device() or r.device .. ":0" == cu.get_default_device(),
@@ -54,6 +47,21 @@ local function check_row(op, kind, row)
   if not same then error(why, 0) end
 end
 
+local function check_row(op, kind, row)
+  local ok, r, r2 = pcall(call, op, kind, row)
+  if row.raises then
+    if ok then error("NumPy raises, cuarray gave " .. tostring(r), 0) end
+    assert(tostring(r):find(op, 1, true), "the message names the op: " .. tostring(r))
+    return
+  end
+  if not ok then error("raised: " .. tostring(r), 0) end
+  check_result(op, r, row.want)
+  if row.want2 then
+    local ok2, why = pcall(check_result, op, r2, row.want2)
+    if not ok2 then error("second result: " .. tostring(why), 0) end
+  end
+end
+
 describe("the op table", function()
   it("lists every op once with its kind and dtype rule", function()
     local seen = {}
@@ -61,7 +69,8 @@ describe("the op table", function()
     for _, o in ipairs(cu._ops) do
       assert.is_nil(seen[o.name], o.name .. " is listed twice")
       seen[o.name] = true
-      assert.is_truthy(({unary = true, binary = true, reduce = true})[o.kind], o.kind)
+      assert.is_truthy(({unary = true, binary = true, unary2 = true, binary2 = true, reduce = true})[o.kind],
+        o.kind)
       assert.is_string(o.rule)
       assert.is_function(cu[o.name], "cu." .. o.name)
     end

@@ -564,13 +564,28 @@ void ca_copy_into(lua_State *L, ca_array *dst, const ca_array *src) {
   CA_CHECK(L, ca_be(dst), ca_be(dst)->copy(ca_be(dst), &l), "copy");
 }
 
+ca_array *ca_push_part(lua_State *L, const ca_array *a, int part) {
+  if (ca_is_complex(a->dtype)) {
+    ca_array *v = ca_view(L, a);
+    v->dtype = ca_real_of(a->dtype);
+    v->offset = a->offset * 2 + part;
+    for (int i = 0; i < a->ndim; i++) v->strides[i] = a->strides[i] * 2;
+    return v;
+  }
+  if (part == 0) return ca_view(L, a);
+  ca_array *z = ca_new(L, ca_be(a), a->dtype, a->ndim, a->shape);
+  ca_fill(L, z, 0);
+  z->readonly = 1;
+  return z;
+}
+
 void ca_fill(lua_State *L, ca_array *dst, double v) {
   ca_check_live(L, dst, NULL);
   ca_check_writable(L, dst, "fill");
   ca_loop l;
   ca_array *ops[2] = {dst, NULL};
   ca_value vals[2];
-  int dts[2] = {dst->dtype, ca_is_float(dst->dtype) ? CA_FLOAT64 : CA_INT64};
+  int dts[2] = {dst->dtype, ca_is_inexact(dst->dtype) ? CA_FLOAT64 : CA_INT64};
   vals[1] = ca_value_from_number(v, dts[1]);
   ca_loop_build(&l, dst->ndim, dst->shape, 2, ops, vals, dts, dst->dtype);
   if (l.size == 0) return;
@@ -691,14 +706,15 @@ ca_array *ca_to_backend(lua_State *L, const ca_array *a, ca_backend *be) {
 
 ca_value ca_value_from_number(lua_Number n, int dtype) {
   ca_value v;
-  if (ca_is_float(dtype)) v.f = n;
+  if (ca_is_complex(dtype)) v.z = ca_c16_of(n, 0.0);
+  else if (ca_is_float(dtype)) v.f = n;
   else if (dtype == CA_BOOL) v.i = n != 0;
   else v.i = ca_d2i(n);
   return v;
 }
 
 lua_Number ca_value_to_number(ca_value v, int dtype) {
-  return ca_is_float(dtype) ? v.f : (lua_Number)v.i;
+  return ca_is_complex(dtype) ? v.z.re : ca_is_float(dtype) ? v.f : (lua_Number)v.i;
 }
 
 /* Lua 5.1 and LuaJIT: Lua functions the Lua layer gives (cu._set_int64) that make an int64
@@ -762,14 +778,62 @@ void ca_set_int64(lua_State *L, int make, int parts) {
   lua_setfield(L, LUA_REGISTRYINDEX, INT64_PARTS_KEY);
 }
 
+#define COMPLEX_MAKE_KEY "cuarray.complex.make"
+#define COMPLEX_MT_KEY "cuarray.complex.mt"
+
+void ca_set_complex(lua_State *L, int make, int mt) {
+  lua_pushvalue(L, make);
+  lua_setfield(L, LUA_REGISTRYINDEX, COMPLEX_MAKE_KEY);
+  lua_pushvalue(L, mt);
+  lua_setfield(L, LUA_REGISTRYINDEX, COMPLEX_MT_KEY);
+}
+
+void ca_push_complex(lua_State *L, ca_c16 z) {
+  lua_getfield(L, LUA_REGISTRYINDEX, COMPLEX_MAKE_KEY);
+  if (lua_isfunction(L, -1)) {
+    lua_pushnumber(L, z.re);
+    lua_pushnumber(L, z.im);
+    lua_call(L, 2, 1);
+    return;
+  }
+  lua_pop(L, 1);
+  lua_createtable(L, 2, 0);
+  lua_pushnumber(L, z.re);
+  lua_rawseti(L, -2, 1);
+  lua_pushnumber(L, z.im);
+  lua_rawseti(L, -2, 2);
+}
+
+int ca_topair(lua_State *L, int idx, ca_c16 *z) {
+  if (lua_type(L, idx) != LUA_TTABLE || ca_rawlen(L, idx) != 2) return 0;
+  idx = ca_absindex(L, idx);
+  lua_rawgeti(L, idx, 1);
+  lua_rawgeti(L, idx, 2);
+  int ok = lua_type(L, -2) == LUA_TNUMBER && lua_type(L, -1) == LUA_TNUMBER;
+  if (ok) *z = ca_c16_of(lua_tonumber(L, -2), lua_tonumber(L, -1));
+  lua_pop(L, 2);
+  return ok;
+}
+
+int ca_tocomplex(lua_State *L, int idx, ca_c16 *z) {
+  if (lua_type(L, idx) != LUA_TTABLE) return 0;
+  idx = ca_absindex(L, idx);
+  if (!lua_getmetatable(L, idx)) return 0;
+  lua_getfield(L, LUA_REGISTRYINDEX, COMPLEX_MT_KEY);
+  int is = lua_rawequal(L, -1, -2);
+  lua_pop(L, 2);
+  return is && ca_topair(L, idx, z);
+}
+
 void ca_push_value(lua_State *L, int dtype, const void *p) {
-  if (dtype == CA_BOOL) lua_pushboolean(L, ca_truth(dtype, p));
+  if (ca_is_complex(dtype)) ca_push_complex(L, ca_load_z(dtype, p));
+  else if (dtype == CA_BOOL) lua_pushboolean(L, ca_truth(dtype, p));
   else if (ca_is_float(dtype)) lua_pushnumber(L, ca_load_d(dtype, p));
   else ca_push_int64(L, ca_load_i(dtype, p));
 }
 
 void ca_push_element(lua_State *L, const ca_array *a) {
-  uint64_t buf;
+  ca_elem buf;
   ca_read_host(L, a, &buf);
   ca_push_value(L, a->dtype, &buf);
 }
@@ -818,9 +882,13 @@ int ca_check_dtype(lua_State *L, int idx, const char *fname) {
     ca_raisef(L, "%s: dtype must be a string such as \"float32\", got %s", fname,
               luaL_typename(L, idx));
   int dt = ca_dtype_from_name(lua_tostring(L, idx));
-  if (dt < 0)
-    ca_raisef(L, "%s: unknown dtype '%s' (bool, int8, uint8, int16, int32, int64, float16, "
-              "float32, float64)", fname, lua_tostring(L, idx));
+  if (dt < 0) {
+    char names[256];
+    size_t n = 0;
+    for (int d = 0; d < CA_NDTYPES && n + 16 < sizeof names; d++)
+      n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", d ? ", " : "", ca_dtype_name(d));
+    ca_raisef(L, "%s: unknown dtype '%s' (%s)", fname, lua_tostring(L, idx), names);
+  }
   return dt;
 }
 

@@ -4,7 +4,7 @@
  * Contract:
  *  - A backend never raises a Lua error and never touches a lua_State. Every entry returns a
  *    ca_status; on CA_ERR_DEVICE the text of the failure is in be->errmsg (the CUDA backend
- *    names the call and the CUDA/cuBLAS/cuRAND status there).
+ *    names the call and the CUDA/cuBLAS status there).
  *  - Every pointer handed to an entry (except `host` pointers) is memory of this backend's
  *    device, obtained from `alloc` or wrapped by the core. The host never dereferences device
  *    memory; it reads values through `download`.
@@ -33,10 +33,11 @@ typedef enum ca_status {
 } ca_status;
 
 /* A scalar operand passed by value, in its dtype's compute kind: .i for bool and integer
- * dtypes, .f for floats. */
+ * dtypes, .f for floats, .z for complex. */
 typedef union ca_value {
   double f;
   int64_t i;
+  ca_c16 z;
 } ca_value;
 
 typedef struct ca_operand {
@@ -120,38 +121,86 @@ typedef struct ca_fft {
   double scale;
 } ca_fft;
 
+/* ---- dense factorizations (LAPACK's conventions) ----------------------------------------
+ * `batch` independent problems of one dtype (CA_FLOAT32 or CA_FLOAT64; the core converts
+ * integer and bool inputs to float64 and refuses float16, as NumPy does). Matrices are
+ * column-major, LAPACK's layout: element (i, j) of problem p of operand X is at
+ * X.data + (p * X.bs + i + j * X.ld) elements, X.ld >= max(1, rows); a batch stride of 0 uses
+ * one matrix for every problem (read-only operands only). Vectors (pivots, tau, eigen- and
+ * singular values): element i of problem p at v.data + (p * v.bs + i) elements. Operands are
+ * memory of this backend and do not overlap. The core calls with batch >= 1 and every size
+ * >= 1 (it makes empty results itself). Each entry below says which fields it reads.
+ *
+ * `info`: when not NULL, the entry stores there 0, or LAPACK's positive info of the first
+ * problem (in batch order) that failed (what it means is said per entry); on a GPU reading
+ * it is one synchronization. When NULL nothing is waited for (a failure leaves the outputs
+ * LAPACK leaves: Inf/NaN or garbage, as the entry says). A backend built without LAPACK
+ * returns CA_ERR_UNSUPPORTED with errmsg saying so. */
+typedef struct ca_mats {
+  char *data;                   /* problem 0's matrix (or vector) */
+  int64_t ld;                   /* elements between columns (matrices) */
+  int64_t bs;                   /* elements between problems */
+} ca_mats;
+
+enum { CA_SVD_NONE, CA_SVD_REDUCED, CA_SVD_FULL };
+
+typedef struct ca_lapack {
+  int dtype;
+  int64_t batch;
+  int64_t m, n, k;              /* sizes, per entry */
+  ca_mats a, b, c;              /* matrices, per entry */
+  ca_mats v;                    /* one vector per problem (ld unused), per entry */
+  int trans;                    /* gesv: solve A^T X = B */
+  int upper;                    /* potrf, syevd: the triangle of a that is read (1: upper) */
+  int job;                      /* gesvd: CA_SVD_*; syevd: 1 eigenvectors too, 0 values only */
+  int *info;                    /* host; see above */
+} ca_lapack;
+
 /* Op codes: the X-macro table in ops.def, named once. */
 typedef enum ca_op {
 #define CA_UNARY(name, rule) CA_OP_##name,
 #define CA_BINARY(name, rule) CA_OP_##name,
 #define CA_REDUCE(name, rule) CA_OP_##name,
+#define CA_UNARY2(name, rule) CA_OP_##name,
+#define CA_BINARY2(name, rule) CA_OP_##name,
 #include "ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
   CA_NOPS
 } ca_op;
 
-/* Which entry an op belongs to, from ops.def: unary, binary or reduce. */
-typedef enum ca_op_class { CA_UNARY_OP, CA_BINARY_OP, CA_REDUCE_OP } ca_op_class;
+/* Which entry an op belongs to, from ops.def: unary, binary or reduce; the ops of two
+ * results (CA_UNARY2, CA_BINARY2) run through the unary and binary entries. */
+typedef enum ca_op_class { CA_UNARY_OP, CA_BINARY_OP, CA_REDUCE_OP, CA_UNARY2_OP, CA_BINARY2_OP } ca_op_class;
 static const unsigned char ca_op_classes[CA_NOPS] = {
 #define CA_UNARY(name, rule) CA_UNARY_OP,
 #define CA_BINARY(name, rule) CA_BINARY_OP,
 #define CA_REDUCE(name, rule) CA_REDUCE_OP,
+#define CA_UNARY2(name, rule) CA_UNARY2_OP,
+#define CA_BINARY2(name, rule) CA_BINARY2_OP,
 #include "ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
 };
 CA_HD static inline int ca_is_reduce_op(int op) {
   switch (op) {
 #define CA_UNARY(name, rule)
 #define CA_BINARY(name, rule)
 #define CA_REDUCE(name, rule) case CA_OP_##name:
+#define CA_UNARY2(name, rule)
+#define CA_BINARY2(name, rule)
 #include "ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
     return 1;
   default:
     return 0;
@@ -170,7 +219,23 @@ typedef enum ca_mem_kind {
 typedef enum ca_dist {
   CA_DIST_UNIFORM,  /* [p1, p2) floats */
   CA_DIST_NORMAL,   /* mean p1, std p2 */
-  CA_DIST_INTEGER   /* integers in [p1, p2) */
+  CA_DIST_INTEGER,  /* integers in [p1, p2) */
+  /* src/random_dists.h: the formulas and the blocks each consumes */
+  CA_DIST_EXPONENTIAL, /* scale p1 */
+  CA_DIST_LAPLACE,     /* loc p1, scale p2; likewise LOGISTIC, GUMBEL, LOGNORMAL (mean, sigma) */
+  CA_DIST_LOGISTIC,
+  CA_DIST_GUMBEL,
+  CA_DIST_LOGNORMAL,
+  CA_DIST_CAUCHY,      /* standard */
+  CA_DIST_GAMMA,       /* shape p1, scale p2 */
+  CA_DIST_BETA,        /* a p1, b p2 */
+  CA_DIST_GEOMETRIC,   /* p p2 */
+  CA_DIST_POISSON,     /* lam p1 */
+  CA_DIST_BINOMIAL,    /* trials p1.i, p p2 */
+  CA_DIST_PERMUTATION, /* the first n values of a permutation of [0, p1.i) */
+  CA_DIST_CATEGORICAL, /* indices 0 .. naux-1 by the ascending cdf aux (ending at 1) */
+  CA_DIST_DIRICHLET,   /* rows of naux components, alphas aux */
+  CA_DIST_MULTINOMIAL  /* rows of naux counts, p1.i trials, probabilities aux */
 } ca_dist;
 
 /* A host program's allocator (the C API's cuarray_set_allocator): alloc returns nbytes of
@@ -183,6 +248,22 @@ typedef struct ca_allocator {
   void (*free)(void *ctx, void *ptr, size_t nbytes, int device, void *stream);
   void *ctx;
 } ca_allocator;
+
+/* Sorting a batch of rows (the sort entry). `keys` holds `rows` rows of `n` elements of
+ * `dtype`, C-contiguous (row r starts at element r * n). Each row is sorted in NumPy's order
+ * (src/sort_keys.h: NaN after everything, -0.0 equal to +0.0), stably: equal elements keep
+ * their order. `descending` sorts by the reverse order (NaN first), still keeping equal
+ * elements in their order (PyTorch's stable descending sort). Writes the sorted elements,
+ * bit for bit as they were, to `values` and the 1-based positions within the row of the
+ * elements taken to `indices` (int64); either may be NULL. Outputs never overlap keys. */
+typedef struct ca_sort {
+  int dtype;
+  int descending;
+  int64_t rows, n;
+  const void *keys;
+  void *values;
+  int64_t *indices;
+} ca_sort;
 
 typedef struct ca_backend ca_backend;
 
@@ -216,7 +297,9 @@ struct ca_backend {
 
   /* op[0] = op[1] converted to op[0]'s dtype (op[1] may be a scalar: a fill). */
   ca_status (*copy)(ca_backend *be, const ca_loop *l);
-  /* op[0] = f(op[1]) / f(op[1], op[2]) for the CA_UNARY / CA_BINARY ops of ops.def. */
+  /* op[0] = f(op[1]) / f(op[1], op[2]) for the CA_UNARY / CA_BINARY ops of ops.def;
+   * (op[0], op[1]) = f(op[2]) / f(op[2], op[3]) for the CA_UNARY2 / CA_BINARY2 ops (two
+   * results: the formula returns the first and writes the second through a pointer). */
   ca_status (*unary)(ca_backend *be, int op, const ca_loop *l);
   ca_status (*binary)(ca_backend *be, int op, const ca_loop *l);
   /* op[0] = op[1] ? op[2] : op[3]; op[1] is read as a truth value. */
@@ -236,14 +319,46 @@ struct ca_backend {
    * a cuFFT plan's workspace) cannot be had. NULL: no FFT on this backend. */
   ca_status (*fft)(ca_backend *be, const ca_fft *f);
 
+  /* Dense factorizations (ca_lapack above). n x n matrices unless said otherwise.
+   * getrf: a = P L U in place (L's unit diagonal not stored); v: the int64 pivots, 1-based
+   *        (row i was interchanged with row v[i]). info > 0: U(info, info) is exactly zero
+   *        (the factorization is complete).
+   * gesv:  solves A X = B (A^T X = B with trans) for b's k columns: b is overwritten with X,
+   *        a with its factors. info > 0: A is singular (as getrf), X is not computed.
+   * potrf: the Cholesky factor of the symmetric matrix whose `upper` (else lower) triangle a
+   *        holds, in that triangle (A = U^T U, or L L^T); the other triangle is set to zero.
+   *        info > 0: the leading minor of order info is not positive definite.
+   * geqrf: a (m x n) = Q R: R in the upper triangle, the Householder reflectors below it;
+   *        v: their scalars tau (min(m, n) per problem).
+   * orgqr: a (m x n, m >= n >= k) holds k reflectors in its first k columns (as geqrf leaves
+   *        them), v their tau: overwritten with the n first columns of Q = H(1)...H(k).
+   * syevd: the eigenvalues of the symmetric matrix whose `upper` (else lower) triangle a
+   *        holds, ascending into v; with job 1, a is overwritten with the orthonormal
+   *        eigenvectors (column j for v[j]), else a is destroyed. info > 0: no convergence.
+   * gesvd: a (m x n, m >= n, destroyed) = U S V^T: v gets the n singular values, descending;
+   *        job CA_SVD_REDUCED: b = U (m x n), c = V^T (n x n); CA_SVD_FULL: b = U (m x m),
+   *        c = V^T; CA_SVD_NONE: values only, b and c unused. info > 0: no convergence. */
+  ca_status (*getrf)(ca_backend *be, const ca_lapack *l);
+  ca_status (*gesv)(ca_backend *be, const ca_lapack *l);
+  ca_status (*potrf)(ca_backend *be, const ca_lapack *l);
+  ca_status (*geqrf)(ca_backend *be, const ca_lapack *l);
+  ca_status (*orgqr)(ca_backend *be, const ca_lapack *l);
+  ca_status (*syevd)(ca_backend *be, const ca_lapack *l);
+  ca_status (*gesvd)(ca_backend *be, const ca_lapack *l);
+
   /* Fill `n` contiguous elements of `dtype` at out. The stream is a pure function of
    * (seed, counter, element index): element i of a draw uses Philox4x32-10 (ca_philox in
    * scalar.h) as ca_random_* in scalar.h define, so every backend draws the same numbers
    * for the same seed. The core advances the counter by ca_random_blocks(dtype, dist, n).
    * p1, p2: .f (lo and hi, or mean and std) for the float distributions, .i (lo and hi,
-   * exact int64) for CA_DIST_INTEGER. */
+   * exact int64) for CA_DIST_INTEGER; the other distributions as ca_dist says. The others
+   * consume ca_dist_blocks(dtype, dist, n, naux) blocks (src/random_dists.h). aux: naux
+   * float64 values in this device's memory (categorical, dirichlet, multinomial), else
+   * NULL; for dirichlet and multinomial, n is a whole number of rows of naux. Discrete
+   * distributions store int64 values into any dtype, the others float64 values. */
   ca_status (*random)(ca_backend *be, int dist, void *out, int dtype, int64_t n,
-                      ca_value p1, ca_value p2, uint64_t seed, uint64_t counter);
+                      ca_value p1, ca_value p2, uint64_t seed, uint64_t counter,
+                      const double *aux, int64_t naux);
 
   /* Indexing. op[0] is an int64 offset array (the loop's shape), op[1] an integer index
    * array broadcast to it. Writes op[0] = (accumulate ? op[0] : 0) + norm(op[1]) * stride,
@@ -272,6 +387,27 @@ struct ca_backend {
    * errmsg, while memory from the previous allocator is still in use (arrays, caches). */
   ca_status (*set_stream)(ca_backend *be, void *stream);
   ca_status (*set_allocator)(ca_backend *be, const ca_allocator *a);
+
+  /* Sorting and counting (see ca_sort). */
+  ca_status (*sort)(ca_backend *be, const ca_sort *s);
+  /* out[i] = 1 + the number of elements of sorted[0..n) that come before values[i] in NumPy's
+   * order (right == 0: strictly before; right != 0: before or equal), for i in 0..m-1: the
+   * 1-based insertion point. sorted and values are contiguous, of one dtype; sorted is
+   * ascending in that order (else the result is unspecified but in 1..n+1); out is int64. */
+  ca_status (*searchsorted)(ca_backend *be, int dtype, const void *sorted, int64_t n,
+                            const void *values, int64_t m, int right, int64_t *out);
+  /* out[b] = the count (weights NULL: int64 out) or the sum of weights[i] (float64 out) over
+   * the i in 0..n-1 with x[i] == b, for b in 0..nbins-1; x is int64, contiguous, every value
+   * in 0..nbins-1 (the core checked); the entry writes every element of out. */
+  ca_status (*bincount)(ca_backend *be, const int64_t *x, int64_t n, const double *weights,
+                        int64_t nbins, void *out);
+  /* base[offs[i]] += vals[i] for i in 0..n-1 (NumPy's add.at: repeated offsets accumulate),
+   * each addition in dtype's compute kind, stored as an element of dtype (integers wrap,
+   * float16 rounds). offs: int64 element offsets from base (the target's element 0), in
+   * range (the core checked); vals: n contiguous elements of dtype. The CPU adds in order;
+   * the GPU with atomics, so float additions to one element may come in any order. */
+  ca_status (*scatter_add)(ca_backend *be, int dtype, void *base, const int64_t *offs,
+                           const void *vals, int64_t n);
 };
 
 #endif

@@ -10,6 +10,7 @@
 #include "interop.h"
 
 typedef char ca_check_dtype_numbers[((int)CUARRAY_FLOAT64 == (int)CA_FLOAT64 && (int)CUARRAY_INT8 == (int)CA_INT8 &&
+                                      (int)CUARRAY_COMPLEX128 == (int)CA_COMPLEX128 &&
                                       CUARRAY_MAXDIMS == CA_MAXDIMS) ? 1 : -1];
 
 CUARRAY_API void cuarray_preload(lua_State *L) {

@@ -1,17 +1,21 @@
 /* Dtype conversions: every rule written once, read by the C compiler (the core, the binding,
  * the CPU backend) and by nvcc (the CUDA kernels, as C++).
  *
- * A value lives in one of the compute kinds (CA_KINDS: i int64, f float, d double); an element
+ * A value lives in one of the compute kinds (CA_KINDS: i int64, f float, d double, c complex
+ * float, z complex double); an element
  * of an array lives in its dtype's storage type (CA_DTYPES in dtype.h). The rules:
  *   - kind -> kind: integers to floats round to nearest even (C's conversion); floats to
  *     integers truncate toward zero, with NaN, infinities and values outside int64 giving
- *     INT64_MIN (as x86's conversion does): ca_d2i;
+ *     INT64_MIN (as x86's conversion does): ca_d2i; a real value becomes a complex one with
+ *     imaginary part +0; a complex value becomes a real one by its real part (NumPy's cast,
+ *     which only warns), each part converted as a real value would be;
  *   - storing a value of any kind, by the dtype's family:
  *       TRUTH (bool)      the truth of the value: != 0, so NaN is true and -0 false;
  *       INT (integers)    the value as int64 (above), then wrapped to the width;
  *       FLOAT (float32/64) C's conversion: rounded once to nearest even;
  *       BITS (float16)    a format C lacks, kept as its bits: rounded once to nearest even
  *                         from the value's own kind (a double is never rounded through float);
+ *       CPLX (complex)    the pair of the value in the dtype's own kind (above);
  *   - loading an element gives its exact value in its dtype's own kind, then converts kinds;
  *   - the truth of an element is the truth of its value.
  * From these, instantiated from the lists (never written again):
@@ -43,7 +47,9 @@ typedef uint64_t ca_u;
 #define CA_KINDS(X, ...)                                                                       \
   X(__VA_ARGS__ i, ca_i, INT64)                                                                \
   X(__VA_ARGS__ f, float, FLOAT32)                                                             \
-  X(__VA_ARGS__ d, double, FLOAT64)
+  X(__VA_ARGS__ d, double, FLOAT64)                                                            \
+  X(__VA_ARGS__ c, ca_c8, COMPLEX64)                                                           \
+  X(__VA_ARGS__ z, ca_c16, COMPLEX128)
 
 typedef enum ca_ck {
 #define CA_CK_ENUM(k, T, DT) CA_CK_##k,
@@ -74,10 +80,40 @@ CA_FN double ca_f2d(float x) { return (double)x; }
 CA_FN float ca_d2f(double x) { return (float)x; }
 CA_FN double ca_d2d(double x) { return x; }
 
-/* The truth of a value: != 0 (NaN is true, -0 false). */
+/* Complex: a real value is (x, +0); a complex value's real part is the real value. */
+CA_FN ca_c8 ca_c8_of(float re, float im) { ca_c8 v; v.re = re; v.im = im; return v; }
+CA_FN ca_c16 ca_c16_of(double re, double im) { ca_c16 v; v.re = re; v.im = im; return v; }
+CA_FN ca_c8 ca_i2c(ca_i x) { return ca_c8_of((float)x, 0.0f); }
+CA_FN ca_c8 ca_f2c(float x) { return ca_c8_of(x, 0.0f); }
+CA_FN ca_c8 ca_d2c(double x) { return ca_c8_of((float)x, 0.0f); }
+CA_FN ca_c8 ca_c2c(ca_c8 x) { return x; }
+CA_FN ca_c8 ca_z2c(ca_c16 x) { return ca_c8_of((float)x.re, (float)x.im); }
+CA_FN ca_c16 ca_i2z(ca_i x) { return ca_c16_of((double)x, 0.0); }
+CA_FN ca_c16 ca_f2z(float x) { return ca_c16_of((double)x, 0.0); }
+CA_FN ca_c16 ca_d2z(double x) { return ca_c16_of(x, 0.0); }
+CA_FN ca_c16 ca_c2z(ca_c8 x) { return ca_c16_of((double)x.re, (double)x.im); }
+CA_FN ca_c16 ca_z2z(ca_c16 x) { return x; }
+CA_FN ca_i ca_c2i(ca_c8 x) { return ca_f2i(x.re); }
+CA_FN float ca_c2f(ca_c8 x) { return x.re; }
+CA_FN double ca_c2d(ca_c8 x) { return (double)x.re; }
+CA_FN ca_i ca_z2i(ca_c16 x) { return ca_d2i(x.re); }
+CA_FN float ca_z2f(ca_c16 x) { return (float)x.re; }
+CA_FN double ca_z2d(ca_c16 x) { return x.re; }
+
+/* The real part of a value in its own type (a real value is its own real part). */
+CA_FN ca_i ca_re_i(ca_i x) { return x; }
+CA_FN float ca_re_f(float x) { return x; }
+CA_FN double ca_re_d(double x) { return x; }
+CA_FN float ca_re_c(ca_c8 x) { return x.re; }
+CA_FN double ca_re_z(ca_c16 x) { return x.re; }
+
+/* The truth of a value: != 0 (NaN is true, -0 false); a complex value is true when either
+ * part is. */
 CA_FN int ca_truth_i(ca_i x) { return x != 0; }
 CA_FN int ca_truth_f(float x) { return x != 0.0f; }
 CA_FN int ca_truth_d(double x) { return x != 0.0; }
+CA_FN int ca_truth_c(ca_c8 x) { return x.re != 0.0f || x.im != 0.0f; }
+CA_FN int ca_truth_z(ca_c16 x) { return x.re != 0.0 || x.im != 0.0; }
 
 /* ---- float16: IEEE binary16, round to nearest even, NaN and infinities kept ---------------
  * On the GPU each is one conversion instruction (cvt), which rounds the same way (to nearest
@@ -175,6 +211,17 @@ CA_FN float ca_float16_to_f(uint16_t x) { return ca_half_to_float(x); }
 CA_FN uint16_t ca_float16_from_i(ca_i v) { return ca_float_to_half((float)v); }
 CA_FN uint16_t ca_float16_from_f(float v) { return ca_float_to_half(v); }
 CA_FN uint16_t ca_float16_from_d(double v) { return ca_double_to_half(v); }
+CA_FN uint16_t ca_float16_from_c(ca_c8 v) { return ca_float_to_half(v.re); }
+CA_FN uint16_t ca_float16_from_z(ca_c16 v) { return ca_double_to_half(v.re); }
+
+/* The CPLX family: an element is its own kind's value; a value of any kind converted to it. */
+CA_FN ca_c8 ca_complex64_to_c(ca_c8 x) { return x; }
+CA_FN ca_c16 ca_complex128_to_z(ca_c16 x) { return x; }
+#define CA_CPLX_FROM(k, T, DT)                                                                  \
+  CA_FN ca_c8 ca_complex64_from_##k(T v) { return ca_##k##2c(v); }                             \
+  CA_FN ca_c16 ca_complex128_from_##k(T v) { return ca_##k##2z(v); }
+CA_KINDS(CA_CPLX_FROM, )
+#undef CA_CPLX_FROM
 
 /* ---- the families --------------------------------------------------------------------------
  * CA_GET_<FAM>(fn, own, ST, K): ca_k_K fn(ST x), an element's exact value in its own kind K
@@ -185,13 +232,15 @@ CA_FN uint16_t ca_float16_from_d(double v) { return ca_double_to_half(v); }
 #define CA_GET_INT(fn, own, ST, K) CA_FN ca_i fn(ST x) { return (ca_i)x; }
 #define CA_GET_FLOAT(fn, own, ST, K) CA_FN ca_k_##K fn(ST x) { return x; }
 #define CA_GET_BITS(fn, own, ST, K) CA_FN ca_k_##K fn(ST x) { return own(x); }
+#define CA_GET_CPLX CA_GET_BITS
 
 /* Integers wrap through uint64: converting to a narrower type keeps the low bits (modulo 2^N,
  * as GCC and nvcc define it). */
 #define CA_PUT_TRUTH(fn, from, ST, k) CA_FN ST fn(ca_k_##k v) { return (ST)ca_truth_##k(v); }
 #define CA_PUT_INT(fn, from, ST, k) CA_FN ST fn(ca_k_##k v) { return (ST)(ca_u)ca_##k##2i(v); }
-#define CA_PUT_FLOAT(fn, from, ST, k) CA_FN ST fn(ca_k_##k v) { return (ST)v; }
+#define CA_PUT_FLOAT(fn, from, ST, k) CA_FN ST fn(ca_k_##k v) { return (ST)ca_re_##k(v); }
 #define CA_PUT_BITS(fn, from, ST, k) CA_FN ST fn(ca_k_##k v) { return from(v); }
+#define CA_PUT_CPLX CA_PUT_BITS
 
 /* ---- per dtype and kind (instantiations) ----------------------------------------------------
  * Names are pasted where they first appear, so that a name of the lists (bool) is never
@@ -217,7 +266,7 @@ CA_DTYPES(CA_DEF_TRUTH, )
 #define CA_STORE_CASE(k, NAME, name, ST, K, FAM)                                                \
   case CA_##NAME: *(ST *)p = ca_store_##k##_##name(v); return;
 #define CA_DEF_RT(k, T, DT)                                                                     \
-  CA_FN T ca_load_##k(int dt, const void *p) { switch (dt) { CA_DTYPES(CA_LOAD_CASE, k, ) } return 0; } \
+  CA_FN T ca_load_##k(int dt, const void *p) { switch (dt) { CA_DTYPES(CA_LOAD_CASE, k, ) } return ca_i2##k(0); } \
   CA_FN void ca_store_##k(int dt, void *p, T v) { switch (dt) { CA_DTYPES(CA_STORE_CASE, k, ) } }
 CA_KINDS(CA_DEF_RT, )
 
@@ -249,14 +298,15 @@ CA_FN size_t ca_kind_size(int ck) {
 /* A scalar operand's value (backend.h: .f for float dtypes, .i for the others) written as an
  * element of dt, so that it reads back exactly as an array element would. */
 CA_FN void ca_store_value(int dt, void *p, ca_value v) {
-  if (ca_is_float(dt)) ca_store_d(dt, p, v.f);
+  if (ca_is_complex(dt)) ca_store_z(dt, p, v.z);
+  else if (ca_is_float(dt)) ca_store_d(dt, p, v.f);
   else ca_store_i(dt, p, v.i);
 }
 
 /* Whether the integer v survives being stored in dt unchanged: for an integer dtype, whether
  * it is within the dtype's range (NumPy 2 raises where storing would wrap). */
 CA_FN int ca_int_fits(int dt, ca_i v) {
-  uint64_t bits = 0;
+  ca_elem bits = {{0, 0}};
   ca_store_i(dt, &bits, v);
   return ca_load_i(dt, &bits) == v;
 }

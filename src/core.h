@@ -93,6 +93,10 @@ ca_array *ca_new_at(lua_State *L, int device, int pinned, int dtype, int ndim, c
                     const char *fname);
 /* Pushes a view sharing a's storage, with a's dtype, shape, strides and offset to adjust. */
 ca_array *ca_view(lua_State *L, const ca_array *a);
+/* Pushes the real (part 0) or imaginary (part 1) part of a: for a complex array a view of the
+ * real dtype over every other element (strides count elements, so they double), as NumPy's
+ * a.real / a.imag; for a real array a view of a, and read-only zeros. */
+ca_array *ca_push_part(lua_State *L, const ca_array *a, int part);
 void ca_array_release(ca_array *a);
 /* A pinned host array (see ca_new_at). */
 ca_array *ca_new_pinned(lua_State *L, ca_backend *cuda, int dtype, int ndim, const int64_t *shape);
@@ -168,8 +172,18 @@ int ca_toint64(lua_State *L, int idx, int64_t *out);
 /* Installs the Lua layer's int64 cdata helpers (functions at make and parts). */
 void ca_set_int64(lua_State *L, int make, int parts);
 /* Pushes the element of dtype at host address p: a boolean, an integer or a number (int64
- * exactly, as ca_push_int64). */
+ * exactly, as ca_push_int64), a complex value (ca_push_complex). */
 void ca_push_value(lua_State *L, int dtype, const void *p);
+/* A complex value for Lua: the Lua layer's value object (lua/cuarray/complex.lua, installed
+ * by cu._set_complex), or without it a plain pair {re, im}. */
+void ca_push_complex(lua_State *L, ca_c16 z);
+/* Installs the Lua layer's complex helpers: make(re, im) and the values' metatable. */
+void ca_set_complex(lua_State *L, int make, int mt);
+/* Whether the value at idx is a complex value object (the metatable cu._set_complex gave);
+ * its parts in *z. */
+int ca_tocomplex(lua_State *L, int idx, ca_c16 *z);
+/* Whether the value at idx is a pair {re, im}: a table of exactly two numbers (raw). */
+int ca_topair(lua_State *L, int idx, ca_c16 *z);
 
 /* ---- options ---- */
 /* Options tables are read raw (no __index): reading them runs no Lua code. */
@@ -185,6 +199,10 @@ int ca_opt_device(lua_State *L, int idx, int dflt, const char *fname);
 ca_array *ca_opt_out(lua_State *L, int idx, const char *fname);
 int ca_opt_bool(lua_State *L, int idx, const char *key, int dflt);
 int ca_check_dtype(lua_State *L, int idx, const char *fname); /* a dtype name */
+/* {casting = "no"|"equiv"|"safe"|"same_kind"|"unsafe"} of the options at idx: a CA_CAST_*
+ * (dflt when not given), and its name (l_dtype.c). */
+int ca_opt_casting(lua_State *L, int idx, int dflt, const char *fname);
+const char *ca_casting_name(int casting);
 /* THE rule for telling a trailing options table from a positional argument (stated also in
  * lua/cuarray/options.lua): a table (arrays are userdata) with a string key is options; an
  * empty table is options too where no table argument could stand. So `a:sum({})` sums over
@@ -204,6 +222,7 @@ void ca_check_out(lua_State *L, const ca_array *out, ca_backend *be, int dtype, 
 void ca_open_array(lua_State *L);   /* l_array.c: the metatable, then methods */
 void ca_open_ops(lua_State *L);     /* l_ops.c */
 void ca_open_reduce(lua_State *L);  /* l_reduce.c */
+void ca_open_lapack(lua_State *L);  /* l_lapack.c: makes module.linalg */
 void ca_open_linalg(lua_State *L);  /* l_linalg.c */
 void ca_open_fft(lua_State *L);     /* l_fft.c */
 void ca_open_index(lua_State *L);   /* l_index.c */
@@ -217,6 +236,9 @@ void ca_open_config(lua_State *L);  /* l_config.c */
 void ca_open_runtime(lua_State *L); /* l_runtime.c */
 void ca_open_bytes(lua_State *L);   /* l_bytes.c */
 void ca_open_image(lua_State *L);   /* l_image.c */
+void ca_open_views(lua_State *L);   /* l_views.c */
+void ca_open_sort(lua_State *L);    /* l_sort.c */
+void ca_open_dtype(lua_State *L);   /* l_dtype.c */
 
 /* Each binding file registers functions into the module table (at -2) and methods into the
  * methods table (at -1) with these helpers. */

@@ -97,7 +97,9 @@ typedef enum cuarray_dtype {
   CUARRAY_INT64,
   CUARRAY_FLOAT16,      /* IEEE binary16 */
   CUARRAY_FLOAT32,
-  CUARRAY_FLOAT64
+  CUARRAY_FLOAT64,
+  CUARRAY_COMPLEX64,    /* two float32: real, imaginary */
+  CUARRAY_COMPLEX128    /* two float64 */
 } cuarray_dtype;
 
 #define CUARRAY_CPU (-1)

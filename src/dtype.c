@@ -4,6 +4,7 @@
 
 static const char *const names[CA_NDTYPES] = {
   "bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64",
+  "complex64", "complex128",
 };
 
 const char *ca_dtype_name(int dt) {
@@ -15,7 +16,9 @@ int ca_dtype_from_name(const char *name) {
     {"bool_", CA_BOOL}, {"b1", CA_BOOL}, {"i1", CA_INT8}, {"u1", CA_UINT8}, {"i2", CA_INT16},
     {"i4", CA_INT32}, {"i8", CA_INT64}, {"int", CA_INT64}, {"f2", CA_FLOAT16},
     {"half", CA_FLOAT16}, {"f4", CA_FLOAT32}, {"float", CA_FLOAT64}, {"f8", CA_FLOAT64},
-    {"double", CA_FLOAT64}, {"single", CA_FLOAT32},
+    {"double", CA_FLOAT64}, {"single", CA_FLOAT32}, {"c8", CA_COMPLEX64},
+    {"c16", CA_COMPLEX128}, {"complex", CA_COMPLEX128}, {"csingle", CA_COMPLEX64},
+    {"cdouble", CA_COMPLEX128},
   };
   for (int i = 0; i < CA_NDTYPES; i++)
     if (strcmp(name, names[i]) == 0) return i;
@@ -27,24 +30,27 @@ int ca_dtype_from_name(const char *name) {
 /* NumPy 2's table for our dtypes (numpy.result_type of two arrays). */
 int ca_promote(int a, int b) {
   static const signed char table[CA_NDTYPES][CA_NDTYPES] = {
-    /*           b    i8   u8   i16  i32  i64  f16  f32  f64 */
-    /* bool */ { 0,   1,   2,   3,   4,   5,   6,   7,   8 },
-    /* i8   */ { 1,   1,   3,   3,   4,   5,   6,   7,   8 },
-    /* u8   */ { 2,   3,   2,   3,   4,   5,   6,   7,   8 },
-    /* i16  */ { 3,   3,   3,   3,   4,   5,   7,   7,   8 },
-    /* i32  */ { 4,   4,   4,   4,   4,   5,   8,   8,   8 },
-    /* i64  */ { 5,   5,   5,   5,   5,   5,   8,   8,   8 },
-    /* f16  */ { 6,   6,   6,   7,   8,   8,   6,   7,   8 },
-    /* f32  */ { 7,   7,   7,   7,   8,   8,   7,   7,   8 },
-    /* f64  */ { 8,   8,   8,   8,   8,   8,   8,   8,   8 },
+    /*           b    i8   u8   i16  i32  i64  f16  f32  f64  c64  c128 */
+    /* bool */ { 0,   1,   2,   3,   4,   5,   6,   7,   8,   9,  10 },
+    /* i8   */ { 1,   1,   3,   3,   4,   5,   6,   7,   8,   9,  10 },
+    /* u8   */ { 2,   3,   2,   3,   4,   5,   6,   7,   8,   9,  10 },
+    /* i16  */ { 3,   3,   3,   3,   4,   5,   7,   7,   8,   9,  10 },
+    /* i32  */ { 4,   4,   4,   4,   4,   5,   8,   8,   8,  10,  10 },
+    /* i64  */ { 5,   5,   5,   5,   5,   5,   8,   8,   8,  10,  10 },
+    /* f16  */ { 6,   6,   6,   7,   8,   8,   6,   7,   8,   9,  10 },
+    /* f32  */ { 7,   7,   7,   7,   8,   8,   7,   7,   8,   9,  10 },
+    /* f64  */ { 8,   8,   8,   8,   8,   8,   8,   8,   8,  10,  10 },
+    /* c64  */ { 9,   9,   9,   9,  10,  10,   9,   9,  10,   9,  10 },
+    /* c128 */ {10,  10,  10,  10,  10,  10,  10,  10,  10,  10,  10 },
   };
   return table[a][b];
 }
 
 int ca_promote_set(unsigned seen) {
   int widest_float = -1, r = -1;
-  for (int dt = 0; dt < CA_NDTYPES; dt++)
-    if ((seen >> dt & 1u) && ca_is_float(dt)) widest_float = dt; /* floats are in width order */
+  for (int dt = 0; dt < CA_NDTYPES; dt++) /* among floats and complex, promotion associates */
+    if ((seen >> dt & 1u) && ca_is_inexact(dt))
+      widest_float = widest_float < 0 ? dt : ca_promote(widest_float, dt);
   for (int dt = 0; dt < CA_NDTYPES; dt++) {
     if (!(seen >> dt & 1u)) continue;
     int x = widest_float >= 0 ? ca_promote(widest_float, dt) : dt;
@@ -59,12 +65,32 @@ int ca_float_for(int dt) {
   switch (dt) {
   case CA_BOOL: case CA_INT8: case CA_UINT8: return CA_FLOAT16;
   case CA_INT16: return CA_FLOAT32;
-  case CA_FLOAT16: case CA_FLOAT32: return dt;
+  case CA_FLOAT16: case CA_FLOAT32: case CA_COMPLEX64: case CA_COMPLEX128: return dt;
   default: return CA_FLOAT64;
   }
 }
 
-/* NumPy's "same_kind" casting: safe casts, or within a kind (bool < int < float). */
-int ca_can_cast_same_kind(int from, int to) {
-  return ca_dtype_kind(from) <= ca_dtype_kind(to) || ca_promote(from, to) == to;
+/* NumPy's casting rules. safe: promote_types(from, to) is to (so int64 -> float64 counts as
+ * safe, as in NumPy); same_kind: safe, or down a kind in NumPy's order bool < unsigned <
+ * signed < float < complex. */
+static int kind_rank(int dt) {
+  switch (ca_dtype_kind(dt)) {
+  case CA_KIND_BOOL: return 0;
+  case CA_KIND_INT: return ca_is_unsigned(dt) ? 1 : 2;
+  case CA_KIND_FLOAT: return 3;
+  default: return 4;
+  }
 }
+
+int ca_can_cast(int from, int to, int casting) {
+  switch (casting) {
+  case CA_CAST_NO: case CA_CAST_EQUIV: return from == to;
+  case CA_CAST_UNSAFE: return 1;
+  default: break;
+  }
+  int safe = ca_promote(from, to) == to;
+  if (casting == CA_CAST_SAFE) return safe;
+  return safe || kind_rank(from) <= kind_rank(to);
+}
+
+int ca_can_cast_same_kind(int from, int to) { return ca_can_cast(from, to, CA_CAST_SAME_KIND); }

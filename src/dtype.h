@@ -13,11 +13,21 @@
 #define CA_HD
 #endif
 
-/* Every dtype, in promotion order (ca_promote and the kind tests below rely on it):
+/* A complex value: the storage type of complex64 and complex128 and the type their compute
+ * kinds (c, z) compute in. C99's complex types are not shared with nvcc, so a plain pair. */
+typedef struct ca_c8 { float re, im; } ca_c8;
+typedef struct ca_c16 { double re, im; } ca_c16;
+
+/* The widest element (complex128), for host buffers that hold one element of any dtype. */
+#define CA_MAXITEM 16
+typedef union ca_elem { uint64_t u[2]; double d[2]; } ca_elem;
+
+/* Every dtype, numbered as the public C API (src/cuarray.h) numbers them: a new dtype is
+ * appended, and promotion comes from the table in dtype.c, not from this order:
  *   (NAME, name, storage type, compute kind, family)
  * The storage type is the C type of an element, the same on every device. The compute kind is
  * the letter of the type a backend computes in (CA_KINDS in convert.h: i int64, f float,
- * d double); the family says how a value of any kind is stored (convert.h). This list is data:
+ * d double, c complex float, z complex double); the family says how a value of any kind is stored (convert.h). This list is data:
  * the enum, the sizes and every conversion are instantiated from it. Leading arguments are
  * passed through to X: write them with a trailing comma, or pass one empty argument. */
 #define CA_DTYPES(X, ...)                                                                      \
@@ -29,7 +39,9 @@
   X(__VA_ARGS__ INT64, int64, int64_t, i, INT)                                                 \
   X(__VA_ARGS__ FLOAT16, float16, uint16_t, f, BITS)                                           \
   X(__VA_ARGS__ FLOAT32, float32, float, f, FLOAT)                                             \
-  X(__VA_ARGS__ FLOAT64, float64, double, d, FLOAT)
+  X(__VA_ARGS__ FLOAT64, float64, double, d, FLOAT)                                            \
+  X(__VA_ARGS__ COMPLEX64, complex64, ca_c8, c, CPLX)                                          \
+  X(__VA_ARGS__ COMPLEX128, complex128, ca_c16, z, CPLX)
 
 typedef enum ca_dtype {
 #define CA_DTYPE_ENUM(NAME, name, ST, K, FAM) CA_##NAME,
@@ -38,15 +50,28 @@ typedef enum ca_dtype {
   CA_NDTYPES
 } ca_dtype;
 
-/* The kind of a dtype in NumPy's casting order, bool < integer < float (how a backend
- * computes on a dtype is its compute kind, in the list above). */
-typedef enum ca_kind { CA_KIND_BOOL, CA_KIND_INT, CA_KIND_FLOAT } ca_kind;
+/* The kind of a dtype in NumPy's casting order, bool < integer < float < complex (how a
+ * backend computes on a dtype is its compute kind, in the list above). */
+typedef enum ca_kind { CA_KIND_BOOL, CA_KIND_INT, CA_KIND_FLOAT, CA_KIND_COMPLEX } ca_kind;
 
 CA_HD static inline ca_kind ca_dtype_kind(int dt) {
-  return dt == CA_BOOL ? CA_KIND_BOOL : dt <= CA_INT64 ? CA_KIND_INT : CA_KIND_FLOAT;
+  switch (dt) {
+  case CA_BOOL: return CA_KIND_BOOL;
+  case CA_FLOAT16: case CA_FLOAT32: case CA_FLOAT64: return CA_KIND_FLOAT;
+  case CA_COMPLEX64: case CA_COMPLEX128: return CA_KIND_COMPLEX;
+  default: return CA_KIND_INT;
+  }
 }
-CA_HD static inline int ca_is_float(int dt) { return dt >= CA_FLOAT16; }
-CA_HD static inline int ca_is_integer(int dt) { return dt >= CA_INT8 && dt <= CA_INT64; }
+/* Real floats only: a complex dtype is not "float" (ca_is_inexact covers both). */
+CA_HD static inline int ca_is_float(int dt) { return ca_dtype_kind(dt) == CA_KIND_FLOAT; }
+CA_HD static inline int ca_is_complex(int dt) { return ca_dtype_kind(dt) == CA_KIND_COMPLEX; }
+CA_HD static inline int ca_is_inexact(int dt) { return ca_dtype_kind(dt) >= CA_KIND_FLOAT; }
+CA_HD static inline int ca_is_integer(int dt) { return ca_dtype_kind(dt) == CA_KIND_INT; }
+CA_HD static inline int ca_is_unsigned(int dt) { return dt == CA_UINT8; }
+/* The real dtype of a complex one's parts (abs, real, imag); other dtypes are their own. */
+CA_HD static inline int ca_real_of(int dt) {
+  return dt == CA_COMPLEX64 ? CA_FLOAT32 : dt == CA_COMPLEX128 ? CA_FLOAT64 : dt;
+}
 
 CA_HD static inline size_t ca_itemsize(int dt) {
   switch (dt) {
@@ -68,6 +93,9 @@ int ca_promote(int a, int b);             /* NumPy 2 result type of two array dt
  * promoted with the widest float, as NumPy does. */
 int ca_promote_set(unsigned seen);
 int ca_float_for(int dt);                 /* the float a math function of dt returns */
+/* NumPy's casting rules (numpy.can_cast of two dtypes). */
+enum { CA_CAST_NO, CA_CAST_EQUIV, CA_CAST_SAFE, CA_CAST_SAME_KIND, CA_CAST_UNSAFE };
+int ca_can_cast(int from, int to, int casting);
 int ca_can_cast_same_kind(int from, int to);
 #endif
 

@@ -136,12 +136,31 @@ static void attr_T(lua_State *L, ca_array *a) { push_permuted(L, a, NULL); }
 static void attr_is_contiguous(lua_State *L, ca_array *a) { lua_pushboolean(L, ca_is_contiguous(a)); }
 static void attr_pinned(lua_State *L, ca_array *a) { lua_pushboolean(L, a->storage->owner_be != NULL); }
 static void attr_writeable(lua_State *L, ca_array *a) { lua_pushboolean(L, !a->readonly); }
+/* a.flags: {c_contiguous =, f_contiguous =, writeable =}, as NumPy's flags of those names. */
+static void attr_flags(lua_State *L, ca_array *a) {
+  int64_t s = 1;
+  int f = 1;
+  for (int i = 0; i < a->ndim && a->size > 1; i++) {
+    if (a->shape[i] != 1 && a->strides[i] != s) f = 0;
+    s *= a->shape[i];
+  }
+  lua_createtable(L, 0, 3);
+  lua_pushboolean(L, ca_is_contiguous(a));
+  lua_setfield(L, -2, "c_contiguous");
+  lua_pushboolean(L, f);
+  lua_setfield(L, -2, "f_contiguous");
+  lua_pushboolean(L, !a->readonly);
+  lua_setfield(L, -2, "writeable");
+}
+static void attr_real(lua_State *L, ca_array *a) { ca_push_part(L, a, 0); }
+static void attr_imag(lua_State *L, ca_array *a) { ca_push_part(L, a, 1); }
 
 static const struct { const char *name; void (*get)(lua_State *L, ca_array *a); } attributes[] = {
   {"shape", attr_shape}, {"ndim", attr_ndim}, {"size", attr_size}, {"dtype", attr_dtype},
   {"device", attr_device}, {"strides", attr_strides}, {"itemsize", attr_itemsize},
   {"nbytes", attr_nbytes}, {"T", attr_T}, {"is_contiguous", attr_is_contiguous},
-  {"pinned", attr_pinned}, {"writeable", attr_writeable},
+  {"pinned", attr_pinned}, {"writeable", attr_writeable}, {"flags", attr_flags},
+  {"real", attr_real}, {"imag", attr_imag},
 };
 #define NATTRIBUTES (sizeof attributes / sizeof attributes[0])
 
@@ -164,7 +183,12 @@ static const char *string_key_hint(const char *k) {
   return "";
 }
 
+/* cu.real(a), cu.imag(a): as a.real, a.imag. */
+static int arr_real(lua_State *L) { ca_push_part(L, ca_check(L, 1), 0); return 1; }
+static int arr_imag(lua_State *L) { ca_push_part(L, ca_check(L, 1), 1); return 1; }
+
 /* __index: methods and attributes by name; anything else is indexing (l_index.c). */
+
 static int arr_index(lua_State *L) {
   ca_array *a = ca_test(L, 1);
   if (!a) return ca_raisef(L, "__index: expected an array, got %s", luaL_typename(L, 1));
@@ -237,9 +261,16 @@ static int set_formatter(lua_State *L) {
 
 /* ---- conversion ------------------------------------------------------------------- */
 
+/* a:astype(dtype[, {casting = "unsafe"}]): a copy in dtype; casting as NumPy's astype. */
 static int arr_astype(lua_State *L) {
+  static const char *const known[] = {"casting", NULL};
   ca_array *a = ca_check(L, 1);
   int dt = ca_check_dtype(L, 2, "astype");
+  ca_opt_check(L, 3, "astype", known);
+  int casting = ca_opt_casting(L, 3, CA_CAST_UNSAFE, "astype");
+  if (!ca_can_cast(a->dtype, dt, casting))
+    return ca_raisef(L, "astype: cannot cast %s to %s with casting='%s'", ca_dtype_name(a->dtype),
+                     ca_dtype_name(dt), ca_casting_name(casting));
   ca_array *c = ca_new_like(L, a, dt);
   ca_copy_into(L, c, a);
   return 1;
@@ -618,6 +649,15 @@ static int set_int64(lua_State *L) {
   return 0;
 }
 
+/* cu._set_complex(make, mt): the Lua layer's complex values: make(re, im) returns one, mt is
+ * their metatable (lua/cuarray/complex.lua). */
+static int set_complex(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  ca_set_complex(L, 1, 2);
+  return 0;
+}
+
 /* cu._gc_stress(on): for tests, a full collection before every array is made, so that
  * finalizers (any Lua code) run inside every operation that makes an array. */
 static int gc_stress(lua_State *L) {
@@ -670,10 +710,12 @@ static const luaL_Reg funcs[] = {
   {"reshape", arr_reshape}, {"ravel", arr_ravel}, {"transpose", arr_transpose},
   {"swapaxes", arr_swapaxes}, {"squeeze", arr_squeeze}, {"expand_dims", arr_expand_dims},
   {"broadcast_to", arr_broadcast_to}, {"flip", arr_flip}, {"copy", arr_copy},
+  {"real", arr_real}, {"imag", arr_imag},
   {"set_default_dtype", set_default_dtype}, {"get_default_dtype", get_default_dtype},
   {"set_default_device", set_default_device}, {"get_default_device", get_default_device},
   {"is_array", is_array}, {"_check_array", check_array}, {"_set_formatter", set_formatter},
   {"_gc_stress", gc_stress}, {"_set_int64", set_int64},
+  {"_set_complex", set_complex},
   {NULL, NULL}
 };
 

@@ -15,6 +15,19 @@ static const char *const ddp_opts[] = {"dtype", "device", "pinned", NULL};
 
 /* {pinned = true} in the options at oi (0: none). */
 static int opt_pinned(lua_State *L, int oi) { return oi ? ca_opt_bool(L, oi, "pinned", 0) : 0; }
+static const char *const fill_opts[] = {"dtype", "device", "pinned", "order", NULL};
+
+/* {order = "C" | "F"}: whether the new array is laid out in Fortran order. */
+static int opt_fortran(lua_State *L, int oi, const char *fname) {
+  if (!oi) return 0;
+  ca_opt_get(L, oi, "order");
+  const char *o = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+  int f = o && strcmp(o, "F") == 0;
+  if (!lua_isnil(L, -1) && !f && !(o && strcmp(o, "C") == 0))
+    ca_raisef(L, "%s: order must be \"C\" or \"F\"", fname);
+  lua_pop(L, 1);
+  return f;
+}
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
@@ -36,7 +49,8 @@ typedef struct nest {
   int tdims;                      /* dims given by table nesting */
   int64_t shape[CA_MAXDIMS];
   int64_t pos[CA_MAXDIMS];        /* 1-based path to the element being read, for messages */
-  int has_bool, has_int, has_float;
+  int has_bool, has_int, has_float, has_complex;
+  int dtype;                      /* the dtype asked for, -1 if none */
   int arr_dtype;                  /* promoted dtype of array leaves, -1 if none */
   ca_array *host;                 /* the destination (fill pass) */
   char *p;                        /* where the next element goes (fill pass) */
@@ -51,11 +65,18 @@ static const char *path_str(const nest *b, int depth, char *buf, size_t len) {
   return buf;
 }
 
+/* Whether the value at idx is one complex number: a complex value (cu.complex, cu.j), or
+ * under a complex dtype a pair {re, im} of two numbers. */
+static int complex_leaf(lua_State *L, int idx, const nest *b, ca_c16 *z) {
+  return ca_tocomplex(L, idx, z) || (b->dtype >= 0 && ca_is_complex(b->dtype) && ca_topair(L, idx, z));
+}
+
 /* The shape of a nested table, from its first elements (the check pass verifies the rest). */
 static void nest_shape(lua_State *L, int idx, nest *b) {
   b->ndim = 0;
   lua_pushvalue(L, idx);
-  while (lua_istable(L, -1)) {
+  ca_c16 z;
+  while (lua_istable(L, -1) && !complex_leaf(L, -1, b, &z)) {
     if (b->ndim >= CA_MAXDIMS)
       ca_raisef(L, "%s: nested tables are deeper than %d dimensions", b->fname, CA_MAXDIMS);
     int64_t n = (int64_t)ca_rawlen(L, -1);
@@ -78,8 +99,13 @@ static void nest_shape(lua_State *L, int idx, nest *b) {
 static void nest_check(lua_State *L, nest *b, int depth) {
   char where[256];
   int t = lua_type(L, -1);
+  ca_c16 z;
+  if (b->tdims == b->ndim && depth == b->tdims && complex_leaf(L, -1, b, &z)) {
+    b->has_complex = 1;
+    return;
+  }
   if (depth < b->tdims) {
-    if (t != LUA_TTABLE)
+    if (t != LUA_TTABLE || complex_leaf(L, -1, b, &z))
       ca_raisef(L, "%s: ragged nested table: element %s is a %s where a table of %lld "
                  "elements was expected (depth %d)", b->fname, path_str(b, depth, where, sizeof where),
                  ca_test(L, -1) ? "array" : luaL_typename(L, -1), (long long)b->shape[depth], depth + 1);
@@ -190,11 +216,21 @@ static void nest_fill(lua_State *L, nest *b, int depth) {
   /* as the check pass allows: an array of the leaves' shape, or (0-d leaves) a number */
   if (a ? a->ndim != b->ndim - b->tdims || memcmp(a->shape, b->shape + b->tdims,
                                                   sizeof(int64_t) * (size_t)a->ndim) != 0
-        : b->tdims != b->ndim || (t != LUA_TNUMBER && t != LUA_TBOOLEAN))
+        : b->tdims != b->ndim || (t != LUA_TNUMBER && t != LUA_TBOOLEAN && t != LUA_TTABLE))
     nest_changed(L, b, depth);
   if (!a) {
     char where[256], at[300];
     snprintf(at, sizeof at, " at %s", path_str(b, depth, where, sizeof where));
+    ca_c16 z;
+    if (t == LUA_TTABLE) {
+      if (!complex_leaf(L, -1, b, &z)) nest_changed(L, b, depth);
+      if (!ca_is_complex(b->host->dtype))
+        ca_raisef(L, "%s: a complex value%s cannot be stored in %s", b->fname, at,
+                  ca_dtype_name(b->host->dtype));
+      ca_store_z(b->host->dtype, b->p, z);
+      b->p += isz;
+      return;
+    }
     store_lua(L, -1, b->host->dtype, b->p, b->fname, at);
     b->p += isz;
     return;
@@ -223,6 +259,7 @@ static ca_array *from_lua(lua_State *L, int idx, int dtype, int device, int pinn
   memset(&b, 0, sizeof b);
   b.fname = fname;
   b.arr_dtype = -1;
+  b.dtype = dtype;
   int t = lua_type(L, idx);
   if (t == LUA_TTABLE) {
     nest_shape(L, idx, &b);
@@ -239,7 +276,8 @@ static ca_array *from_lua(lua_State *L, int idx, int dtype, int device, int pinn
                luaL_typename(L, idx));
   }
   if (dtype < 0) {
-    dtype = b.has_float ? s->default_dtype : b.has_int ? CA_INT64 : b.has_bool ? CA_BOOL : -1;
+    dtype = b.has_complex ? CA_COMPLEX128 : b.has_float ? s->default_dtype : b.has_int ? CA_INT64
+            : b.has_bool ? CA_BOOL : -1;
     if (b.arr_dtype >= 0) dtype = dtype < 0 ? b.arr_dtype : ca_promote(dtype, b.arr_dtype);
     if (dtype < 0) dtype = s->default_dtype; /* empty */
   }
@@ -418,12 +456,15 @@ static int filled(lua_State *L, const char *fname, int kind, int si, int vi, int
   if (si == 1) check_shape_spread(L, fname, kind);
   int nd = ca_read_shape(L, si, shape, fname);
   if (kind == K_FULL) check_fill_value(L, vi, fname);
-  oi = ca_opt_check(L, oi, fname, ddp_opts) ? oi : 0;
+  oi = ca_opt_check(L, oi, fname, fill_opts) ? oi : 0;
   int dflt = kind == K_FULL ? value_dtype(L, vi) : ca_state_get(L)->default_dtype;
   int dtype = ca_opt_dtype(L, oi, dflt, fname), pinned = opt_pinned(L, oi);
+  int fortran = opt_fortran(L, oi, fname);
   int device = ca_opt_device(L, oi, pinned ? -1 : ca_state_get(L)->default_device, fname);
   ca_check_new_size(L, fname, dtype, nd, shape);
   ca_array *a = ca_new_at(L, device, pinned, dtype, nd, shape, fname);
+  for (int i = 0; fortran && i < nd; i++) /* the same memory, strides in Fortran order */
+    a->strides[i] = i ? a->strides[i - 1] * shape[i - 1] : 1;
   if (kind == K_ZEROS || kind == K_ONES) ca_fill(L, a, kind == K_ONES);
   else if (kind == K_FULL) fill_value(L, a, vi, fname);
   return 1;

@@ -121,7 +121,7 @@ static void matmul_core(lua_State *L, int ia, int ib, ca_array *out, const char 
   if (out) ca_check_out(L, out, be, dt, rnd, rshape, fname);
 
   /* operands in the result dtype, in a layout the backend takes */
-  int flt = ca_is_float(dt);
+  int flt = ca_is_inexact(dt);
   a = as_dtype(L, a, dt, 0);
   if (a != ca_test(L, ia)) va = matrix_of(a, 1);
   if (flt && !blasable(va.rows, va.cols, &va.rs, &va.cs)) {
@@ -434,6 +434,10 @@ static int l_vdot(lua_State *L) {
                       (long long)a->size, (long long)b->size);
   lua_settop(L, 3);
   ca_push_flat(L, 1);
+  if (ca_is_complex(a->dtype)) { /* NumPy's vdot conjugates its first argument */
+    ca_apply_unary(L, CA_OP_conj, 4, NULL);
+    lua_replace(L, 4);
+  }
   ca_push_flat(L, 2);
   matmul_core(L, 4, 5, NULL, "vdot");
   return vector_result(L, 3);
@@ -442,7 +446,7 @@ static int l_vdot(lua_State *L) {
 /* ---- norm ------------------------------------------------------------------------------ */
 
 enum { ORD_NONE, ORD_FRO, ORD_NUC, ORD_NUM };
-enum { UP_SUM = 1, UP_MAX, UP_MIN };
+enum { UP_SUM = 1, UP_MAX, UP_MIN, UP_SVD };
 
 /* Calls the reduction in upvalue `which` on the array at idx over the (0-based) axes, n < 0
  * for all; pushes the result. */
@@ -510,7 +514,60 @@ static void vector_norm(lua_State *L, int xi, int ord, double p, int ax, int kee
   }
 }
 
-/* Frobenius, 1, -1, inf, -inf norms of the matrices over axes (r, c). */
+/* Drops the reduced axes (r, c) of a keepdims result on top: replaces it with a view. */
+static void drop_axes(lua_State *L, const int *axes) {
+  ca_array *r = ca_test(L, -1);
+  ca_array *v = ca_view(L, r);
+  int nd = 0;
+  for (int i = 0; i < r->ndim; i++) {
+    if (i == axes[0] || i == axes[1]) continue;
+    v->shape[nd] = r->shape[i];
+    v->strides[nd] = r->strides[i];
+    nd++;
+  }
+  v->ndim = nd;
+  lua_remove(L, -2);
+}
+
+/* 2, -2 and 'nuc': the largest, smallest or summed singular values of the matrices over axes
+ * (r, c), from linalg._svd (upvalue) of a view with those axes last. */
+static void singular_norm(lua_State *L, int xi, int ord, double p, const int *axes, int keepdims) {
+  ca_array *x = ca_test(L, xi);
+  int nd = x->ndim, k = 0;
+  ca_array *v = ca_view(L, x);
+  for (int i = 0; i < nd; i++) {
+    if (i == axes[0] || i == axes[1]) continue;
+    v->shape[k] = x->shape[i];
+    v->strides[k++] = x->strides[i];
+  }
+  for (int j = 0; j < 2; j++, k++) {
+    v->shape[k] = x->shape[axes[j]];
+    v->strides[k] = x->strides[axes[j]];
+  }
+  int vi = lua_gettop(L);
+  lua_pushvalue(L, lua_upvalueindex(UP_SVD));
+  lua_pushliteral(L, "norm");
+  lua_pushvalue(L, vi);
+  lua_pushliteral(L, "none");
+  lua_call(L, 3, 1);
+  ca_array *s = ca_test(L, -1);
+  int which = ord == ORD_NUC ? UP_SUM : p > 0 ? UP_MAX : UP_MIN, last = s->ndim - 1;
+  if (which != UP_SUM) no_identity(L, s, last, which);
+  call_reduce(L, which, lua_gettop(L), &last, 1, 0, -1);
+  if (keepdims) { /* the kept axes back in place, as size 1 */
+    ca_array *r = ca_test(L, -1);
+    ca_array *kv = ca_view(L, r);
+    for (int i = 0, j = 0; i < nd; i++) {
+      int reduced = i == axes[0] || i == axes[1];
+      kv->shape[i] = reduced ? 1 : r->shape[j];
+      kv->strides[i] = reduced ? 0 : r->strides[j++];
+    }
+    kv->ndim = nd;
+  }
+}
+
+/* Frobenius, 1, -1, inf, -inf norms of the matrices over axes (r, c), and the singular-value
+ * ones. */
 static void matrix_norm(lua_State *L, int xi, int ord, double p, const int *axes, int keepdims) {
   ca_array *x = ca_test(L, 1);
   if (ord == ORD_NONE || ord == ORD_FRO) {
@@ -519,13 +576,13 @@ static void matrix_norm(lua_State *L, int xi, int ord, double p, const int *axes
     ca_apply_unary(L, CA_OP_sqrt, lua_gettop(L), NULL);
     return;
   }
-  if (ord == ORD_NUC || p == 2 || p == -2)
-    ca_raisef(L, "norm: ord %s for matrices needs singular values, which cuarray does not "
-               "compute (matrix norms: 'fro', 1, -1, inf, -inf)",
-               ord == ORD_NUC ? "'nuc'" : p > 0 ? "2" : "-2");
+  if (ord == ORD_NUC || p == 2 || p == -2) {
+    singular_norm(L, xi, ord, p, axes, keepdims);
+    return;
+  }
   if (p != 1 && p != -1 && !isinf(p))
-    ca_raisef(L, "norm: invalid norm order %g for matrices (matrix norms: 'fro', 1, -1, inf, "
-               "-inf)", p);
+    ca_raisef(L, "norm: invalid norm order %g for matrices (matrix norms: 'fro', 'nuc', 2, -2, "
+               "1, -1, inf, -inf)", p);
   /* 1-norms: the largest column sum; inf-norms: the largest row sum */
   int along = isinf(p) ? axes[1] : axes[0], across = isinf(p) ? axes[0] : axes[1];
   int which = p > 0 ? UP_MAX : UP_MIN;
@@ -533,18 +590,7 @@ static void matrix_norm(lua_State *L, int xi, int ord, double p, const int *axes
   ca_apply_unary(L, CA_OP_abs, xi, NULL);
   call_reduce(L, UP_SUM, lua_gettop(L), &along, 1, 1, -1);
   call_reduce(L, which, lua_gettop(L), &across, 1, 1, -1);
-  if (!keepdims) {
-    ca_array *r = ca_test(L, -1);
-    ca_array *v = ca_view(L, r);
-    int nd = 0;
-    for (int i = 0; i < r->ndim; i++) {
-      if (i == axes[0] || i == axes[1]) continue;
-      v->shape[nd] = r->shape[i];
-      v->strides[nd] = r->strides[i];
-      nd++;
-    }
-    v->ndim = nd;
-  }
+  if (!keepdims) drop_axes(L, axes);
 }
 
 /* cu.linalg.norm(x[, ord][, axis][, {keepdims = bool, array = bool}]) */
@@ -606,6 +652,11 @@ static int l_norm(lua_State *L) {
     }
   }
   lua_settop(L, 4);
+  if (ca_is_complex(x->dtype)) { /* the norms of complex values are those of their moduli */
+    ca_apply_unary(L, CA_OP_abs, 1, NULL);
+    lua_replace(L, 1);
+    x = ca_test(L, 1);
+  }
   int ft = ca_is_float(x->dtype) ? x->dtype : CA_FLOAT64;
   as_dtype(L, x, ft, 0);
   if (lua_gettop(L) == 4) lua_pushvalue(L, 1);
@@ -648,18 +699,14 @@ void ca_open_linalg(lua_State *L) {
   };
   static const luaL_Reg methods[] = {{"matmul", l_matmul}, {"dot", l_dot}, {NULL, NULL}};
   ca_register(L, funcs, methods);
-  /* module.linalg.norm, with the reductions it builds on (registered by ca_open_reduce) */
+  /* module.linalg.norm, with the reductions it builds on (registered by ca_open_reduce) and
+   * the singular values (ca_open_lapack) */
   lua_getfield(L, -2, "linalg");
-  if (!lua_istable(L, -1)) {
-    lua_pop(L, 1);
-    lua_newtable(L);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, -4, "linalg");
-  }
   lua_getfield(L, -3, "sum");
   lua_getfield(L, -4, "max");
   lua_getfield(L, -5, "min");
-  lua_pushcclosure(L, l_norm, 3);
+  lua_getfield(L, -4, "_svd");  /* registered by ca_open_lapack, which runs first */
+  lua_pushcclosure(L, l_norm, 4);
   lua_setfield(L, -2, "norm");
   lua_pop(L, 1);
 }

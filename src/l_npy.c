@@ -113,7 +113,7 @@ static void load_npy(lua_State *L, source *src, int device, const char *where, u
     ca_raisef(L, "load: %s: read error", where);
   if (crc && h.data_offset + h.data_bytes == src->len)
     *crc = npy_crc32(npy_crc32(0, hdr, h.data_offset), data, (size_t)h.data_bytes);
-  if (h.swap) npy_byteswap(data, (size_t)h.count, h.itemsize);
+  if (h.swap) npy_byteswap(data, (size_t)h.count * (h.itemsize / h.swap_size), h.swap_size);
   if (h.dtype == CA_BOOL)
     for (int64_t i = 0; i < h.count; i++) data[i] = data[i] != 0;
   if (device >= 0) a = ca_to_backend(L, a, ca_backend_get(L, device));

@@ -1,7 +1,7 @@
 /* Elementwise ops: NumPy 2 promotion with Lua numbers as weak scalars, broadcasting, `out`,
  * the arithmetic metamethods, and cu.<op> / a:<op> for every op of ops.def. */
 #include <string.h>
-#include "convert.h"
+#include "scalar.h"
 #include "core.h"
 #include "ops.h"
 
@@ -9,27 +9,37 @@ const char *const ca_op_names[] = {
 #define CA_UNARY(name, rule) #name,
 #define CA_BINARY(name, rule) #name,
 #define CA_REDUCE(name, rule) #name,
+#define CA_UNARY2(name, rule) #name,
+#define CA_BINARY2(name, rule) #name,
 #include "ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
 };
 
 const ca_rule ca_op_rules[] = {
 #define CA_UNARY(name, rule) rule,
 #define CA_BINARY(name, rule) rule,
 #define CA_REDUCE(name, rule) rule,
+#define CA_UNARY2(name, rule) rule,
+#define CA_BINARY2(name, rule) rule,
 #include "ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
 };
 
 /* An operand as the user gave it: an array, or a Lua number/boolean (a weak scalar). */
 typedef struct operand {
   ca_array *arr;
-  int weak;        /* 0: array; 'i' integral number; 'f' other number; 'b' boolean */
+  int weak;        /* 0: array; 'i' integral number; 'f' other number; 'b' boolean; 'c' a
+                      complex value (lua/cuarray/complex.lua) */
   lua_Number num;
+  ca_c16 z;        /* 'c': the value */
   int64_t i;       /* 'i': the exact value (a Lua 5.4 integer beyond 2^53 keeps every bit) */
 } operand;
 
@@ -42,6 +52,8 @@ static void read_operand(lua_State *L, int idx, operand *o, const char *fname) {
   } else if (t == LUA_TBOOLEAN) {
     o->num = lua_toboolean(L, idx);
     o->weak = 'b';
+  } else if (ca_tocomplex(L, idx, &o->z)) {
+    o->weak = 'c';
   } else {
     o->arr = ca_test(L, idx);
     if (!o->arr)
@@ -60,7 +72,9 @@ static int is_comparison(int op) {
  * 2 makes exactly: then both compare as int64. */
 static int weak_result(lua_State *L, const operand *o, int dt, int exact, const char *fname) {
   if (o->weak == 'b') return dt;
-  if (o->weak == 'f') return ca_is_float(dt) ? dt : CA_FLOAT64;
+  if (o->weak == 'c') /* Python's complex: keeps a float's width, else complex128 */
+    return ca_is_complex(dt) ? dt : dt == CA_FLOAT16 || dt == CA_FLOAT32 ? CA_COMPLEX64 : CA_COMPLEX128;
+  if (o->weak == 'f') return ca_is_inexact(dt) ? dt : CA_FLOAT64;
   if (dt == CA_BOOL) return CA_INT64;
   if (ca_is_integer(dt) && !ca_int_fits(dt, o->i)) {
     if (exact) return CA_INT64;
@@ -73,13 +87,28 @@ static int weak_result(lua_State *L, const operand *o, int dt, int exact, const 
 /* A weak scalar as a loop operand computed in `compute`: integers exactly. */
 static ca_value operand_value(const operand *o, int compute) {
   ca_value v;
-  if (o->weak != 'i' || ca_is_float(compute)) return ca_value_from_number(o->num, compute);
+  if (o->weak == 'c') {
+    if (ca_is_complex(compute)) v.z = o->z;
+    else v = ca_value_from_number(o->z.re, compute);
+    return v;
+  }
+  if (o->weak != 'i' || ca_is_inexact(compute)) return ca_value_from_number(o->num, compute);
   v.i = compute == CA_BOOL ? o->i != 0 : o->i;
   return v;
 }
 
 /* z (0-d, of the weak scalar's own dtype) = the weak scalar, exactly. */
 static void fill_lone(lua_State *L, ca_array *z, const operand *o) {
+  if (o->weak == 'c') {
+    ca_loop l;
+    ca_array *ops[2] = {z, NULL};
+    ca_value vals[2];
+    int dts[2] = {z->dtype, CA_COMPLEX128};
+    vals[1].z = o->z;
+    ca_loop_build(&l, 0, NULL, 2, ops, vals, dts, z->dtype);
+    CA_CHECK(L, ca_be(z), ca_be(z)->copy(ca_be(z), &l), "fill");
+    return;
+  }
   if (o->weak != 'i') {
     ca_fill(L, z, o->num);
     return;
@@ -93,15 +122,41 @@ static void fill_lone(lua_State *L, ca_array *z, const operand *o) {
   CA_CHECK(L, ca_be(z), ca_be(z)->copy(ca_be(z), &l), "fill");
 }
 
-/* A weak scalar with no array beside it: int64, float64 or bool. */
+/* A weak scalar with no array beside it: int64, float64, bool or complex128. */
 static int lone_dtype(const operand *o) {
-  return o->weak == 'i' ? CA_INT64 : o->weak == 'b' ? CA_BOOL : CA_FLOAT64;
+  return o->weak == 'i' ? CA_INT64 : o->weak == 'b' ? CA_BOOL : o->weak == 'c' ? CA_COMPLEX128
+                                                                              : CA_FLOAT64;
 }
 
 static int operand_dtype(const operand *o) { return o->arr ? o->arr->dtype : lone_dtype(o); }
 
-/* Applies an op's rule: the dtype to compute in and the result dtype. */
+/* Whether scalar.h has complex formulas for an op (CA_CPLX_HAS_<op>). */
+static const char has_cplx[] = {
+#define CA_UNARY(name, rule) CA_HAS_CPLX(name),
+#define CA_BINARY(name, rule) CA_HAS_CPLX(name),
+#define CA_REDUCE(name, rule) 0,
+#define CA_UNARY2(name, rule) 0,
+#define CA_BINARY2(name, rule) 0,
+#include "ops.def"
+#undef CA_UNARY
+#undef CA_BINARY
+#undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
+};
+
+/* Applies an op's rule: the dtype to compute in and the result dtype. A complex dtype
+ * computes in itself; abs and angle give its real dtype, predicates bool. */
 static void apply_rule(lua_State *L, int op, int dt, int *compute, int *result, const char *fname) {
+  if (ca_is_complex(dt)) {
+    if (!has_cplx[op])
+      ca_raisef(L, "%s: not supported for %s", fname, ca_dtype_name(dt));
+    *compute = dt;
+    *result = ca_op_rules[op] == CA_RULE_PREDICATE             ? CA_BOOL
+              : op == CA_OP_abs || op == CA_OP_angle ? ca_real_of(dt)
+                                                               : dt;
+    return;
+  }
   switch (ca_op_rules[op]) {
   case CA_RULE_SAME:
     *compute = *result = dt;
@@ -117,6 +172,7 @@ static void apply_rule(lua_State *L, int op, int dt, int *compute, int *result, 
     *compute = *result = ca_is_float(dt) ? dt : CA_FLOAT64;
     return;
   case CA_RULE_FLOAT:
+  case CA_RULE_FREXP: /* the exponents: see two_results */
     *compute = *result = ca_float_for(dt);
     return;
   case CA_RULE_PREDICATE:
@@ -132,6 +188,17 @@ static void apply_rule(lua_State *L, int op, int dt, int *compute, int *result, 
     if (ca_is_float(dt))
       ca_raisef(L, "%s: not supported for %s (integers only)", fname, ca_dtype_name(dt));
     *compute = *result = dt == CA_BOOL ? CA_INT8 : dt;
+    return;
+  case CA_RULE_INTEGER:
+    if (!ca_is_integer(dt))
+      ca_raisef(L, "%s: not supported for %s (integers only)", fname, ca_dtype_name(dt));
+    *compute = *result = dt;
+    return;
+  case CA_RULE_DOUBLE:
+    *compute = *result = CA_FLOAT64;
+    return;
+  case CA_RULE_LDEXP: /* ldexp_dtype chose it */
+    *compute = *result = dt;
     return;
   default:
     ca_raisef(L, "%s: is not an elementwise op", fname);
@@ -209,6 +276,7 @@ static void apply_unary(lua_State *L, int op, int ia, ca_array *out, const char 
   read_operand(L, ia, &a, fname);
   int dt = operand_dtype(&a), compute, result;
   if (op == CA_OP_invert && dt == CA_BOOL) op = CA_OP_logical_not;
+  if (op == CA_OP_angle && dt == CA_BOOL) dt = CA_INT64; /* NumPy: arctan2(0, x), 0 weak */
   apply_rule(L, op, dt, &compute, &result, fname);
   if (!a.arr) { /* a lone number: a 0-d array on the default device */
     ca_array *z = ca_new(L, ca_backend_get(L, ca_state_get(L)->default_device), dt, 0, NULL);
@@ -221,13 +289,31 @@ static void apply_unary(lua_State *L, int op, int ia, ca_array *out, const char 
   }
 }
 
+/* ldexp(x, e): x's float dtype, whatever e's integer dtype (NumPy's loops take int32 and
+ * int64 exponents beside each float); a float exponent is refused. */
+static int ldexp_dtype(lua_State *L, const operand *ops, const char *fname) {
+  if (ops[1].weak == 'f' || (ops[1].arr && ca_is_float(ops[1].arr->dtype)))
+    ca_raisef(L, "%s: the exponent must be integers, got %s", fname,
+              ops[1].arr ? ca_dtype_name(ops[1].arr->dtype) : "a non-integral number");
+  return ca_float_for(operand_dtype(&ops[0]));
+}
+
 static void apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out, const char *fname) {
   operand ops[2];
   read_operand(L, ia, &ops[0], fname);
   read_operand(L, ib, &ops[1], fname);
   int dt;
   int pushed = 0, exact = is_comparison(op);
-  if (ops[0].arr && ops[1].arr) {
+  if (!ops[0].arr && !ops[1].arr) { /* two numbers: the first becomes a 0-d array */
+    ca_array *z = ca_new(L, ca_backend_get(L, ca_state_get(L)->default_device), lone_dtype(&ops[0]), 0, NULL);
+    fill_lone(L, z, &ops[0]);
+    ops[0].arr = z;
+    ops[0].weak = 0;
+    pushed = 1;
+  }
+  if (ca_op_rules[op] == CA_RULE_LDEXP) {
+    dt = ldexp_dtype(L, ops, fname);
+  } else if (ops[0].arr && ops[1].arr) {
     int d0 = ops[0].arr->dtype, d1 = ops[1].arr->dtype;
     /* a float function (arctan2) runs in the smallest float both inputs cast to safely, as
      * NumPy's loop search picks (int8 and uint8 give float16, not int16's float32) */
@@ -235,16 +321,8 @@ static void apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out, co
                                           : ca_promote(d0, d1);
   } else if (ops[0].arr) {
     dt = weak_result(L, &ops[1], ops[0].arr->dtype, exact, fname);
-  } else if (ops[1].arr) {
+  } else {
     dt = weak_result(L, &ops[0], ops[1].arr->dtype, exact, fname);
-  } else { /* two numbers: the first becomes a 0-d array */
-    int d0 = lone_dtype(&ops[0]);
-    ca_array *z = ca_new(L, ca_backend_get(L, ca_state_get(L)->default_device), d0, 0, NULL);
-    fill_lone(L, z, &ops[0]);
-    ops[0].arr = z;
-    ops[0].weak = 0;
-    pushed = 1;
-    dt = weak_result(L, &ops[1], d0, exact, fname);
   }
   int compute, result;
   apply_rule(L, op, dt, &compute, &result, fname);
@@ -282,6 +360,70 @@ static int l_binary(lua_State *L) {
   ca_array *out = ca_opt_out(L, 3, ca_op_names[op]);
   ca_apply_binary(L, op, 1, 2, out); /* with out, pushes nothing: out is on top */
   return 1;
+}
+
+/* ---- ops of two results ------------------------------------------------------------- */
+
+/* (r1, r2) = op(x[, y]): the operands' dtype as for one result; both results take the rule's
+ * dtype, except frexp's exponents, int32 as NumPy's. Pushes r1 and r2. */
+static void two_results(lua_State *L, int op, int nin) {
+  const char *fname = ca_op_names[op];
+  operand ops[2];
+  for (int k = 0; k < nin; k++) read_operand(L, k + 1, &ops[k], fname);
+  if (!ops[0].arr && (nin == 1 || !ops[1].arr)) { /* numbers alone: the first as a 0-d array */
+    ca_array *z = ca_new(L, ca_backend_get(L, ca_state_get(L)->default_device), lone_dtype(&ops[0]), 0, NULL);
+    fill_lone(L, z, &ops[0]);
+    lua_replace(L, 1);
+    ops[0].arr = z;
+    ops[0].weak = 0;
+  }
+  int dt;
+  if (nin == 1 || (ops[0].arr && ops[1].arr)) dt = nin == 1 ? ops[0].arr->dtype : ca_promote(ops[0].arr->dtype, ops[1].arr->dtype);
+  else if (ops[0].arr) dt = weak_result(L, &ops[1], ops[0].arr->dtype, 0, fname);
+  else dt = weak_result(L, &ops[0], ops[1].arr->dtype, 0, fname);
+  int compute, result;
+  apply_rule(L, op, dt, &compute, &result, fname);
+  int result2 = ca_op_rules[op] == CA_RULE_FREXP ? CA_INT32 : result;
+
+  ca_array *arrs[CA_MAXOPS] = {0};
+  for (int k = 0; k < nin; k++) arrs[k + 2] = ops[k].arr;
+  ca_backend *be = common_backend(L, arrs + 2, nin, fname);
+  int64_t shape[CA_MAXDIMS];
+  int nd = ca_broadcast_shapes(L, fname, nin, (const ca_array *const *)(arrs + 2), shape);
+  arrs[0] = ca_new(L, be, result, nd, shape);
+  arrs[1] = ca_new(L, be, result2, nd, shape);
+  for (int k = 0; k < nin + 2; k++)
+    if (arrs[k]) ca_check_live(L, arrs[k], fname);
+  ca_value vals[CA_MAXOPS];
+  int dts[CA_MAXOPS];
+  for (int k = 0; k < nin; k++) {
+    dts[k + 2] = compute;
+    if (!ops[k].arr) vals[k + 2] = operand_value(&ops[k], compute);
+  }
+  ca_loop l;
+  ca_loop_build(&l, nd, shape, nin + 2, arrs, vals, dts, compute);
+  if (l.size > 0) {
+    ca_status st = nin == 1 ? be->unary(be, op, &l) : be->binary(be, op, &l);
+    if (st != CA_OK) ca_raise_status(L, be, st, fname);
+  }
+}
+
+/* cu.modf(x), cu.frexp(x) and x:modf(): two arrays */
+static int l_unary2(lua_State *L) {
+  int op = (int)lua_tointeger(L, lua_upvalueindex(1));
+  luaL_checkany(L, 1);
+  lua_settop(L, 1);
+  two_results(L, op, 1);
+  return 2;
+}
+
+/* cu.divmod(x, y) and x:divmod(y): two arrays */
+static int l_binary2(lua_State *L) {
+  int op = (int)lua_tointeger(L, lua_upvalueindex(1));
+  luaL_checkany(L, 2);
+  lua_settop(L, 2);
+  two_results(L, op, 2);
+  return 2;
 }
 
 /* a:<op>_(...), Torch's in-place form: the op written into a itself (out = a, so a's dtype
@@ -378,18 +520,24 @@ static const struct { const char *name; int op; } aliases[] = {
   {"bitwise_not", CA_OP_invert}, {"pow", CA_OP_power}, {"rint", CA_OP_round},
   {"around", CA_OP_round}, {"asin", CA_OP_arcsin}, {"acos", CA_OP_arccos}, {"atan", CA_OP_arctan},
   {"atan2", CA_OP_arctan2}, {"sub", CA_OP_subtract}, {"mul", CA_OP_multiply},
-  {"div", CA_OP_divide}, {"neg", CA_OP_negative},
+  {"div", CA_OP_divide}, {"neg", CA_OP_negative}, {"radians", CA_OP_deg2rad},
+  {"degrees", CA_OP_rad2deg}, {"fix", CA_OP_trunc}, {"asinh", CA_OP_arcsinh},
+  {"acosh", CA_OP_arccosh}, {"atanh", CA_OP_arctanh},
 };
 
-/* cu._ops: the op table as Lua sees it, {name =, kind = "unary"|"binary"|"reduce", rule =} in
+/* cu._ops: the op table as Lua sees it, {name =, kind = "unary"|"binary"|"unary2"|"binary2"|
+ * "reduce", rule =} in
  * ops.def's order, so that specs walk the table the backends are built from. */
 static void push_op_table(lua_State *L) {
   static const char *const kinds[] = {[CA_UNARY_OP] = "unary", [CA_BINARY_OP] = "binary",
-                                      [CA_REDUCE_OP] = "reduce"};
+                                      [CA_REDUCE_OP] = "reduce", [CA_UNARY2_OP] = "unary2",
+                                      [CA_BINARY2_OP] = "binary2"};
   static const char *const rules[] = {
     [CA_RULE_SAME] = "same", [CA_RULE_NUMERIC] = "numeric", [CA_RULE_INTPROMOTE] = "intpromote",
     [CA_RULE_TRUEDIV] = "truediv", [CA_RULE_FLOAT] = "float", [CA_RULE_PREDICATE] = "predicate",
-    [CA_RULE_BITWISE] = "bitwise", [CA_RULE_SHIFT] = "shift", [CA_RULE_ACCUMULATE] = "accumulate",
+    [CA_RULE_BITWISE] = "bitwise", [CA_RULE_SHIFT] = "shift",
+    [CA_RULE_INTEGER] = "integer", [CA_RULE_DOUBLE] = "double",
+    [CA_RULE_LDEXP] = "ldexp", [CA_RULE_FREXP] = "frexp", [CA_RULE_ACCUMULATE] = "accumulate",
     [CA_RULE_INDEX] = "index", [CA_RULE_MEAN] = "mean", [CA_RULE_MOMENT] = "moment",
     [CA_RULE_COUNT] = "count", [CA_RULE_RANGE] = "range",
   };
@@ -412,11 +560,12 @@ static void register_op(lua_State *L, const char *name, int op) {
   int kind = ca_op_classes[op];
   if (kind == CA_REDUCE_OP) return;
   lua_pushinteger(L, op);
-  lua_pushcclosure(L, kind == CA_BINARY_OP ? l_binary : l_unary, 1);
+  lua_pushcclosure(L, kind == CA_BINARY_OP ? l_binary : kind == CA_UNARY_OP ? l_unary
+                      : kind == CA_BINARY2_OP ? l_binary2 : l_unary2, 1);
   lua_pushvalue(L, -1);
   lua_setfield(L, -4, name); /* module */
   lua_setfield(L, -2, name); /* methods */
-  if (ca_op_rules[op] == CA_RULE_PREDICATE) return;
+  if (ca_op_rules[op] == CA_RULE_PREDICATE || kind == CA_UNARY2_OP || kind == CA_BINARY2_OP) return;
   lua_pushfstring(L, "%s_", name);
   lua_pushinteger(L, op);
   lua_pushvalue(L, -2);

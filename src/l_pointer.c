@@ -201,7 +201,8 @@ static int l_from_ffi(lua_State *L) {
 
 static const char *ffi_ctype(int dtype) {
   static const char *const t[CA_NDTYPES] = {"bool", "int8_t", "uint8_t", "int16_t", "int32_t",
-                                            "int64_t", "uint16_t", "float", "double"};
+                                            "int64_t", "uint16_t", "float", "double",
+                                            "complex float", "complex double"};
   return t[dtype];
 }
 

@@ -28,8 +28,9 @@ static int shortest_digits(double x, int dtype) {
  * read with one transfer. With edgeitems, every axis longer than 2 * edgeitems keeps only its
  * first and last edgeitems entries (gathered on the device first). values is a flat list in
  * C order: booleans, integers as decimal strings (exact for int64 on every Lua), floats as
- * numbers; digits (floats only) holds each float's shortest round-trip digit count in its
- * dtype (0 for NaN and infinities). */
+ * numbers, complex values as two numbers (the real part, then the imaginary part); digits
+ * (floats and complex only) holds each number's shortest round-trip digit count in its dtype
+ * (0 for NaN and infinities). */
 static int l_print_data(lua_State *L) {
   ca_array *a = ca_check_arg(L, 1, "_print_data");
   int64_t edge = 0;
@@ -67,26 +68,32 @@ static int l_print_data(lua_State *L) {
   size_t isz = ca_itemsize(data->dtype), nbytes = ca_nbytes(L, data, "_print_data");
   char *buf = (char *)ca_newuserdata(L, nbytes ? nbytes : 1);
   ca_read_host(L, data, buf);
-  int fl = ca_is_float(data->dtype);
+  int fl = ca_is_inexact(data->dtype), cplx = ca_is_complex(data->dtype);
+  int pdt = ca_real_of(data->dtype); /* the dtype whose digits identify a part */
   lua_createtable(L, (int)data->size, 0);
   int vt = lua_gettop(L);
   if (fl) lua_createtable(L, (int)data->size, 0);
+  int n = 0; /* values pushed */
   for (int64_t i = 0; i < data->size; i++) {
     const char *p = buf + i * (int64_t)isz;
     if (data->dtype == CA_BOOL) {
       lua_pushboolean(L, *p != 0);
     } else if (fl) {
-      double x = ca_load_d(data->dtype, p);
-      lua_pushnumber(L, x);
-      lua_pushinteger(L, shortest_digits(x, data->dtype));
-      lua_rawseti(L, vt + 1, (int)(i + 1));
+      ca_c16 z = ca_load_z(data->dtype, p);
+      for (int part = 0; part <= cplx; part++) {
+        double x = part ? z.im : z.re;
+        lua_pushnumber(L, x);
+        lua_pushinteger(L, shortest_digits(x, pdt));
+        lua_rawseti(L, vt + 1, n + 1);
+        if (part < cplx) lua_rawseti(L, vt, ++n);
+      }
     } else {
       char s[32];
       int64_t v = ca_load_i(data->dtype, p);
       snprintf(s, sizeof s, "%lld", (long long)v);
       lua_pushstring(L, s);
     }
-    lua_rawseti(L, vt, (int)(i + 1));
+    lua_rawseti(L, vt, ++n);
   }
   if (!fl) lua_pushnil(L);
   lua_createtable(L, data->ndim, 0);

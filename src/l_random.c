@@ -6,7 +6,7 @@
 #include <time.h>
 #include "core.h"
 #include "convert.h"
-#include "scalar.h"
+#include "random_dists.h"
 
 static const char *const dd_opts[] = {"dtype", "device", NULL};
 
@@ -17,27 +17,34 @@ static int opt_shape(lua_State *L, int idx, int64_t *shape, const char *fname) {
 }
 
 /* Pushes an array of `shape` filled by the backend's random stream; advances the counter.
- * p1, p2: .i for integer draws (exact bounds), .f otherwise. */
-static int draw(lua_State *L, const char *fname, int dist, ca_value p1, ca_value p2, int nd,
-                const int64_t *shape, int oi, int dflt_dtype) {
+ * p1, p2: as ca_dist says; aux: naux float64 values on `device` (or NULL); for row
+ * distributions the last dim of `shape` is naux. */
+static int draw_on(lua_State *L, const char *fname, int dist, ca_value p1, ca_value p2, int nd,
+                   const int64_t *shape, int oi, int dflt_dtype, int device, const double *aux,
+                   int64_t naux) {
   ca_state *s = ca_state_get(L);
-  if (oi) ca_opt_check(L, oi, fname, dd_opts);
   int dtype = ca_opt_dtype(L, oi, dflt_dtype, fname);
-  if (dist == CA_DIST_INTEGER ? ca_is_float(dtype) : !ca_is_float(dtype))
+  int discrete = ca_dist_discrete(dist);
+  if (discrete ? ca_is_float(dtype) : !ca_is_float(dtype))
     ca_raisef(L, "%s: dtype must be %s, got %s", fname,
-               dist == CA_DIST_INTEGER ? "an integer or bool dtype" : "a float dtype",
-               ca_dtype_name(dtype));
-  int device = ca_opt_device(L, oi, s->default_device, fname);
+               discrete ? "an integer or bool dtype" : "a float dtype", ca_dtype_name(dtype));
   ca_check_new_size(L, fname, dtype, nd, shape);
   ca_backend *be = ca_backend_get(L, device);
   ca_array *a = ca_new(L, be, dtype, nd, shape);
   if (a->size > 0) {
     if (!be->random) ca_raisef(L, "%s: random numbers are not supported on %s", fname, be->name);
-    CA_CHECK(L, be, be->random(be, dist, ca_data(a), dtype, a->size, p1, p2, s->seed, s->counter),
-             fname);
-    s->counter += ca_random_blocks(dtype, dist, a->size);
+    CA_CHECK(L, be, be->random(be, dist, ca_data(a), dtype, a->size, p1, p2, s->seed, s->counter,
+                               aux, naux), fname);
+    s->counter += ca_dist_blocks(dtype, dist, a->size, naux);
   }
   return 1;
+}
+
+static int draw(lua_State *L, const char *fname, int dist, ca_value p1, ca_value p2, int nd,
+                const int64_t *shape, int oi, int dflt_dtype) {
+  if (oi) ca_opt_check(L, oi, fname, dd_opts);
+  int device = ca_opt_device(L, oi, ca_state_get(L)->default_device, fname);
+  return draw_on(L, fname, dist, p1, p2, nd, shape, oi, dflt_dtype, device, NULL, 0);
 }
 
 /* cu.random.seed([s]): restarts the stream; with no seed, one from the clock. */
@@ -55,20 +62,86 @@ static int r_seed(lua_State *L) {
   return 0;
 }
 
-/* cu.random._draw(fname, dist, shape, p1, p2, opts): the float draws behind cu.random's
- * functions (lua/cuarray/random.lua reads their arguments): dist "uniform" in [p1, p2), or
- * "normal" with mean p1 and standard deviation p2. */
+/* The distributions random._draw knows, by name, in ca_dist's order. */
+static const char *const dist_names[] = {
+  "uniform", "normal", "integers", "exponential", "laplace", "logistic", "gumbel", "lognormal",
+  "standard_cauchy", "gamma", "beta", "geometric", "poisson", "binomial", NULL
+};
+
+/* Reads an exact integer argument at idx (a count), non-negative. */
+static int64_t count_arg(lua_State *L, int idx, const char *fname, const char *what) {
+  int64_t v;
+  if (!ca_toint64(L, idx, &v))
+    ca_raisef(L, "%s: %s must be an integer, got %s", fname, what,
+               lua_type(L, idx) == LUA_TNUMBER ? lua_tostring(L, idx) : luaL_typename(L, idx));
+  if (v < 0) ca_raisef(L, "%s: %s must be non-negative, got %lld", fname, what, (long long)v);
+  return v;
+}
+
+/* cu.random._draw(fname, dist, shape, p1, p2, opts): the draws behind cu.random's functions
+ * (lua/cuarray/random.lua reads and checks their parameters): "uniform" in [p1, p2),
+ * "normal" with mean p1 and standard deviation p2, and the distributions of ca_dist with
+ * their parameters as it lists them (binomial: p1 the number of trials, an exact integer). */
 static int r_draw(lua_State *L) {
-  static const char *const dists[] = {"uniform", "normal", NULL};
   const char *fname = luaL_checkstring(L, 1);
-  int dist = luaL_checkoption(L, 2, NULL, dists) == 0 ? CA_DIST_UNIFORM : CA_DIST_NORMAL;
+  int dist = luaL_checkoption(L, 2, NULL, dist_names);
+  if (dist == CA_DIST_INTEGER) luaL_argerror(L, 2, "integers are drawn by _randint");
   int64_t shape[CA_MAXDIMS];
   int nd = opt_shape(L, 3, shape, fname);
   ca_value p1, p2;
-  p1.f = luaL_checknumber(L, 4);
+  if (dist == CA_DIST_BINOMIAL) p1.i = count_arg(L, 4, fname, "n");
+  else p1.f = luaL_checknumber(L, 4);
   p2.f = luaL_checknumber(L, 5);
-  return draw(L, fname, dist, p1, p2, nd, shape, lua_isnoneornil(L, 6) ? 0 : 6,
-              ca_state_get(L)->default_dtype);
+  int dflt = ca_dist_discrete(dist) ? CA_INT64 : ca_state_get(L)->default_dtype;
+  return draw(L, fname, dist, p1, p2, nd, shape, lua_isnoneornil(L, 6) ? 0 : 6, dflt);
+}
+
+/* cu.random._permutation(fname, n, count, opts): the first `count` values (int64) of a
+ * permutation of 0 .. n - 1 (count <= n, checked by the caller). */
+static int r_permutation(lua_State *L) {
+  const char *fname = luaL_checkstring(L, 1);
+  ca_value p1, p2;
+  p1.i = count_arg(L, 2, fname, "n");
+  p2.i = 0;
+  int64_t shape[1] = {count_arg(L, 3, fname, "size")};
+  if (shape[0] > p1.i)
+    ca_raisef(L, "%s: cannot take %lld values from a population of %lld without replacement",
+               fname, (long long)shape[0], (long long)p1.i);
+  return draw(L, fname, CA_DIST_PERMUTATION, p1, p2, 1, shape, lua_isnoneornil(L, 4) ? 0 : 4,
+              CA_INT64);
+}
+
+/* cu.random._rows(fname, dist, shape, aux, trials, opts): "categorical" (int64 indices by the
+ * ascending cdf aux, ending at 1; shape the sample's), "dirichlet" (rows of the alphas aux)
+ * or "multinomial" (rows of counts of `trials` by the probabilities aux); for the row
+ * distributions the result's shape is shape followed by #aux. aux: a contiguous float64
+ * array on the result's device. */
+static int r_rows(lua_State *L) {
+  static const char *const kinds[] = {"categorical", "dirichlet", "multinomial", NULL};
+  static const int dists[] = {CA_DIST_CATEGORICAL, CA_DIST_DIRICHLET, CA_DIST_MULTINOMIAL};
+  const char *fname = luaL_checkstring(L, 1);
+  int dist = dists[luaL_checkoption(L, 2, NULL, kinds)];
+  int64_t shape[CA_MAXDIMS];
+  int nd = opt_shape(L, 3, shape, fname);
+  ca_array *aux = ca_check_arg(L, 4, fname);
+  ca_value p1, p2;
+  p1.i = dist == CA_DIST_MULTINOMIAL ? count_arg(L, 5, fname, "n") : 0;
+  p2.i = 0;
+  int oi = lua_isnoneornil(L, 6) ? 0 : 6;
+  if (oi) ca_opt_check(L, oi, fname, dd_opts);
+  int device = ca_opt_device(L, oi, ca_state_get(L)->default_device, fname);
+  if (aux->dtype != CA_FLOAT64 || aux->ndim != 1 || aux->size < 1 || !ca_is_contiguous(aux) ||
+      ca_be(aux)->device != ca_backend_get(L, device)->device)
+    return ca_raisef(L, "%s: internal: the parameters must be a contiguous float64 vector on "
+                        "the result's device", fname);
+  if (dist != CA_DIST_CATEGORICAL) {
+    if (nd >= CA_MAXDIMS)
+      return ca_raisef(L, "%s: size has too many dimensions (%d)", fname, nd);
+    shape[nd++] = aux->size;
+  }
+  int dflt = dist == CA_DIST_DIRICHLET ? ca_state_get(L)->default_dtype : CA_INT64;
+  return draw_on(L, fname, dist, p1, p2, nd, shape, oi, dflt, device,
+                 (const double *)ca_data(aux), aux->size);
 }
 
 /* cu.random._randint(lo, hi, shape, opts): integers in [lo, hi); with hi nil, [0, lo). The
@@ -130,6 +203,7 @@ void ca_open_random(lua_State *L) {
   static const luaL_Reg random_funcs[] = {
     {"seed", r_seed}, {"get_state", r_get_state}, {"set_state", r_set_state},
     {"_draw", r_draw}, {"_randint", r_randint},
+    {"_permutation", r_permutation}, {"_rows", r_rows},
     {NULL, NULL}
   };
   /* module table at -2, methods table at -1 */

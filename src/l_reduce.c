@@ -35,10 +35,14 @@ static const rfunc rfuncs[] = {
 #define CA_UNARY(name, rule)
 #define CA_BINARY(name, rule)
 #define CA_REDUCE(name, rule) {#name, CA_OP_##name, 0},
+#define CA_UNARY2(name, rule)
+#define CA_BINARY2(name, rule)
 #include "ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
   {"amin", CA_OP_min, 0}, {"amax", CA_OP_max, 0},
   {"cumsum", CA_OP_sum, 1}, {"cumprod", CA_OP_prod, 1},
 };
@@ -60,8 +64,23 @@ static const char *const opts_scan[] = {"dtype", "out", NULL};
 static const char *const *const known_opts[] = {opts_plain, opts_dtype, opts_var, opts_plain,
                                                opts_scan};
 
+/* The reductions of complex input NumPy allows that cuarray computes: the linear ones (sums,
+ * means, cumsum) by parts, the real and imaginary parts each a reduction of a real view,
+ * which is what NumPy's pairwise complex sum does part by part; var and std as the sum of
+ * the parts' variances (NumPy's mean of |x - mean|^2). */
+static int complex_ok(int op, int scan) {
+  if (scan) return op == CA_OP_sum;
+  return op == CA_OP_sum || op == CA_OP_nansum || op == CA_OP_mean || op == CA_OP_nanmean ||
+         op == CA_OP_var || op == CA_OP_nanvar || op == CA_OP_std || op == CA_OP_nanstd;
+}
+
 /* The result dtype of a reduction (or scan) of an input of dtype `in`. */
 static int result_dtype(lua_State *L, int op, int in, const char *fname) {
+  if (ca_is_complex(in)) {
+    if (!complex_ok(op, 0) && op != CA_OP_prod) /* cumprod: prod's row */
+      ca_raisef(L, "%s: not supported for %s", fname, ca_dtype_name(in));
+    return ca_op_rules[op] == CA_RULE_MOMENT ? ca_real_of(in) : in;
+  }
   switch (ca_op_rules[op]) {
   case CA_RULE_ACCUMULATE: return ca_is_float(in) ? in : CA_INT64;
   case CA_RULE_INDEX: case CA_RULE_COUNT: return CA_INT64;
@@ -97,8 +116,12 @@ static double empty_value(int op, double ddof) {
 #define CA_UNARY(name, rule)
 #define CA_BINARY(name, rule)
 #define CA_REDUCE(name, rule) case CA_OP_##name: return EMPTY_##rule(name);
+#define CA_UNARY2(name, rule)
+#define CA_BINARY2(name, rule)
 #include "ops.def"
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
   default: return NAN;
   }
 }
@@ -118,10 +141,14 @@ static double empty_value(int op, double ddof) {
 static int may_find_none(int op) {
   switch (op) {
 #define CA_REDUCE(name, rule) NONE_##rule(name)
+#define CA_UNARY2(name, rule)
+#define CA_BINARY2(name, rule)
 #include "ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
   default: return 0;
   }
 }
@@ -174,6 +201,41 @@ static int64_t abs64(int64_t x) { return x < 0 ? -x : x; }
 /* Reduces `a` over the dims flagged in red[] (count elements each) into res, whose shape
  * is the result's. */
 static void reduce_into(lua_State *L, const ca_array *a, int op, const int *red, int keepdims,
+                        double ddof, int64_t count, ca_array *res, const char *fname);
+
+/* reduce_into for a complex input (complex_ok): by parts. */
+static void reduce_complex(lua_State *L, const ca_array *a, int op, const int *red, int keepdims,
+                           double ddof, int64_t count, ca_array *res, const char *fname) {
+  int top = lua_gettop(L);
+  ca_array *are = ca_push_part(L, a, 0), *aim = ca_push_part(L, a, 1);
+  if (ca_op_rules[op] != CA_RULE_MOMENT) {
+    if (!ca_is_complex(res->dtype)) { /* dtype= a real dtype: the real part, as NumPy casts */
+      reduce_into(L, are, op, red, keepdims, ddof, count, res, fname);
+    } else {
+      ca_array *rre = ca_push_part(L, res, 0), *rim = ca_push_part(L, res, 1);
+      reduce_into(L, are, op, red, keepdims, ddof, count, rre, fname);
+      reduce_into(L, aim, op, red, keepdims, ddof, count, rim, fname);
+    }
+    lua_settop(L, top);
+    return;
+  }
+  int var = op == CA_OP_std ? CA_OP_var : op == CA_OP_nanstd ? CA_OP_nanvar : op;
+  ca_array *tmp = ca_new(L, ca_be(res), res->dtype, res->ndim, res->shape);
+  reduce_into(L, are, var, red, keepdims, ddof, count, res, fname);
+  reduce_into(L, aim, var, red, keepdims, ddof, count, tmp, fname);
+  ca_backend *be = ca_be(res);
+  ca_loop l;
+  ca_array *ops[3] = {res, res, tmp};
+  ca_loop_build(&l, res->ndim, res->shape, 3, ops, NULL, NULL, res->dtype);
+  if (l.size > 0) CA_CHECK(L, be, be->binary(be, CA_OP_add, &l), fname);
+  if (var != op && l.size > 0) {
+    ca_loop_build(&l, res->ndim, res->shape, 2, ops, NULL, NULL, res->dtype);
+    CA_CHECK(L, be, be->unary(be, CA_OP_sqrt, &l), fname);
+  }
+  lua_settop(L, top);
+}
+
+static void reduce_into(lua_State *L, const ca_array *a, int op, const int *red, int keepdims,
                         double ddof, int64_t count, ca_array *res, const char *fname) {
   ca_check_live(L, a, fname);
   ca_check_live(L, res, fname);
@@ -182,6 +244,12 @@ static void reduce_into(lua_State *L, const ca_array *a, int op, const int *red,
   if (res->size == 0) return;
   if (count == 0) { /* nothing reduced: the identity (NaN for the averages) */
     ca_fill(L, res, empty_value(op, ddof));
+    return;
+  }
+  if (ca_is_complex(a->dtype)) {
+    if (!complex_ok(op, 0))
+      ca_raisef(L, "%s: not supported for %s", fname, ca_dtype_name(a->dtype));
+    reduce_complex(L, a, op, red, keepdims, ddof, count, res, fname);
     return;
   }
   /* the result's stride for each kept dim of the input */
@@ -294,6 +362,23 @@ static void scan_core(lua_State *L, int aidx, int op, int axis, int rdtype, ca_a
                       const char *fname) {
   ca_array *a = ca_test(L, aidx);
   ca_backend *be = ca_be(a);
+  if (ca_is_complex(a->dtype) || ca_is_complex(rdtype)) { /* cumsum by parts */
+    if (!complex_ok(op, 1) || !ca_is_complex(rdtype))
+      ca_raisef(L, "%s: not supported for %s", fname, ca_dtype_name(a->dtype));
+    int64_t n = a->size;
+    int nd = axis < 0 ? 1 : a->ndim;
+    const int64_t *shape = axis < 0 ? &n : a->shape;
+    if (out) ca_check_out(L, out, be, rdtype, nd, shape, fname);
+    ca_array *res = out ? out : ca_new(L, be, rdtype, nd, shape);
+    int top = lua_gettop(L);
+    for (int part = 0; part < 2; part++) {
+      ca_push_part(L, a, part);
+      ca_array *rp = ca_push_part(L, res, part);
+      scan_core(L, lua_gettop(L) - 1, op, axis, rp->dtype, rp, fname);
+      lua_settop(L, top);
+    }
+    return;
+  }
   ca_reduction r;
   memset(&r, 0, sizeof r);
   if (axis < 0) {

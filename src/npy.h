@@ -22,6 +22,7 @@ typedef struct npy_header {
   int dtype;                 /* a ca_dtype */
   size_t itemsize;
   int swap;                  /* the data is big-endian: swap each element's bytes */
+  size_t swap_size;          /* the bytes swapped as one (a complex element's parts apart) */
   int fortran;               /* the data is in Fortran (column-major) order */
   int ndim;
   int64_t shape[NPY_MAXDIMS];

@@ -13,6 +13,10 @@ typedef enum ca_rule {
                           folds over the truth of the elements (all, any) */
   CA_RULE_BITWISE,     /* integers and bool only */
   CA_RULE_SHIFT,       /* integers only (bool computes as int8) */
+  CA_RULE_INTEGER,     /* integers only, bool refused (gcd, lcm) */
+  CA_RULE_DOUBLE,      /* float64 whatever the input (float_power, sinc) */
+  CA_RULE_LDEXP,       /* ldexp(x, e): ca_float_for(x), e integers or bool only */
+  CA_RULE_FREXP,       /* frexp: ca_float_for(x), and int32 exponents */
   /* reductions (src/reduce_ops.h: the rule also gives the kind of accumulator) */
   CA_RULE_ACCUMULATE,  /* sum/prod folds: float input keeps its dtype, else int64; `dtype` */
   CA_RULE_INDEX,       /* arg-reductions: int64 1-based positions; one axis */

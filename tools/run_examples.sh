@@ -23,6 +23,8 @@ run monte_carlo_pi 'pi ~' 100000
 run distributed_pi 'pi ~ .* on 1 rank ' 100000
 run image_filter 'wrote .*\.pgm' 64 "$out/blur.pgm"
 run heat_diffusion 'total heat' 32 20
+run srgb_to_linear 'array ops: 32x32 image' 32
+run fused_particles 'mean energy' 1000 20
 echo "1..$n"
 rm -rf "$out"
 [ "$bad" -eq 0 ]

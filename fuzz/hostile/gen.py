@@ -23,7 +23,18 @@ ALIASES = [("abs", "absolute"), ("acos", "arccos"), ("asin", "arcsin"), ("atan",
            ("le", "less_equal"), ("gt", "greater"), ("ge", "greater_equal"), ("amax", "max"),
            ("amin", "min"), ("invert", "bitwise_not"), ("round", "around"),
            ("ravel", "flatten"), ("asarray", "array"), ("rand", "random"), ("sub", "subtract"),
-           ("mul", "multiply"), ("div", "divide"), ("neg", "negative")]
+           ("mul", "multiply"), ("div", "divide"), ("neg", "negative"),
+           ("repeat", "repeat_interleave"), ("_as_strided", "as_strided"),
+           ("radians", "deg2rad"), ("degrees", "rad2deg"), ("fix", "trunc"), ("asinh", "arcsinh"),
+           ("acosh", "arccosh"), ("atanh", "arctanh"), ("conjugate", "conj")]
+# Lua's keywords, which a public name may be (cu["repeat"]): such a field is written with [].
+LUA_KEYWORDS = set("""and break do else elseif end false for function goto if in local nil not
+  or repeat return then true until while""".split())
+
+
+def lua_field(name):
+    """`.name`, or `["name"]` for a Lua keyword."""
+    return '["%s"]' % name if name in LUA_KEYWORDS else "." + name
 META_NAMES = {
     "__add": ["add"], "__sub": ["subtract"], "__mul": ["multiply"],
     "__div": ["divide", "true_divide"], "__mod": ["mod", "remainder"], "__pow": ["power", "pow"],
@@ -113,6 +124,7 @@ sig("from_pointer", "pointer", "shape", "opts:dtype,device,owner,strides")
 sig("from_ffi", "pointer", "count", "dtype", "opts:device")
 sig("to_ffi", "array", "pointer")
 sig("to_dlpack", "array", "opts:versioned")
+sig("_as_strided", "array", "shape", "shape", "count")
 sig("norm", "array", "number", "axis", "opts:keepdims", ns="linalg")
 sig("seed", "number", ns="random")
 sig("set_state", "number", "number", ns="random")
@@ -311,15 +323,15 @@ class Generator(Values):
             step.call = "return H.consume(%s, %s)" % (method, versioned)
             return
         if kind == "cu":
-            step.call = "return cu.%s(%s)" % (name, self.params(step))
+            step.call = "return cu%s(%s)" % (lua_field(name), self.params(step))
         elif kind in ("random", "linalg", "cuda"):
-            step.call = "return cu.%s.%s(%s)" % (kind, name, self.params(step))
+            step.call = "return cu.%s%s(%s)" % (kind, lua_field(name), self.params(step))
         elif kind == "method":
             first = step.args[0] if step.args else None
             if first is not None and first.kind == "array" and self.chance(0.75):
                 step.call = "return a1:%s(%s)" % (name, self.params(step, 1))
             else:
-                step.call = "return H.MT.__methods.%s(%s)" % (name, self.params(step))
+                step.call = "return H.MT.__methods%s(%s)" % (lua_field(name), self.params(step))
         else:  # methods of CUDA events and streams
             maker = "cu.cuda.Event()" if kind.startswith("event") else "cu.cuda.Stream()"
             if self.chance(0.7):

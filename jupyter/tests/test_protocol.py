@@ -143,7 +143,8 @@ def tests_for(tap, name):
 
         def complete():
             r = s.kc.complete("cu.ra", 5, reply=True, timeout=30)["content"]
-            check(r["matches"] == ["random", "ravel"], r)
+            check(r["matches"] == ["rad2deg", "radians", "random", "ravel",
+                                     "ravel_multi_index"], r)
             check((r["cursor_start"], r["cursor_end"]) == (3, 5), r)
             s.execute("arr = cu.ones({2, 2})")
             r = s.kc.complete("x = arr:su", 10, reply=True, timeout=30)["content"]

@@ -5,10 +5,11 @@ local options = require "cuarray.options"
 
 local M = {}
 
-local LIKE_OPTIONS = {dtype = true, device = true, shape = true, pinned = true}
+local LIKE_OPTIONS = {dtype = true, device = true, shape = true, pinned = true, order = true}
 
--- cu.<kind>_like(a[, value][, {dtype=, device=, shape=, pinned=}]): an array of a's shape,
--- dtype and device unless the options say otherwise (pinned: a host array, as in cu.zeros).
+-- cu.<kind>_like(a[, value][, {dtype=, device=, shape=, pinned=, order=}]): an array of a's
+-- shape, dtype and device unless the options say otherwise (pinned: a host array, as in
+-- cu.zeros; order "C", "F" or "K", NumPy's default: Fortran order when a is in Fortran order).
 local function like(kind)
   local fname = kind .. "_like"
   return function(a, ...)
@@ -21,8 +22,13 @@ local function like(kind)
     opts = options.check(opts, fname, LIKE_OPTIONS)
     local device = opts.device
     if device == nil and not opts.pinned then device = a.device end
+    local order = opts.order
+    if order == nil or order == "K" then -- NumPy's default: keep a's layout
+      local flags = a.flags
+      order = (flags.f_contiguous and not flags.c_contiguous and opts.shape == nil) and "F" or "C"
+    end
     return core._filled(fname, kind, opts.shape or a.shape, value,
-      {dtype = opts.dtype or a.dtype, device = device, pinned = opts.pinned})
+      {dtype = opts.dtype or a.dtype, device = device, pinned = opts.pinned, order = order})
   end
 end
 

@@ -94,10 +94,13 @@ local function trim_frac(frac, trim, min_digits)
   return frac
 end
 
+-- The sign shown before a number: "-", or "+" in the imaginary parts of complex values.
+local function sign_of(x, f) return is_negative(x) and "-" or f.plus and "+" or "" end
+
 local function format_positional(x, d, f)
   local ip, fp = positional_parts(x, d, f.precision)
   fp = trim_frac(fp, f.trim, f.min_digits)
-  local left = (is_negative(x) and "-" or "") .. ip
+  local left = sign_of(x, f) .. ip
   if #left < f.pad_left then left = (" "):rep(f.pad_left - #left) .. left end
   if #fp < f.pad_right then fp = fp .. (" "):rep(f.pad_right - #fp) end
   return left .. "." .. fp
@@ -107,7 +110,7 @@ local function format_scientific(x, d, f)
   if d - 1 > f.precision then d = f.precision + 1 end
   local digits, e = sig_digits(x, d)
   local fp = trim_frac(digits:sub(2), f.trim, f.min_digits)
-  local left = (is_negative(x) and "-" or "") .. digits:sub(1, 1)
+  local left = sign_of(x, f) .. digits:sub(1, 1)
   if #left < f.pad_left then left = (" "):rep(f.pad_left - #left) .. left end
   local ex = tostring(math.abs(e))
   local width = math.max(2, f.exp_size)
@@ -115,7 +118,8 @@ local function format_scientific(x, d, f)
   return left .. "." .. fp .. "e" .. (e < 0 and "-" or "+") .. ex
 end
 
-local function float_formatter(values, digits, precision, suppress)
+-- plus: the sign is always shown (NumPy's sign='+', the imaginary parts of complex values).
+local function float_formatter(values, digits, precision, suppress, plus)
   local finite, fdig = {}, {}
   local maxv, minv
   local has_nonfinite, neginf = false, false
@@ -135,16 +139,17 @@ local function float_formatter(values, digits, precision, suppress)
     end
   end
   local f = {precision = precision, trim = ".", min_digits = 0, pad_left = 0, pad_right = 0,
-             exp_size = -1}
+             exp_size = -1, plus = plus}
   if #finite > 0 then
     local exp_format = maxv ~= nil and
       (maxv >= 1e8 or (not suppress and (minv < 1e-4 or maxv / minv > 1000)))
     if exp_format then
-      local probe = {precision = precision, trim = ".", min_digits = 0, pad_left = 0, exp_size = 0}
+      local probe = {precision = precision, trim = ".", min_digits = 0, pad_left = 0, exp_size = 0,
+                     plus = plus}
       local frac_len, exp_len, int_len = 0, 0, 0
       for i = 1, #finite do
         local s = format_scientific(finite[i], fdig[i], probe)
-        local ip, fp, ex = s:match("^(%-?%d+)%.(%d*)e([-+]%d+)$")
+        local ip, fp, ex = s:match("^([-+]?%d+)%.(%d*)e([-+]%d+)$")
         int_len = math.max(int_len, #ip)
         frac_len = math.max(frac_len, #fp)
         exp_len = math.max(exp_len, #ex)
@@ -156,10 +161,11 @@ local function float_formatter(values, digits, precision, suppress)
       f.pad_left = int_len
       f.pad_right = f.exp_size + 2 + frac_len
     else
-      local probe = {precision = precision, trim = ".", min_digits = 0, pad_left = 0, pad_right = 0}
+      local probe = {precision = precision, trim = ".", min_digits = 0, pad_left = 0, pad_right = 0,
+                     plus = plus}
       for i = 1, #finite do
         local s = format_positional(finite[i], fdig[i], probe)
-        local ip, fp = s:match("^(%-?%d+)%.(%d*)$")
+        local ip, fp = s:match("^([-+]?%d+)%.(%d*)$")
         f.pad_left = math.max(f.pad_left, #ip)
         f.pad_right = math.max(f.pad_right, #fp)
       end
@@ -167,12 +173,14 @@ local function float_formatter(values, digits, precision, suppress)
   end
   if has_nonfinite then
     local offset = f.pad_right + 1
-    f.pad_left = math.max(f.pad_left, 3 - offset, 3 + (neginf and 1 or 0) - offset)
+    local nanlen = plus and 4 or 3
+    f.pad_left = math.max(f.pad_left, nanlen - offset, 3 + ((neginf or plus) and 1 or 0) - offset)
   end
   return function(i)
     local x = values[i]
     if x ~= x or x == math.huge or x == -math.huge then
       local s = x ~= x and "nan" or (x < 0 and "-inf" or "inf")
+      if plus and x == x and x > 0 then s = "+" .. s elseif plus and x ~= x then s = "+nan" end
       local w = f.pad_left + f.pad_right + 1
       return #s < w and (" "):rep(w - #s) .. s or s
     end
@@ -196,6 +204,21 @@ local function element_formatter(values, digits, dtype, nd)
     -- as NumPy's BoolFormat: true takes the width of false, except in a 0-d array
     local t = nd == 0 and "true" or " true"
     return function(i) return values[i] and t or "false" end
+  elseif dtype:match("^complex") then
+    -- NumPy's ComplexFloatingFormat: the real parts formatted together, the imaginary parts
+    -- together with their sign, then "j" before the imaginary part's padding
+    local re, im, dre, dim = {}, {}, {}, {}
+    for i = 1, #values / 2 do
+      re[i], im[i] = values[2 * i - 1], values[2 * i]
+      dre[i], dim[i] = digits[2 * i - 1], digits[2 * i]
+    end
+    local fr = float_formatter(re, dre, options.precision, options.suppress)
+    local fi = float_formatter(im, dim, options.precision, options.suppress, true)
+    return function(i)
+      local s = fi(i)
+      local body, pad = s:match("^(.-)(%s*)$")
+      return fr(i) .. body .. "j" .. pad
+    end
   elseif digits then
     return float_formatter(values, digits, options.precision, options.suppress)
   end

@@ -1,15 +1,16 @@
--- cu.histogram(a[, bins][, {range = {lo, hi}, density = false}]) -> counts, edges: NumPy's
--- histogram, composed from comparisons that run on a's device. bins is a count (default 10)
--- or the edges themselves (an array or a list, increasing). Every bin but the last is
+-- cu.histogram(a[, bins][, {range = {lo, hi}, density = false, weights =}]) -> counts, edges:
+-- NumPy's histogram, on a's device. bins is a count (default 10) or the edges themselves (an
+-- array or a list, increasing), also accepted as the option `bins`. Every bin but the last is
 -- half-open [e_k, e_k+1); the last includes its right edge; values outside the range and NaN
--- are not counted. counts is int64 (float64 densities with density = true), edges float64
+-- are not counted. counts is int64 (the weights' dtype with weights; float64 densities with
+-- density = true), edges float64
 -- (float32 / float16 for such data, as NumPy's), both on a's device.
 local core = require "cuarray.core"
 local options = require "cuarray.options"
 
 local M = {}
 
-local OPTIONS = {range = true, density = true}
+local OPTIONS = {bins = true, range = true, density = true, weights = true}
 
 -- The edges for `bins` bins (a count, nil: 10) over a's range or opts.range.
 local function equal_edges(fname, flat, bins, opts, dtype)
@@ -37,11 +38,14 @@ local function equal_edges(fname, flat, bins, opts, dtype)
   return core.linspace(lo, hi, n + 1, {dtype = dtype, device = flat.device})
 end
 
--- histogram in the name of fname (the function the user called).
+-- histogram in the name of fname (the function the user called). The counting is one pass:
+-- each value's bin by a binary search over the edges (cu._searchsorted), then cu.bincount
+-- (atomics on the GPU), with the weights when given.
 function M.compute(fname, a, bins, opts)
   if not core.is_array(a) then a = core.asarray(a) end
   if opts == nil and options.is_options(bins, false) then bins, opts = nil, bins end
   opts = options.check(opts, fname, OPTIONS)
+  if bins == nil then bins = opts.bins end
   local flat = a:ravel()
   local dtype = (a.dtype == "float32" or a.dtype == "float16") and a.dtype or "float64"
   local edges
@@ -59,20 +63,34 @@ function M.compute(fname, a, bins, opts)
       error(fname .. ": bins must increase monotonically", 3)
     end
   end
-  -- below[k]: how many values lie below edge k (at or below, for the last edge)
-  local below = {}
-  for k = 1, #e do
-    local cmp = k < #e and core.less(flat, e[k]) or core.less_equal(flat, e[k])
-    below[k] = cmp:sum()
+  local w = opts.weights
+  if w ~= nil then
+    if not core.is_array(w) then error(fname .. ": weights must be an array", 3) end
+    if w.size ~= a.size then error(fname .. ": weights must have the shape of a", 3) end
+    w = w:ravel()
   end
-  local counts = {}
-  for k = 1, #e - 1 do counts[k] = below[k + 1] - below[k] end
-  if opts.density then
-    local total = below[#e] - below[1]
-    for k = 1, #counts do counts[k] = counts[k] / (total * (e[k + 1] - e[k])) end
-    return core.array(counts, {dtype = "float64", device = a.device}), edges
+  local nb = #e - 1
+  local keep = core.logical_and(core.greater_equal(flat, e[1]), core.less_equal(flat, e[#e]))
+  if not core.all(keep) then
+    flat = flat[keep]
+    if w then w = w[keep] end
   end
-  return core.array(counts, {dtype = "int64", device = a.device}), edges
+  local counts
+  if flat.size == 0 then
+    counts = core.zeros(nb, {dtype = w and w.dtype or "int64", device = a.device})
+  else
+    -- the bin of x: the edges <= x, less one (1-based insertion point less 2, 0-based); x at
+    -- the last edge goes in the last bin
+    local bin = core.minimum(core.subtract(core._searchsorted(edges, flat, {side = "right"}), 2),
+      nb - 1)
+    counts = core.bincount(bin, {minlength = nb, weights = w and w:astype("float64")})
+    if w and w.dtype ~= "float64" then counts = counts:astype(w.dtype) end
+  end
+  if opts.density then -- NumPy's n / widths / n.sum()
+    local widths = core.subtract(edges[{{2, nb + 1}}], edges[{{1, nb}}]):astype("float64")
+    return core.divide(core.divide(counts, widths), core.sum(counts)), edges
+  end
+  return counts, edges
 end
 
 function M.histogram(a, bins, opts) return M.compute("histogram", a, bins, opts) end

@@ -6,9 +6,13 @@
 --
 -- This file is thin: it loads the C module cuarray.core, copies its functions into the module
 -- table, adds the compositions written in Lua (lua/cuarray/create.lua: the _like forms and
--- identity; lua/cuarray/random.lua: cu.random's positional forms), attaches the namespaces
--- (cu.random, cu.fft, cu.linalg, cu.cuda, cu.nccl) and the device scopes
--- (lua/cuarray/devices.lua), chooses the default device and installs the printer
+-- identity; lua/cuarray/random.lua: cu.random's positional forms; lua/cuarray/stats.lua:
+-- average, cov, corrcoef; lua/cuarray/linalg.lua: cu.linalg; einsum.lua, products.lua,
+-- diagonal.lua: einsum, tensordot, kron, cross, diagonal, trace, diag; the manipulation
+-- families; lua/cuarray/ufuncs.lua: isclose, round with decimals, nan_to_num and the other
+-- elementwise compositions, also as methods), attaches the namespaces (cu.random, cu.fft,
+-- cu.linalg, cu.cuda, cu.nccl) and the device scopes (lua/cuarray/devices.lua), chooses the
+-- default device and installs the printer
 -- (lua/cuarray/format.lua), adds the array methods written in Lua (lua/cuarray/methods.lua) and
 -- makes the module tables strict (lua/cuarray/strict.lua: a misspelled field raises). Lists
 -- (dtypes, function names) come from the modules themselves.
@@ -19,11 +23,47 @@ local nccl = require "cuarray.nccl"
 
 local cu = {}
 for k, v in pairs(core) do cu[k] = v end
-for k, v in pairs(require "cuarray.create") do cu[k] = v end
+-- The compositions written in Lua, one file per family (each returns name -> function).
+for _, m in ipairs({"cuarray.create", "cuarray.products", "cuarray.diagonal", "cuarray.einsum",
+                    "cuarray.join", "cuarray.rearrange", "cuarray.differences", "cuarray.triangles",
+                    "cuarray.grids", "cuarray.positions", "cuarray.picking", "cuarray.editing",
+                    "cuarray.layout", "cuarray.stats"}) do
+  for k, v in pairs(require(m)) do
+    assert(cu[k] == nil, m .. " redefines cu." .. k)
+    cu[k] = v
+  end
+end
+cu["repeat"] = cu.repeat_interleave
+cu.pad = require("cuarray.pad").pad
+
+-- Sorting, searching, sets, counting and order statistics composed over the core's sort,
+-- searchsorted and bincount (lua/cuarray/sorting.lua, lua/cuarray/quantile.lua); NumPy's
+-- methods among them become methods too.
+do
+  local sorting, quantile = require "cuarray.sorting", require "cuarray.quantile"
+  for _, mod in ipairs({sorting, quantile}) do
+    for k, v in pairs(mod) do
+      if k:sub(1, 1) ~= "_" then cu[k] = v end
+    end
+  end
+  for _, name in ipairs({"searchsorted", "partition", "argpartition", "topk"}) do
+    core._methods[name] = sorting[name]
+  end
+end
+
+-- The elementwise compositions (lua/cuarray/ufuncs.lua: isclose, round with decimals,
+-- nan_to_num, ...); some replace the core's simpler forms, and some are methods too.
+do
+  local ufuncs = require "cuarray.ufuncs"
+  for _, name in ipairs(ufuncs.methods) do core._methods[name] = ufuncs[name] end
+  ufuncs.methods = nil
+  for k, v in pairs(ufuncs) do cu[k] = v end
+end
 
 cu.random = require "cuarray.random"
+cu.lib = {stride_tricks = require "cuarray.strided"}
 cu.fft = require "cuarray.fft"
-cu.linalg = core.linalg
+cu.linalg = require "cuarray.linalg"
 
 -- dtypes: the names (cu.dtypes, from the core), and a constant per name (cu.float32 == "float32")
 cu.dtypes = {}
@@ -54,6 +94,29 @@ do
     end
     core._set_int64(make, parts)
   end
+end
+
+-- ---- complex values -----------------------------------------------------------------------
+
+-- An element of a complex array reaches Lua as a complex value (lua/cuarray/complex.lua):
+-- z.real, z.imag, arithmetic, tostring as Python's. cu.j is the imaginary unit, so
+-- 1 + 2 * cu.j is (1+2j); cu.complex(re, im) makes one from two numbers, or a complex array
+-- from two real arrays (or numbers) that broadcast together.
+do
+  local complex = require "cuarray.complex"
+  complex.cu = cu
+  if core._set_complex then core._set_complex(complex.new, complex.mt) end
+  cu.j = complex.new(0, 1)
+  cu.is_complex = complex.is_complex
+  function cu.complex(re, im)
+    im = im or 0
+    if type(re) == "number" and type(im) == "number" then return complex.new(re, im) end
+    -- the complex dtype of the parts' result type: float32 parts give complex64, any other
+    -- complex128 (NumPy's re + 1j * im)
+    local z = cu.add(re, cu.multiply(im, cu.j))
+    return z
+  end
+  cu.conjugate = cu.conj
 end
 
 -- ---- CUDA --------------------------------------------------------------------------------
@@ -87,6 +150,9 @@ end
 -- Device scopes (cu.with_device, cu.cuda.with_device, cu.cuda.device) and collectives (cu.nccl).
 devices(cu, core)
 cu.nccl = nccl(cu)
+
+-- User kernels (cu.ElementwiseKernel, cu.RawKernel, ...) and cu.fuse: lua/cuarray/kernel.lua.
+require("cuarray.kernel").install(cu)
 
 -- ---- default device ----------------------------------------------------------------------
 

@@ -90,11 +90,13 @@ static void fill_raw(size_t sz, char *dst, int64_t ds, const void *v, int64_t n)
   uint16_t x2;
   uint32_t x4;
   uint64_t x8;
+  ca_c16 x16;
   switch (sz) {
   case 1: memcpy(&x1, v, 1); map(ca_cpu_mv1, dst, ds, (const char *)&x1, 0, n); break;
   case 2: memcpy(&x2, v, 2); map(ca_cpu_mv2, dst, ds, (const char *)&x2, 0, n); break;
   case 4: memcpy(&x4, v, 4); map(ca_cpu_mv4, dst, ds, (const char *)&x4, 0, n); break;
-  default: memcpy(&x8, v, 8); map(ca_cpu_mv8, dst, ds, (const char *)&x8, 0, n); break;
+  case 8: memcpy(&x8, v, 8); map(ca_cpu_mv8, dst, ds, (const char *)&x8, 0, n); break;
+  default: memcpy(&x16, v, 16); map(ca_cpu_mv16, dst, ds, (const char *)&x16, 0, n); break;
   }
 }
 
@@ -102,7 +104,7 @@ void ca_cpu_convert(int ddt, char *dst, int64_t ds, int sdt, const char *src, in
                     int64_t n) {
   size_t sz = ca_itemsize(ddt);
   if (ss == 0 && n > 1) { /* one value: converted once, then its bits filled */
-    uint64_t one;
+    ca_elem one;
     ca_cpu_convert(ddt, (char *)&one, 1, sdt, src, 1, 1);
     fill_raw(sz, dst, ds, &one, n);
   } else if (sdt != ddt) {
@@ -114,7 +116,8 @@ void ca_cpu_convert(int ddt, char *dst, int64_t ds, int sdt, const char *src, in
     case 1: map(ca_cpu_mv1, dst, ds, src, ss, n); break;
     case 2: map(ca_cpu_mv2, dst, ds, src, ss, n); break;
     case 4: map(ca_cpu_mv4, dst, ds, src, ss, n); break;
-    default: map(ca_cpu_mv8, dst, ds, src, ss, n); break;
+    case 8: map(ca_cpu_mv8, dst, ds, src, ss, n); break;
+    default: map(ca_cpu_mv16, dst, ds, src, ss, n); break;
     }
   }
 }
@@ -127,7 +130,7 @@ ca_status ca_cpu_copy(ca_backend *be, const ca_loop *l0) {
   ca_loop l;
   ca_cpu_loop_view(l0, &l);
   if (l.size == 0) return CA_OK;
-  double tmp;
+  ca_elem tmp;
   const ca_operand *o = &l.op[0], *a = &l.op[1];
   const char *src = ca_cpu_operand_data(a, &tmp);
   int nd = l.ndim - 1;

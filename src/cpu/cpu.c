@@ -147,6 +147,13 @@ void ca_cpu_backend_init(ca_backend *be, ca_cpu_ctx *ctx) {
   be->scan = ca_cpu_scan;
   be->matmul = ca_cpu_matmul;
   be->fft = ca_cpu_fft;
+  be->getrf = ca_cpu_getrf;
+  be->gesv = ca_cpu_gesv;
+  be->potrf = ca_cpu_potrf;
+  be->geqrf = ca_cpu_geqrf;
+  be->orgqr = ca_cpu_orgqr;
+  be->syevd = ca_cpu_syevd;
+  be->gesvd = ca_cpu_gesvd;
   be->random = ca_cpu_random;
   be->index_offsets = ca_cpu_index_offsets;
   be->gather = ca_cpu_gather;
@@ -154,4 +161,8 @@ void ca_cpu_backend_init(ca_backend *be, ca_cpu_ctx *ctx) {
   be->nonzero = ca_cpu_nonzero;
   be->set_stream = NULL; /* no streams on the CPU */
   be->set_allocator = cpu_set_allocator;
+  be->sort = ca_cpu_sort;
+  be->searchsorted = ca_cpu_searchsorted;
+  be->bincount = ca_cpu_bincount;
+  be->scatter_add = ca_cpu_scatter_add;
 }

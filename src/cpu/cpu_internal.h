@@ -27,7 +27,7 @@
 #include "cpu.h"
 #include "scalar.h"
 
-enum { CA_CPU_I = CA_CK_i, CA_CPU_F = CA_CK_f, CA_CPU_D = CA_CK_d };
+enum { CA_CPU_I = CA_CK_i, CA_CPU_F = CA_CK_f, CA_CPU_D = CA_CK_d, CA_CPU_C = CA_CK_c, CA_CPU_Z = CA_CK_z };
 
 /* Elements per chunk of the buffered (converting) loops: small enough that a few buffers of
  * 8-byte values stay in L1. */
@@ -68,11 +68,12 @@ static inline void ca_cpu_st_d(int dt, void *p, double v) { ca_store_d(dt, p, v)
 typedef void (*ca_cpu_elem_fn)(void *d, int64_t i, const void *s, int64_t j);
 #define CA_CPU_ELEM void *d, int64_t i, const void *s, int64_t j
 
-/* The bits of one element of 1, 2, 4 or 8 bytes. */
+/* The bits of one element of 1, 2, 4, 8 or 16 bytes. */
 static inline void ca_cpu_mv1(CA_CPU_ELEM) { ((uint8_t *)d)[i] = ((const uint8_t *)s)[j]; }
 static inline void ca_cpu_mv2(CA_CPU_ELEM) { ((uint16_t *)d)[i] = ((const uint16_t *)s)[j]; }
 static inline void ca_cpu_mv4(CA_CPU_ELEM) { ((uint32_t *)d)[i] = ((const uint32_t *)s)[j]; }
 static inline void ca_cpu_mv8(CA_CPU_ELEM) { ((uint64_t *)d)[i] = ((const uint64_t *)s)[j]; }
+static inline void ca_cpu_mv16(CA_CPU_ELEM) { ((ca_c16 *)d)[i] = ((const ca_c16 *)s)[j]; }
 
 /* ---- bulk conversions (convert.c) -------------------------------------------------------- */
 
@@ -125,7 +126,7 @@ static inline int ca_cpu_next(int nd, const int64_t *shape, int64_t *idx, int n,
 }
 
 /* A scalar operand (data == NULL) as a one-element array: its value is stored in its dtype
- * into tmp (8 bytes, aligned) so it loads exactly as an array element would. */
+ * into tmp (a ca_elem) so it loads exactly as an array element would. */
 static inline const char *ca_cpu_operand_data(const ca_operand *o, void *tmp) {
   if (o->data) return o->data;
   ca_store_value(o->dtype, tmp, o->value);
@@ -151,12 +152,30 @@ ca_status ca_cpu_reduce(ca_backend *be, int op, const ca_reduction *r);         
 ca_status ca_cpu_scan(ca_backend *be, int op, const ca_reduction *r);           /* scan.c */
 ca_status ca_cpu_matmul(ca_backend *be, const ca_matmul *m);                    /* blas.c */
 ca_status ca_cpu_fft(ca_backend *be, const ca_fft *f);                            /* fft.c */
+ca_status ca_cpu_getrf(ca_backend *be, const ca_lapack *l);                    /* lapack.c */
+ca_status ca_cpu_gesv(ca_backend *be, const ca_lapack *l);                     /* lapack.c */
+ca_status ca_cpu_potrf(ca_backend *be, const ca_lapack *l);                    /* lapack.c */
+ca_status ca_cpu_geqrf(ca_backend *be, const ca_lapack *l);                    /* lapack.c */
+ca_status ca_cpu_orgqr(ca_backend *be, const ca_lapack *l);                    /* lapack.c */
+ca_status ca_cpu_syevd(ca_backend *be, const ca_lapack *l);                    /* lapack.c */
+ca_status ca_cpu_gesvd(ca_backend *be, const ca_lapack *l);                    /* lapack.c */
 ca_status ca_cpu_random(ca_backend *be, int dist, void *out, int dtype, int64_t n, ca_value p1,
-                        ca_value p2, uint64_t seed, uint64_t counter);          /* random.c */
+                        ca_value p2, uint64_t seed, uint64_t counter, const double *aux,
+                        int64_t naux);                                          /* random.c */
+ca_status ca_cpu_random_dist(int dist, void *out, int dtype, int64_t n, ca_value p1,
+                             ca_value p2, uint64_t seed, uint64_t counter, const double *aux,
+                             int64_t naux);                             /* random_dists.c */
 ca_status ca_cpu_index_offsets(ca_backend *be, const ca_loop *l, int64_t size, int64_t stride,
                                int accumulate, int64_t *bad);                   /* index.c */
 ca_status ca_cpu_gather(ca_backend *be, const ca_loop *l);                      /* index.c */
 ca_status ca_cpu_scatter(ca_backend *be, const ca_loop *l);                     /* index.c */
 ca_status ca_cpu_nonzero(ca_backend *be, const ca_loop *l, int64_t count);      /* index.c */
+ca_status ca_cpu_sort(ca_backend *be, const ca_sort *s);                        /* sort.c */
+ca_status ca_cpu_searchsorted(ca_backend *be, int dtype, const void *sorted, int64_t n,
+                              const void *values, int64_t m, int right, int64_t *out);
+ca_status ca_cpu_bincount(ca_backend *be, const int64_t *x, int64_t n, const double *weights,
+                          int64_t nbins, void *out);                            /* sort.c */
+ca_status ca_cpu_scatter_add(ca_backend *be, int dtype, void *base, const int64_t *offs,
+                             const void *vals, int64_t n);                      /* sort.c */
 
 #endif

@@ -9,11 +9,13 @@
 #include "cpu_internal.h"
 
 /* Which compute types have a formula, by the op's rule in ops.def: math functions and true
- * division are float-only, bitwise ops and shifts integer-only. An (op, type) pair without a
- * formula has no kernel and answers CA_ERR_UNSUPPORTED. */
-#define KINDS_ALL(X, name) X(name, i) X(name, f) X(name, d)
-#define KINDS_FLOATS(X, name) X(name, f) X(name, d)
+ * division are float-only, bitwise ops and shifts integer-only; the complex types where
+ * scalar.h lists the op (CA_CPLX_KINDS). An (op, type) pair without a formula has no kernel
+ * and answers CA_ERR_UNSUPPORTED. */
+#define KINDS_ALL(X, name) X(name, i) X(name, f) X(name, d) CA_CPLX_KINDS(X, name)
+#define KINDS_FLOATS(X, name) X(name, f) X(name, d) CA_CPLX_KINDS(X, name)
 #define KINDS_INTS(X, name) X(name, i)
+#define KINDS_DOUBLES(X, name) X(name, d)
 #define KINDS_CA_RULE_SAME KINDS_ALL
 #define KINDS_CA_RULE_NUMERIC KINDS_ALL
 #define KINDS_CA_RULE_PREDICATE KINDS_ALL
@@ -22,12 +24,18 @@
 #define KINDS_CA_RULE_TRUEDIV KINDS_FLOATS
 #define KINDS_CA_RULE_BITWISE KINDS_INTS
 #define KINDS_CA_RULE_SHIFT KINDS_INTS
+#define KINDS_CA_RULE_INTEGER KINDS_INTS
+#define KINDS_CA_RULE_DOUBLE KINDS_DOUBLES
+#define KINDS_CA_RULE_LDEXP KINDS_FLOATS
+#define KINDS_CA_RULE_FREXP KINDS_FLOATS
 
 /* The result type of formula fn on kind k (predicates return ca_i from float inputs), and the
  * compute type it is. */
-#define R1(fn, k) __typeof__(fn((ca_k_##k)0))
-#define R2(fn, k) __typeof__(fn((ca_k_##k)0, (ca_k_##k)0))
-#define RESULT_CT(R) (sizeof(R) == 4 ? CA_CPU_F : (R)0.5 == 0 ? CA_CPU_I : CA_CPU_D)
+#define R1(fn, k) __typeof__(fn((ca_k_##k){0}))
+#define R2(fn, k) __typeof__(fn((ca_k_##k){0}, (ca_k_##k){0}))
+#define RESULT_CT(R)                                                                           \
+  _Generic((R){0}, ca_i: CA_CPU_I, float: CA_CPU_F, double: CA_CPU_D, ca_c8: CA_CPU_C,        \
+           ca_c16: CA_CPU_Z)
 
 /* A kernel: n results into r (contiguous, of the kernel's result type) from inputs in[j] of
  * stride s[j], 1 or 0 (one broadcast value). */
@@ -48,7 +56,7 @@ typedef void (*el2_fn)(void *r, int64_t i, const void *x, int64_t ix, const void
 
 /* Room for one value of any compute or storage type. A broadcast input is copied into one
  * first, so that the compiler sees it cannot change while r is written. */
-typedef union cval { ca_i i; int32_t i32; float f; double d; } cval;
+typedef union cval { ca_i i; int32_t i32; float f; double d; ca_c8 c; ca_c16 z; } cval;
 
 /* r[i] = f(x[i]), rsz bytes per result; a broadcast x is computed once. */
 CA_CPU_INLINE void loop1(el1_fn f, size_t rsz, KERN) {
@@ -91,36 +99,85 @@ CA_CPU_INLINE void loop2(el2_fn f, size_t xsz, size_t rsz, KERN) {
 #define DEF_UNARY(name, k) E1(ca_##name##_##k, k) K1(ca_##name##_##k, k)
 #define DEF_BINARY(name, k) E2(ca_##name##_##k, k) K2(ca_##name##_##k, k)
 
+/* Two results (CA_UNARY2, CA_BINARY2): r is the pair of result arrays, both of the formula's
+ * result type; a broadcast input is read at index 0. */
+typedef void (*el1p_fn)(void *const *r, int64_t i, const void *x, int64_t ix);
+typedef void (*el2p_fn)(void *const *r, int64_t i, const void *x, int64_t ix, const void *y, int64_t iy);
+#define EL1P void *const *r, int64_t i, const void *x, int64_t ix
+#define EL2P void *const *r, int64_t i, const void *x, int64_t ix, const void *y, int64_t iy
+CA_CPU_INLINE void loop1p(el1p_fn f, KERN) {
+  void *const *rr = (void *const *)r;
+  CA_IVDEP for (int64_t i = 0; i < n; i++) f(rr, i, in[0], i * s[0]);
+}
+CA_CPU_INLINE void loop2p(el2p_fn f, KERN) {
+  void *const *rr = (void *const *)r;
+  CA_IVDEP for (int64_t i = 0; i < n; i++) f(rr, i, in[0], i * s[0], in[1], i * s[1]);
+}
+#define RP1(fn, k) __typeof__(fn((ca_k_##k)0, NULL))
+#define RP2(fn, k) __typeof__(fn((ca_k_##k)0, (ca_k_##k)0, NULL))
+#define E1P(fn, k) static void e_##fn(EL1P) { \
+    RP1(fn, k) t; ((RP1(fn, k) *)r[0])[i] = fn(AT(k, x, ix), &t); ((RP1(fn, k) *)r[1])[i] = t; }
+#define E2P(fn, k) static void e_##fn(EL2P) { \
+    RP2(fn, k) t; ((RP2(fn, k) *)r[0])[i] = fn(AT(k, x, ix), AT(k, y, iy), &t); ((RP2(fn, k) *)r[1])[i] = t; }
+#define K1P(fn, k) static void k_##fn(KERN) { loop1p(e_##fn, n, r, in, s); }
+#define K2P(fn, k) static void k_##fn(KERN) { loop2p(e_##fn, n, r, in, s); }
+#define DEF_UNARY2(name, k) E1P(ca_##name##_##k, k) K1P(ca_##name##_##k, k)
+#define DEF_BINARY2(name, k) E2P(ca_##name##_##k, k) K2P(ca_##name##_##k, k)
+
 #define CA_UNARY(name, rule) KINDS_##rule(DEF_UNARY, name)
 #define CA_BINARY(name, rule) KINDS_##rule(DEF_BINARY, name)
 #define CA_REDUCE(name, rule)
+#define CA_UNARY2(name, rule) KINDS_##rule(DEF_UNARY2, name)
+#define CA_BINARY2(name, rule) KINDS_##rule(DEF_BINARY2, name)
 #include "ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
 
 #define UNARY_CELL(name, k) [CA_CK_##k] = {k_ca_##name##_##k, RESULT_CT(R1(ca_##name##_##k, k))},
 #define BINARY_CELL(name, k) [CA_CK_##k] = {k_ca_##name##_##k, RESULT_CT(R2(ca_##name##_##k, k))},
+#define UNARY2_CELL(name, k) [CA_CK_##k] = {k_ca_##name##_##k, RESULT_CT(RP1(ca_##name##_##k, k))},
+#define BINARY2_CELL(name, k) [CA_CK_##k] = {k_ca_##name##_##k, RESULT_CT(RP2(ca_##name##_##k, k))},
 
 static const kern unary_tab[CA_NOPS][CA_NCK] = {
 #define CA_UNARY(name, rule) [CA_OP_##name] = {KINDS_##rule(UNARY_CELL, name)},
 #define CA_BINARY(name, rule)
 #define CA_REDUCE(name, rule)
+#define CA_UNARY2(name, rule) [CA_OP_##name] = {KINDS_##rule(UNARY2_CELL, name)},
+#define CA_BINARY2(name, rule)
 #include "ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
 };
 
 static const kern binary_tab[CA_NOPS][CA_NCK] = {
 #define CA_UNARY(name, rule)
 #define CA_BINARY(name, rule) [CA_OP_##name] = {KINDS_##rule(BINARY_CELL, name)},
 #define CA_REDUCE(name, rule)
+#define CA_UNARY2(name, rule)
+#define CA_BINARY2(name, rule) [CA_OP_##name] = {KINDS_##rule(BINARY2_CELL, name)},
 #include "ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
 };
+
+/* float16 formulas (scalar.h's CA_HALF_FORMULAS): computed on floats like kind f, used instead
+ * of the f formula when the loop computes in float16. */
+typedef float ca_k_h;
+#define DEF_HALF(name, nin) DEF_HALF_##nin(name)
+#define DEF_HALF_1(name) DEF_UNARY(name, h)
+#define DEF_HALF_2(name) DEF_BINARY(name, h)
+CA_HALF_FORMULAS(DEF_HALF)
+#define HALF_CELL(name, nin) [CA_OP_##name] = {k_ca_##name##_h, CA_CPU_F},
+static const kern half_tab[CA_NOPS] = {CA_HALF_FORMULAS(HALF_CELL)};
 
 /* int32 fast path: when every operand is int32 (output int32, or bool for predicates), the
  * kernel reads and writes the storage directly; it computes exactly as the buffered path
@@ -133,6 +190,9 @@ static const kern binary_tab[CA_NOPS][CA_NCK] = {
 #define TYPED32_CA_RULE_INTPROMOTE TYPED32_ARITH
 #define TYPED32_CA_RULE_BITWISE TYPED32_ARITH
 #define TYPED32_CA_RULE_SHIFT TYPED32_ARITH
+#define TYPED32_CA_RULE_INTEGER TYPED32_ARITH
+#define TYPED32_CA_RULE_DOUBLE TYPED32_NONE
+#define TYPED32_CA_RULE_LDEXP TYPED32_NONE
 #define TYPED32_CA_RULE_PREDICATE TYPED32_PRED
 #define TYPED32_CA_RULE_FLOAT TYPED32_NONE
 #define TYPED32_CA_RULE_TRUEDIV TYPED32_NONE
@@ -151,10 +211,14 @@ static const kern binary_tab[CA_NOPS][CA_NCK] = {
 #define CA_UNARY(name, rule) TYPED32_##rule(DEF_UNARY32, name)
 #define CA_BINARY(name, rule) TYPED32_##rule(DEF_BINARY32, name)
 #define CA_REDUCE(name, rule)
+#define CA_UNARY2(name, rule)
+#define CA_BINARY2(name, rule)
 #include "ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
 
 typedef struct typed_kern {
   kern_fn fn;
@@ -166,19 +230,27 @@ static const typed_kern unary32_tab[CA_NOPS] = {
 #define CA_UNARY(name, rule) TYPED32_##rule(TYPED32_CELL, name)
 #define CA_BINARY(name, rule)
 #define CA_REDUCE(name, rule)
+#define CA_UNARY2(name, rule)
+#define CA_BINARY2(name, rule)
 #include "ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
 };
 static const typed_kern binary32_tab[CA_NOPS] = {
 #define CA_UNARY(name, rule)
 #define CA_BINARY(name, rule) TYPED32_##rule(TYPED32_CELL, name)
 #define CA_REDUCE(name, rule)
+#define CA_UNARY2(name, rule)
+#define CA_BINARY2(name, rule)
 #include "ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
 };
 
 /* where: r = c ? x : y, c read as truth bytes; x and y of the compute type, moved as their bits
@@ -203,16 +275,22 @@ static void sel8(void *r, int64_t i, const uint8_t *c, int64_t ic, const void *x
                  const void *y, int64_t iy) {
   ((uint64_t *)r)[i] = c[ic] ? ((const uint64_t *)x)[ix] : ((const uint64_t *)y)[iy];
 }
+static void sel16(void *r, int64_t i, const uint8_t *c, int64_t ic, const void *x, int64_t ix,
+                  const void *y, int64_t iy) {
+  ((ca_c16 *)r)[i] = c[ic] ? ((const ca_c16 *)x)[ix] : ((const ca_c16 *)y)[iy];
+}
 static void where4(KERN) { where_loop(sel4, n, r, in, s); }
 static void where8(KERN) { where_loop(sel8, n, r, in, s); }
+static void where16(KERN) { where_loop(sel16, n, r, in, s); }
 static const kern where_tab[CA_NCK] = {
-  [CA_CPU_I] = {where8, CA_CPU_I}, [CA_CPU_F] = {where4, CA_CPU_F}, [CA_CPU_D] = {where8, CA_CPU_D}};
+  [CA_CPU_I] = {where8, CA_CPU_I}, [CA_CPU_F] = {where4, CA_CPU_F}, [CA_CPU_D] = {where8, CA_CPU_D},
+  [CA_CPU_C] = {where8, CA_CPU_C}, [CA_CPU_Z] = {where16, CA_CPU_Z}};
 
 #define TRUTH (-1) /* an input read as truth bytes rather than in a compute type */
 
 typedef struct job {
   ca_loop l;
-  int nin, nd;
+  int nout, nin, nd;            /* operands: nout results, then nin inputs */
   const int *in_ct;
   kern k;
   typed_kern t;
@@ -222,7 +300,7 @@ typedef struct job {
   int64_t s[CA_MAXOPS], isz[CA_MAXOPS];
   int direct[CA_MAXOPS];
   const int64_t *strides[CA_MAXOPS];
-  double tmp[CA_MAXOPS];        /* scalar operands, stored in their dtype */
+  ca_elem tmp[CA_MAXOPS];       /* scalar operands, stored in their dtype */
 } job;
 
 /* Elements [lo, hi) of the loop in C order: rows of the inner dim, the first and the last
@@ -230,7 +308,7 @@ typedef struct job {
 static void run_range(void *ctx, int64_t lo, int64_t hi) {
   const job *jb = (const job *)ctx;
   const ca_loop *lp = &jb->l;
-  int nin = jb->nin, nd = jb->nd;
+  int nout = jb->nout, nop = jb->nout + jb->nin, nd = jb->nd;
   int64_t n = jb->n;
   const int64_t *s = jb->s, *isz = jb->isz;
   int64_t idx[CA_MAXDIMS] = {0}, off[CA_MAXOPS] = {0};
@@ -238,11 +316,11 @@ static void run_range(void *ctx, int64_t lo, int64_t hi) {
   for (int d = nd - 1; d >= 0; d--) { /* the counter and offsets of the first row */
     idx[d] = row % lp->shape[d];
     row /= lp->shape[d];
-    for (int j = 0; j <= nin; j++) off[j] += idx[d] * jb->strides[j][d];
+    for (int j = 0; j < nop; j++) off[j] += idx[d] * jb->strides[j][d];
   }
   int64_t left = hi - lo;
   int64_t chunk = jb->typed || jb->all_direct ? n : CA_CPU_BUFN;
-  double bufs[CA_MAXOPS][CA_CPU_BUFN];
+  ca_elem bufs[CA_MAXOPS][CA_CPU_BUFN];
   for (;;) {
     int64_t end = n - col < left ? n : col + left;
     left -= end - col;
@@ -250,43 +328,49 @@ static void run_range(void *ctx, int64_t lo, int64_t hi) {
       int64_t cn = end - i0 < chunk ? end - i0 : chunk;
       const void *in[CA_MAXOPS];
       int64_t ks[CA_MAXOPS];
-      for (int j = 1; j <= nin; j++) {
+      for (int j = nout; j < nop; j++) {
         const char *p = jb->base[j] + (off[j] + i0 * s[j]) * isz[j];
         int dt = lp->op[j].dtype;
         int64_t m = s[j] == 0 ? 1 : cn;
-        ks[j - 1] = s[j] == 0 ? 0 : 1;
+        ks[j - nout] = s[j] == 0 ? 0 : 1;
         if (jb->typed || jb->direct[j]) {
-          in[j - 1] = p;
-        } else if (jb->in_ct[j - 1] == TRUTH) {
+          in[j - nout] = p;
+        } else if (jb->in_ct[j - nout] == TRUTH) {
           ca_cpu_load_truth((uint8_t *)bufs[j], dt, p, s[j], m);
-          in[j - 1] = bufs[j];
+          in[j - nout] = bufs[j];
         } else {
-          ca_cpu_load(jb->in_ct[j - 1], bufs[j], dt, p, s[j], m);
-          in[j - 1] = bufs[j];
+          ca_cpu_load(jb->in_ct[j - nout], bufs[j], dt, p, s[j], m);
+          in[j - nout] = bufs[j];
         }
       }
-      char *po = (char *)jb->base[0] + (off[0] + i0 * s[0]) * isz[0];
+      char *po[2];
+      for (int j = 0; j < nout; j++) po[j] = (char *)jb->base[j] + (off[j] + i0 * s[j]) * isz[j];
       if (jb->typed) {
-        jb->t.fn(cn, po, in, ks);
-      } else if (jb->direct[0]) {
-        jb->k.fn(cn, po, in, ks);
-      } else {
-        jb->k.fn(cn, bufs[0], in, ks);
-        ca_cpu_store(jb->k.rct, bufs[0], lp->op[0].dtype, po, s[0], cn);
+        jb->t.fn(cn, po[0], in, ks);
+      } else if (nout == 1) {
+        jb->k.fn(cn, jb->direct[0] ? po[0] : (void *)bufs[0], in, ks);
+        if (!jb->direct[0]) ca_cpu_store(jb->k.rct, bufs[0], lp->op[0].dtype, po[0], s[0], cn);
+      } else { /* two results: the kernel takes the pair of result arrays */
+        void *rs[2];
+        for (int j = 0; j < 2; j++) rs[j] = jb->direct[j] ? (void *)po[j] : (void *)bufs[j];
+        jb->k.fn(cn, rs, in, ks);
+        for (int j = 0; j < 2; j++)
+          if (!jb->direct[j]) ca_cpu_store(jb->k.rct, bufs[j], lp->op[j].dtype, po[j], s[j], cn);
       }
     }
-    if (left <= 0 || !ca_cpu_next(nd, lp->shape, idx, nin + 1, jb->strides, off)) break;
+    if (left <= 0 || !ca_cpu_next(nd, lp->shape, idx, nop, jb->strides, off)) break;
     col = 0;
   }
 }
 
-/* op[0] = k(op[1..nin]), input j read in compute type in_ct[j] (or TRUTH). t, when it has a
- * kernel, is used instead where every input is int32 and the output t.out_dt. Large loops
- * are split over the threads by element ranges (each element is computed alone, so the
- * split changes nothing). */
-static ca_status run(const ca_loop *l0, int nin, const int *in_ct, kern k, typed_kern t) {
-  if (l0->nop < nin + 1 || l0->ndim < 0 || l0->ndim > CA_MAXDIMS) return CA_ERR_VALUE;
-  for (int j = 0; j <= nin; j++)
+/* (op[0][, op[1]]) = k(inputs), nout results then nin inputs, input j read in compute type
+ * in_ct[j] (or TRUTH). t, when it has a kernel, is used instead where every input is int32
+ * and the one output t.out_dt. Large loops are split over the threads by element ranges
+ * (each element is computed alone, so the split changes nothing). */
+static ca_status run(const ca_loop *l0, int nout, int nin, const int *in_ct, kern k, typed_kern t) {
+  int nop = nout + nin;
+  if (l0->nop < nop || l0->ndim < 0 || l0->ndim > CA_MAXDIMS) return CA_ERR_VALUE;
+  for (int j = 0; j < nop; j++)
     if (l0->op[j].dtype < 0 || l0->op[j].dtype >= CA_NDTYPES) return CA_ERR_VALUE;
   job jb;
   ca_cpu_loop_view(l0, &jb.l);
@@ -294,6 +378,7 @@ static ca_status run(const ca_loop *l0, int nin, const int *in_ct, kern k, typed
   if (lp->size == 0) return CA_OK;
 
   int nd = lp->ndim - 1;
+  jb.nout = nout;
   jb.nin = nin;
   jb.nd = nd;
   jb.in_ct = in_ct;
@@ -301,26 +386,28 @@ static ca_status run(const ca_loop *l0, int nin, const int *in_ct, kern k, typed
   jb.t = t;
   jb.n = lp->shape[nd];
   jb.all_direct = 1;
-  for (int j = 0; j <= nin; j++) {
+  for (int j = 0; j < nop; j++) {
     const ca_operand *o = &lp->op[j];
-    jb.base[j] = j == 0 ? o->data : ca_cpu_operand_data(o, &jb.tmp[j]);
+    jb.base[j] = j < nout ? o->data : ca_cpu_operand_data(o, &jb.tmp[j]);
     jb.s[j] = o->strides[nd];
     jb.isz[j] = (int64_t)ca_itemsize(o->dtype);
     jb.strides[j] = o->strides;
-    if (j == 0) jb.direct[j] = jb.s[j] == 1 && o->dtype == ca_cpu_ct_dtype(k.rct);
-    else if (in_ct[j - 1] == TRUTH)
+    if (j < nout) {
+      jb.direct[j] = jb.s[j] == 1 && o->dtype == ca_cpu_ct_dtype(k.rct);
+      if (!jb.base[j]) return CA_ERR_VALUE;
+    } else if (in_ct[j - nout] == TRUTH) {
       jb.direct[j] = (jb.s[j] == 0 || jb.s[j] == 1) && o->dtype == CA_BOOL;
-    else
-      jb.direct[j] = (jb.s[j] == 0 || jb.s[j] == 1) && o->dtype == ca_cpu_ct_dtype(in_ct[j - 1]);
+    } else {
+      jb.direct[j] = (jb.s[j] == 0 || jb.s[j] == 1) && o->dtype == ca_cpu_ct_dtype(in_ct[j - nout]);
+    }
     jb.all_direct &= jb.direct[j];
   }
-  if (!jb.base[0]) return CA_ERR_VALUE;
 
-  jb.typed = t.fn && lp->op[0].dtype == t.out_dt && jb.s[0] == 1;
-  for (int j = 1; j <= nin; j++)
+  jb.typed = nout == 1 && t.fn && lp->op[0].dtype == t.out_dt && jb.s[0] == 1;
+  for (int j = nout; j < nop; j++)
     jb.typed &= lp->op[j].dtype == CA_INT32 && (jb.s[j] == 0 || jb.s[j] == 1);
   /* scalar operands point into jb.tmp: fix them up now that jb is in place */
-  for (int j = 1; j <= nin; j++)
+  for (int j = nout; j < nop; j++)
     if (!lp->op[j].data) jb.base[j] = (const char *)&jb.tmp[j];
   ca_cpu_parallel(lp->size, CA_CPU_GRAIN, run_range, &jb);
   return CA_OK;
@@ -334,22 +421,26 @@ ca_status ca_cpu_unary(ca_backend *be, int op, const ca_loop *l) {
   (void)be;
   int ct = compute_ct(l);
   if (op < 0 || op >= CA_NOPS || ct < 0) return CA_ERR_UNSUPPORTED;
-  kern k = unary_tab[op][ct];
+  int cls = ca_op_classes[op];
+  if (cls != CA_UNARY_OP && cls != CA_UNARY2_OP) return CA_ERR_UNSUPPORTED;
+  kern k = l->compute == CA_FLOAT16 && half_tab[op].fn ? half_tab[op] : unary_tab[op][ct];
   if (!k.fn) return CA_ERR_UNSUPPORTED;
   int in_ct[1] = {ct};
   typed_kern t = l->compute == CA_INT32 ? unary32_tab[op] : (typed_kern){NULL, 0};
-  return run(l, 1, in_ct, k, t);
+  return run(l, cls == CA_UNARY2_OP ? 2 : 1, 1, in_ct, k, t);
 }
 
 ca_status ca_cpu_binary(ca_backend *be, int op, const ca_loop *l) {
   (void)be;
   int ct = compute_ct(l);
   if (op < 0 || op >= CA_NOPS || ct < 0) return CA_ERR_UNSUPPORTED;
-  kern k = binary_tab[op][ct];
+  int cls = ca_op_classes[op];
+  if (cls != CA_BINARY_OP && cls != CA_BINARY2_OP) return CA_ERR_UNSUPPORTED;
+  kern k = l->compute == CA_FLOAT16 && half_tab[op].fn ? half_tab[op] : binary_tab[op][ct];
   if (!k.fn) return CA_ERR_UNSUPPORTED;
   int in_ct[2] = {ct, ct};
   typed_kern t = l->compute == CA_INT32 ? binary32_tab[op] : (typed_kern){NULL, 0};
-  return run(l, 2, in_ct, k, t);
+  return run(l, cls == CA_BINARY2_OP ? 2 : 1, 2, in_ct, k, t);
 }
 
 ca_status ca_cpu_where(ca_backend *be, const ca_loop *l) {
@@ -358,5 +449,5 @@ ca_status ca_cpu_where(ca_backend *be, const ca_loop *l) {
   if (ct < 0) return CA_ERR_UNSUPPORTED;
   int in_ct[3] = {TRUTH, ct, ct};
   typed_kern none = {NULL, 0};
-  return run(l, 3, in_ct, where_tab[ct], none);
+  return run(l, 1, 3, in_ct, where_tab[ct], none);
 }

@@ -18,7 +18,7 @@ ca_status ca_cpu_index_offsets(ca_backend *be, const ca_loop *l0, int64_t size, 
   ca_loop l;
   ca_cpu_loop_view(l0, &l);
   if (l.size == 0) return CA_OK;
-  double tmp;
+  ca_elem tmp;
   const char *ib = ca_cpu_operand_data(&l.op[1], &tmp);
   int idt = l.op[1].dtype;
   int64_t isz = (int64_t)ca_itemsize(idt);
@@ -67,7 +67,8 @@ static void gather_raw(void *dst, const char *base, int64_t bs, const ca_i *offs
   case 1: gather_loop(ca_cpu_mv1, dst, base, bs, offs, m); break;
   case 2: gather_loop(ca_cpu_mv2, dst, base, bs, offs, m); break;
   case 4: gather_loop(ca_cpu_mv4, dst, base, bs, offs, m); break;
-  default: gather_loop(ca_cpu_mv8, dst, base, bs, offs, m); break;
+  case 8: gather_loop(ca_cpu_mv8, dst, base, bs, offs, m); break;
+  default: gather_loop(ca_cpu_mv16, dst, base, bs, offs, m); break;
   }
 }
 
@@ -77,7 +78,8 @@ static void scatter_raw(char *base, int64_t bs, const ca_i *offs, const void *sr
   case 1: scatter_loop(ca_cpu_mv1, base, bs, offs, src, m); break;
   case 2: scatter_loop(ca_cpu_mv2, base, bs, offs, src, m); break;
   case 4: scatter_loop(ca_cpu_mv4, base, bs, offs, src, m); break;
-  default: scatter_loop(ca_cpu_mv8, base, bs, offs, src, m); break;
+  case 8: scatter_loop(ca_cpu_mv8, base, bs, offs, src, m); break;
+  default: scatter_loop(ca_cpu_mv16, base, bs, offs, src, m); break;
   }
 }
 
@@ -90,7 +92,7 @@ static ca_status move(const ca_loop *l0, int scatter) {
   ca_loop l;
   ca_cpu_loop_view(l0, &l);
   if (l.size == 0) return CA_OK;
-  double tmp1, tmp2;
+  ca_elem tmp1, tmp2;
   const char *vb = ca_cpu_operand_data(&l.op[1], &tmp1);
   const char *ob = ca_cpu_operand_data(&l.op[2], &tmp2);
   int dt0 = l.op[0].dtype, dt1 = l.op[1].dtype, dto = l.op[2].dtype;
@@ -102,7 +104,7 @@ static ca_status move(const ca_loop *l0, int scatter) {
   int64_t idx[CA_MAXDIMS] = {0}, off[3] = {0, 0, 0};
   const int64_t *strides[3] = {l.op[0].strides, l.op[1].strides, l.op[2].strides};
   ca_i obuf[CA_CPU_BUFN];
-  uint64_t raw[CA_CPU_BUFN];
+  ca_elem raw[CA_CPU_BUFN];
   do {
     for (int64_t i0 = 0; i0 < n; i0 += CA_CPU_BUFN) {
       int64_t m = n - i0 < CA_CPU_BUFN ? n - i0 : CA_CPU_BUFN;
@@ -139,7 +141,7 @@ ca_status ca_cpu_nonzero(ca_backend *be, const ca_loop *l, int64_t count) {
   if (count <= 0 || nd == 0 || l->size == 0) return CA_OK;
   for (int d = 0; d < nd; d++)
     if (l->shape[d] == 0) return CA_OK;
-  double tmp;
+  ca_elem tmp;
   const char *p1 = ca_cpu_operand_data(&l->op[1], &tmp);
   int dt = l->op[1].dtype;
   int64_t sz = (int64_t)ca_itemsize(dt);

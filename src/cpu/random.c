@@ -130,11 +130,12 @@ static void draw_blocks(void *ctx, int64_t blo, int64_t bhi) {
 }
 
 ca_status ca_cpu_random(ca_backend *be, int dist, void *out, int dtype, int64_t n, ca_value v1,
-                        ca_value v2, uint64_t seed, uint64_t counter) {
+                        ca_value v2, uint64_t seed, uint64_t counter, const double *aux,
+                        int64_t naux) {
   (void)be;
   if (dtype < 0 || dtype >= CA_NDTYPES || n < 0) return CA_ERR_VALUE;
   if (dist != CA_DIST_UNIFORM && dist != CA_DIST_NORMAL && dist != CA_DIST_INTEGER)
-    return CA_ERR_UNSUPPORTED;
+    return ca_cpu_random_dist(dist, out, dtype, n, v1, v2, seed, counter, aux, naux);
   if (dist != CA_DIST_INTEGER && !ca_is_float(dtype)) return CA_ERR_UNSUPPORTED;
   int64_t per = ca_random_per_block(dtype, dist);
   int integers = dist == CA_DIST_INTEGER;

@@ -266,6 +266,16 @@ RED_INLINE void fold_walk_d(const fold_d *f, const red_walk *w, const char *p, i
     }
     return;
   }
+  if (rs == 1 && f->skips && f->skip == ca_isnan_d && (f32 || f64) &&
+      (f->comb == ca_maximum_d || f->comb == ca_minimum_d)) {
+    int mx = f->comb == ca_maximum_d;
+    cursor_init(&c, w, p, w->shape[last]);
+    while (cursor_next(&c, &src, &m)) {
+      if (f32) s->count += nan_minmax_run_f32(&s->acc, (const float *)src, m, mx);
+      else s->count += nan_minmax_run_f64(&s->acc, (const double *)src, m, mx);
+    }
+    return;
+  }
   if (rs == 1 && !f->skips && f32 && f->comb == ca_add_d) { /* the chunks of the buffered path */
     cursor_init(&c, w, p, w->shape[last]);
     while (cursor_next(&c, &src, &m))
@@ -741,8 +751,12 @@ RED_INLINE void range_reduce_i(const range_i *f, const ca_reduction *r) {
 #define CA_UNARY(name, rule)
 #define CA_BINARY(name, rule)
 #define CA_REDUCE(name, rule) ROWS_##rule(name)
+#define CA_UNARY2(name, rule)
+#define CA_BINARY2(name, rule)
 #include "ops.def"
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
 
 typedef void (*red_fn)(const ca_reduction *r);
 typedef struct red_row {
@@ -762,10 +776,14 @@ typedef struct red_row {
 
 static const red_row red_rows[CA_NOPS] = {
 #define CA_REDUCE(name, rule) [CA_OP_##name] = {rule, RUNS_##rule(name)},
+#define CA_UNARY2(name, rule)
+#define CA_BINARY2(name, rule)
 #include "ops.def"
 #undef CA_UNARY
 #undef CA_BINARY
 #undef CA_REDUCE
+#undef CA_UNARY2
+#undef CA_BINARY2
 };
 
 static int valid_reduction(const ca_reduction *r) {

@@ -8,7 +8,7 @@ import deviations
 import numpy2
 import tolerances
 from common import (DTYPES, FLOATS, INTS, Expect, Raises, broadcast_shapes_for, incompatible,
-                    is_float, is_int, outcome, random_shape)
+                    is_float, is_int, outcome, random_scalar, random_shape)
 
 # name -> NumPy's function; the cuarray name is the key
 UNARY = {
@@ -19,9 +19,15 @@ UNARY = {
     "tan": np.tan, "arcsin": np.arcsin, "arccos": np.arccos, "arctan": np.arctan,
     "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh, "isnan": np.isnan, "isinf": np.isinf,
     "isfinite": np.isfinite, "logical_not": np.logical_not, "invert": np.invert,
+    "cbrt": np.cbrt, "exp2": np.exp2, "arcsinh": np.arcsinh, "arccosh": np.arccosh,
+    "arctanh": np.arctanh, "deg2rad": np.deg2rad, "rad2deg": np.rad2deg, "spacing": np.spacing,
+    "i0": np.i0, "sinc": np.sinc, "signbit": np.signbit, "isposinf": np.isposinf,
+    "isneginf": np.isneginf,
 }
 UNARY_ALIASES = {"absolute": "abs", "bitwise_not": "invert", "rint": "rint", "around": "round",
-                 "asin": "arcsin", "acos": "arccos", "atan": "arctan"}
+                 "asin": "arcsin", "acos": "arccos", "atan": "arctan", "radians": "deg2rad",
+                 "degrees": "rad2deg", "fix": "trunc", "asinh": "arcsinh", "acosh": "arccosh",
+                 "atanh": "arctanh"}
 NP_EXTRA = {"rint": np.rint}
 
 BINARY = {
@@ -32,7 +38,10 @@ BINARY = {
     "greater": np.greater, "greater_equal": np.greater_equal, "logical_and": np.logical_and,
     "logical_or": np.logical_or, "logical_xor": np.logical_xor, "bitwise_and": np.bitwise_and,
     "bitwise_or": np.bitwise_or, "bitwise_xor": np.bitwise_xor, "left_shift": np.left_shift,
-    "right_shift": np.right_shift,
+    "right_shift": np.right_shift, "hypot": np.hypot, "logaddexp": np.logaddexp,
+    "logaddexp2": np.logaddexp2, "copysign": np.copysign, "nextafter": np.nextafter,
+    "heaviside": np.heaviside, "fmax": np.fmax, "fmin": np.fmin, "float_power": np.float_power,
+    "gcd": np.gcd, "ldexp": np.ldexp,
 }
 BINARY_ALIASES = {"remainder": "mod", "true_divide": "divide", "pow": "power",
                   "atan2": "arctan2", "eq": "equal", "ne": "not_equal", "lt": "less",
@@ -45,6 +54,17 @@ OPERATORS = {"add": ("+", False), "subtract": ("-", False), "multiply": ("*", Fa
              "left_shift": ("<<", True), "right_shift": (">>", True)}
 
 UNIT_DOMAIN = {"arcsin", "arccos"}
+# binary ops that compute in a float dtype whatever their integer inputs
+FLOAT_BINARY = {"divide", "arctan2", "hypot", "logaddexp", "logaddexp2", "copysign", "nextafter",
+                "heaviside", "float_power"}
+# The sign of a NaN differs between NumPy's (positive) and Lua's 0/0 (negative on x86): the
+# ops that read it get no NaN.
+SIGN_READERS = {"signbit"}
+
+
+def no_nan(case, dt):
+    v = random_scalar(case, dt)
+    return 1.0 if isinstance(v, float) and v != v else v
 
 
 def unit_domain(case, dt):
@@ -86,13 +106,19 @@ def bits_of(dt):
     return {"int8": 8, "uint8": 8, "int16": 16, "int32": 32, "int64": 64}.get(dt, 8)
 
 
-def result_expect(case, op, res):
+def result_expect(case, op, res, computed=None):
+    """The expected array res; its tolerance is that of the dtype the op computed in
+    (`computed`, when res is that result cast into a wider out), in ulps of res's dtype."""
     if isinstance(res, Raises):
         return res
     res = np.asarray(res)
     dt = res.dtype.name
-    return Expect("array", res, ulps=tolerances.ulps(op, dt),
-                  gulps=tolerances.ulps(op, dt, "cuda"),
+    cdt = computed or dt
+    scale = 1
+    if cdt != dt and cdt in tolerances.EPS and dt in tolerances.EPS:
+        scale = tolerances.EPS[cdt] / tolerances.EPS[dt]
+    return Expect("array", res, ulps=tolerances.ulps(op, cdt) * scale,
+                  gulps=tolerances.ulps(op, cdt, "cuda") * scale,
                   zero_sign=op not in tolerances.ZERO_SIGN_FREE)
 
 
@@ -148,7 +174,7 @@ def unary_case(case):
     dt = case.dtype()
     case.op = name
     case.dtypes = [dt]
-    domain = unit_domain if op in UNIT_DOMAIN else None
+    domain = unit_domain if op in UNIT_DOMAIN else no_nan if op in SIGN_READERS else None
     form = case.pick(["fn", "fn", "method", "out", "number", "op"])
     if form == "number":
         lit, v = case.weak(dt)
@@ -242,7 +268,7 @@ def out_case(case, name, op, lua_args, np_args, res):
         case.ret(call, r)
         return
     case.stmt("local r = " + call)
-    exp = result_expect(case, op, onp.copy())
+    exp = result_expect(case, op, onp.copy(), rdt)
     case.ret("r", exp)
     case.ret("rawequal(r, %s)" % o, Expect("value", True))
     if ob != o:
@@ -256,6 +282,8 @@ def operand_domain(op, which, dt):
         return shift_domain(bits_of(dt))
     if op == "power":
         return power_exponent if which == 1 else small_base
+    if op == "copysign" and which == 1:
+        return no_nan
     return None
 
 
@@ -300,7 +328,7 @@ def binary_case(case):
         if isinstance(v, int) and not isinstance(v, bool) \
                 and numpy2.py_int_out_of_range(x.dtype.name, v):
             case.tags.add("weak:out-of-range")
-            if op in ("divide", "arctan2"):
+            if op in FLOAT_BINARY:
                 case.tags.add("weak:out-of-range-float-op")
         if op == "right_shift" and np.any(np.asarray(v) < 0):
             case.tags.add("shift:negative")

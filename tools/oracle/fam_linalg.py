@@ -122,7 +122,7 @@ def norm_case(case):
     if u < 0.4:
         if nd <= 2 or case.chance(0.3):
             ords = [None, 1, 2, 0, -1, 3, "inf", "-inf"] if nd == 1 else \
-                [None, "fro", 1, -1, "inf", "-inf", 2]
+                [None, "fro", 1, -1, "inf", "-inf", 2, -2, "nuc"]
             ord_ = case.pick(ords)
             args.append("nil" if ord_ is None else ('"%s"' % ord_ if isinstance(ord_, str)
                                                     else str(ord_)))
@@ -130,7 +130,8 @@ def norm_case(case):
     elif u < 0.8:
         k = 1 if case.chance(0.6) else min(2, nd)
         axis = sorted(case.rng.sample(range(nd), k))
-        ord_ = case.pick([None, 1, 2, "inf"]) if k == 1 else case.pick([None, "fro", 1, "inf"])
+        ord_ = case.pick([None, 1, 2, "inf"]) if k == 1 else \
+            case.pick([None, "fro", 1, "inf", 2, -2, "nuc"])
         args.append("nil" if ord_ is None else ('"%s"' % ord_ if isinstance(ord_, str)
                                                 else str(ord_)))
         kw["ord"] = {"inf": np.inf}.get(ord_, ord_)
@@ -142,11 +143,6 @@ def norm_case(case):
         args.append("{keepdims = true}")
     res = outcome(lambda: np.linalg.norm(x, **kw))
     expr = "cu.linalg.norm(%s)" % ", ".join(args)
-    matrix = (kw.get("axis") is None and nd == 2 and "ord" in kw) or \
-        isinstance(kw.get("axis"), tuple) and len(kw["axis"]) == 2
-    if matrix and kw.get("ord") in (2, -2, "nuc"):
-        deviations.use("norm-no-svd")
-        res = Raises("needs singular values")
     if isinstance(res, Raises):
         case.ret(expr, res)
         return case

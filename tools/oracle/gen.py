@@ -26,11 +26,14 @@ import fam_create  # noqa: E402
 import fam_elementwise  # noqa: E402
 import fam_index  # noqa: E402
 import fam_linalg  # noqa: E402
+import fam_manip  # noqa: E402
 import fam_reduce  # noqa: E402
 import fam_shape  # noqa: E402
+import fam_sort  # noqa: E402
 from common import BIG, Case, Expect, Raises  # noqa: E402
 
-MODULES = [fam_elementwise, fam_reduce, fam_shape, fam_create, fam_index, fam_linalg]
+MODULES = [fam_elementwise, fam_reduce, fam_shape, fam_create, fam_index, fam_linalg, fam_manip,
+           fam_sort]
 FAMILIES = [f for m in MODULES for f in m.FAMILIES]
 
 

@@ -1,0 +1,701 @@
+/* Dense factorizations on the GPU: the getrf ... gesvd entries of src/backend.h, with cuSOLVER
+ * (the handle lives in the context, cuda/context.cu) and cuBLAS's batched LU.
+ *
+ * Which routine, and why (the peers are CuPy and PyTorch on the same H200):
+ *  - LU (getrf, gesv): one matrix, or large ones, loop over cusolverDnXgetrf/Xgetrs (64-bit API,
+ *    PyTorch's cuSOLVER path); a stack of small ones (n < 512 and batch * 65536 >= n^2, the
+ *    union of PyTorch's and CuPy's rules) goes to cublas<t>getrfBatched/getrsBatched in one
+ *    call each, as CuPy's batched solve does.
+ *  - Cholesky: cusolverDnXpotrf looped (PyTorch's: CuPy's legacy potrf with the upper triangle
+ *    is 2.4x slower at 4096), potrfBatched for stacks of n <= 256 (PyTorch's batched route).
+ *  - QR: Xgeqrf, then the legacy <t>orgqr (no 64-bit orgqr exists), looped, as both peers.
+ *  - Symmetric eigen: Xsyevd looped (both peers' routine for large matrices); stacks of
+ *    n <= 512 in one XsyevBatched call (packed, as it needs), which CuPy's batched eigh is far
+ *    faster with than PyTorch's looped syevd.
+ *  - SVD: float32 uses the QR-iteration <t>gesvd (CuPy's, the faster peer in float32), float64
+ *    the Jacobi <t>gesvdj (PyTorch's, the faster peer in float64); stacks of matrices up to
+ *    32 x 32 use gesvdjBatched (both peers). gesvdj returns V: it is transposed into V^T. A
+ *    gesvdj that does not converge reports info > 0 (PyTorch instead reruns gesvd on a copy).
+ *
+ * Workspaces come from the stream-ordered pool; host workspaces (the 64-bit API may ask for
+ * some) are freed after the stream has finished with them. `info` is read back only when the
+ * caller asks (one synchronization). */
+#include <cublas_v2.h>
+#include <cusolverDn.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "cu_kernels.cuh"
+
+namespace {
+
+const char *status_name(cusolverStatus_t st) {
+  switch (st) {
+  case CUSOLVER_STATUS_NOT_INITIALIZED: return "CUSOLVER_STATUS_NOT_INITIALIZED";
+  case CUSOLVER_STATUS_ALLOC_FAILED: return "CUSOLVER_STATUS_ALLOC_FAILED";
+  case CUSOLVER_STATUS_INVALID_VALUE: return "CUSOLVER_STATUS_INVALID_VALUE";
+  case CUSOLVER_STATUS_ARCH_MISMATCH: return "CUSOLVER_STATUS_ARCH_MISMATCH";
+  case CUSOLVER_STATUS_EXECUTION_FAILED: return "CUSOLVER_STATUS_EXECUTION_FAILED";
+  case CUSOLVER_STATUS_INTERNAL_ERROR: return "CUSOLVER_STATUS_INTERNAL_ERROR";
+  case CUSOLVER_STATUS_MATRIX_TYPE_NOT_SUPPORTED: return "CUSOLVER_STATUS_MATRIX_TYPE_NOT_SUPPORTED";
+  case CUSOLVER_STATUS_NOT_SUPPORTED: return "CUSOLVER_STATUS_NOT_SUPPORTED";
+  case CUSOLVER_STATUS_INVALID_WORKSPACE: return "CUSOLVER_STATUS_INVALID_WORKSPACE";
+  default: return "cuSOLVER error";
+  }
+}
+
+ca_status solver_fail(ca_backend *be, const char *call, cusolverStatus_t st) {
+  char msg[200];
+  snprintf(msg, sizeof msg, "%s: %s", call, status_name(st));
+  return cu_fail_msg(be, st == CUSOLVER_STATUS_ALLOC_FAILED ? CA_ERR_NOMEM : CA_ERR_DEVICE, msg);
+}
+
+ca_status blas_fail(ca_backend *be, const char *call, cublasStatus_t st) {
+  char msg[200];
+  snprintf(msg, sizeof msg, "%s: %s", call, cublasGetStatusString(st));
+  return cu_fail_msg(be, st == CUBLAS_STATUS_ALLOC_FAILED ? CA_ERR_NOMEM : CA_ERR_DEVICE, msg);
+}
+
+#define SOLVER(name, call)                                                                    \
+  do {                                                                                        \
+    cusolverStatus_t s_ = (call);                                                             \
+    if (s_ != CUSOLVER_STATUS_SUCCESS) {                                                      \
+      st = solver_fail(be, name, s_);                                                         \
+      goto done;                                                                              \
+    }                                                                                         \
+  } while (0)
+#define BLAS(name, call)                                                                      \
+  do {                                                                                        \
+    cublasStatus_t s_ = (call);                                                               \
+    if (s_ != CUBLAS_STATUS_SUCCESS) {                                                        \
+      st = blas_fail(be, name, s_);                                                           \
+      goto done;                                                                              \
+    }                                                                                         \
+  } while (0)
+#define TRY(call)                                                                             \
+  do {                                                                                        \
+    st = (call);                                                                              \
+    if (st != CA_OK) goto done;                                                               \
+  } while (0)
+
+/* ---- workspaces ---------------------------------------------------------------------------- */
+
+/* The scratch memory of one entry call, freed together (ws_free). */
+struct ws {
+  ca_backend *be;
+  void *dev[8];
+  int ndev;
+  void *host;
+};
+
+ca_status ws_dev(ws *w, size_t bytes, void **p) {
+  *p = NULL;
+  if (w->ndev == 8) return cu_fail_msg(w->be, CA_ERR_DEVICE, "solver: too many workspaces");
+  ca_status st = cu_scratch(w->be, bytes ? bytes : 16, p);
+  if (st == CA_OK) w->dev[w->ndev++] = *p;
+  return st;
+}
+
+ca_status ws_host(ws *w, size_t bytes, void **p) {
+  *p = NULL;
+  if (bytes == 0) return CA_OK;
+  if (!(*p = malloc(bytes)))
+    return cu_fail_msg(w->be, CA_ERR_NOMEM, "out of host memory for a cuSOLVER workspace");
+  w->host = *p;
+  return CA_OK;
+}
+
+void ws_free(ws *w) {
+  if (w->host) { /* the queued calls may still read it */
+    if (cudaStreamSynchronize(cu_stream(w->be)) != cudaSuccess) (void)cudaGetLastError();
+    free(w->host);
+  }
+  for (int i = 0; i < w->ndev; i++) cu_scratch_free(w->be, w->dev[i]);
+}
+
+/* ---- small kernels ------------------------------------------------------------------------- */
+
+/* out[i] = base + i * step bytes: the pointer arrays of the batched routines. */
+__global__ void k_ptrs(char **out, char *base, int64_t step, int64_t n) {
+  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n;
+       i += (int64_t)gridDim.x * blockDim.x)
+    out[i] = base + i * step;
+}
+
+/* The int32 pivots of cuBLAS's batched LU as the contract's int64 ones. */
+__global__ void k_widen(int64_t *dst, int64_t dbs, const int *src, int64_t n, int64_t total) {
+  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total;
+       i += (int64_t)gridDim.x * blockDim.x)
+    dst[(i / n) * dbs + i % n] = src[i];
+}
+
+/* Zeroes the triangle potrf leaves alone: strictly below the diagonal for an upper factor,
+ * strictly above it for a lower one. */
+template <class T>
+__global__ void k_zero_triangle(T *a, int64_t n, int64_t ld, int64_t bs, int upper, int64_t total) {
+  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total;
+       i += (int64_t)gridDim.x * blockDim.x) {
+    int64_t p = i / (n * n), r = i % (n * n), col = r / n, row = r % n;
+    if (upper ? row > col : row < col) a[p * bs + row + col * ld] = 0;
+  }
+}
+
+/* dst = src^T for a batch of column-major rows x cols matrices (dst is cols x rows). */
+template <class T>
+__global__ void k_transpose(T *dst, int64_t dld, int64_t dbs, const T *src, int64_t sld,
+                            int64_t sbs, int64_t rows, int64_t cols, int64_t total) {
+  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total;
+       i += (int64_t)gridDim.x * blockDim.x) {
+    int64_t p = i / (rows * cols), r = i % (rows * cols), col = r / rows, row = r % rows;
+    dst[p * dbs + col + row * dld] = src[p * sbs + row + col * sld];
+  }
+}
+
+unsigned grid_for(ca_backend *be, int64_t total) {
+  return cuk::blocks_for(total, 256, (int64_t)cuk::sm_count(be) * 8);
+}
+
+ca_status make_ptrs(ca_backend *be, ws *w, const ca_mats *x, size_t isz, int64_t batch,
+                    char ***out) {
+  ca_status st = ws_dev(w, sizeof(char *) * (size_t)batch, (void **)out);
+  if (st != CA_OK) return st;
+  k_ptrs<<<grid_for(be, batch), 256, 0, cu_stream(be)>>>(*out, x->data, x->bs * (int64_t)isz,
+                                                          batch);
+  return cu_check_launch(be, "solver pointer array");
+}
+
+/* ---- status -------------------------------------------------------------------------------- */
+
+/* The first positive info of n device ints into *out (waits for the stream); a negative one
+ * is an argument cuSOLVER refused. */
+ca_status read_info(ca_backend *be, const int *dinfo, int64_t n, int *out) {
+  *out = 0;
+  int *h = (int *)malloc(sizeof(int) * (size_t)n);
+  if (!h) return cu_fail_msg(be, CA_ERR_NOMEM, "out of host memory reading the solver status");
+  cudaStream_t s = cu_stream(be);
+  cudaError_t err = cudaMemcpyAsync(h, dinfo, sizeof(int) * (size_t)n, cudaMemcpyDeviceToHost, s);
+  if (err == cudaSuccess) err = cudaStreamSynchronize(s);
+  if (err != cudaSuccess) {
+    free(h);
+    return cu_fail(be, "reading the solver status", err);
+  }
+  ca_status st = CA_OK;
+  for (int64_t i = 0; i < n; i++) {
+    if (h[i] < 0) {
+      char msg[120];
+      snprintf(msg, sizeof msg, "cuSOLVER refused argument %d", -h[i]);
+      st = cu_fail_msg(be, CA_ERR_DEVICE, msg);
+      break;
+    }
+    if (h[i] > 0) {
+      *out = h[i];
+      break;
+    }
+  }
+  free(h);
+  return st;
+}
+
+ca_status zeroed_info(ws *w, int64_t n, int **dinfo) {
+  ca_status st = ws_dev(w, sizeof(int) * (size_t)n, (void **)dinfo);
+  if (st != CA_OK) return st;
+  cudaError_t err = cudaMemsetAsync(*dinfo, 0, sizeof(int) * (size_t)n, cu_stream(w->be));
+  return err == cudaSuccess ? CA_OK : cu_fail(w->be, "cudaMemsetAsync", err);
+}
+
+ca_status check_dtype(ca_backend *be, const ca_lapack *l) {
+  if (l->dtype == CA_FLOAT32 || l->dtype == CA_FLOAT64) return CA_OK;
+  return cu_fail_msg(be, CA_ERR_UNSUPPORTED, "the cuSOLVER entries take float32 and float64");
+}
+
+ca_status too_large(ca_backend *be, const char *what) {
+  char msg[160];
+  snprintf(msg, sizeof msg, "%s takes matrices of fewer than 2^31 rows and columns", what);
+  return cu_fail_msg(be, CA_ERR_UNSUPPORTED, msg);
+}
+
+inline bool fits_int(int64_t v) { return v >= 0 && v <= INT_MAX; }
+
+cudaDataType cuda_type(int dt) { return dt == CA_FLOAT32 ? CUDA_R_32F : CUDA_R_64F; }
+
+inline char *at(const ca_mats &x, int64_t p, size_t isz) { return x.data + p * x.bs * (int64_t)isz; }
+
+/* Stacks of small matrices go to cuBLAS's batched LU (see the top of the file). */
+bool batched_lu(const ca_lapack *l) {
+  return l->batch > 1 && l->n < 512 && l->batch * 65536 >= l->n * l->n && fits_int(l->batch) &&
+         fits_int(l->a.ld) && fits_int(l->b.ld) && fits_int(l->k);
+}
+
+/* ---- typed wrappers over the legacy (per-precision) entries --------------------------------- */
+
+cublasStatus_t getrf_batched(cublasHandle_t h, int dt, int n, char **a, int lda, int *piv,
+                             int *info, int batch) {
+  if (dt == CA_FLOAT32) return cublasSgetrfBatched(h, n, (float **)a, lda, piv, info, batch);
+  return cublasDgetrfBatched(h, n, (double **)a, lda, piv, info, batch);
+}
+
+cublasStatus_t getrs_batched(cublasHandle_t h, int dt, cublasOperation_t tr, int n, int nrhs,
+                             char **a, int lda, const int *piv, char **b, int ldb, int *info,
+                             int batch) {
+  if (dt == CA_FLOAT32)
+    return cublasSgetrsBatched(h, tr, n, nrhs, (const float *const *)a, lda, piv, (float **)b, ldb,
+                               info, batch);
+  return cublasDgetrsBatched(h, tr, n, nrhs, (const double *const *)a, lda, piv, (double **)b, ldb,
+                             info, batch);
+}
+
+} /* namespace */
+
+/* ---- LU ---------------------------------------------------------------------------------------- */
+
+/* LU of every problem: int32 pivots into piv32 (batched path) or int64 ones into piv64 (the
+ * 64-bit path, problem p's at piv64 + p * pbs), statuses into dinfo. */
+static ca_status lu_factor(ca_backend *be, ws *w, const ca_lapack *l, int **piv32,
+                           int64_t *piv64, int64_t pbs, int *dinfo, char ***aptrs) {
+  ca_status st = CA_OK;
+  size_t isz = ca_itemsize(l->dtype);
+  int64_t n = l->n;
+  if (batched_lu(l)) {
+    cublasHandle_t h = (cublasHandle_t)cu_cublas(be);
+    if (!h) return CA_ERR_DEVICE;
+    TRY(make_ptrs(be, w, &l->a, isz, l->batch, aptrs));
+    TRY(ws_dev(w, sizeof(int) * (size_t)(n * l->batch), (void **)piv32));
+    BLAS("cublas<t>getrfBatched", getrf_batched(h, l->dtype, (int)n, *aptrs, (int)l->a.ld, *piv32,
+                                                dinfo, (int)l->batch));
+  } else {
+    void *params = NULL, *dwork, *hwork;
+    cusolverDnHandle_t h = (cusolverDnHandle_t)cu_cusolver(be, &params);
+    if (!h) return CA_ERR_DEVICE;
+    cusolverDnParams_t prm = (cusolverDnParams_t)params;
+    cudaDataType t = cuda_type(l->dtype);
+    size_t db = 0, hb = 0;
+    SOLVER("cusolverDnXgetrf_bufferSize",
+           cusolverDnXgetrf_bufferSize(h, prm, n, n, t, l->a.data, l->a.ld, t, &db, &hb));
+    TRY(ws_dev(w, db, &dwork));
+    TRY(ws_host(w, hb, &hwork));
+    for (int64_t p = 0; p < l->batch; p++)
+      SOLVER("cusolverDnXgetrf", cusolverDnXgetrf(h, prm, n, n, t, at(l->a, p, isz), l->a.ld,
+                                                  piv64 + p * pbs, t, dwork, db, hwork, hb,
+                                                  dinfo + p));
+  }
+done:
+  return st;
+}
+
+extern "C" ca_status cu_getrf(ca_backend *be, const ca_lapack *l) {
+  ca_status st = check_dtype(be, l);
+  if (st != CA_OK) return st;
+  ws w = {be, {NULL}, 0, NULL};
+  int *dinfo = NULL, *piv32 = NULL;
+  char **aptrs = NULL;
+  TRY(zeroed_info(&w, l->batch, &dinfo));
+  TRY(lu_factor(be, &w, l, &piv32, (int64_t *)l->v.data, l->v.bs, dinfo, &aptrs));
+  if (piv32) {
+    int64_t total = l->n * l->batch;
+    k_widen<<<grid_for(be, total), 256, 0, cu_stream(be)>>>((int64_t *)l->v.data, l->v.bs, piv32,
+                                                            l->n, total);
+    TRY(cu_check_launch(be, "getrf pivots"));
+  }
+  if (l->info) TRY(read_info(be, dinfo, l->batch, l->info));
+done:
+  ws_free(&w);
+  return st;
+}
+
+extern "C" ca_status cu_gesv(ca_backend *be, const ca_lapack *l) {
+  ca_status st = check_dtype(be, l);
+  if (st != CA_OK) return st;
+  ws w = {be, {NULL}, 0, NULL};
+  size_t isz = ca_itemsize(l->dtype);
+  int *dinfo = NULL, *piv32 = NULL;
+  int64_t *piv64 = NULL;
+  char **aptrs = NULL, **bptrs = NULL;
+  cublasOperation_t tr = l->trans ? CUBLAS_OP_T : CUBLAS_OP_N;
+  TRY(zeroed_info(&w, l->batch, &dinfo));
+  if (!batched_lu(l)) TRY(ws_dev(&w, sizeof(int64_t) * (size_t)(l->n * l->batch), (void **)&piv64));
+  TRY(lu_factor(be, &w, l, &piv32, piv64, l->n, dinfo, &aptrs));
+  if (piv32) {
+    int hinfo = 0;
+    cublasHandle_t h = (cublasHandle_t)cu_cublas(be);
+    if (!h) TRY(CA_ERR_DEVICE);
+    TRY(make_ptrs(be, &w, &l->b, isz, l->batch, &bptrs));
+    BLAS("cublas<t>getrsBatched", getrs_batched(h, l->dtype, tr, (int)l->n, (int)l->k, aptrs,
+                                                (int)l->a.ld, piv32, bptrs, (int)l->b.ld, &hinfo,
+                                                (int)l->batch));
+    if (hinfo != 0) TRY(cu_fail_msg(be, CA_ERR_DEVICE, "cublas<t>getrsBatched refused an argument"));
+  } else {
+    void *params = NULL;
+    int *rinfo = NULL;
+    cusolverDnHandle_t h = (cusolverDnHandle_t)cu_cusolver(be, &params);
+    if (!h) TRY(CA_ERR_DEVICE);
+    cudaDataType t = cuda_type(l->dtype);
+    TRY(ws_dev(&w, sizeof(int), (void **)&rinfo));
+    for (int64_t p = 0; p < l->batch; p++)
+      SOLVER("cusolverDnXgetrs",
+             cusolverDnXgetrs(h, (cusolverDnParams_t)params, tr, l->n, l->k, t, at(l->a, p, isz),
+                              l->a.ld, piv64 + p * l->n, t, at(l->b, p, isz), l->b.ld, rinfo));
+  }
+  if (l->info) TRY(read_info(be, dinfo, l->batch, l->info));
+done:
+  ws_free(&w);
+  return st;
+}
+
+/* ---- Cholesky ---------------------------------------------------------------------------------- */
+
+extern "C" ca_status cu_potrf(ca_backend *be, const ca_lapack *l) {
+  ca_status st = check_dtype(be, l);
+  if (st != CA_OK) return st;
+  ws w = {be, {NULL}, 0, NULL};
+  size_t isz = ca_itemsize(l->dtype);
+  int64_t n = l->n;
+  int *dinfo = NULL;
+  void *params = NULL;
+  cublasFillMode_t uplo = l->upper ? CUBLAS_FILL_MODE_UPPER : CUBLAS_FILL_MODE_LOWER;
+  cusolverDnHandle_t h = (cusolverDnHandle_t)cu_cusolver(be, &params);
+  if (!h) return CA_ERR_DEVICE;
+  TRY(zeroed_info(&w, l->batch, &dinfo));
+  if (l->batch > 1 && n <= 256 && fits_int(l->batch) && fits_int(l->a.ld)) {
+    char **ptrs = NULL;
+    TRY(make_ptrs(be, &w, &l->a, isz, l->batch, &ptrs));
+    if (l->dtype == CA_FLOAT32)
+      SOLVER("cusolverDnSpotrfBatched", cusolverDnSpotrfBatched(h, uplo, (int)n, (float **)ptrs,
+                                                                (int)l->a.ld, dinfo, (int)l->batch));
+    else
+      SOLVER("cusolverDnDpotrfBatched", cusolverDnDpotrfBatched(h, uplo, (int)n, (double **)ptrs,
+                                                                (int)l->a.ld, dinfo, (int)l->batch));
+  } else {
+    void *dwork, *hwork;
+    cusolverDnParams_t prm = (cusolverDnParams_t)params;
+    cudaDataType t = cuda_type(l->dtype);
+    size_t db = 0, hb = 0;
+    SOLVER("cusolverDnXpotrf_bufferSize",
+           cusolverDnXpotrf_bufferSize(h, prm, uplo, n, t, l->a.data, l->a.ld, t, &db, &hb));
+    TRY(ws_dev(&w, db, &dwork));
+    TRY(ws_host(&w, hb, &hwork));
+    for (int64_t p = 0; p < l->batch; p++)
+      SOLVER("cusolverDnXpotrf", cusolverDnXpotrf(h, prm, uplo, n, t, at(l->a, p, isz), l->a.ld,
+                                                  t, dwork, db, hwork, hb, dinfo + p));
+  }
+  {
+    int64_t total = l->batch * n * n;
+    unsigned g = grid_for(be, total);
+    cudaStream_t s = cu_stream(be);
+    if (l->dtype == CA_FLOAT32)
+      k_zero_triangle<float><<<g, 256, 0, s>>>((float *)l->a.data, n, l->a.ld, l->a.bs, l->upper, total);
+    else
+      k_zero_triangle<double><<<g, 256, 0, s>>>((double *)l->a.data, n, l->a.ld, l->a.bs, l->upper,
+                                                total);
+    TRY(cu_check_launch(be, "potrf triangle"));
+  }
+  if (l->info) TRY(read_info(be, dinfo, l->batch, l->info));
+done:
+  ws_free(&w);
+  return st;
+}
+
+/* ---- QR ---------------------------------------------------------------------------------------- */
+
+extern "C" ca_status cu_geqrf(ca_backend *be, const ca_lapack *l) {
+  ca_status st = check_dtype(be, l);
+  if (st != CA_OK) return st;
+  ws w = {be, {NULL}, 0, NULL};
+  size_t isz = ca_itemsize(l->dtype);
+  void *params = NULL, *dwork, *hwork;
+  int *dinfo = NULL;
+  size_t db = 0, hb = 0;
+  cudaDataType t = cuda_type(l->dtype);
+  cusolverDnHandle_t h = (cusolverDnHandle_t)cu_cusolver(be, &params);
+  if (!h) return CA_ERR_DEVICE;
+  cusolverDnParams_t prm = (cusolverDnParams_t)params;
+  TRY(zeroed_info(&w, 1, &dinfo));
+  SOLVER("cusolverDnXgeqrf_bufferSize",
+         cusolverDnXgeqrf_bufferSize(h, prm, l->m, l->n, t, l->a.data, l->a.ld, t, l->v.data, t, &db,
+                                     &hb));
+  TRY(ws_dev(&w, db, &dwork));
+  TRY(ws_host(&w, hb, &hwork));
+  for (int64_t p = 0; p < l->batch; p++)
+    SOLVER("cusolverDnXgeqrf", cusolverDnXgeqrf(h, prm, l->m, l->n, t, at(l->a, p, isz), l->a.ld,
+                                                t, at(l->v, p, isz), t, dwork, db, hwork, hb, dinfo));
+  if (l->info) TRY(read_info(be, dinfo, 1, l->info));
+done:
+  ws_free(&w);
+  return st;
+}
+
+extern "C" ca_status cu_orgqr(ca_backend *be, const ca_lapack *l) {
+  ca_status st = check_dtype(be, l);
+  if (st != CA_OK) return st;
+  if (!fits_int(l->m) || !fits_int(l->n) || !fits_int(l->k) || !fits_int(l->a.ld))
+    return too_large(be, "orgqr");
+  ws w = {be, {NULL}, 0, NULL};
+  size_t isz = ca_itemsize(l->dtype);
+  int m = (int)l->m, n = (int)l->n, k = (int)l->k, lda = (int)l->a.ld, lwork = 0;
+  int *dinfo = NULL;
+  void *work;
+  cusolverDnHandle_t h = (cusolverDnHandle_t)cu_cusolver(be, NULL);
+  if (!h) return CA_ERR_DEVICE;
+  TRY(zeroed_info(&w, 1, &dinfo));
+  if (l->dtype == CA_FLOAT32)
+    SOLVER("cusolverDnSorgqr_bufferSize",
+           cusolverDnSorgqr_bufferSize(h, m, n, k, (const float *)l->a.data, lda,
+                                       (const float *)l->v.data, &lwork));
+  else
+    SOLVER("cusolverDnDorgqr_bufferSize",
+           cusolverDnDorgqr_bufferSize(h, m, n, k, (const double *)l->a.data, lda,
+                                       (const double *)l->v.data, &lwork));
+  TRY(ws_dev(&w, isz * (size_t)lwork, &work));
+  for (int64_t p = 0; p < l->batch; p++) {
+    if (l->dtype == CA_FLOAT32)
+      SOLVER("cusolverDnSorgqr", cusolverDnSorgqr(h, m, n, k, (float *)at(l->a, p, isz), lda,
+                                                  (const float *)at(l->v, p, isz), (float *)work,
+                                                  lwork, dinfo));
+    else
+      SOLVER("cusolverDnDorgqr", cusolverDnDorgqr(h, m, n, k, (double *)at(l->a, p, isz), lda,
+                                                  (const double *)at(l->v, p, isz), (double *)work,
+                                                  lwork, dinfo));
+  }
+  if (l->info) TRY(read_info(be, dinfo, 1, l->info));
+done:
+  ws_free(&w);
+  return st;
+}
+
+/* ---- symmetric eigenproblems ----------------------------------------------------------------- */
+
+extern "C" ca_status cu_syevd(ca_backend *be, const ca_lapack *l) {
+  ca_status st = check_dtype(be, l);
+  if (st != CA_OK) return st;
+  ws w = {be, {NULL}, 0, NULL};
+  size_t isz = ca_itemsize(l->dtype);
+  int64_t n = l->n;
+  void *params = NULL, *dwork, *hwork;
+  int *dinfo = NULL;
+  size_t db = 0, hb = 0;
+  cudaDataType t = cuda_type(l->dtype);
+  cusolverEigMode_t jobz = l->job ? CUSOLVER_EIG_MODE_VECTOR : CUSOLVER_EIG_MODE_NOVECTOR;
+  cublasFillMode_t uplo = l->upper ? CUBLAS_FILL_MODE_UPPER : CUBLAS_FILL_MODE_LOWER;
+  cusolverDnHandle_t h = (cusolverDnHandle_t)cu_cusolver(be, &params);
+  if (!h) return CA_ERR_DEVICE;
+  cusolverDnParams_t prm = (cusolverDnParams_t)params;
+  TRY(zeroed_info(&w, l->batch, &dinfo));
+  if (l->batch > 1 && n <= 512 && l->a.bs == l->a.ld * n && l->v.bs == n) {
+    /* packed stacks in one call; it takes at most 2^31 - 1 elements per call */
+    int64_t chunk = (int64_t)INT_MAX / (n * l->a.ld);
+    if (chunk > l->batch) chunk = l->batch;
+    SOLVER("cusolverDnXsyevBatched_bufferSize",
+           cusolverDnXsyevBatched_bufferSize(h, prm, jobz, uplo, n, t, l->a.data, l->a.ld, t,
+                                             l->v.data, t, &db, &hb, chunk));
+    TRY(ws_dev(&w, db, &dwork));
+    TRY(ws_host(&w, hb, &hwork));
+    for (int64_t p = 0; p < l->batch; p += chunk) {
+      int64_t cnt = l->batch - p < chunk ? l->batch - p : chunk;
+      SOLVER("cusolverDnXsyevBatched",
+             cusolverDnXsyevBatched(h, prm, jobz, uplo, n, t, at(l->a, p, isz), l->a.ld, t,
+                                    at(l->v, p, isz), t, dwork, db, hwork, hb, dinfo + p, cnt));
+    }
+  } else {
+    SOLVER("cusolverDnXsyevd_bufferSize",
+           cusolverDnXsyevd_bufferSize(h, prm, jobz, uplo, n, t, l->a.data, l->a.ld, t, l->v.data,
+                                       t, &db, &hb));
+    TRY(ws_dev(&w, db, &dwork));
+    TRY(ws_host(&w, hb, &hwork));
+    for (int64_t p = 0; p < l->batch; p++)
+      SOLVER("cusolverDnXsyevd", cusolverDnXsyevd(h, prm, jobz, uplo, n, t, at(l->a, p, isz),
+                                                  l->a.ld, t, at(l->v, p, isz), t, dwork, db,
+                                                  hwork, hb, dinfo + p));
+  }
+  if (l->info) TRY(read_info(be, dinfo, l->batch, l->info));
+done:
+  ws_free(&w);
+  return st;
+}
+
+/* ---- SVD (a is m x n with m >= n) ------------------------------------------------------------- */
+
+namespace {
+
+cusolverStatus_t gesvd_size(cusolverDnHandle_t h, int dt, int m, int n, int *lwork) {
+  if (dt == CA_FLOAT32) return cusolverDnSgesvd_bufferSize(h, m, n, lwork);
+  return cusolverDnDgesvd_bufferSize(h, m, n, lwork);
+}
+
+cusolverStatus_t gesvd(cusolverDnHandle_t h, int dt, signed char jobu, signed char jobvt, int m,
+                       int n, char *a, int lda, char *s, char *u, int ldu, char *vt, int ldvt,
+                       void *work, int lwork, void *rwork, int *info) {
+  if (dt == CA_FLOAT32)
+    return cusolverDnSgesvd(h, jobu, jobvt, m, n, (float *)a, lda, (float *)s, (float *)u, ldu,
+                            (float *)vt, ldvt, (float *)work, lwork, (float *)rwork, info);
+  return cusolverDnDgesvd(h, jobu, jobvt, m, n, (double *)a, lda, (double *)s, (double *)u, ldu,
+                          (double *)vt, ldvt, (double *)work, lwork, (double *)rwork, info);
+}
+
+cusolverStatus_t gesvdj_size(cusolverDnHandle_t h, int dt, cusolverEigMode_t jobz, int econ,
+                             int m, int n, const char *a, int lda, const char *s, const char *u,
+                             int ldu, const char *v, int ldv, int *lwork, gesvdjInfo_t p) {
+  if (dt == CA_FLOAT32)
+    return cusolverDnSgesvdj_bufferSize(h, jobz, econ, m, n, (const float *)a, lda,
+                                        (const float *)s, (const float *)u, ldu, (const float *)v,
+                                        ldv, lwork, p);
+  return cusolverDnDgesvdj_bufferSize(h, jobz, econ, m, n, (const double *)a, lda,
+                                      (const double *)s, (const double *)u, ldu,
+                                      (const double *)v, ldv, lwork, p);
+}
+
+cusolverStatus_t gesvdj(cusolverDnHandle_t h, int dt, cusolverEigMode_t jobz, int econ, int m,
+                        int n, char *a, int lda, char *s, char *u, int ldu, char *v, int ldv,
+                        void *work, int lwork, int *info, gesvdjInfo_t p) {
+  if (dt == CA_FLOAT32)
+    return cusolverDnSgesvdj(h, jobz, econ, m, n, (float *)a, lda, (float *)s, (float *)u, ldu,
+                             (float *)v, ldv, (float *)work, lwork, info, p);
+  return cusolverDnDgesvdj(h, jobz, econ, m, n, (double *)a, lda, (double *)s, (double *)u, ldu,
+                           (double *)v, ldv, (double *)work, lwork, info, p);
+}
+
+cusolverStatus_t gesvdj_batched_size(cusolverDnHandle_t h, int dt, cusolverEigMode_t jobz, int m,
+                                     int n, const char *a, int lda, const char *s, const char *u,
+                                     int ldu, const char *v, int ldv, int *lwork, gesvdjInfo_t p,
+                                     int batch) {
+  if (dt == CA_FLOAT32)
+    return cusolverDnSgesvdjBatched_bufferSize(h, jobz, m, n, (const float *)a, lda,
+                                               (const float *)s, (const float *)u, ldu,
+                                               (const float *)v, ldv, lwork, p, batch);
+  return cusolverDnDgesvdjBatched_bufferSize(h, jobz, m, n, (const double *)a, lda,
+                                             (const double *)s, (const double *)u, ldu,
+                                             (const double *)v, ldv, lwork, p, batch);
+}
+
+cusolverStatus_t gesvdj_batched(cusolverDnHandle_t h, int dt, cusolverEigMode_t jobz, int m,
+                                int n, char *a, int lda, char *s, char *u, int ldu, char *v,
+                                int ldv, void *work, int lwork, int *info, gesvdjInfo_t p,
+                                int batch) {
+  if (dt == CA_FLOAT32)
+    return cusolverDnSgesvdjBatched(h, jobz, m, n, (float *)a, lda, (float *)s, (float *)u, ldu,
+                                    (float *)v, ldv, (float *)work, lwork, info, p, batch);
+  return cusolverDnDgesvdjBatched(h, jobz, m, n, (double *)a, lda, (double *)s, (double *)u, ldu,
+                                  (double *)v, ldv, (double *)work, lwork, info, p, batch);
+}
+
+/* V (batch of n x n, packed, ld n) transposed into the caller's V^T. */
+ca_status store_vt(ca_backend *be, const ca_lapack *l, const char *v) {
+  int64_t n = l->n, total = l->batch * n * n;
+  unsigned g = grid_for(be, total);
+  cudaStream_t s = cu_stream(be);
+  if (l->dtype == CA_FLOAT32)
+    k_transpose<float><<<g, 256, 0, s>>>((float *)l->c.data, l->c.ld, l->c.bs, (const float *)v, n,
+                                         n * n, n, n, total);
+  else
+    k_transpose<double><<<g, 256, 0, s>>>((double *)l->c.data, l->c.ld, l->c.bs, (const double *)v,
+                                          n, n * n, n, n, total);
+  return cu_check_launch(be, "svd V^T");
+}
+
+/* QR iteration (<t>gesvd), float32's route: U and V^T straight into the caller's. */
+ca_status svd_qr(ca_backend *be, ws *w, const ca_lapack *l, int *dinfo) {
+  ca_status st = CA_OK;
+  size_t isz = ca_itemsize(l->dtype);
+  int m = (int)l->m, n = (int)l->n, lda = (int)l->a.ld, lwork = 0;
+  int vec = l->job != CA_SVD_NONE;
+  signed char jobu = l->job == CA_SVD_FULL ? 'A' : vec ? 'S' : 'N', jobvt = vec ? 'A' : 'N';
+  int ldu = vec ? (int)l->b.ld : m, ldvt = vec ? (int)l->c.ld : n;
+  void *work, *rwork;
+  cusolverDnHandle_t h = (cusolverDnHandle_t)cu_cusolver(be, NULL);
+  if (!h) return CA_ERR_DEVICE;
+  SOLVER("cusolverDn<t>gesvd_bufferSize", gesvd_size(h, l->dtype, m, n, &lwork));
+  TRY(ws_dev(w, isz * (size_t)lwork, &work));
+  TRY(ws_dev(w, isz * (size_t)n, &rwork));
+  for (int64_t p = 0; p < l->batch; p++)
+    SOLVER("cusolverDn<t>gesvd",
+           gesvd(h, l->dtype, jobu, jobvt, m, n, at(l->a, p, isz), lda, at(l->v, p, isz),
+                 vec ? at(l->b, p, isz) : NULL, ldu, vec ? at(l->c, p, isz) : NULL, ldvt, work,
+                 lwork, rwork, dinfo + p));
+done:
+  return st;
+}
+
+/* One-sided Jacobi (<t>gesvdj), float64's route, looped; V goes through a scratch batch. */
+ca_status svd_jacobi(ca_backend *be, ws *w, const ca_lapack *l, int *dinfo, gesvdjInfo_t gp) {
+  ca_status st = CA_OK;
+  size_t isz = ca_itemsize(l->dtype);
+  int m = (int)l->m, n = (int)l->n, lda = (int)l->a.ld, lwork = 0;
+  int vec = l->job != CA_SVD_NONE, econ = l->job != CA_SVD_FULL;
+  cusolverEigMode_t jobz = vec ? CUSOLVER_EIG_MODE_VECTOR : CUSOLVER_EIG_MODE_NOVECTOR;
+  int ldu = vec ? (int)l->b.ld : m;
+  void *u0 = NULL, *v = NULL, *work;
+  cusolverDnHandle_t h = (cusolverDnHandle_t)cu_cusolver(be, NULL);
+  if (!h) return CA_ERR_DEVICE;
+  if (!vec) TRY(ws_dev(w, isz * (size_t)m * (size_t)n, &u0));   /* not read, but required */
+  TRY(ws_dev(w, isz * (size_t)n * (size_t)n * (size_t)(vec ? l->batch : 1), &v));
+  SOLVER("cusolverDn<t>gesvdj_bufferSize",
+         gesvdj_size(h, l->dtype, jobz, econ, m, n, l->a.data, lda, l->v.data,
+                     vec ? l->b.data : (char *)u0, ldu, (char *)v, n, &lwork, gp));
+  TRY(ws_dev(w, isz * (size_t)lwork, &work));
+  for (int64_t p = 0; p < l->batch; p++)
+    SOLVER("cusolverDn<t>gesvdj",
+           gesvdj(h, l->dtype, jobz, econ, m, n, at(l->a, p, isz), lda, at(l->v, p, isz),
+                  vec ? at(l->b, p, isz) : (char *)u0, ldu,
+                  (char *)v + (vec ? p * n * n * (int64_t)isz : 0), n, work, lwork, dinfo + p, gp));
+  if (vec) TRY(store_vt(be, l, (const char *)v));
+done:
+  return st;
+}
+
+/* Stacks of matrices up to 32 x 32 in one gesvdjBatched call (full U; packed operands). */
+bool jacobi_batched_fits(const ca_lapack *l) {
+  return l->batch > 1 && l->m <= 32 && fits_int(l->batch) &&
+         (l->job != CA_SVD_REDUCED || l->m == l->n) && l->a.bs == l->a.ld * l->n &&
+         l->v.bs == l->n && (l->job == CA_SVD_NONE || l->b.bs == l->b.ld * l->m);
+}
+
+ca_status svd_jacobi_batched(ca_backend *be, ws *w, const ca_lapack *l, int *dinfo,
+                             gesvdjInfo_t gp) {
+  ca_status st = CA_OK;
+  size_t isz = ca_itemsize(l->dtype);
+  int m = (int)l->m, n = (int)l->n, lda = (int)l->a.ld, batch = (int)l->batch, lwork = 0;
+  int vec = l->job != CA_SVD_NONE;
+  cusolverEigMode_t jobz = vec ? CUSOLVER_EIG_MODE_VECTOR : CUSOLVER_EIG_MODE_NOVECTOR;
+  int ldu = vec ? (int)l->b.ld : m;
+  void *u = vec ? (void *)l->b.data : NULL, *v = NULL, *work;
+  cusolverDnHandle_t h = (cusolverDnHandle_t)cu_cusolver(be, NULL);
+  if (!h) return CA_ERR_DEVICE;
+  SOLVER("cusolverDnXgesvdjSetSortEig", cusolverDnXgesvdjSetSortEig(gp, 1));
+  if (!vec) TRY(ws_dev(w, isz * (size_t)m * (size_t)m * (size_t)batch, &u));
+  TRY(ws_dev(w, isz * (size_t)n * (size_t)n * (size_t)batch, &v));
+  SOLVER("cusolverDn<t>gesvdjBatched_bufferSize",
+         gesvdj_batched_size(h, l->dtype, jobz, m, n, l->a.data, lda, l->v.data, (char *)u, ldu,
+                             (char *)v, n, &lwork, gp, batch));
+  TRY(ws_dev(w, isz * (size_t)lwork, &work));
+  SOLVER("cusolverDn<t>gesvdjBatched",
+         gesvdj_batched(h, l->dtype, jobz, m, n, l->a.data, lda, l->v.data, (char *)u, ldu,
+                        (char *)v, n, work, lwork, dinfo, gp, batch));
+  if (vec) TRY(store_vt(be, l, (const char *)v));
+done:
+  return st;
+}
+
+} /* namespace */
+
+extern "C" ca_status cu_gesvd(ca_backend *be, const ca_lapack *l) {
+  ca_status st = check_dtype(be, l);
+  if (st != CA_OK) return st;
+  int vec = l->job != CA_SVD_NONE;
+  if (!fits_int(l->m) || !fits_int(l->n) || !fits_int(l->a.ld) ||
+      (vec && (!fits_int(l->b.ld) || !fits_int(l->c.ld))))
+    return too_large(be, "svd");
+  ws w = {be, {NULL}, 0, NULL};
+  int *dinfo = NULL;
+  gesvdjInfo_t gp = NULL;
+  TRY(zeroed_info(&w, l->batch, &dinfo));
+  if (jacobi_batched_fits(l) || l->dtype == CA_FLOAT64) {
+    SOLVER("cusolverDnCreateGesvdjInfo", cusolverDnCreateGesvdjInfo(&gp));
+    if (jacobi_batched_fits(l)) TRY(svd_jacobi_batched(be, &w, l, dinfo, gp));
+    else TRY(svd_jacobi(be, &w, l, dinfo, gp));
+  } else {
+    TRY(svd_qr(be, &w, l, dinfo));
+  }
+  if (l->info) TRY(read_info(be, dinfo, l->batch, l->info));
+done:
+  ws_free(&w);
+  if (gp) cusolverDnDestroyGesvdjInfo(gp);
+  return st;
+}

@@ -1,0 +1,534 @@
+-- cu.fuse(fn[, {name =}]): one kernel for a chain of elementwise array expressions.
+--
+-- The first call with a combination of argument dtypes and scalar kinds traces `fn` with
+-- symbolic arrays: arithmetic operators, the elementwise functions of the op table (cu.exp,
+-- cu.less, ...), cu.where and x:astype(dt) record nodes whose dtypes are found by running the
+-- core's own rules on one-element CPU arrays, so they cannot drift from the unfused ops. On a
+-- CUDA device the trace becomes one CUDA C kernel that applies the same formulas
+-- (ca_<op>_<kind> of src/scalar.h) with the same loads and stores (src/convert.h) as the
+-- backends do, every intermediate rounded to its dtype as an unfused op would store it; so
+-- fused results equal unfused ones bit for bit. On the CPU the trace is replayed op by op.
+local kernel = require "cuarray.kernel"
+local jit = require "cuarray.jit"
+local options = require "cuarray.options"
+
+local U = kernel.util
+local unpack = table.unpack or unpack
+local M = {}
+
+local cu_ -- the module table (M.install)
+local originals = {} -- name -> the real cu function, while tracing and for the replay
+
+-- ---- symbolic values ------------------------------------------------------------------------
+
+local Sym = {}
+local trace -- the trace being recorded: {nodes = {...}, nparams = n}
+
+local function is_sym(v) return getmetatable(v) == Sym end
+
+-- A weak scalar's kind: "i", "f" or "b" (a Lua integer, float, boolean).
+local function weak_kind(v)
+  if type(v) == "boolean" then return "b" end
+  if math.type then return math.type(v) == "integer" and "i" or "f" end
+  return v == math.floor(v) and "i" or "f"
+end
+
+local function new_node(t)
+  trace.nodes[#trace.nodes + 1] = t
+  t.id = #trace.nodes
+  return setmetatable(t, Sym)
+end
+
+-- A stand-in for a node when the core's rules decide a dtype: a one-element CPU array of its
+-- dtype, or a Lua number of its weak kind.
+local dummies = {}
+local function dummy(n)
+  if n.weak then return n.weak == "b" and true or n.weak == "i" and 1 or 0.5 end
+  local d = dummies[n.dtype]
+  if not d then
+    d = cu_.zeros(1, {dtype = n.dtype, device = "cpu"})
+    dummies[n.dtype] = d
+  end
+  return d
+end
+
+local function operand(v, fname)
+  if is_sym(v) then return v end
+  if type(v) == "number" or type(v) == "boolean" then
+    return new_node({op = "const", weak = weak_kind(v), value = v})
+  end
+  if cu_.is_array(v) then
+    error(fname .. ": a fused function can only use arrays passed as its arguments", 4)
+  end
+  error(("%s: cannot use a %s in a fused function"):format(fname, type(v)), 4)
+end
+
+local OPS -- name -> {kind =, rule =}, from cu._ops
+
+-- The dtype a weak scalar takes alone (as the core makes a lone number a 0-d array).
+local LONE = {i = "int64", f = "float64", b = "bool"}
+
+-- Records op `name` over its operands; the result dtype is the core's.
+local function record(name, ...)
+  local info = OPS[name]
+  local n = select("#", ...)
+  local args = {}
+  for i = 1, n do args[i] = operand((select(i, ...)), "fuse") end
+  if info.kind == "unary" and args[1].dtype == "bool" and name == "invert" then
+    name, info = "logical_not", OPS.logical_not
+  end
+  local d = {}
+  for i = 1, n do d[i] = dummy(args[i]) end
+  local r = originals[name](unpack(d, 1, n))
+  local node = {op = name, args = args, dtype = r.dtype}
+  if info.rule == "predicate" then
+    node.compute = n == 1 and (LONE[args[1].weak] or args[1].dtype)
+                   or originals.maximum(d[1], d[2]).dtype
+  else
+    node.compute = r.dtype
+  end
+  return new_node(node)
+end
+
+local function record_where(c, x, y)
+  local args = {operand(c, "fuse"), operand(x, "fuse"), operand(y, "fuse")}
+  local r = originals.where(dummy(args[1]), dummy(args[2]), dummy(args[3]))
+  local cd = LONE[args[1].weak] or args[1].dtype
+  return new_node({op = "where", args = args, dtype = r.dtype, compute = r.dtype, cond = cd})
+end
+
+local function record_cast(x, dt)
+  x = operand(x, "fuse")
+  local r = originals.zeros(1, {dtype = dt, device = "cpu"}) -- checks the name
+  return new_node({op = "astype", args = {x}, dtype = r.dtype, compute = r.dtype})
+end
+
+local BINARY_META = {
+  __add = "add", __sub = "subtract", __mul = "multiply", __div = "divide", __mod = "mod",
+  __pow = "power", __idiv = "floor_divide", __band = "bitwise_and", __bor = "bitwise_or",
+  __bxor = "bitwise_xor", __shl = "left_shift", __shr = "right_shift",
+}
+-- Lua's operators between two scalars (weak parameters or constants) are Lua arithmetic, as in
+-- the unfused function: the result is a weak scalar, with Lua 5.3's number kinds (integer
+-- operands give an integer, except / and ^; any float gives a float).
+local LUA_ARITH = {
+  add = function(a, b) return a + b end, subtract = function(a, b) return a - b end,
+  multiply = function(a, b) return a * b end, divide = function(a, b) return a / b end,
+  power = function(a, b) return a ^ b end, mod = function(a, b) return a % b end,
+  floor_divide = function(a, b)
+    local r = math.floor(a / b)
+    return (math.type and (math.type(a) == "float" or math.type(b) == "float")) and r + 0.0 or r
+  end,
+  negative = function(a) return -a end,
+}
+-- The same in C, on double (f) or long long (i) operands: Lua's floored mod and division.
+local C_ARITH = {
+  add = "(%s + %s)", subtract = "(%s - %s)", multiply = "(%s * %s)",
+  divide = "((double)%s / (double)%s)", power = "pow((double)%s, (double)%s)",
+  negative = "(-%s)",
+  mod = {f = "ca_mod_d(%s, %s)", i = "ca_mod_i(%s, %s)"},
+  floor_divide = {f = "floor((double)%s / (double)%s)", i = "ca_floor_divide_i(%s, %s)"},
+}
+
+local function operator(name, ...)
+  local n = select("#", ...)
+  local all_weak = true
+  for i = 1, n do
+    local v = select(i, ...)
+    if not (type(v) == "number" or (is_sym(v) and v.weak)) then all_weak = false end
+  end
+  if not all_weak then return record(name, ...) end
+  if not LUA_ARITH[name] then
+    error(("fuse: %s between two scalars is not supported in a fused function"):format(name), 3)
+  end
+  local args, w = {}, "i"
+  for i = 1, n do
+    args[i] = operand((select(i, ...)), "fuse")
+    if args[i].weak == "f" then w = "f" end
+  end
+  if name == "divide" or name == "power" then w = "f" end
+  return new_node({op = "lua", fn = name, args = args, weak = w})
+end
+
+for meta, name in pairs(BINARY_META) do
+  Sym[meta] = function(a, b) return operator(name, a, b) end
+end
+Sym.__unm = function(a) return operator("negative", a) end
+Sym.__bnot = function(a) return record("invert", a) end
+local function no_compare()
+  error("fuse: < and <= cannot be traced (Lua makes them booleans): use cu.less(x, y) and "
+        .. "friends", 2)
+end
+Sym.__lt, Sym.__le = no_compare, no_compare
+-- A node's own fields, which may be absent (nil) without being an error.
+local FIELDS = {op = true, id = true, args = true, dtype = true, compute = true, weak = true,
+                value = true, index = true, cond = true, fn = true}
+Sym.__index = function(s, k)
+  if FIELDS[k] then return nil end
+  if k == "astype" then return record_cast end
+  if type(k) == "string" and OPS[k] and OPS[k].kind ~= "reduce" then
+    return function(self, ...) return record(k, self, ...) end
+  end
+  if type(k) == "string" then
+    error(("fuse: %s is not supported in a fused function"):format(k), 2)
+  end
+  error("fuse: a fused function cannot index its arrays", 2)
+end
+Sym.__newindex = function() error("fuse: a fused function cannot assign into its arrays", 2) end
+
+-- ---- tracing --------------------------------------------------------------------------------
+
+local function traced(name)
+  local f = originals[name]
+  return function(...)
+    for i = 1, select("#", ...) do
+      if is_sym((select(i, ...))) then
+        if name == "where" then return record_where(...) end
+        return record(name, ...)
+      end
+    end
+    return f(...)
+  end
+end
+
+local function run_trace(fn, sig)
+  trace = {nodes = {}, params = {}}
+  for i, s in ipairs(sig) do
+    local node = new_node({op = "param", index = i, dtype = s.dtype, weak = s.weak})
+    trace.params[i] = node
+  end
+  local saved = {}
+  for name, info in pairs(OPS) do
+    if info.kind ~= "reduce" then
+      saved[name] = cu_[name]
+      cu_[name] = traced(name)
+    end
+  end
+  saved.where = cu_.where
+  cu_.where = traced("where")
+  local results = {pcall(fn, unpack(trace.params, 1, #sig))}
+  for name, f in pairs(saved) do cu_[name] = f end
+  local t = trace
+  trace = nil
+  if not results[1] then
+    local err = tostring(results[2])
+    if err:find("got table", 1, true) then
+      err = err .. " (in a fused function, call the functions through the module table, as "
+            .. "cu.exp(x): a local copy taken before the trace cannot see its symbolic arrays)"
+    end
+    error(err, 0)
+  end
+  t.outputs = {}
+  for i = 2, #results do
+    local v = results[i]
+    if not is_sym(v) or v.weak then
+      error(("fuse: the fused function returned a %s as result %d, not an array expression")
+            :format(is_sym(v) and "scalar" or type(v), i - 1), 0)
+    end
+    t.outputs[i - 1] = v
+  end
+  if #t.outputs == 0 then error("fuse: the fused function returned nothing", 0) end
+  return t
+end
+
+-- ---- replay on the CPU ----------------------------------------------------------------------
+
+local function replay(t, args)
+  local val = {}
+  for _, n in ipairs(t.nodes) do
+    if n.op == "param" then val[n.id] = args[n.index]
+    elseif n.op == "const" then val[n.id] = n.value
+    elseif n.op == "lua" then
+      local a, b = val[n.args[1].id], n.args[2] and val[n.args[2].id]
+      val[n.id] = LUA_ARITH[n.fn](a, b)
+    elseif n.op == "astype" then
+      local x = val[n.args[1].id]
+      val[n.id] = cu_.is_array(x) and x:astype(n.dtype) or cu_.array(x, {dtype = n.dtype})
+    else
+      local a = {}
+      for i, m in ipairs(n.args) do a[i] = val[m.id] end
+      val[n.id] = originals[n.op](unpack(a, 1, #n.args))
+    end
+  end
+  local out = {}
+  for i, o in ipairs(t.outputs) do out[i] = val[o.id] end
+  return unpack(out)
+end
+
+-- ---- code generation ------------------------------------------------------------------------
+
+local kind = kernel.kind_of
+
+-- The expression of node n as a value of compute dtype cd (the loop's operand load).
+local function load(n, cd, name_of)
+  local k = kind(cd)
+  if n.weak then
+    local sk = (n.weak == "f" or k ~= "i") and "d" or "i"
+    local v = name_of(n)
+    return ("ca_load_%s_%s(ca_store_%s_%s(%s))"):format(k, cd, sk, cd, v)
+  end
+  return ("ca_load_%s_%s(%s)"):format(k, n.dtype, name_of(n))
+end
+
+local function literal(n)
+  if n.weak == "b" then return n.value and "1LL" or "0LL" end
+  if n.weak == "i" then return ("%dLL"):format(n.value) end
+  local v = n.value
+  if v ~= v then return "(0.0 / 0.0)" end
+  if v == math.huge then return "(1.0 / 0.0)" end
+  if v == -math.huge then return "(-1.0 / 0.0)" end
+  return ("%.17g"):format(v)
+end
+
+-- The source of the kernel for trace t with nd loop dimensions (contiguous: a flat loop).
+local function generate(t, name, nd, contiguous)
+  local decl, sig, body = {"long long _n"}, {"l"}, {}
+  local arrays = {}
+  local name_of
+  local function arith(n)
+    local c = C_ARITH[n.fn]
+    if type(c) == "table" then c = c[n.weak] end
+    local a = {}
+    for i, m in ipairs(n.args) do
+      local v = name_of(m)
+      a[i] = (n.weak == "f" and m.weak ~= "f") and ("(double)" .. v) or v
+    end
+    return c:format(a[1], a[2])
+  end
+  name_of = function(n)
+    if n.op == "const" then return literal(n) end
+    if n.op == "lua" then return arith(n) end
+    if n.op == "param" and n.weak then return "_s" .. n.index end
+    return "v" .. n.id
+  end
+  for _, p in ipairs(t.params) do
+    if p.weak then
+      local f = p.weak == "f"
+      decl[#decl + 1] = (f and "double _s" or "long long _s") .. p.index
+      sig[#sig + 1] = f and "d" or "l"
+    else
+      decl[#decl + 1] = ("ca_view<%s, %d> _a%d"):format(U.ctype(p.dtype, name).elem, nd, p.index)
+      sig[#sig + 1] = "v"
+      arrays[#arrays + 1] = "_a" .. p.index
+    end
+  end
+  for j, o in ipairs(t.outputs) do
+    decl[#decl + 1] = ("ca_view<%s, %d> _out%d"):format(U.ctype(o.dtype, name).elem, nd, j)
+    sig[#sig + 1] = "v"
+    arrays[#arrays + 1] = "_out" .. j
+  end
+  local function at(a) return contiguous and (a .. ".p[i]") or (a .. ".p[_o" .. a .. "]") end
+  for _, n in ipairs(t.nodes) do
+    local e = U.ctype(n.dtype or "int64", name).elem
+    if n.op == "param" and not n.weak then
+      body[#body + 1] = ("    const %s v%d = %s;"):format(e, n.id, at("_a" .. n.index))
+    elseif n.op == "astype" then
+      local x = n.args[1]
+      local from = LONE[x.weak] or x.dtype
+      local k = kind(from)
+      body[#body + 1] = ("    const %s v%d = ca_store_%s_%s(%s);")
+                        :format(e, n.id, k, n.dtype, load(x, from, name_of))
+    elseif n.op == "where" then
+      local c, x, y = n.args[1], n.args[2], n.args[3]
+      local k = kind(n.compute)
+      local cond = c.weak and ("(%s != 0)"):format(name_of(c))
+                   or ("ca_truth_%s(%s)"):format(c.dtype, name_of(c))
+      body[#body + 1] = ("    const %s v%d = ca_store_%s_%s(%s ? %s : %s);")
+                        :format(e, n.id, k, n.dtype, cond, load(x, n.compute, name_of),
+                                load(y, n.compute, name_of))
+    elseif n.op ~= "param" and n.op ~= "const" and n.op ~= "lua" then
+      local k = kind(n.compute)
+      local a = {}
+      for i, m in ipairs(n.args) do a[i] = load(m, n.compute, name_of) end
+      local sk = n.dtype == "bool" and "i" or k
+      body[#body + 1] = ("    const %s v%d = ca_store_%s_%s(ca_%s_%s(%s));")
+                        :format(e, n.id, sk, n.dtype, n.op, k, table.concat(a, ", "))
+    end
+  end
+  for j, o in ipairs(t.outputs) do
+    body[#body + 1] = ("    %s = %s;"):format(at("_out" .. j), name_of(o))
+  end
+  local src = {kernel.PRELUDE}
+  src[#src + 1] = ("extern \"C\" __global__ void %s(%s) {"):format(name, table.concat(decl, ", "))
+  src[#src + 1] = "  for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < _n;"
+  src[#src + 1] = "       i += (long long)gridDim.x * blockDim.x) {"
+  if not contiguous then
+    local offs = {}
+    for _, a in ipairs(arrays) do offs[#offs + 1] = "_o" .. a .. " = 0" end
+    src[#src + 1] = "    long long _r = i, " .. table.concat(offs, ", ") .. ";"
+    src[#src + 1] = ("    for (int _d = %d; _d >= 0; _d--) {"):format(nd - 1)
+    src[#src + 1] = ("      const long long _q = _r %% %s.shape[_d];"):format(arrays[#arrays])
+    src[#src + 1] = ("      _r /= %s.shape[_d];"):format(arrays[#arrays])
+    for _, a in ipairs(arrays) do
+      src[#src + 1] = ("      _o%s += _q * %s.stride[_d];"):format(a, a)
+    end
+    src[#src + 1] = "    }"
+  end
+  for _, l in ipairs(body) do src[#src + 1] = l end
+  src[#src + 1] = "  }"
+  src[#src + 1] = "}"
+  return table.concat(src, "\n") .. "\n", table.concat(sig)
+end
+
+-- ---- fused functions ------------------------------------------------------------------------
+
+local Fused = {}
+Fused.__index = Fused
+local counter = 0
+
+function M.fuse(fn, opts)
+  if type(fn) ~= "function" then error("fuse: expected a function, got " .. type(fn), 2) end
+  opts = options.check(opts, "fuse", {name = true})
+  counter = counter + 1
+  local name = opts.name or ("fused_" .. counter)
+  if type(name) ~= "string" or not name:match("^[%a_][%w_]*$") then
+    error("fuse: name must be a C identifier, got " .. tostring(name), 2)
+  end
+  return setmetatable({fn = fn, name = name, traces = {}, launches = {}}, Fused)
+end
+
+-- The trace for these arguments (traced on first use), its key and the arguments' device.
+local function trace_for(f, args, n)
+  local key, sig, device = {}, {}, nil
+  for i = 1, n do
+    local v = args[i]
+    if cu_.is_array(v) then
+      cu_._check_array(v, "fuse")
+      if device and device ~= v.device then
+        error(("fuse: arguments on different devices (%s and %s)"):format(device, v.device), 3)
+      end
+      device = v.device
+      key[i], sig[i] = v.dtype, {dtype = v.dtype}
+    elseif type(v) == "number" or type(v) == "boolean" then
+      local w = weak_kind(v)
+      key[i], sig[i] = w, {weak = w}
+    else
+      error(("fuse: argument %d must be an array or a number, got %s"):format(i, type(v)), 3)
+    end
+  end
+  key = table.concat(key, ",")
+  local t = f.traces[key]
+  if not t then
+    t = run_trace(f.fn, sig)
+    f.traces[key] = t
+  end
+  return t, key, device
+end
+
+-- The loop of a GPU call: shape, coalesced shape and strides, whether every output has the
+-- loop's shape (else the call runs op by op).
+local function loop_of(t, args)
+  local arrays = {}
+  for _, p in ipairs(t.params) do
+    if not p.weak then arrays[#arrays + 1] = args[p.index] end
+  end
+  if #arrays == 0 then return nil end
+  local shape = U.broadcast_shape("fuse", arrays)
+  local deps = {}
+  for _, n in ipairs(t.nodes) do
+    if n.op == "param" then
+      deps[n.id] = n.weak and {} or {args[n.index]}
+    elseif n.args then
+      local d = {}
+      for _, m in ipairs(n.args) do for _, a in ipairs(deps[m.id]) do d[#d + 1] = a end end
+      deps[n.id] = d
+    else
+      deps[n.id] = {}
+    end
+  end
+  local want = table.concat(shape, ",")
+  for _, o in ipairs(t.outputs) do
+    local d = deps[o.id]
+    if #d == 0 or table.concat(U.broadcast_shape("fuse", d), ",") ~= want then return nil end
+  end
+  return shape, arrays
+end
+
+local function plan(f, args, n)
+  local t, key, device = trace_for(f, args, n)
+  if not device then return {replay = true, trace = t} end
+  local shape = loop_of(t, args)
+  if not shape then return {replay = true, trace = t, device = device} end
+  local outs, strides = {}, {}
+  for _, p in ipairs(t.params) do
+    if not p.weak then strides[#strides + 1] = U.broadcast_strides(args[p.index], shape) end
+  end
+  for j, o in ipairs(t.outputs) do
+    outs[j] = kernel._empty(shape, o.dtype, device)
+    strides[#strides + 1] = U.broadcast_strides(outs[j], shape)
+  end
+  local cshape, cst = U.coalesce(shape, strides)
+  local nd, contiguous = #cshape, #cshape == 1
+  for _, st in ipairs(cst) do if st[1] ~= 1 then contiguous = false end end
+  local lkey = key .. "|" .. nd .. (contiguous and "c" or "s")
+  local gen = f.launches[lkey]
+  if not gen then
+    local src, sig = generate(t, f.name, nd, contiguous)
+    gen = {source = src, sig = sig, kernels = {}}
+    f.launches[lkey] = gen
+  end
+  local values, j = {U.size_of(shape)}, 0
+  local function view(a)
+    j = j + 1
+    local v = {a:data_ptr()}
+    for d = 1, nd do v[1 + d] = cshape[d] end
+    for d = 1, nd do v[1 + nd + d] = cst[j][d] end
+    return v
+  end
+  for _, p in ipairs(t.params) do
+    local v = args[p.index]
+    if p.weak then
+      values[#values + 1] = type(v) == "boolean" and (v and 1 or 0) or v
+    else
+      values[#values + 1] = view(v)
+    end
+  end
+  for _, o in ipairs(outs) do values[#values + 1] = view(o) end
+  return {trace = t, gen = gen, values = values, outputs = outs, device = device,
+          n = U.size_of(shape)}
+end
+
+-- f:source(args...): the CUDA source of the fused kernel for these arguments (no GPU needed;
+-- nil when they would run op by op).
+function Fused:source(...)
+  local p = plan(self, {...}, select("#", ...))
+  return p.gen and p.gen.source
+end
+
+-- f:compile(args..., {arch = "sm_90"}): compiles for these arguments; the image's size.
+function Fused:compile(...)
+  local args, n, opts = U.call_args("fuse", {arch = true}, ...)
+  local p = plan(self, args, n)
+  if not p.gen then error("fuse: these arguments run op by op, not as one kernel", 2) end
+  return #jit.compile(p.gen.source, self.name, {}, opts.arch or "sm_90", "fuse " .. self.name)
+end
+
+function Fused:__call(...)
+  local n = select("#", ...)
+  local args = {...}
+  local p = plan(self, args, n)
+  if p.replay or p.device == "cpu" then return replay(p.trace, args) end
+  local ordinal = U.device_ordinal(p.device, "fuse " .. self.name)
+  if p.n > 0 then
+    local k = p.gen.kernels[ordinal]
+    if not k then
+      k = jit.kernel(p.gen.source, self.name, {}, ordinal, "fuse " .. self.name)
+      p.gen.kernels[ordinal] = k
+    end
+    jit.launch("fuse " .. self.name, k, ordinal, {math.max(1, math.min(U.MAX_GRID,
+               math.ceil(p.n / U.BLOCK)))}, {U.BLOCK}, 0, nil, p.gen.sig,
+               unpack(p.values, 1, #p.gen.sig))
+  end
+  return unpack(p.outputs)
+end
+
+function M.install(cu)
+  cu_ = cu
+  OPS = {}
+  for _, op in ipairs(cu._ops) do OPS[op.name] = {kind = op.kind, rule = op.rule} end
+  for name in pairs(OPS) do originals[name] = cu[name] end
+  originals.where, originals.zeros = cu.where, cu.zeros
+  cu.fuse = M.fuse
+end
+
+return M

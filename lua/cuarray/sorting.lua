@@ -1,0 +1,356 @@
+-- Sorting, searching, sets and scatter-add that are compositions of the core's primitives
+-- (cu.sort, cu.argsort, cu._sort: values and positions at once, cu._searchsorted, cu.bincount,
+-- cu.take, masks). Positions are 1-based and axes count from 1, as everywhere in cuarray.
+local core = require "cuarray.core"
+local options = require "cuarray.options"
+
+local M = {}
+
+local function fail(fmt, ...) error(fmt:format(...), 3) end
+
+local function check_array(a, fname) core._check_array(a, fname) return a end
+
+-- A 1-based axis (negative from the end) of an array of ndim dims, checked.
+local function norm_axis(axis, ndim, fname)
+  if type(axis) ~= "number" or axis ~= math.floor(axis) then
+    fail("%s: axis must be an integer, got %s", fname, tostring(axis))
+  end
+  if axis >= 1 and axis <= ndim then return axis end
+  if axis <= -1 and axis >= -ndim then return axis + ndim + 1 end
+  fail("%s: axis %d is out of bounds for an array of dimension %d (axes run from 1, or from -1 "
+    .. "at the end)", fname, axis, ndim)
+end
+M._norm_axis = norm_axis
+
+-- a[..., first:last, ...] along axis ax (1-based, inclusive), keeping the axis.
+local function slice(a, ax, first, last)
+  local key = {}
+  for d = 1, ax - 1 do key[d] = {} end
+  key[ax] = {first, last}
+  return a[key]
+end
+M._slice = slice
+
+local function int_arg(v, what, fname)
+  if type(v) ~= "number" or v ~= math.floor(v) then
+    fail("%s: %s must be an integer, got %s", fname, what, tostring(v))
+  end
+  return v
+end
+
+-- ---- searching ------------------------------------------------------------------------------
+
+-- cu.searchsorted(a, v[, {side = "left"|"right", sorter =}]): where the values v would go in the
+-- sorted 1-D array a, as 1-based insertion points: i means "insert before element i", #a + 1
+-- at the end (NumPy's index plus one). sorter: 1-based positions that sort a (cu.argsort(a)).
+function M.searchsorted(a, v, opts)
+  check_array(a, "searchsorted")
+  opts = options.check(opts, "searchsorted", {side = true, sorter = true})
+  if opts.sorter ~= nil then
+    check_array(opts.sorter, "searchsorted")
+    if opts.sorter.ndim ~= 1 or opts.sorter.size ~= a.size then
+      fail("searchsorted: sorter must be 1-D of the length of a (%d)", a.size)
+    end
+    a = core.take(a, opts.sorter)
+  end
+  return core._searchsorted(a, v, {side = opts.side})
+end
+
+-- cu.digitize(x, bins[, {right = false}]): NumPy's bin numbers 0..#bins (0 below the first
+-- edge, #bins above the last); with 1-based bins, i means bins[i] <= x < bins[i + 1].
+function M.digitize(x, bins, opts)
+  opts = options.check(opts, "digitize", {right = true})
+  check_array(bins, "digitize")
+  if bins.ndim ~= 1 then fail("digitize: bins must be 1-D, got %d dimensions", bins.ndim) end
+  local side = opts.right and "left" or "right"
+  local n = bins.size
+  if n >= 2 and bins[{n}] < bins[{1}] then -- decreasing edges
+    local r = core._searchsorted(core.flip(bins), x, {side = side})
+    return core.subtract(n + 1, r) -- n - (r - 1)
+  end
+  return core.subtract(core._searchsorted(bins, x, {side = side}), 1)
+end
+
+-- ---- top-k, partition, lexsort --------------------------------------------------------------
+
+-- cu.topk(a, k[, axis][, {largest = true, sorted = true}]): the k largest (or smallest) elements
+-- along axis (the last by default) and their 1-based positions. NaN counts as the largest.
+function M.topk(a, k, axis, opts)
+  check_array(a, "topk")
+  if options.is_options(axis, false) then axis, opts = nil, axis end
+  opts = options.check(opts, "topk", {largest = true, sorted = true})
+  if a.ndim == 0 then fail("topk: not supported for 0-d arrays") end
+  local ax = norm_axis(axis or -1, a.ndim, "topk")
+  int_arg(k, "k", "topk")
+  local n = a.shape[ax]
+  if k < 0 or k > n then
+    fail("topk: k = %d is out of range for an axis of length %d", k, n)
+  end
+  local largest = opts.largest ~= false
+  local vals, pos = core._sort(a, ax, largest, "topk")
+  if k == n then return vals, pos end
+  if k == 0 then
+    local shape = a.shape
+    shape[ax] = 0
+    return core.empty(shape, {dtype = a.dtype, device = a.device}),
+      core.empty(shape, {dtype = "int64", device = a.device})
+  end
+  return slice(vals, ax, 1, k), slice(pos, ax, 1, k)
+end
+
+-- kth for partition: a number or a list of them, 1-based (negative from the end), checked.
+local function check_kth(kth, n, fname)
+  local list = type(kth) == "table" and kth or {kth}
+  for _, k in ipairs(list) do
+    int_arg(k, "kth", fname)
+    if k == 0 or k > n or k < -n then
+      fail("%s: kth %d is out of range for an axis of length %d (kth runs from 1, or from -1 at "
+        .. "the end)", fname, k, n)
+    end
+  end
+end
+
+local function partition(fname, arg)
+  return function(a, kth, axis, opts)
+    check_array(a, fname)
+    if options.is_options(axis, false) then axis, opts = nil, axis end
+    options.check(opts, fname, {kind = true})
+    if a.ndim == 0 then fail("%s: not supported for 0-d arrays", fname) end
+    local ax = norm_axis(axis or -1, a.ndim, fname)
+    check_kth(kth, a.shape[ax], fname)
+    -- A sorted axis is a partition around every kth at once.
+    if arg then return core.argsort(a, ax) end
+    return core.sort(a, ax)
+  end
+end
+
+-- cu.partition(a, kth[, axis]) / cu.argpartition: element kth (1-based) in its sorted place,
+-- the smaller ones before it and the others after, along axis (the last by default).
+M.partition = partition("partition", false)
+M.argpartition = partition("argpartition", true)
+
+-- cu.lexsort(keys): the 1-based positions that sort by the last key, then the one before...
+-- keys: a Lua list of 1-D arrays of one length, or a 2-D array whose rows are the keys.
+function M.lexsort(keys, axis)
+  local list = {}
+  if core.is_array(keys) then
+    if keys.ndim == 1 then
+      list[1] = keys
+    elseif keys.ndim == 2 then
+      for i = 1, keys.shape[1] do list[i] = keys[i] end
+    else
+      fail("lexsort: keys must be a list of 1-D arrays or a 2-D array, got %d dimensions",
+        keys.ndim)
+    end
+  elseif type(keys) == "table" then
+    for i, k in ipairs(keys) do list[i] = check_array(k, "lexsort") end
+  else
+    fail("lexsort: keys must be a list of arrays or an array, got %s", type(keys))
+  end
+  if axis ~= nil and axis ~= -1 and axis ~= 1 then
+    fail("lexsort: only 1-D keys are supported (axis %s)", tostring(axis))
+  end
+  if #list == 0 then fail("lexsort: need at least one key") end
+  local n = list[1].size
+  for i, k in ipairs(list) do
+    if k.ndim ~= 1 or k.size ~= n then
+      fail("lexsort: key %d has shape (%s), expected (%d)", i, table.concat(k.shape, ","), n)
+    end
+  end
+  local perm = core.argsort(list[1])
+  for i = 2, #list do
+    local sub = core.argsort(core.take(list[i], perm))
+    perm = core.take(perm, sub)
+  end
+  return perm
+end
+
+-- ---- unique and sets ------------------------------------------------------------------------
+
+local function is_float(dt) return dt == "float16" or dt == "float32" or dt == "float64" end
+
+-- Where each element of the sorted 1-D s starts a new value (the first is always true); NaNs
+-- are one value (NumPy's equal_nan) unless equal_nan is false.
+local function run_starts(s, equal_nan)
+  local n = s.size
+  local head = core.ones(1, {dtype = "bool", device = s.device})
+  if n == 1 then return head end
+  local a, b = s[{{2, n}}], s[{{1, n - 1}}]
+  local ne = core.not_equal(a, b)
+  if equal_nan and is_float(s.dtype) then
+    ne = core.logical_and(ne, core.logical_not(core.logical_and(core.isnan(a), core.isnan(b))))
+  end
+  return core.concatenate({head, ne})
+end
+
+local UNIQUE_OPTS = {return_index = true, return_inverse = true, return_counts = true,
+                     axis = true, sorted = true, equal_nan = true}
+
+-- cu.unique(a[, {return_index =, return_inverse =, return_counts =, equal_nan = true,
+-- sorted = true}]): the sorted distinct elements of the flattened array. With any return_*
+-- option, a Lua table of results in NumPy's order (values, index, inverse, counts), also
+-- under those names: index are the 1-based positions of first occurrences, inverse the
+-- 1-based positions in values that rebuild a (in a's shape), counts how often each occurs.
+function M.unique(a, opts)
+  check_array(a, "unique")
+  opts = options.check(opts, "unique", UNIQUE_OPTS)
+  if opts.axis ~= nil then
+    fail("unique: axis is not supported (unique works on the flattened array)")
+  end
+  local equal_nan = opts.equal_nan ~= false
+  local want_pos = opts.return_index or opts.return_inverse
+  local f = a:ravel()
+  local n = f.size
+  local s, perm
+  if want_pos then s, perm = core._sort(f, 1, false, "unique") else s = core.sort(f) end
+  local values, starts, mask
+  if n == 0 then
+    values = s
+    starts = core.empty(0, {dtype = "int64", device = a.device})
+  else
+    mask = run_starts(s, equal_nan)
+    values = s[mask]
+    starts = core.flatnonzero(mask)
+  end
+  if not (opts.return_index or opts.return_inverse or opts.return_counts) then return values end
+  local out = {values}
+  out.values = values
+  if opts.return_index then
+    out.index = n == 0 and starts or core.take(perm, starts)
+    out[#out + 1] = out.index
+  end
+  if opts.return_inverse then
+    local inv = core.empty(n, {dtype = "int64", device = a.device})
+    if n > 0 then inv[perm] = core.cumsum(mask) end
+    out.inverse = inv:reshape(a.shape)
+    out[#out + 1] = out.inverse
+  end
+  if opts.return_counts then
+    local tail = core.full(1, n + 1, {dtype = "int64", device = a.device})
+    local ends = core.concatenate({starts, tail})
+    local m = starts.size
+    out.counts = m == 0 and starts or core.subtract(ends[{{2, m + 1}}], starts)
+    out[#out + 1] = out.counts
+  end
+  return out
+end
+
+local function flat(a, fname) return check_array(a, fname):ravel() end
+
+-- cu.isin(element, test_elements[, {invert = false}]): whether each element of `element` is
+-- among test_elements (NaN is never found, as with ==), in element's shape.
+function M.isin(element, test, opts)
+  check_array(element, "isin")
+  opts = options.check(opts, "isin", {invert = true, assume_unique = true})
+  local s = core.sort(flat(test, "isin"))
+  local n = s.size
+  local found
+  if n == 0 then
+    found = core.zeros(element.shape, {dtype = "bool", device = element.device})
+  else
+    local pos = core._searchsorted(s, element, {side = "left"})
+    local at = core.take(s, core.minimum(pos, n))
+    found = core.logical_and(core.equal(at, element), core.less_equal(pos, n))
+  end
+  if opts.invert then found = core.logical_not(found) end
+  return found
+end
+
+-- cu.intersect1d(a, b): the sorted values in both.
+function M.intersect1d(a, b)
+  local ua, ub = M.unique(flat(a, "intersect1d")), M.unique(flat(b, "intersect1d"))
+  local s = core.sort(core.concatenate({ua, ub}))
+  local n = s.size
+  if n < 2 then return s[{{1, 0}}] end
+  local lo = s[{{1, n - 1}}]
+  return lo[core.equal(lo, s[{{2, n}}])]
+end
+
+-- cu.union1d(a, b): the sorted values in either.
+function M.union1d(a, b)
+  return M.unique(core.concatenate({flat(a, "union1d"), flat(b, "union1d")}))
+end
+
+-- cu.setdiff1d(a, b): the sorted distinct values of a not in b.
+function M.setdiff1d(a, b)
+  local ua = M.unique(flat(a, "setdiff1d"))
+  return ua[M.isin(ua, flat(b, "setdiff1d"), {invert = true})]
+end
+
+-- cu.setxor1d(a, b): the sorted values in exactly one of them.
+function M.setxor1d(a, b)
+  local ua, ub = M.unique(flat(a, "setxor1d")), M.unique(flat(b, "setxor1d"))
+  local s = core.sort(core.concatenate({ua, ub}))
+  local n = s.size
+  if n < 2 then return s end
+  local t = core.ones(1, {dtype = "bool", device = s.device})
+  local diff = core.not_equal(s[{{2, n}}], s[{{1, n - 1}}])
+  local flag = core.concatenate({t, diff, t})
+  return s[core.logical_and(flag[{{2, n + 1}}], flag[{{1, n}}])]
+end
+
+-- ---- scatter-add ----------------------------------------------------------------------------
+
+-- cu.add_at(a, indices, values): a[indices] += values where repeated indices add up (NumPy's
+-- np.add.at(a, indices, values)), in place. indices: an integer array, a Lua list of integers or
+-- an integer, 1-based (negative from the end), selecting along the first axis; values: a number
+-- or an array broadcast to indices' shape followed by a's other dims. Atomics on the GPU.
+function M.add_at(a, indices, values)
+  check_array(a, "add_at")
+  if a.ndim == 0 then fail("add_at: not supported for 0-d arrays") end
+  local dev, n = a.device, a.shape[1]
+  local idx
+  if type(indices) == "number" then
+    int_arg(indices, "an index", "add_at")
+    idx = core.full({}, indices, {dtype = "int64", device = dev})
+  elseif type(indices) == "table" then
+    for _, v in ipairs(indices) do int_arg(v, "an index", "add_at") end
+    idx = core.array(#indices > 0 and indices or {}, {dtype = "int64", device = dev})
+  else
+    check_array(indices, "add_at")
+    if not indices.dtype:match("^u?int") then
+      fail("add_at: indices must be integers, got %s", indices.dtype)
+    end
+    idx = indices:to(dev):astype("int64")
+  end
+  local shape = idx.shape
+  for d = 2, a.ndim do shape[#shape + 1] = a.shape[d] end
+  if idx.size > 0 then
+    local lo, hi, bad = core.min(idx), core.max(idx), nil
+    if core.any(core.equal(idx, 0)) then bad = 0
+    elseif lo < -n then bad = lo
+    elseif hi > n then bad = hi end
+    if bad then
+      fail("add_at: index %s is out of bounds for axis 1 with size %d (indices run from 1, or "
+        .. "from -1 at the end)", tostring(bad), n)
+    end
+  end
+  -- element offsets from a's element 0: the index along axis 1, then the other dims
+  local strides = a.strides
+  local zero = core.where(core.less(idx, 0), core.add(idx, n), core.subtract(idx, 1))
+  local offs = core.multiply(zero, strides[1])
+  local lead = #idx.shape
+  for d = 2, a.ndim do
+    local view = {}
+    for k = 1, lead + a.ndim - 1 do view[k] = 1 end
+    view[lead + d - 1] = a.shape[d]
+    local along = core.arange(a.shape[d], {dtype = "int64", device = dev})
+    along = core.multiply(along, strides[d])
+    offs = core.add(core.expand_dims(offs, -1), along:reshape(view))
+  end
+  local vals
+  if type(values) == "number" then
+    vals = core.full(shape, values, {dtype = a.dtype, device = dev})
+  else
+    check_array(values, "add_at")
+    local ok, b = pcall(core.broadcast_to, values:to(dev), shape)
+    if not ok then
+      fail("add_at: values of shape (%s) do not broadcast to (%s)", table.concat(values.shape, ","),
+        table.concat(shape, ","))
+    end
+    vals = b:astype(a.dtype)
+  end
+  core._scatter_add(a, offs:ravel():copy(), vals:ravel():copy())
+end
+
+return M

@@ -1,0 +1,200 @@
+-- Sorting, searching, sets, counting and order statistics: every case of spec/sort_rows.lua
+-- (NumPy's results, written by tools/gen_sort_rows.py) on every device, then the properties
+-- and errors NumPy's values do not pin down.
+local cu = require "cuarray"
+local H = require "helper"
+
+local NAN, INF = H.nan, H.inf
+local unpack = table.unpack or unpack
+
+local function A(values, dtype) return cu.array(values, {dtype = dtype}) end
+
+local ROWS = dofile("spec/sort_rows.lua")(A, NAN, INF)
+
+-- float16/float32 results: NumPy 1.24 computes order statistics of them in float64 and NumPy 2
+-- in their own dtype, so they agree to the dtype's precision.
+local TOL = {float16 = 1e-3, float32 = 1e-6}
+
+local function apply_view(x, v)
+  if v == "flip" then return cu.flip(x, 1) end
+  if v == "T" then return x:transpose() end
+  if v == "step2" then return x[{{1, -1, 2}}] end
+  return x
+end
+
+local function label(r)
+  local parts = {}
+  for i, a in ipairs(r.args) do parts[i] = cu.is_array(a) and "array" or tostring(a) end
+  return ("%s of %s %s%s(%s)%s"):format(r.f, r.dtype, r.view and (r.view .. " ") or "",
+    #r.x == 0 and "empty " or "", table.concat(parts, ", "), r.opts and " with options" or "")
+end
+
+H.each_device("sorting, searching, sets and order statistics", function(dev)
+  describe("NumPy's results", function()
+    for i, r in ipairs(ROWS) do
+      it(("%d: %s"):format(i, label(r)), function()
+        -- rebuild the array arguments on this device
+        local args = {}
+        for k, a in ipairs(r.args) do args[k] = cu.is_array(a) and a:to(dev) or a end
+        local opts
+        if r.opts then
+          opts = {}
+          for k, v in pairs(r.opts) do opts[k] = cu.is_array(v) and v:to(dev) or v end
+          args[#args + 1] = opts
+        end
+        local x = apply_view(A(r.x, r.dtype), r.view)
+        assert.are.equal(dev, x.device:match("^%a+"))
+        local res
+        if r.f == "lexsort" then res = {cu.lexsort({x, args[1]})} else res = {cu[r.f](x, unpack(args))} end
+        local tol = TOL[r.dt_out or r.dtype]
+        if r.f == "add_at" then -- in place
+          assert.are.equal(0, #res)
+          H.same(x, r.out, tol)
+          return
+        end
+        if r.f == "partition" then
+          local kth = args[1]
+          H.same(res[1][{kth}], r.out, tol)
+          return
+        end
+        if #res == 1 and type(res[1]) == "table" then res = res[1] end -- unique's table
+        if #res == 1 then
+          H.same(res[1], r.out, tol)
+          if r.dt_out and cu.is_array(res[1]) then assert.are.equal(r.dt_out, res[1].dtype) end
+          if cu.is_array(res[1]) then assert.are.equal(x.device, res[1].device) end
+        else
+          for k = 1, #res do H.same(res[k], r.out[k], tol) end
+        end
+      end)
+    end
+  end)
+
+  describe("stability and ties", function()
+    it("keeps equal elements in their order, ascending and descending, on long rows", function()
+      for _, n in ipairs({5000, 70000}) do
+        local x = cu.random.randint(0, 7, {n}):astype("int16")
+        local p = cu.argsort(x):totable()
+        local v = x:totable()
+        for i = 2, n do
+          local a, b = v[p[i - 1]], v[p[i]]
+          assert(a < b or (a == b and p[i - 1] < p[i]), "not a stable ascending order")
+        end
+        local d = cu.argsort(x, {descending = true}):totable()
+        for i = 2, n do
+          local a, b = v[d[i - 1]], v[d[i]]
+          assert(a > b or (a == b and d[i - 1] < d[i]), "not a stable descending order")
+        end
+      end
+    end)
+
+    it("sorts many rows of every length class along the last and the first axis", function()
+      for _, shape in ipairs({{50, 3}, {7, 1000}, {3, 3000}, {2, 9000}}) do
+        local x = cu.random.standard_normal(shape):astype("float32")
+        for _, axis in ipairs({-1, 1}) do
+          local s, p = cu.sort(x, axis), cu.argsort(x, axis)
+          local st, pt, xt = s:totable(), p:totable(), x:totable()
+          local rows, cols = shape[1], shape[2]
+          if axis == -1 then
+            for i = 1, rows do
+              for j = 1, cols do
+                assert.are.equal(xt[i][pt[i][j]], st[i][j])
+                if j > 1 then assert(st[i][j - 1] <= st[i][j]) end
+              end
+            end
+          else
+            for j = 1, cols do
+              for i = 1, rows do
+                assert.are.equal(xt[pt[i][j]][j], st[i][j])
+                if i > 1 then assert(st[i - 1][j] <= st[i][j]) end
+              end
+            end
+          end
+        end
+      end
+    end)
+
+    it("puts every NaN last and -0.0 with +0.0 in their order", function()
+      local x = cu.array({0.0, -0.0, 0 / 0, -1, 0.0, -(0 / 0)}, {dtype = "float32"})
+      H.same(cu.argsort(x), {4, 1, 2, 5, 3, 6})
+      H.same(cu.argsort(x, {descending = true}), {3, 6, 1, 2, 5, 4})
+    end)
+  end)
+
+  describe("results", function()
+    it("gives a method form, a copy, and a C-contiguous result", function()
+      local x = cu.array({{3, 1, 2}, {9, 7, 8}})
+      local s = x:sort(1)
+      H.same(s, {{3, 1, 2}, {9, 7, 8}})
+      H.same(x:argsort(), {{2, 3, 1}, {2, 3, 1}})
+      s[{1, 1}] = 100
+      H.same(x, {{3, 1, 2}, {9, 7, 8}})
+      H.same(x:transpose():sort(), {{3, 9}, {1, 7}, {2, 8}})
+      H.same(cu.array({1, 3, 5, 7}):searchsorted(5), 3)
+    end)
+
+    it("median and quantile over all elements give Lua values, {array = true} a 0-d array", function()
+      local x = cu.array({4, 1, 3, 2})
+      assert.are.equal(2.5, cu.median(x))
+      assert.are.equal(1.9, cu.quantile(x, 0.3))
+      local m = cu.median(x, {array = true})
+      assert.are.equal(0, m.ndim)
+      assert.are.equal(x.device, m.device)
+      H.same(cu.median(x:reshape(2, 2), {keepdims = true}), {{2.5}})
+      H.same(cu.median(cu.empty(0)), NAN)
+    end)
+
+    it("topk and unique's results name themselves", function()
+      local v, i = cu.array({1, 9, 3}):topk(2)
+      H.same(v, {9, 3})
+      H.same(i, {2, 3})
+      local u = cu.unique(cu.array({2, 2, 1}), {return_counts = true})
+      H.same(u.values, {1, 2})
+      H.same(u.counts, {1, 2})
+    end)
+  end)
+
+  describe("errors", function()
+    local x = cu.array({{1, 2}, {3, 4}})
+    local cases = {
+      {"sort: axis 3 is out of bounds", function() cu.sort(x, 3) end},
+      {"sort: axis -1 is out of bounds for an array of dimension 0", function() cu.sort(cu.array(1)) end},
+      {"argsort: axis must be an integer", function() cu.argsort(x, 1.5) end},
+      {"sort: kind must be", function() cu.sort(x, {kind = "bogo"}) end},
+      {"sort: unknown option", function() cu.sort(x, {reverse = true}) end},
+      {"topk: k = 3 is out of range for an axis of length 2", function() cu.topk(x, 3) end},
+      {"topk: k = -1 is out of range", function() cu.topk(x, -1) end},
+      {"partition: kth 3 is out of range for an axis of length 2", function() cu.partition(x, 3) end},
+      {"argpartition: kth 0 is out of range", function() cu.argpartition(x, 0) end},
+      {"searchsorted: the sorted array must be 1-D", function() cu.searchsorted(x, 1) end},
+      {"searchsorted: side must be", function() cu.searchsorted(x[1], 1, {side = "up"}) end},
+      {"bincount: x must not hold negative values", function() cu.bincount(cu.array({1, -2})) end},
+      {"bincount: x must be an integer array", function() cu.bincount(cu.array({1.5})) end},
+      {"bincount: x must be 1-D", function() cu.bincount(x) end},
+      {"bincount: minlength must be a non-negative integer", function() cu.bincount(x[1], {minlength = -1}) end},
+      {"bincount: weights must be 1-D of the length of x", function() cu.bincount(x[1], {weights = cu.ones(3)}) end},
+      {"histogram: bins must be a positive integer", function() cu.histogram(x, {bins = 0}) end},
+      {"histogram: weights must have the shape of a",
+        function() cu.histogram(x, {weights = cu.ones(3)}) end},
+      {"histogram: bins must increase monotonically", function() cu.histogram(x, {bins = cu.array({1, 3, 2})}) end},
+      {"is not finite", function() cu.histogram(cu.array({0 / 0})) end},
+      {"histogram: max must be larger than min in range", function() cu.histogram(x, {range = {2, 1}}) end},
+      {"quantile: q must be in [0, 1]", function() cu.quantile(x, 1.5) end},
+      {"percentile: q must be in [0, 100]", function() cu.percentile(x, {50, -1}) end},
+      {"quantile: method must be", function() cu.quantile(x, 0.5, {method = "weibull"}) end},
+      {"quantile: cannot take a quantile over an empty axis", function() cu.quantile(cu.empty(0), 0.5) end},
+      {"median: axis 2 is out of bounds", function() cu.median(x[1], 2) end},
+      {"nanquantile: axis -3 is out of bounds", function() cu.nanquantile(x, 0.5, -3) end},
+      {"unique: axis is not supported", function() cu.unique(x, {axis = 1}) end},
+      {"lexsort: key 2 has shape", function() cu.lexsort({x[1], cu.ones(3)}) end},
+      {"sort: expected an array", function() cu.sort("x") end},
+      {"add_at: index 3 is out of bounds for axis 1 with size 2", function() cu.add_at(x, {3}, 1) end},
+      {"add_at: index 0 is out of bounds", function() cu.add_at(x, cu.array({1, 0}), 1) end},
+      {"add_at: indices must be integers", function() cu.add_at(x, cu.array({1.5}), 1) end},
+      {"add_at: values of shape (3) do not broadcast to (1,2)",
+        function() cu.add_at(x, {1}, cu.ones(3)) end},
+    }
+    for _, c in ipairs(cases) do
+      it(c[1], function() H.raises(c[1], c[2]) end)
+    end
+  end)
+end)

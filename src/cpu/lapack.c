@@ -1,0 +1,268 @@
+/* Dense factorizations on the CPU: LAPACK through LAPACKE's column-major `_work` entries (no
+ * transposition, no NaN screening of the inputs, workspace allocated here once per call and
+ * reused over the batch). Built with -DCA_HAVE_LAPACKE when the Makefile finds lapacke.h;
+ * without it every entry returns CA_ERR_UNSUPPORTED saying so.
+ *
+ * svd uses the divide-and-conquer driver gesdd, as NumPy does; the others are the routines
+ * their names say. LAPACKE's integers are 32-bit: larger sizes are refused. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "cpu_internal.h"
+
+#ifndef CA_HAVE_LAPACKE
+
+static ca_status no_lapack(ca_backend *be, const ca_lapack *l) {
+  (void)l;
+  snprintf(be->errmsg, sizeof be->errmsg, "cuarray was built without LAPACK (install "
+           "liblapacke-dev and rebuild)");
+  return CA_ERR_UNSUPPORTED;
+}
+
+ca_status ca_cpu_getrf(ca_backend *be, const ca_lapack *l) { return no_lapack(be, l); }
+ca_status ca_cpu_gesv(ca_backend *be, const ca_lapack *l) { return no_lapack(be, l); }
+ca_status ca_cpu_potrf(ca_backend *be, const ca_lapack *l) { return no_lapack(be, l); }
+ca_status ca_cpu_geqrf(ca_backend *be, const ca_lapack *l) { return no_lapack(be, l); }
+ca_status ca_cpu_orgqr(ca_backend *be, const ca_lapack *l) { return no_lapack(be, l); }
+ca_status ca_cpu_syevd(ca_backend *be, const ca_lapack *l) { return no_lapack(be, l); }
+ca_status ca_cpu_gesvd(ca_backend *be, const ca_lapack *l) { return no_lapack(be, l); }
+
+#else
+
+#include <lapacke.h>
+
+/* LAPACKE_s<fn>_work or LAPACKE_d<fn>_work by dtype; pointer arguments go through void *. */
+#define LA(dt, fn, ...) \
+  ((dt) == CA_FLOAT32 ? LAPACKE_s##fn##_work(__VA_ARGS__) : LAPACKE_d##fn##_work(__VA_ARGS__))
+#define COL LAPACK_COL_MAJOR
+
+/* Where problem p's matrix or vector starts. */
+static inline void *at(const ca_mats *x, int64_t p, size_t isz) {
+  return x->data + (size_t)(p * x->bs) * isz;
+}
+
+/* The entries' common checks: a dtype LAPACK takes and sizes LAPACKE's int holds. */
+static ca_status check(ca_backend *be, const ca_lapack *l, int64_t biggest_ld) {
+  if (l->dtype != CA_FLOAT32 && l->dtype != CA_FLOAT64) {
+    snprintf(be->errmsg, sizeof be->errmsg, "LAPACK entries take float32 and float64");
+    return CA_ERR_UNSUPPORTED;
+  }
+  if (l->m > INT_MAX || l->n > INT_MAX || l->k > INT_MAX || biggest_ld > INT_MAX) {
+    snprintf(be->errmsg, sizeof be->errmsg, "LAPACK takes matrices of fewer than 2^31 rows "
+             "and columns");
+    return CA_ERR_UNSUPPORTED;
+  }
+  return CA_OK;
+}
+
+/* LAPACKE returns a negative info for a bad argument (a bug here) and -1010 when it could not
+ * allocate; positive ones are the routine's own report, kept for the caller. */
+static ca_status lapack_fail(ca_backend *be, const char *routine, lapack_int info) {
+  if (info == LAPACK_WORK_MEMORY_ERROR || info == LAPACK_TRANSPOSE_MEMORY_ERROR) {
+    snprintf(be->errmsg, sizeof be->errmsg, "cpu: out of memory in %s", routine);
+    return CA_ERR_NOMEM;
+  }
+  snprintf(be->errmsg, sizeof be->errmsg, "%s: argument %d was refused", routine, (int)-info);
+  return CA_ERR_DEVICE;
+}
+
+static void note_info(const ca_lapack *l, lapack_int info) {
+  if (l->info && info > 0 && *l->info == 0) *l->info = (int)info;
+}
+
+/* A workspace of `n` elements of isz bytes (at least one), or NULL with errmsg set. */
+static void *work_alloc(ca_backend *be, size_t n, size_t isz) {
+  void *w = malloc((n ? n : 1) * isz);
+  if (!w) snprintf(be->errmsg, sizeof be->errmsg, "cpu: out of memory for a LAPACK workspace");
+  return w;
+}
+
+/* The optimal workspace a query returned in q (float or double), as an element count. */
+static size_t query_size(int dt, const double *q) {
+  double v = dt == CA_FLOAT32 ? (double)*(const float *)q : *q;
+  return v > 1 ? (size_t)v : 1;
+}
+
+ca_status ca_cpu_getrf(ca_backend *be, const ca_lapack *l) {
+  ca_status st = check(be, l, l->a.ld);
+  if (st != CA_OK) return st;
+  size_t isz = ca_itemsize(l->dtype);
+  int n = (int)l->n;
+  lapack_int *piv = (lapack_int *)work_alloc(be, (size_t)n, sizeof(lapack_int));
+  if (!piv) return CA_ERR_NOMEM;
+  if (l->info) *l->info = 0;
+  for (int64_t p = 0; p < l->batch; p++) {
+    lapack_int info = LA(l->dtype, getrf, COL, n, n, at(&l->a, p, isz), (lapack_int)l->a.ld, piv);
+    if (info < 0) {
+      free(piv);
+      return lapack_fail(be, "getrf", info);
+    }
+    note_info(l, info);
+    int64_t *out = (int64_t *)at(&l->v, p, sizeof(int64_t));
+    for (int i = 0; i < n; i++) out[i] = piv[i];
+  }
+  free(piv);
+  return CA_OK;
+}
+
+ca_status ca_cpu_gesv(ca_backend *be, const ca_lapack *l) {
+  ca_status st = check(be, l, l->a.ld > l->b.ld ? l->a.ld : l->b.ld);
+  if (st != CA_OK) return st;
+  size_t isz = ca_itemsize(l->dtype);
+  int n = (int)l->n;
+  lapack_int *piv = (lapack_int *)work_alloc(be, (size_t)n, sizeof(lapack_int));
+  if (!piv) return CA_ERR_NOMEM;
+  if (l->info) *l->info = 0;
+  for (int64_t p = 0; p < l->batch; p++) {
+    void *a = at(&l->a, p, isz);
+    lapack_int info = LA(l->dtype, getrf, COL, n, n, a, (lapack_int)l->a.ld, piv);
+    if (info == 0)
+      info = LA(l->dtype, getrs, COL, l->trans ? 'T' : 'N', n, (lapack_int)l->k, a,
+                (lapack_int)l->a.ld, piv, at(&l->b, p, isz), (lapack_int)l->b.ld);
+    if (info < 0) {
+      free(piv);
+      return lapack_fail(be, "getrf/getrs", info);
+    }
+    note_info(l, info);
+  }
+  free(piv);
+  return CA_OK;
+}
+
+/* Zeroes the strict lower (upper = 1) or strict upper triangle of an n x n column-major
+ * matrix: what potrf leaves untouched. */
+static void zero_other_triangle(char *a, int64_t n, int64_t ld, int upper, size_t isz) {
+  for (int64_t j = 0; j < n; j++) {
+    int64_t lo = upper ? j + 1 : 0, hi = upper ? n : j; /* rows [lo, hi) of column j */
+    if (hi > lo) memset(a + (size_t)(j * ld + lo) * isz, 0, (size_t)(hi - lo) * isz);
+  }
+}
+
+ca_status ca_cpu_potrf(ca_backend *be, const ca_lapack *l) {
+  ca_status st = check(be, l, l->a.ld);
+  if (st != CA_OK) return st;
+  size_t isz = ca_itemsize(l->dtype);
+  if (l->info) *l->info = 0;
+  for (int64_t p = 0; p < l->batch; p++) {
+    char *a = (char *)at(&l->a, p, isz);
+    lapack_int info = LA(l->dtype, potrf, COL, l->upper ? 'U' : 'L', (lapack_int)l->n, (void *)a,
+                         (lapack_int)l->a.ld);
+    if (info < 0) return lapack_fail(be, "potrf", info);
+    note_info(l, info);
+    zero_other_triangle(a, l->n, l->a.ld, l->upper, isz);
+  }
+  return CA_OK;
+}
+
+ca_status ca_cpu_geqrf(ca_backend *be, const ca_lapack *l) {
+  ca_status st = check(be, l, l->a.ld);
+  if (st != CA_OK) return st;
+  size_t isz = ca_itemsize(l->dtype);
+  int m = (int)l->m, n = (int)l->n, lda = (int)l->a.ld;
+  double q = 0;
+  lapack_int info = LA(l->dtype, geqrf, COL, m, n, (void *)l->a.data, lda, (void *)l->v.data, (void *)&q, -1);
+  if (info < 0) return lapack_fail(be, "geqrf", info);
+  size_t lwork = query_size(l->dtype, &q);
+  void *work = work_alloc(be, lwork, isz);
+  if (!work) return CA_ERR_NOMEM;
+  if (l->info) *l->info = 0;
+  for (int64_t p = 0; p < l->batch; p++) {
+    info = LA(l->dtype, geqrf, COL, m, n, at(&l->a, p, isz), lda, at(&l->v, p, isz), work,
+              (lapack_int)lwork);
+    if (info < 0) break;
+  }
+  free(work);
+  return info < 0 ? lapack_fail(be, "geqrf", info) : CA_OK;
+}
+
+ca_status ca_cpu_orgqr(ca_backend *be, const ca_lapack *l) {
+  ca_status st = check(be, l, l->a.ld);
+  if (st != CA_OK) return st;
+  size_t isz = ca_itemsize(l->dtype);
+  int m = (int)l->m, n = (int)l->n, k = (int)l->k, lda = (int)l->a.ld;
+  double q = 0;
+  lapack_int info = LA(l->dtype, orgqr, COL, m, n, k, (void *)l->a.data, lda, (void *)l->v.data, (void *)&q, -1);
+  if (info < 0) return lapack_fail(be, "orgqr", info);
+  size_t lwork = query_size(l->dtype, &q);
+  void *work = work_alloc(be, lwork, isz);
+  if (!work) return CA_ERR_NOMEM;
+  if (l->info) *l->info = 0;
+  for (int64_t p = 0; p < l->batch; p++) {
+    info = LA(l->dtype, orgqr, COL, m, n, k, at(&l->a, p, isz), lda, at(&l->v, p, isz), work,
+              (lapack_int)lwork);
+    if (info < 0) break;
+  }
+  free(work);
+  return info < 0 ? lapack_fail(be, "orgqr", info) : CA_OK;
+}
+
+ca_status ca_cpu_syevd(ca_backend *be, const ca_lapack *l) {
+  ca_status st = check(be, l, l->a.ld);
+  if (st != CA_OK) return st;
+  size_t isz = ca_itemsize(l->dtype);
+  int n = (int)l->n, lda = (int)l->a.ld;
+  char jobz = l->job ? 'V' : 'N', uplo = l->upper ? 'U' : 'L';
+  double q = 0;
+  lapack_int iq = 0;
+  lapack_int info = LA(l->dtype, syevd, COL, jobz, uplo, n, (void *)l->a.data, lda, (void *)l->v.data,
+                       (void *)&q, -1, &iq, -1);
+  if (info < 0) return lapack_fail(be, "syevd", info);
+  size_t lwork = query_size(l->dtype, &q), liwork = iq > 1 ? (size_t)iq : 1;
+  void *work = work_alloc(be, lwork, isz);
+  lapack_int *iwork = work ? (lapack_int *)work_alloc(be, liwork, sizeof(lapack_int)) : NULL;
+  if (!iwork) {
+    free(work);
+    return CA_ERR_NOMEM;
+  }
+  if (l->info) *l->info = 0;
+  for (int64_t p = 0; p < l->batch; p++) {
+    info = LA(l->dtype, syevd, COL, jobz, uplo, n, at(&l->a, p, isz), lda, at(&l->v, p, isz),
+              work, (lapack_int)lwork, iwork, (lapack_int)liwork);
+    if (info < 0) break;
+    note_info(l, info);
+  }
+  free(work);
+  free(iwork);
+  return info < 0 ? lapack_fail(be, "syevd", info) : CA_OK;
+}
+
+ca_status ca_cpu_gesvd(ca_backend *be, const ca_lapack *l) {
+  int full = l->job == CA_SVD_FULL, vectors = l->job != CA_SVD_NONE;
+  int64_t ldu = vectors ? l->b.ld : 1, ldvt = vectors ? l->c.ld : 1;
+  ca_status st = check(be, l, l->a.ld > ldu ? (l->a.ld > ldvt ? l->a.ld : ldvt) : ldu > ldvt ? ldu : ldvt);
+  if (st != CA_OK) return st;
+  size_t isz = ca_itemsize(l->dtype);
+  int m = (int)l->m, n = (int)l->n, lda = (int)l->a.ld;
+  char jobz = !vectors ? 'N' : full ? 'A' : 'S';
+  double q = 0, one = 0;
+  void *u0 = vectors ? (void *)l->b.data : (void *)&one;
+  void *vt0 = vectors ? (void *)l->c.data : (void *)&one;
+  lapack_int *iwork = (lapack_int *)work_alloc(be, 8 * (size_t)n, sizeof(lapack_int));
+  if (!iwork) return CA_ERR_NOMEM;
+  lapack_int info = LA(l->dtype, gesdd, COL, jobz, m, n, (void *)l->a.data, lda, (void *)l->v.data, u0,
+                       (lapack_int)ldu, vt0, (lapack_int)ldvt, (void *)&q, -1, iwork);
+  if (info < 0) {
+    free(iwork);
+    return lapack_fail(be, "gesdd", info);
+  }
+  size_t lwork = query_size(l->dtype, &q);
+  void *work = work_alloc(be, lwork, isz);
+  if (!work) {
+    free(iwork);
+    return CA_ERR_NOMEM;
+  }
+  if (l->info) *l->info = 0;
+  for (int64_t p = 0; p < l->batch; p++) {
+    void *u = vectors ? at(&l->b, p, isz) : (void *)&one;
+    void *vt = vectors ? at(&l->c, p, isz) : (void *)&one;
+    info = LA(l->dtype, gesdd, COL, jobz, m, n, at(&l->a, p, isz), lda, at(&l->v, p, isz), u,
+              (lapack_int)ldu, vt, (lapack_int)ldvt, work, (lapack_int)lwork, iwork);
+    if (info < 0) break;
+    note_info(l, info);
+  }
+  free(work);
+  free(iwork);
+  return info < 0 ? lapack_fail(be, "gesdd", info) : CA_OK;
+}
+
+#endif

@@ -1,0 +1,229 @@
+/* Sorting, searching and counting on the CPU: the reference for the sort, searchsorted,
+ * bincount and scatter_add entries. Elements are compared through their keys (src/sort_keys.h), so every
+ * dtype sorts as unsigned integers of its width: a stable LSD radix sort of 8-bit digits,
+ * skipping the digits every key shares, with insertion sort for short rows. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cpu_internal.h"
+#include "sort_keys.h"
+
+#define SHORT_ROW 24
+
+/* Rows of at most this many elements whose keys are at most 4 bytes wide sort as one 64-bit
+ * word per element, the key above the position (half the memory traffic of two arrays). */
+#define PACK_MAX ((int64_t)UINT32_MAX)
+
+/* Stable insertion sort by k (and ix along, when given). */
+static void insertion_sort(uint64_t *k, int64_t *ix, int64_t n) {
+  for (int64_t i = 1; i < n; i++) {
+    uint64_t kv = k[i];
+    int64_t iv = ix ? ix[i] : 0, j = i - 1;
+    while (j >= 0 && k[j] > kv) {
+      k[j + 1] = k[j];
+      if (ix) ix[j + 1] = ix[j];
+      j--;
+    }
+    k[j + 1] = kv;
+    if (ix) ix[j + 1] = iv;
+  }
+}
+
+/* Stable LSD radix sort of k (and ix along, when not NULL) by bytes lo..hi-1 of k, with k2/ix2
+ * as scratch; digits that every key shares are skipped. Returns the buffer that holds the
+ * result: 0 for k/ix, 1 for k2/ix2. */
+static int radix_sort(uint64_t *k, int64_t *ix, uint64_t *k2, int64_t *ix2, int64_t n, int lo, int hi) {
+  if (n <= SHORT_ROW) {
+    insertion_sort(k, ix, n);
+    return 0;
+  }
+  static const int64_t zero[256];
+  int64_t cnt[8][256];
+  for (int b = lo; b < hi; b++) memcpy(cnt[b], zero, sizeof zero);
+  for (int64_t i = 0; i < n; i++) {
+    uint64_t v = k[i];
+    for (int b = lo; b < hi; b++) cnt[b][(v >> (8 * b)) & 255]++;
+  }
+  int which = 0;
+  for (int b = lo; b < hi; b++) {
+    int sh = 8 * b;
+    if (cnt[b][(k[0] >> sh) & 255] == n) continue; /* every key has this digit */
+    int64_t pos[256], run = 0;
+    for (int d = 0; d < 256; d++) {
+      pos[d] = run;
+      run += cnt[b][d];
+    }
+    if (ix) {
+      for (int64_t i = 0; i < n; i++) {
+        int64_t at = pos[(k[i] >> sh) & 255]++;
+        k2[at] = k[i];
+        ix2[at] = ix[i];
+      }
+    } else {
+      for (int64_t i = 0; i < n; i++) k2[pos[(k[i] >> sh) & 255]++] = k[i];
+    }
+    uint64_t *tk = k; k = k2; k2 = tk;
+    int64_t *ti = ix; ix = ix2; ix2 = ti;
+    which ^= 1;
+  }
+  return which;
+}
+
+typedef struct sort_job {
+  const ca_sort *s;
+  uint64_t *buf; /* for a single row: scratch from the backend's allocator; else NULL */
+  int failed;
+} sort_job;
+
+static void copy_element(char *dst, const char *src, size_t sz) {
+  switch (sz) {
+  case 1: *dst = *src; break;
+  case 2: memcpy(dst, src, 2); break;
+  case 4: memcpy(dst, src, 4); break;
+  default: memcpy(dst, src, 8); break;
+  }
+}
+
+/* Scratch words per row of n elements: two key arrays, and two position arrays unless the
+ * positions are packed with the keys. */
+static size_t scratch_words(int64_t n, int w) { return (size_t)n * (w <= 4 && n <= PACK_MAX ? 2 : 4); }
+
+/* The position of the i-th smallest: from the positions, or the low word of a packed key. */
+static inline int64_t pos_at(const int64_t *perm, const uint64_t *sorted, int64_t i) {
+  return perm ? perm[i] : (int64_t)(sorted[i] & 0xffffffffu);
+}
+
+static void sort_rows(void *ctx, int64_t lo, int64_t hi) {
+  sort_job *job = (sort_job *)ctx;
+  const ca_sort *s = job->s;
+  int64_t n = s->n;
+  size_t sz = ca_itemsize(s->dtype);
+  int w = (int)sz, packed = w <= 4 && n <= PACK_MAX;
+  uint64_t mask = w == 8 ? ~(uint64_t)0 : (((uint64_t)1 << (8 * w)) - 1);
+  uint64_t *k = job->buf ? job->buf : (uint64_t *)malloc(scratch_words(n, w) * sizeof(uint64_t));
+  if (!k) {
+    __atomic_store_n(&job->failed, 1, __ATOMIC_RELAXED);
+    return;
+  }
+  int64_t *ix = packed ? NULL : (int64_t *)(k + 2 * n);
+  for (int64_t r = lo; r < hi; r++) {
+    const char *row = (const char *)s->keys + (size_t)(r * n) * sz;
+    const int64_t *perm;
+    uint64_t *sorted;
+    if (packed) {
+      for (int64_t i = 0; i < n; i++) {
+        uint64_t key = ca_sort_key(s->dtype, row + (size_t)i * sz);
+        k[i] = (s->descending ? ~key & mask : key) << 32 | (uint64_t)i;
+      }
+      sorted = radix_sort(k, NULL, k + n, NULL, n, 4, 4 + w) ? k + n : k;
+      perm = NULL;
+    } else {
+      for (int64_t i = 0; i < n; i++) {
+        uint64_t key = ca_sort_key(s->dtype, row + (size_t)i * sz);
+        k[i] = s->descending ? ~key & mask : key;
+        ix[i] = i;
+      }
+      int which = radix_sort(k, ix, k + n, ix + n, n, 0, w);
+      perm = which ? ix + n : ix;
+      sorted = NULL;
+    }
+    if (s->indices) {
+      int64_t *out = s->indices + r * n;
+      for (int64_t i = 0; i < n; i++) out[i] = pos_at(perm, sorted, i) + 1;
+    }
+    if (s->values) {
+      char *out = (char *)s->values + (size_t)(r * n) * sz;
+      for (int64_t i = 0; i < n; i++) copy_element(out + (size_t)i * sz, row + (size_t)pos_at(perm, sorted, i) * sz, sz);
+    }
+  }
+  if (!job->buf) free(k);
+}
+
+ca_status ca_cpu_sort(ca_backend *be, const ca_sort *s) {
+  if (!ca_sortable(s->dtype) || s->rows < 0 || s->n < 0) return CA_ERR_VALUE;
+  if (s->rows == 0 || s->n == 0) return CA_OK;
+  sort_job job = {s, NULL, 0};
+  size_t bytes = scratch_words(s->n, (int)ca_itemsize(s->dtype)) * sizeof(uint64_t);
+  if (s->rows == 1) { /* one long row: the allocator's large pages spare the page faults */
+    ca_status st = be->alloc(be, bytes, (void **)&job.buf);
+    if (st != CA_OK) return st;
+    sort_rows(&job, 0, 1);
+    be->free(be, job.buf, bytes);
+    return CA_OK;
+  }
+  int64_t grain = s->n >= CA_CPU_GRAIN / 8 ? 1 : (CA_CPU_GRAIN / 8) / s->n + 1;
+  ca_cpu_parallel(s->rows, grain, sort_rows, &job);
+  if (job.failed) {
+    snprintf(be->errmsg, sizeof be->errmsg, "cpu: out of memory sorting rows of %lld elements",
+             (long long)s->n);
+    return CA_ERR_NOMEM;
+  }
+  return CA_OK;
+}
+
+typedef struct search_job {
+  int dtype, right;
+  const char *sorted, *values;
+  int64_t n;
+  int64_t *out;
+} search_job;
+
+static void search_part(void *ctx, int64_t lo, int64_t hi) {
+  const search_job *j = (const search_job *)ctx;
+  size_t sz = ca_itemsize(j->dtype);
+  for (int64_t i = lo; i < hi; i++) {
+    uint64_t v = ca_sort_key(j->dtype, j->values + (size_t)i * sz);
+    int64_t a = 0, b = j->n; /* the answer is in [a, b] */
+    while (a < b) {
+      int64_t mid = a + (b - a) / 2;
+      uint64_t m = ca_sort_key(j->dtype, j->sorted + (size_t)mid * sz);
+      if (j->right ? m <= v : m < v) a = mid + 1;
+      else b = mid;
+    }
+    j->out[i] = a + 1;
+  }
+}
+
+ca_status ca_cpu_searchsorted(ca_backend *be, int dtype, const void *sorted, int64_t n,
+                              const void *values, int64_t m, int right, int64_t *out) {
+  (void)be;
+  if (!ca_sortable(dtype) || n < 0 || m < 0) return CA_ERR_VALUE;
+  search_job j = {dtype, right, (const char *)sorted, (const char *)values, n, out};
+  ca_cpu_parallel(m, 1 << 14, search_part, &j);
+  return CA_OK;
+}
+
+/* In the order of x, as NumPy adds the weights. */
+ca_status ca_cpu_bincount(ca_backend *be, const int64_t *x, int64_t n, const double *weights,
+                          int64_t nbins, void *out) {
+  (void)be;
+  if (n < 0 || nbins < 0) return CA_ERR_VALUE;
+  if (weights) {
+    double *o = (double *)out;
+    for (int64_t b = 0; b < nbins; b++) o[b] = 0;
+    for (int64_t i = 0; i < n; i++) o[x[i]] += weights[i];
+  } else {
+    int64_t *o = (int64_t *)out;
+    for (int64_t b = 0; b < nbins; b++) o[b] = 0;
+    for (int64_t i = 0; i < n; i++) o[x[i]]++;
+  }
+  return CA_OK;
+}
+
+/* In order, as NumPy's add.at. */
+ca_status ca_cpu_scatter_add(ca_backend *be, int dtype, void *base, const int64_t *offs,
+                             const void *vals, int64_t n) {
+  (void)be;
+  if (dtype < 0 || dtype >= CA_NDTYPES || n < 0) return CA_ERR_VALUE;
+  size_t sz = ca_itemsize(dtype);
+  char *b = (char *)base;
+  const char *v = (const char *)vals;
+  for (int64_t i = 0; i < n; i++) {
+    char *p = b + offs[i] * (int64_t)sz;
+    const char *x = v + (size_t)i * sz;
+    if (dtype == CA_FLOAT64) ca_store_d(dtype, p, ca_load_d(dtype, p) + ca_load_d(dtype, x));
+    else if (ca_is_float(dtype)) ca_store_f(dtype, p, ca_load_f(dtype, p) + ca_load_f(dtype, x));
+    else ca_store_i(dtype, p, (ca_i)((ca_u)ca_load_i(dtype, p) + (ca_u)ca_load_i(dtype, x)));
+  }
+  return CA_OK;
+}

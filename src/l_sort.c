@@ -1,0 +1,345 @@
+/* Sorting, searching and counting: sort, argsort (functions and methods), searchsorted,
+ * bincount, scatter-add, and the primitive the Lua compositions build on (cu._sort: sorted values and
+ * positions at once). Positions are 1-based (Lua's convention), axes count from 1.
+ *
+ * A sort along an axis moves that axis last and, where the array is not C-contiguous that way,
+ * copies it, so the backend sees contiguous rows; the result is copied back to the input's
+ * shape when the axis was not the last. The order is NumPy's (src/sort_keys.h), stable. */
+#include <string.h>
+#include "core.h"
+#include "sort_keys.h"
+
+static const char *const sort_opts[] = {"descending", "kind", "stable", NULL};
+static const char *const kinds[] = {"quicksort", "mergesort", "heapsort", "stable", NULL};
+
+/* Reads the options at oi (0: none): returns whether to sort descending. Every kind sorts
+ * stably (a radix sort), so `kind` and `stable` are accepted and checked, nothing more. */
+static int read_sort_opts(lua_State *L, int oi, const char *fname) {
+  if (!oi || !ca_opt_check(L, oi, fname, sort_opts)) return 0;
+  ca_opt_get(L, oi, "kind");
+  if (!lua_isnil(L, -1)) {
+    const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    int ok = 0;
+    for (int i = 0; k && kinds[i]; i++) ok |= strcmp(k, kinds[i]) == 0;
+    if (!ok)
+      ca_raisef(L, "%s: kind must be \"quicksort\", \"mergesort\", \"heapsort\" or \"stable\", "
+                "got %s", fname, k ? k : luaL_typename(L, -1));
+  }
+  lua_pop(L, 1);
+  ca_opt_get(L, oi, "stable");
+  if (!lua_isnil(L, -1) && !lua_isboolean(L, -1))
+    ca_raisef(L, "%s: stable must be a boolean, got %s", fname, luaL_typename(L, -1));
+  lua_pop(L, 1);
+  return ca_opt_bool(L, oi, "descending", 0);
+}
+
+/* Moves `axis` of a view to the end. */
+static void axis_last(ca_array *v, int axis) {
+  int64_t sh = v->shape[axis], st = v->strides[axis];
+  for (int d = axis; d < v->ndim - 1; d++) {
+    v->shape[d] = v->shape[d + 1];
+    v->strides[d] = v->strides[d + 1];
+  }
+  v->shape[v->ndim - 1] = sh;
+  v->strides[v->ndim - 1] = st;
+}
+
+/* Pushes an array of a's shape (dtype dt) holding r, an array of a's shape with `axis` moved
+ * last: r itself when axis is the last, else a copy. Removes r from the stack (at ri). */
+static ca_array *push_axis_back(lua_State *L, const ca_array *a, int ri, int axis, int dt) {
+  ca_array *r = ca_check(L, ri);
+  if (axis == a->ndim - 1) return r;
+  ca_array *o = ca_new(L, ca_be(r), dt, a->ndim, a->shape);
+  ca_array *ov = ca_view(L, o);
+  axis_last(ov, axis);
+  ca_check_live(L, r, NULL);
+  ca_copy_into(L, ov, r);
+  lua_pop(L, 1);
+  lua_remove(L, ri);
+  return o;
+}
+
+/* Sorts the array at 1 along axis: pushes the sorted values (want & 1) and then the 1-based
+ * positions (want & 2), each of a's shape. */
+static int sort_core(lua_State *L, int axis, int descending, int want, const char *fname) {
+  ca_array *a = ca_check_arg(L, 1, fname);
+  int top = lua_gettop(L);
+  ca_array *v = ca_view(L, a);
+  axis_last(v, axis);
+  ca_array *c = ca_push_contiguous(L, top + 1);
+  int ci = lua_gettop(L);
+  int64_t n = a->shape[axis], rows = n ? a->size / n : 0;
+  ca_backend *be = ca_be(c);
+  ca_array *vals = NULL, *pos = NULL;
+  int vi = 0, pi = 0;
+  if (want & 1) {
+    vals = ca_new(L, be, a->dtype, a->ndim, v->shape);
+    vi = lua_gettop(L);
+  }
+  if (want & 2) {
+    pos = ca_new(L, be, CA_INT64, a->ndim, v->shape);
+    pi = lua_gettop(L);
+  }
+  ca_check_live(L, c, fname);
+  if (a->size > 0) {
+    ca_sort s;
+    s.dtype = a->dtype;
+    s.descending = descending;
+    s.rows = rows;
+    s.n = n;
+    s.keys = ca_data(c);
+    s.values = vals ? ca_data(vals) : NULL;
+    s.indices = pos ? (int64_t *)ca_data(pos) : NULL;
+    if (!be->sort) return ca_raisef(L, "%s: not supported on %s", fname, be->name);
+    CA_CHECK(L, be, be->sort(be, &s), fname);
+  }
+  int first = lua_gettop(L) + 1;
+  if (vi) {
+    lua_pushvalue(L, vi);
+    push_axis_back(L, a, lua_gettop(L), axis, a->dtype);
+  }
+  if (pi) {
+    lua_pushvalue(L, pi);
+    push_axis_back(L, a, lua_gettop(L), axis, CA_INT64);
+  }
+  int nres = lua_gettop(L) - first + 1;
+  (void)ci;
+  return nres;
+}
+
+/* The axis argument at 2 (default: the last) and the options after it; raises for a 0-d
+ * array, which has no axis to sort along (NumPy's AxisError). */
+static int read_axis_opts(lua_State *L, const ca_array *a, int *descending, const char *fname) {
+  int oi = 0;
+  int axis;
+  if (lua_istable(L, 2)) {
+    oi = 2;
+    lua_pushinteger(L, -1);
+    axis = ca_read_axis(L, lua_gettop(L), a->ndim, fname);
+    lua_pop(L, 1);
+  } else {
+    if (lua_isnoneornil(L, 2)) {
+      lua_pushinteger(L, -1);
+      axis = ca_read_axis(L, lua_gettop(L), a->ndim, fname);
+      lua_pop(L, 1);
+    } else {
+      axis = ca_read_axis(L, 2, a->ndim, fname);
+    }
+    if (lua_istable(L, 3)) oi = 3;
+    else if (!lua_isnoneornil(L, 3))
+      ca_raisef(L, "%s: options must be a table, got %s", fname, luaL_typename(L, 3));
+  }
+  *descending = read_sort_opts(L, oi, fname);
+  return axis;
+}
+
+/* cu.sort(a[, axis][, {descending =, kind =, stable =}]): a sorted copy along axis (the last
+ * by default); sort a:ravel() for the flattened array (NumPy's axis=None). */
+static int l_sort(lua_State *L) {
+  ca_array *a = ca_check_arg(L, 1, "sort");
+  int desc;
+  int axis = read_axis_opts(L, a, &desc, "sort");
+  lua_settop(L, 1);
+  return sort_core(L, axis, desc, 1, "sort");
+}
+
+/* cu.argsort(a[, axis][, opts]): the 1-based positions that sort a along axis, stably. */
+static int l_argsort(lua_State *L) {
+  ca_array *a = ca_check_arg(L, 1, "argsort");
+  int desc;
+  int axis = read_axis_opts(L, a, &desc, "argsort");
+  lua_settop(L, 1);
+  return sort_core(L, axis, desc, 2, "argsort");
+}
+
+/* cu._sort(a, axis, descending, fname): the sorted values and their 1-based positions, for
+ * the Lua compositions (topk, median, unique...); messages name fname. */
+static int l_sort_both(lua_State *L) {
+  const char *fname = luaL_optstring(L, 4, "sort");
+  ca_array *a = ca_check_arg(L, 1, fname);
+  int axis = ca_read_axis(L, 2, a->ndim, fname);
+  int desc = lua_toboolean(L, 3);
+  lua_settop(L, 1);
+  return sort_core(L, axis, desc, 3, fname);
+}
+
+/* ---- searchsorted ----------------------------------------------------------------------- */
+
+/* Pushes a C-contiguous copy of the array at idx in dtype dt (the array itself if it is
+ * one already). */
+static ca_array *push_as(lua_State *L, int idx, int dt) {
+  ca_array *a = ca_check(L, idx);
+  if (a->dtype == dt) return ca_push_contiguous(L, idx);
+  ca_array *c = ca_new_like(L, a, dt);
+  ca_check_live(L, a, NULL);
+  ca_copy_into(L, c, a);
+  return c;
+}
+
+static const char *const search_opts[] = {"side", NULL};
+
+/* cu._searchsorted(sorted, values, {side =}): 1-based insertion points (see backend.h); a
+ * number `values` gives a Lua number. The sorter option is applied in Lua. */
+static int l_searchsorted(lua_State *L) {
+  ca_array *a = ca_check_arg(L, 1, "searchsorted");
+  if (a->ndim != 1)
+    return ca_raisef(L, "searchsorted: the sorted array must be 1-D, got %d dimensions", a->ndim);
+  int right = 0;
+  if (ca_opt_check(L, 3, "searchsorted", search_opts)) {
+    ca_opt_get(L, 3, "side");
+    if (!lua_isnil(L, -1)) {
+      const char *side = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+      if (side && strcmp(side, "right") == 0) right = 1;
+      else if (!side || strcmp(side, "left") != 0)
+        return ca_raisef(L, "searchsorted: side must be \"left\" or \"right\", got %s",
+                         side ? side : luaL_typename(L, -1));
+    }
+    lua_pop(L, 1);
+  }
+  lua_settop(L, 2);
+  ca_backend *be = ca_be(a);
+  int scalar = lua_type(L, 2) == LUA_TNUMBER;
+  int vdt;
+  if (scalar) { /* a weak scalar: the array's float dtype, else int64 or float64 */
+    lua_Number x = lua_tonumber(L, 2);
+    int64_t iv;
+    int integral = ca_tointeger(L, 2, &iv);
+    vdt = ca_is_float(a->dtype) ? a->dtype : integral ? CA_INT64 : CA_FLOAT64;
+    ca_array *z = ca_new(L, be, vdt, 0, NULL);
+    ca_fill(L, z, x);
+    if (integral && vdt == CA_INT64) { /* exactly, beyond 2^53 too */
+      ca_value val;
+      val.i = iv;
+      ca_loop l;
+      ca_array *ops[2] = {z, NULL};
+      int dts[2] = {CA_INT64, CA_INT64};
+      ca_value vals[2] = {val, val};
+      ca_loop_build(&l, 0, NULL, 2, ops, vals, dts, CA_INT64);
+      CA_CHECK(L, be, be->copy(be, &l), "searchsorted");
+    }
+    lua_replace(L, 2);
+  }
+  ca_array *v = ca_test(L, 2);
+  if (!v || !v->storage)
+    return ca_raisef(L, "searchsorted: values must be an array or a number, got %s",
+                     v ? "a freed array" : luaL_typename(L, 2));
+  if (ca_be(v) != be)
+    return ca_raisef(L, "searchsorted: the arrays are on different devices (%s and %s)",
+                     be->name, ca_be(v)->name);
+  int dt = ca_promote(a->dtype, v->dtype);
+  if (scalar && ca_is_float(a->dtype)) dt = a->dtype;
+  ca_array *sa = push_as(L, 1, dt);
+  ca_array *sv = push_as(L, 2, dt);
+  v = ca_check(L, 2);
+  ca_array *out = ca_new(L, be, CA_INT64, v->ndim, v->shape);
+  ca_check_live(L, sa, "searchsorted");
+  ca_check_live(L, sv, "searchsorted");
+  if (sv->size > 0) {
+    if (!be->searchsorted) return ca_raisef(L, "searchsorted: not supported on %s", be->name);
+    CA_CHECK(L, be, be->searchsorted(be, dt, ca_data(sa), sa->size, ca_data(sv), sv->size, right,
+                                     (int64_t *)ca_data(out)), "searchsorted");
+  }
+  if (scalar) ca_push_element(L, out);
+  return 1;
+}
+
+/* ---- bincount --------------------------------------------------------------------------- */
+
+static const char *const bincount_opts[] = {"weights", "minlength", NULL};
+
+/* cu.bincount(x[, {weights =, minlength =}]): counts of each value of a 1-D array of
+ * non-negative integers (int64), or sums of the weights at them (float64). */
+static int l_bincount(lua_State *L) {
+  ca_array *x = ca_check_arg(L, 1, "bincount");
+  if (x->ndim != 1)
+    return ca_raisef(L, "bincount: x must be 1-D, got %d dimensions", x->ndim);
+  if (!ca_is_integer(x->dtype) && x->dtype != CA_BOOL)
+    return ca_raisef(L, "bincount: x must be an integer array, got %s", ca_dtype_name(x->dtype));
+  int64_t minlength = 0;
+  int has_w = 0;
+  lua_settop(L, 2);
+  if (ca_opt_check(L, 2, "bincount", bincount_opts)) {
+    ca_opt_get(L, 2, "minlength");
+    if (!lua_isnil(L, -1) && (!ca_tointeger(L, -1, &minlength) || minlength < 0))
+      return ca_raisef(L, "bincount: minlength must be a non-negative integer, got %s",
+                       lua_type(L, -1) == LUA_TNUMBER ? lua_tostring(L, -1) : luaL_typename(L, -1));
+    lua_pop(L, 1);
+    ca_opt_get(L, 2, "weights");
+    if (!lua_isnil(L, -1)) {
+      ca_array *w = ca_test(L, -1);
+      if (!w || !w->storage)
+        return ca_raisef(L, "bincount: weights must be an array, got %s", luaL_typename(L, -1));
+      if (w->ndim != 1 || w->shape[0] != x->shape[0])
+        return ca_raisef(L, "bincount: weights must be 1-D of the length of x (%lld)",
+                         (long long)x->shape[0]);
+      if (ca_be(w) != ca_be(x))
+        return ca_raisef(L, "bincount: x and weights are on different devices (%s and %s)",
+                         ca_be(x)->name, ca_be(w)->name);
+      has_w = 1;
+    }
+  }
+  lua_settop(L, 3); /* the weights (or nil) at 3 */
+  ca_backend *be = ca_be(x);
+  int64_t nbins = minlength;
+  ca_array *xi = push_as(L, 1, CA_INT64);
+  int xii = lua_gettop(L);
+  ca_array *wd = has_w ? push_as(L, 3, CA_FLOAT64) : NULL;
+  if (xi->size > 0) {
+    int64_t lo = 0, hi = 0;
+    ca_reduce_all(L, CA_OP_min, xii, CA_INT64);
+    ca_read_host(L, ca_check(L, -1), &lo);
+    lua_pop(L, 1);
+    if (lo < 0)
+      return ca_raisef(L, "bincount: x must not hold negative values (found %lld)", (long long)lo);
+    ca_reduce_all(L, CA_OP_max, xii, CA_INT64);
+    ca_read_host(L, ca_check(L, -1), &hi);
+    lua_pop(L, 1);
+    if (hi >= nbins) nbins = hi + 1;
+  }
+  ca_array *out = ca_new(L, be, has_w ? CA_FLOAT64 : CA_INT64, 1, &nbins);
+  ca_check_live(L, xi, "bincount");
+  if (wd) ca_check_live(L, wd, "bincount");
+  if (nbins > 0) {
+    if (!be->bincount) return ca_raisef(L, "bincount: not supported on %s", be->name);
+    CA_CHECK(L, be, be->bincount(be, (const int64_t *)ca_data(xi), xi->size,
+                                 wd ? (const double *)ca_data(wd) : NULL, nbins, ca_data(out)),
+             "bincount");
+  }
+  return 1;
+}
+
+/* ---- scatter-add ------------------------------------------------------------------------ */
+
+/* cu._scatter_add(a, offsets, values): a's element 0 + offsets[i] += values[i] (NumPy's
+ * add.at, for lua/cuarray/sorting.lua's add_at, which computed the offsets, checked, from the
+ * indices and a's strides); offsets int64 and values of a's dtype, contiguous, one size. */
+static int l_scatter_add(lua_State *L) {
+  ca_array *a = ca_check_arg(L, 1, "add_at");
+  ca_array *o = ca_check_arg(L, 2, "add_at");
+  ca_array *v = ca_check_arg(L, 3, "add_at");
+  ca_check_writable(L, a, "add_at");
+  ca_backend *be = ca_be(a);
+  if (ca_be(o) != be || ca_be(v) != be)
+    return ca_raisef(L, "add_at: the arrays are on different devices");
+  if (o->dtype != CA_INT64 || v->dtype != a->dtype || o->size != v->size ||
+      !ca_is_contiguous(o) || !ca_is_contiguous(v))
+    return ca_raisef(L, "add_at: offsets must be contiguous int64 and values contiguous %s, "
+                     "of one size", ca_dtype_name(a->dtype));
+  if (o->size == 0) return 0;
+  if (!be->scatter_add) return ca_raisef(L, "add_at: not supported on %s", be->name);
+  CA_CHECK(L, be, be->scatter_add(be, a->dtype, ca_data(a), (const int64_t *)ca_data(o),
+                                  ca_data(v), o->size), "add_at");
+  return 0;
+}
+
+static const luaL_Reg funcs[] = {
+  {"sort", l_sort}, {"argsort", l_argsort}, {"_sort", l_sort_both},
+  {"_searchsorted", l_searchsorted}, {"bincount", l_bincount}, {"_scatter_add", l_scatter_add},
+  {NULL, NULL}
+};
+
+static const luaL_Reg methods[] = {
+  {"sort", l_sort}, {"argsort", l_argsort}, {NULL, NULL}
+};
+
+void ca_open_sort(lua_State *L) { ca_register(L, funcs, methods); }

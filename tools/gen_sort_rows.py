@@ -1,0 +1,300 @@
+#!/usr/bin/python3
+"""Writes spec/sort_rows.lua: cases for sorting, searching, sets, counting and order
+statistics with the results NumPy gives, which spec/sort_spec.lua checks on every device.
+
+    /usr/bin/python3 tools/gen_sort_rows.py            # rewrite spec/sort_rows.lua
+    /usr/bin/python3 tools/gen_sort_rows.py --check    # fail if it is not what NumPy gives now
+
+Conventions: positions are written 1-based (argsort, unique's index and inverse, topk,
+searchsorted), axes are cuarray's (1 / -1 for NumPy's 0 / -1), and views ("flip", "T",
+"step2") are applied to the input on both sides. Descending sorts have no NumPy form: they are
+the stable sort by the reverse order (NaN first), computed here in Python.
+"""
+import math
+import sys
+import warnings
+
+import numpy as np
+
+np._set_promotion_state("weak")
+warnings.simplefilter("ignore")
+
+OUT = "spec/sort_rows.lua"
+NAN, INF = math.nan, math.inf
+
+INTS = ["int8", "uint8", "int16", "int32", "int64"]
+FLOATS = ["float16", "float32", "float64"]
+
+F1 = [3.5, -1.0, NAN, 0.0, -0.0, 2.0, -INF, 2.0, INF, -1.0, NAN, 0.5]
+I1 = [5, 3, 0, 3, 100, 1, 5, 2, 0, 7]
+B1 = [True, False, True, True, False]
+F2 = [[2.0, NAN, 1.0, 1.0], [0.5, -3.0, 4.0, -3.0], [NAN, 9.0, 0.0, -0.0]]
+I2 = [[4, 1, 4, 0], [2, 2, 9, 1], [7, 3, 3, 3]]
+
+
+def lua(v):
+    if isinstance(v, (list, tuple)):
+        return "{" + ", ".join(lua(x) for x in v) + "}"
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return '"' + v + '"'
+    if v is None:
+        return "nil"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    f = float(v)
+    if math.isnan(f):
+        return "NAN"
+    if math.isinf(f):
+        return "INF" if f > 0 else "-INF"
+    if f == 0 and math.copysign(1, f) < 0:
+        return "-0.0"
+    return repr(f)
+
+
+def arr(values, dtype):
+    return np.array(values, dtype=dtype)
+
+
+def view(x, v):
+    if v == "flip":
+        return x[::-1]
+    if v == "T":
+        return x.T
+    if v == "step2":
+        return x[::2]
+    return x
+
+
+def tolist(r):
+    r = np.asarray(r)
+    if r.dtype == np.float16:
+        r = r.astype(np.float64)
+    return r.tolist()
+
+
+ROWS = []
+
+
+def case(f, x, dtype, out, args=(), opts=None, v=None, dt_out=None, label=None):
+    ROWS.append("  {f = %s, x = %s, dtype = %s, view = %s, args = %s, opts = %s, out = %s, dt_out = %s},"
+                % (lua(f), lua(x), lua(dtype), lua(v), "{" + ", ".join(args) + "}",
+                   opts or "nil", lua(out), lua(dt_out)))
+
+
+def desc_order(x):
+    """Stable order by NumPy's order reversed: NaN first, then larger first."""
+    flat = list(x)
+    def key(i):
+        e = flat[i]
+        if isinstance(e, float) and math.isnan(e):
+            return (0, 0)
+        return (1, -float(e))
+    return sorted(range(len(flat)), key=key)
+
+
+def sort_cases():
+    data = [(dt, F1) for dt in FLOATS] + [(dt, I1) for dt in INTS] + [("bool", B1)]
+    for dt, vals in data:
+        x = arr(vals, dt)
+        for v in (None, "flip", "step2"):
+            xv = view(x, v)
+            case("sort", vals, dt, tolist(np.sort(xv, kind="stable")), v=v, dt_out=dt)
+            case("argsort", vals, dt, tolist(np.argsort(xv, kind="stable") + 1), v=v, dt_out="int64")
+        order = desc_order(x.tolist())
+        case("argsort", vals, dt, [i + 1 for i in order], opts="{descending = true}", dt_out="int64")
+        case("sort", vals, dt, tolist(x[order]), opts="{descending = true}", dt_out=dt)
+    for dt, vals in [("float64", F2), ("float32", F2), ("int16", I2), ("int64", I2)]:
+        x = arr(vals, dt)
+        for axis, npax in ((1, 0), (2, 1), (-1, -1)):
+            for v in (None, "T"):
+                xv = view(x, v)
+                case("sort", vals, dt, tolist(np.sort(xv, axis=npax, kind="stable")), args=[str(axis)], v=v)
+                case("argsort", vals, dt, tolist(np.argsort(xv, axis=npax, kind="stable") + 1), args=[str(axis)], v=v)
+    # empty and size-1 axes
+    case("sort", [], "float32", [])
+    case("argsort", [[3.0], [1.0]], "float64", [[1], [1]])
+    case("argsort", [[3.0], [1.0]], "float64", [[2], [1]], args=["1"])
+
+
+def search_cases():
+    s = [-INF, -1.0, 0.0, 0.0, 2.5, 2.5, 7.0, INF, NAN]
+    q = [-5.0, 0.0, -0.0, 2.5, 3.0, INF, NAN, -INF]
+    for dt in FLOATS:
+        for side in ("left", "right"):
+            r = np.searchsorted(arr(s, dt), arr(q, dt), side=side) + 1
+            case("searchsorted", s, dt, tolist(r), args=["A(%s, %s)" % (lua(q), lua(dt))],
+                 opts='{side = "%s"}' % side)
+    si = [0, 1, 1, 3, 9, 9, 20]
+    qi = [-1, 0, 1, 2, 9, 21]
+    for dt in ("int8", "int16", "int32", "int64"):
+        for side in ("left", "right"):
+            r = np.searchsorted(arr(si, dt), arr(qi, dt), side=side) + 1
+            case("searchsorted", si, dt, tolist(r), args=["A(%s, %s)" % (lua(qi), lua(dt))],
+                 opts='{side = "%s"}' % side)
+    # a float value in an integer array, a number, a sorter
+    case("searchsorted", si, "int32", tolist(np.searchsorted(arr(si, "int32"), [1.5, 3.0]) + 1),
+         args=["A({1.5, 3.0}, \"float64\")"])
+    case("searchsorted", si, "int64", int(np.searchsorted(arr(si, "int64"), 9, side="right")) + 1,
+         args=["9"], opts='{side = "right"}')
+    u = [30, 10, 20, 10]
+    srt = np.argsort(u, kind="stable")
+    case("searchsorted", u, "int64", tolist(np.searchsorted(u, [10, 25], sorter=srt) + 1),
+         args=["A({10, 25}, \"int64\")"], opts="{sorter = A(%s, \"int64\")}" % lua((srt + 1).tolist()))
+    bins = [0.0, 1.0, 2.5, 4.0]
+    xs = [-1.0, 0.0, 1.0, 2.0, 4.0, 5.0]
+    for right in (False, True):
+        case("digitize", xs, "float64", tolist(np.digitize(xs, bins, right=right)),
+             args=["A(%s, \"float64\")" % lua(bins)], opts="{right = %s}" % lua(right))
+        case("digitize", xs, "float64", tolist(np.digitize(xs, bins[::-1], right=right)),
+             args=["A(%s, \"float64\")" % lua(bins[::-1])], opts="{right = %s}" % lua(right))
+
+
+def unique_cases():
+    data = [("float64", [3.0, 1.0, NAN, 2.0, 2.0, NAN, 1.0, -0.0, 0.0]), ("float32", [1.0, 1.0, 0.5]),
+            ("int8", [5, -3, 5, 0, -3, 5]), ("uint8", [200, 3, 3]), ("bool", [True, False, True]),
+            ("int64", [])]
+    for dt, vals in data:
+        x = arr(vals, dt)
+        case("unique", vals, dt, tolist(np.unique(x)), dt_out=dt)
+        if len(vals):
+            u, idx, inv, cnt = np.unique(x, return_index=True, return_inverse=True, return_counts=True)
+            case("unique", vals, dt, [tolist(u), tolist(idx + 1), tolist(inv + 1), tolist(cnt)],
+                 opts="{return_index = true, return_inverse = true, return_counts = true}")
+            case("unique", vals, dt, [tolist(u), tolist(cnt)], opts="{return_counts = true}")
+    x2 = [[1, 2], [2, 5]]
+    u, inv = np.unique(np.array(x2), return_inverse=True)
+    case("unique", x2, "int32", [tolist(u), tolist(inv.reshape(2, 2) + 1)], opts="{return_inverse = true}")
+    a, b = [5.0, 1.0, NAN, 3.0, 1.0], [3.0, 3.0, 8.0, NAN, 5.0]
+    B = "A(%s, \"float64\")" % lua(b)
+    case("isin", a, "float64", tolist(np.isin(a, b)), args=[B])
+    case("isin", a, "float64", tolist(np.isin(a, b, invert=True)), args=[B], opts="{invert = true}")
+    for f in ("intersect1d", "union1d", "setdiff1d", "setxor1d"):
+        case(f, a, "float64", tolist(getattr(np, f)(a, b)), args=[B])
+    ai, bi = [4, 1, 4, 9, 0], [9, 2, 2, 4]
+    for f in ("intersect1d", "union1d", "setdiff1d", "setxor1d"):
+        case(f, ai, "int16", tolist(getattr(np, f)(np.int16(ai), np.int16(bi))), args=["A(%s, \"int16\")" % lua(bi)])
+
+
+def count_cases():
+    xs = [0, 3, 1, 3, 3, 7]
+    for dt in ("int8", "uint8", "int32", "int64"):
+        case("bincount", xs, dt, tolist(np.bincount(arr(xs, dt))), dt_out="int64")
+    case("bincount", xs, "int64", tolist(np.bincount(xs, minlength=10)), opts="{minlength = 10}")
+    w = [0.5, 1.0, 2.0, -1.0, 0.25, 3.0]
+    case("bincount", xs, "int64", tolist(np.bincount(xs, weights=w)), opts="{weights = A(%s, \"float64\")}" % lua(w),
+         dt_out="float64")
+    case("bincount", [True, False, True], "bool", tolist(np.bincount([1, 0, 1])))
+    case("bincount", [], "int64", tolist(np.bincount(np.array([], dtype=np.int64), minlength=3)), opts="{minlength = 3}")
+    h = [1.0, 2.0, 2.0, 3.0, 4.0, 10.0, -1.0, 2.5]
+    for opts, kw in (("nil", {}), ("{bins = 3}", {"bins": 3}), ("{bins = 4, range = {0, 4}}", {"bins": 4, "range": (0, 4)}),
+                     ("{bins = 3, density = true}", {"bins": 3, "density": True})):
+        c, e = np.histogram(h, **kw)
+        case("histogram", h, "float64", [tolist(c), tolist(e)], opts=opts)
+    c, e = np.histogram(h, bins=[0.0, 1.0, 2.5, 4.0])
+    case("histogram", h, "float64", [tolist(c), tolist(e)], opts="{bins = A({0.0, 1.0, 2.5, 4.0}, \"float64\")}")
+    c, e = np.histogram(np.float32(h), bins=2, weights=np.float32(np.arange(8)))
+    case("histogram", h, "float32", [tolist(c), tolist(e)],
+         opts="{bins = 2, weights = A({0, 1, 2, 3, 4, 5, 6, 7}, \"float32\")}")
+    c, e = np.histogram(np.int32([5, 5, 5]), bins=2)
+    case("histogram", [5, 5, 5], "int32", [tolist(c), tolist(e)], opts="{bins = 2}")
+
+
+def add_at_cases():
+    """add_at(x, indices, values): x afterwards (the rows' out)."""
+    for dt, x, idx, v in (("float64", [0.0, 1.0, 2.0, 3.0], [1, 1, 4, -1, 1], [0.5, 1.0, 2.0, 4.0, 8.0]),
+                          ("int8", [100, 0, -5], [1, 1, 3], [20, 7, -128]),
+                          ("uint8", [250, 1], [1, 1, 2], [3, 4, 255]),
+                          ("float16", [0.0, 0.5], [2, 2, 2], [0.1, 0.1, 0.1]),
+                          ("bool", [False, True, False], [1, 1, 3], [True, False, False]),
+                          ("int64", [[1, 2], [3, 4], [5, 6]], [3, 1, 3], [[10, 20], [1, 1], [100, 200]])):
+        a = np.array(x, dtype=dt)
+        np.add.at(a, np.array([i - 1 if i > 0 else i for i in idx]), np.array(v, dtype=dt))
+        case("add_at", x, dt, tolist(a), args=["A(%s, \"int64\")" % lua(idx), "A(%s, %s)" % (lua(v), lua(dt))])
+    a = np.zeros((3, 2))
+    np.add.at(a, [2, 2], 1.5)
+    case("add_at", np.zeros((3, 2)).tolist(), "float64", tolist(a), args=["{3, 3}", "1.5"])
+
+
+def topk_cases():
+    x = [[1.0, 5.0, NAN, 5.0], [9.0, 0.0, 2.0, -1.0]]
+    for k in (0, 1, 2, 4):
+        order = [desc_order(r)[:k] for r in x]
+        vals = [[x[i][j] for j in o] for i, o in enumerate(order)]
+        case("topk", x, "float64", [vals, [[j + 1 for j in o] for o in order]], args=[str(k)])
+        asc = [np.argsort(r, kind="stable")[:k].tolist() for r in x]
+        case("topk", x, "float64", [[[x[i][j] for j in o] for i, o in enumerate(asc)], [[j + 1 for j in o] for o in asc]],
+             args=[str(k)], opts="{largest = false}")
+    xi = [[3, 1], [2, 8], [5, 5]]
+    o = np.argsort(-np.array(xi), axis=0, kind="stable")[:2]
+    case("topk", xi, "int32", [tolist(np.take_along_axis(np.array(xi), o, 0)), tolist(o + 1)], args=["2", "1"])
+    y = [4.0, 1.0, 3.0, NAN, 2.0]
+    for kth in (1, 3, -1):
+        kk = kth - 1 if kth > 0 else kth
+        p = np.partition(y, kk)
+        case("partition", y, "float64", float(p[kk]), args=[str(kth)], label="kth")
+    case("lexsort", [1, 2, 1, 2], "int64", tolist(np.lexsort([[1, 2, 1, 2], [2, 1, 1, 2]]) + 1),
+         args=["A({2, 1, 1, 2}, \"int64\")"])
+
+
+def quantile_cases():
+    x = [3.0, 1.0, 4.0, 1.5, 9.0, 2.0, 6.0]
+    x2 = [[3.0, 1.0, 4.0, 8.0], [1.5, 9.0, 2.0, 0.5], [6.0, 5.0, -1.0, 7.0]]
+    xn = [[3.0, NAN, 4.0, 8.0], [NAN, NAN, NAN, NAN], [6.0, 5.0, -1.0, NAN]]
+    for dt in ("float64", "float32", "float16", "int32", "bool"):
+        vals = [True, False, True, True] if dt == "bool" else x
+        a = arr(vals, dt)
+        rdt = dt if dt.startswith("float") else "float64"
+        case("median", vals, dt, float(np.median(a)))
+        if dt == "bool":  # NumPy interpolates no booleans (it cannot subtract them)
+            continue
+        for m in ("linear", "lower", "higher", "nearest", "midpoint"):
+            case("quantile", vals, dt, tolist(np.quantile(a, [0.0, 0.3, 0.5, 0.99, 1.0], method=m).astype(rdt)),
+                 args=["{0.0, 0.3, 0.5, 0.99, 1.0}"], opts='{method = "%s"}' % m, dt_out=rdt)
+        case("percentile", vals, dt, float(np.percentile(a, 37.5)), args=["37.5"])
+    a2 = np.array(x2)
+    for ax, npax in ((1, 0), (2, 1), (-1, -1)):
+        case("median", x2, "float64", tolist(np.median(a2, axis=npax)), args=[str(ax)])
+        case("median", x2, "float64", tolist(np.median(a2, axis=npax, keepdims=True)), args=[str(ax)],
+             opts="{keepdims = true}")
+        case("quantile", x2, "float64", tolist(np.quantile(a2, [0.25, 0.75], axis=npax)), args=["{0.25, 0.75}", str(ax)])
+        case("percentile", x2, "float32", tolist(np.percentile(np.float32(a2), 40, axis=npax)), args=["40", str(ax)],
+             dt_out="float32")
+    an = np.array(xn)
+    case("median", xn, "float64", tolist(np.median(an, axis=1)), args=["2"])
+    case("quantile", xn, "float64", float(np.quantile(an, 0.5)), args=["0.5"])
+    for ax, npax in ((1, 0), (2, 1)):
+        case("nanmedian", xn, "float64", tolist(np.nanmedian(an, axis=npax)), args=[str(ax)])
+        for m in ("linear", "lower", "higher", "nearest", "midpoint"):
+            case("nanquantile", xn, "float64", tolist(np.nanquantile(an, [0.2, 0.5, 1.0], axis=npax, method=m)),
+                 args=["{0.2, 0.5, 1.0}", str(ax)], opts='{method = "%s"}' % m)
+        case("nanpercentile", xn, "float32", tolist(np.nanpercentile(np.float32(an), 30, axis=npax)),
+             args=["30", str(ax)], dt_out="float32")
+    case("nanmedian", xn, "float64", float(np.nanmedian(an)))
+    case("nanmedian", [1, 4, 2], "int16", float(np.nanmedian(np.int16([1, 4, 2]))))
+    case("median", x2, "float64", tolist(np.median(a2.T, axis=0)), args=["1"], v="T")
+
+
+def main():
+    sort_cases()
+    search_cases()
+    unique_cases()
+    count_cases()
+    add_at_cases()
+    topk_cases()
+    quantile_cases()
+    text = ("-- Generated by tools/gen_sort_rows.py from NumPy %s; do not edit.\n"
+            "-- {f, x, dtype, view, args, opts, out, dt_out}: cu[f](view(A(x, dtype)), args..., opts)\n"
+            "-- gives out (a list of results for several), of dtype dt_out when given.\n"
+            "return function(A, NAN, INF)\n return {\n%s\n }\nend\n" % (np.__version__, "\n".join(ROWS)))
+    if "--check" in sys.argv:
+        with open(OUT) as f:
+            if f.read() != text:
+                sys.exit("%s is not what tools/gen_sort_rows.py writes now: run it" % OUT)
+        return
+    with open(OUT, "w") as f:
+        f.write(text)
+
+
+main()
