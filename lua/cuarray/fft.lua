@@ -34,7 +34,10 @@ local function axes_of(fname, ndim, axes)
       error(fname .. ": axis " .. ax .. " is out of range for an array of " .. ndim .. " dimension"
             .. (ndim == 1 and "" or "s"), 3)
     end
-    if seen[k] then error(fname .. ": axis " .. ax .. " is repeated", 3) end
+    if seen[k] then
+      error(fname .. ": axis " .. (k + 1) .. " is repeated"
+            .. (ax == k + 1 and "" or " (given as " .. ax .. ")"), 3)
+    end
     seen[k] = true
     out[i] = k
   end
