@@ -91,7 +91,7 @@ GENCODE := $(foreach a,$(CUDA_ARCH),-gencode arch=compute_$(subst sm_,,$(a)),cod
 NVCCFLAGS ?= -O3
 CA_NVCCFLAGS := -std=c++17 -Isrc -Xcompiler -fPIC,-fvisibility=hidden,-Wall$(if $(WERROR),$(comma)-Werror) \
                 $(if $(WERROR),-Werror all-warnings) $(GENCODE) --expt-relaxed-constexpr -MMD -MP
-CUDA_LIBS := -L$(CUDA_HOME)/lib64 -lcudart_static -lcublas -lcusolver -lstdc++ -ldl -lpthread -lrt -Wl,-rpath,$(CUDA_HOME)/lib64
+CUDA_LIBS := -L$(CUDA_HOME)/lib64 -lcudart_static -lcublas -lcusolver -lcufft -lstdc++ -ldl -lpthread -lrt -Wl,-rpath,$(CUDA_HOME)/lib64
 
 CORE_SRC := $(sort $(wildcard src/*.c src/cpu/*.c))
 CUDA_CU := $(sort $(wildcard cuda/*.cu))
@@ -103,7 +103,7 @@ RTC_HEADERS := src/scalar.h src/convert.h src/dtype.h src/backend.h src/ops.def 
 RTC_EMBED := $(BUILD)/gen/nvrtc_headers.h
 
 .PHONY: all rock configure install clean deps demo test test-run test-gpu test-multigpu launch bench-multigpu-peer \
-        lint bench fuzz \
+        lint bench fuzz fft-engine-test \
         busted-luajit busted-lua5.4 busted-lua5.1 examples rock-check asan-build busted-asan gpu-check \
         hostile-asan hostile-luajit hostile-lua5.4 hostile-lua5.1 \
         run-quickstart bench-numpy header-check structure-check op-rows-check \
@@ -370,6 +370,22 @@ structure-check: $(BUILD)/$(STRUCT_FLAVOUR)/cuarray/core.so $(if $(HAVE_CUDA),$(
 asan-build:
 	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=$(BUILD)/asan HAVE_CUDA= \
 	  CFLAGS='-O1 -g -fPIC' SANFLAGS='$(ASAN_FLAGS)' $(BUILD)/asan/lua5.4/cuarray/core.so
+
+# The CPU FFT in C, under AddressSanitizer + UndefinedBehaviorSanitizer (TAP): the engine
+# alone against a direct DFT in long double (spec/c/fft_engine_test.c), and the backend's fft
+# entry, with batches, strides and ranks, against a direct multi-dimensional DFT
+# (spec/c/fft_entry_test.c, linked with the CPU backend).
+FFT_TESTS := $(BUILD)/spec/fft_engine_test $(BUILD)/spec/fft_entry_test
+FFT_TEST_CFLAGS = -std=gnu99 -O1 -g -Isrc -Wall -Wextra -Wshadow -Wmissing-prototypes $(if $(WERROR),-Werror) \
+  $(ASAN_FLAGS) $(BLAS_DEF)
+$(BUILD)/spec/fft_engine_test: spec/c/fft_engine_test.c src/cpu/fft_engine.c src/cpu/fft_engine.h
+	@mkdir -p $(dir $@)
+	$(CC) $(FFT_TEST_CFLAGS) -o $@ spec/c/fft_engine_test.c src/cpu/fft_engine.c -lm
+$(BUILD)/spec/fft_entry_test: spec/c/fft_entry_test.c $(wildcard src/cpu/*.c src/cpu/*.h) src/backend.h
+	@mkdir -p $(dir $@)
+	$(CC) $(FFT_TEST_CFLAGS) -o $@ spec/c/fft_entry_test.c $(wildcard src/cpu/*.c) $(BLAS_LIB) -lpthread -lm
+fft-engine-test: $(FFT_TESTS)
+	@for t in $(FFT_TESTS); do ASAN_OPTIONS=detect_leaks=1 $$t || exit 1; done
 
 busted-asan: asan-build
 	LD_PRELOAD='$(LIBASAN)' ASAN_OPTIONS='$(ASAN_OPTIONS)' UBSAN_OPTIONS=print_stacktrace=1 \

@@ -383,6 +383,36 @@ do
   end
 end
 
+-- cu.fft, the rows of the fft group of the peers' script (complex64 inputs are transforms of
+-- float32 ones). At their full sizes: on the GPU unless --quick, or when named.
+if rawget(cu.fft, "fft") then
+  local function fft_row(name) return want(name) and ((on_gpu and not opts.quick) or wanted) end
+  if fft_row("fft_c64_2p24") or fft_row("ifft_c64_2p24") then
+    local c = cu.fft.fft(cu.random.random({2 ^ 24}, F32))
+    bench("fft_c64_2p24", REPS, function() return cu.fft.fft(c) end)
+    bench("ifft_c64_2p24", REPS, function() return cu.fft.ifft(c) end)
+    c:free()
+  end
+  if fft_row("rfft_f32_2p26") then
+    local r = cu.random.random({2 ^ 26}, F32)
+    bench("rfft_f32_2p26", REPS, function() return cu.fft.rfft(r) end)
+    r:free()
+  end
+  if fft_row("rfft2_f32_4096") or fft_row("fft2_c64_4096") then
+    local img = cu.random.random({4096, 4096}, F32)
+    bench("rfft2_f32_4096", REPS, function() return cu.fft.rfft2(img) end)
+    local c2 = cu.fft.fft2(img)
+    bench("fft2_c64_4096", REPS, function() return cu.fft.fft2(c2) end)
+    img:free()
+    c2:free()
+  end
+  if fft_row("rfft_rows_f32_16384x1024") then
+    local bat = cu.random.random({16384, 1024}, F32)
+    bench("rfft_rows_f32_16384x1024", REPS, function() return cu.fft.rfft(bat, nil, -1) end)
+    bat:free()
+  end
+end
+
 do
   local x = cu.ones({1000}, F32)
   local y = cu.ones({1000}, F32)

@@ -64,6 +64,8 @@ struct cu_ctx {
   void (*xfer_destroy)(void *); /* ... and how to free them */
   void *peer;                   /* peer.cu's event and reachability table ... */
   void (*peer_destroy)(void *); /* ... and how to free it */
+  void *fft;                    /* fft.cu's plan cache ... */
+  void (*fft_destroy)(void *);  /* ... and how to free it */
   cu_cache_class cache[CU_CACHE_NCLASS];
   cudaStream_t cache_stream;    /* the stream the cached blocks were freed on */
   size_t cached_bytes;
@@ -77,6 +79,10 @@ void **cu_xfer_slot(ca_backend *be, void (*destroy)(void *)) {
 void **cu_peer_slot(ca_backend *be, void (*destroy)(void *)) {
   cu_ctx_of(be)->peer_destroy = destroy;
   return &cu_ctx_of(be)->peer;
+}
+void **cu_fft_slot(ca_backend *be, void (*destroy)(void *)) {
+  cu_ctx_of(be)->fft_destroy = destroy;
+  return &cu_ctx_of(be)->fft;
 }
 int cu_device(ca_backend *be) { return cu_ctx_of(be)->device; }
 cudaMemPool_t cu_pool(ca_backend *be) { return cu_ctx_of(be)->pool; }
@@ -292,6 +298,7 @@ static void teardown(cu_ctx *c) {
   if (c->own_stream && c->own_stream != c->stream) cudaStreamSynchronize(c->own_stream);
   if (c->xfer) c->xfer_destroy(c->xfer);
   if (c->peer) c->peer_destroy(c->peer);
+  if (c->fft) c->fft_destroy(c->fft);
   if (c->cusolver_params) cusolverDnDestroyParams(c->cusolver_params);
   if (c->cusolver) cusolverDnDestroy(c->cusolver);
   if (c->cublas) cublasDestroy(c->cublas);

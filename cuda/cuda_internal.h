@@ -47,6 +47,7 @@ ca_status cu_where(ca_backend *be, const ca_loop *l);                    /* elem
 ca_status cu_reduce(ca_backend *be, int op, const ca_reduction *r);      /* reduce.cu */
 ca_status cu_scan(ca_backend *be, int op, const ca_reduction *r);        /* scan.cu */
 ca_status cu_matmul(ca_backend *be, const ca_matmul *m);                 /* blas.cu */
+ca_status cu_fft(ca_backend *be, const ca_fft *f);                       /* fft.cu */
 ca_status cu_getrf(ca_backend *be, const ca_lapack *l);                  /* solver.cu */
 ca_status cu_gesv(ca_backend *be, const ca_lapack *l);                   /* solver.cu */
 ca_status cu_potrf(ca_backend *be, const ca_lapack *l);                  /* solver.cu */
@@ -118,6 +119,12 @@ ca_status cu_upload(ca_backend *be, void *dst, const void *host_src, size_t nbyt
 ca_status cu_download(ca_backend *be, void *host_dst, const void *src, size_t nbytes);
 void **cu_xfer_slot(ca_backend *be, void (*destroy)(void *));
 void cu_xfer_destroy(void *xfer);
+
+/* fft.cu: the cuFFT plan cache hangs off the context (cu_fft_slot, which also records how
+ * teardown frees it); cu_fft_clear destroys every cached plan of the backend, after the work
+ * queued on its current stream. */
+void **cu_fft_slot(ca_backend *be, void (*destroy)(void *));
+void cu_fft_clear(ca_backend *be);
 
 #pragma GCC visibility pop
 

@@ -112,6 +112,19 @@ static int l_empty_cache(lua_State *L) {
   return 0;
 }
 
+/* cu.fft.clear_plan_cache() (through cuarray.cuda._fft_clear_plan_cache): every opened
+ * device's cached cuFFT plans are destroyed, their workspaces freed. */
+static int l_fft_clear_plan_cache(lua_State *L) {
+  cu_state *st = cu_lua_state(L);
+  for (int d = 0; d < CU_MAXDEV; d++) {
+    if (!st->be[d]) continue;
+    int restore = cu_device_enter(st->be[d]->device);
+    cu_fft_clear(st->be[d]);
+    cu_device_leave(restore);
+  }
+  return 0;
+}
+
 /* ---- versions and devices, without creating a context (cu.show_config reads them) -------- */
 
 /* cu.cuda.runtime_version(), cu.cuda.driver_version(): 1000 * major + 10 * minor (13000 for
@@ -400,6 +413,7 @@ static const luaL_Reg module_fns[] = {
   {"synchronize", l_synchronize},
   {"memory_info", l_memory_info},
   {"empty_cache", l_empty_cache},
+  {"_fft_clear_plan_cache", l_fft_clear_plan_cache},
   {"Event", l_Event},
   {"Stream", l_Stream},
   {"with_stream", l_with_stream},

@@ -23,7 +23,7 @@ local function public_names()
   end
   walk(cu, "cu", ".")
   walk(cu._methods, "a", ":")
-  for _, ns in ipairs({"random", "linalg", "cuda", "plot", "display"}) do
+  for _, ns in ipairs({"random", "fft", "linalg", "cuda", "plot", "display"}) do
     walk(cu[ns], "cu." .. ns, ".")
   end
   walk(cu.lib.stride_tricks, "cu.lib.stride_tricks", ".")

@@ -89,6 +89,38 @@ typedef struct ca_matmul {
   int allow_tf32;               /* float32 may use TF32 tensor cores (cu.set_matmul_precision) */
 } ca_matmul;
 
+/* A discrete Fourier transform over the last `rank` dims of a loop (the fft entry):
+ *   C2C: complex in, complex out, the same shape; sign -1 (forward) or +1 (inverse).
+ *   R2C: real in, complex out; forward. The last dim has n real inputs and n/2 + 1 outputs
+ *        (the others of the Hermitian spectrum are their conjugates).
+ *   C2R: complex in, real out; inverse. The last dim has n/2 + 1 inputs and n outputs; the
+ *        input is read as a Hermitian spectrum, so the imaginary parts of element 0 and (n
+ *        even) element n/2 are ignored, as NumPy does. The other transformed dims are inverse
+ *        C2C transforms done first.
+ * Transforms are unnormalised; every output is multiplied by `scale` (1: none), which the core
+ * derives from the norm mode. `real` is CA_FLOAT32 or CA_FLOAT64: real operands are of that
+ * dtype, complex ones are pairs (re, im) of it, 2 * itemsize bytes each, complex64 and
+ * complex128. Strides count elements of the operand (a complex element counts one), may be
+ * negative, and are never zero for the output. `shape` gives the dims as the transform sees
+ * them: batch dims first, then the transformed dims with their transform lengths n (the real
+ * side's length for R2C and C2R); the complex side's last dim is n/2 + 1 there. Lengths are at
+ * least 1, the batch may be empty (nothing to do). The output never overlaps the input, and
+ * the entry leaves the input unchanged. */
+typedef enum ca_fft_kind { CA_FFT_C2C, CA_FFT_R2C, CA_FFT_C2R } ca_fft_kind;
+#define CA_FFT_MAXRANK 3
+typedef struct ca_fft {
+  int kind;                       /* ca_fft_kind */
+  int real;                       /* CA_FLOAT32 or CA_FLOAT64 */
+  int sign;                       /* C2C: -1 forward, +1 inverse */
+  int ndim, rank;                 /* all dims, and the trailing transformed ones (1..3) */
+  int64_t shape[CA_MAXDIMS];
+  const char *in;
+  int64_t in_strides[CA_MAXDIMS];
+  char *out;
+  int64_t out_strides[CA_MAXDIMS];
+  double scale;
+} ca_fft;
+
 /* ---- dense factorizations (LAPACK's conventions) ----------------------------------------
  * `batch` independent problems of one dtype (CA_FLOAT32 or CA_FLOAT64; the core converts
  * integer and bool inputs to float64 and refuses float16, as NumPy does). Matrices are
@@ -283,6 +315,9 @@ struct ca_backend {
   ca_status (*scan)(ca_backend *be, int op, const ca_reduction *r);
 
   ca_status (*matmul)(ca_backend *be, const ca_matmul *m);
+  /* The transform f describes (see ca_fft). CA_ERR_NOMEM when its work memory (CPU buffers,
+   * a cuFFT plan's workspace) cannot be had. NULL: no FFT on this backend. */
+  ca_status (*fft)(ca_backend *be, const ca_fft *f);
 
   /* Dense factorizations (ca_lapack above). n x n matrices unless said otherwise.
    * getrf: a = P L U in place (L's unit diagonal not stored); v: the int64 pivots, 1-based

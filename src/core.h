@@ -224,6 +224,7 @@ void ca_open_ops(lua_State *L);     /* l_ops.c */
 void ca_open_reduce(lua_State *L);  /* l_reduce.c */
 void ca_open_lapack(lua_State *L);  /* l_lapack.c: makes module.linalg */
 void ca_open_linalg(lua_State *L);  /* l_linalg.c */
+void ca_open_fft(lua_State *L);     /* l_fft.c */
 void ca_open_index(lua_State *L);   /* l_index.c */
 void ca_open_create(lua_State *L);  /* l_create.c */
 void ca_open_random(lua_State *L);  /* l_random.c */

@@ -124,6 +124,7 @@ else
   has lua5.4 && step "embed-lua5.4" m embed-lua5.4
   has lua5.1 && step "embed-lua5.1" m embed-lua5.1
   step "luacheck" m lint
+  tap "fft-engine-c" m fft-engine-test
   step "header-check" m header-check
   step "op-rows-check" m op-rows-check
   step "structure-check" m structure-check

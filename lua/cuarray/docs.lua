@@ -35,6 +35,7 @@ function M.name_of(cu, f)
   end
   return search(cu, "cu", ".") or search(cu._methods, "a", ":")
     or search(cu.random, "cu.random", ".") or search(cu.linalg, "cu.linalg", ".")
+    or search(cu.fft, "cu.fft", ".")
     or search(cu.cuda, "cu.cuda", ".") or search(cu.plot, "cu.plot", ".")
     or search(cu.display, "cu.display", ".") or search(cu.plot.Figure, "cu.plot.Figure", ".")
 end

@@ -10,9 +10,9 @@
 -- average, cov, corrcoef; lua/cuarray/linalg.lua: cu.linalg; einsum.lua, products.lua,
 -- diagonal.lua: einsum, tensordot, kron, cross, diagonal, trace, diag; the manipulation
 -- families; lua/cuarray/ufuncs.lua: isclose, round with decimals, nan_to_num and the other
--- elementwise compositions, also as methods), attaches the namespaces (cu.random, cu.linalg,
--- cu.cuda, cu.nccl) and the device scopes (lua/cuarray/devices.lua), chooses the default
--- device and installs the printer
+-- elementwise compositions, also as methods), attaches the namespaces (cu.random, cu.fft,
+-- cu.linalg, cu.cuda, cu.nccl) and the device scopes (lua/cuarray/devices.lua), chooses the
+-- default device and installs the printer
 -- (lua/cuarray/format.lua), adds the array methods written in Lua (lua/cuarray/methods.lua) and
 -- makes the module tables strict (lua/cuarray/strict.lua: a misspelled field raises). Lists
 -- (dtypes, function names) come from the modules themselves.
@@ -62,6 +62,7 @@ end
 
 cu.random = require "cuarray.random"
 cu.lib = {stride_tricks = require "cuarray.strided"}
+cu.fft = require "cuarray.fft"
 cu.linalg = require "cuarray.linalg"
 
 -- dtypes: the names (cu.dtypes, from the core), and a constant per name (cu.float32 == "float32")
@@ -200,5 +201,6 @@ for k, v in pairs(require "cuarray.methods") do core._methods[k] = v end
 
 local strict = require("cuarray.strict").strict
 strict(cu.random, "cuarray.random")
+strict(cu.fft, "cuarray.fft")
 strict(cu.linalg, "cuarray.linalg")
 return strict(cu, "cuarray")

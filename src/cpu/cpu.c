@@ -146,6 +146,7 @@ void ca_cpu_backend_init(ca_backend *be, ca_cpu_ctx *ctx) {
   be->reduce = ca_cpu_reduce;
   be->scan = ca_cpu_scan;
   be->matmul = ca_cpu_matmul;
+  be->fft = ca_cpu_fft;
   be->getrf = ca_cpu_getrf;
   be->gesv = ca_cpu_gesv;
   be->potrf = ca_cpu_potrf;

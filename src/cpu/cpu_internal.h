@@ -151,6 +151,7 @@ ca_status ca_cpu_where(ca_backend *be, const ca_loop *l);                       
 ca_status ca_cpu_reduce(ca_backend *be, int op, const ca_reduction *r);         /* reduce.c */
 ca_status ca_cpu_scan(ca_backend *be, int op, const ca_reduction *r);           /* scan.c */
 ca_status ca_cpu_matmul(ca_backend *be, const ca_matmul *m);                    /* blas.c */
+ca_status ca_cpu_fft(ca_backend *be, const ca_fft *f);                            /* fft.c */
 ca_status ca_cpu_getrf(ca_backend *be, const ca_lapack *l);                    /* lapack.c */
 ca_status ca_cpu_gesv(ca_backend *be, const ca_lapack *l);                     /* lapack.c */
 ca_status ca_cpu_potrf(ca_backend *be, const ca_lapack *l);                    /* lapack.c */
