@@ -66,6 +66,29 @@ H.each_device("float functions of two arrays", function()
   end)
 end)
 
+H.each_device("ops that compute in a float", function()
+  -- NumPy 2 converts an integral Python int out of the integer array's range to the float
+  -- its loop computes in, instead of raising
+  it("take an integral number out of an integer dtype's range", function()
+    local q = arr({3}, "int16") / 2 ^ 31
+    assert.are.equal("float64", q.dtype)
+    H.same(q, {1.3969838619232178e-09})
+    local t = cu.arctan2(arr({1}, "int8"), 70000) -- 70000 is inf in float16
+    assert.are.equal("float16", t.dtype)
+    H.same(t, {0})
+    H.same(cu.hypot(arr({1}, "int8"), 70000), {math.huge})
+    H.same(cu.copysign(arr({1}, "int8"), -70000), {-1})
+    H.same(cu.heaviside(arr({1}, "int8"), 70000), {1})
+    H.same(cu.logaddexp(arr({1}, "uint8"), -1), {1.126953125})
+    local p = cu.float_power(arr({2}, "int8"), 300)
+    assert.are.equal("float64", p.dtype)
+    H.same(p, {2 ^ 300})
+    H.same(cu.divide(-1, arr({2}, "uint8")), {-0.5})
+    H.raises("multiply: Lua integer 70000 is out of bounds for int8",
+             function() return arr({1}, "int8") * 70000 end)
+  end)
+end)
+
 H.each_device("comparisons with Lua integers", function()
   it("out of an integer dtype's range compare exactly", function()
     local u8, i8 = arr({1, 2}, "uint8"), arr({1, -2}, "int8")

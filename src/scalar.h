@@ -24,8 +24,9 @@ CA_FN float ca_square_f(float x) { return x * x; }
 CA_FN double ca_square_d(double x) { return x * x; }
 
 CA_FN ca_i ca_sign_i(ca_i x) { return (x > 0) - (x < 0); }
-CA_FN float ca_sign_f(float x) { return x > 0 ? 1.0f : x < 0 ? -1.0f : x; } /* 0 and NaN stay */
-CA_FN double ca_sign_d(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : x; }
+/* NaN stays NaN; both zeros give +0, as NumPy's sign. */
+CA_FN float ca_sign_f(float x) { return x > 0 ? 1.0f : x < 0 ? -1.0f : x == 0 ? 0.0f : x; }
+CA_FN double ca_sign_d(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : x == 0 ? 0.0 : x; }
 
 /* Integer reciprocal is integer division 1 / x (0 for |x| > 1); 1 / 0 gives 0. */
 CA_FN ca_i ca_reciprocal_i(ca_i x) { return x == 1 ? 1 : x == -1 ? -1 : 0; }
@@ -45,6 +46,9 @@ CA_FN double ca_trunc_d(double x) { return trunc(x); }
 CA_FN ca_i ca_round_i(ca_i x) { return x; }
 CA_FN float ca_round_f(float x) { return rintf(x); }
 CA_FN double ca_round_d(double x) { return rint(x); }
+/* rint is round computed in a float: NumPy's rint of integers and bool gives a float. */
+CA_FN float ca_rint_f(float x) { return ca_round_f(x); }
+CA_FN double ca_rint_d(double x) { return ca_round_d(x); }
 
 /* conj is the identity on real values; angle of a real value is 0 or pi (arctan2(0, x)). */
 CA_FN ca_i ca_conj_i(ca_i x) { return x; }
