@@ -382,6 +382,14 @@ H.each_device("nonzero, flatnonzero, argwhere", function()
   it("raises for 0-d arrays", function()
     H.raises("nonzero: not supported for 0-d arrays", cu.nonzero, cu.array(1))
   end)
+
+  it("argwhere of a 0-d array is (1, 0) when it is nonzero, else (0, 0)", function()
+    for v, rows in pairs({[5] = 1, [0] = 0, [0.5] = 1, [true] = 1, [false] = 0}) do
+      local r = cu.argwhere(cu.array(v))
+      assert.are.equal("int64", r.dtype)
+      assert.are.same({rows, 0}, r.shape)
+    end
+  end)
 end)
 
 H.each_device("concatenate and stack", function()

@@ -461,21 +461,28 @@ static int arr_reshape(lua_State *L) {
   return 1;
 }
 
+/* The array at 1 flattened in C order: a copy (pushed), the 1-d view of it pushed first. */
+static void push_flat_copy(lua_State *L, const char *fname) {
+  ca_array *a = ca_check(L, 1);
+  int64_t n = -1;
+  push_reshaped(L, 1, 1, &n, fname);
+  ca_array *r = ca_check(L, -1);
+  ca_array *c = ca_new(L, ca_be(a), a->dtype, 1, &a->size);
+  ca_copy_into(L, c, r);
+}
+
+/* a:ravel(): a view of a C-contiguous array, else a copy, as NumPy's (a reshape views more
+ * layouts, but writes through a ravel of a strided array must not reach it). */
 static int arr_ravel(lua_State *L) {
   int64_t n = -1;
-  ca_check(L, 1);
-  push_reshaped(L, 1, 1, &n, "ravel");
+  if (ca_is_contiguous(ca_check(L, 1))) push_reshaped(L, 1, 1, &n, "ravel");
+  else push_flat_copy(L, "ravel");
   return 1;
 }
 
 /* a:flatten(): always a copy, as NumPy's. */
 static int arr_flatten(lua_State *L) {
-  ca_array *a = ca_check(L, 1);
-  int64_t n = -1;
-  push_reshaped(L, 1, 1, &n, "flatten");
-  ca_array *r = ca_check(L, -1);
-  ca_array *c = ca_new(L, ca_be(a), a->dtype, 1, &a->size);
-  ca_copy_into(L, c, r);
+  push_flat_copy(L, "flatten");
   return 1;
 }
 

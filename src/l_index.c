@@ -749,10 +749,17 @@ static int l_flatnonzero(lua_State *L) {
   return 1;
 }
 
-/* cu.argwhere(a): the 1-based coordinates of the nonzero elements, an int64 (count, ndim). */
+/* cu.argwhere(a): the 1-based coordinates of the nonzero elements, an int64 (count, ndim); of
+ * a 0-d array (1, 0) when its element is nonzero, else (0, 0), as NumPy's. */
 static int l_argwhere(lua_State *L) {
-  ca_array *a = check_nonzero_arg(L, "argwhere");
-  push_coords(L, a, 0, "argwhere");
+  ca_array *a = ca_check(L, 1);
+  if (a->ndim > 0) {
+    push_coords(L, a, 0, "argwhere");
+    return 1;
+  }
+  ca_array *c = push_coords(L, a, 1, "argwhere");
+  int64_t shape[2] = {c->shape[0], 0};
+  ca_new(L, ca_be(a), CA_INT64, 2, shape);
   return 1;
 }
 
