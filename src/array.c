@@ -585,7 +585,10 @@ void ca_fill(lua_State *L, ca_array *dst, double v) {
   ca_loop l;
   ca_array *ops[2] = {dst, NULL};
   ca_value vals[2];
-  int dts[2] = {dst->dtype, ca_is_inexact(dst->dtype) ? CA_FLOAT64 : CA_INT64};
+  /* a bool takes the truth of the number itself (0.5 is true), not of its integer part */
+  int dts[2] = {dst->dtype, ca_is_inexact(dst->dtype) ? CA_FLOAT64
+                            : dst->dtype == CA_BOOL   ? CA_BOOL
+                                                      : CA_INT64};
   vals[1] = ca_value_from_number(v, dts[1]);
   ca_loop_build(&l, dst->ndim, dst->shape, 2, ops, vals, dts, dst->dtype);
   if (l.size == 0) return;

@@ -516,7 +516,8 @@ int ca_index_get(lua_State *L) {
 /* ---- assignment ------------------------------------------------------------------------- */
 
 /* dst = the Lua number or boolean at vi, as NumPy 2 assigns a Python scalar: an integral
- * number must fit an integer dtype, NaN and infinities cannot become integers. */
+ * number must fit an integer dtype; NaN, infinities and numbers beyond int64 cannot become
+ * integers. */
 static void fill_scalar(lua_State *L, ca_array *dst, int vi) {
   ca_value v;
   int vdt;
@@ -539,6 +540,9 @@ static void fill_scalar(lua_State *L, ca_array *dst, int vi) {
     if (ca_is_integer(dst->dtype) && isinf(x))
       ca_raisef(L, "index assignment: cannot convert float infinity to integer (%s)",
                  ca_dtype_name(dst->dtype));
+    if (ca_is_integer(dst->dtype) && !(x > -9223372036854775808.0 && x < 9223372036854775808.0))
+      ca_raisef(L, "index assignment: Lua number %.17g is too large to convert to an integer (%s)",
+                 x, ca_dtype_name(dst->dtype));
     v.f = x;
     vdt = CA_FLOAT64;
   }

@@ -102,7 +102,7 @@ return {
   ["a:expand_dims"] = {"a:expand_dims(axis)", "`a` with a new axis of length 1 at position `axis` of the result (`-1`:"},
   ["a:expm1"] = {"a:expm1()", "`e ^ x - 1`, accurate near 0"},
   ["a:expm1_"] = {"a:expm1_", "the function of the same name without the underscore, into `a`;"},
-  ["a:fill"] = {"a:fill(value)", "Sets every element to `value` (a number or boolean), in place."},
+  ["a:fill"] = {"a:fill(value)", "Sets every element to `value` (a number or boolean), in place;"},
   ["a:fix"] = {"a:fix()", "`trunc` (NumPy's `fix`:"},
   ["a:fix_"] = {"a:fix_", "the function of the same name without the underscore, into `a`;"},
   ["a:flatnonzero"] = {"a:flatnonzero()", "The positions of the nonzero elements of the flattened array."},
