@@ -26,6 +26,19 @@ H.each_device("out of a wider dtype", function()
     H.same(of, {-56})
   end)
 
+  it("refuses a signed integer result into an unsigned out (same_kind), as NumPy", function()
+    local u8 = cu.zeros(1, {dtype = "uint8"})
+    H.raises("add: cannot cast the int8 result to out's dtype uint8", cu.add, arr({1}, "int8"),
+             arr({2}, "int8"), {out = u8})
+    H.raises("reciprocal: cannot cast the int16 result to out's dtype uint8", cu.reciprocal,
+             arr(-32767, "int16"), {out = cu.zeros({}, {dtype = "uint8"})})
+    H.raises("concatenate: cannot cast array data from int8 to uint8", cu.concatenate,
+             {arr({1}, "int8"), arr({2}, "uint8")}, {dtype = "uint8"})
+    H.raises("stack: cannot cast array data from int16 to uint8", cu.stack,
+             {arr({1}, "int16")}, {dtype = "uint8"})
+    cu.add(arr({1}, "uint8"), arr({2}, "uint8"), {out = cu.zeros(1, {dtype = "int16"})})
+  end)
+
   it("float16 results round to float16 before the cast into out", function()
     local o = cu.zeros(1, {dtype = "float32"})
     cu.add(arr({2048}, "float16"), arr({1}, "float16"), {out = o})

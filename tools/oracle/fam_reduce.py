@@ -5,6 +5,7 @@ cumprod (flattened or along an axis, dtype, out)."""
 import numpy as np
 
 import deviations
+import numpy2
 import tolerances
 from common import DTYPES, FLOATS, INTS, Expect, Raises, is_float, outcome, random_shape
 
@@ -161,7 +162,7 @@ def reduction_case(case):
         o, onp, _, _ = case.operand(rarr.shape, odt, layout=case.pick(["c", "c", "step", "T"]),
                                     name="o")
         if name in ARG:
-            res2 = outcome(lambda: np.copyto(onp, rarr, casting="same_kind"))
+            res2 = outcome(lambda: numpy2.copyto_same_kind(onp, rarr))
         else:
             res2 = outcome(lambda: REDUCTIONS[name](x, out=onp, **kw))
         opts.append("out = %s" % o)
