@@ -192,6 +192,18 @@ H.each_device("sorting, searching, sets and order statistics", function(dev)
       {"add_at: indices must be integers", function() cu.add_at(x, cu.array({1.5}), 1) end},
       {"add_at: values of shape (3) do not broadcast to (1,2)",
         function() cu.add_at(x, {1}, cu.ones(3)) end},
+      {"searchsorted: values must be an array or a number, got string",
+        function() cu.searchsorted(x[1], "v") end},
+      {"digitize: values must be an array or a number, got table",
+        function() cu.digitize({}, x[1]) end},
+      -- the private primitives raise in their own name unless their caller passes its own
+      {"_searchsorted: expected an array, got string", function() cu._searchsorted("x", 1) end},
+      {"_sort: expected an array, got no value", function() cu._sort() end},
+      {"topk: expected an array", function() cu._sort(1, 1, false, "topk") end},
+      {"_scatter_add: expected an array, got number", function() cu._scatter_add(1) end},
+      {"_check_array: expected an array, got boolean", function() cu._check_array(true) end},
+      {"zeros_like: expected an array", function() cu._check_array(true, "zeros_like") end},
+      {"_encode_png: expected an array", function() cu._encode_png(nil, 2) end},
     }
     for _, c in ipairs(cases) do
       it(c[1], function() H.raises(c[1], c[2]) end)

@@ -165,6 +165,10 @@ ca_array *ca_check_arg(lua_State *L, int idx, const char *fname) {
   return a;
 }
 
+const char *ca_caller_name(lua_State *L, int idx, const char *own) {
+  return lua_type(L, idx) == LUA_TSTRING ? lua_tostring(L, idx) : own;
+}
+
 /* Pushes the name under which the table at idx holds the function at fn, or nothing. */
 static int find_name(lua_State *L, int idx, int fn) {
   if (!lua_istable(L, idx)) return 0;

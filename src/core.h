@@ -79,6 +79,9 @@ ca_array *ca_test(lua_State *L, int idx);                  /* NULL unless an arr
 ca_array *ca_check(lua_State *L, int idx);                 /* raises unless a live array */
 /* The same, with a message naming the function: "sum: expected an array, got string". */
 ca_array *ca_check_arg(lua_State *L, int idx, const char *fname);
+/* The name a private primitive (cu._sort, cu._searchsorted, ...) raises in: the string its
+ * Lua caller passes at idx (the public function it serves), else its own name `own`. */
+const char *ca_caller_name(lua_State *L, int idx, const char *own);
 /* Raises unless `a` is still live. An allocation can run the collector and so finalizers,
  * and an option's metamethod can run any Lua code: either may free an array that an
  * operation checked earlier, so operations check again after such calls, before they

@@ -680,7 +680,7 @@ static int is_array(lua_State *L) {
 /* cu._check_array(v, fname): v if it is a live array, else the error every C function
  * raises ("zeros_like: expected an array, got number"), for the Lua layer's functions. */
 static int check_array(lua_State *L) {
-  ca_check_arg(L, 1, luaL_checkstring(L, 2));
+  ca_check_arg(L, 1, ca_caller_name(L, 2, "_check_array"));
   lua_settop(L, 1);
   return 1;
 }

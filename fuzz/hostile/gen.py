@@ -62,6 +62,10 @@ REDUCING = set("""sum prod mean std var max min amax amin all any argmax argmin 
 RAW_POINTER = re.compile(r"pointer|ptr|ffi|dlpack")
 # Hidden functions that are not fuzzed as such: the printer hook (see with_formatter instead).
 SKIP = {("cu", "_set_formatter"), ("cu", "_methods")}
+# Private primitives that raise in the name their Lua caller passes at this argument (the public
+# function they serve), when it is a string, else in their own (src/array.c, ca_caller_name).
+CALLER_NAMED = {"_check_array": 2, "_encode_png": 1, "_sort": 4, "_searchsorted": 4,
+                "_scatter_add": 4}
 
 SIGNATURES = {}
 
@@ -228,6 +232,8 @@ class Generator(Values):
         if kind == "meta":  # the operation's name, or the metamethod's own
             return META_NAMES.get(name, [name.lstrip("_")]) + [name]
         names = [name]
+        if kind == "cu" and name in CALLER_NAMED:
+            names.append(CALLER_NAMED[name])
         for a, b in ALIASES:
             if name == a:
                 names.append(b)

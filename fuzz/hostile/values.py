@@ -75,8 +75,8 @@ class Value:
 
 
 class Step:
-    """One call: its number, the operation, the names its errors may carry (None: any), the
-    source of its args and call functions."""
+    """One call: its number, the operation, the names its errors may carry (None: any; a number
+    k stands for argument k when it is a string), the source of its args and call functions."""
 
     def __init__(self, n, op, names, op_name=None):
         self.n, self.op, self.names = n, op, names
@@ -88,7 +88,8 @@ class Step:
     def lua(self):
         """The step as the runner's batch file has it."""
         params = ", ".join("a%d" % (i + 1) for i in range(len(self.args)))
-        names = "nil" if self.names is None else "{" + ", ".join(map(lua_str, self.names)) + "}"
+        names = "nil" if self.names is None else \
+            "{" + ", ".join(lua_str(x) if isinstance(x, str) else str(x) for x in self.names) + "}"
         body = "".join("  %s\n" % s for s in self.setup)
         ret = ", ".join([v.src for v in self.args] + self.keep) or "nil"
         return ("step(%d, %s, function()\n%s  return %s\nend, function(%s)\n  %s\nend, %d, %s)\n"

@@ -53,7 +53,7 @@ function M.searchsorted(a, v, opts)
     end
     a = core.take(a, opts.sorter)
   end
-  return core._searchsorted(a, v, {side = opts.side})
+  return core._searchsorted(a, v, {side = opts.side}, "searchsorted")
 end
 
 -- cu.digitize(x, bins[, {right = false}]): NumPy's bin numbers 0..#bins (0 below the first
@@ -65,10 +65,10 @@ function M.digitize(x, bins, opts)
   local side = opts.right and "left" or "right"
   local n = bins.size
   if n >= 2 and bins[{n}] < bins[{1}] then -- decreasing edges
-    local r = core._searchsorted(core.flip(bins), x, {side = side})
+    local r = core._searchsorted(core.flip(bins), x, {side = side}, "digitize")
     return core.subtract(n + 1, r) -- n - (r - 1)
   end
-  return core.subtract(core._searchsorted(bins, x, {side = side}), 1)
+  return core.subtract(core._searchsorted(bins, x, {side = side}, "digitize"), 1)
 end
 
 -- ---- top-k, partition, lexsort --------------------------------------------------------------
@@ -350,7 +350,7 @@ function M.add_at(a, indices, values)
     end
     vals = b:astype(a.dtype)
   end
-  core._scatter_add(a, offs:ravel():copy(), vals:ravel():copy())
+  core._scatter_add(a, offs:ravel():copy(), vals:ravel():copy(), "add_at")
 end
 
 return M
