@@ -98,6 +98,17 @@ H.each_device("errors", function()
      {device = "tpu"}},
     {"array: device must be a string such as \"cpu\" or \"cuda:0\", got number", cu.array, {1},
      {device = 0}},
+    {"with_device: device must be a string such as \"cpu\" or \"cuda:0\", got table",
+     cu.with_device, {}, print},
+    {"device: device must be a string", cu.device, true},
+    -- compositions raise in their own name, not in that of the ops they are built on
+    {"complex: re must be an array or a number, got table", cu.complex, {}, 1},
+    {"complex: im must be an array or a number, got string", cu.complex, cu.ones(2), "x"},
+    {"complex: shapes (2,) and (3,) cannot be broadcast together", cu.complex, cu.ones(2),
+     cu.ones(3)},
+    {"tile: too many dimensions (33; at most 32)", cu.tile, cu.ones(2), thirty_three_ones()},
+    {"nanquantile: q must hold numbers, got string", cu.nanquantile, cu.ones(3),
+     setmetatable({"x"}, {__index = function() error("read past the list") end})},
   }
   for i, c in ipairs(cases) do
     it("raises: " .. c[1]:sub(1, 70) .. " (" .. i .. ")", function()

@@ -108,13 +108,19 @@ do
   if core._set_complex then core._set_complex(complex.new, complex.mt) end
   cu.j = complex.new(0, 1)
   cu.is_complex = complex.is_complex
+  local args = require "cuarray.args"
+  -- the complex dtype of the parts' result type: float32 parts give complex64, any other
+  -- complex128 (NumPy's re + 1j * im)
+  local function parts(re, im) return cu.add(re, cu.multiply(im, cu.j)) end
   function cu.complex(re, im)
     im = im or 0
     if type(re) == "number" and type(im) == "number" then return complex.new(re, im) end
-    -- the complex dtype of the parts' result type: float32 parts give complex64, any other
-    -- complex128 (NumPy's re + 1j * im)
-    local z = cu.add(re, cu.multiply(im, cu.j))
-    return z
+    for _, p in ipairs({{"re", re}, {"im", im}}) do
+      if type(p[2]) ~= "number" and not cu.is_array(p[2]) then
+        error(("complex: %s must be an array or a number, got %s"):format(p[1], type(p[2])), 2)
+      end
+    end
+    return args.call_as("complex", {"add", "multiply"}, parts, re, im)
   end
   cu.conjugate = cu.conj
 end

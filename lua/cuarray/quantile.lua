@@ -2,6 +2,7 @@
 -- with NumPy's interpolation (its _lerp, written the same way so that the roundings agree) and
 -- result dtypes (a float input keeps its dtype, any other gives float64).
 local core = require "cuarray.core"
+local args = require "cuarray.args"
 local options = require "cuarray.options"
 local sorting = require "cuarray.sorting"
 
@@ -58,7 +59,7 @@ local function read_q(q, scale, fname)
     if q.ndim > 1 then fail("%s: q must be a number or 1-D, got %d dimensions", fname, q.ndim) end
     if q.ndim == 0 then list[1], single = q:item(), true else list = q:totable() end
   elseif type(q) == "table" then
-    for i, v in ipairs(q) do list[i] = v end
+    list = args.raw_list(q) -- read raw: q may have any metatable
   else
     fail("%s: q must be a number, a list or an array, got %s", fname, type(q))
   end
