@@ -253,9 +253,10 @@ int ca_index_set(lua_State *L);
 
 /* Elementwise entry points shared between binding files (l_ops.c). */
 /* Runs op on the Lua values at ia (and ib): arrays or numbers. Pushes the result, or with a
- * given `out` writes there and pushes nothing. */
-void ca_apply_unary(lua_State *L, int op, int ia, ca_array *out);
-void ca_apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out);
+ * given `out` writes there and pushes nothing. Errors name fname (NULL: the op), the function
+ * the user called. */
+void ca_apply_unary(lua_State *L, int op, int ia, ca_array *out, const char *fname);
+void ca_apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out, const char *fname);
 /* Reductions over all elements / axes, used by several files (l_reduce.c). */
 void ca_reduce_all(lua_State *L, int op, int idx, int out_dtype);
 

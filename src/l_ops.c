@@ -351,12 +351,12 @@ static void apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out, co
   if (pushed) lua_remove(L, out ? -1 : -2);
 }
 
-void ca_apply_unary(lua_State *L, int op, int ia, ca_array *out) {
-  apply_unary(L, op, ia, out, ca_op_names[op]);
+void ca_apply_unary(lua_State *L, int op, int ia, ca_array *out, const char *fname) {
+  apply_unary(L, op, ia, out, fname ? fname : ca_op_names[op]);
 }
 
-void ca_apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out) {
-  apply_binary(L, op, ia, ib, out, ca_op_names[op]);
+void ca_apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out, const char *fname) {
+  apply_binary(L, op, ia, ib, out, fname ? fname : ca_op_names[op]);
 }
 
 /* ---- Lua functions ------------------------------------------------------------------ */
@@ -368,7 +368,7 @@ static int l_unary(lua_State *L) {
   int op = (int)lua_tointeger(L, lua_upvalueindex(1));
   ca_opt_check(L, 2, ca_op_names[op], out_opts);
   ca_array *out = ca_opt_out(L, 2, ca_op_names[op]);
-  ca_apply_unary(L, op, 1, out); /* with out, pushes nothing: out is on top */
+  ca_apply_unary(L, op, 1, out, NULL); /* with out, pushes nothing: out is on top */
   return 1;
 }
 
@@ -378,7 +378,7 @@ static int l_binary(lua_State *L) {
   luaL_checkany(L, 2);
   ca_opt_check(L, 3, ca_op_names[op], out_opts);
   ca_array *out = ca_opt_out(L, 3, ca_op_names[op]);
-  ca_apply_binary(L, op, 1, 2, out); /* with out, pushes nothing: out is on top */
+  ca_apply_binary(L, op, 1, 2, out, NULL); /* with out, pushes nothing: out is on top */
   return 1;
 }
 
@@ -467,7 +467,7 @@ static int l_inplace(lua_State *L) {
 
 /* Metamethods: Lua passes the operands in order, either may be a number. */
 #define CA_META(mm, opname) \
-  static int mm(lua_State *L) { ca_apply_binary(L, CA_OP_##opname, 1, 2, NULL); return 1; }
+  static int mm(lua_State *L) { ca_apply_binary(L, CA_OP_##opname, 1, 2, NULL, NULL); return 1; }
 CA_META(mt_add, add)
 CA_META(mt_sub, subtract)
 CA_META(mt_mul, multiply)
@@ -481,8 +481,8 @@ CA_META(mt_bxor, bitwise_xor)
 CA_META(mt_shl, left_shift)
 CA_META(mt_shr, right_shift)
 #undef CA_META
-static int mt_unm(lua_State *L) { ca_apply_unary(L, CA_OP_negative, 1, NULL); return 1; }
-static int mt_bnot(lua_State *L) { ca_apply_unary(L, CA_OP_invert, 1, NULL); return 1; }
+static int mt_unm(lua_State *L) { ca_apply_unary(L, CA_OP_negative, 1, NULL, NULL); return 1; }
+static int mt_bnot(lua_State *L) { ca_apply_unary(L, CA_OP_invert, 1, NULL, NULL); return 1; }
 
 /* cu.where(cond, x, y): elementwise choice; cu.where(cond) is cu.nonzero(cond). */
 static int l_where(lua_State *L) {
@@ -520,10 +520,10 @@ static int l_clip(lua_State *L) {
   if (out) ca_check_writable(L, out, "clip");
   int cur = 1;
   if (!lua_isnoneornil(L, 2)) {
-    ca_apply_binary(L, CA_OP_maximum, cur, 2, lua_isnoneornil(L, 3) ? out : NULL);
+    ca_apply_binary(L, CA_OP_maximum, cur, 2, lua_isnoneornil(L, 3) ? out : NULL, "clip");
     cur = lua_gettop(L);
   }
-  if (!lua_isnoneornil(L, 3)) ca_apply_binary(L, CA_OP_minimum, cur, 3, out);
+  if (!lua_isnoneornil(L, 3)) ca_apply_binary(L, CA_OP_minimum, cur, 3, out, "clip");
   if (out) lua_pushvalue(L, 5);
   return 1;
 }

@@ -1,6 +1,7 @@
 -- Constructors that are compositions of the core's: the _like forms and identity. The core
 -- does the work (cu._filled, cu.eye) and raises in the caller's name.
 local core = require "cuarray.core"
+local args = require "cuarray.args"
 local options = require "cuarray.options"
 
 local M = {}
@@ -46,7 +47,8 @@ function M.identity(n, opts)
       type(n) == "number" and tostring(n) or type(n)), 2)
   end
   if n < 0 then error(("identity: n must be non-negative, got %d"):format(n), 2) end
-  return core.eye(n, n, options.check(opts, "identity", IDENTITY_OPTIONS))
+  opts = options.check(opts, "identity", IDENTITY_OPTIONS)
+  return args.call_as("identity", {"eye"}, core.eye, n, n, opts)
 end
 
 return M
