@@ -30,6 +30,8 @@ ca_state *ca_state_get(lua_State *L) {
   return s;
 }
 
+static const char *running_name(lua_State *L);
+
 ca_backend *ca_backend_get(lua_State *L, int device) {
   ca_state *s = ca_state_get(L);
   if (device < 0) return &s->cpu;
@@ -47,11 +49,12 @@ ca_backend *ca_backend_get(lua_State *L, int device) {
     lua_getglobal(L, "require");
     lua_pushliteral(L, "cuarray.cuda");
     if (lua_pcall(L, 1, 1, 0) != 0)
-      ca_raisef(L, "device cuda:%d: the CUDA module cuarray.cuda could not be loaded (%s)",
-                 device, lua_tostring(L, -1));
+      ca_raisef(L, "%s: device cuda:%d: the CUDA module cuarray.cuda could not be loaded (%s)",
+                running_name(L), device, lua_tostring(L, -1));
     lua_getfield(L, -1, "backend");
     ca_pushinteger(L, device);
-    lua_call(L, 1, 1); /* raises "cuda: no CUDA device available (...)" */
+    if (lua_pcall(L, 1, 1, 0) != 0) /* "cuda: no CUDA device available (...)" */
+      ca_raisef(L, "%s: %s", running_name(L), lua_tostring(L, -1));
     be = (ca_backend *)lua_touserdata(L, -1);
     if (!be) ca_raisef(L, "device cuda:%d: the CUDA module returned no backend", device);
     lua_rawseti(L, -3, device + 1);
@@ -169,6 +172,32 @@ const char *ca_caller_name(lua_State *L, int idx, const char *own) {
   return lua_type(L, idx) == LUA_TSTRING ? lua_tostring(L, idx) : own;
 }
 
+const char *ca_check_string(lua_State *L, int idx, const char *fname, const char *what) {
+  if (!lua_isstring(L, idx))
+    ca_raisef(L, "%s: %s must be a string, got %s", fname, what, luaL_typename(L, idx));
+  return lua_tostring(L, idx);
+}
+
+void ca_check_type(lua_State *L, int idx, int t, const char *fname, const char *what) {
+  if (lua_type(L, idx) != t)
+    ca_raisef(L, "%s: %s must be a %s, got %s", fname, what, lua_typename(L, t),
+              luaL_typename(L, idx));
+}
+
+lua_Number ca_check_number(lua_State *L, int idx, const char *fname, const char *what) {
+  ca_check_type(L, idx, LUA_TNUMBER, fname, what);
+  return lua_tonumber(L, idx);
+}
+
+int ca_check_option(lua_State *L, int idx, const char *const *list, const char *fname,
+                    const char *what) {
+  const char *s = lua_type(L, idx) == LUA_TSTRING ? lua_tostring(L, idx) : NULL;
+  for (int i = 0; s && list[i]; i++)
+    if (strcmp(s, list[i]) == 0) return i;
+  return ca_raisef(L, "%s: unknown %s %s%s%s", fname, what, s ? "'" : "",
+                   s ? s : luaL_typename(L, idx), s ? "'" : "");
+}
+
 /* Pushes the name under which the table at idx holds the function at fn, or nothing. */
 static int find_name(lua_State *L, int idx, int fn) {
   if (!lua_istable(L, idx)) return 0;
@@ -197,6 +226,7 @@ static const char *running_name(lua_State *L) {
   int fn = lua_gettop(L);
   luaL_getmetatable(L, CA_ARRAY_MT);
   if (lua_istable(L, -1)) {
+    if (find_name(L, -1, fn)) return lua_tostring(L, -1); /* a metamethod */
     lua_pushliteral(L, "__methods");
     lua_rawget(L, -2);
     if (find_name(L, -1, fn)) return lua_tostring(L, -1);
@@ -215,10 +245,18 @@ void ca_check_live(lua_State *L, const ca_array *a, const char *fname) {
   ca_raisef(L, "%s: an array was freed while the operation ran", fname ? fname : running_name(L));
 }
 
+/* Raises in the running function's name (running_name): ca_check serves methods and
+ * metamethods, which have no name of their own to pass. */
 ca_array *ca_check(lua_State *L, int idx) {
-  char what[32];
-  snprintf(what, sizeof what, "bad argument #%d", idx);
-  return ca_check_arg(L, idx, what);
+  ca_array *a = ca_test(L, idx);
+  if (a && a->storage) return a;
+  const char *type = luaL_typename(L, idx); /* before running_name pushes */
+  char arg[32] = "";
+  if (idx > 0) snprintf(arg, sizeof arg, " #%d", idx);
+  const char *fname = running_name(L);
+  if (!a) ca_raisef(L, "%s: bad argument%s: expected an array, got %s", fname, arg, type);
+  ca_raisef(L, "%s: bad argument%s: the array has been freed", fname, arg);
+  return NULL;
 }
 
 ca_array *ca_push_blank(lua_State *L) {
@@ -233,8 +271,10 @@ ca_array *ca_push_blank(lua_State *L) {
 int64_t ca_shape_size(lua_State *L, int ndim, const int64_t *shape) {
   int64_t n = 1;
   for (int i = 0; i < ndim; i++) {
-    if (shape[i] < 0) ca_raisef(L, "negative dimension %lld in shape", (long long)shape[i]);
-    if (shape[i] && n > INT64_MAX / shape[i]) ca_raisef(L, "shape is too large: size overflows");
+    if (shape[i] < 0)
+      ca_raisef(L, "%s: negative dimension %lld in shape", running_name(L), (long long)shape[i]);
+    if (shape[i] && n > INT64_MAX / shape[i])
+      ca_raisef(L, "%s: shape is too large: size overflows", running_name(L));
     n *= shape[i];
   }
   return n;
@@ -271,7 +311,8 @@ void ca_check_writable(lua_State *L, const ca_array *a, const char *fname) {
 }
 
 static void set_shape(lua_State *L, ca_array *a, int dtype, int ndim, const int64_t *shape) {
-  if (ndim < 0 || ndim > CA_MAXDIMS) ca_raisef(L, "too many dimensions (%d; at most %d)", ndim, CA_MAXDIMS);
+  if (ndim < 0 || ndim > CA_MAXDIMS)
+    ca_raisef(L, "%s: too many dimensions (%d; at most %d)", running_name(L), ndim, CA_MAXDIMS);
   a->dtype = dtype;
   a->ndim = ndim;
   for (int i = 0; i < ndim; i++) a->shape[i] = shape[i];
@@ -284,10 +325,10 @@ ca_array *ca_new(lua_State *L, ca_backend *be, int dtype, int ndim, const int64_
   set_shape(L, a, dtype, ndim, shape);
   size_t isz = ca_itemsize(dtype);
   if ((uint64_t)a->size > (uint64_t)(SIZE_MAX / 2) / isz)
-    ca_raisef(L, "array of %lld elements is too large", (long long)a->size);
+    ca_raisef(L, "%s: array of %lld elements is too large", running_name(L), (long long)a->size);
   size_t nbytes = (size_t)a->size * isz;
   ca_storage *st = (ca_storage *)calloc(1, sizeof *st);
-  if (!st) ca_raisef(L, "out of host memory");
+  if (!st) ca_raisef(L, "%s: out of host memory", running_name(L));
   st->refs = 1;
   st->be = be;
   st->nbytes = nbytes;
@@ -313,8 +354,7 @@ ca_array *ca_new(lua_State *L, ca_backend *be, int dtype, int ndim, const int64_
         snprintf(msg, sizeof msg, "allocation failed on %s: %s", be->name, be->errmsg);
       }
       free(st);
-      lua_pushstring(L, msg);
-      lua_error(L);
+      ca_raisef(L, "%s: %s", running_name(L), msg);
     }
   }
   a->storage = st;
@@ -341,7 +381,7 @@ ca_array *ca_new_pinned(lua_State *L, ca_backend *cuda, int dtype, int ndim, con
   set_shape(L, a, dtype, ndim, shape);
   size_t nbytes = ca_nbytes(L, a, "pinned allocation");
   ca_storage *st = (ca_storage *)calloc(1, sizeof *st);
-  if (!st) ca_raisef(L, "out of host memory");
+  if (!st) ca_raisef(L, "%s: out of host memory", running_name(L));
   void *p = NULL;
   ca_status s1 = cuda->host_alloc(cuda, nbytes, &p);
   if (s1 != CA_OK) {

@@ -82,6 +82,15 @@ ca_array *ca_check_arg(lua_State *L, int idx, const char *fname);
 /* The name a private primitive (cu._sort, cu._searchsorted, ...) raises in: the string its
  * Lua caller passes at idx (the public function it serves), else its own name `own`. */
 const char *ca_caller_name(lua_State *L, int idx, const char *own);
+/* The string (or number) at idx, else raises "fname: what must be a string, got T" (luaL's
+ * checks name the function only when the caller's debug information does). */
+const char *ca_check_string(lua_State *L, int idx, const char *fname, const char *what);
+/* As ca_check_string: a value of Lua type t; a number; one of the strings of a NULL-ended
+ * list (its position). */
+void ca_check_type(lua_State *L, int idx, int t, const char *fname, const char *what);
+lua_Number ca_check_number(lua_State *L, int idx, const char *fname, const char *what);
+int ca_check_option(lua_State *L, int idx, const char *const *list, const char *fname,
+                    const char *what);
 /* Raises unless `a` is still live. An allocation can run the collector and so finalizers,
  * and an option's metamethod can run any Lua code: either may free an array that an
  * operation checked earlier, so operations check again after such calls, before they

@@ -253,7 +253,7 @@ static int arr_tostring(lua_State *L) {
 
 /* cu._set_formatter(fn): the Lua layer's printer, used by tostring. */
 static int set_formatter(lua_State *L) {
-  luaL_checktype(L, 1, LUA_TFUNCTION);
+  ca_check_type(L, 1, LUA_TFUNCTION, "_set_formatter", "the formatter");
   lua_pushvalue(L, 1);
   lua_setfield(L, LUA_REGISTRYINDEX, FORMAT_KEY);
   return 0;
@@ -613,7 +613,10 @@ static int arr_flip(lua_State *L) {
 
 static int arr_fill(lua_State *L) {
   ca_array *a = ca_check(L, 1);
-  ca_fill(L, a, lua_type(L, 2) == LUA_TBOOLEAN ? lua_toboolean(L, 2) : luaL_checknumber(L, 2));
+  int t = lua_type(L, 2);
+  if (t != LUA_TBOOLEAN && t != LUA_TNUMBER)
+    return ca_raisef(L, "fill: value must be a number or a boolean, got %s", luaL_typename(L, 2));
+  ca_fill(L, a, t == LUA_TBOOLEAN ? lua_toboolean(L, 2) : lua_tonumber(L, 2));
   lua_pushvalue(L, 1);
   return 1;
 }
@@ -650,8 +653,8 @@ static int get_default_device(lua_State *L) {
 /* cu._set_int64(make, parts): the Lua layer's int64 cdata helpers (LuaJIT): make(hi, lo)
  * returns hi * 2^32 + lo as an int64 cdata, parts(v) an int64 cdata's halves (or nil). */
 static int set_int64(lua_State *L) {
-  luaL_checktype(L, 1, LUA_TFUNCTION);
-  luaL_checktype(L, 2, LUA_TFUNCTION);
+  ca_check_type(L, 1, LUA_TFUNCTION, "_set_int64", "make");
+  ca_check_type(L, 2, LUA_TFUNCTION, "_set_int64", "parts");
   ca_set_int64(L, 1, 2);
   return 0;
 }
@@ -659,8 +662,8 @@ static int set_int64(lua_State *L) {
 /* cu._set_complex(make, mt): the Lua layer's complex values: make(re, im) returns one, mt is
  * their metatable (lua/cuarray/complex.lua). */
 static int set_complex(lua_State *L) {
-  luaL_checktype(L, 1, LUA_TFUNCTION);
-  luaL_checktype(L, 2, LUA_TTABLE);
+  ca_check_type(L, 1, LUA_TFUNCTION, "_set_complex", "make");
+  ca_check_type(L, 2, LUA_TTABLE, "_set_complex", "mt");
   ca_set_complex(L, 1, 2);
   return 0;
 }

@@ -480,8 +480,8 @@ static int l_full(lua_State *L) { return filled(L, "full", K_FULL, 1, 2, 3); }
  * _like forms in lua/cuarray/create.lua), whose messages name them. */
 static int l_filled(lua_State *L) {
   static const char *const kinds[] = {"empty", "zeros", "ones", "full", NULL};
-  const char *fname = luaL_checkstring(L, 1);
-  int kind = luaL_checkoption(L, 2, NULL, kinds);
+  const char *fname = ca_caller_name(L, 1, "_filled");
+  int kind = ca_check_option(L, 2, kinds, fname, "kind");
   return filled(L, fname, kind, 3, 4, 5);
 }
 

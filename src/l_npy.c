@@ -221,7 +221,7 @@ static void load_npz(lua_State *L, FILE *f, const char *path, int device) {
 /* cu.load(path[, {device =}]): an array from a .npy file, or a table of arrays from a .npz. */
 static int l_load(lua_State *L) {
   static const char *const opts[] = {"device", NULL};
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = ca_check_string(L, 1, "load", "path");
   ca_opt_check(L, 2, "load", opts);
   int device = ca_opt_device(L, 2, ca_state_get(L)->default_device, "load");
   file_box *b = open_file(L, path, "rb", "load");
@@ -272,8 +272,8 @@ static void npy_prepare(lua_State *L, int idx, npy_bytes *out, const char *fname
 
 /* cu.save(path, a): NumPy .npy, version 1.0, data aligned to 64 bytes. */
 static int l_save(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
-  ca_check(L, 2);
+  const char *path = ca_check_string(L, 1, "save", "path");
+  ca_check_arg(L, 2, "save");
   npy_bytes *nb = (npy_bytes *)ca_newuserdata(L, sizeof *nb);
   npy_prepare(L, 2, nb, "save");
   file_box *b = open_file(L, path, "wb", "save");
@@ -296,7 +296,7 @@ typedef struct zip_rec {
  * numpy.load reads (arrays given by position are named arr_0, arr_1, ... as NumPy does). */
 static int l_savez(lua_State *L) {
   const char *fname = "savez";
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = ca_check_string(L, 1, fname, "path");
   int nargs = lua_gettop(L);
   lua_newtable(L); /* name -> array */
   int map = lua_gettop(L);

@@ -372,10 +372,16 @@ static int l_unary(lua_State *L) {
   return 1;
 }
 
+/* Raises unless n operands are given (nil counts as one), naming fname. */
+static void check_operands(lua_State *L, int n, const char *fname) {
+  if (lua_gettop(L) < n)
+    ca_raisef(L, "%s: expected %d operand%s, got %d", fname, n, n > 1 ? "s" : "", lua_gettop(L));
+}
+
 /* cu.<binary>(x, y[, {out = c}]) and x:<binary>(y) */
 static int l_binary(lua_State *L) {
   int op = (int)lua_tointeger(L, lua_upvalueindex(1));
-  luaL_checkany(L, 2);
+  check_operands(L, 2, ca_op_names[op]);
   ca_opt_check(L, 3, ca_op_names[op], out_opts);
   ca_array *out = ca_opt_out(L, 3, ca_op_names[op]);
   ca_apply_binary(L, op, 1, 2, out, NULL); /* with out, pushes nothing: out is on top */
@@ -431,7 +437,7 @@ static void two_results(lua_State *L, int op, int nin) {
 /* cu.modf(x), cu.frexp(x) and x:modf(): two arrays */
 static int l_unary2(lua_State *L) {
   int op = (int)lua_tointeger(L, lua_upvalueindex(1));
-  luaL_checkany(L, 1);
+  check_operands(L, 1, ca_op_names[op]);
   lua_settop(L, 1);
   two_results(L, op, 1);
   return 2;
@@ -440,7 +446,7 @@ static int l_unary2(lua_State *L) {
 /* cu.divmod(x, y) and x:divmod(y): two arrays */
 static int l_binary2(lua_State *L) {
   int op = (int)lua_tointeger(L, lua_upvalueindex(1));
-  luaL_checkany(L, 2);
+  check_operands(L, 2, ca_op_names[op]);
   lua_settop(L, 2);
   two_results(L, op, 2);
   return 2;

@@ -64,8 +64,10 @@ RAW_POINTER = re.compile(r"pointer|ptr|ffi|dlpack")
 SKIP = {("cu", "_set_formatter"), ("cu", "_methods")}
 # Private primitives that raise in the name their Lua caller passes at this argument (the public
 # function they serve), when it is a string, else in their own (src/array.c, ca_caller_name).
-CALLER_NAMED = {"_check_array": 2, "_encode_png": 1, "_sort": 4, "_searchsorted": 4,
-                "_scatter_add": 4}
+CALLER_NAMED = {("cu", "_check_array"): 2, ("cu", "_encode_png"): 1, ("cu", "_sort"): 4,
+                ("cu", "_searchsorted"): 4, ("cu", "_scatter_add"): 4, ("cu", "_filled"): 1,
+                ("cu", "_as_strided"): 5, ("random", "_draw"): 1, ("random", "_permutation"): 1,
+                ("random", "_rows"): 1}
 
 SIGNATURES = {}
 
@@ -232,8 +234,8 @@ class Generator(Values):
         if kind == "meta":  # the operation's name, or the metamethod's own
             return META_NAMES.get(name, [name.lstrip("_")]) + [name]
         names = [name]
-        if kind == "cu" and name in CALLER_NAMED:
-            names.append(CALLER_NAMED[name])
+        if (kind, name) in CALLER_NAMED:
+            names.append(CALLER_NAMED[(kind, name)])
         for a, b in ALIASES:
             if name == a:
                 names.append(b)

@@ -17,19 +17,20 @@ local function like(kind)
     local value, opts
     if kind == "full" then value, opts = ... else opts = ... end
     core._check_array(a, fname)
+    -- read now: the options' own code may free a
+    local shape, dtype, adevice, flags = a.shape, a.dtype, a.device, a.flags
     if kind == "full" and select("#", ...) == 0 then -- "fill value ... got no value"
-      return core._filled(fname, kind, a.shape)
+      return core._filled(fname, kind, shape)
     end
     opts = options.check(opts, fname, LIKE_OPTIONS)
     local device = opts.device
-    if device == nil and not opts.pinned then device = a.device end
+    if device == nil and not opts.pinned then device = adevice end
     local order = opts.order
     if order == nil or order == "K" then -- NumPy's default: keep a's layout
-      local flags = a.flags
       order = (flags.f_contiguous and not flags.c_contiguous and opts.shape == nil) and "F" or "C"
     end
-    return core._filled(fname, kind, opts.shape or a.shape, value,
-      {dtype = opts.dtype or a.dtype, device = device, pinned = opts.pinned, order = order})
+    return core._filled(fname, kind, opts.shape or shape, value,
+      {dtype = opts.dtype or dtype, device = device, pinned = opts.pinned, order = order})
   end
 end
 

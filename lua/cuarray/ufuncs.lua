@@ -3,6 +3,7 @@
 -- array_equiv), nan_to_num, round with decimals, positive and conj, and the real/complex
 -- predicates. Each checks its arguments in its own name before the ops run.
 local core = require "cuarray.core"
+local args = require "cuarray.args"
 local options = require "cuarray.options"
 
 local M = {}
@@ -183,7 +184,7 @@ function M.conj(x, opts)
   if not core.is_array(x) then x = core.asarray(x) end
   if x.dtype == "bool" then return x:astype("int8") end
   if COMPLEX[x.dtype] then return core.conj(x, opts) end
-  return x:copy()
+  return args.call_as("conj", {"copy"}, x.copy, x)
 end
 M.conjugate = M.conj
 
