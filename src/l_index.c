@@ -122,20 +122,20 @@ static void read_range(lua_State *L, int idx, int axis, int64_t n, int64_t *star
   int has[3];
   size_t rl = ca_rawlen(L, idx);
   if (rl > 3)
-    ca_raisef(L, "%srange on axis %d has %d entries: a range is {start, stop[, step]} (for a "
+    ca_raisef(L, "%sindex range on axis %d has %d entries: a range is {start, stop[, step]} (for a "
                "list of indices use an integer array, cu.array{...})", pre, axis, (int)rl);
   for (int k = 0; k < 3; k++) {
     lua_rawgeti(L, idx, k + 1);
     has[k] = !lua_isnil(L, -1);
     if (has[k] && !ca_tointeger(L, -1, &r[k]))
-      ca_raisef(L, "%srange on axis %d: %s must be an integer, got %s", pre, axis, part[k],
+      ca_raisef(L, "%sindex range on axis %d: %s must be an integer, got %s", pre, axis, part[k],
                  lua_type(L, -1) == LUA_TNUMBER ? lua_tostring(L, -1) : luaL_typename(L, -1));
     lua_pop(L, 1);
     if (has[k] && k < 2 && r[k] == 0)
       ca_raisef(L, "%sindex 0 is invalid: indices start at 1 (range %s on axis %d)", pre,
                  part[k], axis);
   }
-  if (has[2] && r[2] == 0) ca_raisef(L, "%srange on axis %d: step cannot be zero", pre, axis);
+  if (has[2] && r[2] == 0) ca_raisef(L, "%sindex range on axis %d: step cannot be zero", pre, axis);
   if (has[0] && !has[1] && !has[2]) { /* {s}: the one element s, kept as an axis */
     has[1] = 1;
     r[1] = r[0];
@@ -590,7 +590,8 @@ static void fit_value(lua_State *L, ca_array *v, int nd, const int64_t *shape) {
     char s1[256], s2[256];
     fmt_shape(s1, sizeof s1, v);
     ca_format_shape(s2, sizeof s2, nd, shape);
-    ca_raisef(L, "could not broadcast input of shape %s into shape %s", s1, s2);
+    ca_raisef(L, "index assignment: could not broadcast input of shape %s into shape %s", s1,
+              s2);
   }
   *v = w;
 }
