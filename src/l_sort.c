@@ -139,12 +139,12 @@ static void sort_complex_rows(lua_State *L, ca_array *c, int64_t rows, int64_t n
   int imi = lua_gettop(L);
   ca_array *cls = ca_new(L, be, CA_INT8, 2, cr->shape); /* 2 isnan(re) + isnan(im) */
   int clsi = lua_gettop(L);
-  ca_apply_unary(L, CA_OP_isnan, rei, NULL);
+  ca_apply_unary(L, CA_OP_isnan, rei, NULL, fname);
   ca_copy_into(L, cls, ca_check(L, -1));
   lua_pop(L, 1);
-  ca_apply_binary(L, CA_OP_add, clsi, clsi, cls);
-  ca_apply_unary(L, CA_OP_isnan, imi, NULL);
-  ca_apply_binary(L, CA_OP_add, clsi, lua_gettop(L), cls);
+  ca_apply_binary(L, CA_OP_add, clsi, clsi, cls, fname);
+  ca_apply_unary(L, CA_OP_isnan, imi, NULL, fname);
+  ca_apply_binary(L, CA_OP_add, clsi, lua_gettop(L), cls, fname);
   lua_pop(L, 1);
   ca_array *by_imag = ca_new(L, be, CA_INT64, 2, cr->shape);
   sort_positions(L, im, by_imag, descending, fname);
