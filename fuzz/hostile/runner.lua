@@ -150,8 +150,11 @@ local function step(n, names, args, call, nargs, store)
   if names then -- a number k stands for argument k, when it is a string
     local given = {}
     for _, name in ipairs(names) do
-      if type(name) ~= "number" then given[#given + 1] = name
-      elseif type(a[name + 1]) == "string" and name <= nargs then given[#given + 1] = a[name + 1] end
+      if type(name) ~= "number" then
+        given[#given + 1] = name
+      elseif type(a[name + 1]) == "string" and name <= nargs then
+        given[#given + 1] = a[name + 1]
+      end
     end
     names = given
   end

@@ -81,8 +81,8 @@ function M.compute(fname, a, bins, opts)
   else
     -- the bin of x: the edges <= x, less one (1-based insertion point less 2, 0-based); x at
     -- the last edge goes in the last bin
-    local bin = core.minimum(core.subtract(core._searchsorted(edges, flat, {side = "right"}, "histogram"), 2),
-      nb - 1)
+    local pos = core._searchsorted(edges, flat, {side = "right"}, "histogram")
+    local bin = core.minimum(core.subtract(pos, 2), nb - 1)
     counts = core.bincount(bin, {minlength = nb, weights = w and w:astype("float64")})
     if w and w.dtype ~= "float64" then counts = counts:astype(w.dtype) end
   end
