@@ -213,12 +213,13 @@ local print_data = core._print_data
 cu.set_printoptions = format.set_printoptions
 cu.get_printoptions = format.get_printoptions
 
--- cu.array_repr(a): the string print(a) shows.
+-- cu.array_repr(a): the string print(a) shows (its __tostring: "array(<freed>)" for a freed
+-- array).
 function cu.array_repr(a)
   if not core.is_array(a) then
     error("array_repr: expected an array, got " .. type(a), 2)
   end
-  return format.repr(a, print_data)
+  return tostring(a)
 end
 
 core._set_formatter(function(a) return format.repr(a, print_data) end)
