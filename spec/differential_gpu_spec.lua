@@ -58,6 +58,9 @@ local function values(dtype, n)
     local u = rnd()
     if dtype == "bool" then t[i] = u < 0.5
     elseif dtype == "uint8" then t[i] = math.floor(u * 256)
+    elseif dtype == "uint16" or dtype == "uint32" then -- small values, and the upper half
+      local top = dtype == "uint16" and 65536 or 4294967296
+      t[i] = u < 0.7 and math.floor(u * 30) or top - 1 - math.floor(rnd() * top / 2)
     elseif COMPLEX[dtype] then -- {re, im} pairs, each part as a float's
       local p = values("float64", 2)
       t[i] = {p[1], p[2]}

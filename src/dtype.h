@@ -41,7 +41,9 @@ typedef union ca_elem { uint64_t u[2]; double d[2]; } ca_elem;
   X(__VA_ARGS__ FLOAT32, float32, float, f, FLOAT)                                             \
   X(__VA_ARGS__ FLOAT64, float64, double, d, FLOAT)                                            \
   X(__VA_ARGS__ COMPLEX64, complex64, ca_c8, c, CPLX)                                          \
-  X(__VA_ARGS__ COMPLEX128, complex128, ca_c16, z, CPLX)
+  X(__VA_ARGS__ COMPLEX128, complex128, ca_c16, z, CPLX)                                       \
+  X(__VA_ARGS__ UINT16, uint16, uint16_t, i, INT)                                              \
+  X(__VA_ARGS__ UINT32, uint32, uint32_t, i, INT)
 
 typedef enum ca_dtype {
 #define CA_DTYPE_ENUM(NAME, name, ST, K, FAM) CA_##NAME,
@@ -67,7 +69,9 @@ CA_HD static inline int ca_is_float(int dt) { return ca_dtype_kind(dt) == CA_KIN
 CA_HD static inline int ca_is_complex(int dt) { return ca_dtype_kind(dt) == CA_KIND_COMPLEX; }
 CA_HD static inline int ca_is_inexact(int dt) { return ca_dtype_kind(dt) >= CA_KIND_FLOAT; }
 CA_HD static inline int ca_is_integer(int dt) { return ca_dtype_kind(dt) == CA_KIND_INT; }
-CA_HD static inline int ca_is_unsigned(int dt) { return dt == CA_UINT8; }
+CA_HD static inline int ca_is_unsigned(int dt) {
+  return dt == CA_UINT8 || dt == CA_UINT16 || dt == CA_UINT32;
+}
 /* The real dtype of a complex one's parts (abs, real, imag); other dtypes are their own. */
 CA_HD static inline int ca_real_of(int dt) {
   return dt == CA_COMPLEX64 ? CA_FLOAT32 : dt == CA_COMPLEX128 ? CA_FLOAT64 : dt;

@@ -713,6 +713,8 @@ return {
   ["cu.triu"] = {"cu.triu(a[, k])", "A copy of `a` with the elements above (`tril`) or below (`triu`) the `k`-th diagonal of its last two axes set to zero;"},
   ["cu.true_divide"] = {"cu.true_divide", "`x / y`, true division (`1 / 0` is `inf`)"},
   ["cu.trunc"] = {"cu.trunc(x)", "`x` rounded toward zero"},
+  ["cu.uint16"] = {"cu.uint16", "unsigned 16-bit integer"},
+  ["cu.uint32"] = {"cu.uint32", "unsigned 32-bit integer"},
   ["cu.uint8"] = {"cu.uint8", "unsigned 8-bit integer"},
   ["cu.union1d"] = {"cu.union1d(a, b)", "NumPy's set operations over the flattened arrays:"},
   ["cu.unique"] = {"cu.unique(a[, opts])", "The sorted distinct elements of the flattened `a`;"},
