@@ -9,19 +9,20 @@ local H = require "helper"
 
 -- every dtype the core has (cu.dtypes), so that a new dtype is covered without a change here
 local DTYPES = cu.dtypes
-local FLOATS = {float16 = true, float32 = true, float64 = true, complex64 = true, complex128 = true}
+local FLOATS = {float16 = true, float32 = true, float64 = true, complex64 = true, complex128 = true,
+                bfloat16 = true}
 local COMPLEX = {complex64 = true, complex128 = true}
 
 -- Relative tolerances for float results (H.close), by what is compared: an op's name or a
 -- family named below, then per dtype. Integer and bool results always agree exactly.
 local TOLERANCE = {
-  default = {float16 = 2e-3, float32 = 2e-5, float64 = 1e-12},
-  reduce = {float16 = 1e-4, float32 = 1e-4, float64 = 1e-4},   -- summation orders differ
-  reduce_into = {float16 = 2e-3, float32 = 1e-4, float64 = 1e-4}, -- dtype=: the result's dtype
-  scan = {float16 = 1e-4, float32 = 1e-4, float64 = 1e-4},
-  matmul = {float16 = 1e-2, float32 = 1e-4, float64 = 1e-10},
-  astype = {float16 = 0, float32 = 0, float64 = 0},             -- conversions are exact
-  random = {float16 = 0, float32 = 0, float64 = 0},             -- the same stream, [0, 1)
+  default = {float16 = 2e-3, float32 = 2e-5, float64 = 1e-12, bfloat16 = 1.6e-2},
+  reduce = {float16 = 1e-4, float32 = 1e-4, float64 = 1e-4, bfloat16 = 8e-3}, -- orders differ
+  reduce_into = {float16 = 2e-3, float32 = 1e-4, float64 = 1e-4, bfloat16 = 1.6e-2},
+  scan = {float16 = 1e-4, float32 = 1e-4, float64 = 1e-4, bfloat16 = 1e-4},
+  matmul = {float16 = 1e-2, float32 = 1e-4, float64 = 1e-10, bfloat16 = 3e-2},
+  astype = {float16 = 0, float32 = 0, float64 = 0, bfloat16 = 0}, -- conversions are exact
+  random = {float16 = 0, float32 = 0, float64 = 0, bfloat16 = 0}, -- the same stream, [0, 1)
   random_dists = {float32 = 2e-6, float64 = 1e-12},              -- log, exp, tan in the last bits
   add_at = {float32 = 1e-4, float64 = 1e-10},                  -- atomics add in any order
 }

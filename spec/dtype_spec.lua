@@ -26,7 +26,8 @@ describe("dtype names", function()
 
   it("reports itemsize and nbytes", function()
     local sizes = {bool = 1, int8 = 1, uint8 = 1, int16 = 2, int32 = 4, int64 = 8, float16 = 2,
-                   float32 = 4, float64 = 8, complex64 = 8, complex128 = 16, uint16 = 2, uint32 = 4}
+                   float32 = 4, float64 = 8, complex64 = 8, complex128 = 16, uint16 = 2, uint32 = 4,
+                   bfloat16 = 2}
     for name, size in pairs(sizes) do
       local a = cu.zeros({2, 3}, {dtype = name})
       assert.are.equal(size, a.itemsize)
@@ -110,7 +111,7 @@ H.each_device("result dtypes of ops", function()
   local float_for = {bool = "float16", int8 = "float16", uint8 = "float16", int16 = "float32",
                      int32 = "float64", int64 = "float64", float16 = "float16",
                      float32 = "float32", float64 = "float64", uint16 = "float32",
-                     uint32 = "float64"}
+                     uint32 = "float64", bfloat16 = "bfloat16"}
   it("math functions of complex dtypes keep the dtype, or raise where there is no formula", function()
     for _, name in ipairs({"complex64", "complex128"}) do
       local a = cu.ones(2, {dtype = name})

@@ -101,7 +101,8 @@ typedef enum cuarray_dtype {
   CUARRAY_COMPLEX64,    /* two float32: real, imaginary */
   CUARRAY_COMPLEX128,   /* two float64 */
   CUARRAY_UINT16,
-  CUARRAY_UINT32
+  CUARRAY_UINT32,
+  CUARRAY_BFLOAT16      /* the high half of an IEEE binary32 */
 } cuarray_dtype;
 
 #define CUARRAY_CPU (-1)

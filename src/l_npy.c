@@ -250,6 +250,9 @@ typedef struct npy_bytes {
 
 static void npy_prepare(lua_State *L, int idx, npy_bytes *out, const char *fname) {
   ca_array *a = ca_check(L, idx);
+  if (!npy_descr(a->dtype)) /* NumPy has no bfloat16 */
+    ca_raisef(L, "%s: .npy has no %s dtype: save a:astype(\"float32\"), or its bits as "
+              "a:view(\"uint16\")", fname, ca_dtype_name(a->dtype));
   int fortran = a->ndim > 1 && !ca_is_contiguous(a) && is_f_contiguous(a);
   ca_array *c = a;
   if (fortran) lua_pushvalue(L, idx);

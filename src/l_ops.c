@@ -73,7 +73,7 @@ static int is_comparison(int op) {
 static int weak_result(lua_State *L, const operand *o, int dt, int exact, const char *fname) {
   if (o->weak == 'b') return dt;
   if (o->weak == 'c') /* Python's complex: keeps a float's width, else complex128 */
-    return ca_is_complex(dt) ? dt : dt == CA_FLOAT16 || dt == CA_FLOAT32 ? CA_COMPLEX64 : CA_COMPLEX128;
+    return ca_is_complex(dt) ? dt : ca_is_float(dt) && dt != CA_FLOAT64 ? CA_COMPLEX64 : CA_COMPLEX128;
   if (o->weak == 'f') return ca_is_inexact(dt) ? dt : CA_FLOAT64;
   if (dt == CA_BOOL) return CA_INT64;
   if (ca_is_integer(dt) && !ca_int_fits(dt, o->i)) {

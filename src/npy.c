@@ -24,9 +24,10 @@ static int host_is_little(void) {
 
 /* ---- descr ------------------------------------------------------------------------- */
 
+/* NULL: a dtype NumPy lacks (bfloat16) */
 static const char *const descrs[CA_NDTYPES] = {"|b1", "|i1", "|u1", "<i2", "<i4", "<i8",
                                                "<f2", "<f4", "<f8", "<c8", "<c16",
-                                               "<u2", "<u4"};
+                                               "<u2", "<u4", NULL};
 
 const char *npy_descr(int dtype) {
   return dtype >= 0 && dtype < CA_NDTYPES ? descrs[dtype] : NULL;

@@ -22,6 +22,11 @@ CA_HD static inline uint16_t ca_sort_key_2(int dt, const void *p) {
   uint16_t b = *(const uint16_t *)p;
   if (dt == CA_INT16) return (uint16_t)(b ^ 0x8000u);
   if (dt == CA_UINT16) return b;
+  if (dt == CA_BFLOAT16) {
+    if ((b & 0x7f80u) == 0x7f80u && (b & 0x007fu)) return 0xffffu;
+    if (b == 0x8000u) b = 0;
+    return (b & 0x8000u) ? (uint16_t)~b : (uint16_t)(b | 0x8000u);
+  }
   /* float16 */
   if ((b & 0x7c00u) == 0x7c00u && (b & 0x03ffu)) return 0xffffu;
   if (b == 0x8000u) b = 0;

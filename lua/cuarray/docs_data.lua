@@ -324,6 +324,7 @@ return {
   ["cu.atleast_2d"] = {"cu.atleast_2d(a, ...)", "Each argument viewed with at least 1, 2 or 3 dimensions, NumPy's way:"},
   ["cu.atleast_3d"] = {"cu.atleast_3d(a, ...)", "Each argument viewed with at least 1, 2 or 3 dimensions, NumPy's way:"},
   ["cu.average"] = {"cu.average(a[, axis][, opts])", "The mean over `axis` (nil:"},
+  ["cu.bfloat16"] = {"cu.bfloat16", "the high half of a float32:"},
   ["cu.bincount"] = {"cu.bincount(x[, opts])", "How often each value `0..max(x)` occurs in the 1-D array of non-negative integers `x`, or the sums of `weights` at them."},
   ["cu.bitwise_and"] = {"cu.bitwise_and(x, y)", "`x & y`"},
   ["cu.bitwise_not"] = {"cu.bitwise_not", "`~x` (`logical_not` for bool)"},

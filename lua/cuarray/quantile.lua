@@ -11,7 +11,9 @@ local slice, norm_axis = sorting._slice, sorting._norm_axis
 
 local function fail(fmt, ...) error(fmt:format(...), 3) end
 
-local function is_float(dt) return dt == "float16" or dt == "float32" or dt == "float64" end
+local function is_float(dt)
+  return dt == "float16" or dt == "float32" or dt == "float64" or dt == "bfloat16"
+end
 
 local METHODS = {linear = true, lower = true, higher = true, nearest = true, midpoint = true}
 

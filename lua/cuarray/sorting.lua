@@ -167,7 +167,9 @@ end
 
 -- ---- unique and sets ------------------------------------------------------------------------
 
-local function is_float(dt) return dt == "float16" or dt == "float32" or dt == "float64" end
+local function is_float(dt)
+  return dt == "float16" or dt == "float32" or dt == "float64" or dt == "bfloat16"
+end
 
 -- Where each element of the sorted 1-D s starts a new value (the first is always true); NaNs
 -- are one value (NumPy's equal_nan) unless equal_nan is false.
