@@ -80,6 +80,12 @@ H.each_device("bfloat16 arithmetic", function()
     H.same(cu.array({MAX}, {dtype = BF}) * 2, {H.inf})
   end)
 
+  it("rounds to bfloat16 before casting into an out of another dtype", function()
+    local o = cu.zeros(1, {dtype = "float32"})
+    cu.add(cu.ones(1, {dtype = BF}), cu.full(1, 2 ^ -8, {dtype = BF}), {out = o})
+    H.same(o, {1})
+  end)
+
   it("keeps bfloat16 for math functions and weak Lua floats", function()
     local one = cu.ones(1, {dtype = BF})
     H.same(cu.sqrt(one * 2), {1.4140625})

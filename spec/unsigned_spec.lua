@@ -135,6 +135,16 @@ H.each_device("unsigned conversions", function()
     assert.are.equal(65535, cu.array({65535}, {dtype = "uint16"}):item())
   end)
 
+  it("wraps at the dtype's width before casting into an out of another dtype", function()
+    local o = cu.zeros(2)
+    local a = cu.array({65535, 7}, {dtype = "uint16"})
+    cu.add(a, cu.ones(2, {dtype = "uint16"}), {out = o})
+    H.same(o, {0, 8})
+    local w = cu.zeros(1, {dtype = "int64"})
+    cu.multiply(cu.array({4294967295}, {dtype = "uint32"}), 2, {out = w})
+    H.same(w, {4294967294})
+  end)
+
   it("assigns numbers, which must fit", function()
     local a = cu.zeros(3, {dtype = "uint32"})
     a[1] = 4294967295

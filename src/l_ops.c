@@ -209,7 +209,7 @@ static void apply_rule(lua_State *L, int op, int dt, int *compute, int *result, 
  * out of another dtype: these dtypes compute in a wider kind (int64, float), and NumPy
  * rounds or wraps to the result dtype before casting into out. */
 static int narrows(int result) {
-  return ca_kind_dtype(ca_compute_kind(result)) != result;
+  return result != CA_BOOL && ca_kind_dtype(ca_compute_kind(result)) != result;
 }
 
 /* Checks a user-given `out` and returns it when the loop can write it directly: the same
