@@ -1,8 +1,9 @@
 /* NumPy's sort order as unsigned integers: ca_sort_key_<w> maps an element of a dtype of w
  * bytes to an unsigned integer of w bytes whose order is NumPy's (false < true; signed
  * integers by value; floats by value with -0.0 == +0.0 and every NaN after +inf, equal to one
- * another; unsigned integers are their own keys), so that sorting, merging and searching compare plain integers. Equal elements get
- * equal keys, so a stable sort of the keys is a stable sort of the elements. Read by gcc
+ * another; unsigned integers are their own keys), so that sorting, merging and searching
+ * compare plain integers. Equal elements get equal keys, so a stable sort of the keys is a
+ * stable sort of the elements. Read by gcc
  * (src/cpu/sort.c) and by nvcc (cuda/sort.cu): the order is written once. */
 #ifndef CA_SORT_KEYS_H
 #define CA_SORT_KEYS_H
@@ -63,7 +64,10 @@ CA_HD static inline uint64_t ca_sort_key(int dt, const void *p) {
   }
 }
 
-/* Whether a backend can sort dtype dt by these keys. */
-CA_HD static inline int ca_sortable(int dt) { return dt >= 0 && dt < CA_NDTYPES; }
+/* Whether a backend can sort dtype dt by these keys: a complex element has two (src/l_sort.c
+ * sorts by its parts). */
+CA_HD static inline int ca_sortable(int dt) {
+  return dt >= 0 && dt < CA_NDTYPES && !ca_is_complex(dt);
+}
 
 #endif
