@@ -3,8 +3,8 @@
  * integers by value; floats by value with -0.0 == +0.0 and every NaN after +inf, equal to one
  * another; unsigned integers are their own keys), so that sorting, merging and searching
  * compare plain integers. Equal elements get equal keys, so a stable sort of the keys is a
- * stable sort of the elements. Read by gcc
- * (src/cpu/sort.c) and by nvcc (cuda/sort.cu): the order is written once. */
+ * stable sort of the elements. Read by gcc (src/cpu/sort.c) and by nvcc (cuda/sort.cu): the
+ * order is written once. */
 #ifndef CA_SORT_KEYS_H
 #define CA_SORT_KEYS_H
 
