@@ -27,7 +27,8 @@ for k, v in pairs(core) do cu[k] = v end
 for _, m in ipairs({"cuarray.create", "cuarray.products", "cuarray.diagonal", "cuarray.einsum",
                     "cuarray.join", "cuarray.rearrange", "cuarray.differences", "cuarray.triangles",
                     "cuarray.grids", "cuarray.positions", "cuarray.picking", "cuarray.editing",
-                    "cuarray.layout", "cuarray.stats", "cuarray.indices"}) do
+                    "cuarray.layout", "cuarray.stats", "cuarray.indices",
+                    "cuarray.polynomial"}) do
   for k, v in pairs(require(m)) do
     assert(cu[k] == nil, m .. " redefines cu." .. k)
     cu[k] = v
