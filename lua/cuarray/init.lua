@@ -28,7 +28,8 @@ for _, m in ipairs({"cuarray.create", "cuarray.products", "cuarray.diagonal", "c
                     "cuarray.join", "cuarray.rearrange", "cuarray.differences", "cuarray.triangles",
                     "cuarray.grids", "cuarray.positions", "cuarray.picking", "cuarray.editing",
                     "cuarray.layout", "cuarray.stats", "cuarray.indices",
-                    "cuarray.polynomial", "cuarray.numerics", "cuarray.apply"}) do
+                    "cuarray.polynomial", "cuarray.numerics", "cuarray.apply", "cuarray.bits",
+                    "cuarray.textio"}) do
   for k, v in pairs(require(m)) do
     assert(cu[k] == nil, m .. " redefines cu." .. k)
     cu[k] = v
