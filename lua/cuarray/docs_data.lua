@@ -702,6 +702,7 @@ return {
   ["cu.save_image"] = {"cu.save_image(path, a[, opts])", "Writes `cu.encode_png(a, opts)` to the file `path`."},
   ["cu.savetxt"] = {"cu.savetxt(path, a[, opts])", "Writes a real 1-d (a value a line) or 2-d (a row a line) array as text, NumPy's `savetxt`:"},
   ["cu.savez"] = {"cu.savez(path, {name = a, ...})", "Writes arrays to an uncompressed `.npz` archive that `numpy.load` reads;"},
+  ["cu.savez_compressed"] = {"cu.savez_compressed(path, {name = a, ...})", "As `cu.savez`, with every entry deflated (NumPy's `savez_compressed`);"},
   ["cu.searchsorted"] = {"cu.searchsorted(a, v[, opts])", "Where the values `v` would go in the sorted 1-D array `a`:"},
   ["cu.select"] = {"cu.select(condlist, choicelist[, default])", "Where `condlist[1]` is true, `choicelist[1]`;"},
   ["cu.set_default_device"] = {"cu.set_default_device(device)", "Sets where new arrays go when no `device` is given:"},
