@@ -120,7 +120,8 @@ H.each_device("index arrays", function()
     assert.are.equal(10, c:sum())
     H.raises("diag_indices_from: all dimensions must have equal length, got (2,3)",
       cu.diag_indices_from, cu.zeros({2, 3}))
-    H.raises("diag_indices: ndim must be at least 1", cu.diag_indices, 2, 0)
+    H.raises("diag_indices: ndim must be from 1 to 32", cu.diag_indices, 2, 0)
+    H.raises("diag_indices: ndim must be from 1 to 32", cu.diag_indices, 2, 1e9)
   end)
 
   it("ix_ makes an open mesh of positions and masks", function()

@@ -143,4 +143,8 @@ function M.piecewise(x, condlist, funclist, ...)
   return y
 end
 
+-- Errors raised below a function (by the ops it calls) in the name of the function called.
+local named = require "cuarray.named"
+for name, f in pairs(M) do M[name] = named.wrap(name, f) end
+
 return M

@@ -105,4 +105,8 @@ function M.unpackbits(a, opts)
   return rearrange.moveaxis(bits, -1, axis):copy()
 end
 
+-- Errors raised below a function (by the ops it calls) in the name of the function called.
+local named = require "cuarray.named"
+for name, f in pairs(M) do M[name] = named.wrap(name, f) end
+
 return M

@@ -194,7 +194,10 @@ function M.diag_indices(n, ndim, opts)
   n = args.integer(fname, "n", n)
   ndim = args.integer(fname, "ndim", ndim, 2)
   if n < 0 then error(("diag_indices: n must be non-negative, got %d"):format(n), 2) end
-  if ndim < 1 then error(("diag_indices: ndim must be at least 1, got %d"):format(ndim), 2) end
+  if ndim < 1 or ndim > 32 then
+    error(("diag_indices: ndim must be from 1 to 32 (the most axes an array has), got %d")
+          :format(ndim), 2)
+  end
   local idx = core.arange(1, n + 1, {dtype = "int64", device = opts.device})
   local out = {}
   for i = 1, ndim do out[i] = idx end
@@ -317,5 +320,9 @@ function M.fabs(x)
   end
   return core.abs(x)
 end
+
+-- Errors raised below a function (by the ops it calls) in the name of the function called.
+local named = require "cuarray.named"
+for name, f in pairs(M) do M[name] = named.wrap(name, f) end
 
 return M

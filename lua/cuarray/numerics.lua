@@ -395,4 +395,8 @@ function M.gradient(f, ...)
   return unpack(out, 1, #axes)
 end
 
+-- Errors raised below a function (by the ops it calls) in the name of the function called.
+local named = require "cuarray.named"
+for name, f in pairs(M) do M[name] = named.wrap(name, f) end
+
 return M

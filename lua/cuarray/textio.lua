@@ -170,6 +170,9 @@ function M.loadtxt(path, opts)
     usecols = args.int_list(fname, "usecols", opts.usecols)
   end
   local dtype = opts.dtype or "float64"
+  if type(dtype) ~= "string" then
+    error(("loadtxt: dtype must be a dtype name, got %s"):format(type(dtype)), 2)
+  end
   local integer = dtype == "bool" or dtype:find("int") ~= nil
   local f, err = io.open(path, "rb")
   if not f then error(("loadtxt: cannot open %s: %s"):format(path, tostring(err)), 2) end
@@ -238,5 +241,9 @@ function M.loadtxt(path, opts)
   if a.shape[1] == 1 or a.shape[2] == 1 then return a:reshape({a.size}) end
   return a
 end
+
+-- Errors raised below a function (by the ops it calls) in the name of the function called.
+local named = require "cuarray.named"
+for name, f in pairs(M) do M[name] = named.wrap(name, f) end
 
 return M
