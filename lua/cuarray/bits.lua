@@ -31,6 +31,16 @@ local function byte_weights(order, device, dtype)
   return core.array(w, {dtype = dtype, device = device})
 end
 
+-- The uint8 bits cut or padded with zeros to length len along their last axis.
+local function to_length(bits, len)
+  local shape = bits.shape
+  local n = shape[#shape]
+  if len == n then return bits end
+  if len < n then return bits[args.range_key(bits.ndim, bits.ndim, 1, len)] end
+  shape[#shape] = len - n
+  return core.concatenate({bits, core.zeros(shape, {dtype = "uint8", device = bits.device})}, -1)
+end
+
 -- cu.packbits(a[, {axis =, bitorder = "big"}]): the nonzero-ness of a's elements packed eight
 -- to a uint8 along axis (or over the flattened a), the last byte padded with zero bits.
 function M.packbits(a, opts)
@@ -48,11 +58,7 @@ function M.packbits(a, opts)
   local shape = bits.shape
   local n = shape[#shape]
   local bytes = math.ceil(n / 8)
-  if bytes * 8 ~= n then
-    local pad = bits.shape
-    pad[#pad] = bytes * 8 - n
-    bits = core.concatenate({bits, core.zeros(pad, {dtype = "uint8", device = a.device})}, -1)
-  end
+  bits = to_length(bits, bytes * 8)
   shape[#shape] = bytes
   shape[#shape + 1] = 8
   local packed = (bits:reshape(shape) * byte_weights(order, a.device, "uint8")):sum(-1,
@@ -94,19 +100,10 @@ function M.unpackbits(a, opts)
       end
       count = n + count
     end
-    if count <= n then
-      bits = bits[args.range_key(bits.ndim, bits.ndim, 1, count)]
-    else
-      local pad = bits.shape
-      pad[#pad] = count - n
-      bits = core.concatenate({bits, core.zeros(pad, {dtype = "uint8", device = a.device})}, -1)
-    end
+    bits = to_length(bits, count)
   end
   return rearrange.moveaxis(bits, -1, axis):copy()
 end
 
 -- Errors raised below a function (by the ops it calls) in the name of the function called.
-local named = require "cuarray.named"
-for name, f in pairs(M) do M[name] = named.wrap(name, f) end
-
-return M
+return require("cuarray.named").wrap_all(M)

@@ -322,7 +322,4 @@ function M.fabs(x)
 end
 
 -- Errors raised below a function (by the ops it calls) in the name of the function called.
-local named = require "cuarray.named"
-for name, f in pairs(M) do M[name] = named.wrap(name, f) end
-
-return M
+return require("cuarray.named").wrap_all(M)

@@ -43,11 +43,17 @@ function M.polyval(p, x)
   return y
 end
 
--- a1 and a2 with the shorter padded by leading zeros, then combined by op.
-local function padded(fname, a1, a2, op)
+-- Two polynomials as 1-d arrays on one device.
+local function two(fname, a1, a2)
   a1 = coefficients(fname, a1)
   a2 = coefficients(fname, a2, a1.device)
   same_device(fname, a1, a2)
+  return a1, a2
+end
+
+-- a1 and a2 with the shorter padded by leading zeros, then combined by op.
+local function padded(fname, a1, a2, op)
+  a1, a2 = two(fname, a1, a2)
   local d = a1.size - a2.size
   if d > 0 then
     a2 = core.concatenate({core.zeros(d, {dtype = a2.dtype, device = a2.device}), a2})
@@ -81,10 +87,7 @@ end
 
 -- cu.polymul(a1, a2): the product of two polynomials (leading zeros of the factors dropped).
 function M.polymul(a1, a2)
-  local fname = "polymul"
-  a1 = coefficients(fname, a1)
-  a2 = coefficients(fname, a2, a1.device)
-  same_device(fname, a1, a2)
+  a1, a2 = two("polymul", a1, a2)
   local product = convolve(trimmed(a1), trimmed(a2))
   local dtype = core.result_type(a1, a2)
   return product.dtype == dtype and product or product:astype(dtype)
@@ -93,10 +96,7 @@ end
 -- cu.polydiv(u, v): the quotient and the remainder of u / v, as floats; the remainder's
 -- leading entries close to zero (rtol 1e-14) are dropped.
 function M.polydiv(u, v)
-  local fname = "polydiv"
-  u = coefficients(fname, u)
-  v = coefficients(fname, v, u.device)
-  same_device(fname, u, v)
+  u, v = two("polydiv", u, v)
   if u.size == 0 or v.size == 0 then error("polydiv: the polynomials must not be empty", 2) end
   local dtype = floating(core.result_type(u, v))
   u, v = u:astype(dtype), v:astype(dtype)
@@ -301,7 +301,4 @@ function M.polyfit(x, y, deg, opts)
 end
 
 -- Errors raised below a function (by the ops it calls) in the name of the function called.
-local named = require "cuarray.named"
-for name, f in pairs(M) do M[name] = named.wrap(name, f) end
-
-return M
+return require("cuarray.named").wrap_all(M)
