@@ -109,6 +109,11 @@ function M.piecewise(x, condlist, funclist, ...)
   else
     error(("piecewise: condlist must be a list of conditions, got %s"):format(type(condlist)), 2)
   end
+  local n = #conds
+  if #funcs ~= n and #funcs ~= n + 1 then
+    error(("piecewise: with %d condition(s), either %d or %d functions are expected, got %d")
+          :format(n, n, n + 1, #funcs), 2)
+  end
   for i, c in ipairs(conds) do
     c = args.array(fname, c, x.device)
     if c.dtype ~= "bool" then c = c:astype("bool") end
@@ -119,15 +124,11 @@ function M.piecewise(x, condlist, funclist, ...)
     end
     conds[i] = c
   end
-  local n = #conds
   if #funcs == n + 1 then
     local any = core.zeros(x.shape, {dtype = "bool", device = x.device})
     for i = 1, n do any = core.logical_or(any, conds[i]) end
     conds[n + 1] = core.logical_not(any)
     n = n + 1
-  elseif #funcs ~= n then
-    error(("piecewise: with %d condition(s), either %d or %d functions are expected, got %d")
-          :format(n, n, n + 1, #funcs), 2)
   end
   local y = core.zeros(x.shape, {dtype = x.dtype, device = x.device})
   local flat_y, flat_x = x.ndim == 0 and y:reshape({1}) or y, x.ndim == 0 and x:reshape({1}) or x

@@ -75,14 +75,27 @@ local function trimmed(p)
   return first == 1 and p or p[{{first, p.size}}]
 end
 
--- The full convolution of the 1-d a and b: row k of the windows of b padded by #a - 1 zeros
--- on each side, times a reversed, summed.
+-- Beyond this many products at once, convolve adds shifted copies instead (memory stays linear).
+local WINDOW_PRODUCTS = 2 ^ 22
+
+-- The full convolution of the 1-d a and b (a the shorter): row k of the windows of b padded by
+-- #a - 1 zeros on each side, times a reversed, summed; or, for long a, b times a[i] added at
+-- each shift i.
 local function convolve(a, b)
-  local n = a.size
-  local pad = core.zeros(n - 1, {dtype = b.dtype, device = b.device})
-  local bp = core.concatenate({pad, b, pad})
-  local windows = require("cuarray.strided").sliding_window_view(bp, n)
-  return (windows * a:flip()):sum(2)
+  if a.size > b.size then a, b = b, a end
+  local n, m = a.size, b.size
+  if n * (n + m - 1) <= WINDOW_PRODUCTS then
+    local pad = core.zeros(n - 1, {dtype = b.dtype, device = b.device})
+    local bp = core.concatenate({pad, b, pad})
+    local windows = require("cuarray.strided").sliding_window_view(bp, n)
+    return (windows * a:flip()):sum(2)
+  end
+  local c = core.zeros(n + m - 1, {dtype = core.result_type(a, b), device = b.device})
+  for i = 1, n do
+    local part = c[{{i, i + m - 1}}]
+    part[{}] = part + b * a[{{i}}]
+  end
+  return c
 end
 
 -- cu.polymul(a1, a2): the product of two polynomials (leading zeros of the factors dropped).
@@ -190,10 +203,15 @@ function M.poly(roots)
   if dtype ~= "float32" and not dtype:find("complex") then dtype = "float64" end
   roots = roots:astype(dtype)
   if roots.size == 0 then return 1.0 end
-  local one = core.ones(1, {dtype = dtype, device = roots.device})
-  local a = one
-  for i = 1, roots.size do
-    a = convolve(a, core.concatenate({one, -roots[{{i}}]}))
+  -- a times (x - z) for each root z in turn: a[j] - z a[j - 1], the two terms NumPy's
+  -- convolution with (1, -z) adds, so the rounding is the same
+  local n = roots.size
+  local a = core.zeros(n + 1, {dtype = dtype, device = roots.device})
+  a[1] = 1
+  for k = 1, n do
+    local shifted = a[{{1, k}}] * -roots[{{k}}]
+    local part = a[{{2, k + 1}}]
+    part[{}] = part + shifted
   end
   if dtype:find("complex") and conjugate_pairs(roots:totable()) then a = a.real:copy() end
   return a
