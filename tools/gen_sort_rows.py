@@ -177,6 +177,68 @@ def unique_cases():
         case(f, ai, "int16", tolist(getattr(np, f)(np.int16(ai), np.int16(bi))), args=["A(%s, \"int16\")" % lua(bi)])
 
 
+def unique_rows(x, axis, equal_nan):
+    """np.unique(x, axis=axis) with its options, NaNs equal when equal_nan (NumPy's documented
+    equal_nan; NumPy 1.24 and 2.x compare slices with ==, so NaN slices stay apart: checked
+    below to agree with np.unique wherever no NaN is involved). Positions 0-based."""
+    m = np.moveaxis(x, axis, 0)
+    n = m.shape[0]
+    rows = m.reshape(n, -1)
+    perm = np.lexsort(rows.T[::-1]) if rows.shape[1] else np.arange(n)
+    s = rows[perm]
+    if n == 0:
+        mask = np.zeros(0, dtype=bool)
+    else:
+        ne = s[1:] != s[:-1]
+        if equal_nan and s.dtype.kind == "f":
+            ne &= ~(np.isnan(s[1:]) & np.isnan(s[:-1]))
+        mask = np.concatenate([[True], ne.any(axis=1)])
+    u = np.moveaxis(s[mask].reshape((-1,) + m.shape[1:]), 0, axis)
+    inv = np.empty(n, dtype=np.int64)
+    inv[perm] = np.cumsum(mask) - 1
+    starts = np.flatnonzero(mask)
+    return u, perm[mask], inv, np.diff(np.append(starts, n))
+
+
+def unique_axis_cases():
+    data = [("int32", I2), ("float64", F2), ("int8", [[[1, 2], [1, 2]], [[0, 5], [1, 2]], [[1, 2], [1, 2]]]),
+            ("float32", [[1.0, NAN, 0.0], [1.0, NAN, -0.0], [0.5, 2.0, 0.0]]), ("bool", [[True, False], [True, False]])]
+    every = "return_index = true, return_inverse = true, return_counts = true"
+    for dt, vals in data:
+        x = arr(vals, dt)
+        for axis, npax in [(1, 0), (2, 1), (-1, -1)][:x.ndim + 1]:
+            for v in (None, "T"):
+                xv = view(x, v)
+                for equal_nan in (True, False):
+                    u, idx, inv, cnt = unique_rows(xv, npax, equal_nan)
+                    if equal_nan is False or not np.isnan(xv).any():
+                        nu, nidx, ninv, ncnt = np.unique(xv, axis=npax, return_index=True, return_inverse=True,
+                                                         return_counts=True)
+                        assert np.array_equal(nu, u, equal_nan=True) and np.array_equal(ninv.ravel(), inv)
+                        assert np.array_equal(ncnt, cnt)
+                    opts = "{axis = %d, %s%s}" % (axis, every, "" if equal_nan else ", equal_nan = false")
+                    case("unique", vals, dt, [tolist(u), tolist(idx + 1), tolist(inv + 1), tolist(cnt)], v=v,
+                         opts=opts)
+                case("unique", vals, dt, tolist(unique_rows(xv, npax, True)[0]), v=v, opts="{axis = %d}" % axis,
+                     dt_out=dt)
+    case("unique", [[], [], []], "float64", [[[]], [1], [1, 1, 1], [3]], opts="{axis = 1, %s}" % every)
+    case("unique", [[], [], []], "float64", [[[], [], []], [], [], []], opts="{axis = 2, %s}" % every)
+
+
+def unique_api_cases():
+    """NumPy 2's array-API forms: np.unique with equal_nan=False, the inverse in x's shape."""
+    for dt, vals in (("float64", [3.0, NAN, 1.0, NAN, 3.0, -0.0, 0.0]), ("int16", [[4, 1], [4, 9]]),
+                     ("float32", []), ("uint8", [7])):
+        x = arr(vals, dt)
+        u, idx, inv, cnt = np.unique(x, return_index=True, return_inverse=True, return_counts=True,
+                                     equal_nan=False)
+        inv = inv.reshape(x.shape)
+        case("unique_values", vals, dt, tolist(u), dt_out=dt)
+        case("unique_counts", vals, dt, [tolist(u), tolist(cnt)])
+        case("unique_inverse", vals, dt, [tolist(u), tolist(inv + 1)])
+        case("unique_all", vals, dt, [tolist(u), tolist(idx + 1), tolist(inv + 1), tolist(cnt)])
+
+
 def count_cases():
     xs = [0, 3, 1, 3, 3, 7]
     for dt in ("int8", "uint8", "int32", "int64"):
@@ -199,6 +261,72 @@ def count_cases():
          opts="{bins = 2, weights = A({0, 1, 2, 3, 4, 5, 6, 7}, \"float32\")}")
     c, e = np.histogram(np.int32([5, 5, 5]), bins=2)
     case("histogram", [5, 5, 5], "int32", [tolist(c), tolist(e)], opts="{bins = 2}")
+
+
+def histogram_more_cases():
+    """The bin-width estimators, histogram_bin_edges, histogram2d and histogramdd."""
+    h = [1.0, 2.0, 2.0, 3.0, 4.0, 10.0, -1.0, 2.5, 7.5, 3.25, 0.0, 2.0]
+    hi = [1, 2, 2, 3, 5, 9, 9, 9, 10, 40, 41, 3]
+    for name in ("auto", "fd", "doane", "scott", "stone", "rice", "sturges", "sqrt"):
+        case("histogram_bin_edges", h, "float64", tolist(np.histogram_bin_edges(h, name)), args=[lua(name)])
+        case("histogram_bin_edges", hi, "int32", tolist(np.histogram_bin_edges(np.int32(hi), name)), args=[lua(name)])
+        case("histogram_bin_edges", h, "float32", tolist(np.histogram_bin_edges(np.float32(h), name, range=(0, 5))),
+             args=[lua(name)], opts="{range = {0, 5}}", dt_out="float32")
+        c, e = np.histogram(h, name)
+        case("histogram", h, "float64", [tolist(c), tolist(e)], args=[lua(name)])
+    case("histogram_bin_edges", [5.0, 5.0], "float64", tolist(np.histogram_bin_edges([5.0, 5.0], "fd")), args=['"fd"'])
+    case("histogram_bin_edges", [], "float64", tolist(np.histogram_bin_edges(np.zeros(0), "auto")), args=['"auto"'])
+    case("histogram_bin_edges", h, "float64", tolist(np.histogram_bin_edges(h, 4, range=(0, 2))), args=["4"],
+         opts="{range = {0, 2}}")
+    case("histogram_bin_edges", h, "float64", tolist(np.histogram_bin_edges(h, [0, 1, 5])), args=["{0, 1, 5}"],
+         dt_out="int64")
+    c, e = np.histogram(h, [0, 1, 5])
+    case("histogram", h, "float64", [tolist(c), tolist(e)], args=["{0, 1, 5}"])
+    c, e = np.histogram(h, [3.0])
+    case("histogram", h, "float64", [tolist(c), tolist(e)], args=["{3.0}"])
+    # two dimensions: x is the first argument, y and the rest follow
+    x2 = [0.5, 1.0, 2.0, 3.0, NAN, 1.5, 2.5, 3.0, -1.0]
+    y2 = [1.0, 1.0, 5.0, 2.0, 1.0, NAN, 4.0, 0.0, 2.0]
+    Y = "A(%s, \"float64\")" % lua(y2)
+    rng = [(0, 3), (0, 5)]
+    w = [1.0, 0.5, 2.0, 1.0, 3.0, 1.0, 0.25, 1.0, 1.0]
+    for bins, blua in ((2, "2"), ([3, 2], "{3, 2}"), ([[0, 1, 3], 2], "{{0, 1, 3}, 2}"), ([0, 1, 2, 4], "{0, 1, 2, 4}")):
+        for kw, olua in (({"range": rng}, "{range = {{0, 3}, {0, 5}}}"),
+                         ({"range": rng, "density": True}, "{range = {{0, 3}, {0, 5}}, density = true}"),
+                         ({"range": rng, "weights": np.array(w)},
+                          "{range = {{0, 3}, {0, 5}}, weights = A(%s, \"float64\")}" % lua(w))):
+            hh, ex, ey = np.histogram2d(np.array(x2), np.array(y2), bins, **kw)
+            case("histogram2d", x2, "float64", [tolist(hh), tolist(ex), tolist(ey)], args=[Y, blua], opts=olua)
+    xf, yf = [0.5, 1.0, 2.0, 3.0, 1.5], [1.0, 1.0, 5.0, 2.0, 1.0]
+    hh, ex, ey = np.histogram2d(np.float32(xf), np.float32(yf), 3)
+    case("histogram2d", xf, "float32", [tolist(hh), tolist(ex), tolist(ey)], args=["A(%s, \"float32\")" % lua(yf), "3"])
+    hh, ex, ey = np.histogram2d(np.int16([1, 1, 1]), np.int16([2, 3, 4]))
+    case("histogram2d", [1, 1, 1], "int16", [tolist(hh), tolist(ex), tolist(ey)], args=["A({2, 3, 4}, \"int16\")"])
+    hh, ex, ey = np.histogram2d(np.zeros(0), np.zeros(0), 2)
+    case("histogram2d", [], "float64", [tolist(hh), tolist(ex), tolist(ey)], args=["A({}, \"float64\")", "2"])
+    # d dimensions: a sample of points as rows (the edges are a list of arrays)
+    pts = [[0.5, 1.0, 7.0], [1.0, 1.0, 5.0], [2.0, NAN, 5.0], [3.0, 2.0, 6.0], [1.5, 0.0, 9.0], [3.0, 2.0, 5.5]]
+    for dt in ("float64", "float32", "int32"):
+        p = np.array(pts, dtype=np.float64)
+        if dt == "int32":
+            p = np.nan_to_num(p).astype(dt)
+        else:
+            p = p.astype(dt)
+        vals = p.tolist()
+        for bins, blua, kw, olua in ((2, "2", {"range": [(0, 3), (0, 2), (5, 9)]}, "{range = {{0, 3}, {0, 2}, {5, 9}}}"),
+                                     ([2, 3, 1], "{2, 3, 1}", {"range": [(0, 3), (0, 2), None]},
+                                      "{range = {{0, 3}, {0, 2}, false}}"),
+                                     ([[0, 1, 4], 2, [5, 6, 7, 9]], "{{0, 1, 4}, 2, {5, 6, 7, 9}}",
+                                      {"density": True, "range": [None, (0, 2), None]},
+                                      "{density = true, range = {false, {0, 2}, false}}")):
+            hh, edges = np.histogramdd(p, bins, **kw)
+            case("histogramdd", vals, dt, [tolist(hh), [tolist(e) for e in edges]], args=[blua], opts=olua)
+        if dt != "int32":
+            hh, edges = np.histogramdd(p, 2, range=[(0, 3), (0, 2), (5, 9)], weights=np.arange(6.0))
+            case("histogramdd", vals, dt, [tolist(hh), [tolist(e) for e in edges]], args=["2"],
+                 opts="{range = {{0, 3}, {0, 2}, {5, 9}}, weights = A({0, 1, 2, 3, 4, 5}, \"float64\")}")
+    hh, edges = np.histogramdd(np.array([3.0, 1.0, 2.0]), 2)
+    case("histogramdd", [3.0, 1.0, 2.0], "float64", [tolist(hh), [tolist(e) for e in edges]], args=["2"])
 
 
 def add_at_cases():
@@ -280,7 +408,10 @@ def main():
     sort_cases()
     search_cases()
     unique_cases()
+    unique_axis_cases()
+    unique_api_cases()
     count_cases()
+    histogram_more_cases()
     add_at_cases()
     topk_cases()
     quantile_cases()
