@@ -63,6 +63,9 @@ static ca_array *push_axis_back(lua_State *L, const ca_array *a, int ri, int axi
  * positions (want & 2), each of a's shape. */
 static int sort_core(lua_State *L, int axis, int descending, int want, const char *fname) {
   ca_array *a = ca_check_arg(L, 1, fname);
+  /* sort keys are real; lua/cuarray/ordering.lua composes the complex order from them */
+  if (ca_is_complex(a->dtype))
+    return ca_raisef(L, "%s: not supported for %s arrays", fname, ca_dtype_name(a->dtype));
   int top = lua_gettop(L);
   ca_array *v = ca_view(L, a);
   axis_last(v, axis);
@@ -228,6 +231,8 @@ static int l_searchsorted(lua_State *L) {
                      be->name, ca_be(v)->name);
   int dt = ca_promote(a->dtype, v->dtype);
   if (scalar && ca_is_float(a->dtype)) dt = a->dtype;
+  if (ca_is_complex(dt))
+    return ca_raisef(L, "searchsorted: not supported for %s arrays", ca_dtype_name(dt));
   ca_array *sa = push_as(L, 1, dt);
   ca_array *sv = push_as(L, 2, dt);
   v = ca_check(L, 2);

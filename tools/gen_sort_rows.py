@@ -329,6 +329,79 @@ def histogram_more_cases():
     case("histogramdd", [3.0, 1.0, 2.0], "float64", [tolist(hh), [tolist(e) for e in edges]], args=["2"])
 
 
+def pairs(z):
+    """A complex array as nested lists of [real, imag] pairs (the spec views them as complex)."""
+    z = np.asarray(z)
+    return np.stack([z.real, z.imag], axis=-1).tolist()
+
+
+def convolve_cases():
+    """convolve and correlate in every mode, sequences of every length order; values are dyadic,
+    so any order of summation gives NumPy's sums exactly."""
+    seqs = [([1.0, 2.0, -3.5, 0.25, 4.0], [0.5, -1.0, 2.0]), ([1.0, 2.0], [1.0, 2.0, 3.0, 4.0]),
+            ([3.0], [2.0, -1.0]), ([1.0, -2.0, 0.5, 8.0], [0.25, 1.0]), ([2.0, 1.0, 0.0], [1.0])]
+    for dt in ("float64", "float32", "int32", "int8", "int16"):
+        for a, v in seqs:
+            x, y = arr(a, dt), arr(v, dt)
+            V = "A(%s, %s)" % (lua(tolist(y)), lua(dt))
+            for mode in ("full", "same", "valid"):
+                for f in ("convolve", "correlate"):
+                    case(f, tolist(x), dt, tolist(getattr(np, f)(x, y, mode)), args=[V], opts='{mode = "%s"}' % mode,
+                         dt_out=dt)
+    big = [100, 100, -7]
+    case("convolve", big, "int8", tolist(np.convolve(np.int8(big), np.int8([2, 3]))), args=['A({2, 3}, "int8")'],
+         dt_out="int8")
+    case("convolve", [True, False, True], "bool", tolist(np.convolve([True, False, True], [True, True])),
+         args=["A({true, true}, \"bool\")"], dt_out="bool")
+    case("correlate", [True, False, True], "bool", tolist(np.correlate([True, False, True], [False, True], "full")),
+         args=["A({false, true}, \"bool\")"], opts='{mode = "full"}', dt_out="bool")
+    x = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    for v in ("flip", "step2"):
+        xv = view(arr(x, "float64"), v)
+        case("convolve", x, "float64", tolist(np.convolve(xv, [1.0, -1.0])), args=["{1, -1}"], v=v)
+        case("correlate", x, "float64", tolist(np.correlate(xv, [1.0, 0.5], "same")), args=["{1, 0.5}"],
+             opts='{mode = "same"}', v=v)
+    case("convolve", [1, 2, 3], "int16", tolist(np.convolve(np.int16([1, 2, 3]), np.float32([0.5, 2]))),
+         args=['A({0.5, 2}, "float32")'], dt_out="float32")
+    case("correlate", [1, 2, 3], "uint8", tolist(np.correlate(np.uint8([1, 2, 3]), np.int8([-1, 2]), "full")),
+         args=['A({-1, 2}, "int8")'], opts='{mode = "full"}', dt_out="int16")
+    za = np.array([1 + 1j, 2 - 0.5j, -1j])
+    zv = np.array([1j, 2, 3 - 1j, 0.5])
+    for dt in ("complex128", "complex64"):
+        A2 = "A(%s, %s)" % (lua(pairs(zv)), lua(dt))
+        for mode in ("full", "same", "valid"):
+            for f in ("convolve", "correlate"):
+                case(f, pairs(za), dt, pairs(getattr(np, f)(za.astype(dt), zv.astype(dt), mode)), args=[A2],
+                     opts='{mode = "%s"}' % mode, dt_out=dt)
+                case(f, pairs(zv), dt, pairs(getattr(np, f)(zv.astype(dt), za.astype(dt), mode)),
+                     args=["A(%s, %s)" % (lua(pairs(za)), lua(dt))], opts='{mode = "%s"}' % mode, dt_out=dt)
+
+
+def complex_order_cases():
+    """NumPy's complex order: sort, argsort, sort_complex, unique."""
+    z = np.array([complex(1, NAN), complex(NAN, 1), 1, complex(0, NAN), complex(NAN, NAN), 1 - 1j,
+                  complex(-0.0, 0), complex(0, -0.0), 2, 1 + 2j, -3 + 0.5j])
+    for dt in ("complex128", "complex64"):
+        zz = z.astype(dt)
+        case("sort", pairs(zz), dt, pairs(np.sort(zz, kind="stable")), dt_out=dt)
+        case("argsort", pairs(zz), dt, tolist(np.argsort(zz, kind="stable") + 1), dt_out="int64")
+        case("sort_complex", pairs(zz), dt, pairs(np.sort_complex(zz)), dt_out=dt)
+        u, idx, inv, cnt = np.unique(zz, return_index=True, return_inverse=True, return_counts=True)
+        case("unique", pairs(zz), dt, [pairs(u), tolist(idx + 1), tolist(inv + 1), tolist(cnt)],
+             opts="{return_index = true, return_inverse = true, return_counts = true}")
+        case("unique_values", pairs(zz), dt, pairs(np.unique(zz, equal_nan=False)), dt_out=dt)
+    z2 = np.array([[3 + 1j, 3 - 1j, -2j], [0.5, 1j, 1j]])
+    for axis, npax in ((1, 0), (2, 1), (-1, -1)):
+        case("sort", pairs(z2), "complex128", pairs(np.sort(z2, axis=npax, kind="stable")), args=[str(axis)])
+        case("argsort", pairs(z2), "complex128", tolist(np.argsort(z2, axis=npax, kind="stable") + 1), args=[str(axis)])
+    case("unique", pairs(z2), "complex128", pairs(np.unique(z2, axis=1)), opts="{axis = 2}")
+    for dt, vals in (("int8", [5, -3, 0]), ("uint8", [200, 3]), ("int16", [[4, 1], [-2, 0]]), ("int32", [9, 1]),
+                     ("float32", [2.5, NAN, -1.0]), ("float16", [1.0, 0.5]), ("bool", [True, False]),
+                     ("float64", [[3.0, 1.0], [NAN, 0.0]])):
+        r = np.sort_complex(arr(vals, dt))
+        case("sort_complex", vals, dt, pairs(r), dt_out=r.dtype.name)
+
+
 def add_at_cases():
     """add_at(x, indices, values): x afterwards (the rows' out)."""
     for dt, x, idx, v in (("float64", [0.0, 1.0, 2.0, 3.0], [1, 1, 4, -1, 1], [0.5, 1.0, 2.0, 4.0, 8.0]),
@@ -412,6 +485,8 @@ def main():
     unique_api_cases()
     count_cases()
     histogram_more_cases()
+    convolve_cases()
+    complex_order_cases()
     add_at_cases()
     topk_cases()
     quantile_cases()

@@ -27,7 +27,7 @@ for k, v in pairs(core) do cu[k] = v end
 for _, m in ipairs({"cuarray.create", "cuarray.products", "cuarray.diagonal", "cuarray.einsum",
                     "cuarray.join", "cuarray.rearrange", "cuarray.differences", "cuarray.triangles",
                     "cuarray.grids", "cuarray.positions", "cuarray.picking", "cuarray.editing",
-                    "cuarray.layout", "cuarray.stats"}) do
+                    "cuarray.layout", "cuarray.stats", "cuarray.convolve"}) do
   for k, v in pairs(require(m)) do
     assert(cu[k] == nil, m .. " redefines cu." .. k)
     cu[k] = v
@@ -41,6 +41,7 @@ cu.pad = require("cuarray.pad").pad
 -- methods among them become methods too.
 do
   local sorting, quantile = require "cuarray.sorting", require "cuarray.quantile"
+  local ordering = require "cuarray.ordering"
   for _, mod in ipairs({sorting, require "cuarray.unique", quantile}) do
     for k, v in pairs(mod) do
       if k:sub(1, 1) ~= "_" then cu[k] = v end
@@ -49,6 +50,9 @@ do
   for _, name in ipairs({"searchsorted", "partition", "argpartition", "topk"}) do
     core._methods[name] = sorting[name]
   end
+  -- the core's sort and argsort, with NumPy's order for complex arrays
+  cu.sort, cu.argsort, cu.sort_complex = ordering.sort, ordering.argsort, ordering.sort_complex
+  core._methods.sort, core._methods.argsort = ordering.sort, ordering.argsort
 end
 
 -- The elementwise compositions (lua/cuarray/ufuncs.lua: isclose, round with decimals,

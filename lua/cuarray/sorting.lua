@@ -4,6 +4,7 @@
 local core = require "cuarray.core"
 local options = require "cuarray.options"
 local unique = require("cuarray.unique").unique
+local ordering = require "cuarray.ordering"
 
 local M = {}
 
@@ -11,16 +12,7 @@ local function fail(fmt, ...) error(fmt:format(...), 3) end
 
 local function check_array(a, fname) core._check_array(a, fname) return a end
 
--- A 1-based axis (negative from the end) of an array of ndim dims, checked.
-local function norm_axis(axis, ndim, fname)
-  if type(axis) ~= "number" or axis ~= math.floor(axis) then
-    fail("%s: axis must be an integer, got %s", fname, tostring(axis))
-  end
-  if axis >= 1 and axis <= ndim then return axis end
-  if axis <= -1 and axis >= -ndim then return axis + ndim + 1 end
-  fail("%s: axis %d is out of bounds for an array of dimension %d (axes run from 1, or from -1 "
-    .. "at the end)", fname, axis, ndim)
-end
+local norm_axis = ordering.norm_axis
 M._norm_axis = norm_axis
 
 -- a[..., first:last, ...] along axis ax (1-based, inclusive), keeping the axis.
@@ -88,7 +80,7 @@ function M.topk(a, k, axis, opts)
     fail("topk: k = %d is out of range for an axis of length %d", k, n)
   end
   local largest = opts.largest ~= false
-  local vals, pos = core._sort(a, ax, largest, "topk")
+  local vals, pos = ordering.sort_both(a, ax, largest, "topk")
   if k == n then return vals, pos end
   if k == 0 then
     local shape = a.shape
@@ -120,8 +112,8 @@ local function partition(fname, arg)
     local ax = norm_axis(axis or -1, a.ndim, fname)
     check_kth(kth, a.shape[ax], fname)
     -- A sorted axis is a partition around every kth at once.
-    if arg then return core.argsort(a, ax) end
-    return core.sort(a, ax)
+    if arg then return ordering.argsort(a, ax) end
+    return ordering.sort(a, ax)
   end
 end
 
@@ -158,9 +150,9 @@ function M.lexsort(keys, axis)
       fail("lexsort: key %d has shape (%s), expected (%d)", i, table.concat(k.shape, ","), n)
     end
   end
-  local perm = core.argsort(list[1])
+  local perm = ordering.argsort(list[1])
   for i = 2, #list do
-    local sub = core.argsort(core.take(list[i], perm))
+    local sub = ordering.argsort(core.take(list[i], perm))
     perm = core.take(perm, sub)
   end
   return perm
@@ -175,7 +167,13 @@ local function flat(a, fname) return check_array(a, fname):ravel() end
 function M.isin(element, test, opts)
   check_array(element, "isin")
   opts = options.check(opts, "isin", {invert = true, assume_unique = true})
-  local s = core.sort(flat(test, "isin"))
+  local s = flat(test, "isin")
+  for _, x in ipairs({element, s}) do
+    if x.dtype == "complex64" or x.dtype == "complex128" then
+      fail("isin: not supported for %s arrays", x.dtype)
+    end
+  end
+  s = core.sort(s)
   local n = s.size
   local found
   if n == 0 then
@@ -192,7 +190,7 @@ end
 -- cu.intersect1d(a, b): the sorted values in both.
 function M.intersect1d(a, b)
   local ua, ub = unique(flat(a, "intersect1d")), unique(flat(b, "intersect1d"))
-  local s = core.sort(core.concatenate({ua, ub}))
+  local s = ordering.sort(core.concatenate({ua, ub}))
   local n = s.size
   if n < 2 then return s[{{1, 0}}] end
   local lo = s[{{1, n - 1}}]
@@ -213,7 +211,7 @@ end
 -- cu.setxor1d(a, b): the sorted values in exactly one of them.
 function M.setxor1d(a, b)
   local ua, ub = unique(flat(a, "setxor1d")), unique(flat(b, "setxor1d"))
-  local s = core.sort(core.concatenate({ua, ub}))
+  local s = ordering.sort(core.concatenate({ua, ub}))
   local n = s.size
   if n < 2 then return s end
   local t = core.ones(1, {dtype = "bool", device = s.device})
