@@ -325,6 +325,11 @@ def histogram_more_cases():
             hh, edges = np.histogramdd(p, 2, range=[(0, 3), (0, 2), (5, 9)], weights=np.arange(6.0))
             case("histogramdd", vals, dt, [tolist(hh), [tolist(e) for e in edges]], args=["2"],
                  opts="{range = {{0, 3}, {0, 2}, {5, 9}}, weights = A({0, 1, 2, 3, 4, 5}, \"float64\")}")
+    c, e = np.histogram(np.array([True, False, True]), 2)
+    case("histogram", [True, False, True], "bool", [tolist(c), tolist(e)], args=["2"])
+    bb = [[True, False], [True, True]]
+    hh, edges = np.histogramdd(np.array(bb), 2)
+    case("histogramdd", bb, "bool", [tolist(hh), [tolist(e) for e in edges]], args=["2"])
     hh, edges = np.histogramdd(np.array([3.0, 1.0, 2.0]), 2)
     case("histogramdd", [3.0, 1.0, 2.0], "float64", [tolist(hh), [tolist(e) for e in edges]], args=["2"])
 

@@ -144,6 +144,7 @@ function M.bin_count(fname, n, what)
   if type(n) ~= "number" or n < 1 or n % 1 ~= 0 or n ~= n then
     fail("%s: %s must be a positive integer, got %s", fname, what, tostring(n))
   end
+  if n >= 2 ^ 53 then fail("%s: %s is too large (%s)", fname, what, tostring(n)) end
   return n
 end
 
@@ -185,6 +186,7 @@ local function prepare(fname, a, bins, opts)
     w = w:to(a.device):ravel()
   end
   local flat = a:ravel()
+  if flat.dtype == "bool" then flat = flat:astype("uint8") end -- as NumPy: booleans subtract as 0 and 1
   return flat, bin_edges(fname, flat, bins, opts), w, opts
 end
 

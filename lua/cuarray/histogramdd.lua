@@ -15,6 +15,14 @@ local function fail(fmt, ...) error(fmt:format(...), 0) end
 
 local OPTIONS = {bins = true, range = true, density = true, weights = true}
 
+-- Boolean columns as uint8, as NumPy's histograms take them.
+function M.numeric(cols)
+  for i, c in ipairs(cols) do
+    if c.dtype == "bool" then cols[i] = c:astype("uint8") end
+  end
+  return cols
+end
+
 -- The sample as a list of D 1-D columns of one length N, on one device: an (N, D) array, a 1-D
 -- array (D = 1), or a Lua list of D 1-D arrays (NumPy's sequence form).
 local function columns(fname, sample)
@@ -28,7 +36,7 @@ local function columns(fname, sample)
       fail("%s: sample must be an (N, D) array or a list of D 1-D arrays, got %d dimensions",
            fname, sample.ndim)
     end
-    return cols, sample.shape[1], sample.device
+    return M.numeric(cols), sample.shape[1], sample.device
   end
   if type(sample) ~= "table" or #sample == 0 then
     fail("%s: sample must be an (N, D) array or a list of D 1-D arrays", fname)
@@ -48,7 +56,7 @@ local function columns(fname, sample)
     end
     cols[i] = c:to(dev)
   end
-  return cols, cols[1].size, dev
+  return M.numeric(cols), cols[1].size, dev
 end
 
 -- The D edge arrays from bins (a count for all, or a list of D counts or edge lists) and range

@@ -6,6 +6,7 @@
 local core = require "cuarray.core"
 local options = require "cuarray.options"
 local picking = require "cuarray.picking"
+local named = require "cuarray.named"
 
 local M = {}
 
@@ -60,17 +61,17 @@ end
 
 -- cu.sort(a[, axis][, opts]) and cu.argsort: the core's, and NumPy's complex order for
 -- complex arrays.
-function M.sort(a, axis, opts)
+M.sort = named.wrap("sort", function(a, axis, opts)
   if not (core.is_array(a) and is_complex(a)) then return core.sort(a, axis, opts) end
   local ax, desc = complex_args(a, axis, opts, "sort")
   return picking.take_along_axis(a, complex_positions(a, ax, desc), ax)
-end
+end)
 
-function M.argsort(a, axis, opts)
+M.argsort = named.wrap("argsort", function(a, axis, opts)
   if not (core.is_array(a) and is_complex(a)) then return core.argsort(a, axis, opts) end
   local ax, desc = complex_args(a, axis, opts, "argsort")
   return complex_positions(a, ax, desc)
-end
+end)
 
 -- cu._sort's form for the compositions: the sorted values and their positions along axis ax.
 function M.sort_both(a, ax, descending, fname)
@@ -85,12 +86,12 @@ local SMALL = {int8 = true, uint8 = true, int16 = true}
 
 -- cu.sort_complex(a): a sorted along its last axis by the real part, then the imaginary part,
 -- as a complex array.
-function M.sort_complex(a)
+M.sort_complex = named.wrap("sort_complex", function(a)
   core._check_array(a, "sort_complex")
   if a.ndim == 0 then fail("sort_complex: a must have at least one dimension") end
   local s = M.sort(a)
   if is_complex(s) then return s end
   return s:astype(SMALL[s.dtype] and "complex64" or "complex128")
-end
+end)
 
 return M

@@ -4,6 +4,7 @@
 local core = require "cuarray.core"
 local options = require "cuarray.options"
 local ordering = require "cuarray.ordering"
+local named = require "cuarray.named"
 
 local M = {}
 
@@ -129,17 +130,17 @@ end
 -- sorted = true}]): the sorted distinct elements of the flattened array, or with axis the
 -- distinct slices along it in lexicographic order. With any return_* option, a Lua table of
 -- results in NumPy's order (values, index, inverse, counts), also under those names.
-function M.unique(a, opts)
+M.unique = named.wrap("unique", function(a, opts)
   opts = options.check(opts, "unique", UNIQUE_OPTS)
   local out = unique(a, opts, "unique")
   if not (opts.return_index or opts.return_inverse or opts.return_counts) then return out[1] end
   return out
-end
+end)
 
 -- NumPy 2's array-API forms: NaNs stay distinct (equal_nan = false), the inverse has x's
 -- shape, and the results are named as the array API names them.
 local function api(fname, want)
-  return function(x)
+  return named.wrap(fname, function(x)
     local out = unique(x, {return_index = want.indices, return_inverse = want.inverse_indices,
                            return_counts = want.counts, equal_nan = false}, fname)
     if not (want.indices or want.inverse_indices or want.counts) then return out.values end
@@ -151,7 +152,7 @@ local function api(fname, want)
       end
     end
     return r
-  end
+  end)
 end
 
 -- cu.unique_values(x): the distinct elements; cu.unique_counts(x): {values, counts};
