@@ -20,6 +20,9 @@ local function fail(fmt, ...) error(fmt:format(...), 0) end
 
 local function finite(v) return v - v == 0 end
 
+-- A number as messages show it: NaN as "nan" on every Lua (some print "-nan").
+local function show(v) return v ~= v and "nan" or tostring(v) end
+
 -- NumPy's outer edges of the bins over the flat data: range's, else the data's minimum and
 -- maximum (0 and 1 for no data), widened by 0.5 each way when they are equal. `what` names
 -- the range in messages ("range", "range[2]").
@@ -32,14 +35,14 @@ function M.outer_edges(fname, flat, range, what)
     lo, hi = range[1], range[2]
     if lo > hi then fail("%s: max must be larger than min in %s", fname, what) end
     if not (finite(lo) and finite(hi)) then
-      fail("%s: supplied %s of [%s, %s] is not finite", fname, what, lo, hi)
+      fail("%s: supplied %s of [%s, %s] is not finite", fname, what, show(lo), show(hi))
     end
   elseif flat.size == 0 then
     lo, hi = 0, 1
   else
     lo, hi = flat:min(), flat:max()
     if not (finite(lo) and finite(hi)) then
-      fail("%s: autodetected range of [%s, %s] is not finite", fname, lo, hi)
+      fail("%s: autodetected range of [%s, %s] is not finite", fname, show(lo), show(hi))
     end
   end
   if lo == hi then lo, hi = lo - 0.5, hi + 0.5 end
@@ -147,7 +150,7 @@ end
 -- A bin count, checked: a positive integer (what names it in messages).
 function M.bin_count(fname, n, what)
   if type(n) ~= "number" or n < 1 or n % 1 ~= 0 or n ~= n then
-    fail("%s: %s must be a positive integer, got %s", fname, what, tostring(n))
+    fail("%s: %s must be a positive integer, got %s", fname, what, type(n) == "number" and show(n) or type(n))
   end
   if n >= 2 ^ 53 then fail("%s: %s is too large (%s)", fname, what, tostring(n)) end
   return n
