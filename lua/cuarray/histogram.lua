@@ -150,7 +150,8 @@ end
 -- A bin count, checked: a positive integer (what names it in messages).
 function M.bin_count(fname, n, what)
   if type(n) ~= "number" or n < 1 or n % 1 ~= 0 or n ~= n then
-    fail("%s: %s must be a positive integer, got %s", fname, what, type(n) == "number" and show(n) or type(n))
+    fail("%s: %s must be a positive integer, got %s", fname, what,
+         type(n) == "number" and show(n) or type(n))
   end
   if n >= 2 ^ 53 then fail("%s: %s is too large (%s)", fname, what, tostring(n)) end
   return n
