@@ -80,7 +80,7 @@ local ESTIMATORS = {
     local xd = x:astype("float64")
     local sg1 = math.sqrt(6 * (n - 2) / ((n + 1) * (n + 3)))
     local sigma = xd:std()
-    if not (sigma > 0) then return 0 end
+    if sigma <= 0 then return 0 end -- the data lie in a finite range: sigma is not NaN
     local g1 = core.power(core.divide(core.subtract(xd, xd:mean()), sigma), 3):mean()
     return ptp(x) / (1 + log2(n) + log2(1 + math.abs(g1) / sg1))
   end,
@@ -195,7 +195,8 @@ local function prepare(fname, a, bins, opts)
     w = w:to(a.device):ravel()
   end
   local flat = a:ravel()
-  if flat.dtype == "bool" then flat = flat:astype("uint8") end -- as NumPy: booleans subtract as 0 and 1
+  -- as NumPy: booleans as uint8, which subtract
+  if flat.dtype == "bool" then flat = flat:astype("uint8") end
   return flat, bin_edges(fname, flat, bins, opts), w, opts
 end
 
