@@ -150,6 +150,58 @@ H.each_device("sorting, searching, sets and order statistics", function(dev)
     end)
   end)
 
+  describe("counting and sliding sums at size", function()
+    it("unique along an axis gives each distinct row once, in order, and rebuilds it", function()
+      local x = cu.random.randint(0, 3, {500, 3}):astype("int16")
+      local u = cu.unique(x, {axis = 1, return_index = true, return_inverse = true,
+                              return_counts = true})
+      local v, idx, inv = u.values:totable(), u.index:totable(), u.inverse:totable()
+      local cnt = u.counts:totable()
+      local xt = x:totable()
+      local function less(p, q)
+        for k = 1, 3 do if p[k] ~= q[k] then return p[k] < q[k] end end
+        return false
+      end
+      for i = 2, #v do assert(less(v[i - 1], v[i]), "rows not strictly increasing") end
+      local total = 0
+      for i = 1, #v do
+        assert.are.same(v[i], xt[idx[i]])
+        total = total + cnt[i]
+      end
+      assert.are.equal(500, total)
+      for r = 1, 500 do assert.are.same(xt[r], v[inv[r]]) end
+      -- the same rows as columns of the transposed (non-contiguous) array
+      H.same(cu.unique(x.T, {axis = -1}), u.values.T:totable())
+    end)
+
+    it("convolves long sequences in blocks as the sums of shifted products", function()
+      local a = cu.random.randint(-50, 50, {3000})
+      local v = cu.random.randint(-50, 50, {2000})
+      local full = cu.zeros(4999, {dtype = "int64"})
+      local vt = v:totable()
+      for j = 1, 2000 do
+        local part = full[{{j, j + 2999}}]
+        part[{}] = part + a * vt[j]
+      end
+      H.same(cu.convolve(a, v), full:totable())
+      H.same(cu.convolve(v, a, {mode = "valid"}), full[{{2000, 3000}}]:totable())
+      H.same(cu.correlate(a, cu.flip(v), {mode = "full"}), full:totable())
+    end)
+
+    it("takes a sample as a list of coordinates, or one coordinate as a 1-D array", function()
+      local x, y = cu.array({1, 2, 2, 3}), cu.array({0.5, 0.25, 1, 1})
+      local h1, e1 = cu.histogramdd(cu.stack({x, y}, -1), {2, 3})
+      local h2, e2 = cu.histogramdd({x, y}, {2, 3})
+      H.same(h2, h1:totable())
+      H.same(e2[2], e1[2]:totable())
+      local h3 = cu.histogram2d(x, y, {2, 3})
+      H.same(h3, h1:totable())
+      local h4, e4 = cu.histogramdd(x, 2)
+      H.same(h4, {1, 3})
+      H.same(e4[1], {1, 2, 3})
+    end)
+  end)
+
   describe("results", function()
     it("gives a method form, a copy, and a C-contiguous result", function()
       local x = cu.array({{3, 1, 2}, {9, 7, 8}})
