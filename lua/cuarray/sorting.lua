@@ -3,8 +3,8 @@
 -- cu.take, masks). Positions are 1-based and axes count from 1, as everywhere in cuarray.
 local core = require "cuarray.core"
 local options = require "cuarray.options"
+local named = require "cuarray.named"
 local unique = require("cuarray.unique").unique
-local ordering = require "cuarray.ordering"
 
 local M = {}
 
@@ -12,7 +12,16 @@ local function fail(fmt, ...) error(fmt:format(...), 3) end
 
 local function check_array(a, fname) core._check_array(a, fname) return a end
 
-local norm_axis = ordering.norm_axis
+-- A 1-based axis (negative from the end) of an array of ndim dims, checked.
+local function norm_axis(axis, ndim, fname)
+  if type(axis) ~= "number" or axis ~= math.floor(axis) then
+    fail("%s: axis must be an integer, got %s", fname, tostring(axis))
+  end
+  if axis >= 1 and axis <= ndim then return axis end
+  if axis <= -1 and axis >= -ndim then return axis + ndim + 1 end
+  fail("%s: axis %d is out of bounds for an array of dimension %d (axes run from 1, or from -1 "
+    .. "at the end)", fname, axis, ndim)
+end
 M._norm_axis = norm_axis
 
 -- a[..., first:last, ...] along axis ax (1-based, inclusive), keeping the axis.
@@ -64,6 +73,20 @@ function M.digitize(x, bins, opts)
   return core.subtract(core._searchsorted(bins, x, {side = side}), 1)
 end
 
+-- NumPy's sort_complex's dtype for a sorted real array: complex64 for int8, uint8 and int16,
+-- complex128 for every other.
+local SMALL = {int8 = true, uint8 = true, int16 = true}
+
+-- cu.sort_complex(a): a sorted along its last axis (complex values by the real part, then the
+-- imaginary part), as a complex array.
+M.sort_complex = named.wrap("sort_complex", function(a)
+  check_array(a, "sort_complex")
+  if a.ndim == 0 then fail("sort_complex: a must have at least one dimension") end
+  local s = core.sort(a)
+  if s.dtype == "complex64" or s.dtype == "complex128" then return s end
+  return s:astype(SMALL[s.dtype] and "complex64" or "complex128")
+end)
+
 -- ---- top-k, partition, lexsort --------------------------------------------------------------
 
 -- cu.topk(a, k[, axis][, {largest = true, sorted = true}]): the k largest (or smallest) elements
@@ -80,7 +103,7 @@ function M.topk(a, k, axis, opts)
     fail("topk: k = %d is out of range for an axis of length %d", k, n)
   end
   local largest = opts.largest ~= false
-  local vals, pos = ordering.sort_both(a, ax, largest, "topk")
+  local vals, pos = core._sort(a, ax, largest, "topk")
   if k == n then return vals, pos end
   if k == 0 then
     local shape = a.shape
@@ -112,8 +135,8 @@ local function partition(fname, arg)
     local ax = norm_axis(axis or -1, a.ndim, fname)
     check_kth(kth, a.shape[ax], fname)
     -- A sorted axis is a partition around every kth at once.
-    if arg then return ordering.argsort(a, ax) end
-    return ordering.sort(a, ax)
+    if arg then return core.argsort(a, ax) end
+    return core.sort(a, ax)
   end
 end
 
@@ -150,9 +173,9 @@ function M.lexsort(keys, axis)
       fail("lexsort: key %d has shape (%s), expected (%d)", i, table.concat(k.shape, ","), n)
     end
   end
-  local perm = ordering.argsort(list[1])
+  local perm = core.argsort(list[1])
   for i = 2, #list do
-    local sub = ordering.argsort(core.take(list[i], perm))
+    local sub = core.argsort(core.take(list[i], perm))
     perm = core.take(perm, sub)
   end
   return perm
@@ -170,7 +193,7 @@ function M.isin(element, test, opts)
   local s = flat(test, "isin")
   for _, x in ipairs({element, s}) do
     if x.dtype == "complex64" or x.dtype == "complex128" then
-      fail("isin: not supported for %s arrays", x.dtype)
+      fail("isin: %s arrays are not supported", x.dtype)
     end
   end
   s = core.sort(s)
@@ -190,7 +213,7 @@ end
 -- cu.intersect1d(a, b): the sorted values in both.
 function M.intersect1d(a, b)
   local ua, ub = unique(flat(a, "intersect1d")), unique(flat(b, "intersect1d"))
-  local s = ordering.sort(core.concatenate({ua, ub}))
+  local s = core.sort(core.concatenate({ua, ub}))
   local n = s.size
   if n < 2 then return s[{{1, 0}}] end
   local lo = s[{{1, n - 1}}]
@@ -211,7 +234,7 @@ end
 -- cu.setxor1d(a, b): the sorted values in exactly one of them.
 function M.setxor1d(a, b)
   local ua, ub = unique(flat(a, "setxor1d")), unique(flat(b, "setxor1d"))
-  local s = ordering.sort(core.concatenate({ua, ub}))
+  local s = core.sort(core.concatenate({ua, ub}))
   local n = s.size
   if n < 2 then return s end
   local t = core.ones(1, {dtype = "bool", device = s.device})

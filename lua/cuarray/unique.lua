@@ -3,7 +3,7 @@
 -- Positions are 1-based and axes count from 1, as everywhere in cuarray.
 local core = require "cuarray.core"
 local options = require "cuarray.options"
-local ordering = require "cuarray.ordering"
+local args = require "cuarray.args"
 local named = require "cuarray.named"
 
 local M = {}
@@ -34,9 +34,9 @@ end
 local function lexsort_rows(rows)
   local n, m = rows.shape[1], rows.shape[2]
   if m == 0 then return core.arange(1, n + 1, {dtype = "int64", device = rows.device}) end
-  local perm = ordering.argsort(rows[{{}, m}])
+  local perm = core.argsort(rows[{{}, m}])
   for k = m - 1, 1, -1 do
-    perm = core.take(perm, ordering.argsort(core.take(rows[{{}, k}], perm)))
+    perm = core.take(perm, core.argsort(core.take(rows[{{}, k}], perm)))
   end
   return perm
 end
@@ -106,10 +106,10 @@ local function unique(a, opts, fname)
   if opts.axis == nil then
     local f = a:ravel()
     local s, perm
-    if want_pos then s, perm = ordering.sort_both(f, 1, false, fname) else s = ordering.sort(f) end
+    if want_pos then s, perm = core._sort(f, 1, false, fname) else s = core.sort(f) end
     return results(s, perm, f.size, opts, equal_nan, a.device, a.shape)
   end
-  local ax = ordering.norm_axis(opts.axis, a.ndim, fname)
+  local ax = args.axis(fname, opts.axis, a.ndim)
   local rows, moved_shape = slices_as_rows(a, ax)
   local n = rows.shape[1]
   local perm = n > 0 and lexsort_rows(rows) or core.empty(0, {dtype = "int64", device = a.device})
