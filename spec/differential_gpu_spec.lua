@@ -482,6 +482,22 @@ describe("GPU against CPU", function()
     {"nanmedian", function(a) return cu.nanmedian(a, -1) end},
     {"nanpercentile", function(a) return cu.nanpercentile(a, {10, 75}, 1, {method = "midpoint"}) end},
     {"histogram", function(a) return (cu.histogram(a, {bins = 7, range = {-5, 5}})) end},
+    {"histogram auto", function(a) return (cu.histogram(a, "auto", {range = {-5, 5}})) end},
+    {"histogram_bin_edges stone",
+      function(a) return cu.histogram_bin_edges(a, "stone", {range = {-5, 5}}) end},
+    {"histogramdd", function(a)
+      return (cu.histogramdd({a:ravel(), cu.flip(a:ravel())}, {3, 4}, {range = {{-5, 5}, {-9, 9}}}))
+    end},
+    {"histogram2d density", function(a)
+      return (cu.histogram2d(a:ravel(), a:ravel(), 5, {range = {{-5, 5}, {-5, 5}}, density = true}))
+    end},
+    {"unique axis 1", function(a) return cu.unique(a, {axis = 1}) end},
+    {"unique axis -1 inverse", function(a)
+      return cu.unique(a, {axis = -1, return_inverse = true, equal_nan = false}).inverse
+    end},
+    {"unique_all indices", function(a) return cu.unique_all(a).indices end},
+    {"unique_counts", function(a) return cu.unique_counts(a).counts end},
+    {"sort_complex", function(a) return cu.sort_complex(a) end},
     {"bincount", function(a)
       local x = a:astype("int64"):ravel()
       return cu.bincount(cu.where(cu.less(x, 0), 0, x))
@@ -500,6 +516,30 @@ describe("GPU against CPU", function()
         end
       end
     end
+  end)
+
+  it("convolves and correlates as the CPU does (cuBLAS and the integer products)", function()
+    for _, dt in ipairs(DTYPES) do
+      if dt ~= "float16" then -- float16 sums of products round in the products' order
+        for _, lay in ipairs(LAYOUTS) do
+          for _, n in ipairs({1, 7, 1500}) do
+            local c, g = pair(dt, lay[2](n))
+            c, g = lay[3](c), lay[3](g)
+            local function short(a)
+              return a.size == 0 and a:ravel() or a:ravel()[{{1, math.min(a.size, 4)}}]
+            end
+            both(("convolve %s %s n=%d"):format(dt, lay[1], n), "matmul",
+              function(a) return cu.convolve(a:ravel(), short(a)) end, c, g)
+            both(("correlate same %s %s n=%d"):format(dt, lay[1], n), "matmul",
+              function(a) return cu.correlate(short(a), a:ravel(), {mode = "same"}) end, c, g)
+          end
+        end
+      end
+    end
+    -- outputs in blocks of windows (a shorter sequence of 3000: blocks of 1398 outputs)
+    local c = cu.subtract(cu.arange(9000, {dtype = "float64", device = "cpu"}) % 17, 8)
+    both("convolve in blocks", "matmul", function(a) return cu.convolve(a, a[{{1, 3000}}]) end, c,
+      c:to("cuda"))
   end)
 
   it("adds at repeated indices (add_at) as the CPU does", function()

@@ -374,36 +374,37 @@ int npy_zip_local_skip(const unsigned char *local, uint64_t *skip, char *err, si
 }
 
 /* Entries carry a fixed date (1980-01-01) so archives are reproducible. */
-size_t npy_zip_local_header(unsigned char *out, const char *name, uint32_t crc, uint32_t size) {
+size_t npy_zip_local_header(unsigned char *out, const char *name, int method, uint32_t crc,
+                            uint32_t csize, uint32_t usize) {
   size_t n = strlen(name);
   wr32(out, SIG_LOCAL);
   wr16(out + 4, 20);      /* version needed */
   wr16(out + 6, 0);       /* flags */
-  wr16(out + 8, 0);       /* stored */
+  wr16(out + 8, (uint32_t)method);
   wr16(out + 10, 0);      /* time */
   wr16(out + 12, 0x21);   /* date */
   wr32(out + 14, crc);
-  wr32(out + 18, size);
-  wr32(out + 22, size);
+  wr32(out + 18, csize);
+  wr32(out + 22, usize);
   wr16(out + 26, (uint32_t)n);
   wr16(out + 28, 0);
   memcpy(out + 30, name, n);
   return 30 + n;
 }
 
-size_t npy_zip_central_header(unsigned char *out, const char *name, uint32_t crc, uint32_t size,
-                              uint32_t local_offset) {
+size_t npy_zip_central_header(unsigned char *out, const char *name, int method, uint32_t crc,
+                              uint32_t csize, uint32_t usize, uint32_t local_offset) {
   size_t n = strlen(name);
   wr32(out, SIG_CENTRAL);
   wr16(out + 4, 20);      /* version made by */
   wr16(out + 6, 20);      /* version needed */
   wr16(out + 8, 0);
-  wr16(out + 10, 0);
+  wr16(out + 10, (uint32_t)method);
   wr16(out + 12, 0);
   wr16(out + 14, 0x21);
   wr32(out + 16, crc);
-  wr32(out + 20, size);
-  wr32(out + 24, size);
+  wr32(out + 20, csize);
+  wr32(out + 24, usize);
   wr16(out + 28, (uint32_t)n);
   wr16(out + 30, 0);
   wr16(out + 32, 0);

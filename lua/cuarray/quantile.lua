@@ -79,6 +79,9 @@ end
 -- the result's dtype; and the axis.
 local function prepare(a, axis, fname)
   core._check_array(a, fname)
+  if a.dtype == "complex64" or a.dtype == "complex128" then
+    fail("%s: a must be an array of real numbers, got %s", fname, a.dtype)
+  end
   local x, ax = a
   if axis == nil then
     x, ax = a:ravel(), 1
