@@ -321,9 +321,12 @@ run-quickstart:
 # `make test`: deps first, then a fresh make (so the packages deps installed are detected),
 # then every part through tools/run_tests.sh, which prints the summary line.
 # WERROR=1 reaches every make that tools/run_tests.sh starts (through MAKEFLAGS).
+# Without a GPU the CUDA module can be compiled but not run: `make test` then compiles it for
+# one architecture (TEST_CUDA_ARCH), half the work of the release build's CUDA_ARCH.
+TEST_CUDA_ARCH ?= $(if $(GPU_CC),$(CUDA_ARCH),sm_90)
 test: deps deps-notebook
-	@$(MAKE) --no-print-directory -j$(JOBS) WERROR=1 all
-	@$(MAKE) --no-print-directory WERROR=1 test-run
+	@$(MAKE) --no-print-directory -j$(JOBS) WERROR=1 CUDA_ARCH='$(TEST_CUDA_ARCH)' all
+	@$(MAKE) --no-print-directory WERROR=1 CUDA_ARCH='$(TEST_CUDA_ARCH)' test-run
 
 test-run:
 	@BUILD='$(BUILD)' MAKE='$(MAKE)' TEST_FLAVOURS='$(strip $(FLAVOURS))' bash tools/run_tests.sh
@@ -358,11 +361,12 @@ header-check:
 	  $(CXX_HDR) -std=c++17 -Wall -Wextra -Werror -fsyntax-only -x c++ $$h || exit 1; \
 	  echo "$$h: C (-Wc++-compat) and C++17 clean"; done
 
-# spec/ops_rows.lua (every op's inputs and NumPy's results) and spec/sort_rows.lua (the sorting
-# family's) are what NumPy gives today.
+# spec/ops_rows.lua (every op's inputs and NumPy's results), spec/sort_rows.lua (the sorting
+# family's) and spec/dtype_tables.lua (promotion and casting) are what NumPy gives today.
 op-rows-check:
 	@$(NUMPY_PYTHON) tools/gen_op_rows.py --check
 	@$(NUMPY_PYTHON) tools/gen_sort_rows.py --check
+	@$(NUMPY_PYTHON) tools/gen_dtype_tables.py --check
 
 # File sizes, #include circles and call circles between source files (tools/check_structure.py).
 STRUCT_FLAVOUR := $(firstword $(FLAVOURS))

@@ -80,7 +80,7 @@ enum {
 static int weak_result(lua_State *L, const operand *o, int dt, int range, const char *fname) {
   if (o->weak == 'b') return dt;
   if (o->weak == 'c') /* Python's complex: keeps a float's width, else complex128 */
-    return ca_is_complex(dt) ? dt : dt == CA_FLOAT16 || dt == CA_FLOAT32 ? CA_COMPLEX64 : CA_COMPLEX128;
+    return ca_is_complex(dt) ? dt : ca_is_float(dt) && dt != CA_FLOAT64 ? CA_COMPLEX64 : CA_COMPLEX128;
   if (o->weak == 'f') return ca_is_inexact(dt) ? dt : CA_FLOAT64;
   if (dt == CA_BOOL) return CA_INT64;
   if (ca_is_integer(dt) && !ca_int_fits(dt, o->i)) {
@@ -228,8 +228,7 @@ static void apply_rule(lua_State *L, int op, int dt, int *compute, int *result, 
  * out of another dtype: these dtypes compute in a wider kind (int64, float), and NumPy
  * rounds or wraps to the result dtype before casting into out. */
 static int narrows(int result) {
-  return result == CA_INT8 || result == CA_UINT8 || result == CA_INT16 || result == CA_INT32 ||
-         result == CA_FLOAT16;
+  return result != CA_BOOL && ca_kind_dtype(ca_compute_kind(result)) != result;
 }
 
 /* Checks a user-given `out` and returns it when the loop can write it directly: the same

@@ -56,6 +56,10 @@ OPERATORS_54 = {"__idiv", "__band", "__bor", "__bxor", "__shl", "__shr", "__bnot
 REDUCING = set("""sum prod mean std var max min amax amin all any argmax argmin cumsum cumprod
   nonzero argwhere flatnonzero norm dot vdot inner matmul nansum nanprod nanmean nanstd nanvar
   nanmax nanmin nanargmax nanargmin count_nonzero ptp""".split())
+# Functions whose work grows with the square of a list's length, as NumPy's do (poly multiplies
+# one linear factor after another): given a hostile list of 100000 entries, a slow answer is
+# legitimate.
+QUADRATIC = {"poly"}
 # Functions that take a raw address (by name): any integer would be a pointer to anywhere, as
 # in C, so their address argument is a live buffer or a value that is no address at all, and
 # their other arguments are not replaced by arbitrary values.
@@ -285,6 +289,8 @@ class Generator(Values):
                     first = v
             self.fn_call(step, kind, name)
         if name in REDUCING and any(v.huge for v in step.args):
+            step.heavy = True
+        if name in QUADRATIC and any("100000" in v.src for v in step.args):
             step.heavy = True
         self.gc_mode(step)
         if name == "from_pointer":  # the memory may be any buffer, with no owner given

@@ -6,9 +6,11 @@ collect garbage or call cuarray again. gen.py puts them into calls."""
 
 import random
 
-DTYPES = ["bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64"]
+DTYPES = ["bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64",
+          "uint16", "uint32", "bfloat16"]
 INT_RANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767),
-             "int32": (-2 ** 31, 2 ** 31 - 1), "int64": (-2 ** 63, 2 ** 63 - 1)}
+             "int32": (-2 ** 31, 2 ** 31 - 1), "int64": (-2 ** 63, 2 ** 63 - 1),
+             "uint16": (0, 2 ** 16 - 1), "uint32": (0, 2 ** 32 - 1)}
 
 SMALL_INTS = ["0", "1", "2", "3", "-1", "-2", "5"]
 HUGE_INTS = ["2^31", "2^31 - 1", "-2^31", "2^32", "2^53", "2^53 + 2", "2^62", "-2^62", "2^63",

@@ -12,7 +12,9 @@ local slice, norm_axis = sorting._slice, sorting._norm_axis
 
 local function fail(fmt, ...) error(fmt:format(...), 3) end
 
-local function is_float(dt) return dt == "float16" or dt == "float32" or dt == "float64" end
+local function is_float(dt)
+  return dt == "float16" or dt == "float32" or dt == "float64" or dt == "bfloat16"
+end
 
 local METHODS = {linear = true, lower = true, higher = true, nearest = true, midpoint = true}
 
@@ -78,6 +80,9 @@ end
 -- the result's dtype; and the axis.
 local function prepare(a, axis, fname)
   core._check_array(a, fname)
+  if a.dtype == "complex64" or a.dtype == "complex128" then
+    fail("%s: a must be an array of real numbers, got %s", fname, a.dtype)
+  end
   local x, ax = a
   if axis == nil then
     x, ax = a:ravel(), 1

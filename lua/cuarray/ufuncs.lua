@@ -91,7 +91,7 @@ end
 -- ---- nan_to_num -------------------------------------------------------------------------
 
 local FLOAT_MAX = {float16 = 65504, float32 = 3.4028234663852886e38,
-                   float64 = 1.7976931348623157e308}
+                   float64 = 1.7976931348623157e308, bfloat16 = 3.3895313892515355e38}
 
 -- cu.nan_to_num(x[, {nan = 0, posinf =, neginf =, copy = true}]): NaN replaced by nan, the
 -- infinities by posinf and neginf (by default the dtype's largest finite values). Integer and
