@@ -341,6 +341,19 @@ end
 H.INT_BITS = {int8 = 8, uint8 = 8, int16 = 16, int32 = 32, int64 = 64, uint16 = 16, uint32 = 32}
 function H.convert(x, dtype)
   if type(x) == "boolean" then x = x and 1 or 0 end
+  if type(x) == "cdata" then -- LuaJIT's boxed int64 (beyond 2^53): wrap it exactly
+    if dtype == "int64" then return x end
+    if not H.INT_BITS[dtype] then
+      x = tonumber(x)
+    else
+      -- a comparison with 2^63 would convert 2^63 to int64 (INT64_MIN); % is exact, and its
+      -- sign convention does not matter once the remainder is taken into 0..m-1
+      local m = 2 ^ H.INT_BITS[dtype]
+      local r = tonumber(x % m)
+      if r < 0 then r = r + m end
+      return H.wrap(r, dtype)
+    end
+  end
   if dtype == "bool" then return x ~= 0 end
   if dtype == "float64" then return x end
   if dtype == "float32" then return H.round_float(x, 24, -126, 127) end
