@@ -34,14 +34,17 @@
 
 CA_FN int ca_finite_(double x) { return x - x == 0.0; }
 CA_FN int ca_isinf_(double x) { return x == INFINITY || x == -INFINITY; }
-/* (e^x c, e^x s) for finite x > 0, c and s, e^x applied in steps of e^709 beyond exp's range
- * (as glibc's cexp and csinh do), so that a small c or s still gives its finite product. */
-CA_FN ca_c16 ca_exp_scaled(double x, double c, double s) {
+/* (e^x k c, e^x k s) for finite x > 709, c and s, and k 1 or 1/2: e^x applied in steps of
+ * e^709 (as glibc's cexp and csinh do), k with the first, so that a small c or s still gives
+ * its finite product and e^x / 2 overflows only where the result does. */
+CA_FN ca_c16 ca_exp_scaled(double x, double k, double c, double s) {
   const double t = 709.0, et = exp(t);
+  double f = et * k;
   for (int step = 0; step < 2 && x > t; step++) {
     x -= t;
-    c *= et;
-    s *= et;
+    c *= f;
+    s *= f;
+    f = et;
   }
   if (x > t) return ca_c16_of(c * 1.7976931348623157e308, s * 1.7976931348623157e308);
   double e = exp(x);
@@ -54,16 +57,21 @@ CA_FN ca_c16 ca_exp_z(ca_c16 x) {
   if (x.re == -INFINITY && !(x.im - x.im == 0.0))
     return ca_c16_of(0.0, x.im == -INFINITY ? -0.0 : 0.0);
   if (x.re == INFINITY && !(x.im - x.im == 0.0)) return ca_c16_of(INFINITY, x.im - x.im);
-  if (x.re > 709.0 && x.re - x.re == 0.0) return ca_exp_scaled(x.re, cos(x.im), sin(x.im));
+  if (x.re > 709.0 && x.re - x.re == 0.0) return ca_exp_scaled(x.re, 1.0, cos(x.im), sin(x.im));
   double r = exp(x.re);
   return ca_c16_of(r * cos(x.im), r * sin(x.im));
 }
 /* log: log |z| + i arg z (log 0 = -inf + i arg). Near |z| = 1, log |z| is log1p(|z|^2 - 1) / 2
  * with |z|^2 - 1 summed from the exact squares (fma), as glibc's clog does, so that a z just off
- * the unit circle keeps its tiny real part. */
+ * the unit circle keeps its tiny real part; |z| beyond the range of doubles or among the
+ * subnormals is scaled by a power of two first. */
 CA_FN ca_c16 ca_log_z(ca_c16 x) {
   double h = hypot(x.re, x.im), re;
-  if (h > 0.71 && h < 1.41) {
+  if (h == INFINITY && ca_finite_(x.re) && ca_finite_(x.im)) { /* |z| beyond DBL_MAX */
+    re = log(hypot(x.re * 0.5, x.im * 0.5)) + CA_LN2;
+  } else if (h < 0x1p-1000 && h > 0.0) { /* subnormal parts: scaled up exactly first */
+    re = log(hypot(x.re * 0x1p+600, x.im * 0x1p+600)) - 600.0 * CA_LN2;
+  } else if (h > 0.71 && h < 1.41) {
     double px = x.re * x.re, py = x.im * x.im;
     double ex = fma(x.re, x.re, -px), ey = fma(x.im, x.im, -py);
     double big = px > py ? px : py, small = px > py ? py : px;
@@ -85,9 +93,21 @@ CA_FN ca_c16 ca_sqrt_z(ca_c16 x) {
     if (re < 0) return ca_c16_of(fabs(im - im), copysign(INFINITY, im));
     return ca_c16_of(re, copysign(im - im, im));
   }
+  /* near the ends of the range, scaled by an even power of two so that |re| + |z| neither
+   * overflows nor underflows (as glibc's csqrt) */
+  double scale = 1.0;
+  if (fabs(re) > 0x1p+1020 || fabs(im) > 0x1p+1020) {
+    re *= 0x1p-600;
+    im *= 0x1p-600;
+    scale = 0x1p+300;
+  } else if (fabs(re) < 0x1p-1000 && fabs(im) < 0x1p-1000) {
+    re *= 0x1p+600;
+    im *= 0x1p+600;
+    scale = 0x1p-300;
+  }
   double t = sqrt((fabs(re) + hypot(re, im)) * 0.5);
-  if (re >= 0.0) return ca_c16_of(t, im / (2.0 * t));
-  return ca_c16_of(fabs(im) / (2.0 * t), copysign(t, im));
+  if (re >= 0.0) return ca_c16_of(t * scale, im / (2.0 * t) * scale);
+  return ca_c16_of(fabs(im) / (2.0 * t) * scale, copysign(t, im) * scale);
 }
 
 /* (i z): the rotation the Annex G identities use, and its inverse (-i z). */
@@ -101,7 +121,7 @@ CA_FN ca_c16 ca_hyp_scaled_(double x, double c, double s, int hyp_sinh) {
   if (fabs(x) <= 709.0) {
     return hyp_sinh ? ca_c16_of(sinh(x) * c, cosh(x) * s) : ca_c16_of(cosh(x) * c, sinh(x) * s);
   }
-  ca_c16 r = ca_exp_scaled(fabs(x), 0.5 * c, 0.5 * s);
+  ca_c16 r = ca_exp_scaled(fabs(x), 0.5, c, s);
   if (x < 0) { /* the odd factor takes x's sign */
     if (hyp_sinh) r.re = -r.re;
     else r.im = -r.im;
@@ -204,7 +224,16 @@ CA_FN ca_c16 ca_asin_finite_(ca_c16 z) {
                    asinh(s1.re * s2.im - s1.im * s2.re));
 }
 
-/* asinh: Annex G's special values (glibc's), else -i asin(i z) (Kahan's). */
+/* log(2z): asinh(z) and acosh(z) for |z| beyond 2^66 (the next term, 1 / (4 z^2), is below
+ * the last bit), without the overflow of the square roots' product. */
+CA_FN int ca_huge_(ca_c16 z) { return fabs(z.re) > 0x1p+66 || fabs(z.im) > 0x1p+66; }
+CA_FN ca_c16 ca_log_twice_(ca_c16 z) {
+  ca_c16 l = ca_log_z(ca_c16_of(z.re * 0.5, z.im * 0.5));
+  return ca_c16_of(l.re + 2.0 * CA_LN2, l.im);
+}
+
+/* asinh: Annex G's special values (glibc's), else -i asin(i z) (Kahan's); a huge z log(2z),
+ * through asinh(-z) = -asinh(z) for a negative real part. */
 CA_FN ca_c16 ca_arcsinh_z(ca_c16 z) {
   double x = z.re, y = z.im;
   if (!ca_finite_(x) || !ca_finite_(y)) {
@@ -219,24 +248,36 @@ CA_FN ca_c16 ca_arcsinh_z(ca_c16 z) {
     return ca_c16_of(NAN, NAN);
   }
   if (x == 0.0 && y == 0.0) return z;
+  if (ca_huge_(z)) {
+    if (signbit(x)) {
+      ca_c16 r = ca_log_twice_(ca_c16_of(-x, -y));
+      return ca_c16_of(-r.re, -r.im);
+    }
+    return ca_log_twice_(z);
+  }
   return ca_times_minus_i_(ca_asin_finite_(ca_times_i_(z)));
 }
 CA_FN ca_c16 ca_arcsin_z(ca_c16 z) { return ca_times_minus_i_(ca_arcsinh_z(ca_times_i_(z))); }
 
-/* acos: Kahan's for finite z (Re = 2 atan2(Re s1, Re s2), Im = asinh(Im(conj(s2) s1))); the
- * special values as glibc takes them, pi/2 - asin(z). */
+/* acos: Kahan's for finite z (Re = 2 atan2(Re s1, Re s2), Im = asinh(Im(conj(s2) s1))), from
+ * acosh's log(2z) for a huge one; the special values as glibc takes them, pi/2 - asin(z). */
 CA_FN ca_c16 ca_arccos_z(ca_c16 z) {
   if (!ca_finite_(z.re) || !ca_finite_(z.im)) {
     ca_c16 a = ca_arcsin_z(z);
     double re = CA_PI_2 - a.re;
     return ca_c16_of(re == 0.0 ? 0.0 : re, -a.im);
   }
+  if (ca_huge_(z)) { /* -i acosh(z) above the real axis, i acosh(z) below; acosh is log(2z) */
+    ca_c16 l = ca_log_twice_(z);
+    return signbit(z.im) ? ca_c16_of(-l.im, l.re) : ca_c16_of(l.im, -l.re);
+  }
   ca_c16 s1 = ca_sqrt_z(ca_c16_of(1.0 - z.re, -z.im)), s2 = ca_sqrt_z(ca_c16_of(1.0 + z.re, z.im));
   return ca_c16_of(2.0 * atan2(s1.re, s2.re), asinh(s2.re * s1.im - s2.im * s1.re));
 }
 
 /* acosh: Annex G's special values (glibc's); for finite z Kahan's, Re = asinh(Re(conj(s1)
- * s2)), Im = 2 atan2(Im s1, Re s2) with s1 = sqrt(z - 1), s2 = sqrt(z + 1). */
+ * s2)), Im = 2 atan2(Im s1, Re s2) with s1 = sqrt(z - 1), s2 = sqrt(z + 1); log(2z) for a huge
+ * z. */
 CA_FN ca_c16 ca_arccosh_z(ca_c16 z) {
   double x = z.re, y = z.im;
   if (!ca_finite_(x) || !ca_finite_(y)) {
@@ -251,6 +292,7 @@ CA_FN ca_c16 ca_arccosh_z(ca_c16 z) {
     return ca_c16_of(NAN, NAN);
   }
   if (x == 0.0 && y == 0.0) return ca_c16_of(0.0, copysign(CA_PI_2, y));
+  if (ca_huge_(z)) return ca_log_twice_(z);
   ca_c16 s1 = ca_sqrt_z(ca_c16_of(x - 1.0, y)), s2 = ca_sqrt_z(ca_c16_of(x + 1.0, y));
   return ca_c16_of(asinh(s1.re * s2.re + s1.im * s2.im), 2.0 * atan2(s1.im, s2.re));
 }

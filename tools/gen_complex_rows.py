@@ -2,9 +2,9 @@
 """Writes spec/complex_rows.lua: NumPy's results of the complex elementary functions on the
 points where their definitions are delicate, for spec/complex_functions_spec.lua: every pair of
 parts from {+-0, 0.5, -1, 2, -2.5, 800, +-inf, NaN} (Annex G's special values, signed zeros,
-the overflow of the hyperbolic functions), and points on and beside the branch cuts (the real
+the overflow of the hyperbolic functions), points on and beside the branch cuts (the real
 axis beyond +-1 and the imaginary axis beyond +-i, with imaginary or real parts of +0, -0 and
-+-1e-300).
++-1e-300) and at the ends of the range of doubles.
 
     /usr/bin/python3 tools/gen_complex_rows.py            # rewrite spec/complex_rows.lua
     /usr/bin/python3 tools/gen_complex_rows.py --check    # fail if it is not what NumPy gives now
@@ -28,6 +28,9 @@ for _v in [1.5, 2.0, 10.0, 1e10]:
         for _z in (0.0, -0.0, 1e-300, -1e-300):
             CUT_POINTS += [(_s * _v, _z), (_z, _s * _v)]
 CUT_POINTS += [(0.6, 0.8), (1.0, 1e-8), (-1.0, -1e-8), (1e-8, 1.0), (0.999999, 0.0)]
+# the ends of the range: subnormal parts, |z| beyond DBL_MAX, e^x beyond it times a tiny angle
+CUT_POINTS += [(5e-324, 1.0), (1e-310, -1e-310), (1.7e308, 1.7e308), (-1.5e308, 1e308),
+               (1e20, 1e-5), (710.0, 1e-320), (-712.0, 3.0), (3e-320, 800.0)]
 POINTS = [(re, im) for re in PARTS for im in PARTS] + CUT_POINTS
 
 
