@@ -1,8 +1,8 @@
 /* Searching and counting on the GPU: searchsorted (a binary search per value over the keys of
  * src/sort_keys.h, the CPU's order), bincount (atomics; counts go through a histogram per
  * block in shared memory when the bins fit) and scatter_add (atomics: the hardware's adds for
- * float32, float64, int32 and int64, a compare-and-swap of the 32-bit word around the element
- * for the narrower dtypes, computing as the CPU does). */
+ * float32, float64, int32, int64 and each part of a complex, a compare-and-swap of the 32-bit
+ * word around the element for the narrower dtypes, computing as the CPU does). */
 #include "cu_kernels.cuh"
 #include "../src/sort_keys.h"
 
@@ -74,6 +74,14 @@ __global__ void k_scatter_add(int dt, char *base, const int64_t *offs, const cha
     case CA_INT32: atomicAdd((int *)p, *(const int *)x); break;
     case CA_INT64: atomicAdd((unsigned long long *)p, (unsigned long long)*(const int64_t *)x); break;
     case CA_FLOAT16: cas_add<float>(p, dt, cuk::ld_rt<float>(x, dt, 0)); break;
+    case CA_COMPLEX64: /* the parts add on their own */
+      atomicAdd((float *)p, ((const float *)x)[0]);
+      atomicAdd((float *)p + 1, ((const float *)x)[1]);
+      break;
+    case CA_COMPLEX128:
+      atomicAdd((double *)p, ((const double *)x)[0]);
+      atomicAdd((double *)p + 1, ((const double *)x)[1]);
+      break;
     default: cas_add<ca_i>(p, dt, cuk::ld_rt<ca_i>(x, dt, 0)); break;
     }
   }

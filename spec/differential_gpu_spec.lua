@@ -92,7 +92,9 @@ end
 -- Compares a CPU result and a GPU result (values, arrays, or errors from both) of the op or
 -- family `family`. Both raising agrees, unless a backend said it lacks the op: then the op is
 -- missing on both devices, which is a failure, not an agreement.
-local function agree(what, family, okc, rc, okg, rg)
+-- `dtype`: the operands' dtype, which sets the tolerance of a result that is a Lua number (a
+-- float32 dot product is a number, exact only to float32's precision)
+local function agree(what, family, okc, rc, okg, rg, dtype)
   if okc ~= okg then
     error(("%s: cpu %s but cuda %s"):format(what, okc and "succeeded" or ("raised " .. tostring(rc)),
       okg and "succeeded" or ("raised " .. tostring(rg))), 0)
@@ -113,7 +115,8 @@ local function agree(what, family, okc, rc, okg, rg)
       end
       return
     end
-    if not H.close(rc, rg, tolerance(family, type(rc) == "number" and "float64" or nil)) then
+    local scalar_dtype = type(rc) == "number" and (FLOATS[dtype] and dtype or "float64") or nil
+    if not H.close(rc, rg, tolerance(family, scalar_dtype)) then
       error(("%s: cpu %s, cuda %s"):format(what, tostring(rc), tostring(rg)), 0)
     end
     return
@@ -130,13 +133,13 @@ end
 local function both(what, family, fn, c, g)
   local okc, rc = pcall(fn, c)
   local okg, rg = pcall(fn, g)
-  agree(what, family, okc, rc, okg, rg)
+  agree(what, family, okc, rc, okg, rg, cu.is_array(c) and c.dtype)
 end
 
 local function both2(what, family, fn, c1, g1, c2, g2)
   local okc, rc = pcall(fn, c1, c2)
   local okg, rg = pcall(fn, g1, g2)
-  agree(what, family, okc, rc, okg, rg)
+  agree(what, family, okc, rc, okg, rg, cu.is_array(c1) and c1.dtype)
 end
 
 if not cu.cuda.is_available() then

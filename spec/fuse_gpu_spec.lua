@@ -5,11 +5,11 @@ local cu = require "cuarray"
 local H = require "helper"
 
 -- Exact equality, NaN equal to NaN.
-local function identical(got, want)
-  assert.are.equal(want.dtype, got.dtype)
-  assert.are.same(want.shape, got.shape)
+local function identical(got, want, what)
+  assert.are.equal(want.dtype, got.dtype, what)
+  assert.are.same(want.shape, got.shape, what)
   local same = cu.logical_or(cu.equal(got, want), cu.logical_and(cu.isnan(got), cu.isnan(want)))
-  assert.is_true(cu.all(same), "fused and unfused results differ")
+  assert.is_true(cu.all(same), "fused and unfused results differ: " .. (what or ""))
 end
 
 describe("cu.fuse on the GPU", function()
@@ -38,10 +38,10 @@ describe("cu.fuse on the GPU", function()
       for _, op in ipairs(cu._ops) do
         local f = cu[op.name]
         if op.kind == "unary" and pcall(f, x) then
-          identical(cu.fuse(function(a) return cu[op.name](a) end)(x), f(x))
+          identical(cu.fuse(function(a) return cu[op.name](a) end)(x), f(x), op.name .. " " .. dt)
         elseif op.kind == "binary" and pcall(f, x, y) then
-          identical(cu.fuse(function(a, b) return cu[op.name](a, b) end)(x, y), f(x, y))
-          identical(cu.fuse(function(a) return cu[op.name](a, 3) end)(x), f(x, 3))
+          identical(cu.fuse(function(a, b) return cu[op.name](a, b) end)(x, y), f(x, y), op.name .. " " .. dt)
+          identical(cu.fuse(function(a) return cu[op.name](a, 3) end)(x), f(x, 3), op.name .. " " .. dt .. ", 3")
         end
       end
     end
@@ -53,15 +53,15 @@ describe("cu.fuse on the GPU", function()
     local x, v = cu.random.random({4096}, {device = dev}), cu.random.random({4096}, {device = dev})
     local x1, v1 = f(x, v, 0.01)
     local ex, ev = step(x, v, 0.01)
-    identical(x1, ex)
-    identical(v1, ev)
+    identical(x1, ex, "x + v * dt")
+    identical(v1, ev, "v * 0.99 - 9.81 * dt")
     local g = function(a, s) return cu.where(cu.less(a, s), a:astype("float16"), 2), cu.isnan(a / s) end
     local fg = cu.fuse(g)
     local a = cu.random.standard_normal({300}, {dtype = "float32", device = dev})
     local r1, r2 = fg(a, 0)
     local e1, e2 = g(a, 0)
-    identical(r1, e1)
-    identical(r2, e2)
+    identical(r1, e1, "where")
+    identical(r2, e2, "isnan")
     H.same(cu.fuse(function(p) return p * 2 end)(cu.zeros({0, 3}, {device = dev})).shape, {0, 3})
   end)
 end)

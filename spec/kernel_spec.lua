@@ -120,7 +120,8 @@ describe("ReductionKernel code generation", function()
     H.raises("ReductionKernel l2norm: output 'y' has shape (3), the result has (4)", l2.source, l2, x,
              cu.zeros(3, {dtype = "float32"}), {axis = 1})
     H.raises("ReductionKernel l2norm: takes 1 argument (or 2 with the outputs), got 3", l2.source, l2, x, x, x)
-    H.raises("ReductionKernel l2norm needs a CUDA device", l2, x)
+    H.raises("ReductionKernel l2norm needs a CUDA device", l2,
+             cu.zeros({3, 4}, {dtype = "float32", device = "cpu"}))
   end)
 
   it("splits kept and reduced dimensions, each coalesced", function()

@@ -5,8 +5,8 @@ local H = require "helper"
 
 local nan = H.nan
 
-H.each_device("statistics", function()
-  local a = cu.array({{1, 2, 3}, {4, 5, 6}})
+H.each_device("statistics", function(dev)
+  local a = cu.array({{1, 2, 3}, {4, 5, 6}}, {device = dev})
 
   it("averages over all elements and over axes", function()
     assert.are.equal(3.5, cu.average(a))                                -- np.average(a)

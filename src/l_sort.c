@@ -59,6 +59,103 @@ static ca_array *push_axis_back(lua_State *L, const ca_array *a, int ri, int axi
   return o;
 }
 
+/* Pushes a 2-D (rows, n) view of the C-contiguous array a. */
+static ca_array *push_rows(lua_State *L, const ca_array *a, int64_t rows, int64_t n) {
+  ca_array *v = ca_view(L, a);
+  v->ndim = 2;
+  v->shape[0] = rows;
+  v->shape[1] = n;
+  v->strides[0] = n;
+  v->strides[1] = 1;
+  return v;
+}
+
+/* out[r, j] = src[r, pos[r, j]] for (rows, n) arrays, pos 1-based and valid (from a sort). */
+static void take_rows(lua_State *L, ca_array *out, const ca_array *src, const ca_array *pos,
+                      const char *fname) {
+  int top = lua_gettop(L);
+  ca_backend *be = ca_be(out);
+  ca_array *offs = ca_new(L, be, CA_INT64, 2, pos->shape);
+  ca_array *ops[3] = {offs, (ca_array *)pos, NULL};
+  ca_loop l;
+  ca_loop_build(&l, 2, pos->shape, 2, ops, NULL, NULL, CA_INT64);
+  int64_t bad = 0;
+  CA_CHECK(L, be, be->index_offsets(be, &l, src->shape[1], src->strides[1], 0, &bad), fname);
+  ca_array base = *src;
+  base.strides[1] = 0; /* each row from its start; the offsets walk along it */
+  ops[0] = out;
+  ops[1] = &base;
+  ops[2] = offs;
+  ca_loop_build(&l, 2, out->shape, 3, ops, NULL, NULL, out->dtype);
+  CA_CHECK(L, be, be->gather(be, &l), fname);
+  lua_settop(L, top);
+}
+
+/* Sorts the rows of keys stably into the 1-based positions pos (all (rows, n), C-contiguous). */
+static void sort_positions(lua_State *L, const ca_array *keys, ca_array *pos, int descending,
+                           const char *fname) {
+  ca_backend *be = ca_be(keys);
+  ca_sort s;
+  s.dtype = keys->dtype;
+  s.descending = descending;
+  s.rows = keys->shape[0];
+  s.n = keys->shape[1];
+  s.keys = ca_data(keys);
+  s.values = NULL;
+  s.indices = (int64_t *)ca_data(pos);
+  CA_CHECK(L, be, be->sort(be, &s), fname);
+}
+
+/* Refines the order `pos` by a more significant key: a stable sort of key's rows taken in
+ * that order, composed with it. Pushes the new positions. */
+static ca_array *refine(lua_State *L, ca_array *pos, const ca_array *key, int descending,
+                        const char *fname) {
+  ca_backend *be = ca_be(pos);
+  ca_array *taken = ca_new(L, be, key->dtype, 2, pos->shape);
+  ca_array *order = ca_new(L, be, CA_INT64, 2, pos->shape);
+  ca_array *out = ca_new(L, be, CA_INT64, 2, pos->shape);
+  take_rows(L, taken, key, pos, fname);
+  sort_positions(L, taken, order, descending, fname);
+  take_rows(L, out, pos, order, fname);
+  lua_replace(L, -3);
+  lua_pop(L, 1);
+  return out;
+}
+
+/* Rows of a complex array in NumPy's order: the elements without NaN, then those with a NaN
+ * imaginary part, a NaN real part, both; within each, by the real parts and then the
+ * imaginary ones. Stable sorts from the least significant key up: the imaginary parts, the
+ * real parts, the NaN class. c is the C-contiguous (rows, n) array; pos receives the 1-based
+ * positions, vals (when not NULL) the sorted elements. */
+static void sort_complex_rows(lua_State *L, ca_array *c, int64_t rows, int64_t n, int descending,
+                              ca_array *vals, ca_array *pos, const char *fname) {
+  int top = lua_gettop(L);
+  ca_backend *be = ca_be(c);
+  ca_array *cr = push_rows(L, c, rows, n);
+  ca_array *re = ca_push_part(L, cr, 0);
+  int rei = lua_gettop(L);
+  ca_push_part(L, cr, 1);
+  ca_array *im = ca_push_contiguous(L, lua_gettop(L));
+  int imi = lua_gettop(L);
+  ca_array *cls = ca_new(L, be, CA_INT8, 2, cr->shape); /* 2 isnan(re) + isnan(im) */
+  int clsi = lua_gettop(L);
+  ca_apply_unary(L, CA_OP_isnan, rei, NULL);
+  ca_copy_into(L, cls, ca_check(L, -1));
+  lua_pop(L, 1);
+  ca_apply_binary(L, CA_OP_add, clsi, clsi, cls);
+  ca_apply_unary(L, CA_OP_isnan, imi, NULL);
+  ca_apply_binary(L, CA_OP_add, clsi, lua_gettop(L), cls);
+  lua_pop(L, 1);
+  ca_array *by_imag = ca_new(L, be, CA_INT64, 2, cr->shape);
+  sort_positions(L, im, by_imag, descending, fname);
+  ca_array *by_real = refine(L, by_imag, re, descending, fname);
+  ca_array *order = refine(L, by_real, cls, descending, fname);
+  ca_array *pr = push_rows(L, pos, rows, n);
+  ca_copy_into(L, pr, order);
+  if (vals) take_rows(L, push_rows(L, vals, rows, n), cr, order, fname);
+  lua_settop(L, top);
+}
+
 /* Sorts the array at 1 along axis: pushes the sorted values (want & 1) and then the 1-based
  * positions (want & 2), each of a's shape. */
 static int sort_core(lua_State *L, int axis, int descending, int want, const char *fname) {
@@ -76,12 +173,15 @@ static int sort_core(lua_State *L, int axis, int descending, int want, const cha
     vals = ca_new(L, be, a->dtype, a->ndim, v->shape);
     vi = lua_gettop(L);
   }
-  if (want & 2) {
+  if (want & 2 || ca_is_complex(a->dtype)) {
     pos = ca_new(L, be, CA_INT64, a->ndim, v->shape);
-    pi = lua_gettop(L);
+    pi = want & 2 ? lua_gettop(L) : 0;
   }
   ca_check_live(L, c, fname);
-  if (a->size > 0) {
+  if (a->size > 0 && !be->sort) return ca_raisef(L, "%s: not supported on %s", fname, be->name);
+  if (a->size > 0 && ca_is_complex(a->dtype)) {
+    sort_complex_rows(L, c, rows, n, descending, vals, pos, fname);
+  } else if (a->size > 0) {
     ca_sort s;
     s.dtype = a->dtype;
     s.descending = descending;
@@ -90,7 +190,6 @@ static int sort_core(lua_State *L, int axis, int descending, int want, const cha
     s.keys = ca_data(c);
     s.values = vals ? ca_data(vals) : NULL;
     s.indices = pos ? (int64_t *)ca_data(pos) : NULL;
-    if (!be->sort) return ca_raisef(L, "%s: not supported on %s", fname, be->name);
     CA_CHECK(L, be, be->sort(be, &s), fname);
   }
   int first = lua_gettop(L) + 1;
@@ -228,6 +327,8 @@ static int l_searchsorted(lua_State *L) {
                      be->name, ca_be(v)->name);
   int dt = ca_promote(a->dtype, v->dtype);
   if (scalar && ca_is_float(a->dtype)) dt = a->dtype;
+  if (ca_is_complex(dt))
+    return ca_raisef(L, "searchsorted: %s arrays are not supported", ca_dtype_name(dt));
   ca_array *sa = push_as(L, 1, dt);
   ca_array *sv = push_as(L, 2, dt);
   v = ca_check(L, 2);

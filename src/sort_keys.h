@@ -56,7 +56,10 @@ CA_HD static inline uint64_t ca_sort_key(int dt, const void *p) {
   }
 }
 
-/* Whether a backend can sort dtype dt by these keys. */
-CA_HD static inline int ca_sortable(int dt) { return dt >= 0 && dt < CA_NDTYPES; }
+/* Whether a backend can sort dtype dt by these keys: a complex element has two (src/l_sort.c
+ * sorts by its parts). */
+CA_HD static inline int ca_sortable(int dt) {
+  return dt >= 0 && dt < CA_NDTYPES && !ca_is_complex(dt);
+}
 
 #endif

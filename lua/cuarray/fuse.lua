@@ -7,10 +7,14 @@
 -- CUDA device the trace becomes one CUDA C kernel that applies the same formulas
 -- (ca_<op>_<kind> of src/scalar.h) with the same loads and stores (src/convert.h) as the
 -- backends do, every intermediate rounded to its dtype as an unfused op would store it; so
--- fused results equal unfused ones bit for bit. On the CPU the trace is replayed op by op.
+-- fused results equal unfused ones bit for bit. NVRTC compiles it with --fmad=false, as the
+-- backend is built: a multiply feeding an add stays two roundings. On the CPU the trace is
+-- replayed op by op.
 local kernel = require "cuarray.kernel"
 local jit = require "cuarray.jit"
 local options = require "cuarray.options"
+
+local NVRTC_OPTIONS = {"--fmad=false"}
 
 local U = kernel.util
 local unpack = table.unpack or unpack
@@ -500,7 +504,8 @@ function Fused:compile(...)
   local args, n, opts = U.call_args("fuse", {arch = true}, ...)
   local p = plan(self, args, n)
   if not p.gen then error("fuse: these arguments run op by op, not as one kernel", 2) end
-  return #jit.compile(p.gen.source, self.name, {}, opts.arch or "sm_90", "fuse " .. self.name)
+  return #jit.compile(p.gen.source, self.name, NVRTC_OPTIONS, opts.arch or "sm_90",
+                      "fuse " .. self.name)
 end
 
 function Fused:__call(...)
@@ -512,7 +517,7 @@ function Fused:__call(...)
   if p.n > 0 then
     local k = p.gen.kernels[ordinal]
     if not k then
-      k = jit.kernel(p.gen.source, self.name, {}, ordinal, "fuse " .. self.name)
+      k = jit.kernel(p.gen.source, self.name, NVRTC_OPTIONS, ordinal, "fuse " .. self.name)
       p.gen.kernels[ordinal] = k
     end
     jit.launch("fuse " .. self.name, k, ordinal, {math.max(1, math.min(U.MAX_GRID,

@@ -108,12 +108,49 @@ do
   if core._set_complex then core._set_complex(complex.new, complex.mt) end
   cu.j = complex.new(0, 1)
   cu.is_complex = complex.is_complex
+  local function broadcast(a, b)
+    local n, out = math.max(#a, #b), {}
+    for i = 1, n do
+      local x, y = a[#a - n + i] or 1, b[#b - n + i] or 1
+      if x ~= y and x ~= 1 and y ~= 1 then
+        error(("complex: shapes (%s) and (%s) cannot be broadcast together")
+              :format(table.concat(a, ","), table.concat(b, ",")), 3)
+      end
+      out[i] = x == 1 and y or x
+    end
+    return out
+  end
+
+  -- The parts are copied in rather than computed as re + 1j * im, where an infinite or NaN
+  -- imaginary part would spoil the real one (1j * nan is nan+nanj).
   function cu.complex(re, im)
     im = im or 0
     if type(re) == "number" and type(im) == "number" then return complex.new(re, im) end
-    -- the complex dtype of the parts' result type: float32 parts give complex64, any other
-    -- complex128 (NumPy's re + 1j * im)
-    local z = cu.add(re, cu.multiply(im, cu.j))
+    local device
+    for _, p in ipairs({{"real", re}, {"imaginary", im}}) do
+      local part = p[2]
+      if cu.is_array(part) then
+        if part.dtype == "complex64" or part.dtype == "complex128" then
+          error(("complex: the %s part must be real, got %s"):format(p[1], part.dtype), 2)
+        end
+        if device and part.device ~= device then
+          error(("complex: the parts are on different devices (%s and %s)")
+                :format(device, part.device), 2)
+        end
+        device = part.device
+      elseif type(part) ~= "number" then
+        error(("complex: the %s part must be a real array or a number, got %s")
+              :format(p[1], cu.is_complex(part) and "a complex value" or type(part)), 2)
+      end
+    end
+    -- float16 and float32 parts give complex64, any other complex128 (NumPy's re + 1j * im)
+    local rt = cu.result_type(re, im)
+    local dtype = (rt == "float16" or rt == "float32") and "complex64" or "complex128"
+    local z = cu.empty(broadcast(type(re) == "number" and {} or re.shape,
+                                 type(im) == "number" and {} or im.shape),
+                       {dtype = dtype, device = device})
+    cu.copyto(z.real, re, {casting = "unsafe"})
+    cu.copyto(z.imag, im, {casting = "unsafe"})
     return z
   end
   cu.conjugate = cu.conj

@@ -234,17 +234,25 @@ local function view_of(a)
   return t, #shape
 end
 
--- The plan of one call: every argument's role, the source, and how to pack the launch.
-local function plan_elementwise(k, args, nargs, opts)
-  local fname = k.fname
+-- The parameters a call of kernel k with nargs arguments binds: the inputs, then the outputs
+-- when they are given. Raises at the level of the kernel's caller.
+local function bound_params(k, nargs)
   local nin, nout = #k.inputs, #k.outputs
   if nargs ~= nin and nargs ~= nin + nout then
     error(("%s: takes %d argument%s (or %d with the outputs), got %d")
-          :format(fname, nin, nin == 1 and "" or "s", nin + nout, nargs), 3)
+          :format(k.fname, nin, nin == 1 and "" or "s", nin + nout, nargs), 4)
   end
   local params = {}
   for i, p in ipairs(k.inputs) do params[i] = p end
   for i, p in ipairs(k.outputs) do params[nin + i] = p end
+  return params
+end
+
+-- The plan of one call: every argument's role, the source, and how to pack the launch.
+local function plan_elementwise(k, args, nargs, opts)
+  local fname = k.fname
+  local nin, nout = #k.inputs, #k.outputs
+  local params = bound_params(k, nargs)
   local device, broadcast = nil, {}
   for i = 1, nargs do
     local v, p = args[i], params[i]
@@ -665,7 +673,8 @@ M.util = {
   resolve_types = resolve_types, broadcast_shape = broadcast_shape,
   broadcast_strides = broadcast_strides, coalesce = coalesce, size_of = size_of,
   device_ordinal = device_ordinal, call_args = call_args, compile_options = compile_options,
-  check_options_list = check_options_list, BLOCK = BLOCK, MAX_GRID = MAX_GRID,
+  check_options_list = check_options_list, bound_params = bound_params, BLOCK = BLOCK,
+  MAX_GRID = MAX_GRID,
   is_array = function(v) return cu_.is_array(v) end,
 }
 

@@ -76,13 +76,7 @@ end
 local function plan(k, args, nargs, opts)
   local fname = k.fname
   local nin, nout = #k.inputs, #k.outputs
-  if nargs ~= nin and nargs ~= nin + nout then
-    error(("%s: takes %d argument%s (or %d with the outputs), got %d")
-          :format(fname, nin, nin == 1 and "" or "s", nin + nout, nargs), 3)
-  end
-  local params, arrays, device = {}, {}, nil
-  for i, p in ipairs(k.inputs) do params[i] = p end
-  for i, p in ipairs(k.outputs) do params[nin + i] = p end
+  local params, arrays, device = U.bound_params(k, nargs), {}, nil
   for i = 1, nargs do
     local v = args[i]
     if U.is_array(v) then
