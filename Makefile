@@ -100,7 +100,8 @@ CUDA_CU := $(sort $(wildcard cuda/*.cu))
 CUDA_C := $(sort $(wildcard cuda/*.c))
 CUDA_CU_OBJ := $(patsubst cuda/%.cu,$(BUILD)/obj/cuda/%.o,$(CUDA_CU))
 # The headers NVRTC programs may include (cuda/jit.c), built into the module as C strings.
-RTC_HEADERS := src/scalar.h src/convert.h src/dtype.h src/backend.h src/ops.def src/reduce_ops.h \
+RTC_HEADERS := src/scalar.h src/complex_math.h src/convert.h src/dtype.h src/backend.h src/ops.def \
+               src/reduce_ops.h \
                $(sort $(wildcard cuda/rtc/*.h))
 RTC_EMBED := $(BUILD)/gen/nvrtc_headers.h
 
@@ -362,11 +363,13 @@ header-check:
 	  echo "$$h: C (-Wc++-compat) and C++17 clean"; done
 
 # spec/ops_rows.lua (every op's inputs and NumPy's results), spec/sort_rows.lua (the sorting
-# family's) and spec/dtype_tables.lua (promotion and casting) are what NumPy gives today.
+# family's), spec/dtype_tables.lua (promotion and casting) and spec/complex_rows.lua (the
+# complex functions' special values) are what NumPy gives today.
 op-rows-check:
 	@$(NUMPY_PYTHON) tools/gen_op_rows.py --check
 	@$(NUMPY_PYTHON) tools/gen_sort_rows.py --check
 	@$(NUMPY_PYTHON) tools/gen_dtype_tables.py --check
+	@$(NUMPY_PYTHON) tools/gen_complex_rows.py --check
 
 # File sizes, #include circles and call circles between source files (tools/check_structure.py).
 STRUCT_FLAVOUR := $(firstword $(FLAVOURS))

@@ -27,6 +27,7 @@ ca_status cu_backend_open(int ordinal, ca_backend **out, char *errbuf, size_t er
   be->orgqr = cu_scoped<cu_orgqr>::call;
   be->syevd = cu_scoped<cu_syevd>::call;
   be->gesvd = cu_scoped<cu_gesvd>::call;
+  be->geev = cu_scoped<cu_geev>::call;
   be->random = cu_scoped<cu_random>::call;
   be->index_offsets = cu_scoped<cu_index_offsets>::call;
   be->gather = cu_scoped<cu_gather>::call;

@@ -55,6 +55,7 @@ ca_status cu_geqrf(ca_backend *be, const ca_lapack *l);                  /* solv
 ca_status cu_orgqr(ca_backend *be, const ca_lapack *l);                  /* solver.cu */
 ca_status cu_syevd(ca_backend *be, const ca_lapack *l);                  /* solver.cu */
 ca_status cu_gesvd(ca_backend *be, const ca_lapack *l);                  /* solver.cu */
+ca_status cu_geev(ca_backend *be, const ca_lapack *l);                   /* solver.cu */
 ca_status cu_random(ca_backend *be, int dist, void *out, int dtype, int64_t n,
                     ca_value p1, ca_value p2, uint64_t seed, uint64_t counter,
                     const double *aux, int64_t naux);                    /* random.cu */

@@ -16,6 +16,7 @@
  *    the Jacobi <t>gesvdj (PyTorch's, the faster peer in float64); stacks of matrices up to
  *    32 x 32 use gesvdjBatched (both peers). gesvdj returns V: it is transposed into V^T. A
  *    gesvdj that does not converge reports info > 0 (PyTorch instead reruns gesvd on a copy).
+ *  - General eigen: Xgeev looped (PyTorch's; CuPy has no eig), right vectors only.
  *
  * Workspaces come from the stream-ordered pool; host workspaces (the 64-bit API may ask for
  * some) are freed after the stream has finished with them. `info` is read back only when the
@@ -697,5 +698,100 @@ extern "C" ca_status cu_gesvd(ca_backend *be, const ca_lapack *l) {
 done:
   ws_free(&w);
   if (gp) cusolverDnDestroyGesvdjInfo(gp);
+  return st;
+}
+
+/* ---- general eigenproblems ------------------------------------------------------------------- */
+
+namespace {
+
+/* A real geev's eigenvectors (vr, n x n, ld n) as the contract's complex ones (v): a column j
+ * whose eigenvalue has a positive imaginary part starts a conjugate pair (LAPACK's order, which
+ * cuSOLVER keeps), v_j = vr_j + i vr_{j+1}, v_{j+1} = vr_j - i vr_{j+1}; a real eigenvalue's
+ * column is real. */
+template <class R, class C>
+__global__ void k_unpack_vectors(C *v, int64_t ldv, const R *vr, const C *w, int64_t n) {
+  int64_t total = n * n;
+  for (int64_t k = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; k < total;
+       k += (int64_t)gridDim.x * blockDim.x) {
+    int64_t i = k % n, j = k / n;
+    R wi = w[j].im;
+    C out;
+    if (wi > 0 && j + 1 < n) {
+      out.re = vr[i + j * n];
+      out.im = vr[i + (j + 1) * n];
+    } else if (wi < 0 && j > 0) {
+      out.re = vr[i + (j - 1) * n];
+      out.im = -vr[i + j * n];
+    } else {
+      out.re = vr[i + j * n];
+      out.im = 0;
+    }
+    v[i + j * ldv] = out;
+  }
+}
+
+cudaDataType geev_type(int dt) {
+  switch (dt) {
+  case CA_FLOAT32: return CUDA_R_32F;
+  case CA_FLOAT64: return CUDA_R_64F;
+  case CA_COMPLEX64: return CUDA_C_32F;
+  default: return CUDA_C_64F;
+  }
+}
+
+} /* namespace */
+
+/* cusolverDnXgeev looped over the stack (it has no batched form; right vectors only). A real
+ * matrix gets complex eigenvalues straight from it (its complex W option) and real vectors in a
+ * scratch matrix that a kernel unpacks into the complex output. */
+extern "C" ca_status cu_geev(ca_backend *be, const ca_lapack *l) {
+  int dt = l->dtype, cplx = ca_is_complex(dt), vec = l->job != 0;
+  if (dt != CA_FLOAT32 && dt != CA_FLOAT64 && !cplx)
+    return cu_fail_msg(be, CA_ERR_UNSUPPORTED, "geev takes float32, float64, complex64 and "
+                       "complex128");
+  ws w = {be, {NULL}, 0, NULL};
+  size_t isz = ca_itemsize(dt), csz = cplx ? isz : 2 * isz;
+  int64_t n = l->n;
+  void *params = NULL, *dwork = NULL, *hwork = NULL, *vr = NULL;
+  int *dinfo = NULL;
+  size_t db = 0, hb = 0;
+  ca_status st = CA_OK;
+  cudaDataType ta = geev_type(dt), tw = cplx ? ta : (dt == CA_FLOAT32 ? CUDA_C_32F : CUDA_C_64F);
+  cusolverEigMode_t none = CUSOLVER_EIG_MODE_NOVECTOR;
+  cusolverEigMode_t jobvr = vec ? CUSOLVER_EIG_MODE_VECTOR : CUSOLVER_EIG_MODE_NOVECTOR;
+  int64_t ldvr = vec && cplx ? l->b.ld : n;
+  cusolverDnHandle_t h = (cusolverDnHandle_t)cu_cusolver(be, &params);
+  if (!h) return CA_ERR_DEVICE;
+  cusolverDnParams_t prm = (cusolverDnParams_t)params;
+  TRY(zeroed_info(&w, l->batch, &dinfo));
+  if (vec && !cplx) TRY(ws_dev(&w, (size_t)(n * n) * isz, &vr));
+  if (vec && cplx) vr = l->b.data;
+  SOLVER("cusolverDnXgeev_bufferSize",
+         cusolverDnXgeev_bufferSize(h, prm, none, jobvr, n, ta, l->a.data, l->a.ld, tw, l->v.data,
+                                    ta, NULL, 1, ta, vr, ldvr, ta, &db, &hb));
+  TRY(ws_dev(&w, db, &dwork));
+  TRY(ws_host(&w, hb, &hwork));
+  for (int64_t p = 0; p < l->batch; p++) {
+    char *wp = l->v.data + p * l->v.bs * (int64_t)csz;
+    char *vp = vec ? l->b.data + p * l->b.bs * (int64_t)csz : NULL;
+    SOLVER("cusolverDnXgeev",
+           cusolverDnXgeev(h, prm, none, jobvr, n, ta, at(l->a, p, isz), l->a.ld, tw, wp, ta,
+                           NULL, 1, ta, cplx ? (void *)vp : vr, ldvr, ta, dwork, db, hwork, hb,
+                           dinfo + p));
+    if (vec && !cplx) {
+      unsigned grid = grid_for(be, n * n);
+      if (dt == CA_FLOAT32)
+        k_unpack_vectors<float, ca_c8><<<grid, 256, 0, cu_stream(be)>>>(
+            (ca_c8 *)vp, l->b.ld, (const float *)vr, (const ca_c8 *)wp, n);
+      else
+        k_unpack_vectors<double, ca_c16><<<grid, 256, 0, cu_stream(be)>>>(
+            (ca_c16 *)vp, l->b.ld, (const double *)vr, (const ca_c16 *)wp, n);
+      TRY(cu_check_launch(be, "geev vectors"));
+    }
+  }
+  if (l->info) TRY(read_info(be, dinfo, l->batch, l->info));
+done:
+  ws_free(&w);
   return st;
 }

@@ -152,7 +152,7 @@ typedef struct ca_lapack {
   ca_mats v;                    /* one vector per problem (ld unused), per entry */
   int trans;                    /* gesv: solve A^T X = B */
   int upper;                    /* potrf, syevd: the triangle of a that is read (1: upper) */
-  int job;                      /* gesvd: CA_SVD_*; syevd: 1 eigenvectors too, 0 values only */
+  int job;                      /* gesvd: CA_SVD_*; syevd, geev: 1 eigenvectors too, 0 values */
   int *info;                    /* host; see above */
 } ca_lapack;
 
@@ -337,7 +337,14 @@ struct ca_backend {
    *        eigenvectors (column j for v[j]), else a is destroyed. info > 0: no convergence.
    * gesvd: a (m x n, m >= n, destroyed) = U S V^T: v gets the n singular values, descending;
    *        job CA_SVD_REDUCED: b = U (m x n), c = V^T (n x n); CA_SVD_FULL: b = U (m x m),
-   *        c = V^T; CA_SVD_NONE: values only, b and c unused. info > 0: no convergence. */
+   *        c = V^T; CA_SVD_NONE: values only, b and c unused. info > 0: no convergence.
+   * geev:  the eigenvalues of the general matrix a (destroyed; dtype float32, float64,
+   *        complex64 or complex128) into v, in the complex dtype of a's precision (complex64
+   *        for float32 and complex64), in LAPACK's order (a real matrix's conjugate pairs side by
+   *        side, the one with the positive imaginary part first); with job 1 the right
+   *        eigenvectors into b (n x n, that complex dtype), column j for v[j], each of unit
+   *        2-norm with its largest component real, as LAPACK's geev normalizes them. info > 0:
+   *        the QR algorithm failed (no eigenvalues are reliable). */
   ca_status (*getrf)(ca_backend *be, const ca_lapack *l);
   ca_status (*gesv)(ca_backend *be, const ca_lapack *l);
   ca_status (*potrf)(ca_backend *be, const ca_lapack *l);
@@ -345,6 +352,7 @@ struct ca_backend {
   ca_status (*orgqr)(ca_backend *be, const ca_lapack *l);
   ca_status (*syevd)(ca_backend *be, const ca_lapack *l);
   ca_status (*gesvd)(ca_backend *be, const ca_lapack *l);
+  ca_status (*geev)(ca_backend *be, const ca_lapack *l);
 
   /* Fill `n` contiguous elements of `dtype` at out. The stream is a pure function of
    * (seed, counter, element index): element i of a draw uses Philox4x32-10 (ca_philox in

@@ -1,6 +1,6 @@
 /* The dense factorizations of cu.linalg: solve, inv and cholesky, and the primitives the Lua
- * layer composes the others from (lua/cuarray/linalg.lua): _lu (det, slogdet), _qr, _svd and
- * _eigh. Each takes a stack of matrices (..., M, N), as NumPy 2 does.
+ * layer composes the others from (lua/cuarray/linalg.lua): _lu (det, slogdet), _qr, _svd,
+ * _eigh and _eig. Each takes a stack of matrices (..., M, N), as NumPy 2 does.
  *
  * Every call copies its input into a work array in the layout the backend's LAPACK-style
  * entries take (src/backend.h: column-major matrices): a C-contiguous buffer of shape
@@ -292,8 +292,8 @@ static int l_cholesky(lua_State *L) {
  * primitives, so that every message names a function the user can call. */
 static const char *caller_name(lua_State *L, const char *prim) {
   static const char *const callers[] = {
-    "det", "slogdet", "qr", "svd", "svdvals", "eigh", "eigvalsh", "lstsq", "pinv",
-    "matrix_rank", "cond", "norm", NULL
+    "det", "slogdet", "qr", "svd", "svdvals", "eigh", "eigvalsh", "eig", "eigvals", "lstsq",
+    "pinv", "matrix_rank", "cond", "norm", NULL
   };
   if (lua_type(L, 1) != LUA_TSTRING)
     ca_raisef(L, "linalg.%s: argument 1 must be the calling function's name, got %s", prim,
@@ -470,10 +470,43 @@ static int l_eigh(lua_State *L) {
   return 2;
 }
 
+/* linalg._eig(fname, a, vectors): the eigenvalues w (..., M) of general matrices, in LAPACK's
+ * order, and with vectors the right eigenvectors v (..., M, M), column j for w[j]; both in the
+ * complex dtype of a's precision (the Lua layer makes them real as NumPy does). LAPACK gets A
+ * itself (a transposing copy): the order of the eigenvalues is the one geev gives for A. */
+static int l_eig(lua_State *L) {
+  const char *fname = caller_name(L, "_eig");
+  lua_settop(L, 3);
+  ca_array *a = ca_check_arg(L, 2, fname);
+  int vectors = lua_toboolean(L, 3);
+  check_stack(L, a, 1, fname);
+  int dt = ca_is_complex(a->dtype) ? a->dtype : la_dtype(L, a, fname);
+  int cdt = ca_is_complex(dt) ? dt : dt == CA_FLOAT32 ? CA_COMPLEX64 : CA_COMPLEX128;
+  stack s = stack_of(a);
+  int64_t n = a->shape[a->ndim - 1];
+  ca_array *h = push_work(L, a, dt, 1, s.nb, s.bshape);                 /* 4: A, LAPACK's */
+  ca_array *w = push_new(L, a, cdt, s.nb, s.bshape, 1, n, 0);           /* 5 */
+  ca_array *v = vectors ? push_new(L, a, cdt, s.nb, s.bshape, 2, n, n) : NULL; /* 6: V^T */
+  if (s.batch > 0 && n > 0) {
+    ca_lapack l = lapack_for(dt, s.batch);
+    l.n = n;
+    l.job = vectors;
+    l.a = mats_of(h);
+    l.v = vecs_of(w);
+    if (v) l.b = mats_of(v);
+    run(L, ca_be(a), ca_be(a)->geev, &l, fname, "Eigenvalues did not converge");
+  }
+  if (!vectors) return 1;
+  push_swapped(L, v);
+  lua_pushvalue(L, 5);
+  lua_insert(L, -2);
+  return 2;
+}
+
 void ca_open_lapack(lua_State *L) {
   static const luaL_Reg funcs[] = {
     {"solve", l_solve}, {"inv", l_inv}, {"cholesky", l_cholesky}, {"_lu", l_lu}, {"_qr", l_qr},
-    {"_svd", l_svd}, {"_eigh", l_eigh}, {NULL, NULL}
+    {"_svd", l_svd}, {"_eigh", l_eigh}, {"_eig", l_eig}, {NULL, NULL}
   };
   /* into module.linalg, made here (ca_open_linalg adds to it) */
   lua_newtable(L);

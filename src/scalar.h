@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include "convert.h"
+#include "complex_math.h" /* the complex elementary functions (exp, log, sin, arctanh, ...) */
 
 /* ---- unary -------------------------------------------------------------------------- */
 
@@ -510,11 +511,12 @@ CA_FN double ca_divmod_d(double a, double b, double *m) { *m = ca_mod_d(a, b); r
 
 /* ---- complex ---------------------------------------------------------------------------
  * ca_<op>_c on complex float (complex64), ca_<op>_z on complex double (complex128), as NumPy
- * computes them: division by Smith's algorithm, abs by hypot, exp/log/sqrt with C99 Annex G's
- * branch cuts (log and sqrt cut along the negative real axis, continuous from above for +0
- * imaginary parts), power by repeated multiplication for small integral real exponents and
- * exp(b log a) otherwise. Only the ops listed by CA_CPLX_HAS_<op> below have complex formulas;
- * the core refuses the others for complex dtypes (NumPy 2 has no ordering of complex values). */
+ * computes them: division by Smith's algorithm, abs by hypot, power by repeated
+ * multiplication for small integral real exponents and exp(b log a) otherwise; the elementary
+ * functions (exp, log, sqrt, the trigonometric and hyperbolic ones and their inverses, ...) with
+ * C99 Annex G's special values and branch cuts are src/complex_math.h's. Only the ops listed by
+ * CA_CPLX_HAS_<op> below have complex formulas; the core refuses the others for complex dtypes
+ * (NumPy 2 has no ordering of complex values). */
 
 #define CA_CPLX_HAS_negative ~, 1
 #define CA_CPLX_HAS_abs ~, 1
@@ -540,6 +542,24 @@ CA_FN double ca_divmod_d(double a, double b, double *m) { *m = ca_mod_d(a, b); r
 #define CA_CPLX_HAS_logical_and ~, 1
 #define CA_CPLX_HAS_logical_or ~, 1
 #define CA_CPLX_HAS_logical_xor ~, 1
+#define CA_CPLX_HAS_sin ~, 1
+#define CA_CPLX_HAS_cos ~, 1
+#define CA_CPLX_HAS_tan ~, 1
+#define CA_CPLX_HAS_sinh ~, 1
+#define CA_CPLX_HAS_cosh ~, 1
+#define CA_CPLX_HAS_tanh ~, 1
+#define CA_CPLX_HAS_arcsin ~, 1
+#define CA_CPLX_HAS_arccos ~, 1
+#define CA_CPLX_HAS_arctan ~, 1
+#define CA_CPLX_HAS_arcsinh ~, 1
+#define CA_CPLX_HAS_arccosh ~, 1
+#define CA_CPLX_HAS_arctanh ~, 1
+#define CA_CPLX_HAS_log2 ~, 1
+#define CA_CPLX_HAS_log10 ~, 1
+#define CA_CPLX_HAS_log1p ~, 1
+#define CA_CPLX_HAS_expm1 ~, 1
+#define CA_CPLX_HAS_exp2 ~, 1
+#define CA_CPLX_HAS_round ~, 1
 /* CA_HAS_CPLX(name): 1 for an op listed above, else 0; CA_CPLX_KINDS(X, name): X(name, c)
  * X(name, z) for a listed op, nothing otherwise (the backends' kernel lists). */
 #define CA_CPLX_SECOND_(a, b, ...) b
@@ -643,32 +663,6 @@ CA_FN ca_i ca_logical_or_z(ca_c16 a, ca_c16 b) { return ca_truth_z(a) || ca_trut
 CA_FN ca_i ca_logical_xor_c(ca_c8 a, ca_c8 b) { return ca_truth_c(a) != ca_truth_c(b); }
 CA_FN ca_i ca_logical_xor_z(ca_c16 a, ca_c16 b) { return ca_truth_z(a) != ca_truth_z(b); }
 
-/* exp: e^re (cos im, sin im); a real argument keeps its imaginary zero, and e^-inf times a
- * non-finite angle is 0 (Annex G). */
-CA_FN ca_c16 ca_exp_z(ca_c16 x) {
-  if (x.im == 0.0) return ca_c16_of(exp(x.re), x.im);
-  if (x.re == -INFINITY && !(x.im - x.im == 0.0)) return ca_c16_of(0.0, 0.0);
-  double r = exp(x.re);
-  return ca_c16_of(r * cos(x.im), r * sin(x.im));
-}
-/* log: log |z| + i arg z (log 0 = -inf + i arg). */
-CA_FN ca_c16 ca_log_z(ca_c16 x) { return ca_c16_of(log(hypot(x.re, x.im)), atan2(x.im, x.re)); }
-
-/* sqrt: the principal root (real part >= 0, the imaginary part's sign kept), Annex G's special
- * values; the root of the larger part first, so that no intermediate cancels. */
-CA_FN ca_c16 ca_sqrt_z(ca_c16 x) {
-  double re = x.re, im = x.im;
-  if (re == 0.0 && im == 0.0) return ca_c16_of(0.0, im);
-  if (im == INFINITY || im == -INFINITY) return ca_c16_of(INFINITY, im);
-  if (re != re) return ca_c16_of(re, (im - im) / (im - im));
-  if (re == INFINITY || re == -INFINITY) {
-    if (re < 0) return ca_c16_of(fabs(im - im), copysign(INFINITY, im));
-    return ca_c16_of(re, copysign(im - im, im));
-  }
-  double t = sqrt((fabs(re) + hypot(re, im)) * 0.5);
-  if (re >= 0.0) return ca_c16_of(t, im / (2.0 * t));
-  return ca_c16_of(fabs(im) / (2.0 * t), copysign(t, im));
-}
 /* power as NumPy's npy_cpow: b = 0 gives 1; a = 0 gives 0 for a positive real b, else NaN;
  * an integral real b with |b| < 100 multiplies by squaring (a reciprocal for b < 0);
  * otherwise exp(b log a). */
@@ -693,12 +687,7 @@ CA_FN ca_c16 ca_power_z(ca_c16 a, ca_c16 b) {
   ca_c16 l = ca_log_z(a); /* a real exponent scales both parts (no 0 * inf from its 0j) */
   return ca_exp_z(b.im == 0.0 ? ca_c16_of(b.re * l.re, b.re * l.im) : ca_multiply_z(b, l));
 }
-/* complex64's exp, log, sqrt and power compute in double and round once, as close to the
- * correctly rounded value as C libraries' cexpf / clogf / csqrtf come (float arithmetic would
- * lose log |z| near |z| = 1). */
-CA_FN ca_c8 ca_exp_c(ca_c8 x) { return ca_z2c(ca_exp_z(ca_c2z(x))); }
-CA_FN ca_c8 ca_log_c(ca_c8 x) { return ca_z2c(ca_log_z(ca_c2z(x))); }
-CA_FN ca_c8 ca_sqrt_c(ca_c8 x) { return ca_z2c(ca_sqrt_z(ca_c2z(x))); }
+/* complex64's power computes in double and rounds once, as its exp and log do. */
 CA_FN ca_c8 ca_power_c(ca_c8 a, ca_c8 b) { return ca_z2c(ca_power_z(ca_c2z(a), ca_c2z(b))); }
 
 /* ---- random: Philox4x32-10 (Salmon et al., Random123; the same as cuRAND's) ------------- */

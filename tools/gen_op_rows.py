@@ -120,8 +120,13 @@ for _op in ["exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "sin", "cos
             "arccosh", "arctanh", "deg2rad", "rad2deg", "spacing", "i0", "sinc"]:
     UNARY[_op] = math_rows(_op)
 CFINITE = [(1.0, 2.0), (-0.5, 0.25), (3.0, -4.0), (-2.0, 0.0), (0.0, -1.5), (0.25, 0.0), (-1.0, -1e-3)]
-for _op in ["exp", "log", "sqrt"]:
+for _op in ["exp", "log", "sqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh", "arcsin",
+            "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "log2", "log10", "log1p",
+            "expm1", "exp2"]:
     UNARY[_op] = UNARY[_op] + same(COMPLEX, CFINITE)
+# complex round: both parts, halves to even
+UNARY["round"] = UNARY["round"] + same(COMPLEX, [(0.5, 1.5), (2.5, -0.5), (-1.5, 3.25), (-2.75, 0.0),
+                                                 (math.inf, 0.5), (math.nan, -2.5)])
 
 # ---- binary ops: (dtype_a, a, dtype_b | None for a Lua number, b) ---------------------------
 FA = [-2.5, -1.0, 0.0, 0.5, 3.0, 7.25, math.nan, math.inf]

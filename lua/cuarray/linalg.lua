@@ -1,7 +1,7 @@
 -- cu.linalg: the core's functions (norm, solve, inv, cholesky) and the compositions over its
--- factorization primitives (_lu, _qr, _svd, _eigh, in src/l_lapack.c): det, slogdet, qr, svd,
--- svdvals, eigh, eigvalsh, lstsq, pinv, matrix_rank, matrix_power, cond, multi_dot,
--- tensorsolve, tensorinv.
+-- factorization primitives (_lu, _qr, _svd, _eigh, _eig, in src/l_lapack.c): det, slogdet, qr,
+-- svd, svdvals, eigh, eigvalsh, eig, eigvals, lstsq, pinv, matrix_rank, matrix_power, cond,
+-- multi_dot, tensorsolve, tensorinv.
 --
 -- NumPy 2's semantics: stacks of matrices (..., M, N) wherever NumPy takes them; one value
 -- (det of a matrix, cond, matrix_rank) is a Lua value unless {array = true}, as reductions
@@ -144,6 +144,49 @@ end
 -- cu.linalg.eigvalsh(a[, UPLO][, {UPLO = "L"}]): the eigenvalues alone.
 function M.eigvalsh(a, uplo, opts)
   return la._eigh("eigvalsh", a, uplo_of("eigvalsh", uplo, opts), false)
+end
+
+-- ---- general eigenproblems ------------------------------------------------------------------
+
+local COMPLEX = {complex64 = true, complex128 = true}
+
+-- NumPy's check before geev: a non-finite element raises (LAPACK would loop or return NaN);
+-- it costs a reduction (on a GPU, one synchronization).
+local function all_finite(a)
+  return a.size == 0 or core.all(core.isfinite(a))
+end
+local NOT_FINITE = ": Array must not contain infs or NaNs"
+
+-- The checks of eig and eigvals after check_stack's, raising at their caller's call.
+local function eig_input(fname, a)
+  if a.dtype == "float16" then
+    error(fname .. ": array type float16 is unsupported in linalg", 3)
+  end
+  if not all_finite(a) then error(fname .. NOT_FINITE, 3) end
+end
+
+-- NumPy's rule: the results of a real input are real when every eigenvalue of the stack is.
+local function real_if_real(a, w, v)
+  if COMPLEX[a.dtype] or core.any(core.not_equal(w.imag, 0)) then return w, v end
+  return w.real:copy(), v and v.real:copy()
+end
+
+-- cu.linalg.eig(a): the eigenvalues w (..., M) and right eigenvectors v (..., M, M) of general
+-- square matrices, a @ v = v * w per column; each column of unit 2-norm with its largest
+-- component real (LAPACK's geev). Complex (complex64 for float32 and complex64 input,
+-- complex128 otherwise) unless the input is real and every eigenvalue is real.
+function M.eig(a)
+  check_stack("eig", a, true)
+  eig_input("eig", a)
+  local w, v = la._eig("eig", a, true)
+  return real_if_real(a, w, v)
+end
+
+-- cu.linalg.eigvals(a): the eigenvalues alone.
+function M.eigvals(a)
+  check_stack("eigvals", a, true)
+  eig_input("eigvals", a)
+  return (real_if_real(a, la._eig("eigvals", a, false)))
 end
 
 -- ---- least squares and the pseudo-inverse --------------------------------------------------

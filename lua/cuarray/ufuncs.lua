@@ -16,6 +16,8 @@ local function operand(v, fname)
 end
 
 local function is_float(dtype) return dtype:match("^float") ~= nil end
+-- float or complex: the dtypes round scales and rounds in (complex rounds both parts)
+local function is_inexact(dtype) return is_float(dtype) or dtype:match("^complex") ~= nil end
 
 local function shape_of(v)
   return core.is_array(v) and v.shape or {}
@@ -135,10 +137,10 @@ local function round(fname, a, decimals, opts)
   if not core.is_array(a) then a = core.asarray(a) end
   if a.dtype == "bool" then error(fname .. ": decimals are not supported for bool arrays", 3) end
   local r
-  if decimals > 0 and not is_float(a.dtype) then
+  if decimals > 0 and not is_inexact(a.dtype) then
     r = a:copy()
   else
-    local x = is_float(a.dtype) and a or a:astype("float64")
+    local x = is_inexact(a.dtype) and a or a:astype("float64")
     local f = 10.0 ^ math.abs(decimals)
     if decimals > 0 then
       r = core.divide(core.round(core.multiply(x, f)), f)

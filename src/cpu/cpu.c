@@ -154,6 +154,7 @@ void ca_cpu_backend_init(ca_backend *be, ca_cpu_ctx *ctx) {
   be->orgqr = ca_cpu_orgqr;
   be->syevd = ca_cpu_syevd;
   be->gesvd = ca_cpu_gesvd;
+  be->geev = ca_cpu_geev;
   be->random = ca_cpu_random;
   be->index_offsets = ca_cpu_index_offsets;
   be->gather = ca_cpu_gather;

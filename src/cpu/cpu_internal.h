@@ -159,6 +159,7 @@ ca_status ca_cpu_geqrf(ca_backend *be, const ca_lapack *l);                    /
 ca_status ca_cpu_orgqr(ca_backend *be, const ca_lapack *l);                    /* lapack.c */
 ca_status ca_cpu_syevd(ca_backend *be, const ca_lapack *l);                    /* lapack.c */
 ca_status ca_cpu_gesvd(ca_backend *be, const ca_lapack *l);                    /* lapack.c */
+ca_status ca_cpu_geev(ca_backend *be, const ca_lapack *l);                     /* lapack.c */
 ca_status ca_cpu_random(ca_backend *be, int dist, void *out, int dtype, int64_t n, ca_value p1,
                         ca_value p2, uint64_t seed, uint64_t counter, const double *aux,
                         int64_t naux);                                          /* random.c */

@@ -4,7 +4,7 @@
  * without it every entry returns CA_ERR_UNSUPPORTED saying so.
  *
  * svd uses the divide-and-conquer driver gesdd, as NumPy does; the others are the routines
- * their names say. LAPACKE's integers are 32-bit: larger sizes are refused. */
+ * their names say. geev is the one entry that also takes complex matrices (cgeev, zgeev). LAPACKE's integers are 32-bit: larger sizes are refused. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +26,7 @@ ca_status ca_cpu_geqrf(ca_backend *be, const ca_lapack *l) { return no_lapack(be
 ca_status ca_cpu_orgqr(ca_backend *be, const ca_lapack *l) { return no_lapack(be, l); }
 ca_status ca_cpu_syevd(ca_backend *be, const ca_lapack *l) { return no_lapack(be, l); }
 ca_status ca_cpu_gesvd(ca_backend *be, const ca_lapack *l) { return no_lapack(be, l); }
+ca_status ca_cpu_geev(ca_backend *be, const ca_lapack *l) { return no_lapack(be, l); }
 
 #else
 
@@ -263,6 +264,109 @@ ca_status ca_cpu_gesvd(ca_backend *be, const ca_lapack *l) {
   free(work);
   free(iwork);
   return info < 0 ? lapack_fail(be, "gesdd", info) : CA_OK;
+}
+
+/* ---- general eigenproblems ------------------------------------------------------------------ */
+
+/* A real geev's results as the contract's complex ones (as NumPy's eig does it): w = wr + i wi,
+ * and for a conjugate pair (j, j + 1), v_j = vr_j + i vr_{j+1} and v_{j+1} its conjugate. */
+static void unpack_real(int dt, const char *wr, const char *wi, const char *vr, int64_t n,
+                        int64_t ldvr, char *w, char *v, int64_t ldv) {
+  int single = dt == CA_FLOAT32;
+#define RE(p, i) (single ? (double)((const float *)(p))[i] : ((const double *)(p))[i])
+#define PUT(p, i, re, im)                                                                       \
+  do {                                                                                          \
+    if (single) ((ca_c8 *)(void *)(p))[i] = ca_c8_of((float)(re), (float)(im));                 \
+    else ((ca_c16 *)(void *)(p))[i] = ca_c16_of((re), (im));                                    \
+  } while (0)
+  for (int64_t j = 0; j < n; j++) PUT(w, j, RE(wr, j), RE(wi, j));
+  if (!v) return;
+  for (int64_t j = 0; j < n; j++) {
+    int pair = RE(wi, j) != 0.0 && j + 1 < n;
+    for (int64_t i = 0; i < n; i++) {
+      double re = RE(vr, j * ldvr + i), im = pair ? RE(vr, (j + 1) * ldvr + i) : 0.0;
+      PUT(v, j * ldv + i, re, im);
+      if (pair) PUT(v, (j + 1) * ldv + i, re, -im);
+    }
+    j += pair;
+  }
+#undef RE
+#undef PUT
+}
+
+/* LAPACKE_<t>geev_work for the four dtypes; a complex geev writes w and vr itself, a real one
+ * writes wr, wi and a real vr (wr, wi and vr its scratch). rwork: 2n reals of complex ones. */
+static lapack_int geev_call(int dt, char jobvr, int n, void *a, int lda, void *w, void *wr,
+                            void *wi, void *vr, int ldvr, void *work, int lwork, void *rwork) {
+  char vl = 0;
+  switch (dt) {
+  case CA_FLOAT32:
+    return LAPACKE_sgeev_work(COL, 'N', jobvr, n, a, lda, wr, wi, (void *)&vl, 1, vr, ldvr, work,
+                              lwork);
+  case CA_FLOAT64:
+    return LAPACKE_dgeev_work(COL, 'N', jobvr, n, a, lda, wr, wi, (void *)&vl, 1, vr, ldvr, work,
+                              lwork);
+  case CA_COMPLEX64:
+    return LAPACKE_cgeev_work(COL, 'N', jobvr, n, a, lda, w, (void *)&vl, 1, vr, ldvr, work,
+                              lwork, rwork);
+  default:
+    return LAPACKE_zgeev_work(COL, 'N', jobvr, n, a, lda, w, (void *)&vl, 1, vr, ldvr, work,
+                              lwork, rwork);
+  }
+}
+
+ca_status ca_cpu_geev(ca_backend *be, const ca_lapack *l) {
+  int dt = l->dtype, cplx = ca_is_complex(dt), vectors = l->job != 0;
+  if (dt != CA_FLOAT32 && dt != CA_FLOAT64 && !cplx) {
+    snprintf(be->errmsg, sizeof be->errmsg, "geev takes float32, float64, complex64 and "
+             "complex128");
+    return CA_ERR_UNSUPPORTED;
+  }
+  int64_t ld_big = l->a.ld > l->b.ld ? l->a.ld : l->b.ld;
+  if (l->n > INT_MAX / 2 || ld_big > INT_MAX) {
+    snprintf(be->errmsg, sizeof be->errmsg, "LAPACK takes matrices of fewer than 2^30 rows "
+             "and columns");
+    return CA_ERR_UNSUPPORTED;
+  }
+  int n = (int)l->n, lda = (int)l->a.ld;
+  size_t isz = ca_itemsize(dt), rsz = cplx ? isz / 2 : isz, csz = cplx ? isz : 2 * isz;
+  char jobvr = vectors ? 'V' : 'N';
+  /* real scratch: wr, wi (real dtypes), rwork (complex ones); vr (real dtypes with vectors) */
+  size_t nreal = 2 * (size_t)n, nvr = !cplx && vectors ? (size_t)n * (size_t)n : 0;
+  char *scratch = (char *)work_alloc(be, nreal + nvr, rsz);
+  if (!scratch) return CA_ERR_NOMEM;
+  char *wr = scratch, *wi = scratch + (size_t)n * rsz, *rwork = scratch;
+  char *vr = nvr ? scratch + nreal * rsz : NULL;
+  double q[2] = {0, 0};
+  int ldvr = vectors ? (cplx ? (int)l->b.ld : n) : 1;
+  char one[16];
+  void *vr0 = vectors ? (cplx ? (void *)l->b.data : (void *)vr) : (void *)one;
+  lapack_int info = geev_call(dt, jobvr, n, l->a.data, lda, l->v.data, wr, wi, vr0, ldvr, q, -1,
+                              rwork);
+  if (info < 0) {
+    free(scratch);
+    return lapack_fail(be, "geev", info);
+  }
+  size_t lwork = query_size(cplx ? ca_real_of(dt) : dt, q); /* a complex query: its real part */
+  void *work = work_alloc(be, lwork, isz);
+  if (!work) {
+    free(scratch);
+    return CA_ERR_NOMEM;
+  }
+  if (l->info) *l->info = 0;
+  for (int64_t p = 0; p < l->batch; p++) {
+    char *w = (char *)l->v.data + (size_t)(p * l->v.bs) * csz;
+    char *v = vectors ? (char *)l->b.data + (size_t)(p * l->b.bs) * csz : NULL;
+    void *vout = !v ? (void *)one : cplx ? (void *)v : (void *)vr;
+    info = geev_call(dt, jobvr, n, at(&l->a, p, isz), lda, w, wr, wi, vout, ldvr, work,
+                     (int)lwork, rwork);
+    if (info < 0) break;
+    note_info(l, info);
+    if (!cplx && info == 0) unpack_real(dt, wr, wi, vr, n, n, w, v, l->b.ld);
+  }
+  free(work);
+  free(scratch);
+  return info < 0 ? lapack_fail(be, "geev", info) : CA_OK;
 }
 
 #endif

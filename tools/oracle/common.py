@@ -23,6 +23,8 @@ DTYPES = ["bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float3
 INTS = ["int8", "uint8", "int16", "int32", "int64", "uint16", "uint32"]
 UNSIGNED = ["uint8", "uint16", "uint32"]
 FLOATS = ["float16", "float32", "float64"]
+# drawn only where a family asks for them (fam_elementwise's complex unary cases)
+COMPLEX = ["complex64", "complex128"]
 BIG = 2 ** 53
 
 
@@ -36,6 +38,10 @@ def is_unsigned(dt):
 
 def is_float(dt):
     return dt in FLOATS
+
+
+def is_complex(dt):
+    return dt in COMPLEX
 
 
 def int_range(dt):
@@ -134,7 +140,10 @@ class Case:
 
     # -- literals ------------------------------------------------------------------------
     def num(self, v):
-        """A Lua literal for a Python/NumPy scalar (exact: floats by their shortest repr)."""
+        """A Lua literal for a Python/NumPy scalar (exact: floats by their shortest repr; a
+        complex value as its {re, im} pair, which cu.array reads under a complex dtype)."""
+        if isinstance(v, (complex, np.complexfloating)):
+            return "{%s, %s}" % (float_literal(v.real), float_literal(v.imag))
         if isinstance(v, (bool, np.bool_)):
             return "true" if v else "false"
         if isinstance(v, (int, np.integer)):
@@ -210,6 +219,9 @@ def random_scalar(case, dt, domain=None):
         return domain(case, dt)
     if dt == "bool":
         return r.random() < 0.5
+    if is_complex(dt):
+        part = "float32" if dt == "complex64" else "float64"
+        return complex(random_scalar(case, part), random_scalar(case, part))
     if is_int(dt):
         lo, hi = int_range(dt)
         u = r.random()
@@ -231,7 +243,11 @@ def random_scalar(case, dt, domain=None):
 def random_values(case, shape, dt, domain=None):
     n = int(np.prod(shape)) if shape else 1
     vals = [random_scalar(case, dt, domain) for _ in range(n)]
-    if is_float(dt):
+    if is_complex(dt):  # part by part: complex() arithmetic would lose signed zeros and NaN
+        a = np.zeros(n, dtype=dt)
+        a.real = np.array([complex(v).real for v in vals], dtype=np.float64)
+        a.imag = np.array([complex(v).imag for v in vals], dtype=np.float64)
+    elif is_float(dt):
         a = np.array(vals, dtype=np.float64).astype(dt)
     elif dt == "bool":
         a = np.array([bool(v) for v in vals], dtype=bool)

@@ -19,6 +19,9 @@ local MANT = {float16 = 10, float32 = 23, float64 = 52}
 local EMIN = {float16 = -14, float32 = -126, float64 = -1022}
 
 local function fmt(x)
+  if type(x) == "table" and #x == 2 then -- a complex element's parts
+    return "(" .. fmt(x[1]) .. ", " .. fmt(x[2]) .. ")"
+  end
   if type(x) == "number" then
     if x ~= x then return "nan" end
     if LUA54 and math.type(x) == "integer" then return tostring(x) end
@@ -80,8 +83,25 @@ local function same_float(g, e, dt, ulps, atol, zs)
   return false
 end
 
+-- The real dtype of each complex dtype: a complex element is a {re, im} pair of it.
+local PART = {complex64 = "float32", complex128 = "float64"}
+
+-- Both parts of a complex element within the tolerance in ulps of its larger part (a part
+-- that is rounding noise beside the other is not held to its own ulps).
+local function same_complex(g, e, dt, ulps, atol, zs)
+  local big = math.max(math.abs(e[1]), math.abs(e[2]))
+  local tol = atol or 0
+  if ulps and ulps > 0 and big == big and big < math.huge then
+    tol = math.max(tol, ulps * ulp(big, dt))
+  end
+  return same_float(g[1], e[1], dt, nil, tol, zs) and same_float(g[2], e[2], dt, nil, tol, zs)
+end
+
 local function same_element(g, e, dt, ex, device)
   if dt == "bool" then return g == e end
+  if PART[dt] then
+    return same_complex(g, e, PART[dt], device ~= "cpu" and ex.gu or ex.u, ex.at, ex.zs)
+  end
   if INTS[dt] then return same_int(g, e) end
   local ulps = device ~= "cpu" and ex.gu or ex.u
   return same_float(g, e, dt, ulps, ex.at, ex.zs)
@@ -95,6 +115,11 @@ end
 
 -- The elements of array a in C order, int64 ones exact (cdata) on LuaJIT.
 local function elements(a)
+  if PART[a.dtype] then -- {re, im} pairs
+    local re, im, out = flatten(a.real:totable(), {}), flatten(a.imag:totable(), {}), {}
+    for i = 1, #re do out[i] = {re[i], im[i]} end
+    return out
+  end
   if a.dtype == "int64" and ffi then
     local p, out = a:to_ffi(), {}
     for i = 0, a.size - 1 do out[i + 1] = p[i] end

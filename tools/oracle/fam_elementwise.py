@@ -7,8 +7,9 @@ import numpy as np
 import deviations
 import numpy2
 import tolerances
-from common import (DTYPES, FLOATS, INTS, Expect, Raises, broadcast_shapes_for, incompatible,
-                    is_float, is_int, is_unsigned, outcome, random_scalar, random_shape)
+from common import (COMPLEX, DTYPES, FLOATS, INTS, Expect, Raises, broadcast_shapes_for,
+                    incompatible, is_float, is_int, is_unsigned, outcome, random_scalar,
+                    random_shape)
 
 # name -> NumPy's function; the cuarray name is the key
 UNARY = {
@@ -60,6 +61,18 @@ FLOAT_BINARY = {"divide", "arctan2", "hypot", "logaddexp", "logaddexp2", "copysi
 # The sign of a NaN differs between NumPy's (positive) and Lua's 0/0 (negative on x86): the
 # ops that read it get no NaN.
 SIGN_READERS = {"signbit"}
+# Unary ops with complex formulas (src/scalar.h's CA_CPLX_HAS list; sign is left out: NumPy
+# 1.24's is not NumPy 2's z / |z|), drawn with complex operands now and then; a few without
+# check that cuarray refuses them as NumPy does.
+COMPLEX_UNARY = {"negative", "abs", "square", "reciprocal", "exp", "log", "sqrt", "isnan",
+                 "isinf", "isfinite", "logical_not", "sin", "cos", "tan", "sinh", "cosh", "tanh",
+                 "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "log2", "log10",
+                 "log1p", "expm1", "exp2", "round", "rint"}
+COMPLEX_REFUSED = {"floor", "ceil", "trunc", "cbrt", "deg2rad", "spacing", "invert"}
+# complex64 results that cuarray computes in complex128 and rounds once
+COMPLEX_IN_DOUBLE = {"exp", "log", "sqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh", "arcsin",
+                     "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "log2", "log10", "log1p",
+                     "expm1", "exp2"}
 
 
 def no_nan(case, dt):
@@ -128,6 +141,10 @@ def result_expect(case, op, res, computed=None):
 def np_unary(op, x):
     if op == "rint":
         return outcome(lambda: np.rint(x))
+    if op in COMPLEX_IN_DOUBLE and getattr(x, "dtype", None) == np.complex64:
+        deviations.use("complex64-math-in-double")
+        res = outcome(lambda: UNARY[op](x.astype(np.complex128)))
+        return res if isinstance(res, Raises) else res.astype(np.complex64)
     if op in ("floor", "ceil", "trunc") and np.asarray(x).dtype == bool:
         return None  # NumPy 2's dtype for bool here is not pinned down: not generated
     res = outcome(lambda: numpy2.unary(op, UNARY[op], x))
@@ -174,9 +191,13 @@ def unary_case(case):
         op = "rint"
     dt = case.dtype()
     case.op = name
+    cplx = (op in COMPLEX_UNARY or op in COMPLEX_REFUSED) and case.chance(0.3)
+    if cplx:
+        dt = case.dtype(COMPLEX)
     case.dtypes = [dt]
-    domain = unit_domain if op in UNIT_DOMAIN else no_nan if op in SIGN_READERS else None
-    form = case.pick(["fn", "fn", "method", "out", "number", "op"])
+    domain = unit_domain if op in UNIT_DOMAIN and not cplx else \
+        no_nan if op in SIGN_READERS else None
+    form = case.pick(["fn", "method"] if cplx else ["fn", "fn", "method", "out", "number", "op"])
     if form == "number":
         lit, v = case.weak(dt)
         res = np_unary(op, v)
@@ -199,13 +220,25 @@ def unary_case(case):
         case.ret(("-%s" if op == "negative" else "~%s") % a, result_expect(case, op, res))
     elif form == "method":
         case.variant = "method"
-        case.ret("%s:%s()" % (a, name), result_expect(case, op, res))
+        case.ret("%s:%s()" % (a, name), complex_expect(case, op, res, cplx))
     elif form == "out" and not isinstance(res, Raises):
         out_case(case, name, op, [a], [x], res)
     else:
         case.variant = "function"
-        case.ret("cu.%s(%s)" % (name, a), result_expect(case, op, res))
+        case.ret("cu.%s(%s)" % (name, a), complex_expect(case, op, res, cplx))
     return case
+
+
+# NumPy's complex abs and reciprocal run its own SIMD loops, whose rounding differs from the
+# hypot and Smith's division of src/scalar.h by an ulp.
+COMPLEX_ULP = {"abs", "reciprocal"}
+
+
+def complex_expect(case, op, res, cplx):
+    e = result_expect(case, op, res)
+    if cplx and op in COMPLEX_ULP and isinstance(e, Expect):
+        e.ulps, e.gulps = max(e.ulps, 2), max(e.gulps, 2)
+    return e
 
 
 # ---- out= ----------------------------------------------------------------------------------

@@ -64,6 +64,8 @@ def matches(entry, case):
 # ---- Lua encoding -------------------------------------------------------------------------
 
 def lua_value(v):
+    if isinstance(v, (complex, np.complexfloating)):
+        return "{%s, %s}" % (common.float_literal(v.real), common.float_literal(v.imag))
     if isinstance(v, (bool, np.bool_)):
         return "true" if v else "false"
     if isinstance(v, (int, np.integer)):
