@@ -170,8 +170,9 @@ local function record_reduce(name, x, axis, opts)
   if copy.out ~= nil then
     error(("%s: %s with out= is not supported in a fused function"):format(fname, name), 3)
   end
+  originals[name](dummy(x), nil, copy) -- the core's checks of the options as given
   probe.array = true
-  local r = originals[name](dummy(x), nil, probe) -- the core's dtype and its option checks
+  local r = originals[name](dummy(x), nil, probe) -- the result dtype
   local row = REDUCTIONS[name]
   local keepdims = copy.keepdims and true or false
   return new_node({op = "reduce", fn = name, row = row, args = {x}, axis = axis, opts = copy,
