@@ -108,6 +108,8 @@ describe("cu.fuse with a final reduction on the CPU", function()
     H.raises("fuse k: sum's axis must be an integer or a list of integers, got string",
              f(function(a) return cu.sum(a, "1") end), x)
     H.raises("fuse k: max's options must be a table, got number", f(function(a) return a:max(1, 2) end), x)
+    H.raises("fuse k: sum's axis must be an integer or a list of integers, got table",
+             f(function(a, b) return cu.sum(a, b) end), x, x)
     H.raises("sum: unknown option", f(function(a) return cu.sum(a, {keep = true}) end), x)
     H.raises("sum: axis 2 is out of bounds for an array of dimension 1", f(function(a) return cu.sum(a, 2) end), x)
     -- the module's functions are restored after a failed trace

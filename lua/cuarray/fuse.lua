@@ -137,7 +137,7 @@ local function acc_kind(rule, from, to)
 end
 
 local function is_options(v)
-  if type(v) ~= "table" or cu_.is_array(v) then return false end
+  if type(v) ~= "table" or is_sym(v) or cu_.is_array(v) then return false end
   for k in pairs(v) do if type(k) == "string" then return true end end
   return false
 end
