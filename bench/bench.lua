@@ -214,8 +214,8 @@ if needs_big then
   local gauss = cu.fuse(function(x, y) return cu.exp(-x * x) * y + 0.5 * x end, {name = "gauss"})
   bench("fused_axpb_f32_2p28", REPS, function() return axpb(a, b) end, 3 * N * B4)
   bench("fused_gauss_f32_2p28", REPS, function() return gauss(a, b) end, 3 * N * B4)
-  -- fused reductions: the chain in registers, folded in the same kernel (one block per output,
-  -- so the sum over every element runs on one block)
+  -- fused reductions: the chain in registers, folded in the same kernel (the sum over every
+  -- element split over many blocks)
   local sumsq = cu.fuse(function(x, y) return cu.sum((x - y) ^ 2, ON_DEVICE) end, {name = "sumsq"})
   local rowdot = cu.fuse(function(x, w) return (x * w):sum(2) end, {name = "rowdot"})
   bench("fused_sumsq_f32_2p28", REPS, function() return sumsq(a, b) end, 2 * N * B4)

@@ -637,7 +637,7 @@ local function plan_reduction(f, t, key, args, device)
   end
   values[#values + 1] = reduction.output_view(s, 1, #arrays, out)
   return {trace = t, gen = gen, values = values, outputs = {out}, device = device, n = s.nout,
-          reduction = r}
+          reduction = r, split = s}
 end
 
 -- The plan of a call with the trace t of these arguments on `device` (nil: no array).
@@ -723,7 +723,7 @@ function Fused:__call(...)
       p.gen.kernels[ordinal] = k
     end
     if p.reduction then
-      reduction.launch(fname, k, ordinal, p.n, nil, p.gen.sig, p.values)
+      reduction.launch(fname, k, ordinal, p.split, p.device, nil, p.gen.sig, p.values)
     else
       jit.launch(fname, k, ordinal, {math.max(1, math.min(U.MAX_GRID, math.ceil(p.n / U.BLOCK)))},
                  {U.BLOCK}, 0, nil, p.gen.sig, unpack(p.values, 1, #p.gen.sig))

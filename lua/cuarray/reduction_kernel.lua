@@ -6,8 +6,9 @@
 -- and post_map_expr writes the outputs from the result `a`. Axes count from 1 (negative from
 -- the end); no axis reduces everything.
 --
--- One block of threads makes one output element: each thread folds a strided share of the
--- reduced elements, then the block combines the threads' values in shared memory.
+-- One block of threads makes one output element (or one split of it, when few outputs reduce
+-- many elements each): each thread folds a strided share of the reduced elements, then the
+-- block combines the threads' values in shared memory.
 local kernel = require "cuarray.kernel"
 local jit = require "cuarray.jit"
 local options = require "cuarray.options"
@@ -144,9 +145,13 @@ function M.output_view(s, j, nin, a)
   return t
 end
 
--- The source of a reduction kernel: one block of threads per output element, each thread
--- folding a strided share of the reduced elements from the identity, then a tree in shared
--- memory, and thread 0 writing the outputs. g gives:
+-- The source of a reduction kernel: one block of threads per output element, or per split of
+-- an output's reduced elements when there are few outputs (_nsplit splits of _chunk elements).
+-- Each thread folds a strided share of its block's elements from the identity, then the block
+-- combines them in a tree in shared memory. With one split thread 0 writes the outputs; with
+-- several, it stores the block's value in _part, and the block that finishes an output's last
+-- split (an atomic count per output) folds that output's values in split order, so the result
+-- does not depend on the order the blocks run in, and writes the outputs. g gives:
 --   name, preamble, decl (the C parameters after _nout and _nred), typedefs (lines),
 --   nk, nr (kept and reduced dims), inputs (names n of the arrays _a_<n> walked over both),
 --   outputs (names of the arrays walked over the kept dims), reduce_type (a C type),
@@ -158,23 +163,26 @@ function M.source(g)
   local decl = {"long long _nout", "long long _nred"}
   for _, d in ipairs(g.decl) do decl[#decl + 1] = d end
   local first = "_a_" .. g.inputs[1]
+  decl[#decl + 1] = "long long _nsplit, long long _chunk, char *_part_bytes, unsigned int *_count"
   L(("extern \"C\" __global__ void %s(%s) {"):format(g.name, table.concat(decl, ", ")))
   for _, t in ipairs(g.typedefs or {}) do L(t) end
   L(("  typedef %s _type_reduce;"):format(g.reduce_type))
   L(("  __shared__ _type_reduce _sh[%d];"):format(U.BLOCK))
-  L("  for (long long _j = blockIdx.x; _j < _nout; _j += gridDim.x) {")
+  L("  for (long long _j = blockIdx.x; _j < _nout * _nsplit; _j += gridDim.x) {")
+  L("    const long long _jo = _j / _nsplit, _i0 = (_j % _nsplit) * _chunk;")
+  L("    const long long _i1 = _nred - _i0 < _chunk ? _nred : _i0 + _chunk;")
   local zero = {}
   for _, n in ipairs(g.inputs) do zero[#zero + 1] = "_k_" .. n .. " = 0" end
   for _, n in ipairs(g.outputs) do zero[#zero + 1] = "_k_" .. n .. " = 0" end
   L("    long long " .. table.concat(zero, ", ") .. ";")
-  L(("    for (long long _r = _j, _d = %d; _d >= 0; _d--) {"):format(g.nk - 1))
+  L(("    for (long long _r = _jo, _d = %d; _d >= 0; _d--) {"):format(g.nk - 1))
   L(("      const long long _q = _r %% %s.shape[_d];"):format(first))
   L(("      _r /= %s.shape[_d];"):format(first))
   for _, n in ipairs(g.inputs) do L(("      _k_%s += _q * _a_%s.stride[_d];"):format(n, n)) end
   for _, n in ipairs(g.outputs) do L(("      _k_%s += _q * _a_%s.stride[_d];"):format(n, n)) end
   L("    }")
   L(("    _type_reduce _acc = (_type_reduce)(%s);"):format(g.identity))
-  L("    for (long long _i = threadIdx.x; _i < _nred; _i += blockDim.x) {")
+  L("    for (long long _i = _i0 + threadIdx.x; _i < _i1; _i += blockDim.x) {")
   local ro = {}
   for _, n in ipairs(g.inputs) do ro[#ro + 1] = ("_o_%s = _k_%s"):format(n, n) end
   L("      long long " .. table.concat(ro, ", ") .. ";")
@@ -197,10 +205,28 @@ function M.source(g)
   L("      __syncthreads();")
   L("    }")
   L("    if (threadIdx.x == 0) {")
-  for _, n in ipairs(g.outputs) do L(("      const long long _o_%s = _k_%s;"):format(n, n)) end
-  L("      const _type_reduce a = _sh[0];")
-  L("      {")
+  L("      _type_reduce _fin = _sh[0];")
+  L("      bool _done = true;")
+  L("      if (_nsplit > 1) {")
+  L("        volatile _type_reduce *_part = (volatile _type_reduce *)_part_bytes;")
+  L("        _part[_j] = _fin;")
+  L("        __threadfence();")
+  L("        _done = atomicAdd(&_count[_jo], 1u) == (unsigned int)(_nsplit - 1);")
+  L("        if (_done) {")
+  L("          __threadfence();")
+  L("          _fin = _part[_jo * _nsplit];")
+  L("          for (long long _s = 1; _s < _nsplit; _s++) {")
+  L("            const _type_reduce a = _fin, b = _part[_jo * _nsplit + _s];")
+  L(("            _fin = (%s);"):format(g.reduce))
+  L("          }")
+  L("        }")
+  L("      }")
+  L("      if (_done) {")
+  for _, n in ipairs(g.outputs) do L(("        const long long _o_%s = _k_%s;"):format(n, n)) end
+  L("        const _type_reduce a = _fin;")
+  L("        {")
   for _, l in ipairs(g.post) do L(l) end
+  L("        }")
   L("      }")
   L("    }")
   L("    __syncthreads();")
@@ -209,10 +235,28 @@ function M.source(g)
   return table.concat(src, "\n") .. "\n"
 end
 
--- Launches a kernel of M.source: one block per output element.
-function M.launch(fname, kern, ordinal, nout, stream, sig, values)
-  jit.launch(fname, kern, ordinal, {math.min(nout, U.MAX_GRID)}, {U.BLOCK}, 0, stream, sig,
-             unpack(values, 1, #sig))
+-- Launches a kernel of M.source for split s (M.split, M.coalesce) on `device`; sig and values
+-- are the parameters before the splits'. Few outputs over many elements each are split so
+-- that about SPLIT_BLOCKS blocks of at least SPLIT_MIN elements run; on the backend's stream
+-- only, where the scratch arrays are freed in order after the kernel.
+local SPLIT_BLOCKS, SPLIT_MIN = 2048, 4096
+
+function M.launch(fname, kern, ordinal, s, device, stream, sig, values)
+  local n, nsplit = #sig, 1
+  if stream == nil and s.nout < SPLIT_BLOCKS and s.nred >= 2 * SPLIT_MIN then
+    nsplit = math.min(math.ceil(SPLIT_BLOCKS / s.nout), math.ceil(s.nred / SPLIT_MIN))
+  end
+  local chunk = s.nred > 0 and math.ceil(s.nred / nsplit) or 0
+  if chunk > 0 then nsplit = math.ceil(s.nred / chunk) end -- no split left empty
+  values[n + 1], values[n + 2] = nsplit, chunk
+  local part, count
+  if nsplit > 1 then
+    part = kernel._empty({s.nout * nsplit * 8}, "uint8", device) -- 8 bytes hold any reduce type
+    count = kernel._zeros({s.nout}, "int32", device)
+    values[n + 3], values[n + 4] = part:data_ptr(), count:data_ptr()
+  end
+  jit.launch(fname, kern, ordinal, {math.min(s.nout * nsplit, U.MAX_GRID)}, {U.BLOCK}, 0, stream,
+             sig .. "llpp", unpack(values, 1, n + 4))
 end
 
 local function plan(k, args, nargs, opts)
@@ -331,7 +375,7 @@ local function plan(k, args, nargs, opts)
                            reduce_type = U.ctype(rt, fname).var, identity = k.identity,
                            map = k.map, reduce = k.reduce, loads = loads, post = post})
   return {source = source, sig = table.concat(sig), values = values,
-          device = device, nout = s.nout, outputs = out_arrays}
+          device = device, nout = s.nout, outputs = out_arrays, split = s}
 end
 
 local CALL_OPTS = {axis = true, keepdims = true, stream = true}
@@ -354,7 +398,7 @@ function Reduction:__call(...)
   local ordinal = U.device_ordinal(p.device, self.fname)
   if p.nout > 0 then
     local kern = jit.kernel(p.source, self.name, U.compile_options(self), ordinal, self.fname)
-    M.launch(self.fname, kern, ordinal, p.nout, opts.stream, p.sig, p.values)
+    M.launch(self.fname, kern, ordinal, p.split, p.device, opts.stream, p.sig, p.values)
   end
   return unpack(p.outputs)
 end
