@@ -148,6 +148,26 @@ describe("cu.fuse with a final reduction on the CPU", function()
   end)
 end)
 
+describe("reduction kernels' splits", function()
+  it("splits few outputs over many elements into chunks of at least 4096, on the backend's stream", function()
+    local splits = require("cuarray.reduction_kernel").splits
+    local function is(nout, nred, stream, n, chunk)
+      local a, b = splits(nout, nred, stream)
+      assert.are.same({n, chunk}, {a, b}, ("%d outputs of %d"):format(nout, nred))
+      assert.is_true(a == 1 or (b >= 4096 and (a - 1) * b < nred and a * b >= nred))
+    end
+    is(1, 2 ^ 28, nil, 2048, 131072)
+    is(1, 23865, nil, 5, 4773)
+    is(1, 8192, nil, 2, 4096)
+    is(1, 8191, nil, 1, 8191)
+    is(1, 0, nil, 1, 0)
+    is(300, 300000, nil, 7, 42858)
+    is(300, 1000, nil, 1, 1000)
+    is(4096, 2 ^ 20, nil, 1, 2 ^ 20)
+    is(1, 2 ^ 28, {}, 1, 2 ^ 28)
+  end)
+end)
+
 describe("cu.fuse with a final reduction and NVRTC", function()
   if not jit.nvrtc_version() then
     it("is not available here", function() pending("no NVRTC: " .. select(2, jit.nvrtc_version())) end)

@@ -241,13 +241,21 @@ end
 -- only, where the scratch arrays are freed in order after the kernel.
 local SPLIT_BLOCKS, SPLIT_MIN = 2048, 4096
 
-function M.launch(fname, kern, ordinal, s, device, stream, sig, values)
-  local n, nsplit = #sig, 1
-  if stream == nil and s.nout < SPLIT_BLOCKS and s.nred >= 2 * SPLIT_MIN then
-    nsplit = math.min(math.ceil(SPLIT_BLOCKS / s.nout), math.ceil(s.nred / SPLIT_MIN))
+-- How a launch splits each of nout outputs of nred elements: the splits, and the elements of
+-- each split.
+function M.splits(nout, nred, stream)
+  local nsplit = 1
+  if stream == nil and nout < SPLIT_BLOCKS and nred >= 2 * SPLIT_MIN then
+    nsplit = math.min(math.ceil(SPLIT_BLOCKS / nout), math.floor(nred / SPLIT_MIN))
   end
-  local chunk = s.nred > 0 and math.ceil(s.nred / nsplit) or 0
-  if chunk > 0 then nsplit = math.ceil(s.nred / chunk) end -- no split left empty
+  local chunk = nred > 0 and math.ceil(nred / nsplit) or 0
+  if chunk > 0 then nsplit = math.ceil(nred / chunk) end -- no split left empty
+  return nsplit, chunk
+end
+
+function M.launch(fname, kern, ordinal, s, device, stream, sig, values)
+  local n = #sig
+  local nsplit, chunk = M.splits(s.nout, s.nred, stream)
   values[n + 1], values[n + 2] = nsplit, chunk
   local part, count
   if nsplit > 1 then
