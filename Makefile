@@ -361,11 +361,12 @@ header-check:
 	  $(CXX_HDR) -std=c++17 -Wall -Wextra -Werror -fsyntax-only -x c++ $$h || exit 1; \
 	  echo "$$h: C (-Wc++-compat) and C++17 clean"; done
 
-# spec/ops_rows.lua (every op's inputs and NumPy's results) and spec/sort_rows.lua (the sorting
-# family's) are what NumPy gives today.
+# spec/ops_rows.lua (every op's inputs and NumPy's results), spec/sort_rows.lua (the sorting
+# family's) and spec/dtype_tables.lua (promotion and casting) are what NumPy gives today.
 op-rows-check:
 	@$(NUMPY_PYTHON) tools/gen_op_rows.py --check
 	@$(NUMPY_PYTHON) tools/gen_sort_rows.py --check
+	@$(NUMPY_PYTHON) tools/gen_dtype_tables.py --check
 
 # File sizes, #include circles and call circles between source files (tools/check_structure.py).
 STRUCT_FLAVOUR := $(firstword $(FLAVOURS))

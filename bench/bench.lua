@@ -228,6 +228,22 @@ if needs_big then
   collectgarbage("collect")
 end
 
+-- The narrow dtypes (the peers' "dtypes" group): uint32 integers below 2^30 (CuPy's row;
+-- PyTorch has no uint32 add on CUDA) and bfloat16 (PyTorch's row; CuPy has no bfloat16), N
+-- elements (2^28 on the GPU), two operands read and one result written.
+if want("add_u32_2p28") then
+  local u = cu.random.randint(0, 2 ^ 30, {N}, {dtype = "uint32"})
+  bench("add_u32_2p28", REPS, function() return u + u end, 3 * N * B4)
+  u:free()
+  collectgarbage("collect")
+end
+if want("add_bf16_2p28") then
+  local h = cu.random.random({N}, {dtype = "bfloat16"})
+  bench("add_bf16_2p28", REPS, function() return h + h end, 3 * N * 2)
+  h:free()
+  collectgarbage("collect")
+end
+
 bench("rand_f32", REPS, function() return cu.random.random({N}, F32) end, N * B4)
 local normal = cu.random.standard_normal
 bench("randn_f32", REPS, function() return normal({N}, F32) end, N * B4)

@@ -193,6 +193,10 @@ static ca_status gemm_cublas(ca_backend *be, const ca_matmul *m, cublasOperation
     dt = CUDA_R_16F;
     ct = CUBLAS_COMPUTE_32F;
     break;
+  case CA_BFLOAT16:
+    dt = CUDA_R_16BF;
+    ct = CUBLAS_COMPUTE_32F;
+    break;
   default:
     dt = CUDA_R_64F;
     ct = CUBLAS_COMPUTE_64F;
@@ -246,8 +250,10 @@ static int dot_cublas(ca_backend *be, const ca_matmul *m, ca_status *st) {
     *st = CA_ERR_DEVICE;
     return 1;
   }
-  cudaDataType dt = m->dtype == CA_FLOAT32 ? CUDA_R_32F : m->dtype == CA_FLOAT16 ? CUDA_R_16F
-                                                                                  : CUDA_R_64F;
+  cudaDataType dt = m->dtype == CA_FLOAT32    ? CUDA_R_32F
+                    : m->dtype == CA_FLOAT16  ? CUDA_R_16F
+                    : m->dtype == CA_BFLOAT16 ? CUDA_R_16BF
+                                              : CUDA_R_64F;
   cudaDataType exec = m->dtype == CA_FLOAT64 ? CUDA_R_64F : CUDA_R_32F;
   /* the result goes to device memory: the handle's pointer mode for this call only */
   cublasStatus_t cs = cublasSetPointerMode(h, CUBLAS_POINTER_MODE_DEVICE);
@@ -296,6 +302,7 @@ extern "C" ca_status cu_matmul(ca_backend *be, const ca_matmul *m) {
     case CA_COMPLEX64: case CA_COMPLEX128: /* the core gives complex operands in BLAS layouts */
       return cu_fail_msg(be, CA_ERR_UNSUPPORTED, "cuda: complex matmul of strides cuBLAS cannot describe");
     case CA_FLOAT16: return launch_tiled<CA_FLOAT16, float, false>(be, p, s);
+    case CA_BFLOAT16: return launch_tiled<CA_BFLOAT16, float, false>(be, p, s);
     case CA_FLOAT32: return launch_tiled<CA_FLOAT32, float, false>(be, p, s);
     default: return launch_tiled<CA_FLOAT64, double, false>(be, p, s);
     }
@@ -306,6 +313,8 @@ extern "C" ca_status cu_matmul(ca_backend *be, const ca_matmul *m) {
   case CA_UINT8: return launch_tiled<CA_UINT8, uint32_t, false>(be, p, s);
   case CA_INT16: return launch_tiled<CA_INT16, uint32_t, false>(be, p, s);
   case CA_INT32: return launch_tiled<CA_INT32, uint32_t, false>(be, p, s);
+  case CA_UINT16: return launch_tiled<CA_UINT16, uint32_t, false>(be, p, s);
+  case CA_UINT32: return launch_tiled<CA_UINT32, uint32_t, false>(be, p, s);
   default: return launch_tiled<CA_INT64, uint64_t, false>(be, p, s);
   }
 }

@@ -7,8 +7,8 @@
  *    (stride 0) in every operand; scalars by value. 16-byte vector loads/stores, 2 vectors
  *    in flight per operand per thread when the rows are 16-byte aligned, else scalar accesses
  *    (still 8 or more per thread). Instantiated per (op, compute dtype) for int32, int64,
- *    float16, float32, float64 and complex64 (the ops with complex formulas); complex128
- *    takes the general path.
+ *    float16, float32, float64 and complex64 (the ops with complex formulas), and for uint16,
+ *    uint32 and bfloat16 the arithmetic of narrow_fast; complex128 takes the general path.
  *  - general: any dims, strides and operand dtypes (converted on load, by a switch on the
  *    dtype), instantiated per (op, compute kind): k_general (general.cuh) with an op's body.
  * Kernels index with 32-bit math; larger loops are split on the host. */
@@ -37,6 +37,7 @@
     template <class X> CU_D static auto f(X x) -> decltype(ca_##name##_f(x)) { return ca_##name##_f(x); } \
     template <class X> CU_D static auto d(X x) -> decltype(ca_##name##_d(x)) { return ca_##name##_d(x); } \
     template <class X> CU_D static auto h(X x) -> decltype(ca_##name##_h(x)) { return ca_##name##_h(x); } \
+    template <class X> CU_D static auto b(X x) -> decltype(ca_##name##_b(x)) { return ca_##name##_b(x); } \
     template <class X> CU_D static auto c(X x) -> decltype(ca_##name##_c(x)) { return ca_##name##_c(x); } \
     template <class X> CU_D static auto z(X x) -> decltype(ca_##name##_z(x)) { return ca_##name##_z(x); } \
   };
@@ -48,6 +49,7 @@
     template <class X> CU_D static auto f(X x, X y) -> decltype(ca_##name##_f(x, y)) { return ca_##name##_f(x, y); } \
     template <class X> CU_D static auto d(X x, X y) -> decltype(ca_##name##_d(x, y)) { return ca_##name##_d(x, y); } \
     template <class X> CU_D static auto h(X x, X y) -> decltype(ca_##name##_h(x, y)) { return ca_##name##_h(x, y); } \
+    template <class X> CU_D static auto b(X x, X y) -> decltype(ca_##name##_b(x, y)) { return ca_##name##_b(x, y); } \
     template <class X> CU_D static auto c(X x, X y) -> decltype(ca_##name##_c(x, y)) { return ca_##name##_c(x, y); } \
     template <class X> CU_D static auto z(X x, X y) -> decltype(ca_##name##_z(x, y)) { return ca_##name##_z(x, y); } \
   };
@@ -91,6 +93,11 @@ struct KD {
 struct KH {
   typedef float C;
   template <class Op, class... A> CU_D static auto call(A... a) -> decltype(Op::h(a...)) { return Op::h(a...); }
+};
+/* bfloat16 likewise (scalar.h's CA_BF16_FORMULAS) */
+struct KB {
+  typedef float C;
+  template <class Op, class... A> CU_D static auto call(A... a) -> decltype(Op::b(a...)) { return Op::b(a...); }
 };
 struct KC {
   typedef ca_c8 C;
@@ -386,11 +393,23 @@ template <class Op, class K, int DT, int NIN> static ca_status run_kind(ca_backe
   }
 }
 
+/* The ops whose fast path is instantiated for uint16, uint32 and bfloat16 too (each fast
+ * instantiation costs compile time; their other ops take the general path). */
+template <class Op> constexpr bool narrow_fast() {
+  return std::is_same<Op, B_add>::value || std::is_same<Op, B_subtract>::value ||
+         std::is_same<Op, B_multiply>::value;
+}
+
 template <class Op, int NIN> static ca_status run_op(ca_backend *be, const ca_loop *l) {
   if (l->size == 0) return CA_OK;
   switch (l->compute) {
   case CA_INT32: return run_kind<Op, KI, CA_INT32, NIN>(be, l);
   case CA_INT64: return run_kind<Op, KI, CA_INT64, NIN>(be, l);
+  case CA_UINT16: return run_kind<Op, KI, narrow_fast<Op>() ? (int)CA_UINT16 : -1, NIN>(be, l);
+  case CA_UINT32: return run_kind<Op, KI, narrow_fast<Op>() ? (int)CA_UINT32 : -1, NIN>(be, l);
+  case CA_BFLOAT16:
+    if constexpr (has_formula<Op, KB, NIN>::value) return run_kind<Op, KB, -1, NIN>(be, l);
+    else return run_kind<Op, KF, narrow_fast<Op>() ? (int)CA_BFLOAT16 : -1, NIN>(be, l);
   case CA_FLOAT16:
     if constexpr (has_formula<Op, KH, NIN>::value) return run_kind<Op, KH, CA_FLOAT16, NIN>(be, l);
     else return run_kind<Op, KF, CA_FLOAT16, NIN>(be, l);

@@ -25,15 +25,24 @@ struct rparams {
 __device__ __forceinline__ float affine_f(float a, float b, float u) { return __fadd_rn(a, __fmul_rn(b, u)); }
 __device__ __forceinline__ double affine_d(double a, double b, double u) { return __dadd_rn(a, __dmul_rn(b, u)); }
 
-/* float32 / float16: four elements per block. */
-template <int DIST, bool HALF> __global__ void k_random4(rparams p) {
+/* A float value as a 16-bit element of dtype DT (float16 or bfloat16). */
+template <int DT> __device__ __forceinline__ uint16_t bits16(float v) {
+  return DT == CA_BFLOAT16 ? ca_float_to_bf16(v) : ca_float_to_half(v);
+}
+
+/* float32 / float16 / bfloat16 (DT): four elements per block. */
+template <int DIST, int DT> __global__ void k_random4(rparams p) {
+  constexpr bool HALF = DT != CA_FLOAT32;
   int64_t stride = (int64_t)gridDim.x * blockDim.x;
   for (int64_t b = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; b < p.nblocks; b += stride) {
     ca_u32x4 w = ca_philox(p.seed, p.counter + (uint64_t)b);
     float v[4];
     if (DIST == CA_DIST_UNIFORM) {
 #pragma unroll
-      for (int e = 0; e < 4; e++) v[e] = affine_f(p.f1, p.fspan, HALF ? ca_u01_h(w.v[e]) : ca_u01_f(w.v[e]));
+      for (int e = 0; e < 4; e++)
+        v[e] = affine_f(p.f1, p.fspan, DT == CA_FLOAT16    ? ca_u01_h(w.v[e])
+                                       : DT == CA_BFLOAT16 ? ca_u01_b(w.v[e])
+                                                           : ca_u01_f(w.v[e]));
     } else {
       float z[4];
       ca_box_muller_f(ca_u01_f(w.v[0]), ca_u01_f(w.v[1]), &z[0], &z[1]);
@@ -46,11 +55,11 @@ template <int DIST, bool HALF> __global__ void k_random4(rparams p) {
       uint16_t *o = (uint16_t *)p.out + i0;
       if (i0 + 4 <= p.n && ((uintptr_t)o & 7) == 0) {
         uint2 s;
-        s.x = (uint32_t)ca_float_to_half(v[0]) | ((uint32_t)ca_float_to_half(v[1]) << 16);
-        s.y = (uint32_t)ca_float_to_half(v[2]) | ((uint32_t)ca_float_to_half(v[3]) << 16);
+        s.x = (uint32_t)bits16<DT>(v[0]) | ((uint32_t)bits16<DT>(v[1]) << 16);
+        s.y = (uint32_t)bits16<DT>(v[2]) | ((uint32_t)bits16<DT>(v[3]) << 16);
         *(uint2 *)o = s;
       } else {
-        for (int e = 0; e < 4 && i0 + e < p.n; e++) o[e] = ca_float_to_half(v[e]);
+        for (int e = 0; e < 4 && i0 + e < p.n; e++) o[e] = bits16<DT>(v[e]);
       }
     } else {
       float *o = (float *)p.out + i0;
@@ -143,12 +152,16 @@ extern "C" ca_status cu_random(ca_backend *be, int dist, void *out, int dtype, i
     else k_random2d<CA_DIST_NORMAL><<<grid, 256, 0, s>>>(p);
   } else if (dtype == CA_FLOAT32) {
     name = "random (float32)";
-    if (dist == CA_DIST_UNIFORM) k_random4<CA_DIST_UNIFORM, false><<<grid, 256, 0, s>>>(p);
-    else k_random4<CA_DIST_NORMAL, false><<<grid, 256, 0, s>>>(p);
+    if (dist == CA_DIST_UNIFORM) k_random4<CA_DIST_UNIFORM, CA_FLOAT32><<<grid, 256, 0, s>>>(p);
+    else k_random4<CA_DIST_NORMAL, CA_FLOAT32><<<grid, 256, 0, s>>>(p);
+  } else if (dtype == CA_BFLOAT16) {
+    name = "random (bfloat16)";
+    if (dist == CA_DIST_UNIFORM) k_random4<CA_DIST_UNIFORM, CA_BFLOAT16><<<grid, 256, 0, s>>>(p);
+    else k_random4<CA_DIST_NORMAL, CA_BFLOAT16><<<grid, 256, 0, s>>>(p);
   } else {
     name = "random (float16)";
-    if (dist == CA_DIST_UNIFORM) k_random4<CA_DIST_UNIFORM, true><<<grid, 256, 0, s>>>(p);
-    else k_random4<CA_DIST_NORMAL, true><<<grid, 256, 0, s>>>(p);
+    if (dist == CA_DIST_UNIFORM) k_random4<CA_DIST_UNIFORM, CA_FLOAT16><<<grid, 256, 0, s>>>(p);
+    else k_random4<CA_DIST_NORMAL, CA_FLOAT16><<<grid, 256, 0, s>>>(p);
   }
   return cu_check_launch(be, name);
 }

@@ -313,7 +313,8 @@ template <class Op> ca_status by_dtype(ca_backend *be, const rparams &p, const O
   case CA_UINT8: return run_kernels<Op, CA_UINT8>(be, p, op);
   case CA_INT16: return run_kernels<Op, CA_INT16>(be, p, op);
   case CA_INT32: return run_kernels<Op, CA_INT32>(be, p, op);
-  default: return run_kernels<Op, CA_INT64>(be, p, op);
+  case CA_INT64: return run_kernels<Op, CA_INT64>(be, p, op);
+  default: return run_kernels<Op, -1>(be, p, op); /* the others through the run-time switch */
   }
 }
 
@@ -321,14 +322,16 @@ template <class Op> ca_status by_float_dtype(ca_backend *be, const rparams &p, c
   switch (p.in_dt) {
   case CA_FLOAT16: return run_kernels<Op, CA_FLOAT16>(be, p, op);
   case CA_FLOAT32: return run_kernels<Op, CA_FLOAT32>(be, p, op);
-  default: return run_kernels<Op, CA_FLOAT64>(be, p, op);
+  case CA_FLOAT64: return run_kernels<Op, CA_FLOAT64>(be, p, op);
+  default: return run_kernels<Op, -1>(be, p, op); /* bfloat16 through the run-time switch */
   }
 }
 
 /* float16 and float32 inputs (ops computing in float). */
 template <class Op> ca_status by_float32(ca_backend *be, const rparams &p, const Op &op) {
   if (p.in_dt == CA_FLOAT32) return run_kernels<Op, CA_FLOAT32>(be, p, op);
-  return run_kernels<Op, CA_FLOAT16>(be, p, op);
+  if (p.in_dt == CA_FLOAT16) return run_kernels<Op, CA_FLOAT16>(be, p, op);
+  return run_kernels<Op, -1>(be, p, op);
 }
 
 static int64_t iabs(int64_t x) { return x < 0 ? -x : x; }
@@ -406,7 +409,8 @@ template <class Row> ca_status run_arg(ca_backend *be, int, rparams p) {
   plan(be, &p);
   if (p.in_dt == CA_FLOAT64) return run_kernels<ArgOp<Row, double>, CA_FLOAT64>(be, p, ArgOp<Row, double>());
   if (p.in_dt == CA_FLOAT32) return run_kernels<ArgOp<Row, float>, CA_FLOAT32>(be, p, ArgOp<Row, float>());
-  if (p.in_dt == CA_FLOAT16) return run_kernels<ArgOp<Row, float>, -1>(be, p, ArgOp<Row, float>());
+  if (p.in_dt == CA_FLOAT16 || p.in_dt == CA_BFLOAT16)
+    return run_kernels<ArgOp<Row, float>, -1>(be, p, ArgOp<Row, float>());
   return run_kernels<ArgOp<Row, ca_i>, -1>(be, p, ArgOp<Row, ca_i>());
 }
 

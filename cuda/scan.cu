@@ -18,7 +18,8 @@ namespace {
 struct sparams {
   const char *in;
   char *out;
-  int in_dt, out_dt, nout, prod, half;
+  int in_dt, out_dt, nout, prod;
+  int narrow; /* float16 or bfloat16 output (its running value is rounded each step), else -1 */
   int64_t oshape[CA_MAXDIMS], istr[CA_MAXDIMS], ostr[CA_MAXDIMS];
   int64_t M, L, is, os;
 };
@@ -28,7 +29,8 @@ template <class Acc> __host__ __device__ __forceinline__ Acc sop(int prod, Acc a
   return prod ? cur::at<cur::Fold_prod::Comb, Acc>(a, b) : cur::at<cur::Fold_sum::Comb, Acc>(a, b);
 }
 
-/* A thread per row, in order (float16 outputs read back each rounded running value). */
+/* A thread per row, in order (float16 and bfloat16 outputs read back each rounded running
+ * value). */
 template <class Acc> __global__ void k_scan_seq(const sparams p) {
   for (int64_t m = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; m < p.M; m += (int64_t)gridDim.x * blockDim.x) {
     int64_t ib, ob;
@@ -37,7 +39,7 @@ template <class Acc> __global__ void k_scan_seq(const sparams p) {
     for (int64_t i = 0; i < p.L; i++) {
       s = sop<Acc>(p.prod, s, cuk::ld_rt<Acc>(p.in, p.in_dt, ib + i * p.is));
       if constexpr (std::is_same<Acc, float>::value)
-        if (p.half) s = ca_half_to_float(ca_float_to_half(s));
+        if (p.narrow >= 0) s = ca_narrow_f(p.narrow, s);
       cuk::st_rt<Acc>(p.out, p.out_dt, ob + i * p.os, s);
     }
   }
@@ -110,7 +112,7 @@ template <class Acc> ca_status scan_kernels(ca_backend *be, const sparams &p) {
   int64_t cap = (int64_t)cuk::sm_count(be) * 16;
   int acc_dt = std::is_integral<Acc>::value ? CA_INT64 : sizeof(Acc) == 4 ? CA_FLOAT32 : CA_FLOAT64;
   if (p.nout == 0 && p.is == 1 && p.os == 1 && p.out_dt == acc_dt) return scan_cub<Acc>(be, p);
-  if (p.L <= 32 || (p.half && p.L <= 65536)) {
+  if (p.L <= 32 || (p.narrow >= 0 && p.L <= 65536)) {
     k_scan_seq<Acc><<<cuk::blocks_for(p.M, 128, cap), 128, 0, s>>>(p);
     return cu_check_launch(be, "scan");
   }
@@ -133,7 +135,7 @@ extern "C" ca_status cu_scan(ca_backend *be, int op, const ca_reduction *r) {
   p.out_dt = r->out.dtype;
   p.nout = r->nout;
   p.prod = op == CA_OP_prod;
-  p.half = r->out.dtype == CA_FLOAT16;
+  p.narrow = r->out.dtype == CA_FLOAT16 || r->out.dtype == CA_BFLOAT16 ? r->out.dtype : -1;
   p.M = 1;
   for (int d = 0; d < r->nout; d++) {
     p.oshape[d] = r->shape[d];

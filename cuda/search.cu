@@ -73,7 +73,7 @@ __global__ void k_scatter_add(int dt, char *base, const int64_t *offs, const cha
     case CA_FLOAT64: atomicAdd((double *)p, *(const double *)x); break;
     case CA_INT32: atomicAdd((int *)p, *(const int *)x); break;
     case CA_INT64: atomicAdd((unsigned long long *)p, (unsigned long long)*(const int64_t *)x); break;
-    case CA_FLOAT16: cas_add<float>(p, dt, cuk::ld_rt<float>(x, dt, 0)); break;
+    case CA_FLOAT16: case CA_BFLOAT16: cas_add<float>(p, dt, cuk::ld_rt<float>(x, dt, 0)); break;
     case CA_COMPLEX64: /* the parts add on their own */
       atomicAdd((float *)p, ((const float *)x)[0]);
       atomicAdd((float *)p + 1, ((const float *)x)[1]);

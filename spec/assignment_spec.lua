@@ -147,6 +147,16 @@ H.each_device("assignment conversions", function()
     H.raises("cannot convert float NaN to integer", set, cu.zeros(2, {dtype = "int64"}), 1, H.nan)
     H.raises("cannot convert float infinity to integer", set, cu.zeros(2, {dtype = "int16"}), 1,
              -H.inf)
+    -- NumPy: OverflowError (Python int too large to convert to C long)
+    H.raises("index assignment: Lua number 1e+20 is too large to convert to an integer (int32)",
+             set, cu.zeros(2, {dtype = "int32"}), 1, 1e20)
+    H.raises("Lua number -1e+19 is too large to convert to an integer (int64)", set,
+             cu.zeros(2, {dtype = "int64"}), {{}}, -1e19)
+    H.raises("Lua number 9.2233720368547758e+18 is too large", set,
+             cu.zeros(2, {dtype = "int64"}), 1, 2 ^ 63)
+    local b = cu.zeros(2, {dtype = "bool"})
+    b[1] = 1e20
+    H.same(b, {true, false})
   end)
 end)
 
@@ -189,7 +199,7 @@ H.each_device("assignment through boolean masks", function()
 
   it("raises when the value does not fit the selection", function()
     local a = a34()
-    H.raises("could not broadcast input of shape (3,) into shape (4,)", set, a,
+    H.raises("index assignment: could not broadcast input of shape (3,) into shape (4,)", set, a,
              cu.equal(a % 3, 0), cu.array{1, 2, 3})
     H.raises("could not broadcast input of shape (3,) into shape (2, 4)", set, a,
              cu.array{true, false, true}, cu.array{1, 2, 3})

@@ -270,6 +270,7 @@ H.each_device("logical ops", function()
     H.same(a * b, {true, false, false})
     H.raises("subtract: not supported for bool arrays", function() return a - b end)
     H.raises("negative: not supported for bool arrays", function() return -a end)
+    H.raises("sign: not supported for bool arrays", cu.sign, a) -- NumPy has no bool loop
   end)
 end)
 

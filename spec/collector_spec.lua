@@ -198,7 +198,7 @@ H.each_device("finalizers inside operations", function()
     local cases = {
       {"add", 6, function(o) return cu.add(a, 1, {out = o}) end},
       {"sqrt", 6, function(o) return cu.sqrt(a, {out = o}) end},
-      {"minimum", 6, function(o) return cu.clip(a, 0, 1, {out = o}) end},
+      {"clip", 6, function(o) return cu.clip(a, 0, 1, {out = o}) end},
       {"sum", 3, function(o) return cu.sum(a23, 1, {out = o}) end},
       {"cumsum", 6, function(o) return cu.cumsum(a, {out = o}) end},
       {"matmul", 2, function(o) return cu.matmul(a23, cu.ones(3), {out = o}) end},

@@ -87,6 +87,10 @@ H.each_device("cu.array", function(dev)
     b:fill(9)
     H.same(a, {1, 2, 3})
     H.same(b, {9, 9, 9})
+    local t = cu.zeros(2, {dtype = "bool"}) -- the truth of the number, as NumPy's fill
+    H.same(t:fill(0.5), {true, true})
+    H.same(t:fill(0), {false, false})
+    H.same(t:fill(-0.25), {true, true})
     local c = cu.array(a, {dtype = "float32"})
     assert.are.equal("float32", c.dtype)
     H.same(c, {1, 2, 3})
@@ -282,6 +286,23 @@ H.each_device("cu.arange", function()
     H.raises("arange: expected (stop), (start, stop) or (start, stop, step)", cu.arange)
     H.raises("arange: stop must be finite", cu.arange, 0, math.huge)
     H.raises("arange: unknown option 'typo'", cu.arange, 3, {typo = 1})
+  end)
+
+  -- NumPy 2 stores start and start + step as Python ints, which must fit the dtype; the
+  -- stop and the later values are not checked (they wrap, as NumPy's fill computes them)
+  it("raises when start or start + step do not fit an integer dtype", function()
+    local u8 = {dtype = "uint8"}
+    H.raises("arange: Lua integer -7 is out of bounds for uint8", cu.arange, -7, 9, u8)
+    H.raises("arange: start + step (200 + 100) is out of bounds for uint8", cu.arange, 200, 500,
+             100, u8)
+    H.raises("arange: Lua integer 128 is out of bounds for int8", cu.arange, 128, 0, -1,
+             {dtype = "int8"})
+    H.same(cu.arange(0, 300, 100, u8), {0, 100, 200})
+    H.same(cu.arange(250, 260, 10, u8), {250})
+    H.same(cu.arange(100, 300, 150, u8), {100, 250})
+    H.same(cu.arange(5, -3, -1, u8), {5, 4, 3, 2, 1, 0, 255, 254})
+    H.same(cu.arange(3, 1, 300, u8), {})
+    H.same(cu.arange(0.5, 300.5, 100, u8), {0, 100, 200})
   end)
 end)
 

@@ -9,19 +9,20 @@ local H = require "helper"
 
 -- every dtype the core has (cu.dtypes), so that a new dtype is covered without a change here
 local DTYPES = cu.dtypes
-local FLOATS = {float16 = true, float32 = true, float64 = true, complex64 = true, complex128 = true}
+local FLOATS = {float16 = true, float32 = true, float64 = true, complex64 = true, complex128 = true,
+                bfloat16 = true}
 local COMPLEX = {complex64 = true, complex128 = true}
 
 -- Relative tolerances for float results (H.close), by what is compared: an op's name or a
 -- family named below, then per dtype. Integer and bool results always agree exactly.
 local TOLERANCE = {
-  default = {float16 = 2e-3, float32 = 2e-5, float64 = 1e-12},
-  reduce = {float16 = 1e-4, float32 = 1e-4, float64 = 1e-4},   -- summation orders differ
-  reduce_into = {float16 = 2e-3, float32 = 1e-4, float64 = 1e-4}, -- dtype=: the result's dtype
-  scan = {float16 = 1e-4, float32 = 1e-4, float64 = 1e-4},
-  matmul = {float16 = 1e-2, float32 = 1e-4, float64 = 1e-10},
-  astype = {float16 = 0, float32 = 0, float64 = 0},             -- conversions are exact
-  random = {float16 = 0, float32 = 0, float64 = 0},             -- the same stream, [0, 1)
+  default = {float16 = 2e-3, float32 = 2e-5, float64 = 1e-12, bfloat16 = 1.6e-2},
+  reduce = {float16 = 1e-4, float32 = 1e-4, float64 = 1e-4, bfloat16 = 8e-3}, -- orders differ
+  reduce_into = {float16 = 2e-3, float32 = 1e-4, float64 = 1e-4, bfloat16 = 1.6e-2},
+  scan = {float16 = 1e-4, float32 = 1e-4, float64 = 1e-4, bfloat16 = 1e-4},
+  matmul = {float16 = 1e-2, float32 = 1e-4, float64 = 1e-10, bfloat16 = 3e-2},
+  astype = {float16 = 0, float32 = 0, float64 = 0, bfloat16 = 0}, -- conversions are exact
+  random = {float16 = 0, float32 = 0, float64 = 0, bfloat16 = 0}, -- the same stream, [0, 1)
   random_dists = {float32 = 2e-6, float64 = 1e-12},              -- log, exp, tan in the last bits
   add_at = {float32 = 1e-4, float64 = 1e-10},                  -- atomics add in any order
 }
@@ -58,6 +59,9 @@ local function values(dtype, n)
     local u = rnd()
     if dtype == "bool" then t[i] = u < 0.5
     elseif dtype == "uint8" then t[i] = math.floor(u * 256)
+    elseif dtype == "uint16" or dtype == "uint32" then -- small values, and the upper half
+      local top = dtype == "uint16" and 65536 or 4294967296
+      t[i] = u < 0.7 and math.floor(u * 30) or top - 1 - math.floor(rnd() * top / 2)
     elseif COMPLEX[dtype] then -- {re, im} pairs, each part as a float's
       local p = values("float64", 2)
       t[i] = {p[1], p[2]}
@@ -478,6 +482,22 @@ describe("GPU against CPU", function()
     {"nanmedian", function(a) return cu.nanmedian(a, -1) end},
     {"nanpercentile", function(a) return cu.nanpercentile(a, {10, 75}, 1, {method = "midpoint"}) end},
     {"histogram", function(a) return (cu.histogram(a, {bins = 7, range = {-5, 5}})) end},
+    {"histogram auto", function(a) return (cu.histogram(a, "auto", {range = {-5, 5}})) end},
+    {"histogram_bin_edges stone",
+      function(a) return cu.histogram_bin_edges(a, "stone", {range = {-5, 5}}) end},
+    {"histogramdd", function(a)
+      return (cu.histogramdd({a:ravel(), cu.flip(a:ravel())}, {3, 4}, {range = {{-5, 5}, {-9, 9}}}))
+    end},
+    {"histogram2d density", function(a)
+      return (cu.histogram2d(a:ravel(), a:ravel(), 5, {range = {{-5, 5}, {-5, 5}}, density = true}))
+    end},
+    {"unique axis 1", function(a) return cu.unique(a, {axis = 1}) end},
+    {"unique axis -1 inverse", function(a)
+      return cu.unique(a, {axis = -1, return_inverse = true, equal_nan = false}).inverse
+    end},
+    {"unique_all indices", function(a) return cu.unique_all(a).indices end},
+    {"unique_counts", function(a) return cu.unique_counts(a).counts end},
+    {"sort_complex", function(a) return cu.sort_complex(a) end},
     {"bincount", function(a)
       local x = a:astype("int64"):ravel()
       return cu.bincount(cu.where(cu.less(x, 0), 0, x))
@@ -496,6 +516,30 @@ describe("GPU against CPU", function()
         end
       end
     end
+  end)
+
+  it("convolves and correlates as the CPU does (cuBLAS and the integer products)", function()
+    for _, dt in ipairs(DTYPES) do
+      if dt ~= "float16" then -- float16 sums of products round in the products' order
+        for _, lay in ipairs(LAYOUTS) do
+          for _, n in ipairs({1, 7, 1500}) do
+            local c, g = pair(dt, lay[2](n))
+            c, g = lay[3](c), lay[3](g)
+            local function short(a)
+              return a.size == 0 and a:ravel() or a:ravel()[{{1, math.min(a.size, 4)}}]
+            end
+            both(("convolve %s %s n=%d"):format(dt, lay[1], n), "matmul",
+              function(a) return cu.convolve(a:ravel(), short(a)) end, c, g)
+            both(("correlate same %s %s n=%d"):format(dt, lay[1], n), "matmul",
+              function(a) return cu.correlate(short(a), a:ravel(), {mode = "same"}) end, c, g)
+          end
+        end
+      end
+    end
+    -- outputs in blocks of windows (a shorter sequence of 3000: blocks of 1398 outputs)
+    local c = cu.subtract(cu.arange(9000, {dtype = "float64", device = "cpu"}) % 17, 8)
+    both("convolve in blocks", "matmul", function(a) return cu.convolve(a, a[{{1, 3000}}]) end, c,
+      c:to("cuda"))
   end)
 
   it("adds at repeated indices (add_at) as the CPU does", function()

@@ -5,103 +5,9 @@ local cu = require "cuarray"
 local H = require "helper"
 
 
-local NAMES = {"bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64",
-               "complex64", "complex128"}
-
--- np.promote_types(row, column), columns in NAMES order
-local PROMOTE = {
-  bool = {"bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64",
-    "complex64", "complex128"},
-  int8 = {"int8", "int8", "int16", "int16", "int32", "int64", "float16", "float32", "float64",
-    "complex64", "complex128"},
-  uint8 = {"uint8", "int16", "uint8", "int16", "int32", "int64", "float16", "float32", "float64",
-    "complex64", "complex128"},
-  int16 = {"int16", "int16", "int16", "int16", "int32", "int64", "float32", "float32", "float64",
-    "complex64", "complex128"},
-  int32 = {"int32", "int32", "int32", "int32", "int32", "int64", "float64", "float64", "float64",
-    "complex128", "complex128"},
-  int64 = {"int64", "int64", "int64", "int64", "int64", "int64", "float64", "float64", "float64",
-    "complex128", "complex128"},
-  float16 = {"float16", "float16", "float16", "float32", "float64", "float64", "float16", "float32",
-    "float64", "complex64", "complex128"},
-  float32 = {"float32", "float32", "float32", "float32", "float64", "float64", "float32", "float32",
-    "float64", "complex64", "complex128"},
-  float64 = {"float64", "float64", "float64", "float64", "float64", "float64", "float64", "float64",
-    "float64", "complex128", "complex128"},
-  complex64 = {"complex64", "complex64", "complex64", "complex64", "complex128", "complex128",
-    "complex64", "complex64", "complex128", "complex64", "complex128"},
-  complex128 = {"complex128", "complex128", "complex128", "complex128", "complex128", "complex128",
-    "complex128", "complex128", "complex128", "complex128", "complex128"},
-}
-
--- np.can_cast(row, column, casting) as 0/1 strings, columns in NAMES order
-local CAN_CAST = {
-  no = {
-    bool = "10000000000",
-    int8 = "01000000000",
-    uint8 = "00100000000",
-    int16 = "00010000000",
-    int32 = "00001000000",
-    int64 = "00000100000",
-    float16 = "00000010000",
-    float32 = "00000001000",
-    float64 = "00000000100",
-    complex64 = "00000000010",
-    complex128 = "00000000001",
-  },
-  equiv = {
-    bool = "10000000000",
-    int8 = "01000000000",
-    uint8 = "00100000000",
-    int16 = "00010000000",
-    int32 = "00001000000",
-    int64 = "00000100000",
-    float16 = "00000010000",
-    float32 = "00000001000",
-    float64 = "00000000100",
-    complex64 = "00000000010",
-    complex128 = "00000000001",
-  },
-  safe = {
-    bool = "11111111111",
-    int8 = "01011111111",
-    uint8 = "00111111111",
-    int16 = "00011101111",
-    int32 = "00001100101",
-    int64 = "00000100101",
-    float16 = "00000011111",
-    float32 = "00000001111",
-    float64 = "00000000101",
-    complex64 = "00000000011",
-    complex128 = "00000000001",
-  },
-  same_kind = {
-    bool = "11111111111",
-    int8 = "01011111111",
-    uint8 = "01111111111",
-    int16 = "01011111111",
-    int32 = "01011111111",
-    int64 = "01011111111",
-    float16 = "00000011111",
-    float32 = "00000011111",
-    float64 = "00000011111",
-    complex64 = "00000000011",
-    complex128 = "00000000011",
-  },
-  unsafe = {
-    bool = "11111111111",
-    int8 = "11111111111",
-    uint8 = "11111111111",
-    int16 = "11111111111",
-    int32 = "11111111111",
-    int64 = "11111111111",
-    float16 = "11111111111",
-    float32 = "11111111111",
-    float64 = "11111111111",
-    complex64 = "11111111111",
-    complex128 = "11111111111",
-  },
-}
+-- NumPy's promotion and casting tables (tools/gen_dtype_tables.py)
+local T = require "dtype_tables"
+local NAMES, PROMOTE, CAN_CAST = T.NAMES, T.PROMOTE, T.CAN_CAST
 
 describe("dtype names", function()
   it("lists the dtypes and names each", function()
@@ -111,7 +17,8 @@ describe("dtype names", function()
 
   it("accepts NumPy's aliases", function()
     local aliases = {f4 = "float32", f8 = "float64", i4 = "int32", i8 = "int64", u1 = "uint8",
-                     double = "float64", half = "float16", int = "int64", float = "float64"}
+                     double = "float64", half = "float16", int = "int64", float = "float64",
+                     u2 = "uint16", ushort = "uint16", u4 = "uint32", uintc = "uint32"}
     for alias, name in pairs(aliases) do
       assert.are.equal(name, cu.zeros(1, {dtype = alias}).dtype)
     end
@@ -119,7 +26,8 @@ describe("dtype names", function()
 
   it("reports itemsize and nbytes", function()
     local sizes = {bool = 1, int8 = 1, uint8 = 1, int16 = 2, int32 = 4, int64 = 8, float16 = 2,
-                   float32 = 4, float64 = 8, complex64 = 8, complex128 = 16}
+                   float32 = 4, float64 = 8, complex64 = 8, complex128 = 16, uint16 = 2, uint32 = 4,
+                   bfloat16 = 2}
     for name, size in pairs(sizes) do
       local a = cu.zeros({2, 3}, {dtype = name})
       assert.are.equal(size, a.itemsize)
@@ -202,7 +110,8 @@ end)
 H.each_device("result dtypes of ops", function()
   local float_for = {bool = "float16", int8 = "float16", uint8 = "float16", int16 = "float32",
                      int32 = "float64", int64 = "float64", float16 = "float16",
-                     float32 = "float32", float64 = "float64"}
+                     float32 = "float32", float64 = "float64", uint16 = "float32",
+                     uint32 = "float64", bfloat16 = "bfloat16"}
   it("math functions of complex dtypes keep the dtype, or raise where there is no formula", function()
     for _, name in ipairs({"complex64", "complex128"}) do
       local a = cu.ones(2, {dtype = name})
@@ -213,13 +122,14 @@ H.each_device("result dtypes of ops", function()
     end
   end)
   for _, name in ipairs(NAMES) do
-    if name:match("^complex") then break end
-    it("math functions of " .. name .. " give " .. float_for[name], function()
-      local a = cu.ones(2, {dtype = name})
-      for _, f in ipairs({"exp", "log", "sqrt", "sin", "tanh", "log1p"}) do
-        assert.are.equal(float_for[name], cu[f](a).dtype, f .. "(" .. name .. ")")
-      end
-    end)
+    if not name:match("^complex") then
+      it("math functions of " .. name .. " give " .. float_for[name], function()
+        local a = cu.ones(2, {dtype = name})
+        for _, f in ipairs({"exp", "log", "sqrt", "sin", "tanh", "log1p"}) do
+          assert.are.equal(float_for[name], cu[f](a).dtype, f .. "(" .. name .. ")")
+        end
+      end)
+    end
   end
 
   it("computes exp of int8 in float16", function()
@@ -229,7 +139,7 @@ H.each_device("result dtypes of ops", function()
   end)
 
   it("divides integers into float64", function()
-    for _, name in ipairs({"bool", "int8", "uint8", "int16", "int32", "int64"}) do
+    for _, name in ipairs({"bool", "int8", "uint8", "int16", "int32", "int64", "uint16", "uint32"}) do
       local r = cu.ones(2, {dtype = name}) / cu.ones(2, {dtype = name})
       assert.are.equal("float64", r.dtype, name)
     end
@@ -477,6 +387,10 @@ describe("dtype introspection", function()
     assert.are.same({0, 255}, {cu.iinfo("uint8").min, cu.iinfo("uint8").max})
     assert.are.same({-32768, 32767}, {cu.iinfo("int16").min, cu.iinfo("int16").max})
     assert.are.same({-2147483648, 2147483647}, {cu.iinfo("int32").min, cu.iinfo("int32").max})
+    assert.are.same({0, 65535, 16, "u"},
+      {cu.iinfo("uint16").min, cu.iinfo("uint16").max, cu.iinfo("uint16").bits, cu.iinfo("uint16").kind})
+    assert.are.same({0, 4294967295, 32, "u"},
+      {cu.iinfo("uint32").min, cu.iinfo("uint32").max, cu.iinfo("uint32").bits, cu.iinfo("uint32").kind})
     assert.are.equal(64, cu.iinfo(cu.zeros(1, {dtype = "int64"})).bits)
     assert.is_true(cu.iinfo("int64").max > 9.2e18 and cu.iinfo("int64").min < -9.2e18)
     H.raises("iinfo: invalid integer data type 'float32'", cu.iinfo, "float32")

@@ -98,6 +98,26 @@ H.each_device("errors", function()
      {device = "tpu"}},
     {"array: device must be a string such as \"cpu\" or \"cuda:0\", got number", cu.array, {1},
      {device = 0}},
+    {"with_device: device must be a string such as \"cpu\" or \"cuda:0\", got table",
+     cu.with_device, {}, print},
+    {"device: device must be a string", cu.device, true},
+    -- compositions raise in their own name, not in that of the ops they are built on
+    {"complex: the real part must be a real array or a number, got table", cu.complex, {}, 1},
+    {"complex: the imaginary part must be a real array or a number, got string", cu.complex,
+     cu.ones(2), "x"},
+    {"complex: shapes", cu.complex, cu.ones(2), cu.ones(3)},
+    {"tile: too many dimensions (33; at most 32)", cu.tile, cu.ones(2), thirty_three_ones()},
+    {"identity: unknown dtype 'x'", cu.identity, 3, {dtype = "x"}},
+    {"identity: an array of shape (1099511627776, 1099511627776)", cu.identity, 2 ^ 40},
+    {"clip: operands must be arrays or numbers, got string", cu.clip, cu.ones(2), "a", 1},
+    {"clip: Lua integer 300 is out of bounds for int8", cu.clip,
+     cu.ones(2, {dtype = "int8"}), 0, 300},
+    {"dot: Lua integer 300 is out of bounds for int8", cu.dot, 300,
+     cu.ones(1, {dtype = "int8"})},
+    {"inner: Lua integer 300 is out of bounds for int8", cu.inner,
+     cu.ones(1, {dtype = "int8"}), 300},
+    {"nanquantile: q must hold numbers, got string", cu.nanquantile, cu.ones(3),
+     setmetatable({"x"}, {__index = function() error("read past the list") end})},
   }
   for i, c in ipairs(cases) do
     it("raises: " .. c[1]:sub(1, 70) .. " (" .. i .. ")", function()

@@ -382,6 +382,14 @@ H.each_device("nonzero, flatnonzero, argwhere", function()
   it("raises for 0-d arrays", function()
     H.raises("nonzero: not supported for 0-d arrays", cu.nonzero, cu.array(1))
   end)
+
+  it("argwhere of a 0-d array is (1, 0) when it is nonzero, else (0, 0)", function()
+    for v, rows in pairs({[5] = 1, [0] = 0, [0.5] = 1, [true] = 1, [false] = 0}) do
+      local r = cu.argwhere(cu.array(v))
+      assert.are.equal("int64", r.dtype)
+      assert.are.same({rows, 0}, r.shape)
+    end
+  end)
 end)
 
 H.each_device("concatenate and stack", function()
@@ -483,7 +491,7 @@ H.each_device("indexing errors", function()
     H.raises("invalid index on axis 1: expected an integer, a range", get, a, {true})
     H.raises("arrays used as indices must be of integer or boolean type, got float64 (axis 1)",
              get, a, cu.array{1.5})
-    H.raises("range on axis 1: step must be an integer, got 0.5", get, a, {{1, 2, 0.5}})
+    H.raises("index range on axis 1: step must be an integer, got 0.5", get, a, {{1, 2, 0.5}})
     H.raises("range on axis 2: step cannot be zero", get, a, {{}, {1, 2, 0}})
     H.raises("range on axis 1 has 4 entries", get, a, {{1, 2, 3, 4}})
     H.raises("an index can only have a single ellipsis", get, a, {"...", "..."})

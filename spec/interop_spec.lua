@@ -226,7 +226,7 @@ if jit then
         assert.are.equal(before + 1, count)
       end
       check(tensor(5, 32), "unsupported DLPack dtype (code 5")
-      check(tensor(1, 32), "unsupported DLPack dtype (code 1, 32 bits")
+      check(tensor(1, 24), "unsupported DLPack dtype (code 1, 24 bits")
       check(tensor(0, 32, 7), "unsupported DLPack device type 7")
       check(tensor(0, 32, 1, 2), "DLPack major version 2 is not supported")
       local m = tensor(0, 32, 1)

@@ -101,6 +101,19 @@ H.each_device("tile and repeat", function()
     assert.are.same({2, 0}, cu.tile(a, 0).shape)
     assert.are.same({0, 4}, cu.tile(cu.zeros({0, 2}), {2, 2}).shape)
     assert.is_false(cu.shares_memory(cu.tile(a, 1), a))
+    -- more repeated axes than the core's 32 dimensions hold when split at once
+    local reps = {}
+    for i = 1, 20 do reps[i] = i % 3 == 0 and 2 or 1 end
+    reps[20] = 3
+    local w = cu.tile(cu.arange(2), reps)
+    assert.are.equal(20, w.ndim)
+    assert.are.equal(2 ^ 6 * 3 * 2, w.size)
+    H.same(w:reshape(-1)[{{1, 8}}], {0, 1, 0, 1, 0, 1, 0, 1})
+    local r16 = {}
+    for i = 1, 17 do r16[i] = 2 end
+    local big = cu.tile(cu.ones(1), r16) -- 17 + 17 dims split at once: tiled axis by axis
+    assert.are.equal(17, big.ndim)
+    assert.are.equal(2 ^ 17, big:sum())
     H.same(cu.repeat_interleave(a, 2), {0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5})
     H.same(cu.repeat_interleave(a, {1, 2}, 1), {{0, 1, 2}, {3, 4, 5}, {3, 4, 5}})
     H.same(cu["repeat"](a, 2, 2), {{0, 0, 1, 1, 2, 2}, {3, 3, 4, 4, 5, 5}})

@@ -26,6 +26,19 @@ H.each_device("out of a wider dtype", function()
     H.same(of, {-56})
   end)
 
+  it("refuses a signed integer result into an unsigned out (same_kind), as NumPy", function()
+    local u8 = cu.zeros(1, {dtype = "uint8"})
+    H.raises("add: cannot cast the int8 result to out's dtype uint8", cu.add, arr({1}, "int8"),
+             arr({2}, "int8"), {out = u8})
+    H.raises("reciprocal: cannot cast the int16 result to out's dtype uint8", cu.reciprocal,
+             arr(-32767, "int16"), {out = cu.zeros({}, {dtype = "uint8"})})
+    H.raises("concatenate: cannot cast array data from int8 to uint8", cu.concatenate,
+             {arr({1}, "int8"), arr({2}, "uint8")}, {dtype = "uint8"})
+    H.raises("stack: cannot cast array data from int16 to uint8", cu.stack,
+             {arr({1}, "int16")}, {dtype = "uint8"})
+    cu.add(arr({1}, "uint8"), arr({2}, "uint8"), {out = cu.zeros(1, {dtype = "int16"})})
+  end)
+
   it("float16 results round to float16 before the cast into out", function()
     local o = cu.zeros(1, {dtype = "float32"})
     cu.add(arr({2048}, "float16"), arr({1}, "float16"), {out = o})
@@ -63,6 +76,29 @@ H.each_device("float functions of two arrays", function()
     assert.are.equal("float16", dt(arr({1}, "int8"), 2))
     assert.are.equal("float64", dt(arr({1}, "uint8"), 2.5))
     H.same(cu.arctan2(arr({1, -1}, "int8"), arr({1, 2}, "uint8")), {0.78515625, -0.46362305}, 1e-6)
+  end)
+end)
+
+H.each_device("ops that compute in a float", function()
+  -- NumPy 2 converts an integral Python int out of the integer array's range to the float
+  -- its loop computes in, instead of raising
+  it("take an integral number out of an integer dtype's range", function()
+    local q = arr({3}, "int16") / 2 ^ 31
+    assert.are.equal("float64", q.dtype)
+    H.same(q, {1.3969838619232178e-09})
+    local t = cu.arctan2(arr({1}, "int8"), 70000) -- 70000 is inf in float16
+    assert.are.equal("float16", t.dtype)
+    H.same(t, {0})
+    H.same(cu.hypot(arr({1}, "int8"), 70000), {math.huge})
+    H.same(cu.copysign(arr({1}, "int8"), -70000), {-1})
+    H.same(cu.heaviside(arr({1}, "int8"), 70000), {1})
+    H.same(cu.logaddexp(arr({1}, "uint8"), -1), {1.126953125})
+    local p = cu.float_power(arr({2}, "int8"), 300)
+    assert.are.equal("float64", p.dtype)
+    H.same(p, {2 ^ 300})
+    H.same(cu.divide(-1, arr({2}, "uint8")), {-0.5})
+    H.raises("multiply: Lua integer 70000 is out of bounds for int8",
+             function() return arr({1}, "int8") * 70000 end)
   end)
 end)
 

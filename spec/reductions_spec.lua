@@ -483,6 +483,34 @@ H.each_device("reductions", function(dev)
       H.same(c, {5, 5, 35})
     end)
 
+    -- NumPy copies the first element of each slice into out (converting it), then folds in
+    -- the others in the promotion of out's and the input's dtypes (values checked with NumPy)
+    it("of another dtype: min and max convert each slice's first element", function()
+      local function into(f, t, dt, odt, axis, oshape)
+        local o = cu.zeros(oshape or {}, {dtype = odt})
+        cu[f](cu.array(t, {dtype = dt}), axis, {out = o})
+        return o
+      end
+      local m = {{300, 50}, {-200, 7}}
+      H.same(into("min", {300, 50}, "int32", "int8"), 44)
+      H.same(into("amin", {300, 50}, "int32", "int8"), 44)
+      H.same(into("min", m, "int32", "int8", 1, {2}), {56, 7})
+      H.same(into("max", m, "int32", "int8", 2, {2}), {50, 56})
+      H.same(into("min", {{300, -200}, {50, 7}}, "int32", "int8"), 56)
+      H.same(into("min", {{{300, -200}, {50, 7}}, {{1, 2}, {3, 4}}}, "int32", "int8", {1, 3},
+                  {2}), {56, 3})
+      H.same(into("max", {2 ^ 32 + 5, 50}, "int64", "int32"), 50)
+      H.same(into("min", {200, 50}, "uint8", "int8"), -56)
+      H.same(into("nanmin", {300, 50}, "int32", "int8"), 44)
+      H.same(into("max", {70000, -70000}, "float32", "float16"), math.huge)
+      -- sums start from the identity and accumulate in the promotion
+      H.same(into("sum", {300, 50}, "int32", "int8"), 94)
+      H.same(into("sum", {70000, -70000}, "float32", "float16"), 0)
+      H.same(into("prod", {300, 300}, "int32", "int16"), 24464)
+      local a = cu.array(m, {dtype = "int32"})
+      H.same(a, m) -- the input is left alone
+    end)
+
     it("checks shape, dtype and device", function()
       local a = cu.array(A)
       H.raises("sum: out has shape (3,) but the result has shape (4,)", cu.sum, a, 1,

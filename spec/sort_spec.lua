@@ -7,7 +7,24 @@ local H = require "helper"
 local NAN, INF = H.nan, H.inf
 local unpack = table.unpack or unpack
 
-local function A(values, dtype) return cu.array(values, {dtype = dtype}) end
+local PARTS = {complex64 = "float32", complex128 = "float64"}
+
+-- An array of values; complex ones are written as {real, imag} pairs (innermost).
+local function A(values, dtype)
+  if not PARTS[dtype] then return cu.array(values, {dtype = dtype}) end
+  local parts = cu.array(values, {dtype = PARTS[dtype]})
+  local shape = parts.shape
+  shape[#shape] = nil
+  return parts:view(dtype):reshape(shape)
+end
+
+-- A result as the rows write it: complex arrays as {real, imag} pairs.
+local function as_written(x)
+  if not (cu.is_array(x) and PARTS[x.dtype]) then return x end
+  local shape = x.shape
+  shape[#shape + 1] = 2
+  return x:copy():view(PARTS[x.dtype]):reshape(shape)
+end
 
 local ROWS = dofile("spec/sort_rows.lua")(A, NAN, INF)
 
@@ -24,9 +41,21 @@ end
 
 local function label(r)
   local parts = {}
-  for i, a in ipairs(r.args) do parts[i] = cu.is_array(a) and "array" or tostring(a) end
+  for i, a in ipairs(r.args) do
+    parts[i] = cu.is_array(a) and "array" or type(a) == "table" and "{...}" or tostring(a)
+  end
   return ("%s of %s %s%s(%s)%s"):format(r.f, r.dtype, r.view and (r.view .. " ") or "",
     #r.x == 0 and "empty " or "", table.concat(parts, ", "), r.opts and " with options" or "")
+end
+
+-- A result against NumPy's: an array or value, or a Lua list of arrays (histogramdd's edges).
+local function same_result(got, want, tol)
+  if type(got) == "table" and not cu.is_array(got) then
+    assert.are.equal(#want, #got)
+    for k = 1, #want do H.same(got[k], want[k], tol) end
+    return
+  end
+  H.same(as_written(got), want, tol)
 end
 
 H.each_device("sorting, searching, sets and order statistics", function(dev)
@@ -59,11 +88,12 @@ H.each_device("sorting, searching, sets and order statistics", function(dev)
         end
         if #res == 1 and type(res[1]) == "table" then res = res[1] end -- unique's table
         if #res == 1 then
-          H.same(res[1], r.out, tol)
+          H.same(as_written(res[1]), r.out, tol)
           if r.dt_out and cu.is_array(res[1]) then assert.are.equal(r.dt_out, res[1].dtype) end
           if cu.is_array(res[1]) then assert.are.equal(x.device, res[1].device) end
         else
-          for k = 1, #res do H.same(res[k], r.out[k], tol) end
+          assert.are.equal(#r.out, #res)
+          for k = 1, #res do same_result(res[k], r.out[k], tol) end
         end
       end)
     end
@@ -117,6 +147,58 @@ H.each_device("sorting, searching, sets and order statistics", function(dev)
       local x = cu.array({0.0, -0.0, 0 / 0, -1, 0.0, -(0 / 0)}, {dtype = "float32"})
       H.same(cu.argsort(x), {4, 1, 2, 5, 3, 6})
       H.same(cu.argsort(x, {descending = true}), {3, 6, 1, 2, 5, 4})
+    end)
+  end)
+
+  describe("counting and sliding sums at size", function()
+    it("unique along an axis gives each distinct row once, in order, and rebuilds it", function()
+      local x = cu.random.randint(0, 3, {500, 3}):astype("int16")
+      local u = cu.unique(x, {axis = 1, return_index = true, return_inverse = true,
+                              return_counts = true})
+      local v, idx, inv = u.values:totable(), u.index:totable(), u.inverse:totable()
+      local cnt = u.counts:totable()
+      local xt = x:totable()
+      local function less(p, q)
+        for k = 1, 3 do if p[k] ~= q[k] then return p[k] < q[k] end end
+        return false
+      end
+      for i = 2, #v do assert(less(v[i - 1], v[i]), "rows not strictly increasing") end
+      local total = 0
+      for i = 1, #v do
+        assert.are.same(v[i], xt[idx[i]])
+        total = total + cnt[i]
+      end
+      assert.are.equal(500, total)
+      for r = 1, 500 do assert.are.same(xt[r], v[inv[r]]) end
+      -- the same rows as columns of the transposed (non-contiguous) array
+      H.same(cu.unique(x.T, {axis = -1}), u.values.T:totable())
+    end)
+
+    it("convolves long sequences in blocks as the sums of shifted products", function()
+      local a = cu.random.randint(-50, 50, {3000})
+      local v = cu.random.randint(-50, 50, {2000})
+      local full = cu.zeros(4999, {dtype = "int64"})
+      local vt = v:totable()
+      for j = 1, 2000 do
+        local part = full[{{j, j + 2999}}]
+        part[{}] = part + a * vt[j]
+      end
+      H.same(cu.convolve(a, v), full:totable())
+      H.same(cu.convolve(v, a, {mode = "valid"}), full[{{2000, 3000}}]:totable())
+      H.same(cu.correlate(a, cu.flip(v), {mode = "full"}), full:totable())
+    end)
+
+    it("takes a sample as a list of coordinates, or one coordinate as a 1-D array", function()
+      local x, y = cu.array({1, 2, 2, 3}), cu.array({0.5, 0.25, 1, 1})
+      local h1, e1 = cu.histogramdd(cu.stack({x, y}, -1), {2, 3})
+      local h2, e2 = cu.histogramdd({x, y}, {2, 3})
+      H.same(h2, h1:totable())
+      H.same(e2[2], e1[2]:totable())
+      local h3 = cu.histogram2d(x, y, {2, 3})
+      H.same(h3, h1:totable())
+      local h4, e4 = cu.histogramdd(x, 2)
+      H.same(h4, {1, 3})
+      H.same(e4[1], {1, 2, 3})
     end)
   end)
 
@@ -184,7 +266,60 @@ H.each_device("sorting, searching, sets and order statistics", function(dev)
       {"quantile: cannot take a quantile over an empty axis", function() cu.quantile(cu.empty(0), 0.5) end},
       {"median: axis 2 is out of bounds", function() cu.median(x[1], 2) end},
       {"nanquantile: axis -3 is out of bounds", function() cu.nanquantile(x, 0.5, -3) end},
-      {"unique: axis is not supported", function() cu.unique(x, {axis = 1}) end},
+      {"unique: axis 3 is out of bounds for an array of dimension 2", function() cu.unique(x, {axis = 3}) end},
+      {"unique: return_counts must be a boolean", function() cu.unique(x, {return_counts = 1}) end},
+      {"unique_all: expected an array", function() cu.unique_all({1, 2}) end},
+      {"unique: axis must be an integer", function() cu.unique(x, {axis = "rows"}) end},
+      {"unique: axis -3 is out of bounds", function() cu.unique(x, {axis = -3}) end},
+      {"unique: unknown option 'return_inverses'", function() cu.unique(x, {return_inverses = true}) end},
+      {"unique_counts: expected an array", function() cu.unique_counts(nil) end},
+      {'histogram_bin_edges: bins must be a count, edges or one of "auto"',
+        function() cu.histogram_bin_edges(x, "best") end},
+      {'histogram: estimating the number of bins (bins = "fd") is not supported with weights',
+        function() cu.histogram(x, "fd", {weights = cu.ones({2, 2})}) end},
+      {"histogram_bin_edges: supplied range of [0, inf] is not finite",
+        function() cu.histogram_bin_edges(x, 2, {range = {0, 1 / 0}}) end},
+      {"histogram: bins must be 1-D edges, got 2 dimensions", function() cu.histogram(x, x) end},
+      {"histogram: weights must have the shape of a (2,2), got (4)",
+        function() cu.histogram(x, {weights = cu.ones(4)}) end},
+      {"histogramdd: bins must be a count or have one entry per dimension (2), got 3",
+        function() cu.histogramdd(x, {1, 2, 3}) end},
+      {"histogramdd: bins[2] must be a positive integer, got 0", function() cu.histogramdd(x, {2, 0}) end},
+      {"histogramdd: bins[1] must increase monotonically",
+        function() cu.histogramdd(x, {{2, 1}, 2}) end},
+      {"histogramdd: range must have one entry per dimension (2)",
+        function() cu.histogramdd(x, 2, {range = {{0, 1}}}) end},
+      {"histogramdd: max must be larger than min in range[2]",
+        function() cu.histogramdd(x, 2, {range = {false, {3, 1}}}) end},
+      {"histogramdd: autodetected range of [nan, nan] is not finite",
+        function() cu.histogramdd(cu.array({{1, 0 / 0}}), 2) end},
+      {"histogramdd: weights must be 1-D of the sample's length (2), got shape (3)",
+        function() cu.histogramdd(x, 2, {weights = cu.ones(3)}) end},
+      {"histogramdd: sample must be an (N, D) array or a list of D 1-D arrays, got 3 dimensions",
+        function() cu.histogramdd(cu.ones({2, 2, 2})) end},
+      {"histogramdd: the coordinates must have one length",
+        function() cu.histogramdd({cu.ones(2), cu.ones(3)}) end},
+      {"histogram2d: x and y must have the same length (2 and 3)",
+        function() cu.histogram2d(x[1], cu.ones(3)) end},
+      {"histogram2d: y must be a 1-D array", function() cu.histogram2d(x[1], x) end},
+      {"convolve: v cannot be empty", function() cu.convolve({1, 2}, cu.empty(0)) end},
+      {"correlate: a cannot be empty", function() cu.correlate({}, {1}) end},
+      {'convolve: mode must be "valid", "same" or "full", got "middle"',
+        function() cu.convolve({1}, {1}, {mode = "middle"}) end},
+      {"correlate: unknown option 'axis'", function() cu.correlate({1}, {1}, {axis = 1}) end},
+      {"convolve: a must be 1-D, got 2 dimensions", function() cu.convolve(x, {1}) end},
+      {"correlate: v must be 1-D, got 0 dimensions", function() cu.correlate({1}, 2) end},
+      {"convolve: v must be a 1-D array or a list of numbers", function() cu.convolve({1}, "v") end},
+      {"sort_complex: a must have at least one dimension", function() cu.sort_complex(cu.array(1)) end},
+      {"sort_complex: expected an array", function() cu.sort_complex({1, 2}) end},
+      {"sort: axis 3 is out of bounds for an array of dimension 2",
+        function() cu.sort(x:astype("complex64"), 3) end},
+      {"argsort: kind must be", function() cu.argsort(x:astype("complex128"), {kind = "radix"}) end},
+      {"median: a must be an array of real numbers, got complex128",
+        function() cu.median(x:astype("complex128")) end},
+      {"searchsorted: complex128 arrays are not supported",
+        function() cu.searchsorted(x[1]:astype("complex64"), 1) end},
+      {"isin: complex128 arrays are not supported", function() cu.isin(x:astype("complex128"), x) end},
       {"lexsort: key 2 has shape", function() cu.lexsort({x[1], cu.ones(3)}) end},
       {"sort: expected an array", function() cu.sort("x") end},
       {"add_at: index 3 is out of bounds for axis 1 with size 2", function() cu.add_at(x, {3}, 1) end},
@@ -192,6 +327,18 @@ H.each_device("sorting, searching, sets and order statistics", function(dev)
       {"add_at: indices must be integers", function() cu.add_at(x, cu.array({1.5}), 1) end},
       {"add_at: values of shape (3) do not broadcast to (1,2)",
         function() cu.add_at(x, {1}, cu.ones(3)) end},
+      {"searchsorted: values must be an array or a number, got string",
+        function() cu.searchsorted(x[1], "v") end},
+      {"digitize: values must be an array or a number, got table",
+        function() cu.digitize({}, x[1]) end},
+      -- the private primitives raise in their own name unless their caller passes its own
+      {"_searchsorted: expected an array, got string", function() cu._searchsorted("x", 1) end},
+      {"_sort: expected an array, got no value", function() cu._sort() end},
+      {"topk: expected an array", function() cu._sort(1, 1, false, "topk") end},
+      {"_scatter_add: expected an array, got number", function() cu._scatter_add(1) end},
+      {"_check_array: expected an array, got boolean", function() cu._check_array(true) end},
+      {"zeros_like: expected an array", function() cu._check_array(true, "zeros_like") end},
+      {"_encode_png: expected an array", function() cu._encode_png(nil, 2) end},
     }
     for _, c in ipairs(cases) do
       it(c[1], function() H.raises(c[1], c[2]) end)

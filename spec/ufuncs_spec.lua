@@ -118,6 +118,26 @@ H.each_device("elementwise compositions", function()
       H.raises("round: decimals must be an integer", cu.round, o, 1.5)
       H.raises("round: decimals are not supported for bool", cu.round, cu.array({true}), 1)
     end)
+
+    -- NumPy rounds a bool array with rint, and rint gives a float for integers and bool
+    it("rounds bool to float16; rint gives the float of integers and bool", function()
+      local b = cu.array({true, false})
+      for _, r in ipairs({cu.round(b), cu.around(b), b:round(), cu.rint(b)}) do
+        assert.equal("float16", r.dtype)
+        H.same(r, {1, 0})
+      end
+      local want = {int8 = "float16", uint8 = "float16", int16 = "float32", int32 = "float64",
+                    int64 = "float64"}
+      for dt, fdt in pairs(want) do
+        local x = cu.array({dt == "uint8" and 7 or -7, 0, 100}, {dtype = dt})
+        assert.equal(fdt, cu.rint(x).dtype)
+        assert.equal(dt, cu.round(x).dtype)
+        H.same(cu.rint(x), x:totable())
+      end
+      H.raises("rint: cannot cast", cu.rint, cu.array({1}, {dtype = "int8"}),
+               {out = cu.zeros(1, {dtype = "int8"})})
+      H.raises("rint: operands must be arrays or numbers", cu.rint, "x")
+    end)
   end)
 
   describe("identities, aliases and the real predicates", function()

@@ -181,3 +181,37 @@ H.each_device("layouts: order, ascontiguousarray, asfortranarray, copyto", funct
     H.raises("copyto: dst is read-only", cu.copyto, cu.zeros(1):broadcast_to({2}), 1)
   end)
 end)
+
+-- NumPy's ravel is a view of a C-contiguous array and a copy of any other, even where a
+-- reshape could view it (a strided or flipped run); flatten always copies.
+H.each_device("ravel and flatten", function()
+  it("ravel views a C-contiguous array", function()
+    local a = cu.arange(6):reshape(2, 3)
+    local r = a:ravel()
+    r[1] = 77
+    H.same(a, {{77, 1, 2}, {3, 4, 5}})
+    local one = cu.arange(6):reshape(6, 1)[{{2}}] -- size 1: contiguous whatever its strides
+    one:ravel()[1] = 9
+    H.same(one, {{9}})
+  end)
+
+  it("ravel copies any other layout", function()
+    local a = cu.arange(6):reshape(2, 3)
+    for _, v in ipairs({a.T, a[{{}, {1, -1, 2}}], cu.flip(a, 2), cu.arange(6)[{{1, -1, 2}}],
+                        cu.arange(6)[{{-1, 1, -1}}], a[{{}, {2, 3}}]}) do
+      local before = v:totable()
+      local r = v:ravel()
+      H.same(r, v:flatten():totable())
+      r[1] = 99
+      H.same(v, before)
+    end
+    H.same(a.T:ravel(), {0, 3, 1, 4, 2, 5})
+  end)
+
+  it("flatten copies", function()
+    local a = cu.arange(4)
+    local f = a:flatten()
+    f[1] = 5
+    H.same(a, {0, 1, 2, 3})
+  end)
+end)

@@ -30,6 +30,8 @@ ca_state *ca_state_get(lua_State *L) {
   return s;
 }
 
+static const char *running_name(lua_State *L);
+
 ca_backend *ca_backend_get(lua_State *L, int device) {
   ca_state *s = ca_state_get(L);
   if (device < 0) return &s->cpu;
@@ -47,11 +49,12 @@ ca_backend *ca_backend_get(lua_State *L, int device) {
     lua_getglobal(L, "require");
     lua_pushliteral(L, "cuarray.cuda");
     if (lua_pcall(L, 1, 1, 0) != 0)
-      ca_raisef(L, "device cuda:%d: the CUDA module cuarray.cuda could not be loaded (%s)",
-                 device, lua_tostring(L, -1));
+      ca_raisef(L, "%s: device cuda:%d: the CUDA module cuarray.cuda could not be loaded (%s)",
+                running_name(L), device, lua_tostring(L, -1));
     lua_getfield(L, -1, "backend");
     ca_pushinteger(L, device);
-    lua_call(L, 1, 1); /* raises "cuda: no CUDA device available (...)" */
+    if (lua_pcall(L, 1, 1, 0) != 0) /* "cuda: no CUDA device available (...)" */
+      ca_raisef(L, "%s: %s", running_name(L), lua_tostring(L, -1));
     be = (ca_backend *)lua_touserdata(L, -1);
     if (!be) ca_raisef(L, "device cuda:%d: the CUDA module returned no backend", device);
     lua_rawseti(L, -3, device + 1);
@@ -193,6 +196,7 @@ static const char *running_name(lua_State *L) {
   int fn = lua_gettop(L);
   luaL_getmetatable(L, CA_ARRAY_MT);
   if (lua_istable(L, -1)) {
+    if (find_name(L, -1, fn)) return lua_tostring(L, -1); /* a metamethod */
     lua_pushliteral(L, "__methods");
     lua_rawget(L, -2);
     if (find_name(L, -1, fn)) return lua_tostring(L, -1);
@@ -211,10 +215,18 @@ void ca_check_live(lua_State *L, const ca_array *a, const char *fname) {
   ca_raisef(L, "%s: an array was freed while the operation ran", fname ? fname : running_name(L));
 }
 
+/* Raises in the running function's name (running_name): ca_check serves methods and
+ * metamethods, which have no name of their own to pass. */
 ca_array *ca_check(lua_State *L, int idx) {
-  char what[32];
-  snprintf(what, sizeof what, "bad argument #%d", idx);
-  return ca_check_arg(L, idx, what);
+  ca_array *a = ca_test(L, idx);
+  if (a && a->storage) return a;
+  const char *type = luaL_typename(L, idx); /* before running_name pushes */
+  char arg[32] = "";
+  if (idx > 0) snprintf(arg, sizeof arg, " #%d", idx);
+  const char *fname = running_name(L);
+  if (!a) ca_raisef(L, "%s: bad argument%s: expected an array, got %s", fname, arg, type);
+  ca_raisef(L, "%s: bad argument%s: the array has been freed", fname, arg);
+  return NULL;
 }
 
 ca_array *ca_push_blank(lua_State *L) {
@@ -229,8 +241,10 @@ ca_array *ca_push_blank(lua_State *L) {
 int64_t ca_shape_size(lua_State *L, int ndim, const int64_t *shape) {
   int64_t n = 1;
   for (int i = 0; i < ndim; i++) {
-    if (shape[i] < 0) ca_raisef(L, "negative dimension %lld in shape", (long long)shape[i]);
-    if (shape[i] && n > INT64_MAX / shape[i]) ca_raisef(L, "shape is too large: size overflows");
+    if (shape[i] < 0)
+      ca_raisef(L, "%s: negative dimension %lld in shape", running_name(L), (long long)shape[i]);
+    if (shape[i] && n > INT64_MAX / shape[i])
+      ca_raisef(L, "%s: shape is too large: size overflows", running_name(L));
     n *= shape[i];
   }
   return n;
@@ -267,7 +281,8 @@ void ca_check_writable(lua_State *L, const ca_array *a, const char *fname) {
 }
 
 static void set_shape(lua_State *L, ca_array *a, int dtype, int ndim, const int64_t *shape) {
-  if (ndim < 0 || ndim > CA_MAXDIMS) ca_raisef(L, "too many dimensions (%d; at most %d)", ndim, CA_MAXDIMS);
+  if (ndim < 0 || ndim > CA_MAXDIMS)
+    ca_raisef(L, "%s: too many dimensions (%d; at most %d)", running_name(L), ndim, CA_MAXDIMS);
   a->dtype = dtype;
   a->ndim = ndim;
   for (int i = 0; i < ndim; i++) a->shape[i] = shape[i];
@@ -280,10 +295,10 @@ ca_array *ca_new(lua_State *L, ca_backend *be, int dtype, int ndim, const int64_
   set_shape(L, a, dtype, ndim, shape);
   size_t isz = ca_itemsize(dtype);
   if ((uint64_t)a->size > (uint64_t)(SIZE_MAX / 2) / isz)
-    ca_raisef(L, "array of %lld elements is too large", (long long)a->size);
+    ca_raisef(L, "%s: array of %lld elements is too large", running_name(L), (long long)a->size);
   size_t nbytes = (size_t)a->size * isz;
   ca_storage *st = (ca_storage *)calloc(1, sizeof *st);
-  if (!st) ca_raisef(L, "out of host memory");
+  if (!st) ca_raisef(L, "%s: out of host memory", running_name(L));
   st->refs = 1;
   st->be = be;
   st->nbytes = nbytes;
@@ -309,8 +324,7 @@ ca_array *ca_new(lua_State *L, ca_backend *be, int dtype, int ndim, const int64_
         snprintf(msg, sizeof msg, "allocation failed on %s: %s", be->name, be->errmsg);
       }
       free(st);
-      lua_pushstring(L, msg);
-      lua_error(L);
+      ca_raisef(L, "%s: %s", running_name(L), msg);
     }
   }
   a->storage = st;
@@ -337,7 +351,7 @@ ca_array *ca_new_pinned(lua_State *L, ca_backend *cuda, int dtype, int ndim, con
   set_shape(L, a, dtype, ndim, shape);
   size_t nbytes = ca_nbytes(L, a, "pinned allocation");
   ca_storage *st = (ca_storage *)calloc(1, sizeof *st);
-  if (!st) ca_raisef(L, "out of host memory");
+  if (!st) ca_raisef(L, "%s: out of host memory", running_name(L));
   void *p = NULL;
   ca_status s1 = cuda->host_alloc(cuda, nbytes, &p);
   if (s1 != CA_OK) {
@@ -585,7 +599,10 @@ void ca_fill(lua_State *L, ca_array *dst, double v) {
   ca_loop l;
   ca_array *ops[2] = {dst, NULL};
   ca_value vals[2];
-  int dts[2] = {dst->dtype, ca_is_inexact(dst->dtype) ? CA_FLOAT64 : CA_INT64};
+  /* a bool takes the truth of the number itself (0.5 is true), not of its integer part */
+  int dts[2] = {dst->dtype, ca_is_inexact(dst->dtype) ? CA_FLOAT64
+                            : dst->dtype == CA_BOOL   ? CA_BOOL
+                                                      : CA_INT64};
   vals[1] = ca_value_from_number(v, dts[1]);
   ca_loop_build(&l, dst->ndim, dst->shape, 2, ops, vals, dts, dst->dtype);
   if (l.size == 0) return;
@@ -836,135 +853,6 @@ void ca_push_element(lua_State *L, const ca_array *a) {
   ca_elem buf;
   ca_read_host(L, a, &buf);
   ca_push_value(L, a->dtype, &buf);
-}
-
-/* ---- options ----------------------------------------------------------------------- */
-
-/* NumPy's axis= and Torch's dim= are positional in cuarray: a:sum({axis = 1}) earns a hint. */
-static const char *option_hint(char *hint, size_t len, const char *fname, const char *key,
-                               const char *const *known) {
-  if (strcmp(key, "axis") && strcmp(key, "axes") && strcmp(key, "dim")) return "";
-  int keepdims = 0, out = 0; /* the reductions take both; their axis comes first */
-  for (int i = 0; known[i]; i++) {
-    keepdims |= strcmp(known[i], "keepdims") == 0;
-    out |= strcmp(known[i], "out") == 0;
-  }
-  if (!keepdims || !out) return " (the axis is a positional argument, not an option)";
-  snprintf(hint, len, " (the axis is the first argument: a:%s(1))", fname);
-  return hint;
-}
-
-int ca_opt_check(lua_State *L, int idx, const char *fname, const char *const *known) {
-  if (lua_isnoneornil(L, idx)) return 0;
-  idx = ca_absindex(L, idx);
-  if (!lua_istable(L, idx))
-    ca_raisef(L, "%s: options must be a table, got %s", fname, luaL_typename(L, idx));
-  lua_pushnil(L);
-  while (lua_next(L, idx)) {
-    lua_pop(L, 1);
-    int ok = 0;
-    if (lua_type(L, -1) == LUA_TSTRING) {
-      const char *k = lua_tostring(L, -1);
-      for (int i = 0; known[i]; i++)
-        if (strcmp(k, known[i]) == 0) { ok = 1; break; }
-    }
-    if (!ok) {
-      const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : luaL_typename(L, -1);
-      char hint[128];
-      ca_raisef(L, "%s: unknown option '%s'%s", fname, k, option_hint(hint, sizeof hint, fname, k, known));
-    }
-  }
-  return 1;
-}
-
-int ca_check_dtype(lua_State *L, int idx, const char *fname) {
-  if (lua_type(L, idx) != LUA_TSTRING)
-    ca_raisef(L, "%s: dtype must be a string such as \"float32\", got %s", fname,
-              luaL_typename(L, idx));
-  int dt = ca_dtype_from_name(lua_tostring(L, idx));
-  if (dt < 0) {
-    char names[256];
-    size_t n = 0;
-    for (int d = 0; d < CA_NDTYPES && n + 16 < sizeof names; d++)
-      n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", d ? ", " : "", ca_dtype_name(d));
-    ca_raisef(L, "%s: unknown dtype '%s' (%s)", fname, lua_tostring(L, idx), names);
-  }
-  return dt;
-}
-
-void ca_opt_get(lua_State *L, int idx, const char *key) {
-  idx = ca_absindex(L, idx);
-  lua_pushstring(L, key);
-  lua_rawget(L, idx);
-}
-
-/* Reads field `key` of the options table at idx with `read`, or gives dflt. */
-static int opt_field(lua_State *L, int idx, const char *key, int dflt, const char *fname,
-                     int (*read)(lua_State *, int, int, const char *)) {
-  if (idx == 0 || !lua_istable(L, idx)) return dflt;
-  ca_opt_get(L, idx, key);
-  int v = lua_isnil(L, -1) ? dflt : read(L, -1, dflt, fname);
-  lua_pop(L, 1);
-  return v;
-}
-
-static int read_dtype(lua_State *L, int idx, int dflt, const char *fname) {
-  (void)dflt;
-  return ca_check_dtype(L, idx, fname);
-}
-
-int ca_opt_dtype(lua_State *L, int idx, int dflt, const char *fname) {
-  return opt_field(L, idx, "dtype", dflt, fname, read_dtype);
-}
-
-int ca_opt_device(lua_State *L, int idx, int dflt, const char *fname) {
-  return opt_field(L, idx, "device", dflt, fname, ca_parse_device);
-}
-
-ca_array *ca_opt_out(lua_State *L, int idx, const char *fname) {
-  if (!lua_istable(L, idx)) return NULL;
-  ca_opt_get(L, idx, "out");
-  if (lua_isnil(L, -1)) {
-    lua_pop(L, 1);
-    return NULL;
-  }
-  ca_array *o = ca_test(L, -1);
-  if (!o) ca_raisef(L, "%s: option 'out' must be an array, got %s", fname, luaL_typename(L, -1));
-  if (!o->storage) ca_raisef(L, "%s: option 'out': the array has been freed", fname);
-  return o; /* stays on the stack: Lua code run by the operation may drop the table's reference */
-}
-
-int ca_opt_bool(lua_State *L, int idx, const char *key, int dflt) {
-  if (!lua_istable(L, idx)) return dflt;
-  ca_opt_get(L, idx, key);
-  int v = lua_isnil(L, -1) ? dflt : lua_toboolean(L, -1);
-  lua_pop(L, 1);
-  return v;
-}
-
-int ca_is_options(lua_State *L, int idx) {
-  if (!lua_istable(L, idx)) return 0;
-  idx = ca_absindex(L, idx);
-  lua_pushnil(L);
-  while (lua_next(L, idx)) {
-    lua_pop(L, 1);
-    if (lua_type(L, -1) == LUA_TSTRING) {
-      lua_pop(L, 1);
-      return 1;
-    }
-  }
-  return 0;
-}
-
-int ca_split_options(lua_State *L, int *oi) {
-  int top = lua_gettop(L), empty = 0;
-  if (top > 0 && lua_istable(L, top)) {
-    lua_pushnil(L);
-    empty = !lua_next(L, top);
-    if (!empty) lua_pop(L, 2);
-  }
-  *oi = top > 0 && (empty || ca_is_options(L, top)) ? top : 0;
-  return *oi ? top - 1 : top;
 }
 
 void ca_check_out(lua_State *L, const ca_array *out, ca_backend *be, int dtype, int nd,

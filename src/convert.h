@@ -13,8 +13,9 @@
  *       TRUTH (bool)      the truth of the value: != 0, so NaN is true and -0 false;
  *       INT (integers)    the value as int64 (above), then wrapped to the width;
  *       FLOAT (float32/64) C's conversion: rounded once to nearest even;
- *       BITS (float16)    a format C lacks, kept as its bits: rounded once to nearest even
- *                         from the value's own kind (a double is never rounded through float);
+ *       BITS (float16, bfloat16)  a format C lacks, kept as its bits: rounded once to
+ *                         nearest even from the value's own kind (a double or an int64 is
+ *                         never rounded through float), NaN kept quiet;
  *       CPLX (complex)    the pair of the value in the dtype's own kind (above);
  *   - loading an element gives its exact value in its dtype's own kind, then converts kinds;
  *   - the truth of an element is the truth of its value.
@@ -217,6 +218,61 @@ CA_FN uint16_t ca_float16_from_f(float v) { return ca_float_to_half(v); }
 CA_FN uint16_t ca_float16_from_d(double v) { return ca_double_to_half(v); }
 CA_FN uint16_t ca_float16_from_c(ca_c8 v) { return ca_float_to_half(v.re); }
 CA_FN uint16_t ca_float16_from_z(ca_c16 v) { return ca_double_to_half(v.re); }
+
+/* ---- bfloat16: the high half of an IEEE binary32 (8 exponent bits, 7 stored mantissa bits),
+ * round to nearest even, NaN kept quiet, infinities and subnormals kept. The same integer code
+ * on every device, so that a result never depends on where it was computed. */
+
+CA_FN float ca_bf16_to_float(uint16_t h) {
+  union { uint32_t u; float f; } v;
+  v.u = (uint32_t)h << 16;
+  return v.f;
+}
+
+CA_FN uint16_t ca_float_to_bf16(float f) {
+  union { float f; uint32_t u; } v;
+  v.f = f;
+  uint32_t x = v.u;
+  if ((x & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((x >> 16) | 0x0040u); /* quiet NaN */
+  return (uint16_t)((x + 0x7fffu + ((x >> 16) & 1u)) >> 16); /* overflow carries into inf */
+}
+
+/* Rounded once through float rounded to odd (truncated, its last bit set when inexact):
+ * float keeps 16 bits more than bfloat16, so the second rounding is exact. */
+CA_FN uint16_t ca_double_to_bf16(double d) {
+  if (d != d) return ca_float_to_bf16((float)d);
+  union { float f; uint32_t u; } v;
+  v.f = (float)d;
+  if ((double)v.f != d) {
+    if (v.f > 0.0f ? (double)v.f > d : (double)v.f < d) v.u--; /* away from zero: step back */
+    v.u |= 1u;
+  }
+  return ca_float_to_bf16(v.f);
+}
+
+/* An int64 rounded once: its top 8 significant bits, rounded to nearest even by the rest. */
+CA_FN uint16_t ca_int_to_bf16(ca_i x) {
+  uint64_t m = x < 0 ? 0u - (uint64_t)x : (uint64_t)x;
+  int shift = 0;
+  while ((m >> shift) > 0xffu) shift++;
+  if (shift > 0) {
+    uint64_t rem = m & ((1ull << shift) - 1), half = 1ull << (shift - 1);
+    m >>= shift;
+    if (rem > half || (rem == half && (m & 1u))) m++;
+  }
+  union { uint32_t u; float f; } p2; /* 2^shift, shift <= 56 */
+  p2.u = (uint32_t)(127 + shift) << 23;
+  float f = (float)m * p2.f; /* exact: at most 9 bits */
+  return ca_float_to_bf16(x < 0 ? -f : f);
+}
+
+/* The BITS family's functions for bfloat16, as float16's. */
+CA_FN float ca_bfloat16_to_f(uint16_t x) { return ca_bf16_to_float(x); }
+CA_FN uint16_t ca_bfloat16_from_i(ca_i v) { return ca_int_to_bf16(v); }
+CA_FN uint16_t ca_bfloat16_from_f(float v) { return ca_float_to_bf16(v); }
+CA_FN uint16_t ca_bfloat16_from_d(double v) { return ca_double_to_bf16(v); }
+CA_FN uint16_t ca_bfloat16_from_c(ca_c8 v) { return ca_float_to_bf16(v.re); }
+CA_FN uint16_t ca_bfloat16_from_z(ca_c16 v) { return ca_double_to_bf16(v.re); }
 
 /* The CPLX family: an element is its own kind's value; a value of any kind converted to it. */
 CA_FN ca_c8 ca_complex64_to_c(ca_c8 x) { return x; }

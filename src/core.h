@@ -79,6 +79,18 @@ ca_array *ca_test(lua_State *L, int idx);                  /* NULL unless an arr
 ca_array *ca_check(lua_State *L, int idx);                 /* raises unless a live array */
 /* The same, with a message naming the function: "sum: expected an array, got string". */
 ca_array *ca_check_arg(lua_State *L, int idx, const char *fname);
+/* The name a private primitive (cu._sort, cu._searchsorted, ...) raises in: the string its
+ * Lua caller passes at idx (the public function it serves), else its own name `own`. */
+const char *ca_caller_name(lua_State *L, int idx, const char *own);
+/* The string (or number) at idx, else raises "fname: what must be a string, got T" (luaL's
+ * checks name the function only when the caller's debug information does). */
+const char *ca_check_string(lua_State *L, int idx, const char *fname, const char *what);
+/* As ca_check_string: a value of Lua type t; a number; one of the strings of a NULL-ended
+ * list (its position). */
+void ca_check_type(lua_State *L, int idx, int t, const char *fname, const char *what);
+lua_Number ca_check_number(lua_State *L, int idx, const char *fname, const char *what);
+int ca_check_option(lua_State *L, int idx, const char *const *list, const char *fname,
+                    const char *what);
 /* Raises unless `a` is still live. An allocation can run the collector and so finalizers,
  * and an option's metamethod can run any Lua code: either may free an array that an
  * operation checked earlier, so operations check again after such calls, before they
@@ -250,9 +262,10 @@ int ca_index_set(lua_State *L);
 
 /* Elementwise entry points shared between binding files (l_ops.c). */
 /* Runs op on the Lua values at ia (and ib): arrays or numbers. Pushes the result, or with a
- * given `out` writes there and pushes nothing. */
-void ca_apply_unary(lua_State *L, int op, int ia, ca_array *out);
-void ca_apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out);
+ * given `out` writes there and pushes nothing. Errors name fname (NULL: the op), the function
+ * the user called. */
+void ca_apply_unary(lua_State *L, int op, int ia, ca_array *out, const char *fname);
+void ca_apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out, const char *fname);
 /* Reductions over all elements / axes, used by several files (l_reduce.c). */
 void ca_reduce_all(lua_State *L, int op, int idx, int out_dtype);
 

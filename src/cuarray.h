@@ -99,7 +99,10 @@ typedef enum cuarray_dtype {
   CUARRAY_FLOAT32,
   CUARRAY_FLOAT64,
   CUARRAY_COMPLEX64,    /* two float32: real, imaginary */
-  CUARRAY_COMPLEX128    /* two float64 */
+  CUARRAY_COMPLEX128,   /* two float64 */
+  CUARRAY_UINT16,
+  CUARRAY_UINT32,
+  CUARRAY_BFLOAT16      /* the high half of an IEEE binary32 */
 } cuarray_dtype;
 
 #define CUARRAY_CPU (-1)

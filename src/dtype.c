@@ -4,7 +4,7 @@
 
 static const char *const names[CA_NDTYPES] = {
   "bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64",
-  "complex64", "complex128",
+  "complex64", "complex128", "uint16", "uint32", "bfloat16",
 };
 
 const char *ca_dtype_name(int dt) {
@@ -18,7 +18,8 @@ int ca_dtype_from_name(const char *name) {
     {"half", CA_FLOAT16}, {"f4", CA_FLOAT32}, {"float", CA_FLOAT64}, {"f8", CA_FLOAT64},
     {"double", CA_FLOAT64}, {"single", CA_FLOAT32}, {"c8", CA_COMPLEX64},
     {"c16", CA_COMPLEX128}, {"complex", CA_COMPLEX128}, {"csingle", CA_COMPLEX64},
-    {"cdouble", CA_COMPLEX128},
+    {"cdouble", CA_COMPLEX128}, {"u2", CA_UINT16}, {"ushort", CA_UINT16}, {"u4", CA_UINT32},
+    {"uintc", CA_UINT32}, {"bf16", CA_BFLOAT16},
   };
   for (int i = 0; i < CA_NDTYPES; i++)
     if (strcmp(name, names[i]) == 0) return i;
@@ -27,21 +28,27 @@ int ca_dtype_from_name(const char *name) {
   return -1;
 }
 
-/* NumPy 2's table for our dtypes (numpy.result_type of two arrays). */
+/* NumPy 2's table for our dtypes (numpy.result_type of two arrays). NumPy has no bfloat16: it
+ * promotes as float16 does (the smallest dtype that holds both: bool, int8 and uint8 give
+ * bfloat16, int16 and uint16 float32, wider integers float64), and with float16 to float32,
+ * as ml_dtypes and PyTorch do (PyTorch gives bfloat16 for every integer). */
 int ca_promote(int a, int b) {
   static const signed char table[CA_NDTYPES][CA_NDTYPES] = {
-    /*           b    i8   u8   i16  i32  i64  f16  f32  f64  c64  c128 */
-    /* bool */ { 0,   1,   2,   3,   4,   5,   6,   7,   8,   9,  10 },
-    /* i8   */ { 1,   1,   3,   3,   4,   5,   6,   7,   8,   9,  10 },
-    /* u8   */ { 2,   3,   2,   3,   4,   5,   6,   7,   8,   9,  10 },
-    /* i16  */ { 3,   3,   3,   3,   4,   5,   7,   7,   8,   9,  10 },
-    /* i32  */ { 4,   4,   4,   4,   4,   5,   8,   8,   8,  10,  10 },
-    /* i64  */ { 5,   5,   5,   5,   5,   5,   8,   8,   8,  10,  10 },
-    /* f16  */ { 6,   6,   6,   7,   8,   8,   6,   7,   8,   9,  10 },
-    /* f32  */ { 7,   7,   7,   7,   8,   8,   7,   7,   8,   9,  10 },
-    /* f64  */ { 8,   8,   8,   8,   8,   8,   8,   8,   8,  10,  10 },
-    /* c64  */ { 9,   9,   9,   9,  10,  10,   9,   9,  10,   9,  10 },
-    /* c128 */ {10,  10,  10,  10,  10,  10,  10,  10,  10,  10,  10 },
+    /*              b   i8   u8  i16  i32  i64  f16  f32  f64  c64 c128  u16  u32 bf16 */
+    /* b    */ {   0,   1,   2,   3,   4,   5,   6,   7,   8,   9,  10,  11,  12,  13 },
+    /* i8   */ {   1,   1,   3,   3,   4,   5,   6,   7,   8,   9,  10,   4,   5,  13 },
+    /* u8   */ {   2,   3,   2,   3,   4,   5,   6,   7,   8,   9,  10,  11,  12,  13 },
+    /* i16  */ {   3,   3,   3,   3,   4,   5,   7,   7,   8,   9,  10,   4,   5,   7 },
+    /* i32  */ {   4,   4,   4,   4,   4,   5,   8,   8,   8,  10,  10,   4,   5,   8 },
+    /* i64  */ {   5,   5,   5,   5,   5,   5,   8,   8,   8,  10,  10,   5,   5,   8 },
+    /* f16  */ {   6,   6,   6,   7,   8,   8,   6,   7,   8,   9,  10,   7,   8,   7 },
+    /* f32  */ {   7,   7,   7,   7,   8,   8,   7,   7,   8,   9,  10,   7,   8,   7 },
+    /* f64  */ {   8,   8,   8,   8,   8,   8,   8,   8,   8,  10,  10,   8,   8,   8 },
+    /* c64  */ {   9,   9,   9,   9,  10,  10,   9,   9,  10,   9,  10,   9,  10,   9 },
+    /* c128 */ {  10,  10,  10,  10,  10,  10,  10,  10,  10,  10,  10,  10,  10,  10 },
+    /* u16  */ {  11,   4,  11,   4,   4,   5,   7,   7,   8,   9,  10,  11,  12,   7 },
+    /* u32  */ {  12,   5,  12,   5,   5,   5,   8,   8,   8,  10,  10,  12,  12,   8 },
+    /* bf16 */ {  13,  13,  13,   7,   8,   8,   7,   7,   8,   9,  10,   7,   8,  13 },
   };
   return table[a][b];
 }
@@ -60,12 +67,12 @@ int ca_promote_set(unsigned seen) {
 }
 
 /* The float dtype NumPy's math functions return for an input dtype: the smallest float that
- * holds every value (bool, int8, uint8 -> float16; int16 -> float32; wider -> float64). */
+ * holds every value (bool, int8, uint8 -> float16; int16, uint16 -> float32; wider -> float64). */
 int ca_float_for(int dt) {
   switch (dt) {
   case CA_BOOL: case CA_INT8: case CA_UINT8: return CA_FLOAT16;
-  case CA_INT16: return CA_FLOAT32;
-  case CA_FLOAT16: case CA_FLOAT32: case CA_COMPLEX64: case CA_COMPLEX128: return dt;
+  case CA_INT16: case CA_UINT16: return CA_FLOAT32;
+  case CA_FLOAT16: case CA_FLOAT32: case CA_COMPLEX64: case CA_COMPLEX128: case CA_BFLOAT16: return dt;
   default: return CA_FLOAT64;
   }
 }

@@ -41,7 +41,10 @@ typedef union ca_elem { uint64_t u[2]; double d[2]; } ca_elem;
   X(__VA_ARGS__ FLOAT32, float32, float, f, FLOAT)                                             \
   X(__VA_ARGS__ FLOAT64, float64, double, d, FLOAT)                                            \
   X(__VA_ARGS__ COMPLEX64, complex64, ca_c8, c, CPLX)                                          \
-  X(__VA_ARGS__ COMPLEX128, complex128, ca_c16, z, CPLX)
+  X(__VA_ARGS__ COMPLEX128, complex128, ca_c16, z, CPLX)                                       \
+  X(__VA_ARGS__ UINT16, uint16, uint16_t, i, INT)                                              \
+  X(__VA_ARGS__ UINT32, uint32, uint32_t, i, INT)                                              \
+  X(__VA_ARGS__ BFLOAT16, bfloat16, uint16_t, f, BITS)
 
 typedef enum ca_dtype {
 #define CA_DTYPE_ENUM(NAME, name, ST, K, FAM) CA_##NAME,
@@ -57,7 +60,7 @@ typedef enum ca_kind { CA_KIND_BOOL, CA_KIND_INT, CA_KIND_FLOAT, CA_KIND_COMPLEX
 CA_HD static inline ca_kind ca_dtype_kind(int dt) {
   switch (dt) {
   case CA_BOOL: return CA_KIND_BOOL;
-  case CA_FLOAT16: case CA_FLOAT32: case CA_FLOAT64: return CA_KIND_FLOAT;
+  case CA_FLOAT16: case CA_FLOAT32: case CA_FLOAT64: case CA_BFLOAT16: return CA_KIND_FLOAT;
   case CA_COMPLEX64: case CA_COMPLEX128: return CA_KIND_COMPLEX;
   default: return CA_KIND_INT;
   }
@@ -67,7 +70,9 @@ CA_HD static inline int ca_is_float(int dt) { return ca_dtype_kind(dt) == CA_KIN
 CA_HD static inline int ca_is_complex(int dt) { return ca_dtype_kind(dt) == CA_KIND_COMPLEX; }
 CA_HD static inline int ca_is_inexact(int dt) { return ca_dtype_kind(dt) >= CA_KIND_FLOAT; }
 CA_HD static inline int ca_is_integer(int dt) { return ca_dtype_kind(dt) == CA_KIND_INT; }
-CA_HD static inline int ca_is_unsigned(int dt) { return dt == CA_UINT8; }
+CA_HD static inline int ca_is_unsigned(int dt) {
+  return dt == CA_UINT8 || dt == CA_UINT16 || dt == CA_UINT32;
+}
 /* The real dtype of a complex one's parts (abs, real, imag); other dtypes are their own. */
 CA_HD static inline int ca_real_of(int dt) {
   return dt == CA_COMPLEX64 ? CA_FLOAT32 : dt == CA_COMPLEX128 ? CA_FLOAT64 : dt;

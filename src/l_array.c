@@ -253,7 +253,7 @@ static int arr_tostring(lua_State *L) {
 
 /* cu._set_formatter(fn): the Lua layer's printer, used by tostring. */
 static int set_formatter(lua_State *L) {
-  luaL_checktype(L, 1, LUA_TFUNCTION);
+  ca_check_type(L, 1, LUA_TFUNCTION, "_set_formatter", "the formatter");
   lua_pushvalue(L, 1);
   lua_setfield(L, LUA_REGISTRYINDEX, FORMAT_KEY);
   return 0;
@@ -461,21 +461,28 @@ static int arr_reshape(lua_State *L) {
   return 1;
 }
 
+/* The array at 1 flattened in C order: a copy (pushed), the 1-d view of it pushed first. */
+static void push_flat_copy(lua_State *L, const char *fname) {
+  ca_array *a = ca_check(L, 1);
+  int64_t n = -1;
+  push_reshaped(L, 1, 1, &n, fname);
+  ca_array *r = ca_check(L, -1);
+  ca_array *c = ca_new(L, ca_be(a), a->dtype, 1, &a->size);
+  ca_copy_into(L, c, r);
+}
+
+/* a:ravel(): a view of a C-contiguous array, else a copy, as NumPy's (a reshape views more
+ * layouts, but writes through a ravel of a strided array must not reach it). */
 static int arr_ravel(lua_State *L) {
   int64_t n = -1;
-  ca_check(L, 1);
-  push_reshaped(L, 1, 1, &n, "ravel");
+  if (ca_is_contiguous(ca_check(L, 1))) push_reshaped(L, 1, 1, &n, "ravel");
+  else push_flat_copy(L, "ravel");
   return 1;
 }
 
 /* a:flatten(): always a copy, as NumPy's. */
 static int arr_flatten(lua_State *L) {
-  ca_array *a = ca_check(L, 1);
-  int64_t n = -1;
-  push_reshaped(L, 1, 1, &n, "flatten");
-  ca_array *r = ca_check(L, -1);
-  ca_array *c = ca_new(L, ca_be(a), a->dtype, 1, &a->size);
-  ca_copy_into(L, c, r);
+  push_flat_copy(L, "flatten");
   return 1;
 }
 
@@ -606,7 +613,10 @@ static int arr_flip(lua_State *L) {
 
 static int arr_fill(lua_State *L) {
   ca_array *a = ca_check(L, 1);
-  ca_fill(L, a, lua_type(L, 2) == LUA_TBOOLEAN ? lua_toboolean(L, 2) : luaL_checknumber(L, 2));
+  int t = lua_type(L, 2);
+  if (t != LUA_TBOOLEAN && t != LUA_TNUMBER)
+    return ca_raisef(L, "fill: value must be a number or a boolean, got %s", luaL_typename(L, 2));
+  ca_fill(L, a, t == LUA_TBOOLEAN ? lua_toboolean(L, 2) : lua_tonumber(L, 2));
   lua_pushvalue(L, 1);
   return 1;
 }
@@ -643,8 +653,8 @@ static int get_default_device(lua_State *L) {
 /* cu._set_int64(make, parts): the Lua layer's int64 cdata helpers (LuaJIT): make(hi, lo)
  * returns hi * 2^32 + lo as an int64 cdata, parts(v) an int64 cdata's halves (or nil). */
 static int set_int64(lua_State *L) {
-  luaL_checktype(L, 1, LUA_TFUNCTION);
-  luaL_checktype(L, 2, LUA_TFUNCTION);
+  ca_check_type(L, 1, LUA_TFUNCTION, "_set_int64", "make");
+  ca_check_type(L, 2, LUA_TFUNCTION, "_set_int64", "parts");
   ca_set_int64(L, 1, 2);
   return 0;
 }
@@ -652,8 +662,8 @@ static int set_int64(lua_State *L) {
 /* cu._set_complex(make, mt): the Lua layer's complex values: make(re, im) returns one, mt is
  * their metatable (lua/cuarray/complex.lua). */
 static int set_complex(lua_State *L) {
-  luaL_checktype(L, 1, LUA_TFUNCTION);
-  luaL_checktype(L, 2, LUA_TTABLE);
+  ca_check_type(L, 1, LUA_TFUNCTION, "_set_complex", "make");
+  ca_check_type(L, 2, LUA_TTABLE, "_set_complex", "mt");
   ca_set_complex(L, 1, 2);
   return 0;
 }
@@ -673,7 +683,7 @@ static int is_array(lua_State *L) {
 /* cu._check_array(v, fname): v if it is a live array, else the error every C function
  * raises ("zeros_like: expected an array, got number"), for the Lua layer's functions. */
 static int check_array(lua_State *L) {
-  ca_check_arg(L, 1, luaL_checkstring(L, 2));
+  ca_check_arg(L, 1, ca_caller_name(L, 2, "_check_array"));
   lua_settop(L, 1);
   return 1;
 }

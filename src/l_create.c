@@ -480,8 +480,8 @@ static int l_full(lua_State *L) { return filled(L, "full", K_FULL, 1, 2, 3); }
  * _like forms in lua/cuarray/create.lua), whose messages name them. */
 static int l_filled(lua_State *L) {
   static const char *const kinds[] = {"empty", "zeros", "ones", "full", NULL};
-  const char *fname = luaL_checkstring(L, 1);
-  int kind = luaL_checkoption(L, 2, NULL, kinds);
+  const char *fname = ca_caller_name(L, 1, "_filled");
+  int kind = ca_check_option(L, 2, kinds, fname, "kind");
   return filled(L, fname, kind, 3, 4, 5);
 }
 
@@ -542,6 +542,15 @@ static int l_arange(lua_State *L) {
   }
   if (dtype == CA_BOOL && len > 2)
     return ca_raisef(L, "arange: a bool range can have at most 2 elements (got %lld)", (long long)len);
+  if (integral && ca_is_integer(dtype)) { /* NumPy 2 stores the first two values as Python ints */
+    __int128 second = (__int128)iv[0] + iv[2];
+    if (len > 0 && !ca_int_fits(dtype, iv[0]))
+      return ca_raisef(L, "arange: Lua integer %lld is out of bounds for %s", (long long)iv[0],
+                       ca_dtype_name(dtype));
+    if (len > 1 && (second < INT64_MIN || second > INT64_MAX || !ca_int_fits(dtype, (int64_t)second)))
+      return ca_raisef(L, "arange: start + step (%lld + %lld) is out of bounds for %s",
+                       (long long)iv[0], (long long)iv[2], ca_dtype_name(dtype));
+  }
   ca_check_new_size(L, "arange", dtype, 1, &len);
   ca_array *host = ca_new(L, &ca_state_get(L)->cpu, dtype, 1, &len);
   char *p = (char *)host->storage->data;

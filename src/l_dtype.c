@@ -51,8 +51,9 @@ static int l_result_type(lua_State *L) {
   else if (weak == 2) r = r < 0 || r == CA_BOOL ? CA_INT64 : r;
   else if (weak == 3) r = r >= 0 && ca_is_inexact(r) ? r : CA_FLOAT64;
   else if (weak == 4)
-    r = r >= 0 && ca_is_complex(r) ? r : r == CA_FLOAT16 || r == CA_FLOAT32 ? CA_COMPLEX64
-                                                                          : CA_COMPLEX128;
+    r = r >= 0 && ca_is_complex(r)                      ? r
+        : r >= 0 && ca_is_float(r) && r != CA_FLOAT64 ? CA_COMPLEX64
+                                                      : CA_COMPLEX128;
   lua_pushstring(L, ca_dtype_name(r));
   return 1;
 }
@@ -119,9 +120,9 @@ static int l_finfo(lua_State *L) {
     return ca_raisef(L, "finfo: data type '%s' not inexact", ca_dtype_name(dt));
   dt = ca_real_of(dt);
   /* nmant (stored mantissa bits), nexp (exponent bits), decimal precision */
-  int nmant = dt == CA_FLOAT16 ? 10 : dt == CA_FLOAT32 ? 23 : 52;
-  int nexp = dt == CA_FLOAT16 ? 5 : dt == CA_FLOAT32 ? 8 : 11;
-  int precision = dt == CA_FLOAT16 ? 3 : dt == CA_FLOAT32 ? 6 : 15;
+  int nmant = dt == CA_FLOAT16 ? 10 : dt == CA_BFLOAT16 ? 7 : dt == CA_FLOAT32 ? 23 : 52;
+  int nexp = dt == CA_FLOAT16 ? 5 : dt == CA_BFLOAT16 || dt == CA_FLOAT32 ? 8 : 11;
+  int precision = dt == CA_FLOAT16 ? 3 : dt == CA_BFLOAT16 ? 2 : dt == CA_FLOAT32 ? 6 : 15;
   int maxexp = 1 << (nexp - 1), minexp = 2 - maxexp;
   double eps = ldexp(1.0, -nmant);
   double tiny = ldexp(1.0, minexp);

@@ -121,12 +121,12 @@ static int l_fft(lua_State *L) {
                        (long long)x->shape[axes[j]], axes[j] + 1, (long long)want);
   }
 
-  /* the precision: float32 (and float16) in complex64, everything else in complex128 */
+  /* the precision: float32 (and float16, bfloat16) in complex64, everything else in complex128 */
   int c64 = complex_of(CA_FLOAT32), c128 = complex_of(CA_FLOAT64);
   if (c64 < 0 || c128 < 0) return ca_raisef(L, "%s: this build has no complex dtypes", fname);
   int cplx_in = x->dtype == c64 || x->dtype == c128;
-  int real = (x->dtype == c64 || x->dtype == CA_FLOAT32 || x->dtype == CA_FLOAT16) ? CA_FLOAT32
-                                                                                   : CA_FLOAT64;
+  int real = (x->dtype == c64 || x->dtype == CA_FLOAT32 || x->dtype == CA_FLOAT16 ||
+              x->dtype == CA_BFLOAT16) ? CA_FLOAT32 : CA_FLOAT64;
   int cdt = real == CA_FLOAT32 ? c64 : c128;
   if (kind == CA_FFT_R2C && cplx_in)
     return ca_raisef(L, "%s: x must be real, not %s", fname, ca_dtype_name(x->dtype));

@@ -162,7 +162,7 @@ static size_t deflate_lines(lua_State *L, const unsigned char *lines, size_t n, 
 }
 
 static int l_encode_png(lua_State *L) {
-  const char *fname = luaL_checkstring(L, 1);
+  const char *fname = ca_caller_name(L, 1, "_encode_png");
   ca_array *a = ca_check_arg(L, 2, fname);
   image_args g;
   check_shape(L, a, &g, fname);

@@ -122,20 +122,20 @@ static void read_range(lua_State *L, int idx, int axis, int64_t n, int64_t *star
   int has[3];
   size_t rl = ca_rawlen(L, idx);
   if (rl > 3)
-    ca_raisef(L, "%srange on axis %d has %d entries: a range is {start, stop[, step]} (for a "
+    ca_raisef(L, "%sindex range on axis %d has %d entries: a range is {start, stop[, step]} (for a "
                "list of indices use an integer array, cu.array{...})", pre, axis, (int)rl);
   for (int k = 0; k < 3; k++) {
     lua_rawgeti(L, idx, k + 1);
     has[k] = !lua_isnil(L, -1);
     if (has[k] && !ca_tointeger(L, -1, &r[k]))
-      ca_raisef(L, "%srange on axis %d: %s must be an integer, got %s", pre, axis, part[k],
+      ca_raisef(L, "%sindex range on axis %d: %s must be an integer, got %s", pre, axis, part[k],
                  lua_type(L, -1) == LUA_TNUMBER ? lua_tostring(L, -1) : luaL_typename(L, -1));
     lua_pop(L, 1);
     if (has[k] && k < 2 && r[k] == 0)
       ca_raisef(L, "%sindex 0 is invalid: indices start at 1 (range %s on axis %d)", pre,
                  part[k], axis);
   }
-  if (has[2] && r[2] == 0) ca_raisef(L, "%srange on axis %d: step cannot be zero", pre, axis);
+  if (has[2] && r[2] == 0) ca_raisef(L, "%sindex range on axis %d: step cannot be zero", pre, axis);
   if (has[0] && !has[1] && !has[2]) { /* {s}: the one element s, kept as an axis */
     has[1] = 1;
     r[1] = r[0];
@@ -516,7 +516,8 @@ int ca_index_get(lua_State *L) {
 /* ---- assignment ------------------------------------------------------------------------- */
 
 /* dst = the Lua number or boolean at vi, as NumPy 2 assigns a Python scalar: an integral
- * number must fit an integer dtype, NaN and infinities cannot become integers. */
+ * number must fit an integer dtype; NaN, infinities and numbers beyond int64 cannot become
+ * integers. */
 static void fill_scalar(lua_State *L, ca_array *dst, int vi) {
   ca_value v;
   int vdt;
@@ -539,6 +540,9 @@ static void fill_scalar(lua_State *L, ca_array *dst, int vi) {
     if (ca_is_integer(dst->dtype) && isinf(x))
       ca_raisef(L, "index assignment: cannot convert float infinity to integer (%s)",
                  ca_dtype_name(dst->dtype));
+    if (ca_is_integer(dst->dtype) && !(x > -9223372036854775808.0 && x < 9223372036854775808.0))
+      ca_raisef(L, "index assignment: Lua number %.17g is too large to convert to an integer (%s)",
+                 x, ca_dtype_name(dst->dtype));
     v.f = x;
     vdt = CA_FLOAT64;
   }
@@ -586,7 +590,8 @@ static void fit_value(lua_State *L, ca_array *v, int nd, const int64_t *shape) {
     char s1[256], s2[256];
     fmt_shape(s1, sizeof s1, v);
     ca_format_shape(s2, sizeof s2, nd, shape);
-    ca_raisef(L, "could not broadcast input of shape %s into shape %s", s1, s2);
+    ca_raisef(L, "index assignment: could not broadcast input of shape %s into shape %s", s1,
+              s2);
   }
   *v = w;
 }
@@ -749,10 +754,17 @@ static int l_flatnonzero(lua_State *L) {
   return 1;
 }
 
-/* cu.argwhere(a): the 1-based coordinates of the nonzero elements, an int64 (count, ndim). */
+/* cu.argwhere(a): the 1-based coordinates of the nonzero elements, an int64 (count, ndim); of
+ * a 0-d array (1, 0) when its element is nonzero, else (0, 0), as NumPy's. */
 static int l_argwhere(lua_State *L) {
-  ca_array *a = check_nonzero_arg(L, "argwhere");
-  push_coords(L, a, 0, "argwhere");
+  ca_array *a = ca_check(L, 1);
+  if (a->ndim > 0) {
+    push_coords(L, a, 0, "argwhere");
+    return 1;
+  }
+  ca_array *c = push_coords(L, a, 1, "argwhere");
+  int64_t shape[2] = {c->shape[0], 0};
+  ca_new(L, ca_be(a), CA_INT64, 2, shape);
   return 1;
 }
 

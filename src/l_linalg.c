@@ -314,7 +314,7 @@ static int l_dot(lua_State *L) {
   lua_settop(L, 3);
   int sa = scalar_like(L, 1, "dot"), sb = scalar_like(L, 2, "dot");
   if (sa || sb) {
-    ca_apply_binary(L, CA_OP_multiply, 1, 2, NULL);
+    ca_apply_binary(L, CA_OP_multiply, 1, 2, NULL, "dot");
     return 1;
   }
   ca_array *a = ca_test(L, 1), *b = ca_test(L, 2);
@@ -373,7 +373,7 @@ static int l_inner(lua_State *L) {
   lua_settop(L, 3);
   int sa = scalar_like(L, 1, "inner"), sb = scalar_like(L, 2, "inner");
   if (sa || sb) {
-    ca_apply_binary(L, CA_OP_multiply, 1, 2, NULL);
+    ca_apply_binary(L, CA_OP_multiply, 1, 2, NULL, "inner");
     return 1;
   }
   ca_array *a = ca_test(L, 1), *b = ca_test(L, 2);
@@ -420,7 +420,7 @@ static int l_outer(lua_State *L) {
   fb->strides[1] = fb->strides[0];
   fb->shape[0] = 1;
   fb->strides[0] = 0;
-  ca_apply_binary(L, CA_OP_multiply, 3, 4, NULL);
+  ca_apply_binary(L, CA_OP_multiply, 3, 4, NULL, "outer");
   return 1;
 }
 
@@ -435,7 +435,7 @@ static int l_vdot(lua_State *L) {
   lua_settop(L, 3);
   ca_push_flat(L, 1);
   if (ca_is_complex(a->dtype)) { /* NumPy's vdot conjugates its first argument */
-    ca_apply_unary(L, CA_OP_conj, 4, NULL);
+    ca_apply_unary(L, CA_OP_conj, 4, NULL, "vdot");
     lua_replace(L, 4);
   }
   ca_push_flat(L, 2);
@@ -487,30 +487,30 @@ static void vector_norm(lua_State *L, int xi, int ord, double p, int ax, int kee
   if (ord == ORD_FRO || ord == ORD_NUC)
     ca_raisef(L, "norm: invalid norm order '%s' for vectors", ord == ORD_FRO ? "fro" : "nuc");
   if (ord == ORD_NONE || p == 2) {
-    ca_apply_unary(L, CA_OP_square, xi, NULL);
+    ca_apply_unary(L, CA_OP_square, xi, NULL, "norm");
     call_reduce(L, UP_SUM, lua_gettop(L), &ax, 1, keepdims, -1);
-    ca_apply_unary(L, CA_OP_sqrt, lua_gettop(L), NULL);
+    ca_apply_unary(L, CA_OP_sqrt, lua_gettop(L), NULL, "norm");
   } else if (isinf(p)) {
     int which = p > 0 ? UP_MAX : UP_MIN;
     no_identity(L, x, ax, which);
-    ca_apply_unary(L, CA_OP_abs, xi, NULL);
+    ca_apply_unary(L, CA_OP_abs, xi, NULL, "norm");
     call_reduce(L, which, lua_gettop(L), &ax, 1, keepdims, -1);
   } else if (p == 0) {
     lua_pushinteger(L, 0);
-    ca_apply_binary(L, CA_OP_not_equal, xi, lua_gettop(L), NULL);
+    ca_apply_binary(L, CA_OP_not_equal, xi, lua_gettop(L), NULL, "norm");
     call_reduce(L, UP_SUM, lua_gettop(L), &ax, 1, keepdims, ft);
   } else if (p == 1) {
-    ca_apply_unary(L, CA_OP_abs, xi, NULL);
+    ca_apply_unary(L, CA_OP_abs, xi, NULL, "norm");
     call_reduce(L, UP_SUM, lua_gettop(L), &ax, 1, keepdims, -1);
   } else if (p != p) {
     ca_raisef(L, "norm: invalid norm order nan");
   } else {
-    ca_apply_unary(L, CA_OP_abs, xi, NULL);
+    ca_apply_unary(L, CA_OP_abs, xi, NULL, "norm");
     lua_pushnumber(L, p);
-    ca_apply_binary(L, CA_OP_power, lua_gettop(L) - 1, lua_gettop(L), NULL);
+    ca_apply_binary(L, CA_OP_power, lua_gettop(L) - 1, lua_gettop(L), NULL, "norm");
     call_reduce(L, UP_SUM, lua_gettop(L), &ax, 1, keepdims, -1);
     lua_pushnumber(L, 1.0 / p);
-    ca_apply_binary(L, CA_OP_power, lua_gettop(L) - 1, lua_gettop(L), NULL);
+    ca_apply_binary(L, CA_OP_power, lua_gettop(L) - 1, lua_gettop(L), NULL, "norm");
   }
 }
 
@@ -571,9 +571,9 @@ static void singular_norm(lua_State *L, int xi, int ord, double p, const int *ax
 static void matrix_norm(lua_State *L, int xi, int ord, double p, const int *axes, int keepdims) {
   ca_array *x = ca_test(L, 1);
   if (ord == ORD_NONE || ord == ORD_FRO) {
-    ca_apply_unary(L, CA_OP_square, xi, NULL);
+    ca_apply_unary(L, CA_OP_square, xi, NULL, "norm");
     call_reduce(L, UP_SUM, lua_gettop(L), axes, 2, keepdims, -1);
-    ca_apply_unary(L, CA_OP_sqrt, lua_gettop(L), NULL);
+    ca_apply_unary(L, CA_OP_sqrt, lua_gettop(L), NULL, "norm");
     return;
   }
   if (ord == ORD_NUC || p == 2 || p == -2) {
@@ -587,7 +587,7 @@ static void matrix_norm(lua_State *L, int xi, int ord, double p, const int *axes
   int along = isinf(p) ? axes[1] : axes[0], across = isinf(p) ? axes[0] : axes[1];
   int which = p > 0 ? UP_MAX : UP_MIN;
   no_identity(L, x, across, which);
-  ca_apply_unary(L, CA_OP_abs, xi, NULL);
+  ca_apply_unary(L, CA_OP_abs, xi, NULL, "norm");
   call_reduce(L, UP_SUM, lua_gettop(L), &along, 1, 1, -1);
   call_reduce(L, which, lua_gettop(L), &across, 1, 1, -1);
   if (!keepdims) drop_axes(L, axes);
@@ -653,7 +653,7 @@ static int l_norm(lua_State *L) {
   }
   lua_settop(L, 4);
   if (ca_is_complex(x->dtype)) { /* the norms of complex values are those of their moduli */
-    ca_apply_unary(L, CA_OP_abs, 1, NULL);
+    ca_apply_unary(L, CA_OP_abs, 1, NULL, "norm");
     lua_replace(L, 1);
     x = ca_test(L, 1);
   }
@@ -662,9 +662,9 @@ static int l_norm(lua_State *L) {
   if (lua_gettop(L) == 4) lua_pushvalue(L, 1);
   int xi = 5;
   if (nax == 0) { /* the 2-norm of all elements */
-    ca_apply_unary(L, CA_OP_square, xi, NULL);
+    ca_apply_unary(L, CA_OP_square, xi, NULL, "norm");
     call_reduce(L, UP_SUM, lua_gettop(L), NULL, -1, keepdims, -1);
-    ca_apply_unary(L, CA_OP_sqrt, lua_gettop(L), NULL);
+    ca_apply_unary(L, CA_OP_sqrt, lua_gettop(L), NULL, "norm");
   } else if (nax == 1) {
     vector_norm(L, xi, ord, p, axes[0], keepdims, ft);
   } else {

@@ -1,5 +1,5 @@
-/* NumPy's files: cu.save (.npy), cu.savez (.npz, stored) and cu.load (.npy, and .npz stored
- * or, with zlib, deflated). The formats themselves are parsed and written by src/npy.c; this
+/* NumPy's files: cu.save (.npy), cu.savez (.npz, stored), cu.savez_compressed (.npz,
+ * deflated, with zlib) and cu.load (.npy, and .npz stored or, with zlib, deflated). The formats themselves are parsed and written by src/npy.c; this
  * file moves the bytes between files and arrays. Every buffer is a userdata and every FILE *
  * sits in one (file_box), so an error anywhere leaves them to the collector. */
 #include <errno.h>
@@ -221,7 +221,7 @@ static void load_npz(lua_State *L, FILE *f, const char *path, int device) {
 /* cu.load(path[, {device =}]): an array from a .npy file, or a table of arrays from a .npz. */
 static int l_load(lua_State *L) {
   static const char *const opts[] = {"device", NULL};
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = ca_check_string(L, 1, "load", "path");
   ca_opt_check(L, 2, "load", opts);
   int device = ca_opt_device(L, 2, ca_state_get(L)->default_device, "load");
   file_box *b = open_file(L, path, "rb", "load");
@@ -250,6 +250,9 @@ typedef struct npy_bytes {
 
 static void npy_prepare(lua_State *L, int idx, npy_bytes *out, const char *fname) {
   ca_array *a = ca_check(L, idx);
+  if (!npy_descr(a->dtype)) /* NumPy has no bfloat16 */
+    ca_raisef(L, "%s: .npy has no %s dtype: save a:astype(\"float32\"), or its bits as "
+              "a:view(\"uint16\")", fname, ca_dtype_name(a->dtype));
   int fortran = a->ndim > 1 && !ca_is_contiguous(a) && is_f_contiguous(a);
   ca_array *c = a;
   if (fortran) lua_pushvalue(L, idx);
@@ -272,8 +275,8 @@ static void npy_prepare(lua_State *L, int idx, npy_bytes *out, const char *fname
 
 /* cu.save(path, a): NumPy .npy, version 1.0, data aligned to 64 bytes. */
 static int l_save(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
-  ca_check(L, 2);
+  const char *path = ca_check_string(L, 1, "save", "path");
+  ca_check_arg(L, 2, "save");
   npy_bytes *nb = (npy_bytes *)ca_newuserdata(L, sizeof *nb);
   npy_prepare(L, 2, nb, "save");
   file_box *b = open_file(L, path, "wb", "save");
@@ -289,14 +292,51 @@ static int cmp_names(const void *x, const void *y) {
 
 typedef struct zip_rec {
   const char *name;
-  uint32_t crc, size, offset;
+  uint32_t crc, csize, usize, offset;
 } zip_rec;
 
-/* cu.savez(path, {name = a, ...}) or cu.savez(path, a, b, ...): an uncompressed .npz that
- * numpy.load reads (arrays given by position are named arr_0, arr_1, ... as NumPy does). */
-static int l_savez(lua_State *L) {
-  const char *fname = "savez";
-  const char *path = luaL_checkstring(L, 1);
+#ifdef CA_HAVE_ZLIB
+/* The raw deflate stream (as ZIP's method 8 holds it) of the entry nb, in a new userdata left
+ * on the stack; its length in *csize. The buffer is allocated before zlib's state, and no Lua
+ * call comes between deflateInit2 and deflateEnd, so an error cannot leak either. */
+static unsigned char *deflate_entry(lua_State *L, const npy_bytes *nb, uint64_t *csize,
+                                    const char *fname) {
+  uLong usize = (uLong)(nb->hdr_len + nb->nbytes);
+  uLong bound = compressBound(usize);
+  if ((uint64_t)bound >= 0xffffffffu)
+    ca_raisef(L, "%s: archives over 4 GiB are not supported (use cu.save per array)", fname);
+  unsigned char *out = (unsigned char *)ca_newuserdata(L, (size_t)bound);
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    ca_raisef(L, "%s: zlib failed to start", fname);
+  z.next_out = out;
+  z.avail_out = (uInt)bound;
+  z.next_in = (Bytef *)nb->hdr;
+  z.avail_in = (uInt)nb->hdr_len;
+  int zr = deflate(&z, Z_NO_FLUSH);
+  if (zr == Z_OK) {
+    z.next_in = (Bytef *)nb->data;
+    z.avail_in = (uInt)nb->nbytes;
+    zr = deflate(&z, Z_FINISH);
+  }
+  *csize = (uint64_t)z.total_out;
+  deflateEnd(&z);
+  if (zr != Z_STREAM_END) ca_raisef(L, "%s: zlib failed to compress an entry", fname);
+  return out;
+}
+#endif
+
+/* cu.savez and cu.savez_compressed: (path, {name = a, ...}) or (path, a, b, ...): a .npz that
+ * numpy.load reads, its entries stored or deflated (arrays given by position are named arr_0,
+ * arr_1, ... as NumPy does). */
+static int write_npz(lua_State *L, const char *fname, int compress) {
+  const char *path = ca_check_string(L, 1, fname, "path");
+#ifndef CA_HAVE_ZLIB
+  if (compress)
+    ca_raisef(L, "%s: this build has no zlib (cuarray built without -DCA_HAVE_ZLIB -lz); "
+              "cu.savez writes uncompressed archives", fname);
+#endif
   int nargs = lua_gettop(L);
   lua_newtable(L); /* name -> array */
   int map = lua_gettop(L);
@@ -346,29 +386,44 @@ static int l_savez(lua_State *L) {
   unsigned char hbuf[46 + 256];
   char ename[256];
   npy_bytes *nb = (npy_bytes *)ca_newuserdata(L, sizeof *nb);
+  int method = compress ? 8 : 0;
   for (int i = 0; i < n; i++) {
     int top = lua_gettop(L);
     lua_getfield(L, map, names[i]);
     npy_prepare(L, -1, nb, fname);
     uint64_t size = nb->hdr_len + (uint64_t)nb->nbytes;
     snprintf(ename, sizeof ename, "%s.npy", names[i]);
-    if (size >= 0xffffffffu || off + size + 30 + strlen(ename) >= 0xffffffffu)
+    if (size >= 0xffffffffu)
+      ca_raisef(L, "%s: archives over 4 GiB are not supported (use cu.save per array)", fname);
+    uint64_t csize = size;
+    unsigned char *packed = NULL;
+#ifdef CA_HAVE_ZLIB
+    if (compress) packed = deflate_entry(L, nb, &csize, fname);
+#endif
+    if (off + csize + 30 + strlen(ename) >= 0xffffffffu)
       ca_raisef(L, "%s: archives over 4 GiB are not supported (use cu.save per array)", fname);
     recs[i].name = names[i];
     recs[i].crc = npy_crc32(npy_crc32(0, nb->hdr, nb->hdr_len), nb->data, nb->nbytes);
-    recs[i].size = (uint32_t)size;
+    recs[i].csize = (uint32_t)csize;
+    recs[i].usize = (uint32_t)size;
     recs[i].offset = (uint32_t)off;
-    size_t hl = npy_zip_local_header(hbuf, ename, recs[i].crc, recs[i].size);
+    size_t hl = npy_zip_local_header(hbuf, ename, method, recs[i].crc, recs[i].csize,
+                                     recs[i].usize);
     write_bytes(L, b, hbuf, hl, path, fname);
-    write_bytes(L, b, nb->hdr, nb->hdr_len, path, fname);
-    write_bytes(L, b, nb->data, nb->nbytes, path, fname);
-    off += hl + size;
+    if (packed) {
+      write_bytes(L, b, packed, (size_t)csize, path, fname);
+    } else {
+      write_bytes(L, b, nb->hdr, nb->hdr_len, path, fname);
+      write_bytes(L, b, nb->data, nb->nbytes, path, fname);
+    }
+    off += hl + csize;
     lua_settop(L, top);
   }
   uint64_t cd_start = off;
   for (int i = 0; i < n; i++) {
     snprintf(ename, sizeof ename, "%s.npy", recs[i].name);
-    size_t hl = npy_zip_central_header(hbuf, ename, recs[i].crc, recs[i].size, recs[i].offset);
+    size_t hl = npy_zip_central_header(hbuf, ename, method, recs[i].crc, recs[i].csize,
+                                       recs[i].usize, recs[i].offset);
     write_bytes(L, b, hbuf, hl, path, fname);
     off += hl;
   }
@@ -380,9 +435,13 @@ static int l_savez(lua_State *L) {
   return 0;
 }
 
+static int l_savez(lua_State *L) { return write_npz(L, "savez", 0); }
+static int l_savez_compressed(lua_State *L) { return write_npz(L, "savez_compressed", 1); }
+
 void ca_open_npy(lua_State *L) {
   static const luaL_Reg funcs[] = {
-    {"save", l_save}, {"load", l_load}, {"savez", l_savez}, {NULL, NULL}
+    {"save", l_save}, {"load", l_load}, {"savez", l_savez},
+    {"savez_compressed", l_savez_compressed}, {NULL, NULL}
   };
   if (luaL_newmetatable(L, FILE_MT)) {
     lua_pushcfunction(L, file_gc);

@@ -67,21 +67,38 @@ static int is_comparison(int op) {
          op == CA_OP_less_equal || op == CA_OP_greater || op == CA_OP_greater_equal;
 }
 
-/* The dtype a weak scalar takes next to an array of dtype `dt` (NEP 50). An integral number
- * out of the range of an integer dtype raises, except in a comparison (`exact`), which NumPy
- * 2 makes exactly: then both compare as int64. */
-static int weak_result(lua_State *L, const operand *o, int dt, int exact, const char *fname) {
+/* What an integral number out of an integer dtype's range does beside it (weak_result). */
+enum {
+  WEAK_RAISE,   /* raises (NumPy 2's OverflowError) */
+  WEAK_EXACT,   /* a comparison, which NumPy 2 makes exactly: both compare as int64 */
+  WEAK_IN_FLOAT /* the op computes in a float whatever the integers (divide, arctan2): the
+                   number is converted to that float, as NumPy 2 converts it to its loop's */
+};
+
+/* The dtype a weak scalar takes next to an array of dtype `dt` (NEP 50); `range` says what an
+ * integral number out of the range of an integer dtype does. */
+static int weak_result(lua_State *L, const operand *o, int dt, int range, const char *fname) {
   if (o->weak == 'b') return dt;
   if (o->weak == 'c') /* Python's complex: keeps a float's width, else complex128 */
-    return ca_is_complex(dt) ? dt : dt == CA_FLOAT16 || dt == CA_FLOAT32 ? CA_COMPLEX64 : CA_COMPLEX128;
+    return ca_is_complex(dt) ? dt : ca_is_float(dt) && dt != CA_FLOAT64 ? CA_COMPLEX64 : CA_COMPLEX128;
   if (o->weak == 'f') return ca_is_inexact(dt) ? dt : CA_FLOAT64;
   if (dt == CA_BOOL) return CA_INT64;
   if (ca_is_integer(dt) && !ca_int_fits(dt, o->i)) {
-    if (exact) return CA_INT64;
+    if (range == WEAK_EXACT) return CA_INT64;
+    if (range == WEAK_IN_FLOAT) return dt;
     ca_raisef(L, "%s: Lua integer %lld is out of bounds for %s", fname, (long long)o->i,
               ca_dtype_name(dt));
   }
   return dt;
+}
+
+/* How a binary op treats an out-of-range integral number (weak_result). */
+static int weak_range(int op) {
+  if (is_comparison(op)) return WEAK_EXACT;
+  switch (ca_op_rules[op]) {
+  case CA_RULE_TRUEDIV: case CA_RULE_FLOAT: case CA_RULE_DOUBLE: return WEAK_IN_FLOAT;
+  default: return WEAK_RAISE;
+  }
 }
 
 /* A weak scalar as a loop operand computed in `compute`: integers exactly. */
@@ -164,6 +181,8 @@ static void apply_rule(lua_State *L, int op, int dt, int *compute, int *result, 
   case CA_RULE_NUMERIC:
     if (dt == CA_BOOL && (op == CA_OP_negative || op == CA_OP_subtract))
       ca_raisef(L, "%s: not supported for bool arrays (use logical_not / logical_xor)", fname);
+    if (dt == CA_BOOL && op == CA_OP_sign) /* NumPy has no bool loop for sign */
+      ca_raisef(L, "%s: not supported for bool arrays", fname);
     /* fallthrough */
   case CA_RULE_INTPROMOTE:
     *compute = *result = dt == CA_BOOL ? CA_INT8 : dt;
@@ -209,8 +228,7 @@ static void apply_rule(lua_State *L, int op, int dt, int *compute, int *result, 
  * out of another dtype: these dtypes compute in a wider kind (int64, float), and NumPy
  * rounds or wraps to the result dtype before casting into out. */
 static int narrows(int result) {
-  return result == CA_INT8 || result == CA_UINT8 || result == CA_INT16 || result == CA_INT32 ||
-         result == CA_FLOAT16;
+  return result != CA_BOOL && ca_kind_dtype(ca_compute_kind(result)) != result;
 }
 
 /* Checks a user-given `out` and returns it when the loop can write it directly: the same
@@ -277,6 +295,7 @@ static void apply_unary(lua_State *L, int op, int ia, ca_array *out, const char 
   int dt = operand_dtype(&a), compute, result;
   if (op == CA_OP_invert && dt == CA_BOOL) op = CA_OP_logical_not;
   if (op == CA_OP_angle && dt == CA_BOOL) dt = CA_INT64; /* NumPy: arctan2(0, x), 0 weak */
+  if (op == CA_OP_round && dt == CA_BOOL) op = CA_OP_rint; /* NumPy rounds a bool with rint */
   apply_rule(L, op, dt, &compute, &result, fname);
   if (!a.arr) { /* a lone number: a 0-d array on the default device */
     ca_array *z = ca_new(L, ca_backend_get(L, ca_state_get(L)->default_device), dt, 0, NULL);
@@ -303,7 +322,7 @@ static void apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out, co
   read_operand(L, ia, &ops[0], fname);
   read_operand(L, ib, &ops[1], fname);
   int dt;
-  int pushed = 0, exact = is_comparison(op);
+  int pushed = 0, range = weak_range(op);
   if (!ops[0].arr && !ops[1].arr) { /* two numbers: the first becomes a 0-d array */
     ca_array *z = ca_new(L, ca_backend_get(L, ca_state_get(L)->default_device), lone_dtype(&ops[0]), 0, NULL);
     fill_lone(L, z, &ops[0]);
@@ -320,9 +339,9 @@ static void apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out, co
     dt = ca_op_rules[op] == CA_RULE_FLOAT ? ca_promote(ca_float_for(d0), ca_float_for(d1))
                                           : ca_promote(d0, d1);
   } else if (ops[0].arr) {
-    dt = weak_result(L, &ops[1], ops[0].arr->dtype, exact, fname);
+    dt = weak_result(L, &ops[1], ops[0].arr->dtype, range, fname);
   } else {
-    dt = weak_result(L, &ops[0], ops[1].arr->dtype, exact, fname);
+    dt = weak_result(L, &ops[0], ops[1].arr->dtype, range, fname);
   }
   int compute, result;
   apply_rule(L, op, dt, &compute, &result, fname);
@@ -331,12 +350,12 @@ static void apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out, co
   if (pushed) lua_remove(L, out ? -1 : -2);
 }
 
-void ca_apply_unary(lua_State *L, int op, int ia, ca_array *out) {
-  apply_unary(L, op, ia, out, ca_op_names[op]);
+void ca_apply_unary(lua_State *L, int op, int ia, ca_array *out, const char *fname) {
+  apply_unary(L, op, ia, out, fname ? fname : ca_op_names[op]);
 }
 
-void ca_apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out) {
-  apply_binary(L, op, ia, ib, out, ca_op_names[op]);
+void ca_apply_binary(lua_State *L, int op, int ia, int ib, ca_array *out, const char *fname) {
+  apply_binary(L, op, ia, ib, out, fname ? fname : ca_op_names[op]);
 }
 
 /* ---- Lua functions ------------------------------------------------------------------ */
@@ -348,17 +367,23 @@ static int l_unary(lua_State *L) {
   int op = (int)lua_tointeger(L, lua_upvalueindex(1));
   ca_opt_check(L, 2, ca_op_names[op], out_opts);
   ca_array *out = ca_opt_out(L, 2, ca_op_names[op]);
-  ca_apply_unary(L, op, 1, out); /* with out, pushes nothing: out is on top */
+  ca_apply_unary(L, op, 1, out, NULL); /* with out, pushes nothing: out is on top */
   return 1;
+}
+
+/* Raises unless n operands are given (nil counts as one), naming fname. */
+static void check_operands(lua_State *L, int n, const char *fname) {
+  if (lua_gettop(L) < n)
+    ca_raisef(L, "%s: expected %d operand%s, got %d", fname, n, n > 1 ? "s" : "", lua_gettop(L));
 }
 
 /* cu.<binary>(x, y[, {out = c}]) and x:<binary>(y) */
 static int l_binary(lua_State *L) {
   int op = (int)lua_tointeger(L, lua_upvalueindex(1));
-  luaL_checkany(L, 2);
+  check_operands(L, 2, ca_op_names[op]);
   ca_opt_check(L, 3, ca_op_names[op], out_opts);
   ca_array *out = ca_opt_out(L, 3, ca_op_names[op]);
-  ca_apply_binary(L, op, 1, 2, out); /* with out, pushes nothing: out is on top */
+  ca_apply_binary(L, op, 1, 2, out, NULL); /* with out, pushes nothing: out is on top */
   return 1;
 }
 
@@ -379,8 +404,8 @@ static void two_results(lua_State *L, int op, int nin) {
   }
   int dt;
   if (nin == 1 || (ops[0].arr && ops[1].arr)) dt = nin == 1 ? ops[0].arr->dtype : ca_promote(ops[0].arr->dtype, ops[1].arr->dtype);
-  else if (ops[0].arr) dt = weak_result(L, &ops[1], ops[0].arr->dtype, 0, fname);
-  else dt = weak_result(L, &ops[0], ops[1].arr->dtype, 0, fname);
+  else if (ops[0].arr) dt = weak_result(L, &ops[1], ops[0].arr->dtype, weak_range(op), fname);
+  else dt = weak_result(L, &ops[0], ops[1].arr->dtype, weak_range(op), fname);
   int compute, result;
   apply_rule(L, op, dt, &compute, &result, fname);
   int result2 = ca_op_rules[op] == CA_RULE_FREXP ? CA_INT32 : result;
@@ -411,7 +436,7 @@ static void two_results(lua_State *L, int op, int nin) {
 /* cu.modf(x), cu.frexp(x) and x:modf(): two arrays */
 static int l_unary2(lua_State *L) {
   int op = (int)lua_tointeger(L, lua_upvalueindex(1));
-  luaL_checkany(L, 1);
+  check_operands(L, 1, ca_op_names[op]);
   lua_settop(L, 1);
   two_results(L, op, 1);
   return 2;
@@ -420,7 +445,7 @@ static int l_unary2(lua_State *L) {
 /* cu.divmod(x, y) and x:divmod(y): two arrays */
 static int l_binary2(lua_State *L) {
   int op = (int)lua_tointeger(L, lua_upvalueindex(1));
-  luaL_checkany(L, 2);
+  check_operands(L, 2, ca_op_names[op]);
   lua_settop(L, 2);
   two_results(L, op, 2);
   return 2;
@@ -447,7 +472,7 @@ static int l_inplace(lua_State *L) {
 
 /* Metamethods: Lua passes the operands in order, either may be a number. */
 #define CA_META(mm, opname) \
-  static int mm(lua_State *L) { ca_apply_binary(L, CA_OP_##opname, 1, 2, NULL); return 1; }
+  static int mm(lua_State *L) { ca_apply_binary(L, CA_OP_##opname, 1, 2, NULL, NULL); return 1; }
 CA_META(mt_add, add)
 CA_META(mt_sub, subtract)
 CA_META(mt_mul, multiply)
@@ -461,8 +486,8 @@ CA_META(mt_bxor, bitwise_xor)
 CA_META(mt_shl, left_shift)
 CA_META(mt_shr, right_shift)
 #undef CA_META
-static int mt_unm(lua_State *L) { ca_apply_unary(L, CA_OP_negative, 1, NULL); return 1; }
-static int mt_bnot(lua_State *L) { ca_apply_unary(L, CA_OP_invert, 1, NULL); return 1; }
+static int mt_unm(lua_State *L) { ca_apply_unary(L, CA_OP_negative, 1, NULL, NULL); return 1; }
+static int mt_bnot(lua_State *L) { ca_apply_unary(L, CA_OP_invert, 1, NULL, NULL); return 1; }
 
 /* cu.where(cond, x, y): elementwise choice; cu.where(cond) is cu.nonzero(cond). */
 static int l_where(lua_State *L) {
@@ -478,8 +503,8 @@ static int l_where(lua_State *L) {
   read_operand(L, 3, &ops[2], "where");
   int dt;
   if (ops[1].arr && ops[2].arr) dt = ca_promote(ops[1].arr->dtype, ops[2].arr->dtype);
-  else if (ops[1].arr) dt = weak_result(L, &ops[2], ops[1].arr->dtype, 0, "where");
-  else if (ops[2].arr) dt = weak_result(L, &ops[1], ops[2].arr->dtype, 0, "where");
+  else if (ops[1].arr) dt = weak_result(L, &ops[2], ops[1].arr->dtype, WEAK_RAISE, "where");
+  else if (ops[2].arr) dt = weak_result(L, &ops[1], ops[2].arr->dtype, WEAK_RAISE, "where");
   else dt = ca_promote(lone_dtype(&ops[1]), lone_dtype(&ops[2]));
   if (!ops[0].arr && !ops[1].arr && !ops[2].arr)
     return ca_raisef(L, "where: at least one operand must be an array");
@@ -500,10 +525,10 @@ static int l_clip(lua_State *L) {
   if (out) ca_check_writable(L, out, "clip");
   int cur = 1;
   if (!lua_isnoneornil(L, 2)) {
-    ca_apply_binary(L, CA_OP_maximum, cur, 2, lua_isnoneornil(L, 3) ? out : NULL);
+    ca_apply_binary(L, CA_OP_maximum, cur, 2, lua_isnoneornil(L, 3) ? out : NULL, "clip");
     cur = lua_gettop(L);
   }
-  if (!lua_isnoneornil(L, 3)) ca_apply_binary(L, CA_OP_minimum, cur, 3, out);
+  if (!lua_isnoneornil(L, 3)) ca_apply_binary(L, CA_OP_minimum, cur, 3, out, "clip");
   if (out) lua_pushvalue(L, 5);
   return 1;
 }
@@ -517,7 +542,7 @@ static const struct { const char *name; int op; } short_names[] = {
 /* NumPy's other names for the same ops, and PyTorch's short ones. */
 static const struct { const char *name; int op; } aliases[] = {
   {"remainder", CA_OP_mod}, {"true_divide", CA_OP_divide}, {"absolute", CA_OP_abs},
-  {"bitwise_not", CA_OP_invert}, {"pow", CA_OP_power}, {"rint", CA_OP_round},
+  {"bitwise_not", CA_OP_invert}, {"pow", CA_OP_power},
   {"around", CA_OP_round}, {"asin", CA_OP_arcsin}, {"acos", CA_OP_arccos}, {"atan", CA_OP_arctan},
   {"atan2", CA_OP_arctan2}, {"sub", CA_OP_subtract}, {"mul", CA_OP_multiply},
   {"div", CA_OP_divide}, {"neg", CA_OP_negative}, {"radians", CA_OP_deg2rad},

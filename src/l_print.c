@@ -17,6 +17,8 @@ static int shortest_digits(double x, int dtype) {
       if (strtof(buf, NULL) == (float)x) return d;
     } else if (dtype == CA_FLOAT16) {
       if (ca_double_to_half(strtod(buf, NULL)) == ca_double_to_half(x)) return d;
+    } else if (dtype == CA_BFLOAT16) {
+      if (ca_double_to_bf16(strtod(buf, NULL)) == ca_double_to_bf16(x)) return d;
     } else if (strtod(buf, NULL) == x) {
       return d;
     }

@@ -83,15 +83,15 @@ static int64_t count_arg(lua_State *L, int idx, const char *fname, const char *w
  * "normal" with mean p1 and standard deviation p2, and the distributions of ca_dist with
  * their parameters as it lists them (binomial: p1 the number of trials, an exact integer). */
 static int r_draw(lua_State *L) {
-  const char *fname = luaL_checkstring(L, 1);
-  int dist = luaL_checkoption(L, 2, NULL, dist_names);
-  if (dist == CA_DIST_INTEGER) luaL_argerror(L, 2, "integers are drawn by _randint");
+  const char *fname = ca_caller_name(L, 1, "random._draw");
+  int dist = ca_check_option(L, 2, dist_names, fname, "distribution");
+  if (dist == CA_DIST_INTEGER) ca_raisef(L, "%s: integers are drawn by _randint", fname);
   int64_t shape[CA_MAXDIMS];
   int nd = opt_shape(L, 3, shape, fname);
   ca_value p1, p2;
   if (dist == CA_DIST_BINOMIAL) p1.i = count_arg(L, 4, fname, "n");
-  else p1.f = luaL_checknumber(L, 4);
-  p2.f = luaL_checknumber(L, 5);
+  else p1.f = ca_check_number(L, 4, fname, "the first parameter");
+  p2.f = ca_check_number(L, 5, fname, "the second parameter");
   int dflt = ca_dist_discrete(dist) ? CA_INT64 : ca_state_get(L)->default_dtype;
   return draw(L, fname, dist, p1, p2, nd, shape, lua_isnoneornil(L, 6) ? 0 : 6, dflt);
 }
@@ -99,7 +99,7 @@ static int r_draw(lua_State *L) {
 /* cu.random._permutation(fname, n, count, opts): the first `count` values (int64) of a
  * permutation of 0 .. n - 1 (count <= n, checked by the caller). */
 static int r_permutation(lua_State *L) {
-  const char *fname = luaL_checkstring(L, 1);
+  const char *fname = ca_caller_name(L, 1, "random._permutation");
   ca_value p1, p2;
   p1.i = count_arg(L, 2, fname, "n");
   p2.i = 0;
@@ -119,8 +119,8 @@ static int r_permutation(lua_State *L) {
 static int r_rows(lua_State *L) {
   static const char *const kinds[] = {"categorical", "dirichlet", "multinomial", NULL};
   static const int dists[] = {CA_DIST_CATEGORICAL, CA_DIST_DIRICHLET, CA_DIST_MULTINOMIAL};
-  const char *fname = luaL_checkstring(L, 1);
-  int dist = dists[luaL_checkoption(L, 2, NULL, kinds)];
+  const char *fname = ca_caller_name(L, 1, "random._rows");
+  int dist = dists[ca_check_option(L, 2, kinds, fname, "distribution")];
   int64_t shape[CA_MAXDIMS];
   int nd = opt_shape(L, 3, shape, fname);
   ca_array *aux = ca_check_arg(L, 4, fname);

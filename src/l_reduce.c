@@ -432,6 +432,36 @@ void ca_reduce_all(lua_State *L, int op, int idx, int out_dtype) {
               0.0, NULL, fname);
 }
 
+/* min and max into an `out` of another dtype, as NumPy's: NumPy copies the first element of
+ * each slice into out (converting it to out's dtype), then folds in the others in the
+ * promotion of out's and a's dtypes, and casts the result into out. So min of int32 300 and 50
+ * into an int8 out compares 44 (300 as int8) with 50, and max of 300 and -200 along an axis
+ * gives 56 (-200 as int8). Where that applies (a same_kind cast, no size 0, the devices alike),
+ * pushes a copy of a in that promotion whose first elements of the slices (index 1 along every
+ * dim of red[]) went through out's dtype, and returns it; else returns a. Sums and products
+ * need nothing: NumPy starts them from the identity and accumulates in the promotion, which
+ * wraps as the int64 accumulator does; means and moments round once into out (DESIGN.md). */
+static ca_array *convert_for_out(lua_State *L, ca_array *a, int op, const int *red, int rdtype,
+                                 ca_array *out) {
+  if (!out || out->dtype == rdtype || ca_op_rules[op] != CA_RULE_SAME || a->size == 0 ||
+      !ca_can_cast_same_kind(rdtype, out->dtype) || ca_be(out) != ca_be(a))
+    return a;
+  ca_backend *be = ca_be(a);
+  ca_array *c = ca_new(L, be, ca_promote(out->dtype, a->dtype), a->ndim, a->shape);
+  ca_copy_into(L, c, a);
+  ca_array *first = ca_view(L, c);
+  for (int i = 0; i < a->ndim; i++)
+    if (red[i]) {
+      first->size /= first->shape[i];
+      first->shape[i] = 1;
+    }
+  ca_array *t = ca_new(L, be, out->dtype, first->ndim, first->shape);
+  ca_copy_into(L, t, first);
+  ca_copy_into(L, first, t);
+  lua_pop(L, 2);
+  return c;
+}
+
 /* cu.<f>(a[, axis][, opts]) and a:<f>([axis][, opts]); the upvalue indexes rfuncs. */
 static int l_reduce(lua_State *L) {
   const rfunc *f = &rfuncs[lua_tointeger(L, lua_upvalueindex(1))];
@@ -472,7 +502,9 @@ static int l_reduce(lua_State *L) {
       lua_pop(L, 1);
     }
     int keepdims = ca_opt_bool(L, oidx, "keepdims", 0);
-    reduce_core(L, a, f->op, red, keepdims, rdtype, ddof, out, fname);
+    ca_array *in = convert_for_out(L, a, f->op, red, rdtype, out);
+    if (in != a) rdtype = in->dtype;
+    reduce_core(L, in, f->op, red, keepdims, rdtype, ddof, out, fname);
   }
   if (out) {
     lua_pushvalue(L, 4);

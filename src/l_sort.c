@@ -139,12 +139,12 @@ static void sort_complex_rows(lua_State *L, ca_array *c, int64_t rows, int64_t n
   int imi = lua_gettop(L);
   ca_array *cls = ca_new(L, be, CA_INT8, 2, cr->shape); /* 2 isnan(re) + isnan(im) */
   int clsi = lua_gettop(L);
-  ca_apply_unary(L, CA_OP_isnan, rei, NULL);
+  ca_apply_unary(L, CA_OP_isnan, rei, NULL, fname);
   ca_copy_into(L, cls, ca_check(L, -1));
   lua_pop(L, 1);
-  ca_apply_binary(L, CA_OP_add, clsi, clsi, cls);
-  ca_apply_unary(L, CA_OP_isnan, imi, NULL);
-  ca_apply_binary(L, CA_OP_add, clsi, lua_gettop(L), cls);
+  ca_apply_binary(L, CA_OP_add, clsi, clsi, cls, fname);
+  ca_apply_unary(L, CA_OP_isnan, imi, NULL, fname);
+  ca_apply_binary(L, CA_OP_add, clsi, lua_gettop(L), cls, fname);
   lua_pop(L, 1);
   ca_array *by_imag = ca_new(L, be, CA_INT64, 2, cr->shape);
   sort_positions(L, im, by_imag, descending, fname);
@@ -251,14 +251,14 @@ static int l_argsort(lua_State *L) {
   return sort_core(L, axis, desc, 2, "argsort");
 }
 
-/* cu._sort(a, axis, descending, fname): the sorted values and their 1-based positions, for
- * the Lua compositions (topk, median, unique...); messages name fname. */
+/* cu._sort(a, axis, descending[, fname]): the sorted values and their 1-based positions, for
+ * the Lua compositions (topk, median, unique...); messages name fname (default "_sort"). */
 static int l_sort_both(lua_State *L) {
-  const char *fname = luaL_optstring(L, 4, "sort");
+  const char *fname = ca_caller_name(L, 4, "_sort");
   ca_array *a = ca_check_arg(L, 1, fname);
   int axis = ca_read_axis(L, 2, a->ndim, fname);
   int desc = lua_toboolean(L, 3);
-  lua_settop(L, 1);
+  lua_settop(L, 4); /* keeps the string fname points into */
   return sort_core(L, axis, desc, 3, fname);
 }
 
@@ -277,25 +277,28 @@ static ca_array *push_as(lua_State *L, int idx, int dt) {
 
 static const char *const search_opts[] = {"side", NULL};
 
-/* cu._searchsorted(sorted, values, {side =}): 1-based insertion points (see backend.h); a
- * number `values` gives a Lua number. The sorter option is applied in Lua. */
+/* cu._searchsorted(sorted, values, {side =}[, fname]): 1-based insertion points (see
+ * backend.h); a number `values` gives a Lua number. The sorter option is applied in Lua.
+ * Messages name fname (searchsorted, digitize, histogram; default "_searchsorted"). */
 static int l_searchsorted(lua_State *L) {
-  ca_array *a = ca_check_arg(L, 1, "searchsorted");
+  const char *fname = ca_caller_name(L, 4, "_searchsorted");
+  ca_array *a = ca_check_arg(L, 1, fname);
   if (a->ndim != 1)
-    return ca_raisef(L, "searchsorted: the sorted array must be 1-D, got %d dimensions", a->ndim);
+    return ca_raisef(L, "%s: the sorted array must be 1-D, got %d dimensions", fname,
+                     a->ndim);
   int right = 0;
-  if (ca_opt_check(L, 3, "searchsorted", search_opts)) {
+  if (ca_opt_check(L, 3, fname, search_opts)) {
     ca_opt_get(L, 3, "side");
     if (!lua_isnil(L, -1)) {
       const char *side = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
       if (side && strcmp(side, "right") == 0) right = 1;
       else if (!side || strcmp(side, "left") != 0)
-        return ca_raisef(L, "searchsorted: side must be \"left\" or \"right\", got %s",
+        return ca_raisef(L, "%s: side must be \"left\" or \"right\", got %s", fname,
                          side ? side : luaL_typename(L, -1));
     }
     lua_pop(L, 1);
   }
-  lua_settop(L, 2);
+  lua_settop(L, 4); /* 4 holds the string fname points into */
   ca_backend *be = ca_be(a);
   int scalar = lua_type(L, 2) == LUA_TNUMBER;
   int vdt;
@@ -314,16 +317,16 @@ static int l_searchsorted(lua_State *L) {
       int dts[2] = {CA_INT64, CA_INT64};
       ca_value vals[2] = {val, val};
       ca_loop_build(&l, 0, NULL, 2, ops, vals, dts, CA_INT64);
-      CA_CHECK(L, be, be->copy(be, &l), "searchsorted");
+      CA_CHECK(L, be, be->copy(be, &l), fname);
     }
     lua_replace(L, 2);
   }
   ca_array *v = ca_test(L, 2);
   if (!v || !v->storage)
-    return ca_raisef(L, "searchsorted: values must be an array or a number, got %s",
+    return ca_raisef(L, "%s: values must be an array or a number, got %s", fname,
                      v ? "a freed array" : luaL_typename(L, 2));
   if (ca_be(v) != be)
-    return ca_raisef(L, "searchsorted: the arrays are on different devices (%s and %s)",
+    return ca_raisef(L, "%s: the arrays are on different devices (%s and %s)", fname,
                      be->name, ca_be(v)->name);
   int dt = ca_promote(a->dtype, v->dtype);
   if (scalar && ca_is_float(a->dtype)) dt = a->dtype;
@@ -333,12 +336,12 @@ static int l_searchsorted(lua_State *L) {
   ca_array *sv = push_as(L, 2, dt);
   v = ca_check(L, 2);
   ca_array *out = ca_new(L, be, CA_INT64, v->ndim, v->shape);
-  ca_check_live(L, sa, "searchsorted");
-  ca_check_live(L, sv, "searchsorted");
+  ca_check_live(L, sa, fname);
+  ca_check_live(L, sv, fname);
   if (sv->size > 0) {
-    if (!be->searchsorted) return ca_raisef(L, "searchsorted: not supported on %s", be->name);
+    if (!be->searchsorted) return ca_raisef(L, "%s: not supported on %s", fname, be->name);
     CA_CHECK(L, be, be->searchsorted(be, dt, ca_data(sa), sa->size, ca_data(sv), sv->size, right,
-                                     (int64_t *)ca_data(out)), "searchsorted");
+                                     (int64_t *)ca_data(out)), fname);
   }
   if (scalar) ca_push_element(L, out);
   return 1;
@@ -411,25 +414,27 @@ static int l_bincount(lua_State *L) {
 
 /* ---- scatter-add ------------------------------------------------------------------------ */
 
-/* cu._scatter_add(a, offsets, values): a's element 0 + offsets[i] += values[i] (NumPy's
- * add.at, for lua/cuarray/sorting.lua's add_at, which computed the offsets, checked, from the
- * indices and a's strides); offsets int64 and values of a's dtype, contiguous, one size. */
+/* cu._scatter_add(a, offsets, values[, fname]): a's element 0 + offsets[i] += values[i]
+ * (NumPy's add.at, for lua/cuarray/sorting.lua's add_at, which computed the offsets, checked,
+ * from the indices and a's strides); offsets int64 and values of a's dtype, contiguous, one
+ * size. Messages name fname (default "_scatter_add"). */
 static int l_scatter_add(lua_State *L) {
-  ca_array *a = ca_check_arg(L, 1, "add_at");
-  ca_array *o = ca_check_arg(L, 2, "add_at");
-  ca_array *v = ca_check_arg(L, 3, "add_at");
-  ca_check_writable(L, a, "add_at");
+  const char *fname = ca_caller_name(L, 4, "_scatter_add");
+  ca_array *a = ca_check_arg(L, 1, fname);
+  ca_array *o = ca_check_arg(L, 2, fname);
+  ca_array *v = ca_check_arg(L, 3, fname);
+  ca_check_writable(L, a, fname);
   ca_backend *be = ca_be(a);
   if (ca_be(o) != be || ca_be(v) != be)
-    return ca_raisef(L, "add_at: the arrays are on different devices");
+    return ca_raisef(L, "%s: the arrays are on different devices", fname);
   if (o->dtype != CA_INT64 || v->dtype != a->dtype || o->size != v->size ||
       !ca_is_contiguous(o) || !ca_is_contiguous(v))
-    return ca_raisef(L, "add_at: offsets must be contiguous int64 and values contiguous %s, "
-                     "of one size", ca_dtype_name(a->dtype));
+    return ca_raisef(L, "%s: offsets must be contiguous int64 and values contiguous %s, "
+                     "of one size", fname, ca_dtype_name(a->dtype));
   if (o->size == 0) return 0;
-  if (!be->scatter_add) return ca_raisef(L, "add_at: not supported on %s", be->name);
+  if (!be->scatter_add) return ca_raisef(L, "%s: not supported on %s", fname, be->name);
   CA_CHECK(L, be, be->scatter_add(be, a->dtype, ca_data(a), (const int64_t *)ca_data(o),
-                                  ca_data(v), o->size), "add_at");
+                                  ca_data(v), o->size), fname);
   return 0;
 }
 

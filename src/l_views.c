@@ -65,7 +65,7 @@ static int read_int_list(lua_State *L, int idx, int64_t *out, const char *fname,
  * first element. Raises when the view would reach outside the storage. The view is read-only
  * when asked, when a is, or when two of its index tuples may reach one element. */
 static int l_as_strided(lua_State *L) {
-  const char *fname = luaL_optstring(L, 5, "as_strided");
+  const char *fname = ca_caller_name(L, 5, "as_strided");
   ca_array *a = ca_check_arg(L, 1, fname);
   int64_t shape[CA_MAXDIMS], strides[CA_MAXDIMS], offset = 0;
   int nd = ca_read_shape(L, 2, shape, fname);

@@ -24,8 +24,10 @@ static int host_is_little(void) {
 
 /* ---- descr ------------------------------------------------------------------------- */
 
+/* NULL: a dtype NumPy lacks (bfloat16) */
 static const char *const descrs[CA_NDTYPES] = {"|b1", "|i1", "|u1", "<i2", "<i4", "<i8",
-                                               "<f2", "<f4", "<f8", "<c8", "<c16"};
+                                               "<f2", "<f4", "<f8", "<c8", "<c16",
+                                               "<u2", "<u4", NULL};
 
 const char *npy_descr(int dtype) {
   return dtype >= 0 && dtype < CA_NDTYPES ? descrs[dtype] : NULL;
@@ -51,7 +53,7 @@ static int parse_descr(const char *s, npy_header *h, char *err, size_t errlen) {
   switch (kind) {
   case 'b': dt = size == 1 ? CA_BOOL : -1; break;
   case 'i': dt = size == 1 ? CA_INT8 : size == 2 ? CA_INT16 : size == 4 ? CA_INT32 : size == 8 ? CA_INT64 : -1; break;
-  case 'u': dt = size == 1 ? CA_UINT8 : -1; break;
+  case 'u': dt = size == 1 ? CA_UINT8 : size == 2 ? CA_UINT16 : size == 4 ? CA_UINT32 : -1; break;
   case 'f': dt = size == 2 ? CA_FLOAT16 : size == 4 ? CA_FLOAT32 : size == 8 ? CA_FLOAT64 : -1; break;
   case 'c': dt = size == 8 ? CA_COMPLEX64 : size == 16 ? CA_COMPLEX128 : -1; break;
   default: break;
@@ -65,8 +67,8 @@ static int parse_descr(const char *s, npy_header *h, char *err, size_t errlen) {
   else h->swap_size = h->itemsize;
   return NPY_OK;
 unknown:
-  return ERR("unsupported dtype '%s' (cuarray reads bool, int8, uint8, int16, int32, int64, "
-             "float16, float32, float64, complex64 and complex128)", s);
+  return ERR("unsupported dtype '%s' (cuarray reads bool, int8, uint8, int16, uint16, int32, "
+             "uint32, int64, float16, float32, float64, complex64 and complex128)", s);
 }
 
 /* ---- the header dict -------------------------------------------------------------- */
@@ -372,36 +374,37 @@ int npy_zip_local_skip(const unsigned char *local, uint64_t *skip, char *err, si
 }
 
 /* Entries carry a fixed date (1980-01-01) so archives are reproducible. */
-size_t npy_zip_local_header(unsigned char *out, const char *name, uint32_t crc, uint32_t size) {
+size_t npy_zip_local_header(unsigned char *out, const char *name, int method, uint32_t crc,
+                            uint32_t csize, uint32_t usize) {
   size_t n = strlen(name);
   wr32(out, SIG_LOCAL);
   wr16(out + 4, 20);      /* version needed */
   wr16(out + 6, 0);       /* flags */
-  wr16(out + 8, 0);       /* stored */
+  wr16(out + 8, (uint32_t)method);
   wr16(out + 10, 0);      /* time */
   wr16(out + 12, 0x21);   /* date */
   wr32(out + 14, crc);
-  wr32(out + 18, size);
-  wr32(out + 22, size);
+  wr32(out + 18, csize);
+  wr32(out + 22, usize);
   wr16(out + 26, (uint32_t)n);
   wr16(out + 28, 0);
   memcpy(out + 30, name, n);
   return 30 + n;
 }
 
-size_t npy_zip_central_header(unsigned char *out, const char *name, uint32_t crc, uint32_t size,
-                              uint32_t local_offset) {
+size_t npy_zip_central_header(unsigned char *out, const char *name, int method, uint32_t crc,
+                              uint32_t csize, uint32_t usize, uint32_t local_offset) {
   size_t n = strlen(name);
   wr32(out, SIG_CENTRAL);
   wr16(out + 4, 20);      /* version made by */
   wr16(out + 6, 20);      /* version needed */
   wr16(out + 8, 0);
-  wr16(out + 10, 0);
+  wr16(out + 10, (uint32_t)method);
   wr16(out + 12, 0);
   wr16(out + 14, 0x21);
   wr32(out + 16, crc);
-  wr32(out + 20, size);
-  wr32(out + 24, size);
+  wr32(out + 20, csize);
+  wr32(out + 24, usize);
   wr16(out + 28, (uint32_t)n);
   wr16(out + 30, 0);
   wr16(out + 32, 0);

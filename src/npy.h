@@ -59,7 +59,7 @@ uint32_t npy_crc32(uint32_t crc, const void *data, size_t n);
 
 /* ---- ZIP (for .npz) ---------------------------------------------------------------------
  * Reading: locate the central directory from the last bytes of the file, then walk it.
- * Writing: local headers, the data stored uncompressed, the central directory. Entries and
+ * Writing: local headers, the data (stored, or deflated by the caller), the central directory. Entries and
  * archives over 4 GiB use ZIP64 records when reading; the writer refuses them. */
 #define NPY_ZIP_EOCD_SCAN (65535 + 22 + 20)  /* tail bytes enough to find the end records */
 
@@ -86,11 +86,13 @@ int npy_zip_next_entry(const unsigned char *cd, size_t cd_len, size_t *pos, npy_
 /* Given the 30-byte local header at `local`, the bytes from the local header to the data. */
 int npy_zip_local_skip(const unsigned char *local, uint64_t *skip, char *err, size_t errlen);
 
-/* Writers: fill `out` and return the byte count. */
-size_t npy_zip_local_header(unsigned char *out /* 30 + name */, const char *name, uint32_t crc,
-                            uint32_t size);
-size_t npy_zip_central_header(unsigned char *out /* 46 + name */, const char *name, uint32_t crc,
-                              uint32_t size, uint32_t local_offset);
+/* Writers: fill `out` and return the byte count. An entry is stored (method 0, csize ==
+ * usize) or deflated (method 8); crc is that of the uncompressed bytes. */
+size_t npy_zip_local_header(unsigned char *out /* 30 + name */, const char *name, int method,
+                            uint32_t crc, uint32_t csize, uint32_t usize);
+size_t npy_zip_central_header(unsigned char *out /* 46 + name */, const char *name, int method,
+                              uint32_t crc, uint32_t csize, uint32_t usize,
+                              uint32_t local_offset);
 size_t npy_zip_end(unsigned char *out /* 22 */, uint16_t entries, uint32_t cd_size,
                    uint32_t cd_offset);
 

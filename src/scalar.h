@@ -24,8 +24,9 @@ CA_FN float ca_square_f(float x) { return x * x; }
 CA_FN double ca_square_d(double x) { return x * x; }
 
 CA_FN ca_i ca_sign_i(ca_i x) { return (x > 0) - (x < 0); }
-CA_FN float ca_sign_f(float x) { return x > 0 ? 1.0f : x < 0 ? -1.0f : x; } /* 0 and NaN stay */
-CA_FN double ca_sign_d(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : x; }
+/* NaN stays NaN; both zeros give +0, as NumPy's sign. */
+CA_FN float ca_sign_f(float x) { return x > 0 ? 1.0f : x < 0 ? -1.0f : x == 0 ? 0.0f : x; }
+CA_FN double ca_sign_d(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : x == 0 ? 0.0 : x; }
 
 /* Integer reciprocal is integer division 1 / x (0 for |x| > 1); 1 / 0 gives 0. */
 CA_FN ca_i ca_reciprocal_i(ca_i x) { return x == 1 ? 1 : x == -1 ? -1 : 0; }
@@ -45,6 +46,9 @@ CA_FN double ca_trunc_d(double x) { return trunc(x); }
 CA_FN ca_i ca_round_i(ca_i x) { return x; }
 CA_FN float ca_round_f(float x) { return rintf(x); }
 CA_FN double ca_round_d(double x) { return rint(x); }
+/* rint is round computed in a float: NumPy's rint of integers and bool gives a float. */
+CA_FN float ca_rint_f(float x) { return ca_round_f(x); }
+CA_FN double ca_rint_d(double x) { return ca_round_d(x); }
 
 /* conj is the identity on real values; angle of a real value is 0 or pi (arctan2(0, x)). */
 CA_FN ca_i ca_conj_i(ca_i x) { return x; }
@@ -296,6 +300,31 @@ CA_FN float ca_spacing_h(float x) {
 }
 /* The ops above that have a float16 formula: X(op, nin). */
 #define CA_HALF_FORMULAS(X) X(nextafter, 2) X(spacing, 1) X(i0, 1)
+
+/* bfloat16's neighbours, on float values that are bfloat16 values: one step of the bits
+ * (IEEE's nextafter), from zero the smallest subnormal toward b; spacing as float32's (the
+ * step away from zero, upward from either zero, NaN for infinities). */
+CA_FN float ca_nextafter_b(float x, float b) {
+  if (x != x || b != b) return x + b;
+  if (x == b) return b;
+  uint16_t h = ca_float_to_bf16(x);
+  if (x == 0.0f) h = b > 0.0f ? 0x0001u : 0x8001u;
+  else if ((b > x) == (x > 0.0f)) h++;
+  else h--;
+  return ca_bf16_to_float(h);
+}
+CA_FN float ca_spacing_b(float x) {
+  return x == INFINITY || x == -INFINITY ? NAN : ca_nextafter_b(x, x < 0.0f ? -INFINITY : INFINITY) - x;
+}
+/* The ops that have a bfloat16 formula, used when the loop computes in bfloat16. */
+#define CA_BF16_FORMULAS(X) X(nextafter, 2) X(spacing, 1)
+
+/* A float value rounded to the narrow float dtype dt stores (float16, bfloat16), read back:
+ * what a running value of a float16 or bfloat16 accumulation holds. */
+CA_FN float ca_narrow_f(int dt, float v) {
+  return dt == CA_FLOAT16 ? ca_half_to_float(ca_float_to_half(v))
+         : dt == CA_BFLOAT16 ? ca_bf16_to_float(ca_float_to_bf16(v)) : v;
+}
 
 /* i0: NumPy's, Cephes' Chebyshev series (_chbevl) on |x| <= 8 and beyond, in the kind's own
  * precision as NumPy computes it for float32 and float64. */
@@ -699,11 +728,12 @@ CA_FN ca_u32x4 ca_philox(uint64_t seed, uint64_t ctr) {
 }
 
 /* The stream, per draw: a draw of n elements uses blocks counter, counter + 1, ...
- * - uniform float16/float32: one word per element, block i/4, word i%4;
- *   float32 u = (w >> 8) * 2^-24, float16 u = (w >> 21) * 2^-11 (both exact, in [0, 1)).
+ * - uniform float16/bfloat16/float32: one word per element, block i/4, word i%4;
+ *   float32 u = (w >> 8) * 2^-24, float16 u = (w >> 21) * 2^-11, bfloat16 u = (w >> 24) * 2^-8
+ *   (each exact in its dtype, in [0, 1)).
  * - uniform float64: two words per element, block i/2, words 2(i%2), 2(i%2)+1;
  *   u = (w0:w1 >> 11) * 2^-53.
- * - normal: Box-Muller on pairs; float16/32: block i/4 holds two pairs (words 0,1 and 2,3),
+ * - normal: Box-Muller on pairs; float16/bfloat16/float32: block i/4 holds two pairs (words 0,1 and 2,3),
  *   element 2p takes r cos t, 2p+1 takes r sin t with r = sqrt(-2 ln(1 - u1)), t = 2 pi u2,
  *   u as for float32; float64: block i/2 holds one pair of 53-bit uniforms.
  * - integers in [lo, hi): two words per element as for float64 uniform, lo + mulhi(x, span).
@@ -718,6 +748,7 @@ CA_FN uint64_t ca_random_blocks(int dtype, int dist, int64_t n) {
 }
 CA_FN float ca_u01_f(uint32_t w) { return (float)(w >> 8) * (1.0f / 16777216.0f); }
 CA_FN float ca_u01_h(uint32_t w) { return (float)(w >> 21) * (1.0f / 2048.0f); }
+CA_FN float ca_u01_b(uint32_t w) { return (float)(w >> 24) * (1.0f / 256.0f); }
 CA_FN double ca_u01_d(uint32_t w0, uint32_t w1) {
   return (double)((((uint64_t)w0 << 32) | w1) >> 11) * (1.0 / 9007199254740992.0);
 }

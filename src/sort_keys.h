@@ -1,9 +1,10 @@
 /* NumPy's sort order as unsigned integers: ca_sort_key_<w> maps an element of a dtype of w
  * bytes to an unsigned integer of w bytes whose order is NumPy's (false < true; signed
  * integers by value; floats by value with -0.0 == +0.0 and every NaN after +inf, equal to one
- * another), so that sorting, merging and searching compare plain integers. Equal elements get
- * equal keys, so a stable sort of the keys is a stable sort of the elements. Read by gcc
- * (src/cpu/sort.c) and by nvcc (cuda/sort.cu): the order is written once. */
+ * another; unsigned integers are their own keys), so that sorting, merging and searching
+ * compare plain integers. Equal elements get equal keys, so a stable sort of the keys is a
+ * stable sort of the elements. Read by gcc (src/cpu/sort.c) and by nvcc (cuda/sort.cu): the
+ * order is written once. */
 #ifndef CA_SORT_KEYS_H
 #define CA_SORT_KEYS_H
 
@@ -21,6 +22,12 @@ CA_HD static inline uint8_t ca_sort_key_1(int dt, const void *p) {
 CA_HD static inline uint16_t ca_sort_key_2(int dt, const void *p) {
   uint16_t b = *(const uint16_t *)p;
   if (dt == CA_INT16) return (uint16_t)(b ^ 0x8000u);
+  if (dt == CA_UINT16) return b;
+  if (dt == CA_BFLOAT16) {
+    if ((b & 0x7f80u) == 0x7f80u && (b & 0x007fu)) return 0xffffu;
+    if (b == 0x8000u) b = 0;
+    return (b & 0x8000u) ? (uint16_t)~b : (uint16_t)(b | 0x8000u);
+  }
   /* float16 */
   if ((b & 0x7c00u) == 0x7c00u && (b & 0x03ffu)) return 0xffffu;
   if (b == 0x8000u) b = 0;
@@ -30,6 +37,7 @@ CA_HD static inline uint16_t ca_sort_key_2(int dt, const void *p) {
 CA_HD static inline uint32_t ca_sort_key_4(int dt, const void *p) {
   uint32_t b = *(const uint32_t *)p;
   if (dt == CA_INT32) return b ^ 0x80000000u;
+  if (dt == CA_UINT32) return b;
   /* float32 */
   if ((b & 0x7f800000u) == 0x7f800000u && (b & 0x007fffffu)) return 0xffffffffu;
   if (b == 0x80000000u) b = 0;

@@ -45,8 +45,12 @@ def same(dtypes, values):
     return [(dt, values) for dt in dtypes]
 
 
-def ints(signed=("int8", "int16", "int32", "int64"), unsigned=("uint8",)):
-    return same(signed, I) + same(unsigned, U)
+# the wider unsigned dtypes also get values in their upper half
+U_OF = {"uint8": U, "uint16": U + [65535, 40000], "uint32": U + [4294967295, 3000000000]}
+
+
+def ints(signed=("int8", "int16", "int32", "int64"), unsigned=("uint8", "uint16", "uint32")):
+    return same(signed, I) + [(dt, U_OF[dt]) for dt in unsigned]
 
 
 # ---- unary ops: a list of (dtype, values) per op ------------------------------------------
@@ -86,12 +90,13 @@ UNARY = {
     "negative": same(FLOATS, F) + ints(),
     "abs": same(FLOATS, F) + ints() + [("int8", [-128, 127, -1]), ("bool", B)],
     "square": same(FLOATS, F) + ints() + [("bool", B)],
-    "sign": same(FLOATS, F) + ints(),
+    "sign": same(FLOATS, F + [-0.0]) + ints(),
     "reciprocal": same(FLOATS, F) + same(["int8", "int32", "int64"], [1, 2, -1, 5, -3]),
     "floor": same(FLOATS, F + HALVES),
     "ceil": same(FLOATS, F + HALVES),
     "trunc": same(FLOATS, F + HALVES),
-    "round": same(FLOATS, F + HALVES) + ints(),
+    "round": same(FLOATS, F + HALVES) + ints() + [("bool", B)],
+    "rint": same(FLOATS, F + HALVES) + ints() + [("bool", B)],
     "isnan": same(FLOATS, F) + ints() + [("bool", B)],
     "isinf": same(FLOATS, F) + ints() + [("bool", B)],
     "isfinite": same(FLOATS, F) + ints() + [("bool", B)],
@@ -124,6 +129,8 @@ FB = [2.0, -0.5, 0.0, 4.0, -3.0, 2.0, 1.0, math.inf]
 IA = [-7, -1, 0, 3, 100, 17, -128, 127]
 IB = [2, 3, 5, -4, 7, -1, 1, 1]
 UA = [0, 1, 2, 200, 255, 17, 9, 128]
+UA16 = [0, 1, 2, 200, 65535, 17, 40000, 128]
+UA32 = [0, 1, 2, 200, 4294967295, 17, 3000000000, 128]
 UB = [1, 3, 5, 4, 7, 1, 2, 2]
 BA = [True, True, False, False]
 BB = [True, False, True, False]
@@ -135,7 +142,9 @@ def pairs(float_b=FB, int_b=IB, uint_b=UB, with_bool=True, floats=True, scalars=
         rows += [(dt, FA, dt, float_b) for dt in FLOATS]
     rows += [("int8", IA, "int8", int_b), ("int16", IA, "int16", int_b), ("int32", IA, "int32", int_b),
              ("int64", IA, "int64", int_b), ("uint8", UA, "uint8", uint_b),
-             ("int8", IA, "uint8", uint_b)]
+             ("int8", IA, "uint8", uint_b), ("uint16", UA16, "uint16", uint_b),
+             ("uint32", UA32, "uint32", uint_b), ("uint16", UA16, "int16", int_b),
+             ("uint32", UA32, "int8", int_b)]
     if floats:
         rows += [("int32", IA, "float32", float_b)]
     if with_bool:
@@ -228,7 +237,9 @@ RI = [[3, -2, 7, 0], [-5, 4, 1, 2]]
 RU = [[3, 2, 7, 0], [5, 4, 1, 200]]
 RB = [[True, False, True, True], [True, True, True, False]]
 REDUCE_INPUTS = same(FLOATS, RF) + [("float64", RF_NAN), ("float32", RF_NAN), ("int8", RI),
-                                    ("int32", RI), ("int64", RI), ("uint8", RU), ("bool", RB)]
+                                    ("int32", RI), ("int64", RI), ("uint8", RU), ("bool", RB),
+                                    ("uint16", [[3, 2, 7, 0], [5, 4, 1, 65535]]),
+                                    ("uint32", [[3, 2, 7, 0], [5, 4, 1, 4294967295]])]
 RC = [[(1.5, -1.0), (2.0, 0.5), (-0.25, 3.0), (4.0, 0.0)], [(0.0, 1.0), (3.0, -2.0), (-1.0, 0.25), (2.5, 2.5)]]
 RF_NANS = [[math.nan, math.nan, 0.25, 4.0], [3.0, math.nan, -1.0, math.nan]]  # a column of NaN
 REDUCE = {op: REDUCE_INPUTS for op in

@@ -56,12 +56,22 @@ OPERATORS_54 = {"__idiv", "__band", "__bor", "__bxor", "__shl", "__shr", "__bnot
 REDUCING = set("""sum prod mean std var max min amax amin all any argmax argmin cumsum cumprod
   nonzero argwhere flatnonzero norm dot vdot inner matmul nansum nanprod nanmean nanstd nanvar
   nanmax nanmin nanargmax nanargmin count_nonzero ptp""".split())
+# Functions whose work grows with the square of a list's length, as NumPy's do (poly multiplies
+# one linear factor after another): given a hostile list of 100000 entries, a slow answer is
+# legitimate.
+QUADRATIC = {"poly"}
 # Functions that take a raw address (by name): any integer would be a pointer to anywhere, as
 # in C, so their address argument is a live buffer or a value that is no address at all, and
 # their other arguments are not replaced by arbitrary values.
 RAW_POINTER = re.compile(r"pointer|ptr|ffi|dlpack")
 # Hidden functions that are not fuzzed as such: the printer hook (see with_formatter instead).
 SKIP = {("cu", "_set_formatter"), ("cu", "_methods")}
+# Private primitives that raise in the name their Lua caller passes at this argument (the public
+# function they serve), when it is a string, else in their own (src/array.c, ca_caller_name).
+CALLER_NAMED = {("cu", "_check_array"): 2, ("cu", "_encode_png"): 1, ("cu", "_sort"): 4,
+                ("cu", "_searchsorted"): 4, ("cu", "_scatter_add"): 4, ("cu", "_filled"): 1,
+                ("cu", "_as_strided"): 5, ("random", "_draw"): 1, ("random", "_permutation"): 1,
+                ("random", "_rows"): 1}
 
 SIGNATURES = {}
 
@@ -228,6 +238,8 @@ class Generator(Values):
         if kind == "meta":  # the operation's name, or the metamethod's own
             return META_NAMES.get(name, [name.lstrip("_")]) + [name]
         names = [name]
+        if (kind, name) in CALLER_NAMED:
+            names.append(CALLER_NAMED[(kind, name)])
         for a, b in ALIASES:
             if name == a:
                 names.append(b)
@@ -277,6 +289,8 @@ class Generator(Values):
                     first = v
             self.fn_call(step, kind, name)
         if name in REDUCING and any(v.huge for v in step.args):
+            step.heavy = True
+        if name in QUADRATIC and any("100000" in v.src for v in step.args):
             step.heavy = True
         self.gc_mode(step)
         if name == "from_pointer":  # the memory may be any buffer, with no owner given

@@ -338,13 +338,27 @@ end
 -- The value x (a Lua number or boolean) converted to dtype as the backend contract says: floats
 -- round to nearest even; float -> int truncates, NaN and values outside int64 give INT64_MIN
 -- before narrowing; integers wrap.
-H.INT_BITS = {int8 = 8, uint8 = 8, int16 = 16, int32 = 32, int64 = 64}
+H.INT_BITS = {int8 = 8, uint8 = 8, int16 = 16, int32 = 32, int64 = 64, uint16 = 16, uint32 = 32}
 function H.convert(x, dtype)
   if type(x) == "boolean" then x = x and 1 or 0 end
+  if type(x) == "cdata" then -- LuaJIT's boxed int64 (beyond 2^53): wrap it exactly
+    if dtype == "int64" then return x end
+    if not H.INT_BITS[dtype] then
+      x = tonumber(x)
+    else
+      -- a comparison with 2^63 would convert 2^63 to int64 (INT64_MIN); % is exact, and its
+      -- sign convention does not matter once the remainder is taken into 0..m-1
+      local m = 2 ^ H.INT_BITS[dtype]
+      local r = tonumber(x % m)
+      if r < 0 then r = r + m end
+      return H.wrap(r, dtype)
+    end
+  end
   if dtype == "bool" then return x ~= 0 end
   if dtype == "float64" then return x end
   if dtype == "float32" then return H.round_float(x, 24, -126, 127) end
   if dtype == "float16" then return H.round_float(x, 11, -14, 15) end
+  if dtype == "bfloat16" then return H.round_float(x, 8, -126, 127) end
   if x ~= x or x >= 2 ^ 63 or x < -2 ^ 63 then x = -2 ^ 63 end
   return H.wrap(x < 0 and math.ceil(x) or math.floor(x), dtype)
 end
@@ -353,10 +367,10 @@ end
 -- The integer x (a Lua number, exact) wrapped to an integer dtype, as fixed-width arithmetic
 -- stores it.
 function H.wrap(x, dtype)
-  local m = 2 ^ H.INT_BITS[dtype]
-  if dtype ~= "uint8" and x >= -m / 2 and x < m / 2 then return x end
+  local m, signed = 2 ^ H.INT_BITS[dtype], not dtype:match("^uint")
+  if signed and x >= -m / 2 and x < m / 2 then return x end
   x = x % m -- exact: m is a power of two, x an integer that m does not dwarf or a multiple
-  if dtype ~= "uint8" and x >= m / 2 then x = x - m end
+  if signed and x >= m / 2 then x = x - m end
   return x
 end
 
@@ -383,7 +397,9 @@ function H.check_compare(name, a, v)
   local ok, got = pcall(cu[name], a, v)
   if not ok then H.property("%s(%s array, %s) raised: %s", name, a.dtype, tostring(v), got) end
   local op, w = H.COMPARE[name], v
-  if a.dtype == "float16" or a.dtype == "float32" then w = H.convert(v, a.dtype) end
+  if a.dtype == "float16" or a.dtype == "float32" or a.dtype == "bfloat16" then
+    w = H.convert(v, a.dtype)
+  end
   local function map(t)
     if type(t) ~= "table" then
       local x = type(t) == "boolean" and (t and 1 or 0) or t

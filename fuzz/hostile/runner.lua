@@ -147,6 +147,17 @@ local function step(n, names, args, call, nargs, store)
     return
   end
   local e = r[2]
+  if names then -- a number k stands for argument k, when it is a string
+    local given = {}
+    for _, name in ipairs(names) do
+      if type(name) ~= "number" then
+        given[#given + 1] = name
+      elseif type(a[name + 1]) == "string" and name <= nargs then
+        given[#given + 1] = a[name + 1]
+      end
+    end
+    names = given
+  end
   if type(e) == "table" and e.property then
     out("X", n, "property", e.property)
   elseif names == nil or raised_by_hostile_code(e) then

@@ -6,9 +6,11 @@ collect garbage or call cuarray again. gen.py puts them into calls."""
 
 import random
 
-DTYPES = ["bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64"]
+DTYPES = ["bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64",
+          "uint16", "uint32", "bfloat16"]
 INT_RANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767),
-             "int32": (-2 ** 31, 2 ** 31 - 1), "int64": (-2 ** 63, 2 ** 63 - 1)}
+             "int32": (-2 ** 31, 2 ** 31 - 1), "int64": (-2 ** 63, 2 ** 63 - 1),
+             "uint16": (0, 2 ** 16 - 1), "uint32": (0, 2 ** 32 - 1)}
 
 SMALL_INTS = ["0", "1", "2", "3", "-1", "-2", "5"]
 HUGE_INTS = ["2^31", "2^31 - 1", "-2^31", "2^32", "2^53", "2^53 + 2", "2^62", "-2^62", "2^63",
@@ -75,8 +77,8 @@ class Value:
 
 
 class Step:
-    """One call: its number, the operation, the names its errors may carry (None: any), the
-    source of its args and call functions."""
+    """One call: its number, the operation, the names its errors may carry (None: any; a number
+    k stands for argument k when it is a string), the source of its args and call functions."""
 
     def __init__(self, n, op, names, op_name=None):
         self.n, self.op, self.names = n, op, names
@@ -88,7 +90,8 @@ class Step:
     def lua(self):
         """The step as the runner's batch file has it."""
         params = ", ".join("a%d" % (i + 1) for i in range(len(self.args)))
-        names = "nil" if self.names is None else "{" + ", ".join(map(lua_str, self.names)) + "}"
+        names = "nil" if self.names is None else \
+            "{" + ", ".join(lua_str(x) if isinstance(x, str) else str(x) for x in self.names) + "}"
         body = "".join("  %s\n" % s for s in self.setup)
         ret = ", ".join([v.src for v in self.args] + self.keep) or "nil"
         return ("step(%d, %s, function()\n%s  return %s\nend, function(%s)\n  %s\nend, %d, %s)\n"

@@ -4,6 +4,9 @@ local core = require "cuarray.core"
 
 local M = {}
 
+local unpack = table.unpack or unpack
+local function pack(...) return {n = select("#", ...), ...} end
+
 local function describe(v)
   return type(v) == "number" and tostring(v) or type(v)
 end
@@ -82,6 +85,24 @@ function M.array(fname, a, device)
     return r
   end
   return core._check_array(a, fname)
+end
+
+-- f(...) for a function built on other ones (ops, names): an error raised in one of their
+-- names ("<where>: add: operands must be ...") is raised again in fname's ("fname: operands
+-- must be ..."), at the caller of the function that calls call_as.
+function M.call_as(fname, names, f, ...)
+  local r = pack(pcall(f, ...))
+  if r[1] then return unpack(r, 2, r.n) end
+  local e = r[2]
+  if type(e) == "string" then
+    for _, name in ipairs(names) do
+      local i, j = e:find(name .. ": ", 1, true)
+      if i and (i == 1 or e:sub(i - 1, i - 1):find("[^%w_%.]")) then
+        error(fname .. ": " .. e:sub(j + 1), 3)
+      end
+    end
+  end
+  error(e, 0)
 end
 
 -- x as integer indices: a Lua number as it is, else an array (a list becomes one on

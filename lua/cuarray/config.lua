@@ -77,7 +77,7 @@ local function show(t)
     "  Lua:             " .. t.lua,
     "  compiler:        " .. t.compiler,
     "  BLAS:            " .. (t.blas or NO_BLAS),
-    "  zlib:            " .. (t.zlib or "none (compressed .npz entries cannot be read)"),
+    "  zlib:            " .. (t.zlib or "none (compressed .npz entries cannot be read or written)"),
     "  CPU threads:     " .. t.threads .. " (CUARRAY_NUM_THREADS sets them)",
     "  default device:  " .. t.default_device,
     "  default dtype:   " .. t.default_dtype,

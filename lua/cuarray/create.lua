@@ -1,6 +1,7 @@
 -- Constructors that are compositions of the core's: the _like forms and identity. The core
 -- does the work (cu._filled, cu.eye) and raises in the caller's name.
 local core = require "cuarray.core"
+local args = require "cuarray.args"
 local options = require "cuarray.options"
 
 local M = {}
@@ -16,19 +17,20 @@ local function like(kind)
     local value, opts
     if kind == "full" then value, opts = ... else opts = ... end
     core._check_array(a, fname)
+    -- read now: the options' own code may free a
+    local shape, dtype, adevice, flags = a.shape, a.dtype, a.device, a.flags
     if kind == "full" and select("#", ...) == 0 then -- "fill value ... got no value"
-      return core._filled(fname, kind, a.shape)
+      return core._filled(fname, kind, shape)
     end
     opts = options.check(opts, fname, LIKE_OPTIONS)
     local device = opts.device
-    if device == nil and not opts.pinned then device = a.device end
+    if device == nil and not opts.pinned then device = adevice end
     local order = opts.order
     if order == nil or order == "K" then -- NumPy's default: keep a's layout
-      local flags = a.flags
       order = (flags.f_contiguous and not flags.c_contiguous and opts.shape == nil) and "F" or "C"
     end
-    return core._filled(fname, kind, opts.shape or a.shape, value,
-      {dtype = opts.dtype or a.dtype, device = device, pinned = opts.pinned, order = order})
+    return core._filled(fname, kind, opts.shape or shape, value,
+      {dtype = opts.dtype or dtype, device = device, pinned = opts.pinned, order = order})
   end
 end
 
@@ -46,7 +48,8 @@ function M.identity(n, opts)
       type(n) == "number" and tostring(n) or type(n)), 2)
   end
   if n < 0 then error(("identity: n must be non-negative, got %d"):format(n), 2) end
-  return core.eye(n, n, options.check(opts, "identity", IDENTITY_OPTIONS))
+  opts = options.check(opts, "identity", IDENTITY_OPTIONS)
+  return args.call_as("identity", {"eye"}, core.eye, n, n, opts)
 end
 
 return M

@@ -30,6 +30,13 @@ local function cuda_name(core, dev, fname)
     :format(fname, type(dev) == "string" and ("'" .. dev .. "'") or type(dev)), 3)
 end
 
+-- A message of set_default_device's in the name of fname, which set the device for its caller.
+local function in_name(err, fname)
+  if type(err) ~= "string" then return err end
+  local msg = err:gsub("^.-set_default_device: ", "")
+  return fname .. ": " .. msg
+end
+
 return function(cu, core)
   local function with(dev, fname, fn, ...)
     if type(fn) ~= "function" then
@@ -37,7 +44,7 @@ return function(cu, core)
     end
     local previous = core.get_default_device()
     local ok, err = pcall(core.set_default_device, dev)
-    if not ok then error(err, 3) end
+    if not ok then error(in_name(err, fname), 3) end
     local r = pack(pcall(fn, ...))
     core.set_default_device(previous)
     if not r[1] then error(r[2], 0) end
@@ -56,9 +63,10 @@ return function(cu, core)
   Scope.__close = Scope.restore
   function Scope:__tostring() return "device scope (" .. self.device .. ")" end
 
-  local function scope(dev)
+  local function scope(dev, fname)
     local previous = core.get_default_device()
-    core.set_default_device(dev)
+    local ok, err = pcall(core.set_default_device, dev)
+    if not ok then error(in_name(err, fname), 0) end
     return setmetatable({device = core.get_default_device(), previous = previous}, Scope)
   end
 
@@ -70,7 +78,7 @@ return function(cu, core)
   -- cu.device(device): a scope object (to-be-closed on Lua 5.4, or scope:restore()).
   function cu.device(dev)
     if type(dev) == "number" then dev = cuda_name(core, dev, "device") end
-    local ok, s = pcall(scope, dev)
+    local ok, s = pcall(scope, dev, "device")
     if not ok then error(s, 2) end
     return s
   end
@@ -79,7 +87,7 @@ return function(cu, core)
     return with(cuda_name(core, dev, "cuda.with_device"), "cuda.with_device", fn, ...)
   end
   function cu.cuda.device(dev)
-    local ok, s = pcall(scope, cuda_name(core, dev, "cuda.device"))
+    local ok, s = pcall(scope, cuda_name(core, dev, "cuda.device"), "cuda.device")
     if not ok then error(s, 2) end
     return s
   end

@@ -1,88 +1,228 @@
--- cu.histogram(a[, bins][, {range = {lo, hi}, density = false, weights =}]) -> counts, edges:
--- NumPy's histogram, on a's device. bins is a count (default 10) or the edges themselves (an
--- array or a list, increasing), also accepted as the option `bins`. Every bin but the last is
--- half-open [e_k, e_k+1); the last includes its right edge; values outside the range and NaN
--- are not counted. counts is int64 (the weights' dtype with weights; float64 densities with
--- density = true), edges float64
--- (float32 / float16 for such data, as NumPy's), both on a's device.
+-- cu.histogram(a[, bins][, {range = {lo, hi}, density = false, weights =}]) -> counts, edges and
+-- cu.histogram_bin_edges(a[, bins][, {range =, weights =}]) -> edges: NumPy's, on a's device.
+-- bins is a count (default 10), the edges themselves (an array or a list, increasing), or the
+-- name of an estimator of the bin width ("auto", "fd", "doane", "scott", "stone", "rice",
+-- "sturges", "sqrt"), also accepted as the option `bins`. Every bin but the last is half-open
+-- [e_k, e_k+1); the last includes its right edge; values outside the range and NaN are not
+-- counted. counts is int64 (the weights' dtype with weights; float64 densities with
+-- density = true); computed edges are float64 (float32 / float16 for such data, as NumPy's),
+-- given edges keep their dtype; both on a's device.
 local core = require "cuarray.core"
 local options = require "cuarray.options"
 
 local M = {}
 
-local OPTIONS = {bins = true, range = true, density = true, weights = true}
+local named = require "cuarray.named"
 
--- The edges for `bins` bins (a count, nil: 10) over a's range or opts.range.
-local function equal_edges(fname, flat, bins, opts, dtype)
-  local n = bins or 10
-  if type(n) ~= "number" or n < 1 or n % 1 ~= 0 then
-    error(fname .. ": bins must be a positive integer", 4)
-  end
+-- Raised without a position: the public functions are wrapped (lua/cuarray/named.lua) so that
+-- their errors point at the caller's line.
+local function fail(fmt, ...) error(fmt:format(...), 0) end
+
+local function finite(v) return v - v == 0 end
+
+-- A number as messages show it: NaN as "nan" on every Lua (some print "-nan").
+local function show(v) return v ~= v and "nan" or tostring(v) end
+
+-- NumPy's outer edges of the bins over the flat data: range's, else the data's minimum and
+-- maximum (0 and 1 for no data), widened by 0.5 each way when they are equal. `what` names
+-- the range in messages ("range", "range[2]").
+function M.outer_edges(fname, flat, range, what)
   local lo, hi
-  if opts.range ~= nil then
-    local r = opts.range
-    if type(r) ~= "table" or type(r[1]) ~= "number" or type(r[2]) ~= "number" then
-      error(fname .. ": range must be a table {lo, hi} of two numbers", 4)
+  if range ~= nil and range ~= false then
+    if type(range) ~= "table" or type(range[1]) ~= "number" or type(range[2]) ~= "number" then
+      fail("%s: %s must be a table {lo, hi} of two numbers", fname, what)
     end
-    lo, hi = r[1], r[2]
-    if lo > hi then error(fname .. ": max must be larger than min in range", 4) end
+    lo, hi = range[1], range[2]
+    if lo > hi then fail("%s: max must be larger than min in %s", fname, what) end
+    if not (finite(lo) and finite(hi)) then
+      fail("%s: supplied %s of [%s, %s] is not finite", fname, what, show(lo), show(hi))
+    end
   elseif flat.size == 0 then
     lo, hi = 0, 1
   else
     lo, hi = flat:min(), flat:max()
-  end
-  if lo - lo ~= 0 or hi - hi ~= 0 then
-    error(("%s: autodetected range of [%s, %s] is not finite"):format(fname, lo, hi), 4)
+    if not (finite(lo) and finite(hi)) then
+      fail("%s: autodetected range of [%s, %s] is not finite", fname, show(lo), show(hi))
+    end
   end
   if lo == hi then lo, hi = lo - 0.5, hi + 0.5 end
-  return core.linspace(lo, hi, n + 1, {dtype = dtype, device = flat.device})
+  return lo, hi
+end
+
+-- ---- bin-width estimators (NumPy's), over the non-empty data x trimmed to the range ---------
+
+local function ptp(x) return x:max() - x:min() end
+local function log2(v) return math.log(v) / math.log(2) end
+
+local function sturges(x) return ptp(x) / (log2(x.size) + 1) end
+
+local function fd(x)
+  local q = require("cuarray.quantile").percentile(x:astype("float64"), {75, 25}):totable()
+  return 2 * (q[1] - q[2]) * x.size ^ (-1 / 3)
+end
+
+local ESTIMATORS = {
+  sqrt = function(x) return ptp(x) / math.sqrt(x.size) end,
+  sturges = sturges,
+  rice = function(x) return ptp(x) / (2 * x.size ^ (1 / 3)) end,
+  scott = function(x)
+    return (24 * math.sqrt(math.pi) / x.size) ^ (1 / 3) * x:astype("float64"):std()
+  end,
+  fd = fd,
+  auto = function(x)
+    local f, s = fd(x), sturges(x)
+    if f ~= 0 then return math.min(f, s) end
+    return s
+  end,
+  doane = function(x)
+    local n = x.size
+    if n <= 2 then return 0 end
+    local xd = x:astype("float64")
+    local sg1 = math.sqrt(6 * (n - 2) / ((n + 1) * (n + 3)))
+    local sigma = xd:std()
+    if sigma <= 0 then return 0 end -- the data lie in a finite range: sigma is not NaN
+    local g1 = core.power(core.divide(core.subtract(xd, xd:mean()), sigma), 3):mean()
+    return ptp(x) / (1 + log2(n) + log2(1 + math.abs(g1) / sg1))
+  end,
+  -- the count of equal bins, 1 .. max(100, sqrt(n)), that minimizes the cross-validated
+  -- integrated squared error (the first such count). The data are sorted once; each count's
+  -- histogram is then the differences of where its edges fall in them (the last bin closed).
+  stone = function(x, lo, hi)
+    local n, w = x.size, ptp(x)
+    if n <= 1 or w == 0 then return 0 end
+    local upper = math.max(100, math.floor(math.sqrt(n)))
+    local sorted = core.sort(x)
+    local dtype = (x.dtype == "float32" or x.dtype == "float16") and x.dtype or "float64"
+    local best, best_j
+    for nb = 1, upper do
+      local edges = core.linspace(lo, hi, nb + 1, {dtype = dtype, device = x.device})
+      local at = core._searchsorted(sorted, edges, {side = "left"})
+      at[{nb + 1}] = core._searchsorted(sorted, edges[{{nb + 1}}], {side = "right"})
+      local p = core.divide(core.subtract(at[{{2, nb + 1}}], at[{{1, nb}}]), n)
+      local j = (2 - (n + 1) * core.sum(core.multiply(p, p))) / (w / nb)
+      if best_j == nil or j < best_j then best, best_j = nb, j end
+    end
+    return w / best
+  end,
+}
+
+local ESTIMATOR_NAMES = '"auto", "fd", "doane", "scott", "stone", "rice", "sturges" or "sqrt"'
+
+-- The count of equal bins a named estimator gives for flat (weights are not supported).
+local function estimated_count(fname, flat, name, range, weighted, lo, hi)
+  if not ESTIMATORS[name] then
+    fail("%s: bins must be a count, edges or one of %s, got %q", fname, ESTIMATOR_NAMES, name)
+  end
+  if weighted then
+    fail("%s: estimating the number of bins (bins = %q) is not supported with weights",
+         fname, name)
+  end
+  local x = flat
+  if range ~= nil and x.size > 0 then
+    local keep = core.logical_and(core.greater_equal(x, lo), core.less_equal(x, hi))
+    if not core.all(keep) then x = x[keep] end
+  end
+  if x.size == 0 then return 1 end
+  local width = ESTIMATORS[name](x, lo, hi)
+  if width ~= 0 and width == width then return math.ceil((hi - lo) / width) end
+  return 1
+end
+
+-- The edges as given (a list or an array, copied to dev), checked: 1-D, at least one edge,
+-- increasing (what names them in messages).
+function M.given_edges(fname, bins, dev, what)
+  local ok, edges = pcall(core.asarray, bins)
+  if not ok then fail("%s: %s must be a count or a list of edges", fname, what) end
+  edges = edges:to(dev)
+  if edges.ndim ~= 1 then
+    fail("%s: %s must be 1-D edges, got %d dimensions", fname, what, edges.ndim)
+  end
+  if edges.size == 0 then fail("%s: %s must hold at least one edge", fname, what) end
+  if edges.dtype == "bool" then fail("%s: %s must be numbers, got bool", fname, what) end
+  local n = edges.size
+  if n > 1 and (core.any(core.less(edges[{{2, n}}], edges[{{1, n - 1}}]))
+                or core.any(core.isnan(edges))) then
+    fail("%s: %s must increase monotonically", fname, what)
+  end
+  return edges
+end
+
+-- A bin count, checked: a positive integer (what names it in messages).
+function M.bin_count(fname, n, what)
+  if type(n) ~= "number" or n < 1 or n % 1 ~= 0 or n ~= n then
+    fail("%s: %s must be a positive integer, got %s", fname, what,
+         type(n) == "number" and show(n) or type(n))
+  end
+  if n >= 2 ^ 53 then fail("%s: %s is too large (%s)", fname, what, tostring(n)) end
+  return n
+end
+
+-- The edges of the bins for the flat data.
+local function bin_edges(fname, flat, bins, opts)
+  local dtype = (flat.dtype == "float32" or flat.dtype == "float16") and flat.dtype or "float64"
+  if bins == nil or type(bins) == "number" or type(bins) == "string" then
+    local lo, hi = M.outer_edges(fname, flat, opts.range, "range")
+    local n
+    if type(bins) == "string" then
+      n = estimated_count(fname, flat, bins, opts.range, opts.weights ~= nil, lo, hi)
+    else
+      n = M.bin_count(fname, bins or 10, "bins")
+    end
+    return core.linspace(lo, hi, n + 1, {dtype = dtype, device = flat.device})
+  end
+  return M.given_edges(fname, bins, flat.device, "bins")
+end
+
+local OPTIONS = {bins = true, range = true, density = true, weights = true}
+
+-- The data, bins and options of histogram-like calls: flat data, edges, flat weights or nil.
+local function prepare(fname, a, bins, opts)
+  if not core.is_array(a) then
+    local ok, arr = pcall(core.asarray, a)
+    if not ok then fail("%s: a must be an array or a list of numbers", fname) end
+    a = arr
+  end
+  if opts == nil and options.is_options(bins, false) then bins, opts = nil, bins end
+  opts = options.check(opts, fname, OPTIONS)
+  if bins == nil then bins = opts.bins end
+  local w = opts.weights
+  if w ~= nil then
+    if not core.is_array(w) then fail("%s: weights must be an array", fname) end
+    if table.concat(w.shape, ",") ~= table.concat(a.shape, ",") then
+      fail("%s: weights must have the shape of a (%s), got (%s)", fname,
+           table.concat(a.shape, ","), table.concat(w.shape, ","))
+    end
+    w = w:to(a.device):ravel()
+  end
+  local flat = a:ravel()
+  -- as NumPy: booleans as uint8, which subtract
+  if flat.dtype == "bool" then flat = flat:astype("uint8") end
+  return flat, bin_edges(fname, flat, bins, opts), w, opts
 end
 
 -- histogram in the name of fname (the function the user called). The counting is one pass:
 -- each value's bin by a binary search over the edges (cu._searchsorted), then cu.bincount
 -- (atomics on the GPU), with the weights when given.
 function M.compute(fname, a, bins, opts)
-  if not core.is_array(a) then a = core.asarray(a) end
-  if opts == nil and options.is_options(bins, false) then bins, opts = nil, bins end
-  opts = options.check(opts, fname, OPTIONS)
-  if bins == nil then bins = opts.bins end
-  local flat = a:ravel()
-  local dtype = (a.dtype == "float32" or a.dtype == "float16") and a.dtype or "float64"
-  local edges
-  if bins == nil or type(bins) == "number" then
-    edges = equal_edges(fname, flat, bins, opts, dtype)
-  else
-    edges = core.array(bins, {dtype = dtype, device = a.device})
-    if edges.ndim ~= 1 or edges.size < 2 then
-      error(fname .. ": bins must be a count or at least two edges", 3)
+  local flat, edges, w
+  flat, edges, w, opts = prepare(fname, a, bins, opts)
+  local nb = edges.size - 1
+  local first, last = edges[{1}], edges[{edges.size}]
+  if nb > 0 and flat.size > 0 then
+    local keep = core.logical_and(core.greater_equal(flat, first), core.less_equal(flat, last))
+    if not core.all(keep) then
+      flat = flat[keep]
+      if w then w = w[keep] end
     end
-  end
-  local e = edges:totable()
-  for i = 2, #e do
-    if e[i] < e[i - 1] or e[i] ~= e[i] then
-      error(fname .. ": bins must increase monotonically", 3)
-    end
-  end
-  local w = opts.weights
-  if w ~= nil then
-    if not core.is_array(w) then error(fname .. ": weights must be an array", 3) end
-    if w.size ~= a.size then error(fname .. ": weights must have the shape of a", 3) end
-    w = w:ravel()
-  end
-  local nb = #e - 1
-  local keep = core.logical_and(core.greater_equal(flat, e[1]), core.less_equal(flat, e[#e]))
-  if not core.all(keep) then
-    flat = flat[keep]
-    if w then w = w[keep] end
   end
   local counts
-  if flat.size == 0 then
-    counts = core.zeros(nb, {dtype = w and w.dtype or "int64", device = a.device})
+  if flat.size == 0 or nb == 0 then
+    counts = core.zeros(nb, {dtype = w and w.dtype or "int64", device = edges.device})
   else
     -- the bin of x: the edges <= x, less one (1-based insertion point less 2, 0-based); x at
     -- the last edge goes in the last bin
-    local bin = core.minimum(core.subtract(core._searchsorted(edges, flat, {side = "right"}), 2),
-      nb - 1)
+    local pos = core._searchsorted(edges, flat, {side = "right"}, "histogram")
+    local bin = core.minimum(core.subtract(pos, 2), nb - 1)
     counts = core.bincount(bin, {minlength = nb, weights = w and w:astype("float64")})
     if w and w.dtype ~= "float64" then counts = counts:astype(w.dtype) end
   end
@@ -93,6 +233,16 @@ function M.compute(fname, a, bins, opts)
   return counts, edges
 end
 
-function M.histogram(a, bins, opts) return M.compute("histogram", a, bins, opts) end
+M.histogram = named.wrap("histogram", function(a, bins, opts)
+  return M.compute("histogram", a, bins, opts)
+end)
+
+-- cu.histogram_bin_edges(a[, bins][, {range =, weights =}]): the edges histogram would use.
+M.histogram_bin_edges = named.wrap("histogram_bin_edges", function(a, bins, opts)
+  if opts == nil and options.is_options(bins, false) then bins, opts = nil, bins end
+  opts = options.check(opts, "histogram_bin_edges", {bins = true, range = true, weights = true})
+  local _, edges = prepare("histogram_bin_edges", a, bins, opts)
+  return edges
+end)
 
 return M

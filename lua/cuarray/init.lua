@@ -27,7 +27,9 @@ for k, v in pairs(core) do cu[k] = v end
 for _, m in ipairs({"cuarray.create", "cuarray.products", "cuarray.diagonal", "cuarray.einsum",
                     "cuarray.join", "cuarray.rearrange", "cuarray.differences", "cuarray.triangles",
                     "cuarray.grids", "cuarray.positions", "cuarray.picking", "cuarray.editing",
-                    "cuarray.layout", "cuarray.stats"}) do
+                    "cuarray.layout", "cuarray.stats", "cuarray.indices",
+                    "cuarray.polynomial", "cuarray.numerics", "cuarray.apply", "cuarray.bits",
+                    "cuarray.textio", "cuarray.convolve"}) do
   for k, v in pairs(require(m)) do
     assert(cu[k] == nil, m .. " redefines cu." .. k)
     cu[k] = v
@@ -41,7 +43,7 @@ cu.pad = require("cuarray.pad").pad
 -- methods among them become methods too.
 do
   local sorting, quantile = require "cuarray.sorting", require "cuarray.quantile"
-  for _, mod in ipairs({sorting, quantile}) do
+  for _, mod in ipairs({sorting, require "cuarray.unique", quantile}) do
     for k, v in pairs(mod) do
       if k:sub(1, 1) ~= "_" then cu[k] = v end
     end
@@ -213,12 +215,13 @@ local print_data = core._print_data
 cu.set_printoptions = format.set_printoptions
 cu.get_printoptions = format.get_printoptions
 
--- cu.array_repr(a): the string print(a) shows.
+-- cu.array_repr(a): the string print(a) shows (its __tostring: "array(<freed>)" for a freed
+-- array).
 function cu.array_repr(a)
   if not core.is_array(a) then
     error("array_repr: expected an array, got " .. type(a), 2)
   end
-  return format.repr(a, print_data)
+  return tostring(a)
 end
 
 core._set_formatter(function(a) return format.repr(a, print_data) end)
@@ -227,7 +230,11 @@ core._set_formatter(function(a) return format.repr(a, print_data) end)
 
 local image = require "cuarray.image"
 cu.encode_png, cu.save_image = image.encode_png, image.save_image
-cu.histogram = require("cuarray.histogram").histogram
+do
+  local h, hdd = require "cuarray.histogram", require "cuarray.histogramdd"
+  cu.histogram, cu.histogram_bin_edges = h.histogram, h.histogram_bin_edges
+  cu.histogramdd, cu.histogram2d = hdd.histogramdd, hdd.histogram2d
+end
 cu.display = require("cuarray.display").attach(cu)
 cu.plot = require("cuarray.plot").attach(cu)
 require("cuarray.docs").attach(cu)        -- cu.help

@@ -32,7 +32,7 @@ M.CTYPES = CTYPES
 
 -- The conversion letter (convert.h's compute kind) of each dtype's exact value.
 local function kind_of(dt)
-  if dt == "float32" or dt == "float16" then return "f" end
+  if dt == "float32" or dt == "float16" or dt == "bfloat16" then return "f" end
   if dt == "float64" then return "d" end
   return "i"
 end

@@ -22,8 +22,8 @@ local function value_or_array(x, opts)
   return x
 end
 
--- The float dtype linalg computes in for x (float32 stays, others float64; float16 raises in
--- the primitives).
+-- The float dtype linalg computes in for x (float32 stays, others float64; float16 and bfloat16
+-- raise in the primitives).
 local function la_dtype(x) return x.dtype == "float32" and "float32" or "float64" end
 
 local function check_stack(fname, a, square)
@@ -175,8 +175,10 @@ function M.lstsq(a, b, rcond, opts)
   local vec = b.ndim == 1
   local b2 = vec and b:reshape(m, 1) or b
   local dt = (la_dtype(a) == "float64" or la_dtype(b) == "float64") and "float64" or "float32"
-  if a.dtype == "float16" or b.dtype == "float16" then
-    error("lstsq: array type float16 is unsupported in linalg", 2)
+  for _, x in ipairs({a, b}) do
+    if x.dtype == "float16" or x.dtype == "bfloat16" then
+      error(("lstsq: array type %s is unsupported in linalg"):format(x.dtype), 2)
+    end
   end
   local k, nrhs = math.min(m, n), b2.shape[2]
   rcond = rcond or EPS[dt] * math.max(m, n)

@@ -23,4 +23,10 @@ function M.wrap(fname, f)
   end
 end
 
+-- Every function of the table t wrapped, each in the name of its key; returns t.
+function M.wrap_all(t)
+  for name, f in pairs(t) do t[name] = M.wrap(name, f) end
+  return t
+end
+
 return M

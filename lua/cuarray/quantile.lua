@@ -2,6 +2,7 @@
 -- with NumPy's interpolation (its _lerp, written the same way so that the roundings agree) and
 -- result dtypes (a float input keeps its dtype, any other gives float64).
 local core = require "cuarray.core"
+local args = require "cuarray.args"
 local options = require "cuarray.options"
 local sorting = require "cuarray.sorting"
 
@@ -11,7 +12,9 @@ local slice, norm_axis = sorting._slice, sorting._norm_axis
 
 local function fail(fmt, ...) error(fmt:format(...), 3) end
 
-local function is_float(dt) return dt == "float16" or dt == "float32" or dt == "float64" end
+local function is_float(dt)
+  return dt == "float16" or dt == "float32" or dt == "float64" or dt == "bfloat16"
+end
 
 local METHODS = {linear = true, lower = true, higher = true, nearest = true, midpoint = true}
 
@@ -58,7 +61,7 @@ local function read_q(q, scale, fname)
     if q.ndim > 1 then fail("%s: q must be a number or 1-D, got %d dimensions", fname, q.ndim) end
     if q.ndim == 0 then list[1], single = q:item(), true else list = q:totable() end
   elseif type(q) == "table" then
-    for i, v in ipairs(q) do list[i] = v end
+    list = args.raw_list(q) -- read raw: q may have any metatable
   else
     fail("%s: q must be a number, a list or an array, got %s", fname, type(q))
   end
@@ -77,6 +80,9 @@ end
 -- the result's dtype; and the axis.
 local function prepare(a, axis, fname)
   core._check_array(a, fname)
+  if a.dtype == "complex64" or a.dtype == "complex128" then
+    fail("%s: a must be an array of real numbers, got %s", fname, a.dtype)
+  end
   local x, ax = a
   if axis == nil then
     x, ax = a:ravel(), 1

@@ -5,26 +5,49 @@ local args = require "cuarray.args"
 
 local M = {}
 
+local MAXDIMS = 32 -- the core's CA_MAXDIMS
+
+-- a repeated r[i] times along each axis i of axes (a list of axes, in order), as one copy of a
+-- broadcast view: each such axis of length n is split into (1, n), broadcast to (r[i], n).
+local function tile_axes(a, r, axes)
+  local s, split, wide, out, k = a.shape, {}, {}, {}, 1
+  for i = 1, #s do
+    if axes[k] == i then
+      split[#split + 1], wide[#wide + 1] = 1, r[i]
+      k = k + 1
+    end
+    split[#split + 1], wide[#wide + 1] = s[i], s[i]
+    out[i] = s[i] * (axes[k - 1] == i and r[i] or 1)
+  end
+  return a:reshape(split):broadcast_to(wide):copy():reshape(out)
+end
+
 -- cu.tile(a, reps): a repeated reps[k] times along axis k (the shorter of a's shape and reps
--- padded with leading 1s), as one copy of a broadcast view.
+-- padded with leading 1s), as one copy of a broadcast view, or one per axis where splitting
+-- every repeated axis at once would need more than the core's dimensions.
 function M.tile(a, reps)
   a = args.array("tile", a)
   reps = args.int_list("tile", "reps", reps)
   local shape = a.shape
   local d = math.max(#shape, #reps)
-  local s, r = {}, {}
+  if d > MAXDIMS then
+    error(("tile: too many dimensions (%d; at most %d)"):format(d, MAXDIMS), 2)
+  end
+  local s, r, axes = {}, {}, {}
   for i = 1, d do
     s[i] = shape[i - (d - #shape)] or 1
     r[i] = reps[i - (d - #reps)] or 1
     if r[i] < 0 then error(("tile: reps cannot be negative, got %d"):format(r[i]), 2) end
+    if r[i] ~= 1 then axes[#axes + 1] = i end
   end
-  local split, wide, out = {}, {}, {}
-  for i = 1, d do
-    split[2 * i - 1], split[2 * i] = 1, s[i]
-    wide[2 * i - 1], wide[2 * i] = r[i], s[i]
-    out[i] = r[i] * s[i]
+  a = a:reshape(s)
+  if d + #axes <= MAXDIMS then return tile_axes(a, r, axes) end
+  if d == MAXDIMS then
+    error(("tile: repeating the axes of a %d-d result needs more than %d dimensions"):format(d,
+      MAXDIMS), 2)
   end
-  return a:reshape(split):broadcast_to(wide):copy():reshape(out)
+  for _, i in ipairs(axes) do a = tile_axes(a, r, {i}) end
+  return a
 end
 
 -- cu.repeat_interleave(a, repeats[, axis]) (also cu["repeat"]): each element repeated, along

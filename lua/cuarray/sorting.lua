@@ -3,6 +3,8 @@
 -- cu.take, masks). Positions are 1-based and axes count from 1, as everywhere in cuarray.
 local core = require "cuarray.core"
 local options = require "cuarray.options"
+local named = require "cuarray.named"
+local unique = require("cuarray.unique").unique
 
 local M = {}
 
@@ -53,7 +55,7 @@ function M.searchsorted(a, v, opts)
     end
     a = core.take(a, opts.sorter)
   end
-  return core._searchsorted(a, v, {side = opts.side})
+  return core._searchsorted(a, v, {side = opts.side}, "searchsorted")
 end
 
 -- cu.digitize(x, bins[, {right = false}]): NumPy's bin numbers 0..#bins (0 below the first
@@ -65,11 +67,25 @@ function M.digitize(x, bins, opts)
   local side = opts.right and "left" or "right"
   local n = bins.size
   if n >= 2 and bins[{n}] < bins[{1}] then -- decreasing edges
-    local r = core._searchsorted(core.flip(bins), x, {side = side})
+    local r = core._searchsorted(core.flip(bins), x, {side = side}, "digitize")
     return core.subtract(n + 1, r) -- n - (r - 1)
   end
-  return core.subtract(core._searchsorted(bins, x, {side = side}), 1)
+  return core.subtract(core._searchsorted(bins, x, {side = side}, "digitize"), 1)
 end
+
+-- NumPy's sort_complex's dtype for a sorted real array: complex64 for int8, uint8 and int16,
+-- complex128 for every other.
+local SMALL = {int8 = true, uint8 = true, int16 = true}
+
+-- cu.sort_complex(a): a sorted along its last axis (complex values by the real part, then the
+-- imaginary part), as a complex array.
+M.sort_complex = named.wrap("sort_complex", function(a)
+  check_array(a, "sort_complex")
+  if a.ndim == 0 then fail("sort_complex: a must have at least one dimension") end
+  local s = core.sort(a)
+  if s.dtype == "complex64" or s.dtype == "complex128" then return s end
+  return s:astype(SMALL[s.dtype] and "complex64" or "complex128")
+end)
 
 -- ---- top-k, partition, lexsort --------------------------------------------------------------
 
@@ -167,74 +183,6 @@ end
 
 -- ---- unique and sets ------------------------------------------------------------------------
 
-local function is_float(dt) return dt == "float16" or dt == "float32" or dt == "float64" end
-
--- Where each element of the sorted 1-D s starts a new value (the first is always true); NaNs
--- are one value (NumPy's equal_nan) unless equal_nan is false.
-local function run_starts(s, equal_nan)
-  local n = s.size
-  local head = core.ones(1, {dtype = "bool", device = s.device})
-  if n == 1 then return head end
-  local a, b = s[{{2, n}}], s[{{1, n - 1}}]
-  local ne = core.not_equal(a, b)
-  if equal_nan and is_float(s.dtype) then
-    ne = core.logical_and(ne, core.logical_not(core.logical_and(core.isnan(a), core.isnan(b))))
-  end
-  return core.concatenate({head, ne})
-end
-
-local UNIQUE_OPTS = {return_index = true, return_inverse = true, return_counts = true,
-                     axis = true, sorted = true, equal_nan = true}
-
--- cu.unique(a[, {return_index =, return_inverse =, return_counts =, equal_nan = true,
--- sorted = true}]): the sorted distinct elements of the flattened array. With any return_*
--- option, a Lua table of results in NumPy's order (values, index, inverse, counts), also
--- under those names: index are the 1-based positions of first occurrences, inverse the
--- 1-based positions in values that rebuild a (in a's shape), counts how often each occurs.
-function M.unique(a, opts)
-  check_array(a, "unique")
-  opts = options.check(opts, "unique", UNIQUE_OPTS)
-  if opts.axis ~= nil then
-    fail("unique: axis is not supported (unique works on the flattened array)")
-  end
-  local equal_nan = opts.equal_nan ~= false
-  local want_pos = opts.return_index or opts.return_inverse
-  local f = a:ravel()
-  local n = f.size
-  local s, perm
-  if want_pos then s, perm = core._sort(f, 1, false, "unique") else s = core.sort(f) end
-  local values, starts, mask
-  if n == 0 then
-    values = s
-    starts = core.empty(0, {dtype = "int64", device = a.device})
-  else
-    mask = run_starts(s, equal_nan)
-    values = s[mask]
-    starts = core.flatnonzero(mask)
-  end
-  if not (opts.return_index or opts.return_inverse or opts.return_counts) then return values end
-  local out = {values}
-  out.values = values
-  if opts.return_index then
-    out.index = n == 0 and starts or core.take(perm, starts)
-    out[#out + 1] = out.index
-  end
-  if opts.return_inverse then
-    local inv = core.empty(n, {dtype = "int64", device = a.device})
-    if n > 0 then inv[perm] = core.cumsum(mask) end
-    out.inverse = inv:reshape(a.shape)
-    out[#out + 1] = out.inverse
-  end
-  if opts.return_counts then
-    local tail = core.full(1, n + 1, {dtype = "int64", device = a.device})
-    local ends = core.concatenate({starts, tail})
-    local m = starts.size
-    out.counts = m == 0 and starts or core.subtract(ends[{{2, m + 1}}], starts)
-    out[#out + 1] = out.counts
-  end
-  return out
-end
-
 local function flat(a, fname) return check_array(a, fname):ravel() end
 
 -- cu.isin(element, test_elements[, {invert = false}]): whether each element of `element` is
@@ -242,7 +190,13 @@ local function flat(a, fname) return check_array(a, fname):ravel() end
 function M.isin(element, test, opts)
   check_array(element, "isin")
   opts = options.check(opts, "isin", {invert = true, assume_unique = true})
-  local s = core.sort(flat(test, "isin"))
+  local s = flat(test, "isin")
+  for _, x in ipairs({element, s}) do
+    if x.dtype == "complex64" or x.dtype == "complex128" then
+      fail("isin: %s arrays are not supported", x.dtype)
+    end
+  end
+  s = core.sort(s)
   local n = s.size
   local found
   if n == 0 then
@@ -258,7 +212,7 @@ end
 
 -- cu.intersect1d(a, b): the sorted values in both.
 function M.intersect1d(a, b)
-  local ua, ub = M.unique(flat(a, "intersect1d")), M.unique(flat(b, "intersect1d"))
+  local ua, ub = unique(flat(a, "intersect1d")), unique(flat(b, "intersect1d"))
   local s = core.sort(core.concatenate({ua, ub}))
   local n = s.size
   if n < 2 then return s[{{1, 0}}] end
@@ -268,18 +222,18 @@ end
 
 -- cu.union1d(a, b): the sorted values in either.
 function M.union1d(a, b)
-  return M.unique(core.concatenate({flat(a, "union1d"), flat(b, "union1d")}))
+  return unique(core.concatenate({flat(a, "union1d"), flat(b, "union1d")}))
 end
 
 -- cu.setdiff1d(a, b): the sorted distinct values of a not in b.
 function M.setdiff1d(a, b)
-  local ua = M.unique(flat(a, "setdiff1d"))
+  local ua = unique(flat(a, "setdiff1d"))
   return ua[M.isin(ua, flat(b, "setdiff1d"), {invert = true})]
 end
 
 -- cu.setxor1d(a, b): the sorted values in exactly one of them.
 function M.setxor1d(a, b)
-  local ua, ub = M.unique(flat(a, "setxor1d")), M.unique(flat(b, "setxor1d"))
+  local ua, ub = unique(flat(a, "setxor1d")), unique(flat(b, "setxor1d"))
   local s = core.sort(core.concatenate({ua, ub}))
   local n = s.size
   if n < 2 then return s end
@@ -350,7 +304,7 @@ function M.add_at(a, indices, values)
     end
     vals = b:astype(a.dtype)
   end
-  core._scatter_add(a, offs:ravel():copy(), vals:ravel():copy())
+  core._scatter_add(a, offs:ravel():copy(), vals:ravel():copy(), "add_at")
 end
 
 return M

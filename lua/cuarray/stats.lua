@@ -12,7 +12,9 @@ local function promote(d1, d2)
     core.zeros({}, {dtype = d2, device = "cpu"})).dtype
 end
 
-local function is_float(dt) return dt == "float16" or dt == "float32" or dt == "float64" end
+local function is_float(dt)
+  return dt == "float16" or dt == "float32" or dt == "float64" or dt == "bfloat16"
+end
 
 local function as_array(v, fname, what, device)
   if core.is_array(v) then return core._check_array(v, fname) end

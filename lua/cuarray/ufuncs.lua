@@ -3,6 +3,7 @@
 -- array_equiv), nan_to_num, round with decimals, positive and conj, and the real/complex
 -- predicates. Each checks its arguments in its own name before the ops run.
 local core = require "cuarray.core"
+local args = require "cuarray.args"
 local options = require "cuarray.options"
 
 local M = {}
@@ -90,7 +91,7 @@ end
 -- ---- nan_to_num -------------------------------------------------------------------------
 
 local FLOAT_MAX = {float16 = 65504, float32 = 3.4028234663852886e38,
-                   float64 = 1.7976931348623157e308}
+                   float64 = 1.7976931348623157e308, bfloat16 = 3.3895313892515355e38}
 
 -- cu.nan_to_num(x[, {nan = 0, posinf =, neginf =, copy = true}]): NaN replaced by nan, the
 -- infinities by posinf and neginf (by default the dtype's largest finite values). Integer and
@@ -183,7 +184,7 @@ function M.conj(x, opts)
   if not core.is_array(x) then x = core.asarray(x) end
   if x.dtype == "bool" then return x:astype("int8") end
   if COMPLEX[x.dtype] then return core.conj(x, opts) end
-  return x:copy()
+  return args.call_as("conj", {"copy"}, x.copy, x)
 end
 M.conjugate = M.conj
 

@@ -70,7 +70,7 @@ static void plain(const ca_matmul *m, const char *a, const char *b, char *c) {
   else if (dt == CA_COMPLEX64) MATMUL_LOOP(ca_c8, LD_C, CA_CPU_C);
   else if (dt == CA_FLOAT64) MATMUL_LOOP(double, LD_D, CA_CPU_D);
   else if (dt == CA_FLOAT32) MATMUL_LOOP(float, LD_F32, CA_CPU_F);
-  else if (dt == CA_FLOAT16) MATMUL_LOOP(float, LD_F, CA_CPU_F);
+  else if (dt == CA_FLOAT16 || dt == CA_BFLOAT16) MATMUL_LOOP(float, LD_F, CA_CPU_F);
   else MATMUL_LOOP(ca_i, LD_I, CA_CPU_I);
 }
 

@@ -179,6 +179,22 @@ CA_HALF_FORMULAS(DEF_HALF)
 #define HALF_CELL(name, nin) [CA_OP_##name] = {k_ca_##name##_h, CA_CPU_F},
 static const kern half_tab[CA_NOPS] = {CA_HALF_FORMULAS(HALF_CELL)};
 
+/* bfloat16 formulas (CA_BF16_FORMULAS), the same way. */
+typedef float ca_k_b;
+#define DEF_BF16(name, nin) DEF_HALF_##nin##B(name)
+#define DEF_HALF_1B(name) DEF_UNARY(name, b)
+#define DEF_HALF_2B(name) DEF_BINARY(name, b)
+CA_BF16_FORMULAS(DEF_BF16)
+#define BF16_CELL(name, nin) [CA_OP_##name] = {k_ca_##name##_b, CA_CPU_F},
+static const kern bf16_tab[CA_NOPS] = {CA_BF16_FORMULAS(BF16_CELL)};
+
+/* The kernel of an op in compute kind ct, or the narrow float's own formula where it has one. */
+static kern pick(const kern *tab, int op, int compute, int ct) {
+  if (compute == CA_FLOAT16 && half_tab[op].fn) return half_tab[op];
+  if (compute == CA_BFLOAT16 && bf16_tab[op].fn) return bf16_tab[op];
+  return tab[ct];
+}
+
 /* int32 fast path: when every operand is int32 (output int32, or bool for predicates), the
  * kernel reads and writes the storage directly; it computes exactly as the buffered path
  * does (load to int64, formula, store), only without the buffers. */
@@ -423,7 +439,7 @@ ca_status ca_cpu_unary(ca_backend *be, int op, const ca_loop *l) {
   if (op < 0 || op >= CA_NOPS || ct < 0) return CA_ERR_UNSUPPORTED;
   int cls = ca_op_classes[op];
   if (cls != CA_UNARY_OP && cls != CA_UNARY2_OP) return CA_ERR_UNSUPPORTED;
-  kern k = l->compute == CA_FLOAT16 && half_tab[op].fn ? half_tab[op] : unary_tab[op][ct];
+  kern k = pick(unary_tab[op], op, l->compute, ct);
   if (!k.fn) return CA_ERR_UNSUPPORTED;
   int in_ct[1] = {ct};
   typed_kern t = l->compute == CA_INT32 ? unary32_tab[op] : (typed_kern){NULL, 0};
@@ -436,7 +452,7 @@ ca_status ca_cpu_binary(ca_backend *be, int op, const ca_loop *l) {
   if (op < 0 || op >= CA_NOPS || ct < 0) return CA_ERR_UNSUPPORTED;
   int cls = ca_op_classes[op];
   if (cls != CA_BINARY_OP && cls != CA_BINARY2_OP) return CA_ERR_UNSUPPORTED;
-  kern k = l->compute == CA_FLOAT16 && half_tab[op].fn ? half_tab[op] : binary_tab[op][ct];
+  kern k = pick(binary_tab[op], op, l->compute, ct);
   if (!k.fn) return CA_ERR_UNSUPPORTED;
   int in_ct[2] = {ct, ct};
   typed_kern t = l->compute == CA_INT32 ? binary32_tab[op] : (typed_kern){NULL, 0};

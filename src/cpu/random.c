@@ -109,10 +109,12 @@ static void draw_blocks(void *ctx, int64_t blo, int64_t bhi) {
           if (e + 1 < m) d[e + 1] = p1 + p2 * z[1];
         }
       }
-    } else { /* float16, float32: computed in float */
+    } else { /* float16, bfloat16, float32: computed in float */
       float v[4 * BATCH];
       if (dist == CA_DIST_UNIFORM && dtype == CA_FLOAT32) {
         for (int64_t e = 0; e < m; e++) v[e] = f1 + (f2 - f1) * ca_u01_f(wv[e]);
+      } else if (dist == CA_DIST_UNIFORM && dtype == CA_BFLOAT16) {
+        for (int64_t e = 0; e < m; e++) v[e] = f1 + (f2 - f1) * ca_u01_b(wv[e]);
       } else if (dist == CA_DIST_UNIFORM) {
         for (int64_t e = 0; e < m; e++) v[e] = f1 + (f2 - f1) * ca_u01_h(wv[e]);
       } else { /* pairs: words 2p, 2p + 1 give elements 2p, 2p + 1 */
@@ -124,6 +126,8 @@ static void draw_blocks(void *ctx, int64_t blo, int64_t bhi) {
         }
       }
       if (dtype == CA_FLOAT32) memcpy(q, v, (size_t)m * sizeof(float));
+      else if (dtype == CA_BFLOAT16)
+        for (int64_t e = 0; e < m; e++) ((uint16_t *)q)[e] = ca_float_to_bf16(v[e]);
       else for (int64_t e = 0; e < m; e++) ((uint16_t *)q)[e] = ca_float_to_half(v[e]);
     }
   }

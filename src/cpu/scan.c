@@ -25,9 +25,10 @@ typedef struct scan_fold {
 static const scan_fold scan_sum = APPLY(SCAN_FOLD, CA_FOLD_sum);
 static const scan_fold scan_prod = APPLY(SCAN_FOLD, CA_FOLD_prod);
 
-/* y[k] = the running fold of x[0..k], continuing from *acc. A float16 output rounds the running
- * value to float16 at each step, as NumPy's accumulate reads back what it stored. */
-SCAN_INLINE void scan_chunk(const scan_fold *f, int ct, int half, const void *xv, void *yv,
+/* y[k] = the running fold of x[0..k], continuing from *acc. A float16 or bfloat16 output (odt)
+ * rounds the running value to its dtype at each step, as NumPy's accumulate reads back what it
+ * stored. */
+SCAN_INLINE void scan_chunk(const scan_fold *f, int ct, int odt, const void *xv, void *yv,
                             void *accv, int64_t n) {
   if (ct == CA_CPU_I) {
     const ca_i *x = (const ca_i *)xv;
@@ -37,9 +38,8 @@ SCAN_INLINE void scan_chunk(const scan_fold *f, int ct, int half, const void *xv
   } else if (ct == CA_CPU_F) {
     const float *x = (const float *)xv;
     float *y = (float *)yv, s = *(float *)accv;
-    if (half)
-      for (int64_t k = 0; k < n; k++)
-        y[k] = s = ca_half_to_float(ca_float_to_half(f->comb_f(s, x[k])));
+    if (odt == CA_FLOAT16 || odt == CA_BFLOAT16)
+      for (int64_t k = 0; k < n; k++) y[k] = s = ca_narrow_f(odt, f->comb_f(s, x[k]));
     else
       for (int64_t k = 0; k < n; k++) y[k] = s = f->comb_f(s, x[k]);
     *(float *)accv = s;
@@ -69,7 +69,7 @@ SCAN_INLINE void scan_rows(const scan_fold *f, const ca_reduction *r) {
     for (int64_t i0 = 0; i0 < len; i0 += CA_CPU_BUFN) {
       int64_t m = len - i0 < CA_CPU_BUFN ? len - i0 : CA_CPU_BUFN;
       const void *x = ca_cpu_fetch(ct, xbuf, idt, p + i0 * is * isz, is, m);
-      scan_chunk(f, ct, odt == CA_FLOAT16, x, ybuf, &a, m);
+      scan_chunk(f, ct, odt, x, ybuf, &a, m);
       ca_cpu_store(ct, ybuf, odt, q + i0 * os * osz, os, m);
     }
   } while (ca_cpu_next(nout, r->shape, idx, 2, strides, off));

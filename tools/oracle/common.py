@@ -18,14 +18,20 @@ if hasattr(np, "_set_promotion_state"):
 warnings.simplefilter("error", DeprecationWarning)
 warnings.simplefilter("ignore", RuntimeWarning)
 
-DTYPES = ["bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64"]
-INTS = ["int8", "uint8", "int16", "int32", "int64"]
+DTYPES = ["bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64",
+          "uint16", "uint32"]
+INTS = ["int8", "uint8", "int16", "int32", "int64", "uint16", "uint32"]
+UNSIGNED = ["uint8", "uint16", "uint32"]
 FLOATS = ["float16", "float32", "float64"]
 BIG = 2 ** 53
 
 
 def is_int(dt):
     return dt in INTS
+
+
+def is_unsigned(dt):
+    return dt in UNSIGNED
 
 
 def is_float(dt):

@@ -13,7 +13,8 @@ local M = {}
 
 local ffi = jit and require "ffi"
 local LUA54 = math.type ~= nil
-local INTS = {int8 = true, uint8 = true, int16 = true, int32 = true, int64 = true}
+local INTS = {int8 = true, uint8 = true, int16 = true, int32 = true, int64 = true, uint16 = true,
+              uint32 = true}
 local MANT = {float16 = 10, float32 = 23, float64 = 52}
 local EMIN = {float16 = -14, float32 = -126, float64 = -1022}
 

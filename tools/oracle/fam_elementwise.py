@@ -8,7 +8,7 @@ import deviations
 import numpy2
 import tolerances
 from common import (DTYPES, FLOATS, INTS, Expect, Raises, broadcast_shapes_for, incompatible,
-                    is_float, is_int, outcome, random_scalar, random_shape)
+                    is_float, is_int, is_unsigned, outcome, random_scalar, random_shape)
 
 # name -> NumPy's function; the cuarray name is the key
 UNARY = {
@@ -88,7 +88,7 @@ def power_exponent(case, dt):
     if dt == "bool":
         return case.chance(0.5)
     if is_int(dt) or dt == "int64":
-        return case.randint(-2, 6) if dt != "uint8" else case.randint(0, 6)
+        return case.randint(0, 6) if is_unsigned(dt) else case.randint(-2, 6)
     return case.rng.choice([case.rng.uniform(-3, 3), 0.5, 2.0, -1.0, 0.0, 3.0, float("nan"),
                             float("inf"), -0.5, 1.5])
 
@@ -103,7 +103,8 @@ def small_base(case, dt):
 
 
 def bits_of(dt):
-    return {"int8": 8, "uint8": 8, "int16": 16, "int32": 32, "int64": 64}.get(dt, 8)
+    return {"int8": 8, "uint8": 8, "int16": 16, "int32": 32, "int64": 64, "uint16": 16,
+            "uint32": 32}.get(dt, 8)
 
 
 def result_expect(case, op, res, computed=None):
@@ -256,12 +257,12 @@ def out_case(case, name, op, lua_args, np_args, res):
             odt = case.pick(refused)
         if odt != rdt and kind != "refused":
             case.tags.add("out:otherdtype")
-        if kind == "refused" and is_int(rdt) and odt == "uint8" and rdt != "uint8":
+        if kind == "refused" and is_int(rdt) and is_unsigned(odt) and not is_unsigned(rdt):
             case.tags.add("out:signed-into-unsigned")
         case.dtypes.append(odt)
         layout = case.pick(["c", "step", "T", "negstep"]) if kind == "view" else "c"
         o, onp, ob, obase = case.operand(shape, odt, layout=layout, name="o")
-    r = outcome(lambda: np.copyto(onp, res, casting="same_kind"))
+    r = outcome(lambda: numpy2.copyto_same_kind(onp, res))
     args = ", ".join(lua_args)
     call = "cu.%s(%s, {out = %s})" % (name, args, o)
     if isinstance(r, Raises):

@@ -5,14 +5,14 @@ import numpy as np
 
 import deviations
 import tolerances
-from common import DTYPES, FLOATS, INTS, Expect, Raises, outcome, random_shape
+from common import DTYPES, FLOATS, INTS, Expect, Raises, is_unsigned, outcome, random_shape
 
 
 def small_values(case, dt):
     if dt == "bool":
         return case.chance(0.5)
     if dt in INTS:
-        return case.randint(-4, 5) if dt != "uint8" else case.randint(0, 6)
+        return case.randint(0, 6) if is_unsigned(dt) else case.randint(-4, 5)
     if case.chance(0.03):
         return case.pick([float("nan"), float("inf")])
     return case.randint(-12, 12) / 4.0

@@ -10,8 +10,8 @@ import numpy as np
 import deviations
 import numpy2
 import tolerances
-from common import (DTYPES, FLOATS, INTS, Expect, Raises, int_range, is_float, is_int, outcome,
-                    random_shape)
+from common import (DTYPES, FLOATS, INTS, Expect, Raises, int_range, is_float, is_int,
+                    is_unsigned, outcome, random_shape)
 
 
 def axis_arg(case, a, ndim):
@@ -307,7 +307,7 @@ def join_case(case):
         want = case.dtype()
         kw["dtype"] = want
         case.tags.add("dtype-option")
-        if want == "uint8" and any(x.dtype.name in ("int8", "int16", "int32", "int64")
+        if is_unsigned(want) and any(x.dtype.name in ("int8", "int16", "int32", "int64")
                                    for x in arrays):
             case.tags.add("cast:signed-into-unsigned")
         args.append('{dtype = "%s"}' % want)

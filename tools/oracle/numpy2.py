@@ -73,6 +73,16 @@ def check_python_ints(dt, values):
     return None
 
 
+def copyto_same_kind(dst, src):
+    """np.copyto(dst, src, casting="same_kind") as NumPy 2 casts: by dtype alone (1.24 still
+    lets a 0-d source cast by its value, int16 -32767 into uint8 for one)."""
+    src = np.asarray(src)
+    if not np.can_cast(src.dtype, dst.dtype, "same_kind"):
+        raise TypeError("Cannot cast array data from dtype('%s') to dtype('%s') according to "
+                        "the rule 'same_kind'" % (src.dtype, dst.dtype))
+    np.copyto(dst, src, casting="same_kind")
+
+
 def linspace_int(a):
     """NumPy 2's linspace floors into integer dtypes (1.24 truncates)."""
     return np.floor(a)
