@@ -101,8 +101,7 @@ CUDA_C := $(sort $(wildcard cuda/*.c))
 CUDA_CU_OBJ := $(patsubst cuda/%.cu,$(BUILD)/obj/cuda/%.o,$(CUDA_CU))
 # The headers NVRTC programs may include (cuda/jit.c), built into the module as C strings.
 RTC_HEADERS := src/scalar.h src/complex_math.h src/convert.h src/dtype.h src/backend.h src/ops.def \
-               src/reduce_ops.h \
-               $(sort $(wildcard cuda/rtc/*.h))
+               src/ops.h src/reduce_ops.h $(sort $(wildcard cuda/rtc/*.h))
 RTC_EMBED := $(BUILD)/gen/nvrtc_headers.h
 
 .PHONY: all rock configure install clean deps demo test test-run test-gpu test-multigpu launch bench-multigpu-peer \

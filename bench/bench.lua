@@ -183,7 +183,8 @@ local needs_big = false
 for _, name in ipairs({"add_f32", "add_f32_alloc", "axpb_f32", "exp_f32", "bcast_add_f32",
                        "sum_f32", "max_f32", "sum_axis_f32", "transpose_f32", "slice_step2_f32",
                        "d2h_1gib", "hypot_f32", "logaddexp_f32", "modf_f32",
-                       "fused_axpb_f32_2p28", "fused_gauss_f32_2p28"}) do
+                       "fused_axpb_f32_2p28", "fused_gauss_f32_2p28", "fused_sumsq_f32_2p28",
+                       "fused_rowdot_f32"}) do
   if want(name) then needs_big = true end
 end
 
@@ -213,6 +214,12 @@ if needs_big then
   local gauss = cu.fuse(function(x, y) return cu.exp(-x * x) * y + 0.5 * x end, {name = "gauss"})
   bench("fused_axpb_f32_2p28", REPS, function() return axpb(a, b) end, 3 * N * B4)
   bench("fused_gauss_f32_2p28", REPS, function() return gauss(a, b) end, 3 * N * B4)
+  -- fused reductions: the chain in registers, folded in the same kernel (the sum over every
+  -- element split over many blocks)
+  local sumsq = cu.fuse(function(x, y) return cu.sum((x - y) ^ 2, ON_DEVICE) end, {name = "sumsq"})
+  local rowdot = cu.fuse(function(x, w) return (x * w):sum(2) end, {name = "rowdot"})
+  bench("fused_sumsq_f32_2p28", REPS, function() return sumsq(a, b) end, 2 * N * B4)
+  bench("fused_rowdot_f32", REPS, function() return rowdot(m, v) end, M * M * B4)
   if on_gpu then
     bench("d2h_1gib", SLOW_REPS, function() return a:get() end, N * B4)
   end

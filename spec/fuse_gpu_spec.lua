@@ -1,5 +1,8 @@
 -- cu.fuse on the GPU: one kernel whose results equal the unfused ops bit for bit (the same
--- formulas, loads and stores), over dtypes, broadcasting, strided views and weak scalars.
+-- formulas, loads and stores), over dtypes, broadcasting, strided views and weak scalars; and
+-- a fused function ending with a reduction, one kernel whose result equals the unfused one
+-- exactly for max, min, all, any, count_nonzero and integer sums and products, and within a
+-- tolerance for float sums, products and means (another order of additions, in double).
 -- Runs under `make test-gpu` only.
 local cu = require "cuarray"
 local H = require "helper"
@@ -63,5 +66,65 @@ describe("cu.fuse on the GPU", function()
     identical(r1, e1, "where")
     identical(r2, e2, "isnan")
     H.same(cu.fuse(function(p) return p * 2 end)(cu.zeros({0, 3}, {device = dev})).shape, {0, 3})
+  end)
+
+  -- Fused reductions: the result and the unfused one agree in kind, dtype and shape, and in
+  -- value exactly or within a relative tolerance tol.
+  local function agree(got, want, tol, what)
+    if not cu.is_array(want) then
+      assert.are.equal(type(want), type(got), what)
+      assert.is_true(H.close(got, want, tol), ("%s: %s vs %s"):format(what, tostring(got), tostring(want)))
+      return
+    end
+    assert.are.equal(want.dtype, got.dtype, what)
+    assert.are.same(want.shape, got.shape, what)
+    if not tol then return identical(got, want, what) end
+    local ok, why = H.compare(got:to("cpu"), want:to("cpu"):totable(), tol)
+    assert.is_true(ok, what .. ": " .. tostring(why))
+  end
+
+  it("fuses a chain and a final reduction: every reduction, dtype and axis", function()
+    local exact = {max = true, amax = true, min = true, amin = true, all = true, any = true,
+                   count_nonzero = true}
+    local calls = {{n = 0}, {2, n = 1}, {-1, n = 1}, {{1, 3}, n = 1}, {1, {keepdims = true}, n = 2},
+                   {{array = true}, n = 1}}
+    for _, dt in ipairs({"float32", "float64", "float16", "int8", "int32", "int64", "bool"}) do
+      local x = cu.random.randint(-5, 6, {37, 129, 5}, {device = "cpu"}):astype(dt):to(dev)
+      local y = cu.random.randint(1, 4, {5}, {device = "cpu"}):astype(dt):to(dev)
+      if dt:find("float") then x[{3, 4, 2}] = 0 / 0 end -- NaN propagates through max and min
+      for _, name in ipairs({"sum", "prod", "max", "amax", "min", "amin", "all", "any", "mean",
+                             "count_nonzero"}) do
+        for k, c in ipairs(calls) do
+          local fn = function(a, b) return cu[name](a * b, (table.unpack or unpack)(c, 1, c.n)) end
+          local ok, want = pcall(fn, x, y)
+          if ok then
+            local float = dt:find("float") or name == "mean"
+            local tol = not exact[name] and float and (dt == "float16" and 2e-3 or 1e-6) or nil
+            agree(cu.fuse(fn)(x, y), want, tol, ("%s %s call %d"):format(name, dt, k))
+          end
+        end
+      end
+    end
+  end)
+
+  it("fused reductions over strided, transposed and broadcast operands, with weak scalars", function()
+    local fn = function(x, w, s) return (cu.where(cu.greater(x, s), x, 0) * w):sum(2) end
+    local f = cu.fuse(fn)
+    local a = cu.random.standard_normal({300, 1000}, {dtype = "float32", device = dev})
+    local w = cu.random.standard_normal({1000}, {dtype = "float32", device = dev})
+    agree(f(a, w, 0.5), fn(a, w, 0.5), 1e-6, "rows")
+    agree(f(a[{{1, 300, 7}, {2, 1000, 3}}], w[{{1, 1000, 3}}], 0), fn(a[{{1, 300, 7}, {2, 1000, 3}}], w[{{1, 1000, 3}}], 0), 1e-6, "strided")
+    local g = function(x, y) return cu.sum((x - y) ^ 2) end
+    agree(cu.fuse(g)(a:transpose(), a:transpose()), 0.0, nil, "sum of nothing but zeros")
+    agree(cu.fuse(g)(a, a[1]), g(a, a[1]), 1e-6, "broadcast row")
+    local ints = cu.random.randint(-1000, 1000, {1048576}, {dtype = "int32", device = dev})
+    agree(cu.fuse(function(x) return cu.sum(x * x) end)(ints), cu.sum(ints * ints), nil, "int32 sum of squares")
+    agree(cu.fuse(function(x) return cu.max(cu.abs(x), 1, {keepdims = true}) end)(a), cu.max(cu.abs(a), 1, {keepdims = true}), nil, "max, keepdims")
+    agree(cu.fuse(function(x) return cu.mean(x * 2, {1, 2}, {dtype = "float64"}) end)(a), cu.mean(a * 2, {1, 2}, {dtype = "float64"}), 1e-12, "mean in float64")
+    -- reductions of no elements and several outputs run op by op, with the core's results
+    agree(cu.fuse(function(x) return cu.sum(x + 1, 1) end)(cu.zeros({0, 3}, {device = dev})), cu.zeros({3}, {device = dev}), nil, "empty")
+    local m, d = cu.fuse(function(x) return x:max(), x * 2 end)(a)
+    agree(m, a:max(), nil, "max of two outputs")
+    identical(d, a * 2, "elementwise beside a reduction")
   end)
 end)

@@ -10,9 +10,17 @@
 -- fused results equal unfused ones bit for bit. NVRTC compiles it with --fmad=false, as the
 -- backend is built: a multiply feeding an add stays two roundings. On the CPU the trace is
 -- replayed op by op.
+--
+-- A fused function may end with a reduction (sum, prod, max/amax, min/amin, all, any, mean,
+-- count_nonzero, as a function or a method, with the core's axis, keepdims, dtype and array):
+-- on a CUDA device the chain and the reduction are then one kernel of ReductionKernel's shape
+-- (lua/cuarray/reduction_kernel.lua), the chain computed in registers and folded with the
+-- row's identity, combine and finalizer of src/reduce_ops.h in the core's accumulation type.
+-- A reduction must be the last step: its result cannot feed further operations.
 local kernel = require "cuarray.kernel"
 local jit = require "cuarray.jit"
 local options = require "cuarray.options"
+local reduction = require "cuarray.reduction_kernel"
 
 local NVRTC_OPTIONS = {"--fmad=false"}
 
@@ -57,7 +65,10 @@ local function dummy(n)
 end
 
 local function operand(v, fname)
-  if is_sym(v) then return v end
+  if is_sym(v) then
+    if v.op == "reduce" then error(trace.fname .. ": a reduction must be the last step", 4) end
+    return v
+  end
   if type(v) == "number" or type(v) == "boolean" then
     return new_node({op = "const", weak = weak_kind(v), value = v})
   end
@@ -105,6 +116,69 @@ local function record_cast(x, dt)
   x = operand(x, "fuse")
   local r = originals.zeros(1, {dtype = dt, device = "cpu"}) -- checks the name
   return new_node({op = "astype", args = {x}, dtype = r.dtype, compute = r.dtype})
+end
+
+-- The reductions a fused function may end with: the folds of src/reduce_ops.h that skip
+-- nothing (function name -> its row).
+local REDUCTIONS = {sum = "sum", prod = "prod", max = "max", amax = "max", min = "min",
+                    amin = "min", all = "all", any = "any", mean = "mean",
+                    count_nonzero = "count_nonzero"}
+local REDUCE_NAMES = {amax = true, amin = true} -- every reduction (cu._ops adds the rows)
+
+local function is_float(dt) return dt == "float16" or dt == "float32" or dt == "float64" end
+
+-- The accumulation kind of a reduction (src/reduce_ops.h's ca_reduce_acc): "d" double, "i"
+-- int64, "t" the truth of each element in int64.
+local function acc_kind(rule, from, to)
+  if rule == "accumulate" then return is_float(to) and "d" or "i" end
+  if rule == "mean" then return "d" end
+  if rule == "predicate" or rule == "count" then return "t" end
+  return is_float(from) and "d" or "i"
+end
+
+local function is_options(v)
+  if type(v) ~= "table" or is_sym(v) or cu_.is_array(v) then return false end
+  for k in pairs(v) do if type(k) == "string" then return true end end
+  return false
+end
+
+-- Records reduction `name` of x, called as cu.<name>(x[, axis][, opts]) or x:<name>(...); the
+-- result dtype is the core's (for the options but the axis, which needs the shape).
+local function record_reduce(name, x, axis, opts)
+  local fname = trace.fname
+  if axis ~= nil and opts == nil and is_options(axis) then axis, opts = nil, axis end
+  x = operand(x, fname)
+  if not REDUCTIONS[name] then
+    error(("%s: %s is not supported in a fused function (it may end with sum, prod, max, amax, "
+           .. "min, amin, all, any, mean or count_nonzero)"):format(fname, name), 3)
+  end
+  if x.weak then error(("%s: %s of a scalar, not an array expression"):format(fname, name), 3) end
+  if opts ~= nil and type(opts) ~= "table" then
+    error(("%s: %s's options must be a table, got %s"):format(fname, name, type(opts)), 3)
+  end
+  local ok = axis == nil or type(axis) == "number" or
+             (type(axis) == "table" and not cu_.is_array(axis) and #axis > 0)
+  for _, a in ipairs(type(axis) == "table" and ok and axis or {}) do
+    if type(a) ~= "number" then ok = false end
+  end
+  if not ok then
+    error(("%s: %s's axis must be an integer or a list of integers, got %s")
+          :format(fname, name, type(axis)), 3)
+  end
+  local copy, probe = {}, {}
+  for k, v in pairs(opts or {}) do copy[k], probe[k] = v, v end
+  if copy.out ~= nil then
+    error(("%s: %s with out= is not supported in a fused function"):format(fname, name), 3)
+  end
+  originals[name](dummy(x), nil, copy) -- the core's checks of the options as given
+  probe.array = true
+  local r = originals[name](dummy(x), nil, probe) -- the result dtype
+  local row = REDUCTIONS[name]
+  local keepdims = copy.keepdims and true or false
+  return new_node({op = "reduce", fn = name, row = row, args = {x}, axis = axis, opts = copy,
+                   keepdims = keepdims, dtype = r.dtype,
+                   scalar = axis == nil and not keepdims and not copy.array,
+                   acc = acc_kind(OPS[row].rule, x.dtype, r.dtype)})
 end
 
 local BINARY_META = {
@@ -166,10 +240,14 @@ end
 Sym.__lt, Sym.__le = no_compare, no_compare
 -- A node's own fields, which may be absent (nil) without being an error.
 local FIELDS = {op = true, id = true, args = true, dtype = true, compute = true, weak = true,
-                value = true, index = true, cond = true, fn = true}
+                value = true, index = true, cond = true, fn = true, row = true, axis = true,
+                opts = true, keepdims = true, scalar = true, acc = true}
 Sym.__index = function(s, k)
   if FIELDS[k] then return nil end
   if k == "astype" then return record_cast end
+  if type(k) == "string" and REDUCE_NAMES[k] then
+    return function(self, ...) return record_reduce(k, self, ...) end
+  end
   if type(k) == "string" and OPS[k] and OPS[k].kind ~= "reduce" then
     return function(self, ...) return record(k, self, ...) end
   end
@@ -188,6 +266,7 @@ local function traced(name)
     for i = 1, select("#", ...) do
       if is_sym((select(i, ...))) then
         if name == "where" then return record_where(...) end
+        if REDUCE_NAMES[name] then return record_reduce(name, ...) end
         return record(name, ...)
       end
     end
@@ -195,18 +274,20 @@ local function traced(name)
   end
 end
 
-local function run_trace(fn, sig)
-  trace = {nodes = {}, params = {}}
+local function run_trace(fn, sig, fname)
+  trace = {nodes = {}, params = {}, fname = fname}
   for i, s in ipairs(sig) do
     local node = new_node({op = "param", index = i, dtype = s.dtype, weak = s.weak})
     trace.params[i] = node
   end
   local saved = {}
-  for name, info in pairs(OPS) do
-    if info.kind ~= "reduce" then
-      saved[name] = cu_[name]
-      cu_[name] = traced(name)
-    end
+  for name in pairs(OPS) do
+    saved[name] = cu_[name]
+    cu_[name] = traced(name)
+  end
+  for name in pairs(REDUCE_NAMES) do
+    saved[name] = cu_[name]
+    cu_[name] = traced(name)
   end
   saved.where = cu_.where
   cu_.where = traced("where")
@@ -248,6 +329,10 @@ local function replay(t, args)
     elseif n.op == "astype" then
       local x = val[n.args[1].id]
       val[n.id] = cu_.is_array(x) and x:astype(n.dtype) or cu_.array(x, {dtype = n.dtype})
+    elseif n.op == "reduce" then
+      local o = {}
+      for k, v in pairs(n.opts) do o[k] = v end
+      val[n.id] = originals[n.fn](val[n.args[1].id], n.axis, o)
     else
       local a = {}
       for i, m in ipairs(n.args) do a[i] = val[m.id] end
@@ -284,12 +369,11 @@ local function literal(n)
   return ("%.17g"):format(v)
 end
 
--- The source of the kernel for trace t with nd loop dimensions (contiguous: a flat loop).
-local function generate(t, name, nd, contiguous)
-  local decl, sig, body = {"long long _n"}, {"l"}, {}
-  local arrays = {}
-  local name_of
-  local function arith(n)
+-- The C expression of each node's value: literals, Lua arithmetic between scalars in C,
+-- scalar parameters _s<index>, and a variable v<id> for every other node.
+local function name_of(n)
+  if n.op == "const" then return literal(n) end
+  if n.op == "lua" then
     local c = C_ARITH[n.fn]
     if type(c) == "table" then c = c[n.weak] end
     local a = {}
@@ -299,17 +383,57 @@ local function generate(t, name, nd, contiguous)
     end
     return c:format(a[1], a[2])
   end
-  name_of = function(n)
-    if n.op == "const" then return literal(n) end
-    if n.op == "lua" then return arith(n) end
-    if n.op == "param" and n.weak then return "_s" .. n.index end
-    return "v" .. n.id
+  if n.op == "param" and n.weak then return "_s" .. n.index end
+  return "v" .. n.id
+end
+
+-- The lines that compute the elementwise nodes, each a variable v<id> of its dtype's storage
+-- type; at(p) is the element of array parameter p.
+local function node_lines(nodes, fname, at, indent)
+  local body = {}
+  for _, n in ipairs(nodes) do
+    local e = n.op ~= "reduce" and U.ctype(n.dtype or "int64", fname).elem
+    if n.op == "param" and not n.weak then
+      body[#body + 1] = ("%sconst %s v%d = %s;"):format(indent, e, n.id, at(n))
+    elseif n.op == "astype" then
+      local x = n.args[1]
+      local from = LONE[x.weak] or x.dtype
+      local k = kind(from)
+      body[#body + 1] = ("%sconst %s v%d = ca_store_%s_%s(%s);")
+                        :format(indent, e, n.id, k, n.dtype, load(x, from, name_of))
+    elseif n.op == "where" then
+      local c, x, y = n.args[1], n.args[2], n.args[3]
+      local k = kind(n.compute)
+      local cond = c.weak and ("(%s != 0)"):format(name_of(c))
+                   or ("ca_truth_%s(%s)"):format(c.dtype, name_of(c))
+      body[#body + 1] = ("%sconst %s v%d = ca_store_%s_%s(%s ? %s : %s);")
+                        :format(indent, e, n.id, k, n.dtype, cond, load(x, n.compute, name_of),
+                                load(y, n.compute, name_of))
+    elseif n.op ~= "param" and n.op ~= "const" and n.op ~= "lua" and n.op ~= "reduce" then
+      local k = kind(n.compute)
+      local a = {}
+      for i, m in ipairs(n.args) do a[i] = load(m, n.compute, name_of) end
+      local sk = n.dtype == "bool" and "i" or k
+      body[#body + 1] = ("%sconst %s v%d = ca_store_%s_%s(ca_%s_%s(%s));")
+                        :format(indent, e, n.id, sk, n.dtype, n.op, k, table.concat(a, ", "))
+    end
   end
+  return body
+end
+
+-- The declaration and launch letter of scalar parameter p.
+local function scalar_param(p)
+  local f = p.weak == "f"
+  return (f and "double _s" or "long long _s") .. p.index, f and "d" or "l"
+end
+
+-- The source of the kernel for trace t with nd loop dimensions (contiguous: a flat loop).
+local function generate(t, name, nd, contiguous)
+  local decl, sig = {"long long _n"}, {"l"}
+  local arrays = {}
   for _, p in ipairs(t.params) do
     if p.weak then
-      local f = p.weak == "f"
-      decl[#decl + 1] = (f and "double _s" or "long long _s") .. p.index
-      sig[#sig + 1] = f and "d" or "l"
+      decl[#decl + 1], sig[#sig + 1] = scalar_param(p)
     else
       decl[#decl + 1] = ("ca_view<%s, %d> _a%d"):format(U.ctype(p.dtype, name).elem, nd, p.index)
       sig[#sig + 1] = "v"
@@ -322,33 +446,7 @@ local function generate(t, name, nd, contiguous)
     arrays[#arrays + 1] = "_out" .. j
   end
   local function at(a) return contiguous and (a .. ".p[i]") or (a .. ".p[_o" .. a .. "]") end
-  for _, n in ipairs(t.nodes) do
-    local e = U.ctype(n.dtype or "int64", name).elem
-    if n.op == "param" and not n.weak then
-      body[#body + 1] = ("    const %s v%d = %s;"):format(e, n.id, at("_a" .. n.index))
-    elseif n.op == "astype" then
-      local x = n.args[1]
-      local from = LONE[x.weak] or x.dtype
-      local k = kind(from)
-      body[#body + 1] = ("    const %s v%d = ca_store_%s_%s(%s);")
-                        :format(e, n.id, k, n.dtype, load(x, from, name_of))
-    elseif n.op == "where" then
-      local c, x, y = n.args[1], n.args[2], n.args[3]
-      local k = kind(n.compute)
-      local cond = c.weak and ("(%s != 0)"):format(name_of(c))
-                   or ("ca_truth_%s(%s)"):format(c.dtype, name_of(c))
-      body[#body + 1] = ("    const %s v%d = ca_store_%s_%s(%s ? %s : %s);")
-                        :format(e, n.id, k, n.dtype, cond, load(x, n.compute, name_of),
-                                load(y, n.compute, name_of))
-    elseif n.op ~= "param" and n.op ~= "const" and n.op ~= "lua" then
-      local k = kind(n.compute)
-      local a = {}
-      for i, m in ipairs(n.args) do a[i] = load(m, n.compute, name_of) end
-      local sk = n.dtype == "bool" and "i" or k
-      body[#body + 1] = ("    const %s v%d = ca_store_%s_%s(ca_%s_%s(%s));")
-                        :format(e, n.id, sk, n.dtype, n.op, k, table.concat(a, ", "))
-    end
-  end
+  local body = node_lines(t.nodes, name, function(p) return at("_a" .. p.index) end, "    ")
   for j, o in ipairs(t.outputs) do
     body[#body + 1] = ("    %s = %s;"):format(at("_out" .. j), name_of(o))
   end
@@ -372,6 +470,65 @@ local function generate(t, name, nd, contiguous)
   src[#src + 1] = "  }"
   src[#src + 1] = "}"
   return table.concat(src, "\n") .. "\n", table.concat(sig)
+end
+
+-- The formulas of a row of src/reduce_ops.h, picked by the row's name from the header itself:
+-- CA_FUSE_APPLY(CA_FUSE_ID, d, CA_FOLD_sum) is ca_zero_d().
+local REDUCE_PREAMBLE = [[
+#include "reduce_ops.h"
+#define CA_FUSE_APPLY(m, ...) m(__VA_ARGS__)
+#define CA_FUSE_ID(k, id, skip, comb, fin) ca_##id##_##k()
+#define CA_FUSE_COMB(k, id, skip, comb, fin) ca_##comb##_##k
+#define CA_FUSE_FIN(k, id, skip, comb, fin) ca_##fin##_##k
+]]
+
+-- The nodes output o depends on, in trace order.
+local function needed_by(t, o)
+  local need = {[o.id] = true}
+  for i = #t.nodes, 1, -1 do
+    local n = t.nodes[i]
+    if need[n.id] and n.args then
+      for _, m in ipairs(n.args) do need[m.id] = true end
+    end
+  end
+  local nodes = {}
+  for _, n in ipairs(t.nodes) do if need[n.id] then nodes[#nodes + 1] = n end end
+  return nodes
+end
+
+-- The source of the reduction kernel of trace t's one output, a reduction r over `nodes` (its
+-- chain, r last) with nk kept and nr reduced loop dimensions.
+local function generate_reduction(nodes, r, name, nk, nr)
+  local decl, sig, inputs = {}, {"l", "l"}, {}
+  for _, p in ipairs(nodes) do
+    if p.op == "param" and not p.weak then
+      decl[#decl + 1] = ("ca_view<%s, %d> _a_p%d")
+                        :format(U.ctype(p.dtype, name).elem, nk + nr, p.index)
+      sig[#sig + 1] = "v"
+      inputs[#inputs + 1] = "p" .. p.index
+    end
+  end
+  for _, p in ipairs(nodes) do
+    if p.op == "param" and p.weak then decl[#decl + 1], sig[#sig + 1] = scalar_param(p) end
+  end
+  decl[#decl + 1] = ("ca_view<%s, %d> _a_r"):format(U.ctype(r.dtype, name).elem, nk)
+  sig[#sig + 1] = "v"
+  local x = r.args[1]
+  local k = r.acc == "d" and "d" or "i"
+  local map
+  if r.acc == "t" then map = ("(ca_i)ca_truth_%s(%s)"):format(x.dtype, name_of(x))
+  else map = ("ca_load_%s_%s(%s)"):format(k, x.dtype, name_of(x)) end
+  local row = ("%s, CA_FOLD_%s"):format(k, r.row)
+  local source = reduction.source({
+    name = name, preamble = REDUCE_PREAMBLE, decl = decl, nk = nk, nr = nr, inputs = inputs,
+    outputs = {"r"}, reduce_type = k == "d" and "double" or "ca_i",
+    identity = ("CA_FUSE_APPLY(CA_FUSE_ID, %s)"):format(row),
+    map = map, reduce = ("CA_FUSE_APPLY(CA_FUSE_COMB, %s)(a, b)"):format(row),
+    loads = node_lines(nodes, name, function(p) return ("_a_p%d.p[_o_p%d]"):format(p.index, p.index)
+                       end, "      "),
+    post = {("        _a_r.p[_o_r] = ca_store_%s_%s(CA_FUSE_APPLY(CA_FUSE_FIN, %s)(a, _nred));")
+            :format(k, r.dtype, row)}})
+  return source, table.concat(sig)
 end
 
 -- ---- fused functions ------------------------------------------------------------------------
@@ -413,7 +570,7 @@ local function trace_for(f, args, n)
   key = table.concat(key, ",")
   local t = f.traces[key]
   if not t then
-    t = run_trace(f.fn, sig)
+    t = run_trace(f.fn, sig, "fuse " .. f.name)
     f.traces[key] = t
   end
   return t, key, device
@@ -448,9 +605,50 @@ local function loop_of(t, args)
   return shape, arrays
 end
 
-local function plan(f, args, n)
-  local t, key, device = trace_for(f, args, n)
+-- The plan of a GPU call whose one output is a reduction: one kernel over the arrays its chain
+-- reads, broadcast together. A reduction of no elements runs op by op (the core's identity, or
+-- its error for max and min).
+local function plan_reduction(f, t, key, args, device)
+  local r = t.outputs[1]
+  local fname = "fuse " .. f.name
+  local nodes = needed_by(t, r)
+  local arrays = {}
+  for _, p in ipairs(nodes) do
+    if p.op == "param" and not p.weak then arrays[#arrays + 1] = args[p.index] end
+  end
+  local s = reduction.split(fname, U.broadcast_shape(fname, arrays), r.axis, r.keepdims, 4)
+  if s.nred == 0 then return {replay = true, trace = t, device = device} end
+  local out = kernel._empty(s.out, r.dtype, device)
+  reduction.coalesce(s, arrays, {out})
+  local lkey = key .. "|r" .. s.nk .. "," .. s.nr
+  local gen = f.launches[lkey]
+  if not gen then
+    local src, sig = generate_reduction(nodes, r, f.name, s.nk, s.nr)
+    gen = {source = src, sig = sig, kernels = {}}
+    f.launches[lkey] = gen
+  end
+  local values = {s.nout, s.nred}
+  for j, a in ipairs(arrays) do values[#values + 1] = reduction.input_view(s, j, a) end
+  for _, p in ipairs(nodes) do
+    if p.op == "param" and p.weak then
+      local v = args[p.index]
+      values[#values + 1] = type(v) == "boolean" and (v and 1 or 0) or v
+    end
+  end
+  values[#values + 1] = reduction.output_view(s, 1, #arrays, out)
+  return {trace = t, gen = gen, values = values, outputs = {out}, device = device, n = s.nout,
+          reduction = r, split = s}
+end
+
+-- The plan of a call with the trace t of these arguments on `device` (nil: no array).
+local function plan(f, args, t, key, device)
   if not device then return {replay = true, trace = t} end
+  for _, o in ipairs(t.outputs) do
+    if o.op == "reduce" then
+      if #t.outputs > 1 then return {replay = true, trace = t, device = device} end
+      return plan_reduction(f, t, key, args, device)
+    end
+  end
   local shape = loop_of(t, args)
   if not shape then return {replay = true, trace = t, device = device} end
   local outs, strides = {}, {}
@@ -495,14 +693,15 @@ end
 -- f:source(args...): the CUDA source of the fused kernel for these arguments (no GPU needed;
 -- nil when they would run op by op).
 function Fused:source(...)
-  local p = plan(self, {...}, select("#", ...))
+  local args = {...}
+  local p = plan(self, args, trace_for(self, args, select("#", ...)))
   return p.gen and p.gen.source
 end
 
 -- f:compile(args..., {arch = "sm_90"}): compiles for these arguments; the image's size.
 function Fused:compile(...)
   local args, n, opts = U.call_args("fuse", {arch = true}, ...)
-  local p = plan(self, args, n)
+  local p = plan(self, args, trace_for(self, args, n))
   if not p.gen then error("fuse: these arguments run op by op, not as one kernel", 2) end
   return #jit.compile(p.gen.source, self.name, NVRTC_OPTIONS, opts.arch or "sm_90",
                       "fuse " .. self.name)
@@ -511,19 +710,26 @@ end
 function Fused:__call(...)
   local n = select("#", ...)
   local args = {...}
-  local p = plan(self, args, n)
-  if p.replay or p.device == "cpu" then return replay(p.trace, args) end
+  local t, key, device = trace_for(self, args, n)
+  if not device or device == "cpu" then return replay(t, args) end
+  local p = plan(self, args, t, key, device)
+  if p.replay then return replay(t, args) end
   local ordinal = U.device_ordinal(p.device, "fuse " .. self.name)
+  local fname = "fuse " .. self.name
   if p.n > 0 then
     local k = p.gen.kernels[ordinal]
     if not k then
-      k = jit.kernel(p.gen.source, self.name, NVRTC_OPTIONS, ordinal, "fuse " .. self.name)
+      k = jit.kernel(p.gen.source, self.name, NVRTC_OPTIONS, ordinal, fname)
       p.gen.kernels[ordinal] = k
     end
-    jit.launch("fuse " .. self.name, k, ordinal, {math.max(1, math.min(U.MAX_GRID,
-               math.ceil(p.n / U.BLOCK)))}, {U.BLOCK}, 0, nil, p.gen.sig,
-               unpack(p.values, 1, #p.gen.sig))
+    if p.reduction then
+      reduction.launch(fname, k, ordinal, p.split, p.device, nil, p.gen.sig, p.values)
+    else
+      jit.launch(fname, k, ordinal, {math.max(1, math.min(U.MAX_GRID, math.ceil(p.n / U.BLOCK)))},
+                 {U.BLOCK}, 0, nil, p.gen.sig, unpack(p.values, 1, #p.gen.sig))
+    end
   end
+  if p.reduction and p.reduction.scalar then return p.outputs[1]:item() end
   return unpack(p.outputs)
 end
 
@@ -531,8 +737,12 @@ function M.install(cu)
   cu_ = cu
   OPS = {}
   for _, op in ipairs(cu._ops) do OPS[op.name] = {kind = op.kind, rule = op.rule} end
-  for name in pairs(OPS) do originals[name] = cu[name] end
-  originals.where, originals.zeros = cu.where, cu.zeros
+  for name, op in pairs(OPS) do
+    originals[name] = cu[name]
+    if op.kind == "reduce" then REDUCE_NAMES[name] = true end
+  end
+  originals.where, originals.zeros, originals.amax, originals.amin = cu.where, cu.zeros, cu.amax,
+                                                                     cu.amin
   cu.fuse = M.fuse
 end
 

@@ -667,6 +667,10 @@ function M._empty(shape, dtype, device)
   return cu_.empty(shape, {dtype = dtype, device = device})
 end
 
+function M._zeros(shape, dtype, device)
+  return cu_.zeros(shape, {dtype = dtype, device = device})
+end
+
 -- The pieces lua/cuarray/reduction_kernel.lua and fuse.lua share with this file.
 M.util = {
   ctype = ctype, convert = convert, is_dtype = is_dtype, type_of = type_of,
