@@ -322,11 +322,13 @@ run-quickstart:
 # then every part through tools/run_tests.sh, which prints the summary line.
 # WERROR=1 reaches every make that tools/run_tests.sh starts (through MAKEFLAGS).
 # Without a GPU the CUDA module can be compiled but not run: `make test` then compiles it for
-# one architecture (TEST_CUDA_ARCH), half the work of the release build's CUDA_ARCH.
+# one architecture (TEST_CUDA_ARCH), half the work of the release build's CUDA_ARCH. It goes
+# through the environment, not the command line, so that the rock check's own CUARRAY_CUDA_ARCH
+# still wins inside it.
 TEST_CUDA_ARCH ?= $(if $(GPU_CC),$(CUDA_ARCH),sm_90)
 test: deps deps-notebook
-	@$(MAKE) --no-print-directory -j$(JOBS) WERROR=1 CUDA_ARCH='$(TEST_CUDA_ARCH)' all
-	@$(MAKE) --no-print-directory WERROR=1 CUDA_ARCH='$(TEST_CUDA_ARCH)' test-run
+	@CUDA_ARCH='$(TEST_CUDA_ARCH)' $(MAKE) --no-print-directory -j$(JOBS) WERROR=1 all
+	@CUDA_ARCH='$(TEST_CUDA_ARCH)' $(MAKE) --no-print-directory WERROR=1 test-run
 
 test-run:
 	@BUILD='$(BUILD)' MAKE='$(MAKE)' TEST_FLAVOURS='$(strip $(FLAVOURS))' bash tools/run_tests.sh

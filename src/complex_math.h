@@ -356,9 +356,11 @@ CA_FN ca_c16 ca_expm1_z(ca_c16 z) {
 }
 CA_FN ca_c16 ca_exp2_z(ca_c16 z) { return ca_exp_z(ca_c16_of(z.re * CA_LN2, z.im * CA_LN2)); }
 
-/* round: each part to the nearest integer, halves to even (NumPy rounds the two parts). */
+/* round and rint: each part to the nearest integer, halves to even (NumPy rounds both parts). */
 CA_FN ca_c16 ca_round_z(ca_c16 z) { return ca_c16_of(rint(z.re), rint(z.im)); }
 CA_FN ca_c8 ca_round_c(ca_c8 z) { return ca_c8_of(rintf(z.re), rintf(z.im)); }
+CA_FN ca_c16 ca_rint_z(ca_c16 z) { return ca_round_z(z); }
+CA_FN ca_c8 ca_rint_c(ca_c8 z) { return ca_round_c(z); }
 
 /* complex64: in double, rounded once, as close to the correctly rounded value as C libraries'
  * float functions come (float arithmetic would lose log |z| near |z| = 1). */

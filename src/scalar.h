@@ -560,6 +560,7 @@ CA_FN double ca_divmod_d(double a, double b, double *m) { *m = ca_mod_d(a, b); r
 #define CA_CPLX_HAS_expm1 ~, 1
 #define CA_CPLX_HAS_exp2 ~, 1
 #define CA_CPLX_HAS_round ~, 1
+#define CA_CPLX_HAS_rint ~, 1
 /* CA_HAS_CPLX(name): 1 for an op listed above, else 0; CA_CPLX_KINDS(X, name): X(name, c)
  * X(name, z) for a listed op, nothing otherwise (the backends' kernel lists). */
 #define CA_CPLX_SECOND_(a, b, ...) b

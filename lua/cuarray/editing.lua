@@ -30,7 +30,8 @@ function M.delete(arr, obj, axis)
   else
     for _, p in ipairs(args.int_list(fname, "obj", obj)) do
       if p < -n or p > n or p == 0 then
-        error(("delete: position %d is out of bounds for axis %d with size %d"):format(p, ax, n), 2)
+        error(("delete: position %s is out of bounds for axis %d with size %d")
+              :format(tostring(p), ax, n), 2)
       end
       drop[p < 0 and p + n + 1 or p] = true
     end

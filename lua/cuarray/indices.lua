@@ -94,6 +94,9 @@ local function block_depth(t, where, state)
   end
   local list = args.raw_list(t)
   if #list == 0 then error(("block: the list at %s cannot be empty"):format(where), 0) end
+  -- a result has at most 32 dimensions, so deeper lists (a table holding itself) are refused
+  state.level = (state.level or 0) + 1
+  if state.level > 32 then error("block: lists are nested deeper than 32 levels", 0) end
   local depth
   for i, v in ipairs(list) do
     local d = block_depth(v, where .. "[" .. i .. "]", state)
@@ -103,6 +106,7 @@ local function block_depth(t, where, state)
     end
     depth = d
   end
+  state.level = state.level - 1
   return depth + 1
 end
 
