@@ -704,6 +704,7 @@ return {
   ["cu.rint"] = {"cu.rint(x)", "the nearest integer, halves to even, as a float"},
   ["cu.roll"] = {"cu.roll(a, shift[, axis])", "The elements shifted cyclically by `shift` along `axis`, or over the flattened array;"},
   ["cu.rollaxis"] = {"cu.rollaxis(a, axis[, start])", "`a` with `axis` moved to stand before position `start` (default 1;"},
+  ["cu.roots"] = {"cu.roots(p)", "The roots of the polynomial `p`, as NumPy's:"},
   ["cu.rot90"] = {"cu.rot90(a[, k][, axes])", "`a` rotated by `k` (default 1) quarter turns in the plane of `axes` (default `{1, 2}`), from the first axis towards the second."},
   ["cu.round"] = {"cu.round(x)", "the nearest integer, halves to even (NumPy's `round` with no decimals)"},
   ["cu.save"] = {"cu.save(path, a)", "Writes `a` to a NumPy `.npy` file (version 1.0, data aligned to 64 bytes;"},

@@ -1,6 +1,6 @@
 -- NumPy's legacy polynomial functions (np.poly*), coefficients highest power first: polyval,
--- polyadd, polysub, polymul, polydiv, polyder, polyint, poly, polyfit, and vander, composed of
--- elementwise ops, a sliding-window product and cu.linalg.lstsq.
+-- polyadd, polysub, polymul, polydiv, polyder, polyint, poly, roots, polyfit, and vander,
+-- composed of elementwise ops, a sliding-window product, cu.linalg.lstsq and eigvals.
 local core = require "cuarray.core"
 local options = require "cuarray.options"
 local args = require "cuarray.args"
@@ -215,6 +215,30 @@ function M.poly(roots)
   end
   if dtype:find("complex") and conjugate_pairs(roots:totable()) then a = a.real:copy() end
   return a
+end
+
+-- cu.roots(p): the roots of the polynomial with coefficients p (highest power first), as
+-- NumPy's: the eigenvalues of the companion matrix of p without its leading and trailing zeros,
+-- then a zero root for each trailing zero; real when every root is (cu.linalg.eigvals' rule).
+function M.roots(p)
+  local fname = "roots"
+  p = coefficients(fname, p)
+  local nonzero = core.flatnonzero(p):totable()
+  if #nonzero == 0 then return core.zeros(0, {device = p.device}) end
+  local first, last = nonzero[1], nonzero[#nonzero]
+  local trailing = p.size - last
+  p = p[{{first, last}}]:astype(floating(p.dtype))
+  local n, r = p.size
+  if n > 1 then
+    local companion = require("cuarray.diagonal").diag(
+      core.ones(n - 2, {dtype = p.dtype, device = p.device}), -1)
+    companion[{1, {}}] = -p[{{2, n}}] / p[{{1}}]
+    r = require("cuarray.linalg").eigvals(companion)
+  else
+    r = core.zeros(0, {dtype = p.dtype, device = p.device})
+  end
+  if trailing == 0 then return r end
+  return core.concatenate({r, core.zeros(trailing, {dtype = r.dtype, device = r.device})})
 end
 
 -- cu.vander(x[, N][, {increasing = false}]): the Vandermonde matrix, columns x^(N-1) ... x^0
