@@ -124,8 +124,12 @@ function M.polydiv(u, v)
     local part = r[{{k, k + n}}]
     part[{}] = part - v * d
   end
-  local tol = require("cuarray.ufuncs").isclose
-  while r.size > 1 and tol(r[{{1}}], 0, {rtol = 1e-14}):all() do r = r[{{2, r.size}}] end
+  -- NumPy drops the remainder's leading elements close to 0 one at a time, keeping the last;
+  -- the first element that is not close is found in one pass
+  local far = core.flatnonzero(core.logical_not(
+    require("cuarray.ufuncs").isclose(r, 0, {rtol = 1e-14})))
+  local first = far.size > 0 and far[1] or r.size
+  if first > 1 then r = r[{{first, r.size}}] end
   return q, r
 end
 
