@@ -10,10 +10,11 @@ axis beyond +-1 and the imaginary axis beyond +-i, with imaginary or real parts 
     /usr/bin/python3 tools/gen_complex_rows.py --check    # fail if it is not what NumPy gives now
 """
 import math
-import sys
 import warnings
 
 import numpy as np
+
+from generated import write_or_check
 
 warnings.simplefilter("ignore")
 
@@ -81,16 +82,7 @@ def generate():
 
 
 def main():
-    text = generate()
-    if "--check" in sys.argv[1:]:
-        with open(OUT) as fh:  # the first line names NumPy's version: compare the rest
-            if fh.read().split("\n", 1)[1:] != text.split("\n", 1)[1:]:
-                sys.exit(OUT + " is not what tools/gen_complex_rows.py gives with this NumPy: run it again")
-        print(OUT + ": the rows are NumPy's")
-        return
-    with open(OUT, "w") as fh:
-        fh.write(text)
-    print("wrote " + OUT)
+    write_or_check(OUT, generate(), "tools/gen_complex_rows.py", version_line=True)
 
 
 if __name__ == "__main__":

@@ -10,9 +10,10 @@ kind), as src/dtype.c computes them.
     /usr/bin/python3 tools/gen_dtype_tables.py            # rewrite spec/dtype_tables.lua
     /usr/bin/python3 tools/gen_dtype_tables.py --check    # fail if it is not what NumPy gives
 """
-import sys
 
 import numpy as np
+
+from generated import write_or_check
 
 np._set_promotion_state("weak")
 
@@ -85,13 +86,7 @@ def main():
         out.append("  },")
     out += ["}", "return T", ""]
     text = "\n".join(out)
-    if "--check" in sys.argv:
-        with open(OUT) as f:
-            if f.read() != text:
-                sys.exit("%s is not what tools/gen_dtype_tables.py writes now: run it" % OUT)
-        return
-    with open(OUT, "w") as f:
-        f.write(text)
+    write_or_check(OUT, text, "tools/gen_dtype_tables.py")
 
 
 main()

@@ -19,6 +19,8 @@ import warnings
 
 import numpy as np
 
+from generated import write_or_check
+
 np._set_promotion_state("weak")
 warnings.simplefilter("ignore")
 
@@ -378,16 +380,7 @@ def generate():
 
 
 def main():
-    text = generate()
-    if "--check" in sys.argv[1:]:
-        with open(OUT) as fh:  # the first line names NumPy's version: compare the rest
-            if fh.read().split("\n", 1)[1:] != text.split("\n", 1)[1:]:
-                sys.exit(OUT + " is not what tools/gen_op_rows.py gives with this NumPy: run it again")
-        print(OUT + ": the rows are NumPy's")
-        return
-    with open(OUT, "w") as fh:
-        fh.write(text)
-    print("wrote " + OUT)
+    write_or_check(OUT, generate(), "tools/gen_op_rows.py", version_line=True)
 
 
 if __name__ == "__main__":

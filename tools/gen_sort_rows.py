@@ -11,10 +11,11 @@ searchsorted), axes are cuarray's (1 / -1 for NumPy's 0 / -1), and views ("flip"
 the stable sort by the reverse order (NaN first), computed here in Python.
 """
 import math
-import sys
 import warnings
 
 import numpy as np
+
+from generated import write_or_check
 
 np._set_promotion_state("weak")
 warnings.simplefilter("ignore")
@@ -499,13 +500,7 @@ def main():
             "-- {f, x, dtype, view, args, opts, out, dt_out}: cu[f](view(A(x, dtype)), args..., opts)\n"
             "-- gives out (a list of results for several), of dtype dt_out when given.\n"
             "return function(A, NAN, INF)\n return {\n%s\n }\nend\n" % (np.__version__, "\n".join(ROWS)))
-    if "--check" in sys.argv:
-        with open(OUT) as f:
-            if f.read() != text:
-                sys.exit("%s is not what tools/gen_sort_rows.py writes now: run it" % OUT)
-        return
-    with open(OUT, "w") as f:
-        f.write(text)
+    write_or_check(OUT, text, "tools/gen_sort_rows.py")
 
 
 main()
