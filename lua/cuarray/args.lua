@@ -130,4 +130,23 @@ function M.like(a, dtype)
   return {dtype = dtype or a.dtype, device = a.device}
 end
 
+-- The broadcast of the shapes in the list `shapes` (Lua tables of sizes), or nil and the
+-- positions of the first two that do not broadcast together.
+function M.broadcast_shapes(shapes)
+  local nd = 0
+  for _, s in ipairs(shapes) do nd = math.max(nd, #s) end
+  local out, from = {}, {}
+  for i = 1, nd do out[i], from[i] = 1, nil end
+  for j, s in ipairs(shapes) do
+    for i = 1, #s do
+      local k, n = nd - #s + i, s[i]
+      if n ~= 1 then
+        if out[k] ~= 1 and out[k] ~= n then return nil, from[k], j end
+        out[k], from[k] = n, j
+      end
+    end
+  end
+  return out
+end
+
 return M

@@ -11,25 +11,6 @@ local function shape_text(s)
   return "(" .. table.concat(s, ",") .. ")"
 end
 
--- The broadcast of the shapes in the list `shapes`, or nil and the positions of the two that
--- clash.
-local function broadcast(shapes)
-  local nd = 0
-  for _, s in ipairs(shapes) do nd = math.max(nd, #s) end
-  local out, from = {}, {}
-  for i = 1, nd do out[i], from[i] = 1, nil end
-  for j, s in ipairs(shapes) do
-    for i = 1, #s do
-      local k, n = nd - #s + i, s[i]
-      if n ~= 1 then
-        if out[k] ~= 1 and out[k] ~= n then return nil, from[k], j end
-        out[k], from[k] = n, j
-      end
-    end
-  end
-  return out
-end
-
 local function mismatch(fname, shapes, i, j)
   error(("%s: shapes %s (argument %d) and %s (argument %d) cannot be broadcast together")
         :format(fname, shape_text(shapes[i]), i, shape_text(shapes[j]), j), 3)
@@ -56,7 +37,7 @@ function M.broadcast_shapes(...)
     end
     shapes[i] = s
   end
-  local out, i, j = broadcast(shapes)
+  local out, i, j = args.broadcast_shapes(shapes)
   if not out then mismatch(fname, shapes, i, j) end
   return out
 end
@@ -75,7 +56,7 @@ function M.broadcast_arrays(...)
             :format(arrays[1].device, arrays[i].device), 2)
     end
   end
-  local out, i, j = broadcast(shapes)
+  local out, i, j = args.broadcast_shapes(shapes)
   if not out then mismatch(fname, shapes, i, j) end
   for k = 1, n do arrays[k] = arrays[k]:broadcast_to(out) end
   return (table.unpack or unpack)(arrays, 1, n)

@@ -110,19 +110,6 @@ do
   if core._set_complex then core._set_complex(complex.new, complex.mt) end
   cu.j = complex.new(0, 1)
   cu.is_complex = complex.is_complex
-  local function broadcast(a, b)
-    local n, out = math.max(#a, #b), {}
-    for i = 1, n do
-      local x, y = a[#a - n + i] or 1, b[#b - n + i] or 1
-      if x ~= y and x ~= 1 and y ~= 1 then
-        error(("complex: shapes (%s) and (%s) cannot be broadcast together")
-              :format(table.concat(a, ","), table.concat(b, ",")), 3)
-      end
-      out[i] = x == 1 and y or x
-    end
-    return out
-  end
-
   -- The parts are copied in rather than computed as re + 1j * im, where an infinite or NaN
   -- imaginary part would spoil the real one (1j * nan is nan+nanj).
   function cu.complex(re, im)
@@ -148,9 +135,13 @@ do
     -- float16 and float32 parts give complex64, any other complex128 (NumPy's re + 1j * im)
     local rt = cu.result_type(re, im)
     local dtype = (rt == "float16" or rt == "float32") and "complex64" or "complex128"
-    local z = cu.empty(broadcast(type(re) == "number" and {} or re.shape,
-                                 type(im) == "number" and {} or im.shape),
-                       {dtype = dtype, device = device})
+    local rs, is = type(re) == "number" and {} or re.shape, type(im) == "number" and {} or im.shape
+    local shape = require("cuarray.args").broadcast_shapes({rs, is})
+    if not shape then
+      error(("complex: shapes (%s) and (%s) cannot be broadcast together")
+            :format(table.concat(rs, ","), table.concat(is, ",")), 2)
+    end
+    local z = cu.empty(shape, {dtype = dtype, device = device})
     cu.copyto(z.real, re, {casting = "unsafe"})
     cu.copyto(z.imag, im, {casting = "unsafe"})
     return z

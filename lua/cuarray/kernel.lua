@@ -6,6 +6,7 @@
 -- `k:source(args...)` gives the generated source for some arguments and `k:compile(args...,
 -- {arch = "sm_90"})` the compiled image's size: both work without a GPU (the arrays may live
 -- on the CPU), which is how the code generation is tested in CI.
+local broadcast_shapes = require("cuarray.args").broadcast_shapes
 local jit = require "cuarray.jit"
 local options = require "cuarray.options"
 
@@ -128,22 +129,13 @@ local function type_of(p, types) return is_dtype(p.type) and p.type or types[p.t
 -- ---- shapes ---------------------------------------------------------------------------------
 
 local function broadcast_shape(fname, arrays)
-  local nd = 0
-  for _, a in ipairs(arrays) do nd = math.max(nd, a.ndim) end
-  local shape = {}
-  for d = 1, nd do shape[d] = 1 end
-  for _, a in ipairs(arrays) do
-    local s, off = a.shape, nd - a.ndim
-    for d = 1, a.ndim do
-      local n = s[d]
-      if shape[off + d] == 1 then shape[off + d] = n
-      elseif n ~= 1 and n ~= shape[off + d] then
-        local parts = {}
-        for j, b in ipairs(arrays) do parts[j] = "(" .. table.concat(b.shape, ",") .. ")" end
-        error(("%s: shapes %s cannot be broadcast together")
-              :format(fname, table.concat(parts, " ")), 4)
-      end
-    end
+  local shapes = {}
+  for i, a in ipairs(arrays) do shapes[i] = a.shape end
+  local shape = broadcast_shapes(shapes)
+  if not shape then
+    local parts = {}
+    for j, b in ipairs(arrays) do parts[j] = "(" .. table.concat(b.shape, ",") .. ")" end
+    error(("%s: shapes %s cannot be broadcast together"):format(fname, table.concat(parts, " ")), 4)
   end
   return shape
 end
