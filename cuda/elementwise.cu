@@ -352,16 +352,33 @@ static ca_status fast_run(ca_backend *be, FastArgs<typename cuk::St<DT>::T, type
   return CA_OK;
 }
 
+/* The type an op's formula returns in kind K. Read from the formulas' declared return types
+ * (call's trailing decltype), never from apply's deduced `auto`: in nvcc's host pass the body
+ * of a __device__ function is not there to deduce from, and every op then looked like one of
+ * float64 results, which no fast path matched. */
+template <class Op, class K, int NIN> struct formula_result;
+template <class Op, class K> struct formula_result<Op, K, 1> {
+  typedef decltype(K::template call<Op>(std::declval<typename K::C>())) type;
+};
+template <class Op, class K> struct formula_result<Op, K, 2> {
+  typedef decltype(K::template call<Op>(std::declval<typename K::C>(), std::declval<typename K::C>())) type;
+};
+
 /* The output dtype of an op computed in dtype DT: bool for predicates, DT where the formula
  * returns the compute type, else the real dtype it returns (abs and angle of complex). */
 template <class Op, class K, int DT, int NIN> constexpr int out_dtype() {
   typedef typename K::C C;
-  typedef decltype(apply<Op, K>(std::declval<const C (&)[NIN]>())) R;
+  typedef typename formula_result<Op, K, NIN>::type R;
   return Op::pred ? (int)CA_BOOL
          : std::is_same<R, C>::value ? DT
          : std::is_same<R, float>::value ? (int)CA_FLOAT32
                                          : (int)CA_FLOAT64;
 }
+
+static_assert(out_dtype<B_add, KF, CA_FLOAT32, 2>() == CA_FLOAT32 &&
+                  out_dtype<U_abs, KC, CA_COMPLEX64, 1>() == CA_FLOAT32 &&
+                  out_dtype<B_less, KF, CA_FLOAT32, 2>() == CA_BOOL,
+              "the fast path's output dtypes");
 
 template <class Op, class K, int DT, int NIN> static ca_status try_fast(ca_backend *be, const ca_loop *l, bool *done) {
   constexpr int ODT = out_dtype<Op, K, DT, NIN>();
