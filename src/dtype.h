@@ -18,9 +18,6 @@
 typedef struct ca_c8 { float re, im; } ca_c8;
 typedef struct ca_c16 { double re, im; } ca_c16;
 
-/* The widest element (complex128), for host buffers that hold one element of any dtype. */
-#define CA_MAXITEM 16
-typedef union ca_elem { uint64_t u[2]; double d[2]; } ca_elem;
 
 /* Every dtype, numbered as the public C API (src/cuarray.h) numbers them: a new dtype is
  * appended, and promotion comes from the table in dtype.c, not from this order:
@@ -45,6 +42,19 @@ typedef union ca_elem { uint64_t u[2]; double d[2]; } ca_elem;
   X(__VA_ARGS__ UINT16, uint16, uint16_t, i, INT)                                              \
   X(__VA_ARGS__ UINT32, uint32, uint32_t, i, INT)                                              \
   X(__VA_ARGS__ BFLOAT16, bfloat16, uint16_t, f, BITS)
+
+/* The widest element (complex128), for host buffers that hold one element of any dtype. It has
+ * a member of every storage type, so that an element stored or read through a pointer of its
+ * own type is an access the compilers' aliasing rules allow (a store of a complex128 through a
+ * cast into a union of integers alone lost its imaginary part in nvcc's host pass). */
+#define CA_MAXITEM 16
+typedef union ca_elem {
+  uint64_t u[2];
+  double d[2];
+#define CA_ELEM_MEMBER(NAME, name, ST, K, FAM) ST as_##name;
+  CA_DTYPES(CA_ELEM_MEMBER, )
+#undef CA_ELEM_MEMBER
+} ca_elem;
 
 typedef enum ca_dtype {
 #define CA_DTYPE_ENUM(NAME, name, ST, K, FAM) CA_##NAME,
