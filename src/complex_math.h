@@ -257,7 +257,16 @@ CA_FN ca_c16 ca_arcsinh_z(ca_c16 z) {
   }
   return ca_times_minus_i_(ca_asin_finite_(ca_times_i_(z)));
 }
-CA_FN ca_c16 ca_arcsin_z(ca_c16 z) { return ca_times_minus_i_(ca_arcsinh_z(ca_times_i_(z))); }
+/* asin z = -i asinh(iz), but with a NaN part glibc's casin answers at once: the identity would
+ * negate the NaN, and a GPU's negation does not keep a NaN's sign, which copysign then reads. */
+CA_FN ca_c16 ca_arcsin_z(ca_c16 z) {
+  if (z.re != z.re || z.im != z.im) {
+    if (z.re == 0.0) return z;
+    if (ca_isinf_(z.re) || ca_isinf_(z.im)) return ca_c16_of(NAN, copysign(INFINITY, z.im));
+    return ca_c16_of(NAN, NAN);
+  }
+  return ca_times_minus_i_(ca_arcsinh_z(ca_times_i_(z)));
+}
 
 /* acos: Kahan's for finite z (Re = 2 atan2(Re s1, Re s2), Im = asinh(Im(conj(s2) s1))), from
  * acosh's log(2z) for a huge one; the special values as glibc takes them, pi/2 - asin(z). */
@@ -335,7 +344,15 @@ CA_FN ca_c16 ca_arctanh_z(ca_c16 z) {
   }
   return ca_c16_of(re, 0.5 * atan2(2.0 * y, d));
 }
-CA_FN ca_c16 ca_arctan_z(ca_c16 z) { return ca_times_minus_i_(ca_arctanh_z(ca_times_i_(z))); }
+/* atan z = -i atanh(iz); with a NaN part glibc's catan's values, for asin's reason. */
+CA_FN ca_c16 ca_arctan_z(ca_c16 z) {
+  if (z.re != z.re || z.im != z.im) {
+    if (ca_isinf_(z.re)) return ca_c16_of(copysign(CA_PI_2, z.re), copysign(0.0, z.im));
+    if (ca_isinf_(z.im) || z.im == 0.0) return ca_c16_of(NAN, copysign(0.0, z.im));
+    return ca_c16_of(NAN, NAN);
+  }
+  return ca_times_minus_i_(ca_arctanh_z(ca_times_i_(z)));
+}
 
 /* NumPy's own loops (numpy/core/src/umath/funcs.inc.src: nc_log2, nc_log10, nc_log1p,
  * nc_expm1, nc_exp2). */
