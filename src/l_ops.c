@@ -550,8 +550,25 @@ static const struct { const char *name; int op; } aliases[] = {
   {"acosh", CA_OP_arccosh}, {"atanh", CA_OP_arctanh},
 };
 
+/* Sets op's entry (in the op table on top of the stack) own16[dt] = true: dt, a 16-bit float
+ * dtype, has a formula of its own for the op (scalar.h's CA_HALF_FORMULAS, CA_BF16_FORMULAS),
+ * whose results differ from float's rounded. */
+static void mark_own16(lua_State *L, int op, const char *dt) {
+  lua_rawgeti(L, -1, op + 1);
+  lua_getfield(L, -1, "own16");
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "own16");
+  }
+  lua_pushboolean(L, 1);
+  lua_setfield(L, -2, dt);
+  lua_pop(L, 2);
+}
+
 /* cu._ops: the op table as Lua sees it, {name =, kind = "unary"|"binary"|"unary2"|"binary2"|
- * "reduce", rule =} in
+ * "reduce", rule =, own16 =} in
  * ops.def's order, so that specs walk the table the backends are built from. */
 static void push_op_table(lua_State *L) {
   static const char *const kinds[] = {[CA_UNARY_OP] = "unary", [CA_BINARY_OP] = "binary",
@@ -577,6 +594,12 @@ static void push_op_table(lua_State *L) {
     lua_setfield(L, -2, "rule");
     lua_rawseti(L, -2, op + 1);
   }
+#define CA_OWN_HALF(name, nin) mark_own16(L, CA_OP_##name, "float16");
+#define CA_OWN_BF16(name, nin) mark_own16(L, CA_OP_##name, "bfloat16");
+  CA_HALF_FORMULAS(CA_OWN_HALF)
+  CA_BF16_FORMULAS(CA_OWN_BF16)
+#undef CA_OWN_HALF
+#undef CA_OWN_BF16
 }
 
 /* cu.<name> and a:<name>, and for the ops whose result can go back into their operand (all

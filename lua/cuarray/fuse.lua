@@ -78,7 +78,7 @@ local function operand(v, fname)
   error(("%s: cannot use a %s in a fused function"):format(fname, type(v)), 4)
 end
 
-local OPS -- name -> {kind =, rule =}, from cu._ops
+local OPS -- name -> {kind =, rule =, own16 =}, from cu._ops
 
 -- The dtype a weak scalar takes alone (as the core makes a lone number a 0-d array).
 local LONE = {i = "int64", f = "float64", b = "bool"}
@@ -414,8 +414,11 @@ local function node_lines(nodes, fname, at, indent)
       local a = {}
       for i, m in ipairs(n.args) do a[i] = load(m, n.compute, name_of) end
       local sk = n.dtype == "bool" and "i" or k
+      -- float16's own formulas are ca_<op>_h, bfloat16's ca_<op>_b (in float, as kind f)
+      local own = OPS[n.op] and OPS[n.op].own16[n.compute]
+      local fk = own and (n.compute == "float16" and "h" or "b") or k
       body[#body + 1] = ("%sconst %s v%d = ca_store_%s_%s(ca_%s_%s(%s));")
-                        :format(indent, e, n.id, sk, n.dtype, n.op, k, table.concat(a, ", "))
+                        :format(indent, e, n.id, sk, n.dtype, n.op, fk, table.concat(a, ", "))
     end
   end
   return body
@@ -736,7 +739,9 @@ end
 function M.install(cu)
   cu_ = cu
   OPS = {}
-  for _, op in ipairs(cu._ops) do OPS[op.name] = {kind = op.kind, rule = op.rule} end
+  for _, op in ipairs(cu._ops) do
+    OPS[op.name] = {kind = op.kind, rule = op.rule, own16 = op.own16 or {}}
+  end
   for name, op in pairs(OPS) do
     originals[name] = cu[name]
     if op.kind == "reduce" then REDUCE_NAMES[name] = true end
