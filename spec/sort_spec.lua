@@ -345,3 +345,15 @@ H.each_device("sorting, searching, sets and order statistics", function(dev)
     end
   end)
 end)
+
+H.each_device("add_at of complex values", function()
+  it("adds both parts in order, NaN and infinities as NumPy's add.at", function()
+    for _, dt in ipairs({"complex64", "complex128"}) do
+      local t = cu.ones({3}, {dtype = dt})
+      local v = cu.array({{2.5, -1}, {0 / 0, 0}, {1 / 0, 2}, {0.5, 0.25}}, {dtype = dt})
+      cu.add_at(t, cu.array({1, 2, 3, 1}), v)
+      -- np.add.at(np.ones(3, complex), [0, 1, 2, 0], [2.5-1j, nan, inf+2j, 0.5+0.25j])
+      H.same(t, {{4, -0.75}, {0 / 0, 0}, {1 / 0, 2}})
+    end
+  end)
+end)

@@ -221,7 +221,9 @@ ca_status ca_cpu_scatter_add(ca_backend *be, int dtype, void *base, const int64_
   for (int64_t i = 0; i < n; i++) {
     char *p = b + offs[i] * (int64_t)sz;
     const char *x = v + (size_t)i * sz;
-    if (dtype == CA_FLOAT64) ca_store_d(dtype, p, ca_load_d(dtype, p) + ca_load_d(dtype, x));
+    if (dtype == CA_COMPLEX128) ca_store_z(dtype, p, ca_add_z(ca_load_z(dtype, p), ca_load_z(dtype, x)));
+    else if (dtype == CA_COMPLEX64) ca_store_c(dtype, p, ca_add_c(ca_load_c(dtype, p), ca_load_c(dtype, x)));
+    else if (dtype == CA_FLOAT64) ca_store_d(dtype, p, ca_load_d(dtype, p) + ca_load_d(dtype, x));
     else if (ca_is_float(dtype)) ca_store_f(dtype, p, ca_load_f(dtype, p) + ca_load_f(dtype, x));
     else ca_store_i(dtype, p, (ca_i)((ca_u)ca_load_i(dtype, p) + (ca_u)ca_load_i(dtype, x)));
   }
