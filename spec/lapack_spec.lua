@@ -459,6 +459,14 @@ H.each_device("linalg.svd and svdvals", function()
     H.raises("svdvals: array type float16 is unsupported in linalg", cu.linalg.svdvals,
       cu.zeros({2, 2}, {dtype = "float16"}))
   end)
+  it("does not converge for a NaN, as NumPy says", function()
+    for _, dt in ipairs({"float32", "float64", "complex128"}) do
+      local a = cu.array({{1, 2}, {3, 4}}):astype(dt)
+      a[{2, 1}] = 0 / 0
+      H.raises("svd: SVD did not converge", cu.linalg.svd, a)
+      H.raises("svdvals: SVD did not converge", cu.linalg.svdvals, a)
+    end
+  end)
 end)
 
 H.each_device("linalg.eigh and eigvalsh", function()

@@ -227,6 +227,18 @@ ca_status ca_cpu_syevd(ca_backend *be, const ca_lapack *l) {
   return info < 0 ? lapack_fail(be, "syevd", info) : CA_OK;
 }
 
+/* Whether the m x n column-major matrix at a (leading dimension lda) holds a NaN. */
+static int has_nan(int dtype, const void *a, int m, int n, int lda) {
+  int parts = ca_is_complex(dtype) ? 2 : 1, single = ca_real_of(dtype) == CA_FLOAT32;
+  for (int j = 0; j < n; j++)
+    for (int i = 0; i < m * parts; i++) {
+      size_t k = (size_t)j * (size_t)lda * (size_t)parts + (size_t)i;
+      double x = single ? (double)((const float *)a)[k] : ((const double *)a)[k];
+      if (x != x) return 1;
+    }
+  return 0;
+}
+
 ca_status ca_cpu_gesvd(ca_backend *be, const ca_lapack *l) {
   int full = l->job == CA_SVD_FULL, vectors = l->job != CA_SVD_NONE;
   int64_t ldu = vectors ? l->b.ld : 1, ldvt = vectors ? l->c.ld : 1;
@@ -258,6 +270,8 @@ ca_status ca_cpu_gesvd(ca_backend *be, const ca_lapack *l) {
     void *vt = vectors ? at(&l->c, p, isz) : (void *)&one;
     info = LA(l->dtype, gesdd, COL, jobz, m, n, at(&l->a, p, isz), lda, at(&l->v, p, isz), u,
               (lapack_int)ldu, vt, (lapack_int)ldvt, work, (lapack_int)lwork, iwork);
+    if (info == -5 && has_nan(l->dtype, at(&l->a, p, isz), m, n, lda))
+      info = 1; /* LAPACKE refuses a NaN; NumPy (and a GPU) report no convergence */
     if (info < 0) break;
     note_info(l, info);
   }
