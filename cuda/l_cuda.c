@@ -196,9 +196,9 @@ static int l_get_arch_list(lua_State *L) {
 
 /* ---- streams ----------------------------------------------------------------------------- */
 
-static cu_lstream *check_stream(lua_State *L, int i) {
-  cu_lstream *s = (cu_lstream *)luaL_checkudata(L, i, STREAM_MT);
-  if (!s->s && s->owned) luaL_argerror(L, i, "stream was destroyed");
+static cu_lstream *check_stream(lua_State *L, int i, const char *fname) {
+  cu_lstream *s = (cu_lstream *)cu_check_udata(L, i, STREAM_MT, fname);
+  if (!s->s && s->owned) luaL_error(L, "%s: argument #%d: the stream was destroyed", fname, i);
   return s;
 }
 
@@ -230,7 +230,7 @@ static int l_Stream(lua_State *L) {
 }
 
 static int stream_gc(lua_State *L) {
-  cu_lstream *s = (cu_lstream *)luaL_checkudata(L, 1, STREAM_MT);
+  cu_lstream *s = (cu_lstream *)cu_check_udata(L, 1, STREAM_MT, "__gc");
   if (s->s && s->owned) {
     cudaStreamDestroy(s->s);
     (void)cudaGetLastError();
@@ -240,14 +240,14 @@ static int stream_gc(lua_State *L) {
 }
 
 static int stream_synchronize(lua_State *L) {
-  cu_lstream *s = check_stream(L, 1);
+  cu_lstream *s = check_stream(L, 1, "synchronize");
   cudaError_t err = cudaStreamSynchronize(s->s);
   if (err != cudaSuccess) return cuda_error(L, "cudaStreamSynchronize", err);
   return 0;
 }
 
 static int stream_query(lua_State *L) {
-  cu_lstream *s = check_stream(L, 1);
+  cu_lstream *s = check_stream(L, 1, "query");
   cudaError_t err = cudaStreamQuery(s->s);
   if (err == cudaErrorNotReady) {
     (void)cudaGetLastError();
@@ -260,7 +260,7 @@ static int stream_query(lua_State *L) {
 }
 
 static int stream_tostring(lua_State *L) {
-  cu_lstream *s = (cu_lstream *)luaL_checkudata(L, 1, STREAM_MT);
+  cu_lstream *s = (cu_lstream *)cu_check_udata(L, 1, STREAM_MT, "__tostring");
   lua_pushfstring(L, "cuda.Stream(cuda:%d, %p%s)", s->device, (void *)s->s,
                   s->owned ? "" : s->external ? ", the host program's" : ", default");
   return 1;
@@ -270,8 +270,8 @@ static int stream_tostring(lua_State *L) {
  * stream is restored even when fn raises (the error is raised again afterwards). */
 static int l_with_stream(lua_State *L) {
   cu_state *st = cu_lua_state(L);
-  cu_lstream *s = check_stream(L, 1);
-  luaL_checktype(L, 2, LUA_TFUNCTION);
+  cu_lstream *s = check_stream(L, 1, "cuda.with_stream");
+  cu_check_type(L, 2, LUA_TFUNCTION, "cuda.with_stream");
   ca_backend *be = cu_lua_backend(L, s->device);
   cudaStream_t old = cu_get_stream(be);
   int restore = cu_device_enter(s->device);
@@ -310,9 +310,9 @@ static int l_current_stream(lua_State *L) {
 
 /* ---- events ------------------------------------------------------------------------------ */
 
-static cu_event *check_event(lua_State *L, int i) {
-  cu_event *e = (cu_event *)luaL_checkudata(L, i, EVENT_MT);
-  if (!e->ev) luaL_argerror(L, i, "event was destroyed");
+static cu_event *check_event(lua_State *L, int i, const char *fname) {
+  cu_event *e = (cu_event *)cu_check_udata(L, i, EVENT_MT, fname);
+  if (!e->ev) luaL_error(L, "%s: argument #%d: the event was destroyed", fname, i);
   return e;
 }
 
@@ -335,7 +335,7 @@ static int l_Event(lua_State *L) {
 }
 
 static int event_gc(lua_State *L) {
-  cu_event *e = (cu_event *)luaL_checkudata(L, 1, EVENT_MT);
+  cu_event *e = (cu_event *)cu_check_udata(L, 1, EVENT_MT, "__gc");
   if (e->ev) {
     cudaEventDestroy(e->ev);
     (void)cudaGetLastError();
@@ -345,12 +345,12 @@ static int event_gc(lua_State *L) {
 }
 
 static int event_record(lua_State *L) {
-  cu_event *e = check_event(L, 1);
+  cu_event *e = check_event(L, 1, "record");
   cudaStream_t s;
   if (lua_isnoneornil(L, 2)) {
     s = cu_get_stream(cu_lua_backend(L, e->device));
   } else {
-    s = check_stream(L, 2)->s;
+    s = check_stream(L, 2, "record")->s;
   }
   int restore = cu_device_enter(e->device);
   cudaError_t err = cudaEventRecord(e->ev, s);
@@ -361,14 +361,14 @@ static int event_record(lua_State *L) {
 }
 
 static int event_synchronize(lua_State *L) {
-  cu_event *e = check_event(L, 1);
+  cu_event *e = check_event(L, 1, "synchronize");
   cudaError_t err = cudaEventSynchronize(e->ev);
   if (err != cudaSuccess) return cuda_error(L, "cudaEventSynchronize", err);
   return 0;
 }
 
 static int event_elapsed(lua_State *L) {
-  cu_event *a = check_event(L, 1), *b = check_event(L, 2);
+  cu_event *a = check_event(L, 1, "elapsed"), *b = check_event(L, 2, "elapsed");
   float ms = 0;
   cudaError_t err = cudaEventElapsedTime(&ms, a->ev, b->ev);
   if (err != cudaSuccess) return cuda_error(L, "cudaEventElapsedTime", err);
@@ -377,7 +377,7 @@ static int event_elapsed(lua_State *L) {
 }
 
 static int event_query(lua_State *L) {
-  cu_event *e = check_event(L, 1);
+  cu_event *e = check_event(L, 1, "query");
   cudaError_t err = cudaEventQuery(e->ev);
   if (err == cudaErrorNotReady) {
     (void)cudaGetLastError();
@@ -390,7 +390,7 @@ static int event_query(lua_State *L) {
 }
 
 static int event_tostring(lua_State *L) {
-  cu_event *e = (cu_event *)luaL_checkudata(L, 1, EVENT_MT);
+  cu_event *e = (cu_event *)cu_check_udata(L, 1, EVENT_MT, "__tostring");
   lua_pushfstring(L, "cuda.Event(cuda:%d, %p)", e->device, (void *)e->ev);
   return 1;
 }

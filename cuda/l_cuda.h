@@ -39,6 +39,14 @@ int cu_lua_device(lua_State *L, int idx, const char *fname);
  * opened in it. */
 void *cu_lua_registry_state(lua_State *L, const char *key, size_t size, lua_CFunction gc, int *created);
 
+/* luaL's argument checks, with the function's name in the message ("fname: argument #2 must be
+ * a string, got table"): luaL's own name the function only when the caller's debug information
+ * does, and LuaJIT says '?' for a method or a field called through a table. */
+void *cu_check_udata(lua_State *L, int i, const char *tname, const char *fname);
+const char *cu_check_lstring(lua_State *L, int i, size_t *len, const char *fname);
+lua_Number cu_check_number(lua_State *L, int i, const char *fname);
+void cu_check_type(lua_State *L, int i, int t, const char *fname);
+
 /* Registers the metatable `name` (__index = the methods, __gc, __tostring). */
 void cu_lua_new_type(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc,
                      lua_CFunction tostr);

@@ -74,6 +74,16 @@ static int default_ordinal(lua_State *L) {
   return n;
 }
 
+/* ordinal, when that device exists; else raises naming fname. */
+static int existing(lua_State *L, int ordinal, const char *fname) {
+  char why[256];
+  int n = cu_count_devices(why, sizeof why);
+  if (n >= 0 && ordinal >= n)
+    return luaL_error(L, "%s: device %d does not exist (%d device%s)", fname, ordinal, n, n == 1 ? "" : "s");
+  if (ordinal >= CU_MAXDEV) return luaL_error(L, "%s: device %d does not exist", fname, ordinal);
+  return ordinal;
+}
+
 int cu_lua_device(lua_State *L, int i, const char *fname) {
   if (lua_isnoneornil(L, i)) return default_ordinal(L);
   if (lua_type(L, i) == LUA_TNUMBER) {
@@ -81,18 +91,40 @@ int cu_lua_device(lua_State *L, int i, const char *fname) {
     if (!(n >= 0 && n < 1e9) || n != (lua_Number)(int)n)
       return luaL_error(L, "%s: a device number is CUDA's ordinal, an integer from 0 (got %s)", fname,
                         lua_tostring(L, i));
-    if (n >= CU_MAXDEV) return luaL_error(L, "cuda: device %d does not exist", (int)n);
-    return (int)n;
+    return existing(L, (int)(n < 1000000 ? n : 1000000), fname);
   }
   const char *s = lua_type(L, i) == LUA_TSTRING ? lua_tostring(L, i) : NULL;
   if (s && strcmp(s, "cuda") == 0) return default_ordinal(L);
   if (s && strncmp(s, "cuda:", 5) == 0 && s[5] >= '0' && s[5] <= '9' && strspn(s + 5, "0123456789") == strlen(s + 5)) {
     long n = strtol(s + 5, NULL, 10);
-    if (n >= CU_MAXDEV) return luaL_error(L, "cuda: device %d does not exist", (int)(n < 1000000 ? n : 1000000));
-    return (int)n;
+    return existing(L, (int)(n < 1000000 ? n : 1000000), fname);
   }
   return luaL_error(L, "%s: device must be \"cuda:N\", \"cuda\" or the ordinal N (from 0), got %s", fname,
                     s ? s : luaL_typename(L, i));
+}
+
+static int bad_argument(lua_State *L, int i, const char *what, const char *fname) {
+  return luaL_error(L, "%s: argument #%d must be a %s, got %s", fname, i, what, luaL_typename(L, i));
+}
+
+void *cu_check_udata(lua_State *L, int i, const char *tname, const char *fname) {
+  void *p = ca_testudata(L, i, tname);
+  if (!p) bad_argument(L, i, tname, fname);
+  return p;
+}
+
+const char *cu_check_lstring(lua_State *L, int i, size_t *len, const char *fname) {
+  if (!lua_isstring(L, i)) bad_argument(L, i, "string", fname);
+  return lua_tolstring(L, i, len);
+}
+
+lua_Number cu_check_number(lua_State *L, int i, const char *fname) {
+  if (lua_type(L, i) != LUA_TNUMBER) bad_argument(L, i, "number", fname);
+  return lua_tonumber(L, i);
+}
+
+void cu_check_type(lua_State *L, int i, int t, const char *fname) {
+  if (lua_type(L, i) != t) bad_argument(L, i, lua_typename(L, t), fname);
 }
 
 void cu_lua_new_type(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc,

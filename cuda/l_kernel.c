@@ -39,16 +39,17 @@ static int l_version(lua_State *L) {
 
 /* cuda._jit_compile(source, name, {options}) -> image | false, log | nil, why */
 static int l_compile(lua_State *L) {
-  const char *src = luaL_checkstring(L, 1), *name = luaL_checkstring(L, 2);
-  luaL_checktype(L, 3, LUA_TTABLE);
+  const char *src = cu_check_lstring(L, 1, NULL, "_jit_compile");
+  const char *name = cu_check_lstring(L, 2, NULL, "_jit_compile");
+  cu_check_type(L, 3, LUA_TTABLE, "_jit_compile");
   int nopts = (int)ca_rawlen(L, 3);
-  if (nopts > 256) return luaL_error(L, "jit_compile: too many options (%d)", nopts);
+  if (nopts > 256) return luaL_error(L, "_jit_compile: too many options (%d)", nopts);
   const char *opts[256];
   for (int i = 0; i < nopts; i++) {
     lua_rawgeti(L, 3, i + 1);
     opts[i] = lua_tostring(L, -1); /* anchored by the table */
     lua_pop(L, 1);
-    if (!opts[i]) return luaL_error(L, "jit_compile: option %d is not a string", i + 1);
+    if (!opts[i]) return luaL_error(L, "_jit_compile: option %d is not a string", i + 1);
   }
   char *image = NULL, *log = NULL, why[256];
   size_t size = 0;
@@ -74,7 +75,7 @@ static int l_hash(lua_State *L) {
   unsigned long long h = CU_HASH_SEED;
   for (int i = 1, n = lua_gettop(L); i <= n; i++) {
     size_t len = 0;
-    const char *s = luaL_checklstring(L, i, &len);
+    const char *s = cu_check_lstring(L, i, &len, "_jit_hash");
     unsigned long long n64 = len;
     h = cu_hash(h, &n64, sizeof n64);
     h = cu_hash(h, s, len);
@@ -88,9 +89,9 @@ static int l_hash(lua_State *L) {
 /* cuda._jit_mkdirs(path) -> true | nil, why: each missing directory of path, mode 0700. */
 static int l_mkdirs(lua_State *L) {
   size_t len = 0;
-  const char *path = luaL_checklstring(L, 1, &len);
+  const char *path = cu_check_lstring(L, 1, &len, "_jit_mkdirs");
   char *p = (char *)malloc(len + 1);
-  if (!p) return luaL_error(L, "jit_mkdirs: out of memory");
+  if (!p) return luaL_error(L, "_jit_mkdirs: out of memory");
   memcpy(p, path, len + 1);
   int ok = 1;
   for (size_t i = 1; i <= len && ok; i++) {
@@ -112,12 +113,15 @@ static int l_mkdirs(lua_State *L) {
 
 /* cuda._jit_arch(ordinal) -> "sm_90": the architecture of a device */
 static int l_arch(lua_State *L) {
-  int dev = (int)luaL_checkinteger(L, 1), major = 0, minor = 0;
+  lua_Number n = cu_check_number(L, 1, "_jit_arch");
+  if (!(n >= 0 && n < 1e9) || n != (lua_Number)(int)n)
+    return luaL_error(L, "_jit_arch: a device ordinal is an integer from 0, got %s", lua_tostring(L, 1));
+  int dev = (int)n, major = 0, minor = 0;
   cudaError_t e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev);
   if (e == cudaSuccess) e = cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, dev);
   if (e != cudaSuccess) {
     (void)cudaGetLastError();
-    return luaL_error(L, "cuda: cudaDeviceGetAttribute: %s", cudaGetErrorString(e));
+    return luaL_error(L, "_jit_arch: cudaDeviceGetAttribute: %s", cudaGetErrorString(e));
   }
   lua_pushfstring(L, "sm_%d%d", major, minor);
   return 1;
@@ -126,7 +130,7 @@ static int l_arch(lua_State *L) {
 /* cuda._jit_load(image) -> Library (userdata first, then the load) */
 static int l_load(lua_State *L) {
   size_t len = 0;
-  const char *image = luaL_checklstring(L, 1, &len);
+  const char *image = cu_check_lstring(L, 1, &len, "_jit_load");
   cu_library *m = (cu_library *)ca_newuserdata(L, sizeof *m);
   m->lib = NULL;
   luaL_getmetatable(L, LIBRARY_MT);
@@ -136,13 +140,13 @@ static int l_load(lua_State *L) {
   if (e != cudaSuccess) {
     m->lib = NULL;
     (void)cudaGetLastError();
-    return luaL_error(L, "cudaLibraryLoadData: %s", cudaGetErrorString(e));
+    return luaL_error(L, "_jit_load: cudaLibraryLoadData: %s", cudaGetErrorString(e));
   }
   return 1;
 }
 
 static int library_gc(lua_State *L) {
-  cu_library *m = (cu_library *)luaL_checkudata(L, 1, LIBRARY_MT);
+  cu_library *m = (cu_library *)cu_check_udata(L, 1, LIBRARY_MT, "__gc");
   if (m->lib) {
     (void)cudaLibraryUnload(m->lib);
     (void)cudaGetLastError();
@@ -154,8 +158,8 @@ static int library_gc(lua_State *L) {
 /* cuda._jit_get(library, name) -> the kernel as a light userdata (valid while the library
  * lives) | nil, why */
 static int library_get(lua_State *L) {
-  cu_library *m = (cu_library *)luaL_checkudata(L, 1, LIBRARY_MT);
-  const char *name = luaL_checkstring(L, 2);
+  cu_library *m = (cu_library *)cu_check_udata(L, 1, LIBRARY_MT, "_jit_get");
+  const char *name = cu_check_lstring(L, 2, NULL, "_jit_get");
   if (!m->lib) return luaL_error(L, "get_function: the module has been unloaded");
   cudaKernel_t k = NULL;
   cudaError_t e = cudaLibraryGetKernel(&k, m->lib, name);
@@ -195,7 +199,7 @@ static int64_t to_int(lua_State *L, int i) {
 }
 
 static unsigned dim_of(lua_State *L, int i, const char *what) {
-  lua_Number n = luaL_checknumber(L, i);
+  lua_Number n = cu_check_number(L, i, "launch");
   if (!(n >= 1 && n <= 2147483647.0) || n != (lua_Number)(int64_t)n)
     luaL_error(L, "launch: %s must be a positive integer, got %s", what, lua_tostring(L, i));
   return (unsigned)n;
@@ -211,12 +215,12 @@ static int l_launch(lua_State *L) {
   if (!kernel || !be) return luaL_error(L, "launch: no kernel or no device");
   dim3 grid = {dim_of(L, 3, "grid x"), dim_of(L, 4, "grid y"), dim_of(L, 5, "grid z")};
   dim3 block = {dim_of(L, 6, "block x"), dim_of(L, 7, "block y"), dim_of(L, 8, "block z")};
-  lua_Number shm = luaL_checknumber(L, 9);
+  lua_Number shm = cu_check_number(L, 9, "launch");
   if (!(shm >= 0 && shm < 4294967296.0)) return luaL_error(L, "launch: bad shared_mem size");
   cudaStream_t stream = cu_stream(be); /* also makes the device current */
-  if (!lua_isnoneornil(L, 10)) stream = *(cudaStream_t *)luaL_checkudata(L, 10, STREAM_MT);
+  if (!lua_isnoneornil(L, 10)) stream = *(cudaStream_t *)cu_check_udata(L, 10, STREAM_MT, "launch");
   size_t nsig = 0;
-  const char *sig = luaL_checklstring(L, 11, &nsig);
+  const char *sig = cu_check_lstring(L, 11, &nsig, "launch");
   if (nsig > MAX_ARGS) return luaL_error(L, "launch: more than %d arguments", MAX_ARGS);
   if (lua_gettop(L) - 11 != (int)nsig)
     return luaL_error(L, "launch: %d values for %d arguments", lua_gettop(L) - 11, (int)nsig);
@@ -232,7 +236,7 @@ static int l_launch(lua_State *L) {
     switch (sig[a]) {
     case 'p': { void *p = to_pointer(L, i); memcpy(slot, &p, sizeof p); break; }
     case 'v': {
-      luaL_checktype(L, i, LUA_TTABLE);
+      cu_check_type(L, i, LUA_TTABLE, "launch");
       lua_rawgeti(L, i, 1);
       void *p = to_pointer(L, lua_gettop(L));
       lua_pop(L, 1);
@@ -253,9 +257,9 @@ static int l_launch(lua_State *L) {
     INT_ARG('i', int32_t) INT_ARG('I', uint32_t) INT_ARG('l', int64_t) INT_ARG('L', uint64_t)
 #undef INT_ARG
     case '?': { uint8_t v = (uint8_t)lua_toboolean(L, i); if (lua_type(L, i) == LUA_TNUMBER) v = lua_tonumber(L, i) != 0; memcpy(slot, &v, 1); break; }
-    case 'e': { uint16_t v = ca_double_to_half(luaL_checknumber(L, i)); memcpy(slot, &v, 2); break; }
-    case 'f': { float v = (float)luaL_checknumber(L, i); memcpy(slot, &v, 4); break; }
-    case 'd': { double v = luaL_checknumber(L, i); memcpy(slot, &v, 8); break; }
+    case 'e': { uint16_t v = ca_double_to_half(cu_check_number(L, i, "launch")); memcpy(slot, &v, 2); break; }
+    case 'f': { float v = (float)cu_check_number(L, i, "launch"); memcpy(slot, &v, 4); break; }
+    case 'd': { double v = cu_check_number(L, i, "launch"); memcpy(slot, &v, 8); break; }
     default: return luaL_error(L, "launch: unknown argument type '%c'", sig[a]);
     }
     used += words;

@@ -68,7 +68,7 @@ static void *check_addr(lua_State *L, int i, const char *fname) {
 
 static double opt_timeout(lua_State *L, int i, const char *fname) {
   if (lua_isnoneornil(L, i)) return 0;
-  lua_Number t = luaL_checknumber(L, i);
+  lua_Number t = lua_type(L, i) == LUA_TNUMBER ? lua_tonumber(L, i) : -1;
   if (!(t >= 0 && t < 1e9)) luaL_error(L, "nccl.%s: timeout must be a number of seconds >= 0", fname);
   return (double)t;
 }
@@ -141,7 +141,7 @@ static int l_init_rank(lua_State *L) {
 static int l_init_all(lua_State *L) {
   const char *fname = "init_all";
   cu_nccl_world *w = loaded_world(L, fname);
-  luaL_checktype(L, 1, LUA_TTABLE);
+  cu_check_type(L, 1, LUA_TTABLE, "nccl.init_all");
   int n = (int)ca_rawlen(L, 1);
   if (n < 1 || n > 64) return luaL_error(L, "nccl.init_all: give from 1 to 64 devices, got %d", n);
   double timeout = opt_timeout(L, 2, fname);
@@ -266,7 +266,7 @@ static int l_group_end(lua_State *L) {
   nccl_state *S = state_of(L);
   cu_nccl_world *w = loaded_world(L, "group_end");
   if (S->group_depth == 0) return luaL_error(L, "nccl.group_end: no group is open");
-  luaL_checktype(L, 1, LUA_TTABLE);
+  cu_check_type(L, 1, LUA_TTABLE, "nccl.group_end");
   int n = (int)ca_rawlen(L, 1);
   cu_nccl_comm *cs[CU_NCCL_CALL_MAX];
   int m = n < CU_NCCL_CALL_MAX ? n : CU_NCCL_CALL_MAX;
@@ -375,7 +375,7 @@ static int l_library(lua_State *L) {
 /* wait_file(path, timeout): the contents of `path` once it exists and ends with a newline
  * (the rendezvous file rank 0 writes), or nil and a reason after `timeout` seconds. */
 static int l_wait_file(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = cu_check_lstring(L, 1, NULL, "nccl.wait_file");
   double timeout = opt_timeout(L, 2, "wait_file");
   double start = cu_nccl_now();
   for (;;) {

@@ -88,7 +88,7 @@ describe("device arguments", function()
              cuda.memory_info, "cpu")
     H.raises("cuda.Stream: device must be", cuda.Stream, "cuda:1x")
     H.raises("cuda.Event: a device number is CUDA's ordinal, an integer from 0 (got 1.5)", cuda.Event, 1.5)
-    H.raises("cuda: device 99 does not exist", cuda.memory_info, "cuda:99")
+    H.raises("cuda.memory_info: device 99 does not exist", cuda.memory_info, "cuda:99")
     if not cu.cuda.is_available() then -- the forms are taken; the device is what is missing
       for _, dev in ipairs({"cuda:0", "cuda", 0}) do
         H.raises("no CUDA device available", cuda.memory_info, dev)
