@@ -117,6 +117,11 @@ H.each_device("elementwise compositions", function()
       H.same(o, {1.2, 5.7}, 1e-15)
       H.raises("round: decimals must be an integer", cu.round, o, 1.5)
       H.raises("round: decimals are not supported for bool", cu.round, cu.array({true}), 1)
+      -- out is checked as the core's ops check theirs, in round's name
+      H.raises("round: out has shape (7,) but the result has shape (2,)", cu.round,
+        cu.array({1.234, 5.678}), 2, {out = cu.zeros(7)})
+      H.raises("around: cannot cast the float64 result to out's dtype int8", cu.around,
+        cu.array({1.234, 5.678}), 2, {out = cu.zeros(2, {dtype = "int8"})})
     end)
 
     -- NumPy rounds a bool array with rint, and rint gives a float for integers and bool

@@ -680,6 +680,19 @@ static int is_array(lua_State *L) {
   return 1;
 }
 
+/* cu._write_out(r, out, fname): out = r for the `out` option of a function written in Lua,
+ * after the checks the core's ops make of their own out (device, writable, the result's shape,
+ * same-kind casting), raising in fname's name; returns out. */
+static int write_out(lua_State *L) {
+  const char *fname = ca_caller_name(L, 3, "_write_out");
+  ca_array *r = ca_check_arg(L, 1, fname);
+  ca_array *out = ca_check_arg(L, 2, fname);
+  ca_check_out(L, out, ca_be(r), r->dtype, r->ndim, r->shape, fname);
+  ca_copy_into(L, out, r);
+  lua_settop(L, 2);
+  return 1;
+}
+
 /* cu._check_array(v, fname): v if it is a live array, else the error every C function
  * raises ("zeros_like: expected an array, got number"), for the Lua layer's functions. */
 static int check_array(lua_State *L) {
@@ -723,7 +736,8 @@ static const luaL_Reg funcs[] = {
   {"real", arr_real}, {"imag", arr_imag},
   {"set_default_dtype", set_default_dtype}, {"get_default_dtype", get_default_dtype},
   {"set_default_device", set_default_device}, {"get_default_device", get_default_device},
-  {"is_array", is_array}, {"_check_array", check_array}, {"_set_formatter", set_formatter},
+  {"is_array", is_array}, {"_check_array", check_array}, {"_write_out", write_out},
+  {"_set_formatter", set_formatter},
   {"_gc_stress", gc_stress}, {"_set_int64", set_int64},
   {"_set_complex", set_complex},
   {NULL, NULL}

@@ -68,7 +68,8 @@ RAW_POINTER = re.compile(r"pointer|ptr|ffi|dlpack")
 SKIP = {("cu", "_set_formatter"), ("cu", "_methods")}
 # Private primitives that raise in the name their Lua caller passes at this argument (the public
 # function they serve), when it is a string, else in their own (src/array.c, ca_caller_name).
-CALLER_NAMED = {("cu", "_check_array"): 2, ("cu", "_encode_png"): 1, ("cu", "_sort"): 4,
+CALLER_NAMED = {("cu", "_check_array"): 2, ("cu", "_write_out"): 3, ("cu", "_encode_png"): 1,
+                ("cu", "_sort"): 4,
                 ("cu", "_searchsorted"): 4, ("cu", "_scatter_add"): 4, ("cu", "_filled"): 1,
                 ("cu", "_as_strided"): 5, ("random", "_draw"): 1, ("random", "_permutation"): 1,
                 ("random", "_rows"): 1}

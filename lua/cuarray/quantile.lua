@@ -117,11 +117,7 @@ local function finish(a, results, single, axis, ax, opts)
   if r.ndim == 0 and not opts.keepdims and axis == nil and not opts.array and not opts.out then
     return r:item()
   end
-  if opts.out then
-    core._check_array(opts.out, "quantile")
-    opts.out[{}] = r
-    return opts.out
-  end
+  if opts.out then return core._write_out(r, opts.out, "quantile") end
   return r
 end
 

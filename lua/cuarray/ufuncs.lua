@@ -149,12 +149,7 @@ local function round(fname, a, decimals, opts)
     end
     if r.dtype ~= a.dtype then r = r:astype(a.dtype) end
   end
-  if opts.out then
-    local out = core._check_array(opts.out, fname)
-    if not out.writeable then error(fname .. ": out is read-only (a broadcast view)", 3) end
-    out[{}] = r
-    return out
-  end
+  if opts.out then return core._write_out(r, opts.out, fname) end
   return r
 end
 
