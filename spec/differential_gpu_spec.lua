@@ -498,9 +498,8 @@ describe("GPU against CPU", function()
     {"unique_all indices", function(a) return cu.unique_all(a).indices end},
     {"unique_counts", function(a) return cu.unique_counts(a).counts end},
     {"sort_complex", function(a) return cu.sort_complex(a) end},
-    {"bincount", function(a)
-      local x = a:astype("int64"):ravel()
-      return cu.bincount(cu.where(cu.less(x, 0), 0, x))
+    {"bincount", function(a) -- bins below 1000 (uint32's upper half would ask for 2^32 of them)
+      return cu.bincount(a:astype("int64"):ravel() % 1000)
     end},
   }
 

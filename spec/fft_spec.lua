@@ -22,7 +22,7 @@ H.each_device("fft helpers", function(dev)
 
   it("fftfreq takes a device option", function()
     assert.are.equal("cpu", cu.fft.fftfreq(4, {device = "cpu"}).device)
-    assert.are.equal(dev, cu.fft.rfftfreq(4, 1, {device = dev}).device)
+    assert.are.equal(cu.zeros(1, {device = dev}).device, cu.fft.rfftfreq(4, 1, {device = dev}).device)
   end)
 
   it("fftshift and ifftshift roll by n // 2 along every axis or the given ones", function()

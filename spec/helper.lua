@@ -36,6 +36,12 @@ function H.each_device(name, fn)
   end
 end
 
+-- tostring(a) without NumPy 2's ", device=..." (which an array off the default CPU prints), for
+-- texts that must read the same on every device.
+function H.printed(a)
+  return (tostring(a):gsub(", device=[^)]*", ""))
+end
+
 local function flatten(t, out)
   out = out or {}
   if type(t) ~= "table" then out[#out + 1] = t; return out end

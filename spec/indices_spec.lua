@@ -81,8 +81,8 @@ H.each_device("fliplr, flipud, ndim, shape, size, isscalar, fabs", function()
   end)
 end)
 
-H.each_device("index arrays", function()
-  local a = cu.arange(9):reshape(3, 3)
+H.each_device("index arrays", function(dev)
+  local a = cu.arange(9, {device = dev}):reshape(3, 3)
 
   it("tril_indices and triu_indices are NumPy's, 1-based, and index", function()
     local r, c = cu.tril_indices(3)
