@@ -436,6 +436,118 @@ if rawget(cu.fft, "fft") then
   end
 end
 
+-- Layouts, mixed dtypes, selection and indexing (the peers' "layout" group, same names and
+-- sizes on the GPU, smaller on the CPU): reductions over the first axis and along rows, an
+-- operand read transposed, int32 + float32, float16, mask selection, gathers and scatters of
+-- 1-based indices, and the cumulative sum.
+do
+  local SQ, R, C, LB, IB
+  if opts.quick then SQ, R, C, LB, IB = 64, 64, 32, 12, 10
+  elseif on_gpu then SQ, R, C, LB, IB = 16384, 16384, 4096, 26, 24
+  else SQ, R, C, LB, IB = 2048, 2048, 1024, 22, 20 end
+  local LN, LI = 2 ^ LB, 2 ^ IB
+  local rc, ln, li = ("%dx%d"):format(R, C), "_2p" .. LB, "_2p" .. IB
+  local transposed = "add_transposed_f32_" .. SQ
+  if want(transposed) then
+    local m = cu.random.random({SQ, SQ}, F32)
+    bench(transposed, REPS, function() return m.T + m end, 3 * SQ * SQ * B4)
+    m:free()
+  end
+  local yrows = {"mean_axis0_f32_", "std_axis0_f32_", "argmax_axis1_f32_", "var_axis1_f32_"}
+  local any = false
+  for _, r in ipairs(yrows) do any = any or want(r .. rc) end
+  if any then
+    local y = cu.random.random({R, C}, F32)
+    bench("mean_axis0_f32_" .. rc, REPS, function() return y:mean(1) end, R * C * B4)
+    bench("std_axis0_f32_" .. rc, REPS, function() return y:std(1) end, R * C * B4)
+    bench("argmax_axis1_f32_" .. rc, REPS, function() return y:argmax(2) end, R * C * B4)
+    bench("var_axis1_f32_" .. rc, REPS, function() return y:var(2) end, R * C * B4)
+    y:free()
+  end
+  local sel, gather = "mask_select_f32" .. ln, ("gather_f32%s_of%s"):format(li, ln)
+  local scatter, cumsum = ("scatter_f32%s_into%s"):format(li, ln), "cumsum_f32" .. ln
+  local mixed, half = "add_i32_f32" .. ln, "add_f16" .. ln
+  any = false
+  for _, r in ipairs({sel, gather, scatter, cumsum, mixed, half}) do any = any or want(r) end
+  if any then
+    local z = cu.random.random({LN}, F32)
+    bench(sel, REPS, function() return z[z:gt(0.5)] end, LN * (B4 + 1))
+    local idx = cu.random.randint(1, LN + 1, {LI})
+    bench(gather, REPS, function() return z[idx] end, LI * (8 + 2 * B4))
+    local v = cu.random.random({LI}, F32)
+    bench(scatter, REPS, function() z[idx] = v end, LI * (8 + 2 * B4))
+    bench(cumsum, REPS, function() return cu.cumsum(z) end, 2 * LN * B4)
+    local p = cu.random.randint(0, 100, {LN}, {dtype = "int32"})
+    bench(mixed, REPS, function() return p + z end, 3 * LN * B4)
+    local h = z:astype("float16")
+    bench(half, REPS, function() return h + h end, 3 * LN * 2)
+    z:free(); idx:free(); v:free(); p:free(); h:free()
+  end
+  collectgarbage("collect")
+end
+
+-- Host <-> device copies by size (the peers' "transfer" group): a:get() and h:to(device) of
+-- float32 arrays from 2^10 to 2^24 elements, pageable host memory.
+if on_gpu then
+  for _, bits in ipairs({10, 14, 18, 20, 22, 24}) do
+    local n = 2 ^ bits
+    local d2h, h2d = ("d2h_f32_%d"):format(n), ("h2d_f32_%d"):format(n)
+    if want(d2h) or want(h2d) then
+      local d = cu.random.random({n}, F32)
+      local h = cu.random.random({n}, {dtype = "float32", device = "cpu"})
+      bench(d2h, REPS, function() return d:get() end, n * B4)
+      bench(h2d, REPS, function() return h:to(opts.device) end, n * B4)
+      d:free(); h:free()
+    end
+  end
+  collectgarbage("collect")
+end
+
+-- End to end: a script's whole time on the host clock (bench/e2e_peers.py runs the same in CuPy
+-- and PyTorch), ending in a read to the host or a synchronisation; the temporaries are left to
+-- the collector, as a script leaves them. The seed example (random, dot, get), a row softmax, a
+-- five-point stencil step through slices and assignment, and a chain of small ops.
+local function e2e(name, reps, fn)
+  if not want(name) then return end
+  for _ = 1, WARMUP do fn() end
+  sync()
+  local ts = {}
+  for i = 1, reps do
+    local t0 = now()
+    fn()
+    sync()
+    ts[i] = (now() - t0) * 1e3
+  end
+  emit(name, "ms", median(ts))
+end
+do
+  local S, SEED = 4096, 1000
+  if opts.quick then S, SEED = 64, 64 elseif not on_gpu then S = 1024 end
+  e2e("e2e_seed_" .. SEED, REPS, function()
+    local x = cu.random.random({SEED, SEED}, F32)
+    return cu.dot(x, x):get()
+  end)
+  local x = cu.random.random({S, S}, F32)
+  e2e("e2e_softmax_" .. S, REPS, function()
+    local e = cu.exp(x - x:max(2, {keepdims = true}))
+    return e / e:sum(2, {keepdims = true})
+  end)
+  local u = cu.random.random({S, S}, F32)
+  local inner = {{2, -2}, {2, -2}}
+  e2e("e2e_stencil_" .. S, REPS, function()
+    u[inner] = (u[{{1, -3}, {2, -2}}] + u[{{3, -1}, {2, -2}}] + u[{{2, -2}, {1, -3}}]
+                + u[{{2, -2}, {3, -1}}]) * 0.25
+  end)
+  local w = cu.random.random({1000}, F32)
+  e2e("e2e_chain_1000", REPS, function()
+    local y = w
+    for _ = 1, 10 do y = y * 1.0001 + w end
+    return y:sum()
+  end)
+  x:free(); u:free(); w:free()
+  collectgarbage("collect")
+end
+
 do
   local x = cu.ones({1000}, F32)
   local y = cu.ones({1000}, F32)
