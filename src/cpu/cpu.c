@@ -8,7 +8,7 @@
 #include "cpu_internal.h"
 
 #define CA_CPU_ALIGN 64
-#define CA_CPU_HUGE_MIN ((size_t)2 << 20) /* a huge page */
+#define CA_CPU_HUGE_MIN ((size_t)4 << 20)
 
 /* be->ctx: a ca_cpu_ctx, the caller's. */
 
@@ -45,15 +45,14 @@ static ca_status cpu_alloc(ca_backend *be, size_t nbytes, void **ptr) {
   *ptr = NULL;
   if (c->hook.alloc) return hook_alloc(be, c, nbytes, ptr);
   size_t sz = block_size(nbytes);
-  /* From CA_CPU_HUGE_MIN, on a huge page's boundary, so that the whole block can be huge pages */
-  if (!sz || posix_memalign(&p, sz >= CA_CPU_HUGE_MIN ? CA_CPU_HUGE_MIN : CA_CPU_ALIGN, sz) != 0) {
+  if (!sz || posix_memalign(&p, CA_CPU_ALIGN, sz) != 0) {
     snprintf(be->errmsg, sizeof be->errmsg, "cpu: out of memory allocating %zu bytes", nbytes);
     return CA_ERR_NOMEM;
   }
 #ifdef MADV_HUGEPAGE
   /* Large blocks come fresh from mmap (glibc) and every 4 KiB page faults on first touch:
-   * ask for transparent huge pages, so a 64 MiB result takes 32 faults instead of 16384 (a
-   * 4 MB download took 2 ms of faults without). Advice only: where THP is off it does nothing. */
+   * ask for transparent huge pages, as NumPy does from 4 MiB, so a 64 MiB result takes 32
+   * faults instead of 16384. Advice only: where THP is off this does nothing. */
   if (sz >= CA_CPU_HUGE_MIN) {
     uintptr_t b = ((uintptr_t)p + 4095) & ~(uintptr_t)4095, e = ((uintptr_t)p + sz) & ~(uintptr_t)4095;
     if (e > b) (void)madvise((void *)b, e - b, MADV_HUGEPAGE);
