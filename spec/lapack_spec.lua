@@ -459,6 +459,13 @@ H.each_device("linalg.svd and svdvals", function()
     H.raises("svdvals: array type float16 is unsupported in linalg", cu.linalg.svdvals,
       cu.zeros({2, 2}, {dtype = "float16"}))
   end)
+  it("gives NaN for an infinity, as LAPACK's gesdd under NumPy does", function()
+    local a = cu.array({{1, 2}, {math.huge, 4}})
+    local s = cu.linalg.svdvals(a):totable()
+    assert.is_true(s[1] ~= s[1] and s[2] ~= s[2])
+    local n = cu.linalg.norm(a, "nuc")
+    assert.is_true(n ~= n)
+  end)
   it("does not converge for a NaN, as NumPy says", function()
     for _, dt in ipairs({"float32", "float64", "complex128"}) do
       local a = cu.array({{1, 2}, {3, 4}}):astype(dt)

@@ -13,8 +13,9 @@
  * dtypes as NumPy's linalg: float32 stays float32, float64, integers and bool give float64,
  * float16 raises. On a GPU, the calls that can fail (singular matrix, not positive definite,
  * no convergence) read the device's status, which is one synchronization. */
-#include <string.h>
+#include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include "core.h"
 
 /* ---- stacks of matrices ---------------------------------------------------------------- */
@@ -125,14 +126,36 @@ typedef ca_status (*la_entry)(ca_backend *be, const ca_lapack *l);
 
 /* Runs a factorization entry; `failure` (NumPy's LinAlgError text) is raised when the entry
  * reports one, NULL: the caller wants no report (and on a GPU no synchronization). */
-static void run(lua_State *L, ca_backend *be, la_entry fn, ca_lapack *l, const char *fname,
-                const char *failure) {
+static int run_info(lua_State *L, ca_backend *be, la_entry fn, ca_lapack *l, const char *fname,
+                    int want_info) {
   int info = 0;
-  l->info = failure ? &info : NULL;
+  l->info = want_info ? &info : NULL;
   if (!fn) ca_raisef(L, "%s: not supported on %s", fname, be->name);
   be->errmsg[0] = 0;
   CA_CHECK(L, be, fn(be, l), fname);
-  if (info > 0) ca_raisef(L, "%s: %s", fname, failure);
+  return info;
+}
+
+static void run(lua_State *L, ca_backend *be, la_entry fn, ca_lapack *l, const char *fname,
+                const char *failure) {
+  if (run_info(L, be, fn, l, fname, failure != NULL) > 0) ca_raisef(L, "%s: %s", fname, failure);
+}
+
+/* Whether the float or complex array a holds a NaN (read on the host: only a failed
+ * factorization asks). */
+static int holds_nan(lua_State *L, const ca_array *a) {
+  size_t nbytes = (size_t)a->size * ca_itemsize(a->dtype);
+  void *h = ca_newuserdata(L, nbytes ? nbytes : 1);
+  ca_read_host(L, a, h);
+  int single = ca_real_of(a->dtype) == CA_FLOAT32;
+  size_t n = nbytes / (single ? sizeof(float) : sizeof(double));
+  int found = 0;
+  for (size_t i = 0; i < n && !found; i++) {
+    double x = single ? (double)((const float *)h)[i] : ((const double *)h)[i];
+    found = x != x;
+  }
+  lua_pop(L, 1);
+  return found;
 }
 
 /* The batch dims of a stack: its dims but the last two. */
@@ -418,7 +441,17 @@ static int l_svd(lua_State *L) {
       l.b = mats_of(u);
       l.c = mats_of(vt);
     }
-    run(L, ca_be(a), ca_be(a)->gesvd, &l, fname, "SVD did not converge");
+    /* A NaN does not converge (NumPy's message); an infinity without one gives NaN, as LAPACK's
+     * gesdd gives it, where cuSOLVER's gesvd reports no convergence. (cuSOLVER does not report
+     * a NaN: linalg.lua's svd and svdvals look for one first.) */
+    if (run_info(L, ca_be(a), ca_be(a)->gesvd, &l, fname, 1) > 0) {
+      if (holds_nan(L, a)) ca_raisef(L, "%s: SVD did not converge", fname);
+      ca_fill(L, sv, NAN);
+      if (u) {
+        ca_fill(L, u, NAN);
+        ca_fill(L, vt, NAN);
+      }
+    }
   } else if (job == CA_SVD_FULL) {
     fill_identity(L, u);   /* no singular values: the full bases are the identities */
     fill_identity(L, vt);
