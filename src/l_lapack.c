@@ -173,6 +173,17 @@ static stack stack_of(const ca_array *a) {
   return s;
 }
 
+/* A binding's stack argument: the live array at idx, checked as a stack (of square matrices
+ * when `square`), with the dtype LAPACK computes it in (*dt) and its batch dims (*s). */
+static ca_array *stack_arg(lua_State *L, int idx, int square, const char *fname, int *dt,
+                          stack *s) {
+  ca_array *a = ca_check_arg(L, idx, fname);
+  check_stack(L, a, square, fname);
+  *dt = la_dtype(L, a, fname);
+  *s = stack_of(a);
+  return a;
+}
+
 static ca_lapack lapack_for(int dt, int64_t batch) {
   ca_lapack l;
   memset(&l, 0, sizeof l);
@@ -260,10 +271,9 @@ static int l_inv(lua_State *L) {
   static const char *const no_opts[] = {NULL};
   ca_opt_check(L, 2, "inv", no_opts);
   lua_settop(L, 1);
-  ca_array *a = ca_check_arg(L, 1, "inv");
-  check_stack(L, a, 1, "inv");
-  int dt = la_dtype(L, a, "inv");
-  stack s = stack_of(a);
+  int dt;
+  stack s;
+  ca_array *a = stack_arg(L, 1, 1, "inv", &dt, &s);
   int64_t n = a->shape[a->ndim - 1];
   if (a->size == 0) {
     push_new(L, a, dt, s.nb, s.bshape, 2, n, n);
@@ -291,10 +301,9 @@ static int l_cholesky(lua_State *L) {
   ca_opt_check(L, 2, "cholesky", opts);
   int upper = ca_opt_bool(L, 2, "upper", 0);
   lua_settop(L, 1);
-  ca_array *a = ca_check_arg(L, 1, "cholesky");
-  check_stack(L, a, 1, "cholesky");
-  int dt = la_dtype(L, a, "cholesky");
-  stack s = stack_of(a);
+  int dt;
+  stack s;
+  ca_array *a = stack_arg(L, 1, 1, "cholesky", &dt, &s);
   int64_t n = a->shape[a->ndim - 1];
   if (a->size == 0) {
     push_new(L, a, dt, s.nb, s.bshape, 2, n, n);
@@ -344,10 +353,9 @@ static int prim_option(lua_State *L, int idx, const char *prim, const char *cons
 static int l_lu(lua_State *L) {
   const char *fname = caller_name(L, "_lu");
   lua_settop(L, 2);
-  ca_array *a = ca_check_arg(L, 2, fname);
-  check_stack(L, a, 1, fname);
-  int dt = la_dtype(L, a, fname);
-  stack s = stack_of(a);
+  int dt;
+  stack s;
+  ca_array *a = stack_arg(L, 2, 1, fname, &dt, &s);
   int64_t n = a->shape[a->ndim - 1];
   ca_array *w = a->size ? push_work(L, a, dt, 0, s.nb, s.bshape)
                         : push_new(L, a, dt, s.nb, s.bshape, 2, n, n);   /* 3 */
@@ -369,10 +377,9 @@ static int l_qr(lua_State *L) {
   const char *fname = caller_name(L, "_qr");
   int qmode = prim_option(L, 3, "_qr", qmodes);
   lua_settop(L, 3);
-  ca_array *a = ca_check_arg(L, 2, fname);
-  check_stack(L, a, 0, fname);
-  int dt = la_dtype(L, a, fname);
-  stack s = stack_of(a);
+  int dt;
+  stack s;
+  ca_array *a = stack_arg(L, 2, 0, fname, &dt, &s);
   int64_t m = a->shape[a->ndim - 2], n = a->shape[a->ndim - 1], k = m < n ? m : n;
   ca_array *h = push_work(L, a, dt, 1, s.nb, s.bshape);                 /* 4: A, LAPACK's */
   ca_array *tau = push_new(L, a, dt, s.nb, s.bshape, 1, k, 0);          /* 5 */
@@ -415,10 +422,9 @@ static int l_svd(lua_State *L) {
   const char *fname = caller_name(L, "_svd");
   int job = prim_option(L, 3, "_svd", jobs);
   lua_settop(L, 3);
-  ca_array *a = ca_check_arg(L, 2, fname);
-  check_stack(L, a, 0, fname);
-  int dt = la_dtype(L, a, fname);
-  stack s = stack_of(a);
+  int dt;
+  stack s;
+  ca_array *a = stack_arg(L, 2, 0, fname, &dt, &s);
   int64_t m = a->shape[a->ndim - 2], n = a->shape[a->ndim - 1], k = m < n ? m : n;
   int tall = m >= n;
   int64_t R = tall ? m : n, C = k;              /* the problem the backend sees: R x C */
@@ -481,11 +487,10 @@ static int l_svd(lua_State *L) {
 static int l_eigh(lua_State *L) {
   const char *fname = caller_name(L, "_eigh");
   lua_settop(L, 4);
-  ca_array *a = ca_check_arg(L, 2, fname);
+  int dt;
+  stack s;
+  ca_array *a = stack_arg(L, 2, 1, fname, &dt, &s);
   int upper = lua_toboolean(L, 3), vectors = lua_toboolean(L, 4);
-  check_stack(L, a, 1, fname);
-  int dt = la_dtype(L, a, fname);
-  stack s = stack_of(a);
   int64_t n = a->shape[a->ndim - 1];
   ca_array *v = push_work(L, a, dt, 0, s.nb, s.bshape);                 /* 5: A^T, LAPACK's */
   ca_array *w = push_new(L, a, dt, s.nb, s.bshape, 1, n, 0);            /* 6 */
