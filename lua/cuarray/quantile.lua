@@ -101,7 +101,7 @@ end
 -- Shapes the per-q results (arrays keeping the reduced axis, size 1) as NumPy does: the q axis
 -- first unless q was a number, the reduced axis kept (keepdims) or dropped; a single value over
 -- all elements becomes a Lua value unless {array = true}.
-local function finish(a, results, single, axis, ax, opts)
+local function finish(fname, a, results, single, axis, ax, opts)
   local r
   if single then r = results[1] else r = core.stack(results) end
   local qax = single and 0 or 1
@@ -117,7 +117,7 @@ local function finish(a, results, single, axis, ax, opts)
   if r.ndim == 0 and not opts.keepdims and axis == nil and not opts.array and not opts.out then
     return r:item()
   end
-  if opts.out then return core._write_out(r, opts.out, "quantile") end
+  if opts.out then return core._write_out(r, opts.out, fname) end
   return r
 end
 
@@ -156,7 +156,7 @@ local function quantile_of(fname, scale)
       if hi ~= lo or t ~= 0 then r = lerp(A, slice(s, ax, hi + 1, hi + 1), t) end
       results[i] = propagate_nan(s, ax, r)
     end
-    return finish(a, results, single, axis, ax, opts)
+    return finish(fname, a, results, single, axis, ax, opts)
   end
 end
 
@@ -185,7 +185,7 @@ function M.median(a, axis, opts)
     r = core.mean(slice(s, ax, lo + 1, hi + 1), ax, {keepdims = true})
     r = propagate_nan(s, ax, r)
   end
-  return finish(a, {r}, true, axis, ax, opts)
+  return finish("median", a, {r}, true, axis, ax, opts)
 end
 
 -- ---- the NaN-skipping forms ----------------------------------------------------------------
@@ -248,7 +248,7 @@ local function nan_quantile_of(fname, scale)
       end
       results[i] = core.where(core.equal(cnt, 0), 0 / 0, r)
     end
-    return finish(a, results, single, axis, ax, opts)
+    return finish(fname, a, results, single, axis, ax, opts)
   end
 end
 
@@ -276,7 +276,7 @@ function M.nanmedian(a, axis, opts)
     local pair = core.concatenate({gather(s, ax, lo), gather(s, ax, hi)}, ax)
     r = core.where(core.equal(cnt, 0), 0 / 0, core.mean(pair, ax, {keepdims = true}))
   end
-  return finish(a, {r}, true, axis, ax, opts)
+  return finish("nanmedian", a, {r}, true, axis, ax, opts)
 end
 
 return M
