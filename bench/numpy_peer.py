@@ -73,6 +73,71 @@ emit("bincount_2p26_1024", ms=t(lambda: np.bincount(bi, minlength=1024)))
 emit("histogram_f32_2p26_256", ms=t(lambda: np.histogram(x, bins=256, range=(0, 1))))
 emit("median_f32_2p26", ms=t(lambda: np.median(x), reps=SLOW))
 emit("quantile_f32_2p24_q3", ms=t(lambda: np.percentile(x[: SN // 4], [25, 50, 75]), reps=SLOW))
+# Layouts, mixed dtypes, selection and scans (bench.lua's layout rows at its CPU sizes; 1-based
+# indices there are these 0-based ones).
+SQ, R, C, LB, IB = ((64, 64, 32, 12, 10) if QUICK else (2048, 2048, 1024, 22, 20))
+mq = rng.random((SQ, SQ), dtype=np.float32)
+emit(f"add_transposed_f32_{SQ}", ms=t(lambda: mq.T + mq))
+yl = rng.random((R, C), dtype=np.float32)
+emit(f"mean_axis0_f32_{R}x{C}", ms=t(lambda: yl.mean(axis=0)))
+emit(f"std_axis0_f32_{R}x{C}", ms=t(lambda: yl.std(axis=0)))
+emit(f"argmax_axis1_f32_{R}x{C}", ms=t(lambda: yl.argmax(axis=1)))
+emit(f"var_axis1_f32_{R}x{C}", ms=t(lambda: yl.var(axis=1)))
+z = rng.random(1 << LB, dtype=np.float32)
+emit(f"mask_select_f32_2p{LB}", ms=t(lambda: z[z > 0.5]))
+idx = rng.integers(0, 1 << LB, 1 << IB)
+emit(f"gather_f32_2p{IB}_of_2p{LB}", ms=t(lambda: z[idx]))
+vals = rng.random(1 << IB, dtype=np.float32)
+
+
+def scatter():
+    z[idx] = vals
+
+
+emit(f"scatter_f32_2p{IB}_into_2p{LB}", ms=t(scatter))
+emit(f"cumsum_f32_2p{LB}", ms=t(lambda: np.cumsum(z)))
+pi = rng.integers(0, 100, 1 << LB, dtype=np.int32)
+emit(f"add_i32_f32_2p{LB}", ms=t(lambda: pi + z))
+h16 = z.astype(np.float16)
+emit(f"add_f16_2p{LB}", ms=t(lambda: h16 + h16))
+# End to end (bench.lua's e2e rows at its CPU sizes): a whole script's time.
+ES, SEED = ((64, 64) if QUICK else (1024, 1000))
+
+
+def seed():
+    xs = rng.random((SEED, SEED), dtype=np.float32)
+    return np.dot(xs, xs).copy()
+
+
+emit(f"e2e_seed_{SEED}", ms=t(seed))
+xe = rng.random((ES, ES), dtype=np.float32)
+
+
+def softmax():
+    e = np.exp(xe - xe.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+emit(f"e2e_softmax_{ES}", ms=t(softmax))
+ue = rng.random((ES, ES), dtype=np.float32)
+
+
+def stencil():
+    ue[1:-1, 1:-1] = (ue[:-2, 1:-1] + ue[2:, 1:-1] + ue[1:-1, :-2] + ue[1:-1, 2:]) * 0.25
+
+
+emit(f"e2e_stencil_{ES}", ms=t(stencil))
+we = rng.random(1000, dtype=np.float32)
+
+
+def chain():
+    yc = we
+    for _ in range(10):
+        yc = yc * 1.0001 + we
+    return float(yc.sum())
+
+
+emit("e2e_chain_1000", ms=t(chain))
 x = np.ones(1000, dtype=np.float32); y = np.ones(1000, dtype=np.float32)
 for name, fn in (("tiny_add_us", lambda: x + y), ("tiny_sum_us", lambda: x.sum())):
     for _ in range(min(1000, LOOP)):
