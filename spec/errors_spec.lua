@@ -159,6 +159,7 @@ H.each_device("freed arrays", function()
     {"the array has been freed", function(a) return a:copy() end},
     {"the array has been freed", function(a) return a:get() end},
     {"the array has been freed", function(a) return #a end},
+    {"index assignment: the array has been freed", function(a) a[1.5] = 2 end},
     {"array: element [1] is an array that has been freed", function(a) return cu.array({a}) end},
     {"full: the fill value array has been freed", function(a) return cu.full(2, a) end},
     {"exp: option 'out': the array has been freed",

@@ -215,7 +215,7 @@ static int arr_newindex(lua_State *L) {
   if (lua_type(L, 2) == LUA_TSTRING)
     return ca_raisef(L, "cannot set attribute '%s' of an array%s", lua_tostring(L, 2),
                      string_key_hint(lua_tostring(L, 2)));
-  ca_check(L, 1);
+  ca_check_arg(L, 1, "index assignment"); /* the name ca_index_set raises in */
   return ca_index_set(L);
 }
 

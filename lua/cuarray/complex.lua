@@ -53,7 +53,10 @@ mt.__tostring = function(z)
   return "(" .. num(re) .. si .. "j)"
 end
 
+-- Lua 5.4 asks a complex value's __eq about any table it meets (cu == cu.j): only two complex
+-- values can be equal.
 mt.__eq = function(a, b)
+  if getmetatable(a) ~= mt or getmetatable(b) ~= mt then return false end
   return a[1] == b[1] and a[2] == b[2]
 end
 
