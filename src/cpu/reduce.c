@@ -16,10 +16,10 @@
  *            then the squared deviations from it.
  *   ranges   the two folds, then fin.
  * Float32 sums and float32/float64 max/min read contiguous runs straight from storage
- * (src/cpu/reduce_runs.h) with the results of the buffered path. Folds and ranges whose kept
- * inner dim is contiguous but whose reduced dims are not (a sum over axis 1 of a C-contiguous
- * matrix) fold a block of up to CA_CPU_BUFN outputs at once, one row of the block per reduced
- * element, so memory is read in order. */
+ * (src/cpu/reduce_runs.h) with the results of the buffered path. Folds, moments and ranges
+ * whose kept inner dim is contiguous but whose reduced dims are not (a sum over axis 1 of a
+ * C-contiguous matrix) fold a block of up to CA_CPU_BUFN outputs at once, one row of the block
+ * per reduced element, so memory is read in order. */
 #include "cpu_internal.h"
 #include "reduce_ops.h"
 #include "reduce_runs.h"
@@ -511,6 +511,33 @@ RED_INLINE void fold_block_d(const fold_d *f, const ca_reduction *r, const char 
   for (int64_t j = 0; j < kb; j++) res[j] = f->fin(res[j], f->skips ? cnt[j] : w.n);
 }
 
+/* The moments of a block: the means by fold_block_d, then the squared deviations from them,
+ * a row of the block at a time (rows read in order, as the folds' blocks read them). */
+RED_INLINE void moment_block_d(const moment_d *f, const ca_reduction *r, const char *p, int64_t kb,
+                               double *res) {
+  int idt = r->in.dtype;
+  int64_t isz = (int64_t)ca_itemsize(idt), cnt[CA_CPU_BUFN], off;
+  double mean[CA_CPU_BUFN], buf[CA_CPU_BUFN];
+  fold_block_d(&f->sum, r, p, kb, mean);
+  rows w;
+  rows_init(&w, r);
+  for (int64_t j = 0; j < kb; j++) {
+    res[j] = 0.0;
+    cnt[j] = 0;
+  }
+  while (rows_next(&w, &off)) {
+    const double *x = (const double *)ca_cpu_fetch(CA_CPU_D, buf, idt, p + off * isz, 1, kb);
+    for (int64_t j = 0; j < kb; j++) {
+      if (f->sum.skip(x[j])) continue;
+      double e = x[j] - mean[j];
+      res[j] += e * e;
+      cnt[j]++;
+    }
+  }
+  for (int64_t j = 0; j < kb; j++)
+    res[j] = f->fin(res[j], (double)(f->sum.skips ? cnt[j] : w.n), r->ddof);
+}
+
 RED_INLINE void fold_block_i(const fold_i *f, const ca_reduction *r, const char *p, int64_t kb,
                              ca_i *res) {
   int idt = r->in.dtype;
@@ -663,6 +690,17 @@ RED_INLINE void arg_reduce_i(const arg_i *f, const ca_reduction *r) {
 RED_INLINE void moment_reduce_d(const moment_d *f, const ca_reduction *r) {
   const char *p;
   char *q;
+  if (columns_fit(r)) {
+    double res[CA_CPU_BUFN];
+    int64_t kb, os = r->out.strides[r->nout - 1];
+    blocks b;
+    blocks_init(&b, r);
+    while (blocks_next(&b, &p, &q, &kb)) {
+      moment_block_d(f, r, p, kb, res);
+      ca_cpu_store(CA_CPU_D, res, r->out.dtype, q, os, kb);
+    }
+    return;
+  }
   red_walk w;
   outputs o;
   walk_init(&w, r);
