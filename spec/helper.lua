@@ -104,13 +104,26 @@ function H.raises(fragment, fn, ...)
   end
 end
 
+-- The whole file at path, as bytes.
+function H.read_file(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+-- Writes the string s (bytes) as the file at path.
+function H.write_file(path, s)
+  local f = assert(io.open(path, "wb"))
+  f:write(s)
+  f:close()
+end
+
 -- Writes `code` to a temporary file (named with `ext`), runs `command <file> [args]` in a
 -- shell and returns what it printed (stdout and stderr).
 function H.run_code(command, code, ext, args)
   local path = os.tmpname() .. (ext or "")
-  local f = assert(io.open(path, "wb"))
-  f:write(code)
-  f:close()
+  H.write_file(path, code)
   local p = assert(io.popen(("%s %s %s 2>&1"):format(command, path, args or "")))
   local out = p:read("*a")
   p:close()

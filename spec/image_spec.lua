@@ -51,18 +51,8 @@ for path in sys.argv[1:]:
 
 local function tmp(ext) return os.tmpname() .. (ext or "") end
 
-local function write_file(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
-
-local function read_file(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local write_file = H.write_file
+local read_file = H.read_file
 
 local function hex(s)
   return (s:gsub(".", function(c) return ("%02x"):format(c:byte()) end))

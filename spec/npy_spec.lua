@@ -6,18 +6,8 @@ local H = require "helper"
 
 local function tmp(ext) return os.tmpname() .. ext end
 
-local function write_file(path, bytes)
-  local f = assert(io.open(path, "wb"))
-  f:write(bytes)
-  f:close()
-end
-
-local function read_file(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local write_file = H.write_file
+local read_file = H.read_file
 
 local function le(n, bytes)
   local t = {}

@@ -3,12 +3,7 @@
 local cu = require "cuarray"
 local H = require "helper"
 
-local function bytes(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local bytes = H.read_file
 
 H.each_device("savez_compressed", function()
   local path

@@ -3,18 +3,8 @@
 local cu = require "cuarray"
 local H = require "helper"
 
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
-local function spit(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
+local slurp = H.read_file
+local spit = H.write_file
 
 H.each_device("savetxt and loadtxt", function()
   local path
