@@ -196,9 +196,8 @@ for _, dt in ipairs(cu.dtypes) do
 end
 
 describe("bytes against NumPy", function()
-  local python = "/usr/bin/python3"
-  local ok = os.execute(python .. " -c 'import numpy' >/dev/null 2>&1")
-  if not (ok == true or ok == 0) then
+  local python = H.python
+  if not H.have_numpy() then
     pending("NumPy is not installed at " .. python)
     return
   end

@@ -104,6 +104,18 @@ function H.raises(fragment, fn, ...)
   end
 end
 
+-- Debian's Python, with NumPy, for the cross-checks against NumPy; H.have_numpy() says whether
+-- NumPy is there (asked once).
+H.python = "/usr/bin/python3"
+local numpy_here
+function H.have_numpy()
+  if numpy_here == nil then
+    local ok = os.execute(H.python .. " -c 'import numpy' >/dev/null 2>&1")
+    numpy_here = ok == true or ok == 0
+  end
+  return numpy_here
+end
+
 -- The whole file at path, as bytes.
 function H.read_file(path)
   local f = assert(io.open(path, "rb"))

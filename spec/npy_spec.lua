@@ -214,11 +214,7 @@ end)
 
 -- ---- NumPy cross-checks ------------------------------------------------------------------
 
-local python = "/usr/bin/python3"
-local function have_numpy()
-  local ok = os.execute(python .. " -c 'import numpy' >/dev/null 2>&1")
-  return ok == true or ok == 0
-end
+local python, have_numpy = H.python, H.have_numpy
 
 local function py(code) return H.run_code(python, code, ".py") end
 

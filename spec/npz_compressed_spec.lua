@@ -44,11 +44,7 @@ H.each_device("savez_compressed", function()
   end)
 end)
 
-local python = "/usr/bin/python3"
-local function have_numpy()
-  local ok = os.execute(python .. " -c 'import numpy' >/dev/null 2>&1")
-  return ok == true or ok == 0
-end
+local python, have_numpy = H.python, H.have_numpy
 
 describe("savez_compressed and NumPy", function()
   if not have_numpy() or not cu.show_config({mode = "dicts"}).zlib then
