@@ -6,8 +6,12 @@
  *    PyTorch's cuSOLVER path); a stack of small ones (n < 512 and batch * 65536 >= n^2, the
  *    union of PyTorch's and CuPy's rules) goes to cublas<t>getrfBatched/getrsBatched in one
  *    call each, as CuPy's batched solve does.
- *  - Cholesky: cusolverDnXpotrf looped (PyTorch's: CuPy's legacy potrf with the upper triangle
- *    is 2.4x slower at 4096), potrfBatched for stacks of n <= 256 (PyTorch's batched route).
+ *  - Cholesky: the legacy <t>potrf looped, with the workspace <t>potrf_bufferSize gives (CuPy's
+ *    call). On the H200 at 4096, cusolverDnXpotrf (PyTorch's, and ours before) ran the same
+ *    kernels with the same kernel times, yet took 4.5 ms a call against CuPy's 1.9 ms, in
+ *    float32 and float64 alike: the difference is outside the kernels. Xpotrf stays for
+ *    matrices of 2^31 elements or more, which the legacy entry's int sizes may not address;
+ *    potrfBatched for stacks of n <= 256 (PyTorch's batched route).
  *  - QR: Xgeqrf, then the legacy <t>orgqr (no 64-bit orgqr exists), looped, as both peers.
  *  - Symmetric eigen: Xsyevd looped (both peers' routine for large matrices); stacks of
  *    n <= 512 in one XsyevBatched call (packed, as it needs), which CuPy's batched eigh is far
@@ -245,6 +249,19 @@ cublasStatus_t getrs_batched(cublasHandle_t h, int dt, cublasOperation_t tr, int
                              info, batch);
 }
 
+cusolverStatus_t potrf_size(cusolverDnHandle_t h, int dt, cublasFillMode_t uplo, int n, char *a,
+                            int lda, int *lwork) {
+  if (dt == CA_FLOAT32) return cusolverDnSpotrf_bufferSize(h, uplo, n, (float *)a, lda, lwork);
+  return cusolverDnDpotrf_bufferSize(h, uplo, n, (double *)a, lda, lwork);
+}
+
+cusolverStatus_t potrf(cusolverDnHandle_t h, int dt, cublasFillMode_t uplo, int n, char *a, int lda,
+                       void *work, int lwork, int *info) {
+  if (dt == CA_FLOAT32)
+    return cusolverDnSpotrf(h, uplo, n, (float *)a, lda, (float *)work, lwork, info);
+  return cusolverDnDpotrf(h, uplo, n, (double *)a, lda, (double *)work, lwork, info);
+}
+
 } /* namespace */
 
 /* ---- LU ---------------------------------------------------------------------------------------- */
@@ -365,6 +382,15 @@ extern "C" ca_status cu_potrf(ca_backend *be, const ca_lapack *l) {
     else
       SOLVER("cusolverDnDpotrfBatched", cusolverDnDpotrfBatched(h, uplo, (int)n, (double **)ptrs,
                                                                 (int)l->a.ld, dinfo, (int)l->batch));
+  } else if (fits_int(n) && fits_int(l->a.ld) && l->a.ld * n <= INT_MAX) {
+    int lwork = 0;
+    void *work;
+    SOLVER("cusolverDn<t>potrf_bufferSize",
+           potrf_size(h, l->dtype, uplo, (int)n, l->a.data, (int)l->a.ld, &lwork));
+    TRY(ws_dev(&w, isz * (size_t)lwork, &work));
+    for (int64_t p = 0; p < l->batch; p++)
+      SOLVER("cusolverDn<t>potrf", potrf(h, l->dtype, uplo, (int)n, at(l->a, p, isz),
+                                         (int)l->a.ld, work, lwork, dinfo + p));
   } else {
     void *dwork, *hwork;
     cusolverDnParams_t prm = (cusolverDnParams_t)params;
