@@ -20,6 +20,8 @@
  *    the Jacobi <t>gesvdj (PyTorch's, the faster peer in float64); stacks of matrices up to
  *    32 x 32 use gesvdjBatched (both peers). gesvdj returns V: it is transposed into V^T. A
  *    gesvdj that does not converge reports info > 0 (PyTorch instead reruns gesvd on a copy).
+ *    A matrix holding a NaN reports info > 0 too, from a scan before the factorization (LAPACK
+ *    refuses a NaN and NumPy raises; cuSOLVER need not say anything).
  *  - General eigen: Xgeev looped (PyTorch's; CuPy has no eig), right vectors only.
  *
  * Workspaces come from the stream-ordered pool; host workspaces (the 64-bit API may ask for
@@ -142,6 +144,18 @@ __global__ void k_zero_triangle(T *a, int64_t n, int64_t ld, int64_t bs, int upp
        i += (int64_t)gridDim.x * blockDim.x) {
     int64_t p = i / (n * n), r = i % (n * n), col = r / n, row = r % n;
     if (upper ? row > col : row < col) a[p * bs + row + col * ld] = 0;
+  }
+}
+
+/* flag[p] = 1 for each problem p whose rows x cols matrix holds a NaN. */
+template <class T>
+__global__ void k_flag_nan(int *flag, const T *a, int64_t rows, int64_t cols, int64_t ld,
+                           int64_t bs, int64_t total) {
+  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total;
+       i += (int64_t)gridDim.x * blockDim.x) {
+    int64_t p = i / (rows * cols), r = i % (rows * cols), col = r / rows, row = r % rows;
+    T x = a[p * bs + row + col * ld];
+    if (x != x) flag[p] = 1;
   }
 }
 
@@ -617,6 +631,21 @@ ca_status store_vt(ca_backend *be, const ca_lapack *l, const char *v) {
   return cu_check_launch(be, "svd V^T");
 }
 
+/* flag[p] = 1 where problem p's matrix holds a NaN: LAPACK reports one (NumPy's "SVD did not
+ * converge"), where cuSOLVER's routines may return without a word. */
+ca_status flag_nan(ca_backend *be, const ca_lapack *l, int *flag) {
+  int64_t total = l->batch * l->m * l->n;
+  unsigned g = grid_for(be, total);
+  cudaStream_t s = cu_stream(be);
+  if (l->dtype == CA_FLOAT32)
+    k_flag_nan<float><<<g, 256, 0, s>>>(flag, (const float *)l->a.data, l->m, l->n, l->a.ld,
+                                        l->a.bs, total);
+  else
+    k_flag_nan<double><<<g, 256, 0, s>>>(flag, (const double *)l->a.data, l->m, l->n, l->a.ld,
+                                         l->a.bs, total);
+  return cu_check_launch(be, "svd NaN check");
+}
+
 /* QR iteration (<t>gesvd), float32's route: U and V^T straight into the caller's. */
 ca_status svd_qr(ca_backend *be, ws *w, const ca_lapack *l, int *dinfo) {
   ca_status st = CA_OK;
@@ -712,7 +741,10 @@ extern "C" ca_status cu_gesvd(ca_backend *be, const ca_lapack *l) {
   ws w = {be, {NULL}, 0, NULL};
   int *dinfo = NULL;
   gesvdjInfo_t gp = NULL;
-  TRY(zeroed_info(&w, l->batch, &dinfo));
+  /* the routines' statuses, then with a report asked for the NaN flags, read in that order */
+  int64_t ninfo = l->info ? 2 * l->batch : l->batch;
+  TRY(zeroed_info(&w, ninfo, &dinfo));
+  if (l->info) TRY(flag_nan(be, l, dinfo + l->batch));
   if (jacobi_batched_fits(l) || l->dtype == CA_FLOAT64) {
     SOLVER("cusolverDnCreateGesvdjInfo", cusolverDnCreateGesvdjInfo(&gp));
     if (jacobi_batched_fits(l)) TRY(svd_jacobi_batched(be, &w, l, dinfo, gp));
@@ -720,7 +752,7 @@ extern "C" ca_status cu_gesvd(ca_backend *be, const ca_lapack *l) {
   } else {
     TRY(svd_qr(be, &w, l, dinfo));
   }
-  if (l->info) TRY(read_info(be, dinfo, l->batch, l->info));
+  if (l->info) TRY(read_info(be, dinfo, ninfo, l->info));
 done:
   ws_free(&w);
   if (gp) cusolverDnDestroyGesvdjInfo(gp);

@@ -474,6 +474,18 @@ H.each_device("linalg.svd and svdvals", function()
       H.raises("svdvals: SVD did not converge", cu.linalg.svdvals, a)
     end
   end)
+  it("does not converge for a NaN in the compositions over the SVD, and in one of a stack", function()
+    local a = cu.array({{1, 2}, {3, 4}}, {dtype = "float64"})
+    a[{2, 1}] = 0 / 0
+    H.raises("norm: SVD did not converge", cu.linalg.norm, a, "nuc")
+    H.raises("norm: SVD did not converge", cu.linalg.norm, a, 2)
+    H.raises("cond: SVD did not converge", cu.linalg.cond, a)
+    H.raises("matrix_rank: SVD did not converge", cu.linalg.matrix_rank, a)
+    H.raises("pinv: SVD did not converge", cu.linalg.pinv, a)
+    local stack = cu.stack({cu.eye(2), a, cu.eye(2)})
+    H.raises("svd: SVD did not converge", cu.linalg.svd, stack)
+    H.raises("svdvals: SVD did not converge", cu.linalg.svdvals, stack:astype("float32"))
+  end)
 end)
 
 H.each_device("linalg.eigh and eigvalsh", function()
