@@ -112,6 +112,12 @@ ca_status ws_host(ws *w, size_t bytes, void **p) {
   return CA_OK;
 }
 
+/* The device and host workspaces a 64-bit entry's bufferSize query asked for. */
+ca_status ws_query(ws *w, size_t dbytes, size_t hbytes, void **dwork, void **hwork) {
+  ca_status st = ws_dev(w, dbytes, dwork);
+  return st == CA_OK ? ws_host(w, hbytes, hwork) : st;
+}
+
 void ws_free(ws *w) {
   if (w->host) { /* the queued calls may still read it */
     if (cudaStreamSynchronize(cu_stream(w->be)) != cudaSuccess) (void)cudaGetLastError();
@@ -222,6 +228,28 @@ ca_status zeroed_info(ws *w, int64_t n, int **dinfo) {
   return err == cudaSuccess ? CA_OK : cu_fail(w->be, "cudaMemsetAsync", err);
 }
 
+/* What every entry holds: its scratch, and `ninfo` device statuses, zeroed on the stream. */
+struct frame {
+  ws w;
+  int *dinfo;
+  int64_t ninfo;
+};
+
+ca_status frame_open(ca_backend *be, frame *f, int64_t ninfo) {
+  f->w = ws{be, {NULL}, 0, NULL};
+  f->dinfo = NULL;
+  f->ninfo = ninfo;
+  return zeroed_info(&f->w, ninfo, &f->dinfo);
+}
+
+/* An entry's end: the statuses into l->info when the caller asks and nothing failed (one
+ * synchronization), and the scratch freed. Returns the entry's status. */
+ca_status frame_close(frame *f, const ca_lapack *l, ca_status st) {
+  if (st == CA_OK && l->info) st = read_info(f->w.be, f->dinfo, f->ninfo, l->info);
+  ws_free(&f->w);
+  return st;
+}
+
 ca_status check_dtype(ca_backend *be, const ca_lapack *l) {
   if (l->dtype == CA_FLOAT32 || l->dtype == CA_FLOAT64) return CA_OK;
   return cu_fail_msg(be, CA_ERR_UNSUPPORTED, "the cuSOLVER entries take float32 and float64");
@@ -276,6 +304,24 @@ cusolverStatus_t potrf(cusolverDnHandle_t h, int dt, cublasFillMode_t uplo, int 
   return cusolverDnDpotrf(h, uplo, n, (double *)a, lda, (double *)work, lwork, info);
 }
 
+cusolverStatus_t orgqr_size(cusolverDnHandle_t h, int dt, int m, int n, int k, const char *a,
+                            int lda, const char *tau, int *lwork) {
+  if (dt == CA_FLOAT32)
+    return cusolverDnSorgqr_bufferSize(h, m, n, k, (const float *)a, lda, (const float *)tau,
+                                       lwork);
+  return cusolverDnDorgqr_bufferSize(h, m, n, k, (const double *)a, lda, (const double *)tau,
+                                     lwork);
+}
+
+cusolverStatus_t orgqr(cusolverDnHandle_t h, int dt, int m, int n, int k, char *a, int lda,
+                       const char *tau, void *work, int lwork, int *info) {
+  if (dt == CA_FLOAT32)
+    return cusolverDnSorgqr(h, m, n, k, (float *)a, lda, (const float *)tau, (float *)work, lwork,
+                            info);
+  return cusolverDnDorgqr(h, m, n, k, (double *)a, lda, (const double *)tau, (double *)work, lwork,
+                          info);
+}
+
 } /* namespace */
 
 /* ---- LU ---------------------------------------------------------------------------------------- */
@@ -303,8 +349,7 @@ static ca_status lu_factor(ca_backend *be, ws *w, const ca_lapack *l, int **piv3
     size_t db = 0, hb = 0;
     SOLVER("cusolverDnXgetrf_bufferSize",
            cusolverDnXgetrf_bufferSize(h, prm, n, n, t, l->a.data, l->a.ld, t, &db, &hb));
-    TRY(ws_dev(w, db, &dwork));
-    TRY(ws_host(w, hb, &hwork));
+    TRY(ws_query(w, db, hb, &dwork, &hwork));
     for (int64_t p = 0; p < l->batch; p++)
       SOLVER("cusolverDnXgetrf", cusolverDnXgetrf(h, prm, n, n, t, at(l->a, p, isz), l->a.ld,
                                                   piv64 + p * pbs, t, dwork, db, hwork, hb,
@@ -317,40 +362,38 @@ done:
 extern "C" ca_status cu_getrf(ca_backend *be, const ca_lapack *l) {
   ca_status st = check_dtype(be, l);
   if (st != CA_OK) return st;
-  ws w = {be, {NULL}, 0, NULL};
-  int *dinfo = NULL, *piv32 = NULL;
+  frame f;
+  int *piv32 = NULL;
   char **aptrs = NULL;
-  TRY(zeroed_info(&w, l->batch, &dinfo));
-  TRY(lu_factor(be, &w, l, &piv32, (int64_t *)l->v.data, l->v.bs, dinfo, &aptrs));
+  TRY(frame_open(be, &f, l->batch));
+  TRY(lu_factor(be, &f.w, l, &piv32, (int64_t *)l->v.data, l->v.bs, f.dinfo, &aptrs));
   if (piv32) {
     int64_t total = l->n * l->batch;
     k_widen<<<grid_for(be, total), 256, 0, cu_stream(be)>>>((int64_t *)l->v.data, l->v.bs, piv32,
                                                             l->n, total);
     TRY(cu_check_launch(be, "getrf pivots"));
   }
-  if (l->info) TRY(read_info(be, dinfo, l->batch, l->info));
 done:
-  ws_free(&w);
-  return st;
+  return frame_close(&f, l, st);
 }
 
 extern "C" ca_status cu_gesv(ca_backend *be, const ca_lapack *l) {
   ca_status st = check_dtype(be, l);
   if (st != CA_OK) return st;
-  ws w = {be, {NULL}, 0, NULL};
+  frame f;
   size_t isz = ca_itemsize(l->dtype);
-  int *dinfo = NULL, *piv32 = NULL;
+  int *piv32 = NULL;
   int64_t *piv64 = NULL;
   char **aptrs = NULL, **bptrs = NULL;
   cublasOperation_t tr = l->trans ? CUBLAS_OP_T : CUBLAS_OP_N;
-  TRY(zeroed_info(&w, l->batch, &dinfo));
-  if (!batched_lu(l)) TRY(ws_dev(&w, sizeof(int64_t) * (size_t)(l->n * l->batch), (void **)&piv64));
-  TRY(lu_factor(be, &w, l, &piv32, piv64, l->n, dinfo, &aptrs));
+  TRY(frame_open(be, &f, l->batch));
+  if (!batched_lu(l)) TRY(ws_dev(&f.w, sizeof(int64_t) * (size_t)(l->n * l->batch), (void **)&piv64));
+  TRY(lu_factor(be, &f.w, l, &piv32, piv64, l->n, f.dinfo, &aptrs));
   if (piv32) {
     int hinfo = 0;
     cublasHandle_t h = (cublasHandle_t)cu_cublas(be);
     if (!h) TRY(CA_ERR_DEVICE);
-    TRY(make_ptrs(be, &w, &l->b, isz, l->batch, &bptrs));
+    TRY(make_ptrs(be, &f.w, &l->b, isz, l->batch, &bptrs));
     BLAS("cublas<t>getrsBatched", getrs_batched(h, l->dtype, tr, (int)l->n, (int)l->k, aptrs,
                                                 (int)l->a.ld, piv32, bptrs, (int)l->b.ld, &hinfo,
                                                 (int)l->batch));
@@ -361,16 +404,14 @@ extern "C" ca_status cu_gesv(ca_backend *be, const ca_lapack *l) {
     cusolverDnHandle_t h = (cusolverDnHandle_t)cu_cusolver(be, &params);
     if (!h) TRY(CA_ERR_DEVICE);
     cudaDataType t = cuda_type(l->dtype);
-    TRY(ws_dev(&w, sizeof(int), (void **)&rinfo));
+    TRY(ws_dev(&f.w, sizeof(int), (void **)&rinfo));
     for (int64_t p = 0; p < l->batch; p++)
       SOLVER("cusolverDnXgetrs",
              cusolverDnXgetrs(h, (cusolverDnParams_t)params, tr, l->n, l->k, t, at(l->a, p, isz),
                               l->a.ld, piv64 + p * l->n, t, at(l->b, p, isz), l->b.ld, rinfo));
   }
-  if (l->info) TRY(read_info(be, dinfo, l->batch, l->info));
 done:
-  ws_free(&w);
-  return st;
+  return frame_close(&f, l, st);
 }
 
 /* ---- Cholesky ---------------------------------------------------------------------------------- */
@@ -378,33 +419,32 @@ done:
 extern "C" ca_status cu_potrf(ca_backend *be, const ca_lapack *l) {
   ca_status st = check_dtype(be, l);
   if (st != CA_OK) return st;
-  ws w = {be, {NULL}, 0, NULL};
+  frame f;
   size_t isz = ca_itemsize(l->dtype);
   int64_t n = l->n;
-  int *dinfo = NULL;
   void *params = NULL;
   cublasFillMode_t uplo = l->upper ? CUBLAS_FILL_MODE_UPPER : CUBLAS_FILL_MODE_LOWER;
   cusolverDnHandle_t h = (cusolverDnHandle_t)cu_cusolver(be, &params);
   if (!h) return CA_ERR_DEVICE;
-  TRY(zeroed_info(&w, l->batch, &dinfo));
+  TRY(frame_open(be, &f, l->batch));
   if (l->batch > 1 && n <= 256 && fits_int(l->batch) && fits_int(l->a.ld)) {
     char **ptrs = NULL;
-    TRY(make_ptrs(be, &w, &l->a, isz, l->batch, &ptrs));
+    TRY(make_ptrs(be, &f.w, &l->a, isz, l->batch, &ptrs));
     if (l->dtype == CA_FLOAT32)
       SOLVER("cusolverDnSpotrfBatched", cusolverDnSpotrfBatched(h, uplo, (int)n, (float **)ptrs,
-                                                                (int)l->a.ld, dinfo, (int)l->batch));
+                                                                (int)l->a.ld, f.dinfo, (int)l->batch));
     else
       SOLVER("cusolverDnDpotrfBatched", cusolverDnDpotrfBatched(h, uplo, (int)n, (double **)ptrs,
-                                                                (int)l->a.ld, dinfo, (int)l->batch));
+                                                                (int)l->a.ld, f.dinfo, (int)l->batch));
   } else if (fits_int(n) && fits_int(l->a.ld) && l->a.ld * n <= INT_MAX) {
     int lwork = 0;
     void *work;
     SOLVER("cusolverDn<t>potrf_bufferSize",
            potrf_size(h, l->dtype, uplo, (int)n, l->a.data, (int)l->a.ld, &lwork));
-    TRY(ws_dev(&w, isz * (size_t)lwork, &work));
+    TRY(ws_dev(&f.w, isz * (size_t)lwork, &work));
     for (int64_t p = 0; p < l->batch; p++)
       SOLVER("cusolverDn<t>potrf", potrf(h, l->dtype, uplo, (int)n, at(l->a, p, isz),
-                                         (int)l->a.ld, work, lwork, dinfo + p));
+                                         (int)l->a.ld, work, lwork, f.dinfo + p));
   } else {
     void *dwork, *hwork;
     cusolverDnParams_t prm = (cusolverDnParams_t)params;
@@ -412,11 +452,10 @@ extern "C" ca_status cu_potrf(ca_backend *be, const ca_lapack *l) {
     size_t db = 0, hb = 0;
     SOLVER("cusolverDnXpotrf_bufferSize",
            cusolverDnXpotrf_bufferSize(h, prm, uplo, n, t, l->a.data, l->a.ld, t, &db, &hb));
-    TRY(ws_dev(&w, db, &dwork));
-    TRY(ws_host(&w, hb, &hwork));
+    TRY(ws_query(&f.w, db, hb, &dwork, &hwork));
     for (int64_t p = 0; p < l->batch; p++)
       SOLVER("cusolverDnXpotrf", cusolverDnXpotrf(h, prm, uplo, n, t, at(l->a, p, isz), l->a.ld,
-                                                  t, dwork, db, hwork, hb, dinfo + p));
+                                                  t, dwork, db, hwork, hb, f.dinfo + p));
   }
   {
     int64_t total = l->batch * n * n;
@@ -429,10 +468,8 @@ extern "C" ca_status cu_potrf(ca_backend *be, const ca_lapack *l) {
                                                 total);
     TRY(cu_check_launch(be, "potrf triangle"));
   }
-  if (l->info) TRY(read_info(be, dinfo, l->batch, l->info));
 done:
-  ws_free(&w);
-  return st;
+  return frame_close(&f, l, st);
 }
 
 /* ---- QR ---------------------------------------------------------------------------------------- */
@@ -440,28 +477,24 @@ done:
 extern "C" ca_status cu_geqrf(ca_backend *be, const ca_lapack *l) {
   ca_status st = check_dtype(be, l);
   if (st != CA_OK) return st;
-  ws w = {be, {NULL}, 0, NULL};
+  frame f;
   size_t isz = ca_itemsize(l->dtype);
   void *params = NULL, *dwork, *hwork;
-  int *dinfo = NULL;
   size_t db = 0, hb = 0;
   cudaDataType t = cuda_type(l->dtype);
   cusolverDnHandle_t h = (cusolverDnHandle_t)cu_cusolver(be, &params);
   if (!h) return CA_ERR_DEVICE;
   cusolverDnParams_t prm = (cusolverDnParams_t)params;
-  TRY(zeroed_info(&w, 1, &dinfo));
+  TRY(frame_open(be, &f, 1));
   SOLVER("cusolverDnXgeqrf_bufferSize",
          cusolverDnXgeqrf_bufferSize(h, prm, l->m, l->n, t, l->a.data, l->a.ld, t, l->v.data, t, &db,
                                      &hb));
-  TRY(ws_dev(&w, db, &dwork));
-  TRY(ws_host(&w, hb, &hwork));
+  TRY(ws_query(&f.w, db, hb, &dwork, &hwork));
   for (int64_t p = 0; p < l->batch; p++)
     SOLVER("cusolverDnXgeqrf", cusolverDnXgeqrf(h, prm, l->m, l->n, t, at(l->a, p, isz), l->a.ld,
-                                                t, at(l->v, p, isz), t, dwork, db, hwork, hb, dinfo));
-  if (l->info) TRY(read_info(be, dinfo, 1, l->info));
+                                                t, at(l->v, p, isz), t, dwork, db, hwork, hb, f.dinfo));
 done:
-  ws_free(&w);
-  return st;
+  return frame_close(&f, l, st);
 }
 
 extern "C" ca_status cu_orgqr(ca_backend *be, const ca_lapack *l) {
@@ -469,37 +502,21 @@ extern "C" ca_status cu_orgqr(ca_backend *be, const ca_lapack *l) {
   if (st != CA_OK) return st;
   if (!fits_int(l->m) || !fits_int(l->n) || !fits_int(l->k) || !fits_int(l->a.ld))
     return too_large(be, "orgqr");
-  ws w = {be, {NULL}, 0, NULL};
+  frame f;
   size_t isz = ca_itemsize(l->dtype);
   int m = (int)l->m, n = (int)l->n, k = (int)l->k, lda = (int)l->a.ld, lwork = 0;
-  int *dinfo = NULL;
   void *work;
   cusolverDnHandle_t h = (cusolverDnHandle_t)cu_cusolver(be, NULL);
   if (!h) return CA_ERR_DEVICE;
-  TRY(zeroed_info(&w, 1, &dinfo));
-  if (l->dtype == CA_FLOAT32)
-    SOLVER("cusolverDnSorgqr_bufferSize",
-           cusolverDnSorgqr_bufferSize(h, m, n, k, (const float *)l->a.data, lda,
-                                       (const float *)l->v.data, &lwork));
-  else
-    SOLVER("cusolverDnDorgqr_bufferSize",
-           cusolverDnDorgqr_bufferSize(h, m, n, k, (const double *)l->a.data, lda,
-                                       (const double *)l->v.data, &lwork));
-  TRY(ws_dev(&w, isz * (size_t)lwork, &work));
-  for (int64_t p = 0; p < l->batch; p++) {
-    if (l->dtype == CA_FLOAT32)
-      SOLVER("cusolverDnSorgqr", cusolverDnSorgqr(h, m, n, k, (float *)at(l->a, p, isz), lda,
-                                                  (const float *)at(l->v, p, isz), (float *)work,
-                                                  lwork, dinfo));
-    else
-      SOLVER("cusolverDnDorgqr", cusolverDnDorgqr(h, m, n, k, (double *)at(l->a, p, isz), lda,
-                                                  (const double *)at(l->v, p, isz), (double *)work,
-                                                  lwork, dinfo));
-  }
-  if (l->info) TRY(read_info(be, dinfo, 1, l->info));
+  TRY(frame_open(be, &f, 1));
+  SOLVER("cusolverDn<t>orgqr_bufferSize",
+         orgqr_size(h, l->dtype, m, n, k, l->a.data, lda, l->v.data, &lwork));
+  TRY(ws_dev(&f.w, isz * (size_t)lwork, &work));
+  for (int64_t p = 0; p < l->batch; p++)
+    SOLVER("cusolverDn<t>orgqr", orgqr(h, l->dtype, m, n, k, at(l->a, p, isz), lda,
+                                       at(l->v, p, isz), work, lwork, f.dinfo));
 done:
-  ws_free(&w);
-  return st;
+  return frame_close(&f, l, st);
 }
 
 /* ---- symmetric eigenproblems ----------------------------------------------------------------- */
@@ -507,11 +524,10 @@ done:
 extern "C" ca_status cu_syevd(ca_backend *be, const ca_lapack *l) {
   ca_status st = check_dtype(be, l);
   if (st != CA_OK) return st;
-  ws w = {be, {NULL}, 0, NULL};
+  frame f;
   size_t isz = ca_itemsize(l->dtype);
   int64_t n = l->n;
   void *params = NULL, *dwork, *hwork;
-  int *dinfo = NULL;
   size_t db = 0, hb = 0;
   cudaDataType t = cuda_type(l->dtype);
   cusolverEigMode_t jobz = l->job ? CUSOLVER_EIG_MODE_VECTOR : CUSOLVER_EIG_MODE_NOVECTOR;
@@ -519,7 +535,7 @@ extern "C" ca_status cu_syevd(ca_backend *be, const ca_lapack *l) {
   cusolverDnHandle_t h = (cusolverDnHandle_t)cu_cusolver(be, &params);
   if (!h) return CA_ERR_DEVICE;
   cusolverDnParams_t prm = (cusolverDnParams_t)params;
-  TRY(zeroed_info(&w, l->batch, &dinfo));
+  TRY(frame_open(be, &f, l->batch));
   if (l->batch > 1 && n <= 512 && l->a.bs == l->a.ld * n && l->v.bs == n) {
     /* packed stacks in one call; it takes at most 2^31 - 1 elements per call */
     int64_t chunk = (int64_t)INT_MAX / (n * l->a.ld);
@@ -527,29 +543,25 @@ extern "C" ca_status cu_syevd(ca_backend *be, const ca_lapack *l) {
     SOLVER("cusolverDnXsyevBatched_bufferSize",
            cusolverDnXsyevBatched_bufferSize(h, prm, jobz, uplo, n, t, l->a.data, l->a.ld, t,
                                              l->v.data, t, &db, &hb, chunk));
-    TRY(ws_dev(&w, db, &dwork));
-    TRY(ws_host(&w, hb, &hwork));
+    TRY(ws_query(&f.w, db, hb, &dwork, &hwork));
     for (int64_t p = 0; p < l->batch; p += chunk) {
       int64_t cnt = l->batch - p < chunk ? l->batch - p : chunk;
       SOLVER("cusolverDnXsyevBatched",
              cusolverDnXsyevBatched(h, prm, jobz, uplo, n, t, at(l->a, p, isz), l->a.ld, t,
-                                    at(l->v, p, isz), t, dwork, db, hwork, hb, dinfo + p, cnt));
+                                    at(l->v, p, isz), t, dwork, db, hwork, hb, f.dinfo + p, cnt));
     }
   } else {
     SOLVER("cusolverDnXsyevd_bufferSize",
            cusolverDnXsyevd_bufferSize(h, prm, jobz, uplo, n, t, l->a.data, l->a.ld, t, l->v.data,
                                        t, &db, &hb));
-    TRY(ws_dev(&w, db, &dwork));
-    TRY(ws_host(&w, hb, &hwork));
+    TRY(ws_query(&f.w, db, hb, &dwork, &hwork));
     for (int64_t p = 0; p < l->batch; p++)
       SOLVER("cusolverDnXsyevd", cusolverDnXsyevd(h, prm, jobz, uplo, n, t, at(l->a, p, isz),
                                                   l->a.ld, t, at(l->v, p, isz), t, dwork, db,
-                                                  hwork, hb, dinfo + p));
+                                                  hwork, hb, f.dinfo + p));
   }
-  if (l->info) TRY(read_info(be, dinfo, l->batch, l->info));
 done:
-  ws_free(&w);
-  return st;
+  return frame_close(&f, l, st);
 }
 
 /* ---- SVD (a is m x n with m >= n) ------------------------------------------------------------- */
@@ -738,23 +750,21 @@ extern "C" ca_status cu_gesvd(ca_backend *be, const ca_lapack *l) {
   if (!fits_int(l->m) || !fits_int(l->n) || !fits_int(l->a.ld) ||
       (vec && (!fits_int(l->b.ld) || !fits_int(l->c.ld))))
     return too_large(be, "svd");
-  ws w = {be, {NULL}, 0, NULL};
-  int *dinfo = NULL;
+  frame f;
   gesvdjInfo_t gp = NULL;
   /* the routines' statuses, then with a report asked for the NaN flags, read in that order */
   int64_t ninfo = l->info ? 2 * l->batch : l->batch;
-  TRY(zeroed_info(&w, ninfo, &dinfo));
-  if (l->info) TRY(flag_nan(be, l, dinfo + l->batch));
+  TRY(frame_open(be, &f, ninfo));
+  if (l->info) TRY(flag_nan(be, l, f.dinfo + l->batch));
   if (jacobi_batched_fits(l) || l->dtype == CA_FLOAT64) {
     SOLVER("cusolverDnCreateGesvdjInfo", cusolverDnCreateGesvdjInfo(&gp));
-    if (jacobi_batched_fits(l)) TRY(svd_jacobi_batched(be, &w, l, dinfo, gp));
-    else TRY(svd_jacobi(be, &w, l, dinfo, gp));
+    if (jacobi_batched_fits(l)) TRY(svd_jacobi_batched(be, &f.w, l, f.dinfo, gp));
+    else TRY(svd_jacobi(be, &f.w, l, f.dinfo, gp));
   } else {
-    TRY(svd_qr(be, &w, l, dinfo));
+    TRY(svd_qr(be, &f.w, l, f.dinfo));
   }
-  if (l->info) TRY(read_info(be, dinfo, ninfo, l->info));
 done:
-  ws_free(&w);
+  st = frame_close(&f, l, st);
   if (gp) cusolverDnDestroyGesvdjInfo(gp);
   return st;
 }
@@ -808,11 +818,10 @@ extern "C" ca_status cu_geev(ca_backend *be, const ca_lapack *l) {
   if (dt != CA_FLOAT32 && dt != CA_FLOAT64 && !cplx)
     return cu_fail_msg(be, CA_ERR_UNSUPPORTED, "geev takes float32, float64, complex64 and "
                        "complex128");
-  ws w = {be, {NULL}, 0, NULL};
+  frame f;
   size_t isz = ca_itemsize(dt), csz = cplx ? isz : 2 * isz;
   int64_t n = l->n;
   void *params = NULL, *dwork = NULL, *hwork = NULL, *vr = NULL;
-  int *dinfo = NULL;
   size_t db = 0, hb = 0;
   ca_status st = CA_OK;
   cudaDataType ta = geev_type(dt), tw = cplx ? ta : (dt == CA_FLOAT32 ? CUDA_C_32F : CUDA_C_64F);
@@ -822,21 +831,20 @@ extern "C" ca_status cu_geev(ca_backend *be, const ca_lapack *l) {
   cusolverDnHandle_t h = (cusolverDnHandle_t)cu_cusolver(be, &params);
   if (!h) return CA_ERR_DEVICE;
   cusolverDnParams_t prm = (cusolverDnParams_t)params;
-  TRY(zeroed_info(&w, l->batch, &dinfo));
-  if (vec && !cplx) TRY(ws_dev(&w, (size_t)(n * n) * isz, &vr));
+  TRY(frame_open(be, &f, l->batch));
+  if (vec && !cplx) TRY(ws_dev(&f.w, (size_t)(n * n) * isz, &vr));
   if (vec && cplx) vr = l->b.data;
   SOLVER("cusolverDnXgeev_bufferSize",
          cusolverDnXgeev_bufferSize(h, prm, none, jobvr, n, ta, l->a.data, l->a.ld, tw, l->v.data,
                                     ta, NULL, 1, ta, vr, ldvr, ta, &db, &hb));
-  TRY(ws_dev(&w, db, &dwork));
-  TRY(ws_host(&w, hb, &hwork));
+  TRY(ws_query(&f.w, db, hb, &dwork, &hwork));
   for (int64_t p = 0; p < l->batch; p++) {
     char *wp = l->v.data + p * l->v.bs * (int64_t)csz;
     char *vp = vec ? l->b.data + p * l->b.bs * (int64_t)csz : NULL;
     SOLVER("cusolverDnXgeev",
            cusolverDnXgeev(h, prm, none, jobvr, n, ta, at(l->a, p, isz), l->a.ld, tw, wp, ta,
                            NULL, 1, ta, cplx ? (void *)vp : vr, ldvr, ta, dwork, db, hwork, hb,
-                           dinfo + p));
+                           f.dinfo + p));
     if (vec && !cplx) {
       unsigned grid = grid_for(be, n * n);
       if (dt == CA_FLOAT32)
@@ -848,8 +856,6 @@ extern "C" ca_status cu_geev(ca_backend *be, const ca_lapack *l) {
       TRY(cu_check_launch(be, "geev vectors"));
     }
   }
-  if (l->info) TRY(read_info(be, dinfo, l->batch, l->info));
 done:
-  ws_free(&w);
-  return st;
+  return frame_close(&f, l, st);
 }
