@@ -142,26 +142,31 @@ __global__ void k_widen(int64_t *dst, int64_t dbs, const int *src, int64_t n, in
     dst[(i / n) * dbs + i % n] = src[i];
 }
 
+/* The kernels below walk a batch of column-major matrices a column per block (the blocks
+ * grid-stride over batch * cols columns, the threads over the rows): one division per column,
+ * none per element. */
+
 /* Zeroes the triangle potrf leaves alone: strictly below the diagonal for an upper factor,
  * strictly above it for a lower one. */
 template <class T>
-__global__ void k_zero_triangle(T *a, int64_t n, int64_t ld, int64_t bs, int upper, int64_t total) {
-  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total;
-       i += (int64_t)gridDim.x * blockDim.x) {
-    int64_t p = i / (n * n), r = i % (n * n), col = r / n, row = r % n;
-    if (upper ? row > col : row < col) a[p * bs + row + col * ld] = 0;
+__global__ void k_zero_triangle(T *a, int64_t n, int64_t ld, int64_t bs, int upper, int64_t batch) {
+  for (int64_t pc = blockIdx.x; pc < batch * n; pc += gridDim.x) {
+    int64_t p = pc / n, col = pc % n;
+    int64_t lo = upper ? col + 1 : 0, hi = upper ? n : col;
+    T *c = a + p * bs + col * ld;
+    for (int64_t row = lo + threadIdx.x; row < hi; row += blockDim.x) c[row] = 0;
   }
 }
 
 /* flag[p] = 1 for each problem p whose rows x cols matrix holds a NaN. */
 template <class T>
 __global__ void k_flag_nan(int *flag, const T *a, int64_t rows, int64_t cols, int64_t ld,
-                           int64_t bs, int64_t total) {
-  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total;
-       i += (int64_t)gridDim.x * blockDim.x) {
-    int64_t p = i / (rows * cols), r = i % (rows * cols), col = r / rows, row = r % rows;
-    T x = a[p * bs + row + col * ld];
-    if (x != x) flag[p] = 1;
+                           int64_t bs, int64_t batch) {
+  for (int64_t pc = blockIdx.x; pc < batch * cols; pc += gridDim.x) {
+    int64_t p = pc / cols, col = pc % cols;
+    const T *c = a + p * bs + col * ld;
+    for (int64_t row = threadIdx.x; row < rows; row += blockDim.x)
+      if (c[row] != c[row]) flag[p] = 1;
   }
 }
 
@@ -178,6 +183,20 @@ __global__ void k_transpose(T *dst, int64_t dld, int64_t dbs, const T *src, int6
 
 unsigned grid_for(ca_backend *be, int64_t total) {
   return cuk::blocks_for(total, 256, (int64_t)cuk::sm_count(be) * 8);
+}
+
+/* The launch of a column-per-block kernel over `columns` columns of `rows` rows: threads for
+ * the rows (a warp at least, 256 at most), blocks for the columns (32 per SM at most). */
+struct column_launch {
+  unsigned grid, block;
+};
+
+column_launch columns_for(ca_backend *be, int64_t columns, int64_t rows) {
+  column_launch c;
+  c.block = rows >= 256 ? 256 : (unsigned)((rows + 31) / 32 * 32);
+  if (c.block == 0) c.block = 32;
+  c.grid = cuk::blocks_for(columns, 1, (int64_t)cuk::sm_count(be) * 32);
+  return c;
 }
 
 ca_status make_ptrs(ca_backend *be, ws *w, const ca_mats *x, size_t isz, int64_t batch,
@@ -458,14 +477,14 @@ extern "C" ca_status cu_potrf(ca_backend *be, const ca_lapack *l) {
                                                   t, dwork, db, hwork, hb, f.dinfo + p));
   }
   {
-    int64_t total = l->batch * n * n;
-    unsigned g = grid_for(be, total);
+    column_launch c = columns_for(be, l->batch * n, n);
     cudaStream_t s = cu_stream(be);
     if (l->dtype == CA_FLOAT32)
-      k_zero_triangle<float><<<g, 256, 0, s>>>((float *)l->a.data, n, l->a.ld, l->a.bs, l->upper, total);
+      k_zero_triangle<float><<<c.grid, c.block, 0, s>>>((float *)l->a.data, n, l->a.ld, l->a.bs,
+                                                        l->upper, l->batch);
     else
-      k_zero_triangle<double><<<g, 256, 0, s>>>((double *)l->a.data, n, l->a.ld, l->a.bs, l->upper,
-                                                total);
+      k_zero_triangle<double><<<c.grid, c.block, 0, s>>>((double *)l->a.data, n, l->a.ld, l->a.bs,
+                                                         l->upper, l->batch);
     TRY(cu_check_launch(be, "potrf triangle"));
   }
 done:
@@ -646,15 +665,14 @@ ca_status store_vt(ca_backend *be, const ca_lapack *l, const char *v) {
 /* flag[p] = 1 where problem p's matrix holds a NaN: LAPACK reports one (NumPy's "SVD did not
  * converge"), where cuSOLVER's routines may return without a word. */
 ca_status flag_nan(ca_backend *be, const ca_lapack *l, int *flag) {
-  int64_t total = l->batch * l->m * l->n;
-  unsigned g = grid_for(be, total);
+  column_launch c = columns_for(be, l->batch * l->n, l->m);
   cudaStream_t s = cu_stream(be);
   if (l->dtype == CA_FLOAT32)
-    k_flag_nan<float><<<g, 256, 0, s>>>(flag, (const float *)l->a.data, l->m, l->n, l->a.ld,
-                                        l->a.bs, total);
+    k_flag_nan<float><<<c.grid, c.block, 0, s>>>(flag, (const float *)l->a.data, l->m, l->n,
+                                                 l->a.ld, l->a.bs, l->batch);
   else
-    k_flag_nan<double><<<g, 256, 0, s>>>(flag, (const double *)l->a.data, l->m, l->n, l->a.ld,
-                                         l->a.bs, total);
+    k_flag_nan<double><<<c.grid, c.block, 0, s>>>(flag, (const double *)l->a.data, l->m, l->n,
+                                                  l->a.ld, l->a.bs, l->batch);
   return cu_check_launch(be, "svd NaN check");
 }
 
