@@ -259,19 +259,26 @@ local function apply(x, step)
   return x
 end
 
--- t's array with its axes in the order of `labels`, reshaped to `shape` (a list of label
--- groups: each group one axis of their product, a group of nil labels an axis of size 1); and
--- the step that does it.
-local function arrange(t, order, groups, sizes)
+-- The axes of t in the order of the labels `order`: a permutation, or false when it is the
+-- identity.
+local function permutation(t, order)
   local pos, perm, moved = positions(t), {}, false
   for i, l in ipairs(order) do
     perm[i] = pos[l]
     moved = moved or perm[i] ~= i
   end
-  local x = moved and t.x:transpose(perm) or t.x
+  return moved and perm
+end
+
+-- t's array with its axes in the order of `labels`, reshaped to `shape` (a list of label
+-- groups: each group one axis of their product, a group of nil labels an axis of size 1); and
+-- the step that does it.
+local function arrange(t, order, groups, sizes)
+  local perm = permutation(t, order)
+  local x = perm and t.x:transpose(perm) or t.x
   local shape = {}
   for i, g in ipairs(groups) do shape[i] = product(sizes, g) end
-  local step = {moved and perm, not has_shape(x, shape) and shape}
+  local step = {perm, not has_shape(x, shape) and shape}
   return apply(t.x, step), step
 end
 
@@ -413,15 +420,11 @@ function M.einsum(subscripts, ...)
   local keep = {}
   for _, l in ipairs(out) do keep[l] = true end
   local t = sum_unneeded(ops[1], keep)
-  local pos, perm, moved = positions(t), {}, false
-  for i, l in ipairs(out) do
-    perm[i] = pos[l]
-    moved = moved or perm[i] ~= i
-  end
-  local r = moved and t.x:transpose(perm) or t.x
+  local perm = permutation(t, out)
+  local r = perm and t.x:transpose(perm) or t.x
   if as_given and t == ops[1] then
     rc = ops[1].recipe
-    rc.perm = moved and perm
+    rc.perm = perm
     remember(key, rc)
   end
   if r.ndim == 0 and not opts.array then return r:item() end
