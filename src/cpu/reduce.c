@@ -612,49 +612,73 @@ RED_INLINE void fold_block_truth(const fold_i *f, const ca_reduction *r, const c
 
 /* ---- whole reductions, one per kind and accumulation type ---------------------------------- */
 
-RED_INLINE void fold_reduce_d(const fold_d *f, const ca_reduction *r) {
+/* A reduction of one kind: its formulas (the member of its kind set), how it reduces one
+ * output and stores it at q, and how it reduces a block of kb outputs and stores them at q,
+ * os apart (NULL: no block path, every output on its own). The entries below are built as
+ * constants around inline functions, so GCC calls the kind's loops directly. */
+typedef struct red_job red_job;
+struct red_job {
+  const fold_d *fold_d;
+  const fold_i *fold_i;
+  const arg_d *arg_d;
+  const arg_i *arg_i;
+  const moment_d *moment;
+  const range_d *range_d;
+  const range_i *range_i;
+  int truth; /* integer folds: 1 over the truth of each element, 2 a fold of truth values */
+  void (*one)(const red_job *j, const ca_reduction *r, const red_walk *w, const char *p, char *q);
+  void (*block)(const red_job *j, const ca_reduction *r, const char *p, int64_t kb, char *q,
+                int64_t os);
+};
+
+/* Every output of r: blocks of columns where they fit and the job has them, else one by one. */
+RED_INLINE void reduce_job(const red_job *j, const ca_reduction *r) {
   const char *p;
   char *q;
-  if (columns_fit(r)) {
-    double res[CA_CPU_BUFN];
+  if (j->block && columns_fit(r)) {
     int64_t kb, os = r->out.strides[r->nout - 1];
     blocks b;
     blocks_init(&b, r);
-    while (blocks_next(&b, &p, &q, &kb)) {
-      fold_block_d(f, r, p, kb, res);
-      ca_cpu_store(CA_CPU_D, res, r->out.dtype, q, os, kb);
-    }
+    while (blocks_next(&b, &p, &q, &kb)) j->block(j, r, p, kb, q, os);
     return;
   }
   red_walk w;
   outputs o;
   walk_init(&w, r);
   outputs_init(&o, r);
-  while (outputs_next(&o, &p, &q)) ca_cpu_st_d(r->out.dtype, q, fold_one_d(f, &w, p));
+  while (outputs_next(&o, &p, &q)) j->one(j, r, &w, p, q);
 }
 
+RED_INLINE void fold_one_job_d(const red_job *j, const ca_reduction *r, const red_walk *w,
+                               const char *p, char *q) {
+  ca_cpu_st_d(r->out.dtype, q, fold_one_d(j->fold_d, w, p));
+}
+RED_INLINE void fold_block_job_d(const red_job *j, const ca_reduction *r, const char *p,
+                                 int64_t kb, char *q, int64_t os) {
+  double res[CA_CPU_BUFN];
+  fold_block_d(j->fold_d, r, p, kb, res);
+  ca_cpu_store(CA_CPU_D, res, r->out.dtype, q, os, kb);
+}
+RED_INLINE void fold_reduce_d(const fold_d *f, const ca_reduction *r) {
+  const red_job j = {.fold_d = f, .one = fold_one_job_d, .block = fold_block_job_d};
+  reduce_job(&j, r);
+}
+
+RED_INLINE void fold_one_job_i(const red_job *j, const ca_reduction *r, const red_walk *w,
+                               const char *p, char *q) {
+  ca_cpu_st_i(r->out.dtype, q, fold_one_i(j->fold_i, w, p, j->truth));
+}
+RED_INLINE void fold_block_job_i(const red_job *j, const ca_reduction *r, const char *p,
+                                 int64_t kb, char *q, int64_t os) {
+  ca_i res[CA_CPU_BUFN];
+  if (j->truth) fold_block_truth(j->fold_i, r, p, kb, j->truth == 2, res);
+  else fold_block_i(j->fold_i, r, p, kb, res);
+  ca_cpu_store(CA_CPU_I, res, r->out.dtype, q, os, kb);
+}
 /* Integer folds; truth: over the truth of each element (2: a fold of truth values). */
 RED_INLINE void fold_reduce_int(const fold_i *f, const ca_reduction *r, int truth) {
-  const char *p;
-  char *q;
-  if (columns_fit(r)) {
-    ca_i res[CA_CPU_BUFN];
-    int64_t kb, os = r->out.strides[r->nout - 1];
-    blocks b;
-    blocks_init(&b, r);
-    while (blocks_next(&b, &p, &q, &kb)) {
-      if (truth) fold_block_truth(f, r, p, kb, truth == 2, res);
-      else fold_block_i(f, r, p, kb, res);
-      ca_cpu_store(CA_CPU_I, res, r->out.dtype, q, os, kb);
-    }
-    return;
-  }
-  red_walk w;
-  outputs o;
-  walk_init(&w, r);
-  outputs_init(&o, r);
-  while (outputs_next(&o, &p, &q))
-    ca_cpu_st_i(r->out.dtype, q, fold_one_i(f, &w, p, truth));
+  const red_job j = {.fold_i = f, .truth = truth, .one = fold_one_job_i, .block = fold_block_job_i};
+  reduce_job(&j, r);
 }
 
 RED_INLINE void fold_reduce_i(const fold_i *f, const ca_reduction *r) {
@@ -667,94 +691,75 @@ RED_INLINE void fold_reduce_truth(const fold_i *f, const ca_reduction *r) {
   fold_reduce_int(f, r, 2);
 }
 
+RED_INLINE void arg_one_job_d(const red_job *j, const ca_reduction *r, const red_walk *w,
+                              const char *p, char *q) {
+  ca_cpu_st_i(r->out.dtype, q, arg_one_d(j->arg_d, w, p));
+}
 RED_INLINE void arg_reduce_d(const arg_d *f, const ca_reduction *r) {
-  const char *p;
-  char *q;
-  red_walk w;
-  outputs o;
-  walk_init(&w, r);
-  outputs_init(&o, r);
-  while (outputs_next(&o, &p, &q)) ca_cpu_st_i(r->out.dtype, q, arg_one_d(f, &w, p));
+  const red_job j = {.arg_d = f, .one = arg_one_job_d};
+  reduce_job(&j, r);
 }
 
+RED_INLINE void arg_one_job_i(const red_job *j, const ca_reduction *r, const red_walk *w,
+                              const char *p, char *q) {
+  ca_cpu_st_i(r->out.dtype, q, arg_one_i(j->arg_i, w, p));
+}
 RED_INLINE void arg_reduce_i(const arg_i *f, const ca_reduction *r) {
-  const char *p;
-  char *q;
-  red_walk w;
-  outputs o;
-  walk_init(&w, r);
-  outputs_init(&o, r);
-  while (outputs_next(&o, &p, &q)) ca_cpu_st_i(r->out.dtype, q, arg_one_i(f, &w, p));
+  const red_job j = {.arg_i = f, .one = arg_one_job_i};
+  reduce_job(&j, r);
 }
 
+RED_INLINE void moment_one_job(const red_job *j, const ca_reduction *r, const red_walk *w,
+                               const char *p, char *q) {
+  ca_cpu_st_d(r->out.dtype, q, moment_one(j->moment, w, p, r->ddof));
+}
+RED_INLINE void moment_block_job(const red_job *j, const ca_reduction *r, const char *p,
+                                 int64_t kb, char *q, int64_t os) {
+  double res[CA_CPU_BUFN];
+  moment_block_d(j->moment, r, p, kb, res);
+  ca_cpu_store(CA_CPU_D, res, r->out.dtype, q, os, kb);
+}
 RED_INLINE void moment_reduce_d(const moment_d *f, const ca_reduction *r) {
-  const char *p;
-  char *q;
-  if (columns_fit(r)) {
-    double res[CA_CPU_BUFN];
-    int64_t kb, os = r->out.strides[r->nout - 1];
-    blocks b;
-    blocks_init(&b, r);
-    while (blocks_next(&b, &p, &q, &kb)) {
-      moment_block_d(f, r, p, kb, res);
-      ca_cpu_store(CA_CPU_D, res, r->out.dtype, q, os, kb);
-    }
-    return;
-  }
-  red_walk w;
-  outputs o;
-  walk_init(&w, r);
-  outputs_init(&o, r);
-  while (outputs_next(&o, &p, &q)) ca_cpu_st_d(r->out.dtype, q, moment_one(f, &w, p, r->ddof));
+  const red_job j = {.moment = f, .one = moment_one_job, .block = moment_block_job};
+  reduce_job(&j, r);
 }
 
+RED_INLINE void range_one_job_d(const red_job *j, const ca_reduction *r, const red_walk *w,
+                                const char *p, char *q) {
+  const range_d *f = j->range_d;
+  ca_cpu_st_d(r->out.dtype, q, f->fin(fold_one_d(f->hi, w, p), fold_one_d(f->lo, w, p)));
+}
+RED_INLINE void range_block_job_d(const red_job *j, const ca_reduction *r, const char *p,
+                                  int64_t kb, char *q, int64_t os) {
+  const range_d *f = j->range_d;
+  double hi[CA_CPU_BUFN], lo[CA_CPU_BUFN];
+  fold_block_d(f->hi, r, p, kb, hi);
+  fold_block_d(f->lo, r, p, kb, lo);
+  for (int64_t k = 0; k < kb; k++) hi[k] = f->fin(hi[k], lo[k]);
+  ca_cpu_store(CA_CPU_D, hi, r->out.dtype, q, os, kb);
+}
 RED_INLINE void range_reduce_d(const range_d *f, const ca_reduction *r) {
-  const char *p;
-  char *q;
-  if (columns_fit(r)) {
-    double hi[CA_CPU_BUFN], lo[CA_CPU_BUFN];
-    int64_t kb, os = r->out.strides[r->nout - 1];
-    blocks b;
-    blocks_init(&b, r);
-    while (blocks_next(&b, &p, &q, &kb)) {
-      fold_block_d(f->hi, r, p, kb, hi);
-      fold_block_d(f->lo, r, p, kb, lo);
-      for (int64_t j = 0; j < kb; j++) hi[j] = f->fin(hi[j], lo[j]);
-      ca_cpu_store(CA_CPU_D, hi, r->out.dtype, q, os, kb);
-    }
-    return;
-  }
-  red_walk w;
-  outputs o;
-  walk_init(&w, r);
-  outputs_init(&o, r);
-  while (outputs_next(&o, &p, &q))
-    ca_cpu_st_d(r->out.dtype, q, f->fin(fold_one_d(f->hi, &w, p), fold_one_d(f->lo, &w, p)));
+  const red_job j = {.range_d = f, .one = range_one_job_d, .block = range_block_job_d};
+  reduce_job(&j, r);
 }
 
+RED_INLINE void range_one_job_i(const red_job *j, const ca_reduction *r, const red_walk *w,
+                                const char *p, char *q) {
+  const range_i *f = j->range_i;
+  ca_cpu_st_i(r->out.dtype, q, f->fin(fold_one_i(f->hi, w, p, 0), fold_one_i(f->lo, w, p, 0)));
+}
+RED_INLINE void range_block_job_i(const red_job *j, const ca_reduction *r, const char *p,
+                                  int64_t kb, char *q, int64_t os) {
+  const range_i *f = j->range_i;
+  ca_i hi[CA_CPU_BUFN], lo[CA_CPU_BUFN];
+  fold_block_i(f->hi, r, p, kb, hi);
+  fold_block_i(f->lo, r, p, kb, lo);
+  for (int64_t k = 0; k < kb; k++) hi[k] = f->fin(hi[k], lo[k]);
+  ca_cpu_store(CA_CPU_I, hi, r->out.dtype, q, os, kb);
+}
 RED_INLINE void range_reduce_i(const range_i *f, const ca_reduction *r) {
-  const char *p;
-  char *q;
-  if (columns_fit(r)) {
-    ca_i hi[CA_CPU_BUFN], lo[CA_CPU_BUFN];
-    int64_t kb, os = r->out.strides[r->nout - 1];
-    blocks b;
-    blocks_init(&b, r);
-    while (blocks_next(&b, &p, &q, &kb)) {
-      fold_block_i(f->hi, r, p, kb, hi);
-      fold_block_i(f->lo, r, p, kb, lo);
-      for (int64_t j = 0; j < kb; j++) hi[j] = f->fin(hi[j], lo[j]);
-      ca_cpu_store(CA_CPU_I, hi, r->out.dtype, q, os, kb);
-    }
-    return;
-  }
-  red_walk w;
-  outputs o;
-  walk_init(&w, r);
-  outputs_init(&o, r);
-  while (outputs_next(&o, &p, &q))
-    ca_cpu_st_i(r->out.dtype, q,
-                f->fin(fold_one_i(f->hi, &w, p, 0), fold_one_i(f->lo, &w, p, 0)));
+  const red_job j = {.range_i = f, .one = range_one_job_i, .block = range_block_job_i};
+  reduce_job(&j, r);
 }
 
 /* ---- the rows of ops.def, instantiated ------------------------------------------------------ */
