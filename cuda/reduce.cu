@@ -3,8 +3,8 @@
  *
  * Accumulation types follow the CPU reference (src/cpu/reduce.c, ca_reduce_acc): sums and
  * products in int64 (wrapping) for integer and bool outputs, each element converted first, else
- * double; means and moments in double (moments by Welford within a thread and Chan's pairwise
- * merge across threads); max, min, their positions and ranges in int64 for integer inputs,
+ * double; means and moments in double (moments as sums about a shift, merged without a
+ * division: reduce_ops.cuh's MomentOp); max, min, their positions and ranges in int64 for integer inputs,
  * else in the input's float type (comparisons are exact there, as the CPU's in double); all,
  * any and counts on the truth of each element. Float sums accumulate in double: the reference
  * does, and at memory speed the H200's double adds are free, so results agree with the CPU to
@@ -16,17 +16,17 @@
  *      output) or ca_maximum / ca_minimum (float32/float64): cub::DeviceReduce (an iterator
  *      converts integers to int64), except small ones (64 KiB of input at most), which run
  *      path (b) as one block in one launch;
- *  (b) rows: the reduced run is the more contiguous axis: a warp (short rows) or a block per
- *      output, 16-byte vector loads for unit stride, the row split over several blocks
- *      with a second pass when there are too few rows to fill the GPU (this is also the
- *      path of the full reductions CUB does not take);
+ *  (b) rows: the reduced run is the more contiguous axis: a warp per output, or a block per
+ *      output for long rows too few to fill a wave with warps, 16-byte vector loads for unit
+ *      stride, the row split over several blocks with a second pass when there are too few
+ *      rows to fill the GPU (this is also the path of the full reductions CUB does not take);
  *  (c) columns: the kept axis is the more contiguous one: a thread per output walking the
  *      reduced elements (coalesced across threads), split over the reduced extent with a
  *      second pass when there are too few outputs;
  *  (d) any strides: both kernels walk the reduced dims as runs of the innermost reduced dim.
  * The kernels are instantiated per input dtype (typed loads) for the folds that skip nothing,
- * the float inputs of those that do and of ranges, and float32/float64 arg-reductions; the
- * others read their input through a runtime dtype switch. */
+ * the float inputs of those that do and of ranges, and float32/float64 arg-reductions and
+ * moments; the others read their input through a runtime dtype switch. */
 #include <cub/device/device_reduce.cuh>
 #include "reduce_ops.cuh"
 
@@ -95,7 +95,7 @@ __device__ __forceinline__ typename Op::Acc walk_run(const rparams &p, const Op 
       const T *ptr = (const T *)p.in + off;
       int64_t head = (int64_t)(((16 - ((uintptr_t)ptr & 15)) & 15) / sizeof(T));
       if (head > len) head = len;
-      for (int64_t j = lane; j < head; j += G) a = op.comb(a, op.lift(cuk::cvt<In, DT>(ptr[j]), r + j));
+      for (int64_t j = lane; j < head; j += G) a = op.feed(a, cuk::cvt<In, DT>(ptr[j]), r + j);
       int64_t nv = (len - head) / V;
       const uint4 *vp = (const uint4 *)(ptr + head);
       int64_t v = lane;
@@ -109,7 +109,7 @@ __device__ __forceinline__ typename Op::Acc walk_run(const rparams &p, const Op 
           memcpy(e, &x[u], 16);
           int64_t jb = r + head + (v + u * G) * V;
 #pragma unroll
-          for (int k = 0; k < V; k++) a = op.comb(a, op.lift(cuk::cvt<In, DT>(e[k]), jb + k));
+          for (int k = 0; k < V; k++) a = op.feed(a, cuk::cvt<In, DT>(e[k]), jb + k);
         }
       }
       for (; v < nv; v += G) {
@@ -118,7 +118,7 @@ __device__ __forceinline__ typename Op::Acc walk_run(const rparams &p, const Op 
         memcpy(e, &x, 16);
         int64_t jb = r + head + v * V;
 #pragma unroll
-        for (int k = 0; k < V; k++) a = op.comb(a, op.lift(cuk::cvt<In, DT>(e[k]), jb + k));
+        for (int k = 0; k < V; k++) a = op.feed(a, cuk::cvt<In, DT>(e[k]), jb + k);
       }
       j0 = head + nv * V + lane;
     }
@@ -130,9 +130,9 @@ __device__ __forceinline__ typename Op::Acc walk_run(const rparams &p, const Op 
 #pragma unroll
     for (int u = 0; u < 8; u++) x[u] = op.template load<DT>(p.in, p.in_dt, off + (j + u * G) * st);
 #pragma unroll
-    for (int u = 0; u < 8; u++) a = op.comb(a, op.lift(x[u], r + j + u * G));
+    for (int u = 0; u < 8; u++) a = op.feed(a, x[u], r + j + u * G);
   }
-  for (; j < len; j += G) a = op.comb(a, op.lift(op.template load<DT>(p.in, p.in_dt, off + j * st), r + j));
+  for (; j < len; j += G) a = op.feed(a, op.template load<DT>(p.in, p.in_dt, off + j * st), r + j);
   return a;
 }
 
@@ -355,11 +355,14 @@ static void plan(ca_backend *be, rparams *p) {
   }
   int64_t want = (int64_t)cuk::sm_count(be) * 2048 * 2; /* threads for two full waves */
   int rows = p->nout == 0 || iabs(p->st0) <= iabs(p->ostr_in[p->nout - 1]) || p->M == 1;
-  if (rows) p->G = p->R >= 4096 ? 256 : 32;
+  /* A warp per row while the rows alone fill a wave: no block-wide synchronisation between
+   * rows, so each warp keeps its loads in flight from one row to the next; a block per row
+   * only when there are too few rows for that. */
+  if (rows) p->G = p->R >= 4096 && p->M * 32 < want / 4 ? 256 : 32;
   else p->G = 1;
   int64_t minchunk = p->G == 1 ? 64 : (int64_t)p->G * 16;
   int64_t S = 1;
-  if (p->M * p->G < want && p->R > minchunk) {
+  if (p->M * p->G < want / 4 && p->R > minchunk) {
     S = (want + p->M * p->G - 1) / (p->M * p->G);
     int64_t smax = (p->R + minchunk - 1) / minchunk;
     if (S > smax) S = smax;
@@ -414,9 +417,14 @@ template <class Row> ca_status run_arg(ca_backend *be, int, rparams p) {
   return run_kernels<ArgOp<Row, ca_i>, -1>(be, p, ArgOp<Row, ca_i>());
 }
 
+/* Moments of float32 and float64 inputs read them typed (vector loads along rows); the
+ * other dtypes through the run-time switch. */
 template <class Row> ca_status run_moment(ca_backend *be, int, rparams p) {
+  using cur::MomentOp;
   plan(be, &p);
-  return run_kernels<cur::MomentOp<Row>, -1>(be, p, cur::MomentOp<Row>());
+  if (p.in_dt == CA_FLOAT32) return run_kernels<MomentOp<Row>, CA_FLOAT32>(be, p, MomentOp<Row>());
+  if (p.in_dt == CA_FLOAT64) return run_kernels<MomentOp<Row>, CA_FLOAT64>(be, p, MomentOp<Row>());
+  return run_kernels<MomentOp<Row>, -1>(be, p, MomentOp<Row>());
 }
 
 template <class Row> ca_status run_range(ca_backend *be, int, rparams p) {

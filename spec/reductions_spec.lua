@@ -125,6 +125,39 @@ H.each_device("reductions", function(dev)
       H.same(cu.array{1.0, 2.0}:var(nil, {ddof = 3}), INF)
     end)
 
+    -- 3e8 + 32 k (k = 7i mod 13): float32 values one to twelve units of the last place apart.
+    -- A sum of squares loses the spread to rounding even in double (pairwise: 14352.4,
+    -- in order: 13975.6); NumPy's float32 arithmetic gives 15374.3. Expected: NumPy on the
+    -- values as float64, rounded to float32.
+    local function large_mean(nan_first)
+      local t = {}
+      for i = 0, 999 do t[i + 1] = 3e8 + 32 * ((i * 7) % 13) end
+      if nan_first then t[1] = NAN end
+      return cu.array(t, {dtype = "float32"}):reshape(20, 50)
+    end
+
+    it("of float32 with a large mean and a small spread keep the spread", function()
+      local a = large_mean()
+      H.same(a:var(), 14350.3359375, 1e-7)
+      H.same(a:std(nil, {ddof = 1}), 119.85282933957255, 1e-7)
+      H.same(a:var(2), {14157.4140625, 14370.40625, 14498.201171875, 14540.7998046875,
+        14498.201171875, 14370.40625, 14157.4140625, 14141.4404296875, 14311.833984375,
+        14397.0302734375, 14397.0302734375, 14311.833984375, 14141.4404296875, 14157.4140625,
+        14370.40625, 14498.201171875, 14540.7998046875, 14498.201171875, 14370.40625,
+        14157.4140625}, 1e-7)
+      local c = {126.67737579345703, 110.89985656738281, 133.14906311035156, 107.53192901611328,
+        136.26969909667969, 106.38559722900391, 136.26969909667969, 107.53192901611328,
+        133.14906311035156, 110.89985656738281, 126.67737579345703, 116.29653930664062,
+        116.29653930664062}
+      local expected = {}
+      for j = 1, 50 do expected[j] = c[(j - 1) % 13 + 1] end
+      H.same(a:std(1, {ddof = 1}), expected, 1e-7)
+      -- the first element, NaN, is no shift for the others
+      local b = large_mean(true)
+      H.same(b:nanvar(), 14327.7626953125, 1e-7)
+      H.same(b:nanvar(2)[{{1, 3}}], {13709.0615234375, 14370.40625, 14498.201171875}, 1e-7)
+    end)
+
     it("of integers are float64", function()
       local r = cu.array({1, 2, 3, 4}, {dtype = "int8"}):var({array = true})
       assert.are.equal("float64", r.dtype)
