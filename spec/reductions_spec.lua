@@ -158,6 +158,52 @@ H.each_device("reductions", function(dev)
       H.same(b:nanvar(2)[{{1, 3}}], {13709.0615234375, 14370.40625, 14498.201171875}, 1e-7)
     end)
 
+    -- Shapes that take each of the GPU's plans: a few long rows (a block each, split, with a
+    -- second pass), many short rows (a warp each), one long run, columns; expected values
+    -- from two passes in Lua over float32 values 1000 + (7i mod 13) / 4 with a NaN here and
+    -- there for nanvar, and the last maximum placed in each row for argmax.
+    it("agree with two passes in Lua on long rows, many rows and columns", function()
+      for _, shape in ipairs({{4, 70000}, {600, 700}, {1, 120000}, {2000, 40}}) do
+        local m, n = shape[1], shape[2]
+        local t = {}
+        for i = 0, m * n - 1 do t[i + 1] = 1000 + ((i * 7) % 13) / 4 end
+        for r = 0, m - 1 do t[r * n + (r * 31) % n + 1] = 1004 end
+        local a = cu.array(t, {dtype = "float32"}):reshape(m, n)
+        local function stats(first, step, count, skip)
+          local s, k = 0, 0
+          for j = 0, count - 1 do
+            local v = t[first + j * step]
+            if not (skip and j % 17 == 3) then s, k = s + v, k + 1 end
+          end
+          local mean, m2 = s / k, 0
+          for j = 0, count - 1 do
+            local v = t[first + j * step]
+            if not (skip and j % 17 == 3) then m2 = m2 + (v - mean) ^ 2 end
+          end
+          return m2 / k
+        end
+        local var_rows, std_rows, best = {}, {}, {}
+        for r = 0, m - 1 do
+          var_rows[r + 1] = stats(r * n + 1, 1, n)
+          std_rows[r + 1] = math.sqrt(var_rows[r + 1])
+          best[r + 1] = (r * 31) % n + 1
+        end
+        H.same(a:var(2), var_rows, 1e-6)
+        H.same(a:std(2), std_rows, 1e-6)
+        H.same(a:argmax(2), best)
+        local var_cols = {}
+        for c = 0, n - 1 do var_cols[c + 1] = stats(c + 1, n, m) end
+        H.same(a:var(1), var_cols, 1e-6)
+        -- NaN at positions j % 17 == 3 of every row
+        local holes = {}
+        for i = 0, m * n - 1 do holes[i + 1] = (i % n) % 17 == 3 and NAN or t[i + 1] end
+        local b = cu.array(holes, {dtype = "float32"}):reshape(m, n)
+        local nanvar_rows = {}
+        for r = 0, m - 1 do nanvar_rows[r + 1] = stats(r * n + 1, 1, n, true) end
+        H.same(b:nanvar(2), nanvar_rows, 1e-6)
+      end
+    end)
+
     it("of integers are float64", function()
       local r = cu.array({1, 2, 3, 4}, {dtype = "int8"}):var({array = true})
       assert.are.equal("float64", r.dtype)
