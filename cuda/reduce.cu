@@ -4,8 +4,8 @@
  * Accumulation types follow the CPU reference (src/cpu/reduce.c, ca_reduce_acc): sums and
  * products in int64 (wrapping) for integer and bool outputs, each element converted first, else
  * double; means and moments in double (moments as sums about a shift, merged without a
- * division: reduce_ops.cuh's MomentOp); max, min, their positions and ranges in int64 for integer inputs,
- * else in the input's float type (comparisons are exact there, as the CPU's in double); all,
+ * division: reduce_ops.cuh's MomentOp); max, min, their positions and ranges in int64 for
+ * integer inputs, else in the input's float type (comparisons are exact there, as the CPU's in double); all,
  * any and counts on the truth of each element. Float sums accumulate in double: the reference
  * does, and at memory speed the H200's double adds are free, so results agree with the CPU to
  * the last bit or two instead of drifting with the order of float additions.

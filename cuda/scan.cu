@@ -3,11 +3,11 @@
  * double), as the CPU backend does (src/cpu/scan.c).
  *
  * A 1-D contiguous scan whose output has the accumulation type goes through
- * cub::DeviceScan (reading a cumsum's input through a plain pointer when it too has that type,
- * so that CUB loads vectors); other scans run a block per row (a tile of 1024 elements at a time with a
- * carried prefix) or, for short rows and float16 outputs, a thread per row; float16 outputs
- * round the running value at each step as the CPU does (except rows longer than 65536,
- * scanned in float in parallel and rounded once). */
+ * cub::DeviceScan (reading a cumsum's input through a plain pointer when it too has that
+ * type, so that CUB loads vectors); other scans run a block per row (a tile of 1024 elements
+ * at a time with a carried prefix) or, for short rows and float16 outputs, a thread per row;
+ * float16 outputs round the running value at each step as the CPU does (except rows longer
+ * than 65536, scanned in float in parallel and rounded once). */
 #include <cub/device/device_scan.cuh>
 #include "reduce_ops.cuh"
 
