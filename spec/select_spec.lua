@@ -85,6 +85,30 @@ H.each_device("mask selection", function()
   end)
 end)
 
+H.each_device("nonzero coordinates", function()
+  it("writes the coordinates of 1 to 5 dims in C order", function()
+    local b = b234()
+    H.same(cu.argwhere(cu.equal(b % 5, 1)), {{1, 1, 2}, {1, 2, 3}, {1, 3, 4}, {2, 2, 1}, {2, 3, 2}})
+    local a = cu.arange(72):reshape(2, 3, 2, 2, 3)
+    H.same(cu.argwhere(cu.equal(a % 7, 2)),
+           {{1, 1, 1, 1, 3}, {1, 1, 2, 2, 1}, {1, 2, 1, 2, 2}, {1, 2, 2, 2, 3}, {1, 3, 2, 1, 1},
+            {2, 1, 1, 1, 2}, {2, 1, 2, 1, 3}, {2, 2, 1, 2, 1}, {2, 2, 2, 2, 2}, {2, 3, 1, 2, 3}})
+    local rows = cu.nonzero(cu.equal(a % 7, 2))
+    assert.are.equal(5, #rows)
+    H.same(rows[5], {3, 1, 2, 3, 1, 2, 3, 1, 2, 3})
+    H.same(cu.flatnonzero(cu.array{0, 2, 0, 0, 5}), {2, 5})
+  end)
+
+  it("selects through a 5-d mask that does not cover a trailing dim", function()
+    local a = cu.arange(144):reshape(2, 3, 2, 2, 3, 2)
+    local m = cu.equal(cu.arange(72):reshape(2, 3, 2, 2, 3) % 7, 2)
+    local r = a[m]
+    assert.are.same({10, 2}, r.shape)
+    H.same(r[1], {4, 5})
+    H.same(r[-1], {130, 131})
+  end)
+end)
+
 H.each_device("mask assignment of a scalar", function()
   it("sets the true elements, the mask broadcast over the dims it does not cover", function()
     local z = cu.arange(12):reshape(3, 4)
