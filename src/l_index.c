@@ -643,16 +643,17 @@ static void fill_mask(lua_State *L, const sel *s, const ca_array *a, int vi) {
   ca_array *c = ca_new(L, be, a->dtype, 0, NULL);
   fill_scalar(L, c, vi);
   const ca_array *m = s->mask[0];
+  ca_check_live(L, a, "index assignment"); /* full borrows a's storage */
+  ca_check_live(L, m, "index assignment");
   ca_array full, flags;
   mask_operands(s, m, &full, &flags);
   if (ca_overlaps(&full, &flags)) { /* the mask lies in the target: read it first */
     ca_array *t = ca_new(L, be, CA_BOOL, m->ndim, m->shape);
     ca_copy_into(L, t, m);
     m = t;
+    ca_check_live(L, a, "index assignment");
     mask_operands(s, m, &full, &flags);
   }
-  ca_check_live(L, a, "index assignment"); /* full borrows a's storage */
-  ca_check_live(L, m, "index assignment");
   ca_array *ops[4] = {&full, &flags, c, &full};
   ca_loop l;
   ca_loop_build(&l, full.ndim, full.shape, 4, ops, NULL, NULL, a->dtype);
