@@ -12,6 +12,19 @@ ca_status ca_cpu_count_true(ca_backend *be, const void *flags, int64_t n, int64_
   return CA_OK;
 }
 
+/* The selected elements of one row of n: out[w++] = src[k * s1] where fl[k * s2], up to
+ * count; returns w. Every element is stored at w and w advances past the selected ones (no
+ * branch to mispredict on a random mask); the stores stay below count. */
+CA_CPU_INLINE int64_t compress_row(ca_cpu_elem_fn f, char *out, int64_t w, int64_t count,
+                                   const char *src, int64_t s1, const uint8_t *fl, int64_t s2,
+                                   int64_t n) {
+  for (int64_t k = 0; k < n && w < count; k++) {
+    f(out, w, src, k * s1);
+    w += fl[k * s2] != 0;
+  }
+  return w;
+}
+
 ca_status ca_cpu_compress(ca_backend *be, const ca_loop *l0, int64_t count) {
   (void)be;
   if (l0->nop < 3 || l0->ndim < 0 || l0->ndim > CA_MAXDIMS || count < 0) return CA_ERR_VALUE;
@@ -28,15 +41,16 @@ ca_status ca_cpu_compress(ca_backend *be, const ca_loop *l0, int64_t count) {
   int64_t idx[CA_MAXDIMS] = {0}, off[2] = {0, 0}, w = 0;
   const int64_t *strides[2] = {l.op[1].strides, l.op[2].strides};
   char *out = l.op[0].data;
-  do {
+  do { /* beyond count (more than the core counted): nothing, to keep within bounds */
     const char *src = l.op[1].data + off[0] * sz;
     const uint8_t *f = (const uint8_t *)l.op[2].data + off[1];
-    for (int64_t k = 0; k < n; k++) {
-      if (!f[k * s2]) continue;
-      if (w == count) return CA_OK; /* more than the core counted: keep within bounds */
-      memcpy(out + w * sz, src + k * s1 * sz, (size_t)sz);
-      w++;
+    switch (sz) {
+    case 1: w = compress_row(ca_cpu_mv1, out, w, count, src, s1, f, s2, n); break;
+    case 2: w = compress_row(ca_cpu_mv2, out, w, count, src, s1, f, s2, n); break;
+    case 4: w = compress_row(ca_cpu_mv4, out, w, count, src, s1, f, s2, n); break;
+    case 8: w = compress_row(ca_cpu_mv8, out, w, count, src, s1, f, s2, n); break;
+    default: w = compress_row(ca_cpu_mv16, out, w, count, src, s1, f, s2, n); break;
     }
-  } while (ca_cpu_next(nd, l.shape, idx, 2, strides, off));
+  } while (w < count && ca_cpu_next(nd, l.shape, idx, 2, strides, off));
   return CA_OK;
 }
