@@ -196,14 +196,15 @@ ca_status ca_cpu_nonzero(ca_backend *be, const ca_loop *l, int64_t count) {
     for (int64_t i0 = 0; i0 < n; i0 += CA_CPU_BUFN) {
       int64_t m = n - i0 < CA_CPU_BUFN ? n - i0 : CA_CPU_BUFN;
       ca_cpu_load_truth(t, dt, p + i0 * s * sz, s, m);
-      for (int64_t k = 0; k < m; k++) {
-        if (!t[k]) continue;
-        if (row == count) return CA_OK; /* more than the core counted: keep within bounds */
+      /* Every element's coordinates are stored at row, which advances past the true ones (no
+       * branch to mispredict); the stores stay below count, more than the core counted. */
+      for (int64_t k = 0; k < m && row < count; k++) {
         int64_t *r = out + row * nd;
         for (int d = 0; d < nd - 1; d++) r[d] = idx[d] + 1;
         r[nd - 1] = i0 + k + 1;
-        row++;
+        row += t[k];
       }
+      if (row == count) return CA_OK;
     }
   } while (ca_cpu_next(nd - 1, l->shape, idx, 1, strides, &off));
   return CA_OK;
