@@ -239,6 +239,10 @@ void ca_cpu_backend_init(ca_backend *be, ca_cpu_ctx *ctx) {
   be->gather = ca_cpu_gather;
   be->scatter = ca_cpu_scatter;
   be->nonzero = ca_cpu_nonzero;
+  be->gather_index = ca_cpu_gather_index;
+  be->scatter_index = ca_cpu_scatter_index;
+  be->count_true = ca_cpu_count_true;
+  be->compress = ca_cpu_compress;
   be->set_stream = NULL; /* no streams on the CPU */
   be->set_allocator = cpu_set_allocator;
   be->sort = ca_cpu_sort;
