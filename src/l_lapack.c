@@ -21,7 +21,7 @@
 /* ---- stacks of matrices ---------------------------------------------------------------- */
 
 static int la_dtype(lua_State *L, const ca_array *a, const char *fname) {
-  if (a->dtype == CA_FLOAT16 || a->dtype == CA_BFLOAT16)
+  if (a->dtype == CA_FLOAT16 || a->dtype == CA_BFLOAT16 || ca_is_complex(a->dtype))
     ca_raisef(L, "%s: array type %s is unsupported in linalg", fname, ca_dtype_name(a->dtype));
   return a->dtype == CA_FLOAT32 ? CA_FLOAT32 : CA_FLOAT64;
 }
