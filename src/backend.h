@@ -318,7 +318,8 @@ struct ca_backend {
    *        eigenvectors (column j for v[j]), else a is destroyed. info > 0: no convergence.
    * gesvd: a (m x n, m >= n, destroyed) = U S V^T: v gets the n singular values, descending;
    *        job CA_SVD_REDUCED: b = U (m x n), c = V^T (n x n); CA_SVD_FULL: b = U (m x m),
-   *        c = V^T; CA_SVD_NONE: values only, b and c unused. info > 0: no convergence.
+   *        c = V^T; CA_SVD_NONE: values only, b and c unused. info > 0: no convergence,
+   *        which a matrix holding a NaN always reports (as LAPACK refuses one).
    * geev:  the eigenvalues of the general matrix a (destroyed; dtype float32, float64,
    *        complex64 or complex128) into v, in the complex dtype of a's precision (complex64
    *        for float32 and complex64), in LAPACK's order (a real matrix's conjugate pairs side by
