@@ -266,9 +266,9 @@ H.each_device("sorting, searching, sets and order statistics", function(dev)
       {"quantile: cannot take a quantile over an empty axis", function() cu.quantile(cu.empty(0), 0.5) end},
       {"median: axis 2 is out of bounds", function() cu.median(x[1], 2) end},
       {"nanmedian: out has shape (7,) but the result has shape", function()
-        cu.nanmedian(x, 1, {out = cu.zeros(7)}) end},
+        cu.nanmedian(x, 1, {out = cu.zeros(7, {device = x.device})}) end},
       {"percentile: out has shape (7,) but the result has shape", function()
-        cu.percentile(x, 50, 1, {out = cu.zeros(7)}) end},
+        cu.percentile(x, 50, 1, {out = cu.zeros(7, {device = x.device})}) end},
       {"nanquantile: axis -3 is out of bounds", function() cu.nanquantile(x, 0.5, -3) end},
       {"unique: axis 3 is out of bounds for an array of dimension 2", function() cu.unique(x, {axis = 3}) end},
       {"unique: return_counts must be a boolean", function() cu.unique(x, {return_counts = 1}) end},
