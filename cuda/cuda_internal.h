@@ -68,6 +68,8 @@ ca_status cu_gather(ca_backend *be, const ca_loop *l);                   /* inde
 ca_status cu_scatter(ca_backend *be, const ca_loop *l);                  /* index.cu */
 ca_status cu_nonzero(ca_backend *be, const ca_loop *l, int64_t count);   /* index.cu */
 ca_status cu_sort(ca_backend *be, const ca_sort *s);                      /* sort.cu */
+ca_status cu_unique(ca_backend *be, int dtype, const void *sorted, int64_t n, int equal_nan,
+                    void *values, int64_t *starts, int64_t *count);      /* sort.cu */
 ca_status cu_searchsorted(ca_backend *be, int dtype, const void *sorted, int64_t n,
                           const void *values, int64_t m, int right, int64_t *out); /* search.cu */
 ca_status cu_bincount(ca_backend *be, int dtype, const void *x, int64_t n,

@@ -433,6 +433,13 @@ struct ca_backend {
    * entry writes every element of out. */
   ca_status (*bincount)(ca_backend *be, int dtype, const void *x, int64_t n,
                         const double *weights, int64_t nbins, void *out, int64_t *range);
+  /* The runs of equal elements of `sorted` (n > 0 contiguous elements of a sortable dtype, in
+   * NumPy's order): the first element of each run, bit for bit, to values and the 1-based
+   * position where the run starts to starts (int64), each with room for n; the number of runs
+   * to *count (one int64 in this device's memory). Elements are one value as ca_same_value
+   * (src/sort_keys.h) says: -0.0 is +0.0; NaNs are one run with equal_nan, else each its own. */
+  ca_status (*unique)(ca_backend *be, int dtype, const void *sorted, int64_t n, int equal_nan,
+                      void *values, int64_t *starts, int64_t *count);
   /* See ca_histogram. */
   ca_status (*histogram)(ca_backend *be, const ca_histogram *h);
   /* base[offs[i]] += vals[i] for i in 0..n-1 (NumPy's add.at: repeated offsets accumulate),

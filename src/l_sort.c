@@ -487,6 +487,46 @@ static int l_histogram(lua_State *L) {
   return 1;
 }
 
+/* ---- unique ----------------------------------------------------------------------------- */
+
+/* Pushes a C-contiguous copy of a's first m elements (a 1-D). */
+static void push_head(lua_State *L, const ca_array *a, int64_t m) {
+  ca_array *v = ca_view(L, a);
+  v->shape[0] = m;
+  ca_array *c = ca_new(L, ca_be(a), a->dtype, 1, &m);
+  ca_copy_into(L, c, v);
+  lua_remove(L, -2);
+}
+
+/* cu._unique_sorted(s, equal_nan[, fname]): the distinct values of the sorted 1-D s (a real
+ * dtype, in NumPy's order) and the 1-based positions where their runs start (int64), as the
+ * backend's unique entry finds them; one small read sizes them. For lua/cuarray/unique.lua. */
+static int l_unique_sorted(lua_State *L) {
+  const char *fname = ca_caller_name(L, 3, "_unique_sorted");
+  ca_array *a = ca_check_arg(L, 1, fname);
+  int equal_nan = lua_toboolean(L, 2);
+  lua_settop(L, 3); /* 3 holds the string fname points into */
+  if (a->ndim != 1 || !ca_sortable(a->dtype))
+    return ca_raisef(L, "%s: the sorted array must be 1-D and real, got %d dimensions of %s",
+                     fname, a->ndim, ca_dtype_name(a->dtype));
+  ca_array *c = ca_push_contiguous(L, 1);
+  ca_backend *be = ca_be(c);
+  int64_t n = c->size, one = 1, m = 0;
+  ca_array *vals = ca_new(L, be, a->dtype, 1, &n);
+  ca_array *starts = ca_new(L, be, CA_INT64, 1, &n);
+  ca_array *count = ca_new(L, be, CA_INT64, 1, &one);
+  ca_check_live(L, c, fname);
+  if (n > 0) {
+    if (!be->unique) return ca_raisef(L, "%s: not supported on %s", fname, be->name);
+    CA_CHECK(L, be, be->unique(be, a->dtype, ca_data(c), n, equal_nan, ca_data(vals),
+                               (int64_t *)ca_data(starts), (int64_t *)ca_data(count)), fname);
+    ca_read_host(L, count, &m);
+  }
+  push_head(L, vals, m);
+  push_head(L, starts, m);
+  return 2;
+}
+
 /* ---- scatter-add ------------------------------------------------------------------------ */
 
 /* cu._scatter_add(a, offsets, values[, fname]): a's element 0 + offsets[i] += values[i]
@@ -516,7 +556,7 @@ static int l_scatter_add(lua_State *L) {
 static const luaL_Reg funcs[] = {
   {"sort", l_sort}, {"argsort", l_argsort}, {"_sort", l_sort_both},
   {"_searchsorted", l_searchsorted}, {"bincount", l_bincount}, {"_histogram", l_histogram},
-  {"_scatter_add", l_scatter_add},
+  {"_unique_sorted", l_unique_sorted}, {"_scatter_add", l_scatter_add},
   {NULL, NULL}
 };
 

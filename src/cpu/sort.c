@@ -194,6 +194,26 @@ ca_status ca_cpu_searchsorted(ca_backend *be, int dtype, const void *sorted, int
   return CA_OK;
 }
 
+ca_status ca_cpu_unique(ca_backend *be, int dtype, const void *sorted, int64_t n, int equal_nan,
+                        void *values, int64_t *starts, int64_t *count) {
+  (void)be;
+  if (!ca_sortable(dtype) || n < 1) return CA_ERR_VALUE;
+  size_t sz = ca_itemsize(dtype);
+  const char *p = (const char *)sorted;
+  char *v = (char *)values;
+  int64_t m = 0;
+  uint64_t prev = 0;
+  for (int64_t i = 0; i < n; i++) {
+    uint64_t k = ca_sort_key(dtype, p + (size_t)i * sz);
+    if (i > 0 && ca_same_value(dtype, prev, k, (int)sz, equal_nan)) continue;
+    prev = k;
+    memcpy(v + (size_t)m * sz, p + (size_t)i * sz, sz);
+    starts[m++] = i + 1;
+  }
+  *count = m;
+  return CA_OK;
+}
+
 /* In the order of x, as NumPy adds the weights. */
 ca_status ca_cpu_bincount(ca_backend *be, int dtype, const void *x, int64_t n,
                           const double *weights, int64_t nbins, void *out, int64_t *range) {
