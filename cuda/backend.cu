@@ -33,6 +33,10 @@ ca_status cu_backend_open(int ordinal, ca_backend **out, char *errbuf, size_t er
   be->gather = cu_scoped<cu_gather>::call;
   be->scatter = cu_scoped<cu_scatter>::call;
   be->nonzero = cu_scoped<cu_nonzero>::call;
+  be->gather_index = cu_scoped<cu_gather_index>::call;
+  be->scatter_index = cu_scoped<cu_scatter_index>::call;
+  be->count_true = cu_scoped<cu_count_true>::call;
+  be->compress = cu_scoped<cu_compress>::call;
   be->sort = cu_scoped<cu_sort>::call;
   be->searchsorted = cu_scoped<cu_searchsorted>::call;
   be->bincount = cu_scoped<cu_bincount>::call;

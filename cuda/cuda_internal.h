@@ -66,7 +66,14 @@ ca_status cu_index_offsets(ca_backend *be, const ca_loop *l, int64_t size, int64
                            int accumulate, int64_t *bad);                /* index.cu */
 ca_status cu_gather(ca_backend *be, const ca_loop *l);                   /* index.cu */
 ca_status cu_scatter(ca_backend *be, const ca_loop *l);                  /* index.cu */
-ca_status cu_nonzero(ca_backend *be, const ca_loop *l, int64_t count);   /* index.cu */
+ca_status cu_gather_index(ca_backend *be, const ca_loop *l, int64_t size, int64_t stride,
+                          int64_t *bad);                                 /* index.cu */
+ca_status cu_scatter_index(ca_backend *be, const ca_loop *l, int64_t size, int64_t stride,
+                           int64_t *bad);                                /* index.cu */
+ca_status cu_count_true(ca_backend *be, const void *flags, int64_t n, int64_t *count);
+                                                                         /* select.cu */
+ca_status cu_compress(ca_backend *be, const ca_loop *l, int64_t count);  /* select.cu */
+ca_status cu_nonzero(ca_backend *be, const ca_loop *l, int64_t count);   /* select.cu */
 ca_status cu_sort(ca_backend *be, const ca_sort *s);                      /* sort.cu */
 ca_status cu_unique(ca_backend *be, int dtype, const void *sorted, int64_t n, int equal_nan,
                     void *values, int64_t *starts, int64_t *count);      /* sort.cu */

@@ -1,15 +1,15 @@
-/* Indexing: index_offsets, gather, scatter, nonzero.
+/* Indexing: index_offsets, gather, scatter, gather_index, scatter_index.
  *
  * Every kernel walks a ca_loop (C order, any strides, 64-bit offsets) with a grid-stride
  * loop; a one-dimensional loop (the common coalesced case) skips the unravelling. Values are
  * converted as the CPU backend converts (read in the source's compute type, then stored).
  * A scalar operand (data == NULL) is first written into its dtype on the host, as the CPU
  * does, and the kernel reads that copy from its parameters.
- * index_offsets flags an out-of-range index on the device (first one wins the flag) and
- * reads the flag back: the only synchronisation here.
- * nonzero selects the flat indices of the truthy elements with cub::DeviceSelect::Flagged
- * (flags computed on the fly by an iterator) and unravels them into 1-based coordinates. */
-#include <cub/device/device_select.cuh>
+ * An out-of-range index raises a flag on the device (the first one to set it records its
+ * value), read back after the kernel: one small read, a synchronisation. gather_index does
+ * the check in its one pass (what it wrote is discarded on error); scatter_index checks every
+ * index in a first pass that reads only the indices, so that nothing is written when one is
+ * bad, as NumPy and the CPU do. */
 #include "cu_kernels.cuh"
 
 namespace {
@@ -22,9 +22,9 @@ struct iparams {
   const char *data[CA_MAXOPS];   /* NULL: the scalar's bytes in sbytes */
   int dtype[CA_MAXOPS];
   ca_elem sbytes[CA_MAXOPS];
-  int64_t isize, istride;         /* index_offsets */
+  int64_t isize, istride;         /* the indexed axis: size and stride */
   int accumulate;
-  unsigned long long *flag;       /* [0]: set once, [1]: the offending value */
+  unsigned long long *flag;       /* [0]: set once, [1]: the offending value; NULL: none */
 };
 
 /* Host: a scalar's value written in its dtype (as ca_cpu_operand_data does). */
@@ -77,22 +77,92 @@ __device__ __forceinline__ const char *opdata(const iparams &p, int j) {
   for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n);                  \
        i += (int64_t)gridDim.x * blockDim.x)
 
+/* *off = the element offset along the indexed axis of index v (1-based, negative from the
+ * end); false, after raising the flag, when v is out of range. */
+__device__ __forceinline__ bool axis_offset(const iparams &p, ca_i v, int64_t *off) {
+  ca_i k;
+  if (v >= 1 && v <= p.isize) k = v - 1;
+  else if (v < 0 && v >= -p.isize) k = v + p.isize;
+  else {
+    if (p.flag && atomicCAS(&p.flag[0], 0ull, 1ull) == 0ull) p.flag[1] = (unsigned long long)v;
+    return false;
+  }
+  *off = (int64_t)((ca_u)k * (ca_u)p.istride);
+  return true;
+}
+
 __global__ void k_index_offsets(const iparams p) {
   int64_t *out = (int64_t *)p.data[0];
   const char *idx = opdata(p, 1);
   GRID_LOOP(i, p.size) {
-    int64_t off[2];
+    int64_t off[2], k;
     offsets<2>(p, i, off);
-    ca_i v = cuk::ld_rt<ca_i>(idx, p.dtype[1], off[1]);
-    ca_i k;
-    if (v >= 1 && v <= p.isize) k = v - 1;
-    else if (v < 0 && v >= -p.isize) k = v + p.isize;
-    else {
-      if (atomicCAS(&p.flag[0], 0ull, 1ull) == 0ull) p.flag[1] = (unsigned long long)v;
-      continue;
-    }
+    if (!axis_offset(p, cuk::ld_rt<ca_i>(idx, p.dtype[1], off[1]), &k)) continue;
     ca_i base = p.accumulate ? out[off[0]] : 0;
-    out[off[0]] = (ca_i)((ca_u)base + (ca_u)k * (ca_u)p.istride);
+    out[off[0]] = (ca_i)((ca_u)base + (ca_u)k);
+  }
+}
+
+/* dst[di] = src[si]: the bits of an SZ-byte element, or (SZ == 0) converted between dtypes. */
+template <int SZ>
+__device__ __forceinline__ void move_elem(char *dst, int ddt, int64_t di, const char *src,
+                                          int sdt, int64_t si) {
+  if constexpr (SZ == 0) cuk::convert_rt(dst, ddt, di, src, sdt, si);
+  else cuk::copy_elem(dst + di * SZ, src + si * SZ, SZ);
+}
+
+/* gather_index: op[0][i] = op[1].data[off1(i) + axis offset of op[2][i]], checked. */
+template <int SZ> __global__ void k_gather_index(const iparams p) {
+  char *out = (char *)p.data[0];
+  const char *src = p.data[1], *idx = opdata(p, 2);
+  GRID_LOOP(i, p.size) {
+    int64_t off[3], k;
+    offsets<3>(p, i, off);
+    if (axis_offset(p, cuk::ld_rt<ca_i>(idx, p.dtype[2], off[2]), &k))
+      move_elem<SZ>(out, p.dtype[0], off[0], src, p.dtype[1], off[1] + k);
+  }
+}
+
+/* The bounds check alone, over op[2] (its loop stripped of the dims it does not move on). */
+__global__ void k_check_index(const iparams p) {
+  const char *idx = opdata(p, 2);
+  const int64_t *st[1] = {p.strides[2]};
+  GRID_LOOP(i, p.size) {
+    int64_t off = i * p.strides[2][0], k;
+    if (p.ndim != 1) cuk::unravel<1>(p.ndim, p.shape, i, st, &off);
+    axis_offset(p, cuk::ld_rt<ca_i>(idx, p.dtype[2], off), &k);
+  }
+}
+
+/* scatter_index: op[0].data[off0(i) + axis offset of op[2][i]] = op[1][i]. */
+template <int SZ> __global__ void k_scatter_index(const iparams p) {
+  char *dst = (char *)p.data[0];
+  const char *val = opdata(p, 1), *idx = opdata(p, 2);
+  GRID_LOOP(i, p.size) {
+    int64_t off[3], k;
+    offsets<3>(p, i, off);
+    if (axis_offset(p, cuk::ld_rt<ca_i>(idx, p.dtype[2], off[2]), &k))
+      move_elem<SZ>(dst, p.dtype[0], off[0] + k, val, p.dtype[1], off[1]);
+  }
+}
+
+typedef void (*index_kernel)(const iparams);
+/* By move_slot: converting, then the bits of 1, 2, 4, 8 and 16 bytes. */
+const index_kernel gather_index_kernels[] = {k_gather_index<0>, k_gather_index<1>,
+                                             k_gather_index<2>, k_gather_index<4>,
+                                             k_gather_index<8>, k_gather_index<16>};
+const index_kernel scatter_index_kernels[] = {k_scatter_index<0>, k_scatter_index<1>,
+                                              k_scatter_index<2>, k_scatter_index<4>,
+                                              k_scatter_index<8>, k_scatter_index<16>};
+
+static int move_slot(const iparams &p) {
+  if (p.dtype[0] != p.dtype[1]) return 0;
+  switch (ca_itemsize(p.dtype[0])) {
+  case 1: return 1;
+  case 2: return 2;
+  case 4: return 3;
+  case 8: return 4;
+  default: return 5;
   }
 }
 
@@ -126,48 +196,59 @@ __global__ void k_scatter(const iparams p) {
   }
 }
 
-/* ---- nonzero ----------------------------------------------------------------------------- */
-
-struct flat_index {
-  __host__ __device__ int64_t operator()(int64_t i) const { return i; }
-};
-
-struct truth_at {
-  const char *data;
-  int dtype, ndim;
-  int64_t shape[CA_MAXDIMS], strides[CA_MAXDIMS];
-  __host__ __device__ int operator()(int64_t i) const {
-#ifdef __CUDA_ARCH__
-    int64_t off = 0;
-    if (ndim == 1) {
-      off = i * strides[0];
-    } else {
-      const int64_t *st[1] = {strides};
-      cuk::unravel<1>(ndim, shape, i, st, &off);
-    }
-    return cuk::truth_rt(data, dtype, off);
-#else
-    (void)i;
-    return 0;
-#endif
-  }
-};
-
-/* out[r * ndim + d] = 1-based coordinate d of flat index sel[r]. */
-__global__ void k_unravel_coords(const int64_t *sel, int64_t count, int ndim, int64_t *out,
-                                 const iparams p) {
-  GRID_LOOP(r, count) {
-    int64_t i = sel[r];
-    for (int d = ndim - 1; d >= 0; d--) {
-      int64_t s = p.shape[d], q = i / s;
-      out[r * ndim + d] = i - q * s + 1;
-      i = q;
-    }
-  }
-}
-
 static unsigned grid_for(ca_backend *be, int64_t n) {
   return cuk::blocks_for(n, 256, (int64_t)cuk::sm_count(be) * 16);
+}
+
+/* Scratch for the out-of-range flag, cleared on the stream. */
+static ca_status flag_open(ca_backend *be, iparams *p) {
+  void *flag = NULL;
+  ca_status st = cu_scratch(be, 2 * sizeof(unsigned long long), &flag);
+  if (st != CA_OK) return st;
+  p->flag = (unsigned long long *)flag;
+  cudaError_t err = cudaMemsetAsync(flag, 0, 2 * sizeof(unsigned long long), cu_stream(be));
+  if (err != cudaSuccess) {
+    cu_scratch_free(be, flag);
+    return cu_fail(be, "cudaMemsetAsync", err);
+  }
+  return CA_OK;
+}
+
+/* After the kernels launched since flag_open (st: how launching them went): reads the flag
+ * back (the synchronisation) and frees it. CA_ERR_INDEX, with *bad the index recorded, when a
+ * kernel raised it. */
+static ca_status flag_close(ca_backend *be, const iparams *p, ca_status st, int64_t *bad) {
+  unsigned long long h[2] = {0, 0};
+  cudaError_t err = cudaSuccess;
+  if (st == CA_OK) {
+    cudaStream_t s = cu_stream(be);
+    err = cudaMemcpyAsync(h, p->flag, sizeof h, cudaMemcpyDeviceToHost, s);
+    if (err == cudaSuccess) err = cudaStreamSynchronize(s);
+  }
+  cu_scratch_free(be, p->flag);
+  if (st != CA_OK) return st;
+  if (err != cudaSuccess) return cu_fail(be, "index check (flag read-back)", err);
+  if (h[0]) {
+    if (bad) *bad = (int64_t)h[1];
+    return CA_ERR_INDEX;
+  }
+  return CA_OK;
+}
+
+/* p reduced to the loop over op[2] alone: the dims it does not move on dropped (an index
+ * broadcast along other dims is checked once). */
+static void index_only(const iparams &p, iparams *q) {
+  *q = p;
+  q->ndim = 0;
+  q->size = 1;
+  for (int d = 0; d < p.ndim; d++) {
+    if (p.strides[2][d] == 0 || p.shape[d] == 1) continue;
+    q->shape[q->ndim] = p.shape[d];
+    q->strides[2][q->ndim] = p.strides[2][d];
+    q->size *= p.shape[d];
+    q->ndim++;
+  }
+  if (q->ndim == 0) q->strides[2][0] = 0;
 }
 
 } /* namespace */
@@ -180,31 +261,10 @@ extern "C" ca_status cu_index_offsets(ca_backend *be, const ca_loop *l, int64_t 
   p.isize = size;
   p.istride = stride;
   p.accumulate = accumulate;
-  cudaStream_t s = cu_stream(be);
-  void *flag = NULL;
-  ca_status st = cu_scratch(be, 2 * sizeof(unsigned long long), &flag);
+  ca_status st = flag_open(be, &p);
   if (st != CA_OK) return st;
-  p.flag = (unsigned long long *)flag;
-  cudaError_t err = cudaMemsetAsync(flag, 0, 2 * sizeof(unsigned long long), s);
-  if (err != cudaSuccess) {
-    cu_scratch_free(be, flag);
-    return cu_fail(be, "cudaMemsetAsync", err);
-  }
-  k_index_offsets<<<grid_for(be, p.size), 256, 0, s>>>(p);
-  if ((st = cu_check_launch(be, "index_offsets")) != CA_OK) {
-    cu_scratch_free(be, flag);
-    return st;
-  }
-  unsigned long long h[2] = {0, 0};
-  err = cudaMemcpyAsync(h, flag, sizeof h, cudaMemcpyDeviceToHost, s);
-  if (err == cudaSuccess) err = cudaStreamSynchronize(s);
-  cu_scratch_free(be, flag);
-  if (err != cudaSuccess) return cu_fail(be, "index_offsets (flag read-back)", err);
-  if (h[0]) {
-    if (bad) *bad = (int64_t)h[1];
-    return CA_ERR_INDEX;
-  }
-  return CA_OK;
+  k_index_offsets<<<grid_for(be, p.size), 256, 0, cu_stream(be)>>>(p);
+  return flag_close(be, &p, cu_check_launch(be, "index_offsets"), bad);
 }
 
 extern "C" ca_status cu_gather(ca_backend *be, const ca_loop *l) {
@@ -223,41 +283,37 @@ extern "C" ca_status cu_scatter(ca_backend *be, const ca_loop *l) {
   return cu_check_launch(be, "scatter");
 }
 
-extern "C" ca_status cu_nonzero(ca_backend *be, const ca_loop *l, int64_t count) {
+
+/* p for gather_index (need_src: op[1] is read) or scatter_index, with the indexed axis. */
+static ca_status index_params(const ca_loop *l, int64_t size, int64_t stride, int need_src,
+                              iparams *p) {
+  if (l->nop < 3 || !fill_params(l, p) || !l->op[0].data || (need_src && !l->op[1].data))
+    return CA_ERR_VALUE;
+  if (ca_is_float(l->op[2].dtype) || ca_is_complex(l->op[2].dtype)) return CA_ERR_UNSUPPORTED;
+  p->isize = size;
+  p->istride = stride;
+  return CA_OK;
+}
+
+extern "C" ca_status cu_gather_index(ca_backend *be, const ca_loop *l, int64_t size,
+                                     int64_t stride, int64_t *bad) {
   iparams p;
-  if (!fill_params(l, &p) || !l->op[0].data || !l->op[1].data || count < 0) return CA_ERR_VALUE;
-  if (count == 0 || p.size == 0 || l->ndim == 0) return CA_OK;
-  cudaStream_t s = cu_stream(be);
-  truth_at t;
-  memset(&t, 0, sizeof t);
-  t.data = l->op[1].data;
-  t.dtype = l->op[1].dtype;
-  t.ndim = l->ndim;
-  for (int d = 0; d < l->ndim; d++) {
-    t.shape[d] = l->shape[d];
-    t.strides[d] = l->op[1].strides[d];
-  }
-  cuk::FnIter<flat_index> in(flat_index{});
-  cuk::FnIter<truth_at> flags(t);
-  /* one scratch block: the selected flat indices, the selected count, CUB's temp storage */
-  size_t temp = 0;
-  cudaError_t err = cub::DeviceSelect::Flagged(NULL, temp, in, flags, (int64_t *)NULL,
-                                               (int64_t *)NULL, p.size, s);
-  if (err != cudaSuccess) return cu_fail(be, "cub::DeviceSelect::Flagged", err);
-  size_t sel_bytes = ((size_t)count * sizeof(int64_t) + 255) & ~(size_t)255;
-  void *scratch = NULL;
-  ca_status st = cu_scratch(be, sel_bytes + 256 + temp, &scratch);
-  if (st != CA_OK) return st;
-  int64_t *sel = (int64_t *)scratch, *nsel = (int64_t *)((char *)scratch + sel_bytes);
-  err = cub::DeviceSelect::Flagged((char *)scratch + sel_bytes + 256, temp, in, flags, sel, nsel,
-                                   p.size, s);
-  if (err != cudaSuccess) {
-    cu_scratch_free(be, scratch);
-    return cu_fail(be, "cub::DeviceSelect::Flagged", err);
-  }
-  k_unravel_coords<<<grid_for(be, count), 256, 0, s>>>(sel, count, l->ndim,
-                                                       (int64_t *)l->op[0].data, p);
-  st = cu_check_launch(be, "nonzero");
-  cu_scratch_free(be, scratch);
-  return st;
+  ca_status st = index_params(l, size, stride, 1, &p);
+  if (st != CA_OK || p.size == 0 || (st = flag_open(be, &p)) != CA_OK) return st;
+  gather_index_kernels[move_slot(p)]<<<grid_for(be, p.size), 256, 0, cu_stream(be)>>>(p);
+  return flag_close(be, &p, cu_check_launch(be, "gather_index"), bad);
+}
+
+extern "C" ca_status cu_scatter_index(ca_backend *be, const ca_loop *l, int64_t size,
+                                      int64_t stride, int64_t *bad) {
+  iparams p, q;
+  ca_status st = index_params(l, size, stride, 0, &p);
+  if (st != CA_OK || p.size == 0 || (st = flag_open(be, &p)) != CA_OK) return st;
+  index_only(p, &q);
+  k_check_index<<<grid_for(be, q.size), 256, 0, cu_stream(be)>>>(q);
+  if ((st = flag_close(be, &p, cu_check_launch(be, "scatter_index (check)"), bad)) != CA_OK)
+    return st;
+  p.flag = NULL; /* checked: the scatter only skips what it could not place */
+  scatter_index_kernels[move_slot(p)]<<<grid_for(be, p.size), 256, 0, cu_stream(be)>>>(p);
+  return cu_check_launch(be, "scatter_index");
 }

@@ -3,9 +3,9 @@
  *
  * Accumulation types follow the CPU reference (src/cpu/reduce.c, ca_reduce_acc): sums and
  * products in int64 (wrapping) for integer and bool outputs, each element converted first, else
- * double; means and moments in double (moments by Welford within a thread and Chan's pairwise
- * merge across threads); max, min, their positions and ranges in int64 for integer inputs,
- * else in the input's float type (comparisons are exact there, as the CPU's in double); all,
+ * double; means and moments in double (moments as sums about a shift, merged without a
+ * division: reduce_ops.cuh's MomentOp); max, min, their positions and ranges in int64 for
+ * integer inputs, else in the input's float type (comparisons are exact there, as the CPU's in double); all,
  * any and counts on the truth of each element. Float sums accumulate in double: the reference
  * does, and at memory speed the H200's double adds are free, so results agree with the CPU to
  * the last bit or two instead of drifting with the order of float additions.
@@ -16,17 +16,17 @@
  *      output) or ca_maximum / ca_minimum (float32/float64): cub::DeviceReduce (an iterator
  *      converts integers to int64), except small ones (64 KiB of input at most), which run
  *      path (b) as one block in one launch;
- *  (b) rows: the reduced run is the more contiguous axis: a warp (short rows) or a block per
- *      output, 16-byte vector loads for unit stride, the row split over several blocks
- *      with a second pass when there are too few rows to fill the GPU (this is also the
- *      path of the full reductions CUB does not take);
+ *  (b) rows: the reduced run is the more contiguous axis: a warp per output, or a block per
+ *      output for long rows too few to fill a wave with warps, 16-byte vector loads for unit
+ *      stride, the row split over several blocks with a second pass when there are too few
+ *      rows to fill the GPU (this is also the path of the full reductions CUB does not take);
  *  (c) columns: the kept axis is the more contiguous one: a thread per output walking the
  *      reduced elements (coalesced across threads), split over the reduced extent with a
  *      second pass when there are too few outputs;
  *  (d) any strides: both kernels walk the reduced dims as runs of the innermost reduced dim.
  * The kernels are instantiated per input dtype (typed loads) for the folds that skip nothing,
- * the float inputs of those that do and of ranges, and float32/float64 arg-reductions; the
- * others read their input through a runtime dtype switch. */
+ * the float inputs of those that do and of ranges, and float32/float64 arg-reductions and
+ * moments; the others read their input through a runtime dtype switch. */
 #include <cub/device/device_reduce.cuh>
 #include "reduce_ops.cuh"
 
@@ -47,6 +47,7 @@ struct rparams {
   int64_t S, chunk;      /* splits of R (S > 1: partials, then k_finish) */
   int G;                 /* threads per worker: 1, 32 or 256 */
   int Gf;                /* the same for k_finish */
+  unsigned grid;         /* k_reduce's blocks */
   void *partial;         /* Acc[S][M] */
   double ddof;
 };
@@ -95,7 +96,7 @@ __device__ __forceinline__ typename Op::Acc walk_run(const rparams &p, const Op 
       const T *ptr = (const T *)p.in + off;
       int64_t head = (int64_t)(((16 - ((uintptr_t)ptr & 15)) & 15) / sizeof(T));
       if (head > len) head = len;
-      for (int64_t j = lane; j < head; j += G) a = op.comb(a, op.lift(cuk::cvt<In, DT>(ptr[j]), r + j));
+      for (int64_t j = lane; j < head; j += G) a = op.feed(a, cuk::cvt<In, DT>(ptr[j]), r + j);
       int64_t nv = (len - head) / V;
       const uint4 *vp = (const uint4 *)(ptr + head);
       int64_t v = lane;
@@ -109,7 +110,7 @@ __device__ __forceinline__ typename Op::Acc walk_run(const rparams &p, const Op 
           memcpy(e, &x[u], 16);
           int64_t jb = r + head + (v + u * G) * V;
 #pragma unroll
-          for (int k = 0; k < V; k++) a = op.comb(a, op.lift(cuk::cvt<In, DT>(e[k]), jb + k));
+          for (int k = 0; k < V; k++) a = op.feed(a, cuk::cvt<In, DT>(e[k]), jb + k);
         }
       }
       for (; v < nv; v += G) {
@@ -118,7 +119,7 @@ __device__ __forceinline__ typename Op::Acc walk_run(const rparams &p, const Op 
         memcpy(e, &x, 16);
         int64_t jb = r + head + v * V;
 #pragma unroll
-        for (int k = 0; k < V; k++) a = op.comb(a, op.lift(cuk::cvt<In, DT>(e[k]), jb + k));
+        for (int k = 0; k < V; k++) a = op.feed(a, cuk::cvt<In, DT>(e[k]), jb + k);
       }
       j0 = head + nv * V + lane;
     }
@@ -130,9 +131,9 @@ __device__ __forceinline__ typename Op::Acc walk_run(const rparams &p, const Op 
 #pragma unroll
     for (int u = 0; u < 8; u++) x[u] = op.template load<DT>(p.in, p.in_dt, off + (j + u * G) * st);
 #pragma unroll
-    for (int u = 0; u < 8; u++) a = op.comb(a, op.lift(x[u], r + j + u * G));
+    for (int u = 0; u < 8; u++) a = op.feed(a, x[u], r + j + u * G);
   }
-  for (; j < len; j += G) a = op.comb(a, op.lift(op.template load<DT>(p.in, p.in_dt, off + j * st), r + j));
+  for (; j < len; j += G) a = op.feed(a, op.template load<DT>(p.in, p.in_dt, off + j * st), r + j);
   return a;
 }
 
@@ -192,9 +193,92 @@ template <class Op> __global__ void __launch_bounds__(256) k_finish(const rparam
   }
 }
 
+static int64_t iabs(int64_t x) { return x < 0 ? -x : x; }
+
+/* Full reductions of at most this many input bytes run as one block in one launch (no CUB
+ * temp-storage query, no scratch, no second pass): at this size the host-side cost of the
+ * launches dominates, and one block reads 64 KiB in a few microseconds. */
+#define CU_SMALL_FULL_BYTES ((int64_t)64 << 10)
+static int small_full(const rparams &p) {
+  return p.M == 1 && p.R * (int64_t)ca_itemsize(p.in_dt) <= CU_SMALL_FULL_BYTES;
+}
+
+/* The share of the resident workers busy over the whole launch when `units` equal work units
+ * are dealt round-robin to `slots` of them: the last round leaves the others idle. */
+static double busy(int64_t units, int64_t slots) {
+  int64_t rounds = (units + slots - 1) / slots;
+  return rounds > 0 ? (double)units / (double)(rounds * slots) : 1.0;
+}
+
+/* Splits of the reduced extent, in chunks of at least `minchunk` elements. A thread per output
+ * (G = 1) splits while the outputs are fewer than `want` threads, into enough for that. Warps
+ * or blocks split while the outputs fill fewer than two rounds of the `resident` workers, into
+ * at least two rounds, rounded up so that the M * S work units fill whole rounds. */
+static int64_t splits(const rparams &p, int G, int64_t want, int64_t resident) {
+  int64_t minchunk = G == 1 ? 64 : (int64_t)G * 16, S;
+  if (p.R <= minchunk) return 1;
+  if (G == 1) {
+    if (p.M >= want) return 1;
+    S = (want + p.M - 1) / p.M;
+  } else {
+    if (p.M >= 2 * resident) return 1;
+    S = (2 * resident + p.M - 1) / p.M;
+    int64_t units = (p.M * S + resident - 1) / resident * resident;
+    S = (units + p.M - 1) / p.M;
+  }
+  int64_t smax = (p.R + minchunk - 1) / minchunk;
+  return S < smax ? S : smax;
+}
+
+/* Chooses the worker shape (rows or columns), the split, the second pass and the grid; `nb`
+ * is how many blocks of k_reduce's instance fit on one SM. */
+static void plan(ca_backend *be, rparams *p, int nb) {
+  if (small_full(*p)) {
+    p->G = 256;
+    p->S = 1;
+    p->chunk = p->R > 0 ? p->R : 1;
+    p->Gf = 32;
+    p->grid = 1;
+    return;
+  }
+  int64_t sms = cuk::sm_count(be), want = sms * 2048 * 2; /* threads for two full waves */
+  int64_t slots = sms * (nb > 0 ? nb : 4);                 /* resident blocks */
+  int rows = p->nout == 0 || iabs(p->st0) <= iabs(p->ostr_in[p->nout - 1]) || p->M == 1;
+  /* Rows: a warp per row (no block-wide synchronisation, so each warp keeps its loads in
+   * flight from one row to the next) unless the rows are long and either too few to fill a
+   * wave of warps (a block per row then needs fewer splits) or a block per row keeps the GPU
+   * busier: rows dealt to resident workers leave a last round partly idle, and with a few rows
+   * per warp that round costs more than the blocks' synchronisation (16384 rows of 16384
+   * float32 on 132 SMs of 5 blocks: 3.1 rows per warp, 78% busy; 24.8 rows per block, 99%). */
+  if (rows) {
+    p->G = 32;
+    if (p->R >= 4096) {
+      double b32 = busy(p->M * splits(*p, 32, want, slots * 8), slots * 8);
+      double b256 = busy(p->M * splits(*p, 256, want, slots), slots);
+      if (p->M * 32 < want / 4 || (b32 < 0.9 && b256 > b32)) p->G = 256;
+    }
+  } else {
+    p->G = 1;
+  }
+  int64_t S = splits(*p, p->G, want, slots * (256 / p->G));
+  p->chunk = S > 1 ? (p->R + S - 1) / S : (p->R > 0 ? p->R : 1);
+  p->S = S > 1 ? (p->R + p->chunk - 1) / p->chunk : 1;
+  p->Gf = p->M >= want / 4 ? 1 : p->S >= 512 ? 256 : 32;
+  /* Workers of a warp or a block run on a grid of the resident blocks, each looping over its
+   * share; a thread per output keeps the grid of 32 blocks per SM it was measured with. */
+  p->grid = cuk::blocks_for(p->M * p->S, 256 / p->G, p->G == 1 ? sms * 32 : slots);
+}
+
 template <class Op, int DT> ca_status run_kernels(ca_backend *be, rparams p, const Op &op) {
   typedef typename Op::Acc Acc;
   cudaStream_t s = cu_stream(be);
+  int nb = 0;
+  if (!small_full(p) &&
+      cudaOccupancyMaxActiveBlocksPerMultiprocessor(&nb, k_reduce<Op, DT>, 256, 0) != cudaSuccess) {
+    (void)cudaGetLastError();
+    nb = 0;
+  }
+  plan(be, &p, nb);
   int64_t cap = (int64_t)cuk::sm_count(be) * 32;
   void *part = NULL;
   if (p.S > 1) {
@@ -202,8 +286,7 @@ template <class Op, int DT> ca_status run_kernels(ca_backend *be, rparams p, con
     if (st != CA_OK) return st;
   }
   p.partial = part;
-  int64_t wpb = 256 / p.G;
-  k_reduce<Op, DT><<<cuk::blocks_for(p.M * p.S, wpb, cap), 256, 0, s>>>(p, op);
+  k_reduce<Op, DT><<<p.grid, 256, 0, s>>>(p, op);
   ca_status st = cu_check_launch(be, "reduce");
   if (st == CA_OK && p.S > 1) {
     k_finish<Op><<<cuk::blocks_for(p.M, 256 / p.Gf, cap), 256, 0, s>>>(p, op);
@@ -334,41 +417,6 @@ template <class Op> ca_status by_float32(ca_backend *be, const rparams &p, const
   return run_kernels<Op, -1>(be, p, op);
 }
 
-static int64_t iabs(int64_t x) { return x < 0 ? -x : x; }
-
-/* Full reductions of at most this many input bytes run as one block in one launch (no CUB
- * temp-storage query, no scratch, no second pass): at this size the host-side cost of the
- * launches dominates, and one block reads 64 KiB in a few microseconds. */
-#define CU_SMALL_FULL_BYTES ((int64_t)64 << 10)
-static int small_full(const rparams &p) {
-  return p.M == 1 && p.R * (int64_t)ca_itemsize(p.in_dt) <= CU_SMALL_FULL_BYTES;
-}
-
-/* Chooses the worker shape (rows or columns), the split and the second pass. */
-static void plan(ca_backend *be, rparams *p) {
-  if (small_full(*p)) {
-    p->G = 256;
-    p->S = 1;
-    p->chunk = p->R > 0 ? p->R : 1;
-    p->Gf = 32;
-    return;
-  }
-  int64_t want = (int64_t)cuk::sm_count(be) * 2048 * 2; /* threads for two full waves */
-  int rows = p->nout == 0 || iabs(p->st0) <= iabs(p->ostr_in[p->nout - 1]) || p->M == 1;
-  if (rows) p->G = p->R >= 4096 ? 256 : 32;
-  else p->G = 1;
-  int64_t minchunk = p->G == 1 ? 64 : (int64_t)p->G * 16;
-  int64_t S = 1;
-  if (p->M * p->G < want && p->R > minchunk) {
-    S = (want + p->M * p->G - 1) / (p->M * p->G);
-    int64_t smax = (p->R + minchunk - 1) / minchunk;
-    if (S > smax) S = smax;
-  }
-  p->chunk = S > 1 ? (p->R + S - 1) / S : (p->R > 0 ? p->R : 1);
-  p->S = S > 1 ? (p->R + p->chunk - 1) / p->chunk : 1;
-  p->Gf = p->M >= want / 4 ? 1 : p->S >= 512 ? 256 : 32;
-}
-
 /* Each kind at the accumulation types ca_reduce_acc gives its rules (p not yet planned).
  * Folds: int64 (integer inputs typed, float inputs into an integer dtype through the runtime
  * switch, loaded as double when a skip must see them first), float for the max/min of
@@ -379,7 +427,6 @@ template <int Rule, class Row> ca_status run_fold(ca_backend *be, int, rparams p
   int acc = ca_reduce_acc(Rule, p.in_dt, p.out_dt);
   ca_status st;
   if (!small_full(p) && try_cub<Rule, Row>(be, acc, p, &st)) return st;
-  plan(be, &p);
   int fin = ca_is_float(p.in_dt);
   if constexpr (Rule != CA_RULE_MEAN) {
     if (acc == CA_RACC_I) {
@@ -400,13 +447,11 @@ template <int Rule, class Row> ca_status run_fold(ca_backend *be, int, rparams p
 }
 
 template <class Row> ca_status run_truth(ca_backend *be, int, rparams p) {
-  plan(be, &p);
   return run_kernels<cur::TruthOp<Row>, -1>(be, p, cur::TruthOp<Row>());
 }
 
 template <class Row> ca_status run_arg(ca_backend *be, int, rparams p) {
   using cur::ArgOp;
-  plan(be, &p);
   if (p.in_dt == CA_FLOAT64) return run_kernels<ArgOp<Row, double>, CA_FLOAT64>(be, p, ArgOp<Row, double>());
   if (p.in_dt == CA_FLOAT32) return run_kernels<ArgOp<Row, float>, CA_FLOAT32>(be, p, ArgOp<Row, float>());
   if (p.in_dt == CA_FLOAT16 || p.in_dt == CA_BFLOAT16)
@@ -414,14 +459,17 @@ template <class Row> ca_status run_arg(ca_backend *be, int, rparams p) {
   return run_kernels<ArgOp<Row, ca_i>, -1>(be, p, ArgOp<Row, ca_i>());
 }
 
+/* Moments of float32 and float64 inputs read them typed (vector loads along rows); the
+ * other dtypes through the run-time switch. */
 template <class Row> ca_status run_moment(ca_backend *be, int, rparams p) {
-  plan(be, &p);
-  return run_kernels<cur::MomentOp<Row>, -1>(be, p, cur::MomentOp<Row>());
+  using cur::MomentOp;
+  if (p.in_dt == CA_FLOAT32) return run_kernels<MomentOp<Row>, CA_FLOAT32>(be, p, MomentOp<Row>());
+  if (p.in_dt == CA_FLOAT64) return run_kernels<MomentOp<Row>, CA_FLOAT64>(be, p, MomentOp<Row>());
+  return run_kernels<MomentOp<Row>, -1>(be, p, MomentOp<Row>());
 }
 
 template <class Row> ca_status run_range(ca_backend *be, int, rparams p) {
   using cur::RangeOp;
-  plan(be, &p);
   if (!ca_is_float(p.in_dt)) return run_kernels<RangeOp<Row, ca_i>, -1>(be, p, RangeOp<Row, ca_i>());
   if (p.in_dt == CA_FLOAT64) return run_kernels<RangeOp<Row, double>, CA_FLOAT64>(be, p, RangeOp<Row, double>());
   return by_float32(be, p, RangeOp<Row, float>());

@@ -97,6 +97,8 @@ CUR_D auto at(A... a) -> decltype(Fm::at(typename tag_of<C>::type(), a...)) {
  *   Acc, init(), lift(x, r) the accumulator, its identity, and element x at flat reduced
  *                           position r as an accumulator
  *   comb(a, b)              merges two accumulators, a of the earlier elements
+ *   feed(a, x, r)           comb(a, lift(x, r)) for an element later than all of a's: the
+ *                           walk's step, which an op may take more cheaply than a merge
  *   store(o, dt, i, a, n, ddof)  writes the result of a over n elements to element i of o */
 
 /* A fold at accumulation type C; when its skip can hold, the accumulator counts. Elements
@@ -126,6 +128,7 @@ template <class Row, class C, class In_ = C> struct FoldOp {
     if constexpr (Row::skips) return Acc{at<typename Row::Comb, C>(a.v, b.v), a.n + b.n};
     else return at<typename Row::Comb, C>(a, b);
   }
+  __device__ Acc feed(Acc a, In x, int64_t r) const { return comb(a, lift(x, r)); }
   __device__ void store(char *o, int dt, int64_t i, Acc a, int64_t n, double) const {
     if constexpr (Row::skips) cuk::st_rt<C>(o, dt, i, at<typename Row::Fin, C>(a.v, a.n));
     else cuk::st_rt<C>(o, dt, i, at<typename Row::Fin, C>(a, n));
@@ -142,6 +145,7 @@ template <class Row> struct TruthOp {
   __device__ Acc init() const { return at<typename Row::Id, ca_i>(); }
   __device__ Acc lift(In x, int64_t) const { return x; }
   __device__ Acc comb(Acc a, Acc b) const { return at<typename Row::Comb, ca_i>(a, b); }
+  __device__ Acc feed(Acc a, In x, int64_t r) const { return comb(a, lift(x, r)); }
   __device__ void store(char *o, int dt, int64_t i, Acc a, int64_t n, double) const {
     cuk::st_rt<ca_i>(o, dt, i, at<typename Row::Fin, ca_i>(a, n));
   }
@@ -170,15 +174,30 @@ template <class Row, class C> struct ArgOp {
     if (at<typename Row::Beats, C>(a.v, b.v)) return a;
     return a.i < b.i ? a : b;
   }
+  /* A later element takes the place only by beating the winner, so ties keep the earlier one
+   * with no comparison of positions. */
+  __device__ Acc feed(Acc a, In x, int64_t r) const {
+    if (at<typename Row::Skip, C>(x)) return a;
+    return a.i == INT64_MAX || at<typename Row::Beats, C>(x, a.v) ? Acc{x, r} : a;
+  }
   __device__ void store(char *o, int dt, int64_t i, Acc a, int64_t, double) const {
     cuk::st_rt<ca_i>(o, dt, i, a.i == INT64_MAX ? 0 : a.i + 1);
   }
 };
 
-/* Count, mean and the sum of squared deviations: Welford within a thread, Chan's pairwise
- * merge across threads. */
+/* The count n and, about a shift k (an element of the slice), the sums s1 of x - k and s2 of
+ * (x - k)^2. A walk's step is then three adds in double and no division (Welford's division
+ * per element held var and std far below the memory's speed); a merge moves the later
+ * accumulator to the earlier one's shift, still without a division:
+ *   sum over b of (x - a.k)^2 = b.s2 + 2 d b.s1 + b.n d^2,  d = b.k - a.k.
+ * The mean is k + s1 / n and m2 = s2 - s1^2 / n, whose rounding error is about
+ * eps * (m2 + n (mean - k)^2): relative to m2, eps (1 + (mean - k)^2 / var), so a large mean
+ * with a small spread loses nothing (the shift sits inside the data, unlike a plain sum of
+ * squares), and an outlying shift costs at most a factor n. The differences x - k of a float32
+ * or float16 input are exact in double. */
 struct MomentAcc {
-  double n, mean, m2;
+  double k, s1, s2;
+  int64_t n;
 };
 template <class Row> struct MomentOp {
   typedef double In;
@@ -186,21 +205,32 @@ template <class Row> struct MomentOp {
   template <int DT> __device__ In load(const char *b, int dt, int64_t i) const {
     return cuk::ld_any<double, DT>(b, dt, i);
   }
-  __device__ Acc init() const { return Acc{0.0, 0.0, 0.0}; }
+  __device__ Acc init() const { return Acc{0.0, 0.0, 0.0, 0}; }
   __device__ Acc lift(In x, int64_t) const {
-    return at<typename Row::Skip, double>(x) ? init() : Acc{1.0, x, 0.0};
+    return at<typename Row::Skip, double>(x) ? init() : Acc{x, 0.0, 0.0, 1};
   }
   __device__ Acc comb(Acc a, Acc b) const {
-    if (a.n == 0.0) return b;
-    if (b.n == 0.0) return a;
-    double n = a.n + b.n, d = b.mean - a.mean;
-    return Acc{n, a.mean + d * (b.n / n), a.m2 + b.m2 + d * d * (a.n * (b.n / n))};
+    if (b.n == 0) return a;
+    if (a.n == 0) return b;
+    double d = b.k - a.k, bn = (double)b.n;
+    return Acc{a.k, a.s1 + (b.s1 + bn * d), a.s2 + b.s2 + d * (2.0 * b.s1 + bn * d), a.n + b.n};
+  }
+  __device__ Acc feed(Acc a, In x, int64_t) const {
+    if (at<typename Row::Skip, double>(x)) return a;
+    double k = a.n == 0 ? x : a.k, d = x - k;
+    return Acc{k, a.s1 + d, fma(d, d, a.s2), a.n + 1};
   }
   __device__ void store(char *o, int dt, int64_t i, Acc a, int64_t, double ddof) const {
-    /* An infinite element makes the mean non-finite; NumPy's two passes then meet inf - inf
-     * and give NaN, where the merged m2 would say inf. */
-    double m2 = isfinite(a.mean) ? a.m2 : (0.0 / 0.0);
-    cuk::st_rt<double>(o, dt, i, at<typename Row::Fin, double>(m2, a.n, ddof));
+    double n = (double)a.n, m2 = 0.0;
+    if (a.n > 0) {
+      double mean = a.k + a.s1 / n;
+      m2 = a.s2 - a.s1 * (a.s1 / n);
+      /* An infinite element makes the mean non-finite; NumPy's two passes then meet inf - inf
+       * and give NaN. Rounding may leave a tiny negative m2 where the spread is nil. */
+      if (!isfinite(mean)) m2 = 0.0 / 0.0;
+      else if (m2 < 0.0) m2 = 0.0;
+    }
+    cuk::st_rt<double>(o, dt, i, at<typename Row::Fin, double>(m2, n, ddof));
   }
 };
 
@@ -222,6 +252,7 @@ template <class Row, class C> struct RangeOp {
   __device__ Acc comb(Acc a, Acc b) const {
     return Acc{at<typename Hi::Comb, C>(a.hi, b.hi), at<typename Lo::Comb, C>(a.lo, b.lo)};
   }
+  __device__ Acc feed(Acc a, In x, int64_t r) const { return comb(a, lift(x, r)); }
   __device__ void store(char *o, int dt, int64_t i, Acc a, int64_t, double) const {
     cuk::st_rt<C>(o, dt, i, at<typename Row::Fin, C>(a.hi, a.lo));
   }

@@ -3,10 +3,11 @@
  * double), as the CPU backend does (src/cpu/scan.c).
  *
  * A 1-D contiguous scan whose output has the accumulation type goes through
- * cub::DeviceScan; other scans run a block per row (a tile of 1024 elements at a time with a
- * carried prefix) or, for short rows and float16 outputs, a thread per row; float16 outputs
- * round the running value at each step as the CPU does (except rows longer than 65536,
- * scanned in float in parallel and rounded once). */
+ * cub::DeviceScan (reading a cumsum's input through a plain pointer when it too has that
+ * type, so that CUB loads vectors); other scans run a block per row (a tile of 1024 elements
+ * at a time with a carried prefix) or, for short rows and float16 outputs, a thread per row;
+ * float16 outputs round the running value at each step as the CPU does (except rows longer
+ * than 65536, scanned in float in parallel and rounded once). */
 #include <cub/device/device_scan.cuh>
 #include "reduce_ops.cuh"
 
@@ -93,25 +94,38 @@ template <class Acc> struct ScanOp {
   __host__ __device__ Acc operator()(Acc a, Acc b) const { return sop<Acc>(prod, a, b); }
 };
 
-template <class Acc> ca_status scan_cub(ca_backend *be, const sparams &p) {
+/* The sum row's combine alone, for the scans that read their input as it is stored. */
+template <class Acc> struct SumOp {
+  __host__ __device__ Acc operator()(Acc a, Acc b) const { return cur::at<cur::Fold_sum::Comb, Acc>(a, b); }
+};
+
+template <class Acc, class It, class Op>
+ca_status scan_cub_run(ca_backend *be, It in, Op op, const sparams &p) {
   cudaStream_t s = cu_stream(be);
-  cuk::FnIter<LoadAcc<Acc>> in(LoadAcc<Acc>{p.in, p.in_dt});
   size_t temp = 0;
-  cudaError_t err = cub::DeviceScan::InclusiveScan(NULL, temp, in, (Acc *)p.out, ScanOp<Acc>{p.prod}, p.L, s);
+  cudaError_t err = cub::DeviceScan::InclusiveScan(NULL, temp, in, (Acc *)p.out, op, p.L, s);
   if (err != cudaSuccess) return cu_fail(be, "cub::DeviceScan::InclusiveScan", err);
   void *scratch = NULL;
   ca_status st = cu_scratch(be, temp, &scratch);
   if (st != CA_OK) return st;
-  err = cub::DeviceScan::InclusiveScan(scratch, temp, in, (Acc *)p.out, ScanOp<Acc>{p.prod}, p.L, s);
+  err = cub::DeviceScan::InclusiveScan(scratch, temp, in, (Acc *)p.out, op, p.L, s);
   cu_scratch_free(be, scratch);
   return err == cudaSuccess ? CA_OK : cu_fail(be, "cub::DeviceScan::InclusiveScan", err);
+}
+
+/* A cumsum whose input is already of the accumulation type reads it through a plain pointer,
+ * which CUB loads a vector at a time; the others convert each element through an iterator. */
+template <class Acc> ca_status scan_cub(ca_backend *be, const sparams &p, int acc_dt) {
+  if (!p.prod && p.in_dt == acc_dt) return scan_cub_run<Acc>(be, (const Acc *)p.in, SumOp<Acc>(), p);
+  cuk::FnIter<LoadAcc<Acc>> in(LoadAcc<Acc>{p.in, p.in_dt});
+  return scan_cub_run<Acc>(be, in, ScanOp<Acc>{p.prod}, p);
 }
 
 template <class Acc> ca_status scan_kernels(ca_backend *be, const sparams &p) {
   cudaStream_t s = cu_stream(be);
   int64_t cap = (int64_t)cuk::sm_count(be) * 16;
   int acc_dt = std::is_integral<Acc>::value ? CA_INT64 : sizeof(Acc) == 4 ? CA_FLOAT32 : CA_FLOAT64;
-  if (p.nout == 0 && p.is == 1 && p.os == 1 && p.out_dt == acc_dt) return scan_cub<Acc>(be, p);
+  if (p.nout == 0 && p.is == 1 && p.os == 1 && p.out_dt == acc_dt) return scan_cub<Acc>(be, p, acc_dt);
   if (p.L <= 32 || (p.narrow >= 0 && p.L <= 65536)) {
     k_scan_seq<Acc><<<cuk::blocks_for(p.M, 128, cap), 128, 0, s>>>(p);
     return cu_check_launch(be, "scan");

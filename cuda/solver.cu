@@ -6,8 +6,13 @@
  *    PyTorch's cuSOLVER path); a stack of small ones (n < 512 and batch * 65536 >= n^2, the
  *    union of PyTorch's and CuPy's rules) goes to cublas<t>getrfBatched/getrsBatched in one
  *    call each, as CuPy's batched solve does.
- *  - Cholesky: cusolverDnXpotrf looped (PyTorch's: CuPy's legacy potrf with the upper triangle
- *    is 2.4x slower at 4096), potrfBatched for stacks of n <= 256 (PyTorch's batched route).
+ *  - Cholesky: the legacy <t>potrf looped (Xpotrf for matrices of 2^31 elements or more, which
+ *    the legacy entry's int sizes may not address), always of the lower triangle in column
+ *    order: cuSOLVER factors it 2.4x faster than the upper one at 4096 on the H200 (PyTorch
+ *    factors the lower triangle of a Fortran-order copy: 1.9 ms; CuPy the upper one: 4.5 ms,
+ *    as we did). An upper factor, which a C-order lower L is, is the lower one transposed:
+ *    k_mirror copies the triangle that may be read onto the other first and moves the factor
+ *    back after. potrfBatched for stacks of n <= 256 (PyTorch's batched route).
  *  - QR: Xgeqrf, then the legacy <t>orgqr (no 64-bit orgqr exists), looped, as both peers.
  *  - Symmetric eigen: Xsyevd looped (both peers' routine for large matrices); stacks of
  *    n <= 512 in one XsyevBatched call (packed, as it needs), which CuPy's batched eigh is far
@@ -16,6 +21,8 @@
  *    the Jacobi <t>gesvdj (PyTorch's, the faster peer in float64); stacks of matrices up to
  *    32 x 32 use gesvdjBatched (both peers). gesvdj returns V: it is transposed into V^T. A
  *    gesvdj that does not converge reports info > 0 (PyTorch instead reruns gesvd on a copy).
+ *    A matrix holding a NaN reports info > 0 too, from a scan before the factorization (LAPACK
+ *    refuses a NaN and NumPy raises; cuSOLVER need not say anything).
  *  - General eigen: Xgeev looped (PyTorch's; CuPy has no eig), right vectors only.
  *
  * Workspaces come from the stream-ordered pool; host workspaces (the 64-bit API may ask for
@@ -106,6 +113,12 @@ ca_status ws_host(ws *w, size_t bytes, void **p) {
   return CA_OK;
 }
 
+/* The device and host workspaces a 64-bit entry's bufferSize query asked for. */
+ca_status ws_query(ws *w, size_t dbytes, size_t hbytes, void **dwork, void **hwork) {
+  ca_status st = ws_dev(w, dbytes, dwork);
+  return st == CA_OK ? ws_host(w, hbytes, hwork) : st;
+}
+
 void ws_free(ws *w) {
   if (w->host) { /* the queued calls may still read it */
     if (cudaStreamSynchronize(cu_stream(w->be)) != cudaSuccess) (void)cudaGetLastError();
@@ -130,14 +143,64 @@ __global__ void k_widen(int64_t *dst, int64_t dbs, const int *src, int64_t n, in
     dst[(i / n) * dbs + i % n] = src[i];
 }
 
+/* The kernels below walk a batch of column-major matrices a column per block (the blocks
+ * grid-stride over batch * cols columns, the threads over the rows): one division per column,
+ * none per element. */
+
 /* Zeroes the triangle potrf leaves alone: strictly below the diagonal for an upper factor,
  * strictly above it for a lower one. */
 template <class T>
-__global__ void k_zero_triangle(T *a, int64_t n, int64_t ld, int64_t bs, int upper, int64_t total) {
-  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total;
-       i += (int64_t)gridDim.x * blockDim.x) {
-    int64_t p = i / (n * n), r = i % (n * n), col = r / n, row = r % n;
-    if (upper ? row > col : row < col) a[p * bs + row + col * ld] = 0;
+__global__ void k_zero_triangle(T *a, int64_t n, int64_t ld, int64_t bs, int upper, int64_t batch) {
+  for (int64_t pc = blockIdx.x; pc < batch * n; pc += gridDim.x) {
+    int64_t p = pc / n, col = pc % n;
+    int64_t lo = upper ? col + 1 : 0, hi = upper ? n : col;
+    T *c = a + p * bs + col * ld;
+    for (int64_t row = lo + threadIdx.x; row < hi; row += blockDim.x) c[row] = 0;
+  }
+}
+
+/* Copies one strict triangle of each n x n column-major matrix onto the other, transposed:
+ * to_upper copies the lower one up, else the upper one down; with zero_src the source triangle
+ * is then zeroed (a move). One 32 x 8 block per 32 x 32 tile at or above the diagonal reads the
+ * source tile into shared memory and writes it transposed, so reads and writes are coalesced;
+ * no other block touches either tile. */
+template <class T>
+__global__ void k_mirror(T *base, int64_t n, int64_t ld, int64_t bs, int64_t batch, int to_upper,
+                         int zero_src) {
+  __shared__ T tile[32][33];
+  const int64_t ur = blockIdx.y, uc = blockIdx.x; /* the upper tile's row and column blocks */
+  if (ur > uc) return;
+  const int tx = threadIdx.x, ty = threadIdx.y;
+  const int64_t sr0 = (to_upper ? uc : ur) * 32, sc0 = (to_upper ? ur : uc) * 32;
+  for (int64_t p = blockIdx.z; p < batch; p += gridDim.z) {
+    T *a = base + p * bs;
+    for (int k = ty; k < 32; k += 8) {
+      int64_t r = sr0 + tx, c = sc0 + k;
+      if (r < n && c < n) tile[k][tx] = a[r + c * ld];
+    }
+    __syncthreads();
+    for (int k = ty; k < 32; k += 8) { /* destination (r, c) takes source (c, r) */
+      int64_t r = sc0 + tx, c = sr0 + k;
+      if (r < n && c < n && (to_upper ? r < c : r > c)) a[r + c * ld] = tile[tx][k];
+    }
+    if (zero_src)
+      for (int k = ty; k < 32; k += 8) {
+        int64_t r = sr0 + tx, c = sc0 + k;
+        if (r < n && c < n && (to_upper ? r > c : r < c)) a[r + c * ld] = T(0);
+      }
+    __syncthreads();
+  }
+}
+
+/* flag[p] = 1 for each problem p whose rows x cols matrix holds a NaN. */
+template <class T>
+__global__ void k_flag_nan(int *flag, const T *a, int64_t rows, int64_t cols, int64_t ld,
+                           int64_t bs, int64_t batch) {
+  for (int64_t pc = blockIdx.x; pc < batch * cols; pc += gridDim.x) {
+    int64_t p = pc / cols, col = pc % cols;
+    const T *c = a + p * bs + col * ld;
+    for (int64_t row = threadIdx.x; row < rows; row += blockDim.x)
+      if (c[row] != c[row]) flag[p] = 1;
   }
 }
 
@@ -154,6 +217,20 @@ __global__ void k_transpose(T *dst, int64_t dld, int64_t dbs, const T *src, int6
 
 unsigned grid_for(ca_backend *be, int64_t total) {
   return cuk::blocks_for(total, 256, (int64_t)cuk::sm_count(be) * 8);
+}
+
+/* The launch of a column-per-block kernel over `columns` columns of `rows` rows: threads for
+ * the rows (a warp at least, 256 at most), blocks for the columns (32 per SM at most). */
+struct column_launch {
+  unsigned grid, block;
+};
+
+column_launch columns_for(ca_backend *be, int64_t columns, int64_t rows) {
+  column_launch c;
+  c.block = rows >= 256 ? 256 : (unsigned)((rows + 31) / 32 * 32);
+  if (c.block == 0) c.block = 32;
+  c.grid = cuk::blocks_for(columns, 1, (int64_t)cuk::sm_count(be) * 32);
+  return c;
 }
 
 ca_status make_ptrs(ca_backend *be, ws *w, const ca_mats *x, size_t isz, int64_t batch,
@@ -204,6 +281,28 @@ ca_status zeroed_info(ws *w, int64_t n, int **dinfo) {
   return err == cudaSuccess ? CA_OK : cu_fail(w->be, "cudaMemsetAsync", err);
 }
 
+/* What every entry holds: its scratch, and `ninfo` device statuses, zeroed on the stream. */
+struct frame {
+  ws w;
+  int *dinfo;
+  int64_t ninfo;
+};
+
+ca_status frame_open(ca_backend *be, frame *f, int64_t ninfo) {
+  f->w = ws{be, {NULL}, 0, NULL};
+  f->dinfo = NULL;
+  f->ninfo = ninfo;
+  return zeroed_info(&f->w, ninfo, &f->dinfo);
+}
+
+/* An entry's end: the statuses into l->info when the caller asks and nothing failed (one
+ * synchronization), and the scratch freed. Returns the entry's status. */
+ca_status frame_close(frame *f, const ca_lapack *l, ca_status st) {
+  if (st == CA_OK && l->info) st = read_info(f->w.be, f->dinfo, f->ninfo, l->info);
+  ws_free(&f->w);
+  return st;
+}
+
 ca_status check_dtype(ca_backend *be, const ca_lapack *l) {
   if (l->dtype == CA_FLOAT32 || l->dtype == CA_FLOAT64) return CA_OK;
   return cu_fail_msg(be, CA_ERR_UNSUPPORTED, "the cuSOLVER entries take float32 and float64");
@@ -245,6 +344,37 @@ cublasStatus_t getrs_batched(cublasHandle_t h, int dt, cublasOperation_t tr, int
                              info, batch);
 }
 
+cusolverStatus_t potrf_size(cusolverDnHandle_t h, int dt, cublasFillMode_t uplo, int n, char *a,
+                            int lda, int *lwork) {
+  if (dt == CA_FLOAT32) return cusolverDnSpotrf_bufferSize(h, uplo, n, (float *)a, lda, lwork);
+  return cusolverDnDpotrf_bufferSize(h, uplo, n, (double *)a, lda, lwork);
+}
+
+cusolverStatus_t potrf(cusolverDnHandle_t h, int dt, cublasFillMode_t uplo, int n, char *a, int lda,
+                       void *work, int lwork, int *info) {
+  if (dt == CA_FLOAT32)
+    return cusolverDnSpotrf(h, uplo, n, (float *)a, lda, (float *)work, lwork, info);
+  return cusolverDnDpotrf(h, uplo, n, (double *)a, lda, (double *)work, lwork, info);
+}
+
+cusolverStatus_t orgqr_size(cusolverDnHandle_t h, int dt, int m, int n, int k, const char *a,
+                            int lda, const char *tau, int *lwork) {
+  if (dt == CA_FLOAT32)
+    return cusolverDnSorgqr_bufferSize(h, m, n, k, (const float *)a, lda, (const float *)tau,
+                                       lwork);
+  return cusolverDnDorgqr_bufferSize(h, m, n, k, (const double *)a, lda, (const double *)tau,
+                                     lwork);
+}
+
+cusolverStatus_t orgqr(cusolverDnHandle_t h, int dt, int m, int n, int k, char *a, int lda,
+                       const char *tau, void *work, int lwork, int *info) {
+  if (dt == CA_FLOAT32)
+    return cusolverDnSorgqr(h, m, n, k, (float *)a, lda, (const float *)tau, (float *)work, lwork,
+                            info);
+  return cusolverDnDorgqr(h, m, n, k, (double *)a, lda, (const double *)tau, (double *)work, lwork,
+                          info);
+}
+
 } /* namespace */
 
 /* ---- LU ---------------------------------------------------------------------------------------- */
@@ -272,8 +402,7 @@ static ca_status lu_factor(ca_backend *be, ws *w, const ca_lapack *l, int **piv3
     size_t db = 0, hb = 0;
     SOLVER("cusolverDnXgetrf_bufferSize",
            cusolverDnXgetrf_bufferSize(h, prm, n, n, t, l->a.data, l->a.ld, t, &db, &hb));
-    TRY(ws_dev(w, db, &dwork));
-    TRY(ws_host(w, hb, &hwork));
+    TRY(ws_query(w, db, hb, &dwork, &hwork));
     for (int64_t p = 0; p < l->batch; p++)
       SOLVER("cusolverDnXgetrf", cusolverDnXgetrf(h, prm, n, n, t, at(l->a, p, isz), l->a.ld,
                                                   piv64 + p * pbs, t, dwork, db, hwork, hb,
@@ -286,40 +415,38 @@ done:
 extern "C" ca_status cu_getrf(ca_backend *be, const ca_lapack *l) {
   ca_status st = check_dtype(be, l);
   if (st != CA_OK) return st;
-  ws w = {be, {NULL}, 0, NULL};
-  int *dinfo = NULL, *piv32 = NULL;
+  frame f;
+  int *piv32 = NULL;
   char **aptrs = NULL;
-  TRY(zeroed_info(&w, l->batch, &dinfo));
-  TRY(lu_factor(be, &w, l, &piv32, (int64_t *)l->v.data, l->v.bs, dinfo, &aptrs));
+  TRY(frame_open(be, &f, l->batch));
+  TRY(lu_factor(be, &f.w, l, &piv32, (int64_t *)l->v.data, l->v.bs, f.dinfo, &aptrs));
   if (piv32) {
     int64_t total = l->n * l->batch;
     k_widen<<<grid_for(be, total), 256, 0, cu_stream(be)>>>((int64_t *)l->v.data, l->v.bs, piv32,
                                                             l->n, total);
     TRY(cu_check_launch(be, "getrf pivots"));
   }
-  if (l->info) TRY(read_info(be, dinfo, l->batch, l->info));
 done:
-  ws_free(&w);
-  return st;
+  return frame_close(&f, l, st);
 }
 
 extern "C" ca_status cu_gesv(ca_backend *be, const ca_lapack *l) {
   ca_status st = check_dtype(be, l);
   if (st != CA_OK) return st;
-  ws w = {be, {NULL}, 0, NULL};
+  frame f;
   size_t isz = ca_itemsize(l->dtype);
-  int *dinfo = NULL, *piv32 = NULL;
+  int *piv32 = NULL;
   int64_t *piv64 = NULL;
   char **aptrs = NULL, **bptrs = NULL;
   cublasOperation_t tr = l->trans ? CUBLAS_OP_T : CUBLAS_OP_N;
-  TRY(zeroed_info(&w, l->batch, &dinfo));
-  if (!batched_lu(l)) TRY(ws_dev(&w, sizeof(int64_t) * (size_t)(l->n * l->batch), (void **)&piv64));
-  TRY(lu_factor(be, &w, l, &piv32, piv64, l->n, dinfo, &aptrs));
+  TRY(frame_open(be, &f, l->batch));
+  if (!batched_lu(l)) TRY(ws_dev(&f.w, sizeof(int64_t) * (size_t)(l->n * l->batch), (void **)&piv64));
+  TRY(lu_factor(be, &f.w, l, &piv32, piv64, l->n, f.dinfo, &aptrs));
   if (piv32) {
     int hinfo = 0;
     cublasHandle_t h = (cublasHandle_t)cu_cublas(be);
     if (!h) TRY(CA_ERR_DEVICE);
-    TRY(make_ptrs(be, &w, &l->b, isz, l->batch, &bptrs));
+    TRY(make_ptrs(be, &f.w, &l->b, isz, l->batch, &bptrs));
     BLAS("cublas<t>getrsBatched", getrs_batched(h, l->dtype, tr, (int)l->n, (int)l->k, aptrs,
                                                 (int)l->a.ld, piv32, bptrs, (int)l->b.ld, &hinfo,
                                                 (int)l->batch));
@@ -330,16 +457,14 @@ extern "C" ca_status cu_gesv(ca_backend *be, const ca_lapack *l) {
     cusolverDnHandle_t h = (cusolverDnHandle_t)cu_cusolver(be, &params);
     if (!h) TRY(CA_ERR_DEVICE);
     cudaDataType t = cuda_type(l->dtype);
-    TRY(ws_dev(&w, sizeof(int), (void **)&rinfo));
+    TRY(ws_dev(&f.w, sizeof(int), (void **)&rinfo));
     for (int64_t p = 0; p < l->batch; p++)
       SOLVER("cusolverDnXgetrs",
              cusolverDnXgetrs(h, (cusolverDnParams_t)params, tr, l->n, l->k, t, at(l->a, p, isz),
                               l->a.ld, piv64 + p * l->n, t, at(l->b, p, isz), l->b.ld, rinfo));
   }
-  if (l->info) TRY(read_info(be, dinfo, l->batch, l->info));
 done:
-  ws_free(&w);
-  return st;
+  return frame_close(&f, l, st);
 }
 
 /* ---- Cholesky ---------------------------------------------------------------------------------- */
@@ -347,24 +472,48 @@ done:
 extern "C" ca_status cu_potrf(ca_backend *be, const ca_lapack *l) {
   ca_status st = check_dtype(be, l);
   if (st != CA_OK) return st;
-  ws w = {be, {NULL}, 0, NULL};
+  frame f;
   size_t isz = ca_itemsize(l->dtype);
   int64_t n = l->n;
-  int *dinfo = NULL;
   void *params = NULL;
   cublasFillMode_t uplo = l->upper ? CUBLAS_FILL_MODE_UPPER : CUBLAS_FILL_MODE_LOWER;
   cusolverDnHandle_t h = (cusolverDnHandle_t)cu_cusolver(be, &params);
   if (!h) return CA_ERR_DEVICE;
-  TRY(zeroed_info(&w, l->batch, &dinfo));
-  if (l->batch > 1 && n <= 256 && fits_int(l->batch) && fits_int(l->a.ld)) {
+  cudaStream_t s = cu_stream(be);
+  int batched = l->batch > 1 && n <= 256 && fits_int(l->batch) && fits_int(l->a.ld);
+  /* cuSOLVER's potrf of the lower triangle runs 2.4x faster than of the upper one at 4096
+   * (PyTorch's 1.9 ms against CuPy's 4.5 on the H200), so an upper factor is the transposed
+   * lower one: the upper triangle copied down first (only it may be read), moved back after. */
+  int mirrored = l->upper && !batched;
+  dim3 tiles((unsigned)((n + 31) / 32), (unsigned)((n + 31) / 32),
+             (unsigned)(l->batch < 65535 ? l->batch : 65535));
+  TRY(frame_open(be, &f, l->batch));
+  if (mirrored) {
+    uplo = CUBLAS_FILL_MODE_LOWER;
+    if (l->dtype == CA_FLOAT32)
+      k_mirror<float><<<tiles, dim3(32, 8), 0, s>>>((float *)l->a.data, n, l->a.ld, l->a.bs, l->batch, 0, 0);
+    else
+      k_mirror<double><<<tiles, dim3(32, 8), 0, s>>>((double *)l->a.data, n, l->a.ld, l->a.bs, l->batch, 0, 0);
+    TRY(cu_check_launch(be, "potrf mirror"));
+  }
+  if (batched) {
     char **ptrs = NULL;
-    TRY(make_ptrs(be, &w, &l->a, isz, l->batch, &ptrs));
+    TRY(make_ptrs(be, &f.w, &l->a, isz, l->batch, &ptrs));
     if (l->dtype == CA_FLOAT32)
       SOLVER("cusolverDnSpotrfBatched", cusolverDnSpotrfBatched(h, uplo, (int)n, (float **)ptrs,
-                                                                (int)l->a.ld, dinfo, (int)l->batch));
+                                                                (int)l->a.ld, f.dinfo, (int)l->batch));
     else
       SOLVER("cusolverDnDpotrfBatched", cusolverDnDpotrfBatched(h, uplo, (int)n, (double **)ptrs,
-                                                                (int)l->a.ld, dinfo, (int)l->batch));
+                                                                (int)l->a.ld, f.dinfo, (int)l->batch));
+  } else if (fits_int(n) && fits_int(l->a.ld) && l->a.ld * n <= INT_MAX) {
+    int lwork = 0;
+    void *work;
+    SOLVER("cusolverDn<t>potrf_bufferSize",
+           potrf_size(h, l->dtype, uplo, (int)n, l->a.data, (int)l->a.ld, &lwork));
+    TRY(ws_dev(&f.w, isz * (size_t)lwork, &work));
+    for (int64_t p = 0; p < l->batch; p++)
+      SOLVER("cusolverDn<t>potrf", potrf(h, l->dtype, uplo, (int)n, at(l->a, p, isz),
+                                         (int)l->a.ld, work, lwork, f.dinfo + p));
   } else {
     void *dwork, *hwork;
     cusolverDnParams_t prm = (cusolverDnParams_t)params;
@@ -372,27 +521,29 @@ extern "C" ca_status cu_potrf(ca_backend *be, const ca_lapack *l) {
     size_t db = 0, hb = 0;
     SOLVER("cusolverDnXpotrf_bufferSize",
            cusolverDnXpotrf_bufferSize(h, prm, uplo, n, t, l->a.data, l->a.ld, t, &db, &hb));
-    TRY(ws_dev(&w, db, &dwork));
-    TRY(ws_host(&w, hb, &hwork));
+    TRY(ws_query(&f.w, db, hb, &dwork, &hwork));
     for (int64_t p = 0; p < l->batch; p++)
       SOLVER("cusolverDnXpotrf", cusolverDnXpotrf(h, prm, uplo, n, t, at(l->a, p, isz), l->a.ld,
-                                                  t, dwork, db, hwork, hb, dinfo + p));
+                                                  t, dwork, db, hwork, hb, f.dinfo + p));
   }
-  {
-    int64_t total = l->batch * n * n;
-    unsigned g = grid_for(be, total);
-    cudaStream_t s = cu_stream(be);
+  if (mirrored) {
     if (l->dtype == CA_FLOAT32)
-      k_zero_triangle<float><<<g, 256, 0, s>>>((float *)l->a.data, n, l->a.ld, l->a.bs, l->upper, total);
+      k_mirror<float><<<tiles, dim3(32, 8), 0, s>>>((float *)l->a.data, n, l->a.ld, l->a.bs, l->batch, 1, 1);
     else
-      k_zero_triangle<double><<<g, 256, 0, s>>>((double *)l->a.data, n, l->a.ld, l->a.bs, l->upper,
-                                                total);
+      k_mirror<double><<<tiles, dim3(32, 8), 0, s>>>((double *)l->a.data, n, l->a.ld, l->a.bs, l->batch, 1, 1);
+    TRY(cu_check_launch(be, "potrf mirror"));
+  } else {
+    column_launch c = columns_for(be, l->batch * n, n);
+    if (l->dtype == CA_FLOAT32)
+      k_zero_triangle<float><<<c.grid, c.block, 0, s>>>((float *)l->a.data, n, l->a.ld, l->a.bs,
+                                                        l->upper, l->batch);
+    else
+      k_zero_triangle<double><<<c.grid, c.block, 0, s>>>((double *)l->a.data, n, l->a.ld, l->a.bs,
+                                                         l->upper, l->batch);
     TRY(cu_check_launch(be, "potrf triangle"));
   }
-  if (l->info) TRY(read_info(be, dinfo, l->batch, l->info));
 done:
-  ws_free(&w);
-  return st;
+  return frame_close(&f, l, st);
 }
 
 /* ---- QR ---------------------------------------------------------------------------------------- */
@@ -400,28 +551,24 @@ done:
 extern "C" ca_status cu_geqrf(ca_backend *be, const ca_lapack *l) {
   ca_status st = check_dtype(be, l);
   if (st != CA_OK) return st;
-  ws w = {be, {NULL}, 0, NULL};
+  frame f;
   size_t isz = ca_itemsize(l->dtype);
   void *params = NULL, *dwork, *hwork;
-  int *dinfo = NULL;
   size_t db = 0, hb = 0;
   cudaDataType t = cuda_type(l->dtype);
   cusolverDnHandle_t h = (cusolverDnHandle_t)cu_cusolver(be, &params);
   if (!h) return CA_ERR_DEVICE;
   cusolverDnParams_t prm = (cusolverDnParams_t)params;
-  TRY(zeroed_info(&w, 1, &dinfo));
+  TRY(frame_open(be, &f, 1));
   SOLVER("cusolverDnXgeqrf_bufferSize",
          cusolverDnXgeqrf_bufferSize(h, prm, l->m, l->n, t, l->a.data, l->a.ld, t, l->v.data, t, &db,
                                      &hb));
-  TRY(ws_dev(&w, db, &dwork));
-  TRY(ws_host(&w, hb, &hwork));
+  TRY(ws_query(&f.w, db, hb, &dwork, &hwork));
   for (int64_t p = 0; p < l->batch; p++)
     SOLVER("cusolverDnXgeqrf", cusolverDnXgeqrf(h, prm, l->m, l->n, t, at(l->a, p, isz), l->a.ld,
-                                                t, at(l->v, p, isz), t, dwork, db, hwork, hb, dinfo));
-  if (l->info) TRY(read_info(be, dinfo, 1, l->info));
+                                                t, at(l->v, p, isz), t, dwork, db, hwork, hb, f.dinfo));
 done:
-  ws_free(&w);
-  return st;
+  return frame_close(&f, l, st);
 }
 
 extern "C" ca_status cu_orgqr(ca_backend *be, const ca_lapack *l) {
@@ -429,37 +576,21 @@ extern "C" ca_status cu_orgqr(ca_backend *be, const ca_lapack *l) {
   if (st != CA_OK) return st;
   if (!fits_int(l->m) || !fits_int(l->n) || !fits_int(l->k) || !fits_int(l->a.ld))
     return too_large(be, "orgqr");
-  ws w = {be, {NULL}, 0, NULL};
+  frame f;
   size_t isz = ca_itemsize(l->dtype);
   int m = (int)l->m, n = (int)l->n, k = (int)l->k, lda = (int)l->a.ld, lwork = 0;
-  int *dinfo = NULL;
   void *work;
   cusolverDnHandle_t h = (cusolverDnHandle_t)cu_cusolver(be, NULL);
   if (!h) return CA_ERR_DEVICE;
-  TRY(zeroed_info(&w, 1, &dinfo));
-  if (l->dtype == CA_FLOAT32)
-    SOLVER("cusolverDnSorgqr_bufferSize",
-           cusolverDnSorgqr_bufferSize(h, m, n, k, (const float *)l->a.data, lda,
-                                       (const float *)l->v.data, &lwork));
-  else
-    SOLVER("cusolverDnDorgqr_bufferSize",
-           cusolverDnDorgqr_bufferSize(h, m, n, k, (const double *)l->a.data, lda,
-                                       (const double *)l->v.data, &lwork));
-  TRY(ws_dev(&w, isz * (size_t)lwork, &work));
-  for (int64_t p = 0; p < l->batch; p++) {
-    if (l->dtype == CA_FLOAT32)
-      SOLVER("cusolverDnSorgqr", cusolverDnSorgqr(h, m, n, k, (float *)at(l->a, p, isz), lda,
-                                                  (const float *)at(l->v, p, isz), (float *)work,
-                                                  lwork, dinfo));
-    else
-      SOLVER("cusolverDnDorgqr", cusolverDnDorgqr(h, m, n, k, (double *)at(l->a, p, isz), lda,
-                                                  (const double *)at(l->v, p, isz), (double *)work,
-                                                  lwork, dinfo));
-  }
-  if (l->info) TRY(read_info(be, dinfo, 1, l->info));
+  TRY(frame_open(be, &f, 1));
+  SOLVER("cusolverDn<t>orgqr_bufferSize",
+         orgqr_size(h, l->dtype, m, n, k, l->a.data, lda, l->v.data, &lwork));
+  TRY(ws_dev(&f.w, isz * (size_t)lwork, &work));
+  for (int64_t p = 0; p < l->batch; p++)
+    SOLVER("cusolverDn<t>orgqr", orgqr(h, l->dtype, m, n, k, at(l->a, p, isz), lda,
+                                       at(l->v, p, isz), work, lwork, f.dinfo));
 done:
-  ws_free(&w);
-  return st;
+  return frame_close(&f, l, st);
 }
 
 /* ---- symmetric eigenproblems ----------------------------------------------------------------- */
@@ -467,11 +598,10 @@ done:
 extern "C" ca_status cu_syevd(ca_backend *be, const ca_lapack *l) {
   ca_status st = check_dtype(be, l);
   if (st != CA_OK) return st;
-  ws w = {be, {NULL}, 0, NULL};
+  frame f;
   size_t isz = ca_itemsize(l->dtype);
   int64_t n = l->n;
   void *params = NULL, *dwork, *hwork;
-  int *dinfo = NULL;
   size_t db = 0, hb = 0;
   cudaDataType t = cuda_type(l->dtype);
   cusolverEigMode_t jobz = l->job ? CUSOLVER_EIG_MODE_VECTOR : CUSOLVER_EIG_MODE_NOVECTOR;
@@ -479,7 +609,7 @@ extern "C" ca_status cu_syevd(ca_backend *be, const ca_lapack *l) {
   cusolverDnHandle_t h = (cusolverDnHandle_t)cu_cusolver(be, &params);
   if (!h) return CA_ERR_DEVICE;
   cusolverDnParams_t prm = (cusolverDnParams_t)params;
-  TRY(zeroed_info(&w, l->batch, &dinfo));
+  TRY(frame_open(be, &f, l->batch));
   if (l->batch > 1 && n <= 512 && l->a.bs == l->a.ld * n && l->v.bs == n) {
     /* packed stacks in one call; it takes at most 2^31 - 1 elements per call */
     int64_t chunk = (int64_t)INT_MAX / (n * l->a.ld);
@@ -487,29 +617,25 @@ extern "C" ca_status cu_syevd(ca_backend *be, const ca_lapack *l) {
     SOLVER("cusolverDnXsyevBatched_bufferSize",
            cusolverDnXsyevBatched_bufferSize(h, prm, jobz, uplo, n, t, l->a.data, l->a.ld, t,
                                              l->v.data, t, &db, &hb, chunk));
-    TRY(ws_dev(&w, db, &dwork));
-    TRY(ws_host(&w, hb, &hwork));
+    TRY(ws_query(&f.w, db, hb, &dwork, &hwork));
     for (int64_t p = 0; p < l->batch; p += chunk) {
       int64_t cnt = l->batch - p < chunk ? l->batch - p : chunk;
       SOLVER("cusolverDnXsyevBatched",
              cusolverDnXsyevBatched(h, prm, jobz, uplo, n, t, at(l->a, p, isz), l->a.ld, t,
-                                    at(l->v, p, isz), t, dwork, db, hwork, hb, dinfo + p, cnt));
+                                    at(l->v, p, isz), t, dwork, db, hwork, hb, f.dinfo + p, cnt));
     }
   } else {
     SOLVER("cusolverDnXsyevd_bufferSize",
            cusolverDnXsyevd_bufferSize(h, prm, jobz, uplo, n, t, l->a.data, l->a.ld, t, l->v.data,
                                        t, &db, &hb));
-    TRY(ws_dev(&w, db, &dwork));
-    TRY(ws_host(&w, hb, &hwork));
+    TRY(ws_query(&f.w, db, hb, &dwork, &hwork));
     for (int64_t p = 0; p < l->batch; p++)
       SOLVER("cusolverDnXsyevd", cusolverDnXsyevd(h, prm, jobz, uplo, n, t, at(l->a, p, isz),
                                                   l->a.ld, t, at(l->v, p, isz), t, dwork, db,
-                                                  hwork, hb, dinfo + p));
+                                                  hwork, hb, f.dinfo + p));
   }
-  if (l->info) TRY(read_info(be, dinfo, l->batch, l->info));
 done:
-  ws_free(&w);
-  return st;
+  return frame_close(&f, l, st);
 }
 
 /* ---- SVD (a is m x n with m >= n) ------------------------------------------------------------- */
@@ -589,6 +715,20 @@ ca_status store_vt(ca_backend *be, const ca_lapack *l, const char *v) {
     k_transpose<double><<<g, 256, 0, s>>>((double *)l->c.data, l->c.ld, l->c.bs, (const double *)v,
                                           n, n * n, n, n, total);
   return cu_check_launch(be, "svd V^T");
+}
+
+/* flag[p] = 1 where problem p's matrix holds a NaN: LAPACK reports one (NumPy's "SVD did not
+ * converge"), where cuSOLVER's routines may return without a word. */
+ca_status flag_nan(ca_backend *be, const ca_lapack *l, int *flag) {
+  column_launch c = columns_for(be, l->batch * l->n, l->m);
+  cudaStream_t s = cu_stream(be);
+  if (l->dtype == CA_FLOAT32)
+    k_flag_nan<float><<<c.grid, c.block, 0, s>>>(flag, (const float *)l->a.data, l->m, l->n,
+                                                 l->a.ld, l->a.bs, l->batch);
+  else
+    k_flag_nan<double><<<c.grid, c.block, 0, s>>>(flag, (const double *)l->a.data, l->m, l->n,
+                                                  l->a.ld, l->a.bs, l->batch);
+  return cu_check_launch(be, "svd NaN check");
 }
 
 /* QR iteration (<t>gesvd), float32's route: U and V^T straight into the caller's. */
@@ -683,20 +823,21 @@ extern "C" ca_status cu_gesvd(ca_backend *be, const ca_lapack *l) {
   if (!fits_int(l->m) || !fits_int(l->n) || !fits_int(l->a.ld) ||
       (vec && (!fits_int(l->b.ld) || !fits_int(l->c.ld))))
     return too_large(be, "svd");
-  ws w = {be, {NULL}, 0, NULL};
-  int *dinfo = NULL;
+  frame f;
   gesvdjInfo_t gp = NULL;
-  TRY(zeroed_info(&w, l->batch, &dinfo));
+  /* the routines' statuses, then with a report asked for the NaN flags, read in that order */
+  int64_t ninfo = l->info ? 2 * l->batch : l->batch;
+  TRY(frame_open(be, &f, ninfo));
+  if (l->info) TRY(flag_nan(be, l, f.dinfo + l->batch));
   if (jacobi_batched_fits(l) || l->dtype == CA_FLOAT64) {
     SOLVER("cusolverDnCreateGesvdjInfo", cusolverDnCreateGesvdjInfo(&gp));
-    if (jacobi_batched_fits(l)) TRY(svd_jacobi_batched(be, &w, l, dinfo, gp));
-    else TRY(svd_jacobi(be, &w, l, dinfo, gp));
+    if (jacobi_batched_fits(l)) TRY(svd_jacobi_batched(be, &f.w, l, f.dinfo, gp));
+    else TRY(svd_jacobi(be, &f.w, l, f.dinfo, gp));
   } else {
-    TRY(svd_qr(be, &w, l, dinfo));
+    TRY(svd_qr(be, &f.w, l, f.dinfo));
   }
-  if (l->info) TRY(read_info(be, dinfo, l->batch, l->info));
 done:
-  ws_free(&w);
+  st = frame_close(&f, l, st);
   if (gp) cusolverDnDestroyGesvdjInfo(gp);
   return st;
 }
@@ -750,11 +891,10 @@ extern "C" ca_status cu_geev(ca_backend *be, const ca_lapack *l) {
   if (dt != CA_FLOAT32 && dt != CA_FLOAT64 && !cplx)
     return cu_fail_msg(be, CA_ERR_UNSUPPORTED, "geev takes float32, float64, complex64 and "
                        "complex128");
-  ws w = {be, {NULL}, 0, NULL};
+  frame f;
   size_t isz = ca_itemsize(dt), csz = cplx ? isz : 2 * isz;
   int64_t n = l->n;
   void *params = NULL, *dwork = NULL, *hwork = NULL, *vr = NULL;
-  int *dinfo = NULL;
   size_t db = 0, hb = 0;
   ca_status st = CA_OK;
   cudaDataType ta = geev_type(dt), tw = cplx ? ta : (dt == CA_FLOAT32 ? CUDA_C_32F : CUDA_C_64F);
@@ -764,21 +904,20 @@ extern "C" ca_status cu_geev(ca_backend *be, const ca_lapack *l) {
   cusolverDnHandle_t h = (cusolverDnHandle_t)cu_cusolver(be, &params);
   if (!h) return CA_ERR_DEVICE;
   cusolverDnParams_t prm = (cusolverDnParams_t)params;
-  TRY(zeroed_info(&w, l->batch, &dinfo));
-  if (vec && !cplx) TRY(ws_dev(&w, (size_t)(n * n) * isz, &vr));
+  TRY(frame_open(be, &f, l->batch));
+  if (vec && !cplx) TRY(ws_dev(&f.w, (size_t)(n * n) * isz, &vr));
   if (vec && cplx) vr = l->b.data;
   SOLVER("cusolverDnXgeev_bufferSize",
          cusolverDnXgeev_bufferSize(h, prm, none, jobvr, n, ta, l->a.data, l->a.ld, tw, l->v.data,
                                     ta, NULL, 1, ta, vr, ldvr, ta, &db, &hb));
-  TRY(ws_dev(&w, db, &dwork));
-  TRY(ws_host(&w, hb, &hwork));
+  TRY(ws_query(&f.w, db, hb, &dwork, &hwork));
   for (int64_t p = 0; p < l->batch; p++) {
     char *wp = l->v.data + p * l->v.bs * (int64_t)csz;
     char *vp = vec ? l->b.data + p * l->b.bs * (int64_t)csz : NULL;
     SOLVER("cusolverDnXgeev",
            cusolverDnXgeev(h, prm, none, jobvr, n, ta, at(l->a, p, isz), l->a.ld, tw, wp, ta,
                            NULL, 1, ta, cplx ? (void *)vp : vr, ldvr, ta, dwork, db, hwork, hb,
-                           dinfo + p));
+                           f.dinfo + p));
     if (vec && !cplx) {
       unsigned grid = grid_for(be, n * n);
       if (dt == CA_FLOAT32)
@@ -790,8 +929,6 @@ extern "C" ca_status cu_geev(ca_backend *be, const ca_lapack *l) {
       TRY(cu_check_launch(be, "geev vectors"));
     }
   }
-  if (l->info) TRY(read_info(be, dinfo, l->batch, l->info));
 done:
-  ws_free(&w);
-  return st;
+  return frame_close(&f, l, st);
 }

@@ -380,6 +380,29 @@ describe("GPU against CPU", function()
     end
   end)
 
+  it("selects, counts and moves across many CUB tiles and at every alignment", function()
+    for _, dt in ipairs({"bool", "int8", "float16", "float32", "float64", "complex128"}) do
+      local c, g = pair(dt, {301, 257})
+      local m, gm = pair("bool", {301, 257})
+      both2("long mask " .. dt, "index", function(x, mm) return x[mm] end, c, g, m, gm)
+      both2("long mask, offset " .. dt, "index", function(x, mm) return x[{{2, -1}}][mm[{{2, -1}}]] end,
+        c, g, m, gm)
+      both2("long mask, strided " .. dt, "index", function(x, mm) return x.T[mm.T] end, c, g, m, gm)
+      both2("long mask rows " .. dt, "index", function(x, mm) return x[{{}, mm[1]}] end, c, g, m, gm)
+      both("argwhere " .. dt, "nonzero", function(x) return cu.argwhere(x) end, c, g)
+      both("argwhere 5-d " .. dt, "nonzero", function(x) return cu.argwhere(x:reshape(7, 43, 1, 257, 1)) end,
+        c, g)
+      local idx = cu.arange(-77357, 77358, 3, {device = "cpu"}) -- two thirds of 301 * 257's positions
+      both2("long gather " .. dt, "index", function(x, i) return x:reshape(-1)[i] end, c, g, idx,
+        idx:to("cuda"))
+      both2("checked scatter " .. dt, "index", function(x, i)
+        local y = x:copy()
+        pcall(function() y[i] = x[{{1, 4}}] end) -- index 400 is out of range: nothing written
+        return y
+      end, c, g, cu.array({5, 1, 400, 2}, {device = "cpu"}), cu.array({5, 1, 400, 2}, {device = "cuda"}))
+    end
+  end)
+
   it("raises for out-of-range indices on both devices", function()
     local c, g = pair("float32", {4, 5})
     for _, bad in ipairs({{5}, {-5}, {0}}) do

@@ -104,6 +104,43 @@ H.each_device("einsum", function()
     H.same(cu.einsum("bij,bkj->bki", ps, q),
       cu.swapaxes(cu.matmul(ps, cu.swapaxes(q, -1, -2)), -1, -2):totable(), 1e-12)
   end)
+  it("a repeated contraction gives the same as the first, for new values, layouts and shapes", function()
+    local function rand(...)
+      local n = 1
+      for _, d in ipairs({...}) do n = n * d end
+      return cu.sin(cu.arange(n, {dtype = "float64"}) * 0.7 + select("#", ...)):reshape(...)
+    end
+    local cases = {
+      {"bij,bjk->bik", {3, 4, 5}, {3, 5, 2}, function(x, y) return cu.matmul(x, y) end},
+      {"bij,bkj->bki", {2, 4, 5}, {2, 3, 5},
+       function(x, y) return cu.swapaxes(cu.matmul(x, cu.swapaxes(y, -1, -2)), -1, -2) end},
+      {"ij,jk", {4, 5}, {5, 3}, function(x, y) return cu.matmul(x, y) end},
+      {"i,j->ji", {4}, {3}, function(x, y) return cu.outer(y, x) end},
+      {"ijk,jkl->il", {2, 3, 4}, {3, 4, 5},
+       function(x, y) return cu.matmul(x:reshape(2, 12), y:reshape(12, 5)) end},
+    }
+    for _, c in ipairs(cases) do
+      local sub, sa, sb, ref = c[1], c[2], c[3], c[4]
+      for round = 1, 3 do
+        local x, y = rand(unpack(sa)), rand(unpack(sb)) * round
+        if round == 3 then     -- the same shapes, other strides
+          x, y = cu.asfortranarray(x), cu.asfortranarray(y)
+          assert.is_false(x.ndim > 1 and x.flags.c_contiguous)
+        end
+        H.same(cu.einsum(sub, x, y), ref(x, y):totable(), 1e-12)
+      end
+    end
+    local a, b = rand(3, 4), rand(3, 4)
+    for _ = 1, 2 do
+      assert.is_true(math.abs(cu.einsum("ij,ij->", a, b) - (a * b):sum()) < 1e-12)
+      assert.is_true(cu.is_array(cu.einsum("ij,ij->", a, b, {array = true})))
+    end
+    -- the same subscripts on other shapes and dtypes
+    H.same(cu.einsum("ij,jk", rand(2, 5), rand(5, 3)), cu.matmul(rand(2, 5), rand(5, 3)):totable(), 1e-12)
+    local f = cu.einsum("ij,jk", rand(4, 5):astype("float32"), rand(5, 3))
+    assert.equal("float64", f.dtype)
+    H.same(f, cu.matmul(rand(4, 5):astype("float32"):astype("float64"), rand(5, 3)):totable(), 1e-12)
+  end)
   it("broadcasts size-1 dims and '...' of different lengths", function()
     local x = cu.ones{1, 3}
     local y = cu.arange(6, {dtype = "float64"}):reshape(2, 3)

@@ -34,6 +34,21 @@ describe("cu.fuse on the GPU", function()
     end
   end)
 
+  it("reads contiguous operands by vectors when aligned, element by element when not", function()
+    local fn = function(x, y) return x * 2 + y end
+    local f = cu.fuse(fn)
+    for _, dt in ipairs({"float32", "float64", "float16", "int8", "bool"}) do
+      local a = cu.random.randint(-50, 50, {4099}, {device = "cpu"}):astype(dt):to(dev)
+      local b = cu.random.randint(-50, 50, {4099}, {device = "cpu"}):astype(dt):to(dev)
+      identical(f(a, b), fn(a, b), dt .. " aligned, with a tail")
+      identical(f(a[{{2, 4099}}], b[{{1, 4098}}]), fn(a[{{2, 4099}}], b[{{1, 4098}}]), dt .. " offset")
+      identical(f(a[{{1, 3}}], b[{{1, 3}}]), fn(a[{{1, 3}}], b[{{1, 3}}]), dt .. " shorter than a vector")
+    end
+    local h = cu.random.standard_normal({1001}, {dtype = "float16", device = dev})
+    local w = cu.random.standard_normal({1001}, {dtype = "float64", device = dev})
+    identical(f(h, w), fn(h, w), "float16 with float64: two vector widths")
+  end)
+
   it("every elementwise op of the table, for each kind of dtype", function()
     for _, dt in ipairs({"float32", "float64", "float16", "int8", "int32", "int64", "bool"}) do
       local x = cu.random.randint(-5, 6, {257}, {device = "cpu"}):astype(dt):to(dev)

@@ -454,10 +454,15 @@ H.each_device("linalg.svd and svdvals", function()
     assert.same({0}, s.shape)
     assert.same({0, 0}, vh.shape)
   end)
-  it("raises on 1-d input and float16", function()
+  it("raises on 1-d input, float16 and (not yet factored) complex input", function()
     H.raises("svd: 1-dimensional array given", cu.linalg.svd, cu.zeros{3})
     H.raises("svdvals: array type float16 is unsupported in linalg", cu.linalg.svdvals,
       cu.zeros({2, 2}, {dtype = "float16"}))
+    local c = cu.array({{1, 2}, {3, 4}}):astype("complex128") * cu.j
+    H.raises("svdvals: array type complex128 is unsupported in linalg", cu.linalg.svdvals, c)
+    H.raises("solve: array type complex128 is unsupported in linalg", cu.linalg.solve, c, c)
+    H.raises("inv: array type complex64 is unsupported in linalg", cu.linalg.inv, c:astype("complex64"))
+    H.raises("cholesky: array type complex128 is unsupported in linalg", cu.linalg.cholesky, c)
   end)
   it("gives NaN for an infinity, as LAPACK's gesdd under NumPy does", function()
     local a = cu.array({{1, 2}, {math.huge, 4}})
@@ -467,12 +472,40 @@ H.each_device("linalg.svd and svdvals", function()
     assert.is_true(n ~= n)
   end)
   it("does not converge for a NaN, as NumPy says", function()
-    for _, dt in ipairs({"float32", "float64", "complex128"}) do
+    for _, dt in ipairs({"float32", "float64"}) do
       local a = cu.array({{1, 2}, {3, 4}}):astype(dt)
       a[{2, 1}] = 0 / 0
       H.raises("svd: SVD did not converge", cu.linalg.svd, a)
       H.raises("svdvals: SVD did not converge", cu.linalg.svdvals, a)
     end
+  end)
+  it("of symmetric matrices from eigh with hermitian, as NumPy (s descending, a = u * s @ vh)", function()
+    local a = cu.array({{2, 1}, {1, -3}}, {dtype = "float64"})
+    local stack = cu.stack({a, a * -2})
+    for _, x in ipairs({a, stack, stack:astype("float32")}) do
+      local tol = x.dtype == "float32" and 1e-5 or 1e-12
+      local u, sv, vh = cu.linalg.svd(x, {hermitian = true})
+      H.same(sv[{"...", 1}], cu.linalg.svd(x, {compute_uv = false})[{"...", 1}]:totable(), tol * 10)
+      H.same(cu.linalg.svd(x, {hermitian = true, compute_uv = false}), sv:totable(), tol)
+      H.same(cu.matmul(u * cu.expand_dims(sv, -2), vh), x:totable(), tol * 10)
+      H.same(cu.matmul(u:swapaxes(-1, -2), u), cu.broadcast_to(cu.eye(2), u.shape):totable(), tol)
+    end
+    local _, sv = cu.linalg.svd(a, {hermitian = true})
+    H.same(sv, {3.1925824035672520, 2.1925824035672520}, 1e-12)    -- NumPy 1.24
+    H.raises("svd: last 2 dimensions of the array must be square", cu.linalg.svd, cu.ones{2, 3},
+      {hermitian = true})
+  end)
+  it("does not converge for a NaN in the compositions over the SVD, and in one of a stack", function()
+    local a = cu.array({{1, 2}, {3, 4}}, {dtype = "float64"})
+    a[{2, 1}] = 0 / 0
+    H.raises("norm: SVD did not converge", cu.linalg.norm, a, "nuc")
+    H.raises("norm: SVD did not converge", cu.linalg.norm, a, 2)
+    H.raises("cond: SVD did not converge", cu.linalg.cond, a)
+    H.raises("matrix_rank: SVD did not converge", cu.linalg.matrix_rank, a)
+    H.raises("pinv: SVD did not converge", cu.linalg.pinv, a)
+    local stack = cu.stack({cu.eye(2), a, cu.eye(2)})
+    H.raises("svd: SVD did not converge", cu.linalg.svd, stack)
+    H.raises("svdvals: SVD did not converge", cu.linalg.svdvals, stack:astype("float32"))
   end)
 end)
 

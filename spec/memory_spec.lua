@@ -150,6 +150,32 @@ H.each_device("temporaries in a loop", function(dev)
   end)
 end)
 
+describe("host blocks freed by the collector", function()
+  -- A freed block of 256 KiB or more is kept and handed out again for the same size class;
+  -- under AddressSanitizer nothing is kept (a use after free must still be caught).
+  local asan = (os.getenv("LD_PRELOAD") or ""):find("asan", 1, true)
+  it("are reused by the next array of their size", function()
+    local n = 2 ^ 20 / 4
+    local a = cu.empty({n}, {dtype = "float32", device = "cpu"})
+    local p = a:data_ptr()
+    a:free()
+    local b = cu.zeros({n}, {dtype = "float32", device = "cpu"})
+    if asan then assert.are_not.equal(nil, b:data_ptr()) else assert.are.equal(p, b:data_ptr()) end
+    H.same(b:sum(), 0)
+    local c = cu.empty({n / 2}, {dtype = "float32", device = "cpu"})
+    assert.are_not.equal(p, c:data_ptr())
+  end)
+  it("come back filled by whatever made them, never as another live array", function()
+    local n = 2 ^ 18
+    local live = {}
+    for i = 1, 40 do
+      local t = cu.full({n}, i, {dtype = "float64", device = "cpu"})
+      if i % 2 == 0 then live[#live + 1] = t else t:free() end
+    end
+    for k, t in ipairs(live) do H.same(t:max(), 2 * k) end
+  end)
+end)
+
 H.each_device("running out of memory", function(dev)
   it("raises naming the device, the bytes asked and the bytes free, and stays usable", function()
     -- 2^47 float64 elements: 1 PiB, more than any machine has

@@ -125,6 +125,85 @@ H.each_device("reductions", function(dev)
       H.same(cu.array{1.0, 2.0}:var(nil, {ddof = 3}), INF)
     end)
 
+    -- 3e8 + 32 k (k = 7i mod 13): float32 values one to twelve units of the last place apart.
+    -- A sum of squares loses the spread to rounding even in double (pairwise: 14352.4,
+    -- in order: 13975.6); NumPy's float32 arithmetic gives 15374.3. Expected: NumPy on the
+    -- values as float64, rounded to float32.
+    local function large_mean(nan_first)
+      local t = {}
+      for i = 0, 999 do t[i + 1] = 3e8 + 32 * ((i * 7) % 13) end
+      if nan_first then t[1] = NAN end
+      return cu.array(t, {dtype = "float32"}):reshape(20, 50)
+    end
+
+    it("of float32 with a large mean and a small spread keep the spread", function()
+      local a = large_mean()
+      H.same(a:var(), 14350.3359375, 1e-7)
+      H.same(a:std(nil, {ddof = 1}), 119.85282933957255, 1e-7)
+      H.same(a:var(2), {14157.4140625, 14370.40625, 14498.201171875, 14540.7998046875,
+        14498.201171875, 14370.40625, 14157.4140625, 14141.4404296875, 14311.833984375,
+        14397.0302734375, 14397.0302734375, 14311.833984375, 14141.4404296875, 14157.4140625,
+        14370.40625, 14498.201171875, 14540.7998046875, 14498.201171875, 14370.40625,
+        14157.4140625}, 1e-7)
+      local c = {126.67737579345703, 110.89985656738281, 133.14906311035156, 107.53192901611328,
+        136.26969909667969, 106.38559722900391, 136.26969909667969, 107.53192901611328,
+        133.14906311035156, 110.89985656738281, 126.67737579345703, 116.29653930664062,
+        116.29653930664062}
+      local expected = {}
+      for j = 1, 50 do expected[j] = c[(j - 1) % 13 + 1] end
+      H.same(a:std(1, {ddof = 1}), expected, 1e-7)
+      -- the first element, NaN, is no shift for the others
+      local b = large_mean(true)
+      H.same(b:nanvar(), 14327.7626953125, 1e-7)
+      H.same(b:nanvar(2)[{{1, 3}}], {13709.0615234375, 14370.40625, 14498.201171875}, 1e-7)
+    end)
+
+    -- Shapes that take each of the GPU's plans: a few long rows (a block each, split, with a
+    -- second pass), many short rows (a warp each), one long run, columns; expected values
+    -- from two passes in Lua over float32 values 1000 + (7i mod 13) / 4 with a NaN here and
+    -- there for nanvar, and the last maximum placed in each row for argmax.
+    it("agree with two passes in Lua on long rows, many rows and columns", function()
+      for _, shape in ipairs({{4, 70000}, {600, 700}, {1, 120000}, {2000, 40}}) do
+        local m, n = shape[1], shape[2]
+        local t = {}
+        for i = 0, m * n - 1 do t[i + 1] = 1000 + ((i * 7) % 13) / 4 end
+        for r = 0, m - 1 do t[r * n + (r * 31) % n + 1] = 1004 end
+        local a = cu.array(t, {dtype = "float32"}):reshape(m, n)
+        local function stats(first, step, count, skip)
+          local s, k = 0, 0
+          for j = 0, count - 1 do
+            local v = t[first + j * step]
+            if not (skip and j % 17 == 3) then s, k = s + v, k + 1 end
+          end
+          local mean, m2 = s / k, 0
+          for j = 0, count - 1 do
+            local v = t[first + j * step]
+            if not (skip and j % 17 == 3) then m2 = m2 + (v - mean) ^ 2 end
+          end
+          return m2 / k
+        end
+        local var_rows, std_rows, best = {}, {}, {}
+        for r = 0, m - 1 do
+          var_rows[r + 1] = stats(r * n + 1, 1, n)
+          std_rows[r + 1] = math.sqrt(var_rows[r + 1])
+          best[r + 1] = (r * 31) % n + 1
+        end
+        H.same(a:var(2), var_rows, 1e-6)
+        H.same(a:std(2), std_rows, 1e-6)
+        H.same(a:argmax(2), best)
+        local var_cols = {}
+        for c = 0, n - 1 do var_cols[c + 1] = stats(c + 1, n, m) end
+        H.same(a:var(1), var_cols, 1e-6)
+        -- NaN at positions j % 17 == 3 of every row
+        local holes = {}
+        for i = 0, m * n - 1 do holes[i + 1] = (i % n) % 17 == 3 and NAN or t[i + 1] end
+        local b = cu.array(holes, {dtype = "float32"}):reshape(m, n)
+        local nanvar_rows = {}
+        for r = 0, m - 1 do nanvar_rows[r + 1] = stats(r * n + 1, 1, n, true) end
+        H.same(b:nanvar(2), nanvar_rows, 1e-6)
+      end
+    end)
+
     it("of integers are float64", function()
       local r = cu.array({1, 2, 3, 4}, {dtype = "int8"}):var({array = true})
       assert.are.equal("float64", r.dtype)

@@ -14,6 +14,15 @@
 
 /* ---- state and backends ------------------------------------------------------------- */
 
+/* The state goes with its lua_State; the CPU backend's cached blocks with it. Arrays
+ * finalized after it (lua_close runs every finalizer before freeing anything) free theirs
+ * directly. */
+static int state_gc(lua_State *L) {
+  ca_state *s = (ca_state *)lua_touserdata(L, 1);
+  ca_cpu_backend_close(&s->cpu);
+  return 0;
+}
+
 ca_state *ca_state_get(lua_State *L) {
   lua_getfield(L, LUA_REGISTRYINDEX, STATE_KEY);
   ca_state *s = (ca_state *)lua_touserdata(L, -1);
@@ -26,6 +35,10 @@ ca_state *ca_state_get(lua_State *L) {
   s->default_dtype = CA_FLOAT64;
   s->default_device = -1;
   s->seed = 0x5eed5eedULL;
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, state_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
   lua_setfield(L, LUA_REGISTRYINDEX, STATE_KEY);
   return s;
 }

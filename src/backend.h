@@ -358,7 +358,8 @@ struct ca_backend {
    *        eigenvectors (column j for v[j]), else a is destroyed. info > 0: no convergence.
    * gesvd: a (m x n, m >= n, destroyed) = U S V^T: v gets the n singular values, descending;
    *        job CA_SVD_REDUCED: b = U (m x n), c = V^T (n x n); CA_SVD_FULL: b = U (m x m),
-   *        c = V^T; CA_SVD_NONE: values only, b and c unused. info > 0: no convergence.
+   *        c = V^T; CA_SVD_NONE: values only, b and c unused. info > 0: no convergence,
+   *        which a matrix holding a NaN always reports (as LAPACK refuses one).
    * geev:  the eigenvalues of the general matrix a (destroyed; dtype float32, float64,
    *        complex64 or complex128) into v, in the complex dtype of a's precision (complex64
    *        for float32 and complex64), in LAPACK's order (a real matrix's conjugate pairs side by
@@ -400,9 +401,28 @@ struct ca_backend {
    * Repeated offsets in scatter: the CPU keeps the last value; others may keep any. */
   ca_status (*gather)(ca_backend *be, const ca_loop *l);
   ca_status (*scatter)(ca_backend *be, const ca_loop *l);
-  /* 1-based coordinates of the nonzero elements of op[1] in C order, written to op[0].data
-   * as an int64 (count, ndim) C-contiguous array; the core counted them first (count). */
+  /* 1-based coordinates of the true elements of op[1] (bool, C-contiguous over the loop's
+   * shape) in C order, written to op[0].data as an int64 (count, ndim) C-contiguous array;
+   * the core counted them first (count). */
   ca_status (*nonzero)(ca_backend *be, const ca_loop *l, int64_t count);
+  /* gather_index / scatter_index: gather and scatter with op[2] an integer index array (any
+   * integer dtype, any strides) in place of offsets: the offset of i along the indexed axis
+   * is norm(op[2][i]) * stride, norm as index_offsets's over `size`. Out-of-range indices:
+   * CA_ERR_INDEX with *bad set to one of them (the first in C order on the CPU, any on a
+   * GPU); scatter_index then has written nothing, gather_index's op[0] is unspecified. On a
+   * GPU the check is one small read: a synchronisation. */
+  ca_status (*gather_index)(ca_backend *be, const ca_loop *l, int64_t size, int64_t stride,
+                            int64_t *bad);
+  ca_status (*scatter_index)(ca_backend *be, const ca_loop *l, int64_t size, int64_t stride,
+                             int64_t *bad);
+  /* *count = how many of the n contiguous bytes at flags (bool elements) are nonzero, on the
+   * host; on a GPU one small read: a synchronisation. */
+  ca_status (*count_true)(ca_backend *be, const void *flags, int64_t n, int64_t *count);
+  /* The elements of op[1] whose op[2] (bool) is true, in C order over the loop, written
+   * contiguously from op[0].data (op[0]'s strides are unused; op[0].dtype == op[1].dtype, the
+   * bits are copied). op[1] and op[2] may have any strides (op[2]'s zero on the dims a mask
+   * does not cover). count: how many the core counted; never more are written. */
+  ca_status (*compress)(ca_backend *be, const ca_loop *l, int64_t count);
 
   /* Which memory `ptr` is (a ca_mem_kind), and for device or managed memory the ordinal of
    * its device (else -1). NULL: the backend cannot tell (the CPU's). */

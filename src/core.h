@@ -238,6 +238,7 @@ void ca_open_lapack(lua_State *L);  /* l_lapack.c: makes module.linalg */
 void ca_open_linalg(lua_State *L);  /* l_linalg.c */
 void ca_open_fft(lua_State *L);     /* l_fft.c */
 void ca_open_index(lua_State *L);   /* l_index.c */
+void ca_open_join(lua_State *L);    /* l_join.c */
 void ca_open_create(lua_State *L);  /* l_create.c */
 void ca_open_random(lua_State *L);  /* l_random.c */
 void ca_open_print(lua_State *L);   /* l_print.c */

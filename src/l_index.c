@@ -1,5 +1,5 @@
 /* Indexing and assignment with Lua conventions (a[key], a[key] = value), and take, nonzero,
- * flatnonzero, argwhere, concatenate, stack and the cu.newaxis sentinel.
+ * flatnonzero, argwhere and the cu.newaxis sentinel.
  *
  * A key is one entry, or a table of entries, one per axis (missing trailing entries are whole
  * axes):
@@ -19,9 +19,14 @@
  * integers included, are adjacent, else first). A result of one element reached by integers
  * alone, or a 0-d advanced result without "...", is a Lua number (boolean for bool arrays).
  *
- * Advanced indexing runs on the array's device: be->index_offsets turns each index array
- * into element offsets (accumulated over the index arrays), be->gather / be->scatter move the
- * elements, be->nonzero turns a mask into coordinates after a sum reduction counted them. */
+ * Advanced indexing runs on the array's device. Two keys go direct: one integer array alone
+ * (integers and ranges aside) is read and written by be->gather_index / be->scatter_index,
+ * which turn each index into its offset as they move the element; one mask alone is read by
+ * be->count_true then be->compress (the selected elements, in C order, written in one pass)
+ * and assigned a Lua scalar by be->where. Any other key: be->index_offsets turns each index
+ * array into element offsets (accumulated over the index arrays), be->gather / be->scatter
+ * move the elements, and be->nonzero turns a mask into coordinates after be->count_true
+ * counted them. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,6 +57,7 @@ typedef struct sel {
   int nmask;
   const ca_array *mask[CA_MAXDIMS];
   int mask_adv[CA_MAXDIMS];       /* first adv slot of each mask */
+  int mask_pos[CA_MAXDIMS];       /* the view's dims before each mask's place */
   int first;                      /* where the index dims go among the view's dims */
   int nb;                         /* the broadcast shape of the index arrays */
   int64_t bshape[CA_MAXDIMS];
@@ -281,6 +287,7 @@ static void read_key(lua_State *L, const ca_array *a, int ki, sel *s, const char
       }
       s->mask[s->nmask] = m;
       s->mask_adv[s->nmask] = s->nadv;
+      s->mask_pos[s->nmask] = s->view.ndim;
       s->nmask++;
       for (int j = 0; j < m->ndim; j++, ax++) add_adv(s, NULL, a->shape[ax], a->strides[ax], ax);
       break;
@@ -307,35 +314,31 @@ static void keep_top(lua_State *L, int top) {
 
 /* ---- masks and nonzero ------------------------------------------------------------------ */
 
+/* a as a C-contiguous bool array: a itself, or a truth copy pushed on the stack. */
+static const ca_array *push_truth(lua_State *L, const ca_array *a) {
+  if (a->dtype == CA_BOOL && ca_is_contiguous(a)) return a;
+  ca_array *t = ca_new(L, ca_be(a), CA_BOOL, a->ndim, a->shape);
+  ca_copy_into(L, t, a);
+  return t;
+}
+
+/* The true elements of m, a C-contiguous bool array (on a GPU: one small read). */
+static int64_t count_true(lua_State *L, const ca_array *m, const char *fname) {
+  int64_t count = 0;
+  if (m->size == 0) return 0;
+  ca_check_live(L, m, fname);
+  ca_backend *be = ca_be(m);
+  CA_CHECK(L, be, be->count_true(be, ca_data(m), m->size, &count), fname);
+  return count;
+}
+
 /* Pushes the 1-based coordinates of the nonzero elements of a as an int64 (count, nd) array,
  * where nd is a's ndim, or 1 with `flat` (positions in the flattened array). */
 static ca_array *push_coords(lua_State *L, const ca_array *a, int flat, const char *fname) {
   ca_backend *be = ca_be(a);
   int top = lua_gettop(L);
-  const ca_array *m = a;
-  if (a->dtype != CA_BOOL || !ca_is_contiguous(a)) { /* a contiguous truth copy */
-    ca_array *t = ca_new(L, be, CA_BOOL, a->ndim, a->shape);
-    ca_copy_into(L, t, a);
-    m = t;
-  }
-  int64_t count = 0;
-  if (m->size > 0) {
-    ca_array *c = ca_new(L, be, CA_INT64, 0, NULL);
-    ca_check_live(L, m, fname);
-    ca_reduction r;
-    memset(&r, 0, sizeof r);
-    r.nout = 0;
-    r.nred = 1;
-    r.shape[0] = m->size;
-    r.in.data = ca_data(m);
-    r.in.dtype = CA_BOOL;
-    r.in.strides[0] = 1;
-    r.out.data = ca_data(c);
-    r.out.dtype = CA_INT64;
-    CA_CHECK(L, be, be->reduce(be, CA_OP_sum, &r), fname);
-    ca_read_host(L, c, &count);
-    lua_pop(L, 1);
-  }
+  const ca_array *m = push_truth(L, a);
+  int64_t count = count_true(L, m, fname);
   int nd = flat ? 1 : a->ndim;
   int64_t shape[2] = {count, nd};
   ca_array *out = ca_new(L, be, CA_INT64, 2, shape);
@@ -420,6 +423,52 @@ static void resolve_adv(lua_State *L, sel *s, const char *pre) {
   }
 }
 
+/* Raises for the out-of-range index `bad` of the index array in adv slot k. */
+static void raise_bad_index(lua_State *L, const sel *s, int k, int64_t bad, const char *pre) {
+  if (bad == 0)
+    ca_raisef(L, "%sindex 0 is invalid: indices start at 1 (axis %d)", pre, s->adv_axis[k] + 1);
+  ca_raisef(L, "%sindex %lld is out of bounds for axis %d with size %lld", pre, (long long)bad,
+             s->adv_axis[k] + 1, (long long)s->adv_size[k]);
+}
+
+/* A key whose only advanced entry is one integer array, which selects something or nothing
+ * at all: the gather_index and scatter_index entries take it without an offsets array (when
+ * the selection is empty but the index is not, push_offsets still checks the index). */
+static int single_index(const sel *s) {
+  if (s->nadv != 1 || s->nmask != 0) return 0;
+  int64_t n = 1;
+  for (int i = 0; i < s->nr; i++) n *= s->rshape[i];
+  return n > 0 || s->adv[0]->size == 0;
+}
+
+/* A key whose only advanced entries are one mask's (integers aside, which only move the
+ * view's offset). */
+static int single_mask(const sel *s) {
+  return s->nmask == 1 && s->nadv == s->mask[0]->ndim;
+}
+
+/* For a single_mask key: `full`, the view with the mask's axes back in their place (the
+ * elements the mask covers), and `flags`, the mask m (of the mask's shape) seen through it. */
+static void mask_operands(const sel *s, const ca_array *m, ca_array *full, ca_array *flags) {
+  int at = s->mask_pos[0], k0 = s->mask_adv[0], mnd = m->ndim;
+  *full = s->view;
+  *flags = *m;
+  full->ndim = flags->ndim = s->view.ndim + mnd;
+  for (int i = 0, q = 0; i < full->ndim; i++) {
+    if (i >= at && i < at + mnd) {
+      full->shape[i] = s->adv_size[k0 + i - at];
+      full->strides[i] = s->adv_stride[k0 + i - at];
+      flags->strides[i] = m->strides[i - at];
+    } else {
+      full->shape[i] = s->view.shape[q];
+      full->strides[i] = s->view.strides[q++];
+      flags->strides[i] = 0;
+    }
+    flags->shape[i] = full->shape[i];
+  }
+  full->size = flags->size = s->view.size * m->size;
+}
+
 /* Pushes the int64 element offsets (of shape bshape) of every index position. */
 static ca_array *push_offsets(lua_State *L, const sel *s, const char *pre) {
   ca_backend *be = s->be;
@@ -444,12 +493,7 @@ static ca_array *push_offsets(lua_State *L, const sel *s, const char *pre) {
     be->errmsg[0] = 0;
     ca_status st = be->index_offsets(be, &l, s->adv_size[k], s->adv_stride[k],
                                      k > 0 && offs->size > 0, &bad);
-    if (st == CA_ERR_INDEX) {
-      if (bad == 0)
-        ca_raisef(L, "%sindex 0 is invalid: indices start at 1 (axis %d)", pre, s->adv_axis[k] + 1);
-      ca_raisef(L, "%sindex %lld is out of bounds for axis %d with size %lld", pre,
-                 (long long)bad, s->adv_axis[k] + 1, (long long)s->adv_size[k]);
-    }
+    if (st == CA_ERR_INDEX) raise_bad_index(L, s, k, bad, pre);
     CA_CHECK(L, be, st, "indexing");
     lua_settop(L, top);
   }
@@ -476,6 +520,31 @@ static void sel_operands(const sel *s, const ca_array *offs, ca_array *base, ca_
 
 /* ---- reading ---------------------------------------------------------------------------- */
 
+/* Pushes a[key] for a single_mask key whose mask dims stay in their place: the selected
+ * elements in C order are then the result's, so after the count one compress pass writes
+ * them (no coordinates, no offsets). */
+static void select_mask(lua_State *L, const sel *s, const ca_array *a, const char *pre) {
+  ca_backend *be = s->be;
+  const ca_array *m = push_truth(L, s->mask[0]);
+  int64_t count = count_true(L, m, "boolean index");
+  int at = s->mask_pos[0], nr = s->view.ndim + 1;
+  if (nr > CA_MAXDIMS)
+    ca_raisef(L, "%sthe index gives too many dimensions (at most %d)", pre, CA_MAXDIMS);
+  int64_t shape[CA_MAXDIMS];
+  for (int i = 0, q = 0; i < nr; i++) shape[i] = i == at ? count : s->view.shape[q++];
+  ca_array *res = ca_new(L, be, a->dtype, nr, shape);
+  ca_check_live(L, a, "indexing"); /* s->view borrows a's storage */
+  ca_check_live(L, m, "indexing");
+  if (res->size == 0) return;
+  ca_array full, flags, out = *res;
+  mask_operands(s, m, &full, &flags);
+  out.ndim = 0; /* compress writes op[0] contiguously: its strides do not matter */
+  ca_array *ops[3] = {&out, &full, &flags};
+  ca_loop l;
+  ca_loop_build(&l, full.ndim, full.shape, 3, ops, NULL, NULL, a->dtype);
+  CA_CHECK(L, be, be->compress(be, &l, res->size), "indexing");
+}
+
 /* Pushes a[key] (the key at ki): a view, a copy, or a Lua value for one element. */
 static void index_get(lua_State *L, const ca_array *a, int ki, const char *pre) {
   sel s;
@@ -490,18 +559,29 @@ static void index_get(lua_State *L, const ca_array *a, int ki, const char *pre) 
     return;
   }
   int top = lua_gettop(L);
+  if (single_mask(&s) && s.first == s.mask_pos[0]) {
+    select_mask(L, &s, a, pre);
+    keep_top(L, top);
+    return;
+  }
   ca_backend *be = ca_be(a);
   resolve_adv(L, &s, pre);
-  ca_array *offs = push_offsets(L, &s, pre);
+  int direct = single_index(&s);
+  ca_array *offs = direct ? NULL : push_offsets(L, &s, pre);
   ca_array *res = ca_new(L, be, a->dtype, s.nr, s.rshape);
   ca_check_live(L, a, "indexing"); /* s.view borrows a's storage */
+  if (direct) ca_check_live(L, s.adv[0], "indexing");
   if (res->size > 0) {
     ca_array base, idx;
-    sel_operands(&s, offs, &base, &idx);
+    sel_operands(&s, direct ? s.adv[0] : offs, &base, &idx);
     ca_array *ops[3] = {res, &base, &idx};
     ca_loop l;
     ca_loop_build(&l, s.nr, s.rshape, 3, ops, NULL, NULL, a->dtype);
-    CA_CHECK(L, be, be->gather(be, &l), "indexing");
+    int64_t bad = 0;
+    ca_status st = direct ? be->gather_index(be, &l, s.adv_size[0], s.adv_stride[0], &bad)
+                          : be->gather(be, &l);
+    if (st == CA_ERR_INDEX && direct) raise_bad_index(L, &s, 0, bad, pre);
+    CA_CHECK(L, be, st, "indexing");
   }
   if (res->ndim == 0 && !s.ellipsis) ca_push_element(L, res); /* as NumPy's scalar */
   keep_top(L, top);
@@ -554,6 +634,30 @@ static void fill_scalar(lua_State *L, ca_array *dst, int vi) {
   ca_loop_build(&l, dst->ndim, dst->shape, 2, ops, vals, dts, dst->dtype);
   if (l.size == 0) return;
   CA_CHECK(L, ca_be(dst), ca_be(dst)->copy(ca_be(dst), &l), "index assignment");
+}
+
+/* a[mask] = the Lua scalar at vi, for a single_mask key: one where pass over the elements
+ * the mask covers, which needs neither the count nor the coordinates. */
+static void fill_mask(lua_State *L, const sel *s, const ca_array *a, int vi) {
+  ca_backend *be = s->be;
+  ca_array *c = ca_new(L, be, a->dtype, 0, NULL);
+  fill_scalar(L, c, vi);
+  const ca_array *m = s->mask[0];
+  ca_check_live(L, a, "index assignment"); /* full borrows a's storage */
+  ca_check_live(L, m, "index assignment");
+  ca_array full, flags;
+  mask_operands(s, m, &full, &flags);
+  if (ca_overlaps(&full, &flags)) { /* the mask lies in the target: read it first */
+    ca_array *t = ca_new(L, be, CA_BOOL, m->ndim, m->shape);
+    ca_copy_into(L, t, m);
+    m = t;
+    ca_check_live(L, a, "index assignment");
+    mask_operands(s, m, &full, &flags);
+  }
+  ca_array *ops[4] = {&full, &flags, c, &full};
+  ca_loop l;
+  ca_loop_build(&l, full.ndim, full.shape, 4, ops, NULL, NULL, a->dtype);
+  if (l.size > 0) CA_CHECK(L, be, be->where(be, &l), "index assignment");
 }
 
 /* The value at vi, checked: an array on a's device (returned), or NULL for a Lua scalar. */
@@ -621,6 +725,10 @@ int ca_index_set(lua_State *L) {
     ca_copy_into(L, &s.view, &val);
     return 0;
   }
+  if (!v && single_mask(&s)) {
+    fill_mask(L, &s, a, 3);
+    return 0;
+  }
   resolve_adv(L, &s, "");
   if (v) {
     ca_check_live(L, v, "index assignment");
@@ -637,15 +745,22 @@ int ca_index_set(lua_State *L) {
     fill_scalar(L, c, 3);
     val = *c;
   }
-  ca_array *offs = push_offsets(L, &s, "");
+  int direct = single_index(&s);
+  ca_array *offs = direct ? NULL : push_offsets(L, &s, "");
   ca_check_live(L, a, "index assignment");
   if (v) ca_check_live(L, v, "index assignment");
+  if (direct) ca_check_live(L, s.adv[0], "index assignment");
   ca_array base, idx;
-  sel_operands(&s, offs, &base, &idx);
+  sel_operands(&s, direct ? s.adv[0] : offs, &base, &idx);
   ca_array *ops[3] = {&base, &val, &idx};
   ca_loop l;
   ca_loop_build(&l, s.nr, s.rshape, 3, ops, NULL, NULL, a->dtype);
-  if (l.size > 0) CA_CHECK(L, be, be->scatter(be, &l), "index assignment");
+  if (l.size == 0) return 0;
+  int64_t bad = 0;
+  ca_status st = direct ? be->scatter_index(be, &l, s.adv_size[0], s.adv_stride[0], &bad)
+                        : be->scatter(be, &l);
+  if (st == CA_ERR_INDEX && direct) raise_bad_index(L, &s, 0, bad, "");
+  CA_CHECK(L, be, st, "index assignment");
   return 0;
 }
 
@@ -768,158 +883,6 @@ static int l_argwhere(lua_State *L) {
   return 1;
 }
 
-/* ---- concatenate, stack ----------------------------------------------------------------- */
-
-static const char *const join_opts[] = {"dtype", NULL};
-
-/* Checks the list of arrays at 1 and the optional axis / options; returns the count. Sets the
- * first array, the promoted (or requested) dtype, and the options' index. */
-static int check_list(lua_State *L, const char *fname, const ca_array **first, int *dtype,
-                      int *axis_idx) {
-  if (!lua_istable(L, 1) || ca_test(L, 1))
-    ca_raisef(L, "%s: expected a table of arrays, got %s", fname, luaL_typename(L, 1));
-  int n = (int)ca_rawlen(L, 1);
-  /* A private copy of the list keeps the arrays: Lua code run by the operation (a
-   * finalizer) may change the caller's table. */
-  lua_createtable(L, n, 0);
-  for (int i = 1; i <= n; i++) {
-    lua_rawgeti(L, 1, i);
-    lua_rawseti(L, -2, i);
-  }
-  lua_replace(L, 1);
-  if (n == 0) ca_raisef(L, "%s: need at least one array to %s", fname,
-                         strcmp(fname, "stack") == 0 ? "stack" : "concatenate");
-  int oi = 3;
-  *axis_idx = 2;
-  if (lua_istable(L, 2) && !ca_test(L, 2)) { oi = 2; *axis_idx = 0; }
-  ca_opt_check(L, oi, fname, join_opts);
-  unsigned seen = 0;
-  for (int i = 1; i <= n; i++) {
-    lua_rawgeti(L, 1, i);
-    const ca_array *x = ca_test(L, -1);
-    if (!x)
-      ca_raisef(L, "%s: element %d of the list is not an array (got %s)", fname, i,
-                 luaL_typename(L, -1));
-    if (!x->storage) ca_raisef(L, "%s: the array at index %d has been freed", fname, i);
-    lua_pop(L, 1); /* the list keeps it */
-    seen |= 1u << x->dtype;
-    if (i == 1) {
-      *first = x;
-      continue;
-    }
-    if (ca_be(x) != ca_be(*first))
-      ca_raisef(L, "%s: the arrays are on different devices (%s at index 1, %s at index %d)",
-                 fname, ca_be(*first)->name, ca_be(x)->name, i);
-  }
-  int dt = ca_promote_set(seen); /* NumPy's result_type of them all, whatever their order */
-  int want = ca_opt_dtype(L, oi, -1, fname);
-  if (want >= 0) {
-    for (int i = 1; i <= n; i++) {
-      lua_rawgeti(L, 1, i);
-      const ca_array *x = ca_test(L, -1);
-      lua_pop(L, 1);
-      if (!ca_can_cast_same_kind(x->dtype, want))
-        ca_raisef(L, "%s: cannot cast array data from %s to %s according to the rule "
-                   "'same_kind'", fname, ca_dtype_name(x->dtype), ca_dtype_name(want));
-    }
-    dt = want;
-  }
-  *dtype = dt;
-  return n;
-}
-
-/* cu.concatenate(list[, axis][, {dtype = ...}]): joins arrays along an existing axis
- * (default 1); the other dims must match. */
-static int l_concatenate(lua_State *L) {
-  const ca_array *f;
-  int dt, ai;
-  int n = check_list(L, "concatenate", &f, &dt, &ai);
-  int nd = f->ndim;
-  if (nd == 0) return ca_raisef(L, "concatenate: zero-dimensional arrays cannot be concatenated");
-  int axis = (ai && !lua_isnoneornil(L, ai)) ? ca_read_axis(L, ai, nd, "concatenate") : 0;
-  int64_t shape[CA_MAXDIMS];
-  memcpy(shape, f->shape, sizeof(int64_t) * (size_t)nd);
-  shape[axis] = 0;
-  for (int i = 1; i <= n; i++) {
-    lua_rawgeti(L, 1, i);
-    const ca_array *x = ca_test(L, -1);
-    lua_pop(L, 1);
-    if (x->ndim != nd)
-      return ca_raisef(L, "concatenate: all the input arrays must have the same number of "
-                        "dimensions, but the array at index 1 has %d dimension(s) and the array "
-                        "at index %d has %d dimension(s)", nd, i, x->ndim);
-    for (int j = 0; j < nd; j++)
-      if (j != axis && x->shape[j] != f->shape[j])
-        return ca_raisef(L, "concatenate: all the input array dimensions except for the "
-                          "concatenation axis must match exactly, but along dimension %d, the "
-                          "array at index 1 has size %lld and the array at index %d has size %lld",
-                          j + 1, (long long)f->shape[j], i, (long long)x->shape[j]);
-    if (__builtin_add_overflow(shape[axis], x->shape[axis], &shape[axis]))
-      return ca_raisef(L, "concatenate: the result is too large (its axis %d has more than "
-                        "2^63 elements)", axis + 1);
-  }
-  ca_array *res = ca_new(L, ca_be(f), dt, nd, shape);
-  int64_t at = 0;
-  for (int i = 1; i <= n; i++) {
-    lua_rawgeti(L, 1, i);
-    const ca_array *x = ca_test(L, -1);
-    lua_pop(L, 1);
-    ca_array part = *res;
-    part.shape[axis] = x->shape[axis];
-    part.size = x->size;
-    part.offset += at * res->strides[axis];
-    at += x->shape[axis];
-    ca_copy_into(L, &part, x);
-  }
-  return 1;
-}
-
-/* cu.stack(list[, axis][, {dtype = ...}]): joins arrays of one shape along a new axis
- * (default 1). */
-static int l_stack(lua_State *L) {
-  const ca_array *f;
-  int dt, ai;
-  int n = check_list(L, "stack", &f, &dt, &ai);
-  int nd = f->ndim;
-  if (nd + 1 > CA_MAXDIMS) return ca_raisef(L, "stack: too many dimensions (at most %d)", CA_MAXDIMS);
-  int axis = (ai && !lua_isnoneornil(L, ai)) ? ca_read_axis(L, ai, nd + 1, "stack") : 0;
-  for (int i = 2; i <= n; i++) {
-    lua_rawgeti(L, 1, i);
-    const ca_array *x = ca_test(L, -1);
-    lua_pop(L, 1);
-    if (x->ndim != nd || memcmp(x->shape, f->shape, sizeof(int64_t) * (size_t)nd) != 0) {
-      char s1[256], s2[256];
-      fmt_shape(s1, sizeof s1, f);
-      fmt_shape(s2, sizeof s2, x);
-      return ca_raisef(L, "stack: all input arrays must have the same shape, but the array at "
-                        "index 1 has shape %s and the array at index %d has shape %s", s1, i, s2);
-    }
-  }
-  if (f->size > INT64_MAX / n)
-    return ca_raisef(L, "stack: the result is too large (%d arrays of %lld elements)", n,
-                      (long long)f->size);
-  int64_t shape[CA_MAXDIMS];
-  for (int j = 0, q = 0; j <= nd; j++) shape[j] = j == axis ? n : f->shape[q++];
-  ca_array *res = ca_new(L, ca_be(f), dt, nd + 1, shape);
-  for (int i = 1; i <= n; i++) {
-    lua_rawgeti(L, 1, i);
-    const ca_array *x = ca_test(L, -1);
-    lua_pop(L, 1);
-    ca_array part = *res;
-    part.ndim = nd;
-    for (int j = 0, q = 0; j <= nd; j++) {
-      if (j == axis) continue;
-      part.shape[q] = res->shape[j];
-      part.strides[q] = res->strides[j];
-      q++;
-    }
-    part.size = x->size;
-    part.offset += (int64_t)(i - 1) * res->strides[axis];
-    ca_copy_into(L, &part, x);
-  }
-  return 1;
-}
-
 /* ---- registration ----------------------------------------------------------------------- */
 
 static int newaxis_tostring(lua_State *L) {
@@ -929,7 +892,7 @@ static int newaxis_tostring(lua_State *L) {
 
 static const luaL_Reg funcs[] = {
   {"take", l_take}, {"nonzero", l_nonzero}, {"flatnonzero", l_flatnonzero},
-  {"argwhere", l_argwhere}, {"concatenate", l_concatenate}, {"stack", l_stack}, {NULL, NULL}
+  {"argwhere", l_argwhere}, {NULL, NULL}
 };
 
 static const luaL_Reg methods[] = {

@@ -21,7 +21,7 @@
 /* ---- stacks of matrices ---------------------------------------------------------------- */
 
 static int la_dtype(lua_State *L, const ca_array *a, const char *fname) {
-  if (a->dtype == CA_FLOAT16 || a->dtype == CA_BFLOAT16)
+  if (a->dtype == CA_FLOAT16 || a->dtype == CA_BFLOAT16 || ca_is_complex(a->dtype))
     ca_raisef(L, "%s: array type %s is unsupported in linalg", fname, ca_dtype_name(a->dtype));
   return a->dtype == CA_FLOAT32 ? CA_FLOAT32 : CA_FLOAT64;
 }
@@ -447,9 +447,9 @@ static int l_svd(lua_State *L) {
       l.b = mats_of(u);
       l.c = mats_of(vt);
     }
-    /* A NaN does not converge (NumPy's message); an infinity without one gives NaN, as LAPACK's
-     * gesdd gives it, where cuSOLVER's gesvd reports no convergence. (cuSOLVER does not report
-     * a NaN: linalg.lua's svd and svdvals look for one first.) */
+    /* A NaN does not converge (NumPy's message; every backend reports one, src/backend.h); an
+     * infinity without one gives NaN, as LAPACK's gesdd gives it, where cuSOLVER's gesvd
+     * reports no convergence. */
     if (run_info(L, ca_be(a), ca_be(a)->gesvd, &l, fname, 1) > 0) {
       if (holds_nan(L, a)) ca_raisef(L, "%s: SVD did not converge", fname);
       ca_fill(L, sv, NAN);

@@ -5,7 +5,7 @@
 
 static void (*const openers[])(lua_State *L) = {
   ca_open_array, ca_open_ops, ca_open_reduce, ca_open_lapack, ca_open_linalg, ca_open_fft,
-  ca_open_index, ca_open_create, ca_open_random, ca_open_print, ca_open_pointer, ca_open_dlpack,
+  ca_open_index, ca_open_join, ca_open_create, ca_open_random, ca_open_print, ca_open_pointer, ca_open_dlpack,
   ca_open_npy, ca_open_config, ca_open_runtime, ca_open_bytes, ca_open_image, ca_open_views,
   ca_open_sort, ca_open_dtype,
 };

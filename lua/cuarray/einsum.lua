@@ -8,7 +8,9 @@
 -- over becomes one (batched) matmul of transposed and reshaped views (copies only where a
 -- reshape needs one), so 'bij,bjk->bik' is one strided-batched GEMM and 'ij,ij->' a dot; a
 -- pair without becomes a broadcast multiply. Last, the remaining labels not in the output are
--- summed and the result transposed into the output's order (a view). Operands of different
+-- summed and the result transposed into the output's order (a view). A two-operand einsum that
+-- is one contraction of its operands as given is remembered by subscripts, dtypes and shapes,
+-- and a repeated call replays its views and product without planning. Operands of different
 -- dtypes are first converted to their result_type; bool sums are any, integer sums keep the
 -- dtype (and wrap), as NumPy's einsum.
 local core = require "cuarray.core"
@@ -83,9 +85,9 @@ local function plan(subscripts, ops)
         labels[#labels + 1] = l
       end
     end
-    local own = {}
+    local own, shape = {}, x.shape   -- (a:shape() builds a table on every read)
     for d, l in ipairs(labels) do
-      local n = x.shape[d]
+      local n = shape[d]
       if own[l] and own[l] ~= n then
         fail("dimensions in operand %d for collapsing index '%s' don't match (%d != %d)", k, l,
           own[l], n)
@@ -155,12 +157,13 @@ local function sum_unneeded(t, keep)
   return {x = reduce(t.x, axes), labels = labels}
 end
 
--- Takes the diagonals of repeated labels and broadcasts size-1 dims to their label's size.
+-- Takes the diagonals of repeated labels and broadcasts size-1 dims to their label's size;
+-- the second result says whether it did either.
 local function prepare(x, labels, sizes)
   local copy = {}
   for i, l in ipairs(labels) do copy[i] = l end
   labels = copy
-  local repeated = true
+  local repeated, changed = true, false
   while repeated do
     repeated = false
     for p = 1, #labels do
@@ -171,20 +174,20 @@ local function prepare(x, labels, sizes)
           table.remove(labels, q)
           table.remove(labels, p)
           labels[#labels + 1] = l
-          repeated = true
+          repeated, changed = true, true
           break
         end
       end
       if repeated then break end
     end
   end
-  local full, grow = {}, false
+  local full, grow, shape = {}, false, x.shape
   for d, l in ipairs(labels) do
     full[d] = sizes[l]
-    if x.shape[d] ~= sizes[l] then grow = true end
+    if shape[d] ~= sizes[l] then grow = true end
   end
   if grow then x = x:broadcast_to(full) end
-  return {x = x, labels = labels}
+  return {x = x, labels = labels}, changed or grow
 end
 
 local function product(sizes, labels)
@@ -233,21 +236,50 @@ end
 
 local function concat(...)
   local r = {}
-  for _, list in ipairs({...}) do
-    for _, v in ipairs(list) do r[#r + 1] = v end
+  for k = 1, select("#", ...) do
+    for _, v in ipairs((select(k, ...))) do r[#r + 1] = v end
   end
   return r
 end
 
+-- Whether the array x has the shape `shape` (a list).
+local function has_shape(x, shape)
+  local own = x.shape
+  if #own ~= #shape then return false end
+  for i = 1, #shape do
+    if own[i] ~= shape[i] then return false end
+  end
+  return true
+end
+
+-- A step of a recipe, {perm, shape} (false: none): transpose by perm, then reshape.
+local function apply(x, step)
+  if step[1] then x = x:transpose(step[1]) end
+  if step[2] then x = x:reshape(step[2]) end
+  return x
+end
+
+-- The axes of t in the order of the labels `order`: a permutation, or false when it is the
+-- identity.
+local function permutation(t, order)
+  local pos, perm, moved = positions(t), {}, false
+  for i, l in ipairs(order) do
+    perm[i] = pos[l]
+    moved = moved or perm[i] ~= i
+  end
+  return moved and perm
+end
+
 -- t's array with its axes in the order of `labels`, reshaped to `shape` (a list of label
--- groups: each group one axis of their product, a group of nil labels an axis of size 1).
+-- groups: each group one axis of their product, a group of nil labels an axis of size 1); and
+-- the step that does it.
 local function arrange(t, order, groups, sizes)
-  local pos, perm = positions(t), {}
-  for i, l in ipairs(order) do perm[i] = pos[l] end
-  local x = #perm > 0 and t.x:transpose(perm) or t.x
+  local perm = permutation(t, order)
+  local x = perm and t.x:transpose(perm) or t.x
   local shape = {}
   for i, g in ipairs(groups) do shape[i] = product(sizes, g) end
-  return x:reshape(shape)
+  local step = {perm, not has_shape(x, shape) and shape}
+  return apply(t.x, step), step
 end
 
 -- Contracts the pair (a, b), keeping the labels in `keep`. Every label of a and b is in keep or
@@ -263,9 +295,10 @@ local function contract(a, b, keep, sizes)
     for _, l in ipairs(batch) do ga[#ga + 1] = {l}; gb[#gb + 1] = {l} end
     for _, l in ipairs(own_a) do ga[#ga + 1] = {l}; gb[#gb + 1] = {} end
     for _, l in ipairs(own_b) do ga[#ga + 1] = {}; gb[#gb + 1] = {l} end
-    local xa = arrange(a, concat(batch, own_a), ga, sizes)
-    local xb = arrange(b, concat(batch, own_b), gb, sizes)
-    return {x = core.multiply(xa, xb), labels = labels}
+    local xa, sa = arrange(a, concat(batch, own_a), ga, sizes)
+    local xb, sb = arrange(b, concat(batch, own_b), gb, sizes)
+    return {x = core.multiply(xa, xb), labels = labels,
+            recipe = {fn = core.multiply, a = sa, b = sb, shape = false}}
   end
   -- a matmul: a as (batch..., M, K), b as (batch..., K, N)
   local ga, gb = {}, {}
@@ -274,9 +307,12 @@ local function contract(a, b, keep, sizes)
   ga[#ga + 1] = summed
   gb[#gb + 1] = summed
   gb[#gb + 1] = own_b
-  local xa = arrange(a, concat(batch, own_a, summed), ga, sizes)
-  local xb = arrange(b, concat(batch, summed, own_b), gb, sizes)
-  return {x = core.matmul(xa, xb):reshape(shape), labels = labels}
+  local xa, sa = arrange(a, concat(batch, own_a, summed), ga, sizes)
+  local xb, sb = arrange(b, concat(batch, summed, own_b), gb, sizes)
+  local r = core.matmul(xa, xb)
+  local reshape = not has_shape(r, shape) and shape
+  return {x = reshape and r:reshape(shape) or r, labels = labels,
+          recipe = {fn = core.matmul, a = sa, b = sb, shape = reshape}}
 end
 
 -- The numpy.result_type of the operands (concatenate promotes a set of arrays at once).
@@ -287,6 +323,31 @@ local function result_dtype(ops)
   local empties = {}
   for i, x in ipairs(ops) do empties[i] = core.empty({0}, {dtype = x.dtype, device = x.device}) end
   return core.concatenate(empties).dtype
+end
+
+-- The recipes of the two-operand einsums that were one contraction of the operands as given
+-- (no diagonal, broadcast, sum or conversion before it), by subscripts, dtypes and shapes: a
+-- repeated call skips the planning (which costs tens of microseconds of Lua, as much as a
+-- small GEMM on a GPU) and replays the views and the product.
+local recipes, nrecipes = {}, 0
+local MAX_RECIPES = 256
+
+local function recipe_key(subscripts, a, b)
+  return ("%s|%s%s|%s%s"):format(subscripts, a.dtype, table.concat(a.shape, ","), b.dtype,
+    table.concat(b.shape, ","))
+end
+
+local function replay(rc, a, b)
+  local r = rc.fn(apply(a, rc.a), apply(b, rc.b))
+  if rc.shape then r = r:reshape(rc.shape) end
+  if rc.perm then r = r:transpose(rc.perm) end
+  return r
+end
+
+local function remember(key, rc)
+  if nrecipes >= MAX_RECIPES then recipes, nrecipes = {}, 0 end
+  recipes[key] = rc
+  nrecipes = nrecipes + 1
 end
 
 function M.einsum(subscripts, ...)
@@ -317,15 +378,31 @@ function M.einsum(subscripts, ...)
         arrays[k].device), 2)
     end
   end
+  local key = n == 2 and recipe_key(subscripts, arrays[1], arrays[2])
+  local rc = key and recipes[key]
+  if rc then
+    local r = replay(rc, arrays[1], arrays[2])
+    if r.ndim == 0 and not opts.array then return r:item() end
+    return r
+  end
   local inputs, out, sizes = plan(subscripts, arrays)
   local dt = result_dtype(arrays)
-  local ops = {}
+  local ops, as_given = {}, n == 2
   for k = 1, n do
     local x = arrays[k]
-    if x.dtype ~= dt then x = x:astype(dt) end
-    ops[k] = prepare(x, inputs[k], sizes)
+    if x.dtype ~= dt then
+      x = x:astype(dt)
+      as_given = false
+    end
+    local changed
+    ops[k], changed = prepare(x, inputs[k], sizes)
+    as_given = as_given and not changed
   end
-  for k = 1, n do ops[k] = sum_unneeded(ops[k], needed(ops, out, k)) end
+  for k = 1, n do
+    local before = ops[k]
+    ops[k] = sum_unneeded(before, needed(ops, out, k))
+    as_given = as_given and ops[k] == before
+  end
   while #ops > 1 do
     local bi, bj, best
     for i = 1, #ops - 1 do
@@ -343,9 +420,13 @@ function M.einsum(subscripts, ...)
   local keep = {}
   for _, l in ipairs(out) do keep[l] = true end
   local t = sum_unneeded(ops[1], keep)
-  local pos, perm = positions(t), {}
-  for i, l in ipairs(out) do perm[i] = pos[l] end
-  local r = #perm > 0 and t.x:transpose(perm) or t.x
+  local perm = permutation(t, out)
+  local r = perm and t.x:transpose(perm) or t.x
+  if as_given and t == ops[1] then
+    rc = ops[1].recipe
+    rc.perm = perm
+    remember(key, rc)
+  end
   if r.ndim == 0 and not opts.array then return r:item() end
   return r
 end

@@ -430,33 +430,79 @@ local function scalar_param(p)
   return (f and "double _s" or "long long _s") .. p.index, f and "d" or "l"
 end
 
--- The source of the kernel for trace t with nd loop dimensions (contiguous: a flat loop).
+-- Contiguous loops read and write VEC elements at a time, 16 bytes of the widest dtype, when
+-- every pointer is aligned to its vector (checked once in the kernel, the same answer in
+-- every thread); the tail, and unaligned views, take the loop over elements. Without the
+-- vectors a fused a * 2 + b ran at 3.6 TB/s, where the core's add runs at the copy ceiling.
+local VEC_STRUCT = "template <typename T, int N> struct alignas(sizeof(T) * N) ca_vec { T v[N]; };"
+
+-- The source of the kernel for trace t with nd loop dimensions (contiguous: a flat loop), and
+-- its launch signature and elements per thread and step.
 local function generate(t, name, nd, contiguous)
   local decl, sig = {"long long _n"}, {"l"}
-  local arrays = {}
+  local arrays, elems, widest = {}, {}, 1
+  local function array(a, dtype)
+    local c = U.ctype(dtype, name)
+    decl[#decl + 1] = ("ca_view<%s, %d> %s"):format(c.elem, nd, a)
+    sig[#sig + 1] = "v"
+    arrays[#arrays + 1], elems[a] = a, c.elem
+    widest = math.max(widest, c.size)
+  end
   for _, p in ipairs(t.params) do
     if p.weak then
       decl[#decl + 1], sig[#sig + 1] = scalar_param(p)
     else
-      decl[#decl + 1] = ("ca_view<%s, %d> _a%d"):format(U.ctype(p.dtype, name).elem, nd, p.index)
-      sig[#sig + 1] = "v"
-      arrays[#arrays + 1] = "_a" .. p.index
+      array("_a" .. p.index, p.dtype)
     end
   end
-  for j, o in ipairs(t.outputs) do
-    decl[#decl + 1] = ("ca_view<%s, %d> _out%d"):format(U.ctype(o.dtype, name).elem, nd, j)
-    sig[#sig + 1] = "v"
-    arrays[#arrays + 1] = "_out" .. j
+  for j, o in ipairs(t.outputs) do array("_out" .. j, o.dtype) end
+  local function lines(at, indent)
+    local body = node_lines(t.nodes, name, function(p) return at("_a" .. p.index) end, indent)
+    for j, o in ipairs(t.outputs) do
+      body[#body + 1] = ("%s%s = %s;"):format(indent, at("_out" .. j), name_of(o))
+    end
+    return body
   end
-  local function at(a) return contiguous and (a .. ".p[i]") or (a .. ".p[_o" .. a .. "]") end
-  local body = node_lines(t.nodes, name, function(p) return at("_a" .. p.index) end, "    ")
-  for j, o in ipairs(t.outputs) do
-    body[#body + 1] = ("    %s = %s;"):format(at("_out" .. j), name_of(o))
-  end
+  local vec = contiguous and math.floor(16 / widest) or 1
   local src = {kernel.PRELUDE}
+  if vec > 1 then src[#src + 1] = VEC_STRUCT end
   src[#src + 1] = ("extern \"C\" __global__ void %s(%s) {"):format(name, table.concat(decl, ", "))
-  src[#src + 1] = "  for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < _n;"
-  src[#src + 1] = "       i += (long long)gridDim.x * blockDim.x) {"
+  src[#src + 1] = "  const long long _t = (long long)blockIdx.x * blockDim.x + threadIdx.x;"
+  src[#src + 1] = "  const long long _step = (long long)gridDim.x * blockDim.x;"
+  src[#src + 1] = "  long long _done = 0;"
+  if vec > 1 then
+    local aligned = {}
+    for _, a in ipairs(arrays) do
+      aligned[#aligned + 1] = ("(unsigned long long)%s.p %% (sizeof(%s) * %d) == 0")
+                              :format(a, elems[a], vec)
+    end
+    local function v(a) return ("ca_vec<%s, %d>"):format(elems[a], vec) end
+    src[#src + 1] = "  if (" .. table.concat(aligned, " && ") .. ") {"
+    src[#src + 1] = ("    const long long _nv = _n / %d;"):format(vec)
+    src[#src + 1] = "    for (long long _j = _t; _j < _nv; _j += _step) {"
+    for _, a in ipairs(arrays) do
+      if a:sub(1, 4) == "_out" then
+        src[#src + 1] = ("      %s _l%s;"):format(v(a), a)
+      else
+        src[#src + 1] = ("      const %s _l%s = ((const %s *)%s.p)[_j];"):format(v(a), a, v(a), a)
+      end
+    end
+    src[#src + 1] = "#pragma unroll"
+    src[#src + 1] = ("      for (int _k = 0; _k < %d; _k++) {"):format(vec)
+    for _, l in ipairs(lines(function(a) return "_l" .. a .. ".v[_k]" end, "        ")) do
+      src[#src + 1] = l
+    end
+    src[#src + 1] = "      }"
+    for _, a in ipairs(arrays) do
+      if a:sub(1, 4) == "_out" then
+        src[#src + 1] = ("      ((%s *)%s.p)[_j] = _l%s;"):format(v(a), a, a)
+      end
+    end
+    src[#src + 1] = "    }"
+    src[#src + 1] = ("    _done = _nv * %d;"):format(vec)
+    src[#src + 1] = "  }"
+  end
+  src[#src + 1] = "  for (long long i = _done + _t; i < _n; i += _step) {"
   if not contiguous then
     local offs = {}
     for _, a in ipairs(arrays) do offs[#offs + 1] = "_o" .. a .. " = 0" end
@@ -469,10 +515,11 @@ local function generate(t, name, nd, contiguous)
     end
     src[#src + 1] = "    }"
   end
-  for _, l in ipairs(body) do src[#src + 1] = l end
+  local function at(a) return contiguous and (a .. ".p[i]") or (a .. ".p[_o" .. a .. "]") end
+  for _, l in ipairs(lines(at, "    ")) do src[#src + 1] = l end
   src[#src + 1] = "  }"
   src[#src + 1] = "}"
-  return table.concat(src, "\n") .. "\n", table.concat(sig)
+  return table.concat(src, "\n") .. "\n", table.concat(sig), vec
 end
 
 -- The formulas of a row of src/reduce_ops.h, picked by the row's name from the header itself:
@@ -668,8 +715,8 @@ local function plan(f, args, t, key, device)
   local lkey = key .. "|" .. nd .. (contiguous and "c" or "s")
   local gen = f.launches[lkey]
   if not gen then
-    local src, sig = generate(t, f.name, nd, contiguous)
-    gen = {source = src, sig = sig, kernels = {}}
+    local src, sig, vec = generate(t, f.name, nd, contiguous)
+    gen = {source = src, sig = sig, vec = vec, kernels = {}}
     f.launches[lkey] = gen
   end
   local values, j = {U.size_of(shape)}, 0
@@ -728,7 +775,8 @@ function Fused:__call(...)
     if p.reduction then
       reduction.launch(fname, k, ordinal, p.split, p.device, nil, p.gen.sig, p.values)
     else
-      jit.launch(fname, k, ordinal, {math.max(1, math.min(U.MAX_GRID, math.ceil(p.n / U.BLOCK)))},
+      local blocks = math.ceil(p.n / (p.gen.vec * U.BLOCK))
+      jit.launch(fname, k, ordinal, {math.max(1, math.min(U.MAX_GRID, blocks))},
                  {U.BLOCK}, 0, nil, p.gen.sig, unpack(p.values, 1, #p.gen.sig))
     end
   end

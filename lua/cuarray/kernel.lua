@@ -13,21 +13,23 @@ local options = require "cuarray.options"
 local M = {}
 
 -- How each dtype appears in generated code: the C type of a variable, the C type of an array
--- element (float16 is kept as its bits and converted through convert.h), and the letter that
--- packs a scalar of it (cuda/l_kernel.c). A dtype missing here is refused by name.
+-- element (float16 is kept as its bits and converted through convert.h), the letter that
+-- packs a scalar of it (cuda/l_kernel.c), and an element's bytes. A dtype missing here is
+-- refused by name.
 local CTYPES = {
-  bool = {var = "bool", elem = "bool", sig = "?"},
-  int8 = {var = "signed char", elem = "signed char", sig = "b"},
-  uint8 = {var = "unsigned char", elem = "unsigned char", sig = "B"},
-  int16 = {var = "short", elem = "short", sig = "h"},
-  uint16 = {var = "unsigned short", elem = "unsigned short", sig = "H"},
-  int32 = {var = "int", elem = "int", sig = "i"},
-  uint32 = {var = "unsigned int", elem = "unsigned int", sig = "I"},
-  int64 = {var = "long long", elem = "long long", sig = "l"},
-  uint64 = {var = "unsigned long long", elem = "unsigned long long", sig = "L"},
-  float16 = {var = "float", elem = "unsigned short", sig = "e", bits = true},
-  float32 = {var = "float", elem = "float", sig = "f"},
-  float64 = {var = "double", elem = "double", sig = "d"},
+  bool = {var = "bool", elem = "bool", sig = "?", size = 1},
+  int8 = {var = "signed char", elem = "signed char", sig = "b", size = 1},
+  uint8 = {var = "unsigned char", elem = "unsigned char", sig = "B", size = 1},
+  int16 = {var = "short", elem = "short", sig = "h", size = 2},
+  uint16 = {var = "unsigned short", elem = "unsigned short", sig = "H", size = 2},
+  int32 = {var = "int", elem = "int", sig = "i", size = 4},
+  uint32 = {var = "unsigned int", elem = "unsigned int", sig = "I", size = 4},
+  int64 = {var = "long long", elem = "long long", sig = "l", size = 8},
+  uint64 = {var = "unsigned long long", elem = "unsigned long long", sig = "L",
+            size = 8},
+  float16 = {var = "float", elem = "unsigned short", sig = "e", bits = true, size = 2},
+  float32 = {var = "float", elem = "float", sig = "f", size = 4},
+  float64 = {var = "double", elem = "double", sig = "d", size = 8},
 }
 M.CTYPES = CTYPES
 

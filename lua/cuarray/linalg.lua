@@ -10,6 +10,7 @@
 local core = require "cuarray.core"
 local options = require "cuarray.options"
 local diagonal = require "cuarray.diagonal"
+local picking = require "cuarray.picking"
 
 local la = core.linalg
 local M = {}
@@ -110,27 +111,36 @@ function M.qr(a, mode, opts)
   return q, r
 end
 
-local SVD_OPTIONS = {full_matrices = true, compute_uv = true}
+local SVD_OPTIONS = {full_matrices = true, compute_uv = true, hermitian = true}
 
--- cu.linalg.svd(a[, {full_matrices = true, compute_uv = true}]): u, s, vh with a = u * s @ vh,
--- s descending; or s alone without compute_uv.
--- NumPy's LinAlgError for a NaN, which LAPACK reports and cuSOLVER does not (one reduction).
-local function nan_free(fname, a)
-  if core.is_array(a) and a.ndim >= 2 and a.size > 0 and core.any(core.isnan(a)) then
-    error(fname .. ": SVD did not converge", 3)
+-- The SVD of symmetric matrices from eigh, as NumPy's svd(hermitian=True): s = |w| descending,
+-- u the eigenvectors in that order, vh = (u * sign(w))^T.
+local function svd_from_eigh(a, compute_uv)
+  if not compute_uv then
+    local s = core.abs(la._eigh("svd", a, false, false))
+    return core.flip(core.sort(s, -1), -1)
   end
+  local w, v = la._eigh("svd", a, false, true)
+  local order = core.flip(core.argsort(core.abs(w), -1), -1)
+  w = picking.take_along_axis(w, order, -1)
+  local u = picking.take_along_axis(v, core.expand_dims(order, -2), -1)
+  local sgn = core.expand_dims(core.sign(w), -2)      -- (..., 1, M): scales u's columns
+  return u, core.abs(w), (u * sgn):swapaxes(-1, -2)
 end
 
+-- cu.linalg.svd(a[, {full_matrices = true, compute_uv = true, hermitian = false}]): u, s, vh
+-- with a = u * s @ vh, s descending; or s alone without compute_uv. hermitian: a is symmetric
+-- (its lower triangle is read) and the SVD comes from eigh.
+-- A NaN raises NumPy's "SVD did not converge" (the primitive's report, on every device).
 function M.svd(a, opts)
   opts = options.check(opts, "svd", SVD_OPTIONS)
-  nan_free("svd", a)
+  if opts.hermitian then return svd_from_eigh(a, opts.compute_uv ~= false) end
   if opts.compute_uv == false then return la._svd("svd", a, "none") end
   return la._svd("svd", a, opts.full_matrices == false and "reduced" or "full")
 end
 
 -- cu.linalg.svdvals(a): the singular values, descending (..., K).
 function M.svdvals(a)
-  nan_free("svdvals", a)
   return la._svd("svdvals", a, "none")
 end
 

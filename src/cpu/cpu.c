@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* sysconf(_SC_AVPHYS_PAGES) */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include "cpu.h"
@@ -39,16 +40,69 @@ static ca_status hook_alloc(ca_backend *be, ca_cpu_ctx *c, size_t nbytes, void *
   return CA_OK;
 }
 
-static ca_status cpu_alloc(ca_backend *be, size_t nbytes, void **ptr) {
-  ca_cpu_ctx *c = (ca_cpu_ctx *)be->ctx;
-  void *p = NULL;
-  *ptr = NULL;
-  if (c->hook.alloc) return hook_alloc(be, c, nbytes, ptr);
-  size_t sz = block_size(nbytes);
-  if (!sz || posix_memalign(&p, CA_CPU_ALIGN, sz) != 0) {
-    snprintf(be->errmsg, sizeof be->errmsg, "cpu: out of memory allocating %zu bytes", nbytes);
-    return CA_ERR_NOMEM;
+/* Freed blocks from CA_CPU_CACHE_MIN bytes are kept (CA_CPU_CACHE_MAX bytes at most, the oldest
+ * going first) and handed out again for the same size class. Arrays die when the collector
+ * gets to them, in batches: without the cache each batch went back to the C library, which
+ * returned large blocks to the system, and the next arrays faulted every page in again (on a
+ * virtual machine about 0.5 ms per MiB: a 4 MiB a:get() took 1.1 ms instead of 0.36). Under
+ * AddressSanitizer nothing is kept, so that a use after free is still caught. */
+#define CA_CPU_CACHE_MIN ((size_t)256 << 10)
+#if defined(__SANITIZE_ADDRESS__)
+#define CA_CPU_CACHE_MAX ((size_t)0)
+#else
+#define CA_CPU_CACHE_MAX ((size_t)256 << 20)
+#endif
+
+/* The size a block of sz bytes is allocated with: from CA_CPU_CACHE_MIN, rounded up to an
+ * eighth of its power of two, so that sizes close to each other share blocks. */
+static size_t size_class(size_t sz) {
+  if (sz < CA_CPU_CACHE_MIN) return sz;
+  size_t pow2 = CA_CPU_CACHE_MIN;
+  while (pow2 <= sz / 2) pow2 *= 2;
+  size_t step = pow2 / 8, rounded = (sz + step - 1) / step * step;
+  return rounded < sz ? 0 : rounded;
+}
+
+static void *cache_take(ca_cpu_ctx *c, size_t sz) {
+  for (int i = c->ncached - 1; i >= 0; i--) {
+    if (c->cache[i].size != sz) continue;
+    void *p = c->cache[i].p;
+    memmove(&c->cache[i], &c->cache[i + 1], (size_t)(c->ncached - 1 - i) * sizeof c->cache[0]);
+    c->ncached--;
+    c->cached -= sz;
+    return p;
   }
+  return NULL;
+}
+
+static void cache_drop_oldest(ca_cpu_ctx *c) {
+  free(c->cache[0].p);
+  c->cached -= c->cache[0].size;
+  c->ncached--;
+  memmove(&c->cache[0], &c->cache[1], (size_t)c->ncached * sizeof c->cache[0]);
+}
+
+/* Keeps the block if it may, else frees it. */
+static void cache_put(ca_cpu_ctx *c, void *p, size_t sz) {
+  if (c->closed || sz < CA_CPU_CACHE_MIN || sz > CA_CPU_CACHE_MAX) {
+    free(p);
+    return;
+  }
+  while (c->ncached > 0 && (c->ncached == CA_CPU_CACHE_SLOTS || c->cached + sz > CA_CPU_CACHE_MAX))
+    cache_drop_oldest(c);
+  c->cache[c->ncached].p = p;
+  c->cache[c->ncached].size = sz;
+  c->ncached++;
+  c->cached += sz;
+}
+
+static void cache_clear(ca_cpu_ctx *c) {
+  while (c->ncached > 0) cache_drop_oldest(c);
+}
+
+static void *fresh_block(size_t sz) {
+  void *p = NULL;
+  if (posix_memalign(&p, CA_CPU_ALIGN, sz) != 0) return NULL;
 #ifdef MADV_HUGEPAGE
   /* Large blocks come fresh from mmap (glibc) and every 4 KiB page faults on first touch:
    * ask for transparent huge pages, as NumPy does from 4 MiB, so a 64 MiB result takes 32
@@ -58,6 +112,24 @@ static ca_status cpu_alloc(ca_backend *be, size_t nbytes, void **ptr) {
     if (e > b) (void)madvise((void *)b, e - b, MADV_HUGEPAGE);
   }
 #endif
+  return p;
+}
+
+static ca_status cpu_alloc(ca_backend *be, size_t nbytes, void **ptr) {
+  ca_cpu_ctx *c = (ca_cpu_ctx *)be->ctx;
+  *ptr = NULL;
+  if (c->hook.alloc) return hook_alloc(be, c, nbytes, ptr);
+  size_t sz = size_class(block_size(nbytes));
+  void *p = sz ? cache_take(c, sz) : NULL;
+  if (!p && sz) p = fresh_block(sz);
+  if (!p && sz && c->ncached > 0) {
+    cache_clear(c);
+    p = fresh_block(sz);
+  }
+  if (!p) {
+    snprintf(be->errmsg, sizeof be->errmsg, "cpu: out of memory allocating %zu bytes", nbytes);
+    return CA_ERR_NOMEM;
+  }
   c->used += nbytes;
   c->live++;
   *ptr = p;
@@ -68,7 +140,7 @@ static void cpu_free(ca_backend *be, void *ptr, size_t nbytes) {
   if (!ptr) return;
   ca_cpu_ctx *c = (ca_cpu_ctx *)be->ctx;
   if (c->hook.free) c->hook.free(c->hook.ctx, ptr, block_size(nbytes), -1, NULL);
-  else free(ptr);
+  else cache_put(c, ptr, size_class(block_size(nbytes)));
   c->used = c->used >= nbytes ? c->used - nbytes : 0;
   c->live--;
 }
@@ -86,6 +158,7 @@ static ca_status cpu_set_allocator(ca_backend *be, const ca_allocator *a) {
     snprintf(be->errmsg, sizeof be->errmsg, "the allocator needs both alloc and free");
     return CA_ERR_VALUE;
   }
+  cache_clear(c);
   memset(&c->hook, 0, sizeof c->hook);
   if (a) c->hook = *a;
   return CA_OK;
@@ -93,7 +166,7 @@ static ca_status cpu_set_allocator(ca_backend *be, const ca_allocator *a) {
 
 static ca_status cpu_mem_info(ca_backend *be, size_t *used, size_t *cached, size_t *free_bytes) {
   if (used) *used = ((ca_cpu_ctx *)be->ctx)->used;
-  if (cached) *cached = 0;
+  if (cached) *cached = ((ca_cpu_ctx *)be->ctx)->cached;
   if (free_bytes) {
     *free_bytes = 0;
 #if defined(_SC_AVPHYS_PAGES) && defined(_SC_PAGESIZE)
@@ -104,7 +177,13 @@ static ca_status cpu_mem_info(ca_backend *be, size_t *used, size_t *cached, size
   return CA_OK;
 }
 
-static void cpu_trim(ca_backend *be) { (void)be; }
+static void cpu_trim(ca_backend *be) { cache_clear((ca_cpu_ctx *)be->ctx); }
+
+void ca_cpu_backend_close(ca_backend *be) {
+  ca_cpu_ctx *c = (ca_cpu_ctx *)be->ctx;
+  cache_clear(c);
+  c->closed = 1;
+}
 
 static ca_status cpu_upload(ca_backend *be, void *dst, const void *host_src, size_t nbytes) {
   (void)be;
@@ -160,6 +239,10 @@ void ca_cpu_backend_init(ca_backend *be, ca_cpu_ctx *ctx) {
   be->gather = ca_cpu_gather;
   be->scatter = ca_cpu_scatter;
   be->nonzero = ca_cpu_nonzero;
+  be->gather_index = ca_cpu_gather_index;
+  be->scatter_index = ca_cpu_scatter_index;
+  be->count_true = ca_cpu_count_true;
+  be->compress = ca_cpu_compress;
   be->set_stream = NULL; /* no streams on the CPU */
   be->set_allocator = cpu_set_allocator;
   be->sort = ca_cpu_sort;

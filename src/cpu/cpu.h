@@ -4,16 +4,29 @@
 
 #include "backend.h"
 
-/* The backend's state (be->ctx), owned by the caller, so that nothing here needs releasing
- * before the last array's finalizer. */
+/* Freed blocks kept for reuse (see cpu.c): the newest last. */
+#define CA_CPU_CACHE_SLOTS 32
+typedef struct ca_cpu_block {
+  void *p;
+  size_t size;
+} ca_cpu_block;
+
+/* The backend's state (be->ctx), owned by the caller, who calls ca_cpu_backend_close when
+ * done with it; arrays freed after that go straight back to the C library. */
 typedef struct ca_cpu_ctx {
   size_t used;            /* bytes alloc has handed out and free has not taken back */
   int64_t live;           /* blocks alloc has handed out and free has not taken back */
   ca_allocator hook;      /* a host program's allocator (set_allocator); alloc NULL: none */
+  ca_cpu_block cache[CA_CPU_CACHE_SLOTS];
+  int ncached;
+  size_t cached;          /* bytes in cache */
+  int closed;             /* keep nothing more */
 } ca_cpu_ctx;
 
 /* Fills a ca_backend: name "cpu", device -1, every entry, with ctx (zeroed here) as its state. */
 void ca_cpu_backend_init(ca_backend *be, ca_cpu_ctx *ctx);
+/* Returns the cached blocks to the C library and keeps none from now on. */
+void ca_cpu_backend_close(ca_backend *be);
 
 /* The threads that large loops (and the BLAS, when it is OpenBLAS) are split over: one
  * setting for the process, as CUARRAY_NUM_THREADS, which gives the starting value (else the

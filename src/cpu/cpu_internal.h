@@ -171,6 +171,13 @@ ca_status ca_cpu_index_offsets(ca_backend *be, const ca_loop *l, int64_t size, i
 ca_status ca_cpu_gather(ca_backend *be, const ca_loop *l);                      /* index.c */
 ca_status ca_cpu_scatter(ca_backend *be, const ca_loop *l);                     /* index.c */
 ca_status ca_cpu_nonzero(ca_backend *be, const ca_loop *l, int64_t count);      /* index.c */
+ca_status ca_cpu_gather_index(ca_backend *be, const ca_loop *l, int64_t size, int64_t stride,
+                              int64_t *bad);                                    /* index.c */
+ca_status ca_cpu_scatter_index(ca_backend *be, const ca_loop *l, int64_t size, int64_t stride,
+                               int64_t *bad);                                   /* index.c */
+ca_status ca_cpu_count_true(ca_backend *be, const void *flags, int64_t n, int64_t *count);
+                                                                               /* select.c */
+ca_status ca_cpu_compress(ca_backend *be, const ca_loop *l, int64_t count);     /* select.c */
 ca_status ca_cpu_sort(ca_backend *be, const ca_sort *s);                        /* sort.c */
 ca_status ca_cpu_searchsorted(ca_backend *be, int dtype, const void *sorted, int64_t n,
                               const void *values, int64_t m, int right, int64_t *out);

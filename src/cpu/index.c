@@ -1,12 +1,29 @@
-/* Indexing entries: index_offsets, gather, scatter, nonzero. All walk their loop in C order
- * (coalescing keeps it), so the first bad index and the last duplicate of a scatter are
- * those of C order. */
+/* Indexing entries: index_offsets, gather, scatter, gather_index, scatter_index, nonzero.
+ * All walk their loop in C order (coalescing keeps it), so the first bad index and the last
+ * duplicate of a scatter are those of C order. */
 #include "cpu_internal.h"
 
 static int valid_loop(const ca_loop *l, int nop) {
   if (l->nop < nop || l->ndim < 0 || l->ndim > CA_MAXDIMS) return 0;
   for (int j = 0; j < nop; j++)
     if (l->op[j].dtype < 0 || l->op[j].dtype >= CA_NDTYPES) return 0;
+  return 1;
+}
+
+/* Index positions turned into offsets: norm(v) * stride for each of the m indices at v, into
+ * out; 0, with *bad set, at the first index outside the axis. */
+static int norm_offsets(const ca_i *v, int64_t m, int64_t size, int64_t stride, ca_i *out,
+                        int64_t *bad) {
+  for (int64_t k = 0; k < m; k++) {
+    ca_i x = v[k], norm;
+    if (x >= 1 && x <= size) norm = x - 1;
+    else if (x <= -1 && x >= -size) norm = x + size;
+    else {
+      if (bad) *bad = x;
+      return 0;
+    }
+    out[k] = (ca_i)((ca_u)norm * (ca_u)stride);
+  }
   return 1;
 }
 
@@ -26,24 +43,18 @@ ca_status ca_cpu_index_offsets(ca_backend *be, const ca_loop *l0, int64_t size, 
   int64_t n = l.shape[nd], os = l.op[0].strides[nd], is = l.op[1].strides[nd];
   int64_t idx[CA_MAXDIMS] = {0}, off[2] = {0, 0};
   const int64_t *strides[2] = {l.op[0].strides, l.op[1].strides};
-  ca_i buf[CA_CPU_BUFN];
+  ca_i buf[CA_CPU_BUFN], nbuf[CA_CPU_BUFN];
   do {
     int64_t *o = (int64_t *)l.op[0].data + off[0];
     const char *p = ib + off[1] * isz;
     for (int64_t i0 = 0; i0 < n; i0 += CA_CPU_BUFN) {
       int64_t m = n - i0 < CA_CPU_BUFN ? n - i0 : CA_CPU_BUFN;
       const ca_i *v = (const ca_i *)ca_cpu_fetch(CA_CPU_I, buf, idt, p + i0 * is * isz, is, m);
+      if (!norm_offsets(v, m, size, stride, nbuf, bad)) return CA_ERR_INDEX;
       for (int64_t k = 0; k < m; k++) {
-        ca_i x = v[k], norm;
-        if (x >= 1 && x <= size) norm = x - 1;
-        else if (x <= -1 && x >= -size) norm = x + size;
-        else {
-          if (bad) *bad = x;
-          return CA_ERR_INDEX;
-        }
         int64_t *q = o + (i0 + k) * os;
         ca_u base = accumulate ? (ca_u)*q : 0;
-        *q = (int64_t)(base + (ca_u)norm * (ca_u)stride);
+        *q = (int64_t)(base + (ca_u)nbuf[k]);
       }
     }
   } while (ca_cpu_next(nd, l.shape, idx, 2, strides, off));
@@ -83,11 +94,19 @@ static void scatter_raw(char *base, int64_t bs, const ca_i *offs, const void *sr
   }
 }
 
-/* gather (scatter = 0): op[0][i] = op[1].data[pos1(i) + op[2][i]];
- * scatter (scatter = 1): op[0].data[pos0(i) + op[2][i]] = op[1][i]. */
-static ca_status move(const ca_loop *l0, int scatter) {
+/* The axis an index array (op[2]) walks: size and stride, or NULL when op[2] holds offsets. */
+typedef struct axis_ref {
+  int64_t size, stride;
+  int64_t *bad;
+} axis_ref;
+
+enum { GATHER, SCATTER, CHECK };
+
+/* gather: op[0][i] = op[1].data[pos1(i) + op[2][i]];
+ * scatter: op[0].data[pos0(i) + op[2][i]] = op[1][i]; check: only the indices are read. */
+static ca_status move(const ca_loop *l0, int mode, const axis_ref *ax) {
   if (!valid_loop(l0, 3) || !l0->op[0].data) return CA_ERR_VALUE;
-  if (!scatter && !l0->op[1].data) return CA_ERR_VALUE;
+  if (mode == GATHER && !l0->op[1].data) return CA_ERR_VALUE;
   if (ca_is_float(l0->op[2].dtype)) return CA_ERR_UNSUPPORTED;
   ca_loop l;
   ca_cpu_loop_view(l0, &l);
@@ -103,19 +122,23 @@ static ca_status move(const ca_loop *l0, int scatter) {
   int64_t s0 = l.op[0].strides[nd], s1 = l.op[1].strides[nd], so = l.op[2].strides[nd];
   int64_t idx[CA_MAXDIMS] = {0}, off[3] = {0, 0, 0};
   const int64_t *strides[3] = {l.op[0].strides, l.op[1].strides, l.op[2].strides};
-  ca_i obuf[CA_CPU_BUFN];
+  ca_i obuf[CA_CPU_BUFN], nbuf[CA_CPU_BUFN];
   ca_elem raw[CA_CPU_BUFN];
   do {
     for (int64_t i0 = 0; i0 < n; i0 += CA_CPU_BUFN) {
       int64_t m = n - i0 < CA_CPU_BUFN ? n - i0 : CA_CPU_BUFN;
       const ca_i *offs = (const ca_i *)ca_cpu_fetch(CA_CPU_I, obuf, dto,
                                                     ob + (off[2] + i0 * so) * szo, so, m);
+      if (ax) {
+        if (!norm_offsets(offs, m, ax->size, ax->stride, nbuf, ax->bad)) return CA_ERR_INDEX;
+        offs = nbuf;
+      }
       char *p0 = l.op[0].data + (off[0] + i0 * s0) * sz0;
       const char *p1 = vb + (off[1] + i0 * s1) * sz1;
-      if (!scatter) {
+      if (mode == GATHER) {
         gather_raw(raw, p1, s1, offs, m, sz1);
         ca_cpu_convert(dt0, p0, s0, dt1, (const char *)raw, 1, m);
-      } else {
+      } else if (mode == SCATTER) {
         ca_cpu_convert(dt0, (char *)raw, 1, dt1, p1, s1, m);
         scatter_raw(p0, s0, offs, raw, m, sz0);
       }
@@ -126,12 +149,28 @@ static ca_status move(const ca_loop *l0, int scatter) {
 
 ca_status ca_cpu_gather(ca_backend *be, const ca_loop *l) {
   (void)be;
-  return move(l, 0);
+  return move(l, GATHER, NULL);
 }
 
 ca_status ca_cpu_scatter(ca_backend *be, const ca_loop *l) {
   (void)be;
-  return move(l, 1);
+  return move(l, SCATTER, NULL);
+}
+
+ca_status ca_cpu_gather_index(ca_backend *be, const ca_loop *l, int64_t size, int64_t stride,
+                              int64_t *bad) {
+  (void)be;
+  axis_ref ax = {size, stride, bad};
+  return move(l, GATHER, &ax);
+}
+
+/* Every index is checked before anything is written, as NumPy does. */
+ca_status ca_cpu_scatter_index(ca_backend *be, const ca_loop *l, int64_t size, int64_t stride,
+                               int64_t *bad) {
+  (void)be;
+  axis_ref ax = {size, stride, bad};
+  ca_status st = move(l, CHECK, &ax);
+  return st == CA_OK ? move(l, SCATTER, &ax) : st;
 }
 
 ca_status ca_cpu_nonzero(ca_backend *be, const ca_loop *l, int64_t count) {
@@ -157,14 +196,15 @@ ca_status ca_cpu_nonzero(ca_backend *be, const ca_loop *l, int64_t count) {
     for (int64_t i0 = 0; i0 < n; i0 += CA_CPU_BUFN) {
       int64_t m = n - i0 < CA_CPU_BUFN ? n - i0 : CA_CPU_BUFN;
       ca_cpu_load_truth(t, dt, p + i0 * s * sz, s, m);
-      for (int64_t k = 0; k < m; k++) {
-        if (!t[k]) continue;
-        if (row == count) return CA_OK; /* more than the core counted: keep within bounds */
+      /* Every element's coordinates are stored at row, which advances past the true ones (no
+       * branch to mispredict); the stores stay below count, more than the core counted. */
+      for (int64_t k = 0; k < m && row < count; k++) {
         int64_t *r = out + row * nd;
         for (int d = 0; d < nd - 1; d++) r[d] = idx[d] + 1;
         r[nd - 1] = i0 + k + 1;
-        row++;
+        row += t[k];
       }
+      if (row == count) return CA_OK;
     }
   } while (ca_cpu_next(nd - 1, l->shape, idx, 1, strides, &off));
   return CA_OK;

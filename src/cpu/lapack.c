@@ -67,8 +67,13 @@ static ca_status lapack_fail(ca_backend *be, const char *routine, lapack_int inf
   return CA_ERR_DEVICE;
 }
 
-static void note_info(const ca_lapack *l, lapack_int info) {
+/* One problem's info: a refused argument is the call's failure; the first positive info is
+ * kept for the caller. */
+static ca_status take_info(ca_backend *be, const ca_lapack *l, const char *routine,
+                           lapack_int info) {
+  if (info < 0) return lapack_fail(be, routine, info);
   if (l->info && info > 0 && *l->info == 0) *l->info = (int)info;
+  return CA_OK;
 }
 
 /* A workspace of `n` elements of isz bytes (at least one), or NULL with errmsg set. */
@@ -84,6 +89,12 @@ static size_t query_size(int dt, const double *q) {
   return v > 1 ? (size_t)v : 1;
 }
 
+/* The workspace a query (of dtype dt) asked for: its element count into *lwork. */
+static void *queried_work(ca_backend *be, int dt, const double *q, size_t isz, size_t *lwork) {
+  *lwork = query_size(dt, q);
+  return work_alloc(be, *lwork, isz);
+}
+
 ca_status ca_cpu_getrf(ca_backend *be, const ca_lapack *l) {
   ca_status st = check(be, l, l->a.ld);
   if (st != CA_OK) return st;
@@ -92,18 +103,14 @@ ca_status ca_cpu_getrf(ca_backend *be, const ca_lapack *l) {
   lapack_int *piv = (lapack_int *)work_alloc(be, (size_t)n, sizeof(lapack_int));
   if (!piv) return CA_ERR_NOMEM;
   if (l->info) *l->info = 0;
-  for (int64_t p = 0; p < l->batch; p++) {
-    lapack_int info = LA(l->dtype, getrf, COL, n, n, at(&l->a, p, isz), (lapack_int)l->a.ld, piv);
-    if (info < 0) {
-      free(piv);
-      return lapack_fail(be, "getrf", info);
-    }
-    note_info(l, info);
+  for (int64_t p = 0; p < l->batch && st == CA_OK; p++) {
+    st = take_info(be, l, "getrf", LA(l->dtype, getrf, COL, n, n, at(&l->a, p, isz),
+                                      (lapack_int)l->a.ld, piv));
     int64_t *out = (int64_t *)at(&l->v, p, sizeof(int64_t));
-    for (int i = 0; i < n; i++) out[i] = piv[i];
+    for (int i = 0; i < n && st == CA_OK; i++) out[i] = piv[i];
   }
   free(piv);
-  return CA_OK;
+  return st;
 }
 
 ca_status ca_cpu_gesv(ca_backend *be, const ca_lapack *l) {
@@ -114,20 +121,16 @@ ca_status ca_cpu_gesv(ca_backend *be, const ca_lapack *l) {
   lapack_int *piv = (lapack_int *)work_alloc(be, (size_t)n, sizeof(lapack_int));
   if (!piv) return CA_ERR_NOMEM;
   if (l->info) *l->info = 0;
-  for (int64_t p = 0; p < l->batch; p++) {
+  for (int64_t p = 0; p < l->batch && st == CA_OK; p++) {
     void *a = at(&l->a, p, isz);
     lapack_int info = LA(l->dtype, getrf, COL, n, n, a, (lapack_int)l->a.ld, piv);
     if (info == 0)
       info = LA(l->dtype, getrs, COL, l->trans ? 'T' : 'N', n, (lapack_int)l->k, a,
                 (lapack_int)l->a.ld, piv, at(&l->b, p, isz), (lapack_int)l->b.ld);
-    if (info < 0) {
-      free(piv);
-      return lapack_fail(be, "getrf/getrs", info);
-    }
-    note_info(l, info);
+    st = take_info(be, l, "getrf/getrs", info);
   }
   free(piv);
-  return CA_OK;
+  return st;
 }
 
 /* Zeroes the strict lower (upper = 1) or strict upper triangle of an n x n column-major
@@ -144,15 +147,13 @@ ca_status ca_cpu_potrf(ca_backend *be, const ca_lapack *l) {
   if (st != CA_OK) return st;
   size_t isz = ca_itemsize(l->dtype);
   if (l->info) *l->info = 0;
-  for (int64_t p = 0; p < l->batch; p++) {
+  for (int64_t p = 0; p < l->batch && st == CA_OK; p++) {
     char *a = (char *)at(&l->a, p, isz);
-    lapack_int info = LA(l->dtype, potrf, COL, l->upper ? 'U' : 'L', (lapack_int)l->n, (void *)a,
-                         (lapack_int)l->a.ld);
-    if (info < 0) return lapack_fail(be, "potrf", info);
-    note_info(l, info);
-    zero_other_triangle(a, l->n, l->a.ld, l->upper, isz);
+    st = take_info(be, l, "potrf", LA(l->dtype, potrf, COL, l->upper ? 'U' : 'L',
+                                      (lapack_int)l->n, (void *)a, (lapack_int)l->a.ld));
+    if (st == CA_OK) zero_other_triangle(a, l->n, l->a.ld, l->upper, isz);
   }
-  return CA_OK;
+  return st;
 }
 
 ca_status ca_cpu_geqrf(ca_backend *be, const ca_lapack *l) {
@@ -161,19 +162,18 @@ ca_status ca_cpu_geqrf(ca_backend *be, const ca_lapack *l) {
   size_t isz = ca_itemsize(l->dtype);
   int m = (int)l->m, n = (int)l->n, lda = (int)l->a.ld;
   double q = 0;
-  lapack_int info = LA(l->dtype, geqrf, COL, m, n, (void *)l->a.data, lda, (void *)l->v.data, (void *)&q, -1);
-  if (info < 0) return lapack_fail(be, "geqrf", info);
-  size_t lwork = query_size(l->dtype, &q);
-  void *work = work_alloc(be, lwork, isz);
+  st = take_info(be, l, "geqrf", LA(l->dtype, geqrf, COL, m, n, (void *)l->a.data, lda,
+                                    (void *)l->v.data, (void *)&q, -1));
+  if (st != CA_OK) return st;
+  size_t lwork;
+  void *work = queried_work(be, l->dtype, &q, isz, &lwork);
   if (!work) return CA_ERR_NOMEM;
   if (l->info) *l->info = 0;
-  for (int64_t p = 0; p < l->batch; p++) {
-    info = LA(l->dtype, geqrf, COL, m, n, at(&l->a, p, isz), lda, at(&l->v, p, isz), work,
-              (lapack_int)lwork);
-    if (info < 0) break;
-  }
+  for (int64_t p = 0; p < l->batch && st == CA_OK; p++)
+    st = take_info(be, l, "geqrf", LA(l->dtype, geqrf, COL, m, n, at(&l->a, p, isz), lda,
+                                      at(&l->v, p, isz), work, (lapack_int)lwork));
   free(work);
-  return info < 0 ? lapack_fail(be, "geqrf", info) : CA_OK;
+  return st;
 }
 
 ca_status ca_cpu_orgqr(ca_backend *be, const ca_lapack *l) {
@@ -182,19 +182,18 @@ ca_status ca_cpu_orgqr(ca_backend *be, const ca_lapack *l) {
   size_t isz = ca_itemsize(l->dtype);
   int m = (int)l->m, n = (int)l->n, k = (int)l->k, lda = (int)l->a.ld;
   double q = 0;
-  lapack_int info = LA(l->dtype, orgqr, COL, m, n, k, (void *)l->a.data, lda, (void *)l->v.data, (void *)&q, -1);
-  if (info < 0) return lapack_fail(be, "orgqr", info);
-  size_t lwork = query_size(l->dtype, &q);
-  void *work = work_alloc(be, lwork, isz);
+  st = take_info(be, l, "orgqr", LA(l->dtype, orgqr, COL, m, n, k, (void *)l->a.data, lda,
+                                    (void *)l->v.data, (void *)&q, -1));
+  if (st != CA_OK) return st;
+  size_t lwork;
+  void *work = queried_work(be, l->dtype, &q, isz, &lwork);
   if (!work) return CA_ERR_NOMEM;
   if (l->info) *l->info = 0;
-  for (int64_t p = 0; p < l->batch; p++) {
-    info = LA(l->dtype, orgqr, COL, m, n, k, at(&l->a, p, isz), lda, at(&l->v, p, isz), work,
-              (lapack_int)lwork);
-    if (info < 0) break;
-  }
+  for (int64_t p = 0; p < l->batch && st == CA_OK; p++)
+    st = take_info(be, l, "orgqr", LA(l->dtype, orgqr, COL, m, n, k, at(&l->a, p, isz), lda,
+                                      at(&l->v, p, isz), work, (lapack_int)lwork));
   free(work);
-  return info < 0 ? lapack_fail(be, "orgqr", info) : CA_OK;
+  return st;
 }
 
 ca_status ca_cpu_syevd(ca_backend *be, const ca_lapack *l) {
@@ -205,26 +204,24 @@ ca_status ca_cpu_syevd(ca_backend *be, const ca_lapack *l) {
   char jobz = l->job ? 'V' : 'N', uplo = l->upper ? 'U' : 'L';
   double q = 0;
   lapack_int iq = 0;
-  lapack_int info = LA(l->dtype, syevd, COL, jobz, uplo, n, (void *)l->a.data, lda, (void *)l->v.data,
-                       (void *)&q, -1, &iq, -1);
-  if (info < 0) return lapack_fail(be, "syevd", info);
-  size_t lwork = query_size(l->dtype, &q), liwork = iq > 1 ? (size_t)iq : 1;
-  void *work = work_alloc(be, lwork, isz);
+  st = take_info(be, l, "syevd", LA(l->dtype, syevd, COL, jobz, uplo, n, (void *)l->a.data, lda,
+                                    (void *)l->v.data, (void *)&q, -1, &iq, -1));
+  if (st != CA_OK) return st;
+  size_t lwork, liwork = iq > 1 ? (size_t)iq : 1;
+  void *work = queried_work(be, l->dtype, &q, isz, &lwork);
   lapack_int *iwork = work ? (lapack_int *)work_alloc(be, liwork, sizeof(lapack_int)) : NULL;
   if (!iwork) {
     free(work);
     return CA_ERR_NOMEM;
   }
   if (l->info) *l->info = 0;
-  for (int64_t p = 0; p < l->batch; p++) {
-    info = LA(l->dtype, syevd, COL, jobz, uplo, n, at(&l->a, p, isz), lda, at(&l->v, p, isz),
-              work, (lapack_int)lwork, iwork, (lapack_int)liwork);
-    if (info < 0) break;
-    note_info(l, info);
-  }
+  for (int64_t p = 0; p < l->batch && st == CA_OK; p++)
+    st = take_info(be, l, "syevd", LA(l->dtype, syevd, COL, jobz, uplo, n, at(&l->a, p, isz), lda,
+                                      at(&l->v, p, isz), work, (lapack_int)lwork, iwork,
+                                      (lapack_int)liwork));
   free(work);
   free(iwork);
-  return info < 0 ? lapack_fail(be, "syevd", info) : CA_OK;
+  return st;
 }
 
 /* Whether the m x n column-major matrix at a (leading dimension lda) holds a NaN. */
@@ -254,30 +251,28 @@ ca_status ca_cpu_gesvd(ca_backend *be, const ca_lapack *l) {
   if (!iwork) return CA_ERR_NOMEM;
   lapack_int info = LA(l->dtype, gesdd, COL, jobz, m, n, (void *)l->a.data, lda, (void *)l->v.data, u0,
                        (lapack_int)ldu, vt0, (lapack_int)ldvt, (void *)&q, -1, iwork);
-  if (info < 0) {
+  size_t lwork = 0;
+  void *work = NULL;
+  if ((st = take_info(be, l, "gesdd", info)) == CA_OK &&
+      !(work = queried_work(be, l->dtype, &q, isz, &lwork)))
+    st = CA_ERR_NOMEM;
+  if (st != CA_OK) {
     free(iwork);
-    return lapack_fail(be, "gesdd", info);
-  }
-  size_t lwork = query_size(l->dtype, &q);
-  void *work = work_alloc(be, lwork, isz);
-  if (!work) {
-    free(iwork);
-    return CA_ERR_NOMEM;
+    return st;
   }
   if (l->info) *l->info = 0;
-  for (int64_t p = 0; p < l->batch; p++) {
+  for (int64_t p = 0; p < l->batch && st == CA_OK; p++) {
     void *u = vectors ? at(&l->b, p, isz) : (void *)&one;
     void *vt = vectors ? at(&l->c, p, isz) : (void *)&one;
     info = LA(l->dtype, gesdd, COL, jobz, m, n, at(&l->a, p, isz), lda, at(&l->v, p, isz), u,
               (lapack_int)ldu, vt, (lapack_int)ldvt, work, (lapack_int)lwork, iwork);
     if (info == -5 && has_nan(l->dtype, at(&l->a, p, isz), m, n, lda))
       info = 1; /* LAPACKE refuses a NaN; NumPy (and a GPU) report no convergence */
-    if (info < 0) break;
-    note_info(l, info);
+    st = take_info(be, l, "gesdd", info);
   }
   free(work);
   free(iwork);
-  return info < 0 ? lapack_fail(be, "gesdd", info) : CA_OK;
+  return st;
 }
 
 /* ---- general eigenproblems ------------------------------------------------------------------ */
@@ -355,32 +350,30 @@ ca_status ca_cpu_geev(ca_backend *be, const ca_lapack *l) {
   int ldvr = vectors ? (cplx ? (int)l->b.ld : n) : 1;
   char one[16];
   void *vr0 = vectors ? (cplx ? (void *)l->b.data : (void *)vr) : (void *)one;
-  lapack_int info = geev_call(dt, jobvr, n, l->a.data, lda, l->v.data, wr, wi, vr0, ldvr, q, -1,
-                              rwork);
-  if (info < 0) {
+  ca_status st = take_info(be, l, "geev", geev_call(dt, jobvr, n, l->a.data, lda, l->v.data, wr,
+                                                    wi, vr0, ldvr, q, -1, rwork));
+  size_t lwork = 0;
+  void *work = NULL;
+  /* a complex query: its real part */
+  if (st == CA_OK && !(work = queried_work(be, cplx ? ca_real_of(dt) : dt, q, isz, &lwork)))
+    st = CA_ERR_NOMEM;
+  if (st != CA_OK) {
     free(scratch);
-    return lapack_fail(be, "geev", info);
-  }
-  size_t lwork = query_size(cplx ? ca_real_of(dt) : dt, q); /* a complex query: its real part */
-  void *work = work_alloc(be, lwork, isz);
-  if (!work) {
-    free(scratch);
-    return CA_ERR_NOMEM;
+    return st;
   }
   if (l->info) *l->info = 0;
-  for (int64_t p = 0; p < l->batch; p++) {
+  for (int64_t p = 0; p < l->batch && st == CA_OK; p++) {
     char *w = (char *)l->v.data + (size_t)(p * l->v.bs) * csz;
     char *v = vectors ? (char *)l->b.data + (size_t)(p * l->b.bs) * csz : NULL;
     void *vout = !v ? (void *)one : cplx ? (void *)v : (void *)vr;
-    info = geev_call(dt, jobvr, n, at(&l->a, p, isz), lda, w, wr, wi, vout, ldvr, work,
-                     (int)lwork, rwork);
-    if (info < 0) break;
-    note_info(l, info);
+    lapack_int info = geev_call(dt, jobvr, n, at(&l->a, p, isz), lda, w, wr, wi, vout, ldvr, work,
+                                (int)lwork, rwork);
+    st = take_info(be, l, "geev", info);
     if (!cplx && info == 0) unpack_real(dt, wr, wi, vr, n, n, w, v, l->b.ld);
   }
   free(work);
   free(scratch);
-  return info < 0 ? lapack_fail(be, "geev", info) : CA_OK;
+  return st;
 }
 
 #endif
