@@ -40,6 +40,8 @@ ca_status cu_backend_open(int ordinal, ca_backend **out, char *errbuf, size_t er
   be->sort = cu_scoped<cu_sort>::call;
   be->searchsorted = cu_scoped<cu_searchsorted>::call;
   be->bincount = cu_scoped<cu_bincount>::call;
+  be->histogram = cu_scoped<cu_histogram>::call;
+  be->unique = cu_scoped<cu_unique>::call;
   be->scatter_add = cu_scoped<cu_scatter_add>::call;
   return CA_OK;
 }

@@ -75,10 +75,14 @@ ca_status cu_count_true(ca_backend *be, const void *flags, int64_t n, int64_t *c
 ca_status cu_compress(ca_backend *be, const ca_loop *l, int64_t count);  /* select.cu */
 ca_status cu_nonzero(ca_backend *be, const ca_loop *l, int64_t count);   /* select.cu */
 ca_status cu_sort(ca_backend *be, const ca_sort *s);                      /* sort.cu */
+ca_status cu_unique(ca_backend *be, int dtype, const void *sorted, int64_t n, int equal_nan,
+                    void *values, int64_t *starts, int64_t *count);      /* sort.cu */
 ca_status cu_searchsorted(ca_backend *be, int dtype, const void *sorted, int64_t n,
                           const void *values, int64_t m, int right, int64_t *out); /* search.cu */
-ca_status cu_bincount(ca_backend *be, const int64_t *x, int64_t n, const double *weights,
-                      int64_t nbins, void *out);                         /* search.cu */
+ca_status cu_bincount(ca_backend *be, int dtype, const void *x, int64_t n,
+                      const double *weights, int64_t nbins, void *out,
+                      int64_t *range);                                   /* search.cu */
+ca_status cu_histogram(ca_backend *be, const ca_histogram *h);           /* search.cu */
 ca_status cu_scatter_add(ca_backend *be, int dtype, void *base, const int64_t *offs,
                          const void *vals, int64_t n);                   /* search.cu */
 

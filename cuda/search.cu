@@ -1,10 +1,12 @@
 /* Searching and counting on the GPU: searchsorted (a binary search per value over the keys of
- * src/sort_keys.h, the CPU's order), bincount (atomics; counts go through a histogram per
- * block in shared memory when the bins fit) and scatter_add (atomics: the hardware's adds for
+ * src/sort_keys.h, the CPU's order), bincount and equal-width histograms (one pass over the
+ * data in its own dtype; counts go through sub-histograms per block in shared memory when the
+ * bins fit) and scatter_add (atomics: the hardware's adds for
  * float32, float64, int32, int64 and each part of a complex, a compare-and-swap of the 32-bit
  * word around the element for the narrower dtypes, computing as the CPU does). */
 #include "cu_kernels.cuh"
 #include "../src/sort_keys.h"
+#include "../src/histogram_bin.h"
 
 namespace {
 
@@ -24,27 +26,131 @@ __global__ void k_search(int dt, const char *sorted, int64_t n, const char *valu
   }
 }
 
-#define SHARED_BINS 4096
+/* ---- counting into bins (bincount, histogram) ---------------------------------------------
+ * Each block counts into `copies` sub-histograms in shared memory (warp w adds into copy
+ * w % copies, so fewer threads contend for one bin), then adds its bins to the global ones;
+ * bins too many for shared memory are counted by global atomics. A bin's rule is a functor:
+ * its bin for an element, -1 when not counted. */
 
-__global__ void k_count_shared(const int64_t *x, int64_t n, int64_t nbins, unsigned long long *out) {
-  __shared__ unsigned int h[SHARED_BINS];
-  for (int64_t b = threadIdx.x; b < nbins; b += blockDim.x) h[b] = 0;
+#define COUNT_THREADS 512
+#define SHARED_BYTES 49152 /* the dynamic shared memory a block gets without opting in */
+
+/* bincount: the value itself; the least and greatest values are tracked too. */
+struct IntBins {
+  static constexpr bool track = true;
+  int64_t nbins;
+  template <class T> __device__ int64_t operator()(T v) const {
+    int64_t k = (int64_t)v;
+    return k >= 0 && k < nbins ? k : -1;
+  }
+};
+
+/* histogram of float32 data: NumPy's arithmetic in float32 (src/histogram_bin.h). */
+struct EqualBins32 {
+  static constexpr bool track = false;
+  float first, last, normf;
+  double normd;
+  int norm32;
+  const float *edges;
+  int64_t nbins;
+  __device__ int64_t operator()(float v) const {
+    return ca_bin_f32(v, first, last, normf, normd, norm32, edges, nbins);
+  }
+};
+
+/* histogram of integer and float64 data: in float64. */
+struct EqualBins64 {
+  static constexpr bool track = false;
+  double first, last, norm;
+  const double *edges;
+  int64_t nbins;
+  template <class T> __device__ int64_t operator()(T v) const {
+    return ca_bin_f64((double)v, first, last, norm, edges, nbins);
+  }
+};
+
+/* S: a shared bin (unsigned counts, double sums); G: a global one. */
+template <class S, class G, class T, class Bin>
+__global__ void __launch_bounds__(COUNT_THREADS)
+k_count(const T *x, int64_t n, const double *w, Bin bin, int copies, G *out, long long *range) {
+  extern __shared__ __align__(8) unsigned char smem[];
+  S *h = (S *)smem;
+  __shared__ long long s_lo, s_hi;
+  int64_t nb = bin.nbins;
+  for (int64_t b = threadIdx.x; b < (int64_t)copies * nb; b += blockDim.x) h[b] = 0;
+  if (Bin::track && threadIdx.x == 0) {
+    s_lo = LLONG_MAX;
+    s_hi = LLONG_MIN;
+  }
   __syncthreads();
-  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x)
-    atomicAdd(&h[x[i]], 1u);
+  S *mine = h + (int64_t)((threadIdx.x / 32) % (copies ? copies : 1)) * nb;
+  long long lo = LLONG_MAX, hi = LLONG_MIN;
+  auto add = [&](T v, int64_t i) {
+    if (Bin::track) {
+      long long k = (long long)v;
+      lo = k < lo ? k : lo;
+      hi = k > hi ? k : hi;
+    }
+    int64_t k = bin(v);
+    if (k < 0) return;
+    if (copies) atomicAdd(&mine[k], w ? (S)w[i] : (S)1);
+    else atomicAdd(&out[k], w ? (G)w[i] : (G)1);
+  };
+  int64_t stride = (int64_t)gridDim.x * blockDim.x, i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+  for (; i + 3 * stride < n; i += 4 * stride) { /* four loads in flight per thread */
+    T v[4];
+#pragma unroll
+    for (int u = 0; u < 4; u++) v[u] = x[i + u * stride];
+#pragma unroll
+    for (int u = 0; u < 4; u++) add(v[u], i + u * stride);
+  }
+  for (; i < n; i += stride) add(x[i], i);
+  if (Bin::track) {
+    atomicMin(&s_lo, lo);
+    atomicMax(&s_hi, hi);
+  }
   __syncthreads();
-  for (int64_t b = threadIdx.x; b < nbins; b += blockDim.x)
-    if (h[b]) atomicAdd(&out[b], (unsigned long long)h[b]);
+  for (int64_t b = threadIdx.x; b < (copies ? nb : 0); b += blockDim.x) {
+    S t = 0;
+    for (int c = 0; c < copies; c++) t += h[(int64_t)c * nb + b];
+    if (t != (S)0) atomicAdd(&out[b], (G)t);
+  }
+  if (Bin::track && threadIdx.x == 0 && s_lo <= s_hi) {
+    atomicMin(&range[0], s_lo);
+    atomicMax(&range[1], s_hi);
+  }
 }
 
-__global__ void k_count_global(const int64_t *x, int64_t n, unsigned long long *out) {
-  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x)
-    atomicAdd(&out[x[i]], 1ull);
+__global__ void k_init_range(long long *range) {
+  range[0] = LLONG_MAX;
+  range[1] = LLONG_MIN;
 }
 
-__global__ void k_weigh(const int64_t *x, const double *w, int64_t n, double *out) {
-  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x)
-    atomicAdd(&out[x[i]], w[i]);
+/* Zeroes out's nbins bins and counts x into them by `bin`: int64 counts, or float64 sums of w. */
+template <class T, class Bin>
+ca_status count_into(ca_backend *be, const T *x, int64_t n, const double *w, Bin bin, void *out,
+                     long long *range) {
+  cudaStream_t s = cu_stream(be);
+  if (bin.nbins > 0) {
+    cudaError_t err = cudaMemsetAsync(out, 0, (size_t)bin.nbins * 8, s);
+    if (err != cudaSuccess) return cu_fail(be, "cudaMemsetAsync", err);
+  }
+  if (Bin::track) k_init_range<<<1, 1, 0, s>>>(range);
+  if (n == 0) return cu_check_launch(be, "bincount");
+  size_t bin_bytes = w ? sizeof(double) : sizeof(unsigned);
+  int64_t fit = SHARED_BYTES / (int64_t)bin_bytes / (bin.nbins ? bin.nbins : 1);
+  int copies = bin.nbins == 0 ? 0 : fit >= 8 ? 8 : (int)fit;
+  /* a block's shared counts stay below 2^32: at most 2^30 elements a block */
+  int64_t cap = (int64_t)cuk::sm_count(be) * (2048 / COUNT_THREADS);
+  if (cap < (n >> 30) + 1) cap = (n >> 30) + 1;
+  unsigned blocks = cuk::blocks_for(n, COUNT_THREADS * 4, cap);
+  size_t shared = (size_t)copies * (size_t)bin.nbins * bin_bytes;
+  if (w)
+    k_count<double, double, T, Bin><<<blocks, COUNT_THREADS, shared, s>>>(x, n, w, bin, copies, (double *)out, range);
+  else
+    k_count<unsigned, unsigned long long, T, Bin><<<blocks, COUNT_THREADS, shared, s>>>(
+        x, n, NULL, bin, copies, (unsigned long long *)out, range);
+  return cu_check_launch(be, Bin::track ? "bincount" : "histogram");
 }
 
 /* x += v in dt's compute kind through a compare-and-swap of the aligned word holding x. */
@@ -99,23 +205,42 @@ extern "C" ca_status cu_searchsorted(ca_backend *be, int dtype, const void *sort
   return cu_check_launch(be, "searchsorted");
 }
 
-extern "C" ca_status cu_bincount(ca_backend *be, const int64_t *x, int64_t n, const double *weights,
-                                 int64_t nbins, void *out) {
+extern "C" ca_status cu_bincount(ca_backend *be, int dtype, const void *x, int64_t n, const double *weights,
+                                 int64_t nbins, void *out, int64_t *range) {
   if (n < 0 || nbins < 0) return CA_ERR_VALUE;
-  if (nbins == 0) return CA_OK;
-  cudaStream_t s = cu_stream(be);
-  cudaError_t err = cudaMemsetAsync(out, 0, (size_t)nbins * 8, s);
-  if (err != cudaSuccess) return cu_fail(be, "cudaMemsetAsync", err);
-  if (n == 0) return CA_OK;
-  unsigned blocks = cuk::blocks_for(n, 1024, (int64_t)cuk::sm_count(be) * 4);
-  if (weights) {
-    k_weigh<<<blocks, 256, 0, s>>>(x, weights, n, (double *)out);
-  } else if (nbins <= SHARED_BINS) {
-    k_count_shared<<<blocks, 256, 0, s>>>(x, n, nbins, (unsigned long long *)out);
-  } else {
-    k_count_global<<<blocks, 256, 0, s>>>(x, n, (unsigned long long *)out);
+  IntBins bin = {nbins};
+  long long *r = (long long *)range;
+  switch (dtype) {
+  case CA_BOOL: case CA_UINT8: return count_into(be, (const uint8_t *)x, n, weights, bin, out, r);
+  case CA_INT8: return count_into(be, (const int8_t *)x, n, weights, bin, out, r);
+  case CA_INT16: return count_into(be, (const int16_t *)x, n, weights, bin, out, r);
+  case CA_UINT16: return count_into(be, (const uint16_t *)x, n, weights, bin, out, r);
+  case CA_INT32: return count_into(be, (const int32_t *)x, n, weights, bin, out, r);
+  case CA_UINT32: return count_into(be, (const uint32_t *)x, n, weights, bin, out, r);
+  case CA_INT64: return count_into(be, (const int64_t *)x, n, weights, bin, out, r);
+  default: return CA_ERR_VALUE;
   }
-  return cu_check_launch(be, "bincount");
+}
+
+extern "C" ca_status cu_histogram(ca_backend *be, const ca_histogram *h) {
+  if (h->n < 0 || h->nbins < 1) return CA_ERR_VALUE;
+  if (h->dtype == CA_FLOAT32) {
+    EqualBins32 bin = {(float)h->first, (float)h->last, (float)h->norm, h->norm, h->norm32,
+                       (const float *)h->edges, h->nbins};
+    return count_into(be, (const float *)h->x, h->n, h->weights, bin, h->out, NULL);
+  }
+  EqualBins64 bin = {h->first, h->last, h->norm, (const double *)h->edges, h->nbins};
+  switch (h->dtype) {
+  case CA_BOOL: case CA_UINT8: return count_into(be, (const uint8_t *)h->x, h->n, h->weights, bin, h->out, NULL);
+  case CA_INT8: return count_into(be, (const int8_t *)h->x, h->n, h->weights, bin, h->out, NULL);
+  case CA_INT16: return count_into(be, (const int16_t *)h->x, h->n, h->weights, bin, h->out, NULL);
+  case CA_UINT16: return count_into(be, (const uint16_t *)h->x, h->n, h->weights, bin, h->out, NULL);
+  case CA_INT32: return count_into(be, (const int32_t *)h->x, h->n, h->weights, bin, h->out, NULL);
+  case CA_UINT32: return count_into(be, (const uint32_t *)h->x, h->n, h->weights, bin, h->out, NULL);
+  case CA_INT64: return count_into(be, (const int64_t *)h->x, h->n, h->weights, bin, h->out, NULL);
+  case CA_FLOAT64: return count_into(be, (const double *)h->x, h->n, h->weights, bin, h->out, NULL);
+  default: return CA_ERR_VALUE;
+  }
 }
 
 extern "C" ca_status cu_scatter_add(ca_backend *be, int dtype, void *base, const int64_t *offs,

@@ -9,9 +9,12 @@
  *    the row numbers (a sort by (row, key), stable within the row);
  *  - the values alone of one long float32/float64/int32/int64 row: CUB's sort of the data
  *    itself (sort_native_values), as fast as a sort can be.
- * Positions are written 1-based; the sorted elements are gathered from the input bit for bit. */
+ * Positions are written 1-based; the sorted elements are gathered from the input bit for bit.
+ * unique finds the runs of sorted elements with cub::DeviceSelect::UniqueByKey. */
 #include <cub/block/block_radix_sort.cuh>
 #include <cub/device/device_radix_sort.cuh>
+#include <cub/device/device_select.cuh>
+#include <thrust/iterator/counting_iterator.h>
 #include "cu_kernels.cuh"
 #include "../src/sort_keys.h"
 
@@ -216,6 +219,37 @@ template <class K> ca_status sort_width(ca_backend *be, const ca_sort *so) {
   return radix_sort<K>(be, so);
 }
 
+/* ---- unique: the runs of sorted elements ------------------------------------------------ */
+
+/* One value as src/sort_keys.h's ca_same_value says, on the elements' raw bits. */
+template <class K> struct SameValue {
+  int dt, equal_nan;
+  __host__ __device__ bool operator()(const K &a, const K &b) const {
+    return ca_same_value(dt, ca_sort_key(dt, &a), ca_sort_key(dt, &b), (int)sizeof(K), equal_nan) != 0;
+  }
+};
+
+/* cub::DeviceSelect::UniqueByKey: the first element of each run and, from a count of 1, 2, ...
+ * beside the elements, the 1-based position where it starts; the number of runs on the device. */
+template <class K>
+ca_status unique_width(ca_backend *be, int dt, const void *sorted, int64_t n, int equal_nan, void *values,
+                       int64_t *starts, int64_t *count) {
+  cudaStream_t s = cu_stream(be);
+  SameValue<K> eq = {dt, equal_nan};
+  thrust::counting_iterator<int64_t> pos(1);
+  size_t temp = 0;
+  cudaError_t err = cub::DeviceSelect::UniqueByKey(NULL, temp, (const K *)sorted, pos, (K *)values, starts, count,
+                                                   n, eq, s);
+  if (err != cudaSuccess) return cu_fail(be, "cub::DeviceSelect::UniqueByKey", err);
+  void *scratch = NULL;
+  ca_status st = cu_scratch(be, temp ? temp : 1, &scratch);
+  if (st != CA_OK) return st;
+  err = cub::DeviceSelect::UniqueByKey(scratch, temp, (const K *)sorted, pos, (K *)values, starts, count, n, eq, s);
+  cu_scratch_free(be, scratch);
+  if (err != cudaSuccess) return cu_fail(be, "cub::DeviceSelect::UniqueByKey", err);
+  return cu_check_launch(be, "unique");
+}
+
 } /* namespace */
 
 extern "C" ca_status cu_sort(ca_backend *be, const ca_sort *s) {
@@ -228,5 +262,16 @@ extern "C" ca_status cu_sort(ca_backend *be, const ca_sort *s) {
   case 2: return sort_width<uint16_t>(be, s);
   case 4: return sort_width<uint32_t>(be, s);
   default: return sort_width<uint64_t>(be, s);
+  }
+}
+
+extern "C" ca_status cu_unique(ca_backend *be, int dtype, const void *sorted, int64_t n, int equal_nan, void *values,
+                               int64_t *starts, int64_t *count) {
+  if (!ca_sortable(dtype) || n < 1) return CA_ERR_VALUE;
+  switch (ca_itemsize(dtype)) {
+  case 1: return unique_width<uint8_t>(be, dtype, sorted, n, equal_nan, values, starts, count);
+  case 2: return unique_width<uint16_t>(be, dtype, sorted, n, equal_nan, values, starts, count);
+  case 4: return unique_width<uint32_t>(be, dtype, sorted, n, equal_nan, values, starts, count);
+  default: return unique_width<uint64_t>(be, dtype, sorted, n, equal_nan, values, starts, count);
   }
 }

@@ -246,6 +246,27 @@ typedef struct ca_sort {
   int64_t *indices;
 } ca_sort;
 
+/* Counting into equal-width bins (the histogram entry), as NumPy's np.histogram computes each
+ * element's bin when its edges are uniform (src/histogram_bin.h holds the formula). `x` holds
+ * `n` contiguous elements of `dtype` (an integer dtype, float32 or float64); an element is
+ * counted when first <= x <= last (compared in float32 for float32 data, else in float64: NaN
+ * is never counted), in bin (x - first) * norm truncated, corrected by one against `edges` (the
+ * nbins + 1 computed edges, float32 for float32 data, else float64) so that bin k holds
+ * edges[k] <= x < edges[k + 1], the last bin closed. The difference is taken in float32 for
+ * float32 data; the product in float32 when norm32, else in float64. `out` receives nbins int64
+ * counts, or with weights (n contiguous float64) the float64 sums of the weights. */
+typedef struct ca_histogram {
+  int dtype;
+  const void *x;
+  int64_t n;
+  const double *weights;
+  int64_t nbins;
+  double first, last, norm;
+  int norm32;
+  const void *edges;
+  void *out;
+} ca_histogram;
+
 typedef struct ca_backend ca_backend;
 
 struct ca_backend {
@@ -406,10 +427,22 @@ struct ca_backend {
   ca_status (*searchsorted)(ca_backend *be, int dtype, const void *sorted, int64_t n,
                             const void *values, int64_t m, int right, int64_t *out);
   /* out[b] = the count (weights NULL: int64 out) or the sum of weights[i] (float64 out) over
-   * the i in 0..n-1 with x[i] == b, for b in 0..nbins-1; x is int64, contiguous, every value
-   * in 0..nbins-1 (the core checked); the entry writes every element of out. */
-  ca_status (*bincount)(ca_backend *be, const int64_t *x, int64_t n, const double *weights,
-                        int64_t nbins, void *out);
+   * the i in 0..n-1 with x[i] == b, for b in 0..nbins-1; x holds n contiguous elements of the
+   * integer (or bool) dtype `dtype`, read as int64; values outside 0..nbins-1
+   * are not counted. range (this device's memory) receives the least and the greatest value
+   * of x as two int64 when n > 0. With nbins == 0 (out unused) only range is computed. The
+   * entry writes every element of out. */
+  ca_status (*bincount)(ca_backend *be, int dtype, const void *x, int64_t n,
+                        const double *weights, int64_t nbins, void *out, int64_t *range);
+  /* The runs of equal elements of `sorted` (n > 0 contiguous elements of a sortable dtype, in
+   * NumPy's order): the first element of each run, bit for bit, to values and the 1-based
+   * position where the run starts to starts (int64), each with room for n; the number of runs
+   * to *count (one int64 in this device's memory). Elements are one value as ca_same_value
+   * (src/sort_keys.h) says: -0.0 is +0.0; NaNs are one run with equal_nan, else each its own. */
+  ca_status (*unique)(ca_backend *be, int dtype, const void *sorted, int64_t n, int equal_nan,
+                      void *values, int64_t *starts, int64_t *count);
+  /* See ca_histogram. */
+  ca_status (*histogram)(ca_backend *be, const ca_histogram *h);
   /* base[offs[i]] += vals[i] for i in 0..n-1 (NumPy's add.at: repeated offsets accumulate),
    * each addition in dtype's compute kind, stored as an element of dtype (integers wrap,
    * float16 rounds). offs: int64 element offsets from base (the target's element 0), in

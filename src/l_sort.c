@@ -1,5 +1,5 @@
 /* Sorting, searching and counting: sort, argsort (functions and methods), searchsorted,
- * bincount, scatter-add, and the primitive the Lua compositions build on (cu._sort: sorted values and
+ * bincount, equal-width histograms (cu._histogram), scatter-add, and the primitive the Lua compositions build on (cu._sort: sorted values and
  * positions at once). Positions are 1-based (Lua's convention), axes count from 1.
  *
  * A sort along an axis moves that axis last and, where the array is not C-contiguous that way,
@@ -351,8 +351,26 @@ static int l_searchsorted(lua_State *L) {
 
 static const char *const bincount_opts[] = {"weights", "minlength", NULL};
 
+/* Counts x's values (or sums their weights) into nbins bins, into a new array it pushes;
+ * fills range (host) with x's least and greatest values. */
+static ca_array *count_bins(lua_State *L, const ca_array *x, const ca_array *w, int64_t nbins,
+                            ca_array *range, int64_t lo_hi[2]) {
+  ca_backend *be = ca_be(x);
+  ca_array *out = ca_new(L, be, w ? CA_FLOAT64 : CA_INT64, 1, &nbins);
+  ca_check_live(L, x, "bincount");
+  if (w) ca_check_live(L, w, "bincount");
+  CA_CHECK(L, be, be->bincount(be, x->dtype, ca_data(x), x->size,
+                               w ? (const double *)ca_data(w) : NULL, nbins,
+                               nbins ? ca_data(out) : NULL, (int64_t *)ca_data(range)),
+           "bincount");
+  if (x->size > 0) ca_read_host(L, range, lo_hi);
+  return out;
+}
+
 /* cu.bincount(x[, {weights =, minlength =}]): counts of each value of a 1-D array of
- * non-negative integers (int64), or sums of the weights at them (float64). */
+ * non-negative integers (int64), or sums of the weights at them (float64). x is read in its
+ * own dtype; with minlength covering every value, one pass counts and finds the least and
+ * greatest values; otherwise a first pass finds them. */
 static int l_bincount(lua_State *L) {
   ca_array *x = ca_check_arg(L, 1, "bincount");
   if (x->ndim != 1)
@@ -384,32 +402,129 @@ static int l_bincount(lua_State *L) {
   }
   lua_settop(L, 3); /* the weights (or nil) at 3 */
   ca_backend *be = ca_be(x);
-  int64_t nbins = minlength;
-  ca_array *xi = push_as(L, 1, CA_INT64);
-  int xii = lua_gettop(L);
+  if (!be->bincount) return ca_raisef(L, "bincount: not supported on %s", be->name);
+  ca_array *xc = ca_push_contiguous(L, 1);
   ca_array *wd = has_w ? push_as(L, 3, CA_FLOAT64) : NULL;
-  if (xi->size > 0) {
-    int64_t lo = 0, hi = 0;
-    ca_reduce_all(L, CA_OP_min, xii, CA_INT64);
-    ca_read_host(L, ca_check(L, -1), &lo);
+  int64_t two = 2, lo_hi[2] = {0, -1};
+  ca_array *range = ca_new(L, be, CA_INT64, 1, &two);
+  int64_t nbins = minlength;
+  if (minlength == 0 && xc->size > 0) { /* the range first: no bin count to try */
+    count_bins(L, xc, wd, 0, range, lo_hi);
     lua_pop(L, 1);
-    if (lo < 0)
-      return ca_raisef(L, "bincount: x must not hold negative values (found %lld)", (long long)lo);
-    ca_reduce_all(L, CA_OP_max, xii, CA_INT64);
-    ca_read_host(L, ca_check(L, -1), &hi);
-    lua_pop(L, 1);
-    if (hi >= nbins) nbins = hi + 1;
+  } else {
+    count_bins(L, xc, wd, nbins, range, lo_hi);
   }
-  ca_array *out = ca_new(L, be, has_w ? CA_FLOAT64 : CA_INT64, 1, &nbins);
-  ca_check_live(L, xi, "bincount");
-  if (wd) ca_check_live(L, wd, "bincount");
-  if (nbins > 0) {
-    if (!be->bincount) return ca_raisef(L, "bincount: not supported on %s", be->name);
-    CA_CHECK(L, be, be->bincount(be, (const int64_t *)ca_data(xi), xi->size,
-                                 wd ? (const double *)ca_data(wd) : NULL, nbins, ca_data(out)),
-             "bincount");
+  if (lo_hi[0] < 0)
+    return ca_raisef(L, "bincount: x must not hold negative values (found %lld)",
+                     (long long)lo_hi[0]);
+  if (lo_hi[1] >= minlength) { /* minlength did not cover the values */
+    if (minlength > 0) lua_pop(L, 1);
+    nbins = lo_hi[1] + 1;
+    count_bins(L, xc, wd, nbins, range, lo_hi);
   }
   return 1;
+}
+
+static const char *const histogram_opts[] = {"weights", NULL};
+
+/* cu._histogram(x, edges, first, last, norm32[, {weights =}][, fname]): the counts (int64) or
+ * the float64 sums of float64 weights of the 1-D x (an integer dtype, float32 or float64)
+ * over the equal-width bins between the outer edges first and last, whose computed edges
+ * (float32 for float32 x, else float64) `edges` holds, as src/backend.h's ca_histogram
+ * describes; norm32: NumPy takes nbins / (last - first) in float32 (the outer edges came
+ * from float32 data, not from a range). For lua/cuarray/histogram.lua. */
+static int l_histogram(lua_State *L) {
+  const char *fname = ca_caller_name(L, 7, "_histogram");
+  ca_array *x = ca_check_arg(L, 1, fname);
+  ca_array *e = ca_check_arg(L, 2, fname);
+  double first = luaL_checknumber(L, 3), last = luaL_checknumber(L, 4);
+  int norm32 = lua_toboolean(L, 5);
+  ca_backend *be = ca_be(x);
+  int dt = x->dtype;
+  int edt = dt == CA_FLOAT32 ? CA_FLOAT32 : CA_FLOAT64;
+  if (x->ndim != 1 || e->ndim != 1 || e->size < 2 || e->dtype != edt || ca_be(e) != be ||
+      !(ca_is_integer(dt) || dt == CA_BOOL || dt == CA_FLOAT32 || dt == CA_FLOAT64))
+    return ca_raisef(L, "%s: x must be 1-D integers, float32 or float64 and the edges 1-D, %s, "
+                     "at least two, on its device", fname, ca_dtype_name(edt));
+  int has_w = 0;
+  if (ca_opt_check(L, 6, fname, histogram_opts)) {
+    ca_opt_get(L, 6, "weights");
+    ca_array *w = lua_isnil(L, -1) ? NULL : ca_test(L, -1);
+    if (w && (!w->storage || w->ndim != 1 || w->size != x->size || ca_be(w) != be))
+      return ca_raisef(L, "%s: weights must be a 1-D array of x's size on its device", fname);
+    has_w = w != NULL;
+    lua_replace(L, 6);
+  }
+  lua_settop(L, 7); /* 7 holds the string fname points into */
+  ca_histogram h;
+  h.dtype = dt;
+  h.nbins = e->size - 1;
+  if (dt == CA_FLOAT32) { /* NumPy's outer edges are float32 scalars, or range's numbers */
+    float f = (float)first, l = (float)last;
+    h.first = f;
+    h.last = l;
+    h.norm = norm32 ? (double)((float)h.nbins / (l - f)) : (double)h.nbins / (last - first);
+  } else {
+    h.first = first;
+    h.last = last;
+    h.norm = (double)h.nbins / (last - first);
+  }
+  h.norm32 = dt == CA_FLOAT32 && norm32;
+  ca_array *xc = ca_push_contiguous(L, 1);
+  ca_array *ec = ca_push_contiguous(L, 2);
+  ca_array *wd = has_w ? push_as(L, 6, CA_FLOAT64) : NULL;
+  ca_array *out = ca_new(L, be, has_w ? CA_FLOAT64 : CA_INT64, 1, &h.nbins);
+  ca_check_live(L, xc, fname);
+  ca_check_live(L, ec, fname);
+  if (wd) ca_check_live(L, wd, fname);
+  if (!be->histogram) return ca_raisef(L, "%s: not supported on %s", fname, be->name);
+  h.x = ca_data(xc);
+  h.n = xc->size;
+  h.weights = wd ? (const double *)ca_data(wd) : NULL;
+  h.edges = ca_data(ec);
+  h.out = ca_data(out);
+  CA_CHECK(L, be, be->histogram(be, &h), fname);
+  return 1;
+}
+
+/* ---- unique ----------------------------------------------------------------------------- */
+
+/* Pushes a C-contiguous copy of a's first m elements (a 1-D). */
+static void push_head(lua_State *L, const ca_array *a, int64_t m) {
+  ca_array *v = ca_view(L, a);
+  v->shape[0] = m;
+  ca_array *c = ca_new(L, ca_be(a), a->dtype, 1, &m);
+  ca_copy_into(L, c, v);
+  lua_remove(L, -2);
+}
+
+/* cu._unique_sorted(s, equal_nan[, fname]): the distinct values of the sorted 1-D s (a real
+ * dtype, in NumPy's order) and the 1-based positions where their runs start (int64), as the
+ * backend's unique entry finds them; one small read sizes them. For lua/cuarray/unique.lua. */
+static int l_unique_sorted(lua_State *L) {
+  const char *fname = ca_caller_name(L, 3, "_unique_sorted");
+  ca_array *a = ca_check_arg(L, 1, fname);
+  int equal_nan = lua_toboolean(L, 2);
+  lua_settop(L, 3); /* 3 holds the string fname points into */
+  if (a->ndim != 1 || !ca_sortable(a->dtype))
+    return ca_raisef(L, "%s: the sorted array must be 1-D and real, got %d dimensions of %s",
+                     fname, a->ndim, ca_dtype_name(a->dtype));
+  ca_array *c = ca_push_contiguous(L, 1);
+  ca_backend *be = ca_be(c);
+  int64_t n = c->size, one = 1, m = 0;
+  ca_array *vals = ca_new(L, be, a->dtype, 1, &n);
+  ca_array *starts = ca_new(L, be, CA_INT64, 1, &n);
+  ca_array *count = ca_new(L, be, CA_INT64, 1, &one);
+  ca_check_live(L, c, fname);
+  if (n > 0) {
+    if (!be->unique) return ca_raisef(L, "%s: not supported on %s", fname, be->name);
+    CA_CHECK(L, be, be->unique(be, a->dtype, ca_data(c), n, equal_nan, ca_data(vals),
+                               (int64_t *)ca_data(starts), (int64_t *)ca_data(count)), fname);
+    ca_read_host(L, count, &m);
+  }
+  push_head(L, vals, m);
+  push_head(L, starts, m);
+  return 2;
 }
 
 /* ---- scatter-add ------------------------------------------------------------------------ */
@@ -440,7 +555,8 @@ static int l_scatter_add(lua_State *L) {
 
 static const luaL_Reg funcs[] = {
   {"sort", l_sort}, {"argsort", l_argsort}, {"_sort", l_sort_both},
-  {"_searchsorted", l_searchsorted}, {"bincount", l_bincount}, {"_scatter_add", l_scatter_add},
+  {"_searchsorted", l_searchsorted}, {"bincount", l_bincount}, {"_histogram", l_histogram},
+  {"_unique_sorted", l_unique_sorted}, {"_scatter_add", l_scatter_add},
   {NULL, NULL}
 };
 

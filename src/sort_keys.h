@@ -64,6 +64,16 @@ CA_HD static inline uint64_t ca_sort_key(int dt, const void *p) {
   }
 }
 
+/* Whether two elements of dt whose keys (of `bytes` bytes) are a and b are one value for
+ * unique: equal keys, and without equal_nan not NaN (a NaN's key is all ones, and no other
+ * float's is). */
+CA_HD static inline int ca_same_value(int dt, uint64_t a, uint64_t b, int bytes, int equal_nan) {
+  if (a != b) return 0;
+  if (equal_nan || !ca_is_float(dt)) return 1;
+  uint64_t ones = bytes >= 8 ? ~(uint64_t)0 : (((uint64_t)1 << (bytes * 8)) - 1);
+  return a != ones;
+}
+
 /* Whether a backend can sort dtype dt by these keys: a complex element has two (src/l_sort.c
  * sorts by its parts). */
 CA_HD static inline int ca_sortable(int dt) {

@@ -157,7 +157,7 @@ function M.bin_count(fname, n, what)
   return n
 end
 
--- The edges of the bins for the flat data.
+-- The edges of the bins for the flat data, and for equal bins the outer edges.
 local function bin_edges(fname, flat, bins, opts)
   local dtype = (flat.dtype == "float32" or flat.dtype == "float16") and flat.dtype or "float64"
   if bins == nil or type(bins) == "number" or type(bins) == "string" then
@@ -168,14 +168,15 @@ local function bin_edges(fname, flat, bins, opts)
     else
       n = M.bin_count(fname, bins or 10, "bins")
     end
-    return core.linspace(lo, hi, n + 1, {dtype = dtype, device = flat.device})
+    return core.linspace(lo, hi, n + 1, {dtype = dtype, device = flat.device}), lo, hi
   end
   return M.given_edges(fname, bins, flat.device, "bins")
 end
 
 local OPTIONS = {bins = true, range = true, density = true, weights = true}
 
--- The data, bins and options of histogram-like calls: flat data, edges, flat weights or nil.
+-- The data, bins and options of histogram-like calls: flat data, edges, flat weights or nil,
+-- the options, and for equal bins the outer edges.
 local function prepare(fname, a, bins, opts)
   if not core.is_array(a) then
     local ok, arr = pcall(core.asarray, a)
@@ -197,34 +198,51 @@ local function prepare(fname, a, bins, opts)
   local flat = a:ravel()
   -- as NumPy: booleans as uint8, which subtract
   if flat.dtype == "bool" then flat = flat:astype("uint8") end
-  return flat, bin_edges(fname, flat, bins, opts), w, opts
+  local edges, lo, hi = bin_edges(fname, flat, bins, opts)
+  return flat, edges, w, opts, lo, hi
+end
+
+-- Data and weights NumPy counts into equal bins by arithmetic, as cu._histogram does (float16
+-- data compute in float16, complex weights sum in parts: those take the general path).
+local function arithmetic_bins(flat, w)
+  return flat.dtype ~= "float16" and flat.dtype ~= "bfloat16"
+         and not (w and (w.dtype == "complex64" or w.dtype == "complex128"))
 end
 
 -- histogram in the name of fname (the function the user called). The counting is one pass:
--- each value's bin by a binary search over the edges (cu._searchsorted), then cu.bincount
--- (atomics on the GPU), with the weights when given.
+-- for equal bins, each value's bin by NumPy's arithmetic (cu._histogram); for given edges, by
+-- a binary search over them (cu._searchsorted), then cu.bincount (atomics on the GPU), with
+-- the weights when given.
 function M.compute(fname, a, bins, opts)
-  local flat, edges, w
-  flat, edges, w, opts = prepare(fname, a, bins, opts)
+  local flat, edges, w, lo, hi
+  flat, edges, w, opts, lo, hi = prepare(fname, a, bins, opts)
   local nb = edges.size - 1
-  local first, last = edges[{1}], edges[{edges.size}]
-  if nb > 0 and flat.size > 0 then
-    local keep = core.logical_and(core.greater_equal(flat, first), core.less_equal(flat, last))
-    if not core.all(keep) then
-      flat = flat[keep]
-      if w then w = w[keep] end
-    end
-  end
   local counts
-  if flat.size == 0 or nb == 0 then
-    counts = core.zeros(nb, {dtype = w and w.dtype or "int64", device = edges.device})
-  else
-    -- the bin of x: the edges <= x, less one (1-based insertion point less 2, 0-based); x at
-    -- the last edge goes in the last bin
-    local pos = core._searchsorted(edges, flat, {side = "right"}, "histogram")
-    local bin = core.minimum(core.subtract(pos, 2), nb - 1)
-    counts = core.bincount(bin, {minlength = nb, weights = w and w:astype("float64")})
+  if lo and arithmetic_bins(flat, w) then
+    -- NumPy's outer edges are float32 scalars for float32 data without a range
+    local norm32 = opts.range == nil or opts.range == false
+    counts = core._histogram(flat, edges, lo, hi, norm32,
+                             {weights = w and w:astype("float64")}, fname)
     if w and w.dtype ~= "float64" then counts = counts:astype(w.dtype) end
+  else
+    local first, last = edges[{1}], edges[{edges.size}]
+    if nb > 0 and flat.size > 0 then
+      local keep = core.logical_and(core.greater_equal(flat, first), core.less_equal(flat, last))
+      if not core.all(keep) then
+        flat = flat[keep]
+        if w then w = w[keep] end
+      end
+    end
+    if flat.size == 0 or nb == 0 then
+      counts = core.zeros(nb, {dtype = w and w.dtype or "int64", device = edges.device})
+    else
+      -- the bin of x: the edges <= x, less one (1-based insertion point less 2, 0-based); x
+      -- at the last edge goes in the last bin
+      local pos = core._searchsorted(edges, flat, {side = "right"}, fname)
+      local bin = core.minimum(core.subtract(pos, 2), nb - 1)
+      counts = core.bincount(bin, {minlength = nb, weights = w and w:astype("float64")})
+      if w and w.dtype ~= "float64" then counts = counts:astype(w.dtype) end
+    end
   end
   if opts.density then -- NumPy's n / widths / n.sum()
     local widths = core.subtract(edges[{{2, nb + 1}}], edges[{{1, nb}}]):astype("float64")

@@ -16,6 +16,11 @@ local function is_float(dt)
   return dt == "float16" or dt == "float32" or dt == "float64" or dt == "bfloat16"
 end
 
+local function is_complex(dt) return dt == "complex64" or dt == "complex128" end
+
+-- Whether elements of dt may be NaN.
+local function inexact(dt) return is_float(dt) or is_complex(dt) end
+
 local METHODS = {linear = true, lower = true, higher = true, nearest = true, midpoint = true}
 
 -- Round half to even, as np.around.
@@ -77,10 +82,11 @@ local function read_q(q, scale, fname)
 end
 
 -- The sorted data along ax (1-based) of a, or of the flattened a with axis nil, converted to
--- the result's dtype; and the axis.
-local function prepare(a, axis, fname)
+-- the result's dtype; and the axis. Complex data (sorted by real part, then imaginary part,
+-- NaNs last) only where NumPy 2 takes it: median and nanmedian, not the quantiles.
+local function prepare(a, axis, fname, complex_ok)
   core._check_array(a, fname)
-  if a.dtype == "complex64" or a.dtype == "complex128" then
+  if is_complex(a.dtype) and not complex_ok then
     fail("%s: a must be an array of real numbers, got %s", fname, a.dtype)
   end
   local x, ax = a
@@ -92,7 +98,7 @@ local function prepare(a, axis, fname)
     end
     ax = norm_axis(axis, a.ndim, fname)
   end
-  local rdt = is_float(a.dtype) and a.dtype or "float64"
+  local rdt = inexact(a.dtype) and a.dtype or "float64"
   local s = core.sort(x, ax)
   if s.dtype ~= rdt then s = s:astype(rdt) end
   return s, ax, rdt
@@ -121,11 +127,13 @@ local function finish(fname, a, results, single, axis, ax, opts)
   return r
 end
 
--- NaN where the slice held one (sorted last), for the forms that do not skip NaN.
+-- The slice's NaN (sorted last) where it held one, as NumPy 2 copies it, for the forms that
+-- do not skip NaN.
 local function propagate_nan(s, ax, r)
-  if not is_float(s.dtype) then return r end
+  if not inexact(s.dtype) then return r end
   local n = s.shape[ax]
-  return core.where(core.isnan(slice(s, ax, n, n)), 0 / 0, r)
+  local last = slice(s, ax, n, n)
+  return core.where(core.isnan(last), last, r)
 end
 
 local QOPTS = {method = true, keepdims = true, out = true, array = true, interpolation = true}
@@ -169,11 +177,12 @@ M.percentile = quantile_of("percentile", 100)
 local MOPTS = {keepdims = true, out = true, array = true}
 
 -- cu.median(a[, axis][, {keepdims =, out =, array =}]): the middle element, or the mean of
--- the two middle ones, along axis or of all elements; NaN where the data holds NaN.
+-- the two middle ones, along axis or of all elements; NaN where the data holds NaN. Complex
+-- data are ordered by real part, then imaginary part.
 function M.median(a, axis, opts)
   if options.is_options(axis, false) then axis, opts = nil, axis end
   opts = options.check(opts, "median", MOPTS)
-  local s, ax, rdt = prepare(a, axis, "median")
+  local s, ax, rdt = prepare(a, axis, "median", true)
   local n = s.shape[ax]
   local r
   if n == 0 then
@@ -204,7 +213,7 @@ end
 
 -- Sorted data (NaN last), the count of non-NaN elements per slice (int64, keeping the axis).
 local function valid_count(a, s, ax)
-  if not is_float(a.dtype) then
+  if not inexact(a.dtype) then
     local shape = s.shape
     shape[ax] = 1
     return core.full(shape, s.shape[ax], {dtype = "int64", device = s.device})
@@ -261,7 +270,7 @@ M.nanpercentile = nan_quantile_of("nanpercentile", 100)
 function M.nanmedian(a, axis, opts)
   if options.is_options(axis, false) then axis, opts = nil, axis end
   opts = options.check(opts, "nanmedian", MOPTS)
-  local s, ax, rdt = prepare(a, axis, "nanmedian")
+  local s, ax, rdt = prepare(a, axis, "nanmedian", true)
   local n = s.shape[ax]
   local r
   if n == 0 then
@@ -274,7 +283,8 @@ function M.nanmedian(a, axis, opts)
     local lo = core.floor_divide(last, 2)
     local hi = core.subtract(last, lo)
     local pair = core.concatenate({gather(s, ax, lo), gather(s, ax, hi)}, ax)
-    r = core.where(core.equal(cnt, 0), 0 / 0, core.mean(pair, ax, {keepdims = true}))
+    -- a slice of NaNs only gives its last NaN, as NumPy's
+    r = core.where(core.equal(cnt, 0), slice(s, ax, n, n), core.mean(pair, ax, {keepdims = true}))
   end
   return finish("nanmedian", a, {r}, true, axis, ax, opts)
 end

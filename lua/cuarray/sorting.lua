@@ -185,23 +185,40 @@ end
 
 local function flat(a, fname) return check_array(a, fname):ravel() end
 
+local function complex_dtype(dt) return dt == "complex64" or dt == "complex128" end
+
+-- isin of complex values (no binary search orders them), NumPy's way: the distinct elements
+-- and the distinct test values sorted together, stably; an element is found when the value
+-- after it equals it (NaN never does). Both are in their common dtype.
+local function isin_by_sort(element, s)
+  local u = unique(element:ravel(), {return_inverse = true})
+  local m = u.values.size
+  local all = core.concatenate({u.values, unique(s)})
+  local order = core.argsort(all)
+  local sorted = core.take(all, order)
+  local n = sorted.size
+  local flag = core.zeros(n, {dtype = "bool", device = all.device})
+  if n > 1 then flag[{{1, n - 1}}] = core.equal(sorted[{{2, n}}], sorted[{{1, n - 1}}]) end
+  local hit = core.empty(n, {dtype = "bool", device = all.device})
+  hit[order] = flag
+  return core.take(hit[{{1, m}}], u.inverse):reshape(element.shape)
+end
+
 -- cu.isin(element, test_elements[, {invert = false}]): whether each element of `element` is
 -- among test_elements (NaN is never found, as with ==), in element's shape.
 function M.isin(element, test, opts)
   check_array(element, "isin")
   opts = options.check(opts, "isin", {invert = true, assume_unique = true})
   local s = flat(test, "isin")
-  for _, x in ipairs({element, s}) do
-    if x.dtype == "complex64" or x.dtype == "complex128" then
-      fail("isin: %s arrays are not supported", x.dtype)
-    end
-  end
-  s = core.sort(s)
   local n = s.size
   local found
-  if n == 0 then
+  if n == 0 or element.size == 0 then
     found = core.zeros(element.shape, {dtype = "bool", device = element.device})
+  elseif complex_dtype(element.dtype) or complex_dtype(s.dtype) then
+    local dt = core.result_type(element, s)
+    found = isin_by_sort(element:astype(dt), s:astype(dt))
   else
+    s = core.sort(s)
     local pos = core._searchsorted(s, element, {side = "left"})
     local at = core.take(s, core.minimum(pos, n))
     found = core.logical_and(core.equal(at, element), core.less_equal(pos, n))

@@ -10,6 +10,7 @@ local M = {}
 
 local function fail(fmt, ...) error(fmt:format(...), 3) end
 
+local COMPLEX = {complex64 = true, complex128 = true}
 local NAN_KINDS = {float16 = true, float32 = true, float64 = true, complex64 = true,
                    complex128 = true, bfloat16 = true}
 
@@ -52,11 +53,18 @@ end
 
 -- The values and what the options ask for, from the sorted s (rows or elements), the positions
 -- perm that sorted them (nil when not needed) and the count n; inverse_shape shapes the inverse.
+-- Real elements go through the backend's runs (cu._unique_sorted: one pass, one small read).
 local function results(s, perm, n, opts, equal_nan, device, inverse_shape)
   local values, starts, mask
   if n == 0 then
     values = s
     starts = core.empty(0, {dtype = "int64", device = device})
+  elseif s.ndim == 1 and not COMPLEX[s.dtype] then
+    values, starts = core._unique_sorted(s, equal_nan)
+    if opts.return_inverse then
+      mask = core.zeros(n, {dtype = "bool", device = device})
+      mask[starts] = true
+    end
   else
     mask = run_starts(s, equal_nan)
     values = s[mask]

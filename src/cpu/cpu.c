@@ -248,5 +248,7 @@ void ca_cpu_backend_init(ca_backend *be, ca_cpu_ctx *ctx) {
   be->sort = ca_cpu_sort;
   be->searchsorted = ca_cpu_searchsorted;
   be->bincount = ca_cpu_bincount;
+  be->histogram = ca_cpu_histogram;
+  be->unique = ca_cpu_unique;
   be->scatter_add = ca_cpu_scatter_add;
 }

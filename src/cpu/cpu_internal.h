@@ -181,8 +181,13 @@ ca_status ca_cpu_compress(ca_backend *be, const ca_loop *l, int64_t count);     
 ca_status ca_cpu_sort(ca_backend *be, const ca_sort *s);                        /* sort.c */
 ca_status ca_cpu_searchsorted(ca_backend *be, int dtype, const void *sorted, int64_t n,
                               const void *values, int64_t m, int right, int64_t *out);
-ca_status ca_cpu_bincount(ca_backend *be, const int64_t *x, int64_t n, const double *weights,
-                          int64_t nbins, void *out);                            /* sort.c */
+ca_status ca_cpu_bincount(ca_backend *be, int dtype, const void *x, int64_t n,
+                          const double *weights, int64_t nbins, void *out,
+                          int64_t *range);                                      /* sort.c */
+ca_status ca_cpu_histogram(ca_backend *be, const ca_histogram *h);              /* sort.c */
+ca_status ca_cpu_unique(ca_backend *be, int dtype, const void *sorted, int64_t n,
+                        int equal_nan, void *values, int64_t *starts,
+                        int64_t *count);                                        /* sort.c */
 ca_status ca_cpu_scatter_add(ca_backend *be, int dtype, void *base, const int64_t *offs,
                              const void *vals, int64_t n);                      /* sort.c */
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "cpu_internal.h"
 #include "sort_keys.h"
+#include "histogram_bin.h"
 
 #define SHORT_ROW 24
 
@@ -193,19 +194,81 @@ ca_status ca_cpu_searchsorted(ca_backend *be, int dtype, const void *sorted, int
   return CA_OK;
 }
 
-/* In the order of x, as NumPy adds the weights. */
-ca_status ca_cpu_bincount(ca_backend *be, const int64_t *x, int64_t n, const double *weights,
-                          int64_t nbins, void *out) {
+ca_status ca_cpu_unique(ca_backend *be, int dtype, const void *sorted, int64_t n, int equal_nan,
+                        void *values, int64_t *starts, int64_t *count) {
   (void)be;
-  if (n < 0 || nbins < 0) return CA_ERR_VALUE;
-  if (weights) {
-    double *o = (double *)out;
-    for (int64_t b = 0; b < nbins; b++) o[b] = 0;
-    for (int64_t i = 0; i < n; i++) o[x[i]] += weights[i];
-  } else {
-    int64_t *o = (int64_t *)out;
-    for (int64_t b = 0; b < nbins; b++) o[b] = 0;
-    for (int64_t i = 0; i < n; i++) o[x[i]]++;
+  if (!ca_sortable(dtype) || n < 1) return CA_ERR_VALUE;
+  size_t sz = ca_itemsize(dtype);
+  const char *p = (const char *)sorted;
+  char *v = (char *)values;
+  int64_t m = 0;
+  uint64_t prev = 0;
+  for (int64_t i = 0; i < n; i++) {
+    uint64_t k = ca_sort_key(dtype, p + (size_t)i * sz);
+    if (i > 0 && ca_same_value(dtype, prev, k, (int)sz, equal_nan)) continue;
+    prev = k;
+    memcpy(v + (size_t)m * sz, p + (size_t)i * sz, sz);
+    starts[m++] = i + 1;
+  }
+  *count = m;
+  return CA_OK;
+}
+
+/* In the order of x, as NumPy adds the weights. */
+ca_status ca_cpu_bincount(ca_backend *be, int dtype, const void *x, int64_t n,
+                          const double *weights, int64_t nbins, void *out, int64_t *range) {
+  (void)be;
+  if (n < 0 || nbins < 0 || !(ca_is_integer(dtype) || dtype == CA_BOOL)) return CA_ERR_VALUE;
+  size_t sz = ca_itemsize(dtype);
+  const char *p = (const char *)x;
+  double *sums = (double *)out;
+  int64_t *counts = (int64_t *)out;
+  for (int64_t b = 0; b < nbins; b++) {
+    if (weights) sums[b] = 0;
+    else counts[b] = 0;
+  }
+  int64_t lo = INT64_MAX, hi = INT64_MIN;
+  for (int64_t i = 0; i < n; i++) {
+    int64_t v = (int64_t)ca_load_i(dtype, p + (size_t)i * sz);
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+    if (v < 0 || v >= nbins) continue;
+    if (weights) sums[v] += weights[i];
+    else counts[v]++;
+  }
+  if (n > 0) {
+    range[0] = lo;
+    range[1] = hi;
+  }
+  return CA_OK;
+}
+
+/* In the order of x, as NumPy adds the weights. */
+ca_status ca_cpu_histogram(ca_backend *be, const ca_histogram *h) {
+  (void)be;
+  int dt = h->dtype;
+  if (h->n < 0 || h->nbins < 1 || !(ca_is_integer(dt) || dt == CA_BOOL || dt == CA_FLOAT32 ||
+                                   dt == CA_FLOAT64))
+    return CA_ERR_VALUE;
+  double *sums = (double *)h->out;
+  int64_t *counts = (int64_t *)h->out;
+  for (int64_t b = 0; b < h->nbins; b++) {
+    if (h->weights) sums[b] = 0;
+    else counts[b] = 0;
+  }
+  size_t sz = ca_itemsize(dt);
+  const char *p = (const char *)h->x;
+  for (int64_t i = 0; i < h->n; i++) {
+    int64_t k;
+    if (dt == CA_FLOAT32)
+      k = ca_bin_f32(((const float *)p)[i], (float)h->first, (float)h->last, (float)h->norm,
+                     h->norm, h->norm32, (const float *)h->edges, h->nbins);
+    else
+      k = ca_bin_f64(ca_load_d(dt, p + (size_t)i * sz), h->first, h->last, h->norm,
+                     (const double *)h->edges, h->nbins);
+    if (k < 0) continue;
+    if (h->weights) sums[k] += h->weights[i];
+    else counts[k]++;
   }
   return CA_OK;
 }
