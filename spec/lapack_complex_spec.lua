@@ -23,7 +23,7 @@ local N = {
   svdvals_G = {6.7464014084015576, 5.097548484715166, 2.3454354569451668},
   svdvals_T = {9.7577135389811, 2.4056239297082396},
   norm2_G = 6.7464014084015576, nuc_G = 14.18938535006189, normm2_G = 2.3454354569451668,
-  cond_G = 2.8763961030880245,
+  cond_G = 2.8763961030880245, cond1_G = 5.526085144286397,
   pinv_T = {re = {{-0.0036297640653357444, 0.041742286751361095, 0.056261343012704135}, {0.07259528130671507, 0.10344827586206898, 0.01088929219600724}}, im = {{0.13430127041742293, 0.2341197822141561, -0.18148820326678766}, {-0.10344827586206902, -0.1651542649727768, 0.13611615245009073}}},
   lstsq_T_x = {re = {-0.1252268602540836, 0.2595281306715064}, im = {-0.18693284936479146, 0.2722323049001817}}, lstsq_T_resid = {1.5263157894736845},
   qr_T_r = {re = {{-6.324555320336759, -6.32455532033676}, {0.0, -3.7114687119791268}}, im = {{0.0, 2.6879360111431225}, {0.0, 0.0}}},
@@ -186,6 +186,9 @@ H.each_device("complex svd, svdvals and their compositions", function()
       H.same(cu.linalg.norm(g, -2), N.normm2_G, tol)
       H.same(cu.linalg.norm(g, "nuc"), N.nuc_G, tol)
       H.same(cu.linalg.cond(g), N.cond_G, 10 * tol)
+      local c1 = cu.linalg.cond(g, 1, {array = true})
+      assert.equal(REAL[dt], c1.dtype)  -- real, as NumPy 2.3's
+      H.same(c1, N.cond1_G, 10 * tol)
       assert.equal(3, cu.linalg.matrix_rank(g))
       assert.equal(1, cu.linalg.matrix_rank(cu.complex(cu.array{{1, 2}, {2, 4}}, cu.array{{1, 2}, {2, 4}})))
     end)

@@ -491,7 +491,7 @@ function M.cond(x, p, opts)
     check_stack("cond", x, true)
     local invx = inv_or_nan(x)
     r = M.norm(x, p, {-2, -1}) * M.norm(invx, p, {-2, -1})
-    r = r:astype(la_dtype(x))
+    r = r:astype(REAL_OF[la_dtype(x)])   -- real for complex input too, as NumPy >= 2.3
   end
   local nan = core.isnan(r)
   if nan:any() then
