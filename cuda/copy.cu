@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <type_traits>
-#include "general.cuh"
+#include "tile.cuh"
 
 /* ---- general path: the bodies of k_general -------------------------------------------------- */
 
@@ -52,12 +52,6 @@ template <class U> __global__ void __launch_bounds__(CU_BLOCK) k_fill(U *p, U v,
 /* Tiled transpose: the input is contiguous along dim -2 (stride 1), the output along dim -1;
  * a TD x TD tile goes through shared memory so that both sides are coalesced. Outer dims
  * (batch) come from GenArgs-style strides over blockIdx.z. */
-#ifndef CU_TD
-#define CU_TD 64  /* tile side */
-#endif
-#ifndef CU_TBY
-#define CU_TBY 8  /* threads per block: 32 x CU_TBY */
-#endif
 struct TrArgs {
   const char *in;
   char *out;
@@ -125,10 +119,9 @@ template <class U> __global__ void __launch_bounds__(32 * CU_TBY) k_transpose(co
 #define CU_TRANSPOSE_PAIRS 1
 #endif
 template <class U, class P> __global__ void __launch_bounds__(32 * CU_TBY) k_transpose2(const __grid_constant__ TrArgs a) {
-  static_assert(CU_TD == 64 && sizeof(P) == 2 * sizeof(U), "a warp covers a 64-element tile side in pairs");
+  static_assert(sizeof(P) == 2 * sizeof(U), "P holds a pair");
   union Pair { P p; U e[2]; };
   __shared__ U tile[CU_TD][CU_TD + 1];
-  const int tx = threadIdx.x, ty = threadIdx.y;
   for (unsigned b = blockIdx.z; b < a.nbatch; b += gridDim.z) {
     long long oi, oo;
     batch_offsets(a, b, &oi, &oo);
@@ -136,27 +129,14 @@ template <class U, class P> __global__ void __launch_bounds__(32 * CU_TBY) k_tra
     U *out = (U *)(a.out + oo);
     for (int rt = blockIdx.y * CU_TD; rt < a.R; rt += gridDim.y * CU_TD) {
       const int ct = blockIdx.x * CU_TD;
-#pragma unroll
-      for (int j = ty; j < CU_TD; j += CU_TBY) {
-        const int c = ct + j, r = rt + 2 * tx;
-        if (r < a.R && c < a.C) { /* r even, R even: r + 1 < R too */
-          Pair v;
-          v.p = *reinterpret_cast<const P *>(in + r + (long long)c * a.in_sc);
-          tile[j][2 * tx] = v.e[0];
-          tile[j][2 * tx + 1] = v.e[1];
-        }
-      }
+      tile_load_pairs<U>(tile, in, a.in_sc, rt, ct, a.R, a.C);
       __syncthreads();
-#pragma unroll
-      for (int j = ty; j < CU_TD; j += CU_TBY) {
-        const int r = rt + j, c = ct + 2 * tx;
-        if (r < a.R && c < a.C) {
-          Pair v;
-          v.e[0] = tile[2 * tx][j];
-          v.e[1] = tile[2 * tx + 1][j];
-          *reinterpret_cast<P *>(out + (long long)r * a.out_sr + c) = v.p;
-        }
-      }
+      tile_store_pairs<U>(tile, rt, ct, a.R, a.C, [&](int r, int c, U x0, U x1) {
+        Pair v;
+        v.e[0] = x0;
+        v.e[1] = x1;
+        *reinterpret_cast<P *>(out + (long long)r * a.out_sr + c) = v.p;
+      });
       __syncthreads();
     }
   }

@@ -7,8 +7,14 @@
  *    (stride 0) in every operand; scalars by value. 16-byte vector loads/stores, 2 vectors
  *    in flight per operand per thread when the rows are 16-byte aligned, else scalar accesses
  *    (still 8 or more per thread). Instantiated per (op, compute dtype) for int32, int64,
- *    float16, float32, float64 and complex64 (the ops with complex formulas), and for uint16,
- *    uint32 and bfloat16 the arithmetic of narrow_fast; complex128 takes the general path.
+ *    float16, float32, float64 and complex64 (the ops with complex formulas), and for bool,
+ *    int8, uint8, int16, uint16, uint32, bfloat16 and complex128 the arithmetic of narrow_fast.
+ *  - tiled (elementwise_tiled.cuh): the arithmetic of narrow_fast in int32, int64, float32 and
+ *    float64 with one input transposed relative to the output (m.T + m), through
+ *    shared-memory tiles.
+ *  - mixed (elementwise_mixed.cuh): the arithmetic of mixed_fast computed in int32, int64,
+ *    float32 or float64 from inputs of other dtypes (int32 + float32), each converted in
+ *    registers, with the fast path's layouts.
  *  - general: any dims, strides and operand dtypes (converted on load, by a switch on the
  *    dtype), instantiated per (op, compute kind): k_general (general.cuh) with an op's body.
  * Kernels index with 32-bit math; larger loops are split on the host. */
@@ -53,7 +59,6 @@
     template <class X> CU_D static auto c(X x, X y) -> decltype(ca_##name##_c(x, y)) { return ca_##name##_c(x, y); } \
     template <class X> CU_D static auto z(X x, X y) -> decltype(ca_##name##_z(x, y)) { return ca_##name##_z(x, y); } \
   };
-#define CA_REDUCE(name, rule)
 /* two results: the formula returns the first and writes the second through r2 */
 #define CA_UNARY2(name, rule)                                                                   \
   struct U_##name {                                                                             \
@@ -70,11 +75,6 @@
     template <class X> CU_D static auto d(X x, X y, X *r2) -> decltype(ca_##name##_d(x, y, r2)) { return ca_##name##_d(x, y, r2); } \
   };
 #include "../src/ops.def"
-#undef CA_UNARY
-#undef CA_BINARY
-#undef CA_REDUCE
-#undef CA_UNARY2
-#undef CA_BINARY2
 
 /* Compute kinds: the C++ type and which formula. */
 struct KI {
@@ -149,6 +149,22 @@ template <class T, class O, int NIN> struct FastArgs {
   int vec;                /* rows are aligned for vector access */
 };
 
+/* po[c] = Op(x[0][u], ...) for this thread's columns c = c0 + u * CU_BLOCK + thread below
+ * cols: the scalar-access store of the fast and mixed kernels. */
+template <class Op, class K, int ODT, class O, class C, int NIN, int PER>
+CU_D void store_scattered(O *po, const C (&x)[NIN][PER], int c0, int cols) {
+#pragma unroll
+  for (int u = 0; u < PER; u++) {
+    const int c = c0 + u * CU_BLOCK + (int)threadIdx.x;
+    if (c < cols) {
+      C xs[NIN];
+#pragma unroll
+      for (int q = 0; q < NIN; q++) xs[q] = x[q][u];
+      po[c] = cuk::to<ODT>(apply<Op, K>(xs));
+    }
+  }
+}
+
 template <class Op, class K, int DT, int ODT, int NIN>
 __global__ void __launch_bounds__(CU_BLOCK) k_fast(FastArgs<typename cuk::St<DT>::T, typename cuk::St<ODT>::T, NIN> a) {
   typedef typename K::C C;
@@ -204,16 +220,7 @@ __global__ void __launch_bounds__(CU_BLOCK) k_fast(FastArgs<typename cuk::St<DT>
             x[q][u] = cuk::cvt<C, DT>(p[q] ? p[q][a.inner[q] ? c : 0] : a.val[q]);
         }
       }
-#pragma unroll
-      for (int u = 0; u < PER; u++) {
-        const int c = c0 + u * CU_BLOCK + (int)threadIdx.x;
-        if (c < a.cols) {
-          C xs[NIN];
-#pragma unroll
-          for (int q = 0; q < NIN; q++) xs[q] = x[q][u];
-          po[c] = cuk::to<ODT>(apply<Op, K>(xs));
-        }
-      }
+      store_scattered<Op, K, ODT>(po, x, c0, a.cols);
     }
   }
 }
@@ -389,6 +396,9 @@ template <class Op, class K, int DT, int NIN> static ca_status try_fast(ca_backe
   return fast_run<Op, K, DT, ODT, NIN>(be, a, l->ndim == 0 ? 1 : l->shape[l->ndim - 1]);
 }
 
+#include "elementwise_mixed.cuh"
+#include "elementwise_tiled.cuh"
+
 template <class Op, class K, int NIN> static ca_status gen_op(ca_backend *be, const ca_loop *l) {
   GenArgs g;
   gen_from_loop(&g, l);
@@ -396,7 +406,24 @@ template <class Op, class K, int NIN> static ca_status gen_op(ca_backend *be, co
   return gen_run<OpBody<Op, K, NIN>>(be, g, l, Op::nm);
 }
 
-/* Run an op in kind K with fast-path dtype DT (-1: general path only). */
+/* The ops whose fast path is instantiated for the 1- and 2-byte integers, uint32, bfloat16 and
+ * complex128 too, and whose mixed path is instantiated (each instantiation costs compile time;
+ * the other ops take the general path there). */
+template <class Op> constexpr bool narrow_fast() {
+  return std::is_same<Op, B_add>::value || std::is_same<Op, B_subtract>::value ||
+         std::is_same<Op, B_multiply>::value;
+}
+template <class Op> constexpr bool mixed_fast() { return narrow_fast<Op>() || std::is_same<Op, B_divide>::value; }
+
+/* The compute dtypes of the mixed and tiled paths: those of the common pairs (int32 + float32
+ * computes in float64, float16 + float32 in float32, int32 + int64 in int64). */
+constexpr bool mixed_compute(int dt) {
+  return dt == CA_FLOAT64 || dt == CA_FLOAT32 || dt == CA_INT64 || dt == CA_INT32;
+}
+
+/* Run an op in kind K with fast-path dtype DT (-1: general path only); where the fast path
+ * does not fit, the tiled path (an input transposed) and the mixed path (inputs of other
+ * dtypes) for the ops and compute dtypes they are made for, else the general path. */
 template <class Op, class K, int DT, int NIN> static ca_status run_kind(ca_backend *be, const ca_loop *l) {
   if constexpr (!has_formula<Op, K, NIN>::value) {
     return unsupported(be, Op::nm, l->compute);
@@ -405,36 +432,41 @@ template <class Op, class K, int DT, int NIN> static ca_status run_kind(ca_backe
       bool done;
       ca_status st = try_fast<Op, K, DT, NIN>(be, l, &done);
       if (done) return st;
+      if constexpr (mixed_fast<Op>() && mixed_compute(DT)) {
+        if constexpr (NIN == 2 && narrow_fast<Op>()) {
+          st = try_tiled<Op, K, DT, NIN>(be, l, &done);
+          if (done) return st;
+        }
+        st = try_mixed<Op, K, DT, NIN>(be, l, &done);
+        if (done) return st;
+      }
     }
     return gen_op<Op, K, NIN>(be, l);
   }
 }
 
-/* The ops whose fast path is instantiated for uint16, uint32 and bfloat16 too (each fast
- * instantiation costs compile time; their other ops take the general path). */
-template <class Op> constexpr bool narrow_fast() {
-  return std::is_same<Op, B_add>::value || std::is_same<Op, B_subtract>::value ||
-         std::is_same<Op, B_multiply>::value;
-}
-
 template <class Op, int NIN> static ca_status run_op(ca_backend *be, const ca_loop *l) {
   if (l->size == 0) return CA_OK;
+  constexpr bool nf = narrow_fast<Op>();
   switch (l->compute) {
   case CA_INT32: return run_kind<Op, KI, CA_INT32, NIN>(be, l);
   case CA_INT64: return run_kind<Op, KI, CA_INT64, NIN>(be, l);
-  case CA_UINT16: return run_kind<Op, KI, narrow_fast<Op>() ? (int)CA_UINT16 : -1, NIN>(be, l);
-  case CA_UINT32: return run_kind<Op, KI, narrow_fast<Op>() ? (int)CA_UINT32 : -1, NIN>(be, l);
+  case CA_BOOL: return run_kind<Op, KI, nf ? (int)CA_BOOL : -1, NIN>(be, l);
+  case CA_INT8: return run_kind<Op, KI, nf ? (int)CA_INT8 : -1, NIN>(be, l);
+  case CA_UINT8: return run_kind<Op, KI, nf ? (int)CA_UINT8 : -1, NIN>(be, l);
+  case CA_INT16: return run_kind<Op, KI, nf ? (int)CA_INT16 : -1, NIN>(be, l);
+  case CA_UINT16: return run_kind<Op, KI, nf ? (int)CA_UINT16 : -1, NIN>(be, l);
+  case CA_UINT32: return run_kind<Op, KI, nf ? (int)CA_UINT32 : -1, NIN>(be, l);
   case CA_BFLOAT16:
     if constexpr (has_formula<Op, KB, NIN>::value) return run_kind<Op, KB, -1, NIN>(be, l);
-    else return run_kind<Op, KF, narrow_fast<Op>() ? (int)CA_BFLOAT16 : -1, NIN>(be, l);
+    else return run_kind<Op, KF, nf ? (int)CA_BFLOAT16 : -1, NIN>(be, l);
   case CA_FLOAT16:
     if constexpr (has_formula<Op, KH, NIN>::value) return run_kind<Op, KH, CA_FLOAT16, NIN>(be, l);
     else return run_kind<Op, KF, CA_FLOAT16, NIN>(be, l);
   case CA_FLOAT32: return run_kind<Op, KF, CA_FLOAT32, NIN>(be, l);
   case CA_FLOAT64: return run_kind<Op, KD, CA_FLOAT64, NIN>(be, l);
   case CA_COMPLEX64: return run_kind<Op, KC, CA_COMPLEX64, NIN>(be, l);
-  case CA_COMPLEX128: return run_kind<Op, KZ, -1, NIN>(be, l);
-  case CA_BOOL: case CA_INT8: case CA_UINT8: case CA_INT16: return run_kind<Op, KI, -1, NIN>(be, l);
+  case CA_COMPLEX128: return run_kind<Op, KZ, nf ? (int)CA_COMPLEX128 : -1, NIN>(be, l);
   default: return unsupported(be, Op::nm, l->compute);
   }
 }
@@ -464,16 +496,8 @@ template <class Op, int NIN> static ca_status run_op2(ca_backend *be, const ca_l
 extern "C" ca_status cu_unary(ca_backend *be, int op, const ca_loop *l) {
   switch (op) {
 #define CA_UNARY(name, rule) case CA_OP_##name: return run_op<U_##name, 1>(be, l);
-#define CA_BINARY(name, rule)
-#define CA_REDUCE(name, rule)
 #define CA_UNARY2(name, rule) case CA_OP_##name: return run_op2<U_##name, 1>(be, l);
-#define CA_BINARY2(name, rule)
 #include "../src/ops.def"
-#undef CA_UNARY
-#undef CA_BINARY
-#undef CA_REDUCE
-#undef CA_UNARY2
-#undef CA_BINARY2
   default:
     return cu_fail_msg(be, CA_ERR_UNSUPPORTED, "cuda: unary called with a non-unary op");
   }
@@ -481,17 +505,9 @@ extern "C" ca_status cu_unary(ca_backend *be, int op, const ca_loop *l) {
 
 extern "C" ca_status cu_binary(ca_backend *be, int op, const ca_loop *l) {
   switch (op) {
-#define CA_UNARY(name, rule)
 #define CA_BINARY(name, rule) case CA_OP_##name: return run_op<B_##name, 2>(be, l);
-#define CA_REDUCE(name, rule)
-#define CA_UNARY2(name, rule)
 #define CA_BINARY2(name, rule) case CA_OP_##name: return run_op2<B_##name, 2>(be, l);
 #include "../src/ops.def"
-#undef CA_UNARY
-#undef CA_BINARY
-#undef CA_REDUCE
-#undef CA_UNARY2
-#undef CA_BINARY2
   default:
     return cu_fail_msg(be, CA_ERR_UNSUPPORTED, "cuda: binary called with a non-binary op");
   }

@@ -7,7 +7,8 @@
  * (negative, zero or interleaved strides) is first copied into a C-ordered buffer by the copy entry,
  * and so is every C2R input, which cuFFT overwrites. An output it cannot describe is written to
  * such a buffer and copied out. The scale (1/n, 1/sqrt(n)) is one pass over the output by the
- * binary entry (multiply by a scalar), skipped when it is 1.
+ * binary entry (multiply by a scalar), skipped when it is 1; its view coalesced, a contiguous
+ * output is one run of reals, which that entry's vectorised fast path takes.
  *
  * Plans are cached per device context, keyed by everything that made them (type, lengths,
  * layout, batch) and by the stream they are bound to (cufftSetStream at creation), so that two
@@ -191,6 +192,27 @@ void view_operand(ca_loop *l, int i, int cplx, char *data, const int64_t *st, in
   l->op[i].dtype = l->compute;
 }
 
+/* Merges the adjacent dims of a loop whose strides chain in every operand with data, as the
+ * core does for its own loops: a contiguous complex output, shape (n, 2),
+ * becomes one run of 2n reals, which the elementwise fast path takes. */
+void coalesce(ca_loop *l) {
+  int nd = 0;
+  for (int k = 0; k < l->ndim; k++) {
+    bool chains = nd > 0;
+    for (int q = 0; q < l->nop && chains; q++)
+      if (l->op[q].data && l->op[q].strides[nd - 1] != l->op[q].strides[k] * l->shape[k]) chains = false;
+    if (chains) {
+      l->shape[nd - 1] *= l->shape[k];
+      for (int q = 0; q < l->nop; q++) l->op[q].strides[nd - 1] = l->op[q].strides[k];
+      continue;
+    }
+    l->shape[nd] = l->shape[k];
+    for (int q = 0; q < l->nop; q++) l->op[q].strides[nd] = l->op[q].strides[k];
+    nd++;
+  }
+  l->ndim = nd;
+}
+
 /* dst = src through the copy entry. */
 ca_status copy_view(ca_backend *be, int real, int cplx, const int64_t *shape, int ndim, char *dst,
                     const int64_t *ds, const char *src, const int64_t *ss) {
@@ -198,6 +220,7 @@ ca_status copy_view(ca_backend *be, int real, int cplx, const int64_t *shape, in
   view_loop(&l, real, cplx, shape, ndim, 2);
   view_operand(&l, 0, cplx, dst, ds, ndim);
   view_operand(&l, 1, cplx, (char *)src, ss, ndim);
+  coalesce(&l);
   return cu_copy(be, &l);
 }
 
@@ -211,6 +234,7 @@ ca_status scale_view(ca_backend *be, int real, int cplx, const int64_t *shape, i
   l.op[2].data = NULL;
   l.op[2].dtype = real;
   l.op[2].value.f = k;
+  coalesce(&l);
   return cu_binary(be, CA_OP_multiply, &l);
 }
 

@@ -95,16 +95,12 @@ static inline ca_elem scalar_bits(const ca_operand &o) {
   return bits;
 }
 
-/* A scalar operand read in compute type C, as its element would be: stored in a variable of
- * its dtype's own type, then converted. */
+/* A scalar operand read in compute type C, as its element would be: its bits (stored through
+ * the ca_elem member of its dtype's type, which the aliasing rules allow) read back as an
+ * element of its dtype. */
 template <class C> static C scalar_in(const ca_operand &o) {
-  switch (o.dtype) {
-  default:
-#define CU_SCALAR_IN(NAME, name, ST, K, FAM)                                                     \
-  case CA_##NAME: { ST e; ca_store_value(o.dtype, &e, o.value); return cuk::cvt<C, CA_##NAME>(e); }
-  CA_DTYPES(CU_SCALAR_IN, )
-#undef CU_SCALAR_IN
-  }
+  ca_elem bits = scalar_bits(o);
+  return cuk::ld_rt<C>((const char *)&bits, o.dtype, 0);
 }
 
 /* Fill GenArgs from a loop (byte strides, no values). */

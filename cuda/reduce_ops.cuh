@@ -77,17 +77,8 @@ CUR_D auto at(A... a) -> decltype(Fm::at(typename tag_of<C>::type(), a...)) {
 #define CUR_ROW_CA_RULE_MOMENT(name) CUR_APPLY(CUR_MOMENT, name, CA_MOMENT_##name)
 #define CUR_ROW_CA_RULE_RANGE(name) CUR_APPLY(CUR_RANGE, name, CA_RANGE_##name)
 
-#define CA_UNARY(name, rule)
-#define CA_BINARY(name, rule)
 #define CA_REDUCE(name, rule) CUR_ROW_##rule(name)
-#define CA_UNARY2(name, rule)
-#define CA_BINARY2(name, rule)
 #include "../src/ops.def"
-#undef CA_UNARY
-#undef CA_BINARY
-#undef CA_REDUCE
-#undef CA_UNARY2
-#undef CA_BINARY2
 
 /* ---- the kinds as ops of the kernels -------------------------------------------------------- */
 

@@ -25,6 +25,7 @@ local TOLERANCE = {
   random = {float16 = 0, float32 = 0, float64 = 0, bfloat16 = 0}, -- the same stream, [0, 1)
   random_dists = {float32 = 2e-6, float64 = 1e-12},              -- log, exp, tan in the last bits
   add_at = {float32 = 1e-4, float64 = 1e-10},                  -- atomics add in any order
+  fft = {float32 = 1e-4, float64 = 1e-10},                     -- cuFFT's orders of operations
 }
 -- a complex dtype's parts compare as its real dtype's values
 local PART = {complex64 = "float32", complex128 = "float64"}
@@ -221,6 +222,101 @@ describe("GPU against CPU", function()
       binary_cases(name, TWO)
     end)
   end
+
+  -- The elementwise kernels' other paths (cuda/elementwise.cu), on operands large enough to
+  -- reach their vector branches and their tails: the mixed path (inputs of different dtypes,
+  -- converted in registers), the fast path of the narrow dtypes and complex128, and the tiled
+  -- path (one input transposed relative to the output); each against the CPU.
+  local ARITH = {"add", "subtract", "multiply", "divide"}
+  local EW_LAYOUTS = { -- name, shape, view
+    {"long", {5003}, function(a) return a end},
+    {"rows", {3, 2048}, function(a) return a end},
+    {"odd rows", {3, 1030}, function(a) return a end},
+    {"unaligned", {5004}, function(a) return a[{{2, -1}}] end},
+  }
+
+  it("arithmetic on mixed dtypes (the mixed path), every layout, broadcast and scalar", function()
+    local pairs_ = {{"int32", "float32"}, {"float32", "int32"}, {"int32", "float64"}, {"int64", "float32"},
+                    {"float16", "float32"}, {"int16", "float64"}, {"uint8", "float32"}, {"int8", "int64"},
+                    {"int32", "int64"}, {"float32", "float64"}, {"int16", "int32"}, {"bool", "float32"}}
+    for _, dts in ipairs(pairs_) do
+      for _, lay in ipairs(EW_LAYOUTS) do
+        local c1, g1 = pair(dts[1], lay[2])
+        local c2, g2 = pair(dts[2], lay[2])
+        for _, name in ipairs(ARITH) do
+          both2(("%s %s,%s %s"):format(name, dts[1], dts[2], lay[1]), name,
+            function(x, y) return cu[name](lay[3](x), lay[3](y)) end, c1, g1, c2, g2)
+        end
+      end
+      local r1, rg1 = pair(dts[1], {3, 2048})
+      local r2, rg2 = pair(dts[2], {3, 1})
+      for _, name in ipairs(ARITH) do
+        both2(("%s %s,%s column broadcast"):format(name, dts[1], dts[2]), name, cu[name], r1, rg1, r2, rg2)
+        both2(("%s %s,%s column broadcast, swapped"):format(name, dts[2], dts[1]), name, cu[name],
+          r2, rg2, r1, rg1)
+        for _, sc in ipairs({2.5, -3}) do
+          both(("%s %s with %s"):format(name, dts[1], sc), name, function(x) return cu[name](x, sc) end, r1, rg1)
+          both(("%s %s by %s"):format(name, dts[1], sc), name, function(x) return cu[name](sc, x) end, r1, rg1)
+        end
+      end
+    end
+  end)
+
+  it("arithmetic on the narrow dtypes and complex128 (the fast path), every layout and scalar", function()
+    for _, dt in ipairs({"bool", "int8", "uint8", "int16", "uint16", "float16", "bfloat16", "complex128"}) do
+      for _, lay in ipairs(EW_LAYOUTS) do
+        local c1, g1 = pair(dt, lay[2])
+        local c2, g2 = pair(dt, lay[2])
+        for _, name in ipairs({"add", "subtract", "multiply"}) do
+          both2(("%s %s %s"):format(name, dt, lay[1]), name,
+            function(x, y) return cu[name](lay[3](x), lay[3](y)) end, c1, g1, c2, g2)
+          both(("%s %s %s with 3"):format(name, dt, lay[1]), name,
+            function(x) return cu[name](lay[3](x), 3) end, c1, g1)
+        end
+      end
+    end
+  end)
+
+  it("arithmetic with one input transposed (the tiled path): edges, batches, broadcast, scalar", function()
+    local T2 = function(a) return cu.moveaxis(a, -1, -2) end
+    local cases = { -- name, base shape, the other input's shape (nil: the base again)
+      {"130x258", {130, 258}},
+      {"64x64", {64, 64}},
+      {"batched 3x66x128", {3, 66, 128}},
+      {"odd 65x130", {65, 130}},
+      {"row broadcast", {96, 200}, {1, 96}},
+      {"column broadcast", {96, 200}, {200, 1}},
+    }
+    for _, dt in ipairs({"float32", "float64", "int32", "int64", "float16"}) do
+      for _, case in ipairs(cases) do
+        local c, g = pair(dt, case[2])
+        local o, og
+        if case[3] then o, og = pair(dt, case[3]) else o, og = T2(c):copy(), T2(g):copy() end
+        for _, name in ipairs({"add", "subtract", "multiply"}) do
+          both2(("%s %s %s, transposed first"):format(name, dt, case[1]), name,
+            function(x, y) return cu[name](T2(x), y) end, c, g, o, og)
+          both2(("%s %s %s, transposed second"):format(name, dt, case[1]), name,
+            function(x, y) return cu[name](y, T2(x)) end, c, g, o, og)
+          both(("%s %s %s, transposed with 2"):format(name, dt, case[1]), name,
+            function(x) return cu[name](T2(x), 2) end, c, g)
+        end
+      end
+    end
+  end)
+
+  it("scales the inverse fft (a contiguous complex output as one run of reals)", function()
+    for _, dt in ipairs({"complex64", "complex128"}) do
+      for _, shape in ipairs({{4096}, {3, 1000}, {5}}) do
+        local ci = pair("int32", shape) -- finite values: a NaN spreads over a whole transform
+        local c = ci:astype(dt)
+        local g = c:to("cuda")
+        for _, norm in ipairs({"backward", "ortho"}) do
+          both(("ifft %s %s %s"):format(dt, table.concat(shape, "x"), norm), "fft",
+            function(x) return cu.fft.ifft(x, {norm = norm}) end, c, g)
+        end
+      end
+    end
+  end)
 
   local function reduce_cases(name, extra)
     for _, dt in ipairs(DTYPES) do

@@ -164,11 +164,6 @@ typedef enum ca_op {
 #define CA_UNARY2(name, rule) CA_OP_##name,
 #define CA_BINARY2(name, rule) CA_OP_##name,
 #include "ops.def"
-#undef CA_UNARY
-#undef CA_BINARY
-#undef CA_REDUCE
-#undef CA_UNARY2
-#undef CA_BINARY2
   CA_NOPS
 } ca_op;
 
@@ -182,25 +177,11 @@ static const unsigned char ca_op_classes[CA_NOPS] = {
 #define CA_UNARY2(name, rule) CA_UNARY2_OP,
 #define CA_BINARY2(name, rule) CA_BINARY2_OP,
 #include "ops.def"
-#undef CA_UNARY
-#undef CA_BINARY
-#undef CA_REDUCE
-#undef CA_UNARY2
-#undef CA_BINARY2
 };
 CA_HD static inline int ca_is_reduce_op(int op) {
   switch (op) {
-#define CA_UNARY(name, rule)
-#define CA_BINARY(name, rule)
 #define CA_REDUCE(name, rule) case CA_OP_##name:
-#define CA_UNARY2(name, rule)
-#define CA_BINARY2(name, rule)
 #include "ops.def"
-#undef CA_UNARY
-#undef CA_BINARY
-#undef CA_REDUCE
-#undef CA_UNARY2
-#undef CA_BINARY2
     return 1;
   default:
     return 0;

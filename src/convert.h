@@ -118,17 +118,18 @@ CA_FN int ca_truth_z(ca_c16 x) { return x.re != 0.0 || x.im != 0.0; }
 
 /* ---- float16: IEEE binary16, round to nearest even, NaN and infinities kept ---------------
  * On the GPU a number is one conversion instruction (cvt), which rounds the same way (to
- * nearest even, overflow to infinity, subnormals kept). A NaN takes the bit path on both
- * devices: cvt gives the canonical NaN, and NumPy keeps a NaN's sign (signbit, copysign). */
+ * nearest even, overflow to infinity, subnormals kept). A NaN keeps its sign and payload on
+ * both devices (cvt gives the canonical NaN, and NumPy keeps a NaN's sign: signbit, copysign):
+ * on the GPU by a select after the cvt, not a branch, which in a vectorised kernel would be one
+ * branch per element. */
 
 CA_FN float ca_half_to_float(uint16_t h) {
 #ifdef __CUDA_ARCH__
-  if ((h & 0x7fffu) <= 0x7c00u) {
-    float f;
-    asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h));
-    return f;
-  }
-#endif
+  float f;
+  asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h));
+  const uint32_t nan = ((uint32_t)(h & 0x8000u) << 16) | 0x7f800000u | ((uint32_t)(h & 0x3ffu) << 13);
+  return (h & 0x7fffu) > 0x7c00u ? __uint_as_float(nan) : f;
+#else
   uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
   uint32_t exp = (h >> 10) & 0x1f, man = h & 0x3ffu, bits;
   if (exp == 0x1f) {
@@ -145,16 +146,17 @@ CA_FN float ca_half_to_float(uint16_t h) {
   union { uint32_t u; float f; } v;
   v.u = bits;
   return v.f;
+#endif
 }
 
 CA_FN uint16_t ca_float_to_half(float f) {
 #ifdef __CUDA_ARCH__
-  if (f == f) {
-    uint16_t h;
-    asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f));
-    return h;
-  }
-#endif
+  uint16_t h;
+  asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f));
+  const uint32_t b = __float_as_uint(f);
+  const uint16_t nan = (uint16_t)(((b >> 16) & 0x8000u) | 0x7e00u | ((b >> 13) & 0x3ffu));
+  return f == f ? h : nan;
+#else
   union { float f; uint32_t u; } v;
   v.f = f;
   uint32_t x = v.u, sign = (x >> 16) & 0x8000u, absx = x & 0x7fffffffu;
@@ -174,18 +176,19 @@ CA_FN uint16_t ca_float_to_half(float f) {
   uint32_t out = r >> 13, rem = r & 0x1fffu;
   if (rem > 0x1000u || (rem == 0x1000u && (out & 1u))) out++;
   return (uint16_t)(sign | out);
+#endif
 }
 
 /* Rounded once: through float, 1 + 2^-11 + 2^-30 would round to 1 + 2^-11 and then, a tie, to
  * 1; the nearest float16 is 1 + 2^-10. */
 CA_FN uint16_t ca_double_to_half(double d) {
 #ifdef __CUDA_ARCH__
-  if (d == d) {
-    uint16_t h;
-    asm("cvt.rn.f16.f64 %0, %1;" : "=h"(h) : "d"(d));
-    return h;
-  }
-#endif
+  uint16_t h;
+  asm("cvt.rn.f16.f64 %0, %1;" : "=h"(h) : "d"(d));
+  const uint64_t b = (uint64_t)__double_as_longlong(d);
+  const uint16_t nan = (uint16_t)(((b >> 48) & 0x8000u) | 0x7e00u | ((b >> 42) & 0x3ffu));
+  return d == d ? h : nan;
+#else
   union { double d; uint64_t u; } v;
   v.d = d;
   uint64_t x = v.u, absx = x & 0x7fffffffffffffffull;
@@ -207,6 +210,7 @@ CA_FN uint16_t ca_double_to_half(double d) {
   uint64_t out = r >> 42, rem = r & 0x3ffffffffffull;
   if (rem > 0x20000000000ull || (rem == 0x20000000000ull && (out & 1u))) out++;
   return (uint16_t)(sign | out);
+#endif
 }
 
 /* The BITS family's functions for float16: its value (own kind f), and a value of each kind

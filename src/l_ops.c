@@ -12,11 +12,6 @@ const char *const ca_op_names[] = {
 #define CA_UNARY2(name, rule) #name,
 #define CA_BINARY2(name, rule) #name,
 #include "ops.def"
-#undef CA_UNARY
-#undef CA_BINARY
-#undef CA_REDUCE
-#undef CA_UNARY2
-#undef CA_BINARY2
 };
 
 const ca_rule ca_op_rules[] = {
@@ -26,11 +21,6 @@ const ca_rule ca_op_rules[] = {
 #define CA_UNARY2(name, rule) rule,
 #define CA_BINARY2(name, rule) rule,
 #include "ops.def"
-#undef CA_UNARY
-#undef CA_BINARY
-#undef CA_REDUCE
-#undef CA_UNARY2
-#undef CA_BINARY2
 };
 
 /* An operand as the user gave it: an array, or a Lua number/boolean (a weak scalar). */
@@ -155,11 +145,6 @@ static const char has_cplx[] = {
 #define CA_UNARY2(name, rule) 0,
 #define CA_BINARY2(name, rule) 0,
 #include "ops.def"
-#undef CA_UNARY
-#undef CA_BINARY
-#undef CA_REDUCE
-#undef CA_UNARY2
-#undef CA_BINARY2
 };
 
 /* Applies an op's rule: the dtype to compute in and the result dtype. A complex dtype

@@ -32,17 +32,8 @@ typedef struct rfunc {
 } rfunc;
 
 static const rfunc rfuncs[] = {
-#define CA_UNARY(name, rule)
-#define CA_BINARY(name, rule)
 #define CA_REDUCE(name, rule) {#name, CA_OP_##name, 0},
-#define CA_UNARY2(name, rule)
-#define CA_BINARY2(name, rule)
 #include "ops.def"
-#undef CA_UNARY
-#undef CA_BINARY
-#undef CA_REDUCE
-#undef CA_UNARY2
-#undef CA_BINARY2
   {"amin", CA_OP_min, 0}, {"amax", CA_OP_max, 0},
   {"cumsum", CA_OP_sum, 1}, {"cumprod", CA_OP_prod, 1},
 };
@@ -113,15 +104,8 @@ static int result_dtype(lua_State *L, int op, int in, const char *fname) {
 static double empty_value(int op, double ddof) {
   (void)ddof;
   switch (op) {
-#define CA_UNARY(name, rule)
-#define CA_BINARY(name, rule)
 #define CA_REDUCE(name, rule) case CA_OP_##name: return EMPTY_##rule(name);
-#define CA_UNARY2(name, rule)
-#define CA_BINARY2(name, rule)
 #include "ops.def"
-#undef CA_REDUCE
-#undef CA_UNARY2
-#undef CA_BINARY2
   default: return NAN;
   }
 }
@@ -141,14 +125,7 @@ static double empty_value(int op, double ddof) {
 static int may_find_none(int op) {
   switch (op) {
 #define CA_REDUCE(name, rule) NONE_##rule(name)
-#define CA_UNARY2(name, rule)
-#define CA_BINARY2(name, rule)
 #include "ops.def"
-#undef CA_UNARY
-#undef CA_BINARY
-#undef CA_REDUCE
-#undef CA_UNARY2
-#undef CA_BINARY2
   default: return 0;
   }
 }

@@ -126,15 +126,9 @@ CA_CPU_INLINE void loop2p(el2p_fn f, KERN) {
 
 #define CA_UNARY(name, rule) KINDS_##rule(DEF_UNARY, name)
 #define CA_BINARY(name, rule) KINDS_##rule(DEF_BINARY, name)
-#define CA_REDUCE(name, rule)
 #define CA_UNARY2(name, rule) KINDS_##rule(DEF_UNARY2, name)
 #define CA_BINARY2(name, rule) KINDS_##rule(DEF_BINARY2, name)
 #include "ops.def"
-#undef CA_UNARY
-#undef CA_BINARY
-#undef CA_REDUCE
-#undef CA_UNARY2
-#undef CA_BINARY2
 
 #define UNARY_CELL(name, k) [CA_CK_##k] = {k_ca_##name##_##k, RESULT_CT(R1(ca_##name##_##k, k))},
 #define BINARY_CELL(name, k) [CA_CK_##k] = {k_ca_##name##_##k, RESULT_CT(R2(ca_##name##_##k, k))},
@@ -143,30 +137,14 @@ CA_CPU_INLINE void loop2p(el2p_fn f, KERN) {
 
 static const kern unary_tab[CA_NOPS][CA_NCK] = {
 #define CA_UNARY(name, rule) [CA_OP_##name] = {KINDS_##rule(UNARY_CELL, name)},
-#define CA_BINARY(name, rule)
-#define CA_REDUCE(name, rule)
 #define CA_UNARY2(name, rule) [CA_OP_##name] = {KINDS_##rule(UNARY2_CELL, name)},
-#define CA_BINARY2(name, rule)
 #include "ops.def"
-#undef CA_UNARY
-#undef CA_BINARY
-#undef CA_REDUCE
-#undef CA_UNARY2
-#undef CA_BINARY2
 };
 
 static const kern binary_tab[CA_NOPS][CA_NCK] = {
-#define CA_UNARY(name, rule)
 #define CA_BINARY(name, rule) [CA_OP_##name] = {KINDS_##rule(BINARY_CELL, name)},
-#define CA_REDUCE(name, rule)
-#define CA_UNARY2(name, rule)
 #define CA_BINARY2(name, rule) [CA_OP_##name] = {KINDS_##rule(BINARY2_CELL, name)},
 #include "ops.def"
-#undef CA_UNARY
-#undef CA_BINARY
-#undef CA_REDUCE
-#undef CA_UNARY2
-#undef CA_BINARY2
 };
 
 /* float16 formulas (scalar.h's CA_HALF_FORMULAS): computed on floats like kind f, used instead
@@ -226,15 +204,7 @@ static kern pick(const kern *tab, int op, int compute, int ct) {
 
 #define CA_UNARY(name, rule) TYPED32_##rule(DEF_UNARY32, name)
 #define CA_BINARY(name, rule) TYPED32_##rule(DEF_BINARY32, name)
-#define CA_REDUCE(name, rule)
-#define CA_UNARY2(name, rule)
-#define CA_BINARY2(name, rule)
 #include "ops.def"
-#undef CA_UNARY
-#undef CA_BINARY
-#undef CA_REDUCE
-#undef CA_UNARY2
-#undef CA_BINARY2
 
 typedef struct typed_kern {
   kern_fn fn;
@@ -244,29 +214,11 @@ typedef struct typed_kern {
 #define TYPED32_CELL(name, out, OUT) [CA_OP_##name] = {k32_##name, CA_##OUT},
 static const typed_kern unary32_tab[CA_NOPS] = {
 #define CA_UNARY(name, rule) TYPED32_##rule(TYPED32_CELL, name)
-#define CA_BINARY(name, rule)
-#define CA_REDUCE(name, rule)
-#define CA_UNARY2(name, rule)
-#define CA_BINARY2(name, rule)
 #include "ops.def"
-#undef CA_UNARY
-#undef CA_BINARY
-#undef CA_REDUCE
-#undef CA_UNARY2
-#undef CA_BINARY2
 };
 static const typed_kern binary32_tab[CA_NOPS] = {
-#define CA_UNARY(name, rule)
 #define CA_BINARY(name, rule) TYPED32_##rule(TYPED32_CELL, name)
-#define CA_REDUCE(name, rule)
-#define CA_UNARY2(name, rule)
-#define CA_BINARY2(name, rule)
 #include "ops.def"
-#undef CA_UNARY
-#undef CA_BINARY
-#undef CA_REDUCE
-#undef CA_UNARY2
-#undef CA_BINARY2
 };
 
 /* where: r = c ? x : y, c read as truth bytes; x and y of the compute type, moved as their bits

@@ -761,15 +761,8 @@ RED_INLINE void range_reduce_i(const range_i *f, const ca_reduction *r) {
 #define ROWS_CA_RULE_MOMENT(name) ROW(moment, MOMENT, name, d)
 #define ROWS_CA_RULE_RANGE(name) ROW(range, RANGE, name, i) ROW(range, RANGE, name, d)
 
-#define CA_UNARY(name, rule)
-#define CA_BINARY(name, rule)
 #define CA_REDUCE(name, rule) ROWS_##rule(name)
-#define CA_UNARY2(name, rule)
-#define CA_BINARY2(name, rule)
 #include "ops.def"
-#undef CA_REDUCE
-#undef CA_UNARY2
-#undef CA_BINARY2
 
 typedef void (*red_fn)(const ca_reduction *r);
 typedef struct red_row {
@@ -789,14 +782,7 @@ typedef struct red_row {
 
 static const red_row red_rows[CA_NOPS] = {
 #define CA_REDUCE(name, rule) [CA_OP_##name] = {rule, RUNS_##rule(name)},
-#define CA_UNARY2(name, rule)
-#define CA_BINARY2(name, rule)
 #include "ops.def"
-#undef CA_UNARY
-#undef CA_BINARY
-#undef CA_REDUCE
-#undef CA_UNARY2
-#undef CA_BINARY2
 };
 
 static int valid_reduction(const ca_reduction *r) {
