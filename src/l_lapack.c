@@ -533,7 +533,7 @@ static int l_eig(lua_State *L) {
   ca_array *a = ca_check_arg(L, 2, fname);
   int vectors = lua_toboolean(L, 3);
   check_stack(L, a, 1, fname);
-  int dt = ca_is_complex(a->dtype) ? a->dtype : la_dtype(L, a, fname);
+  int dt = la_dtype(L, a, fname);
   int cdt = ca_is_complex(dt) ? dt : dt == CA_FLOAT32 ? CA_COMPLEX64 : CA_COMPLEX128;
   stack s = stack_of(a);
   int64_t n = a->shape[a->ndim - 1];
