@@ -25,6 +25,11 @@
  *    refuses a NaN and NumPy raises; cuSOLVER need not say anything).
  *  - General eigen: Xgeev looped (PyTorch's; CuPy has no eig), right vectors only.
  *
+ * Complex dtypes take the same routes through the C/Z variants (and the X API's CUDA_C_* types):
+ * Hermitian eigen is Xsyevd/XsyevBatched with a real W, orgqr is <t>ungqr, and the kernels that
+ * move a triangle (k_mirror) or transpose V (k_adjoint) conjugate, as a conjugate transpose
+ * must. complex64 takes float32's SVD route, complex128 float64's.
+ *
  * Workspaces come from the stream-ordered pool; host workspaces (the 64-bit API may ask for
  * some) are freed after the stream has finished with them. `info` is read back only when the
  * caller asks (one synchronization). */
@@ -34,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "cu_kernels.cuh"
+#include "solver_typed.cuh"
 
 namespace {
 
@@ -129,6 +135,28 @@ void ws_free(ws *w) {
 
 /* ---- small kernels ------------------------------------------------------------------------- */
 
+/* The element types' conjugate (a real value's is itself) and NaN test: a complex value is NaN
+ * when either part is. */
+__device__ inline float conj_of(float x) { return x; }
+__device__ inline double conj_of(double x) { return x; }
+__device__ inline ca_c8 conj_of(ca_c8 x) { return ca_c8_of(x.re, -x.im); }
+__device__ inline ca_c16 conj_of(ca_c16 x) { return ca_c16_of(x.re, -x.im); }
+__device__ inline bool nan_in(float x) { return x != x; }
+__device__ inline bool nan_in(double x) { return x != x; }
+__device__ inline bool nan_in(ca_c8 x) { return x.re != x.re || x.im != x.im; }
+__device__ inline bool nan_in(ca_c16 x) { return x.re != x.re || x.im != x.im; }
+
+/* Calls f with a value (zero) of dtype dt's element type: f(float()), ..., f(ca_c16()). */
+template <class F>
+void by_type(int dt, F f) {
+  switch (dt) {
+  case CA_FLOAT32: f(float()); break;
+  case CA_FLOAT64: f(double()); break;
+  case CA_COMPLEX64: f(ca_c8()); break;
+  default: f(ca_c16()); break;
+  }
+}
+
 /* out[i] = base + i * step bytes: the pointer arrays of the batched routines. */
 __global__ void k_ptrs(char **out, char *base, int64_t step, int64_t n) {
   for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n;
@@ -155,11 +183,12 @@ __global__ void k_zero_triangle(T *a, int64_t n, int64_t ld, int64_t bs, int upp
     int64_t p = pc / n, col = pc % n;
     int64_t lo = upper ? col + 1 : 0, hi = upper ? n : col;
     T *c = a + p * bs + col * ld;
-    for (int64_t row = lo + threadIdx.x; row < hi; row += blockDim.x) c[row] = 0;
+    for (int64_t row = lo + threadIdx.x; row < hi; row += blockDim.x) c[row] = T();
   }
 }
 
-/* Copies one strict triangle of each n x n column-major matrix onto the other, transposed:
+/* Copies one strict triangle of each n x n column-major matrix onto the other, conjugate
+ * transposed (the other triangle of a Hermitian matrix, the factor of the other side):
  * to_upper copies the lower one up, else the upper one down; with zero_src the source triangle
  * is then zeroed (a move). One 32 x 8 block per 32 x 32 tile at or above the diagonal reads the
  * source tile into shared memory and writes it transposed, so reads and writes are coalesced;
@@ -181,12 +210,12 @@ __global__ void k_mirror(T *base, int64_t n, int64_t ld, int64_t bs, int64_t bat
     __syncthreads();
     for (int k = ty; k < 32; k += 8) { /* destination (r, c) takes source (c, r) */
       int64_t r = sc0 + tx, c = sr0 + k;
-      if (r < n && c < n && (to_upper ? r < c : r > c)) a[r + c * ld] = tile[tx][k];
+      if (r < n && c < n && (to_upper ? r < c : r > c)) a[r + c * ld] = conj_of(tile[tx][k]);
     }
     if (zero_src)
       for (int k = ty; k < 32; k += 8) {
         int64_t r = sr0 + tx, c = sc0 + k;
-        if (r < n && c < n && (to_upper ? r > c : r < c)) a[r + c * ld] = T(0);
+        if (r < n && c < n && (to_upper ? r > c : r < c)) a[r + c * ld] = T();
       }
     __syncthreads();
   }
@@ -200,18 +229,18 @@ __global__ void k_flag_nan(int *flag, const T *a, int64_t rows, int64_t cols, in
     int64_t p = pc / cols, col = pc % cols;
     const T *c = a + p * bs + col * ld;
     for (int64_t row = threadIdx.x; row < rows; row += blockDim.x)
-      if (c[row] != c[row]) flag[p] = 1;
+      if (nan_in(c[row])) flag[p] = 1;
   }
 }
 
-/* dst = src^T for a batch of column-major rows x cols matrices (dst is cols x rows). */
+/* dst = src^H for a batch of column-major rows x cols matrices (dst is cols x rows). */
 template <class T>
-__global__ void k_transpose(T *dst, int64_t dld, int64_t dbs, const T *src, int64_t sld,
+__global__ void k_adjoint(T *dst, int64_t dld, int64_t dbs, const T *src, int64_t sld,
                             int64_t sbs, int64_t rows, int64_t cols, int64_t total) {
   for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total;
        i += (int64_t)gridDim.x * blockDim.x) {
     int64_t p = i / (rows * cols), r = i % (rows * cols), col = r / rows, row = r % rows;
-    dst[p * dbs + col + row * dld] = src[p * sbs + row + col * sld];
+    dst[p * dbs + col + row * dld] = conj_of(src[p * sbs + row + col * sld]);
   }
 }
 
@@ -304,8 +333,11 @@ ca_status frame_close(frame *f, const ca_lapack *l, ca_status st) {
 }
 
 ca_status check_dtype(ca_backend *be, const ca_lapack *l) {
-  if (l->dtype == CA_FLOAT32 || l->dtype == CA_FLOAT64) return CA_OK;
-  return cu_fail_msg(be, CA_ERR_UNSUPPORTED, "the cuSOLVER entries take float32 and float64");
+  int dt = l->dtype;
+  if (dt == CA_FLOAT32 || dt == CA_FLOAT64 || dt == CA_COMPLEX64 || dt == CA_COMPLEX128)
+    return CA_OK;
+  return cu_fail_msg(be, CA_ERR_UNSUPPORTED, "the cuSOLVER entries take float32, float64, "
+                     "complex64 and complex128");
 }
 
 ca_status too_large(ca_backend *be, const char *what) {
@@ -316,7 +348,14 @@ ca_status too_large(ca_backend *be, const char *what) {
 
 inline bool fits_int(int64_t v) { return v >= 0 && v <= INT_MAX; }
 
-cudaDataType cuda_type(int dt) { return dt == CA_FLOAT32 ? CUDA_R_32F : CUDA_R_64F; }
+cudaDataType cuda_type(int dt) {
+  switch (dt) {
+  case CA_FLOAT32: return CUDA_R_32F;
+  case CA_FLOAT64: return CUDA_R_64F;
+  case CA_COMPLEX64: return CUDA_C_32F;
+  default: return CUDA_C_64F;
+  }
+}
 
 inline char *at(const ca_mats &x, int64_t p, size_t isz) { return x.data + p * x.bs * (int64_t)isz; }
 
@@ -324,55 +363,6 @@ inline char *at(const ca_mats &x, int64_t p, size_t isz) { return x.data + p * x
 bool batched_lu(const ca_lapack *l) {
   return l->batch > 1 && l->n < 512 && l->batch * 65536 >= l->n * l->n && fits_int(l->batch) &&
          fits_int(l->a.ld) && fits_int(l->b.ld) && fits_int(l->k);
-}
-
-/* ---- typed wrappers over the legacy (per-precision) entries --------------------------------- */
-
-cublasStatus_t getrf_batched(cublasHandle_t h, int dt, int n, char **a, int lda, int *piv,
-                             int *info, int batch) {
-  if (dt == CA_FLOAT32) return cublasSgetrfBatched(h, n, (float **)a, lda, piv, info, batch);
-  return cublasDgetrfBatched(h, n, (double **)a, lda, piv, info, batch);
-}
-
-cublasStatus_t getrs_batched(cublasHandle_t h, int dt, cublasOperation_t tr, int n, int nrhs,
-                             char **a, int lda, const int *piv, char **b, int ldb, int *info,
-                             int batch) {
-  if (dt == CA_FLOAT32)
-    return cublasSgetrsBatched(h, tr, n, nrhs, (const float *const *)a, lda, piv, (float **)b, ldb,
-                               info, batch);
-  return cublasDgetrsBatched(h, tr, n, nrhs, (const double *const *)a, lda, piv, (double **)b, ldb,
-                             info, batch);
-}
-
-cusolverStatus_t potrf_size(cusolverDnHandle_t h, int dt, cublasFillMode_t uplo, int n, char *a,
-                            int lda, int *lwork) {
-  if (dt == CA_FLOAT32) return cusolverDnSpotrf_bufferSize(h, uplo, n, (float *)a, lda, lwork);
-  return cusolverDnDpotrf_bufferSize(h, uplo, n, (double *)a, lda, lwork);
-}
-
-cusolverStatus_t potrf(cusolverDnHandle_t h, int dt, cublasFillMode_t uplo, int n, char *a, int lda,
-                       void *work, int lwork, int *info) {
-  if (dt == CA_FLOAT32)
-    return cusolverDnSpotrf(h, uplo, n, (float *)a, lda, (float *)work, lwork, info);
-  return cusolverDnDpotrf(h, uplo, n, (double *)a, lda, (double *)work, lwork, info);
-}
-
-cusolverStatus_t orgqr_size(cusolverDnHandle_t h, int dt, int m, int n, int k, const char *a,
-                            int lda, const char *tau, int *lwork) {
-  if (dt == CA_FLOAT32)
-    return cusolverDnSorgqr_bufferSize(h, m, n, k, (const float *)a, lda, (const float *)tau,
-                                       lwork);
-  return cusolverDnDorgqr_bufferSize(h, m, n, k, (const double *)a, lda, (const double *)tau,
-                                     lwork);
-}
-
-cusolverStatus_t orgqr(cusolverDnHandle_t h, int dt, int m, int n, int k, char *a, int lda,
-                       const char *tau, void *work, int lwork, int *info) {
-  if (dt == CA_FLOAT32)
-    return cusolverDnSorgqr(h, m, n, k, (float *)a, lda, (const float *)tau, (float *)work, lwork,
-                            info);
-  return cusolverDnDorgqr(h, m, n, k, (double *)a, lda, (const double *)tau, (double *)work, lwork,
-                          info);
 }
 
 } /* namespace */
@@ -490,21 +480,17 @@ extern "C" ca_status cu_potrf(ca_backend *be, const ca_lapack *l) {
   TRY(frame_open(be, &f, l->batch));
   if (mirrored) {
     uplo = CUBLAS_FILL_MODE_LOWER;
-    if (l->dtype == CA_FLOAT32)
-      k_mirror<float><<<tiles, dim3(32, 8), 0, s>>>((float *)l->a.data, n, l->a.ld, l->a.bs, l->batch, 0, 0);
-    else
-      k_mirror<double><<<tiles, dim3(32, 8), 0, s>>>((double *)l->a.data, n, l->a.ld, l->a.bs, l->batch, 0, 0);
+    by_type(l->dtype, [&](auto zero) {
+      using T = decltype(zero);
+      k_mirror<T><<<tiles, dim3(32, 8), 0, s>>>((T *)l->a.data, n, l->a.ld, l->a.bs, l->batch, 0, 0);
+    });
     TRY(cu_check_launch(be, "potrf mirror"));
   }
   if (batched) {
     char **ptrs = NULL;
     TRY(make_ptrs(be, &f.w, &l->a, isz, l->batch, &ptrs));
-    if (l->dtype == CA_FLOAT32)
-      SOLVER("cusolverDnSpotrfBatched", cusolverDnSpotrfBatched(h, uplo, (int)n, (float **)ptrs,
-                                                                (int)l->a.ld, f.dinfo, (int)l->batch));
-    else
-      SOLVER("cusolverDnDpotrfBatched", cusolverDnDpotrfBatched(h, uplo, (int)n, (double **)ptrs,
-                                                                (int)l->a.ld, f.dinfo, (int)l->batch));
+    SOLVER("cusolverDn<t>potrfBatched", potrf_batched(h, l->dtype, uplo, (int)n, ptrs,
+                                                      (int)l->a.ld, f.dinfo, (int)l->batch));
   } else if (fits_int(n) && fits_int(l->a.ld) && l->a.ld * n <= INT_MAX) {
     int lwork = 0;
     void *work;
@@ -527,19 +513,18 @@ extern "C" ca_status cu_potrf(ca_backend *be, const ca_lapack *l) {
                                                   t, dwork, db, hwork, hb, f.dinfo + p));
   }
   if (mirrored) {
-    if (l->dtype == CA_FLOAT32)
-      k_mirror<float><<<tiles, dim3(32, 8), 0, s>>>((float *)l->a.data, n, l->a.ld, l->a.bs, l->batch, 1, 1);
-    else
-      k_mirror<double><<<tiles, dim3(32, 8), 0, s>>>((double *)l->a.data, n, l->a.ld, l->a.bs, l->batch, 1, 1);
+    by_type(l->dtype, [&](auto zero) {
+      using T = decltype(zero);
+      k_mirror<T><<<tiles, dim3(32, 8), 0, s>>>((T *)l->a.data, n, l->a.ld, l->a.bs, l->batch, 1, 1);
+    });
     TRY(cu_check_launch(be, "potrf mirror"));
   } else {
     column_launch c = columns_for(be, l->batch * n, n);
-    if (l->dtype == CA_FLOAT32)
-      k_zero_triangle<float><<<c.grid, c.block, 0, s>>>((float *)l->a.data, n, l->a.ld, l->a.bs,
-                                                        l->upper, l->batch);
-    else
-      k_zero_triangle<double><<<c.grid, c.block, 0, s>>>((double *)l->a.data, n, l->a.ld, l->a.bs,
-                                                         l->upper, l->batch);
+    by_type(l->dtype, [&](auto zero) {
+      using T = decltype(zero);
+      k_zero_triangle<T><<<c.grid, c.block, 0, s>>>((T *)l->a.data, n, l->a.ld, l->a.bs, l->upper,
+                                                    l->batch);
+    });
     TRY(cu_check_launch(be, "potrf triangle"));
   }
 done:
@@ -599,11 +584,11 @@ extern "C" ca_status cu_syevd(ca_backend *be, const ca_lapack *l) {
   ca_status st = check_dtype(be, l);
   if (st != CA_OK) return st;
   frame f;
-  size_t isz = ca_itemsize(l->dtype);
+  size_t isz = ca_itemsize(l->dtype), rsz = ca_itemsize(ca_real_of(l->dtype));
   int64_t n = l->n;
   void *params = NULL, *dwork, *hwork;
   size_t db = 0, hb = 0;
-  cudaDataType t = cuda_type(l->dtype);
+  cudaDataType t = cuda_type(l->dtype), tw = cuda_type(ca_real_of(l->dtype)); /* W is real */
   cusolverEigMode_t jobz = l->job ? CUSOLVER_EIG_MODE_VECTOR : CUSOLVER_EIG_MODE_NOVECTOR;
   cublasFillMode_t uplo = l->upper ? CUBLAS_FILL_MODE_UPPER : CUBLAS_FILL_MODE_LOWER;
   cusolverDnHandle_t h = (cusolverDnHandle_t)cu_cusolver(be, &params);
@@ -615,23 +600,23 @@ extern "C" ca_status cu_syevd(ca_backend *be, const ca_lapack *l) {
     int64_t chunk = (int64_t)INT_MAX / (n * l->a.ld);
     if (chunk > l->batch) chunk = l->batch;
     SOLVER("cusolverDnXsyevBatched_bufferSize",
-           cusolverDnXsyevBatched_bufferSize(h, prm, jobz, uplo, n, t, l->a.data, l->a.ld, t,
+           cusolverDnXsyevBatched_bufferSize(h, prm, jobz, uplo, n, t, l->a.data, l->a.ld, tw,
                                              l->v.data, t, &db, &hb, chunk));
     TRY(ws_query(&f.w, db, hb, &dwork, &hwork));
     for (int64_t p = 0; p < l->batch; p += chunk) {
       int64_t cnt = l->batch - p < chunk ? l->batch - p : chunk;
       SOLVER("cusolverDnXsyevBatched",
-             cusolverDnXsyevBatched(h, prm, jobz, uplo, n, t, at(l->a, p, isz), l->a.ld, t,
-                                    at(l->v, p, isz), t, dwork, db, hwork, hb, f.dinfo + p, cnt));
+             cusolverDnXsyevBatched(h, prm, jobz, uplo, n, t, at(l->a, p, isz), l->a.ld, tw,
+                                    at(l->v, p, rsz), t, dwork, db, hwork, hb, f.dinfo + p, cnt));
     }
   } else {
     SOLVER("cusolverDnXsyevd_bufferSize",
-           cusolverDnXsyevd_bufferSize(h, prm, jobz, uplo, n, t, l->a.data, l->a.ld, t, l->v.data,
+           cusolverDnXsyevd_bufferSize(h, prm, jobz, uplo, n, t, l->a.data, l->a.ld, tw, l->v.data,
                                        t, &db, &hb));
     TRY(ws_query(&f.w, db, hb, &dwork, &hwork));
     for (int64_t p = 0; p < l->batch; p++)
       SOLVER("cusolverDnXsyevd", cusolverDnXsyevd(h, prm, jobz, uplo, n, t, at(l->a, p, isz),
-                                                  l->a.ld, t, at(l->v, p, isz), t, dwork, db,
+                                                  l->a.ld, tw, at(l->v, p, rsz), t, dwork, db,
                                                   hwork, hb, f.dinfo + p));
   }
 done:
@@ -642,79 +627,17 @@ done:
 
 namespace {
 
-cusolverStatus_t gesvd_size(cusolverDnHandle_t h, int dt, int m, int n, int *lwork) {
-  if (dt == CA_FLOAT32) return cusolverDnSgesvd_bufferSize(h, m, n, lwork);
-  return cusolverDnDgesvd_bufferSize(h, m, n, lwork);
-}
-
-cusolverStatus_t gesvd(cusolverDnHandle_t h, int dt, signed char jobu, signed char jobvt, int m,
-                       int n, char *a, int lda, char *s, char *u, int ldu, char *vt, int ldvt,
-                       void *work, int lwork, void *rwork, int *info) {
-  if (dt == CA_FLOAT32)
-    return cusolverDnSgesvd(h, jobu, jobvt, m, n, (float *)a, lda, (float *)s, (float *)u, ldu,
-                            (float *)vt, ldvt, (float *)work, lwork, (float *)rwork, info);
-  return cusolverDnDgesvd(h, jobu, jobvt, m, n, (double *)a, lda, (double *)s, (double *)u, ldu,
-                          (double *)vt, ldvt, (double *)work, lwork, (double *)rwork, info);
-}
-
-cusolverStatus_t gesvdj_size(cusolverDnHandle_t h, int dt, cusolverEigMode_t jobz, int econ,
-                             int m, int n, const char *a, int lda, const char *s, const char *u,
-                             int ldu, const char *v, int ldv, int *lwork, gesvdjInfo_t p) {
-  if (dt == CA_FLOAT32)
-    return cusolverDnSgesvdj_bufferSize(h, jobz, econ, m, n, (const float *)a, lda,
-                                        (const float *)s, (const float *)u, ldu, (const float *)v,
-                                        ldv, lwork, p);
-  return cusolverDnDgesvdj_bufferSize(h, jobz, econ, m, n, (const double *)a, lda,
-                                      (const double *)s, (const double *)u, ldu,
-                                      (const double *)v, ldv, lwork, p);
-}
-
-cusolverStatus_t gesvdj(cusolverDnHandle_t h, int dt, cusolverEigMode_t jobz, int econ, int m,
-                        int n, char *a, int lda, char *s, char *u, int ldu, char *v, int ldv,
-                        void *work, int lwork, int *info, gesvdjInfo_t p) {
-  if (dt == CA_FLOAT32)
-    return cusolverDnSgesvdj(h, jobz, econ, m, n, (float *)a, lda, (float *)s, (float *)u, ldu,
-                             (float *)v, ldv, (float *)work, lwork, info, p);
-  return cusolverDnDgesvdj(h, jobz, econ, m, n, (double *)a, lda, (double *)s, (double *)u, ldu,
-                           (double *)v, ldv, (double *)work, lwork, info, p);
-}
-
-cusolverStatus_t gesvdj_batched_size(cusolverDnHandle_t h, int dt, cusolverEigMode_t jobz, int m,
-                                     int n, const char *a, int lda, const char *s, const char *u,
-                                     int ldu, const char *v, int ldv, int *lwork, gesvdjInfo_t p,
-                                     int batch) {
-  if (dt == CA_FLOAT32)
-    return cusolverDnSgesvdjBatched_bufferSize(h, jobz, m, n, (const float *)a, lda,
-                                               (const float *)s, (const float *)u, ldu,
-                                               (const float *)v, ldv, lwork, p, batch);
-  return cusolverDnDgesvdjBatched_bufferSize(h, jobz, m, n, (const double *)a, lda,
-                                             (const double *)s, (const double *)u, ldu,
-                                             (const double *)v, ldv, lwork, p, batch);
-}
-
-cusolverStatus_t gesvdj_batched(cusolverDnHandle_t h, int dt, cusolverEigMode_t jobz, int m,
-                                int n, char *a, int lda, char *s, char *u, int ldu, char *v,
-                                int ldv, void *work, int lwork, int *info, gesvdjInfo_t p,
-                                int batch) {
-  if (dt == CA_FLOAT32)
-    return cusolverDnSgesvdjBatched(h, jobz, m, n, (float *)a, lda, (float *)s, (float *)u, ldu,
-                                    (float *)v, ldv, (float *)work, lwork, info, p, batch);
-  return cusolverDnDgesvdjBatched(h, jobz, m, n, (double *)a, lda, (double *)s, (double *)u, ldu,
-                                  (double *)v, ldv, (double *)work, lwork, info, p, batch);
-}
-
-/* V (batch of n x n, packed, ld n) transposed into the caller's V^T. */
+/* V (batch of n x n, packed, ld n) conjugate transposed into the caller's V^H (V^T if real). */
 ca_status store_vt(ca_backend *be, const ca_lapack *l, const char *v) {
   int64_t n = l->n, total = l->batch * n * n;
   unsigned g = grid_for(be, total);
   cudaStream_t s = cu_stream(be);
-  if (l->dtype == CA_FLOAT32)
-    k_transpose<float><<<g, 256, 0, s>>>((float *)l->c.data, l->c.ld, l->c.bs, (const float *)v, n,
-                                         n * n, n, n, total);
-  else
-    k_transpose<double><<<g, 256, 0, s>>>((double *)l->c.data, l->c.ld, l->c.bs, (const double *)v,
-                                          n, n * n, n, n, total);
-  return cu_check_launch(be, "svd V^T");
+  by_type(l->dtype, [&](auto zero) {
+    using T = decltype(zero);
+    k_adjoint<T><<<g, 256, 0, s>>>((T *)l->c.data, l->c.ld, l->c.bs, (const T *)v, n, n * n, n, n,
+                                   total);
+  });
+  return cu_check_launch(be, "svd V^H");
 }
 
 /* flag[p] = 1 where problem p's matrix holds a NaN: LAPACK reports one (NumPy's "SVD did not
@@ -722,19 +645,19 @@ ca_status store_vt(ca_backend *be, const ca_lapack *l, const char *v) {
 ca_status flag_nan(ca_backend *be, const ca_lapack *l, int *flag) {
   column_launch c = columns_for(be, l->batch * l->n, l->m);
   cudaStream_t s = cu_stream(be);
-  if (l->dtype == CA_FLOAT32)
-    k_flag_nan<float><<<c.grid, c.block, 0, s>>>(flag, (const float *)l->a.data, l->m, l->n,
-                                                 l->a.ld, l->a.bs, l->batch);
-  else
-    k_flag_nan<double><<<c.grid, c.block, 0, s>>>(flag, (const double *)l->a.data, l->m, l->n,
-                                                  l->a.ld, l->a.bs, l->batch);
+  by_type(l->dtype, [&](auto zero) {
+    using T = decltype(zero);
+    k_flag_nan<T><<<c.grid, c.block, 0, s>>>(flag, (const T *)l->a.data, l->m, l->n, l->a.ld,
+                                             l->a.bs, l->batch);
+  });
   return cu_check_launch(be, "svd NaN check");
 }
 
-/* QR iteration (<t>gesvd), float32's route: U and V^T straight into the caller's. */
+/* QR iteration (<t>gesvd), float32's and complex64's route: U and V^T (V^H) straight into the
+ * caller's. */
 ca_status svd_qr(ca_backend *be, ws *w, const ca_lapack *l, int *dinfo) {
   ca_status st = CA_OK;
-  size_t isz = ca_itemsize(l->dtype);
+  size_t isz = ca_itemsize(l->dtype), rsz = ca_itemsize(ca_real_of(l->dtype));
   int m = (int)l->m, n = (int)l->n, lda = (int)l->a.ld, lwork = 0;
   int vec = l->job != CA_SVD_NONE;
   signed char jobu = l->job == CA_SVD_FULL ? 'A' : vec ? 'S' : 'N', jobvt = vec ? 'A' : 'N';
@@ -747,17 +670,18 @@ ca_status svd_qr(ca_backend *be, ws *w, const ca_lapack *l, int *dinfo) {
   TRY(ws_dev(w, isz * (size_t)n, &rwork));
   for (int64_t p = 0; p < l->batch; p++)
     SOLVER("cusolverDn<t>gesvd",
-           gesvd(h, l->dtype, jobu, jobvt, m, n, at(l->a, p, isz), lda, at(l->v, p, isz),
+           gesvd(h, l->dtype, jobu, jobvt, m, n, at(l->a, p, isz), lda, at(l->v, p, rsz),
                  vec ? at(l->b, p, isz) : NULL, ldu, vec ? at(l->c, p, isz) : NULL, ldvt, work,
                  lwork, rwork, dinfo + p));
 done:
   return st;
 }
 
-/* One-sided Jacobi (<t>gesvdj), float64's route, looped; V goes through a scratch batch. */
+/* One-sided Jacobi (<t>gesvdj), float64's and complex128's route, looped; V goes through a
+ * scratch batch. */
 ca_status svd_jacobi(ca_backend *be, ws *w, const ca_lapack *l, int *dinfo, gesvdjInfo_t gp) {
   ca_status st = CA_OK;
-  size_t isz = ca_itemsize(l->dtype);
+  size_t isz = ca_itemsize(l->dtype), rsz = ca_itemsize(ca_real_of(l->dtype));
   int m = (int)l->m, n = (int)l->n, lda = (int)l->a.ld, lwork = 0;
   int vec = l->job != CA_SVD_NONE, econ = l->job != CA_SVD_FULL;
   cusolverEigMode_t jobz = vec ? CUSOLVER_EIG_MODE_VECTOR : CUSOLVER_EIG_MODE_NOVECTOR;
@@ -773,7 +697,7 @@ ca_status svd_jacobi(ca_backend *be, ws *w, const ca_lapack *l, int *dinfo, gesv
   TRY(ws_dev(w, isz * (size_t)lwork, &work));
   for (int64_t p = 0; p < l->batch; p++)
     SOLVER("cusolverDn<t>gesvdj",
-           gesvdj(h, l->dtype, jobz, econ, m, n, at(l->a, p, isz), lda, at(l->v, p, isz),
+           gesvdj(h, l->dtype, jobz, econ, m, n, at(l->a, p, isz), lda, at(l->v, p, rsz),
                   vec ? at(l->b, p, isz) : (char *)u0, ldu,
                   (char *)v + (vec ? p * n * n * (int64_t)isz : 0), n, work, lwork, dinfo + p, gp));
   if (vec) TRY(store_vt(be, l, (const char *)v));
@@ -829,7 +753,7 @@ extern "C" ca_status cu_gesvd(ca_backend *be, const ca_lapack *l) {
   int64_t ninfo = l->info ? 2 * l->batch : l->batch;
   TRY(frame_open(be, &f, ninfo));
   if (l->info) TRY(flag_nan(be, l, f.dinfo + l->batch));
-  if (jacobi_batched_fits(l) || l->dtype == CA_FLOAT64) {
+  if (jacobi_batched_fits(l) || ca_real_of(l->dtype) == CA_FLOAT64) {
     SOLVER("cusolverDnCreateGesvdjInfo", cusolverDnCreateGesvdjInfo(&gp));
     if (jacobi_batched_fits(l)) TRY(svd_jacobi_batched(be, &f.w, l, f.dinfo, gp));
     else TRY(svd_jacobi(be, &f.w, l, f.dinfo, gp));
@@ -872,15 +796,6 @@ __global__ void k_unpack_vectors(C *v, int64_t ldv, const R *vr, const C *w, int
   }
 }
 
-cudaDataType geev_type(int dt) {
-  switch (dt) {
-  case CA_FLOAT32: return CUDA_R_32F;
-  case CA_FLOAT64: return CUDA_R_64F;
-  case CA_COMPLEX64: return CUDA_C_32F;
-  default: return CUDA_C_64F;
-  }
-}
-
 } /* namespace */
 
 /* cusolverDnXgeev looped over the stack (it has no batched form; right vectors only). A real
@@ -897,7 +812,7 @@ extern "C" ca_status cu_geev(ca_backend *be, const ca_lapack *l) {
   void *params = NULL, *dwork = NULL, *hwork = NULL, *vr = NULL;
   size_t db = 0, hb = 0;
   ca_status st = CA_OK;
-  cudaDataType ta = geev_type(dt), tw = cplx ? ta : (dt == CA_FLOAT32 ? CUDA_C_32F : CUDA_C_64F);
+  cudaDataType ta = cuda_type(dt), tw = cplx ? ta : (dt == CA_FLOAT32 ? CUDA_C_32F : CUDA_C_64F);
   cusolverEigMode_t none = CUSOLVER_EIG_MODE_NOVECTOR;
   cusolverEigMode_t jobvr = vec ? CUSOLVER_EIG_MODE_VECTOR : CUSOLVER_EIG_MODE_NOVECTOR;
   int64_t ldvr = vec && cplx ? l->b.ld : n;

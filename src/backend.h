@@ -321,7 +321,9 @@ struct ca_backend {
    * a cuFFT plan's workspace) cannot be had. NULL: no FFT on this backend. */
   ca_status (*fft)(ca_backend *be, const ca_fft *f);
 
-  /* Dense factorizations (ca_lapack above). n x n matrices unless said otherwise.
+  /* Dense factorizations (ca_lapack above). n x n matrices unless said otherwise; dtype float32,
+   * float64, complex64 or complex128 (for complex ones read ^T below as the conjugate transpose
+   * ^H, "symmetric" as Hermitian, orgqr as ungqr; syevd's and gesvd's v stays real).
    * getrf: a = P L U in place (L's unit diagonal not stored); v: the int64 pivots, 1-based
    *        (row i was interchanged with row v[i]). info > 0: U(info, info) is exactly zero
    *        (the factorization is complete).

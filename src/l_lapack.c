@@ -10,8 +10,13 @@
  * and det factor A^T (PyTorch does the same): solve then solves with the transpose, and inv's
  * identity right-hand side comes back as inv(A) in C order.
  *
- * dtypes as NumPy's linalg: float32 stays float32, float64, integers and bool give float64,
- * float16 raises. On a GPU, the calls that can fail (singular matrix, not positive definite,
+ * dtypes as NumPy's linalg: float32, complex64 and complex128 stay, float64, integers and bool
+ * give float64, float16 raises; singular values and Hermitian eigenvalues are real.
+ *
+ * A complex matrix's transpose is not its conjugate transpose: a Hermitian A's straight copy
+ * holds conj(A), whose factors are the conjugates of A's. cholesky takes them as they come (the
+ * transpose of U in conj(A) = U^H U is L in A = L L^H); eigh instead hands LAPACK A itself (a
+ * transposing copy) so that its eigenvectors need no conjugation. On a GPU, the calls that can fail (singular matrix, not positive definite,
  * no convergence) read the device's status, which is one synchronization. */
 #include <math.h>
 #include <stdio.h>
@@ -21,9 +26,18 @@
 /* ---- stacks of matrices ---------------------------------------------------------------- */
 
 static int la_dtype(lua_State *L, const ca_array *a, const char *fname) {
-  if (a->dtype == CA_FLOAT16 || a->dtype == CA_BFLOAT16 || ca_is_complex(a->dtype))
+  if (a->dtype == CA_FLOAT16 || a->dtype == CA_BFLOAT16)
     ca_raisef(L, "%s: array type %s is unsupported in linalg", fname, ca_dtype_name(a->dtype));
-  return a->dtype == CA_FLOAT32 ? CA_FLOAT32 : CA_FLOAT64;
+  if (ca_is_complex(a->dtype) || a->dtype == CA_FLOAT32) return a->dtype;
+  return CA_FLOAT64;
+}
+
+/* The dtype two operands compute in: complex when either is, double when either is. */
+static int la_common(int x, int y) {
+  int cplx = ca_is_complex(x) || ca_is_complex(y);
+  int dbl = ca_real_of(x) == CA_FLOAT64 || ca_real_of(y) == CA_FLOAT64;
+  if (cplx) return dbl ? CA_COMPLEX128 : CA_COMPLEX64;
+  return dbl ? CA_FLOAT64 : CA_FLOAT32;
 }
 
 /* At least 2-d, and square when asked, with NumPy's words and the shape. */
@@ -205,8 +219,7 @@ static int l_solve(lua_State *L) {
     return ca_raisef(L, "solve: arrays are on different devices (%s and %s); move one with "
                      "a:to(device)", ca_be(a)->name, ca_be(b)->name);
   check_stack(L, a, 1, "solve");
-  int da = la_dtype(L, a, "solve"), db = la_dtype(L, b, "solve");
-  int dt = da == CA_FLOAT64 || db == CA_FLOAT64 ? CA_FLOAT64 : CA_FLOAT32;
+  int dt = la_common(la_dtype(L, a, "solve"), la_dtype(L, b, "solve"));
   char s1[256], s2[256];
   ca_format_shape(s1, sizeof s1, a->ndim, a->shape);
   ca_format_shape(s2, sizeof s2, b->ndim, b->shape);
@@ -429,7 +442,7 @@ static int l_svd(lua_State *L) {
   int tall = m >= n;
   int64_t R = tall ? m : n, C = k;              /* the problem the backend sees: R x C */
   ca_array *w = push_work(L, a, dt, tall, s.nb, s.bshape);              /* 4 */
-  ca_array *sv = push_new(L, a, dt, s.nb, s.bshape, 1, k, 0);           /* 5 */
+  ca_array *sv = push_new(L, a, ca_real_of(dt), s.nb, s.bshape, 1, k, 0); /* 5 */
   int64_t ucols = job == CA_SVD_FULL ? R : C;
   ca_array *u = NULL, *vt = NULL;
   if (job != CA_SVD_NONE) {
@@ -480,10 +493,11 @@ static int l_svd(lua_State *L) {
   return 3;
 }
 
-/* linalg._eigh(fname, a, upper, vectors): the eigenvalues w (..., M), ascending, of the
- * symmetric matrices whose lower (upper) triangle a holds, and with vectors the eigenvectors
- * v (..., M, M), column j for w[j]. LAPACK gets the straight copy, A^T, and reads its other
- * triangle, which holds the same symmetric matrix. */
+/* linalg._eigh(fname, a, upper, vectors): the eigenvalues w (..., M), ascending and real, of
+ * the symmetric (Hermitian) matrices whose lower (upper) triangle a holds, and with vectors the
+ * eigenvectors v (..., M, M), column j for w[j]. A real matrix's straight copy, A^T, holds the
+ * same symmetric matrix, whose other triangle LAPACK reads; a complex one's would hold conj(A),
+ * so LAPACK gets A from a transposing copy. */
 static int l_eigh(lua_State *L) {
   const char *fname = caller_name(L, "_eigh");
   lua_settop(L, 4);
@@ -492,12 +506,13 @@ static int l_eigh(lua_State *L) {
   ca_array *a = stack_arg(L, 2, 1, fname, &dt, &s);
   int upper = lua_toboolean(L, 3), vectors = lua_toboolean(L, 4);
   int64_t n = a->shape[a->ndim - 1];
-  ca_array *v = push_work(L, a, dt, 0, s.nb, s.bshape);                 /* 5: A^T, LAPACK's */
-  ca_array *w = push_new(L, a, dt, s.nb, s.bshape, 1, n, 0);            /* 6 */
+  int cplx = ca_is_complex(dt);   /* complex: A itself (see the top of the file) */
+  ca_array *v = push_work(L, a, dt, cplx, s.nb, s.bshape);              /* 5: LAPACK's */
+  ca_array *w = push_new(L, a, ca_real_of(dt), s.nb, s.bshape, 1, n, 0); /* 6 */
   if (s.batch > 0 && n > 0) {
     ca_lapack l = lapack_for(dt, s.batch);
     l.n = n;
-    l.upper = !upper;
+    l.upper = cplx ? upper : !upper;
     l.job = vectors;
     l.a = mats_of(v);
     l.v = vecs_of(w);
@@ -518,7 +533,7 @@ static int l_eig(lua_State *L) {
   ca_array *a = ca_check_arg(L, 2, fname);
   int vectors = lua_toboolean(L, 3);
   check_stack(L, a, 1, fname);
-  int dt = ca_is_complex(a->dtype) ? a->dtype : la_dtype(L, a, fname);
+  int dt = la_dtype(L, a, fname);
   int cdt = ca_is_complex(dt) ? dt : dt == CA_FLOAT32 ? CA_COMPLEX64 : CA_COMPLEX128;
   stack s = stack_of(a);
   int64_t n = a->shape[a->ndim - 1];

@@ -652,12 +652,14 @@ static int l_norm(lua_State *L) {
     }
   }
   lua_settop(L, 4);
-  if (ca_is_complex(x->dtype)) { /* the norms of complex values are those of their moduli */
+  /* the singular values of a complex matrix are not those of its moduli */
+  int by_svd = nax == 2 && (ord == ORD_NUC || p == 2 || p == -2);
+  if (ca_is_complex(x->dtype) && !by_svd) { /* the other norms are those of the moduli */
     ca_apply_unary(L, CA_OP_abs, 1, NULL, "norm");
     lua_replace(L, 1);
     x = ca_test(L, 1);
   }
-  int ft = ca_is_float(x->dtype) ? x->dtype : CA_FLOAT64;
+  int ft = ca_is_float(x->dtype) || ca_is_complex(x->dtype) ? x->dtype : CA_FLOAT64;
   as_dtype(L, x, ft, 0);
   if (lua_gettop(L) == 4) lua_pushvalue(L, 1);
   int xi = 5;

@@ -11,21 +11,35 @@ local core = require "cuarray.core"
 local options = require "cuarray.options"
 local diagonal = require "cuarray.diagonal"
 local picking = require "cuarray.picking"
+local complex = require "cuarray.complex"
 
 local la = core.linalg
 local M = {}
 for k, v in pairs(la) do M[k] = v end
 
 local EPS = {float32 = 2 ^ -23, float64 = 2 ^ -52}
+local REAL_OF = {float32 = "float32", float64 = "float64", complex64 = "float32",
+  complex128 = "float64"}
 
 local function value_or_array(x, opts)
   if x.ndim == 0 and not (opts and opts.array) then return x:item() end
   return x
 end
 
--- The float dtype linalg computes in for x (float32 stays, others float64; float16 and bfloat16
--- raise in the primitives).
-local function la_dtype(x) return x.dtype == "float32" and "float32" or "float64" end
+local COMPLEX = {complex64 = true, complex128 = true}
+
+-- The dtype linalg computes in for x (float32, complex64 and complex128 stay, others float64;
+-- float16 and bfloat16 raise in the primitives).
+local function la_dtype(x)
+  if x.dtype == "float32" or COMPLEX[x.dtype] then return x.dtype end
+  return "float64"
+end
+
+-- The conjugate transposes of a stack's matrices (the transposes of real ones, as views).
+local function adjoint(x)
+  local t = x:swapaxes(-1, -2)
+  return COMPLEX[x.dtype] and core.conj(t) or t
+end
 
 local function check_stack(fname, a, square)
   core._check_array(a, fname)
@@ -50,17 +64,27 @@ end
 
 -- ---- determinants -----------------------------------------------------------------------------
 
--- sign and log|det| of a stack, from the LU factors of A^T: the sign flips once per row
--- interchange and per negative pivot; a zero pivot (singular) gives 0 and -inf, as NumPy.
+-- sign and log|det| of a stack, from the LU factors of A^T (det(A^T) = det(A), complex too):
+-- the sign flips once per row interchange and per negative pivot (a complex pivot d turns it
+-- by d / |d|); a zero pivot (singular) gives 0 and -inf, as NumPy. log|det| is real.
 local function slog(fname, a)
   local lu, piv = la._lu(fname, a)
   local n = lu.shape[lu.ndim]
   local d = diagonal.diagonal(lu, 0, -2, -1)
   local swaps = piv:ne(core.arange(1, n + 1, {dtype = "int64", device = a.device})):sum(-1)
-  local flips = (swaps + d:lt(0):sum(-1)) % 2
   local singular = d:eq(0):any(-1)
-  local sign = core.where(singular, 0, 1 - 2 * flips):astype(lu.dtype)
-  local logdet = core.where(singular, -math.huge, core.log(core.abs(d)):sum(-1))
+  local absd = core.abs(d)
+  local sign
+  if COMPLEX[lu.dtype] then
+    -- the product of the d / |d| (complex products have no reduction): exp(i sum(angle(d)))
+    local turn = core.angle(d):sum(-1):astype(lu.dtype) * complex.new(0, 1)
+    turn = core.exp(turn) * (1 - 2 * (swaps % 2))
+    sign = core.where(singular, 0, turn):astype(lu.dtype)
+  else
+    local flips = (swaps + d:lt(0):sum(-1)) % 2
+    sign = core.where(singular, 0, 1 - 2 * flips):astype(lu.dtype)
+  end
+  local logdet = core.where(singular, -math.huge, core.log(absd):sum(-1))
   return sign, logdet
 end
 
@@ -125,7 +149,7 @@ local function svd_from_eigh(a, compute_uv)
   w = picking.take_along_axis(w, order, -1)
   local u = picking.take_along_axis(v, core.expand_dims(order, -2), -1)
   local sgn = core.expand_dims(core.sign(w), -2)      -- (..., 1, M): scales u's columns
-  return u, core.abs(w), (u * sgn):swapaxes(-1, -2)
+  return u, core.abs(w), adjoint(u * sgn)
 end
 
 -- cu.linalg.svd(a[, {full_matrices = true, compute_uv = true, hermitian = false}]): u, s, vh
@@ -166,8 +190,6 @@ function M.eigvalsh(a, uplo, opts)
 end
 
 -- ---- general eigenproblems ------------------------------------------------------------------
-
-local COMPLEX = {complex64 = true, complex128 = true}
 
 -- NumPy's check before geev: a non-finite element raises (LAPACK would loop or return NaN);
 -- it costs a reduction (on a GPU, one synchronization).
@@ -236,19 +258,20 @@ function M.lstsq(a, b, rcond, opts)
   end
   local vec = b.ndim == 1
   local b2 = vec and b:reshape(m, 1) or b
-  local dt = (la_dtype(a) == "float64" or la_dtype(b) == "float64") and "float64" or "float32"
+  local dt = core.result_type(la_dtype(a), la_dtype(b))
   for _, x in ipairs({a, b}) do
     if x.dtype == "float16" or x.dtype == "bfloat16" then
       error(("lstsq: array type %s is unsupported in linalg"):format(x.dtype), 2)
     end
   end
   local k, nrhs = math.min(m, n), b2.shape[2]
-  rcond = rcond or EPS[dt] * math.max(m, n)
-  if rcond < 0 then rcond = EPS[dt] end
+  local rdt = REAL_OF[dt]
+  rcond = rcond or EPS[rdt] * math.max(m, n)
+  if rcond < 0 then rcond = EPS[rdt] end
   local x, s, rank
   if k == 0 then
     x = core.zeros({n, nrhs}, {dtype = dt, device = a.device})
-    s = core.empty({0}, {dtype = dt, device = a.device})
+    s = core.empty({0}, {dtype = rdt, device = a.device})
     rank = 0
   else
     local u, sv, vh = la._svd("lstsq", a:astype(dt), "reduced")
@@ -256,14 +279,14 @@ function M.lstsq(a, b, rcond, opts)
     local large = sv:gt(rcond * sv[{{1}}])
     rank = large:sum()
     local sinv = core.where(large, 1 / sv, 0):reshape(k, 1)
-    x = core.matmul(vh:swapaxes(-1, -2), sinv * core.matmul(u:swapaxes(-1, -2), b2:astype(dt)))
+    x = core.matmul(adjoint(vh), sinv * core.matmul(adjoint(u), b2:astype(dt)))
   end
   local resid
   if rank == n and m > n then
-    local r = b2:astype(dt) - core.matmul(a:astype(dt), x)
+    local r = core.abs(b2:astype(dt) - core.matmul(a:astype(dt), x))
     resid = (r * r):sum(1)
   else
-    resid = core.empty({0}, {dtype = dt, device = a.device})
+    resid = core.empty({0}, {dtype = rdt, device = a.device})
   end
   if vec then x = x:reshape(n) end
   return x, resid, rank, s
@@ -274,7 +297,7 @@ end
 local function hermitian_svd(fname, a)
   local w, v = la._eigh(fname, a, false, true)
   local sgn = core.expand_dims(core.sign(w), -2)      -- (..., 1, M): scales v's columns
-  return v, core.abs(w), (v * sgn):swapaxes(-1, -2)
+  return v, core.abs(w), adjoint(v * sgn)
 end
 
 -- cu.linalg.pinv(a[, rcond][, {rcond = 1e-15, rtol =, hermitian = false}]): the Moore-Penrose
@@ -305,7 +328,7 @@ function M.pinv(a, rcond, opts)
   local shape = {}
   for i = 1, s.ndim do shape[i] = s.shape[i] end
   shape[#shape + 1] = 1
-  return core.matmul(vh:swapaxes(-1, -2), sinv:reshape(shape) * u:swapaxes(-1, -2))
+  return core.matmul(adjoint(vh), sinv:reshape(shape) * adjoint(u))
 end
 
 -- cu.linalg.matrix_rank(A[, tol][, {tol =, rtol =, hermitian = false}]): the number of
@@ -468,7 +491,7 @@ function M.cond(x, p, opts)
     check_stack("cond", x, true)
     local invx = inv_or_nan(x)
     r = M.norm(x, p, {-2, -1}) * M.norm(invx, p, {-2, -1})
-    r = r:astype(la_dtype(x))
+    r = r:astype(REAL_OF[la_dtype(x)])   -- real for complex input too, as NumPy >= 2.3
   end
   local nan = core.isnan(r)
   if nan:any() then

@@ -4,7 +4,8 @@
  * without it every entry returns CA_ERR_UNSUPPORTED saying so.
  *
  * svd uses the divide-and-conquer driver gesdd, as NumPy does; the others are the routines
- * their names say. geev is the one entry that also takes complex matrices (cgeev, zgeev). LAPACKE's integers are 32-bit: larger sizes are refused. */
+ * their names say, in the s, d, c and z variants (complex: ungqr for orgqr, heevd for syevd).
+ * LAPACKE's integers are 32-bit: larger sizes are refused. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,9 +33,14 @@ ca_status ca_cpu_geev(ca_backend *be, const ca_lapack *l) { return no_lapack(be,
 
 #include <lapacke.h>
 
-/* LAPACKE_s<fn>_work or LAPACKE_d<fn>_work by dtype; pointer arguments go through void *. */
-#define LA(dt, fn, ...) \
-  ((dt) == CA_FLOAT32 ? LAPACKE_s##fn##_work(__VA_ARGS__) : LAPACKE_d##fn##_work(__VA_ARGS__))
+/* LAPACKE_<t><fn>_work by dtype (cfn: the complex routine's name) for the routines whose four
+ * variants take the same arguments; pointer arguments go through void *. */
+#define LA2(dt, fn, cfn, ...)                                                                    \
+  ((dt) == CA_FLOAT32     ? LAPACKE_s##fn##_work(__VA_ARGS__)                                    \
+   : (dt) == CA_FLOAT64   ? LAPACKE_d##fn##_work(__VA_ARGS__)                                    \
+   : (dt) == CA_COMPLEX64 ? LAPACKE_c##cfn##_work(__VA_ARGS__)                                   \
+                          : LAPACKE_z##cfn##_work(__VA_ARGS__))
+#define LA(dt, fn, ...) LA2(dt, fn, fn, __VA_ARGS__)
 #define COL LAPACK_COL_MAJOR
 
 /* Where problem p's matrix or vector starts. */
@@ -44,8 +50,9 @@ static inline void *at(const ca_mats *x, int64_t p, size_t isz) {
 
 /* The entries' common checks: a dtype LAPACK takes and sizes LAPACKE's int holds. */
 static ca_status check(ca_backend *be, const ca_lapack *l, int64_t biggest_ld) {
-  if (l->dtype != CA_FLOAT32 && l->dtype != CA_FLOAT64) {
-    snprintf(be->errmsg, sizeof be->errmsg, "LAPACK entries take float32 and float64");
+  if (l->dtype != CA_FLOAT32 && l->dtype != CA_FLOAT64 && !ca_is_complex(l->dtype)) {
+    snprintf(be->errmsg, sizeof be->errmsg, "LAPACK entries take float32, float64, complex64 "
+             "and complex128");
     return CA_ERR_UNSUPPORTED;
   }
   if (l->m > INT_MAX || l->n > INT_MAX || l->k > INT_MAX || biggest_ld > INT_MAX) {
@@ -83,9 +90,10 @@ static void *work_alloc(ca_backend *be, size_t n, size_t isz) {
   return w;
 }
 
-/* The optimal workspace a query returned in q (float or double), as an element count. */
+/* The optimal workspace a query of dtype dt returned in q (its real part for a complex one), as
+ * an element count. */
 static size_t query_size(int dt, const double *q) {
-  double v = dt == CA_FLOAT32 ? (double)*(const float *)q : *q;
+  double v = ca_real_of(dt) == CA_FLOAT32 ? (double)*(const float *)q : *q;
   return v > 1 ? (size_t)v : 1;
 }
 
@@ -161,12 +169,12 @@ ca_status ca_cpu_geqrf(ca_backend *be, const ca_lapack *l) {
   if (st != CA_OK) return st;
   size_t isz = ca_itemsize(l->dtype);
   int m = (int)l->m, n = (int)l->n, lda = (int)l->a.ld;
-  double q = 0;
+  double q[2] = {0, 0};
   st = take_info(be, l, "geqrf", LA(l->dtype, geqrf, COL, m, n, (void *)l->a.data, lda,
-                                    (void *)l->v.data, (void *)&q, -1));
+                                    (void *)l->v.data, (void *)q, -1));
   if (st != CA_OK) return st;
   size_t lwork;
-  void *work = queried_work(be, l->dtype, &q, isz, &lwork);
+  void *work = queried_work(be, l->dtype, q, isz, &lwork);
   if (!work) return CA_ERR_NOMEM;
   if (l->info) *l->info = 0;
   for (int64_t p = 0; p < l->batch && st == CA_OK; p++)
@@ -181,45 +189,68 @@ ca_status ca_cpu_orgqr(ca_backend *be, const ca_lapack *l) {
   if (st != CA_OK) return st;
   size_t isz = ca_itemsize(l->dtype);
   int m = (int)l->m, n = (int)l->n, k = (int)l->k, lda = (int)l->a.ld;
-  double q = 0;
-  st = take_info(be, l, "orgqr", LA(l->dtype, orgqr, COL, m, n, k, (void *)l->a.data, lda,
-                                    (void *)l->v.data, (void *)&q, -1));
+  double q[2] = {0, 0};
+  st = take_info(be, l, "orgqr", LA2(l->dtype, orgqr, ungqr, COL, m, n, k, (void *)l->a.data,
+                                     lda, (void *)l->v.data, (void *)q, -1));
   if (st != CA_OK) return st;
   size_t lwork;
-  void *work = queried_work(be, l->dtype, &q, isz, &lwork);
+  void *work = queried_work(be, l->dtype, q, isz, &lwork);
   if (!work) return CA_ERR_NOMEM;
   if (l->info) *l->info = 0;
   for (int64_t p = 0; p < l->batch && st == CA_OK; p++)
-    st = take_info(be, l, "orgqr", LA(l->dtype, orgqr, COL, m, n, k, at(&l->a, p, isz), lda,
-                                      at(&l->v, p, isz), work, (lapack_int)lwork));
+    st = take_info(be, l, "orgqr", LA2(l->dtype, orgqr, ungqr, COL, m, n, k, at(&l->a, p, isz),
+                                       lda, at(&l->v, p, isz), work, (lapack_int)lwork));
   free(work);
   return st;
+}
+
+/* <t>syevd, or <t>heevd for a complex dtype (which also takes rwork, lrwork reals): w is real. */
+static lapack_int syevd_call(int dt, char jobz, char uplo, int n, void *a, int lda, void *w,
+                             void *work, int lwork, void *rwork, int lrwork, lapack_int *iwork,
+                             int liwork) {
+  switch (dt) {
+  case CA_FLOAT32:
+    return LAPACKE_ssyevd_work(COL, jobz, uplo, n, a, lda, w, work, lwork, iwork, liwork);
+  case CA_FLOAT64:
+    return LAPACKE_dsyevd_work(COL, jobz, uplo, n, a, lda, w, work, lwork, iwork, liwork);
+  case CA_COMPLEX64:
+    return LAPACKE_cheevd_work(COL, jobz, uplo, n, a, lda, w, work, lwork, rwork, lrwork, iwork,
+                               liwork);
+  default:
+    return LAPACKE_zheevd_work(COL, jobz, uplo, n, a, lda, w, work, lwork, rwork, lrwork, iwork,
+                               liwork);
+  }
 }
 
 ca_status ca_cpu_syevd(ca_backend *be, const ca_lapack *l) {
   ca_status st = check(be, l, l->a.ld);
   if (st != CA_OK) return st;
-  size_t isz = ca_itemsize(l->dtype);
+  int dt = l->dtype, rdt = ca_real_of(dt);
+  size_t isz = ca_itemsize(dt), rsz = ca_itemsize(rdt);
   int n = (int)l->n, lda = (int)l->a.ld;
   char jobz = l->job ? 'V' : 'N', uplo = l->upper ? 'U' : 'L';
-  double q = 0;
+  double q[2] = {0, 0}, rq = 0;
   lapack_int iq = 0;
-  st = take_info(be, l, "syevd", LA(l->dtype, syevd, COL, jobz, uplo, n, (void *)l->a.data, lda,
-                                    (void *)l->v.data, (void *)&q, -1, &iq, -1));
+  st = take_info(be, l, "syevd", syevd_call(dt, jobz, uplo, n, l->a.data, lda, l->v.data, q, -1,
+                                            &rq, -1, &iq, -1));
   if (st != CA_OK) return st;
-  size_t lwork, liwork = iq > 1 ? (size_t)iq : 1;
-  void *work = queried_work(be, l->dtype, &q, isz, &lwork);
-  lapack_int *iwork = work ? (lapack_int *)work_alloc(be, liwork, sizeof(lapack_int)) : NULL;
+  size_t lwork, lrwork = 0, liwork = iq > 1 ? (size_t)iq : 1;
+  void *work = queried_work(be, dt, q, isz, &lwork);
+  void *rwork = work && ca_is_complex(dt) ? queried_work(be, rdt, &rq, rsz, &lrwork) : NULL;
+  lapack_int *iwork = work && (rwork || !ca_is_complex(dt))
+                          ? (lapack_int *)work_alloc(be, liwork, sizeof(lapack_int)) : NULL;
   if (!iwork) {
     free(work);
+    free(rwork);
     return CA_ERR_NOMEM;
   }
   if (l->info) *l->info = 0;
   for (int64_t p = 0; p < l->batch && st == CA_OK; p++)
-    st = take_info(be, l, "syevd", LA(l->dtype, syevd, COL, jobz, uplo, n, at(&l->a, p, isz), lda,
-                                      at(&l->v, p, isz), work, (lapack_int)lwork, iwork,
-                                      (lapack_int)liwork));
+    st = take_info(be, l, "syevd", syevd_call(dt, jobz, uplo, n, at(&l->a, p, isz), lda,
+                                              at(&l->v, p, rsz), work, (int)lwork, rwork,
+                                              (int)lrwork, iwork, (int)liwork));
   free(work);
+  free(rwork);
   free(iwork);
   return st;
 }
@@ -236,41 +267,76 @@ static int has_nan(int dtype, const void *a, int m, int n, int lda) {
   return 0;
 }
 
+/* <t>gesdd; a complex dtype's also takes rwork (reals): s is real. */
+static lapack_int gesdd_call(int dt, char jobz, int m, int n, void *a, int lda, void *s, void *u,
+                             int ldu, void *vt, int ldvt, void *work, int lwork, void *rwork,
+                             lapack_int *iwork) {
+  switch (dt) {
+  case CA_FLOAT32:
+    return LAPACKE_sgesdd_work(COL, jobz, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, iwork);
+  case CA_FLOAT64:
+    return LAPACKE_dgesdd_work(COL, jobz, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, iwork);
+  case CA_COMPLEX64:
+    return LAPACKE_cgesdd_work(COL, jobz, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, rwork,
+                               iwork);
+  default:
+    return LAPACKE_zgesdd_work(COL, jobz, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, rwork,
+                               iwork);
+  }
+}
+
+/* The reals a complex gesdd's rwork needs (LAPACK 3.7's bound; m >= n). */
+static size_t gesdd_rwork(int m, int n, int vectors) {
+  size_t mn = (size_t)n, mx = (size_t)m;
+  if (!vectors) return 7 * mn;
+  size_t a = 5 * mn * mn + 5 * mn, b = 2 * mx * mn + 2 * mn * mn + mn;
+  return a > b ? a : b;
+}
+
 ca_status ca_cpu_gesvd(ca_backend *be, const ca_lapack *l) {
   int full = l->job == CA_SVD_FULL, vectors = l->job != CA_SVD_NONE;
   int64_t ldu = vectors ? l->b.ld : 1, ldvt = vectors ? l->c.ld : 1;
-  ca_status st = check(be, l, l->a.ld > ldu ? (l->a.ld > ldvt ? l->a.ld : ldvt) : ldu > ldvt ? ldu : ldvt);
+  int64_t ld_big = l->a.ld > ldu ? l->a.ld : ldu;
+  ca_status st = check(be, l, ld_big > ldvt ? ld_big : ldvt);
   if (st != CA_OK) return st;
-  size_t isz = ca_itemsize(l->dtype);
+  int dt = l->dtype;
+  size_t isz = ca_itemsize(dt), rsz = ca_itemsize(ca_real_of(dt));
   int m = (int)l->m, n = (int)l->n, lda = (int)l->a.ld;
   char jobz = !vectors ? 'N' : full ? 'A' : 'S';
-  double q = 0, one = 0;
-  void *u0 = vectors ? (void *)l->b.data : (void *)&one;
-  void *vt0 = vectors ? (void *)l->c.data : (void *)&one;
+  double q[2] = {0, 0}, one[2] = {0, 0};
+  void *u0 = vectors ? (void *)l->b.data : (void *)one;
+  void *vt0 = vectors ? (void *)l->c.data : (void *)one;
+  size_t nrwork = ca_is_complex(dt) ? gesdd_rwork(m, n, vectors) : 0;
   lapack_int *iwork = (lapack_int *)work_alloc(be, 8 * (size_t)n, sizeof(lapack_int));
-  if (!iwork) return CA_ERR_NOMEM;
-  lapack_int info = LA(l->dtype, gesdd, COL, jobz, m, n, (void *)l->a.data, lda, (void *)l->v.data, u0,
-                       (lapack_int)ldu, vt0, (lapack_int)ldvt, (void *)&q, -1, iwork);
+  void *rwork = iwork && nrwork ? work_alloc(be, nrwork, rsz) : NULL;
+  if (!iwork || (nrwork && !rwork)) {
+    free(iwork);
+    return CA_ERR_NOMEM;
+  }
+  lapack_int info = gesdd_call(dt, jobz, m, n, l->a.data, lda, l->v.data, u0, (int)ldu, vt0,
+                               (int)ldvt, q, -1, rwork, iwork);
   size_t lwork = 0;
   void *work = NULL;
   if ((st = take_info(be, l, "gesdd", info)) == CA_OK &&
-      !(work = queried_work(be, l->dtype, &q, isz, &lwork)))
+      !(work = queried_work(be, dt, q, isz, &lwork)))
     st = CA_ERR_NOMEM;
   if (st != CA_OK) {
+    free(rwork);
     free(iwork);
     return st;
   }
   if (l->info) *l->info = 0;
   for (int64_t p = 0; p < l->batch && st == CA_OK; p++) {
-    void *u = vectors ? at(&l->b, p, isz) : (void *)&one;
-    void *vt = vectors ? at(&l->c, p, isz) : (void *)&one;
-    info = LA(l->dtype, gesdd, COL, jobz, m, n, at(&l->a, p, isz), lda, at(&l->v, p, isz), u,
-              (lapack_int)ldu, vt, (lapack_int)ldvt, work, (lapack_int)lwork, iwork);
-    if (info == -5 && has_nan(l->dtype, at(&l->a, p, isz), m, n, lda))
+    void *u = vectors ? at(&l->b, p, isz) : (void *)one;
+    void *vt = vectors ? at(&l->c, p, isz) : (void *)one;
+    info = gesdd_call(dt, jobz, m, n, at(&l->a, p, isz), lda, at(&l->v, p, rsz), u, (int)ldu, vt,
+                      (int)ldvt, work, (int)lwork, rwork, iwork);
+    if (info == -5 && has_nan(dt, at(&l->a, p, isz), m, n, lda))
       info = 1; /* LAPACKE refuses a NaN; NumPy (and a GPU) report no convergence */
     st = take_info(be, l, "gesdd", info);
   }
   free(work);
+  free(rwork);
   free(iwork);
   return st;
 }

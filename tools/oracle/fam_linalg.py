@@ -1,11 +1,12 @@
 """Linear algebra cases: matmul (1-d, 2-d and batched operands with broadcast batch dims, out),
-dot, inner, outer, vdot and linalg.norm (vector and matrix orders, axis, keepdims), on every
-dtype and layout. Float products are compared within the reordering bound of tolerances.py."""
+dot, inner, outer, vdot and linalg.norm (vector and matrix orders, axis, keepdims; complex
+input too, whose 2, -2 and 'nuc' matrix norms come from a complex SVD), on every dtype and
+layout. Float products are compared within the reordering bound of tolerances.py."""
 import numpy as np
 
 import deviations
 import tolerances
-from common import DTYPES, FLOATS, INTS, Expect, Raises, is_unsigned, outcome, random_shape
+from common import COMPLEX, DTYPES, FLOATS, INTS, Expect, Raises, is_unsigned, outcome, random_shape
 
 
 def small_values(case, dt):
@@ -15,6 +16,8 @@ def small_values(case, dt):
         return case.randint(0, 6) if is_unsigned(dt) else case.randint(-4, 5)
     if case.chance(0.03):
         return case.pick([float("nan"), float("inf")])
+    if dt in COMPLEX:
+        return complex(case.randint(-12, 12) / 4.0, case.randint(-12, 12) / 4.0)
     return case.randint(-12, 12) / 4.0
 
 
@@ -110,7 +113,7 @@ def product_case(case):
 
 def norm_case(case):
     case.op = "norm"
-    dt = case.dtype([d for d in DTYPES if d != "bool"])
+    dt = case.dtype([d for d in DTYPES if d != "bool"] + COMPLEX)
     case.dtypes = [dt]
     nd = case.pick([1, 1, 2, 2, 3])
     shape = random_shape(case, nd, allow_zero=False)
@@ -150,7 +153,8 @@ def norm_case(case):
     rdt = res.dtype.name
     if rdt not in FLOATS:
         return None
-    mag = np.abs(np.nan_to_num(x.astype(np.float64), posinf=0, neginf=0))
+    mag = np.abs(np.nan_to_num(x.astype(np.complex128 if dt in COMPLEX else np.float64),
+                               posinf=0, neginf=0))
     bound = tolerances.SUM_FACTOR * tolerances.EPS[rdt] * max(1, x.size) * \
         float(np.max(mag) if mag.size else 0) * 2
     kind = "either" if res.ndim == 0 and not kw.get("keepdims") else "array"
