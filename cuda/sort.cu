@@ -10,11 +10,9 @@
  *  - the values alone of one long float32/float64/int32/int64 row: CUB's sort of the data
  *    itself (sort_native_values), as fast as a sort can be.
  * Positions are written 1-based; the sorted elements are gathered from the input bit for bit.
- * unique finds the runs of sorted elements with cub::DeviceSelect::UniqueByKey. */
+ * unique flags the runs of sorted elements and selects them with cuda/select.cu's entries. */
 #include <cub/block/block_radix_sort.cuh>
 #include <cub/device/device_radix_sort.cuh>
-#include <cub/device/device_select.cuh>
-#include <thrust/iterator/counting_iterator.h>
 #include "cu_kernels.cuh"
 #include "../src/sort_keys.h"
 
@@ -221,33 +219,63 @@ template <class K> ca_status sort_width(ca_backend *be, const ca_sort *so) {
 
 /* ---- unique: the runs of sorted elements ------------------------------------------------ */
 
-/* One value as src/sort_keys.h's ca_same_value says, on the elements' raw bits. */
-template <class K> struct SameValue {
-  int dt, equal_nan;
-  __host__ __device__ bool operator()(const K &a, const K &b) const {
-    return ca_same_value(dt, ca_sort_key(dt, &a), ca_sort_key(dt, &b), (int)sizeof(K), equal_nan) != 0;
-  }
-};
+/* flags[i] = 1 where element i starts a run: the first, or not one value (src/sort_keys.h's
+ * ca_same_value) with element i - 1. */
+template <class K>
+__global__ void k_run_starts(const K *x, int64_t n, int dt, int equal_nan, uint8_t *flags) {
+  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n;
+       i += (int64_t)gridDim.x * blockDim.x)
+    flags[i] = i == 0 || !ca_same_value(dt, ca_sort_key(dt, &x[i - 1]), ca_sort_key(dt, &x[i]),
+                                        (int)sizeof(K), equal_nan);
+}
 
-/* cub::DeviceSelect::UniqueByKey: the first element of each run and, from a count of 1, 2, ...
- * beside the elements, the 1-based position where it starts; the number of runs on the device. */
+/* The runs through the selection entries (cuda/select.cu): a flag per run start, counted,
+ * then the starting elements compressed and the starts' positions taken as nonzero's 1-based
+ * coordinates. cub::DeviceSelect::UniqueByKey does it in one pass, but its four instantiations
+ * took cuda/sort.cu's compile past ten minutes. */
 template <class K>
 ca_status unique_width(ca_backend *be, int dt, const void *sorted, int64_t n, int equal_nan, void *values,
                        int64_t *starts, int64_t *count) {
   cudaStream_t s = cu_stream(be);
-  SameValue<K> eq = {dt, equal_nan};
-  thrust::counting_iterator<int64_t> pos(1);
-  size_t temp = 0;
-  cudaError_t err = cub::DeviceSelect::UniqueByKey(NULL, temp, (const K *)sorted, pos, (K *)values, starts, count,
-                                                   n, eq, s);
-  if (err != cudaSuccess) return cu_fail(be, "cub::DeviceSelect::UniqueByKey", err);
   void *scratch = NULL;
-  ca_status st = cu_scratch(be, temp ? temp : 1, &scratch);
+  ca_status st = cu_scratch(be, (size_t)n, &scratch);
   if (st != CA_OK) return st;
-  err = cub::DeviceSelect::UniqueByKey(scratch, temp, (const K *)sorted, pos, (K *)values, starts, count, n, eq, s);
+  uint8_t *flags = (uint8_t *)scratch;
+  int64_t runs = 0;
+  k_run_starts<K><<<cuk::blocks_for(n, 256, (int64_t)cuk::sm_count(be) * 8), 256, 0, s>>>(
+      (const K *)sorted, n, dt, equal_nan, flags);
+  st = cu_check_launch(be, "unique");
+  if (st == CA_OK) st = cu_count_true(be, flags, n, &runs);
+  ca_loop l;
+  memset(&l, 0, sizeof l);
+  l.ndim = 1;
+  l.shape[0] = l.size = n;
+  l.nop = 3;
+  l.compute = dt;
+  l.op[0].data = (char *)values;
+  l.op[0].dtype = dt;
+  l.op[1].data = (char *)sorted;
+  l.op[1].dtype = dt;
+  l.op[1].strides[0] = 1;
+  l.op[2].data = (char *)flags;
+  l.op[2].dtype = CA_BOOL;
+  l.op[2].strides[0] = 1;
+  if (st == CA_OK) st = cu_compress(be, &l, runs);
+  if (st == CA_OK) {
+    l.nop = 2;
+    l.compute = CA_BOOL;
+    l.op[0].data = (char *)starts;
+    l.op[0].dtype = CA_INT64;
+    l.op[1] = l.op[2];
+    st = cu_nonzero(be, &l, runs);
+  }
+  if (st == CA_OK) { /* runs lives on this stack: the copy must be done before we return */
+    cudaError_t err = cudaMemcpyAsync(count, &runs, sizeof runs, cudaMemcpyHostToDevice, s);
+    if (err == cudaSuccess) err = cudaStreamSynchronize(s);
+    if (err != cudaSuccess) st = cu_fail(be, "cudaMemcpyAsync (unique count)", err);
+  }
   cu_scratch_free(be, scratch);
-  if (err != cudaSuccess) return cu_fail(be, "cub::DeviceSelect::UniqueByKey", err);
-  return cu_check_launch(be, "unique");
+  return st;
 }
 
 } /* namespace */
