@@ -479,25 +479,36 @@ local function generate(t, name, nd, contiguous)
     local function v(a) return ("ca_vec<%s, %d>"):format(elems[a], vec) end
     src[#src + 1] = "  if (" .. table.concat(aligned, " && ") .. ") {"
     src[#src + 1] = ("    const long long _nv = _n / %d;"):format(vec)
-    src[#src + 1] = "    for (long long _j = _t; _j < _nv; _j += _step) {"
+    -- two vectors a thread and step, both loaded before either is computed (as the core's
+    -- fast path keeps two in flight)
+    src[#src + 1] = "    for (long long _j = _t; _j < _nv; _j += 2 * _step) {"
+    src[#src + 1] = "      const long long _jj[2] = {_j, _j + _step};"
+    src[#src + 1] = "      const int _nu = _j + _step < _nv ? 2 : 1;"
     for _, a in ipairs(arrays) do
-      if a:sub(1, 4) == "_out" then
-        src[#src + 1] = ("      %s _l%s;"):format(v(a), a)
-      else
-        src[#src + 1] = ("      const %s _l%s = ((const %s *)%s.p)[_j];"):format(v(a), a, v(a), a)
+      if a:sub(1, 4) ~= "_out" then
+        src[#src + 1] = ("      %s _l%s[2];"):format(v(a), a)
+        src[#src + 1] = "#pragma unroll"
+        src[#src + 1] = ("      for (int _u = 0; _u < 2; _u++) if (_u < _nu) _l%s[_u] = "
+                         .. "((const %s *)%s.p)[_jj[_u]];"):format(a, v(a), a)
       end
     end
     src[#src + 1] = "#pragma unroll"
-    src[#src + 1] = ("      for (int _k = 0; _k < %d; _k++) {"):format(vec)
-    for _, l in ipairs(lines(function(a) return "_l" .. a .. ".v[_k]" end, "        ")) do
+    src[#src + 1] = "      for (int _u = 0; _u < 2; _u++) if (_u < _nu) {"
+    for _, a in ipairs(arrays) do
+      if a:sub(1, 4) == "_out" then src[#src + 1] = ("        %s _l%s[2];"):format(v(a), a) end
+    end
+    src[#src + 1] = "#pragma unroll"
+    src[#src + 1] = ("        for (int _k = 0; _k < %d; _k++) {"):format(vec)
+    for _, l in ipairs(lines(function(a) return "_l" .. a .. "[_u].v[_k]" end, "          ")) do
       src[#src + 1] = l
     end
-    src[#src + 1] = "      }"
+    src[#src + 1] = "        }"
     for _, a in ipairs(arrays) do
       if a:sub(1, 4) == "_out" then
-        src[#src + 1] = ("      ((%s *)%s.p)[_j] = _l%s;"):format(v(a), a, a)
+        src[#src + 1] = ("        ((%s *)%s.p)[_jj[_u]] = _l%s[_u];"):format(v(a), a, a)
       end
     end
+    src[#src + 1] = "      }"
     src[#src + 1] = "    }"
     src[#src + 1] = ("    _done = _nv * %d;"):format(vec)
     src[#src + 1] = "  }"
@@ -775,7 +786,7 @@ function Fused:__call(...)
     if p.reduction then
       reduction.launch(fname, k, ordinal, p.split, p.device, nil, p.gen.sig, p.values)
     else
-      local blocks = math.ceil(p.n / (p.gen.vec * U.BLOCK))
+      local blocks = math.ceil(p.n / (p.gen.vec * (p.gen.vec > 1 and 2 or 1) * U.BLOCK))
       jit.launch(fname, k, ordinal, {math.max(1, math.min(U.MAX_GRID, blocks))},
                  {U.BLOCK}, 0, nil, p.gen.sig, unpack(p.values, 1, #p.gen.sig))
     end
