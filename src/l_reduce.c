@@ -212,6 +212,57 @@ static void reduce_complex(lua_State *L, const ca_array *a, int op, const int *r
   lua_settop(L, top);
 }
 
+/* prod of a complex input into a complex res: a contiguous copy with the reduced dims last (K
+ * rows of count), halved in place (the last half of the columns multiplied into the first)
+ * until one column is left: log2(count) multiplies of the op table's complex formula, on any
+ * device. The factors pair up in another order than NumPy's loop from the left: the same
+ * product up to rounding. */
+static void prod_complex(lua_State *L, const ca_array *a, const int *red, int64_t count,
+                         ca_array *res, const char *fname) {
+  int top = lua_gettop(L), nd = a->ndim, k = 0;
+  ca_backend *be = ca_be(a);
+  ca_array *moved = ca_view(L, a);
+  for (int pass = 0; pass < 2; pass++)
+    for (int i = 0; i < nd; i++)
+      if (!red[i] == !pass) {
+        moved->shape[k] = a->shape[i];
+        moved->strides[k++] = a->strides[i];
+      }
+  ca_array *w = ca_new(L, be, res->dtype, nd, moved->shape);
+  ca_copy_into(L, w, moved);
+  ca_array *rows = ca_view(L, w);
+  rows->ndim = 2;
+  rows->shape[0] = w->size / count;
+  rows->shape[1] = count;
+  rows->strides[0] = count;
+  rows->strides[1] = 1;
+  for (int64_t n = count; n > 1;) {
+    int64_t h = n / 2;
+    ca_array *head = ca_view(L, rows), *tail = ca_view(L, rows);
+    head->shape[1] = tail->shape[1] = h;
+    head->size = tail->size = rows->shape[0] * h;
+    tail->offset += n - h;
+    ca_array *ops[3] = {head, head, tail};
+    ca_loop l;
+    ca_loop_build(&l, 2, head->shape, 3, ops, NULL, NULL, res->dtype);
+    if (l.size > 0) CA_CHECK(L, be, be->binary(be, CA_OP_multiply, &l), fname);
+    lua_pop(L, 2);
+    n -= h;
+  }
+  /* column 0, seen through res's shape (its elements in C order, count apart) */
+  ca_array *first = ca_view(L, rows);
+  first->ndim = res->ndim;
+  first->size = res->size;
+  int64_t step = 1;
+  for (int i = res->ndim - 1; i >= 0; i--) {
+    first->shape[i] = res->shape[i];
+    first->strides[i] = step * count;
+    step *= res->shape[i];
+  }
+  ca_copy_into(L, res, first);
+  lua_settop(L, top);
+}
+
 static void reduce_into(lua_State *L, const ca_array *a, int op, const int *red, int keepdims,
                         double ddof, int64_t count, ca_array *res, const char *fname) {
   ca_check_live(L, a, fname);
@@ -224,7 +275,11 @@ static void reduce_into(lua_State *L, const ca_array *a, int op, const int *red,
     return;
   }
   if (ca_is_complex(a->dtype)) {
-    if (!complex_ok(op, 0))
+    if (op == CA_OP_prod && ca_is_complex(res->dtype)) {
+      prod_complex(L, a, red, count, res, fname);
+      return;
+    }
+    if (!complex_ok(op, 0) && op != CA_OP_prod)
       ca_raisef(L, "%s: not supported for %s", fname, ca_dtype_name(a->dtype));
     reduce_complex(L, a, op, red, keepdims, ddof, count, res, fname);
     return;
