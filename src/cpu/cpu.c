@@ -47,9 +47,14 @@ static ca_status hook_alloc(ca_backend *be, ca_cpu_ctx *c, size_t nbytes, void *
  * virtual machine about 0.5 ms per MiB: a 4 MiB a:get() took 1.1 ms instead of 0.36). Under
  * AddressSanitizer nothing is kept, so that a use after free is still caught. */
 #define CA_CPU_CACHE_MIN ((size_t)256 << 10)
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) /* gcc */
 #define CA_CPU_CACHE_MAX ((size_t)0)
-#else
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) /* clang */
+#define CA_CPU_CACHE_MAX ((size_t)0)
+#endif
+#endif
+#ifndef CA_CPU_CACHE_MAX
 #define CA_CPU_CACHE_MAX ((size_t)256 << 20)
 #endif
 
