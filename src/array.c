@@ -18,8 +18,9 @@
  * finalized after it (lua_close runs every finalizer before freeing anything) free theirs
  * directly. */
 static int state_gc(lua_State *L) {
-  ca_state *s = (ca_state *)lua_touserdata(L, 1);
-  ca_cpu_backend_close(&s->cpu);
+  lua_getfield(L, LUA_REGISTRYINDEX, STATE_KEY);
+  ca_state *s = (ca_state *)lua_touserdata(L, -1);
+  if (s && s == lua_touserdata(L, 1)) ca_cpu_backend_close(&s->cpu); /* only the state itself */
   return 0;
 }
 
