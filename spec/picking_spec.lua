@@ -146,6 +146,11 @@ H.each_device("insert and delete", function()
     H.same(cu.insert(cu.arange(3), 2, 2.5), {0, 2, 1, 2})
     H.raises("insert: position 5 is out of bounds for axis 1 with size 3", cu.insert,
       cu.arange(3), 5, 1)
+    -- NumPy: shape mismatch (values cannot be broadcast to the inserted slices)
+    H.raises("insert: values of shape (3,) cannot be broadcast to the inserted shape (0,)",
+      cu.insert, cu.arange(3), {}, cu.arange(3))
+    H.raises("insert: values of shape (2,) cannot be broadcast to the inserted shape (3,)",
+      cu.insert, cu.arange(3), {1, 2, 3}, cu.arange(2))
   end)
 
   it("delete positions, lists and masks", function()

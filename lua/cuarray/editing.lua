@@ -42,6 +42,23 @@ function M.delete(arr, obj, axis)
   return core.take(a, core.array(keep, args.like(a, "int64")), ax)
 end
 
+-- values seen through `shape` as insert places them, or an error in insert's name (level 3:
+-- insert's caller) where NumPy's broadcast fails.
+local function values_as(v, shape)
+  local vs = v.shape
+  local fits = #vs <= #shape
+  for i = 1, fits and #vs or 0 do
+    local d, t = vs[#vs - i + 1], shape[#shape - i + 1]
+    if d ~= 1 and d ~= t then fits = false end
+  end
+  if not fits then
+    local function str(s) return "(" .. table.concat(s, ", ") .. (#s == 1 and ",)" or ")") end
+    error(("insert: values of shape %s cannot be broadcast to the inserted shape %s")
+          :format(str(vs), str(shape)), 3)
+  end
+  return v:broadcast_to(shape)
+end
+
 -- cu.insert(arr, obj, values[, axis]): a copy of arr with values inserted before position obj
 -- (1 .. n + 1; negative from the end, -1 before the last) along axis, or of the flattened
 -- arr. With one position, values (as many as they are along the axis) go in as a block; with
@@ -67,14 +84,14 @@ function M.insert(arr, obj, values, axis)
     if nd > 0 then v = rearrange.moveaxis(v, 1, ax) end
     local slab = a.shape
     slab[ax] = v.shape[ax]
-    local parts = {a[args.range_key(nd, ax, 1, p - 1)], v:broadcast_to(slab),
+    local parts = {a[args.range_key(nd, ax, 1, p - 1)], values_as(v, slab),
       a[args.range_key(nd, ax, p, n)]}
     return core.concatenate(parts, ax)
   end
   local k = #list
   local slab = a.shape
   slab[ax] = k
-  local block = v:broadcast_to(slab)
+  local block = values_as(v, slab)
   -- positions stable-sorted, each inserted slice before its original element
   local order = {}
   for i = 1, k do order[i] = {position(list[i]), i} end
