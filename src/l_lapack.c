@@ -32,14 +32,6 @@ static int la_dtype(lua_State *L, const ca_array *a, const char *fname) {
   return CA_FLOAT64;
 }
 
-/* The dtype two operands compute in: complex when either is, double when either is. */
-static int la_common(int x, int y) {
-  int cplx = ca_is_complex(x) || ca_is_complex(y);
-  int dbl = ca_real_of(x) == CA_FLOAT64 || ca_real_of(y) == CA_FLOAT64;
-  if (cplx) return dbl ? CA_COMPLEX128 : CA_COMPLEX64;
-  return dbl ? CA_FLOAT64 : CA_FLOAT32;
-}
-
 /* At least 2-d, and square when asked, with NumPy's words and the shape. */
 static void check_stack(lua_State *L, const ca_array *a, int square, const char *fname) {
   if (a->ndim < 2)
@@ -219,7 +211,8 @@ static int l_solve(lua_State *L) {
     return ca_raisef(L, "solve: arrays are on different devices (%s and %s); move one with "
                      "a:to(device)", ca_be(a)->name, ca_be(b)->name);
   check_stack(L, a, 1, "solve");
-  int dt = la_common(la_dtype(L, a, "solve"), la_dtype(L, b, "solve"));
+  /* la_dtype gives float32, float64, complex64 or complex128; NumPy's promotion among them */
+  int dt = ca_promote(la_dtype(L, a, "solve"), la_dtype(L, b, "solve"));
   char s1[256], s2[256];
   ca_format_shape(s1, sizeof s1, a->ndim, a->shape);
   ca_format_shape(s2, sizeof s2, b->ndim, b->shape);
