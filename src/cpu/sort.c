@@ -214,6 +214,19 @@ ca_status ca_cpu_unique(ca_backend *be, int dtype, const void *sorted, int64_t n
   return CA_OK;
 }
 
+/* The bins of bincount and histogram: int64 counts, or with weights double sums. */
+static void clear_bins(void *out, const double *weights, int64_t nbins) {
+  for (int64_t b = 0; b < nbins; b++) {
+    if (weights) ((double *)out)[b] = 0;
+    else ((int64_t *)out)[b] = 0;
+  }
+}
+
+static void add_to_bin(void *out, const double *weights, int64_t bin, int64_t i) {
+  if (weights) ((double *)out)[bin] += weights[i];
+  else ((int64_t *)out)[bin]++;
+}
+
 /* In the order of x, as NumPy adds the weights. */
 ca_status ca_cpu_bincount(ca_backend *be, int dtype, const void *x, int64_t n,
                           const double *weights, int64_t nbins, void *out, int64_t *range) {
@@ -221,20 +234,13 @@ ca_status ca_cpu_bincount(ca_backend *be, int dtype, const void *x, int64_t n,
   if (n < 0 || nbins < 0 || !(ca_is_integer(dtype) || dtype == CA_BOOL)) return CA_ERR_VALUE;
   size_t sz = ca_itemsize(dtype);
   const char *p = (const char *)x;
-  double *sums = (double *)out;
-  int64_t *counts = (int64_t *)out;
-  for (int64_t b = 0; b < nbins; b++) {
-    if (weights) sums[b] = 0;
-    else counts[b] = 0;
-  }
+  clear_bins(out, weights, nbins);
   int64_t lo = INT64_MAX, hi = INT64_MIN;
   for (int64_t i = 0; i < n; i++) {
     int64_t v = (int64_t)ca_load_i(dtype, p + (size_t)i * sz);
     if (v < lo) lo = v;
     if (v > hi) hi = v;
-    if (v < 0 || v >= nbins) continue;
-    if (weights) sums[v] += weights[i];
-    else counts[v]++;
+    if (v >= 0 && v < nbins) add_to_bin(out, weights, v, i);
   }
   if (n > 0) {
     range[0] = lo;
@@ -250,12 +256,7 @@ ca_status ca_cpu_histogram(ca_backend *be, const ca_histogram *h) {
   if (h->n < 0 || h->nbins < 1 || !(ca_is_integer(dt) || dt == CA_BOOL || dt == CA_FLOAT32 ||
                                    dt == CA_FLOAT64))
     return CA_ERR_VALUE;
-  double *sums = (double *)h->out;
-  int64_t *counts = (int64_t *)h->out;
-  for (int64_t b = 0; b < h->nbins; b++) {
-    if (h->weights) sums[b] = 0;
-    else counts[b] = 0;
-  }
+  clear_bins(h->out, h->weights, h->nbins);
   size_t sz = ca_itemsize(dt);
   const char *p = (const char *)h->x;
   for (int64_t i = 0; i < h->n; i++) {
@@ -266,9 +267,7 @@ ca_status ca_cpu_histogram(ca_backend *be, const ca_histogram *h) {
     else
       k = ca_bin_f64(ca_load_d(dt, p + (size_t)i * sz), h->first, h->last, h->norm,
                      (const double *)h->edges, h->nbins);
-    if (k < 0) continue;
-    if (h->weights) sums[k] += h->weights[i];
-    else counts[k]++;
+    if (k >= 0) add_to_bin(h->out, h->weights, k, i);
   }
   return CA_OK;
 }
