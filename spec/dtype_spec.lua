@@ -111,7 +111,7 @@ H.each_device("result dtypes of ops", function()
   local float_for = {bool = "float16", int8 = "float16", uint8 = "float16", int16 = "float32",
                      int32 = "float64", int64 = "float64", float16 = "float16",
                      float32 = "float32", float64 = "float64", uint16 = "float32",
-                     uint32 = "float64", bfloat16 = "bfloat16"}
+                     uint32 = "float64", bfloat16 = "bfloat16", uint64 = "float64"}
   it("math functions of complex dtypes keep the dtype, or raise where there is no formula", function()
     for _, name in ipairs({"complex64", "complex128"}) do
       local a = cu.ones(2, {dtype = name})

@@ -60,6 +60,7 @@ end
 -- |x - y| <= tol * max(1, |x|, |y|). Every spec compares through this (H.same, the op rows,
 -- the GPU differential spec).
 function H.close(x, y, tol)
+  if type(y) == "string" then return H.same_integer(x, y) end
   if type(x) == "boolean" or type(y) == "boolean" then return x == y end
   if x ~= x then return y ~= y end
   if x == y then return true end
@@ -67,6 +68,16 @@ function H.close(x, y, tol)
     return false
   end
   return math.abs(x - y) <= tol * math.max(1, math.abs(x), math.abs(y))
+end
+
+-- Whether x, a 64-bit integer as Lua gets it from an array, is the integer whose decimal digits
+-- are the string y: exactly for a Lua 5.4 integer and a LuaJIT int64 / uint64 cdata, and as the
+-- float Lua holds for it otherwise (a uint64 beyond 2^63 on Lua 5.4, anything beyond 2^53 on
+-- PUC Lua 5.1: the printer shows those digits exactly).
+function H.same_integer(x, y)
+  if type(x) == "cdata" then return (tostring(x):gsub("U?LL$", "")) == y end
+  if math.type and math.type(x) == "integer" then return tostring(x) == y end
+  return x == tonumber(y)
 end
 
 -- Compares `got` (an array, a Lua value, or nested tables) with `expected` (nested tables or

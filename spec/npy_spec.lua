@@ -45,6 +45,7 @@ local values = {
   complex128 = {{{1.5, -2}, {0, 1e300}, {-0.125, math.pi}}, {{1 / 0, 0}, {0, -1 / 0}, {0.25, 0.5}}},
   uint16 = {{0, 65535, 7}, {32768, 2, 3}},
   uint32 = {{0, 4294967295, 7}, {2147483648, 2, 3}},
+  uint64 = {{0, 2 ^ 63, 7}, {2 ^ 64 - 2048, 2, 3}},
 }
 -- the dtypes .npy can hold (NumPy has no bfloat16)
 local NPY_DTYPES = {}

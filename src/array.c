@@ -749,8 +749,10 @@ lua_Number ca_value_to_number(ca_value v, int dtype) {
 }
 
 /* Lua 5.1 and LuaJIT: Lua functions the Lua layer gives (cu._set_int64) that make an int64
- * cdata from two halves, and split one, so that int64 values beyond 2^53 travel exactly on
- * LuaJIT. Without them (PUC Lua 5.1), such values are doubles. */
+ * or uint64 cdata from two halves, make(hi, lo, unsigned), and split one, parts(v) -> hi, lo,
+ * unsigned (the unsigned flag for a uint64 value beyond 2^63, whose hi is then unsigned), so
+ * that 64-bit values beyond 2^53 travel exactly on LuaJIT. Without them (PUC Lua 5.1), such
+ * values are doubles. */
 #define INT64_MAKE_KEY "cuarray.int64.make"
 #define INT64_PARTS_KEY "cuarray.int64.parts"
 
@@ -777,8 +779,33 @@ void ca_push_int64(lua_State *L, int64_t v) {
 #endif
 }
 
-int ca_toint64(lua_State *L, int idx, int64_t *out) {
-  if (lua_type(L, idx) == LUA_TNUMBER) return ca_tointeger(L, idx, out);
+void ca_push_uint64(lua_State *L, uint64_t v) {
+  if (v <= (uint64_t)1 << 53) {
+    ca_push_int64(L, (int64_t)v);
+    return;
+  }
+#if LUA_VERSION_NUM < 503
+  lua_getfield(L, LUA_REGISTRYINDEX, INT64_MAKE_KEY);
+  if (lua_isfunction(L, -1)) {
+    lua_pushnumber(L, (lua_Number)(v >> 32));
+    lua_pushnumber(L, (lua_Number)(v & 0xffffffffu));
+    lua_pushboolean(L, 1);
+    lua_call(L, 3, 1);
+    return;
+  }
+  lua_pop(L, 1);
+#else
+  if (v <= (uint64_t)INT64_MAX) {
+    lua_pushinteger(L, (lua_Integer)v);
+    return;
+  }
+#endif
+  lua_pushnumber(L, (lua_Number)v);
+}
+
+/* A 64-bit cdata's bits through the Lua layer's parts(); *unsigned_ says whether it is a
+ * uint64 value beyond 2^63. 0 when the value is no such cdata. */
+static int cdata_bits(lua_State *L, int idx, uint64_t *out, int *unsigned_) {
 #if LUA_VERSION_NUM < 503
   if (strcmp(luaL_typename(L, idx), "cdata") != 0) return 0;
   idx = ca_absindex(L, idx);
@@ -788,18 +815,52 @@ int ca_toint64(lua_State *L, int idx, int64_t *out) {
     return 0;
   }
   lua_pushvalue(L, idx);
-  lua_call(L, 1, 2);
-  lua_Number hi = lua_tonumber(L, -2), lo = lua_tonumber(L, -1);
-  int ok = lua_type(L, -2) == LUA_TNUMBER && lua_type(L, -1) == LUA_TNUMBER &&
-           hi >= -2147483648.0 && hi < 2147483648.0 && hi == (lua_Number)(int64_t)hi &&
+  lua_call(L, 1, 3);
+  lua_Number hi = lua_tonumber(L, -3), lo = lua_tonumber(L, -2);
+  int u = lua_toboolean(L, -1);
+  lua_Number hi_lo = u ? 2147483648.0 : -2147483648.0, hi_hi = u ? 4294967296.0 : 2147483648.0;
+  int ok = lua_type(L, -3) == LUA_TNUMBER && lua_type(L, -2) == LUA_TNUMBER &&
+           hi >= hi_lo && hi < hi_hi && hi == (lua_Number)(int64_t)hi &&
            lo >= 0 && lo < 4294967296.0 && lo == (lua_Number)(int64_t)lo;
-  lua_pop(L, 2);
-  if (ok) *out = (int64_t)((uint64_t)(int64_t)hi << 32 | (uint64_t)lo);
+  lua_pop(L, 3);
+  if (ok) {
+    *out = (uint64_t)(int64_t)hi << 32 | (uint64_t)lo;
+    *unsigned_ = u;
+  }
   return ok;
 #else
-  (void)out;
+  (void)L, (void)idx, (void)out, (void)unsigned_;
   return 0;
 #endif
+}
+
+int ca_toint64(lua_State *L, int idx, int64_t *out) {
+  if (lua_type(L, idx) == LUA_TNUMBER) return ca_tointeger(L, idx, out);
+  uint64_t bits;
+  int u;
+  if (!cdata_bits(L, idx, &bits, &u) || u) return 0;
+  *out = (int64_t)bits;
+  return 1;
+}
+
+int ca_is_int_cdata(lua_State *L, int idx) {
+  int64_t i;
+  uint64_t u;
+  return lua_type(L, idx) != LUA_TNUMBER && (ca_toint64(L, idx, &i) || ca_touint64_big(L, idx, &u));
+}
+
+int ca_touint64_big(lua_State *L, int idx, uint64_t *out) {
+  if (lua_type(L, idx) == LUA_TNUMBER) {
+#if LUA_VERSION_NUM >= 503
+    if (lua_isinteger(L, idx)) return 0;
+#endif
+    lua_Number n = lua_tonumber(L, idx);
+    if (!(n >= 9223372036854775808.0 && n < 18446744073709551616.0)) return 0;
+    *out = ca_d2u(n);
+    return 1;
+  }
+  int u;
+  return cdata_bits(L, idx, out, &u) && u;
 }
 
 void ca_set_int64(lua_State *L, int make, int parts) {
@@ -860,6 +921,7 @@ void ca_push_value(lua_State *L, int dtype, const void *p) {
   if (ca_is_complex(dtype)) ca_push_complex(L, ca_load_z(dtype, p));
   else if (dtype == CA_BOOL) lua_pushboolean(L, ca_truth(dtype, p));
   else if (ca_is_float(dtype)) lua_pushnumber(L, ca_load_d(dtype, p));
+  else if (dtype == CA_UINT64) ca_push_uint64(L, ca_load_u(dtype, p));
   else ca_push_int64(L, ca_load_i(dtype, p));
 }
 

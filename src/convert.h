@@ -1,17 +1,21 @@
 /* Dtype conversions: every rule written once, read by the C compiler (the core, the binding,
  * the CPU backend) and by nvcc (the CUDA kernels, as C++).
  *
- * A value lives in one of the compute kinds (CA_KINDS: i int64, f float, d double, c complex
- * float, z complex double); an element
+ * A value lives in one of the compute kinds (CA_KINDS: i int64, u uint64, f float, d double,
+ * c complex float, z complex double); an element
  * of an array lives in its dtype's storage type (CA_DTYPES in dtype.h). The rules:
  *   - kind -> kind: integers to floats round to nearest even (C's conversion); floats to
  *     integers truncate toward zero, with NaN, infinities and values outside int64 giving
- *     INT64_MIN (as x86's conversion does): ca_d2i; a real value becomes a complex one with
+ *     INT64_MIN (as x86's conversion does): ca_d2i; to uint64 the same below 2^63 (a negative
+ *     value wraps), exact in [2^63, 2^64), and 0 from 2^64 and +inf (x86's conversion to
+ *     unsigned, as NumPy's cast gives it): ca_d2u; int64 and uint64 convert by their bits
+ *     (wrapping, as C's conversions); a real value becomes a complex one with
  *     imaginary part +0; a complex value becomes a real one by its real part (NumPy's cast,
  *     which only warns), each part converted as a real value would be;
  *   - storing a value of any kind, by the dtype's family:
  *       TRUTH (bool)      the truth of the value: != 0, so NaN is true and -0 false;
  *       INT (integers)    the value as int64 (above), then wrapped to the width;
+ *       UINT (uint64)     the value as uint64 (above);
  *       FLOAT (float32/64) C's conversion: rounded once to nearest even;
  *       BITS (float16, bfloat16)  a format C lacks, kept as its bits: rounded once to
  *                         nearest even from the value's own kind (a double or an int64 is
@@ -47,6 +51,7 @@ typedef uint64_t ca_u;
  * are passed through to X, as for CA_DTYPES. */
 #define CA_KINDS(X, ...)                                                                       \
   X(__VA_ARGS__ i, ca_i, INT64)                                                                \
+  X(__VA_ARGS__ u, ca_u, UINT64)                                                               \
   X(__VA_ARGS__ f, float, FLOAT32)                                                             \
   X(__VA_ARGS__ d, double, FLOAT64)                                                            \
   X(__VA_ARGS__ c, ca_c8, COMPLEX64)                                                           \
@@ -81,10 +86,29 @@ CA_FN double ca_f2d(float x) { return (double)x; }
 CA_FN float ca_d2f(double x) { return (float)x; }
 CA_FN double ca_d2d(double x) { return x; }
 
+/* uint64: int64 by the bits both ways; to float by C's conversion (rounded once); from float
+ * as x86 converts to unsigned: below 2^63 through int64 (so NaN, -inf and values below -2^63
+ * give 2^63, and negative values wrap), [2^63, 2^64) exactly, 2^64 and beyond (and +inf) 0. */
+CA_FN ca_u ca_i2u(ca_i x) { return (ca_u)x; }
+CA_FN ca_i ca_u2i(ca_u x) { return (ca_i)x; }
+CA_FN ca_u ca_u2u(ca_u x) { return x; }
+CA_FN float ca_u2f(ca_u x) { return (float)x; }
+CA_FN double ca_u2d(ca_u x) { return (double)x; }
+CA_FN ca_u ca_d2u(double x) {
+  if (x >= 9223372036854775808.0)
+    return x < 18446744073709551616.0 ? (ca_u)(x - 9223372036854775808.0) | (1ull << 63) : 0u;
+  return (ca_u)ca_d2i(x);
+}
+CA_FN ca_u ca_f2u(float x) { return ca_d2u((double)x); }
+
 /* Complex: a real value is (x, +0); a complex value's real part is the real value. */
 CA_FN ca_c8 ca_c8_of(float re, float im) { ca_c8 v; v.re = re; v.im = im; return v; }
 CA_FN ca_c16 ca_c16_of(double re, double im) { ca_c16 v; v.re = re; v.im = im; return v; }
 CA_FN ca_c8 ca_i2c(ca_i x) { return ca_c8_of((float)x, 0.0f); }
+CA_FN ca_c8 ca_u2c(ca_u x) { return ca_c8_of((float)x, 0.0f); }
+CA_FN ca_c16 ca_u2z(ca_u x) { return ca_c16_of((double)x, 0.0); }
+CA_FN ca_u ca_c2u(ca_c8 x) { return ca_f2u(x.re); }
+CA_FN ca_u ca_z2u(ca_c16 x) { return ca_d2u(x.re); }
 CA_FN ca_c8 ca_f2c(float x) { return ca_c8_of(x, 0.0f); }
 CA_FN ca_c8 ca_d2c(double x) { return ca_c8_of((float)x, 0.0f); }
 CA_FN ca_c8 ca_c2c(ca_c8 x) { return x; }
@@ -103,6 +127,7 @@ CA_FN double ca_z2d(ca_c16 x) { return x.re; }
 
 /* The real part of a value in its own type (a real value is its own real part). */
 CA_FN ca_i ca_re_i(ca_i x) { return x; }
+CA_FN ca_u ca_re_u(ca_u x) { return x; }
 CA_FN float ca_re_f(float x) { return x; }
 CA_FN double ca_re_d(double x) { return x; }
 CA_FN float ca_re_c(ca_c8 x) { return x.re; }
@@ -111,6 +136,7 @@ CA_FN double ca_re_z(ca_c16 x) { return x.re; }
 /* The truth of a value: != 0 (NaN is true, -0 false); a complex value is true when either
  * part is. */
 CA_FN int ca_truth_i(ca_i x) { return x != 0; }
+CA_FN int ca_truth_u(ca_u x) { return x != 0; }
 CA_FN int ca_truth_f(float x) { return x != 0.0f; }
 CA_FN int ca_truth_d(double x) { return x != 0.0; }
 CA_FN int ca_truth_c(ca_c8 x) { return x.re != 0.0f || x.im != 0.0f; }
@@ -218,6 +244,7 @@ CA_FN uint16_t ca_double_to_half(double d) {
  * beyond 65520, infinite either way. */
 CA_FN float ca_float16_to_f(uint16_t x) { return ca_half_to_float(x); }
 CA_FN uint16_t ca_float16_from_i(ca_i v) { return ca_float_to_half((float)v); }
+CA_FN uint16_t ca_float16_from_u(ca_u v) { return ca_float_to_half((float)v); }
 CA_FN uint16_t ca_float16_from_f(float v) { return ca_float_to_half(v); }
 CA_FN uint16_t ca_float16_from_d(double v) { return ca_double_to_half(v); }
 CA_FN uint16_t ca_float16_from_c(ca_c8 v) { return ca_float_to_half(v.re); }
@@ -254,9 +281,9 @@ CA_FN uint16_t ca_double_to_bf16(double d) {
   return ca_float_to_bf16(v.f);
 }
 
-/* An int64 rounded once: its top 8 significant bits, rounded to nearest even by the rest. */
-CA_FN uint16_t ca_int_to_bf16(ca_i x) {
-  uint64_t m = x < 0 ? 0u - (uint64_t)x : (uint64_t)x;
+/* An integer of magnitude m rounded once: its top 8 significant bits, rounded to nearest even
+ * by the rest. */
+CA_FN uint16_t ca_mag_to_bf16(uint64_t m, int negative) {
   int shift = 0;
   while ((m >> shift) > 0xffu) shift++;
   if (shift > 0) {
@@ -267,12 +294,16 @@ CA_FN uint16_t ca_int_to_bf16(ca_i x) {
   union { uint32_t u; float f; } p2; /* 2^shift, shift <= 56 */
   p2.u = (uint32_t)(127 + shift) << 23;
   float f = (float)m * p2.f; /* exact: at most 9 bits */
-  return ca_float_to_bf16(x < 0 ? -f : f);
+  return ca_float_to_bf16(negative ? -f : f);
+}
+CA_FN uint16_t ca_int_to_bf16(ca_i x) {
+  return ca_mag_to_bf16(x < 0 ? 0u - (uint64_t)x : (uint64_t)x, x < 0);
 }
 
 /* The BITS family's functions for bfloat16, as float16's. */
 CA_FN float ca_bfloat16_to_f(uint16_t x) { return ca_bf16_to_float(x); }
 CA_FN uint16_t ca_bfloat16_from_i(ca_i v) { return ca_int_to_bf16(v); }
+CA_FN uint16_t ca_bfloat16_from_u(ca_u v) { return ca_mag_to_bf16(v, 0); }
 CA_FN uint16_t ca_bfloat16_from_f(float v) { return ca_float_to_bf16(v); }
 CA_FN uint16_t ca_bfloat16_from_d(double v) { return ca_double_to_bf16(v); }
 CA_FN uint16_t ca_bfloat16_from_c(ca_c8 v) { return ca_float_to_bf16(v.re); }
@@ -294,6 +325,7 @@ CA_KINDS(CA_CPLX_FROM, )
  *   format's function for it). */
 #define CA_GET_TRUTH(fn, own, ST, K) CA_FN ca_i fn(ST x) { return x != 0; }
 #define CA_GET_INT(fn, own, ST, K) CA_FN ca_i fn(ST x) { return (ca_i)x; }
+#define CA_GET_UINT(fn, own, ST, K) CA_FN ca_u fn(ST x) { return x; }
 #define CA_GET_FLOAT(fn, own, ST, K) CA_FN ca_k_##K fn(ST x) { return x; }
 #define CA_GET_BITS(fn, own, ST, K) CA_FN ca_k_##K fn(ST x) { return own(x); }
 #define CA_GET_CPLX CA_GET_BITS
@@ -302,6 +334,7 @@ CA_KINDS(CA_CPLX_FROM, )
  * as GCC and nvcc define it). */
 #define CA_PUT_TRUTH(fn, from, ST, k) CA_FN ST fn(ca_k_##k v) { return (ST)ca_truth_##k(v); }
 #define CA_PUT_INT(fn, from, ST, k) CA_FN ST fn(ca_k_##k v) { return (ST)(ca_u)ca_##k##2i(v); }
+#define CA_PUT_UINT(fn, from, ST, k) CA_FN ST fn(ca_k_##k v) { return ca_##k##2u(v); }
 #define CA_PUT_FLOAT(fn, from, ST, k) CA_FN ST fn(ca_k_##k v) { return (ST)ca_re_##k(v); }
 #define CA_PUT_BITS(fn, from, ST, k) CA_FN ST fn(ca_k_##k v) { return from(v); }
 #define CA_PUT_CPLX CA_PUT_BITS
@@ -368,8 +401,10 @@ CA_FN void ca_store_value(int dt, void *p, ca_value v) {
 }
 
 /* Whether the integer v survives being stored in dt unchanged: for an integer dtype, whether
- * it is within the dtype's range (NumPy 2 raises where storing would wrap). */
+ * it is within the dtype's range (NumPy 2 raises where storing would wrap). A uint64 value
+ * beyond 2^63 is not an int64 v: its callers check it apart. */
 CA_FN int ca_int_fits(int dt, ca_i v) {
+  if (dt == CA_UINT64) return v >= 0;
   ca_elem bits = {{0, 0}};
   ca_store_i(dt, &bits, v);
   return ca_load_i(dt, &bits) == v;

@@ -181,10 +181,20 @@ void ca_push_int64(lua_State *L, int64_t v);
 /* An exact int64 argument: an integral number (exact up to 2^53 on LuaJIT), a Lua 5.4
  * integer, or on LuaJIT an int64_t / uint64_t cdata in range. Returns 0 otherwise. */
 int ca_toint64(lua_State *L, int idx, int64_t *out);
+/* A uint64 value for Lua: as ca_push_int64 up to 2^63 (a number up to 2^53 on LuaJIT, then a
+ * uint64 cdata), beyond it a uint64 cdata on LuaJIT and a float on Lua 5.4 and PUC 5.1. */
+void ca_push_uint64(lua_State *L, uint64_t v);
+/* A value in [2^63, 2^64) that no int64 holds: an integral float there (Lua 5.4 floats
+ * included), or on LuaJIT a uint64_t cdata. Returns 0 for anything else (ca_toint64 reads the
+ * values below). */
+int ca_touint64_big(lua_State *L, int idx, uint64_t *out);
+/* Whether the value at idx is a 64-bit integer cdata that ca_toint64 or ca_touint64_big reads
+ * (LuaJIT's 5LL and 5ULL; never on PUC Lua). */
+int ca_is_int_cdata(lua_State *L, int idx);
 /* Installs the Lua layer's int64 cdata helpers (functions at make and parts). */
 void ca_set_int64(lua_State *L, int make, int parts);
 /* Pushes the element of dtype at host address p: a boolean, an integer or a number (int64
- * exactly, as ca_push_int64), a complex value (ca_push_complex). */
+ * exactly, as ca_push_int64; uint64 as ca_push_uint64), a complex value (ca_push_complex). */
 void ca_push_value(lua_State *L, int dtype, const void *p);
 /* A complex value for Lua: the Lua layer's value object (lua/cuarray/complex.lua, installed
  * by cu._set_complex), or without it a plain pair {re, im}. */

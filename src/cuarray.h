@@ -102,7 +102,8 @@ typedef enum cuarray_dtype {
   CUARRAY_COMPLEX128,   /* two float64 */
   CUARRAY_UINT16,
   CUARRAY_UINT32,
-  CUARRAY_BFLOAT16      /* the high half of an IEEE binary32 */
+  CUARRAY_BFLOAT16,     /* the high half of an IEEE binary32 */
+  CUARRAY_UINT64
 } cuarray_dtype;
 
 #define CUARRAY_CPU (-1)

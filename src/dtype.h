@@ -23,8 +23,8 @@ typedef struct ca_c16 { double re, im; } ca_c16;
  * appended, and promotion comes from the table in dtype.c, not from this order:
  *   (NAME, name, storage type, compute kind, family)
  * The storage type is the C type of an element, the same on every device. The compute kind is
- * the letter of the type a backend computes in (CA_KINDS in convert.h: i int64, f float,
- * d double, c complex float, z complex double); the family says how a value of any kind is stored (convert.h). This list is data:
+ * the letter of the type a backend computes in (CA_KINDS in convert.h: i int64, u uint64,
+ * f float, d double, c complex float, z complex double); the family says how a value of any kind is stored (convert.h). This list is data:
  * the enum, the sizes and every conversion are instantiated from it. Leading arguments are
  * passed through to X: write them with a trailing comma, or pass one empty argument. */
 #define CA_DTYPES(X, ...)                                                                      \
@@ -41,7 +41,8 @@ typedef struct ca_c16 { double re, im; } ca_c16;
   X(__VA_ARGS__ COMPLEX128, complex128, ca_c16, z, CPLX)                                       \
   X(__VA_ARGS__ UINT16, uint16, uint16_t, i, INT)                                              \
   X(__VA_ARGS__ UINT32, uint32, uint32_t, i, INT)                                              \
-  X(__VA_ARGS__ BFLOAT16, bfloat16, uint16_t, f, BITS)
+  X(__VA_ARGS__ BFLOAT16, bfloat16, uint16_t, f, BITS)                                         \
+  X(__VA_ARGS__ UINT64, uint64, uint64_t, u, UINT)
 
 /* The widest element (complex128), for host buffers that hold one element of any dtype. It has
  * a member of every storage type, so that an element stored or read through a pointer of its
@@ -81,7 +82,7 @@ CA_HD static inline int ca_is_complex(int dt) { return ca_dtype_kind(dt) == CA_K
 CA_HD static inline int ca_is_inexact(int dt) { return ca_dtype_kind(dt) >= CA_KIND_FLOAT; }
 CA_HD static inline int ca_is_integer(int dt) { return ca_dtype_kind(dt) == CA_KIND_INT; }
 CA_HD static inline int ca_is_unsigned(int dt) {
-  return dt == CA_UINT8 || dt == CA_UINT16 || dt == CA_UINT32;
+  return dt == CA_UINT8 || dt == CA_UINT16 || dt == CA_UINT32 || dt == CA_UINT64;
 }
 /* The real dtype of a complex one's parts (abs, real, imag); other dtypes are their own. */
 CA_HD static inline int ca_real_of(int dt) {

@@ -50,6 +50,7 @@ typedef struct nest {
   int64_t shape[CA_MAXDIMS];
   int64_t pos[CA_MAXDIMS];        /* 1-based path to the element being read, for messages */
   int has_bool, has_int, has_float, has_complex;
+  int has_big; /* a uint64 cdata beyond 2^63 (LuaJIT) */
   int dtype;                      /* the dtype asked for, -1 if none */
   int arr_dtype;                  /* promoted dtype of array leaves, -1 if none */
   ca_array *host;                 /* the destination (fill pass) */
@@ -129,6 +130,12 @@ static void nest_check(lua_State *L, nest *b, int depth) {
     else b->has_float = 1;
     return;
   }
+  if (b->tdims == b->ndim && ca_is_int_cdata(L, -1)) {
+    int64_t v;
+    if (ca_toint64(L, -1, &v)) b->has_int = 1;
+    else b->has_big = 1;
+    return;
+  }
   if (t == LUA_TBOOLEAN && b->tdims == b->ndim) {
     b->has_bool = 1;
     return;
@@ -170,6 +177,21 @@ static void store_lua(lua_State *L, int idx, int dtype, char *p, const char *fna
     return;
   }
   int64_t v;
+  uint64_t big;
+  if (lua_type(L, idx) != LUA_TNUMBER) { /* a 64-bit integer cdata (nest_check saw it) */
+    if (ca_toint64(L, idx, &v)) {
+      if (ca_is_integer(dtype) && !ca_int_fits(dtype, v))
+        ca_raisef(L, "%s: value %lld%s is out of bounds for %s", fname, (long long)v, where,
+                  ca_dtype_name(dtype));
+      ca_store_i(dtype, p, v);
+    } else if (ca_touint64_big(L, idx, &big)) {
+      if (ca_is_integer(dtype) && dtype != CA_UINT64)
+        ca_raisef(L, "%s: value %llu%s is out of bounds for %s", fname, (unsigned long long)big,
+                  where, ca_dtype_name(dtype));
+      ca_store_u(dtype, p, big);
+    }
+    return;
+  }
   if (ca_tointeger(L, idx, &v)) {
     if (ca_is_integer(dtype) && !ca_int_fits(dtype, v))
       ca_raisef(L, "%s: value %lld%s is out of bounds for %s", fname, (long long)v, where,
@@ -216,7 +238,8 @@ static void nest_fill(lua_State *L, nest *b, int depth) {
   /* as the check pass allows: an array of the leaves' shape, or (0-d leaves) a number */
   if (a ? a->ndim != b->ndim - b->tdims || memcmp(a->shape, b->shape + b->tdims,
                                                   sizeof(int64_t) * (size_t)a->ndim) != 0
-        : b->tdims != b->ndim || (t != LUA_TNUMBER && t != LUA_TBOOLEAN && t != LUA_TTABLE))
+        : b->tdims != b->ndim ||
+              (t != LUA_TNUMBER && t != LUA_TBOOLEAN && t != LUA_TTABLE && !ca_is_int_cdata(L, -1)))
     nest_changed(L, b, depth);
   if (!a) {
     char where[256], at[300];
@@ -271,13 +294,17 @@ static ca_array *from_lua(lua_State *L, int idx, int dtype, int device, int pinn
     else b.has_float = 1;
   } else if (t == LUA_TBOOLEAN) {
     b.has_bool = 1;
+  } else if (ca_is_int_cdata(L, idx)) {
+    int64_t v;
+    if (ca_toint64(L, idx, &v)) b.has_int = 1;
+    else b.has_big = 1;
   } else {
     ca_raisef(L, "%s: expected a number, boolean, nested table or array, got %s", fname,
                luaL_typename(L, idx));
   }
   if (dtype < 0) {
-    dtype = b.has_complex ? CA_COMPLEX128 : b.has_float ? s->default_dtype : b.has_int ? CA_INT64
-            : b.has_bool ? CA_BOOL : -1;
+    dtype = b.has_complex ? CA_COMPLEX128 : b.has_float ? s->default_dtype : b.has_big ? CA_UINT64
+            : b.has_int ? CA_INT64 : b.has_bool ? CA_BOOL : -1;
     if (b.arr_dtype >= 0) dtype = dtype < 0 ? b.arr_dtype : ca_promote(dtype, b.arr_dtype);
     if (dtype < 0) dtype = s->default_dtype; /* empty */
   }
@@ -373,7 +400,7 @@ static int value_dtype(lua_State *L, int idx) {
 
 static void check_fill_value(lua_State *L, int idx, const char *fname) {
   int t = lua_type(L, idx);
-  if (t == LUA_TNUMBER || t == LUA_TBOOLEAN) return;
+  if (t == LUA_TNUMBER || t == LUA_TBOOLEAN || ca_is_int_cdata(L, idx)) return;
   ca_array *a = ca_test(L, idx);
   if (!a)
     ca_raisef(L, "%s: fill value must be a number, boolean or array, got %s", fname,
@@ -405,9 +432,17 @@ static void fill_value(lua_State *L, ca_array *dst, int idx, const char *fname) 
   ca_value vals[2];
   int dts[2] = {dst->dtype, CA_INT64};
   int64_t iv;
+  uint64_t big;
   if (lua_type(L, idx) == LUA_TBOOLEAN) {
     vals[1].i = lua_toboolean(L, idx);
-  } else if (ca_tointeger(L, idx, &iv)) {
+  } else if ((dst->dtype == CA_UINT64 || lua_type(L, idx) != LUA_TNUMBER) &&
+             ca_touint64_big(L, idx, &big)) { /* exactly: a float beyond 2^63, a uint64 cdata */
+    if (ca_is_integer(dst->dtype) && dst->dtype != CA_UINT64)
+      ca_raisef(L, "%s: fill value %llu is out of bounds for %s", fname, (unsigned long long)big,
+                ca_dtype_name(dst->dtype));
+    dts[1] = CA_UINT64;
+    vals[1].i = (int64_t)big;
+  } else if (ca_toint64(L, idx, &iv)) {
     if (ca_is_integer(dst->dtype) && !ca_int_fits(dst->dtype, iv))
       ca_raisef(L, "%s: fill value %lld is out of bounds for %s", fname, (long long)iv,
                  ca_dtype_name(dst->dtype));

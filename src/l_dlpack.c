@@ -31,7 +31,7 @@ void *ca_dlpack_export(lua_State *L, int idx, int versioned) {
   DLDataType dt = {0, 0, 1};
   static const uint8_t codes[CA_NDTYPES] = {kDLBool, kDLInt, kDLUInt, kDLInt, kDLInt, kDLInt,
                                             kDLFloat, kDLFloat, kDLFloat, kDLComplex, kDLComplex,
-                                            kDLUInt, kDLUInt, kDLBfloat};
+                                            kDLUInt, kDLUInt, kDLBfloat, kDLUInt};
   dt.code = codes[a->dtype];
   dt.bits = (uint8_t)(8 * ca_itemsize(a->dtype));
   dl_export *e = (dl_export *)calloc(1, sizeof *e);
@@ -82,7 +82,8 @@ static int dl_dtype(DLDataType d) {
   case kDLBool: return d.bits == 8 ? CA_BOOL : -1;
   case kDLInt:
     return d.bits == 8 ? CA_INT8 : d.bits == 16 ? CA_INT16 : d.bits == 32 ? CA_INT32 : d.bits == 64 ? CA_INT64 : -1;
-  case kDLUInt: return d.bits == 8 ? CA_UINT8 : d.bits == 16 ? CA_UINT16 : d.bits == 32 ? CA_UINT32 : -1;
+  case kDLUInt:
+    return d.bits == 8 ? CA_UINT8 : d.bits == 16 ? CA_UINT16 : d.bits == 32 ? CA_UINT32 : d.bits == 64 ? CA_UINT64 : -1;
   case kDLFloat: return d.bits == 16 ? CA_FLOAT16 : d.bits == 32 ? CA_FLOAT32 : d.bits == 64 ? CA_FLOAT64 : -1;
   case kDLBfloat: return d.bits == 16 ? CA_BFLOAT16 : -1;
   case kDLComplex: return d.bits == 64 ? CA_COMPLEX64 : d.bits == 128 ? CA_COMPLEX128 : -1;

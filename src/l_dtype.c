@@ -105,7 +105,12 @@ static int l_iinfo(lua_State *L) {
   lua_createtable(L, 0, 5);
   set_int(L, "bits", bits);
   set_int(L, "min", is_signed ? (int64_t)(~(uint64_t)0 << (bits - 1)) : 0);
-  set_int(L, "max", is_signed ? (int64_t)(~(uint64_t)0 >> (65 - bits)) : (int64_t)(~(uint64_t)0 >> (64 - bits)));
+  if (is_signed) {
+    set_int(L, "max", (int64_t)(~(uint64_t)0 >> (65 - bits)));
+  } else { /* uint64's 2^64 - 1: a uint64 cdata on LuaJIT, a float on Lua 5.4 and 5.1 */
+    ca_push_uint64(L, ~(uint64_t)0 >> (64 - bits));
+    lua_setfield(L, -2, "max");
+  }
   lua_pushstring(L, ca_dtype_name(dt));
   lua_setfield(L, -2, "dtype");
   lua_pushstring(L, is_signed ? "i" : "u");

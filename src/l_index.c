@@ -601,12 +601,21 @@ int ca_index_get(lua_State *L) {
 static void fill_scalar(lua_State *L, ca_array *dst, int vi) {
   ca_value v;
   int vdt;
-  if (lua_type(L, vi) == LUA_TBOOLEAN) {
+  uint64_t big;
+  if (dst->dtype == CA_UINT64 && ca_touint64_big(L, vi, &big)) {
+    v.i = (int64_t)big;
+    vdt = CA_UINT64;
+  } else if (lua_type(L, vi) == LUA_TBOOLEAN) {
     v.i = lua_toboolean(L, vi);
     vdt = CA_INT64;
-  } else if (ca_number_is_integral(L, vi)) {
+  } else if (ca_number_is_integral(L, vi) || ca_is_int_cdata(L, vi)) {
     int64_t i;
-    if (!ca_tointeger(L, vi, &i)) i = (int64_t)lua_tonumber(L, vi);
+    if (!ca_toint64(L, vi, &i)) { /* a uint64 cdata beyond 2^63 */
+      if (ca_touint64_big(L, vi, &big))
+        ca_raisef(L, "index assignment: Lua integer %llu is out of bounds for %s",
+                  (unsigned long long)big, ca_dtype_name(dst->dtype));
+      i = (int64_t)lua_tonumber(L, vi);
+    }
     if (ca_is_integer(dst->dtype) && !ca_int_fits(dst->dtype, i))
       ca_raisef(L, "index assignment: Lua integer %lld is out of bounds for %s", (long long)i,
                  ca_dtype_name(dst->dtype));
@@ -663,7 +672,7 @@ static void fill_mask(lua_State *L, const sel *s, const ca_array *a, int vi) {
 /* The value at vi, checked: an array on a's device (returned), or NULL for a Lua scalar. */
 static ca_array *check_value(lua_State *L, const ca_array *a, int vi) {
   int t = lua_type(L, vi);
-  if (t == LUA_TNUMBER || t == LUA_TBOOLEAN) return NULL;
+  if (t == LUA_TNUMBER || t == LUA_TBOOLEAN || ca_is_int_cdata(L, vi)) return NULL;
   ca_array *v = ca_test(L, vi);
   if (!v)
     ca_raisef(L, "index assignment: the value must be a number, a boolean or an array, got %s%s",

@@ -203,7 +203,7 @@ static const char *ffi_ctype(int dtype) {
   static const char *const t[CA_NDTYPES] = {"bool", "int8_t", "uint8_t", "int16_t", "int32_t",
                                             "int64_t", "uint16_t", "float", "double",
                                             "complex float", "complex double", "uint16_t",
-                                            "uint32_t", "uint16_t"};
+                                            "uint32_t", "uint16_t", "uint64_t"};
   return t[dtype];
 }
 

@@ -91,8 +91,10 @@ static int l_print_data(lua_State *L) {
       }
     } else {
       char s[32];
-      int64_t v = ca_load_i(data->dtype, p);
-      snprintf(s, sizeof s, "%lld", (long long)v);
+      if (data->dtype == CA_UINT64)
+        snprintf(s, sizeof s, "%llu", (unsigned long long)ca_load_u(data->dtype, p));
+      else
+        snprintf(s, sizeof s, "%lld", (long long)ca_load_i(data->dtype, p));
       lua_pushstring(L, s);
     }
     lua_rawseti(L, vt, ++n);

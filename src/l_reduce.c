@@ -73,7 +73,7 @@ static int result_dtype(lua_State *L, int op, int in, const char *fname) {
     return ca_op_rules[op] == CA_RULE_MOMENT ? ca_real_of(in) : in;
   }
   switch (ca_op_rules[op]) {
-  case CA_RULE_ACCUMULATE: return ca_is_float(in) ? in : CA_INT64;
+  case CA_RULE_ACCUMULATE: return ca_is_float(in) ? in : ca_is_unsigned(in) ? CA_UINT64 : CA_INT64;
   case CA_RULE_INDEX: case CA_RULE_COUNT: return CA_INT64;
   case CA_RULE_MEAN: case CA_RULE_MOMENT: return ca_is_float(in) ? in : CA_FLOAT64;
   case CA_RULE_PREDICATE: return CA_BOOL;

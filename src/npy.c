@@ -27,7 +27,7 @@ static int host_is_little(void) {
 /* NULL: a dtype NumPy lacks (bfloat16) */
 static const char *const descrs[CA_NDTYPES] = {"|b1", "|i1", "|u1", "<i2", "<i4", "<i8",
                                                "<f2", "<f4", "<f8", "<c8", "<c16",
-                                               "<u2", "<u4", NULL};
+                                               "<u2", "<u4", NULL, "<u8"};
 
 const char *npy_descr(int dtype) {
   return dtype >= 0 && dtype < CA_NDTYPES ? descrs[dtype] : NULL;
@@ -53,7 +53,9 @@ static int parse_descr(const char *s, npy_header *h, char *err, size_t errlen) {
   switch (kind) {
   case 'b': dt = size == 1 ? CA_BOOL : -1; break;
   case 'i': dt = size == 1 ? CA_INT8 : size == 2 ? CA_INT16 : size == 4 ? CA_INT32 : size == 8 ? CA_INT64 : -1; break;
-  case 'u': dt = size == 1 ? CA_UINT8 : size == 2 ? CA_UINT16 : size == 4 ? CA_UINT32 : -1; break;
+  case 'u':
+    dt = size == 1 ? CA_UINT8 : size == 2 ? CA_UINT16 : size == 4 ? CA_UINT32 : size == 8 ? CA_UINT64 : -1;
+    break;
   case 'f': dt = size == 2 ? CA_FLOAT16 : size == 4 ? CA_FLOAT32 : size == 8 ? CA_FLOAT64 : -1; break;
   case 'c': dt = size == 8 ? CA_COMPLEX64 : size == 16 ? CA_COMPLEX128 : -1; break;
   default: break;
@@ -68,7 +70,7 @@ static int parse_descr(const char *s, npy_header *h, char *err, size_t errlen) {
   return NPY_OK;
 unknown:
   return ERR("unsupported dtype '%s' (cuarray reads bool, int8, uint8, int16, uint16, int32, "
-             "uint32, int64, float16, float32, float64, complex64 and complex128)", s);
+             "uint32, int64, uint64, float16, float32, float64, complex64 and complex128)", s);
 }
 
 /* ---- the header dict -------------------------------------------------------------- */

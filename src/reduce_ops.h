@@ -21,7 +21,8 @@
  *           fin(hi, lo) of two folds (named by their rows) over the same elements.
  *
  * Each column names a formula ca_<column>_<t> of this file or of scalar.h, t the accumulation
- * type as in scalar.h: i int64, f float, d double. ca_reduce_acc below chooses the type.
+ * type as in scalar.h: i int64, u uint64, f float, d double. ca_reduce_acc below chooses the
+ * type.
  * Integers have no NaN, so the nan-reductions of integers are the plain ones.
  *
  * How a backend evaluates a fold is its own business as long as the result is the fold's: the
@@ -45,6 +46,10 @@ CA_FN ca_i ca_lowest_i(void) { return INT64_MIN; }
 CA_FN float ca_lowest_f(void) { return -INFINITY; }
 CA_FN double ca_lowest_d(void) { return -INFINITY; }
 CA_FN ca_i ca_highest_i(void) { return INT64_MAX; }
+CA_FN ca_u ca_zero_u(void) { return 0; }
+CA_FN ca_u ca_one_u(void) { return 1; }
+CA_FN ca_u ca_lowest_u(void) { return 0; }
+CA_FN ca_u ca_highest_u(void) { return UINT64_MAX; }
 CA_FN float ca_highest_f(void) { return INFINITY; }
 CA_FN double ca_highest_d(void) { return INFINITY; }
 
@@ -53,6 +58,7 @@ CA_FN double ca_highest_d(void) { return INFINITY; }
 /* never; isnan is scalar.h's ca_isnan_i/f/d (never true for integers). ca_<skip>_skips says
  * whether a skip can hold at all: the backends count elements only for those that can. */
 CA_FN ca_i ca_never_i(ca_i x) { (void)x; return 0; }
+CA_FN ca_i ca_never_u(ca_u x) { (void)x; return 0; }
 CA_FN ca_i ca_never_f(float x) { (void)x; return 0; }
 CA_FN ca_i ca_never_d(double x) { (void)x; return 0; }
 enum { ca_never_skips = 0, ca_isnan_skips = 1 };
@@ -60,12 +66,14 @@ enum { ca_never_skips = 0, ca_isnan_skips = 1 };
 /* ---- finalizers of folds: fin(acc, count) ---------------------------------------------- */
 
 CA_FN ca_i ca_total_i(ca_i a, int64_t n) { (void)n; return a; }
+CA_FN ca_u ca_total_u(ca_u a, int64_t n) { (void)n; return a; }
 CA_FN float ca_total_f(float a, int64_t n) { (void)n; return a; }
 CA_FN double ca_total_d(double a, int64_t n) { (void)n; return a; }
 /* n == 0 gives 0 / 0: NaN, as NumPy's mean of nothing. */
 CA_FN double ca_average_d(double a, int64_t n) { return a / (double)n; }
 /* The max / min of a slice with nothing counted (all NaN) is NaN, as NumPy's nanmax. */
 CA_FN ca_i ca_nan_if_none_i(ca_i a, int64_t n) { (void)n; return a; }
+CA_FN ca_u ca_nan_if_none_u(ca_u a, int64_t n) { (void)n; return a; }
 CA_FN float ca_nan_if_none_f(float a, int64_t n) { return n == 0 ? NAN : a; }
 CA_FN double ca_nan_if_none_d(double a, int64_t n) { return n == 0 ? NAN : a; }
 
@@ -77,6 +85,8 @@ CA_FN ca_i ca_beats_max_i(ca_i x, ca_i best) { return x > best; }
 CA_FN ca_i ca_beats_max_f(float x, float best) { return best == best && (x != x || x > best); }
 CA_FN ca_i ca_beats_max_d(double x, double best) { return best == best && (x != x || x > best); }
 CA_FN ca_i ca_beats_min_i(ca_i x, ca_i best) { return x < best; }
+CA_FN ca_i ca_beats_max_u(ca_u x, ca_u best) { return x > best; }
+CA_FN ca_i ca_beats_min_u(ca_u x, ca_u best) { return x < best; }
 CA_FN ca_i ca_beats_min_f(float x, float best) { return best == best && (x != x || x < best); }
 CA_FN ca_i ca_beats_min_d(double x, double best) { return best == best && (x != x || x < best); }
 
@@ -136,7 +146,8 @@ CA_FN double ca_nan_deviation_d(double m2, double n, double ddof) {
 typedef enum ca_racc {
   CA_RACC_I,     /* int64 */
   CA_RACC_D,     /* double (the CUDA backend compares float16 and float32 inputs in float) */
-  CA_RACC_TRUTH  /* the truth of each element, folded in int64 */
+  CA_RACC_TRUTH, /* the truth of each element, folded in int64 */
+  CA_RACC_U      /* uint64 */
 } ca_racc;
 
 /* The accumulation type of a reduction of rule `rule` from an input of dtype `in` into an output
@@ -145,10 +156,11 @@ typedef enum ca_racc {
  * ranges compare in the input's kind; means and moments average in double. */
 CA_FN int ca_reduce_acc(int rule, int in, int out) {
   switch (rule) {
-  case CA_RULE_ACCUMULATE: return ca_is_float(out) ? CA_RACC_D : CA_RACC_I;
+  case CA_RULE_ACCUMULATE:
+    return ca_is_float(out) ? CA_RACC_D : out == CA_UINT64 ? CA_RACC_U : CA_RACC_I;
   case CA_RULE_MEAN: case CA_RULE_MOMENT: return CA_RACC_D;
   case CA_RULE_PREDICATE: case CA_RULE_COUNT: return CA_RACC_TRUTH;
-  default: return ca_is_float(in) ? CA_RACC_D : CA_RACC_I;
+  default: return ca_is_float(in) ? CA_RACC_D : in == CA_UINT64 ? CA_RACC_U : CA_RACC_I;
   }
 }
 

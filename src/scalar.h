@@ -1,6 +1,7 @@
 /* The scalar formulas, each written once, read by the C compiler (CPU backend) and by nvcc
- * (CUDA kernels): ca_<op>_i on int64 (every integer dtype and bool computes there, results
- * wrap when stored), ca_<op>_f on float (float16, float32), ca_<op>_d on double.
+ * (CUDA kernels): ca_<op>_i on int64 (every integer dtype but uint64, and bool, computes there,
+ * results wrap when stored), ca_<op>_u on uint64 (the section "uint64" below), ca_<op>_f on
+ * float (float16, float32), ca_<op>_d on double.
  * Names follow src/ops.def. Integer arithmetic goes through uint64 so that overflow wraps
  * as NumPy's does instead of being undefined behaviour. */
 #ifndef CA_SCALAR_H
@@ -235,6 +236,65 @@ CA_FN ca_i ca_right_shift_i(ca_i a, ca_i b) {
   if (b < 0 || b >= 64) return a < 0 ? -1 : 0;
   return a >> b;
 }
+
+/* ---- uint64 -------------------------------------------------------------------------------
+ * The unsigned formulas of every op that has an int64 one: arithmetic wraps modulo 2^64,
+ * comparisons, division, modulo, shifts and max/min see values up to 2^64 - 1. As on int64,
+ * division and modulo by zero give 0 and a shift by 64 or more gives 0; the rounding functions
+ * are the identity and the float predicates false. Predicates return ca_i, as on every kind. */
+CA_FN ca_u ca_negative_u(ca_u x) { return 0u - x; }
+CA_FN ca_u ca_abs_u(ca_u x) { return x; }
+CA_FN ca_u ca_square_u(ca_u x) { return x * x; }
+CA_FN ca_u ca_sign_u(ca_u x) { return x != 0; }
+CA_FN ca_u ca_reciprocal_u(ca_u x) { return x == 1; }
+CA_FN ca_u ca_floor_u(ca_u x) { return x; }
+CA_FN ca_u ca_ceil_u(ca_u x) { return x; }
+CA_FN ca_u ca_trunc_u(ca_u x) { return x; }
+CA_FN ca_u ca_round_u(ca_u x) { return x; }
+CA_FN ca_u ca_conj_u(ca_u x) { return x; }
+CA_FN ca_i ca_isnan_u(ca_u x) { (void)x; return 0; }
+CA_FN ca_i ca_isinf_u(ca_u x) { (void)x; return 0; }
+CA_FN ca_i ca_isfinite_u(ca_u x) { (void)x; return 1; }
+CA_FN ca_i ca_logical_not_u(ca_u x) { return x == 0; }
+CA_FN ca_u ca_invert_u(ca_u x) { return ~x; }
+CA_FN ca_i ca_signbit_u(ca_u x) { (void)x; return 0; }
+CA_FN ca_i ca_isposinf_u(ca_u x) { (void)x; return 0; }
+CA_FN ca_i ca_isneginf_u(ca_u x) { (void)x; return 0; }
+
+CA_FN ca_u ca_add_u(ca_u a, ca_u b) { return a + b; }
+CA_FN ca_u ca_subtract_u(ca_u a, ca_u b) { return a - b; }
+CA_FN ca_u ca_multiply_u(ca_u a, ca_u b) { return a * b; }
+CA_FN ca_u ca_floor_divide_u(ca_u a, ca_u b) { return b == 0 ? 0 : a / b; }
+CA_FN ca_u ca_mod_u(ca_u a, ca_u b) { return b == 0 ? 0 : a % b; }
+CA_FN ca_u ca_fmod_u(ca_u a, ca_u b) { return b == 0 ? 0 : a % b; }
+CA_FN ca_u ca_power_u(ca_u a, ca_u b) {
+  ca_u r = 1;
+  while (b) {
+    if (b & 1) r *= a;
+    a *= a;
+    b >>= 1;
+  }
+  return r;
+}
+CA_FN ca_u ca_maximum_u(ca_u a, ca_u b) { return a > b ? a : b; }
+CA_FN ca_u ca_minimum_u(ca_u a, ca_u b) { return a < b ? a : b; }
+CA_FN ca_u ca_fmax_u(ca_u a, ca_u b) { return a > b ? a : b; }
+CA_FN ca_u ca_fmin_u(ca_u a, ca_u b) { return a < b ? a : b; }
+CA_FN ca_i ca_equal_u(ca_u a, ca_u b) { return a == b; }
+CA_FN ca_i ca_not_equal_u(ca_u a, ca_u b) { return a != b; }
+CA_FN ca_i ca_less_u(ca_u a, ca_u b) { return a < b; }
+CA_FN ca_i ca_less_equal_u(ca_u a, ca_u b) { return a <= b; }
+CA_FN ca_i ca_greater_u(ca_u a, ca_u b) { return a > b; }
+CA_FN ca_i ca_greater_equal_u(ca_u a, ca_u b) { return a >= b; }
+CA_FN ca_i ca_logical_and_u(ca_u a, ca_u b) { return (a != 0) && (b != 0); }
+CA_FN ca_i ca_logical_or_u(ca_u a, ca_u b) { return (a != 0) || (b != 0); }
+CA_FN ca_i ca_logical_xor_u(ca_u a, ca_u b) { return (a != 0) != (b != 0); }
+CA_FN ca_u ca_bitwise_and_u(ca_u a, ca_u b) { return a & b; }
+CA_FN ca_u ca_bitwise_or_u(ca_u a, ca_u b) { return a | b; }
+CA_FN ca_u ca_bitwise_xor_u(ca_u a, ca_u b) { return a ^ b; }
+CA_FN ca_u ca_left_shift_u(ca_u a, ca_u b) { return b >= 64 ? 0 : a << b; }
+CA_FN ca_u ca_right_shift_u(ca_u a, ca_u b) { return b >= 64 ? 0 : a >> b; }
+CA_FN ca_u ca_divmod_u(ca_u a, ca_u b, ca_u *m) { *m = ca_mod_u(a, b); return ca_floor_divide_u(a, b); }
 
 /* ---- NumPy's other elementwise functions ------------------------------------------------
  * As NumPy's loops compute them (numpy/_core/src/umath, npymath): float16 through float, as
@@ -475,6 +535,11 @@ CA_FN ca_i ca_lcm_i(ca_i a, ca_i b) {
   if (g == 0) return 0;
   ca_i q = a < 0 ? ca_negative_i((ca_i)(ca_uabs(a) / g)) : (ca_i)((ca_u)a / g);
   return (ca_i)ca_uabs((ca_i)((ca_u)q * (ca_u)b));
+}
+CA_FN ca_u ca_gcd_u(ca_u a, ca_u b) { return ca_ugcd(a, b); }
+CA_FN ca_u ca_lcm_u(ca_u a, ca_u b) {
+  ca_u g = ca_ugcd(a, b);
+  return g == 0 ? 0 : a / g * b;
 }
 
 /* Two results: the formula returns the first and writes the second. */

@@ -47,6 +47,7 @@ CA_HD static inline uint32_t ca_sort_key_4(int dt, const void *p) {
 CA_HD static inline uint64_t ca_sort_key_8(int dt, const void *p) {
   uint64_t b = *(const uint64_t *)p;
   if (dt == CA_INT64) return b ^ 0x8000000000000000ull;
+  if (dt == CA_UINT64) return b;
   /* float64 */
   if ((b & 0x7ff0000000000000ull) == 0x7ff0000000000000ull && (b & 0x000fffffffffffffull))
     return 0xffffffffffffffffull;

@@ -19,7 +19,7 @@ np._set_promotion_state("weak")
 
 OUT = "spec/dtype_tables.lua"
 NAMES = ["bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64",
-         "complex64", "complex128", "uint16", "uint32", "bfloat16"]
+         "complex64", "complex128", "uint16", "uint32", "bfloat16", "uint64"]
 CASTINGS = ["no", "equiv", "safe", "same_kind", "unsafe"]
 KIND_ORDER = "b?uifc"  # bool, unsigned, signed, float, complex (NumPy's same_kind order)
 

@@ -47,11 +47,14 @@ def same(dtypes, values):
     return [(dt, values) for dt in dtypes]
 
 
-# the wider unsigned dtypes also get values in their upper half
-U_OF = {"uint8": U, "uint16": U + [65535, 40000], "uint32": U + [4294967295, 3000000000]}
+# the wider unsigned dtypes also get values in their upper half (uint64's beyond 2^63 are
+# doubles, so that every Lua reads the literal exactly)
+U64_HIGH = [2 ** 64 - 2048, 2 ** 63]
+U_OF = {"uint8": U, "uint16": U + [65535, 40000], "uint32": U + [4294967295, 3000000000],
+        "uint64": U + U64_HIGH}
 
 
-def ints(signed=("int8", "int16", "int32", "int64"), unsigned=("uint8", "uint16", "uint32")):
+def ints(signed=("int8", "int16", "int32", "int64"), unsigned=("uint8", "uint16", "uint32", "uint64")):
     return same(signed, I) + [(dt, U_OF[dt]) for dt in unsigned]
 
 
@@ -138,6 +141,7 @@ IB = [2, 3, 5, -4, 7, -1, 1, 1]
 UA = [0, 1, 2, 200, 255, 17, 9, 128]
 UA16 = [0, 1, 2, 200, 65535, 17, 40000, 128]
 UA32 = [0, 1, 2, 200, 4294967295, 17, 3000000000, 128]
+UA64 = [0, 1, 2, 200, 2 ** 64 - 2048, 17, 2 ** 63, 128]
 UB = [1, 3, 5, 4, 7, 1, 2, 2]
 BA = [True, True, False, False]
 BB = [True, False, True, False]
@@ -151,7 +155,8 @@ def pairs(float_b=FB, int_b=IB, uint_b=UB, with_bool=True, floats=True, scalars=
              ("int64", IA, "int64", int_b), ("uint8", UA, "uint8", uint_b),
              ("int8", IA, "uint8", uint_b), ("uint16", UA16, "uint16", uint_b),
              ("uint32", UA32, "uint32", uint_b), ("uint16", UA16, "int16", int_b),
-             ("uint32", UA32, "int8", int_b)]
+             ("uint32", UA32, "int8", int_b), ("uint64", UA64, "uint64", uint_b),
+             ("uint64", UA64, "uint8", uint_b), ("uint64", UA64, "int8", int_b)]
     if floats:
         rows += [("int32", IA, "float32", float_b)]
     if with_bool:
@@ -246,7 +251,8 @@ RB = [[True, False, True, True], [True, True, True, False]]
 REDUCE_INPUTS = same(FLOATS, RF) + [("float64", RF_NAN), ("float32", RF_NAN), ("int8", RI),
                                     ("int32", RI), ("int64", RI), ("uint8", RU), ("bool", RB),
                                     ("uint16", [[3, 2, 7, 0], [5, 4, 1, 65535]]),
-                                    ("uint32", [[3, 2, 7, 0], [5, 4, 1, 4294967295]])]
+                                    ("uint32", [[3, 2, 7, 0], [5, 4, 1, 4294967295]]),
+                                    ("uint64", [[3, 2, 7, 0], [5, 4, 1, 2 ** 64 - 2048]])]
 RC = [[(1.5, -1.0), (2.0, 0.5), (-0.25, 3.0), (4.0, 0.0)], [(0.0, 1.0), (3.0, -2.0), (-1.0, 0.25), (2.5, 2.5)]]
 RF_NANS = [[math.nan, math.nan, 0.25, 4.0], [3.0, math.nan, -1.0, math.nan]]  # a column of NaN
 REDUCE = {op: REDUCE_INPUTS for op in
@@ -279,6 +285,8 @@ def reduce_np(op, a, axis):
 
 
 def lua_value(v):
+    if isinstance(v, np.uint64) and v > 2 ** 53:  # exact as a string (spec/helper.lua's H.close)
+        return '"%d"' % int(v)
     if isinstance(v, (complex, np.complexfloating)):
         return "{%s, %s}" % (lua_value(v.real), lua_value(v.imag))
     if isinstance(v, (bool, np.bool_)):
@@ -307,9 +315,12 @@ def arr(dtype, values):
     return np.array(values, dtype=dtype)
 
 
-# NumPy dtypes cuarray does not have yet, and what it gives instead (the same values): sums and
-# products of unsigned integers accumulate in uint64 in NumPy, in int64 here until uint64 comes.
-NOT_YET = {"uint64": "int64"}
+def nested(r):
+    """r's values as nested lists; uint64 elements stay np.uint64 (lua_value writes the large
+    ones as strings)."""
+    if r.dtype != np.uint64:
+        return r.tolist()
+    return np.array(list(r.flat), dtype=object).reshape(r.shape).tolist()
 
 
 def result(r):
@@ -317,8 +328,7 @@ def result(r):
         return "raises = true"
     if isinstance(r, tuple):  # two results: want and want2
         return result(np.asarray(r[0])) + ", " + result(np.asarray(r[1])).replace("want", "want2", 1)
-    name = NOT_YET.get(r.dtype.name, r.dtype.name)
-    return 'want = {"%s", %s}' % (name, lua_list(r.tolist()))
+    return 'want = {"%s", %s}' % (r.dtype.name, lua_list(nested(r)))
 
 
 def numpy_name(op):

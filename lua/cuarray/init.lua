@@ -77,17 +77,20 @@ end
 -- ---- int64 on LuaJIT -----------------------------------------------------------------------
 
 -- LuaJIT numbers are doubles, exact up to 2^53. Beyond, int64 values reach scripts as int64
--- cdata (as `5LL` writes them), and int64 cdata are accepted where an exact int64 is needed.
+-- cdata (as `5LL` writes them) and uint64 values as uint64 cdata (`5ULL`), and both are
+-- accepted where an exact integer is needed.
 do
   local has_ffi, ffi = pcall(require, "ffi")
   local has_bit, bit = pcall(require, "bit")
   if has_ffi and has_bit and core._set_int64 then
     local int64_t, uint64_t = ffi.typeof("int64_t"), ffi.typeof("uint64_t")
     local two63, low32 = uint64_t(2 ^ 63), int64_t(0xffffffff)
-    local function make(hi, lo) return int64_t(hi) * 4294967296 + lo end
+    local function make(hi, lo, unsigned)
+      return (unsigned and uint64_t or int64_t)(hi) * 4294967296 + lo
+    end
     local function parts(v)
       if ffi.istype(uint64_t, v) then
-        if v >= two63 then return nil end
+        if v >= two63 then return tonumber(bit.rshift(v, 32)), tonumber(bit.band(v, low32)), true end
         v = int64_t(v)
       elseif not ffi.istype(int64_t, v) then
         return nil

@@ -1,7 +1,8 @@
 /* Shared by the CPU backend's files (the files of src/cpu); not part of the module's interface.
  *
  * Conversions are those of src/convert.h: every element is read in a compute type (ct):
- * CA_CPU_I (int64: bool and the integer dtypes), CA_CPU_F (float: float16, float32) or
+ * CA_CPU_I (int64: bool and the integer dtypes but uint64), CA_CPU_U (uint64),
+ * CA_CPU_F (float: float16, float32) or
  * CA_CPU_D (double: float64), and converted on store to the destination's dtype. The bulk
  * loops (convert.c) and the one-element helpers below call the same functions, so the two can
  * never disagree.
@@ -27,7 +28,7 @@
 #include "cpu.h"
 #include "scalar.h"
 
-enum { CA_CPU_I = CA_CK_i, CA_CPU_F = CA_CK_f, CA_CPU_D = CA_CK_d, CA_CPU_C = CA_CK_c, CA_CPU_Z = CA_CK_z };
+enum { CA_CPU_I = CA_CK_i, CA_CPU_U = CA_CK_u, CA_CPU_F = CA_CK_f, CA_CPU_D = CA_CK_d, CA_CPU_C = CA_CK_c, CA_CPU_Z = CA_CK_z };
 
 /* Elements per chunk of the buffered (converting) loops: small enough that a few buffers of
  * 8-byte values stay in L1. */

@@ -12,9 +12,9 @@
  * division are float-only, bitwise ops and shifts integer-only; the complex types where
  * scalar.h lists the op (CA_CPLX_KINDS). An (op, type) pair without a formula has no kernel
  * and answers CA_ERR_UNSUPPORTED. */
-#define KINDS_ALL(X, name) X(name, i) X(name, f) X(name, d) CA_CPLX_KINDS(X, name)
+#define KINDS_ALL(X, name) X(name, i) X(name, u) X(name, f) X(name, d) CA_CPLX_KINDS(X, name)
 #define KINDS_FLOATS(X, name) X(name, f) X(name, d) CA_CPLX_KINDS(X, name)
-#define KINDS_INTS(X, name) X(name, i)
+#define KINDS_INTS(X, name) X(name, i) X(name, u)
 #define KINDS_DOUBLES(X, name) X(name, d)
 #define KINDS_CA_RULE_SAME KINDS_ALL
 #define KINDS_CA_RULE_NUMERIC KINDS_ALL
@@ -34,8 +34,8 @@
 #define R1(fn, k) __typeof__(fn((ca_k_##k){0}))
 #define R2(fn, k) __typeof__(fn((ca_k_##k){0}, (ca_k_##k){0}))
 #define RESULT_CT(R)                                                                           \
-  _Generic((R){0}, ca_i: CA_CPU_I, float: CA_CPU_F, double: CA_CPU_D, ca_c8: CA_CPU_C,        \
-           ca_c16: CA_CPU_Z)
+  _Generic((R){0}, ca_i: CA_CPU_I, ca_u: CA_CPU_U, float: CA_CPU_F, double: CA_CPU_D,          \
+           ca_c8: CA_CPU_C, ca_c16: CA_CPU_Z)
 
 /* A kernel: n results into r (contiguous, of the kernel's result type) from inputs in[j] of
  * stride s[j], 1 or 0 (one broadcast value). */
@@ -56,7 +56,7 @@ typedef void (*el2_fn)(void *r, int64_t i, const void *x, int64_t ix, const void
 
 /* Room for one value of any compute or storage type. A broadcast input is copied into one
  * first, so that the compiler sees it cannot change while r is written. */
-typedef union cval { ca_i i; int32_t i32; float f; double d; ca_c8 c; ca_c16 z; } cval;
+typedef union cval { ca_i i; ca_u u; int32_t i32; float f; double d; ca_c8 c; ca_c16 z; } cval;
 
 /* r[i] = f(x[i]), rsz bytes per result; a broadcast x is computed once. */
 CA_CPU_INLINE void loop1(el1_fn f, size_t rsz, KERN) {
@@ -251,7 +251,7 @@ static void where4(KERN) { where_loop(sel4, n, r, in, s); }
 static void where8(KERN) { where_loop(sel8, n, r, in, s); }
 static void where16(KERN) { where_loop(sel16, n, r, in, s); }
 static const kern where_tab[CA_NCK] = {
-  [CA_CPU_I] = {where8, CA_CPU_I}, [CA_CPU_F] = {where4, CA_CPU_F}, [CA_CPU_D] = {where8, CA_CPU_D},
+  [CA_CPU_I] = {where8, CA_CPU_I}, [CA_CPU_U] = {where8, CA_CPU_U}, [CA_CPU_F] = {where4, CA_CPU_F}, [CA_CPU_D] = {where8, CA_CPU_D},
   [CA_CPU_C] = {where8, CA_CPU_C}, [CA_CPU_Z] = {where16, CA_CPU_Z}};
 
 #define TRUTH (-1) /* an input read as truth bytes rather than in a compute type */

@@ -32,6 +32,9 @@
 
 /* ---- the formulas of a row at one accumulation type ------------------------------------ */
 
+/* The integer loops serve two accumulation types: int64 (ct CA_CPU_I) and uint64 (CA_CPU_U),
+ * whose values they carry as int64 bits: elements are read and results stored as uint64, and
+ * each formula is its uint64 version seen through the bits (the _ub adapters below). */
 typedef struct fold_i {
   ca_i (*id)(void);
   ca_i (*skip)(ca_i);
@@ -39,6 +42,7 @@ typedef struct fold_i {
   ca_i (*fin)(ca_i, int64_t);
   int skips;                                   /* skip can hold: count the elements */
   ca_i (*skip_float)(double);                  /* skip of a float input, before it converts */
+  int ct;                                      /* CA_CPU_I or CA_CPU_U */
 } fold_i;
 
 typedef struct fold_d {
@@ -53,6 +57,7 @@ typedef struct fold_d {
 typedef struct arg_i {
   ca_i (*skip)(ca_i);
   ca_i (*beats)(ca_i, ca_i);
+  int ct;
 } arg_i;
 
 typedef struct arg_d {
@@ -315,7 +320,7 @@ RED_INLINE ca_i fold_one_i(const fold_i *f, const red_walk *w, const char *p, in
       for (int64_t k = 0; k < m; k++) a = f->comb(a, t[k]);
       continue;
     }
-    const ca_i *x = (const ca_i *)ca_cpu_fetch(CA_CPU_I, buf, w->dtype, src, rs, m);
+    const ca_i *x = (const ca_i *)ca_cpu_fetch(f->ct, buf, w->dtype, src, rs, m);
     if (f->skips && ca_is_float(w->dtype)) { /* a float summed into an integer dtype */
       const double *v = (const double *)ca_cpu_fetch(CA_CPU_D, fbuf, w->dtype, src, rs, m);
       for (int64_t k = 0; k < m; k++) {
@@ -363,7 +368,7 @@ RED_INLINE int64_t arg_one_i(const arg_i *f, const red_walk *w, const char *p) {
   cursor c;
   cursor_init(&c, w, p, CA_CPU_BUFN);
   while (cursor_next(&c, &src, &m)) {
-    const ca_i *x = (const ca_i *)ca_cpu_fetch(CA_CPU_I, buf, w->dtype, src, rs, m);
+    const ca_i *x = (const ca_i *)ca_cpu_fetch(f->ct, buf, w->dtype, src, rs, m);
     for (int64_t k = 0; k < m; k++) {
       ca_i v = x[k];
       if (f->skip(v)) continue;
@@ -553,7 +558,7 @@ RED_INLINE void fold_block_i(const fold_i *f, const ca_reduction *r, const char 
     cnt[j] = 0;
   }
   while (rows_next(&w, &off)) {
-    const ca_i *x = (const ca_i *)ca_cpu_fetch(CA_CPU_I, buf, idt, p + off * isz, 1, kb);
+    const ca_i *x = (const ca_i *)ca_cpu_fetch(f->ct, buf, idt, p + off * isz, 1, kb);
     if (f->skips && ca_is_float(idt)) {
       const double *v = (const double *)ca_cpu_fetch(CA_CPU_D, fbuf, idt, p + off * isz, 1, kb);
       for (int64_t j = 0; j < kb; j++) sk[j] = (uint8_t)f->skip_float(v[j]);
@@ -626,6 +631,7 @@ struct red_job {
   const range_d *range_d;
   const range_i *range_i;
   int truth;  /* integer folds: 1 over the truth of each element, 2 a fold of truth values */
+  int ct;     /* the kind of integer results: CA_CPU_I, or CA_CPU_U (uint64 bits) */
   double ddof; /* moments */
   double (*one_d)(const red_job *j, const red_walk *w, const char *p);
   ca_i (*one_i)(const red_job *j, const red_walk *w, const char *p);
@@ -650,7 +656,7 @@ RED_INLINE void reduce_job(const red_job *j, const ca_reduction *r) {
         ca_cpu_store(CA_CPU_D, rd, odt, q, os, kb);
       } else {
         j->block_i(j, r, p, kb, ri);
-        ca_cpu_store(CA_CPU_I, ri, odt, q, os, kb);
+        ca_cpu_store(j->ct, ri, odt, q, os, kb);
       }
     }
     return;
@@ -661,6 +667,7 @@ RED_INLINE void reduce_job(const red_job *j, const ca_reduction *r) {
   outputs_init(&o, r);
   while (outputs_next(&o, &p, &q)) {
     if (j->one_d) ca_cpu_st_d(odt, q, j->one_d(j, &w, p));
+    else if (j->ct == CA_CPU_U) ca_store_u(odt, q, (ca_u)j->one_i(j, &w, p));
     else ca_cpu_st_i(odt, q, j->one_i(j, &w, p));
   }
 }
@@ -709,17 +716,17 @@ RED_INLINE void fold_reduce_d(const fold_d *f, const ca_reduction *r) {
 }
 /* Integer folds; truth: over the truth of each element (2: a fold of truth values). */
 RED_INLINE void fold_reduce_int(const fold_i *f, const ca_reduction *r, int truth) {
-  reduce_job(&(const red_job){.fold_i = f, .truth = truth, .one_i = fold_one_job_i,
+  reduce_job(&(const red_job){.fold_i = f, .truth = truth, .ct = f->ct, .one_i = fold_one_job_i,
                               .block_i = fold_block_job_i}, r);
 }
 RED_INLINE void fold_reduce_i(const fold_i *f, const ca_reduction *r) { fold_reduce_int(f, r, 0); }
 RED_INLINE void fold_reduce_count(const fold_i *f, const ca_reduction *r) { fold_reduce_int(f, r, 1); }
 RED_INLINE void fold_reduce_truth(const fold_i *f, const ca_reduction *r) { fold_reduce_int(f, r, 2); }
 RED_INLINE void arg_reduce_d(const arg_d *f, const ca_reduction *r) {
-  reduce_job(&(const red_job){.arg_d = f, .one_i = arg_one_job_d}, r);
+  reduce_job(&(const red_job){.arg_d = f, .ct = CA_CPU_I, .one_i = arg_one_job_d}, r);
 }
 RED_INLINE void arg_reduce_i(const arg_i *f, const ca_reduction *r) {
-  reduce_job(&(const red_job){.arg_i = f, .one_i = arg_one_job_i}, r);
+  reduce_job(&(const red_job){.arg_i = f, .ct = CA_CPU_I, .one_i = arg_one_job_i}, r);
 }
 RED_INLINE void moment_reduce_d(const moment_d *f, const ca_reduction *r) {
   reduce_job(&(const red_job){.moment = f, .ddof = r->ddof, .one_d = moment_one_job,
@@ -729,19 +736,23 @@ RED_INLINE void range_reduce_d(const range_d *f, const ca_reduction *r) {
   reduce_job(&(const red_job){.range_d = f, .one_d = range_one_job_d, .block_d = range_block_job_d}, r);
 }
 RED_INLINE void range_reduce_i(const range_i *f, const ca_reduction *r) {
-  reduce_job(&(const red_job){.range_i = f, .one_i = range_one_job_i, .block_i = range_block_job_i}, r);
+  reduce_job(&(const red_job){.range_i = f, .ct = f->hi->ct, .one_i = range_one_job_i,
+                              .block_i = range_block_job_i}, r);
 }
 
 /* ---- the rows of ops.def, instantiated ------------------------------------------------------ */
 
 /* The formulas of a row of reduce_ops.h at type t: F(formula, t) is ca_<formula>_<t>. */
 #define F(formula, t) ca_##formula##_##t
-#define FOLD_i(id, skip, comb, fin) {F(id, i), F(skip, i), F(comb, i), F(fin, i), F(skip, skips), F(skip, d)}
+#define FOLD_i(id, skip, comb, fin) {F(id, i), F(skip, i), F(comb, i), F(fin, i), F(skip, skips), F(skip, d), CA_CPU_I}
+#define FOLD_ub(id, skip, comb, fin) {F(id, ub), F(skip, ub), F(comb, ub), F(fin, ub), F(skip, skips), F(skip, d), CA_CPU_U}
 #define FOLD_d(id, skip, comb, fin) {F(id, d), F(skip, d), F(comb, d), F(fin, d), F(skip, skips), pairwise_##skip}
-#define ARG_i(skip, beats) {F(skip, i), F(beats, i)}
+#define ARG_i(skip, beats) {F(skip, i), F(beats, i), CA_CPU_I}
+#define ARG_ub(skip, beats) {F(skip, ub), F(beats, ub), CA_CPU_U}
 #define ARG_d(skip, beats) {F(skip, d), F(beats, d)}
 #define MOMENT_d(skip, fin) {FOLD_d(zero, skip, add, average), F(fin, d)}
 #define RANGE_i(hi, lo, fin) {&fold_##hi##_i, &fold_##lo##_i, F(fin, i)}
+#define RANGE_ub(hi, lo, fin) {&fold_##hi##_ub, &fold_##lo##_ub, F(fin, ub)}
 #define RANGE_d(hi, lo, fin) {&fold_##hi##_d, &fold_##lo##_d, F(fin, d)}
 #define APPLY(macro, ...) macro(__VA_ARGS__)
 
@@ -751,15 +762,31 @@ RED_INLINE void range_reduce_i(const range_i *f, const ca_reduction *r) {
 #define RUNNER(k, n, e, t) static void run_##n##_##e(const ca_reduction *r) { k##_reduce_##e(&k##_##n##_##t, r); }
 #define ROW(k, K, n, t) FORMULAS(k, K, n, t) RUNNER(k, n, t, t)
 
+/* The uint64 accumulation type (ub: uint64 as int64 bits) runs the integer loops. */
+typedef fold_i fold_ub;
+typedef arg_i arg_ub;
+typedef range_i range_ub;
+#define fold_reduce_ub fold_reduce_i
+#define arg_reduce_ub arg_reduce_i
+#define range_reduce_ub range_reduce_i
+#define UB0(name) static ca_i ca_##name##_ub(void) { return (ca_i)ca_##name##_u(); }
+#define UB1(name) static ca_i ca_##name##_ub(ca_i x) { return (ca_i)ca_##name##_u((ca_u)x); }
+#define UB2(name) static ca_i ca_##name##_ub(ca_i a, ca_i b) { return (ca_i)ca_##name##_u((ca_u)a, (ca_u)b); }
+#define UBFIN(name) static ca_i ca_##name##_ub(ca_i a, int64_t n) { return (ca_i)ca_##name##_u((ca_u)a, n); }
+UB0(zero) UB0(one) UB0(lowest) UB0(highest)
+UB1(never) UB1(isnan)
+UB2(add) UB2(multiply) UB2(maximum) UB2(minimum) UB2(subtract) UB2(beats_max) UB2(beats_min)
+UBFIN(total) UBFIN(nan_if_none)
+
 /* The rows of each rule at the accumulation types ca_reduce_acc gives it. */
-#define ROWS_CA_RULE_ACCUMULATE(name) ROW(fold, FOLD, name, i) ROW(fold, FOLD, name, d)
-#define ROWS_CA_RULE_SAME(name) ROW(fold, FOLD, name, i) ROW(fold, FOLD, name, d)
+#define ROWS_CA_RULE_ACCUMULATE(name) ROW(fold, FOLD, name, i) ROW(fold, FOLD, name, ub) ROW(fold, FOLD, name, d)
+#define ROWS_CA_RULE_SAME(name) ROW(fold, FOLD, name, i) ROW(fold, FOLD, name, ub) ROW(fold, FOLD, name, d)
 #define ROWS_CA_RULE_MEAN(name) ROW(fold, FOLD, name, d)
 #define ROWS_CA_RULE_PREDICATE(name) FORMULAS(fold, FOLD, name, i) RUNNER(fold, name, truth, i)
 #define ROWS_CA_RULE_COUNT(name) FORMULAS(fold, FOLD, name, i) RUNNER(fold, name, count, i)
-#define ROWS_CA_RULE_INDEX(name) ROW(arg, ARG, name, i) ROW(arg, ARG, name, d)
+#define ROWS_CA_RULE_INDEX(name) ROW(arg, ARG, name, i) ROW(arg, ARG, name, ub) ROW(arg, ARG, name, d)
 #define ROWS_CA_RULE_MOMENT(name) ROW(moment, MOMENT, name, d)
-#define ROWS_CA_RULE_RANGE(name) ROW(range, RANGE, name, i) ROW(range, RANGE, name, d)
+#define ROWS_CA_RULE_RANGE(name) ROW(range, RANGE, name, i) ROW(range, RANGE, name, ub) ROW(range, RANGE, name, d)
 
 #define CA_REDUCE(name, rule) ROWS_##rule(name)
 #include "ops.def"
@@ -767,10 +794,10 @@ RED_INLINE void range_reduce_i(const range_i *f, const ca_reduction *r) {
 typedef void (*red_fn)(const ca_reduction *r);
 typedef struct red_row {
   int rule;
-  red_fn run[3]; /* by ca_racc */
+  red_fn run[4]; /* by ca_racc */
 } red_row;
 
-#define RUNS_ID(name) {[CA_RACC_I] = run_##name##_i, [CA_RACC_D] = run_##name##_d}
+#define RUNS_ID(name) {[CA_RACC_I] = run_##name##_i, [CA_RACC_D] = run_##name##_d, [CA_RACC_U] = run_##name##_ub}
 #define RUNS_CA_RULE_ACCUMULATE(name) RUNS_ID(name)
 #define RUNS_CA_RULE_SAME(name) RUNS_ID(name)
 #define RUNS_CA_RULE_MEAN(name) {[CA_RACC_D] = run_##name##_d}

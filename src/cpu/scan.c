@@ -30,7 +30,7 @@ static const scan_fold scan_prod = APPLY(SCAN_FOLD, CA_FOLD_prod);
  * stored. */
 SCAN_INLINE void scan_chunk(const scan_fold *f, int ct, int odt, const void *xv, void *yv,
                             void *accv, int64_t n) {
-  if (ct == CA_CPU_I) {
+  if (ct == CA_CPU_I || ct == CA_CPU_U) { /* uint64 sums and products are int64's bits */
     const ca_i *x = (const ca_i *)xv;
     ca_i *y = (ca_i *)yv, s = *(ca_i *)accv;
     for (int64_t k = 0; k < n; k++) y[k] = s = f->comb_i(s, x[k]);
@@ -63,7 +63,7 @@ SCAN_INLINE void scan_rows(const scan_fold *f, const ca_reduction *r) {
     const char *p = r->in.data + off[0] * isz;
     char *q = r->out.data + off[1] * osz;
     union { ca_i i; float f; double d; } a;
-    if (ct == CA_CPU_I) a.i = f->id_i();
+    if (ct == CA_CPU_I || ct == CA_CPU_U) a.i = f->id_i();
     else if (ct == CA_CPU_F) a.f = f->id_f();
     else a.d = f->id_d();
     for (int64_t i0 = 0; i0 < len; i0 += CA_CPU_BUFN) {
