@@ -60,7 +60,8 @@ static int is_comparison(int op) {
 /* What an integral number out of an integer dtype's range does beside it (weak_result). */
 enum {
   WEAK_RAISE,   /* raises (NumPy 2's OverflowError) */
-  WEAK_EXACT,   /* a comparison, which NumPy 2 makes exactly: both compare as int64 */
+  WEAK_EXACT,   /* a comparison, which NumPy 2 makes exactly: both compare as int64 (beside
+                   uint64, whose range holds every non-negative number: in float64) */
   WEAK_IN_FLOAT /* the op computes in a float whatever the integers (divide, arctan2): the
                    number is converted to that float, as NumPy 2 converts it to its loop's */
 };
@@ -74,7 +75,9 @@ static int weak_result(lua_State *L, const operand *o, int dt, int range, const 
   if (o->weak == 'f') return ca_is_inexact(dt) ? dt : CA_FLOAT64;
   if (dt == CA_BOOL) return CA_INT64;
   if (ca_is_integer(dt) && !ca_int_fits(dt, o->i)) {
-    if (range == WEAK_EXACT) return CA_INT64;
+    /* (int64 cannot hold uint64's values; a negative number beside them compares exactly in
+       float64, where every uint64 value stays non-negative) */
+    if (range == WEAK_EXACT) return dt == CA_UINT64 ? CA_FLOAT64 : CA_INT64;
     if (range == WEAK_IN_FLOAT) return dt;
     ca_raisef(L, "%s: Lua integer %lld is out of bounds for %s", fname, (long long)o->i,
               ca_dtype_name(dt));

@@ -302,22 +302,28 @@ static int l_searchsorted(lua_State *L) {
   ca_backend *be = ca_be(a);
   int scalar = lua_type(L, 2) == LUA_TNUMBER;
   int vdt;
-  if (scalar) { /* a weak scalar: the array's float dtype, else int64 or float64 */
+  if (scalar) { /* a weak scalar: the array's float dtype, else int64 or float64 (uint64 for a
+                   uint64 array and a value it holds) */
     lua_Number x = lua_tonumber(L, 2);
-    int64_t iv;
+    int64_t iv = 0;
+    uint64_t big = 0;
     int integral = ca_tointeger(L, 2, &iv);
-    vdt = ca_is_float(a->dtype) ? a->dtype : integral ? CA_INT64 : CA_FLOAT64;
+    int as_u64 = a->dtype == CA_UINT64 && ((integral && iv >= 0) || ca_touint64_big(L, 2, &big));
+    if (as_u64 && integral) big = (uint64_t)iv;
+    vdt = ca_is_float(a->dtype) ? a->dtype : as_u64 ? CA_UINT64 : integral ? CA_INT64 : CA_FLOAT64;
     ca_array *z = ca_new(L, be, vdt, 0, NULL);
     ca_fill(L, z, x);
-    if (integral && vdt == CA_INT64) { /* exactly, beyond 2^53 too */
+    if (integral || as_u64) { /* exactly, beyond 2^53 too */
       ca_value val;
-      val.i = iv;
+      val.i = as_u64 ? (int64_t)big : iv;
       ca_loop l;
       ca_array *ops[2] = {z, NULL};
-      int dts[2] = {CA_INT64, CA_INT64};
+      int dts[2] = {vdt, vdt};
       ca_value vals[2] = {val, val};
-      ca_loop_build(&l, 0, NULL, 2, ops, vals, dts, CA_INT64);
-      CA_CHECK(L, be, be->copy(be, &l), fname);
+      if (vdt == CA_INT64 || vdt == CA_UINT64) {
+        ca_loop_build(&l, 0, NULL, 2, ops, vals, dts, vdt);
+        CA_CHECK(L, be, be->copy(be, &l), fname);
+      }
     }
     lua_replace(L, 2);
   }
@@ -377,6 +383,9 @@ static int l_bincount(lua_State *L) {
     return ca_raisef(L, "bincount: x must be 1-D, got %d dimensions", x->ndim);
   if (!ca_is_integer(x->dtype) && x->dtype != CA_BOOL)
     return ca_raisef(L, "bincount: x must be an integer array, got %s", ca_dtype_name(x->dtype));
+  if (x->dtype == CA_UINT64) /* NumPy refuses it too: uint64 does not cast safely to int64 */
+    return ca_raisef(L, "bincount: cannot count uint64 values (they do not cast safely to int64; "
+                        "convert them with astype)");
   int64_t minlength = 0;
   int has_w = 0;
   lua_settop(L, 2);

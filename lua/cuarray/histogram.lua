@@ -40,7 +40,8 @@ function M.outer_edges(fname, flat, range, what)
   elseif flat.size == 0 then
     lo, hi = 0, 1
   else
-    lo, hi = flat:min(), flat:max()
+    -- as floats, as NumPy's edges are (a LuaJIT int64 or uint64 cdata beyond 2^53 included)
+    lo, hi = tonumber(flat:min()), tonumber(flat:max())
     if not (finite(lo) and finite(hi)) then
       fail("%s: autodetected range of [%s, %s] is not finite", fname, show(lo), show(hi))
     end

@@ -90,7 +90,9 @@ do
     end
     local function parts(v)
       if ffi.istype(uint64_t, v) then
-        if v >= two63 then return tonumber(bit.rshift(v, 32)), tonumber(bit.band(v, low32)), true end
+        if v >= two63 then
+          return tonumber(bit.rshift(v, 32)), tonumber(bit.band(v, low32)), true
+        end
         v = int64_t(v)
       elseif not ffi.istype(int64_t, v) then
         return nil
