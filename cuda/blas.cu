@@ -315,6 +315,7 @@ extern "C" ca_status cu_matmul(ca_backend *be, const ca_matmul *m) {
   case CA_INT32: return launch_tiled<CA_INT32, uint32_t, false>(be, p, s);
   case CA_UINT16: return launch_tiled<CA_UINT16, uint32_t, false>(be, p, s);
   case CA_UINT32: return launch_tiled<CA_UINT32, uint32_t, false>(be, p, s);
-  default: return launch_tiled<CA_INT64, uint64_t, false>(be, p, s);
+  default: /* int64 and uint64: wrapping products and sums are the same bits */
+    return launch_tiled<CA_INT64, uint64_t, false>(be, p, s);
   }
 }

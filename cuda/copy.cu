@@ -285,6 +285,7 @@ extern "C" ca_status cu_copy(ca_backend *be, const ca_loop *l) {
   case CA_CK_c: return gen_run<ConvertBody<ca_c8>>(be, g, l, "copy (convert)");
   case CA_CK_d: return gen_run<ConvertBody<double>>(be, g, l, "copy (convert)");
   case CA_CK_f: return gen_run<ConvertBody<float>>(be, g, l, "copy (convert)");
+  case CA_CK_u: return gen_run<ConvertBody<ca_u>>(be, g, l, "copy (convert)");
   default: return gen_run<ConvertBody<ca_i>>(be, g, l, "copy (convert)");
   }
 }

@@ -26,13 +26,14 @@ CA_DTYPES(CUK_ST, )
 /* ---- src/convert.h by (compute kind, dtype) --------------------------------------------- */
 
 /* Kind<C>: the compute kind a C++ type computes in (floating types other than float in
- * double, every integer type in int64, the complex pairs in their own kinds), and KindT<K>
- * that kind's type. */
+ * double, uint64 in its own kind, every other integer type in int64, the complex pairs in
+ * their own kinds), and KindT<K> that kind's type. */
 template <class C> struct Kind {
   static constexpr int value = std::is_same<C, ca_c8>::value              ? (int)CA_CK_c
                                : std::is_same<C, ca_c16>::value           ? (int)CA_CK_z
                                : std::is_same<C, float>::value            ? (int)CA_CK_f
                                : std::is_floating_point<C>::value ? (int)CA_CK_d
+                               : std::is_same<C, ca_u>::value     ? (int)CA_CK_u
                                                                   : (int)CA_CK_i;
 };
 template <int K> struct KindT;

@@ -8,7 +8,8 @@
  *    in flight per operand per thread when the rows are 16-byte aligned, else scalar accesses
  *    (still 8 or more per thread). Instantiated per (op, compute dtype) for int32, int64,
  *    float16, float32, float64 and complex64 (the ops with complex formulas), and for bool,
- *    int8, uint8, int16, uint16, uint32, bfloat16 and complex128 the arithmetic of narrow_fast.
+ *    int8, uint8, int16, uint16, uint32, uint64, bfloat16 and complex128 the arithmetic of
+ *    narrow_fast.
  *  - tiled (elementwise_tiled.cuh): the arithmetic of narrow_fast in int32, int64, float32 and
  *    float64 with one input transposed relative to the output (m.T + m), through
  *    shared-memory tiles.
@@ -34,12 +35,13 @@
 #define CU_ISPRED(rule) CU_ISPRED_(CU_PRED_TEST_##rule)
 #define CU_PRED_TEST_CA_RULE_PREDICATE ~, 1
 
-/* i/f/d exist (by SFINAE) only where scalar.h has ca_<name>_i/_f/_d. */
+/* i/u/f/d exist (by SFINAE) only where scalar.h has ca_<name>_i/_u/_f/_d. */
 #define CA_UNARY(name, rule)                                                                    \
   struct U_##name {                                                                             \
     static constexpr bool pred = CU_ISPRED(rule);                                               \
     static constexpr const char *nm = #name;                                                    \
     template <class X> CU_D static auto i(X x) -> decltype(ca_##name##_i(x)) { return ca_##name##_i(x); } \
+    template <class X> CU_D static auto u(X x) -> decltype(ca_##name##_u(x)) { return ca_##name##_u(x); } \
     template <class X> CU_D static auto f(X x) -> decltype(ca_##name##_f(x)) { return ca_##name##_f(x); } \
     template <class X> CU_D static auto d(X x) -> decltype(ca_##name##_d(x)) { return ca_##name##_d(x); } \
     template <class X> CU_D static auto h(X x) -> decltype(ca_##name##_h(x)) { return ca_##name##_h(x); } \
@@ -52,6 +54,7 @@
     static constexpr bool pred = CU_ISPRED(rule);                                               \
     static constexpr const char *nm = #name;                                                    \
     template <class X> CU_D static auto i(X x, X y) -> decltype(ca_##name##_i(x, y)) { return ca_##name##_i(x, y); } \
+    template <class X> CU_D static auto u(X x, X y) -> decltype(ca_##name##_u(x, y)) { return ca_##name##_u(x, y); } \
     template <class X> CU_D static auto f(X x, X y) -> decltype(ca_##name##_f(x, y)) { return ca_##name##_f(x, y); } \
     template <class X> CU_D static auto d(X x, X y) -> decltype(ca_##name##_d(x, y)) { return ca_##name##_d(x, y); } \
     template <class X> CU_D static auto h(X x, X y) -> decltype(ca_##name##_h(x, y)) { return ca_##name##_h(x, y); } \
@@ -64,6 +67,7 @@
   struct U_##name {                                                                             \
     static constexpr const char *nm = #name;                                                    \
     template <class X> CU_D static auto i(X x, X *r2) -> decltype(ca_##name##_i(x, r2)) { return ca_##name##_i(x, r2); } \
+    template <class X> CU_D static auto u(X x, X *r2) -> decltype(ca_##name##_u(x, r2)) { return ca_##name##_u(x, r2); } \
     template <class X> CU_D static auto f(X x, X *r2) -> decltype(ca_##name##_f(x, r2)) { return ca_##name##_f(x, r2); } \
     template <class X> CU_D static auto d(X x, X *r2) -> decltype(ca_##name##_d(x, r2)) { return ca_##name##_d(x, r2); } \
   };
@@ -71,6 +75,7 @@
   struct B_##name {                                                                             \
     static constexpr const char *nm = #name;                                                    \
     template <class X> CU_D static auto i(X x, X y, X *r2) -> decltype(ca_##name##_i(x, y, r2)) { return ca_##name##_i(x, y, r2); } \
+    template <class X> CU_D static auto u(X x, X y, X *r2) -> decltype(ca_##name##_u(x, y, r2)) { return ca_##name##_u(x, y, r2); } \
     template <class X> CU_D static auto f(X x, X y, X *r2) -> decltype(ca_##name##_f(x, y, r2)) { return ca_##name##_f(x, y, r2); } \
     template <class X> CU_D static auto d(X x, X y, X *r2) -> decltype(ca_##name##_d(x, y, r2)) { return ca_##name##_d(x, y, r2); } \
   };
@@ -80,6 +85,10 @@
 struct KI {
   typedef ca_i C;
   template <class Op, class... A> CU_D static auto call(A... a) -> decltype(Op::i(a...)) { return Op::i(a...); }
+};
+struct KU {
+  typedef ca_u C;
+  template <class Op, class... A> CU_D static auto call(A... a) -> decltype(Op::u(a...)) { return Op::u(a...); }
 };
 struct KF {
   typedef float C;
@@ -406,7 +415,7 @@ template <class Op, class K, int NIN> static ca_status gen_op(ca_backend *be, co
   return gen_run<OpBody<Op, K, NIN>>(be, g, l, Op::nm);
 }
 
-/* The ops whose fast path is instantiated for the 1- and 2-byte integers, uint32, bfloat16 and
+/* The ops whose fast path is instantiated for the 1- and 2-byte integers, uint32, uint64, bfloat16 and
  * complex128 too, and whose mixed path is instantiated (each instantiation costs compile time;
  * the other ops take the general path there). */
 template <class Op> constexpr bool narrow_fast() {
@@ -457,6 +466,7 @@ template <class Op, int NIN> static ca_status run_op(ca_backend *be, const ca_lo
   case CA_INT16: return run_kind<Op, KI, nf ? (int)CA_INT16 : -1, NIN>(be, l);
   case CA_UINT16: return run_kind<Op, KI, nf ? (int)CA_UINT16 : -1, NIN>(be, l);
   case CA_UINT32: return run_kind<Op, KI, nf ? (int)CA_UINT32 : -1, NIN>(be, l);
+  case CA_UINT64: return run_kind<Op, KU, nf ? (int)CA_UINT64 : -1, NIN>(be, l);
   case CA_BFLOAT16:
     if constexpr (has_formula<Op, KB, NIN>::value) return run_kind<Op, KB, -1, NIN>(be, l);
     else return run_kind<Op, KF, nf ? (int)CA_BFLOAT16 : -1, NIN>(be, l);
@@ -489,6 +499,7 @@ template <class Op, int NIN> static ca_status run_op2(ca_backend *be, const ca_l
   switch (ca_compute_kind(l->compute)) {
   case CA_CK_d: return run_kind2<Op, KD, NIN>(be, l);
   case CA_CK_f: return run_kind2<Op, KF, NIN>(be, l);
+  case CA_CK_u: return run_kind2<Op, KU, NIN>(be, l);
   default: return run_kind2<Op, KI, NIN>(be, l);
   }
 }
@@ -533,6 +544,7 @@ extern "C" ca_status cu_where(ca_backend *be, const ca_loop *l) {
   case CA_CK_c: return where_run<KC>(be, g, l);
   case CA_CK_d: return where_run<KD>(be, g, l);
   case CA_CK_f: return where_run<KF>(be, g, l);
+  case CA_CK_u: return where_run<KU>(be, g, l);
   default: return where_run<KI>(be, g, l);
   }
 }

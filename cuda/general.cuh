@@ -70,11 +70,12 @@ template <class Body> __global__ void __launch_bounds__(CU_BLOCK) k_general(cons
 
 static inline unsigned grid_for(int64_t n, int per_block) { return (unsigned)((n + per_block - 1) / per_block); }
 
-/* A value of compute type C in a ca_value (.i for ca_i, .f for float and double, .z for the
- * complex pairs), and back. */
+/* A value of compute type C in a ca_value (.i for ca_i, and for ca_u its bits, .f for float
+ * and double, .z for the complex pairs), and back. */
 template <class C> static ca_value value_of(C c) {
   ca_value v;
   if constexpr (std::is_same<C, ca_i>::value) v.i = c;
+  else if constexpr (std::is_same<C, ca_u>::value) v.i = (ca_i)c;
   else if constexpr (std::is_same<C, ca_c16>::value) v.z = c;
   else if constexpr (std::is_same<C, ca_c8>::value) v.z = ca_c2z(c);
   else v.f = c;
@@ -82,6 +83,7 @@ template <class C> static ca_value value_of(C c) {
 }
 template <class C> CU_D C value_as(ca_value v) {
   if constexpr (std::is_same<C, ca_i>::value) return v.i;
+  else if constexpr (std::is_same<C, ca_u>::value) return (ca_u)v.i;
   else if constexpr (std::is_same<C, ca_c16>::value) return v.z;
   else if constexpr (std::is_same<C, ca_c8>::value) return ca_z2c(v.z);
   else return (C)v.f;

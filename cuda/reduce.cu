@@ -2,10 +2,10 @@
  * (src/reduce_ops.h, as C++ types in cuda/reduce_ops.cuh).
  *
  * Accumulation types follow the CPU reference (src/cpu/reduce.c, ca_reduce_acc): sums and
- * products in int64 (wrapping) for integer and bool outputs, each element converted first, else
- * double; means and moments in double (moments as sums about a shift, merged without a
- * division: reduce_ops.cuh's MomentOp); max, min, their positions and ranges in int64 for
- * integer inputs, else in the input's float type (comparisons are exact there, as the CPU's in double); all,
+ * products in int64 (wrapping) for integer and bool outputs (uint64 outputs in uint64), each
+ * element converted first, else double; means and moments in double (moments as sums about a
+ * shift, merged without a division: reduce_ops.cuh's MomentOp); max, min, their positions and
+ * ranges in int64 for integer inputs (uint64 in uint64), else in the input's float type (comparisons are exact there, as the CPU's in double); all,
  * any and counts on the truth of each element. Float sums accumulate in double: the reference
  * does, and at memory speed the H200's double adds are free, so results agree with the CPU to
  * the last bit or two instead of drifting with the order of float additions.
@@ -428,6 +428,13 @@ template <int Rule, class Row> ca_status run_fold(ca_backend *be, int, rparams p
   ca_status st;
   if (!small_full(p) && try_cub<Rule, Row>(be, acc, p, &st)) return st;
   int fin = ca_is_float(p.in_dt);
+  if constexpr (Rule == CA_RULE_ACCUMULATE || Rule == CA_RULE_SAME) {
+    if (acc == CA_RACC_U) { /* uint64 (rare enough to read through the runtime switch) */
+      if constexpr (Rule == CA_RULE_ACCUMULATE && Row::skips)
+        if (fin) return run_kernels<FoldOp<Row, ca_u, double>, -1>(be, p, FoldOp<Row, ca_u, double>());
+      return run_kernels<FoldOp<Row, ca_u>, -1>(be, p, FoldOp<Row, ca_u>());
+    }
+  }
   if constexpr (Rule != CA_RULE_MEAN) {
     if (acc == CA_RACC_I) {
       if constexpr (Rule == CA_RULE_ACCUMULATE && Row::skips)
@@ -456,6 +463,7 @@ template <class Row> ca_status run_arg(ca_backend *be, int, rparams p) {
   if (p.in_dt == CA_FLOAT32) return run_kernels<ArgOp<Row, float>, CA_FLOAT32>(be, p, ArgOp<Row, float>());
   if (p.in_dt == CA_FLOAT16 || p.in_dt == CA_BFLOAT16)
     return run_kernels<ArgOp<Row, float>, -1>(be, p, ArgOp<Row, float>());
+  if (p.in_dt == CA_UINT64) return run_kernels<ArgOp<Row, ca_u>, -1>(be, p, ArgOp<Row, ca_u>());
   return run_kernels<ArgOp<Row, ca_i>, -1>(be, p, ArgOp<Row, ca_i>());
 }
 
@@ -470,6 +478,7 @@ template <class Row> ca_status run_moment(ca_backend *be, int, rparams p) {
 
 template <class Row> ca_status run_range(ca_backend *be, int, rparams p) {
   using cur::RangeOp;
+  if (p.in_dt == CA_UINT64) return run_kernels<RangeOp<Row, ca_u>, -1>(be, p, RangeOp<Row, ca_u>());
   if (!ca_is_float(p.in_dt)) return run_kernels<RangeOp<Row, ca_i>, -1>(be, p, RangeOp<Row, ca_i>());
   if (p.in_dt == CA_FLOAT64) return run_kernels<RangeOp<Row, double>, CA_FLOAT64>(be, p, RangeOp<Row, double>());
   return by_float32(be, p, RangeOp<Row, float>());

@@ -15,18 +15,23 @@ namespace cur {
 
 /* Tags naming an accumulation type, so that a formula is chosen by type and never converts. */
 struct TI {};
+struct TU {};
 struct TF {};
 struct TD {};
 template <class C> struct tag_of;
 template <> struct tag_of<ca_i> { typedef TI type; };
+template <> struct tag_of<ca_u> { typedef TU type; };
 template <> struct tag_of<float> { typedef TF type; };
 template <> struct tag_of<double> { typedef TD type; };
 
-/* A formula ca_<name>_i/_f/_d as a type; an overload exists only where its formula does. */
+/* A formula ca_<name>_i/_u/_f/_d as a type; an overload exists only where its formula does. */
 #define CUR_FORMULA(type, name)                                                                   \
   struct type {                                                                                   \
     template <class... A> CUR_D static auto at(TI, A... a) -> decltype(ca_##name##_i(a...)) {    \
       return ca_##name##_i(a...);                                                                 \
+    }                                                                                             \
+    template <class... A> CUR_D static auto at(TU, A... a) -> decltype(ca_##name##_u(a...)) {    \
+      return ca_##name##_u(a...);                                                                 \
     }                                                                                             \
     template <class... A> CUR_D static auto at(TF, A... a) -> decltype(ca_##name##_f(a...)) {    \
       return ca_##name##_f(a...);                                                                 \

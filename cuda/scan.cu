@@ -1,6 +1,6 @@
 /* Inclusive scans (cumsum, cumprod): the running fold of the sum or prod row of
- * src/reduce_ops.h along the last dim, in the output's accumulation type (int64, float or
- * double), as the CPU backend does (src/cpu/scan.c).
+ * src/reduce_ops.h along the last dim, in the output's accumulation type (int64, uint64, float
+ * or double), as the CPU backend does (src/cpu/scan.c).
  *
  * A 1-D contiguous scan whose output has the accumulation type goes through
  * cub::DeviceScan (reading a cumsum's input through a plain pointer when it too has that
@@ -121,11 +121,16 @@ template <class Acc> ca_status scan_cub(ca_backend *be, const sparams &p, int ac
   return scan_cub_run<Acc>(be, in, ScanOp<Acc>{p.prod}, p);
 }
 
+/* A uint64 output is int64's bits (sums and products of integers wrap alike), so it takes
+ * int64's paths; only a float input into uint64 needs uint64 (ca_u: the kernels, not CUB). */
 template <class Acc> ca_status scan_kernels(ca_backend *be, const sparams &p) {
   cudaStream_t s = cu_stream(be);
   int64_t cap = (int64_t)cuk::sm_count(be) * 16;
-  int acc_dt = std::is_integral<Acc>::value ? CA_INT64 : sizeof(Acc) == 4 ? CA_FLOAT32 : CA_FLOAT64;
-  if (p.nout == 0 && p.is == 1 && p.os == 1 && p.out_dt == acc_dt) return scan_cub<Acc>(be, p, acc_dt);
+  if constexpr (!std::is_same<Acc, ca_u>::value) {
+    int acc_dt = std::is_integral<Acc>::value ? CA_INT64 : sizeof(Acc) == 4 ? CA_FLOAT32 : CA_FLOAT64;
+    bool same_bits = p.out_dt == acc_dt || (acc_dt == CA_INT64 && p.out_dt == CA_UINT64);
+    if (p.nout == 0 && p.is == 1 && p.os == 1 && same_bits) return scan_cub<Acc>(be, p, acc_dt);
+  }
   if (p.L <= 32 || (p.narrow >= 0 && p.L <= 65536)) {
     k_scan_seq<Acc><<<cuk::blocks_for(p.M, 128, cap), 128, 0, s>>>(p);
     return cu_check_launch(be, "scan");
@@ -163,5 +168,6 @@ extern "C" ca_status cu_scan(ca_backend *be, int op, const ca_reduction *r) {
   if (p.M == 0 || p.L == 0) return CA_OK;
   if (r->out.dtype == CA_FLOAT64) return scan_kernels<double>(be, p);
   if (ca_is_float(r->out.dtype)) return scan_kernels<float>(be, p);
+  if (r->out.dtype == CA_UINT64 && ca_is_float(r->in.dtype)) return scan_kernels<ca_u>(be, p);
   return scan_kernels<ca_i>(be, p);
 }

@@ -178,7 +178,9 @@ __global__ void k_scatter_add(int dt, char *base, const int64_t *offs, const cha
     case CA_FLOAT32: atomicAdd((float *)p, *(const float *)x); break;
     case CA_FLOAT64: atomicAdd((double *)p, *(const double *)x); break;
     case CA_INT32: atomicAdd((int *)p, *(const int *)x); break;
-    case CA_INT64: atomicAdd((unsigned long long *)p, (unsigned long long)*(const int64_t *)x); break;
+    case CA_INT64: case CA_UINT64: /* wrapping adds: the same bits for both */
+      atomicAdd((unsigned long long *)p, *(const unsigned long long *)x);
+      break;
     case CA_FLOAT16: case CA_BFLOAT16: cas_add<float>(p, dt, cuk::ld_rt<float>(x, dt, 0)); break;
     case CA_COMPLEX64: /* the parts add on their own */
       atomicAdd((float *)p, ((const float *)x)[0]);
@@ -238,6 +240,7 @@ extern "C" ca_status cu_histogram(ca_backend *be, const ca_histogram *h) {
   case CA_INT32: return count_into(be, (const int32_t *)h->x, h->n, h->weights, bin, h->out, NULL);
   case CA_UINT32: return count_into(be, (const uint32_t *)h->x, h->n, h->weights, bin, h->out, NULL);
   case CA_INT64: return count_into(be, (const int64_t *)h->x, h->n, h->weights, bin, h->out, NULL);
+  case CA_UINT64: return count_into(be, (const uint64_t *)h->x, h->n, h->weights, bin, h->out, NULL);
   case CA_FLOAT64: return count_into(be, (const double *)h->x, h->n, h->weights, bin, h->out, NULL);
   default: return CA_ERR_VALUE;
   }

@@ -63,6 +63,8 @@ local function values(dtype, n)
     elseif dtype == "uint16" or dtype == "uint32" then -- small values, and the upper half
       local top = dtype == "uint16" and 65536 or 4294967296
       t[i] = u < 0.7 and math.floor(u * 30) or top - 1 - math.floor(rnd() * top / 2)
+    elseif dtype == "uint64" then -- small values, and beyond 2^63 (multiples of 2048: exact)
+      t[i] = u < 0.7 and math.floor(u * 30) or 2 ^ 63 + 2048 * math.floor(rnd() * 2 ^ 52)
     elseif COMPLEX[dtype] then -- {re, im} pairs, each part as a float's
       local p = values("float64", 2)
       t[i] = {p[1], p[2]}
@@ -263,7 +265,8 @@ describe("GPU against CPU", function()
   end)
 
   it("arithmetic on the narrow dtypes and complex128 (the fast path), every layout and scalar", function()
-    for _, dt in ipairs({"bool", "int8", "uint8", "int16", "uint16", "float16", "bfloat16", "complex128"}) do
+    for _, dt in ipairs({"bool", "int8", "uint8", "int16", "uint16", "uint64", "float16", "bfloat16",
+                         "complex128"}) do
       for _, lay in ipairs(EW_LAYOUTS) do
         local c1, g1 = pair(dt, lay[2])
         local c2, g2 = pair(dt, lay[2])

@@ -128,12 +128,12 @@ local REDUCE_NAMES = {amax = true, amin = true} -- every reduction (cu._ops adds
 local function is_float(dt) return dt == "float16" or dt == "float32" or dt == "float64" end
 
 -- The accumulation kind of a reduction (src/reduce_ops.h's ca_reduce_acc): "d" double, "i"
--- int64, "t" the truth of each element in int64.
+-- int64, "u" uint64, "t" the truth of each element in int64.
 local function acc_kind(rule, from, to)
-  if rule == "accumulate" then return is_float(to) and "d" or "i" end
+  if rule == "accumulate" then return is_float(to) and "d" or to == "uint64" and "u" or "i" end
   if rule == "mean" then return "d" end
   if rule == "predicate" or rule == "count" then return "t" end
-  return is_float(from) and "d" or "i"
+  return is_float(from) and "d" or from == "uint64" and "u" or "i"
 end
 
 local function is_options(v)
@@ -352,7 +352,7 @@ local kind = kernel.kind_of
 local function load(n, cd, name_of)
   local k = kind(cd)
   if n.weak then
-    local sk = (n.weak == "f" or k ~= "i") and "d" or "i"
+    local sk = (n.weak == "f" or (k ~= "i" and k ~= "u")) and "d" or "i"
     local v = name_of(n)
     return ("ca_load_%s_%s(ca_store_%s_%s(%s))"):format(k, cd, sk, cd, v)
   end
@@ -575,14 +575,14 @@ local function generate_reduction(nodes, r, name, nk, nr)
   decl[#decl + 1] = ("ca_view<%s, %d> _a_r"):format(U.ctype(r.dtype, name).elem, nk)
   sig[#sig + 1] = "v"
   local x = r.args[1]
-  local k = r.acc == "d" and "d" or "i"
+  local k = (r.acc == "d" or r.acc == "u") and r.acc or "i"
   local map
   if r.acc == "t" then map = ("(ca_i)ca_truth_%s(%s)"):format(x.dtype, name_of(x))
   else map = ("ca_load_%s_%s(%s)"):format(k, x.dtype, name_of(x)) end
   local row = ("%s, CA_FOLD_%s"):format(k, r.row)
   local source = reduction.source({
     name = name, preamble = REDUCE_PREAMBLE, decl = decl, nk = nk, nr = nr, inputs = inputs,
-    outputs = {"r"}, reduce_type = k == "d" and "double" or "ca_i",
+    outputs = {"r"}, reduce_type = ({d = "double", u = "ca_u"})[k] or "ca_i",
     identity = ("CA_FUSE_APPLY(CA_FUSE_ID, %s)"):format(row),
     map = map, reduce = ("CA_FUSE_APPLY(CA_FUSE_COMB, %s)(a, b)"):format(row),
     loads = node_lines(nodes, name, function(p) return ("_a_p%d.p[_o_p%d]"):format(p.index, p.index)

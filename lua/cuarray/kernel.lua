@@ -37,6 +37,7 @@ M.CTYPES = CTYPES
 local function kind_of(dt)
   if dt == "float32" or dt == "float16" or dt == "bfloat16" then return "f" end
   if dt == "float64" then return "d" end
+  if dt == "uint64" then return "u" end
   return "i"
 end
 

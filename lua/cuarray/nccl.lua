@@ -15,7 +15,7 @@ local has_ffi, ffi = pcall(require, "ffi")
 local OPS = {sum = 0, prod = 1, max = 2, min = 3, avg = 4}
 -- NCCL's type codes for our dtypes; bool, int16 and uint16 have none and travel as bytes, so
 -- they go through the data-moving collectives (and bool through max and min, as any and all).
-local NCCL_TYPE = {int8 = 0, uint8 = 1, int32 = 2, uint32 = 3, int64 = 4, float16 = 6,
+local NCCL_TYPE = {int8 = 0, uint8 = 1, int32 = 2, uint32 = 3, int64 = 4, uint64 = 5, float16 = 6,
                    float32 = 7, float64 = 8, bfloat16 = 9}
 local AS_BYTES = {bool = 1, int16 = 2, uint16 = 2}
 local UINT8 = 1
