@@ -337,10 +337,11 @@ end
 --@ convert
 -- The value x (a Lua number or boolean) converted to dtype as the backend contract says: floats
 -- round to nearest even; float -> int truncates, NaN and values outside int64 give INT64_MIN
--- before narrowing; integers wrap.
+-- before narrowing; integers wrap; uint64 as H.to_uint64.
 H.INT_BITS = {int8 = 8, uint8 = 8, int16 = 16, int32 = 32, int64 = 64, uint16 = 16, uint32 = 32}
 function H.convert(x, dtype)
   if type(x) == "boolean" then x = x and 1 or 0 end
+  if dtype == "uint64" then return H.to_uint64(x) end
   if type(x) == "cdata" then -- LuaJIT's boxed int64 (beyond 2^53): wrap it exactly
     if dtype == "int64" then return x end
     if not H.INT_BITS[dtype] then
@@ -361,6 +362,22 @@ function H.convert(x, dtype)
   if dtype == "bfloat16" then return H.round_float(x, 8, -126, 127) end
   if x ~= x or x >= 2 ^ 63 or x < -2 ^ 63 then x = -2 ^ 63 end
   return H.wrap(x < 0 and math.ceil(x) or math.floor(x), dtype)
+end
+
+--@ to_uint64
+-- x (a Lua number or a 64-bit cdata) as uint64, as the contract converts it: a cdata by its
+-- bits; a float truncated, exact in [2^63, 2^64), 0 from 2^64 (and +inf), 2^63 for NaN, -inf
+-- and below -2^63, negative values wrapped. A uint64 cdata beyond 2^53 on LuaJIT (what arrays
+-- give there); elsewhere the float that Lua 5.4 and 5.1 get back for the value.
+function H.to_uint64(x)
+  if type(x) == "cdata" then return H.ffi.cast("uint64_t", x) end
+  if x ~= x or x < -2 ^ 63 then x = 2 ^ 63
+  elseif x >= 2 ^ 64 then x = 0
+  else x = x < 0 and math.ceil(x) or math.floor(x) end
+  if not H.ffi then return x < 0 and x + 2 ^ 64 or x end
+  if x < 0 then return H.ffi.cast("uint64_t", H.ffi.new("int64_t", x)) end
+  if x > 2 ^ 53 then return H.ffi.new("uint64_t", x) end
+  return x
 end
 
 --@ wrap
@@ -406,7 +423,10 @@ function H.check_compare(name, a, v)
       -- LuaJIT compares an int64 cdata with a double by converting the double to int64: a
       -- fraction or a value beyond the int64 range is then compared wrongly. The double order
       -- is exact there (the int64 side needs no fraction, and past 2^63 no digits).
-      if type(x) == "cdata" and type(w) == "number" and (w % 1 ~= 0 or math.abs(w) >= 2 ^ 63) then
+      -- A uint64 cdata would take a negative double as uint64 (2^64 - 1 for -1).
+      local unsigned = type(x) == "cdata" and H.ffi.istype("uint64_t", x)
+      if type(x) == "cdata" and type(w) == "number" and
+         (w % 1 ~= 0 or math.abs(w) >= 2 ^ 63 or (w < 0 and unsigned)) then
         x = tonumber(x)
       end
       if op == "<" then return x < w elseif op == "<=" then return x <= w

@@ -7,7 +7,7 @@ collect garbage or call cuarray again. gen.py puts them into calls."""
 import random
 
 DTYPES = ["bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64",
-          "uint16", "uint32", "bfloat16"]
+          "uint16", "uint32", "bfloat16", "uint64"]
 INT_RANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767),
              "int32": (-2 ** 31, 2 ** 31 - 1), "int64": (-2 ** 63, 2 ** 63 - 1),
              "uint16": (0, 2 ** 16 - 1), "uint32": (0, 2 ** 32 - 1)}
@@ -166,6 +166,10 @@ class Values:
                 return self.pick(["0", "1", "-1", "7", "-7", "2^53", "-2^62", "-2^63"])
             return str(self.pick([0, 1, -1, 7, -7, lo, hi, lo + 1, hi - 1]) if lo < 0
                        else self.pick([0, 1, 7, hi, hi - 1, 128]))
+        # uint64 (not in INT_RANGE, whose properties compute in doubles): values exact on every
+        # Lua, beyond 2^63 as floats
+        if dtype == "uint64":
+            return self.pick(["0", "1", "7", "2^53", "2^63", "2^64 - 2^11"])
         return self.pick(FLOAT_VALUES)
 
     def plain_array(self, shape=None, dtype=None):

@@ -770,6 +770,7 @@ return {
   ["cu.trunc"] = {"cu.trunc(x)", "`x` rounded toward zero"},
   ["cu.uint16"] = {"cu.uint16", "unsigned 16-bit integer"},
   ["cu.uint32"] = {"cu.uint32", "unsigned 32-bit integer"},
+  ["cu.uint64"] = {"cu.uint64", "unsigned 64-bit integer (values beyond 2^53:"},
   ["cu.uint8"] = {"cu.uint8", "unsigned 8-bit integer"},
   ["cu.union1d"] = {"cu.union1d(a, b)", "NumPy's set operations over the flattened arrays:"},
   ["cu.unique"] = {"cu.unique(a[, opts])", "The sorted distinct elements of the flattened `a`;"},

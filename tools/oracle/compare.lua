@@ -14,7 +14,7 @@ local M = {}
 local ffi = jit and require "ffi"
 local LUA54 = math.type ~= nil
 local INTS = {int8 = true, uint8 = true, int16 = true, int32 = true, int64 = true, uint16 = true,
-              uint32 = true}
+              uint32 = true, uint64 = true}
 local MANT = {float16 = 10, float32 = 23, float64 = 52}
 local EMIN = {float16 = -14, float32 = -126, float64 = -1022}
 
@@ -63,6 +63,7 @@ end
 local function same_int(g, e)
   if type(e) == "string" or type(g) == "cdata" then
     if not LUA54 and not ffi then return tonumber(e) == g end -- Lua 5.1: doubles only
+    if LUA54 and math.type(g) == "float" then return tonumber(e) == g end -- uint64 beyond 2^63
     return int_string(g) == int_string(e)
   end
   return g == e

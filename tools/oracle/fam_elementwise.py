@@ -117,7 +117,7 @@ def small_base(case, dt):
 
 def bits_of(dt):
     return {"int8": 8, "uint8": 8, "int16": 16, "int32": 32, "int64": 64, "uint16": 16,
-            "uint32": 32}.get(dt, 8)
+            "uint32": 32, "uint64": 64}.get(dt, 8)
 
 
 def result_expect(case, op, res, computed=None):
