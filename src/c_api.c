@@ -12,6 +12,7 @@
 typedef char ca_check_dtype_numbers[((int)CUARRAY_FLOAT64 == (int)CA_FLOAT64 && (int)CUARRAY_INT8 == (int)CA_INT8 &&
                                       (int)CUARRAY_COMPLEX128 == (int)CA_COMPLEX128 &&
                                       (int)CUARRAY_BFLOAT16 == (int)CA_BFLOAT16 &&
+                                      (int)CUARRAY_UINT64 == (int)CA_UINT64 &&
                                       CUARRAY_MAXDIMS == CA_MAXDIMS) ? 1 : -1];
 
 CUARRAY_API void cuarray_preload(lua_State *L) {
