@@ -98,7 +98,7 @@ H.each_device("nan-reductions, count_nonzero, ptp", function(dev)
     local cases = {
       {"nansum", "bool", 4, {2, 2}, "int64"},
       {"nansum", "int8", 13, {6, 7}, "int64"},
-      {"nansum", "uint8", 19, {8, 11}, "int64"},
+      {"nansum", "uint8", 19, {8, 11}, "uint64"},
       {"nansum", "int16", 13, {6, 7}, "int64"},
       {"nansum", "int32", 13, {6, 7}, "int64"},
       {"nansum", "int64", 13, {6, 7}, "int64"},
@@ -107,7 +107,7 @@ H.each_device("nan-reductions, count_nonzero, ptp", function(dev)
       {"nansum", "float64", 10.75, {1.25, 9.5}, "float64"},
       {"nanprod", "bool", 0, {0, 0}, "int64"},
       {"nanprod", "int8", 0, {-12, 0}, "int64"},
-      {"nanprod", "uint8", 0, {12, 0}, "int64"},
+      {"nanprod", "uint8", 0, {12, 0}, "uint64"},
       {"nanprod", "int32", 0, {-12, 0}, "int64"},
       {"nanprod", "float16", -35.4375, {-7.875, 4.5}, "float16"},
       {"nanprod", "float32", -35.4375, {-7.875, 4.5}, "float32"},
