@@ -182,7 +182,7 @@ describe("cu.fuse with a final reduction and NVRTC", function()
     local before = cu.kernel_cache_dir()
     cu.set_kernel_cache_dir(dir)
     for _, name in ipairs(REDUCTIONS) do
-      for _, dt in ipairs({"float16", "float32", "float64", "int32", "bool"}) do
+      for _, dt in ipairs({"float16", "float32", "float64", "int32", "uint64", "bool"}) do
         local x = cu.ones({3, 4}, {dtype = dt, device = "cpu"})
         local f = cu.fuse(function(a, b, s) return cu[name](cu.where(a, b, s), 2) end)
         assert.is_true(f:compile(x, x, 2.5) > 0, name .. " " .. dt)

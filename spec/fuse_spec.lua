@@ -43,7 +43,7 @@ describe("cu.fuse on the CPU", function()
 
   it("keeps NumPy's dtypes through the trace (weak scalars, integer division, predicates)", function()
     local f = cu.fuse(function(a, b) return a / b, a * 2, cu.floor_divide(a, 2), cu.greater(a, 1.5) end)
-    for _, dt in ipairs({"int8", "int32", "float16", "float64", "bool"}) do
+    for _, dt in ipairs({"int8", "int32", "uint64", "float16", "float64", "bool"}) do
       local a = cu.array({1, 2, 3}, {dtype = dt, device = "cpu"})
       local ok = pcall(cu.floor_divide, a, 2)
       if ok then
@@ -110,7 +110,7 @@ describe("cu.fuse with NVRTC", function()
     os.remove(dir)
     local before = cu.kernel_cache_dir()
     cu.set_kernel_cache_dir(dir)
-    for _, dt in ipairs({"float32", "float16", "float64", "int32", "bool"}) do
+    for _, dt in ipairs({"float32", "float16", "float64", "int32", "uint64", "bool"}) do
       local x = cu.array({1, 2}, {dtype = dt, device = "cpu"})
       local names, fn = all_ops(x, x)
       local f = cu.fuse(fn)

@@ -148,7 +148,8 @@ describe("NVRTC", function()
       assert.is_true(add:compile(x, x) > 0)
       assert.is_true(add:compile(x, cu.zeros(4, {dtype = "float32"})) > 0)
       assert.is_true(add:compile(x, 2.5) > 0)
-      for _, dt in ipairs({"bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float64"}) do
+      for _, dt in ipairs({"bool", "int8", "uint8", "int16", "int32", "int64", "uint64", "float16",
+                           "float64"}) do
         assert.is_true(add:compile(cu.zeros(3, {dtype = dt}), cu.zeros(3, {dtype = dt})) > 0, dt)
       end
       local raw = cu.ElementwiseKernel("raw T x, int32 n", "T y", "y = x[n - 1 - i] + _ind.size();", "k_rev",
