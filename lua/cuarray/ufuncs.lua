@@ -164,7 +164,7 @@ function M.positive(x)
   x = operand(x, "positive")
   if not core.is_array(x) then x = core.asarray(x) end
   if x.dtype == "bool" then error("positive: not supported for bool arrays", 2) end
-  return x:copy()
+  return args.call_as("positive", {"copy"}, x.copy, x)
 end
 
 -- Whether every |v| < bound (one value back from the device).
