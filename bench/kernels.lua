@@ -4,6 +4,7 @@
 --   kernel_disk_load_ms  the same kernel's first call in a fresh process, from the disk cache
 --   kernel_launch_us     host time per call of a compiled ElementwiseKernel (1000 elements)
 --   fused_launch_us      host time per call of a fused function (1000 elements)
+--   raw_launch_us        host time per call of a RawKernel (1000 elements, 4 blocks)
 --   core_add_us          host time per call of the core's x + y (the same sizes), for scale
 --
 --   luajit bench/kernels.lua            (needs a GPU; the child process is run with $CUARRAY_LUA)
@@ -70,5 +71,12 @@ local z = cu.empty({1000}, {dtype = "float32", device = "cuda"})
 emit("kernel_launch_us", "us", per_call(function() k(x, y, 2, z) end))
 local f = cu.fuse(function(a, b) return a * 2 + b end)
 emit("fused_launch_us", "us", per_call(function() return f(x, y) end))
+local raw = cu.RawKernel([[
+extern "C" __global__ void bench_axpy_raw(const float *x, const float *y, float a, float *z,
+                                          int n) {
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n) z[i] = a * x[i] + y[i];
+}]], "bench_axpy_raw", {signature = "float*, float*, float, float*, int"})
+emit("raw_launch_us", "us", per_call(function() raw({4}, {256}, {x, y, 2, z, 1000}) end))
 emit("core_add_us", "us", per_call(function() return x + y end))
 os.execute("rm -rf '" .. dir .. "'")

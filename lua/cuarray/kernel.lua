@@ -465,7 +465,7 @@ function M.ElementwiseKernel(in_params, out_params, operation, name, opts)
     error(fname .. ": name must be a C identifier, got " .. tostring(name), 2)
   end
   opts = options.check(opts, fname, {preamble = true, options = true})
-  local k = setmetatable({}, Elementwise)
+  local k = setmetatable({layouts = {}, nlayouts = 0}, Elementwise)
   k.fname = fname .. " " .. name
   k.name = name
   k.inputs = M.parse_params(in_params, fname, "in_params")
@@ -504,16 +504,99 @@ function Elementwise:compile(...)
   return #jit.compile(plan.source, self.name, compile_options(self), arch, self.fname)
 end
 
+-- A kernel's (or fused function's) layouts: a bounded table, emptied when full, so that a
+-- script calling with ever new shapes does not grow it without end.
+local MAX_LAYOUTS = 64
+
+local function remember(owner, key, layout)
+  if owner.nlayouts >= MAX_LAYOUTS then owner.layouts, owner.nlayouts = {}, 0 end
+  owner.layouts[key], owner.nlayouts = layout, owner.nlayouts + 1
+  return layout
+end
+
+-- The key of a call's layout: what its plan depends on besides the data pointers and the
+-- scalars' values (nil: an argument the plan refuses, whose error it raises).
+local function call_key(k, args, nargs, opts)
+  local parts = {nargs, tostring(opts.size)}
+  for i = 1, nargs do
+    local v = args[i]
+    if is_array(v) then
+      cu_._check_array(v, k.fname)
+      parts[#parts + 1] = ("%s@%s:%s:%s"):format(v.dtype, v.device, table.concat(v.shape, ","),
+                                                 table.concat(v.strides, ","))
+    elseif type(v) == "number" or type(v) == "boolean" then
+      parts[#parts + 1] = scalar_dtype(v)
+    else
+      return nil
+    end
+  end
+  return table.concat(parts, "|")
+end
+
+-- What the plan of a call keeps for later calls of the same layout: all of it but the data
+-- pointers, the new outputs and the scalars (per argument, the loop view's shape and strides,
+-- true for a raw array's own view, false for a scalar).
+local function layout_of(k, plan, args, nargs)
+  local views, outs, params = {}, {}, bound_params(k, nargs)
+  for i = 1, #k.inputs + #k.outputs do
+    if not is_array(args[i]) then views[i] = false
+    elseif params[i].raw then views[i] = true
+    else views[i] = plan.values[1 + i] end
+    if i > nargs then outs[i] = {dtype = args[i].dtype, device = args[i].device} end
+  end
+  return {source = plan.source, sig = plan.sig, device = plan.device, n = plan.n,
+          shape = plan.outputs[1].shape, views = views, outs = outs, kernels = {}}
+end
+
+-- The values and outputs of a call of a known layout.
+local function bind(k, lay, args)
+  local values = {lay.n}
+  for i = 1, #k.inputs + #k.outputs do
+    local o = lay.outs[i]
+    if o then args[i] = cu_.empty(lay.shape, o) end
+    local v, view = args[i], lay.views[i]
+    if view == true then
+      values[1 + i] = (view_of(v))
+    elseif view then
+      local t = {v:data_ptr()}
+      for d = 2, #view do t[d] = view[d] end
+      values[1 + i] = t
+    else
+      values[1 + i] = v
+    end
+  end
+  local outputs = {}
+  for i = #k.inputs + 1, #k.inputs + #k.outputs do outputs[#outputs + 1] = args[i] end
+  return outputs, values
+end
+
+-- A call plans its layout once (the generated source, its checks, the loop) and then binds the
+-- pointers; the compiled kernel is kept with the layout. Planning and looking the kernel up
+-- by its source's hash took 28 us a call on the H200's host, against 8 us for a RawKernel.
 function Elementwise:__call(...)
   local args, n, opts = call_args(self.fname, CALL_OPTS, ...)
-  local plan = plan_elementwise(self, args, n, opts)
-  local ordinal = device_ordinal(plan.device, self.fname)
-  if plan.n > 0 then
-    local kern = jit.kernel(plan.source, self.name, compile_options(self), ordinal, self.fname)
-    jit.launch(self.fname, kern, ordinal, {grid_for(plan.n)}, {BLOCK}, 0, opts.stream, plan.sig,
-               unpack(plan.values, 1, #plan.sig))
+  local key = call_key(self, args, n, opts)
+  local lay = key and self.layouts[key]
+  local outputs, values
+  if lay then
+    outputs, values = bind(self, lay, args)
+  else
+    local plan = plan_elementwise(self, args, n, opts)
+    lay = layout_of(self, plan, args, n)
+    if key then remember(self, key, lay) end
+    outputs, values = plan.outputs, plan.values
   end
-  return unpack(plan.outputs)
+  local ordinal = device_ordinal(lay.device, self.fname)
+  if lay.n > 0 then
+    local kern = lay.kernels[ordinal]
+    if not kern then
+      kern = jit.kernel(lay.source, self.name, compile_options(self), ordinal, self.fname)
+      lay.kernels[ordinal] = kern
+    end
+    jit.launch(self.fname, kern, ordinal, {grid_for(lay.n)}, {BLOCK}, 0, opts.stream, lay.sig,
+               unpack(values, 1, #lay.sig))
+  end
+  return unpack(outputs)
 end
 
 -- ---- RawKernel and RawModule ----------------------------------------------------------------
@@ -673,7 +756,7 @@ M.util = {
   broadcast_strides = broadcast_strides, coalesce = coalesce, size_of = size_of,
   device_ordinal = device_ordinal, call_args = call_args, compile_options = compile_options,
   check_options_list = check_options_list, bound_params = bound_params, BLOCK = BLOCK,
-  MAX_GRID = MAX_GRID,
+  MAX_GRID = MAX_GRID, remember = remember,
   is_array = function(v) return cu_.is_array(v) end,
 }
 
