@@ -267,6 +267,18 @@ H.each_device("uint64 values in Lua", function(dev)
 end)
 
 H.each_device("uint64 interchange", function(dev)
+  it("writes every digit with savetxt's %d and reads exact values back with loadtxt", function()
+    local x = cu.array({0, 2 ^ 63, 2 ^ 64 - 2 ^ 11}, {dtype = "uint64", device = dev})
+    local path = os.tmpname()
+    cu.savetxt(path, x, {fmt = "%d"})
+    assert.are.equal("0\n9223372036854775808\n18446744073709549568\n", H.read_file(path))
+    cu.savetxt(path, x)
+    assert.are.equal("0.000000000000000000e+00\n9.223372036854775808e+18\n1.844674407370954957e+19\n",
+                     H.read_file(path))
+    H.same(cu.loadtxt(path, {dtype = "uint64", device = dev}), {0, HALF, "18446744073709549568"})
+    os.remove(path)
+  end)
+
   it("round trips through DLPack (kDLUInt, 64 bits)", function()
     local x = u64({0, HALF1, MAX}, dev)
     local y = cu.from_dlpack(x:to_dlpack())

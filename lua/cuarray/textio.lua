@@ -30,6 +30,18 @@ end
 -- One value through one conversion, as Python's % does it: integer conversions truncate
 -- floats, NaN and infinities print as nan, inf and -inf.
 local function format_value(fmt, letter, v)
+  -- 64-bit integers beyond a double's exact range print their digits: a LuaJIT int64 or uint64
+  -- cdata (LuaJIT reads a uint64 through %d as signed: it takes %u), a Lua 5.4 float beyond
+  -- 2^63 (a uint64 element) through %.0f; other conversions take the double.
+  if type(v) == "cdata" then
+    if letter:find("[diouxX]") then
+      if tostring(v):find("ULL$") then fmt = fmt:gsub("(%%[-+ #0]*%d*%.?%d*)[di]", "%1u", 1) end
+      return fmt:format(v)
+    end
+    v = tonumber(v)
+  elseif letter:find("[di]") and math.abs(v) >= 2 ^ 63 and v == math.floor(v) then
+    return (fmt:gsub("(%%[-+ #0]*%d*)%.?%d*[di]", "%1.0f", 1)):format(v)
+  end
   if v ~= v then
     return (fmt:gsub("%%[-+ #0]*%d*%.?%d*[diouxXeEfgG]", "nan", 1))
   elseif v == math.huge or v == -math.huge then
