@@ -257,6 +257,22 @@ H.each_device("uint64 values in Lua", function(dev)
     end
   end)
 
+  it("takes LuaJIT's uint64 and int64 cdata as weak integers in ops", function()
+    local ok, ffi = pcall(require, "ffi")
+    if not ok then return end
+    local big = ffi.new("uint64_t", 0) - 1
+    local x = u64({0, HALF, "18446744073709549568"}, dev)
+    H.same(cu.equal(x, big), {false, false, false})
+    H.same(cu.less(x, big), {true, true, true})
+    H.same(x + big, {MAX, "9223372036854775807", "18446744073709549567"})
+    assert.are.equal("uint64", (x + big).dtype)
+    H.same(x + ffi.new("int64_t", 5), {5, "9223372036854775813", "18446744073709549573"})
+    H.same(cu.equal(cu.array({4294967295}, {dtype = "uint32", device = dev}), big), {false})
+    assert.are.equal("float64", (cu.array({1.5}, {device = dev}) + big).dtype)
+    H.raises("add: Lua integer 18446744073709551615 is out of bounds for int64", cu.add,
+             cu.array({1}, {dtype = "int64", device = dev}), big)
+  end)
+
   it("refuses negative integers as NumPy 2 does", function()
     local x = cu.zeros({2}, {dtype = "uint64", device = dev})
     H.raises("index assignment: Lua integer -1 is out of bounds for uint64", function() x[1] = -1 end)

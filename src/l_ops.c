@@ -27,10 +27,12 @@ const ca_rule ca_op_rules[] = {
 typedef struct operand {
   ca_array *arr;
   int weak;        /* 0: array; 'i' integral number; 'f' other number; 'b' boolean; 'c' a
-                      complex value (lua/cuarray/complex.lua) */
+                      complex value (lua/cuarray/complex.lua); 'u' a LuaJIT uint64 cdata
+                      beyond 2^63 (an int64 cdata is an 'i') */
   lua_Number num;
   ca_c16 z;        /* 'c': the value */
-  int64_t i;       /* 'i': the exact value (a Lua 5.4 integer beyond 2^53 keeps every bit) */
+  int64_t i;       /* 'i': the exact value (a Lua 5.4 integer beyond 2^53 keeps every bit);
+                      'u': the bits of the uint64 value */
 } operand;
 
 static void read_operand(lua_State *L, int idx, operand *o, const char *fname) {
@@ -44,6 +46,16 @@ static void read_operand(lua_State *L, int idx, operand *o, const char *fname) {
     o->weak = 'b';
   } else if (ca_tocomplex(L, idx, &o->z)) {
     o->weak = 'c';
+  } else if (ca_is_int_cdata(L, idx)) {
+    uint64_t big;
+    if (ca_toint64(L, idx, &o->i)) {
+      o->weak = 'i';
+      o->num = (lua_Number)o->i;
+    } else if (ca_touint64_big(L, idx, &big)) {
+      o->weak = 'u';
+      o->i = (int64_t)big;
+      o->num = (lua_Number)big;
+    }
   } else {
     o->arr = ca_test(L, idx);
     if (!o->arr)
@@ -73,6 +85,13 @@ static int weak_result(lua_State *L, const operand *o, int dt, int range, const 
   if (o->weak == 'c') /* Python's complex: keeps a float's width, else complex128 */
     return ca_is_complex(dt) ? dt : ca_is_float(dt) && dt != CA_FLOAT64 ? CA_COMPLEX64 : CA_COMPLEX128;
   if (o->weak == 'f') return ca_is_inexact(dt) ? dt : CA_FLOAT64;
+  if (o->weak == 'u') { /* beyond int64: only uint64 holds it (and floats take it) */
+    if (ca_is_inexact(dt) || dt == CA_UINT64) return dt;
+    if (range == WEAK_IN_FLOAT) return dt;
+    if (range == WEAK_EXACT && ca_is_unsigned(dt)) return CA_UINT64;
+    ca_raisef(L, "%s: Lua integer %llu is out of bounds for %s", fname,
+              (unsigned long long)(uint64_t)o->i, ca_dtype_name(dt == CA_BOOL ? CA_INT64 : dt));
+  }
   if (dt == CA_BOOL) return CA_INT64;
   if (ca_is_integer(dt) && !ca_int_fits(dt, o->i)) {
     /* (int64 cannot hold uint64's values; a negative number beside them compares exactly in
@@ -102,8 +121,9 @@ static ca_value operand_value(const operand *o, int compute) {
     else v = ca_value_from_number(o->z.re, compute);
     return v;
   }
-  if (o->weak != 'i' || ca_is_inexact(compute)) return ca_value_from_number(o->num, compute);
-  v.i = compute == CA_BOOL ? o->i != 0 : o->i;
+  if ((o->weak != 'i' && o->weak != 'u') || ca_is_inexact(compute))
+    return ca_value_from_number(o->num, compute);
+  v.i = compute == CA_BOOL ? o->i != 0 : o->i; /* a 'u' beside uint64 only: its bits */
   return v;
 }
 
@@ -119,23 +139,24 @@ static void fill_lone(lua_State *L, ca_array *z, const operand *o) {
     CA_CHECK(L, ca_be(z), ca_be(z)->copy(ca_be(z), &l), "fill");
     return;
   }
-  if (o->weak != 'i') {
+  if (o->weak != 'i' && o->weak != 'u') {
     ca_fill(L, z, o->num);
     return;
   }
   ca_loop l;
   ca_array *ops[2] = {z, NULL};
   ca_value vals[2];
-  int dts[2] = {z->dtype, CA_INT64};
+  int dts[2] = {z->dtype, o->weak == 'u' ? CA_UINT64 : CA_INT64};
   vals[1].i = o->i;
   ca_loop_build(&l, 0, NULL, 2, ops, vals, dts, z->dtype);
   CA_CHECK(L, ca_be(z), ca_be(z)->copy(ca_be(z), &l), "fill");
 }
 
-/* A weak scalar with no array beside it: int64, float64, bool or complex128. */
+/* A weak scalar with no array beside it: int64, float64, bool or complex128 (uint64 beyond
+ * int64). */
 static int lone_dtype(const operand *o) {
-  return o->weak == 'i' ? CA_INT64 : o->weak == 'b' ? CA_BOOL : o->weak == 'c' ? CA_COMPLEX128
-                                                                              : CA_FLOAT64;
+  return o->weak == 'i' ? CA_INT64 : o->weak == 'u' ? CA_UINT64 : o->weak == 'b' ? CA_BOOL
+         : o->weak == 'c' ? CA_COMPLEX128 : CA_FLOAT64;
 }
 
 static int operand_dtype(const operand *o) { return o->arr ? o->arr->dtype : lone_dtype(o); }
