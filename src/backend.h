@@ -33,7 +33,7 @@ typedef enum ca_status {
 } ca_status;
 
 /* A scalar operand passed by value, in its dtype's compute kind: .i for bool and integer
- * dtypes, .f for floats, .z for complex. */
+ * dtypes (uint64: the value's bits), .f for floats, .z for complex. */
 typedef union ca_value {
   double f;
   int64_t i;
