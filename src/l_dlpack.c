@@ -83,7 +83,8 @@ static int dl_dtype(DLDataType d) {
   case kDLInt:
     return d.bits == 8 ? CA_INT8 : d.bits == 16 ? CA_INT16 : d.bits == 32 ? CA_INT32 : d.bits == 64 ? CA_INT64 : -1;
   case kDLUInt:
-    return d.bits == 8 ? CA_UINT8 : d.bits == 16 ? CA_UINT16 : d.bits == 32 ? CA_UINT32 : d.bits == 64 ? CA_UINT64 : -1;
+    return d.bits == 8 ? CA_UINT8 : d.bits == 16 ? CA_UINT16 : d.bits == 32 ? CA_UINT32
+           : d.bits == 64 ? CA_UINT64 : -1;
   case kDLFloat: return d.bits == 16 ? CA_FLOAT16 : d.bits == 32 ? CA_FLOAT32 : d.bits == 64 ? CA_FLOAT64 : -1;
   case kDLBfloat: return d.bits == 16 ? CA_BFLOAT16 : -1;
   case kDLComplex: return d.bits == 64 ? CA_COMPLEX64 : d.bits == 128 ? CA_COMPLEX128 : -1;

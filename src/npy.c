@@ -54,7 +54,8 @@ static int parse_descr(const char *s, npy_header *h, char *err, size_t errlen) {
   case 'b': dt = size == 1 ? CA_BOOL : -1; break;
   case 'i': dt = size == 1 ? CA_INT8 : size == 2 ? CA_INT16 : size == 4 ? CA_INT32 : size == 8 ? CA_INT64 : -1; break;
   case 'u':
-    dt = size == 1 ? CA_UINT8 : size == 2 ? CA_UINT16 : size == 4 ? CA_UINT32 : size == 8 ? CA_UINT64 : -1;
+    dt = size == 1 ? CA_UINT8 : size == 2 ? CA_UINT16 : size == 4 ? CA_UINT32
+         : size == 8 ? CA_UINT64 : -1;
     break;
   case 'f': dt = size == 2 ? CA_FLOAT16 : size == 4 ? CA_FLOAT32 : size == 8 ? CA_FLOAT64 : -1; break;
   case 'c': dt = size == 8 ? CA_COMPLEX64 : size == 16 ? CA_COMPLEX128 : -1; break;

@@ -28,7 +28,10 @@
 #include "cpu.h"
 #include "scalar.h"
 
-enum { CA_CPU_I = CA_CK_i, CA_CPU_U = CA_CK_u, CA_CPU_F = CA_CK_f, CA_CPU_D = CA_CK_d, CA_CPU_C = CA_CK_c, CA_CPU_Z = CA_CK_z };
+enum {
+  CA_CPU_I = CA_CK_i, CA_CPU_U = CA_CK_u, CA_CPU_F = CA_CK_f, CA_CPU_D = CA_CK_d, CA_CPU_C = CA_CK_c,
+  CA_CPU_Z = CA_CK_z
+};
 
 /* Elements per chunk of the buffered (converting) loops: small enough that a few buffers of
  * 8-byte values stay in L1. */

@@ -251,8 +251,8 @@ static void where4(KERN) { where_loop(sel4, n, r, in, s); }
 static void where8(KERN) { where_loop(sel8, n, r, in, s); }
 static void where16(KERN) { where_loop(sel16, n, r, in, s); }
 static const kern where_tab[CA_NCK] = {
-  [CA_CPU_I] = {where8, CA_CPU_I}, [CA_CPU_U] = {where8, CA_CPU_U}, [CA_CPU_F] = {where4, CA_CPU_F}, [CA_CPU_D] = {where8, CA_CPU_D},
-  [CA_CPU_C] = {where8, CA_CPU_C}, [CA_CPU_Z] = {where16, CA_CPU_Z}};
+  [CA_CPU_I] = {where8, CA_CPU_I}, [CA_CPU_U] = {where8, CA_CPU_U}, [CA_CPU_F] = {where4, CA_CPU_F},
+  [CA_CPU_D] = {where8, CA_CPU_D}, [CA_CPU_C] = {where8, CA_CPU_C}, [CA_CPU_Z] = {where16, CA_CPU_Z}};
 
 #define TRUTH (-1) /* an input read as truth bytes rather than in a compute type */
 

@@ -744,8 +744,10 @@ RED_INLINE void range_reduce_i(const range_i *f, const ca_reduction *r) {
 
 /* The formulas of a row of reduce_ops.h at type t: F(formula, t) is ca_<formula>_<t>. */
 #define F(formula, t) ca_##formula##_##t
-#define FOLD_i(id, skip, comb, fin) {F(id, i), F(skip, i), F(comb, i), F(fin, i), F(skip, skips), F(skip, d), CA_CPU_I}
-#define FOLD_ub(id, skip, comb, fin) {F(id, ub), F(skip, ub), F(comb, ub), F(fin, ub), F(skip, skips), F(skip, d), CA_CPU_U}
+#define FOLD_i(id, skip, comb, fin)                                                               \
+  {F(id, i), F(skip, i), F(comb, i), F(fin, i), F(skip, skips), F(skip, d), CA_CPU_I}
+#define FOLD_ub(id, skip, comb, fin)                                                              \
+  {F(id, ub), F(skip, ub), F(comb, ub), F(fin, ub), F(skip, skips), F(skip, d), CA_CPU_U}
 #define FOLD_d(id, skip, comb, fin) {F(id, d), F(skip, d), F(comb, d), F(fin, d), F(skip, skips), pairwise_##skip}
 #define ARG_i(skip, beats) {F(skip, i), F(beats, i), CA_CPU_I}
 #define ARG_ub(skip, beats) {F(skip, ub), F(beats, ub), CA_CPU_U}
@@ -771,22 +773,27 @@ typedef range_i range_ub;
 #define range_reduce_ub range_reduce_i
 #define UB0(name) static ca_i ca_##name##_ub(void) { return (ca_i)ca_##name##_u(); }
 #define UB1(name) static ca_i ca_##name##_ub(ca_i x) { return (ca_i)ca_##name##_u((ca_u)x); }
-#define UB2(name) static ca_i ca_##name##_ub(ca_i a, ca_i b) { return (ca_i)ca_##name##_u((ca_u)a, (ca_u)b); }
-#define UBFIN(name) static ca_i ca_##name##_ub(ca_i a, int64_t n) { return (ca_i)ca_##name##_u((ca_u)a, n); }
+#define UB2(name)                                                                                 \
+  static ca_i ca_##name##_ub(ca_i a, ca_i b) { return (ca_i)ca_##name##_u((ca_u)a, (ca_u)b); }
+#define UBFIN(name)                                                                               \
+  static ca_i ca_##name##_ub(ca_i a, int64_t n) { return (ca_i)ca_##name##_u((ca_u)a, n); }
 UB0(zero) UB0(one) UB0(lowest) UB0(highest)
 UB1(never) UB1(isnan)
 UB2(add) UB2(multiply) UB2(maximum) UB2(minimum) UB2(subtract) UB2(beats_max) UB2(beats_min)
 UBFIN(total) UBFIN(nan_if_none)
 
 /* The rows of each rule at the accumulation types ca_reduce_acc gives it. */
-#define ROWS_CA_RULE_ACCUMULATE(name) ROW(fold, FOLD, name, i) ROW(fold, FOLD, name, ub) ROW(fold, FOLD, name, d)
-#define ROWS_CA_RULE_SAME(name) ROW(fold, FOLD, name, i) ROW(fold, FOLD, name, ub) ROW(fold, FOLD, name, d)
+#define ROWS_FOLD_ALL(name) ROW(fold, FOLD, name, i) ROW(fold, FOLD, name, ub) ROW(fold, FOLD, name, d)
+#define ROWS_CA_RULE_ACCUMULATE(name) ROWS_FOLD_ALL(name)
+#define ROWS_CA_RULE_SAME(name) ROWS_FOLD_ALL(name)
 #define ROWS_CA_RULE_MEAN(name) ROW(fold, FOLD, name, d)
 #define ROWS_CA_RULE_PREDICATE(name) FORMULAS(fold, FOLD, name, i) RUNNER(fold, name, truth, i)
 #define ROWS_CA_RULE_COUNT(name) FORMULAS(fold, FOLD, name, i) RUNNER(fold, name, count, i)
-#define ROWS_CA_RULE_INDEX(name) ROW(arg, ARG, name, i) ROW(arg, ARG, name, ub) ROW(arg, ARG, name, d)
+#define ROWS_CA_RULE_INDEX(name)                                                                  \
+  ROW(arg, ARG, name, i) ROW(arg, ARG, name, ub) ROW(arg, ARG, name, d)
 #define ROWS_CA_RULE_MOMENT(name) ROW(moment, MOMENT, name, d)
-#define ROWS_CA_RULE_RANGE(name) ROW(range, RANGE, name, i) ROW(range, RANGE, name, ub) ROW(range, RANGE, name, d)
+#define ROWS_CA_RULE_RANGE(name)                                                                  \
+  ROW(range, RANGE, name, i) ROW(range, RANGE, name, ub) ROW(range, RANGE, name, d)
 
 #define CA_REDUCE(name, rule) ROWS_##rule(name)
 #include "ops.def"
@@ -797,7 +804,8 @@ typedef struct red_row {
   red_fn run[4]; /* by ca_racc */
 } red_row;
 
-#define RUNS_ID(name) {[CA_RACC_I] = run_##name##_i, [CA_RACC_D] = run_##name##_d, [CA_RACC_U] = run_##name##_ub}
+#define RUNS_ID(name)                                                                             \
+  {[CA_RACC_I] = run_##name##_i, [CA_RACC_D] = run_##name##_d, [CA_RACC_U] = run_##name##_ub}
 #define RUNS_CA_RULE_ACCUMULATE(name) RUNS_ID(name)
 #define RUNS_CA_RULE_SAME(name) RUNS_ID(name)
 #define RUNS_CA_RULE_MEAN(name) {[CA_RACC_D] = run_##name##_d}
