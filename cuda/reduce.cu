@@ -13,7 +13,8 @@
  * Paths:
  *  (a) a full reduction of a contiguous input by a fold that skips nothing whose combine is
  *      ca_add (float32/float64 input into a float output, or integer input into an integer
- *      output) or ca_maximum / ca_minimum (float32/float64): cub::DeviceReduce (an iterator
+ *      output) or ca_maximum / ca_minimum (float32/float64), and nansum and nanprod of
+ *      float32/float64 (an iterator reads NaN as the identity): cub::DeviceReduce (an iterator
  *      converts integers to int64), except small ones (64 KiB of input at most), which run
  *      path (b) as one block in one launch; the same folds of long rows lying back to back,
  *      many enough for a block each: cub::DeviceSegmentedReduce;
@@ -383,12 +384,24 @@ template <class Row, class T, class It> ca_status cub_reduce(ca_backend *be, It 
 
 /* Returns 1 and sets *st when CUB took the reduction of fold Row (rule Rule): path (a). */
 template <int Rule, class Row> int try_cub(ca_backend *be, int acc, const rparams &p, ca_status *st) {
+  if (p.nred != 1 || p.st0 != 1 || p.R <= 0) return 0;
+  if (p.nout > 0 && (p.R < CU_CUB_ROW_MIN || p.M < 2 * (int64_t)cuk::sm_count(be) || !rows_back_to_back(p)))
+    return 0;
   if constexpr (Row::skips) {
+    /* nansum and nanprod: a skipped element reads as the identity (their result ignores the
+     * count, which nanmean and nanmax need) */
+    if constexpr (Row::fin_d == &ca_total_d) {
+      if (acc == CA_RACC_D && ca_is_float(p.out_dt) && p.in_dt == CA_FLOAT32) {
+        *st = cub_reduce<Row, double>(be, cuk::FnIter<cur::SkipLoad<Row, float>>({(const float *)p.in}), p);
+        return 1;
+      }
+      if (acc == CA_RACC_D && ca_is_float(p.out_dt) && p.in_dt == CA_FLOAT64) {
+        *st = cub_reduce<Row, double>(be, cuk::FnIter<cur::SkipLoad<Row, double>>({(const double *)p.in}), p);
+        return 1;
+      }
+    }
     return 0;
   } else {
-    if (p.nred != 1 || p.st0 != 1 || p.R <= 0) return 0;
-    if (p.nout > 0 && (p.R < CU_CUB_ROW_MIN || p.M < 2 * (int64_t)cuk::sm_count(be) || !rows_back_to_back(p)))
-      return 0;
     constexpr bool sums = Row::comb_d == &ca_add_d;
     constexpr bool minmax = Row::comb_d == &ca_maximum_d || Row::comb_d == &ca_minimum_d;
     int dt = p.in_dt;
