@@ -443,14 +443,7 @@ static int rule_of(int op) {
 #define CA_UNARY(name, rule) case CA_OP_##name: return rule;
 #define CA_BINARY(name, rule) case CA_OP_##name: return rule;
 #define CA_REDUCE(name, rule) case CA_OP_##name: return rule;
-#define CA_UNARY2(name, rule)
-#define CA_BINARY2(name, rule)
 #include "../src/ops.def"
-#undef CA_UNARY
-#undef CA_BINARY
-#undef CA_REDUCE
-#undef CA_UNARY2
-#undef CA_BINARY2
   default: return -1;
   }
 }
@@ -596,17 +589,8 @@ extern "C" ca_status cu_reduce(ca_backend *be, int op, const ca_reduction *r) {
   if (p.R == 0 && !ca_reduce_has_identity(rule_of(op))) return CA_ERR_VALUE;
 
   switch (op) {
-#define CA_UNARY(name, rule)
-#define CA_BINARY(name, rule)
 #define CA_REDUCE(name, rule) case CA_OP_##name: return RUN_##rule(name)(be, op, p);
-#define CA_UNARY2(name, rule)
-#define CA_BINARY2(name, rule)
 #include "../src/ops.def"
-#undef CA_UNARY
-#undef CA_BINARY
-#undef CA_REDUCE
-#undef CA_UNARY2
-#undef CA_BINARY2
   default:
     return cu_fail_msg(be, CA_ERR_UNSUPPORTED, "cuda: reduce called with a non-reduction op");
   }
