@@ -57,6 +57,7 @@ CUR_D auto at(A... a) -> decltype(Fm::at(typename tag_of<C>::type(), a...)) {
     CUR_FORMULA(Id, id_) CUR_FORMULA(Skip, skip_) CUR_FORMULA(Comb, comb_) CUR_FORMULA(Fin, fin_) \
     static constexpr bool skips = ca_##skip_##_skips;                                             \
     static constexpr auto comb_d = &ca_##comb_##_d;                                              \
+    static constexpr auto fin_d = &ca_##fin_##_d;                                                \
   };
 #define CUR_ARG(name, skip_, beats_)                                                             \
   struct Arg_##name {                                                                             \
@@ -269,6 +270,16 @@ __device__ __forceinline__ void unravel2(int n, const int64_t *shape, const int6
   *a = x;
   *b = y;
 }
+
+/* Element i of a float buffer as a double, the identity of fold Row where Row skips it (a CUB
+ * input iterator's functor, for the folds whose result does not count what they fold). */
+template <class Row, class T> struct SkipLoad {
+  const T *base;
+  __host__ __device__ double operator()(int64_t i) const {
+    double x = base[i];
+    return at<typename Row::Skip, double>(x) ? at<typename Row::Id, double>() : x;
+  }
+};
 
 /* Element i of a buffer of runtime dtype dt, converted to Acc (a CUB input iterator's functor). */
 template <class Acc> struct LoadAcc {

@@ -31,6 +31,33 @@ describe("user kernels on the GPU", function()
     end
   end)
 
+  it("ElementwiseKernel and cu.fuse: a call of a layout seen before takes its own arguments", function()
+    local k = cu.ElementwiseKernel("T x, T y", "T z", "z = x * 2 + y;", "ew_layouts")
+    local f = cu.fuse(function(x, y) return x * 2 + y end, {name = "fused_layouts"})
+    local a = cu.arange(16, {dtype = "float32", device = dev}):reshape({4, 4})
+    local b = cu.arange(16, {dtype = "float32", device = dev}):reshape({4, 4}) * 10
+    local views = {a, a.T, a, a[{{1, 4, 2}}], b, b.T, a}
+    for _, v in ipairs(views) do
+      local want = (v * 2 + b):totable()
+      H.same(k(v, b):totable(), want)
+      H.same(f(v, b):totable(), want)
+    end
+    for n = 1, 70 do -- more layouts than a kernel keeps
+      local x = cu.ones(n, {dtype = "float32", device = dev})
+      H.same(k(x, x):totable(), (x * 3):totable())
+    end
+    H.same(k(a, b):totable(), (a * 2 + b):totable())
+    local out = cu.zeros({4, 4}, {dtype = "float32", device = dev})
+    assert.are.equal(out, k(a.T, b, out))
+    H.same(out:totable(), (a.T * 2 + b):totable())
+    local z = k(a, 3)
+    assert.are.equal("float32", z.dtype)
+    H.same(z:totable(), (a * 2 + 3):totable())
+    local i = cu.arange(16, {dtype = "int32", device = dev}):reshape({4, 4})
+    H.same(k(i, 3):totable(), (i * 2 + 3):totable())
+    assert.are.equal("int32", k(i, 3).dtype)
+  end)
+
   it("ElementwiseKernel: fixed types convert as astype; float16 rounds once", function()
     local k = cu.ElementwiseKernel("float32 x, float16 h", "float64 z", "z = x + h;", "ew_mixed")
     local z = k(arr({1.5, -2.75, 3}, "int64"), cu.array({0.1, 0.2, 0.3}, {dtype = "float16", device = dev}))

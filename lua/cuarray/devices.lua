@@ -10,7 +10,7 @@
 -- the same GPU.
 local unpack = table.unpack or unpack
 
-local function pack(...) return {n = select("#", ...), ...} end
+local pack = require("cuarray.args").pack
 
 -- "cuda:N" for a CUDA device argument (N, "cuda:N" or "cuda"), raising for anything else.
 local function cuda_name(core, dev, fname)

@@ -20,6 +20,7 @@
 local kernel = require "cuarray.kernel"
 local jit = require "cuarray.jit"
 local options = require "cuarray.options"
+local pack = require("cuarray.args").pack
 local reduction = require "cuarray.reduction_kernel"
 
 local NVRTC_OPTIONS = {"--fmad=false"}
@@ -795,8 +796,10 @@ end
 -- f:source(args...): the CUDA source of the fused kernel for these arguments (no GPU needed;
 -- nil when they would run op by op).
 function Fused:source(...)
-  local args = {...}
-  local p = plan(self, args, trace_for(self, args, select("#", ...)))
+  local args = pack(...)
+  local n = args.n
+  args.n = nil
+  local p = plan(self, args, trace_for(self, args, n))
   return p.gen and p.gen.source
 end
 
@@ -810,8 +813,9 @@ function Fused:compile(...)
 end
 
 function Fused:__call(...)
-  local n = select("#", ...)
-  local args = {...}
+  local args = pack(...)
+  local n = args.n
+  args.n = nil
   local t, key, device = trace_for(self, args, n)
   if not device or device == "cpu" then return replay(t, args) end
   local p = plan(self, args, t, key, device)

@@ -7,6 +7,7 @@
 -- {arch = "sm_90"})` the compiled image's size: both work without a GPU (the arrays may live
 -- on the CPU), which is how the code generation is tested in CI.
 local broadcast_shapes = require("cuarray.args").broadcast_shapes
+local pack = require("cuarray.args").pack
 local jit = require "cuarray.jit"
 local options = require "cuarray.options"
 
@@ -419,8 +420,9 @@ local unpack = table.unpack or unpack
 
 -- Splits a call's arguments from a trailing options table.
 local function call_args(fname, known, ...)
-  local n = select("#", ...)
-  local args = {...}
+  local args = pack(...)
+  local n = args.n
+  args.n = nil
   local opts
   if n > 0 and type(args[n]) == "table" and not is_array(args[n]) then
     opts = options.check(args[n], fname, known)

@@ -5,7 +5,7 @@ local M = {}
 
 local unpack = table.unpack or unpack
 
-local function pack(...) return {n = select("#", ...), ...} end
+local pack = require("cuarray.args").pack
 
 local function renamed(fname, err)
   if type(err) ~= "string" then return err end

@@ -25,7 +25,7 @@ local KIND = {all_reduce = 0, broadcast = 1, reduce = 2, all_gather = 3, reduce_
 local KIND_NAME = {}
 for k, v in pairs(KIND) do KIND_NAME[v] = k end
 
-local function pack(...) return {n = select("#", ...), ...} end
+local pack = require("cuarray.args").pack
 
 local function fail(level, fmt, ...) error(("nccl." .. fmt):format(...), level + 1) end
 

@@ -1,6 +1,8 @@
 -- Options in a trailing table: the one rule that tells an options table from a positional
 -- argument, and the check of its keys, for the Lua layer's functions. The C functions that
 -- take a variadic form follow the same rule (ca_is_options in src/array.c).
+local pack = require("cuarray.args").pack
+
 local M = {}
 
 -- THE rule: a table (arrays are userdata) with a string key is options; an empty table is
@@ -21,8 +23,9 @@ end
 -- positional argument is never a table or means the same empty as absent (a shape: {} is
 -- 0-d, as none): a table of them, their count, and the options table (nil when none).
 function M.split(...)
-  local n = select("#", ...)
-  local args = {...}
+  local args = pack(...)
+  local n = args.n
+  args.n = nil
   local opts
   if n > 0 and M.is_options(args[n], false) then
     opts = args[n]
