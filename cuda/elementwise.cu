@@ -208,14 +208,19 @@ __global__ void __launch_bounds__(CU_BLOCK) k_fast(FastArgs<typename cuk::St<DT>
 #pragma unroll
       for (int u = 0; u < CU_UNROLL; u++) {
         const int c = c0 + (u * CU_BLOCK + (int)threadIdx.x) * V;
-        Vec<O, V> y;
+        C xv[NIN][V];
+#pragma unroll
+        for (int q = 0; q < NIN; q++) load_vec<C, DT>(x[q][u], xv[q]);
+        decltype(apply<Op, K>(std::declval<const C (&)[NIN]>())) r[V];
 #pragma unroll
         for (int e = 0; e < V; e++) {
           C xs[NIN];
 #pragma unroll
-          for (int q = 0; q < NIN; q++) xs[q] = cuk::cvt<C, DT>(x[q][u].v[e]);
-          y.v[e] = cuk::to<ODT>(apply<Op, K>(xs));
+          for (int q = 0; q < NIN; q++) xs[q] = xv[q][e];
+          r[e] = apply<Op, K>(xs);
         }
+        Vec<O, V> y;
+        store_vec<ODT>(r, y);
         *reinterpret_cast<Vec<O, V> *>(po + c) = y;
       }
     } else {
