@@ -53,6 +53,12 @@ end
 
 local function is_complex(dt) return dt == "complex64" or dt == "complex128" end
 
+-- x with NumPy's sums' zero: a sum starts at +0, so one whose products are all -0 is +0 (a
+-- product of one term through cuBLAS keeps its -0).
+local function from_zero(x)
+  return (x.dtype:find("float", 1, true) or is_complex(x.dtype)) and x + 0 or x
+end
+
 -- out[k] = sum_j p[k + j] * w[j] for the padded longer sequence a (length n >= #w = m) and w.
 local function slide(a, w, mode)
   local n, m = a.size, w.size
@@ -65,13 +71,13 @@ local function slide(a, w, mode)
   local len = p.size - m + 1
   local windows = strided.sliding_window_view(p, m)
   local rows = math.max(1, math.floor(BLOCK / m))
-  if len <= rows then return core.matmul(windows, w) end
+  if len <= rows then return from_zero(core.matmul(windows, w)) end
   local out = core.empty(len, {dtype = a.dtype, device = a.device})
   for first = 1, len, rows do
     local last = math.min(len, first + rows - 1)
     out[{{first, last}}] = core.matmul(windows[{{first, last}}], w)
   end
-  return out
+  return from_zero(out)
 end
 
 -- The two operands in their result dtype on one device (NumPy's common type of the two).
