@@ -84,4 +84,28 @@ describe("cu.cuda", function()
     assert.are.equal("number", type(b[{1, 1}]))
     assert.is_true(e:query())
   end)
+
+  -- A fresh process holds 256 MiB on the GPU (allocating it ran a collection), stops Lua's own
+  -- collector and makes 1 MiB host arrays: the host's memory is paced apart from the GPU's, so
+  -- the next full collection (it clears a weak table) comes after the threshold's 64 of them,
+  -- not after as much again as the GPU holds.
+  it("paces collections per memory space: memory live on the GPU does not delay the host's", function()
+    local probe = [[
+local cu = require "cuarray"
+local held = cu.zeros({2 ^ 25}, {dtype = "float64", device = "cuda"})
+collectgarbage("stop")
+local weak = setmetatable({}, {__mode = "v"})
+weak[1] = {}
+local n = 0
+for _ = 1, 300 do
+  local a = cu.zeros({131072}, {dtype = "float64", device = "cpu"})
+  n = n + 1
+  if weak[1] == nil then break end
+  a = nil
+end
+print("collected after " .. n .. " with " .. held.nbytes .. " bytes on the GPU")
+]]
+    local out = H.run_code("'" .. (os.getenv("CUARRAY_LUA") or "luajit") .. "'", probe, ".lua", "")
+    assert.truthy(out:find("collected after 64 with 268435456 bytes", 1, true), out)
+  end)
 end)

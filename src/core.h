@@ -24,6 +24,7 @@ typedef struct ca_storage {
   ca_backend *owner_be;  /* pinned host memory: the CUDA backend that allocated it */
   int borrowed;
   struct ca_state *state; /* counts the bytes of memory the core allocated; NULL: wrapped */
+  int gc_space;           /* ... in this memory space of it (array.c) */
 } ca_storage;
 
 /* An n-d view. Strides and offset count ELEMENTS (not bytes); strides may be 0 (broadcast)
@@ -41,6 +42,15 @@ typedef struct ca_array {
   int readonly;
 } ca_array;
 
+/* Pacing the collector (array.c) in one memory space: bytes the core allocated there and holds,
+ * released since the last allocation, live at the last collection, and allocated since it
+ * (less releases). The spaces are the host's memory, then each CUDA device's (devices from
+ * CA_GC_SPACES - 2 on share the last). */
+#define CA_GC_SPACES 9
+typedef struct ca_gc_space {
+  int64_t live_bytes, freed_bytes, live_at_gc, gc_debt;
+} ca_gc_space;
+
 /* Per-lua_State state: defaults, the random generator, the backends in use. */
 typedef struct ca_state {
   ca_backend cpu;
@@ -49,10 +59,8 @@ typedef struct ca_state {
   int default_device;         /* -1 cpu, else a CUDA ordinal */
   uint64_t seed, counter;     /* the random stream (see scalar.h) */
   int allow_tf32;
-  /* Pacing the collector (array.c): bytes the core allocated and holds, released since the
-   * last allocation, live at the last collection, and allocated since it (less releases). */
-  int64_t live_bytes, freed_bytes, live_at_gc, gc_debt;
-  int64_t gc_threshold;       /* ... collecting once this much, at least, was allocated */
+  ca_gc_space gc[CA_GC_SPACES];
+  int64_t gc_threshold;       /* collecting once this much, at least, was allocated in a space */
   /* cu._gc_stress(true): a full collection before every array is made, so that tests meet
    * finalizers running inside every operation. */
   int gc_stress;
