@@ -163,9 +163,9 @@ static int gc_space_of(const ca_backend *be) {
  * at the last collection has been allocated there (the threshold at least: 64 MiB unless
  * cu.set_gc_threshold changed it), collect. Arrays freed explicitly leave no debt, so a loop
  * that frees its results does not run a full collection on every large allocation. Spaces are
- * paced apart: gigabytes live on a GPU let host garbage (a:get() in a loop) pile up by as much
- * again before a collection, past what the CPU backend's block cache keeps, and each new host
- * block then faulted its pages in (4 MiB downloads took 2 ms instead of 0.5). */
+ * paced apart: with one count, gigabytes live on a GPU let host garbage (a:get() in a loop)
+ * pile up by as much again before a collection, past what the CPU backend's block cache
+ * keeps. */
 static void gc_pressure(lua_State *L, ca_storage *st) {
   ca_state *s = ca_state_get(L);
   st->state = s;
