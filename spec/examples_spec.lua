@@ -32,7 +32,13 @@ local function near(got, want, tol, what)
   end
 end
 
-local tmpdir = os.getenv("TMPDIR") or "/tmp"
+-- A file name no other run uses: the suites of two Luas run side by side, and a name made of
+-- the device and the time in seconds was the same in both.
+local function unique_path(ext)
+  local base = os.tmpname()
+  os.remove(base)
+  return base .. ext
+end
 
 for _, dev in ipairs(H.devices()) do
   describe("examples on " .. dev, function()
@@ -92,7 +98,7 @@ for _, dev in ipairs(H.devices()) do
 
     it("image_filter writes PGM files of the right size and values", function()
       local n = 24
-      local path = ("%s/cuarray_spec_%s_%d.pgm"):format(tmpdir, dev:gsub("%W", "_"), os.time())
+      local path = unique_path(".pgm")
       local out = run_ok(dev, "examples/image_filter.lua", n, path)
       -- the image, blurred, in plain Lua
       local c, r = (n - 1) / 2, n / 4
@@ -128,7 +134,7 @@ for _, dev in ipairs(H.devices()) do
 
     it("image_filter writes greyscale PNG files with save_image", function()
       local n = 20
-      local path = ("%s/cuarray_spec_%s_%d.png"):format(tmpdir, dev:gsub("%W", "_"), os.time())
+      local path = unique_path(".png")
       run_ok(dev, "examples/image_filter.lua", n, path)
       for _, file in ipairs({path, (path:gsub("%.png$", "")) .. "_edges.png"}) do
         local f = assert(io.open(file, "rb"), "no file " .. file)
