@@ -11,6 +11,14 @@ local unpack = table.unpack or unpack
 function M.pack(...) return {n = select("#", ...), ...} end
 local pack = M.pack
 
+-- The arguments as a plain list and their count (nils kept), by the same constructor.
+function M.list(...)
+  local t = pack(...)
+  local n = t.n
+  t.n = nil
+  return t, n
+end
+
 local function describe(v)
   return type(v) == "number" and tostring(v) or type(v)
 end

@@ -14,7 +14,7 @@
 -- dtypes are first converted to their result_type; bool sums are any, integer sums keep the
 -- dtype (and wrap), as NumPy's einsum.
 local core = require "cuarray.core"
-local pack = require("cuarray.args").pack
+local list = require("cuarray.args").list
 local diagonal = require "cuarray.diagonal"
 
 local M = {}
@@ -355,9 +355,7 @@ function M.einsum(subscripts, ...)
   if type(subscripts) ~= "string" then
     error(("einsum: subscripts must be a string, got %s"):format(type(subscripts)), 2)
   end
-  local arrays = pack(...)
-  local n = arrays.n
-  arrays.n = nil
+  local arrays, n = list(...)
   local opts = {}
   if n > 0 and type(arrays[n]) == "table" then
     opts = arrays[n]

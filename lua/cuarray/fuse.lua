@@ -20,7 +20,7 @@
 local kernel = require "cuarray.kernel"
 local jit = require "cuarray.jit"
 local options = require "cuarray.options"
-local pack = require("cuarray.args").pack
+local list = require("cuarray.args").list
 local reduction = require "cuarray.reduction_kernel"
 
 local NVRTC_OPTIONS = {"--fmad=false"}
@@ -750,10 +750,7 @@ end
 local function layout_key(t, key, args)
   local parts = {key}
   for _, p in ipairs(t.params) do
-    if not p.weak then
-      local a = args[p.index]
-      parts[#parts + 1] = table.concat(a.shape, ",") .. ":" .. table.concat(a.strides, ",")
-    end
+    if not p.weak then parts[#parts + 1] = U.layout_part(args[p.index]) end
   end
   return table.concat(parts, "|")
 end
@@ -796,9 +793,7 @@ end
 -- f:source(args...): the CUDA source of the fused kernel for these arguments (no GPU needed;
 -- nil when they would run op by op).
 function Fused:source(...)
-  local args = pack(...)
-  local n = args.n
-  args.n = nil
+  local args, n = list(...)
   local p = plan(self, args, trace_for(self, args, n))
   return p.gen and p.gen.source
 end
@@ -813,9 +808,7 @@ function Fused:compile(...)
 end
 
 function Fused:__call(...)
-  local args = pack(...)
-  local n = args.n
-  args.n = nil
+  local args, n = list(...)
   local t, key, device = trace_for(self, args, n)
   if not device or device == "cpu" then return replay(t, args) end
   local p = plan(self, args, t, key, device)

@@ -37,8 +37,7 @@ for n = 1, 3 do
   -- cu.atleast_<n>d(a, ...): each argument (an array or a Lua number) viewed with at least n
   -- dimensions; one result per argument.
   M[fname] = function(...)
-    local out = args.pack(...)
-    local count = out.n
+    local out, count = args.list(...)
     if count == 0 then error(fname .. ": expected at least one array", 2) end
     for i = 1, count do out[i] = at_least(n, fname, out[i]) end
     return unpack(out, 1, count)

@@ -7,7 +7,7 @@
 -- {arch = "sm_90"})` the compiled image's size: both work without a GPU (the arrays may live
 -- on the CPU), which is how the code generation is tested in CI.
 local broadcast_shapes = require("cuarray.args").broadcast_shapes
-local pack = require("cuarray.args").pack
+local list = require("cuarray.args").list
 local jit = require "cuarray.jit"
 local options = require "cuarray.options"
 
@@ -420,9 +420,7 @@ local unpack = table.unpack or unpack
 
 -- Splits a call's arguments from a trailing options table.
 local function call_args(fname, known, ...)
-  local args = pack(...)
-  local n = args.n
-  args.n = nil
+  local args, n = list(...)
   local opts
   if n > 0 and type(args[n]) == "table" and not is_array(args[n]) then
     opts = options.check(args[n], fname, known)
@@ -516,6 +514,11 @@ local function remember(owner, key, layout)
   return layout
 end
 
+-- An array's shape and strides as part of a layout's key.
+local function layout_part(a)
+  return table.concat(a.shape, ",") .. ":" .. table.concat(a.strides, ",")
+end
+
 -- The key of a call's layout: what its plan depends on besides the data pointers and the
 -- scalars' values (nil: an argument the plan refuses, whose error it raises).
 local function call_key(k, args, nargs, opts)
@@ -524,8 +527,7 @@ local function call_key(k, args, nargs, opts)
     local v = args[i]
     if is_array(v) then
       cu_._check_array(v, k.fname)
-      parts[#parts + 1] = ("%s@%s:%s:%s"):format(v.dtype, v.device, table.concat(v.shape, ","),
-                                                 table.concat(v.strides, ","))
+      parts[#parts + 1] = ("%s@%s:%s"):format(v.dtype, v.device, layout_part(v))
     elseif type(v) == "number" or type(v) == "boolean" then
       parts[#parts + 1] = scalar_dtype(v)
     else
@@ -758,7 +760,7 @@ M.util = {
   broadcast_strides = broadcast_strides, coalesce = coalesce, size_of = size_of,
   device_ordinal = device_ordinal, call_args = call_args, compile_options = compile_options,
   check_options_list = check_options_list, bound_params = bound_params, BLOCK = BLOCK,
-  MAX_GRID = MAX_GRID, remember = remember,
+  MAX_GRID = MAX_GRID, remember = remember, layout_part = layout_part,
   is_array = function(v) return cu_.is_array(v) end,
 }
 

@@ -1,7 +1,7 @@
 -- Options in a trailing table: the one rule that tells an options table from a positional
 -- argument, and the check of its keys, for the Lua layer's functions. The C functions that
 -- take a variadic form follow the same rule (ca_is_options in src/array.c).
-local pack = require("cuarray.args").pack
+local list = require("cuarray.args").list
 
 local M = {}
 
@@ -23,9 +23,7 @@ end
 -- positional argument is never a table or means the same empty as absent (a shape: {} is
 -- 0-d, as none): a table of them, their count, and the options table (nil when none).
 function M.split(...)
-  local args = pack(...)
-  local n = args.n
-  args.n = nil
+  local args, n = list(...)
   local opts
   if n > 0 and M.is_options(args[n], false) then
     opts = args[n]
