@@ -859,9 +859,9 @@ int ca_toint64(lua_State *L, int idx, int64_t *out) {
 }
 
 int ca_is_int_cdata(lua_State *L, int idx) {
-  int64_t i;
-  uint64_t u;
-  return lua_type(L, idx) != LUA_TNUMBER && (ca_toint64(L, idx, &i) || ca_touint64_big(L, idx, &u));
+  uint64_t bits;
+  int u;
+  return lua_type(L, idx) != LUA_TNUMBER && cdata_bits(L, idx, &bits, &u);
 }
 
 int ca_touint64_big(lua_State *L, int idx, uint64_t *out) {
