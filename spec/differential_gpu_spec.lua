@@ -691,4 +691,27 @@ describe("GPU against CPU", function()
       end
     end
   end)
+
+  -- The GPU selects the top k of rows up to 4096 long for k up to 256, and sorts otherwise.
+  it("takes the top k of rows as the CPU does", function()
+    for _, case in ipairs({{{2000, 33}, {1, 5, 32}}, {{300, 4096}, {1, 16, 256, 257}},
+                           {{40, 1000}, {3, 256, 999}}, {{3, 5000}, {2, 100}}}) do
+      local shape, ks = case[1], case[2]
+      for _, dt in ipairs({"int8", "uint16", "int32", "float32", "float64", "uint64"}) do
+        local c, g = pair(dt, shape)
+        for _, k in ipairs(ks) do
+          for _, largest in ipairs({true, false}) do
+            local what = ("topk %s (%s) k=%d largest=%s"):format(dt, table.concat(shape, ","), k,
+              tostring(largest))
+            both(what .. " values", "sort", function(a)
+              return (cu.topk(a, k, {largest = largest}))
+            end, c, g)
+            both(what .. " positions", "sort", function(a)
+              return select(2, cu.topk(a, k, {largest = largest}))
+            end, c, g)
+          end
+        end
+      end
+    end
+  end)
 end)

@@ -236,11 +236,13 @@ typedef struct ca_allocator {
  * their order. `descending` sorts by the reverse order (NaN first), still keeping equal
  * elements in their order (PyTorch's stable descending sort). Writes the sorted elements,
  * bit for bit as they were, to `values` and the 1-based positions within the row of the
- * elements taken to `indices` (int64); either may be NULL. Outputs never overlap keys. */
+ * elements taken to `indices` (int64); either may be NULL. Outputs never overlap keys.
+ * Only the first `k` (0 <= k <= n) of each row's order are written: the outputs hold `rows`
+ * rows of `k` (top-k; k == n is the whole sort). */
 typedef struct ca_sort {
   int dtype;
   int descending;
-  int64_t rows, n;
+  int64_t rows, n, k;
   const void *keys;
   void *values;
   int64_t *indices;

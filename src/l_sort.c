@@ -44,12 +44,17 @@ static void axis_last(ca_array *v, int axis) {
   v->strides[v->ndim - 1] = st;
 }
 
-/* Pushes an array of a's shape (dtype dt) holding r, an array of a's shape with `axis` moved
- * last: r itself when axis is the last, else a copy. Removes r from the stack (at ri). */
-static ca_array *push_axis_back(lua_State *L, const ca_array *a, int ri, int axis, int dt) {
+/* Pushes an array of a's shape, but `len` along `axis` (dtype dt), holding r, an array of that
+ * shape with `axis` moved last: r itself when axis is the last, else a copy. Removes r from the
+ * stack (at ri). */
+static ca_array *push_axis_back(lua_State *L, const ca_array *a, int ri, int axis, int64_t len,
+                                int dt) {
   ca_array *r = ca_check(L, ri);
   if (axis == a->ndim - 1) return r;
-  ca_array *o = ca_new(L, ca_be(r), dt, a->ndim, a->shape);
+  int64_t shape[CA_MAXDIMS];
+  memcpy(shape, a->shape, sizeof(int64_t) * (size_t)a->ndim);
+  shape[axis] = len;
+  ca_array *o = ca_new(L, ca_be(r), dt, a->ndim, shape);
   ca_array *ov = ca_view(L, o);
   axis_last(ov, axis);
   ca_check_live(L, r, NULL);
@@ -99,7 +104,7 @@ static void sort_positions(lua_State *L, const ca_array *keys, ca_array *pos, in
   s.dtype = keys->dtype;
   s.descending = descending;
   s.rows = keys->shape[0];
-  s.n = keys->shape[1];
+  s.n = s.k = keys->shape[1];
   s.keys = ca_data(keys);
   s.values = NULL;
   s.indices = (int64_t *)ca_data(pos);
@@ -156,37 +161,60 @@ static void sort_complex_rows(lua_State *L, ca_array *c, int64_t rows, int64_t n
   lua_settop(L, top);
 }
 
-/* Sorts the array at 1 along axis: pushes the sorted values (want & 1) and then the 1-based
- * positions (want & 2), each of a's shape. */
-static int sort_core(lua_State *L, int axis, int descending, int want, const char *fname) {
+/* Replaces the C-contiguous array at idx, whose last axis is at least k long, by a copy of
+ * its first k along that axis. */
+static void keep_first(lua_State *L, int idx, int64_t k) {
+  ca_array *a = ca_check(L, idx);
+  ca_array *v = ca_view(L, a);
+  int64_t n = v->shape[v->ndim - 1];
+  v->shape[v->ndim - 1] = k;
+  v->size = n ? v->size / n * k : 0;
+  ca_array *c = ca_new(L, ca_be(a), a->dtype, v->ndim, v->shape);
+  ca_copy_into(L, c, v);
+  lua_replace(L, idx);
+  lua_pop(L, 1);
+}
+
+/* Sorts the array at 1 along axis: pushes the first k (0 <= k <= the axis's length) of the
+ * sorted values (want & 1) and then of the 1-based positions (want & 2), each of a's shape
+ * but k along axis. */
+static int sort_core(lua_State *L, int axis, int descending, int want, int64_t k,
+                     const char *fname) {
   ca_array *a = ca_check_arg(L, 1, fname);
   int top = lua_gettop(L);
   ca_array *v = ca_view(L, a);
   axis_last(v, axis);
   ca_array *c = ca_push_contiguous(L, top + 1);
-  int ci = lua_gettop(L);
   int64_t n = a->shape[axis], rows = n ? a->size / n : 0;
+  /* complex rows sort whole, by three keys; their first k are copied out after */
+  int64_t kept = ca_is_complex(a->dtype) ? n : k;
+  int64_t shape[CA_MAXDIMS];
+  memcpy(shape, v->shape, sizeof(int64_t) * (size_t)a->ndim);
+  shape[a->ndim - 1] = kept;
   ca_backend *be = ca_be(c);
   ca_array *vals = NULL, *pos = NULL;
   int vi = 0, pi = 0;
   if (want & 1) {
-    vals = ca_new(L, be, a->dtype, a->ndim, v->shape);
+    vals = ca_new(L, be, a->dtype, a->ndim, shape);
     vi = lua_gettop(L);
   }
   if (want & 2 || ca_is_complex(a->dtype)) {
-    pos = ca_new(L, be, CA_INT64, a->ndim, v->shape);
+    pos = ca_new(L, be, CA_INT64, a->ndim, shape);
     pi = want & 2 ? lua_gettop(L) : 0;
   }
   ca_check_live(L, c, fname);
   if (a->size > 0 && !be->sort) return ca_raisef(L, "%s: not supported on %s", fname, be->name);
   if (a->size > 0 && ca_is_complex(a->dtype)) {
     sort_complex_rows(L, c, rows, n, descending, vals, pos, fname);
+    if (k < n && vi) keep_first(L, vi, k);
+    if (k < n && pi) keep_first(L, pi, k);
   } else if (a->size > 0) {
     ca_sort s;
     s.dtype = a->dtype;
     s.descending = descending;
     s.rows = rows;
     s.n = n;
+    s.k = k;
     s.keys = ca_data(c);
     s.values = vals ? ca_data(vals) : NULL;
     s.indices = pos ? (int64_t *)ca_data(pos) : NULL;
@@ -195,15 +223,13 @@ static int sort_core(lua_State *L, int axis, int descending, int want, const cha
   int first = lua_gettop(L) + 1;
   if (vi) {
     lua_pushvalue(L, vi);
-    push_axis_back(L, a, lua_gettop(L), axis, a->dtype);
+    push_axis_back(L, a, lua_gettop(L), axis, k, a->dtype);
   }
   if (pi) {
     lua_pushvalue(L, pi);
-    push_axis_back(L, a, lua_gettop(L), axis, CA_INT64);
+    push_axis_back(L, a, lua_gettop(L), axis, k, CA_INT64);
   }
-  int nres = lua_gettop(L) - first + 1;
-  (void)ci;
-  return nres;
+  return lua_gettop(L) - first + 1;
 }
 
 /* The axis argument at 2 (default: the last) and the options after it; raises for a 0-d
@@ -239,7 +265,7 @@ static int l_sort(lua_State *L) {
   int desc;
   int axis = read_axis_opts(L, a, &desc, "sort");
   lua_settop(L, 1);
-  return sort_core(L, axis, desc, 1, "sort");
+  return sort_core(L, axis, desc, 1, a->ndim ? a->shape[axis] : 0, "sort");
 }
 
 /* cu.argsort(a[, axis][, opts]): the 1-based positions that sort a along axis, stably. */
@@ -248,18 +274,25 @@ static int l_argsort(lua_State *L) {
   int desc;
   int axis = read_axis_opts(L, a, &desc, "argsort");
   lua_settop(L, 1);
-  return sort_core(L, axis, desc, 2, "argsort");
+  return sort_core(L, axis, desc, 2, a->ndim ? a->shape[axis] : 0, "argsort");
 }
 
-/* cu._sort(a, axis, descending[, fname]): the sorted values and their 1-based positions, for
- * the Lua compositions (topk, median, unique...); messages name fname (default "_sort"). */
+/* cu._sort(a, axis, descending[, fname[, k]]): the sorted values and their 1-based positions,
+ * for the Lua compositions (topk, median, unique...): the first k along axis when k is given
+ * (0 <= k <= the axis's length; topk), else all. Messages name fname (default "_sort"). */
 static int l_sort_both(lua_State *L) {
   const char *fname = ca_caller_name(L, 4, "_sort");
   ca_array *a = ca_check_arg(L, 1, fname);
   int axis = ca_read_axis(L, 2, a->ndim, fname);
   int desc = lua_toboolean(L, 3);
+  int64_t n = a->shape[axis], k = n;
+  if (!lua_isnoneornil(L, 5)) {
+    if (!ca_tointeger(L, 5, &k) || k < 0 || k > n)
+      return ca_raisef(L, "%s: k must be an integer from 0 to the axis's length %lld", fname,
+                       (long long)n);
+  }
   lua_settop(L, 4); /* keeps the string fname points into */
-  return sort_core(L, axis, desc, 3, fname);
+  return sort_core(L, axis, desc, 3, k, fname);
 }
 
 /* ---- searchsorted ----------------------------------------------------------------------- */

@@ -102,16 +102,7 @@ function M.topk(a, k, axis, opts)
   if k < 0 or k > n then
     fail("topk: k = %d is out of range for an axis of length %d", k, n)
   end
-  local largest = opts.largest ~= false
-  local vals, pos = core._sort(a, ax, largest, "topk")
-  if k == n then return vals, pos end
-  if k == 0 then
-    local shape = a.shape
-    shape[ax] = 0
-    return core.empty(shape, {dtype = a.dtype, device = a.device}),
-      core.empty(shape, {dtype = "int64", device = a.device})
-  end
-  return slice(vals, ax, 1, k), slice(pos, ax, 1, k)
+  return core._sort(a, ax, opts.largest ~= false, "topk", k)
 end
 
 -- kth for partition: a number or a list of them, 1-based (negative from the end), checked.

@@ -129,20 +129,20 @@ static void sort_rows(void *ctx, int64_t lo, int64_t hi) {
       sorted = NULL;
     }
     if (s->indices) {
-      int64_t *out = s->indices + r * n;
-      for (int64_t i = 0; i < n; i++) out[i] = pos_at(perm, sorted, i) + 1;
+      int64_t *out = s->indices + r * s->k;
+      for (int64_t i = 0; i < s->k; i++) out[i] = pos_at(perm, sorted, i) + 1;
     }
     if (s->values) {
-      char *out = (char *)s->values + (size_t)(r * n) * sz;
-      for (int64_t i = 0; i < n; i++) copy_element(out + (size_t)i * sz, row + (size_t)pos_at(perm, sorted, i) * sz, sz);
+      char *out = (char *)s->values + (size_t)(r * s->k) * sz;
+      for (int64_t i = 0; i < s->k; i++) copy_element(out + (size_t)i * sz, row + (size_t)pos_at(perm, sorted, i) * sz, sz);
     }
   }
   if (!job->buf) free(k);
 }
 
 ca_status ca_cpu_sort(ca_backend *be, const ca_sort *s) {
-  if (!ca_sortable(s->dtype) || s->rows < 0 || s->n < 0) return CA_ERR_VALUE;
-  if (s->rows == 0 || s->n == 0) return CA_OK;
+  if (!ca_sortable(s->dtype) || s->rows < 0 || s->n < 0 || s->k < 0 || s->k > s->n) return CA_ERR_VALUE;
+  if (s->rows == 0 || s->k == 0) return CA_OK;
   sort_job job = {s, NULL, 0};
   size_t bytes = scratch_words(s->n, (int)ca_itemsize(s->dtype)) * sizeof(uint64_t);
   if (s->rows == 1) { /* one long row: the allocator's large pages spare the page faults */
