@@ -85,27 +85,49 @@ describe("cu.cuda", function()
     assert.is_true(e:query())
   end)
 
-  -- A fresh process holds 256 MiB on the GPU (allocating it ran a collection), stops Lua's own
-  -- collector and makes 1 MiB host arrays: the host's memory is paced apart from the GPU's, so
-  -- the next full collection (it clears a weak table) comes after the threshold's 64 of them,
-  -- not after as much again as the GPU holds.
-  it("paces collections per memory space: memory live on the GPU does not delay the host's", function()
-    local probe = [[
-local cu = require "cuarray"
-local held = cu.zeros({2 ^ 25}, {dtype = "float64", device = "cuda"})
+  -- A script for a fresh process: `setup`, then with Lua's own collector stopped, 1 MiB arrays
+  -- on `device` until the first full collection (it clears a weak table); prints their count
+  -- and then what `report` gives.
+  local function collection_probe(setup, device, report)
+    return "local cu = require 'cuarray'\n" .. setup .. ([[
+
 collectgarbage("stop")
 local weak = setmetatable({}, {__mode = "v"})
 weak[1] = {}
 local n = 0
-for _ = 1, 300 do
-  local a = cu.zeros({131072}, {dtype = "float64", device = "cpu"})
+for _ = 1, 4000 do
+  local a = cu.empty({131072}, {dtype = "float64", device = %q})
   n = n + 1
   if weak[1] == nil then break end
   a = nil
 end
-print("collected after " .. n .. " with " .. held.nbytes .. " bytes on the GPU")
-]]
-    local out = H.run_code("'" .. (os.getenv("CUARRAY_LUA") or "luajit") .. "'", probe, ".lua", "")
+print("collected after " .. n .. %s)
+]]):format(device, report)
+  end
+  local LUA = "'" .. (os.getenv("CUARRAY_LUA") or "luajit") .. "'"
+
+  -- A fresh process holds 256 MiB on the GPU and makes 1 MiB host arrays: the host's memory is paced apart from the GPU's, so the next full collection
+  -- comes after the threshold's 64 of them, not after as much again as the GPU holds.
+  it("paces collections per memory space: memory live on the GPU does not delay the host's", function()
+    local probe = collection_probe(
+      'local held = cu.zeros({2 ^ 25}, {dtype = "float64", device = "cuda"})', "cpu",
+      '" with " .. held.nbytes .. " bytes on the GPU"')
+    local out = H.run_code(LUA, probe, ".lua", "")
     assert.truthy(out:find("collected after 64 with 268435456 bytes", 1, true), out)
+  end)
+
+  -- GPU garbage piles up to 1/128 of the device's memory before a collection, unless
+  -- cu.set_gc_threshold was called: then its threshold holds on the GPU too.
+  it("lets garbage on a GPU reach a share of its memory before collecting", function()
+    local probe = collection_probe(
+      'if arg[1] ~= "default" then cu.set_gc_threshold(tonumber(arg[1])) end', "cuda",
+      '(" of %d MiB"):format(math.floor(cu.cuda.memory_info().total / 2 ^ 20))')
+    local out = H.run_code(LUA, probe, ".lua", "default")
+    local n, total = out:match("collected after (%d+) of (%d+) MiB")
+    assert.truthy(n, out)
+    local share = tonumber(total) / 128
+    assert.is_true(tonumber(n) > 0.9 * share and tonumber(n) < 1.02 * share + 1, out)
+    out = H.run_code(LUA, probe, ".lua", tostring(64 * 2 ^ 20))
+    assert.truthy(out:find("collected after 64 of", 1, true), out)
   end)
 end)

@@ -74,16 +74,16 @@ describe("the collector threshold", function()
   end)
 
   -- In a fresh state with Lua's own collector stopped, the first full collection (which
-  -- clears a weak table) comes after as many 1 MiB arrays as the threshold holds.
-  local probe = [[
-local cu = require "cuarray"
-if arg[1] ~= "default" then cu.set_gc_threshold(tonumber(arg[1])) end
-print("threshold " .. cu.get_gc_threshold())
+  -- clears a weak table) comes after as many 1 MiB arrays as the threshold holds. `setup`
+  -- runs first.
+  local function probe(setup)
+    return "local cu = require 'cuarray'\n" .. setup .. [[
+
 collectgarbage("stop")
 local weak = setmetatable({}, {__mode = "v"})
 weak[1] = {}
 local n = 0
-for _ = 1, 100 do
+for _ = 1, 300 do
   local a = cu.zeros({131072}, {dtype = "float64"})
   n = n + 1
   if weak[1] == nil then break end
@@ -91,16 +91,30 @@ for _ = 1, 100 do
 end
 print("collected after " .. n)
 ]]
+  end
+  local threshold_probe = probe([[
+if arg[1] ~= "default" then cu.set_gc_threshold(tonumber(arg[1])) end
+print("threshold " .. cu.get_gc_threshold())]])
 
   it("paces the full collections the core runs", function()
-    local out = run_fresh(probe, "default")
+    local out = run_fresh(threshold_probe, "default")
     assert.truthy(out:find("threshold 67108864", 1, true), out)
     assert.truthy(out:find("collected after 64", 1, true), out)
-    out = run_fresh(probe, 4 * 2 ^ 20)
+    out = run_fresh(threshold_probe, 4 * 2 ^ 20)
     assert.truthy(out:find("collected after 4", 1, true), out)
-    out = run_fresh(probe, 16 * 2 ^ 20)
+    out = run_fresh(threshold_probe, 16 * 2 ^ 20)
     assert.truthy(out:find("collected after 16", 1, true), out)
-    out = run_fresh(probe, 0)
+    out = run_fresh(threshold_probe, 0)
     assert.truthy(out:find("collected after 1\n", 1, true), out)
+  end)
+
+  -- 128 MiB live at a collection, then freed: the next collection comes after the threshold's
+  -- 64 arrays of 1 MiB, not after 128 (what was live then and has been released no longer
+  -- counts).
+  it("forgets what was live at the last collection once it is freed", function()
+    local out = run_fresh(probe([[
+local big = cu.zeros({2 ^ 24}, {dtype = "float64"}) -- its allocation runs a collection
+big:free()]]), "")
+    assert.truthy(out:find("collected after 64\n", 1, true), out)
   end)
 end)

@@ -1,5 +1,5 @@
-/* Arrays and storages: lifetime, allocation (with collector pressure and one retry on out of
- * memory), views, broadcasting, elementwise loops, copies between layouts and devices. */
+/* Arrays and storages: lifetime, allocation (with collector pressure, src/gc_pace.c, and one
+ * retry on out of memory), views, broadcasting, elementwise loops, copies between layouts and devices. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,11 +137,7 @@ static void storage_release(ca_storage *st) {
   if (st->release) st->release(st->release_ctx, st->data);
   else if (st->owner_be) st->owner_be->host_free(st->owner_be, st->data);
   else if (!st->borrowed) st->be->free(st->be, st->data, st->nbytes);
-  if (st->state) {
-    ca_gc_space *g = &st->state->gc[st->gc_space];
-    g->live_bytes -= (int64_t)st->nbytes;
-    g->freed_bytes += (int64_t)st->nbytes;
-  }
+  if (st->state) ca_gc_released(st);
   free(st);
 }
 
@@ -149,39 +145,6 @@ void ca_array_release(ca_array *a) {
   ca_storage *st = a->storage;
   a->storage = NULL;
   storage_release(st);
-}
-
-/* The memory space of a backend's allocations: the host (the CPU and pinned memory), or a
- * CUDA device. */
-static int gc_space_of(const ca_backend *be) {
-  if (be->device < 0) return 0;
-  return 1 + (be->device < CA_GC_SPACES - 2 ? be->device : CA_GC_SPACES - 2);
-}
-
-/* The collector does not see array memory: count what is allocated less what was released
- * (a:free() and finalizers), per memory space, and once as much again as was live in a space
- * at the last collection has been allocated there (the threshold at least: 64 MiB unless
- * cu.set_gc_threshold changed it), collect. Arrays freed explicitly leave no debt, so a loop
- * that frees its results does not run a full collection on every large allocation. Spaces are
- * paced apart: with one count, gigabytes live on a GPU let host garbage (a:get() in a loop)
- * pile up by as much again before a collection, past what the CPU backend's block cache
- * keeps. */
-static void gc_pressure(lua_State *L, ca_storage *st) {
-  ca_state *s = ca_state_get(L);
-  st->state = s;
-  st->gc_space = gc_space_of(st->be);
-  ca_gc_space *g = &s->gc[st->gc_space];
-  g->live_bytes += (int64_t)st->nbytes;
-  g->gc_debt -= g->freed_bytes < g->gc_debt ? g->freed_bytes : g->gc_debt;
-  g->freed_bytes = 0;
-  g->gc_debt += (int64_t)st->nbytes;
-  if (g->gc_debt < (g->live_at_gc > s->gc_threshold ? g->live_at_gc : s->gc_threshold)) return;
-  lua_gc(L, LUA_GCCOLLECT, 0);
-  for (int k = 0; k < CA_GC_SPACES; k++) {
-    s->gc[k].gc_debt = 0;
-    s->gc[k].live_at_gc = s->gc[k].live_bytes;
-    s->gc[k].freed_bytes = 0; /* what this collection freed earns no credit */
-  }
 }
 
 /* ---- arrays ------------------------------------------------------------------------ */
@@ -357,7 +320,7 @@ ca_array *ca_new(lua_State *L, ca_backend *be, int dtype, int ndim, const int64_
     }
   }
   a->storage = st;
-  gc_pressure(L, st);
+  ca_gc_allocated(L, ca_state_get(L), st);
   return a;
 }
 
@@ -393,7 +356,7 @@ ca_array *ca_new_pinned(lua_State *L, ca_backend *cuda, int dtype, int ndim, con
   st->nbytes = nbytes;
   st->owner_be = cuda;
   a->storage = st;
-  gc_pressure(L, st);
+  ca_gc_allocated(L, ca_state_get(L), st);
   return a;
 }
 

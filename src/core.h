@@ -25,6 +25,7 @@ typedef struct ca_storage {
   int borrowed;
   struct ca_state *state; /* counts the bytes of memory the core allocated; NULL: wrapped */
   int gc_space;           /* ... in this memory space of it (array.c) */
+  unsigned gc_epoch;      /* the state's collections before this was allocated */
 } ca_storage;
 
 /* An n-d view. Strides and offset count ELEMENTS (not bytes); strides may be 0 (broadcast)
@@ -49,6 +50,7 @@ typedef struct ca_array {
 #define CA_GC_SPACES 9
 typedef struct ca_gc_space {
   int64_t live_bytes, freed_bytes, live_at_gc, gc_debt;
+  int64_t floor; /* the least debt that collects here (array.c); 0: not yet known */
 } ca_gc_space;
 
 /* Per-lua_State state: defaults, the random generator, the backends in use. */
@@ -60,7 +62,9 @@ typedef struct ca_state {
   uint64_t seed, counter;     /* the random stream (see scalar.h) */
   int allow_tf32;
   ca_gc_space gc[CA_GC_SPACES];
+  unsigned gc_epoch;          /* the collections the core ran */
   int64_t gc_threshold;       /* collecting once this much, at least, was allocated in a space */
+  int gc_threshold_set;       /* by cu.set_gc_threshold: it holds for GPUs too */
   /* cu._gc_stress(true): a full collection before every array is made, so that tests meet
    * finalizers running inside every operation. */
   int gc_stress;
@@ -118,6 +122,10 @@ ca_array *ca_view(lua_State *L, const ca_array *a);
  * a.real / a.imag; for a real array a view of a, and read-only zeros. */
 ca_array *ca_push_part(lua_State *L, const ca_array *a, int part);
 void ca_array_release(ca_array *a);
+/* The collector's pacing (gc_pace.c): a storage the core allocated in L's state s, its memory
+ * counted (may run a full collection); and its release, uncounted. */
+void ca_gc_allocated(lua_State *L, ca_state *s, ca_storage *st);
+void ca_gc_released(ca_storage *st);
 /* A pinned host array (see ca_new_at). */
 ca_array *ca_new_pinned(lua_State *L, ca_backend *cuda, int dtype, int ndim, const int64_t *shape);
 /* Pushes a blank array (no storage, 0-d) with its metatable: what a constructor pushes first,

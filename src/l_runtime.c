@@ -7,7 +7,10 @@ void ca_set_gc_threshold(lua_State *L, int64_t bytes, const char *fname) {
   if (bytes < 0)
     ca_raisef(L, "%s: the threshold must be a number of bytes from 0, got %lld", fname,
               (long long)bytes);
-  ca_state_get(L)->gc_threshold = bytes;
+  ca_state *s = ca_state_get(L);
+  s->gc_threshold = bytes;
+  s->gc_threshold_set = 1;
+  for (int k = 0; k < CA_GC_SPACES; k++) s->gc[k].floor = 0;
 }
 
 void ca_set_num_threads(lua_State *L, int64_t n, const char *fname) {

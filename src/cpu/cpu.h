@@ -4,8 +4,10 @@
 
 #include "backend.h"
 
-/* Freed blocks kept for reuse (see cpu.c): the newest last. */
-#define CA_CPU_CACHE_SLOTS 32
+/* Freed blocks kept for reuse (see cpu.c): the newest last. Enough slots that the garbage the
+ * collector lets pile up between its runs (64 MiB by default) fits in blocks of the smallest
+ * size kept (256 KiB). */
+#define CA_CPU_CACHE_SLOTS 256
 typedef struct ca_cpu_block {
   void *p;
   size_t size;
