@@ -480,11 +480,13 @@ local function generate(t, name, nd, contiguous)
     local function v(a) return ("ca_vec<%s, %d>"):format(elems[a], vec) end
     src[#src + 1] = "  if (" .. table.concat(aligned, " && ") .. ") {"
     src[#src + 1] = ("    const long long _nv = _n / %d;"):format(vec)
-    -- two vectors a thread and step, both loaded before either is computed (as the core's
-    -- fast path keeps two in flight)
-    src[#src + 1] = "    for (long long _j = _t; _j < _nv; _j += 2 * _step) {"
-    src[#src + 1] = "      const long long _jj[2] = {_j, _j + _step};"
-    src[#src + 1] = "      const int _nu = _j + _step < _nv ? 2 : 1;"
+    -- two vectors a thread and step, both loaded before either is computed, from a tile of
+    -- 2 * blockDim.x vectors a block (as the core's fast path keeps two in flight, from
+    -- neighbouring memory)
+    src[#src + 1] = "    for (long long _j = (long long)blockIdx.x * 2 * blockDim.x + threadIdx.x;"
+    src[#src + 1] = "         _j < _nv; _j += 2 * _step) {"
+    src[#src + 1] = "      const long long _jj[2] = {_j, _j + blockDim.x};"
+    src[#src + 1] = "      const int _nu = _j + blockDim.x < _nv ? 2 : 1;"
     for _, a in ipairs(arrays) do
       if a:sub(1, 4) ~= "_out" then
         src[#src + 1] = ("      %s _l%s[2];"):format(v(a), a)
