@@ -71,8 +71,11 @@ H.each_device("finalizers inside operations", function()
 
   it("the same with the core's own pacing: a 128 MiB result runs a collection", function()
     -- Lua's collector stopped, the only collection is the one the core runs when the result
-    -- is allocated. A dead value a register still holds can keep the finalizer's object
-    -- alive (LuaJIT, now and then): then the op just succeeds, and the case runs again.
+    -- is allocated (past the threshold, which on a GPU is a share of its memory unless set).
+    -- A dead value a register still holds can keep the finalizer's object alive (LuaJIT, now
+    -- and then): then the op just succeeds, and the case runs again.
+    cu.set_gc_threshold(64 * 2 ^ 20)
+    finally(function() cu.set_gc_threshold() end)
     for _ = 1, 5 do
       local victim = cu.zeros(1):broadcast_to({2 ^ 24})
       local fired = false

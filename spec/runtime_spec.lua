@@ -56,13 +56,15 @@ end)
 describe("the collector threshold", function()
   local start
   before_each(function() start = cu.get_gc_threshold() end)
-  after_each(function() cu.set_gc_threshold(start) end)
+  after_each(function() cu.set_gc_threshold() end)
 
   it("is read and set, in bytes", function()
     cu.set_gc_threshold(2 ^ 20)
     assert.are.equal(2 ^ 20, cu.get_gc_threshold())
     cu.set_gc_threshold(0)
     assert.are.equal(0, cu.get_gc_threshold())
+    cu.set_gc_threshold()
+    assert.are.equal(64 * 2 ^ 20, cu.get_gc_threshold())
   end)
 
   it("refuses what is not a number of bytes", function()

@@ -10,7 +10,6 @@
 
 #define STATE_KEY "cuarray.state"
 #define BACKENDS_KEY "cuarray.backends"
-#define CA_GC_THRESHOLD ((int64_t)64 << 20)
 
 /* ---- state and backends ------------------------------------------------------------- */
 

@@ -50,8 +50,11 @@ typedef struct ca_array {
 #define CA_GC_SPACES 9
 typedef struct ca_gc_space {
   int64_t live_bytes, freed_bytes, live_at_gc, gc_debt;
-  int64_t floor; /* the least debt that collects here (array.c); 0: not yet known */
+  int64_t floor; /* the least debt that collects here (gc_pace.c); 0: not yet known */
 } ca_gc_space;
+
+/* The collector threshold's default (cu.set_gc_threshold). */
+#define CA_GC_THRESHOLD ((int64_t)64 << 20)
 
 /* Per-lua_State state: defaults, the random generator, the backends in use. */
 typedef struct ca_state {

@@ -3,14 +3,18 @@
  * and BLAS's settings are). The C API (c_api.c) sets them through the same checks. */
 #include "core.h"
 
+static void set_threshold(lua_State *L, int64_t bytes, int set) {
+  ca_state *s = ca_state_get(L);
+  s->gc_threshold = bytes;
+  s->gc_threshold_set = set;
+  for (int k = 0; k < CA_GC_SPACES; k++) s->gc[k].floor = 0;
+}
+
 void ca_set_gc_threshold(lua_State *L, int64_t bytes, const char *fname) {
   if (bytes < 0)
     ca_raisef(L, "%s: the threshold must be a number of bytes from 0, got %lld", fname,
               (long long)bytes);
-  ca_state *s = ca_state_get(L);
-  s->gc_threshold = bytes;
-  s->gc_threshold_set = 1;
-  for (int k = 0; k < CA_GC_SPACES; k++) s->gc[k].floor = 0;
+  set_threshold(L, bytes, 1);
 }
 
 void ca_set_num_threads(lua_State *L, int64_t n, const char *fname) {
@@ -29,10 +33,12 @@ static int64_t check_integer(lua_State *L, int idx, const char *fname, const cha
 }
 
 /* cu.set_gc_threshold(bytes): a full collection runs once as much again as was live at the
- * last one has been allocated, and this many bytes at least (64 MiB to start with). */
+ * last one has been allocated, and this many bytes at least (64 MiB to start with, a share of
+ * a GPU's memory there: src/gc_pace.c). cu.set_gc_threshold() restores that default. */
 static int l_set_gc_threshold(lua_State *L) {
   const char *fname = "set_gc_threshold";
-  ca_set_gc_threshold(L, check_integer(L, 1, fname, "the threshold"), fname);
+  if (lua_isnoneornil(L, 1)) set_threshold(L, CA_GC_THRESHOLD, 0);
+  else ca_set_gc_threshold(L, check_integer(L, 1, fname, "the threshold"), fname);
   return 0;
 }
 

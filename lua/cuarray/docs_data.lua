@@ -716,7 +716,7 @@ return {
   ["cu.select"] = {"cu.select(condlist, choicelist[, default])", "Where `condlist[1]` is true, `choicelist[1]`;"},
   ["cu.set_default_device"] = {"cu.set_default_device(device)", "Sets where new arrays go when no `device` is given:"},
   ["cu.set_default_dtype"] = {"cu.set_default_dtype(dtype)", "Sets the float dtype that constructors and random draws use when nothing else decides (NumPy's is always `float64`;"},
-  ["cu.set_gc_threshold"] = {"cu.set_gc_threshold(bytes)", "Array memory is invisible to Lua's collector, so cuarray runs a full collection once as much again as was live at the last one has been allocated in one memory space (the host's, or one GPU's), and at least this many bytes (default 64 MiB;"},
+  ["cu.set_gc_threshold"] = {"cu.set_gc_threshold([bytes])", "Array memory is invisible to Lua's collector, so cuarray runs a full collection once as much again as was live at the last one has been allocated in one memory space (the host's, or one GPU's), and at least this many bytes (default 64 MiB;"},
   ["cu.set_kernel_cache_dir"] = {"cu.set_kernel_cache_dir(dir)", "Where compiled kernels are kept between processes:"},
   ["cu.set_matmul_precision"] = {"cu.set_matmul_precision(precision)", "`\"highest\"` (the default:"},
   ["cu.set_num_threads"] = {"cu.set_num_threads(n)", "The number of threads (1 to 64) the CPU backend splits large elementwise loops and random draws over, and OpenBLAS (when it is the BLAS linked) its matmul."},
