@@ -688,6 +688,14 @@ describe("GPU against CPU", function()
         both(("argsort %s (%s)"):format(dt, table.concat(shape, ",")), "sort", cu.argsort, c, g)
         both(("sort descending %s (%s)"):format(dt, table.concat(shape, ",")), "sort",
           function(a) return cu.sort(a, {descending = true}) end, c, g)
+        -- long enough that the GPU's search starts in its sample of the sorted keys
+        for _, side in ipairs({"left", "right"}) do
+          both(("searchsorted %s %s (%s)"):format(side, dt, table.concat(shape, ",")), "sort",
+            function(a)
+              local flat = a:ravel()
+              return cu.searchsorted(cu.sort(flat), flat, {side = side})
+            end, c, g)
+        end
       end
     end
   end)
