@@ -70,6 +70,69 @@ static int radix_sort(uint64_t *k, int64_t *ix, uint64_t *k2, int64_t *ix2, int6
   return which;
 }
 
+/* ---- values alone of 4-byte dtypes --------------------------------------------------------- */
+
+/* Stable LSD radix sort of 32-bit keys by their bytes, digits every key shares skipped; k2 is
+ * scratch. Returns the buffer holding the result. */
+static uint32_t *radix_sort32(uint32_t *k, uint32_t *k2, int64_t n) {
+  int64_t cnt[4][256];
+  memset(cnt, 0, sizeof cnt);
+  for (int64_t i = 0; i < n; i++)
+    for (int b = 0; b < 4; b++) cnt[b][(k[i] >> (8 * b)) & 255]++;
+  for (int b = 0; b < 4; b++) {
+    int sh = 8 * b;
+    if (cnt[b][(k[0] >> sh) & 255] == n) continue;
+    int64_t pos[256], run = 0;
+    for (int d = 0; d < 256; d++) {
+      pos[d] = run;
+      run += cnt[b][d];
+    }
+    for (int64_t i = 0; i < n; i++) k2[pos[(k[i] >> sh) & 255]++] = k[i];
+    uint32_t *t = k; k = k2; k2 = t;
+  }
+  return k;
+}
+
+/* The element of the 4-byte dtype dt whose key (ca_sort_key_4) is key: exact but for the
+ * zeros, +0 and -0 sharing a key, and the NaNs, which share one. */
+static inline uint32_t element_of_key4(int dt, uint32_t key) {
+  if (dt == CA_INT32) return key ^ 0x80000000u;
+  if (dt == CA_UINT32) return key;
+  return (key & 0x80000000u) ? key & 0x7fffffffu : ~key;
+}
+
+/* The first k sorted elements of a row of n 4-byte elements, without positions: the keys alone
+ * sort (4 bytes an element where keys packed with positions take 8, and no gather from the row
+ * after) and turn back into elements. Zeros and NaNs of a float32 row, whose keys do not say
+ * which they were, are put back into their runs in the row's order (the sort is stable). k and
+ * k2 hold n keys each. */
+static void sort_values4(const ca_sort *s, const uint32_t *row, uint32_t *out, uint32_t *k, uint32_t *k2) {
+  int64_t n = s->n, zeros = 0, nans = 0, negative = 0;
+  int dt = s->dtype, f32 = dt == CA_FLOAT32;
+  for (int64_t i = 0; i < n; i++) {
+    uint32_t key = ca_sort_key_4(dt, &row[i]);
+    if (f32) {
+      zeros += key == 0x80000000u;
+      nans += key == 0xffffffffu;
+      negative += key < 0x80000000u;
+    }
+    k[i] = s->descending ? ~key : key;
+  }
+  const uint32_t *sorted = radix_sort32(k, k2, n);
+  for (int64_t i = 0; i < s->k; i++) out[i] = element_of_key4(dt, s->descending ? ~sorted[i] : sorted[i]);
+  if (!zeros && !nans) return;
+  /* where the runs start: ascending, after the negatives and before the NaNs at the end;
+   * descending, the NaNs first, then the positives */
+  int64_t zero_at = s->descending ? n - negative - zeros : negative;
+  int64_t nan_at = s->descending ? 0 : n - nans;
+  for (int64_t i = 0; i < n; i++) {
+    uint32_t b = row[i], key = ca_sort_key_4(dt, &b);
+    int64_t *at = key == 0x80000000u ? &zero_at : key == 0xffffffffu ? &nan_at : NULL;
+    if (at && *at < s->k) out[*at] = b;
+    if (at) ++*at;
+  }
+}
+
 typedef struct sort_job {
   const ca_sort *s;
   uint64_t *buf; /* for a single row: scratch from the backend's allocator; else NULL */
@@ -109,6 +172,11 @@ static void sort_rows(void *ctx, int64_t lo, int64_t hi) {
   int64_t *ix = packed ? NULL : (int64_t *)(k + 2 * n);
   for (int64_t r = lo; r < hi; r++) {
     const char *row = (const char *)s->keys + (size_t)(r * n) * sz;
+    if (w == 4 && s->values && !s->indices && n > SHORT_ROW) {
+      sort_values4(s, (const uint32_t *)row, (uint32_t *)s->values + r * s->k, (uint32_t *)k,
+                   (uint32_t *)k + n);
+      continue;
+    }
     const int64_t *perm;
     uint64_t *sorted;
     if (packed) {
@@ -249,7 +317,67 @@ ca_status ca_cpu_bincount(ca_backend *be, int dtype, const void *x, int64_t n,
   return CA_OK;
 }
 
-/* In the order of x, as NumPy adds the weights. */
+/* The bin of element i of h's data, or -1. */
+static inline int64_t bin_of(const ca_histogram *h, int64_t i) {
+  if (h->dtype == CA_FLOAT32)
+    return ca_bin_f32(((const float *)h->x)[i], (float)h->first, (float)h->last, (float)h->norm,
+                      h->norm, h->norm32, (const float *)h->edges, h->nbins);
+  return ca_bin_f64(ca_load_d(h->dtype, (const char *)h->x + (size_t)i * ca_itemsize(h->dtype)),
+                    h->first, h->last, h->norm, (const double *)h->edges, h->nbins);
+}
+
+/* The loop of count_part for one kind of data: the bin rule's parameters in locals. */
+#define COUNT_LOOP(BIN)                                                                      \
+  do {                                                                                       \
+    for (; i + HIST_COPIES <= end; i += HIST_COPIES)                                         \
+      for (int c = 0; c < HIST_COPIES; c++) {                                                \
+        int64_t k = BIN(i + c);                                                              \
+        if (k >= 0) local[c * nb + k]++;                                                     \
+      }                                                                                      \
+    for (; i < end; i++) {                                                                   \
+      int64_t k = BIN(i);                                                                    \
+      if (k >= 0) local[k]++;                                                                \
+    }                                                                                        \
+  } while (0)
+
+/* Counts without weights need no order: each part of the data counts into its own bins (four
+ * copies, so that runs of one bin do not wait on each other's increments) and adds them to
+ * the total. Up to this many bins; more are counted in one pass. */
+#define HIST_LOCAL_BINS 4096
+#define HIST_COPIES 4
+
+static void count_part(void *ctx, int64_t lo, int64_t hi) {
+  const ca_histogram *h = (const ca_histogram *)ctx;
+  int64_t nb = h->nbins;
+  uint32_t local[HIST_COPIES * HIST_LOCAL_BINS];
+  memset(local, 0, sizeof(uint32_t) * (size_t)(HIST_COPIES * nb));
+  for (int64_t i0 = lo; i0 < hi; i0 += (int64_t)1 << 30) { /* uint32 counts cannot wrap */
+    int64_t end = hi - i0 > ((int64_t)1 << 30) ? i0 + ((int64_t)1 << 30) : hi, i = i0;
+    if (h->dtype == CA_FLOAT32) {
+      const float *x = (const float *)h->x, *edges = (const float *)h->edges;
+      const float first = (float)h->first, last = (float)h->last, normf = (float)h->norm;
+      const double normd = h->norm;
+      const int norm32 = h->norm32;
+#define BIN_F32(j) ca_bin_f32(x[j], first, last, normf, normd, norm32, edges, nb)
+      COUNT_LOOP(BIN_F32);
+#undef BIN_F32
+    } else {
+#define BIN_ANY(j) bin_of(h, j)
+      COUNT_LOOP(BIN_ANY);
+#undef BIN_ANY
+    }
+    for (int64_t b = 0; b < nb; b++) {
+      int64_t t = 0;
+      for (int c = 0; c < HIST_COPIES; c++) {
+        t += local[c * nb + b];
+        local[c * nb + b] = 0;
+      }
+      if (t) __atomic_fetch_add((int64_t *)h->out + b, t, __ATOMIC_RELAXED);
+    }
+  }
+}
+
+/* Weights are added in the order of x, as NumPy adds them. */
 ca_status ca_cpu_histogram(ca_backend *be, const ca_histogram *h) {
   (void)be;
   int dt = h->dtype;
@@ -257,16 +385,12 @@ ca_status ca_cpu_histogram(ca_backend *be, const ca_histogram *h) {
                                    dt == CA_FLOAT64))
     return CA_ERR_VALUE;
   clear_bins(h->out, h->weights, h->nbins);
-  size_t sz = ca_itemsize(dt);
-  const char *p = (const char *)h->x;
+  if (!h->weights && h->nbins <= HIST_LOCAL_BINS) {
+    ca_cpu_parallel(h->n, CA_CPU_GRAIN, count_part, (void *)h);
+    return CA_OK;
+  }
   for (int64_t i = 0; i < h->n; i++) {
-    int64_t k;
-    if (dt == CA_FLOAT32)
-      k = ca_bin_f32(((const float *)p)[i], (float)h->first, (float)h->last, (float)h->norm,
-                     h->norm, h->norm32, (const float *)h->edges, h->nbins);
-    else
-      k = ca_bin_f64(ca_load_d(dt, p + (size_t)i * sz), h->first, h->last, h->norm,
-                     (const double *)h->edges, h->nbins);
+    int64_t k = bin_of(h, i);
     if (k >= 0) add_to_bin(h->out, h->weights, k, i);
   }
   return CA_OK;
