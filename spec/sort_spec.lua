@@ -148,6 +148,20 @@ H.each_device("sorting, searching, sets and order statistics", function(dev)
       H.same(cu.argsort(x), {4, 1, 2, 5, 3, 6})
       H.same(cu.argsort(x, {descending = true}), {3, 6, 1, 2, 5, 4})
     end)
+
+    -- Long float32 rows sort their values alone as keys; the bits of zeros (either sign) and
+    -- NaNs (any sign and payload) come back in the row's order, as the positions give them.
+    it("keeps the bits of zeros and NaNs of long rows, in their order", function()
+      local bits = {0x00000000, 0x80000000, 0x7fc00000, 0xffc00000, 0x7f800001, 0xff812345,
+                    0x3f800000, 0xbf800000, 0x7f800000, 0xff800000}
+      local t = {}
+      for i = 1, 300 do t[i] = bits[(i * 7) % #bits + 1] end
+      local x = cu.array(t, {dtype = "uint32", device = dev}):view("float32")
+      for _, desc in ipairs({false, true}) do
+        local want = cu.take(x, cu.argsort(x, {descending = desc})):view("uint32")
+        H.same(cu.sort(x, {descending = desc}):view("uint32"), want:totable())
+      end
+    end)
   end)
 
   describe("counting and sliding sums at size", function()
