@@ -339,9 +339,41 @@ RED_INLINE ca_i fold_one_i(const fold_i *f, const red_walk *w, const char *p, in
   return f->fin(a, f->skips ? count : w->n);
 }
 
+#if CA_CPU_RUNS
+/* The arg-reduction of one contiguous float32/float64 run of n > 0 elements: the winner's
+ * value by src/cpu/reduce_runs.h's fold (mx: the maximum), then the first element equal to it.
+ * Without skip_nan the first NaN wins; with it NaNs are skipped (0 when every one is). */
+static int64_t arg_run(int f32, const char *p, int64_t n, int mx, int skip_nan) {
+  const float *xf = (const float *)p;
+  const double *xd = (const double *)p;
+#define AT(i) (f32 ? (double)xf[i] : xd[i])
+  int64_t i = 0;
+  if (skip_nan)
+    while (i < n && AT(i) != AT(i)) i++;
+  if (i == n) return 0;
+  double acc = AT(i);
+  if (skip_nan && f32) nan_minmax_run_f32(&acc, xf + i, n - i, mx);
+  else if (skip_nan) nan_minmax_run_f64(&acc, xd + i, n - i, mx);
+  else if (f32) minmax_run_f32(&acc, xf, n, mx);
+  else minmax_run_f64(&acc, xd, n, mx);
+  if (acc != acc)
+    while (AT(i) == AT(i)) i++;
+  else
+    while (AT(i) != acc) i++;
+#undef AT
+  return i + 1;
+}
+#endif
+
 /* 1-based position of the winner; 0 when every element is skipped. */
 RED_INLINE int64_t arg_one_d(const arg_d *f, const red_walk *w, const char *p) {
   int64_t rs = w->strides[w->nd - 1], at = -1, pos = 0, m;
+#if CA_CPU_RUNS
+  if (w->nd == 1 && rs == 1 && w->n > 0 && (w->dtype == CA_FLOAT32 || w->dtype == CA_FLOAT64) &&
+      (f->beats == ca_beats_max_d || f->beats == ca_beats_min_d) &&
+      (f->skip == ca_never_d || f->skip == ca_isnan_d))
+    return arg_run(w->dtype == CA_FLOAT32, p, w->n, f->beats == ca_beats_max_d, f->skip == ca_isnan_d);
+#endif
   double buf[CA_CPU_BUFN], best = 0.0;
   const char *src;
   cursor c;
