@@ -262,6 +262,39 @@ H.each_device("nan-reductions, count_nonzero, ptp", function(dev)
     end)
   end)
 
+  describe("arg-reductions", function()
+    -- Contiguous float rows take a vectorised path on the CPU; a strided view of the same
+    -- elements takes the element-by-element one. Both give the first winner: the first NaN
+    -- (argmax, argmin), the first of equal values (zeros of either sign), NaNs skipped.
+    it("agree on long rows, contiguous or strided: NaN, zeros, infinities, ties", function()
+      local pool = {NAN, 0.0, -0.0, INF, -INF, 3, -3, 1, 1}
+      local seed = 7
+      for _, n in ipairs({1, 15, 16, 17, 40, 200}) do
+        for _, with_nan in ipairs({false, true}) do
+          local t = {}
+          for i = 1, n do
+            seed = (seed * 1103515245 + 12345) % 2147483648
+            local v = pool[seed % #pool + 1]
+            if v ~= v and not with_nan then v = 2 end
+            t[i] = v
+          end
+          for _, dt in ipairs({"float32", "float64"}) do
+            local x = cu.array(t, {dtype = dt, device = dev})
+            local wide = cu.zeros(2 * n, {dtype = dt, device = dev})
+            wide[{{1, -1, 2}}] = x
+            local strided = wide[{{1, -1, 2}}]
+            for _, fn in ipairs({"argmax", "argmin", "nanargmax", "nanargmin"}) do
+              local ok1, r1 = pcall(cu[fn], x)
+              local ok2, r2 = pcall(cu[fn], strided)
+              assert(ok1 == ok2 and (not ok1 or r1 == r2),
+                ("%s of %d %s: %s against %s"):format(fn, n, dt, tostring(r1), tostring(r2)))
+            end
+          end
+        end
+      end
+    end)
+  end)
+
   describe("empty arrays", function()
     it("nansum, nanprod, count_nonzero give their identities; the averages NaN", function()
       local e = cu.zeros{0}
