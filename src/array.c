@@ -1,5 +1,6 @@
 /* Arrays and storages: lifetime, allocation (with collector pressure, src/gc_pace.c, and one
- * retry on out of memory), views, broadcasting, elementwise loops, copies between layouts and devices. */
+ * retry on out of memory), views, broadcasting, elementwise loops, copies between layouts and
+ * devices. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>

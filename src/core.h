@@ -24,7 +24,7 @@ typedef struct ca_storage {
   ca_backend *owner_be;  /* pinned host memory: the CUDA backend that allocated it */
   int borrowed;
   struct ca_state *state; /* counts the bytes of memory the core allocated; NULL: wrapped */
-  int gc_space;           /* ... in this memory space of it (array.c) */
+  int gc_space;           /* ... in this memory space of it (gc_pace.c) */
   unsigned gc_epoch;      /* the state's collections before this was allocated */
 } ca_storage;
 
@@ -43,7 +43,7 @@ typedef struct ca_array {
   int readonly;
 } ca_array;
 
-/* Pacing the collector (array.c) in one memory space: bytes the core allocated there and holds,
+/* Pacing the collector (gc_pace.c) in one memory space: bytes the core allocated there and holds,
  * released since the last allocation, live at the last collection, and allocated since it
  * (less releases). The spaces are the host's memory, then each CUDA device's (devices from
  * CA_GC_SPACES - 2 on share the last). */

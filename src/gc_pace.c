@@ -34,10 +34,10 @@ static int64_t gc_floor(ca_state *s, ca_gc_space *g, ca_backend *be) {
  * explicitly leave no debt, so a loop that frees its results does not run a full collection
  * on every large allocation; and what was live at the last collection counts no longer once
  * released, so that after a script frees its large arrays, its garbage is not left to pile up
- * by as much again. Spaces are
- * paced apart: with one count, gigabytes live on a GPU let host garbage (a:get() in a loop)
- * pile up by as much again before a collection. Either way the garbage outgrew what the CPU
- * backend's block cache keeps, and every new array faulted its pages in afresh. */
+ * by as much again. Spaces are paced apart: with one count, gigabytes live on a GPU let host
+ * garbage (a:get() in a loop) pile up by as much again before a collection. Either way the
+ * garbage outgrew what the CPU backend's block cache keeps, and every new array faulted its
+ * pages in afresh. */
 void ca_gc_allocated(lua_State *L, ca_state *s, ca_storage *st) {
   st->state = s;
   st->gc_space = gc_space_of(st->be);

@@ -161,18 +161,22 @@ static void sort_complex_rows(lua_State *L, ca_array *c, int64_t rows, int64_t n
   lua_settop(L, top);
 }
 
-/* Replaces the C-contiguous array at idx, whose last axis is at least k long, by a copy of
- * its first k along that axis. */
-static void keep_first(lua_State *L, int idx, int64_t k) {
-  ca_array *a = ca_check(L, idx);
+/* Pushes a C-contiguous copy of the first k (at most its length) along the last axis of the
+ * C-contiguous a. */
+static void push_first(lua_State *L, const ca_array *a, int64_t k) {
   ca_array *v = ca_view(L, a);
   int64_t n = v->shape[v->ndim - 1];
   v->shape[v->ndim - 1] = k;
   v->size = n ? v->size / n * k : 0;
   ca_array *c = ca_new(L, ca_be(a), a->dtype, v->ndim, v->shape);
   ca_copy_into(L, c, v);
+  lua_remove(L, -2);
+}
+
+/* Replaces the array at idx by push_first's copy of its first k. */
+static void keep_first(lua_State *L, int idx, int64_t k) {
+  push_first(L, ca_check(L, idx), k);
   lua_replace(L, idx);
-  lua_pop(L, 1);
 }
 
 /* Sorts the array at 1 along axis: pushes the first k (0 <= k <= the axis's length) of the
@@ -531,15 +535,6 @@ static int l_histogram(lua_State *L) {
 
 /* ---- unique ----------------------------------------------------------------------------- */
 
-/* Pushes a C-contiguous copy of a's first m elements (a 1-D). */
-static void push_head(lua_State *L, const ca_array *a, int64_t m) {
-  ca_array *v = ca_view(L, a);
-  v->shape[0] = m;
-  ca_array *c = ca_new(L, ca_be(a), a->dtype, 1, &m);
-  ca_copy_into(L, c, v);
-  lua_remove(L, -2);
-}
-
 /* cu._unique_sorted(s, equal_nan[, fname]): the distinct values of the sorted 1-D s (a real
  * dtype, in NumPy's order) and the 1-based positions where their runs start (int64), as the
  * backend's unique entry finds them; one small read sizes them. For lua/cuarray/unique.lua. */
@@ -564,8 +559,8 @@ static int l_unique_sorted(lua_State *L) {
                                (int64_t *)ca_data(starts), (int64_t *)ca_data(count)), fname);
     ca_read_host(L, count, &m);
   }
-  push_head(L, vals, m);
-  push_head(L, starts, m);
+  push_first(L, vals, m);
+  push_first(L, starts, m);
   return 2;
 }
 
