@@ -94,7 +94,7 @@ static int bits_for(int64_t v) { /* bits to hold 0..v-1 */
 }
 
 template <class K, int TPB, int IPT> ca_status block_sort(ca_backend *be, const ca_sort *so) {
-  unsigned blocks = (unsigned)(so->rows < (int64_t)cuk::sm_count(be) * 32 ? so->rows : (int64_t)cuk::sm_count(be) * 32);
+  unsigned blocks = cuk::blocks_for(so->rows, 1, (int64_t)cuk::sm_count(be) * 32);
   k_block_sort<K, TPB, IPT><<<blocks, TPB, 0, cu_stream(be)>>>((const K *)so->keys, so->dtype, so->descending,
                                                                so->rows, (int)so->n, (K *)so->values, so->indices);
   return cu_check_launch(be, "sort rows");
@@ -391,7 +391,7 @@ __global__ void __launch_bounds__(TPB) k_block_top(const K *keys, int dt, int de
 }
 
 template <class K, int TPB, int IPT> ca_status block_top(ca_backend *be, const ca_sort *so) {
-  unsigned blocks = (unsigned)(so->rows < (int64_t)cuk::sm_count(be) * 32 ? so->rows : (int64_t)cuk::sm_count(be) * 32);
+  unsigned blocks = cuk::blocks_for(so->rows, 1, (int64_t)cuk::sm_count(be) * 32);
   k_block_top<K, TPB, IPT><<<blocks, TPB, 0, cu_stream(be)>>>((const K *)so->keys, so->dtype, so->descending, so->rows,
                                                               (int)so->n, (int)so->k, (K *)so->values, so->indices);
   return cu_check_launch(be, "top-k rows");
