@@ -145,6 +145,23 @@ template <class Op, class K, class C> CU_D C apply2(const C (&x)[2], C *r2) { re
 
 /* ---- fast path --------------------------------------------------------------------------- */
 
+/* The ops whose fast path is instantiated for the 1- and 2-byte integers, uint32, uint64, bfloat16 and
+ * complex128 too, and whose mixed path is instantiated (each instantiation costs compile time;
+ * the other ops take the general path there). */
+template <class Op> constexpr bool narrow_fast() {
+  return std::is_same<Op, B_add>::value || std::is_same<Op, B_subtract>::value ||
+         std::is_same<Op, B_multiply>::value;
+}
+template <class Op> constexpr bool mixed_fast() { return narrow_fast<Op>() || std::is_same<Op, B_divide>::value; }
+
+/* Blocks of the fast kernel an SM must hold: the arithmetic of 2-byte floats converts through
+ * float, which took 76 registers a thread and left three blocks an SM; at six (42 registers),
+ * float16 + float16 of 2^26 elements took 0.075 ms instead of 0.087 on the H200. Five and
+ * eight blocks were slower. */
+template <class Op, int DT> constexpr int fast_min_blocks() {
+  return narrow_fast<Op>() && (DT == CA_FLOAT16 || DT == CA_BFLOAT16) ? 6 : 1;
+}
+
 /* T and O: the storage types of the inputs' dtype DT and the output's ODT. */
 template <class T, class O, int NIN> struct FastArgs {
   const T *in[NIN];       /* NULL: the scalar val[] */
@@ -175,7 +192,7 @@ CU_D void store_scattered(O *po, const C (&x)[NIN][PER], int c0, int cols) {
 }
 
 template <class Op, class K, int DT, int ODT, int NIN>
-__global__ void __launch_bounds__(CU_BLOCK) k_fast(FastArgs<typename cuk::St<DT>::T, typename cuk::St<ODT>::T, NIN> a) {
+__global__ void __launch_bounds__(CU_BLOCK, (fast_min_blocks<Op, DT>())) k_fast(FastArgs<typename cuk::St<DT>::T, typename cuk::St<ODT>::T, NIN> a) {
   typedef typename K::C C;
   typedef typename cuk::St<DT>::T T;
   typedef typename cuk::St<ODT>::T O;
@@ -419,15 +436,6 @@ template <class Op, class K, int NIN> static ca_status gen_op(ca_backend *be, co
   gen_values<typename K::C>(&g, l);
   return gen_run<OpBody<Op, K, NIN>>(be, g, l, Op::nm);
 }
-
-/* The ops whose fast path is instantiated for the 1- and 2-byte integers, uint32, uint64, bfloat16 and
- * complex128 too, and whose mixed path is instantiated (each instantiation costs compile time;
- * the other ops take the general path there). */
-template <class Op> constexpr bool narrow_fast() {
-  return std::is_same<Op, B_add>::value || std::is_same<Op, B_subtract>::value ||
-         std::is_same<Op, B_multiply>::value;
-}
-template <class Op> constexpr bool mixed_fast() { return narrow_fast<Op>() || std::is_same<Op, B_divide>::value; }
 
 /* The compute dtypes of the mixed and tiled paths: those of the common pairs (int32 + float32
  * computes in float64, float16 + float32 in float32, int32 + int64 in int64). */
