@@ -42,6 +42,40 @@ describe("the CPU thread count", function()
     assert.are.same(one, four)
   end)
 
+  -- Reductions of 2^20 elements or more split their outputs among the threads; every output is
+  -- still computed alone, in the same order, so the values are the same bits.
+  it("reduces to the same values whatever the count", function()
+    local cases = { -- shape, axes
+      {{1537, 1031}, {1}}, {{1537, 1031}, {2}}, {{7, 600, 300}, {2}}, {{7, 600, 300}, {3}},
+      {{7, 600, 300}, {1, 3}}, {{2 ^ 20, 2}, {1}}, {{3, 2 ^ 19}, {2}},
+    }
+    local names = {"sum", "mean", "max", "min", "argmax", "argmin", "var", "std", "nansum",
+                   "nanmax", "any", "count_nonzero", "ptp"}
+    for _, dt in ipairs({"float32", "float64", "int32"}) do
+      for _, case in ipairs(cases) do
+        local x = cu.random.random(case[1], {dtype = "float64", device = "cpu"}) * 100 - 50
+        if dt ~= "int32" then x[{{1, 3}}] = 0 / 0 end
+        x = x:astype(dt)
+        for _, name in ipairs(names) do
+          local function run()
+            if name == "argmax" or name == "argmin" or name == "count_nonzero" then
+              local r = {}
+              for _, axis in ipairs(case[2]) do r[#r + 1] = cu[name](x, axis):tobytes() end
+              return table.concat(r)
+            end
+            return cu[name](x, case[2]):tobytes()
+          end
+          cu.set_num_threads(1)
+          local one = run()
+          cu.set_num_threads(3)
+          local three = run()
+          assert.are.equal(one, three, ("%s %s %s over %s"):format(name, dt,
+            table.concat(case[1], "x"), table.concat(case[2], ",")))
+        end
+      end
+    end
+  end)
+
   it("draws the same random numbers whatever the count", function()
     local seed, counter = cu.random.get_state()
     cu.set_num_threads(1)
