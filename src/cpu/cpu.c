@@ -59,17 +59,43 @@ static ca_status hook_alloc(ca_backend *be, ca_cpu_ctx *c, size_t nbytes, void *
 #define CA_CPU_CACHE_MAX ((size_t)256 << 20)
 #endif
 
-/* The size a block of sz bytes is allocated with: from CA_CPU_CACHE_MIN, rounded up to an
- * eighth of its power of two, so that sizes close to each other share blocks. */
+/* Freed blocks under CA_CPU_CACHE_MIN bytes go to a list per size class (CA_CPU_SMALL_MAX bytes
+ * in all at most) and are handed out again from there, newest first. Handed back to the C
+ * library, a collection's worth of small arrays made it consolidate and return the heap's top
+ * to the system, and the next arrays faulted their pages in again: a 1000-element add spent a
+ * third of its time in malloc, free and page faults. */
+#define CA_CPU_SMALL_EXACT ((size_t)512) /* up to here, classes are whole cache lines */
+#define CA_CPU_SMALL_MAX (CA_CPU_CACHE_MAX ? (size_t)32 << 20 : (size_t)0)
+
+/* The size a block of sz bytes (a multiple of CA_CPU_ALIGN) is allocated with: above
+ * CA_CPU_SMALL_EXACT, rounded up to an eighth of its power of two, so that sizes close to each
+ * other share blocks. */
 static size_t size_class(size_t sz) {
-  if (sz < CA_CPU_CACHE_MIN) return sz;
-  size_t pow2 = CA_CPU_CACHE_MIN;
+  if (sz <= CA_CPU_SMALL_EXACT) return sz;
+  size_t pow2 = CA_CPU_SMALL_EXACT;
   while (pow2 <= sz / 2) pow2 *= 2;
   size_t step = pow2 / 8, rounded = (sz + step - 1) / step * step;
   return rounded < sz ? 0 : rounded;
 }
 
+/* The list of a class under CA_CPU_CACHE_MIN: 64-byte steps to CA_CPU_SMALL_EXACT, then eight
+ * a power of two. */
+static int small_index(size_t sz) {
+  if (sz <= CA_CPU_SMALL_EXACT) return (int)(sz / CA_CPU_ALIGN) - 1;
+  int o = 63 - __builtin_clzll((unsigned long long)sz);
+  size_t pow2 = (size_t)1 << o;
+  return 8 + (o - 9) * 8 + (int)((sz - pow2) / (pow2 / 8));
+}
+
 static void *cache_take(ca_cpu_ctx *c, size_t sz) {
+  if (sz < CA_CPU_CACHE_MIN) {
+    void **head = &c->small[small_index(sz)], *p = *head;
+    if (p) {
+      *head = *(void **)p;
+      c->small_cached -= sz;
+    }
+    return p;
+  }
   for (int i = c->ncached - 1; i >= 0; i--) {
     if (c->cache[i].size != sz) continue;
     void *p = c->cache[i].p;
@@ -90,6 +116,13 @@ static void cache_drop_oldest(ca_cpu_ctx *c) {
 
 /* Keeps the block if it may, else frees it. */
 static void cache_put(ca_cpu_ctx *c, void *p, size_t sz) {
+  if (sz < CA_CPU_CACHE_MIN && !c->closed && c->small_cached + sz <= CA_CPU_SMALL_MAX) {
+    void **head = &c->small[small_index(sz)];
+    *(void **)p = *head;
+    *head = p;
+    c->small_cached += sz;
+    return;
+  }
   if (c->closed || sz < CA_CPU_CACHE_MIN || sz > CA_CPU_CACHE_MAX) {
     free(p);
     return;
@@ -104,6 +137,14 @@ static void cache_put(ca_cpu_ctx *c, void *p, size_t sz) {
 
 static void cache_clear(ca_cpu_ctx *c) {
   while (c->ncached > 0) cache_drop_oldest(c);
+  for (int k = 0; k < CA_CPU_SMALL_CLASSES; k++) {
+    while (c->small[k]) {
+      void *p = c->small[k];
+      c->small[k] = *(void **)p;
+      free(p);
+    }
+  }
+  c->small_cached = 0;
 }
 
 static void *fresh_block(size_t sz) {
@@ -177,7 +218,7 @@ static ca_status cpu_set_allocator(ca_backend *be, const ca_allocator *a) {
 
 static ca_status cpu_mem_info(ca_backend *be, size_t *used, size_t *cached, size_t *free_bytes) {
   if (used) *used = ((ca_cpu_ctx *)be->ctx)->used;
-  if (cached) *cached = ((ca_cpu_ctx *)be->ctx)->cached;
+  if (cached) *cached = ((ca_cpu_ctx *)be->ctx)->cached + ((ca_cpu_ctx *)be->ctx)->small_cached;
   if (free_bytes) {
     *free_bytes = 0;
 #if defined(_SC_AVPHYS_PAGES) && defined(_SC_PAGESIZE)

@@ -12,6 +12,8 @@ typedef struct ca_cpu_block {
   void *p;
   size_t size;
 } ca_cpu_block;
+/* Size classes of the freed blocks under 256 KiB kept in lists (see cpu.c). */
+#define CA_CPU_SMALL_CLASSES 80
 
 /* The backend's state (be->ctx), owned by the caller, who calls ca_cpu_backend_close when
  * done with it; arrays freed after that go straight back to the C library. */
@@ -22,6 +24,9 @@ typedef struct ca_cpu_ctx {
   ca_cpu_block cache[CA_CPU_CACHE_SLOTS];
   int ncached;
   size_t cached;          /* bytes in cache */
+  void *small[CA_CPU_SMALL_CLASSES]; /* freed small blocks by size class, each list linked
+                                        through the blocks' first words */
+  size_t small_cached;    /* bytes in small */
   int closed;             /* keep nothing more */
 } ca_cpu_ctx;
 
