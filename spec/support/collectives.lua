@@ -11,7 +11,8 @@ local it, assert = busted.it, busted.assert
 
 local C = {}
 
-C.DTYPES = {"float32", "float64", "float16", "int32", "int64", "int8", "uint8"}
+C.DTYPES = {"float32", "float64", "float16", "bfloat16", "int32", "int64", "int8", "uint8", "uint32",
+            "uint64"}
 C.SHAPES = {{7}, {3, 5}, {2, 33, 17}, {0}, {1}}
 C.OPS = {"sum", "prod", "max", "min", "avg"}
 
@@ -51,7 +52,8 @@ function C.input(r, dtype, shape, device)
   return a:astype(dtype):reshape(shape)
 end
 
-local integer = {int8 = true, uint8 = true, int16 = true, int32 = true, int64 = true}
+local integer = {int8 = true, uint8 = true, int16 = true, int32 = true, int64 = true, uint32 = true,
+                 uint64 = true}
 
 local function reduce(op, k, nranks, dtype)
   local acc
