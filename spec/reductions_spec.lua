@@ -643,3 +643,23 @@ H.each_device("reductions", function(dev)
     end)
   end
 end)
+
+-- The CPU's column folds of float32 read several rows a pass; each column's values must still
+-- be combined in row order (the reference order: the first row, then each next one in double).
+describe("CPU column sums of float32", function()
+  it("add each column's values in row order, in double", function()
+    for _, rows in ipairs({2, 5, 39}) do
+      -- magnitudes from 1e-20 to 1e20, so that sums in double round and the order shows
+      local u = cu.random.random({rows, 1030}, {dtype = "float64", device = "cpu"})
+      local e = cu.random.random({rows, 1030}, {dtype = "float64", device = "cpu"}) * 40 - 20
+      local x = ((u - 0.5) * cu.power(10, e)):astype("float32")
+      local t = x:totable()
+      local s = cu.sum(x, 1, {dtype = "float64"}):totable()
+      for j = 1, 1030 do
+        local acc = t[1][j]
+        for i = 2, rows do acc = acc + t[i][j] end
+        assert.are.equal(acc, s[j], ("rows %d, column %d"):format(rows, j))
+      end
+    end
+  end)
+end)

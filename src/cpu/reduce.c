@@ -529,10 +529,26 @@ RED_INLINE void fold_block_d(const fold_d *f, const ca_reduction *r, const char 
   const int f32 = idt == CA_FLOAT32 && !f->skips;
   while (rows_next(&w, &off)) {
     if (f32 && !first) {
-      /* converted in the loop: through the buffer, the column means of 2048 x 1024 float32
-       * took 0.90 ms on one core, converted here 0.53 */
-      const float *xf = (const float *)(p + off * isz);
-      for (int64_t j = 0; j < kb; j++) res[j] = f->comb(res[j], (double)xf[j]);
+      /* Converted in the loop, four rows at a pass over res, each column's values still
+       * combined in row order: through the buffer, a row at a time, the column means of
+       * 2048 x 1024 float32 took 0.90 ms on one core; converted here a row at a time, 0.53. */
+      int64_t o[4] = {off};
+      int m = 1;
+      while (m < 4 && rows_next(&w, &o[m])) m++;
+      const float *x0 = (const float *)(p + o[0] * isz);
+      if (m == 4) {
+        const float *x1 = (const float *)(p + o[1] * isz), *x2 = (const float *)(p + o[2] * isz),
+                    *x3 = (const float *)(p + o[3] * isz);
+        for (int64_t j = 0; j < kb; j++) {
+          double v = f->comb(f->comb(res[j], (double)x0[j]), (double)x1[j]);
+          res[j] = f->comb(f->comb(v, (double)x2[j]), (double)x3[j]);
+        }
+      } else {
+        for (int k = 0; k < m; k++) {
+          const float *xk = (const float *)(p + o[k] * isz);
+          for (int64_t j = 0; j < kb; j++) res[j] = f->comb(res[j], (double)xk[j]);
+        }
+      }
       continue;
     }
     const double *x = (const double *)ca_cpu_fetch(CA_CPU_D, buf, idt, p + off * isz, 1, kb);
@@ -572,11 +588,26 @@ RED_INLINE void moment_block_d(const moment_d *f, const ca_reduction *r, const c
   }
   const int f32 = idt == CA_FLOAT32 && !f->sum.skips;
   while (rows_next(&w, &off)) {
-    if (f32) {
-      const float *xf = (const float *)(p + off * isz);
-      for (int64_t j = 0; j < kb; j++) {
-        double e = (double)xf[j] - mean[j];
-        res[j] += e * e;
+    if (f32) { /* as fold_block_d's float32 rows */
+      int64_t o[4] = {off};
+      int m = 1;
+      while (m < 4 && rows_next(&w, &o[m])) m++;
+      if (m == 4) {
+        const float *x0 = (const float *)(p + o[0] * isz), *x1 = (const float *)(p + o[1] * isz),
+                    *x2 = (const float *)(p + o[2] * isz), *x3 = (const float *)(p + o[3] * isz);
+        for (int64_t j = 0; j < kb; j++) {
+          double e0 = (double)x0[j] - mean[j], e1 = (double)x1[j] - mean[j];
+          double e2 = (double)x2[j] - mean[j], e3 = (double)x3[j] - mean[j];
+          res[j] = res[j] + e0 * e0 + e1 * e1 + e2 * e2 + e3 * e3;
+        }
+      } else {
+        for (int k = 0; k < m; k++) {
+          const float *xk = (const float *)(p + o[k] * isz);
+          for (int64_t j = 0; j < kb; j++) {
+            double e = (double)xk[j] - mean[j];
+            res[j] += e * e;
+          }
+        }
       }
       continue;
     }
