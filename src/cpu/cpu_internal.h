@@ -44,6 +44,14 @@ enum {
 #else
 #define CA_CPU_INLINE static inline
 #endif
+/* A function compiled twice, for x86-64's baseline and for AVX2, the one the CPU has chosen
+ * when the library loads (GCC's target_clones, through glibc's ifunc). AVX2 alone, without
+ * FMA: the compiler may not fuse a multiply and an add, so both copies compute the same bits. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
+#define CA_CPU_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define CA_CPU_CLONES
+#endif
 #if defined(__GNUC__) && !defined(__clang__)
 #define CA_IVDEP _Pragma("GCC ivdep")
 #else
