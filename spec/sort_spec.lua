@@ -389,6 +389,20 @@ H.each_device("sorting, searching, sets and order statistics", function(dev)
   end)
 end)
 
+-- Expected values from NumPy 1.24's np.add.at.
+H.each_device("add_at on arrays of three dims and more", function()
+  it("adds each index's slice, repeated indices adding up", function()
+    local a = cu.zeros({4, 3, 2})
+    cu.add_at(a, {1, 4, 1}, cu.arange(18.0):reshape({3, 3, 2}))
+    H.same(a, {{{12, 14}, {16, 18}, {20, 22}}, {{0, 0}, {0, 0}, {0, 0}}, {{0, 0}, {0, 0}, {0, 0}},
+               {{6, 7}, {8, 9}, {10, 11}}})
+    local b = cu.zeros({2, 2, 2, 2})
+    cu.add_at(b, cu.array({{2, 1}, {2, 2}}), 1.5) -- a 2-D index array
+    H.same(b, {{{{1.5, 1.5}, {1.5, 1.5}}, {{1.5, 1.5}, {1.5, 1.5}}},
+               {{{4.5, 4.5}, {4.5, 4.5}}, {{4.5, 4.5}, {4.5, 4.5}}}})
+  end)
+end)
+
 H.each_device("add_at of complex values", function()
   it("adds both parts in order, NaN and infinities as NumPy's add.at", function()
     for _, dt in ipairs({"complex64", "complex128"}) do
@@ -398,5 +412,46 @@ H.each_device("add_at of complex values", function()
       -- np.add.at(np.ones(3, complex), [0, 1, 2, 0], [2.5-1j, nan, inf+2j, 0.5+0.25j])
       H.same(t, {{4, -0.75}, {0 / 0, 0}, {1 / 0, 2}})
     end
+  end)
+end)
+
+-- Expected values from NumPy 1.24: np.add.at(a, (slice(None),) * (axis - 1) + (index - 1,),
+-- alpha * source), PyTorch's index_add_.
+H.each_device("index_add", function()
+  it("adds source's slices at the index along the axis, repeated positions adding up", function()
+    local a = cu.zeros({3, 4})
+    assert.are.equal(a, a:index_add(2, {1, 1, 4}, cu.ones({3, 3}), {alpha = 2}))
+    H.same(a, {{4, 0, 0, 2}, {4, 0, 0, 2}, {4, 0, 0, 2}})
+    H.same(cu.index_add(cu.zeros({3, 2}), 1, cu.array({3, -1}), cu.array({{1, 2}, {3, 4}})),
+      {{0, 0}, {0, 0}, {4, 6}})
+    local t = cu.zeros({2, 3, 4})
+    t:index_add(-1, {2, 2, 1}, cu.arange(18):reshape({2, 3, 3}), {alpha = 0.5})
+    H.same(t, {{{1, 0.5, 0, 0}, {2.5, 3.5, 0, 0}, {4, 6.5, 0, 0}},
+               {{5.5, 9.5, 0, 0}, {7, 12.5, 0, 0}, {8.5, 15.5, 0, 0}}})
+    local i = cu.zeros({4, 5}, {dtype = "int32"})
+    i:index_add(1, {2, 2}, 3)
+    H.same(i, {{0, 0, 0, 0, 0}, {6, 6, 6, 6, 6}, {0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}})
+  end)
+
+  it("writes through a strided view into its base", function()
+    local b = cu.zeros({4, 6})
+    b[{{}, {1, -1, 2}}]:index_add(2, {3, 1}, cu.array({{1, 2}, {3, 4}, {5, 6}, {7, 8}}))
+    H.same(b, {{2, 0, 0, 0, 1, 0}, {4, 0, 0, 0, 3, 0}, {6, 0, 0, 0, 5, 0}, {8, 0, 0, 0, 7, 0}})
+  end)
+
+  it("names what was wrong", function()
+    local x = cu.zeros({3, 2})
+    H.raises("index_add: index 4 is out of bounds for axis 1 with size 3",
+      function() x:index_add(1, {4}, cu.ones({1, 2})) end)
+    H.raises("index_add: axis 3 is out of bounds for an array of dimension 2",
+      function() x:index_add(3, {1}, cu.ones({1, 2})) end)
+    H.raises("index_add: index must be 1-D, got 2 dims",
+      function() x:index_add(1, cu.array({{1}}), cu.ones({1, 2})) end)
+    H.raises("index_add: source of shape (2,2) does not broadcast to (3,2)",
+      function() x:index_add(2, {1, 2}, cu.ones({2, 2})) end)
+    H.raises("index_add: alpha must be a number, got string",
+      function() x:index_add(1, {1}, cu.ones({1, 2}), {alpha = "2"}) end)
+    H.raises("index_add: indices must be integers, got float64",
+      function() x:index_add(1, cu.array({1.5}), cu.ones({1, 2})) end)
   end)
 end)

@@ -48,7 +48,7 @@ do
       if k:sub(1, 1) ~= "_" then cu[k] = v end
     end
   end
-  for _, name in ipairs({"searchsorted", "partition", "argpartition", "topk"}) do
+  for _, name in ipairs({"searchsorted", "partition", "argpartition", "topk", "index_add"}) do
     core._methods[name] = sorting[name]
   end
 end

@@ -253,28 +253,27 @@ end
 
 -- ---- scatter-add ----------------------------------------------------------------------------
 
--- cu.add_at(a, indices, values): a[indices] += values where repeated indices add up (NumPy's
--- np.add.at(a, indices, values)), in place. indices: an integer array, a Lua list of integers or
--- an integer, 1-based (negative from the end), selecting along the first axis; values: a number
--- or an array broadcast to indices' shape followed by a's other dims. Atomics on the GPU.
-function M.add_at(a, indices, values)
-  check_array(a, "add_at")
-  if a.ndim == 0 then fail("add_at: not supported for 0-d arrays") end
-  local dev, n = a.device, a.shape[1]
-  local idx
+-- The indices of add_at and index_add as an int64 array on dev: an integer array, a Lua list of
+-- integers or an integer.
+local function index_array(indices, dev, fname)
   if type(indices) == "number" then
-    int_arg(indices, "an index", "add_at")
-    idx = core.full({}, indices, {dtype = "int64", device = dev})
+    int_arg(indices, "an index", fname)
+    return core.full({}, indices, {dtype = "int64", device = dev})
   elseif type(indices) == "table" then
-    for _, v in ipairs(indices) do int_arg(v, "an index", "add_at") end
-    idx = core.array(#indices > 0 and indices or {}, {dtype = "int64", device = dev})
-  else
-    check_array(indices, "add_at")
-    if not indices.dtype:match("^u?int") then
-      fail("add_at: indices must be integers, got %s", indices.dtype)
-    end
-    idx = indices:to(dev):astype("int64")
+    for _, v in ipairs(indices) do int_arg(v, "an index", fname) end
+    return core.array(#indices > 0 and indices or {}, {dtype = "int64", device = dev})
   end
+  check_array(indices, fname)
+  if not indices.dtype:match("^u?int") then
+    fail("%s: indices must be integers, got %s", fname, indices.dtype)
+  end
+  return indices:to(dev):astype("int64")
+end
+
+-- a[idx] += values along a's first axis, repeated indices adding up; an index out of range
+-- raises naming axis `axis_no` of the caller's array.
+local function scatter_add(a, idx, values, fname, axis_no)
+  local dev, n = a.device, a.shape[1]
   local shape = idx.shape
   for d = 2, a.ndim do shape[#shape + 1] = a.shape[d] end
   if idx.size > 0 then
@@ -283,36 +282,74 @@ function M.add_at(a, indices, values)
     elseif lo < -n then bad = lo
     elseif hi > n then bad = hi end
     if bad then
-      fail("add_at: index %s is out of bounds for axis 1 with size %d (indices run from 1, or "
-        .. "from -1 at the end)", tostring(bad), n)
+      error(("%s: index %s is out of bounds for axis %d with size %d (indices run from 1, or "
+        .. "from -1 at the end)"):format(fname, tostring(bad), axis_no, n), 4)
     end
   end
   -- element offsets from a's element 0: the index along axis 1, then the other dims
   local strides = a.strides
   local zero = core.where(core.less(idx, 0), core.add(idx, n), core.subtract(idx, 1))
   local offs = core.multiply(zero, strides[1])
-  local lead = #idx.shape
-  for d = 2, a.ndim do
-    local view = {}
-    for k = 1, lead + a.ndim - 1 do view[k] = 1 end
-    view[lead + d - 1] = a.shape[d]
+  for d = 2, a.ndim do -- a new last dim each time: the offsets along dim d, broadcast
     local along = core.arange(a.shape[d], {dtype = "int64", device = dev})
-    along = core.multiply(along, strides[d])
-    offs = core.add(core.expand_dims(offs, -1), along:reshape(view))
+    offs = core.add(core.expand_dims(offs, -1), core.multiply(along, strides[d]))
   end
   local vals
   if type(values) == "number" then
     vals = core.full(shape, values, {dtype = a.dtype, device = dev})
   else
-    check_array(values, "add_at")
     local ok, b = pcall(core.broadcast_to, values:to(dev), shape)
     if not ok then
-      fail("add_at: values of shape (%s) do not broadcast to (%s)", table.concat(values.shape, ","),
-        table.concat(shape, ","))
+      error(("%s: values of shape (%s) do not broadcast to (%s)"):format(fname,
+        table.concat(values.shape, ","), table.concat(shape, ",")), 4)
     end
     vals = b:astype(a.dtype)
   end
-  core._scatter_add(a, offs:ravel():copy(), vals:ravel():copy(), "add_at")
+  core._scatter_add(a, offs:ravel():copy(), vals:ravel():copy(), fname)
+end
+
+-- cu.add_at(a, indices, values): a[indices] += values where repeated indices add up (NumPy's
+-- np.add.at(a, indices, values)), in place. indices: an integer array, a Lua list of integers or
+-- an integer, 1-based (negative from the end), selecting along the first axis; values: a number
+-- or an array broadcast to indices' shape followed by a's other dims. Atomics on the GPU.
+function M.add_at(a, indices, values)
+  check_array(a, "add_at")
+  if a.ndim == 0 then fail("add_at: not supported for 0-d arrays") end
+  if type(values) ~= "number" then check_array(values, "add_at") end
+  scatter_add(a, index_array(indices, a.device, "add_at"), values, "add_at", 1)
+end
+
+-- a:index_add(axis, index, source[, {alpha =}]) / cu.index_add(a, ...): PyTorch's index_add_, in
+-- place: the slice of a at position index[i] along axis gets alpha times source's slice i along
+-- that axis (repeated positions add up). index: a 1-D integer array or a Lua list, 1-based;
+-- source: a number or an array of a's dims, broadcast to a's shape with #index along axis.
+-- Returns a.
+function M.index_add(a, axis, index, source, opts)
+  check_array(a, "index_add")
+  opts = options.check(opts, "index_add", {alpha = true})
+  if a.ndim == 0 then fail("index_add: not supported for 0-d arrays") end
+  local ax = norm_axis(axis, a.ndim, "index_add")
+  local idx = index_array(index, a.device, "index_add")
+  if idx.ndim ~= 1 then fail("index_add: index must be 1-D, got %d dims", idx.ndim) end
+  local alpha = opts.alpha == nil and 1 or opts.alpha
+  if type(alpha) ~= "number" then fail("index_add: alpha must be a number, got %s", type(alpha)) end
+  local vals = source
+  if type(source) == "number" then
+    vals = source * alpha
+  else
+    check_array(source, "index_add")
+    local want = a.shape
+    want[ax] = idx.size
+    if source.ndim ~= a.ndim or not pcall(core.broadcast_to, source, want) then
+      fail("index_add: source of shape (%s) does not broadcast to (%s), the array's shape with "
+        .. "the index's length along axis %d", table.concat(source.shape, ","),
+        table.concat(want, ","), ax)
+    end
+    if alpha ~= 1 then vals = core.multiply(source, alpha) end
+    vals = vals:swapaxes(1, ax)
+  end
+  scatter_add(a:swapaxes(1, ax), idx, vals, "index_add", ax)
+  return a
 end
 
 return M
