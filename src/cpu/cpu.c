@@ -79,7 +79,7 @@ static size_t size_class(size_t sz) {
 }
 
 /* The list of a class under CA_CPU_CACHE_MIN: 64-byte steps to CA_CPU_SMALL_EXACT, then eight
- * a power of two. */
+ * classes to each power of two. */
 static int small_index(size_t sz) {
   if (sz <= CA_CPU_SMALL_EXACT) return (int)(sz / CA_CPU_ALIGN) - 1;
   int o = 63 - __builtin_clzll((unsigned long long)sz);
