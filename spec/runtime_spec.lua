@@ -45,12 +45,11 @@ describe("the CPU thread count", function()
   -- Reductions of 2^20 elements or more split their outputs among the threads; every output is
   -- still computed alone, in the same order, so the values are the same bits.
   it("reduces to the same values whatever the count", function()
-    local cases = { -- shape, axes
-      {{1537, 1031}, {1}}, {{1537, 1031}, {2}}, {{7, 600, 300}, {2}}, {{7, 600, 300}, {3}},
-      {{7, 600, 300}, {1, 3}}, {{2 ^ 20, 2}, {1}}, {{3, 2 ^ 19}, {2}},
+    local cases = { -- shape, axes (each 2^20 elements or more, so that they split)
+      {{1537, 1031}, {1}}, {{1537, 1031}, {2}}, {{7, 600, 300}, {1, 3}}, {{2 ^ 20, 2}, {1}},
+      {{3, 2 ^ 19}, {2}},
     }
-    local names = {"sum", "mean", "max", "min", "argmax", "argmin", "var", "std", "nansum",
-                   "nanmax", "any", "count_nonzero", "ptp"}
+    local names = {"sum", "mean", "max", "argmin", "var", "nansum", "any", "ptp"}
     for _, dt in ipairs({"float32", "float64", "int32"}) do
       for _, case in ipairs(cases) do
         local x = cu.random.random(case[1], {dtype = "float64", device = "cpu"}) - 0.5
