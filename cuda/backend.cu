@@ -20,6 +20,7 @@ ca_status cu_backend_open(int ordinal, ca_backend **out, char *errbuf, size_t er
   be->scan = cu_scoped<cu_scan>::call;
   be->matmul = cu_scoped<cu_matmul>::call;
   be->fft = cu_scoped<cu_fft>::call;
+  be->fft_real_last_first = 1;
   be->getrf = cu_scoped<cu_getrf>::call;
   be->gesv = cu_scoped<cu_gesv>::call;
   be->potrf = cu_scoped<cu_potrf>::call;

@@ -92,6 +92,36 @@ H.each_device("fft transforms", function(dev)
     end
   end)
 
+  it("gives a real transform over several axes the complex transform's values, in any memory order", function()
+    -- rfftn(x) is fftn(x) up to n // 2 + 1 along its last axis; on a GPU the result holds its
+    -- C2C axes innermost (the backend's fft_real_last_first), on the CPU it is C-ordered
+    local function check(shape, axes, dtype, tol)
+      local v = cu.random.random(shape, {dtype = dtype, device = dev}) - 0.5
+      local r = cu.fft.rfftn(v, nil, axes)
+      local c = cu.fft.fftn(v, nil, axes)
+      local last = axes and axes[#axes] or #shape
+      local keep = {}
+      for d = 1, #shape do keep[d] = d == last and {1, math.floor(shape[d] / 2) + 1} or {1, -1} end
+      local want = c[keep]
+      assert.are.same(want.shape, r.shape)
+      assert.is_true(cu.abs(r - want):max() <= tol * cu.abs(want):max(),
+                     "rfftn of " .. table.concat(shape, "x"))
+      local s = {}
+      for j, ax in ipairs(axes or {}) do s[j] = shape[ax] end
+      assert.is_true(cu.abs(cu.fft.irfftn(r, axes and s or shape, axes) - v):max() <= tol * 4)
+      return r
+    end
+    local r = check({6, 8}, nil, "float64", 1e-13)
+    if dev ~= "cpu" then assert.are.same({1, 6}, r.strides) end
+    check({3, 4, 10}, nil, "float32", 1e-5)
+    check({4, 6, 8}, {1, 3}, "float64", 1e-13)
+    check({4, 6, 8}, {3, 1}, "float64", 1e-13)
+    check({2, 6, 9}, {2, 3}, "float64", 1e-13)
+    check({2, 3, 2, 3, 4}, nil, "float64", 1e-13)
+    local t = cu.random.random({8, 6}, {dtype = "float64", device = dev}).T
+    H.same(cu.fft.rfft2(t), cu.fft.rfft2(cu.copy(t)):totable(), 1e-13)
+  end)
+
   it("gives NumPy 2's dtypes", function()
     assert.are.equal("complex128", cu.fft.fft(x).dtype)
     assert.are.equal("complex128", cu.fft.fft(cu.arange(4, {device = dev})).dtype)

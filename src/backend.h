@@ -322,6 +322,11 @@ struct ca_backend {
   /* The transform f describes (see ca_fft). CA_ERR_NOMEM when its work memory (CPU buffers,
    * a cuFFT plan's workspace) cannot be had. NULL: no FFT on this backend. */
   ca_status (*fft)(ca_backend *be, const ca_fft *f);
+  /* 1: a real forward transform over several axes is asked for as an R2C over the last axis,
+   * then C2C over the others into arrays whose transformed axes are innermost (the memory
+   * order PyTorch's results have): cuFFT's kernels write whole transforms contiguously there,
+   * and run slower writing them across the rows of a C-ordered result. */
+  int fft_real_last_first;
 
   /* Dense factorizations (ca_lapack above). n x n matrices unless said otherwise; dtype float32,
    * float64, complex64 or complex128 (for complex ones read ^T below as the conjugate transpose

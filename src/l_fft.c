@@ -48,6 +48,27 @@ static void run_chunk(lua_State *L, const char *fname, ca_array *a, ca_array *o,
   CA_CHECK(L, be, be->fft(be, &f), fname);
 }
 
+/* A new array of `shape` whose memory holds the `naxes` axes innermost, in their order, under
+ * the others in theirs (the backend's fft_real_last_first). */
+static ca_array *new_axes_innermost(lua_State *L, ca_backend *be, int dtype, int ndim,
+                                    const int64_t *shape, int naxes, const int *axes) {
+  int order[CA_MAXDIMS], is_axis[CA_MAXDIMS] = {0}, n = 0;
+  for (int j = 0; j < naxes; j++) is_axis[axes[j]] = 1;
+  for (int k = 0; k < ndim; k++)
+    if (!is_axis[k]) order[n++] = k;
+  for (int j = 0; j < naxes; j++) order[n++] = axes[j];
+  int64_t mshape[CA_MAXDIMS];
+  for (int k = 0; k < ndim; k++) mshape[k] = shape[order[k]];
+  ca_array *o = ca_new(L, be, dtype, ndim, mshape);
+  int64_t step = 1;
+  for (int k = ndim - 1; k >= 0; k--) {
+    o->shape[order[k]] = mshape[k];
+    o->strides[order[k]] = step;
+    step *= mshape[k];
+  }
+  return o;
+}
+
 /* a converted to dtype (a itself when it has it), pushed on the stack. */
 static ca_array *push_as(lua_State *L, int idx, ca_array *a, int dtype) {
   if (a->dtype == dtype) {
@@ -133,9 +154,11 @@ static int l_fft(lua_State *L) {
   ca_array *a = push_as(L, 2, x, kind == CA_FFT_R2C ? real : cdt); /* stack 8 */
 
   /* The calls, each over at most CA_FFT_MAXRANK axes: for c2c and r2c from the end (the
-   * first holds the last axis, the real one of r2c; the others are C2C); for c2r the leading
-   * axes first, as inverse C2C, then the C2R over the last ones. */
+   * first holds the last axis, the real one of r2c, alone where the backend asks for it; the
+   * others are C2C); for c2r the leading axes first, as inverse C2C, then the C2R over the
+   * last ones. */
   int lo[CA_MAXDIMS], hi[CA_MAXDIMS], kinds_of[CA_MAXDIMS], ncalls = 0;
+  int split_real = kind == CA_FFT_R2C && naxes > 1 && ca_be(a)->fft_real_last_first;
   if (kind == CA_FFT_C2R) {
     int tail = naxes < CA_FFT_MAXRANK ? naxes : CA_FFT_MAXRANK;
     for (int j = 0; j < naxes - tail; j += CA_FFT_MAXRANK, ncalls++) {
@@ -145,7 +168,12 @@ static int l_fft(lua_State *L) {
     }
     lo[ncalls] = naxes - tail, hi[ncalls] = naxes, kinds_of[ncalls++] = CA_FFT_C2R;
   } else {
-    for (int j = naxes; j > 0; j -= CA_FFT_MAXRANK, ncalls++) {
+    int j = naxes;
+    if (split_real) { /* the R2C over the last axis alone */
+      hi[0] = naxes, lo[0] = naxes - 1, kinds_of[0] = CA_FFT_R2C;
+      ncalls = 1, j = naxes - 1;
+    }
+    for (; j > 0; j -= CA_FFT_MAXRANK, ncalls++) {
       hi[ncalls] = j;
       lo[ncalls] = j > CA_FFT_MAXRANK ? j - CA_FFT_MAXRANK : 0;
       kinds_of[ncalls] = ncalls == 0 ? kind : CA_FFT_C2C;
@@ -159,9 +187,12 @@ static int l_fft(lua_State *L) {
     memcpy(shape, a->shape, sizeof shape);
     for (int j = lo[c]; j < hi[c]; j++) shape[axes[j]] = lengths[j];
     if (k == CA_FFT_R2C) shape[last] = n_last / 2 + 1;
-    ca_array *o = ca_new(L, ca_be(a), k == CA_FFT_C2R ? real : cdt, a->ndim, shape);
+    ca_array *o = split_real && c > 0
+                      ? new_axes_innermost(L, ca_be(a), cdt, a->ndim, shape, hi[c] - lo[c], axes + lo[c])
+                      : ca_new(L, ca_be(a), k == CA_FFT_C2R ? real : cdt, a->ndim, shape);
     run_chunk(L, fname, a, o, k, kind == CA_FFT_C2C ? sign : kind == CA_FFT_R2C ? -1 : 1, real,
               hi[c] - lo[c], axes + lo[c], lengths + lo[c], c == ncalls - 1 ? scale : 1.0);
+    if (c > 0) ca_array_release(a); /* the last call's result, which nothing else holds */
     lua_replace(L, 8); /* the result is the next call's input */
     a = o;
   }

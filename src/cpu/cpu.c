@@ -278,6 +278,7 @@ void ca_cpu_backend_init(ca_backend *be, ca_cpu_ctx *ctx) {
   be->scan = ca_cpu_scan;
   be->matmul = ca_cpu_matmul;
   be->fft = ca_cpu_fft;
+  be->fft_real_last_first = 0; /* NumPy's C-ordered results */
   be->getrf = ca_cpu_getrf;
   be->gesv = ca_cpu_gesv;
   be->potrf = ca_cpu_potrf;
