@@ -701,6 +701,29 @@ static int check_array(lua_State *L) {
   return 1;
 }
 
+/* cu._layout_key(v, fname): a live array's dtype, device, shape and strides as one string
+ * ("float32@cuda:0:4,5:5,1"), the key under which the Lua layer keeps what it planned for a
+ * layout; errors as _check_array. One call where reading the four attributes took eight. */
+static int layout_key(lua_State *L) {
+  ca_array *a = ca_check_arg(L, 1, ca_caller_name(L, 2, "_layout_key"));
+  char num[32];
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  luaL_addstring(&b, ca_dtype_name(a->dtype));
+  luaL_addchar(&b, '@');
+  luaL_addstring(&b, ca_be(a)->name);
+  for (int part = 0; part < 2; part++) {
+    const int64_t *v = part ? a->strides : a->shape;
+    luaL_addchar(&b, ':');
+    for (int k = 0; k < a->ndim; k++) {
+      snprintf(num, sizeof num, k ? ",%lld" : "%lld", (long long)v[k]);
+      luaL_addstring(&b, num);
+    }
+  }
+  luaL_pushresult(&b);
+  return 1;
+}
+
 /* cu._attributes: the attribute names, in the order of the table above. */
 static void push_attribute_names(lua_State *L) {
   lua_createtable(L, (int)NATTRIBUTES, 0);
@@ -736,7 +759,8 @@ static const luaL_Reg funcs[] = {
   {"real", arr_real}, {"imag", arr_imag},
   {"set_default_dtype", set_default_dtype}, {"get_default_dtype", get_default_dtype},
   {"set_default_device", set_default_device}, {"get_default_device", get_default_device},
-  {"is_array", is_array}, {"_check_array", check_array}, {"_write_out", write_out},
+  {"is_array", is_array}, {"_check_array", check_array}, {"_layout_key", layout_key},
+  {"_write_out", write_out},
   {"_set_formatter", set_formatter},
   {"_gc_stress", gc_stress}, {"_set_int64", set_int64},
   {"_set_complex", set_complex},
