@@ -243,6 +243,17 @@ if want("add_bf16_2p28") then
   h:free()
   collectgarbage("collect")
 end
+-- complex64 (the same group): two operands of N / 2 elements (2^27 on the GPU), 8 bytes each.
+if want("add_c64_2p27") or want("mul_c64_2p27") or want("abs_c64_2p27") then
+  local half = N / 2
+  local c1 = cu.complex(cu.random.random({half}, F32), cu.random.random({half}, F32))
+  local c2 = c1 * 2
+  bench("add_c64_2p27", REPS, function() return c1 + c2 end, 3 * half * 8)
+  bench("mul_c64_2p27", REPS, function() return c1 * c2 end, 3 * half * 8)
+  bench("abs_c64_2p27", REPS, function() return cu.abs(c1) end, half * 12)
+  c1:free(); c2:free()
+  collectgarbage("collect")
+end
 
 bench("rand_f32", REPS, function() return cu.random.random({N}, F32) end, N * B4)
 local normal = cu.random.standard_normal
