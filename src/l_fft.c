@@ -187,11 +187,12 @@ static int l_fft(lua_State *L) {
     memcpy(shape, a->shape, sizeof shape);
     for (int j = lo[c]; j < hi[c]; j++) shape[axes[j]] = lengths[j];
     if (k == CA_FFT_R2C) shape[last] = n_last / 2 + 1;
+    int rank = hi[c] - lo[c];
     ca_array *o = split_real && c > 0
-                      ? new_axes_innermost(L, ca_be(a), cdt, a->ndim, shape, hi[c] - lo[c], axes + lo[c])
+                      ? new_axes_innermost(L, ca_be(a), cdt, a->ndim, shape, rank, axes + lo[c])
                       : ca_new(L, ca_be(a), k == CA_FFT_C2R ? real : cdt, a->ndim, shape);
     run_chunk(L, fname, a, o, k, kind == CA_FFT_C2C ? sign : kind == CA_FFT_R2C ? -1 : 1, real,
-              hi[c] - lo[c], axes + lo[c], lengths + lo[c], c == ncalls - 1 ? scale : 1.0);
+              rank, axes + lo[c], lengths + lo[c], c == ncalls - 1 ? scale : 1.0);
     if (c > 0) ca_array_release(a); /* the last call's result, which nothing else holds */
     lua_replace(L, 8); /* the result is the next call's input */
     a = o;
