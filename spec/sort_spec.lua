@@ -360,6 +360,8 @@ H.each_device("sorting, searching, sets and order statistics", function(dev)
       {"searchsorted: complex128 arrays are not supported",
         function() cu.searchsorted(x[1]:astype("complex64"), 1) end},
       {"lexsort: key 2 has shape", function() cu.lexsort({x[1], cu.ones(3)}) end},
+      -- a table whose __index raises (the module's own) is read raw
+      {"lexsort: need at least one key", function() cu.lexsort(cu) end},
       {"sort: expected an array", function() cu.sort("x") end},
       {"add_at: index 3 is out of bounds for axis 1 with size 2", function() cu.add_at(x, {3}, 1) end},
       {"add_at: index 0 is out of bounds", function() cu.add_at(x, cu.array({1, 0}), 1) end},

@@ -5,6 +5,7 @@ local core = require "cuarray.core"
 local options = require "cuarray.options"
 local named = require "cuarray.named"
 local unique = require("cuarray.unique").unique
+local raw_list = require("cuarray.args").raw_list
 
 local M = {}
 
@@ -150,7 +151,7 @@ function M.lexsort(keys, axis)
         keys.ndim)
     end
   elseif type(keys) == "table" then
-    for i, k in ipairs(keys) do list[i] = check_array(k, "lexsort") end
+    for i, k in ipairs(raw_list(keys)) do list[i] = check_array(k, "lexsort") end
   else
     fail("lexsort: keys must be a list of arrays or an array, got %s", type(keys))
   end
