@@ -642,5 +642,7 @@ H.each_device("linalg.cond, norm, multi_dot, tensorsolve and tensorinv", functio
     local a = cu.array(TS)
     H.same(cu.linalg.tensorsolve(a, cu.arange(6, {dtype = "float64"})), N.tensorsolve, 1e-12)
     H.same(cu.linalg.tensorinv(a:reshape(2, 3, 2, 3), 2), N.tensorinv, 1e-12)
+    H.raises("tensorsolve: axes must be an integer or a list of integers, got string",
+             cu.linalg.tensorsolve, a, cu.arange(6), "x")
   end)
 end)

@@ -12,6 +12,7 @@ local options = require "cuarray.options"
 local diagonal = require "cuarray.diagonal"
 local picking = require "cuarray.picking"
 local complex = require "cuarray.complex"
+local int_list = require("cuarray.args").int_list
 
 local la = core.linalg
 local M = {}
@@ -512,7 +513,7 @@ function M.tensorsolve(a, b, axes)
   if axes ~= nil then
     local all = {}
     for i = 1, an do all[i] = i end
-    for _, k in ipairs(axes) do
+    for _, k in ipairs(int_list("tensorsolve", "axes", axes)) do
       local kk = k < 0 and k + an + 1 or k
       for i, v in ipairs(all) do
         if v == kk then table.remove(all, i) break end
