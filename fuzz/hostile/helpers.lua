@@ -343,7 +343,7 @@ function H.convert(x, dtype)
   if type(x) == "boolean" then x = x and 1 or 0 end
   if dtype == "uint64" then return H.to_uint64(x) end
   if type(x) == "cdata" then -- LuaJIT's boxed int64 (beyond 2^53): wrap it exactly
-    if dtype == "int64" then return x end
+    if dtype == "int64" then return H.ffi.cast("int64_t", x) end -- a uint64's bits wrap
     if not H.INT_BITS[dtype] then
       x = tonumber(x)
     else
@@ -395,8 +395,14 @@ end
 -- a:astype(dtype) must hold the contract's conversion of each of a's values.
 function H.check_astype(a, dtype)
   local got = a:astype(dtype)
+  -- uint64 values from 2^63 come back as floats on Lua 5.4 and 5.1; into an integer dtype they
+  -- wrap, as a cast of their bits, where H.convert takes a float as out of int64's range
+  local wrap_big = a.dtype == "uint64" and H.INT_BITS[dtype] ~= nil
   local function map(t)
-    if type(t) ~= "table" then return H.convert(t, dtype) end
+    if type(t) ~= "table" then
+      if wrap_big and type(t) == "number" and t >= 2 ^ 63 then t = t - 2 ^ 64 end
+      return H.convert(t, dtype)
+    end
     local r = {}
     for i = 1, #t do r[i] = map(t[i]) end
     return r
