@@ -6,8 +6,11 @@
 
 /* ---- arguments ----------------------------------------------------------------------- */
 
+#define CA_CALLER_NAME_MAX 256 /* so that a message of ca_raisef's (1024 bytes) holds it whole */
 const char *ca_caller_name(lua_State *L, int idx, const char *own) {
-  return lua_type(L, idx) == LUA_TSTRING ? lua_tostring(L, idx) : own;
+  size_t len = 0;
+  const char *s = lua_type(L, idx) == LUA_TSTRING ? lua_tolstring(L, idx, &len) : NULL;
+  return s && len <= CA_CALLER_NAME_MAX ? s : own;
 }
 
 const char *ca_check_string(lua_State *L, int idx, const char *fname, const char *what) {

@@ -95,7 +95,8 @@ ca_array *ca_check(lua_State *L, int idx);                 /* raises unless a li
 /* The same, with a message naming the function: "sum: expected an array, got string". */
 ca_array *ca_check_arg(lua_State *L, int idx, const char *fname);
 /* The name a private primitive (cu._sort, cu._searchsorted, ...) raises in: the string its
- * Lua caller passes at idx (the public function it serves), else its own name `own`. */
+ * Lua caller passes at idx (the public function it serves) when it has at most 256 bytes,
+ * else its own name `own`. */
 const char *ca_caller_name(lua_State *L, int idx, const char *own);
 /* The string (or number) at idx, else raises "fname: what must be a string, got T" (luaL's
  * checks name the function only when the caller's debug information does). */
