@@ -180,5 +180,9 @@ H.each_device("roll, rot90, moveaxis, rollaxis, resize", function()
     H.same(cu.resize(a, 4), {0, 1, 2, 3})
     H.same(cu.resize(cu.zeros(0), {2}), {0, 0})
     H.raises("resize: negative dimension -1 in shape", cu.resize, a, {-1})
+    local ones = {}
+    for i = 1, 40 do ones[i] = 1 end
+    H.raises("resize: too many dimensions (40; at most 32)", cu.resize, a, ones)
+    H.raises("resize: an array of shape (18446744073709551616) is too large", cu.resize, -1, 2 ^ 64)
   end)
 end)

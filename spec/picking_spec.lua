@@ -31,6 +31,7 @@ H.each_device("meshgrid, indices, fromfunction", function()
       {{11, 12, 13}, {21, 22, 23}})
     H.raises("fromfunction: expected a function, got number", cu.fromfunction, 1, {2})
     H.raises("indices: negative dimension -1", cu.indices, {-1})
+    H.raises("indices: dimensions entry 1 must be an integer, got inf", cu.indices, 1 / 0)
   end)
 
   it("mgrid and ogrid take inclusive ranges", function()

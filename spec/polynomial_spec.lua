@@ -49,6 +49,8 @@ H.each_device("polydiv, polyder, polyint", function()
     assert.are.same({0}, d.shape)
     assert.are.equal("int64", d.dtype)
     H.same(cu.polyder({1, 2}, 0), {1, 2})
+    -- an order past the degree is an empty polynomial, at once however large
+    assert.are.same({0}, cu.polyder({1, 2, 3}, 2 ^ 62).shape)
     assert.are.equal("float64", cu.polyder(cu.array({1, 2}, {dtype = "float32"})).dtype)
     H.raises("polyder: the order must be non-negative, got -1", cu.polyder, {1}, -1)
     H.same(cu.polyint({3, 2, 1}), {1, 1, 1, 0})

@@ -280,6 +280,9 @@ H.each_device("sorting, searching, sets and order statistics", function(dev)
       {"topk: k = 3 is out of range for an axis of length 2", function() cu.topk(x, 3) end},
       {"topk: k = -1 is out of range", function() cu.topk(x, -1) end},
       {"partition: kth 3 is out of range for an axis of length 2", function() cu.partition(x, 3) end},
+      -- kth's list is read raw: its __index is not run
+      {"partition: kth 3 is out of range for an axis of length 2",
+        function() cu.partition(x, setmetatable({3}, {__index = function() error("no") end})) end},
       {"argpartition: kth 0 is out of range", function() cu.argpartition(x, 0) end},
       {"searchsorted: the sorted array must be 1-D", function() cu.searchsorted(x, 1) end},
       {"searchsorted: side must be", function() cu.searchsorted(x[1], 1, {side = "up"}) end},
@@ -308,6 +311,9 @@ H.each_device("sorting, searching, sets and order statistics", function(dev)
       {"unique: return_counts must be a boolean", function() cu.unique(x, {return_counts = 1}) end},
       {"unique_all: expected an array", function() cu.unique_all({1, 2}) end},
       {"unique: axis must be an integer", function() cu.unique(x, {axis = "rows"}) end},
+      -- a table's __tostring (which may raise) is not called for the message
+      {"index_add: axis must be an integer, got table",
+        function() x:index_add(setmetatable({}, {__tostring = function() error("no") end})) end},
       {"unique: axis -3 is out of bounds", function() cu.unique(x, {axis = -3}) end},
       {"unique: unknown option 'return_inverses'", function() cu.unique(x, {return_inverses = true}) end},
       {"unique_counts: expected an array", function() cu.unique_counts(nil) end},

@@ -26,6 +26,9 @@ H.each_device("elementwise compositions", function()
       local r = cu.isclose(cu.array({1, 2}, {dtype = "int8"}), 2)
       assert.equal("bool", r.dtype)
       H.same(r, {false, true})
+      -- a Lua integer out of int32's range is compared as a float, as NumPy's isclose does
+      H.same(cu.isclose(cu.array({1, -2147483647}, {dtype = "int32"}), 2 ^ 53 + 2), {false, false})
+      assert.is_false(cu.allclose(cu.array({1, 2}, {dtype = "int32"}), 2 ^ 40))
     end)
 
     it("allclose gives a Lua boolean", function()
@@ -166,6 +169,8 @@ H.each_device("elementwise compositions", function()
       H.same(r, {{true, true}, {true, true}})
       H.same(cu.iscomplex(x), {{false, false}, {false, false}})
       assert.equal(x, cu.real_if_close(x))
+      assert.equal(false, cu.real_if_close(false))
+      assert.equal(2.5, cu.real_if_close(2.5))
       assert.equal(x.device, r.device)
     end)
 

@@ -77,7 +77,7 @@ function M.int_list(fname, what, v)
   for i = 1, #v do
     local x = v[i]
     if type(x) == "boolean" then x = x and 1 or 0 end
-    if type(x) ~= "number" or x ~= math.floor(x) then
+    if type(x) ~= "number" or x ~= math.floor(x) or x == math.huge or x == -math.huge then
       error(("%s: %s entry %d must be an integer, got %s"):format(fname, what, i, describe(x)), 3)
     end
     out[i] = x

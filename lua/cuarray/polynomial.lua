@@ -139,7 +139,8 @@ function M.polyder(p, m)
   p = coefficients(fname, p)
   m = args.integer(fname, "m", m, 1)
   if m < 0 then error(("polyder: the order must be non-negative, got %d"):format(m), 2) end
-  for _ = 1, m do
+  -- after p.size derivatives p is empty, and stays so
+  for _ = 1, math.min(m, p.size + 1) do
     local n = p.size - 1
     if n <= 0 then
       p = p[{{2, 1}}] * core.arange(0, {device = p.device})

@@ -226,10 +226,18 @@ end
 function M.resize(a, shape)
   a = args.array("resize", a)
   local dims = args.int_list("resize", "shape", shape)
+  if #dims > MAXDIMS then
+    error(("resize: too many dimensions (%d; at most %d)"):format(#dims, MAXDIMS), 2)
+  end
   local n = 1
   for i = 1, #dims do
     if dims[i] < 0 then error(("resize: negative dimension %d in shape"):format(dims[i]), 2) end
     n = n * dims[i]
+  end
+  if n >= 2 ^ 62 then
+    local s = {}
+    for i = 1, #dims do s[i] = ("%.0f"):format(dims[i]) end
+    error(("resize: an array of shape (%s) is too large"):format(table.concat(s, ", ")), 2)
   end
   if a.size == 0 or n == 0 then return core.zeros(dims, args.like(a)) end
   local flat = a:ravel()

@@ -16,7 +16,9 @@ local function check_array(a, fname) core._check_array(a, fname) return a end
 -- A 1-based axis (negative from the end) of an array of ndim dims, checked.
 local function norm_axis(axis, ndim, fname)
   if type(axis) ~= "number" or axis ~= math.floor(axis) then
-    fail("%s: axis must be an integer, got %s", fname, tostring(axis))
+    local t = type(axis)
+    fail("%s: axis must be an integer, got %s", fname,
+         (t == "number" or t == "string") and tostring(axis) or t)
   end
   if axis >= 1 and axis <= ndim then return axis end
   if axis <= -1 and axis >= -ndim then return axis + ndim + 1 end
@@ -108,7 +110,7 @@ end
 
 -- kth for partition: a number or a list of them, 1-based (negative from the end), checked.
 local function check_kth(kth, n, fname)
-  local list = type(kth) == "table" and kth or {kth}
+  local list = type(kth) == "table" and raw_list(kth) or {kth}
   for _, k in ipairs(list) do
     int_arg(k, "kth", fname)
     if k == 0 or k > n or k < -n then

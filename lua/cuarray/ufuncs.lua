@@ -37,6 +37,11 @@ local function isclose(fname, a, b, opts)
     error(fname .. ": rtol and atol must be numbers", 3)
   end
   if core.is_array(b) and not is_float(b.dtype) then b = b:astype("float64") end
+  -- NumPy makes an integer b a float; beside an integer array that difference is a float64 one
+  -- (a Lua integer would be a weak integer of a's dtype, and may not fit it)
+  if type(b) == "number" and core.is_array(a) and not is_inexact(a.dtype) then
+    b = core.full({}, b, {dtype = "float64", device = a.device})
+  end
   local within = core.less_equal(core.abs(core.subtract(a, b)),
     core.add(core.multiply(core.abs(b), rtol), atol))
   local r = core.logical_or(core.logical_and(within, core.isfinite(b)), core.equal(a, b))
@@ -208,6 +213,7 @@ function M.real_if_close(x, tol)
   if tol ~= nil and type(tol) ~= "number" then
     error("real_if_close: tol must be a number, got " .. type(tol), 2)
   end
+  if not core.is_array(x) then return x end -- a Lua number or boolean is real
   local real = COMPLEX[x.dtype]
   if not real then return x end
   local bound = tol or 100
