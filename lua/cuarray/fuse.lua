@@ -442,22 +442,22 @@ local VEC_STRUCT = "template <typename T, int N> struct alignas(sizeof(T) * N) c
 -- its launch signature and elements per thread and step.
 local function generate(t, name, nd, contiguous)
   local decl, sig = {"long long _n"}, {"l"}
-  local arrays, elems, widest = {}, {}, 1
-  local function array(a, dtype)
+  local arrays, ins, outs, elems, widest = {}, {}, {}, {}, 1
+  local function array(a, dtype, side)
     local c = U.ctype(dtype, name)
     decl[#decl + 1] = ("ca_view<%s, %d> %s"):format(c.elem, nd, a)
     sig[#sig + 1] = "v"
-    arrays[#arrays + 1], elems[a] = a, c.elem
+    arrays[#arrays + 1], side[#side + 1], elems[a] = a, a, c.elem
     widest = math.max(widest, c.size)
   end
   for _, p in ipairs(t.params) do
     if p.weak then
       decl[#decl + 1], sig[#sig + 1] = scalar_param(p)
     else
-      array("_a" .. p.index, p.dtype)
+      array("_a" .. p.index, p.dtype, ins)
     end
   end
-  for j, o in ipairs(t.outputs) do array("_out" .. j, o.dtype) end
+  for j, o in ipairs(t.outputs) do array("_out" .. j, o.dtype, outs) end
   local function lines(at, indent)
     local body = node_lines(t.nodes, name, function(p) return at("_a" .. p.index) end, indent)
     for j, o in ipairs(t.outputs) do
@@ -497,26 +497,24 @@ local function generate(t, name, nd, contiguous)
     local tile = 2 * U.BLOCK
     add(("    for (long long _b = (long long)blockIdx.x * %d; _b < _nv;"):format(tile))
     add(("         _b += (long long)gridDim.x * %d) {"):format(tile))
-    for _, a in ipairs(arrays) do
-      local const = a:sub(1, 4) == "_out" and "" or "const "
-      add(("      %s%s *_v%s = (%s%s *)%s.p + _b;"):format(const, v(a), a, const, v(a), a))
+    for _, a in ipairs(ins) do
+      add(("      const %s *_v%s = (const %s *)%s.p + _b;"):format(v(a), a, v(a), a))
+    end
+    for _, a in ipairs(outs) do
+      add(("      %s *_v%s = (%s *)%s.p + _b;"):format(v(a), a, v(a), a))
     end
     for _, a in ipairs(arrays) do add(("      %s _l%s[2];"):format(v(a), a)) end
     add(("      if (_b + %d <= _nv) {"):format(tile))
-    for _, a in ipairs(arrays) do
-      if a:sub(1, 4) ~= "_out" then
-        add("#pragma unroll")
-        add(("        for (int _u = 0; _u < 2; _u++) _l%s[_u] = _v%s[_u * %d + threadIdx.x];")
-            :format(a, a, U.BLOCK))
-      end
+    for _, a in ipairs(ins) do
+      add("#pragma unroll")
+      add(("        for (int _u = 0; _u < 2; _u++) _l%s[_u] = _v%s[_u * %d + threadIdx.x];")
+          :format(a, a, U.BLOCK))
     end
     add("#pragma unroll")
     add("        for (int _u = 0; _u < 2; _u++) {")
     compute("          ")
-    for _, a in ipairs(arrays) do
-      if a:sub(1, 4) == "_out" then
-        add(("          _v%s[_u * %d + threadIdx.x] = _l%s[_u];"):format(a, U.BLOCK, a))
-      end
+    for _, a in ipairs(outs) do
+      add(("          _v%s[_u * %d + threadIdx.x] = _l%s[_u];"):format(a, U.BLOCK, a))
     end
     add("        }")
     add("      } else {")
@@ -524,13 +522,9 @@ local function generate(t, name, nd, contiguous)
     add("        for (int _u = 0; _u < 2; _u++) {")
     add(("          const int _j = _u * %d + threadIdx.x;"):format(U.BLOCK))
     add("          if (_b + _j < _nv) {")
-    for _, a in ipairs(arrays) do
-      if a:sub(1, 4) ~= "_out" then add(("            _l%s[_u] = _v%s[_j];"):format(a, a)) end
-    end
+    for _, a in ipairs(ins) do add(("            _l%s[_u] = _v%s[_j];"):format(a, a)) end
     compute("            ")
-    for _, a in ipairs(arrays) do
-      if a:sub(1, 4) == "_out" then add(("            _v%s[_j] = _l%s[_u];"):format(a, a)) end
-    end
+    for _, a in ipairs(outs) do add(("            _v%s[_j] = _l%s[_u];"):format(a, a)) end
     add("          }")
     add("        }")
     add("      }")
