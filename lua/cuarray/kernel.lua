@@ -514,11 +514,6 @@ local function remember(owner, key, layout)
   return layout
 end
 
--- An array's shape and strides as part of a layout's key.
-local function layout_part(a)
-  return table.concat(a.shape, ",") .. ":" .. table.concat(a.strides, ",")
-end
-
 -- The key of a call's layout: what its plan depends on besides the data pointers and the
 -- scalars' values (nil: an argument the plan refuses, whose error it raises).
 local function call_key(k, args, nargs, opts)
@@ -526,8 +521,7 @@ local function call_key(k, args, nargs, opts)
   for i = 1, nargs do
     local v = args[i]
     if is_array(v) then
-      cu_._check_array(v, k.fname)
-      parts[#parts + 1] = ("%s@%s:%s"):format(v.dtype, v.device, layout_part(v))
+      parts[#parts + 1] = cu_._layout_key(v, k.fname)
     elseif type(v) == "number" or type(v) == "boolean" then
       parts[#parts + 1] = scalar_dtype(v)
     else
@@ -760,7 +754,7 @@ M.util = {
   broadcast_strides = broadcast_strides, coalesce = coalesce, size_of = size_of,
   device_ordinal = device_ordinal, call_args = call_args, compile_options = compile_options,
   check_options_list = check_options_list, bound_params = bound_params, BLOCK = BLOCK,
-  MAX_GRID = MAX_GRID, remember = remember, layout_part = layout_part,
+  MAX_GRID = MAX_GRID, remember = remember,
   is_array = function(v) return cu_.is_array(v) end,
 }
 
