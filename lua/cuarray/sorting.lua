@@ -263,8 +263,9 @@ local function index_array(indices, dev, fname)
     int_arg(indices, "an index", fname)
     return core.full({}, indices, {dtype = "int64", device = dev})
   elseif type(indices) == "table" then
-    for _, v in ipairs(indices) do int_arg(v, "an index", fname) end
-    return core.array(#indices > 0 and indices or {}, {dtype = "int64", device = dev})
+    local list = raw_list(indices)
+    for _, v in ipairs(list) do int_arg(v, "an index", fname) end
+    return core.array(list, {dtype = "int64", device = dev})
   end
   check_array(indices, fname)
   if not indices.dtype:match("^u?int") then
