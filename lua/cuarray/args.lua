@@ -57,6 +57,15 @@ function M.raw_list(t)
   return out
 end
 
+M.MAXDIMS = 32 -- the core's CA_MAXDIMS
+
+-- Raises unless an array of n dimensions fits the core's limit.
+function M.check_ndim(fname, n)
+  if n > M.MAXDIMS then
+    error(("%s: too many dimensions (%d; at most %d)"):format(fname, n, M.MAXDIMS), 3)
+  end
+end
+
 -- A list of integers: a number (one entry), a table of them, or a 1-d integer array (read to
 -- the host).
 function M.int_list(fname, what, v)

@@ -8,7 +8,6 @@ local unpack = table.unpack or unpack
 
 local M = {}
 
-local MAXDIMS = 32 -- the core's CA_MAXDIMS
 
 -- The shape of nd ones with n at axis i.
 local function along(nd, i, n)
@@ -68,9 +67,7 @@ function M.indices(dimensions, opts)
   local dims = args.int_list(fname, "dimensions", dimensions)
   opts = options.check(opts, fname, INDICES_OPTIONS)
   local n = #dims
-  if n > MAXDIMS then
-    error(("indices: too many dimensions (%d; at most %d)"):format(n, MAXDIMS), 2)
-  end
+  args.check_ndim(fname, n)
   local make = {dtype = opts.dtype or "int64", device = opts.device}
   local parts = {}
   for k = 1, n do

@@ -5,7 +5,7 @@ local args = require "cuarray.args"
 
 local M = {}
 
-local MAXDIMS = 32 -- the core's CA_MAXDIMS
+local MAXDIMS = args.MAXDIMS
 
 -- a repeated r[i] times along each axis i of axes (a list of axes, in order), as one copy of a
 -- broadcast view: each such axis of length n is split into (1, n), broadcast to (r[i], n).
@@ -30,9 +30,7 @@ function M.tile(a, reps)
   reps = args.int_list("tile", "reps", reps)
   local shape = a.shape
   local d = math.max(#shape, #reps)
-  if d > MAXDIMS then
-    error(("tile: too many dimensions (%d; at most %d)"):format(d, MAXDIMS), 2)
-  end
+  args.check_ndim("tile", d)
   local s, r, axes = {}, {}, {}
   for i = 1, d do
     s[i] = shape[i - (d - #shape)] or 1
@@ -226,9 +224,7 @@ end
 function M.resize(a, shape)
   a = args.array("resize", a)
   local dims = args.int_list("resize", "shape", shape)
-  if #dims > MAXDIMS then
-    error(("resize: too many dimensions (%d; at most %d)"):format(#dims, MAXDIMS), 2)
-  end
+  args.check_ndim("resize", #dims)
   local n = 1
   for i = 1, #dims do
     if dims[i] < 0 then error(("resize: negative dimension %d in shape"):format(dims[i]), 2) end
