@@ -2,7 +2,7 @@
 # Runs every part of `make test` (or of `make test-gpu` with GPU=1, of `make test-multigpu` with
 # MULTIGPU=1), each through make, shows its output, and tallies it: TAP parts count their `ok` /
 # `not ok` lines (a `# SKIP` counts as skipped), every other part counts as one test. The last
-# line printed is `N passed, N failed`.
+# line printed is `N passed, N failed`; the summary gives each part's seconds.
 # Called by the Makefile with BUILD, MAKE and TEST_FLAVOURS set; exits 1 if anything failed.
 set -u
 BUILD=${BUILD:-build}
@@ -16,7 +16,7 @@ report=()
 # tally NAME LOG STATUS: counts the `ok` / `not ok` lines of a TAP log that a command exiting
 # with STATUS wrote
 tally() {
-  local name=$1 log=$2 rc=$3
+  local name=$1 log=$2 rc=$3 took=${4:-}
   local ok notok skip
   ok=$(grep -cE '^ok [0-9]+ ' "$log")
   skip=$(grep -cE '^ok [0-9]+ - # SKIP' "$log")
@@ -25,16 +25,17 @@ tally() {
   # A crash, or an error busted reports outside any test, leaves no `not ok` line: count it.
   if [ "$rc" -ne 0 ] && [ "$notok" -eq 0 ]; then notok=1; fi
   passed=$((passed + ok)); failed=$((failed + notok)); skipped=$((skipped + skip))
-  report+=("$(printf '%-28s %5d passed %5d failed %5d skipped (exit %d)' "$name" "$ok" "$notok" "$skip" "$rc")")
+  report+=("$(printf '%-28s %5d passed %5d failed %5d skipped (exit %d)%s' "$name" "$ok" "$notok" "$skip" "$rc" "$took")")
 }
 
 # tap NAME CMD...: a busted run with TAP output
 tap() {
   local name=$1; shift
   local log="$logdir/$name.log"
+  local t0=$SECONDS
   echo "==== $name: $*"
   "$@" 2>&1 | tee "$log"
-  tally "$name" "$log" "${PIPESTATUS[0]}"
+  tally "$name" "$log" "${PIPESTATUS[0]}" " $((SECONDS - t0)) s"
 }
 
 # tap_start NAME CMD... / tap_finish NAME: a busted run with TAP output in the background (each
@@ -43,7 +44,7 @@ tap_start() {
   local name=$1; shift
   local log="$logdir/$name.log"
   echo "==== $name (runs beside the next part): $*"
-  ( "$@" > "$log" 2>&1; echo $? > "$log.rc" ) &
+  ( t0=$SECONDS; "$@" > "$log" 2>&1; echo $? > "$log.rc"; echo $((SECONDS - t0)) > "$log.took" ) &
   eval "pid_${name//[^a-zA-Z0-9]/_}=$!"
 }
 tap_finish() {
@@ -53,18 +54,18 @@ tap_finish() {
   wait "$pid"
   echo "==== $name (finished)"
   cat "$log"
-  tally "$name" "$log" "$(cat "$log.rc" 2>/dev/null || echo 1)"
+  tally "$name" "$log" "$(cat "$log.rc" 2>/dev/null || echo 1)" " $(cat "$log.took" 2>/dev/null) s"
 }
 
 # step NAME CMD...: one test, passing when CMD exits 0
 step() {
   local name=$1; shift
-  local log="$logdir/$name.log"
+  local log="$logdir/$name.log" t0=$SECONDS
   echo "==== $name: $*"
   "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
   if [ "$rc" -eq 0 ]; then passed=$((passed + 1)); r=pass; else failed=$((failed + 1)); r=FAIL; fi
-  report+=("$(printf '%-28s %s (exit %d)' "$name" "$r" "$rc")")
+  report+=("$(printf '%-28s %s (exit %d) %d s' "$name" "$r" "$rc" "$((SECONDS - t0))")")
 }
 
 has() { case " $TEST_FLAVOURS " in *" $1 "*) return 0;; esac; return 1; }
