@@ -131,7 +131,8 @@ elif [ "${MULTIGPU:-}" = 1 ]; then
   cat "$mdir/bench.jsonl"
   python3 bench/multigpu_compare.py "$mdir/bench.jsonl"
 else
-  # the three flavours' suites and the sanitizer's, two at a time
+  # the three flavours' suites and the sanitizer's, two at a time; the FFT engine's C tests
+  # (one process) beside the examples, notebooks and embeddings
   has lua5.1 && tap_start "busted-lua5.1" m busted-lua5.1
   has luajit && tap "busted-luajit" m busted-luajit
   has lua5.1 && tap_finish "busted-lua5.1"
@@ -142,13 +143,14 @@ else
   has luajit && tap "oracle-luajit" m oracle-luajit
   has lua5.4 && tap "oracle-lua5.4" m oracle-lua5.4
   has lua5.1 && tap "oracle-lua5.1" m oracle-lua5.1
+  tap_start "fft-engine-c" m fft-engine-test
   has luajit && tap "examples" m examples
   has luajit && tap "notebooks" m notebook-test
   has luajit && step "embed-luajit" m embed-luajit
   has lua5.4 && step "embed-lua5.4" m embed-lua5.4
   has lua5.1 && step "embed-lua5.1" m embed-lua5.1
   step "luacheck" m lint
-  tap "fft-engine-c" m fft-engine-test
+  tap_finish "fft-engine-c"
   step "header-check" m header-check
   step "op-rows-check" m op-rows-check
   step "structure-check" m structure-check
