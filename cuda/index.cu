@@ -5,11 +5,13 @@
  * converted as the CPU backend converts (read in the source's compute type, then stored).
  * A scalar operand (data == NULL) is first written into its dtype on the host, as the CPU
  * does, and the kernel reads that copy from its parameters.
- * An out-of-range index raises a flag on the device (the first one to set it records its
- * value), read back after the kernel: one small read, a synchronisation. gather_index does
- * the check in its one pass (what it wrote is discarded on error); scatter_index checks every
- * index in a first pass that reads only the indices, so that nothing is written when one is
- * bad, as NumPy and the CPU do. */
+ * An out-of-range index raises a flag in pinned host memory mapped into the device
+ * (cu_host_words), which the host reads after synchronising with the kernel: no clearing
+ * launch, no copy back, one synchronisation. gather_index does the check in its one pass
+ * (what it wrote is discarded on error); scatter_index checks every index in a first pass that
+ * reads only the indices, so that nothing is written when one is bad, as NumPy and the CPU do.
+ * The check stays synchronous (an error raised at the call that made it, never a result that
+ * holds garbage until a later read reports it); what that costs is in DESIGN.md. */
 #include "cu_kernels.cuh"
 
 namespace {
@@ -24,7 +26,7 @@ struct iparams {
   ca_elem sbytes[CA_MAXOPS];
   int64_t isize, istride;         /* the indexed axis: size and stride */
   int accumulate;
-  unsigned long long *flag;       /* [0]: set once, [1]: the offending value; NULL: none */
+  unsigned long long *flag;       /* [0]: raised, [1]: an offending value; NULL: unchecked */
 };
 
 /* Host: a scalar's value written in its dtype (as ca_cpu_operand_data does). */
@@ -77,6 +79,16 @@ __device__ __forceinline__ const char *opdata(const iparams &p, int j) {
   for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n);                  \
        i += (int64_t)gridDim.x * blockDim.x)
 
+/* Records v as out of range in the host-mapped flag: plain stores, as atomics need not reach
+ * host memory, the value before the flag. Racing threads each leave a bad value. */
+__device__ __noinline__ void raise_index_flag(unsigned long long *flag, ca_i v) {
+  volatile unsigned long long *f = flag;
+  if (f[0]) return;
+  f[1] = (unsigned long long)v;
+  __threadfence_system();
+  f[0] = 1;
+}
+
 /* *off = the element offset along the indexed axis of index v (1-based, negative from the
  * end); false, after raising the flag, when v is out of range. */
 __device__ __forceinline__ bool axis_offset(const iparams &p, ca_i v, int64_t *off) {
@@ -84,7 +96,7 @@ __device__ __forceinline__ bool axis_offset(const iparams &p, ca_i v, int64_t *o
   if (v >= 1 && v <= p.isize) k = v - 1;
   else if (v < 0 && v >= -p.isize) k = v + p.isize;
   else {
-    if (p.flag && atomicCAS(&p.flag[0], 0ull, 1ull) == 0ull) p.flag[1] = (unsigned long long)v;
+    if (p.flag) raise_index_flag(p.flag, v);
     return false;
   }
   *off = (int64_t)((ca_u)k * (ca_u)p.istride);
@@ -123,6 +135,45 @@ template <int SZ> __global__ void k_gather_index(const iparams p) {
   }
 }
 
+template <int SZ> struct bits_of;
+template <> struct bits_of<1> { typedef uint8_t type; };
+template <> struct bits_of<2> { typedef uint16_t type; };
+template <> struct bits_of<4> { typedef uint32_t type; };
+template <> struct bits_of<8> { typedef unsigned long long type; };
+
+/* gather_index over a one-dimensional loop of SZ-byte elements, GATHER_UNROLL a thread: their
+ * index loads, then their source loads, then their stores, so that each thread keeps several
+ * random reads in flight where the grid-stride loop waited for one before the next. */
+constexpr int GATHER_UNROLL = 4;
+template <int SZ> __global__ void __launch_bounds__(256) k_gather_index_1d(const iparams p) {
+  typedef typename bits_of<SZ>::type T;
+  constexpr int U = GATHER_UNROLL;
+  char *out = (char *)p.data[0];
+  const char *src = p.data[1], *idx = opdata(p, 2);
+  const int64_t s0 = p.strides[0][0], s1 = p.strides[1][0], s2 = p.strides[2][0];
+  const int64_t step = (int64_t)gridDim.x * blockDim.x * U;
+  for (int64_t i0 = (int64_t)blockIdx.x * blockDim.x * U + threadIdx.x; i0 < p.size; i0 += step) {
+    ca_i v[U];
+    int64_t k[U];
+    bool ok[U];
+    T e[U];
+#pragma unroll
+    for (int u = 0; u < U; u++) {
+      int64_t i = i0 + (int64_t)u * blockDim.x;
+      if (i < p.size) v[u] = cuk::ld_rt<ca_i>(idx, p.dtype[2], i * s2);
+    }
+#pragma unroll
+    for (int u = 0; u < U; u++) {
+      int64_t i = i0 + (int64_t)u * blockDim.x;
+      ok[u] = i < p.size && axis_offset(p, v[u], &k[u]);
+      if (ok[u]) e[u] = *(const T *)(src + (i * s1 + k[u]) * SZ);
+    }
+#pragma unroll
+    for (int u = 0; u < U; u++)
+      if (ok[u]) *(T *)(out + (i0 + (int64_t)u * blockDim.x) * s0 * SZ) = e[u];
+  }
+}
+
 /* The bounds check alone, over op[2] (its loop stripped of the dims it does not move on). */
 __global__ void k_check_index(const iparams p) {
   const char *idx = opdata(p, 2);
@@ -154,6 +205,10 @@ const index_kernel gather_index_kernels[] = {k_gather_index<0>, k_gather_index<1
 const index_kernel scatter_index_kernels[] = {k_scatter_index<0>, k_scatter_index<1>,
                                               k_scatter_index<2>, k_scatter_index<4>,
                                               k_scatter_index<8>, k_scatter_index<16>};
+/* Slots 1 to 4 over one dimension. */
+const index_kernel gather_index_1d_kernels[] = {nullptr, k_gather_index_1d<1>,
+                                                k_gather_index_1d<2>, k_gather_index_1d<4>,
+                                                k_gather_index_1d<8>};
 
 static int move_slot(const iparams &p) {
   if (p.dtype[0] != p.dtype[1]) return 0;
@@ -200,36 +255,26 @@ static unsigned grid_for(ca_backend *be, int64_t n) {
   return cuk::blocks_for(n, 256, (int64_t)cuk::sm_count(be) * 16);
 }
 
-/* Scratch for the out-of-range flag, cleared on the stream. */
+/* The out-of-range flag, lowered: the previous user synchronised before reading it, so no
+ * kernel still writes it. */
 static ca_status flag_open(ca_backend *be, iparams *p) {
-  void *flag = NULL;
-  ca_status st = cu_scratch(be, 2 * sizeof(unsigned long long), &flag);
-  if (st != CA_OK) return st;
-  p->flag = (unsigned long long *)flag;
-  cudaError_t err = cudaMemsetAsync(flag, 0, 2 * sizeof(unsigned long long), cu_stream(be));
-  if (err != cudaSuccess) {
-    cu_scratch_free(be, flag);
-    return cu_fail(be, "cudaMemsetAsync", err);
-  }
-  return CA_OK;
+  volatile unsigned long long *host = NULL;
+  ca_status st = cu_host_words(be, &host, &p->flag);
+  if (st == CA_OK) host[0] = 0;
+  return st;
 }
 
-/* After the kernels launched since flag_open (st: how launching them went): reads the flag
- * back (the synchronisation) and frees it. CA_ERR_INDEX, with *bad the index recorded, when a
- * kernel raised it. */
-static ca_status flag_close(ca_backend *be, const iparams *p, ca_status st, int64_t *bad) {
-  unsigned long long h[2] = {0, 0};
-  cudaError_t err = cudaSuccess;
-  if (st == CA_OK) {
-    cudaStream_t s = cu_stream(be);
-    err = cudaMemcpyAsync(h, p->flag, sizeof h, cudaMemcpyDeviceToHost, s);
-    if (err == cudaSuccess) err = cudaStreamSynchronize(s);
-  }
-  cu_scratch_free(be, p->flag);
+/* After the kernels launched since flag_open (st: how launching them went): synchronises and
+ * reads the flag. CA_ERR_INDEX, with *bad the index recorded, when a kernel raised it. */
+static ca_status flag_close(ca_backend *be, ca_status st, int64_t *bad) {
   if (st != CA_OK) return st;
-  if (err != cudaSuccess) return cu_fail(be, "index check (flag read-back)", err);
-  if (h[0]) {
-    if (bad) *bad = (int64_t)h[1];
+  cudaError_t err = cudaStreamSynchronize(cu_stream(be));
+  if (err != cudaSuccess) return cu_fail(be, "index check (synchronisation)", err);
+  volatile unsigned long long *host = NULL;
+  unsigned long long *dev = NULL;
+  if ((st = cu_host_words(be, &host, &dev)) != CA_OK) return st;
+  if (host[0]) {
+    if (bad) *bad = (int64_t)host[1];
     return CA_ERR_INDEX;
   }
   return CA_OK;
@@ -264,7 +309,7 @@ extern "C" ca_status cu_index_offsets(ca_backend *be, const ca_loop *l, int64_t 
   ca_status st = flag_open(be, &p);
   if (st != CA_OK) return st;
   k_index_offsets<<<grid_for(be, p.size), 256, 0, cu_stream(be)>>>(p);
-  return flag_close(be, &p, cu_check_launch(be, "index_offsets"), bad);
+  return flag_close(be, cu_check_launch(be, "index_offsets"), bad);
 }
 
 extern "C" ca_status cu_gather(ca_backend *be, const ca_loop *l) {
@@ -300,8 +345,14 @@ extern "C" ca_status cu_gather_index(ca_backend *be, const ca_loop *l, int64_t s
   iparams p;
   ca_status st = index_params(l, size, stride, 1, &p);
   if (st != CA_OK || p.size == 0 || (st = flag_open(be, &p)) != CA_OK) return st;
-  gather_index_kernels[move_slot(p)]<<<grid_for(be, p.size), 256, 0, cu_stream(be)>>>(p);
-  return flag_close(be, &p, cu_check_launch(be, "gather_index"), bad);
+  int slot = move_slot(p);
+  if (p.ndim == 1 && slot >= 1 && slot <= 4) {
+    int64_t threads = (p.size + GATHER_UNROLL - 1) / GATHER_UNROLL;
+    gather_index_1d_kernels[slot]<<<grid_for(be, threads), 256, 0, cu_stream(be)>>>(p);
+  } else {
+    gather_index_kernels[slot]<<<grid_for(be, p.size), 256, 0, cu_stream(be)>>>(p);
+  }
+  return flag_close(be, cu_check_launch(be, "gather_index"), bad);
 }
 
 extern "C" ca_status cu_scatter_index(ca_backend *be, const ca_loop *l, int64_t size,
@@ -311,7 +362,7 @@ extern "C" ca_status cu_scatter_index(ca_backend *be, const ca_loop *l, int64_t 
   if (st != CA_OK || p.size == 0 || (st = flag_open(be, &p)) != CA_OK) return st;
   index_only(p, &q);
   k_check_index<<<grid_for(be, q.size), 256, 0, cu_stream(be)>>>(q);
-  if ((st = flag_close(be, &p, cu_check_launch(be, "scatter_index (check)"), bad)) != CA_OK)
+  if ((st = flag_close(be, cu_check_launch(be, "scatter_index (check)"), bad)) != CA_OK)
     return st;
   p.flag = NULL; /* checked: the scatter only skips what it could not place */
   scatter_index_kernels[move_slot(p)]<<<grid_for(be, p.size), 256, 0, cu_stream(be)>>>(p);

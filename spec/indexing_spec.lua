@@ -272,6 +272,38 @@ H.each_device("integer array indexing", function()
     H.same(n, {H.nan, H.nan})
     H.same(cu.array{true, false}[ints{2, 1, 2}], {false, true, false})
   end)
+
+  -- A 1-d gather runs several elements a thread on a GPU: sizes around the block's multiple,
+  -- every element size, strided sources, indices and results, each index dtype.
+  it("gathers along one axis at any size, element size and stride", function()
+    for _, n in ipairs({1, 3, 255, 1023, 1025, 4099}) do
+      local idx = {}
+      for i = 1, n do idx[i] = ((i * 7919) % 300) - 150 end -- negative ones too
+      for k = 1, n do if idx[k] >= 0 then idx[k] = idx[k] + 1 end end
+      local want = {}
+      for i = 1, n do want[i] = idx[i] > 0 and idx[i] or 301 + idx[i] end
+      for _, dt in ipairs({"int8", "int16", "float32", "float64", "complex128"}) do
+        local src = cu.arange(1, 301):astype(dt)
+        local exp = cu.array(want):astype(dt):totable()
+        for _, idt in ipairs({"int64", "int32", "int16"}) do
+          H.same(src[cu.array(idx, {dtype = idt})], exp)
+        end
+        -- a strided source (every other element of 600), strided indices, a strided result
+        local wide = cu.zeros(600, {dtype = dt})
+        wide[{{1, -1, 2}}] = src
+        local sidx = cu.zeros(2 * n, {dtype = "int64"})
+        sidx[{{1, -1, 2}}] = cu.array(idx, {dtype = "int64"})
+        local out = cu.zeros(3 * n, {dtype = dt})
+        out[{{1, -1, 3}}] = wide[{{1, -1, 2}}][sidx[{{1, -1, 2}}]]
+        H.same(out[{{1, -1, 3}}], exp)
+      end
+    end
+    local big = cu.arange(1, 2001, {dtype = "float32"})
+    H.raises("index 2001 is out of bounds for axis 1 with size 2000",
+      function() return big[cu.array({1, 5, 2001, 7}, {dtype = "int64"})] end)
+    H.raises("index -2001 is out of bounds for axis 1 with size 2000",
+      function() return big[cu.concatenate({cu.ones(5000, {dtype = "int64"}), cu.array({-2001})})] end)
+  end)
 end)
 
 H.each_device("boolean masks", function()
