@@ -113,26 +113,23 @@ describe("the collector threshold", function()
     assert.are.equal(start, cu.get_gc_threshold())
   end)
 
-  -- In a fresh state with Lua's own collector stopped, the full collections (each clears a
-  -- weak table) counted in 1 MiB host arrays: the first after the setup, then the next one.
-  -- `setup` runs first.
+  -- In a fresh state with Lua's own collector stopped, the first full collection (which
+  -- clears a weak table) comes after as many 1 MiB arrays as the threshold holds. `setup`
+  -- runs first.
   local function probe(setup)
     return "local cu = require 'cuarray'\n" .. setup .. [[
 
 collectgarbage("stop")
-local gaps, n, weak = {}, 0, setmetatable({}, {__mode = "v"})
+local weak = setmetatable({}, {__mode = "v"})
 weak[1] = {}
+local n = 0
 for _ = 1, 300 do
   local a = cu.zeros({131072}, {dtype = "float64"})
   n = n + 1
-  if weak[1] == nil then
-    gaps[#gaps + 1] = n
-    if #gaps == 2 then break end
-    n, weak[1] = 0, {}
-  end
+  if weak[1] == nil then break end
   a = nil
 end
-print("collected after " .. table.concat(gaps, ", ") .. ";")
+print("collected after " .. n)
 ]]
   end
   local threshold_probe = probe([[
@@ -140,37 +137,24 @@ if arg[1] ~= "default" then cu.set_gc_threshold(tonumber(arg[1])) end
 print("threshold " .. cu.get_gc_threshold())]])
 
   it("paces the full collections the core runs", function()
-    local out = run_fresh(threshold_probe, 4 * 2 ^ 20)
-    assert.truthy(out:find("collected after 4, 4;", 1, true), out)
-    out = run_fresh(threshold_probe, 16 * 2 ^ 20)
-    assert.truthy(out:find("collected after 16, 16;", 1, true), out)
-    out = run_fresh(threshold_probe, 0)
-    assert.truthy(out:find("collected after 1, 1;", 1, true), out)
-  end)
-
-  -- By default, host garbage is paced by the last collection's cost: 8 MiB before the first
-  -- one, then what a download makes in ten times its time (100 GB/s), up to the threshold.
-  it("paces host garbage by what a collection costs", function()
     local out = run_fresh(threshold_probe, "default")
     assert.truthy(out:find("threshold 67108864", 1, true), out)
-    local first, second = out:match("collected after (%d+), (%d+);")
-    assert.are.equal("8", first, out)
-    assert.is_true(tonumber(second) >= 8 and tonumber(second) <= 64, out)
-    -- two million live tables make a collection cost milliseconds: the threshold then holds
-    out = run_fresh(probe([[
-KEEP = {}
-for i = 1, 2000000 do KEEP[i] = {i} end]]), "")
-    assert.truthy(out:find("collected after 8, 64;", 1, true), out)
+    assert.truthy(out:find("collected after 64", 1, true), out)
+    out = run_fresh(threshold_probe, 4 * 2 ^ 20)
+    assert.truthy(out:find("collected after 4", 1, true), out)
+    out = run_fresh(threshold_probe, 16 * 2 ^ 20)
+    assert.truthy(out:find("collected after 16", 1, true), out)
+    out = run_fresh(threshold_probe, 0)
+    assert.truthy(out:find("collected after 1\n", 1, true), out)
   end)
 
-  -- With the threshold set, 128 MiB live at a collection, then freed: the next collection
-  -- comes after the threshold's 64 arrays of 1 MiB, not after 128 (what was live then and has
-  -- been released no longer counts).
+  -- 128 MiB live at a collection, then freed: the next collection comes after the threshold's
+  -- 64 arrays of 1 MiB, not after 128 (what was live then and has been released no longer
+  -- counts).
   it("forgets what was live at the last collection once it is freed", function()
     local out = run_fresh(probe([[
-cu.set_gc_threshold(64 * 2 ^ 20)
 local big = cu.zeros({2 ^ 24}, {dtype = "float64"}) -- its allocation runs a collection
 big:free()]]), "")
-    assert.truthy(out:find("collected after 64, 64;", 1, true), out)
+    assert.truthy(out:find("collected after 64\n", 1, true), out)
   end)
 end)

@@ -66,7 +66,6 @@ typedef struct ca_state {
   int allow_tf32;
   ca_gc_space gc[CA_GC_SPACES];
   unsigned gc_epoch;          /* the collections the core ran */
-  double gc_seconds;          /* how long the last of them took (gc_pace.c) */
   int64_t gc_threshold;       /* collecting once this much, at least, was allocated in a space */
   int gc_threshold_set;       /* by cu.set_gc_threshold: it holds for GPUs too */
   /* cu._gc_stress(true): a full collection before every array is made, so that tests meet

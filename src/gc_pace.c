@@ -2,8 +2,6 @@
  * allocations (ca_gc_allocated) and releases (ca_gc_released) counted per memory space. */
 #include "core.h"
 
-#include <time.h>
-
 /* The memory space of a backend's allocations: the host (the CPU and pinned memory), or a
  * CUDA device. */
 static int gc_space_of(const ca_backend *be) {
@@ -14,38 +12,13 @@ static int gc_space_of(const ca_backend *be) {
 /* Unless cu.set_gc_threshold says otherwise, garbage may pile up on a GPU to this share of its
  * memory before a collection (about 1 GiB on a 141 GB H200, the 64 MiB threshold on an 8 GB
  * GPU): every collection marks the whole Lua heap, and a loop of whole-array steps on 4096^2
- * float32 arrays (a stencil, a softmax) ran three times slower collecting every 64 MiB. */
+ * float32 arrays (a stencil, a softmax) ran three times slower collecting every 64 MiB.
+ * Host garbage stays at the threshold: past the CPU block cache, new blocks fault in. */
 #define CA_GC_DEVICE_SHARE 128
-
-/* Host garbage is paced by what a collection costs. Until a collection has run and recycled
- * them, a script's results take fresh blocks, and a fresh block's pages fault in on first use:
- * a 4 MiB a:get() took 1.2-1.45 ms so, 0.4-0.5 once its block was reused (the H200 machine),
- * so that a loop of downloads ran three times slower over its first 64 MiB. Each collection
- * marks the whole Lua heap (0.15-0.7 ms of processor time after require "cuarray" on a
- * 2-core development machine), so the floor is the garbage that a download, at 10 GB/s, makes
- * in ten times the last collection's time: at most a tenth of the time goes to collecting,
- * 8 MiB at least and the threshold at most. */
-#define CA_GC_HOST_MIN ((int64_t)8 << 20)
-#define CA_GC_HOST_BYTES_PER_SECOND 100e9
-
-/* This thread's processor time: a collection's cost, not the time the system gave others. */
-static double thread_seconds(void) {
-#ifdef CLOCK_THREAD_CPUTIME_ID
-  struct timespec t;
-  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) == 0)
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-#endif
-  return (double)clock() / CLOCKS_PER_SEC;
-}
 
 static int64_t gc_floor(ca_state *s, ca_gc_space *g, ca_backend *be) {
   if (g->floor) return g->floor;
   g->floor = s->gc_threshold;
-  if (!s->gc_threshold_set && be->device < 0) {
-    double paced = s->gc_seconds * CA_GC_HOST_BYTES_PER_SECOND;
-    int64_t host = paced < (double)CA_GC_HOST_MIN ? CA_GC_HOST_MIN : (int64_t)paced;
-    if (host < g->floor) g->floor = host;
-  }
   size_t used = 0, cached = 0, free_bytes = 0;
   if (!s->gc_threshold_set && be->device >= 0 && be->mem_info &&
       be->mem_info(be, &used, &cached, &free_bytes) == CA_OK) {
@@ -76,10 +49,7 @@ void ca_gc_allocated(lua_State *L, ca_state *s, ca_storage *st) {
   g->gc_debt += (int64_t)st->nbytes;
   int64_t floor = gc_floor(s, g, st->be);
   if (g->gc_debt < (g->live_at_gc > floor ? g->live_at_gc : floor)) return;
-  double t0 = thread_seconds();
   lua_gc(L, LUA_GCCOLLECT, 0);
-  s->gc_seconds = thread_seconds() - t0;
-  s->gc[0].floor = 0; /* the host's follows the collection's cost */
   s->gc_epoch++;
   for (int k = 0; k < CA_GC_SPACES; k++) {
     s->gc[k].gc_debt = 0;
