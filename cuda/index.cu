@@ -79,9 +79,19 @@ __device__ __forceinline__ const char *opdata(const iparams &p, int j) {
   for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n);                  \
        i += (int64_t)gridDim.x * blockDim.x)
 
+/* The one-dimensional kernels take INDEX_UNROLL elements a thread, i0 + u * blockDim.x for u
+ * below it, on a grid that covers the loop (covering_grid). */
+constexpr int INDEX_UNROLL = 4;
+#define UNROLLED_LOOP(i0, n)                                                                  \
+  for (int64_t i0 = (int64_t)blockIdx.x * blockDim.x * INDEX_UNROLL + threadIdx.x; i0 < (n); \
+       i0 += (int64_t)gridDim.x * blockDim.x * INDEX_UNROLL)
+
 /* Records v as out of range in the host-mapped flag: plain stores, as atomics need not reach
- * host memory, the value before the flag. Racing threads each leave a bad value. */
+ * host memory, the value before the flag. Racing threads each leave a bad value. One lane of
+ * the warp's bad ones reports, so that an array of bad indices makes a thirty-second of the
+ * reads across the bus. */
 __device__ __noinline__ void raise_index_flag(unsigned long long *flag, ca_i v) {
+  if ((int)(threadIdx.x & 31) != __ffs(__activemask()) - 1) return;
   volatile unsigned long long *f = flag;
   if (f[0]) return;
   f[1] = (unsigned long long)v;
@@ -141,30 +151,34 @@ template <> struct bits_of<2> { typedef uint16_t type; };
 template <> struct bits_of<4> { typedef uint32_t type; };
 template <> struct bits_of<8> { typedef unsigned long long type; };
 
-/* gather_index over a one-dimensional loop of SZ-byte elements, INDEX_UNROLL a thread: their
- * index loads, then their source loads, then their stores, so that each thread keeps several
- * random reads in flight; and a grid that covers the loop, without the grid-stride loop's
- * last partial round. 2^24 float32 from 2^26 under Nsight Compute (H200): 439-441 us, where
- * the grid-stride kernel took 447-450 (and 453-456 unrolled on its capped grid); PyTorch's
- * index kernel 441, CuPy's take 438. */
-constexpr int INDEX_UNROLL = 4;
+/* The indices (op[2]) of a one-dimensional loop's elements i0 + u * blockDim.x, those below
+ * p.size, all loaded before any is used. */
+__device__ __forceinline__ void load_indices(const iparams &p, int64_t i0, ca_i *v) {
+  const char *idx = opdata(p, 2);
+#pragma unroll
+  for (int u = 0; u < INDEX_UNROLL; u++) {
+    int64_t i = i0 + (int64_t)u * blockDim.x;
+    if (i < p.size) v[u] = cuk::ld_rt<ca_i>(idx, p.dtype[2], i * p.strides[2][0]);
+  }
+}
+
+/* gather_index over a one-dimensional loop of SZ-byte elements: the indices, then the source
+ * loads, then the stores, so that each thread keeps several random reads in flight, on a grid
+ * without the grid-stride loop's last partial round. 2^24 float32 from 2^26 under Nsight
+ * Compute (H200): 439-441 us, where the grid-stride kernel took 447-450 (and 453-456 unrolled
+ * on its capped grid); PyTorch's index kernel 441, CuPy's take 438. */
 template <int SZ> __global__ void __launch_bounds__(256) k_gather_index_1d(const iparams p) {
   typedef typename bits_of<SZ>::type T;
   constexpr int U = INDEX_UNROLL;
   char *out = (char *)p.data[0];
-  const char *src = p.data[1], *idx = opdata(p, 2);
-  const int64_t s0 = p.strides[0][0], s1 = p.strides[1][0], s2 = p.strides[2][0];
-  const int64_t step = (int64_t)gridDim.x * blockDim.x * U;
-  for (int64_t i0 = (int64_t)blockIdx.x * blockDim.x * U + threadIdx.x; i0 < p.size; i0 += step) {
+  const char *src = p.data[1];
+  const int64_t s0 = p.strides[0][0], s1 = p.strides[1][0];
+  UNROLLED_LOOP(i0, p.size) {
     ca_i v[U];
     int64_t k[U];
     bool ok[U];
     T e[U];
-#pragma unroll
-    for (int u = 0; u < U; u++) {
-      int64_t i = i0 + (int64_t)u * blockDim.x;
-      if (i < p.size) v[u] = cuk::ld_rt<ca_i>(idx, p.dtype[2], i * s2);
-    }
+    load_indices(p, i0, v);
 #pragma unroll
     for (int u = 0; u < U; u++) {
       int64_t i = i0 + (int64_t)u * blockDim.x;
@@ -192,18 +206,11 @@ __global__ void k_check_index(const iparams p) {
  * int64 indices in 45 us under Nsight Compute, where the loop above took 53. (The scatter
  * itself took 1.02 ms either way, unrolled so or not, as PyTorch's.) */
 __global__ void __launch_bounds__(256) k_check_index_1d(const iparams p) {
-  constexpr int U = INDEX_UNROLL;
-  const char *idx = opdata(p, 2);
-  const int64_t s2 = p.strides[2][0], step = (int64_t)gridDim.x * blockDim.x * U;
-  for (int64_t i0 = (int64_t)blockIdx.x * blockDim.x * U + threadIdx.x; i0 < p.size; i0 += step) {
-    ca_i v[U];
+  UNROLLED_LOOP(i0, p.size) {
+    ca_i v[INDEX_UNROLL];
+    load_indices(p, i0, v);
 #pragma unroll
-    for (int u = 0; u < U; u++) {
-      int64_t i = i0 + (int64_t)u * blockDim.x;
-      if (i < p.size) v[u] = cuk::ld_rt<ca_i>(idx, p.dtype[2], i * s2);
-    }
-#pragma unroll
-    for (int u = 0; u < U; u++) {
+    for (int u = 0; u < INDEX_UNROLL; u++) {
       int64_t k;
       if (i0 + (int64_t)u * blockDim.x < p.size) axis_offset(p, v[u], &k);
     }
