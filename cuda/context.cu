@@ -69,8 +69,6 @@ struct cu_ctx {
   cu_cache_class cache[CU_CACHE_NCLASS];
   cudaStream_t cache_stream;    /* the stream the cached blocks were freed on */
   size_t cached_bytes;
-  unsigned long long *words;    /* cu_host_words: pinned and mapped, or NULL */
-  unsigned long long *words_dev;
 };
 
 cu_ctx *cu_ctx_of(ca_backend *be) { return (cu_ctx *)be->ctx; }
@@ -306,7 +304,6 @@ static void teardown(cu_ctx *c) {
   if (c->cublas) cublasDestroy(c->cublas);
   if (c->cublas_ws) cudaFree(c->cublas_ws);
   if (c->join) cudaEventDestroy(c->join);
-  if (c->words) cudaFreeHost(c->words);
   if (c->own_stream) cudaStreamDestroy(c->own_stream);
   (void)cudaGetLastError();
   for (int k = 0; k < CU_CACHE_NCLASS; k++) free(c->cache[k].blocks);
@@ -528,26 +525,6 @@ static ca_status cu_host_alloc(ca_backend *be, size_t nbytes, void **ptr) {
     return cu_fail(be, "cudaMallocHost", err);
   }
   c->live++;
-  return CA_OK;
-}
-
-ca_status cu_host_words(ca_backend *be, volatile unsigned long long **host,
-                        unsigned long long **dev) {
-  cu_ctx *c = cu_ctx_of(be);
-  if (!c->words) {
-    cu_use_device(c);
-    void *h = NULL, *d = NULL;
-    cudaError_t err = cudaHostAlloc(&h, CU_HOST_WORDS * sizeof(unsigned long long), cudaHostAllocMapped);
-    if (err != cudaSuccess) return cu_fail(be, "cudaHostAlloc (mapped flag words)", err);
-    if ((err = cudaHostGetDevicePointer(&d, h, 0)) != cudaSuccess) {
-      cudaFreeHost(h);
-      return cu_fail(be, "cudaHostGetDevicePointer (mapped flag words)", err);
-    }
-    c->words = (unsigned long long *)h;
-    c->words_dev = (unsigned long long *)d;
-  }
-  *host = c->words;
-  *dev = c->words_dev;
   return CA_OK;
 }
 

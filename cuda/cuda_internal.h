@@ -32,14 +32,6 @@ void *cu_cusolver(ca_backend *be, void **params);
 ca_status cu_scratch(ca_backend *be, size_t nbytes, void **ptr);
 void cu_scratch_free(ca_backend *be, void *ptr);
 
-/* CU_HOST_WORDS words of pinned host memory mapped into the device (made on first use, one
- * set a context): a kernel raises a flag there with plain stores and the host reads it after
- * the stream's synchronisation, with no copy and no clearing launch. One user at a time:
- * whoever sets them up reads them back before the next op. */
-#define CU_HOST_WORDS 4
-ca_status cu_host_words(ca_backend *be, volatile unsigned long long **host,
-                        unsigned long long **dev);
-
 /* Record a failure: writes "<call>: <status string>" into be->errmsg and returns
  * CA_ERR_DEVICE (or CA_ERR_NOMEM for an allocation failure). */
 ca_status cu_fail(ca_backend *be, const char *call, cudaError_t err);

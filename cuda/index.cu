@@ -5,13 +5,11 @@
  * converted as the CPU backend converts (read in the source's compute type, then stored).
  * A scalar operand (data == NULL) is first written into its dtype on the host, as the CPU
  * does, and the kernel reads that copy from its parameters.
- * An out-of-range index raises a flag in pinned host memory mapped into the device
- * (cu_host_words), which the host reads after synchronising with the kernel: no clearing
- * launch, no copy back, one synchronisation. gather_index does the check in its one pass
- * (what it wrote is discarded on error); scatter_index checks every index in a first pass that
- * reads only the indices, so that nothing is written when one is bad, as NumPy and the CPU do.
- * The check stays synchronous (an error raised at the call that made it, never a result that
- * holds garbage until a later read reports it); what that costs is in DESIGN.md. */
+ * An out-of-range index raises a flag on the device (the first one to set it records its
+ * value), read back after the kernel: one small read, a synchronisation. gather_index does
+ * the check in its one pass (what it wrote is discarded on error); scatter_index checks every
+ * index in a first pass that reads only the indices, so that nothing is written when one is
+ * bad, as NumPy and the CPU do. */
 #include "cu_kernels.cuh"
 
 namespace {
@@ -26,7 +24,7 @@ struct iparams {
   ca_elem sbytes[CA_MAXOPS];
   int64_t isize, istride;         /* the indexed axis: size and stride */
   int accumulate;
-  unsigned long long *flag;       /* [0]: raised, [1]: an offending value; NULL: unchecked */
+  unsigned long long *flag;       /* [0]: set once, [1]: the offending value; NULL: none */
 };
 
 /* Host: a scalar's value written in its dtype (as ca_cpu_operand_data does). */
@@ -86,19 +84,6 @@ constexpr int INDEX_UNROLL = 4;
   for (int64_t i0 = (int64_t)blockIdx.x * blockDim.x * INDEX_UNROLL + threadIdx.x; i0 < (n); \
        i0 += (int64_t)gridDim.x * blockDim.x * INDEX_UNROLL)
 
-/* Records v as out of range in the host-mapped flag: plain stores, as atomics need not reach
- * host memory, the value before the flag. Racing threads each leave a bad value. One lane of
- * the warp's bad ones reports, so that an array of bad indices makes a thirty-second of the
- * reads across the bus. */
-__device__ __noinline__ void raise_index_flag(unsigned long long *flag, ca_i v) {
-  if ((int)(threadIdx.x & 31) != __ffs(__activemask()) - 1) return;
-  volatile unsigned long long *f = flag;
-  if (f[0]) return;
-  f[1] = (unsigned long long)v;
-  __threadfence_system();
-  f[0] = 1;
-}
-
 /* *off = the element offset along the indexed axis of index v (1-based, negative from the
  * end); false, after raising the flag, when v is out of range. */
 __device__ __forceinline__ bool axis_offset(const iparams &p, ca_i v, int64_t *off) {
@@ -106,7 +91,7 @@ __device__ __forceinline__ bool axis_offset(const iparams &p, ca_i v, int64_t *o
   if (v >= 1 && v <= p.isize) k = v - 1;
   else if (v < 0 && v >= -p.isize) k = v + p.isize;
   else {
-    if (p.flag) raise_index_flag(p.flag, v);
+    if (p.flag && atomicCAS(&p.flag[0], 0ull, 1ull) == 0ull) p.flag[1] = (unsigned long long)v;
     return false;
   }
   *off = (int64_t)((ca_u)k * (ca_u)p.istride);
@@ -293,26 +278,36 @@ static unsigned covering_grid(int64_t n) {
   return cuk::blocks_for(n, 256 * INDEX_UNROLL, ((int64_t)1 << 31) - 1);
 }
 
-/* The out-of-range flag, lowered: the previous user synchronised before reading it, so no
- * kernel still writes it. */
+/* Scratch for the out-of-range flag, cleared on the stream. */
 static ca_status flag_open(ca_backend *be, iparams *p) {
-  volatile unsigned long long *host = NULL;
-  ca_status st = cu_host_words(be, &host, &p->flag);
-  if (st == CA_OK) host[0] = 0;
-  return st;
+  void *flag = NULL;
+  ca_status st = cu_scratch(be, 2 * sizeof(unsigned long long), &flag);
+  if (st != CA_OK) return st;
+  p->flag = (unsigned long long *)flag;
+  cudaError_t err = cudaMemsetAsync(flag, 0, 2 * sizeof(unsigned long long), cu_stream(be));
+  if (err != cudaSuccess) {
+    cu_scratch_free(be, flag);
+    return cu_fail(be, "cudaMemsetAsync", err);
+  }
+  return CA_OK;
 }
 
-/* After the kernels launched since flag_open (st: how launching them went): synchronises and
- * reads the flag. CA_ERR_INDEX, with *bad the index recorded, when a kernel raised it. */
-static ca_status flag_close(ca_backend *be, ca_status st, int64_t *bad) {
+/* After the kernels launched since flag_open (st: how launching them went): reads the flag
+ * back (the synchronisation) and frees it. CA_ERR_INDEX, with *bad the index recorded, when a
+ * kernel raised it. */
+static ca_status flag_close(ca_backend *be, const iparams *p, ca_status st, int64_t *bad) {
+  unsigned long long h[2] = {0, 0};
+  cudaError_t err = cudaSuccess;
+  if (st == CA_OK) {
+    cudaStream_t s = cu_stream(be);
+    err = cudaMemcpyAsync(h, p->flag, sizeof h, cudaMemcpyDeviceToHost, s);
+    if (err == cudaSuccess) err = cudaStreamSynchronize(s);
+  }
+  cu_scratch_free(be, p->flag);
   if (st != CA_OK) return st;
-  cudaError_t err = cudaStreamSynchronize(cu_stream(be));
-  if (err != cudaSuccess) return cu_fail(be, "index check (synchronisation)", err);
-  volatile unsigned long long *host = NULL;
-  unsigned long long *dev = NULL;
-  if ((st = cu_host_words(be, &host, &dev)) != CA_OK) return st;
-  if (host[0]) {
-    if (bad) *bad = (int64_t)host[1];
+  if (err != cudaSuccess) return cu_fail(be, "index check (flag read-back)", err);
+  if (h[0]) {
+    if (bad) *bad = (int64_t)h[1];
     return CA_ERR_INDEX;
   }
   return CA_OK;
@@ -347,7 +342,7 @@ extern "C" ca_status cu_index_offsets(ca_backend *be, const ca_loop *l, int64_t 
   ca_status st = flag_open(be, &p);
   if (st != CA_OK) return st;
   k_index_offsets<<<grid_for(be, p.size), 256, 0, cu_stream(be)>>>(p);
-  return flag_close(be, cu_check_launch(be, "index_offsets"), bad);
+  return flag_close(be, &p, cu_check_launch(be, "index_offsets"), bad);
 }
 
 extern "C" ca_status cu_gather(ca_backend *be, const ca_loop *l) {
@@ -389,7 +384,7 @@ extern "C" ca_status cu_gather_index(ca_backend *be, const ca_loop *l, int64_t s
   } else {
     gather_index_kernels[slot]<<<grid_for(be, p.size), 256, 0, cu_stream(be)>>>(p);
   }
-  return flag_close(be, cu_check_launch(be, "gather_index"), bad);
+  return flag_close(be, &p, cu_check_launch(be, "gather_index"), bad);
 }
 
 extern "C" ca_status cu_scatter_index(ca_backend *be, const ca_loop *l, int64_t size,
@@ -400,7 +395,7 @@ extern "C" ca_status cu_scatter_index(ca_backend *be, const ca_loop *l, int64_t 
   index_only(p, &q);
   if (q.ndim == 1) k_check_index_1d<<<covering_grid(q.size), 256, 0, cu_stream(be)>>>(q);
   else k_check_index<<<grid_for(be, q.size), 256, 0, cu_stream(be)>>>(q);
-  if ((st = flag_close(be, cu_check_launch(be, "scatter_index (check)"), bad)) != CA_OK)
+  if ((st = flag_close(be, &p, cu_check_launch(be, "scatter_index (check)"), bad)) != CA_OK)
     return st;
   p.flag = NULL; /* checked: the scatter only skips what it could not place */
   scatter_index_kernels[move_slot(p)]<<<grid_for(be, p.size), 256, 0, cu_stream(be)>>>(p);
