@@ -198,7 +198,7 @@ H.each_device("newaxis and ellipsis", function()
   end)
 end)
 
-H.each_device("integer array indexing", function()
+H.each_device("integer array indexing", function(dev)
   it("a[int_array] selects along the first axis, as a copy", function()
     local a = a34()
     local r = a[ints{3, 1}]
@@ -303,6 +303,37 @@ H.each_device("integer array indexing", function()
       function() return big[cu.array({1, 5, 2001, 7}, {dtype = "int64"})] end)
     H.raises("index -2001 is out of bounds for axis 1 with size 2000",
       function() return big[cu.concatenate({cu.ones(5000, {dtype = "int64"}), cu.array({-2001})})] end)
+  end)
+
+  -- Large enough that the CPU splits the gather and the check among its threads: the error
+  -- names the first bad index in C order there (a GPU names one of them), nothing is written,
+  -- and of duplicate indices the last value wins (a GPU keeps one of them).
+  it("reports a bad index of a large index array and keeps duplicates in order", function()
+    local n = 2 ^ 21
+    local z = cu.arange(1, 2 ^ 22 + 1, {dtype = "float32"})
+    local idx = cu.ones(n, {dtype = "int64"})
+    idx[2 ^ 20 + 5] = 2 ^ 23
+    idx[n - 3] = -2 ^ 23
+    idx[300000] = 2 ^ 22 + 7
+    local function first_bad(fn)
+      local ok, err = pcall(fn)
+      assert.is_false(ok)
+      local v = tostring(err):match("index (%-?%d+) is out of bounds for axis 1 with size 4194304")
+      assert.truthy(v, tostring(err))
+      if dev == "cpu" then assert.are.equal("4194311", v) end
+      assert.truthy(v == "4194311" or v == "8388608" or v == "-8388608", v)
+    end
+    first_bad(function() return z[idx] end)
+    first_bad(function() z[idx] = cu.zeros(n, {dtype = "float32"}) end)
+    assert.are.equal(2 ^ 22 * (2 ^ 22 + 1) / 2, z:sum({dtype = "float64"}))
+    local dup = cu.full(n, 7, {dtype = "int64"})
+    local t = cu.zeros(10, {dtype = "float32"})
+    t[dup] = cu.arange(1, n + 1, {dtype = "float32"})
+    local kept = t[7]
+    if dev == "cpu" then assert.are.equal(n, kept) end
+    assert.is_true(kept >= 1 and kept <= n and kept == math.floor(kept), tostring(kept))
+    t[7] = 0
+    H.same(t, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
   end)
 end)
 

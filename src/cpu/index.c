@@ -102,6 +102,78 @@ typedef struct axis_ref {
 
 enum { GATHER, SCATTER, CHECK };
 
+/* ---- one run of int64 indices along an axis, one dtype ------------------------------------ */
+
+/* The usual a[idx], a[idx] = v and take: after coalescing, one dimension, the same dtype on
+ * both sides and int64 indices. A loop per element size, without the buffers of move() below,
+ * and the gather and the check split among the threads; a scatter stays in C order, so that
+ * the last of duplicate indices wins. 2^20 float32 from 2^22 took 2.8 ms through the buffers
+ * on the 2-core development machine, where NumPy's took 1.8. */
+typedef struct run_job {
+  int mode;
+  char *p0;
+  const char *p1;
+  const ca_i *po;
+  int64_t s0, s1, so;   /* strides, in elements */
+  int64_t size, stride; /* the axis */
+  int64_t bad_at;       /* the first bad index's position in C order; INT64_MAX: none */
+} run_job;
+
+static void lower_bad_at(int64_t *at, int64_t i) {
+  int64_t cur = __atomic_load_n(at, __ATOMIC_RELAXED);
+  while (i < cur && !__atomic_compare_exchange_n(at, &cur, i, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+  }
+}
+
+/* Each part stops at its first bad index, so the lowest position recorded is the first. */
+#define RUN_PART(NAME, T)                                                                     \
+  static void NAME(void *ctx, int64_t lo, int64_t hi) {                                      \
+    run_job *j = (run_job *)ctx;                                                              \
+    T *d = (T *)j->p0;                                                                        \
+    const T *s = (const T *)j->p1;                                                            \
+    for (int64_t i = lo; i < hi; i++) {                                                       \
+      ca_i x = j->po[i * j->so], k;                                                           \
+      if (x >= 1 && x <= j->size) k = x - 1;                                                  \
+      else if (x <= -1 && x >= -j->size) k = x + j->size;                                     \
+      else {                                                                                  \
+        lower_bad_at(&j->bad_at, i);                                                          \
+        return;                                                                               \
+      }                                                                                       \
+      int64_t o = (int64_t)((ca_u)k * (ca_u)j->stride);                                       \
+      if (j->mode == GATHER) d[i * j->s0] = s[i * j->s1 + o];                                 \
+      else if (j->mode == SCATTER) d[i * j->s0 + o] = s[i * j->s1];                           \
+    }                                                                                         \
+  }
+RUN_PART(run_part1, uint8_t)
+RUN_PART(run_part2, uint16_t)
+RUN_PART(run_part4, uint32_t)
+RUN_PART(run_part8, uint64_t)
+RUN_PART(run_part16, ca_c16)
+#undef RUN_PART
+
+/* Random reads cost more than an elementwise op's: threads pay from fewer elements. */
+#define CA_CPU_INDEX_GRAIN ((int64_t)1 << 16)
+
+static ca_status move_run(const ca_loop *l, int mode, const axis_ref *ax) {
+  run_job j = {mode, l->op[0].data, l->op[1].data, (const ca_i *)l->op[2].data,
+               l->op[0].strides[0], l->op[1].strides[0], l->op[2].strides[0],
+               ax->size, ax->stride, INT64_MAX};
+  ca_cpu_task part;
+  switch (ca_itemsize(l->op[0].dtype)) {
+  case 1: part = run_part1; break;
+  case 2: part = run_part2; break;
+  case 4: part = run_part4; break;
+  case 8: part = run_part8; break;
+  default: part = run_part16; break;
+  }
+  int64_t n = l->shape[0];
+  if (mode == SCATTER) part(&j, 0, n);
+  else ca_cpu_parallel(n, CA_CPU_INDEX_GRAIN, part, &j);
+  if (j.bad_at == INT64_MAX) return CA_OK;
+  if (ax->bad) *ax->bad = j.po[j.bad_at * j.so];
+  return CA_ERR_INDEX;
+}
+
 /* gather: op[0][i] = op[1].data[pos1(i) + op[2][i]];
  * scatter: op[0].data[pos0(i) + op[2][i]] = op[1][i]; check: only the indices are read. */
 static ca_status move(const ca_loop *l0, int mode, const axis_ref *ax) {
@@ -111,6 +183,9 @@ static ca_status move(const ca_loop *l0, int mode, const axis_ref *ax) {
   ca_loop l;
   ca_cpu_loop_view(l0, &l);
   if (l.size == 0) return CA_OK;
+  if (ax && l.ndim == 1 && l.op[0].dtype == l.op[1].dtype && l.op[2].dtype == CA_INT64 &&
+      l.op[1].data && l.op[2].data)
+    return move_run(&l, mode, ax);
   ca_elem tmp1, tmp2;
   const char *vb = ca_cpu_operand_data(&l.op[1], &tmp1);
   const char *ob = ca_cpu_operand_data(&l.op[2], &tmp2);
