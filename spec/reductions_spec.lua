@@ -336,6 +336,36 @@ H.each_device("reductions", function(dev)
       H.same(cu.array{7, 7, 7}:argmin(), 1)
     end)
 
+    -- The CPU finds the winner's value, then its first position sixteen elements a step: ties
+    -- in one block, across blocks and in the tail, in float32 and float64, after a skipped NaN.
+    it("give the first of ties at any place of a long row", function()
+      for _, dt in ipairs({"float32", "float64"}) do
+        for _, n in ipairs({15, 16, 17, 33, 100}) do
+          for _, at in ipairs({{1}, {16, 17}, {n}, {n - 1, n}, {3, 40}}) do
+            local t = {}
+            for i = 1, n do t[i] = (i * 7) % 11 end
+            local first = nil
+            for _, p in ipairs(at) do
+              if p >= 1 and p <= n then
+                t[p] = 20
+                first = first and math.min(first, p) or p
+              end
+            end
+            if first then
+              local a = cu.array(t, {dtype = dt})
+              H.same(a:argmax(), first)
+              H.same((-a):argmin(), first)
+              H.same(cu.stack({a, a}):argmax(2), {first, first})
+              t[1] = NAN
+              local want = 2
+              for i = 3, n do if t[i] > t[want] then want = i end end
+              H.same(cu.nanargmax(cu.array(t, {dtype = dt})), want)
+            end
+          end
+        end
+      end
+    end)
+
     it("count positions in the C order of a view", function()
       local a = cu.array(A)
       H.same(a.T:argmax(), 5)              -- a.T flattened: 3,-5,5,-1,9,...
