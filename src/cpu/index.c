@@ -10,19 +10,26 @@ static int valid_loop(const ca_loop *l, int nop) {
   return 1;
 }
 
-/* Index positions turned into offsets: norm(v) * stride for each of the m indices at v, into
- * out; 0, with *bad set, at the first index outside the axis. */
+/* *off = the element offset of index x (1-based, negative from the end) along an axis of
+ * `size` elements `stride` apart; 0 when x is outside it. */
+CA_CPU_INLINE int axis_offset(ca_i x, int64_t size, int64_t stride, ca_i *off) {
+  ca_i norm;
+  if (x >= 1 && x <= size) norm = x - 1;
+  else if (x <= -1 && x >= -size) norm = x + size;
+  else return 0;
+  *off = (ca_i)((ca_u)norm * (ca_u)stride);
+  return 1;
+}
+
+/* Index positions turned into offsets: axis_offset of each of the m indices at v, into out;
+ * 0, with *bad set, at the first index outside the axis. */
 static int norm_offsets(const ca_i *v, int64_t m, int64_t size, int64_t stride, ca_i *out,
                         int64_t *bad) {
   for (int64_t k = 0; k < m; k++) {
-    ca_i x = v[k], norm;
-    if (x >= 1 && x <= size) norm = x - 1;
-    else if (x <= -1 && x >= -size) norm = x + size;
-    else {
-      if (bad) *bad = x;
+    if (!axis_offset(v[k], size, stride, &out[k])) {
+      if (bad) *bad = v[k];
       return 0;
     }
-    out[k] = (ca_i)((ca_u)norm * (ca_u)stride);
   }
   return 1;
 }
@@ -132,14 +139,11 @@ static void lower_bad_at(int64_t *at, int64_t i) {
     T *d = (T *)j->p0;                                                                        \
     const T *s = (const T *)j->p1;                                                            \
     for (int64_t i = lo; i < hi; i++) {                                                       \
-      ca_i x = j->po[i * j->so], k;                                                           \
-      if (x >= 1 && x <= j->size) k = x - 1;                                                  \
-      else if (x <= -1 && x >= -j->size) k = x + j->size;                                     \
-      else {                                                                                  \
+      ca_i o;                                                                                 \
+      if (!axis_offset(j->po[i * j->so], j->size, j->stride, &o)) {                           \
         lower_bad_at(&j->bad_at, i);                                                          \
         return;                                                                               \
       }                                                                                       \
-      int64_t o = (int64_t)((ca_u)k * (ca_u)j->stride);                                       \
       if (j->mode == GATHER) d[i * j->s0] = s[i * j->s1 + o];                                 \
       else if (j->mode == SCATTER) d[i * j->s0 + o] = s[i * j->s1];                           \
     }                                                                                         \
